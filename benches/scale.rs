@@ -1,0 +1,83 @@
+//! Scale benchmark: generate an organisation, then time load, blast radius and path.
+//!
+//!     cargo bench --bench scale                       # 10k, 100k and 1M nodes
+//!     cargo bench --bench scale -- 1000000            # chosen sizes
+//!
+//! Plain timing (best of a few runs for the analyses) rather than a statistics harness:
+//! loading a million nodes takes seconds, so the figures that matter are large and
+//! stable, and peak memory is measured on the binary with `/usr/bin/time -v` (see
+//! BENCHMARKS.md).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use trustpath::analysis::{BlastRadius, paths};
+use trustpath::import;
+
+fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
+    let mut best = Duration::MAX;
+    let mut last = None;
+    for _ in 0..runs {
+        let start = Instant::now();
+        let value = black_box(f());
+        best = best.min(start.elapsed());
+        last = Some(value);
+    }
+    (best, last.unwrap_or_else(|| unreachable!("runs > 0")))
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.replace('_', "").parse().ok())
+        .collect();
+    let sizes = if sizes.is_empty() {
+        vec![10_000, 100_000, 1_000_000]
+    } else {
+        sizes
+    };
+    let dir = std::env::temp_dir().join("trustpath-bench");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    println!(
+        "{:>9} {:>9} {:>9} {:>10} {:>10} {:>10} {:>9}",
+        "nodes", "edges", "file MB", "load", "blast", "path", "reached"
+    );
+    for n in sizes {
+        let file = dir.join(format!("gen-{n}.json"));
+        {
+            let mut w = std::io::BufWriter::new(std::fs::File::create(&file).expect("create"));
+            trustpath::synth::generate(&mut w, n, 42).expect("generate");
+            std::io::Write::flush(&mut w).expect("flush");
+        }
+        let size_mb = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
+        let (load, loaded) = best_of(1, || {
+            import::load_paths(std::slice::from_ref(&file)).expect("load")
+        });
+        let graph = loaded.graph;
+        let start = graph
+            .metadata()
+            .get("suggested_compromised")
+            .and_then(|v| v.as_str())
+            .and_then(|k| graph.find(k))
+            .expect("generated graphs name a compromised node");
+        let at = jiff::Timestamp::now();
+        let (blast_time, blast) = best_of(5, || BlastRadius::compute(&graph, &[start], at));
+        let target = blast
+            .reached
+            .last()
+            .map(|r| r.node)
+            .expect("something is reached");
+        let (path_time, _) = best_of(5, || paths::shortest(&graph, start, target, at));
+        println!(
+            "{:>9} {:>9} {:>9.0} {:>9.2}s {:>8.1}ms {:>8.1}ms {:>9}",
+            n,
+            graph.edge_count(),
+            size_mb,
+            load.as_secs_f64(),
+            blast_time.as_secs_f64() * 1e3,
+            path_time.as_secs_f64() * 1e3,
+            blast.summary.reached
+        );
+        let _ = std::fs::remove_file(&file);
+    }
+}

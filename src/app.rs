@@ -1,0 +1,231 @@
+//! Runs a parsed command line: loads inputs, resolves names, runs the analysis and
+//! writes the report. Everything is resolved before the first byte goes to stdout, so a
+//! failing command never leaves half an output behind.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+
+use crate::analysis::{BlastRadius, paths};
+use crate::cli::{BlastFormat, Cli, Command, ExportFormat, SummaryFormat};
+use crate::import::{self, ImportError, Loaded};
+use crate::model::{LookupError, NodeId, TrustGraph};
+use crate::report::{self, dot::DotOptions};
+
+/// Errors a command ends with (exit status 2).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error(transparent)]
+    Lookup(#[from] LookupError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: io::Error },
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+/// How a successful run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0.
+    Done,
+    /// Exit 1: the command ran but found nothing (no path).
+    NothingFound,
+}
+
+/// Warnings shown on stderr before the rest are summarised as a count.
+const WARNINGS_SHOWN: usize = 20;
+
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome, Error> {
+    let at = cli.at.unwrap_or_else(Timestamp::now);
+    match cli.command {
+        Some(Command::Import(args)) => {
+            let mut inputs = cli.inputs;
+            inputs.extend(args.paths);
+            let loaded = load(&inputs)?;
+            if let Some(path) = &args.save {
+                save_graph(path, &loaded.graph)?;
+            }
+            match args.format {
+                SummaryFormat::Text => report::text::write_import(out, &loaded)?,
+                SummaryFormat::Json => report::json::write_import(out, &loaded)?,
+            }
+            if let Some(path) = &args.save {
+                writeln!(err, "saved the graph to {}", path.display())?;
+            }
+        }
+        Some(Command::Blast(args)) => {
+            let loaded = load_reporting(&cli.inputs, err)?;
+            let graph = &loaded.graph;
+            let compromised = compromised_set(graph, &args.compromised, err)?;
+            let blast = BlastRadius::compute(graph, &compromised, at);
+            match args.format {
+                BlastFormat::Text => report::text::write_blast(out, graph, &blast)?,
+                BlastFormat::Json => report::json::write_blast(out, graph, &blast)?,
+                BlastFormat::Csv => report::csv::write_blast(out, graph, &blast)?,
+            }
+        }
+        Some(Command::Path(args)) => {
+            let loaded = load_reporting(&cli.inputs, err)?;
+            let graph = &loaded.graph;
+            let (from, to) = (graph.resolve(&args.from)?, graph.resolve(&args.to)?);
+            let found = if args.all {
+                paths::k_shortest(
+                    graph,
+                    from,
+                    to,
+                    at,
+                    usize::from(args.max),
+                    paths::DEFAULT_BUDGET,
+                )
+            } else {
+                paths::Paths {
+                    paths: paths::shortest(graph, from, to, at).into_iter().collect(),
+                    truncated: false,
+                }
+            };
+            match args.format {
+                SummaryFormat::Text => report::text::write_paths(out, graph, (from, to), &found)?,
+                SummaryFormat::Json => {
+                    report::json::write_paths(out, graph, (from, to), &found, at)?
+                }
+            }
+            if found.paths.is_empty() {
+                return Ok(Outcome::NothingFound);
+            }
+        }
+        Some(Command::Export(args)) => {
+            let loaded = load_reporting(&cli.inputs, err)?;
+            let graph = &loaded.graph;
+            let blast = if args.compromised.is_empty() {
+                None
+            } else {
+                let compromised = compromised_set(graph, &args.compromised, err)?;
+                Some(BlastRadius::compute(graph, &compromised, at))
+            };
+            match args.format {
+                ExportFormat::Dot => {
+                    let opts = DotOptions {
+                        blast: blast.as_ref(),
+                        blast_only: args.blast_only,
+                    };
+                    report::dot::write_dot(out, graph, &opts)?;
+                }
+                ExportFormat::Json => {
+                    let keep = |n: NodeId| {
+                        !args.blast_only || blast.as_ref().is_some_and(|b| b.contains(n))
+                    };
+                    report::json::write_graph(out, graph, &keep)?;
+                }
+            }
+        }
+        Some(Command::Gen(args)) => match &args.output {
+            Some(path) => {
+                let file = fs::File::create(path).map_err(|source| Error::Write {
+                    path: path.clone(),
+                    source,
+                })?;
+                let mut w = io::BufWriter::new(file);
+                crate::synth::generate(&mut w, args.nodes, args.seed)
+                    .and_then(|()| w.flush())
+                    .map_err(|source| Error::Write {
+                        path: path.clone(),
+                        source,
+                    })?;
+            }
+            None => crate::synth::generate(out, args.nodes, args.seed)?,
+        },
+        None => {
+            // The TUI and the revocation plan are later work; until then the default
+            // command shows the blast radius of the incident's suggested compromise.
+            let loaded = load_reporting(&cli.inputs, err)?;
+            let graph = &loaded.graph;
+            let compromised = compromised_set(graph, &[], err)?;
+            let blast = BlastRadius::compute(graph, &compromised, at);
+            report::text::write_blast(out, graph, &blast)?;
+            writeln!(
+                err,
+                "\nRun `trustpath --help` for the commands: import, blast, path, export."
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(Outcome::Done)
+}
+
+/// Loads `--input` paths, or the embedded sample incident when none are given.
+fn load(inputs: &[PathBuf]) -> Result<Loaded, ImportError> {
+    if inputs.is_empty() {
+        import::load_sample()
+    } else {
+        import::load_paths(inputs)
+    }
+}
+
+/// Loads and reports warnings on stderr (the import command prints them itself).
+fn load_reporting(inputs: &[PathBuf], err: &mut dyn Write) -> Result<Loaded, Error> {
+    let loaded = load(inputs)?;
+    for w in loaded.warnings.iter().take(WARNINGS_SHOWN) {
+        writeln!(err, "warning: {}", report::clean(&w.to_string()))?;
+    }
+    if loaded.warnings.len() > WARNINGS_SHOWN {
+        writeln!(
+            err,
+            "warning: … and {} more (trustpath import lists them all)",
+            loaded.warnings.len() - WARNINGS_SHOWN
+        )?;
+    }
+    Ok(loaded)
+}
+
+/// Resolves `-c` arguments, falling back to the input's `suggested_compromised`.
+fn compromised_set(
+    graph: &TrustGraph,
+    given: &[String],
+    err: &mut dyn Write,
+) -> Result<Vec<NodeId>, Error> {
+    if !given.is_empty() {
+        return given
+            .iter()
+            .map(|q| graph.resolve(q).map_err(Error::from))
+            .collect();
+    }
+    let suggested = graph
+        .metadata()
+        .get("suggested_compromised")
+        .and_then(|v| v.as_str());
+    match suggested {
+        Some(key) => {
+            writeln!(
+                err,
+                "compromised: {} (the input's suggested_compromised; use -c to choose)",
+                report::clean(key)
+            )?;
+            Ok(vec![graph.resolve(key)?])
+        }
+        None => Err(Error::Usage(
+            "no compromised node given: pass -c ID (a key, ARN or unambiguous name)".into(),
+        )),
+    }
+}
+
+fn save_graph(path: &PathBuf, graph: &TrustGraph) -> Result<(), Error> {
+    let write = || -> io::Result<()> {
+        // Write beside the target, then rename: a crash never leaves half a graph.
+        let tmp = path.with_extension("tmp~");
+        let mut w = io::BufWriter::new(fs::File::create(&tmp)?);
+        report::json::write_graph(&mut w, graph, &|_| true)?;
+        w.flush()?;
+        drop(w);
+        fs::rename(&tmp, path)
+    };
+    write().map_err(|source| Error::Write {
+        path: path.clone(),
+        source,
+    })
+}

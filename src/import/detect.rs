@@ -1,0 +1,102 @@
+//! Format detection from content, never from the file name.
+
+/// Formats trustpath reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Format {
+    /// `trustpath/graph/v1` JSON
+    Native,
+    /// inventory overlay CSV: `id_or_glob,owner,purpose,environment,criticality`
+    Inventory,
+    /// links CSV: `from,to,kind,reason`
+    Links,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Native => "trustpath graph JSON",
+            Format::Inventory => "inventory CSV",
+            Format::Links => "links CSV",
+        }
+    }
+}
+
+/// How much of a file the sniffers look at.
+const HEAD: usize = 64 * 1024;
+
+pub(crate) const INVENTORY_COLUMNS: [&str; 5] = [
+    "id_or_glob",
+    "owner",
+    "purpose",
+    "environment",
+    "criticality",
+];
+pub(crate) const LINKS_COLUMNS: [&str; 4] = ["from", "to", "kind", "reason"];
+
+/// Detects the format of a file, or explains why it is not one trustpath reads.
+pub fn detect(bytes: &[u8]) -> Result<Format, String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let head = &bytes[..bytes.len().min(HEAD)];
+    let text = String::from_utf8_lossy(head);
+    let trimmed = text.trim_start();
+    if trimmed.is_empty() {
+        return Err("empty file".into());
+    }
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        if text.contains("\"trustpath/graph/") {
+            return Ok(Format::Native);
+        }
+        return Err(
+            "JSON, but not a format trustpath reads yet (no \"schema\": \"trustpath/graph/v1\")"
+                .into(),
+        );
+    }
+    let header = trimmed
+        .lines()
+        .find(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
+        .unwrap_or_default();
+    let columns: Vec<String> = header
+        .split(',')
+        .map(|c| c.trim().trim_matches('"').to_ascii_lowercase())
+        .collect();
+    let has_all = |wanted: &[&str]| wanted.iter().all(|w| columns.iter().any(|c| c == w));
+    if has_all(&INVENTORY_COLUMNS[..1]) && columns.len() >= 2 {
+        return Ok(Format::Inventory);
+    }
+    if has_all(&LINKS_COLUMNS[..3]) {
+        return Ok(Format::Links);
+    }
+    Err("not JSON, and no CSV header trustpath knows".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_by_content() {
+        assert_eq!(
+            detect(br#"{"schema": "trustpath/graph/v1", "nodes": []}"#),
+            Ok(Format::Native)
+        );
+        assert_eq!(
+            detect(b"\xEF\xBB\xBF  {\"schema\":\"trustpath/graph/v1\"}"),
+            Ok(Format::Native)
+        );
+        assert_eq!(
+            detect(b"id_or_glob,owner,purpose,environment,criticality\n"),
+            Ok(Format::Inventory)
+        );
+        assert_eq!(
+            detect(b"# who owns what\nid_or_glob,owner\n"),
+            Ok(Format::Inventory)
+        );
+        assert_eq!(
+            detect(b"from,to,kind,reason\na,b,contains,x\n"),
+            Ok(Format::Links)
+        );
+        assert!(detect(b"{\"Users\": []}").is_err());
+        assert!(detect(b"name,value\n").is_err());
+        assert!(detect(b"   \n").is_err());
+    }
+}

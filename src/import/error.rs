@@ -1,0 +1,83 @@
+//! Import errors (fatal: exit 2) and warnings (reported, loading goes on).
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// Something that stops the import. Every variant names the file, and the place in it
+/// when there is one, so a responder can open the file at the right line.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{}: directory holds no files", path.display())]
+    EmptyDirectory { path: PathBuf },
+    #[error("none of the {} input file(s) is in a format trustpath reads (formats are listed in the README):{}", skipped.len(), skipped.iter().map(|s| format!("\n  {s}")).collect::<String>())]
+    NothingRecognised { skipped: Vec<Warning> },
+    #[error("{file}:{line}:{column}: {message}")]
+    Json {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{file}:{line}: {message}")]
+    Csv {
+        file: String,
+        line: u64,
+        message: String,
+    },
+    #[error("{file}: {message}")]
+    Invalid { file: String, message: String },
+}
+
+impl ImportError {
+    pub(crate) fn json(file: &str, err: &serde_json::Error) -> ImportError {
+        // serde_json appends " at line L column C" to its messages; we print the place
+        // first, compiler-style, so strip the duplicate.
+        let message = err.to_string();
+        let message = match message.rfind(" at line ") {
+            Some(i) => message[..i].to_string(),
+            None => message,
+        };
+        ImportError::Json {
+            file: file.to_string(),
+            line: err.line(),
+            column: err.column(),
+            message,
+        }
+    }
+}
+
+/// A problem that does not stop the import: an unknown field, a dangling reference, a
+/// skipped file. Printed on stderr as `file:place: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub file: String,
+    pub place: String,
+    pub message: String,
+}
+
+impl Warning {
+    pub fn new(file: &str, place: impl fmt::Display, message: impl Into<String>) -> Warning {
+        Warning {
+            file: file.to_string(),
+            place: place.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.place.is_empty() {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}:{}: {}", self.file, self.place, self.message)
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! The inventory overlay CSV: `id_or_glob,owner,purpose,environment,criticality`.
+//!
+//! It carries what no export knows: who owns an identity, what it is for, and how much
+//! it matters. Rows apply after every file is read. Glob rows apply first, in order, then
+//! exact rows, so an exact row always beats a glob; empty cells change nothing.
+
+use super::{Builder, ImportError, Warning};
+use crate::model::TrustGraph;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Row {
+    pattern: String,
+    owner: Option<String>,
+    purpose: Option<String>,
+    environment: Option<String>,
+    criticality: Option<u8>,
+    file: String,
+    line: u64,
+}
+
+pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<(), ImportError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(bytes);
+    let bad = |line: u64, message: String| ImportError::Csv {
+        file: file.to_string(),
+        line,
+        message,
+    };
+    let headers = reader.headers().map_err(|e| bad(1, e.to_string()))?.clone();
+    let column = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let id_col = column("id_or_glob").ok_or_else(|| bad(1, "no id_or_glob column".into()))?;
+    let (owner, purpose, environment, criticality) = (
+        column("owner"),
+        column("purpose"),
+        column("environment"),
+        column("criticality"),
+    );
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            bad(line, e.to_string())
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        let cell = |col: Option<usize>| {
+            col.and_then(|c| record.get(c))
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        let Some(pattern) = cell(Some(id_col)) else {
+            return Err(bad(line, "id_or_glob is empty".into()));
+        };
+        let criticality = match cell(criticality) {
+            None => None,
+            Some(text) => match text.parse::<u8>() {
+                Ok(c) if c <= 10 => Some(c),
+                _ => {
+                    return Err(bad(
+                        line,
+                        format!("criticality '{text}' is not a whole number from 0 to 10"),
+                    ));
+                }
+            },
+        };
+        builder.overlay.push(Row {
+            pattern,
+            owner: cell(owner),
+            purpose: cell(purpose),
+            environment: cell(environment),
+            criticality,
+            file: file.to_string(),
+            line,
+        });
+    }
+    Ok(())
+}
+
+/// Applies overlay rows to the graph (globs first, then exact ids).
+pub(crate) fn apply(graph: &mut TrustGraph, rows: &[Row], warnings: &mut Vec<Warning>) {
+    let is_glob = |r: &&Row| r.pattern.contains(['*', '?']);
+    let globs = rows.iter().filter(is_glob);
+    let exact = rows.iter().filter(|r| !is_glob(r));
+    for row in globs {
+        let matched: Vec<_> = graph
+            .node_ids()
+            .filter(|&n| glob_match(&row.pattern, &graph.node(n).key))
+            .collect();
+        if matched.is_empty() {
+            warnings.push(Warning::new(
+                &row.file,
+                row.line,
+                format!("'{}' matches no node", row.pattern),
+            ));
+        }
+        for n in matched {
+            set(graph, n, row);
+        }
+    }
+    for row in exact {
+        match graph.resolve(&row.pattern) {
+            Ok(n) => set(graph, n, row),
+            Err(e) => warnings.push(Warning::new(&row.file, row.line, e.to_string())),
+        }
+    }
+}
+
+fn set(graph: &mut TrustGraph, id: crate::model::NodeId, row: &Row) {
+    let node = graph.node_mut(id);
+    if let Some(v) = &row.owner {
+        node.owner = Some(v.as_str().into());
+    }
+    if let Some(v) = &row.purpose {
+        node.purpose = Some(v.as_str().into());
+    }
+    if let Some(v) = &row.environment {
+        node.environment = Some(v.as_str().into());
+    }
+    if row.criticality.is_some() {
+        node.criticality = row.criticality;
+    }
+}
+
+/// `*` matches any run of characters (including `/` and `:`), `?` exactly one.
+pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti) = (0, 0);
+    let mut backtrack: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            backtrack = Some((pi, ti));
+            pi += 1;
+        } else if let Some((star, matched)) = backtrack {
+            pi = star + 1;
+            ti = matched + 1;
+            backtrack = Some((star, matched + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_match;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match(
+            "arn:aws:iam::111122223333:role/*",
+            "arn:aws:iam::111122223333:role/deploy"
+        ));
+        assert!(glob_match(
+            "*deploy*",
+            "github:workflow:acme/web/.github/workflows/deploy.yml"
+        ));
+        assert!(glob_match(
+            "k8s:prod:sa:?ayments/*",
+            "k8s:prod:sa:payments/api"
+        ));
+        assert!(!glob_match(
+            "arn:aws:iam::1:user/*",
+            "arn:aws:iam::1:role/x"
+        ));
+        assert!(glob_match("a*b*c", "aXbYbZc"));
+        assert!(!glob_match("a*b*c", "aXbYbZ"));
+        assert!(glob_match("*", ""));
+    }
+}

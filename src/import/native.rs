@@ -1,0 +1,380 @@
+//! The native graph format, `trustpath/graph/v1`.
+//!
+//! Parsed in one streaming pass: each node and edge is deserialized with borrowed strings
+//! and handed to the [`Builder`] at once, so a million-node file never exists twice in
+//! memory as DTOs and as the graph.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use jiff::Timestamp;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+use super::{Builder, ImportError, Warning};
+use crate::model::{
+    AccessLevel, Condition, Credential, Edge, EdgeKind, Node, NodeKind, Place, Provenance, Revoke,
+    SourceId,
+};
+
+pub const SCHEMA: &str = "trustpath/graph/v1";
+
+#[derive(Deserialize)]
+struct NodeDto<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    kind: NodeKind,
+    #[serde(borrow, default)]
+    platform: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    scope: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    owner: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    purpose: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    environment: Option<Cow<'a, str>>,
+    #[serde(default)]
+    criticality: Option<u8>,
+    #[serde(default)]
+    admin: bool,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+    #[serde(default)]
+    credential: Option<CredentialDto>,
+    #[serde(default)]
+    revoke: Vec<Revoke>,
+    #[serde(borrow, default)]
+    provenance: Option<ProvenanceDto<'a>>,
+}
+
+#[derive(Deserialize)]
+struct CredentialDto {
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    created: Option<Timestamp>,
+    #[serde(default)]
+    expires: Option<Timestamp>,
+    #[serde(default)]
+    last_used: Option<Timestamp>,
+    #[serde(default)]
+    last_rotated: Option<Timestamp>,
+    #[serde(default)]
+    long_lived: Option<bool>,
+    #[serde(default)]
+    copyable: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct EdgeDto<'a> {
+    #[serde(borrow)]
+    from: Cow<'a, str>,
+    #[serde(borrow)]
+    to: Cow<'a, str>,
+    kind: EdgeKind,
+    #[serde(borrow, default)]
+    reason: Cow<'a, str>,
+    #[serde(default)]
+    conditions: Vec<ConditionDto>,
+    #[serde(default)]
+    dormant: bool,
+    #[serde(default)]
+    potential: bool,
+    #[serde(default)]
+    asserted: bool,
+    #[serde(borrow, default)]
+    technique: Option<Cow<'a, str>>,
+    #[serde(default)]
+    level: Option<AccessLevel>,
+    #[serde(default)]
+    revoke: Vec<Revoke>,
+    #[serde(borrow, default)]
+    provenance: Option<ProvenanceDto<'a>>,
+}
+
+/// A condition may be written as plain text or as the structured object.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ConditionDto {
+    Text(String),
+    Full(Condition),
+}
+
+#[derive(Deserialize)]
+struct ProvenanceDto<'a> {
+    #[serde(borrow)]
+    file: Cow<'a, str>,
+    #[serde(borrow, default)]
+    at: Cow<'a, str>,
+}
+
+/// Reads one native graph file into the builder.
+pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<(), ImportError> {
+    let source = builder.graph.intern_source(file);
+    let mut ctx = Ctx {
+        builder,
+        file,
+        source,
+        unknown: BTreeMap::new(),
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    DocumentSeed { ctx: &mut ctx }
+        .deserialize(&mut de)
+        .and_then(|()| de.end())
+        .map_err(|e| ImportError::json(file, &e))?;
+    let Ctx {
+        builder, unknown, ..
+    } = ctx;
+    for (field, (first, count)) in unknown {
+        let times = if count > 1 {
+            format!(" ({count} times)")
+        } else {
+            String::new()
+        };
+        builder.warnings.push(Warning::new(
+            file,
+            first,
+            format!("unknown field '{field}' ignored{times}"),
+        ));
+    }
+    Ok(())
+}
+
+struct Ctx<'b> {
+    builder: &'b mut Builder,
+    file: &'b str,
+    source: SourceId,
+    /// Unknown field path → (first place seen, count), reported once per field.
+    unknown: BTreeMap<String, (String, usize)>,
+}
+
+impl Ctx<'_> {
+    fn provenance(&mut self, dto: Option<ProvenanceDto<'_>>, place: Place) -> Provenance {
+        match dto {
+            Some(p) => Provenance {
+                source: self.builder.graph.intern_source(&p.file),
+                place: Place::parse(&p.at),
+            },
+            None => Provenance {
+                source: self.source,
+                place,
+            },
+        }
+    }
+
+    fn add_node(&mut self, dto: NodeDto<'_>, index: usize) -> Result<(), String> {
+        if dto.id.is_empty() {
+            return Err("node id is empty".into());
+        }
+        if let Some(c) = dto.criticality
+            && c > 10
+        {
+            return Err(format!(
+                "node '{}': criticality {c} is out of range 0-10",
+                dto.id
+            ));
+        }
+        let provenance = self.provenance(dto.provenance, Place::Node(index as u32));
+        let mut node = Node::new(&dto.id, dto.kind, provenance);
+        if let Some(p) = dto.platform {
+            node.platform = p.into();
+        }
+        if let Some(n) = dto.name {
+            node.name = n.into();
+        }
+        node.scope = dto.scope.map(Into::into);
+        node.owner = dto.owner.map(Into::into);
+        node.purpose = dto.purpose.map(Into::into);
+        node.environment = dto.environment.map(Into::into);
+        node.criticality = dto.criticality;
+        node.admin = dto.admin;
+        node.tags = dto.tags;
+        node.revoke = dto.revoke;
+        node.credential = dto.credential.map(|c| {
+            Box::new(Credential {
+                kind: c.kind.map(Into::into),
+                status: c.status.map(Into::into),
+                created: c.created,
+                expires: c.expires,
+                last_used: c.last_used,
+                last_rotated: c.last_rotated,
+                long_lived: c.long_lived,
+                copyable: c.copyable,
+            })
+        });
+        self.builder.add_node(node, self.file);
+        Ok(())
+    }
+
+    fn add_edge(&mut self, dto: EdgeDto<'_>, index: usize) {
+        let provenance = self.provenance(dto.provenance, Place::Edge(index as u32));
+        let mut edge = Edge::new(dto.kind, &dto.reason, provenance);
+        edge.conditions = dto
+            .conditions
+            .into_iter()
+            .map(|c| match c {
+                ConditionDto::Text(description) => Condition {
+                    description,
+                    key: None,
+                    operator: None,
+                    values: Vec::new(),
+                },
+                ConditionDto::Full(c) => c,
+            })
+            .collect();
+        edge.dormant = dto.dormant;
+        edge.potential = dto.potential;
+        edge.asserted = dto.asserted;
+        edge.technique = dto.technique.map(Into::into);
+        edge.level = dto.level;
+        edge.revoke = dto.revoke;
+        self.builder.add_edge(&dto.from, &dto.to, edge, self.file);
+    }
+}
+
+struct DocumentSeed<'c, 'b> {
+    ctx: &'c mut Ctx<'b>,
+}
+
+impl<'de> DeserializeSeed<'de> for DocumentSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DocumentSeed<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a {SCHEMA} object with \"nodes\" and \"edges\"")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match &*key {
+                "schema" => {
+                    let schema: Cow<'de, str> = map.next_value()?;
+                    if schema != SCHEMA {
+                        return Err(de::Error::custom(format!(
+                            "unsupported schema '{schema}' (this trustpath reads {SCHEMA})"
+                        )));
+                    }
+                }
+                "nodes" => map.next_value_seed(ListSeed {
+                    ctx: self.ctx,
+                    list: List::Nodes,
+                })?,
+                "edges" => map.next_value_seed(ListSeed {
+                    ctx: self.ctx,
+                    list: List::Edges,
+                })?,
+                "metadata" => {
+                    let meta: serde_json::Map<String, serde_json::Value> = map.next_value()?;
+                    self.ctx.builder.graph.merge_metadata(meta);
+                }
+                other => {
+                    map.next_value::<IgnoredAny>()?;
+                    let message = format!("unknown top-level field '{other}' ignored");
+                    self.ctx.builder.warnings.push(Warning::new(
+                        self.ctx.file,
+                        format!("/{other}"),
+                        message,
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy)]
+enum List {
+    Nodes,
+    Edges,
+}
+
+struct ListSeed<'c, 'b> {
+    ctx: &'c mut Ctx<'b>,
+    list: List,
+}
+
+impl<'de> DeserializeSeed<'de> for ListSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ListSeed<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        loop {
+            let mut ignored = Vec::new();
+            let more = match self.list {
+                List::Nodes => seq
+                    .next_element_seed(Element::<NodeDto<'de>>::new(&mut ignored))?
+                    .map(|dto| self.ctx.add_node(dto, index).map_err(de::Error::custom))
+                    .transpose()?
+                    .is_some(),
+                List::Edges => seq
+                    .next_element_seed(Element::<EdgeDto<'de>>::new(&mut ignored))?
+                    .map(|dto| self.ctx.add_edge(dto, index))
+                    .is_some(),
+            };
+            let name = match self.list {
+                List::Nodes => "nodes",
+                List::Edges => "edges",
+            };
+            for path in ignored {
+                self.ctx.unknown_text(name, index, &path);
+            }
+            if !more {
+                return Ok(());
+            }
+            index += 1;
+        }
+    }
+}
+
+impl Ctx<'_> {
+    fn unknown_text(&mut self, list: &str, index: usize, path: &str) {
+        let field = format!("{list}[].{path}");
+        let pointer = format!("/{list}/{index}/{}", path.replace('.', "/"));
+        self.unknown.entry(field).or_insert((pointer, 0)).1 += 1;
+    }
+}
+
+/// Deserializes one element, collecting the paths of fields it did not know.
+struct Element<'v, T> {
+    ignored: &'v mut Vec<String>,
+    marker: std::marker::PhantomData<T>,
+}
+
+impl<'v, T> Element<'v, T> {
+    fn new(ignored: &'v mut Vec<String>) -> Self {
+        Element {
+            ignored,
+            marker: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for Element<'_, T> {
+    type Value = T;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        serde_ignored::deserialize(d, |path| self.ignored.push(path.to_string()))
+    }
+}

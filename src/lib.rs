@@ -1,0 +1,13 @@
+//! trustpath: incident response for non-human identities.
+//!
+//! Load exports into a [`model::TrustGraph`] ([`import`]), compute what a compromise
+//! reaches ([`analysis`]), and write it for people and tools ([`report`]). The binary is a
+//! thin shell over [`app::run`].
+
+pub mod analysis;
+pub mod app;
+pub mod cli;
+pub mod import;
+pub mod model;
+pub mod report;
+pub mod synth;

@@ -1,0 +1,148 @@
+//! Edges of the trust graph, each read "whoever controls `from` can …".
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::Provenance;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EdgeKind {
+    /// credential → identity it logs in as
+    AuthenticatesAs,
+    /// assume, impersonate, federate into
+    CanAssume,
+    /// identity → group whose permissions it gains
+    MemberOf,
+    /// workload → identity it runs as
+    RunsAs,
+    /// exec into, deploy to, change the code or config of
+    CanControl,
+    /// read a secret or resource
+    CanRead,
+    /// secret → credential it stores
+    Contains,
+    /// a privilege-escalation technique (`technique` names it)
+    CanEscalate,
+    /// resource access at a `level`
+    CanAccess,
+}
+
+impl EdgeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EdgeKind::AuthenticatesAs => "authenticates_as",
+            EdgeKind::CanAssume => "can_assume",
+            EdgeKind::MemberOf => "member_of",
+            EdgeKind::RunsAs => "runs_as",
+            EdgeKind::CanControl => "can_control",
+            EdgeKind::CanRead => "can_read",
+            EdgeKind::Contains => "contains",
+            EdgeKind::CanEscalate => "can_escalate",
+            EdgeKind::CanAccess => "can_access",
+        }
+    }
+
+    /// Parses the native spelling (used by the links CSV, where serde does not help).
+    pub fn parse(s: &str) -> Option<EdgeKind> {
+        const ALL: [EdgeKind; 9] = [
+            EdgeKind::AuthenticatesAs,
+            EdgeKind::CanAssume,
+            EdgeKind::MemberOf,
+            EdgeKind::RunsAs,
+            EdgeKind::CanControl,
+            EdgeKind::CanRead,
+            EdgeKind::Contains,
+            EdgeKind::CanEscalate,
+            EdgeKind::CanAccess,
+        ];
+        ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl fmt::Display for EdgeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Access level of a `can_access` edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccessLevel {
+    Read,
+    Write,
+    Admin,
+}
+
+/// A condition the platform attaches to an edge and that trustpath did not evaluate
+/// (MFA required, source IP, an OIDC `sub` pattern). The edge is still traversed, and
+/// everything reached only through it is reported as conditional.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Condition {
+    /// Human reading of the condition, e.g. "sub matches repo:acme/web:*".
+    pub description: String,
+    /// The condition key as the platform names it (`aws:SourceIp`, `…:sub`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The operator as the platform names it (`StringLike`, `IpAddress`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+}
+
+/// A candidate revocation action. Every edge or node listing the same `id` is cut by it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Revoke {
+    pub id: String,
+    pub action: String,
+    /// Base disruption of the action; the plan adds collateral.
+    #[serde(default = "default_cost")]
+    pub cost: u32,
+}
+
+fn default_cost() -> u32 {
+    1
+}
+
+/// One edge of the trust graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edge {
+    pub kind: EdgeKind,
+    pub reason: Box<str>,
+    pub conditions: Vec<Condition>,
+    /// Marked dormant by the input (disabled binding, deleted target…); never traversed.
+    pub dormant: bool,
+    /// An edge that depends on a resource the export cannot show (e.g. "if a Lambda exists").
+    pub potential: bool,
+    /// Asserted by a person (links CSV) rather than derived from an export.
+    pub asserted: bool,
+    pub technique: Option<Box<str>>,
+    pub level: Option<AccessLevel>,
+    pub revoke: Vec<Revoke>,
+    pub provenance: Provenance,
+}
+
+impl Edge {
+    pub fn new(kind: EdgeKind, reason: &str, provenance: Provenance) -> Edge {
+        Edge {
+            kind,
+            reason: reason.into(),
+            conditions: Vec::new(),
+            dormant: false,
+            potential: false,
+            asserted: false,
+            technique: None,
+            level: None,
+            revoke: Vec::new(),
+            provenance,
+        }
+    }
+
+    /// Traversal depends on something trustpath could not verify.
+    pub fn is_conditional(&self) -> bool {
+        self.potential || !self.conditions.is_empty()
+    }
+}

@@ -1,0 +1,305 @@
+//! [`TrustGraph`]: storage, handles and adjacency.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use jiff::Timestamp;
+use petgraph::Direction;
+use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+use super::{Edge, Node, SourceId};
+
+/// Handle to a node of one [`TrustGraph`]. Cheap to copy; meaningless in another graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(u32);
+
+/// Handle to an edge of one [`TrustGraph`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EdgeId(u32);
+
+impl NodeId {
+    /// Dense index, for analyses that keep per-node arrays.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl EdgeId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// The handle for a dense index previously taken from [`EdgeId::index`].
+    pub(crate) fn from_index(index: u32) -> EdgeId {
+        EdgeId(index)
+    }
+}
+
+fn ix(id: NodeId) -> NodeIndex<u32> {
+    NodeIndex::new(id.index())
+}
+
+/// A node with this key exists already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DuplicateKey(pub NodeId);
+
+/// Compressed adjacency for traversal: per node, a contiguous run of `(neighbour, edge)`
+/// pairs ordered by the neighbour's stable key, so every traversal (and therefore every
+/// witness path) is the same whatever order the inputs were read in.
+#[derive(Debug, Default)]
+struct Adjacency {
+    out_start: Vec<u32>,
+    out: Vec<(u32, u32)>,
+    in_start: Vec<u32>,
+    inc: Vec<(u32, u32)>,
+    /// Node ids sorted by stable key.
+    by_key: Vec<u32>,
+}
+
+/// The typed trust graph. Nodes and edges are only ever added, so handles stay valid.
+#[derive(Debug, Default)]
+pub struct TrustGraph {
+    graph: DiGraph<Node, Edge, u32>,
+    index: HashMap<Box<str>, NodeId>,
+    sources: Vec<Box<str>>,
+    metadata: serde_json::Map<String, serde_json::Value>,
+    adjacency: OnceLock<Adjacency>,
+}
+
+impl TrustGraph {
+    pub fn new() -> TrustGraph {
+        let mut graph = TrustGraph::default();
+        // SourceId(0) is what `Provenance::default()` points at.
+        graph.sources.push("<unknown>".into());
+        graph
+    }
+
+    /// Adds a node; fails (returning the existing id) when the key is taken.
+    pub fn add_node(&mut self, node: Node) -> Result<NodeId, DuplicateKey> {
+        if let Some(&existing) = self.index.get(&node.key) {
+            return Err(DuplicateKey(existing));
+        }
+        let key = node.key.clone();
+        let id = NodeId(self.graph.add_node(node).index() as u32);
+        self.index.insert(key, id);
+        self.adjacency = OnceLock::new();
+        Ok(id)
+    }
+
+    pub fn add_edge(&mut self, from: NodeId, to: NodeId, edge: Edge) -> EdgeId {
+        self.adjacency = OnceLock::new();
+        EdgeId(self.graph.add_edge(ix(from), ix(to), edge).index() as u32)
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.graph.node_count()
+    }
+
+    pub fn edge_count(&self) -> usize {
+        self.graph.edge_count()
+    }
+
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.graph[ix(id)]
+    }
+
+    pub fn node_mut(&mut self, id: NodeId) -> &mut Node {
+        // Criticality and owners do not change adjacency, so the cache survives.
+        &mut self.graph[ix(id)]
+    }
+
+    pub fn edge(&self, id: EdgeId) -> &Edge {
+        &self.graph[EdgeIndex::new(id.index())]
+    }
+
+    /// `(from, to)` of an edge.
+    pub fn endpoints(&self, id: EdgeId) -> (NodeId, NodeId) {
+        let (a, b) = self
+            .graph
+            .edge_endpoints(EdgeIndex::new(id.index()))
+            .unwrap_or_else(|| unreachable!("EdgeId {id:?} comes from this graph"));
+        (NodeId(a.index() as u32), NodeId(b.index() as u32))
+    }
+
+    /// Node by exact stable key.
+    pub fn find(&self, key: &str) -> Option<NodeId> {
+        self.index.get(key).copied()
+    }
+
+    /// All node ids in insertion order.
+    pub fn node_ids(&self) -> impl ExactSizeIterator<Item = NodeId> + '_ {
+        (0..self.graph.node_count() as u32).map(NodeId)
+    }
+
+    /// All edge ids in insertion order.
+    pub fn edge_ids(&self) -> impl ExactSizeIterator<Item = EdgeId> + '_ {
+        (0..self.graph.edge_count() as u32).map(EdgeId)
+    }
+
+    /// All node ids ordered by stable key: the order of every listing trustpath prints.
+    pub fn nodes_by_key(&self) -> impl ExactSizeIterator<Item = NodeId> + '_ {
+        self.adjacency().by_key.iter().map(|&n| NodeId(n))
+    }
+
+    /// Outgoing `(edge, target)` pairs, ordered by the target's key.
+    pub fn outgoing(&self, id: NodeId) -> impl ExactSizeIterator<Item = (EdgeId, NodeId)> + '_ {
+        let adj = self.adjacency();
+        let (a, b) = (adj.out_start[id.index()], adj.out_start[id.index() + 1]);
+        adj.out[a as usize..b as usize]
+            .iter()
+            .map(|&(n, e)| (EdgeId(e), NodeId(n)))
+    }
+
+    /// Incoming `(edge, source)` pairs, ordered by the source's key.
+    pub fn incoming(&self, id: NodeId) -> impl ExactSizeIterator<Item = (EdgeId, NodeId)> + '_ {
+        let adj = self.adjacency();
+        let (a, b) = (adj.in_start[id.index()], adj.in_start[id.index() + 1]);
+        adj.inc[a as usize..b as usize]
+            .iter()
+            .map(|&(n, e)| (EdgeId(e), NodeId(n)))
+    }
+
+    /// Whether an attacker holding `from` can use this edge at `at`: the edge is not
+    /// dormant and its source is not a disabled or expired credential.
+    pub fn traversable(&self, edge: EdgeId, at: Timestamp) -> bool {
+        let (from, _) = self.endpoints(edge);
+        !self.edge(edge).dormant && self.node(from).usable_at(at)
+    }
+
+    /// Interns an input file name for provenance.
+    pub fn intern_source(&mut self, name: &str) -> SourceId {
+        if let Some(i) = self.sources.iter().position(|s| &**s == name) {
+            return SourceId(i as u32);
+        }
+        self.sources.push(name.into());
+        SourceId((self.sources.len() - 1) as u32)
+    }
+
+    pub fn source_name(&self, id: SourceId) -> &str {
+        self.sources.get(id.0 as usize).map_or("<unknown>", |s| s)
+    }
+
+    /// Free-form metadata from native inputs (`suggested_compromised`, generator, seed).
+    pub fn metadata(&self) -> &serde_json::Map<String, serde_json::Value> {
+        &self.metadata
+    }
+
+    /// Merges metadata; keys already present keep their first value.
+    pub fn merge_metadata(&mut self, more: serde_json::Map<String, serde_json::Value>) {
+        for (k, v) in more {
+            self.metadata.entry(k).or_insert(v);
+        }
+    }
+
+    /// Builds the adjacency once; later calls are free until the graph changes.
+    pub fn prepare(&self) {
+        self.adjacency();
+    }
+
+    fn adjacency(&self) -> &Adjacency {
+        self.adjacency.get_or_init(|| self.build_adjacency())
+    }
+
+    fn build_adjacency(&self) -> Adjacency {
+        let n = self.graph.node_count();
+        let mut by_key: Vec<u32> = (0..n as u32).collect();
+        by_key.sort_unstable_by(|&a, &b| {
+            self.graph[NodeIndex::new(a as usize)]
+                .key
+                .cmp(&self.graph[NodeIndex::new(b as usize)].key)
+        });
+        let mut rank = vec![0u32; n];
+        for (r, &node) in by_key.iter().enumerate() {
+            rank[node as usize] = r as u32;
+        }
+        let build = |dir: Direction| {
+            let mut start = vec![0u32; n + 1];
+            for e in self.graph.edge_references() {
+                let at = if dir == Direction::Outgoing {
+                    e.source()
+                } else {
+                    e.target()
+                };
+                start[at.index() + 1] += 1;
+            }
+            for i in 0..n {
+                start[i + 1] += start[i];
+            }
+            let mut fill = start.clone();
+            let mut list = vec![(0u32, 0u32); self.graph.edge_count()];
+            for e in self.graph.edge_references() {
+                let (at, other) = if dir == Direction::Outgoing {
+                    (e.source(), e.target())
+                } else {
+                    (e.target(), e.source())
+                };
+                let slot = &mut fill[at.index()];
+                list[*slot as usize] = (other.index() as u32, e.id().index() as u32);
+                *slot += 1;
+            }
+            for i in 0..n {
+                let run = &mut list[start[i] as usize..start[i + 1] as usize];
+                if run.len() > 1 {
+                    run.sort_unstable_by_key(|&(other, edge)| {
+                        (
+                            rank[other as usize],
+                            self.graph[EdgeIndex::new(edge as usize)].kind,
+                            edge,
+                        )
+                    });
+                }
+            }
+            (start, list)
+        };
+        let (out_start, out) = build(Direction::Outgoing);
+        let (in_start, inc) = build(Direction::Incoming);
+        Adjacency {
+            out_start,
+            out,
+            in_start,
+            inc,
+            by_key,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EdgeKind, NodeKind, Provenance};
+
+    fn node(key: &str) -> Node {
+        Node::new(key, NodeKind::Role, Provenance::default())
+    }
+
+    #[test]
+    fn adjacency_is_ordered_by_key_not_insertion() {
+        let mut g = TrustGraph::new();
+        let a = g.add_node(node("a")).expect("new key");
+        let c = g.add_node(node("c")).expect("new key");
+        let b = g.add_node(node("b")).expect("new key");
+        g.add_edge(
+            a,
+            c,
+            Edge::new(EdgeKind::CanAssume, "x", Provenance::default()),
+        );
+        g.add_edge(
+            a,
+            b,
+            Edge::new(EdgeKind::CanAssume, "y", Provenance::default()),
+        );
+        let targets: Vec<_> = g
+            .outgoing(a)
+            .map(|(_, n)| g.node(n).key.to_string())
+            .collect();
+        assert_eq!(targets, ["b", "c"]);
+        let keys: Vec<_> = g
+            .nodes_by_key()
+            .map(|n| g.node(n).key.to_string())
+            .collect();
+        assert_eq!(keys, ["a", "b", "c"]);
+        assert_eq!(g.incoming(b).count(), 1);
+        assert_eq!(g.add_node(node("b")), Err(DuplicateKey(b)));
+    }
+}

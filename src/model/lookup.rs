@@ -1,0 +1,141 @@
+//! Finding a node from what a responder types: a stable key, an ARN, or a name.
+
+use fuzzy_matcher::FuzzyMatcher;
+use fuzzy_matcher::skim::SkimMatcherV2;
+
+use super::{NodeId, TrustGraph};
+
+/// How many close matches an error lists.
+const SUGGESTIONS: usize = 10;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LookupError {
+    #[error("no node matches '{query}'{}", list("close matches", suggestions))]
+    Unknown {
+        query: String,
+        suggestions: Vec<String>,
+    },
+    #[error("'{query}' is ambiguous: {} nodes are named so{}; use a stable key", candidates.len(), list("candidates", candidates))]
+    Ambiguous {
+        query: String,
+        candidates: Vec<String>,
+    },
+}
+
+fn list(title: &str, keys: &[String]) -> String {
+    if keys.is_empty() {
+        return String::new();
+    }
+    let shown: Vec<_> = keys
+        .iter()
+        .take(SUGGESTIONS)
+        .map(|k| format!("\n  {k}"))
+        .collect();
+    let more = keys.len().saturating_sub(SUGGESTIONS);
+    let more = if more > 0 {
+        format!("\n  … and {more} more")
+    } else {
+        String::new()
+    };
+    format!("\n{title}:{}{more}", shown.concat())
+}
+
+impl TrustGraph {
+    /// Resolves a key, ARN or unambiguous name. Exact key wins, then exact name, then a
+    /// case-insensitive key or name; otherwise the error lists fuzzy close matches.
+    pub fn resolve(&self, query: &str) -> Result<NodeId, LookupError> {
+        if let Some(id) = self.find(query) {
+            return Ok(id);
+        }
+        let by = |pred: &dyn Fn(NodeId) -> bool| -> Vec<NodeId> {
+            self.nodes_by_key().filter(|&n| pred(n)).collect()
+        };
+        let mut matches = by(&|n| &*self.node(n).name == query);
+        if matches.is_empty() {
+            matches = by(&|n| {
+                let node = self.node(n);
+                node.key.eq_ignore_ascii_case(query) || node.name.eq_ignore_ascii_case(query)
+            });
+        }
+        match matches.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(LookupError::Unknown {
+                query: query.to_string(),
+                suggestions: self.close_matches(query),
+            }),
+            many => Err(LookupError::Ambiguous {
+                query: query.to_string(),
+                candidates: many.iter().map(|&n| self.node(n).key.to_string()).collect(),
+            }),
+        }
+    }
+
+    /// Up to ten keys that fuzzy-match `query` (on key or name), best first, ties by key.
+    pub fn close_matches(&self, query: &str) -> Vec<String> {
+        let matcher = SkimMatcherV2::default().ignore_case();
+        let mut scored: Vec<(i64, &str)> = self
+            .nodes_by_key()
+            .filter_map(|n| {
+                let node = self.node(n);
+                let score = matcher
+                    .fuzzy_match(&node.key, query)
+                    .max(matcher.fuzzy_match(&node.name, query))?;
+                Some((score, &*node.key))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+        scored
+            .into_iter()
+            .take(SUGGESTIONS)
+            .map(|(_, k)| k.to_string())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Node, NodeKind, Provenance};
+
+    fn graph(keys: &[&str]) -> TrustGraph {
+        let mut g = TrustGraph::new();
+        for key in keys {
+            g.add_node(Node::new(key, NodeKind::Role, Provenance::default()))
+                .expect("distinct keys");
+        }
+        g
+    }
+
+    #[test]
+    fn resolves_key_then_name() {
+        let g = graph(&["arn:aws:iam::1:role/deploy", "arn:aws:iam::1:role/admin"]);
+        let deploy = g.find("arn:aws:iam::1:role/deploy").expect("present");
+        assert_eq!(g.resolve("arn:aws:iam::1:role/deploy"), Ok(deploy));
+        assert_eq!(g.resolve("deploy"), Ok(deploy));
+        assert_eq!(g.resolve("DEPLOY"), Ok(deploy));
+    }
+
+    #[test]
+    fn ambiguous_names_list_candidates() {
+        let g = graph(&["arn:aws:iam::1:role/deploy", "arn:aws:iam::2:role/deploy"]);
+        let err = g.resolve("deploy").expect_err("two nodes are named deploy");
+        let LookupError::Ambiguous { candidates, .. } = &err else {
+            panic!("expected ambiguity, got {err:?}");
+        };
+        assert_eq!(candidates.len(), 2);
+        assert!(err.to_string().contains("arn:aws:iam::2:role/deploy"));
+    }
+
+    #[test]
+    fn unknown_names_suggest_close_matches() {
+        let g = graph(&["arn:aws:iam::1:role/deploy", "github:repo:acme/web"]);
+        let err = g.resolve("dploy").expect_err("no such node");
+        let LookupError::Unknown { suggestions, .. } = err else {
+            panic!("expected unknown");
+        };
+        assert_eq!(
+            suggestions.first().map(String::as_str),
+            Some("arn:aws:iam::1:role/deploy")
+        );
+    }
+}

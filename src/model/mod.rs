@@ -1,0 +1,16 @@
+//! The trust graph: a typed API over a private petgraph graph.
+//!
+//! Callers see [`NodeId`] and [`EdgeId`] handles and the domain types [`Node`] and
+//! [`Edge`], never petgraph types, so the storage can change without touching analyses.
+
+mod edge;
+mod graph;
+mod lookup;
+mod node;
+mod provenance;
+
+pub use edge::{AccessLevel, Condition, Edge, EdgeKind, Revoke};
+pub use graph::{EdgeId, NodeId, TrustGraph};
+pub use lookup::LookupError;
+pub use node::{CROWN_JEWEL, Credential, Node, NodeKind, name_of_key, platform_of_key};
+pub use provenance::{Place, Provenance, SourceId};

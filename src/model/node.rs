@@ -1,0 +1,293 @@
+//! Nodes of the trust graph: identities, credentials, secrets, workloads, resources.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use super::{Provenance, Revoke};
+
+/// What a node is. Serialized in `snake_case`, exactly as the native format spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeKind {
+    Human,
+    ServiceAccount,
+    Role,
+    Group,
+    Credential,
+    Secret,
+    Workload,
+    Resource,
+    Provider,
+}
+
+impl NodeKind {
+    pub const ALL: [NodeKind; 9] = [
+        NodeKind::Human,
+        NodeKind::ServiceAccount,
+        NodeKind::Role,
+        NodeKind::Group,
+        NodeKind::Credential,
+        NodeKind::Secret,
+        NodeKind::Workload,
+        NodeKind::Resource,
+        NodeKind::Provider,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeKind::Human => "human",
+            NodeKind::ServiceAccount => "service_account",
+            NodeKind::Role => "role",
+            NodeKind::Group => "group",
+            NodeKind::Credential => "credential",
+            NodeKind::Secret => "secret",
+            NodeKind::Workload => "workload",
+            NodeKind::Resource => "resource",
+            NodeKind::Provider => "provider",
+        }
+    }
+
+    /// Principals the attacker can act as (used to tell identities from everything else).
+    pub fn is_identity(self) -> bool {
+        matches!(
+            self,
+            NodeKind::Human | NodeKind::ServiceAccount | NodeKind::Role | NodeKind::Group
+        )
+    }
+}
+
+impl fmt::Display for NodeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Lifecycle facts of a credential node (access key, token, key, certificate, password).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Credential {
+    /// `access_key`, `token`, `sa_key`, `certificate`, `password`, … (open set).
+    pub kind: Option<Box<str>>,
+    /// `active`, `inactive`, `disabled`, `revoked`, … Anything but `active` is unusable.
+    pub status: Option<Box<str>>,
+    pub created: Option<Timestamp>,
+    pub expires: Option<Timestamp>,
+    pub last_used: Option<Timestamp>,
+    pub last_rotated: Option<Timestamp>,
+    /// As given in the input; [`Credential::is_long_lived`] derives it when absent.
+    pub long_lived: Option<bool>,
+    /// `false` when the secret material cannot be copied out (hardware-bound keys).
+    pub copyable: Option<bool>,
+}
+
+/// Credentials living longer than this without an expiry count as long-lived.
+const LONG_LIVED_AFTER: SignedDuration = SignedDuration::from_hours(90 * 24);
+
+impl Credential {
+    /// Whether an attacker holding this credential can use it at `at`.
+    pub fn usable_at(&self, at: Timestamp) -> bool {
+        self.unusable_reason(at).is_none()
+    }
+
+    /// Why the credential cannot be used at `at`, or `None` when it can.
+    pub fn unusable_reason(&self, at: Timestamp) -> Option<String> {
+        if let Some(status) = &self.status
+            && !status.eq_ignore_ascii_case("active")
+        {
+            return Some(format!("status is {status}"));
+        }
+        if let Some(expires) = self.expires
+            && expires <= at
+        {
+            return Some(format!("expired {expires}"));
+        }
+        if let Some(created) = self.created
+            && created > at
+        {
+            return Some(format!("not yet created at {at} (created {created})"));
+        }
+        None
+    }
+
+    /// Explicit `long_lived`, else: no expiry, or a validity window over 90 days.
+    pub fn is_long_lived(&self) -> bool {
+        self.long_lived
+            .unwrap_or_else(|| match (self.created, self.expires) {
+                (_, None) => true,
+                (Some(created), Some(expires)) => {
+                    expires.duration_since(created) > LONG_LIVED_AFTER
+                }
+                (None, Some(_)) => false,
+            })
+    }
+}
+
+/// One node of the trust graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    /// Stable key: `<platform>:<native id>`, or the ARN for AWS.
+    pub key: Box<str>,
+    pub kind: NodeKind,
+    pub platform: Box<str>,
+    pub name: Box<str>,
+    pub scope: Option<Box<str>>,
+    pub owner: Option<Box<str>>,
+    pub purpose: Option<Box<str>>,
+    pub environment: Option<Box<str>>,
+    /// As given in the input or overlay; [`Node::criticality`] applies the defaults.
+    pub criticality: Option<u8>,
+    pub admin: bool,
+    pub tags: BTreeMap<String, String>,
+    pub credential: Option<Box<Credential>>,
+    pub revoke: Vec<Revoke>,
+    pub provenance: Provenance,
+}
+
+/// Criticality at or above which a node is a crown jewel.
+pub const CROWN_JEWEL: u8 = 8;
+
+impl Node {
+    /// A node with only the required fields; platform and name are derived from the key.
+    pub fn new(key: &str, kind: NodeKind, provenance: Provenance) -> Node {
+        Node {
+            key: key.into(),
+            kind,
+            platform: platform_of_key(key).into(),
+            name: name_of_key(key).into(),
+            scope: None,
+            owner: None,
+            purpose: None,
+            environment: None,
+            criticality: None,
+            admin: false,
+            tags: BTreeMap::new(),
+            credential: None,
+            revoke: Vec::new(),
+            provenance,
+        }
+    }
+
+    /// Effective criticality (0–10). Explicit values win; otherwise admin-equivalent
+    /// identities are crown jewels, production secrets and resources rank high, and
+    /// everything else starts low so that the overlay, not a guess, marks what matters.
+    pub fn criticality(&self) -> u8 {
+        if let Some(c) = self.criticality {
+            return c;
+        }
+        let production = self.environment.as_deref().is_some_and(|e| {
+            e.eq_ignore_ascii_case("production") || e.eq_ignore_ascii_case("prod")
+        });
+        match self.kind {
+            _ if self.admin => CROWN_JEWEL,
+            NodeKind::Secret | NodeKind::Resource if production => 6,
+            NodeKind::Secret | NodeKind::Credential => 3,
+            _ if production => 4,
+            _ => 2,
+        }
+    }
+
+    pub fn is_crown_jewel(&self) -> bool {
+        self.criticality() >= CROWN_JEWEL
+    }
+
+    /// Whether this node's outgoing edges can be used at `at` (only credentials can be dead).
+    pub fn usable_at(&self, at: Timestamp) -> bool {
+        self.credential.as_ref().is_none_or(|c| c.usable_at(at))
+    }
+
+    pub fn is_long_lived_credential(&self) -> bool {
+        self.credential.as_ref().is_some_and(|c| c.is_long_lived())
+    }
+}
+
+/// Platform implied by a key: `arn:aws:…` is AWS, `github:…` is GitHub, and so on.
+pub fn platform_of_key(key: &str) -> &str {
+    if key.starts_with("arn:aws") {
+        return "aws";
+    }
+    if key.starts_with("AKIA") || key.starts_with("ASIA") {
+        return "aws";
+    }
+    match key.split_once(':') {
+        Some((prefix, _)) if !prefix.is_empty() => prefix,
+        _ => "unknown",
+    }
+}
+
+/// Short name implied by a key: the part after the last `/` or `:`.
+pub fn name_of_key(key: &str) -> &str {
+    let tail = key.rsplit(['/', ':']).next().unwrap_or(key);
+    if tail.is_empty() { key } else { tail }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().expect("test timestamp")
+    }
+
+    #[test]
+    fn keys_imply_platform_and_name() {
+        assert_eq!(
+            platform_of_key("arn:aws:iam::111122223333:role/deploy"),
+            "aws"
+        );
+        assert_eq!(
+            name_of_key("arn:aws:iam::111122223333:role/deploy"),
+            "deploy"
+        );
+        assert_eq!(platform_of_key("github:repo:acme/web"), "github");
+        assert_eq!(name_of_key("github:repo:acme/web"), "web");
+        assert_eq!(platform_of_key("plain"), "unknown");
+        assert_eq!(name_of_key("trailing/"), "trailing/");
+    }
+
+    #[test]
+    fn inactive_and_expired_credentials_are_unusable() {
+        let at = ts("2026-01-01T00:00:00Z");
+        let mut cred = Credential {
+            status: Some("active".into()),
+            ..Credential::default()
+        };
+        assert!(cred.usable_at(at));
+        cred.status = Some("Inactive".into());
+        assert_eq!(
+            cred.unusable_reason(at).as_deref(),
+            Some("status is Inactive")
+        );
+        cred.status = Some("active".into());
+        cred.expires = Some(ts("2025-12-31T23:59:59Z"));
+        assert!(!cred.usable_at(at));
+        assert!(cred.usable_at(ts("2025-06-01T00:00:00Z")));
+    }
+
+    #[test]
+    fn long_lived_is_derived_from_validity() {
+        let mut cred = Credential::default();
+        assert!(cred.is_long_lived(), "no expiry means long-lived");
+        cred.created = Some(ts("2026-01-01T00:00:00Z"));
+        cred.expires = Some(ts("2026-01-01T01:00:00Z"));
+        assert!(!cred.is_long_lived());
+        cred.long_lived = Some(true);
+        assert!(cred.is_long_lived(), "explicit value wins");
+    }
+
+    #[test]
+    fn criticality_defaults() {
+        let prov = Provenance::default();
+        let mut node = Node::new("aws:x", NodeKind::Role, prov);
+        assert_eq!(node.criticality(), 2);
+        node.admin = true;
+        assert!(node.is_crown_jewel());
+        node.criticality = Some(1);
+        assert_eq!(
+            node.criticality(),
+            1,
+            "explicit value wins over admin default"
+        );
+    }
+}

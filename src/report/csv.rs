@@ -1,0 +1,96 @@
+//! CSV: one row per reached node, for spreadsheets and tickets.
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+use super::clean;
+use crate::analysis::BlastRadius;
+use crate::model::TrustGraph;
+
+/// Cells starting with these are formulas to a spreadsheet; a leading `'` keeps them text
+/// (an identity named `=HYPERLINK(…)` must not run when the CSV is opened).
+fn cell(s: &str) -> Cow<'_, str> {
+    let s = clean(s);
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{s}"))
+    } else {
+        s
+    }
+}
+
+pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "id",
+        "kind",
+        "platform",
+        "name",
+        "depth",
+        "usable",
+        "admin",
+        "crown_jewel",
+        "criticality",
+        "conditional",
+        "owner",
+        "path",
+        "reason",
+    ])?;
+    let rows = blast
+        .reached
+        .iter()
+        .map(|r| (r.node, r.depth, r.conditional, true))
+        .chain(
+            blast
+                .exposed
+                .iter()
+                .map(|x| (x.node, x.depth, false, false)),
+        );
+    for (id, depth, conditional, usable) in rows {
+        let n = graph.node(id);
+        let path = blast.path(graph, id);
+        let trail: Vec<String> = path
+            .iter()
+            .map(|&e| {
+                let (from, _) = graph.endpoints(e);
+                format!("{} -[{}]->", graph.node(from).key, graph.edge(e).kind)
+            })
+            .chain(std::iter::once(n.key.to_string()))
+            .collect();
+        let reason = path
+            .last()
+            .map_or("compromised", |&e| &*graph.edge(e).reason);
+        let (depth, criticality) = (depth.to_string(), n.criticality().to_string());
+        w.write_record([
+            &*cell(&n.key),
+            n.kind.as_str(),
+            &cell(&n.platform),
+            &cell(&n.name),
+            &depth,
+            bool_str(usable),
+            bool_str(n.admin),
+            bool_str(n.is_crown_jewel()),
+            &criticality,
+            bool_str(conditional),
+            &cell(n.owner.as_deref().unwrap_or("")),
+            &cell(&trail.join(" ")),
+            &cell(reason),
+        ])?;
+    }
+    w.flush()
+}
+
+fn bool_str(b: bool) -> &'static str {
+    if b { "true" } else { "false" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(cell("deploy"), "deploy");
+        assert_eq!(cell("a\x1bb"), "a\\u{1b}b");
+    }
+}

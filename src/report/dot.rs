@@ -1,0 +1,171 @@
+//! Graphviz DOT, written by hand (not petgraph's `Debug`) so that names are escaped and
+//! the picture carries meaning: shape and colour by kind, clusters by platform and scope,
+//! the compromised set and its blast radius highlighted.
+//!
+//! Escaping: node ids are generated (`n0`, `n1`, … in key order), so names only ever
+//! appear inside quoted labels and tooltips. There `"` and `\` are backslash-escaped,
+//! newlines become `\n`, other control characters are shown as visible `\u{..}` text,
+//! and `& < > { } |` plus every non-ASCII character become numeric character references,
+//! which Graphviz decodes. The file is therefore pure ASCII and no name can end a string,
+//! start an HTML label, or act as record syntax.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use crate::analysis::BlastRadius;
+use crate::model::{NodeId, NodeKind, TrustGraph};
+
+/// Escapes text for the inside of a DOT quoted string.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '&' | '<' | '>' | '{' | '}' | '|' => {
+                let _ = write!(out, "&#{};", c as u32);
+            }
+            c if c.is_control() => {
+                let _ = write!(out, "\\\\u{{{:x}}}", c as u32);
+            }
+            c if !c.is_ascii() => {
+                let _ = write!(out, "&#{};", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn style(kind: NodeKind) -> (&'static str, &'static str) {
+    match kind {
+        NodeKind::Human => ("ellipse", "#fde2e4"),
+        NodeKind::ServiceAccount => ("box", "#dbeafe"),
+        NodeKind::Role => ("hexagon", "#e0e7ff"),
+        NodeKind::Group => ("tab", "#ede9fe"),
+        NodeKind::Credential => ("note", "#fef3c7"),
+        NodeKind::Secret => ("cylinder", "#fde68a"),
+        NodeKind::Workload => ("component", "#dcfce7"),
+        NodeKind::Resource => ("box3d", "#f3f4f6"),
+        NodeKind::Provider => ("invtrapezium", "#cffafe"),
+    }
+}
+
+/// What to draw and what to highlight.
+pub struct DotOptions<'a> {
+    pub blast: Option<&'a BlastRadius>,
+    /// Only the blast radius (reached and exposed nodes) and the edges among them.
+    pub blast_only: bool,
+}
+
+pub fn write_dot(out: &mut dyn Write, graph: &TrustGraph, opts: &DotOptions<'_>) -> io::Result<()> {
+    let blast = opts.blast;
+    let in_blast = |n: NodeId| blast.is_some_and(|b| b.contains(n));
+    let compromised = |n: NodeId| blast.is_some_and(|b| b.compromised.contains(&n));
+    let keep = |n: NodeId| !opts.blast_only || in_blast(n);
+    let nodes: Vec<NodeId> = graph.nodes_by_key().filter(|&n| keep(n)).collect();
+    let ids: HashMap<NodeId, usize> = nodes.iter().enumerate().map(|(i, &n)| (n, i)).collect();
+
+    let mut clusters: BTreeMap<(&str, &str), Vec<NodeId>> = BTreeMap::new();
+    for &n in &nodes {
+        let node = graph.node(n);
+        clusters
+            .entry((&node.platform, node.scope.as_deref().unwrap_or("")))
+            .or_default()
+            .push(n);
+    }
+
+    writeln!(out, "digraph trustpath {{")?;
+    writeln!(
+        out,
+        "  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=11, compound=true];"
+    )?;
+    writeln!(
+        out,
+        "  node [style=\"filled\", fontname=\"Helvetica\", fontsize=10, color=\"#475569\"];"
+    )?;
+    writeln!(
+        out,
+        "  edge [fontname=\"Helvetica\", fontsize=8, color=\"#64748b\"];"
+    )?;
+    for (i, ((platform, scope), members)) in clusters.iter().enumerate() {
+        let label = if scope.is_empty() {
+            platform.to_string()
+        } else {
+            format!("{platform} · {scope}")
+        };
+        writeln!(out, "  subgraph cluster_{i} {{")?;
+        writeln!(
+            out,
+            "    label=\"{}\"; style=\"rounded\"; color=\"#cbd5e1\";",
+            escape(&label)
+        )?;
+        for &n in members {
+            let node = graph.node(n);
+            let (shape, fill) = style(node.kind);
+            let mut attrs = format!(
+                "label=\"{}\\n{}\", tooltip=\"{}\", shape={shape}, fillcolor=\"{fill}\"",
+                escape(&node.name),
+                node.kind,
+                escape(&node.key)
+            );
+            if node.is_crown_jewel() {
+                attrs.push_str(", peripheries=2");
+            }
+            if node.admin {
+                attrs.push_str(", fontname=\"Helvetica-Bold\"");
+            }
+            if compromised(n) {
+                attrs.push_str(", fillcolor=\"#dc2626\", fontcolor=\"white\", penwidth=3");
+            } else if in_blast(n) {
+                attrs.push_str(", color=\"#dc2626\", penwidth=2");
+            }
+            if node.credential.is_some() && blast.is_some_and(|b| !node.usable_at(b.at)) {
+                attrs.push_str(", style=\"filled,dashed\"");
+            }
+            writeln!(out, "    n{} [{attrs}];", ids[&n])?;
+        }
+        writeln!(out, "  }}")?;
+    }
+    for &n in &nodes {
+        for (e, to) in graph.outgoing(n) {
+            let Some(&target) = ids.get(&to) else {
+                continue;
+            };
+            let edge = graph.edge(e);
+            let mut attrs = format!(
+                "label=\"{}\", tooltip=\"{}\"",
+                edge.kind,
+                escape(&edge.reason)
+            );
+            let traversable = blast.is_some_and(|b| graph.traversable(e, b.at));
+            if edge.dormant || blast.is_some_and(|b| !graph.node(n).usable_at(b.at)) {
+                attrs.push_str(", style=dotted, color=\"#cbd5e1\"");
+            } else if edge.is_conditional() {
+                attrs.push_str(", style=dashed");
+            }
+            if in_blast(n) && in_blast(to) && traversable {
+                attrs.push_str(", color=\"#dc2626\", penwidth=2");
+            }
+            writeln!(out, "  n{} -> n{target} [{attrs}];", ids[&n])?;
+        }
+    }
+    writeln!(out, "}}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn escapes_everything_that_could_break_out() {
+        assert_eq!(escape("say \"hi\""), "say \\\"hi\\\"");
+        assert_eq!(escape("a\\b"), "a\\\\b");
+        assert_eq!(escape("two\nlines"), "two\\nlines");
+        assert_eq!(escape("<b>{x}|y&"), "&#60;b&#62;&#123;x&#125;&#124;y&#38;");
+        assert_eq!(escape("café"), "caf&#233;");
+        assert_eq!(escape("\x1b[31m"), "\\\\u{1b}[31m");
+    }
+}

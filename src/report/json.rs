@@ -1,0 +1,457 @@
+//! JSON writers: the native graph (`trustpath/graph/v1`), `trustpath/blast/v1`,
+//! `trustpath/path/v1` and `trustpath/import/v1`.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::analysis::{BlastRadius, Paths, paths::path_nodes};
+use crate::import::{FileReport, Loaded, Warning};
+use crate::model::{
+    AccessLevel, Condition, EdgeId, EdgeKind, NodeId, NodeKind, Revoke, TrustGraph,
+};
+
+// ---------------------------------------------------------------------------------
+// Native graph
+
+#[derive(Serialize)]
+struct NodeOut<'a> {
+    id: &'a str,
+    kind: NodeKind,
+    platform: &'a str,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    purpose: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    environment: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    criticality: Option<u8>,
+    #[serde(skip_serializing_if = "is_false")]
+    admin: bool,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    tags: &'a BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credential: Option<CredentialOut<'a>>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    revoke: &'a [Revoke],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provenance: Option<ProvenanceOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct CredentialOut<'a> {
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    kind: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created: Option<jiff::Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires: Option<jiff::Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_used: Option<jiff::Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_rotated: Option<jiff::Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    long_lived: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    copyable: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct EdgeOut<'a> {
+    from: &'a str,
+    to: &'a str,
+    kind: EdgeKind,
+    reason: &'a str,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    conditions: &'a [Condition],
+    #[serde(skip_serializing_if = "is_false")]
+    dormant: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    potential: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    asserted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    technique: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    level: Option<AccessLevel>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    revoke: &'a [Revoke],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provenance: Option<ProvenanceOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct ProvenanceOut<'a> {
+    file: &'a str,
+    at: String,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn provenance<'a>(
+    graph: &'a TrustGraph,
+    p: &crate::model::Provenance,
+) -> Option<ProvenanceOut<'a>> {
+    (p.source != crate::model::SourceId::default()).then(|| ProvenanceOut {
+        file: graph.source_name(p.source),
+        at: p.place.to_string(),
+    })
+}
+
+fn node_out(graph: &TrustGraph, id: NodeId) -> NodeOut<'_> {
+    let n = graph.node(id);
+    NodeOut {
+        id: &n.key,
+        kind: n.kind,
+        platform: &n.platform,
+        name: &n.name,
+        scope: n.scope.as_deref(),
+        owner: n.owner.as_deref(),
+        purpose: n.purpose.as_deref(),
+        environment: n.environment.as_deref(),
+        criticality: n.criticality,
+        admin: n.admin,
+        tags: &n.tags,
+        credential: n.credential.as_deref().map(|c| CredentialOut {
+            kind: c.kind.as_deref(),
+            status: c.status.as_deref(),
+            created: c.created,
+            expires: c.expires,
+            last_used: c.last_used,
+            last_rotated: c.last_rotated,
+            long_lived: c.long_lived,
+            copyable: c.copyable,
+        }),
+        revoke: &n.revoke,
+        provenance: provenance(graph, &n.provenance),
+    }
+}
+
+fn edge_out(graph: &TrustGraph, id: EdgeId) -> EdgeOut<'_> {
+    let e = graph.edge(id);
+    let (from, to) = graph.endpoints(id);
+    EdgeOut {
+        from: &graph.node(from).key,
+        to: &graph.node(to).key,
+        kind: e.kind,
+        reason: &e.reason,
+        conditions: &e.conditions,
+        dormant: e.dormant,
+        potential: e.potential,
+        asserted: e.asserted,
+        technique: e.technique.as_deref(),
+        level: e.level,
+        revoke: &e.revoke,
+        provenance: provenance(graph, &e.provenance),
+    }
+}
+
+/// Writes the graph (or the part `keep` selects) as native JSON, one node or edge per
+/// line: diffable, greppable, and cheap to stream at a million nodes.
+pub fn write_graph(
+    out: &mut dyn Write,
+    graph: &TrustGraph,
+    keep: &dyn Fn(NodeId) -> bool,
+) -> io::Result<()> {
+    writeln!(out, "{{\"schema\": \"{}\",", crate::import::native::SCHEMA)?;
+    if !graph.metadata().is_empty() {
+        write!(out, "\"metadata\": ")?;
+        serde_json::to_writer(&mut *out, graph.metadata())?;
+        writeln!(out, ",")?;
+    }
+    writeln!(out, "\"nodes\": [")?;
+    let nodes: Vec<NodeId> = graph.nodes_by_key().filter(|&n| keep(n)).collect();
+    for (i, &n) in nodes.iter().enumerate() {
+        serde_json::to_writer(&mut *out, &node_out(graph, n))?;
+        writeln!(out, "{}", if i + 1 < nodes.len() { "," } else { "" })?;
+    }
+    writeln!(out, "],\n\"edges\": [")?;
+    let mut first = true;
+    for &n in &nodes {
+        for (e, to) in graph.outgoing(n) {
+            if !keep(to) {
+                continue;
+            }
+            if !first {
+                writeln!(out, ",")?;
+            }
+            first = false;
+            serde_json::to_writer(&mut *out, &edge_out(graph, e))?;
+        }
+    }
+    if !first {
+        writeln!(out)?;
+    }
+    writeln!(out, "]}}")
+}
+
+// ---------------------------------------------------------------------------------
+// Blast radius
+
+#[derive(Serialize)]
+struct BlastOut<'a> {
+    schema: &'static str,
+    at: jiff::Timestamp,
+    compromised: Vec<&'a str>,
+    summary: SummaryOut<'a>,
+    reached: Vec<ReachedOut<'a>>,
+    exposed_unusable: Vec<ExposedOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct SummaryOut<'a> {
+    reached: usize,
+    crown_jewels: usize,
+    admin_reached: bool,
+    criticality: u64,
+    conditional: usize,
+    exposed_unusable: usize,
+    by_kind: BTreeMap<NodeKind, usize>,
+    by_platform: &'a BTreeMap<String, usize>,
+}
+
+#[derive(Serialize)]
+struct ReachedOut<'a> {
+    id: &'a str,
+    kind: NodeKind,
+    platform: &'a str,
+    name: &'a str,
+    depth: u32,
+    admin: bool,
+    crown_jewel: bool,
+    criticality: u8,
+    conditional: bool,
+    owner: Option<&'a str>,
+    path: Vec<HopOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct ExposedOut<'a> {
+    id: &'a str,
+    kind: NodeKind,
+    platform: &'a str,
+    name: &'a str,
+    depth: u32,
+    why_unusable: &'a str,
+    path: Vec<HopOut<'a>>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct HopOut<'a> {
+    from: &'a str,
+    to: &'a str,
+    kind: EdgeKind,
+    reason: &'a str,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    conditions: Vec<&'a str>,
+    #[serde(skip_serializing_if = "is_false")]
+    potential: bool,
+}
+
+pub(crate) fn hops<'a>(graph: &'a TrustGraph, path: &[EdgeId]) -> Vec<HopOut<'a>> {
+    path.iter()
+        .map(|&e| {
+            let edge = graph.edge(e);
+            let (from, to) = graph.endpoints(e);
+            HopOut {
+                from: &graph.node(from).key,
+                to: &graph.node(to).key,
+                kind: edge.kind,
+                reason: &edge.reason,
+                conditions: edge
+                    .conditions
+                    .iter()
+                    .map(|c| c.description.as_str())
+                    .collect(),
+                potential: edge.potential,
+            }
+        })
+        .collect()
+}
+
+pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius) -> io::Result<()> {
+    let s = &blast.summary;
+    let doc = BlastOut {
+        schema: "trustpath/blast/v1",
+        at: blast.at,
+        compromised: blast
+            .compromised
+            .iter()
+            .map(|&n| &*graph.node(n).key)
+            .collect(),
+        summary: SummaryOut {
+            reached: s.reached,
+            crown_jewels: s.crown_jewels,
+            admin_reached: s.admin_reached,
+            criticality: s.criticality,
+            conditional: s.conditional,
+            exposed_unusable: blast.exposed.len(),
+            by_kind: s.by_kind.clone(),
+            by_platform: &s.by_platform,
+        },
+        reached: blast
+            .reached
+            .iter()
+            .map(|r| {
+                let n = graph.node(r.node);
+                ReachedOut {
+                    id: &n.key,
+                    kind: n.kind,
+                    platform: &n.platform,
+                    name: &n.name,
+                    depth: r.depth,
+                    admin: n.admin,
+                    crown_jewel: n.is_crown_jewel(),
+                    criticality: n.criticality(),
+                    conditional: r.conditional,
+                    owner: n.owner.as_deref(),
+                    path: hops(graph, &blast.path(graph, r.node)),
+                }
+            })
+            .collect(),
+        exposed_unusable: blast
+            .exposed
+            .iter()
+            .map(|x| {
+                let n = graph.node(x.node);
+                ExposedOut {
+                    id: &n.key,
+                    kind: n.kind,
+                    platform: &n.platform,
+                    name: &n.name,
+                    depth: x.depth,
+                    why_unusable: &x.why_unusable,
+                    path: hops(graph, &blast.path(graph, x.node)),
+                }
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+// ---------------------------------------------------------------------------------
+// Paths
+
+#[derive(Serialize)]
+struct PathsOut<'a> {
+    schema: &'static str,
+    at: jiff::Timestamp,
+    from: &'a str,
+    to: &'a str,
+    truncated: bool,
+    paths: Vec<PathOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct PathOut<'a> {
+    hops: usize,
+    nodes: Vec<&'a str>,
+    edges: Vec<HopOut<'a>>,
+}
+
+pub fn write_paths(
+    out: &mut dyn Write,
+    graph: &TrustGraph,
+    (from, to): (NodeId, NodeId),
+    found: &Paths,
+    at: jiff::Timestamp,
+) -> io::Result<()> {
+    let doc = PathsOut {
+        schema: "trustpath/path/v1",
+        at,
+        from: &graph.node(from).key,
+        to: &graph.node(to).key,
+        truncated: found.truncated,
+        paths: found
+            .paths
+            .iter()
+            .map(|p| PathOut {
+                hops: p.len(),
+                nodes: path_nodes(graph, from, p)
+                    .iter()
+                    .map(|&n| &*graph.node(n).key)
+                    .collect(),
+                edges: hops(graph, p),
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+// ---------------------------------------------------------------------------------
+// Import summary
+
+#[derive(Serialize)]
+struct ImportOut<'a> {
+    schema: &'static str,
+    nodes: usize,
+    edges: usize,
+    files: Vec<FileOut<'a>>,
+    nodes_by_platform_kind: BTreeMap<&'a str, BTreeMap<NodeKind, usize>>,
+    edges_by_kind: BTreeMap<EdgeKind, usize>,
+    warnings: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct FileOut<'a> {
+    name: &'a str,
+    format: Option<&'static str>,
+    nodes: usize,
+    edges: usize,
+}
+
+pub fn write_import(out: &mut dyn Write, loaded: &Loaded) -> io::Result<()> {
+    let g = &loaded.graph;
+    let doc = ImportOut {
+        schema: "trustpath/import/v1",
+        nodes: g.node_count(),
+        edges: g.edge_count(),
+        files: loaded.files.iter().map(file_out).collect(),
+        nodes_by_platform_kind: counts_by_platform_kind(g),
+        edges_by_kind: counts_by_edge_kind(g),
+        warnings: loaded.warnings.iter().map(Warning::to_string).collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+fn file_out(f: &FileReport) -> FileOut<'_> {
+    FileOut {
+        name: &f.name,
+        format: f.format.map(|f| f.as_str()),
+        nodes: f.nodes,
+        edges: f.edges,
+    }
+}
+
+pub(crate) fn counts_by_platform_kind(g: &TrustGraph) -> BTreeMap<&str, BTreeMap<NodeKind, usize>> {
+    let mut counts: BTreeMap<&str, BTreeMap<NodeKind, usize>> = BTreeMap::new();
+    for n in g.node_ids() {
+        let node = g.node(n);
+        *counts
+            .entry(&node.platform)
+            .or_default()
+            .entry(node.kind)
+            .or_default() += 1;
+    }
+    counts
+}
+
+pub(crate) fn counts_by_edge_kind(g: &TrustGraph) -> BTreeMap<EdgeKind, usize> {
+    let mut counts = BTreeMap::new();
+    for e in g.edge_ids() {
+        *counts.entry(g.edge(e).kind).or_default() += 1;
+    }
+    counts
+}

@@ -1,0 +1,47 @@
+//! Writers for everything trustpath prints: text for people, JSON/CSV for scripts, DOT
+//! for analysts. Output DTOs live here, apart from the model, so the schemas change only
+//! on purpose. Every listing is ordered by stable key (or depth, then key).
+
+pub mod csv;
+pub mod dot;
+pub mod json;
+pub mod text;
+
+use std::borrow::Cow;
+
+/// Makes untrusted text safe to print on a terminal or in a CSV cell: control characters
+/// (which could move the cursor, recolour or rewrite the screen) and bidirectional
+/// overrides (which reorder what the reader sees) are shown as `\u{..}` escapes.
+pub fn clean(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_unsafe(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean;
+
+    #[test]
+    fn escapes_terminal_controls() {
+        assert_eq!(clean("plain name"), "plain name");
+        assert_eq!(clean("evil\x1b[31mred\x07"), "evil\\u{1b}[31mred\\u{7}");
+        assert_eq!(clean("line\nbreak"), "line\\u{a}break");
+        assert_eq!(clean("rtl\u{202E}txt"), "rtl\\u{202e}txt");
+        assert_eq!(clean("café ✓"), "café ✓");
+    }
+}

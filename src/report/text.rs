@@ -1,0 +1,323 @@
+//! Text for people: blast radius, paths, import summary. Every name is passed through
+//! [`clean`] first: inputs are untrusted, and this goes to a terminal.
+
+use std::io::{self, Write};
+
+use super::clean;
+use super::json::{counts_by_edge_kind, counts_by_platform_kind};
+use crate::analysis::{BlastRadius, Paths, paths::path_nodes};
+use crate::import::Loaded;
+use crate::model::{EdgeId, NodeId, NodeKind, TrustGraph};
+
+/// Lines listed per kind before the text output points to JSON for the rest.
+const PER_GROUP: usize = 40;
+
+/// Characters of a reason shown in one-line listings (witness paths show it whole).
+const REASON_IN_LIST: usize = 100;
+
+fn shorten(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+fn node_line(graph: &TrustGraph, id: NodeId) -> String {
+    let n = graph.node(id);
+    let mut badges = Vec::new();
+    if n.is_crown_jewel() {
+        badges.push(format!("crown jewel {}", n.criticality()));
+    }
+    if n.admin {
+        badges.push("admin".into());
+    }
+    if n.is_long_lived_credential() {
+        badges.push("long-lived".into());
+    }
+    if n.kind != NodeKind::Credential && n.kind != NodeKind::Resource && n.owner.is_none() {
+        badges.push("no owner".into());
+    }
+    let owner = n
+        .owner
+        .as_deref()
+        .map(|o| format!(", owner {}", clean(o)))
+        .unwrap_or_default();
+    let badges = if badges.is_empty() {
+        String::new()
+    } else {
+        format!("  [{}]", badges.join(", "))
+    };
+    format!(
+        "{} ({}, {}{owner}){badges}",
+        clean(&n.key),
+        n.kind,
+        clean(&n.platform)
+    )
+}
+
+/// A witness path, one hop per line with its reason and conditions.
+fn write_path(
+    out: &mut dyn Write,
+    graph: &TrustGraph,
+    from: NodeId,
+    path: &[EdgeId],
+    indent: &str,
+) -> io::Result<()> {
+    writeln!(out, "{indent}{}", clean(&graph.node(from).key))?;
+    for &e in path {
+        let edge = graph.edge(e);
+        let (_, to) = graph.endpoints(e);
+        let reason = if edge.reason.is_empty() {
+            "(no reason given)".into()
+        } else {
+            clean(&edge.reason)
+        };
+        writeln!(
+            out,
+            "{indent}  └─ {} → {}",
+            edge.kind,
+            clean(&graph.node(to).key)
+        )?;
+        writeln!(out, "{indent}       {reason}")?;
+        for c in &edge.conditions {
+            writeln!(out, "{indent}       ⚠ only if: {}", clean(&c.description))?;
+        }
+        if edge.potential {
+            writeln!(
+                out,
+                "{indent}       ⚠ potential: depends on a resource the export cannot show"
+            )?;
+        }
+        if edge.asserted {
+            writeln!(out, "{indent}       (asserted by a person in a links file)")?;
+        }
+    }
+    Ok(())
+}
+
+fn compact_path(graph: &TrustGraph, from: NodeId, path: &[EdgeId]) -> String {
+    path_nodes(graph, from, path)
+        .iter()
+        .map(|&n| clean(&graph.node(n).name).into_owned())
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius) -> io::Result<()> {
+    let s = &blast.summary;
+    let names: Vec<_> = blast
+        .compromised
+        .iter()
+        .map(|&n| clean(&graph.node(n).key))
+        .collect();
+    writeln!(
+        out,
+        "Blast radius of {} as of {}",
+        names.join(", "),
+        blast.at
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "  {} nodes reached · {} crown jewels · admin {} · criticality {} · {} conditional · {} exposed but unusable",
+        s.reached,
+        s.crown_jewels,
+        if s.admin_reached {
+            "REACHED"
+        } else {
+            "not reached"
+        },
+        s.criticality,
+        s.conditional,
+        blast.exposed.len()
+    )?;
+    let kinds: Vec<_> = s.by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    writeln!(out, "  by kind:     {}", kinds.join(", "))?;
+    let platforms: Vec<_> = s
+        .by_platform
+        .iter()
+        .map(|(p, n)| format!("{} {n}", clean(p)))
+        .collect();
+    writeln!(out, "  by platform: {}", platforms.join(", "))?;
+
+    let source_of =
+        |node: NodeId, path: &[EdgeId]| path.first().map_or(node, |&e| graph.endpoints(e).0);
+    let critical: Vec<_> = blast
+        .reached
+        .iter()
+        .filter(|r| {
+            r.depth > 0 && (graph.node(r.node).is_crown_jewel() || graph.node(r.node).admin)
+        })
+        .collect();
+    if !critical.is_empty() {
+        writeln!(
+            out,
+            "\nCrown jewels and admin identities reached ({}), with witness paths",
+            critical.len()
+        )?;
+        for r in critical {
+            let path = blast.path(graph, r.node);
+            let mark = if r.conditional {
+                " — CONDITIONAL"
+            } else {
+                ""
+            };
+            writeln!(
+                out,
+                "\n  {}  depth {}{mark}",
+                node_line(graph, r.node),
+                r.depth
+            )?;
+            write_path(out, graph, source_of(r.node, &path), &path, "    ")?;
+        }
+    }
+
+    writeln!(
+        out,
+        "\nEverything reached, by kind (~ = only through unevaluated conditions)"
+    )?;
+    for kind in NodeKind::ALL {
+        let group: Vec<_> = blast
+            .reached
+            .iter()
+            .filter(|r| graph.node(r.node).kind == kind)
+            .collect();
+        if group.is_empty() {
+            continue;
+        }
+        writeln!(out, "\n  {kind} ({})", group.len())?;
+        for r in group.iter().take(PER_GROUP) {
+            let mark = if r.conditional { "~" } else { " " };
+            let path = blast.path(graph, r.node);
+            let via = match path.last() {
+                None => "compromised".to_string(),
+                Some(&e) => format!(
+                    "via {}: {} — {}",
+                    graph.edge(e).kind,
+                    compact_path(graph, source_of(r.node, &path), &path),
+                    shorten(&clean(&graph.edge(e).reason), REASON_IN_LIST)
+                ),
+            };
+            writeln!(
+                out,
+                "   {mark}{} d{}  {}",
+                node_line(graph, r.node),
+                r.depth,
+                via
+            )?;
+        }
+        if group.len() > PER_GROUP {
+            writeln!(
+                out,
+                "    … and {} more (--format json lists them all)",
+                group.len() - PER_GROUP
+            )?;
+        }
+    }
+
+    if !blast.exposed.is_empty() {
+        writeln!(
+            out,
+            "\nExposed but unusable now (not counted; rotate them anyway)"
+        )?;
+        for x in &blast.exposed {
+            let path = blast.path(graph, x.node);
+            writeln!(
+                out,
+                "    {} d{}  {}; seen via {}",
+                node_line(graph, x.node),
+                x.depth,
+                clean(&x.why_unusable),
+                compact_path(graph, source_of(x.node, &path), &path)
+            )?;
+        }
+    }
+    if s.conditional > 0 {
+        writeln!(
+            out,
+            "\nNote: {} reached node(s) depend on conditions trustpath did not evaluate (marked ~); check them before acting.",
+            s.conditional
+        )?;
+    }
+    Ok(())
+}
+
+pub fn write_paths(
+    out: &mut dyn Write,
+    graph: &TrustGraph,
+    (from, to): (NodeId, NodeId),
+    found: &Paths,
+) -> io::Result<()> {
+    let (a, b) = (clean(&graph.node(from).key), clean(&graph.node(to).key));
+    if found.paths.is_empty() {
+        return writeln!(out, "No usable path from {a} to {b}.");
+    }
+    for (i, path) in found.paths.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        writeln!(
+            out,
+            "Path {} of {} ({} hops): {a} → {b}",
+            i + 1,
+            found.paths.len(),
+            path.len()
+        )?;
+        write_path(out, graph, from, path, "  ")?;
+    }
+    if found.truncated {
+        writeln!(
+            out,
+            "\nThe search stopped at its work limit; more paths may exist."
+        )?;
+    }
+    Ok(())
+}
+
+pub fn write_import(out: &mut dyn Write, loaded: &Loaded) -> io::Result<()> {
+    let g = &loaded.graph;
+    writeln!(
+        out,
+        "Loaded {} file(s): {} nodes, {} edges",
+        loaded.files.iter().filter(|f| f.format.is_some()).count(),
+        g.node_count(),
+        g.edge_count()
+    )?;
+    let width = loaded.files.iter().map(|f| f.name.len()).max().unwrap_or(0);
+    for f in &loaded.files {
+        let format = f.format.map_or("skipped", |f| f.as_str());
+        writeln!(
+            out,
+            "  {:width$}  {:22} {:>7} nodes {:>8} edges",
+            clean(&f.name),
+            format,
+            f.nodes,
+            f.edges
+        )?;
+    }
+    writeln!(out, "\nNodes by platform and kind")?;
+    for (platform, kinds) in counts_by_platform_kind(g) {
+        let total: usize = kinds.values().sum();
+        let parts: Vec<_> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        writeln!(
+            out,
+            "  {:10} {:>7}  {}",
+            clean(platform),
+            total,
+            parts.join(", ")
+        )?;
+    }
+    writeln!(out, "\nEdges by kind")?;
+    for (kind, n) in counts_by_edge_kind(g) {
+        writeln!(out, "  {:18} {:>7}", kind.as_str(), n)?;
+    }
+    if loaded.warnings.is_empty() {
+        writeln!(out, "\nNo warnings.")?;
+    } else {
+        writeln!(out, "\nWarnings ({})", loaded.warnings.len())?;
+        for w in &loaded.warnings {
+            writeln!(out, "  {}", clean(&w.to_string()))?;
+        }
+    }
+    Ok(())
+}

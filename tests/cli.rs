@@ -1,0 +1,448 @@
+//! Binary-level tests: every command and output format, golden outputs on the sample
+//! incident (insta snapshots in tests/snapshots/), and every error path.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+/// The sample's golden outputs are computed as of this instant, not "now".
+const AT: &str = "2026-11-25T00:00:00Z";
+const COMPROMISED: &str = "github:action:tj-style/changed-files@v45";
+
+fn trustpath() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trustpath"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+fn fixture(path: &str) -> String {
+    format!("tests/fixtures/{path}")
+}
+
+/// Runs and returns stdout, asserting success.
+fn stdout_of(args: &[&str]) -> String {
+    let out = trustpath().args(args).output().expect("binary runs");
+    assert!(
+        out.status.success(),
+        "trustpath {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+// ----------------------------------------------------------------------------------
+// Golden outputs on the sample incident
+
+#[test]
+fn import_sample_summary() {
+    insta::assert_snapshot!("import_sample_text", stdout_of(&["import", "sample-data/"]));
+    insta::assert_snapshot!(
+        "import_sample_json",
+        stdout_of(&["import", "sample-data/", "--format", "json"])
+    );
+}
+
+#[test]
+fn embedded_sample_equals_sample_data_directory() {
+    let embedded = stdout_of(&["export", "--format", "json"]);
+    let from_disk = stdout_of(&["-i", "sample-data", "export", "--format", "json"]);
+    assert_eq!(embedded, from_disk, "the embedded sample is sample-data/");
+}
+
+#[test]
+fn blast_sample_every_format() {
+    for format in ["text", "json", "csv"] {
+        let out = stdout_of(&["blast", "-c", COMPROMISED, "--at", AT, "--format", format]);
+        insta::assert_snapshot!(format!("blast_sample_{format}"), out);
+    }
+}
+
+#[test]
+fn default_command_shows_the_sample_blast_radius() {
+    trustpath()
+        .args(["--at", AT])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "Blast radius of {COMPROMISED}"
+        )))
+        .stderr(predicate::str::contains("suggested_compromised"));
+}
+
+#[test]
+fn path_sample_shortest_and_all() {
+    let shortest = stdout_of(&["path", COMPROMISED, "admin", "--at", AT]);
+    insta::assert_snapshot!("path_sample_shortest", shortest);
+    let all = stdout_of(&[
+        "path",
+        COMPROMISED,
+        "admin",
+        "--all",
+        "--max",
+        "5",
+        "--at",
+        AT,
+    ]);
+    insta::assert_snapshot!("path_sample_all", all);
+    let json = stdout_of(&[
+        "path",
+        COMPROMISED,
+        "admin",
+        "--all",
+        "--max",
+        "3",
+        "--at",
+        AT,
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(doc["schema"], "trustpath/path/v1");
+    let hops: Vec<u64> = doc["paths"]
+        .as_array()
+        .expect("paths")
+        .iter()
+        .map(|p| p["hops"].as_u64().expect("hops"))
+        .collect();
+    assert!(
+        hops.windows(2).all(|w| w[0] <= w[1]),
+        "shortest first: {hops:?}"
+    );
+}
+
+#[test]
+fn outputs_are_deterministic() {
+    for args in [
+        vec!["blast", "-c", COMPROMISED, "--at", AT, "--format", "json"],
+        vec!["export", "--format", "dot", "-c", COMPROMISED, "--at", AT],
+        vec!["path", COMPROMISED, "admin", "--all", "--at", AT],
+    ] {
+        assert_eq!(stdout_of(&args), stdout_of(&args), "{args:?}");
+    }
+}
+
+// ----------------------------------------------------------------------------------
+// Blast semantics on a small fixture
+
+#[test]
+fn inactive_and_expired_credentials_do_not_pass() {
+    let graph = fixture("native/small.graph.json");
+    let out = stdout_of(&["-i", &graph, "blast", "--at", AT, "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let reached: Vec<&str> = doc["reached"]
+        .as_array()
+        .expect("reached")
+        .iter()
+        .map(|r| r["id"].as_str().expect("id"))
+        .collect();
+    assert!(reached.contains(&"arn:aws:iam::111122223333:role/admin"));
+    assert!(
+        !reached.contains(&"arn:aws:iam::111122223333:user/old-admin"),
+        "inactive key must not pass"
+    );
+    assert!(
+        !reached.contains(&"vault:secret:secret/payments"),
+        "expired token must not pass"
+    );
+    assert!(
+        !reached.contains(&"AKIAINACTIVE00000001"),
+        "unusable credentials are not counted"
+    );
+    let exposed: Vec<&str> = doc["exposed_unusable"]
+        .as_array()
+        .expect("exposed")
+        .iter()
+        .map(|r| r["id"].as_str().expect("id"))
+        .collect();
+    // by depth, then key
+    assert_eq!(exposed, ["vault:token:expired", "AKIAINACTIVE00000001"]);
+    assert_eq!(doc["summary"]["admin_reached"], true);
+
+    // Before the token expired, it passes.
+    let before = stdout_of(&[
+        "-i",
+        &graph,
+        "blast",
+        "--at",
+        "2026-01-01",
+        "--format",
+        "json",
+    ]);
+    assert!(before.contains("\"id\": \"vault:secret:secret/payments\""));
+}
+
+#[test]
+fn conditional_reach_is_marked() {
+    let graph = fixture("native/small.graph.json");
+    let out = stdout_of(&["-i", &graph, "blast", "--at", AT, "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let find = |id: &str| {
+        doc["reached"]
+            .as_array()
+            .expect("reached")
+            .iter()
+            .find(|r| r["id"] == id)
+            .cloned()
+            .expect("reached")
+    };
+    // admin is reached only through a potential escalation; customer-data only through
+    // a conditional or potential edge: both are conditional.
+    assert_eq!(
+        find("arn:aws:iam::111122223333:role/admin")["conditional"],
+        true
+    );
+    assert_eq!(find("arn:aws:s3:::customer-data")["conditional"], true);
+    assert_eq!(
+        find("arn:aws:iam::111122223333:role/deploy")["conditional"],
+        false
+    );
+    let text = stdout_of(&["-i", &graph, "blast", "--at", AT]);
+    assert!(text.contains("depend on conditions trustpath did not evaluate"));
+}
+
+// ----------------------------------------------------------------------------------
+// Formats
+
+#[test]
+fn native_json_round_trip_is_lossless() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let first = stdout_of(&["export", "--format", "json"]);
+    let saved = dir.path().join("sample.graph.json");
+    std::fs::write(&saved, &first).expect("write");
+    let second = stdout_of(&[
+        "-i",
+        saved.to_str().expect("utf-8 path"),
+        "export",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(first, second);
+
+    // import --save writes the same document.
+    let via_save = dir.path().join("saved.graph.json");
+    trustpath()
+        .args([
+            "import",
+            "sample-data",
+            "--save",
+            via_save.to_str().expect("utf-8"),
+        ])
+        .assert()
+        .success();
+    assert_eq!(std::fs::read_to_string(via_save).expect("saved"), first);
+}
+
+#[test]
+fn directories_are_walked_and_unknown_files_skipped() {
+    let out = trustpath()
+        .args(["import", &fixture("mixed")])
+        .assert()
+        .success()
+        .stderr("")
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).expect("utf-8");
+    insta::assert_snapshot!("import_mixed", out);
+    // the links file (nested) added an asserted edge; the overlay set owners.
+    let json = stdout_of(&["-i", &fixture("mixed"), "export", "--format", "json"]);
+    assert!(json.contains("\"asserted\":true"));
+    assert!(json.contains("\"owner\":\"security\""));
+    // the unknown file is reported on stderr by commands other than import
+    trustpath()
+        .args(["-i", &fixture("mixed"), "blast", "--at", AT])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("notes.txt: skipped"));
+}
+
+#[test]
+fn dot_escapes_hostile_names_exactly() {
+    let out = stdout_of(&[
+        "-i",
+        &fixture("native/nasty-names.graph.json"),
+        "export",
+        "--format",
+        "dot",
+    ]);
+    let line = out
+        .lines()
+        .find(|l| l.contains("tooltip=\"k8s:c:sa:ns/evil\""))
+        .expect("the node is drawn");
+    assert_eq!(
+        line.trim(),
+        r##"n0 [label="say \"hi\" \\ back\nslash &#60;b&#62;&#123;x&#125;&#124;y &#38; caf&#233; \\u{1b}[31mred\\u{1b}[0m\nservice_account", tooltip="k8s:c:sa:ns/evil", shape=box, fillcolor="#dbeafe"];"##
+    );
+    let edge = out
+        .lines()
+        .find(|l| l.contains("->"))
+        .expect("the edge is drawn");
+    assert_eq!(
+        edge.trim(),
+        r#"n0 -> n1 [label="can_read", tooltip="rule \"get\" on secrets\n(namespace ns)"];"#
+    );
+    assert!(out.is_ascii(), "DOT output is pure ASCII");
+    render_with_graphviz(&out);
+}
+
+#[test]
+fn dot_export_of_the_sample_renders() {
+    let full = stdout_of(&["export", "--format", "dot", "-c", COMPROMISED, "--at", AT]);
+    assert!(full.contains("subgraph cluster_"));
+    assert!(full.contains("penwidth=3"), "compromised node highlighted");
+    render_with_graphviz(&full);
+    let blast_only = stdout_of(&[
+        "export",
+        "--format",
+        "dot",
+        "-c",
+        COMPROMISED,
+        "--blast-only",
+        "--at",
+        AT,
+    ]);
+    assert!(blast_only.lines().count() < full.lines().count());
+    render_with_graphviz(&blast_only);
+}
+
+fn render_with_graphviz(dot: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("g.dot");
+    std::fs::write(&file, dot).expect("write dot");
+    let out = std::process::Command::new("dot")
+        .arg("-Tsvg")
+        .arg(&file)
+        .output()
+        .expect("graphviz `dot` is installed (.ci/run installs it)");
+    assert!(
+        out.status.success(),
+        "dot failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("<svg"));
+}
+
+// ----------------------------------------------------------------------------------
+// Errors: one message naming the place, exit 2, nothing on stdout
+
+fn fails_with(args: &[&str], stderr_has: &[&str]) {
+    let mut assert = trustpath().args(args).assert().code(2).stdout("");
+    for s in stderr_has {
+        assert = assert.stderr(predicate::str::contains(*s));
+    }
+    let out = assert.get_output();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
+
+#[test]
+fn malformed_json_names_file_line_and_column() {
+    fails_with(
+        &[
+            "-i",
+            &fixture("bad/malformed.graph.json"),
+            "blast",
+            "-c",
+            "a",
+        ],
+        &["error: tests/fixtures/bad/malformed.graph.json:4:34: trailing comma"],
+    );
+    fails_with(
+        &["import", &fixture("bad/bad-kind.graph.json")],
+        &["bad-kind.graph.json:3:32: unknown variant `robot`, expected one of `human`"],
+    );
+}
+
+#[test]
+fn bad_csv_rows_name_file_and_line() {
+    fails_with(
+        &[
+            "import",
+            &fixture("native/small.graph.json"),
+            &fixture("bad/criticality.csv"),
+        ],
+        &["criticality.csv:3: criticality '11' is not a whole number from 0 to 10"],
+    );
+    fails_with(
+        &[
+            "import",
+            &fixture("native/small.graph.json"),
+            &fixture("bad/links-kind.csv"),
+        ],
+        &["links-kind.csv:2: unknown edge kind 'can_teleport'"],
+    );
+}
+
+#[test]
+fn missing_file_and_empty_directory() {
+    fails_with(
+        &["import", "tests/fixtures/does-not-exist.json"],
+        &["cannot read tests/fixtures/does-not-exist.json"],
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().to_str().expect("utf-8").to_string();
+    fails_with(&["import", &path], &["directory holds no files"]);
+    std::fs::write(dir.path().join("notes.txt"), "nothing to see").expect("write");
+    fails_with(
+        &["import", &path],
+        &["notes.txt: skipped", "none of the 1 input file(s)"],
+    );
+}
+
+#[test]
+fn unknown_and_ambiguous_nodes() {
+    fails_with(
+        &["blast", "-c", "dploy"],
+        &[
+            "no node matches 'dploy'",
+            "close matches:",
+            "arn:aws:iam::111122223333:role/deploy",
+        ],
+    );
+    fails_with(
+        &["path", "nobody-at-all-xyz", "admin"],
+        &["no node matches 'nobody-at-all-xyz'"],
+    );
+    fails_with(
+        &[
+            "-i",
+            &fixture("native/two-accounts.graph.json"),
+            "blast",
+            "-c",
+            "deploy",
+        ],
+        &[
+            "'deploy' is ambiguous: 2 nodes",
+            "arn:aws:iam::111122223333:role/deploy",
+            "arn:aws:iam::444455556666:role/deploy",
+        ],
+    );
+}
+
+#[test]
+fn no_path_exits_one() {
+    let graph = fixture("native/small.graph.json");
+    trustpath()
+        .args(["-i", &graph, "path", "customer-data", "ci.yml", "--at", AT])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("No usable path"));
+}
+
+#[test]
+fn help_teaches() {
+    trustpath()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Examples:"))
+        .stdout(predicate::str::contains("Exit status"));
+}
+
+#[test]
+fn bad_time_is_a_usage_error() {
+    trustpath()
+        .args(["blast", "--at", "yesterday"])
+        .assert()
+        .code(2)
+        .stdout("");
+}

@@ -43,25 +43,48 @@ const WARNINGS_SHOWN: usize = 20;
 
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome, Error> {
     let at = cli.at.unwrap_or_else(Timestamp::now);
-    match cli.command {
+    let mut inputs = cli.inputs;
+    let command = match cli.command {
+        Some(Command::Gen(args)) => return generate(&args, out),
         Some(Command::Import(args)) => {
-            let mut inputs = cli.inputs;
-            inputs.extend(args.paths);
-            let loaded = load(&inputs)?;
+            inputs.extend(args.paths.iter().cloned());
+            Some(Command::Import(args))
+        }
+        other => other,
+    };
+    let loaded = load(&inputs)?;
+    if !matches!(command, Some(Command::Import(_))) {
+        report_warnings(&loaded, err)?;
+    }
+    let outcome = dispatch(command, &loaded, at, out, err);
+    // Freeing millions of small allocations one by one takes longer than a blast radius;
+    // the process is about to exit and the OS reclaims the memory at once.
+    std::mem::forget(loaded);
+    outcome
+}
+
+fn dispatch(
+    command: Option<Command>,
+    loaded: &Loaded,
+    at: Timestamp,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Outcome, Error> {
+    let graph = &loaded.graph;
+    match command {
+        Some(Command::Import(args)) => {
             if let Some(path) = &args.save {
-                save_graph(path, &loaded.graph)?;
+                save_graph(path, graph)?;
             }
             match args.format {
-                SummaryFormat::Text => report::text::write_import(out, &loaded)?,
-                SummaryFormat::Json => report::json::write_import(out, &loaded)?,
+                SummaryFormat::Text => report::text::write_import(out, loaded)?,
+                SummaryFormat::Json => report::json::write_import(out, loaded)?,
             }
             if let Some(path) = &args.save {
                 writeln!(err, "saved the graph to {}", path.display())?;
             }
         }
         Some(Command::Blast(args)) => {
-            let loaded = load_reporting(&cli.inputs, err)?;
-            let graph = &loaded.graph;
             let compromised = compromised_set(graph, &args.compromised, err)?;
             let blast = BlastRadius::compute(graph, &compromised, at);
             match args.format {
@@ -71,8 +94,6 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome
             }
         }
         Some(Command::Path(args)) => {
-            let loaded = load_reporting(&cli.inputs, err)?;
-            let graph = &loaded.graph;
             let (from, to) = (graph.resolve(&args.from)?, graph.resolve(&args.to)?);
             let found = if args.all {
                 paths::k_shortest(
@@ -92,16 +113,15 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome
             match args.format {
                 SummaryFormat::Text => report::text::write_paths(out, graph, (from, to), &found)?,
                 SummaryFormat::Json => {
-                    report::json::write_paths(out, graph, (from, to), &found, at)?
+                    report::json::write_paths(out, graph, (from, to), &found, at)?;
                 }
             }
             if found.paths.is_empty() {
+                out.flush()?;
                 return Ok(Outcome::NothingFound);
             }
         }
         Some(Command::Export(args)) => {
-            let loaded = load_reporting(&cli.inputs, err)?;
-            let graph = &loaded.graph;
             let blast = if args.compromised.is_empty() {
                 None
             } else {
@@ -124,27 +144,10 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome
                 }
             }
         }
-        Some(Command::Gen(args)) => match &args.output {
-            Some(path) => {
-                let file = fs::File::create(path).map_err(|source| Error::Write {
-                    path: path.clone(),
-                    source,
-                })?;
-                let mut w = io::BufWriter::new(file);
-                crate::synth::generate(&mut w, args.nodes, args.seed)
-                    .and_then(|()| w.flush())
-                    .map_err(|source| Error::Write {
-                        path: path.clone(),
-                        source,
-                    })?;
-            }
-            None => crate::synth::generate(out, args.nodes, args.seed)?,
-        },
+        Some(Command::Gen(_)) => unreachable!("gen runs before inputs load"),
         None => {
             // The TUI and the revocation plan are later work; until then the default
             // command shows the blast radius of the incident's suggested compromise.
-            let loaded = load_reporting(&cli.inputs, err)?;
-            let graph = &loaded.graph;
             let compromised = compromised_set(graph, &[], err)?;
             let blast = BlastRadius::compute(graph, &compromised, at);
             report::text::write_blast(out, graph, &blast)?;
@@ -158,6 +161,27 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome
     Ok(Outcome::Done)
 }
 
+fn generate(args: &crate::cli::GenArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+    match &args.output {
+        Some(path) => {
+            let write = || -> io::Result<()> {
+                let mut w = io::BufWriter::new(fs::File::create(path)?);
+                crate::synth::generate(&mut w, args.nodes, args.seed)?;
+                w.flush()
+            };
+            write().map_err(|source| Error::Write {
+                path: path.clone(),
+                source,
+            })?;
+        }
+        None => {
+            crate::synth::generate(out, args.nodes, args.seed)?;
+            out.flush()?;
+        }
+    }
+    Ok(Outcome::Done)
+}
+
 /// Loads `--input` paths, or the embedded sample incident when none are given.
 fn load(inputs: &[PathBuf]) -> Result<Loaded, ImportError> {
     if inputs.is_empty() {
@@ -167,9 +191,8 @@ fn load(inputs: &[PathBuf]) -> Result<Loaded, ImportError> {
     }
 }
 
-/// Loads and reports warnings on stderr (the import command prints them itself).
-fn load_reporting(inputs: &[PathBuf], err: &mut dyn Write) -> Result<Loaded, Error> {
-    let loaded = load(inputs)?;
+/// Reports load warnings on stderr (the import command prints them in its summary).
+fn report_warnings(loaded: &Loaded, err: &mut dyn Write) -> io::Result<()> {
     for w in loaded.warnings.iter().take(WARNINGS_SHOWN) {
         writeln!(err, "warning: {}", report::clean(&w.to_string()))?;
     }
@@ -180,7 +203,7 @@ fn load_reporting(inputs: &[PathBuf], err: &mut dyn Write) -> Result<Loaded, Err
             loaded.warnings.len() - WARNINGS_SHOWN
         )?;
     }
-    Ok(loaded)
+    Ok(())
 }
 
 /// Resolves `-c` arguments, falling back to the input's `suggested_compromised`.

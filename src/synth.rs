@@ -145,11 +145,8 @@ mod tests {
         };
         assert_eq!(run(7), run(7));
         assert_ne!(run(7), run(8));
-        let loaded = crate::import::load_inputs([crate::import::Input {
-            name: "gen.json".into(),
-            bytes: run(7).into(),
-        }])
-        .expect("generated graphs load");
+        let loaded = crate::import::load_inputs([crate::import::Input::bytes("gen.json", run(7))])
+            .expect("generated graphs load");
         assert_eq!(loaded.graph.node_count(), 500);
         assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
     }

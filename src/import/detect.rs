@@ -22,7 +22,7 @@ impl Format {
 }
 
 /// How much of a file the sniffers look at.
-const HEAD: usize = 64 * 1024;
+pub(crate) const HEAD: usize = 64 * 1024;
 
 pub(crate) const INVENTORY_COLUMNS: [&str; 5] = [
     "id_or_glob",

@@ -9,17 +9,72 @@ pub mod native;
 
 use std::borrow::Cow;
 use std::fs;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 pub use detect::{Format, detect};
 pub use error::{ImportError, Warning};
 
-use crate::model::{Edge, Node, TrustGraph};
+use crate::model::{Edge, Node, NodeId, TrustGraph};
 
-/// One input: a display name (used in provenance and messages) and its bytes.
+/// One input: a display name (used in provenance and messages) and its content.
 pub struct Input {
     pub name: String,
-    pub bytes: Cow<'static, [u8]>,
+    pub content: Content,
+}
+
+/// Where an input's bytes are. Files are streamed rather than read whole, so a
+/// gigabyte export never sits in memory beside the graph built from it.
+pub enum Content {
+    Bytes(Cow<'static, [u8]>),
+    File(PathBuf),
+}
+
+impl Input {
+    pub fn bytes(name: &str, bytes: impl Into<Cow<'static, [u8]>>) -> Input {
+        Input {
+            name: name.to_string(),
+            content: Content::Bytes(bytes.into()),
+        }
+    }
+
+    pub fn file(path: PathBuf) -> Input {
+        Input {
+            name: path.display().to_string(),
+            content: Content::File(path),
+        }
+    }
+
+    /// The first bytes, enough to detect the format.
+    fn head(&self) -> Result<Cow<'_, [u8]>, ImportError> {
+        match &self.content {
+            Content::Bytes(b) => Ok(Cow::Borrowed(&b[..b.len().min(detect::HEAD)])),
+            Content::File(path) => {
+                let mut head = Vec::with_capacity(detect::HEAD);
+                fs::File::open(path)
+                    .and_then(|f| f.take(detect::HEAD as u64).read_to_end(&mut head))
+                    .map_err(|source| io_error(path, source))?;
+                Ok(Cow::Owned(head))
+            }
+        }
+    }
+
+    /// The whole content (for formats that are small by nature, like the CSVs).
+    fn all(&self) -> Result<Cow<'_, [u8]>, ImportError> {
+        match &self.content {
+            Content::Bytes(b) => Ok(Cow::Borrowed(b)),
+            Content::File(path) => fs::read(path)
+                .map(Cow::Owned)
+                .map_err(|source| io_error(path, source)),
+        }
+    }
+}
+
+fn io_error(path: &Path, source: io::Error) -> ImportError {
+    ImportError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// What was read from one file.
@@ -57,6 +112,7 @@ pub(crate) struct Builder {
     pub(crate) warnings: Vec<Warning>,
     pending: Vec<PendingEdge>,
     overlay: Vec<inventory::Row>,
+    last_from: Option<(Box<str>, NodeId)>,
 }
 
 impl Builder {
@@ -66,6 +122,7 @@ impl Builder {
             warnings: Vec::new(),
             pending: Vec::new(),
             overlay: Vec::new(),
+            last_from: None,
         }
     }
 
@@ -86,7 +143,18 @@ impl Builder {
 
     /// Adds an edge between two keys, now if both are known, else once all files are read.
     pub(crate) fn add_edge(&mut self, from: &str, to: &str, edge: Edge, file: &str) {
-        match (self.graph.find(from), self.graph.find(to)) {
+        // Exports list edges grouped by source, so the last source usually repeats.
+        let from_id = match &self.last_from {
+            Some((key, id)) if **key == *from => Some(*id),
+            _ => {
+                let id = self.graph.find(from);
+                if let Some(id) = id {
+                    self.last_from = Some((from.into(), id));
+                }
+                id
+            }
+        };
+        match (from_id, self.graph.find(to)) {
             (Some(a), Some(b)) => {
                 self.graph.add_edge(a, b, edge);
             }
@@ -146,7 +214,7 @@ impl Builder {
     }
 }
 
-/// Loads inputs (already read into memory) in the order given.
+/// Loads inputs in the order given.
 pub fn load_inputs(inputs: impl IntoIterator<Item = Input>) -> Result<Loaded, ImportError> {
     let mut builder = Builder::new();
     let mut files = Vec::new();
@@ -156,7 +224,7 @@ pub fn load_inputs(inputs: impl IntoIterator<Item = Input>) -> Result<Loaded, Im
             builder.graph.edge_count(),
             builder.pending.len(),
         );
-        let format = match detect(&input.bytes) {
+        let format = match detect(&input.head()?) {
             Ok(format) => Some(format),
             Err(why) => {
                 builder
@@ -166,9 +234,16 @@ pub fn load_inputs(inputs: impl IntoIterator<Item = Input>) -> Result<Loaded, Im
             }
         };
         match format {
-            Some(Format::Native) => native::read(&input.bytes, &input.name, &mut builder)?,
-            Some(Format::Inventory) => inventory::read(&input.bytes, &input.name, &mut builder)?,
-            Some(Format::Links) => links::read(&input.bytes, &input.name, &mut builder)?,
+            Some(Format::Native) => match &input.content {
+                Content::Bytes(b) => native::read_slice(b, &input.name, &mut builder)?,
+                Content::File(path) => {
+                    let file = fs::File::open(path).map_err(|source| io_error(path, source))?;
+                    let reader = io::BufReader::with_capacity(1 << 20, file);
+                    native::read_stream(reader, &input.name, &mut builder)?;
+                }
+            },
+            Some(Format::Inventory) => inventory::read(&input.all()?, &input.name, &mut builder)?,
+            Some(Format::Links) => links::read(&input.all()?, &input.name, &mut builder)?,
             None => {}
         }
         files.push(FileReport {
@@ -197,30 +272,14 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Loaded, ImportError> {
     for path in paths {
         collect_files(path, &mut files, 0)?;
     }
-    let inputs = files
-        .into_iter()
-        .map(|path| {
-            let bytes = fs::read(&path).map_err(|source| ImportError::Io {
-                path: path.clone(),
-                source,
-            })?;
-            Ok(Input {
-                name: path.display().to_string(),
-                bytes: Cow::Owned(bytes),
-            })
-        })
-        .collect::<Result<Vec<_>, ImportError>>()?;
-    load_inputs(inputs)
+    load_inputs(files.into_iter().map(Input::file))
 }
 
 /// Deeper than this is a symlink loop, not an export layout.
 const MAX_DEPTH: usize = 64;
 
 fn collect_files(path: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), ImportError> {
-    let io = |source| ImportError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
+    let io = |source| io_error(path, source);
     let meta = fs::metadata(path).map_err(io)?;
     if !meta.is_dir() {
         out.push(path.to_path_buf());
@@ -289,8 +348,9 @@ pub const SAMPLE: &[(&str, &[u8])] = &[
 
 /// Loads the embedded sample incident.
 pub fn load_sample() -> Result<Loaded, ImportError> {
-    load_inputs(SAMPLE.iter().map(|&(name, bytes)| Input {
-        name: name.to_string(),
-        bytes: Cow::Borrowed(bytes),
-    }))
+    load_inputs(
+        SAMPLE
+            .iter()
+            .map(|&(name, bytes)| Input::bytes(name, bytes)),
+    )
 }

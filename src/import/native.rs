@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::io;
 
 use jiff::Timestamp;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -114,8 +115,37 @@ struct ProvenanceDto<'a> {
     at: Cow<'a, str>,
 }
 
-/// Reads one native graph file into the builder.
-pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<(), ImportError> {
+/// Reads a native graph held in memory (strings are borrowed, not copied).
+pub(super) fn read_slice(
+    bytes: &[u8],
+    file: &str,
+    builder: &mut Builder,
+) -> Result<(), ImportError> {
+    read(
+        &mut serde_json::Deserializer::from_slice(bytes),
+        file,
+        builder,
+    )
+}
+
+/// Reads a native graph from a stream, never holding the whole file.
+pub(super) fn read_stream(
+    reader: impl io::Read,
+    file: &str,
+    builder: &mut Builder,
+) -> Result<(), ImportError> {
+    read(
+        &mut serde_json::Deserializer::from_reader(reader),
+        file,
+        builder,
+    )
+}
+
+fn read<'de, R: serde_json::de::Read<'de>>(
+    de: &mut serde_json::Deserializer<R>,
+    file: &str,
+    builder: &mut Builder,
+) -> Result<(), ImportError> {
     let source = builder.graph.intern_source(file);
     let mut ctx = Ctx {
         builder,
@@ -123,9 +153,8 @@ pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<()
         source,
         unknown: BTreeMap::new(),
     };
-    let mut de = serde_json::Deserializer::from_slice(bytes);
     DocumentSeed { ctx: &mut ctx }
-        .deserialize(&mut de)
+        .deserialize(&mut *de)
         .and_then(|()| de.end())
         .map_err(|e| ImportError::json(file, &e))?;
     let Ctx {

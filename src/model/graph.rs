@@ -1,12 +1,12 @@
 //! [`TrustGraph`]: storage, handles and adjacency.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use jiff::Timestamp;
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
+use rustc_hash::FxHashMap;
 
 use super::{Edge, Node, SourceId};
 
@@ -61,7 +61,9 @@ struct Adjacency {
 #[derive(Debug, Default)]
 pub struct TrustGraph {
     graph: DiGraph<Node, Edge, u32>,
-    index: HashMap<Box<str>, NodeId>,
+    /// Key → node. Fx rather than SipHash: keys come from files the responder chose to
+    /// load, and ten million lookups per million-node import make the hash matter.
+    index: FxHashMap<Box<str>, NodeId>,
     sources: Vec<Box<str>>,
     metadata: serde_json::Map<String, serde_json::Value>,
     adjacency: OnceLock<Adjacency>,

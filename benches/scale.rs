@@ -62,6 +62,12 @@ fn main() {
             .expect("generated graphs name a compromised node");
         let at = jiff::Timestamp::now();
         let (blast_time, blast) = best_of(5, || BlastRadius::compute(&graph, &[start], at));
+        if std::env::var_os("PROBE").is_some() {
+            let (t, _) = best_of(3, || {
+                trustpath::analysis::Bfs::attacker(&graph, &[start], at, true, None)
+            });
+            eprintln!("bfs alone {t:?}");
+        }
         let target = blast
             .reached
             .last()

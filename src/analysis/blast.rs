@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 
 use super::Bfs;
-use crate::model::{EdgeId, NodeId, NodeKind, TrustGraph};
+use crate::model::{EdgeId, NodeId, NodeKind, PlatformId, TrustGraph};
 
 /// One node in the blast radius.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,14 +56,28 @@ impl BlastRadius {
         let mut compromised = compromised.to_vec();
         compromised.sort_by(|&a, &b| graph.node(a).key.cmp(&graph.node(b).key));
         compromised.dedup();
-        let all = Bfs::attacker(graph, &compromised, at, true);
-        let certain = Bfs::attacker(graph, &compromised, at, false);
+        let all = Bfs::attacker(graph, &compromised, at, true, None);
+        // A second pass without conditional edges tells what depends on them; when no
+        // node was first reached through one, nothing does.
+        let certain = all
+            .via_conditional()
+            .then(|| Bfs::attacker(graph, &compromised, at, false, None));
         let mut reached = Vec::new();
         let mut exposed = Vec::new();
         for &node in all.order() {
             let depth = all.depth(node).unwrap_or_default();
-            let n = graph.node(node);
-            match n.credential.as_ref().and_then(|c| c.unusable_reason(at)) {
+            let unusable = graph
+                .facts(node)
+                .credential
+                .then(|| {
+                    graph
+                        .node(node)
+                        .credential
+                        .as_ref()
+                        .and_then(|c| c.unusable_reason(at))
+                })
+                .flatten();
+            match unusable {
                 Some(why_unusable) if depth > 0 => exposed.push(Exposed {
                     node,
                     depth,
@@ -72,21 +86,14 @@ impl BlastRadius {
                 _ => reached.push(Reached {
                     node,
                     depth,
-                    conditional: !certain.reached(node),
+                    conditional: certain.as_ref().is_some_and(|c| !c.reached(node)),
                 }),
             }
         }
-        let key = |n: NodeId| &graph.node(n).key;
-        reached.sort_by(|a, b| {
-            a.depth
-                .cmp(&b.depth)
-                .then_with(|| key(a.node).cmp(key(b.node)))
-        });
-        exposed.sort_by(|a, b| {
-            a.depth
-                .cmp(&b.depth)
-                .then_with(|| key(a.node).cmp(key(b.node)))
-        });
+        // Key ranks, not keys: comparing a million strings costs more than the BFS.
+        let view = graph.traversal();
+        reached.sort_unstable_by_key(|r| (r.depth, view.key_rank(r.node)));
+        exposed.sort_unstable_by_key(|x| (x.depth, view.key_rank(x.node)));
         let summary = summarize(graph, &reached);
         BlastRadius {
             at,
@@ -113,17 +120,19 @@ fn summarize(graph: &TrustGraph, reached: &[Reached]) -> Summary {
         reached: reached.len(),
         ..Summary::default()
     };
+    let mut by_platform: BTreeMap<PlatformId, usize> = BTreeMap::new();
     for r in reached {
-        let node = graph.node(r.node);
-        summary.crown_jewels += usize::from(node.is_crown_jewel());
-        summary.admin_reached |= node.admin;
-        summary.criticality += u64::from(node.criticality());
+        let facts = graph.facts(r.node);
+        summary.crown_jewels += usize::from(facts.is_crown_jewel());
+        summary.admin_reached |= facts.admin;
+        summary.criticality += u64::from(facts.criticality);
         summary.conditional += usize::from(r.conditional);
-        *summary.by_kind.entry(node.kind).or_default() += 1;
-        *summary
-            .by_platform
-            .entry(node.platform.to_string())
-            .or_default() += 1;
+        *summary.by_kind.entry(facts.kind).or_default() += 1;
+        *by_platform.entry(facts.platform).or_default() += 1;
     }
+    summary.by_platform = by_platform
+        .into_iter()
+        .map(|(p, n)| (graph.platform_name(p).to_string(), n))
+        .collect();
     summary
 }

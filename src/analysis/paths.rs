@@ -35,7 +35,7 @@ pub fn shortest(
     to: NodeId,
     at: Timestamp,
 ) -> Option<Vec<EdgeId>> {
-    let bfs = Bfs::attacker(graph, &[from], at, true);
+    let bfs = Bfs::attacker(graph, &[from], at, true, Some(to));
     bfs.reached(to).then(|| bfs.path_to(graph, to))
 }
 
@@ -116,7 +116,7 @@ pub fn path_nodes(graph: &TrustGraph, from: NodeId, path: &[EdgeId]) -> Vec<Node
 
 /// Nodes that lie on some path from `from` to `to`.
 fn relevant_nodes(graph: &TrustGraph, from: NodeId, to: NodeId, at: Timestamp) -> HashSet<NodeId> {
-    let forward = Bfs::attacker(graph, &[from], at, true);
+    let forward = Bfs::attacker(graph, &[from], at, true, None);
     let mut relevant = HashSet::new();
     let mut queue = VecDeque::from([to]);
     if forward.reached(to) {

@@ -1,61 +1,67 @@
 //! Breadth-first search over the edges an attacker can use at a given time.
 
-use std::collections::VecDeque;
-
 use jiff::Timestamp;
 
-use crate::model::{EdgeId, NodeId, TrustGraph};
+use crate::model::{EdgeId, NodeId, Step, TrustGraph};
 
 const NONE: u32 = u32::MAX;
 
 /// Result of a multi-source BFS: per node, its depth and the edge it was first reached by.
 /// Dense arrays, so a million-node graph costs 8 MB and no hashing.
 pub struct Bfs {
-    depth: Vec<u32>,
-    parent: Vec<u32>,
+    /// Per node: depth and the edge it was first reached by, side by side so that the
+    /// visited check and the write touch one cache line.
+    seen: Vec<(u32, u32)>,
     /// Nodes in the order they were reached (sources first).
     order: Vec<NodeId>,
+    via_conditional: bool,
 }
 
 impl Bfs {
-    /// Runs from `sources`, following edges for which `follow` holds; nodes for which
-    /// `expand` fails are reached but not expanded.
+    /// Runs from `sources`, following steps for which `follow` holds; nodes for which
+    /// `expand` fails are reached but not expanded. Stops early once `goal` is reached.
     pub fn run(
         graph: &TrustGraph,
         sources: &[NodeId],
-        follow: impl Fn(EdgeId, NodeId) -> bool,
+        follow: impl Fn(Step) -> bool,
         expand: impl Fn(NodeId) -> bool,
+        goal: Option<NodeId>,
     ) -> Bfs {
-        let n = graph.node_count();
-        let mut depth = vec![NONE; n];
-        let mut parent = vec![NONE; n];
+        let view = graph.traversal();
+        let mut seen = vec![(NONE, NONE); graph.node_count()];
         let mut order = Vec::new();
-        let mut queue = VecDeque::new();
+        let mut via_conditional = false;
         for &s in sources {
-            if depth[s.index()] == NONE {
-                depth[s.index()] = 0;
+            if seen[s.index()].0 == NONE {
+                seen[s.index()].0 = 0;
                 order.push(s);
-                queue.push_back(s);
             }
         }
-        while let Some(node) = queue.pop_front() {
+        // `order` doubles as the queue: nodes are appended as they are reached and
+        // expanded in that same order.
+        let mut head = 0;
+        while let Some(&node) = order.get(head) {
+            head += 1;
+            if goal.is_some_and(|g| seen[g.index()].0 != NONE) {
+                break;
+            }
             if !expand(node) {
                 continue;
             }
-            let d = depth[node.index()] + 1;
-            for (edge, next) in graph.outgoing(node) {
-                if depth[next.index()] == NONE && follow(edge, next) {
-                    depth[next.index()] = d;
-                    parent[next.index()] = edge.index() as u32;
-                    order.push(next);
-                    queue.push_back(next);
+            let d = seen[node.index()].0 + 1;
+            for step in view.steps(node) {
+                let slot = &mut seen[step.to.index()];
+                if slot.0 == NONE && follow(step) {
+                    *slot = (d, step.edge.index() as u32);
+                    via_conditional |= step.conditional;
+                    order.push(step.to);
                 }
             }
         }
         Bfs {
-            depth,
-            parent,
+            seen,
             order,
+            via_conditional,
         }
     }
 
@@ -67,24 +73,30 @@ impl Bfs {
         sources: &[NodeId],
         at: Timestamp,
         conditional: bool,
+        goal: Option<NodeId>,
     ) -> Bfs {
+        let view = graph.traversal();
         Bfs::run(
             graph,
             sources,
-            |e, _| {
-                let edge = graph.edge(e);
-                !edge.dormant && (conditional || !edge.is_conditional())
-            },
-            |n| graph.node(n).usable_at(at),
+            |step| !step.dormant && (conditional || !step.conditional),
+            |n| !view.facts(n).credential || graph.node(n).usable_at(at),
+            goal,
         )
     }
 
+    /// Whether some node was first reached over a conditional edge. When not, every
+    /// node has an unconditional witness path.
+    pub fn via_conditional(&self) -> bool {
+        self.via_conditional
+    }
+
     pub fn reached(&self, node: NodeId) -> bool {
-        self.depth[node.index()] != NONE
+        self.seen[node.index()].0 != NONE
     }
 
     pub fn depth(&self, node: NodeId) -> Option<u32> {
-        let d = self.depth[node.index()];
+        let d = self.seen[node.index()].0;
         (d != NONE).then_some(d)
     }
 
@@ -96,8 +108,8 @@ impl Bfs {
     pub fn path_to(&self, graph: &TrustGraph, node: NodeId) -> Vec<EdgeId> {
         let mut path = Vec::new();
         let mut at = node;
-        while self.parent[at.index()] != NONE {
-            let edge = EdgeId::from_index(self.parent[at.index()]);
+        while self.seen[at.index()].1 != NONE {
+            let edge = EdgeId::from_index(self.seen[at.index()].1);
             path.push(edge);
             at = graph.endpoints(edge).0;
         }

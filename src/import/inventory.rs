@@ -5,7 +5,7 @@
 //! exact rows, so an exact row always beats a glob; empty cells change nothing.
 
 use super::{Builder, ImportError, Warning};
-use crate::model::TrustGraph;
+use crate::model::{NodeId, TrustGraph};
 
 #[derive(Debug, Clone)]
 pub(crate) struct Row {
@@ -81,33 +81,34 @@ pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<()
 /// Applies overlay rows to the graph (globs first, then exact ids).
 pub(crate) fn apply(graph: &mut TrustGraph, rows: &[Row], warnings: &mut Vec<Warning>) {
     let is_glob = |r: &&Row| r.pattern.contains(['*', '?']);
-    let globs = rows.iter().filter(is_glob);
-    let exact = rows.iter().filter(|r| !is_glob(r));
-    for row in globs {
+    // Resolve every row first, then change nodes: a change drops the graph's traversal
+    // cache, which name lookups would otherwise rebuild row after row.
+    let mut targets: Vec<(&Row, Vec<NodeId>)> = Vec::new();
+    for row in rows.iter().filter(is_glob) {
         let matched: Vec<_> = graph
             .node_ids()
             .filter(|&n| glob_match(&row.pattern, &graph.node(n).key))
             .collect();
         if matched.is_empty() {
-            warnings.push(Warning::new(
-                &row.file,
-                row.line,
-                format!("'{}' matches no node", row.pattern),
-            ));
+            let message = format!("'{}' matches no node", row.pattern);
+            warnings.push(Warning::new(&row.file, row.line, message));
         }
-        for n in matched {
-            set(graph, n, row);
+        targets.push((row, matched));
+    }
+    for row in rows.iter().filter(|r| !is_glob(r)) {
+        match graph.resolve(&row.pattern) {
+            Ok(n) => targets.push((row, vec![n])),
+            Err(e) => warnings.push(Warning::new(&row.file, row.line, e.to_string())),
         }
     }
-    for row in exact {
-        match graph.resolve(&row.pattern) {
-            Ok(n) => set(graph, n, row),
-            Err(e) => warnings.push(Warning::new(&row.file, row.line, e.to_string())),
+    for (row, nodes) in targets {
+        for n in nodes {
+            set(graph, n, row);
         }
     }
 }
 
-fn set(graph: &mut TrustGraph, id: crate::model::NodeId, row: &Row) {
+fn set(graph: &mut TrustGraph, id: NodeId, row: &Row) {
     let node = graph.node_mut(id);
     if let Some(v) = &row.owner {
         node.owner = Some(v.as_str().into());

@@ -8,7 +8,7 @@ use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use rustc_hash::FxHashMap;
 
-use super::{Edge, Node, SourceId};
+use super::{CROWN_JEWEL, Edge, Node, NodeKind, SourceId};
 
 /// Handle to a node of one [`TrustGraph`]. Cheap to copy; meaningless in another graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -51,10 +51,91 @@ pub struct DuplicateKey(pub NodeId);
 struct Adjacency {
     out_start: Vec<u32>,
     out: Vec<(u32, u32)>,
+    /// Per entry of `out`: [`DORMANT`] and [`CONDITIONAL`] bits of the edge, so a
+    /// traversal reads one byte in sequence instead of the edge itself.
+    out_flags: Vec<u8>,
     in_start: Vec<u32>,
     inc: Vec<(u32, u32)>,
     /// Node ids sorted by stable key.
     by_key: Vec<u32>,
+    /// Position of each node in `by_key`.
+    rank: Vec<u32>,
+    /// Per node, what analyses over many nodes need, without touching the node.
+    facts: Vec<NodeFacts>,
+    /// Platform names, indexed by [`PlatformId`].
+    platforms: Vec<Box<str>>,
+}
+
+/// See [`TrustGraph::traversal`].
+#[derive(Clone, Copy)]
+pub struct Traversal<'g> {
+    adj: &'g Adjacency,
+}
+
+impl<'g> Traversal<'g> {
+    /// Outgoing edges with their flags, ordered by the target's key.
+    #[inline]
+    pub fn steps(self, id: NodeId) -> impl ExactSizeIterator<Item = Step> + 'g {
+        let adj = self.adj;
+        let (a, b) = (
+            adj.out_start[id.index()] as usize,
+            adj.out_start[id.index() + 1] as usize,
+        );
+        adj.out[a..b]
+            .iter()
+            .zip(&adj.out_flags[a..b])
+            .map(|(&(n, e), &f)| Step {
+                edge: EdgeId(e),
+                to: NodeId(n),
+                dormant: f & DORMANT != 0,
+                conditional: f & CONDITIONAL != 0,
+            })
+    }
+
+    #[inline]
+    pub fn facts(self, id: NodeId) -> NodeFacts {
+        self.adj.facts[id.index()]
+    }
+
+    #[inline]
+    pub fn key_rank(self, id: NodeId) -> u32 {
+        self.adj.rank[id.index()]
+    }
+}
+
+/// Index of a platform name interned in a [`TrustGraph`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PlatformId(u16);
+
+/// A compact copy of the node fields that analyses over millions of nodes read: six bytes
+/// in one dense array rather than a pointer chase into each node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeFacts {
+    pub kind: NodeKind,
+    /// Effective criticality ([`Node::criticality`]).
+    pub criticality: u8,
+    pub admin: bool,
+    /// Credentials are the only nodes whose usability depends on time and status.
+    pub credential: bool,
+    pub platform: PlatformId,
+}
+
+impl NodeFacts {
+    pub fn is_crown_jewel(self) -> bool {
+        self.criticality >= CROWN_JEWEL
+    }
+}
+
+const DORMANT: u8 = 1;
+const CONDITIONAL: u8 = 2;
+
+/// One outgoing edge as a traversal sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    pub edge: EdgeId,
+    pub to: NodeId,
+    pub dormant: bool,
+    pub conditional: bool,
 }
 
 /// The typed trust graph. Nodes and edges are only ever added, so handles stay valid.
@@ -106,8 +187,10 @@ impl TrustGraph {
         &self.graph[ix(id)]
     }
 
-    pub fn node_mut(&mut self, id: NodeId) -> &mut Node {
-        // Criticality and owners do not change adjacency, so the cache survives.
+    /// For overlays (owner, purpose, criticality). The key must not change: the index
+    /// keeps it. Drops the traversal cache, so change many nodes, then query.
+    pub(crate) fn node_mut(&mut self, id: NodeId) -> &mut Node {
+        self.adjacency = OnceLock::new();
         &mut self.graph[ix(id)]
     }
 
@@ -151,6 +234,34 @@ impl TrustGraph {
         adj.out[a as usize..b as usize]
             .iter()
             .map(|&(n, e)| (EdgeId(e), NodeId(n)))
+    }
+
+    /// Outgoing edges with the flags a traversal needs, ordered like [`Self::outgoing`].
+    pub fn steps(&self, id: NodeId) -> impl ExactSizeIterator<Item = Step> + '_ {
+        self.traversal().steps(id)
+    }
+
+    /// A borrowed view of the traversal cache, for loops that visit millions of nodes
+    /// and should not look the cache up once per node.
+    pub fn traversal(&self) -> Traversal<'_> {
+        Traversal {
+            adj: self.adjacency(),
+        }
+    }
+
+    /// The node's [`NodeFacts`].
+    pub fn facts(&self, id: NodeId) -> NodeFacts {
+        self.adjacency().facts[id.index()]
+    }
+
+    pub fn platform_name(&self, id: PlatformId) -> &str {
+        &self.adjacency().platforms[usize::from(id.0)]
+    }
+
+    /// Position of the node in stable-key order: compare ranks, not keys, when sorting
+    /// many nodes.
+    pub fn key_rank(&self, id: NodeId) -> u32 {
+        self.adjacency().rank[id.index()]
     }
 
     /// Incoming `(edge, source)` pairs, ordered by the source's key.
@@ -256,12 +367,48 @@ impl TrustGraph {
         };
         let (out_start, out) = build(Direction::Outgoing);
         let (in_start, inc) = build(Direction::Incoming);
+        let out_flags = out
+            .iter()
+            .map(|&(_, e)| {
+                let edge = &self.graph[EdgeIndex::new(e as usize)];
+                (if edge.dormant { DORMANT } else { 0 })
+                    | (if edge.is_conditional() {
+                        CONDITIONAL
+                    } else {
+                        0
+                    })
+            })
+            .collect();
+        let mut platforms: Vec<Box<str>> = Vec::new();
+        let mut platform_ids: FxHashMap<&str, PlatformId> = FxHashMap::default();
+        let facts = self
+            .graph
+            .node_weights()
+            .map(|n| {
+                let next = PlatformId(platforms.len().min(usize::from(u16::MAX)) as u16);
+                let platform = *platform_ids.entry(&n.platform).or_insert_with(|| {
+                    platforms.push(n.platform.clone());
+                    next
+                });
+                NodeFacts {
+                    kind: n.kind,
+                    criticality: n.criticality(),
+                    admin: n.admin,
+                    credential: n.credential.is_some(),
+                    platform,
+                }
+            })
+            .collect();
         Adjacency {
             out_start,
             out,
+            out_flags,
             in_start,
             inc,
             by_key,
+            rank,
+            facts,
+            platforms,
         }
     }
 }

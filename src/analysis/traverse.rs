@@ -2,15 +2,15 @@
 
 use jiff::Timestamp;
 
-use crate::model::{EdgeId, NodeId, Step, TrustGraph};
+use crate::model::{EdgeId, NodeId, Slot, Step, TrustGraph};
 
 const NONE: u32 = u32::MAX;
 
 /// Result of a multi-source BFS: per node, its depth and the edge it was first reached by.
 /// Dense arrays, so a million-node graph costs 8 MB and no hashing.
 pub struct Bfs {
-    /// Per node: depth and the edge it was first reached by, side by side so that the
-    /// visited check and the write touch one cache line.
+    /// Per node: depth and the slot of the edge it was first reached by, side by side so
+    /// that the visited check and the write touch one cache line.
     seen: Vec<(u32, u32)>,
     /// Nodes in the order they were reached (sources first).
     order: Vec<NodeId>,
@@ -29,18 +29,28 @@ impl Bfs {
     ) -> Bfs {
         let view = graph.traversal();
         let mut seen = vec![(NONE, NONE); graph.node_count()];
+        // The visited test runs once per edge; a bitset (128 KB per million nodes) stays
+        // in cache where `seen` would not.
+        let mut visited = vec![0u64; graph.node_count().div_ceil(64)];
         let mut order = Vec::new();
         let mut via_conditional = false;
         for &s in sources {
-            if seen[s.index()].0 == NONE {
-                seen[s.index()].0 = 0;
+            let i = s.index();
+            if visited[i / 64] & (1 << (i % 64)) == 0 {
+                visited[i / 64] |= 1 << (i % 64);
+                seen[i].0 = 0;
                 order.push(s);
             }
         }
         // `order` doubles as the queue: nodes are appended as they are reached and
         // expanded in that same order.
-        let mut head = 0;
+        // Depth is tracked by level boundaries in the queue rather than read back per node.
+        let (mut head, mut level_end, mut d) = (0, order.len(), 1);
         while let Some(&node) = order.get(head) {
+            if head == level_end {
+                level_end = order.len();
+                d += 1;
+            }
             head += 1;
             if goal.is_some_and(|g| seen[g.index()].0 != NONE) {
                 break;
@@ -48,11 +58,12 @@ impl Bfs {
             if !expand(node) {
                 continue;
             }
-            let d = seen[node.index()].0 + 1;
             for step in view.steps(node) {
-                let slot = &mut seen[step.to.index()];
-                if slot.0 == NONE && follow(step) {
-                    *slot = (d, step.edge.index() as u32);
+                let i = step.to.index();
+                let (word, bit) = (i / 64, 1u64 << (i % 64));
+                if visited[word] & bit == 0 && follow(step) {
+                    visited[word] |= bit;
+                    seen[i] = (d, step.slot.raw());
                     via_conditional |= step.conditional;
                     order.push(step.to);
                 }
@@ -108,8 +119,9 @@ impl Bfs {
     pub fn path_to(&self, graph: &TrustGraph, node: NodeId) -> Vec<EdgeId> {
         let mut path = Vec::new();
         let mut at = node;
+        let view = graph.traversal();
         while self.seen[at.index()].1 != NONE {
-            let edge = EdgeId::from_index(self.seen[at.index()].1);
+            let edge = view.edge(Slot::from_raw(self.seen[at.index()].1));
             path.push(edge);
             at = graph.endpoints(edge).0;
         }

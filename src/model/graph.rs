@@ -29,11 +29,6 @@ impl EdgeId {
     pub fn index(self) -> usize {
         self.0 as usize
     }
-
-    /// The handle for a dense index previously taken from [`EdgeId::index`].
-    pub(crate) fn from_index(index: u32) -> EdgeId {
-        EdgeId(index)
-    }
 }
 
 fn ix(id: NodeId) -> NodeIndex<u32> {
@@ -50,10 +45,12 @@ pub struct DuplicateKey(pub NodeId);
 #[derive(Debug, Default)]
 struct Adjacency {
     out_start: Vec<u32>,
-    out: Vec<(u32, u32)>,
-    /// Per entry of `out`: [`DORMANT`] and [`CONDITIONAL`] bits of the edge, so a
-    /// traversal reads one byte in sequence instead of the edge itself.
-    out_flags: Vec<u8>,
+    /// Per outgoing slot: the target node in the low 30 bits, the edge's [`DORMANT`] and
+    /// [`CONDITIONAL`] flags in the top two. A traversal reads four bytes per edge, in
+    /// sequence, and never the edge itself.
+    out_target: Vec<u32>,
+    /// Per outgoing slot: the edge id (read only to rebuild a path).
+    out_edge: Vec<u32>,
     in_start: Vec<u32>,
     inc: Vec<(u32, u32)>,
     /// Node ids sorted by stable key.
@@ -81,15 +78,21 @@ impl<'g> Traversal<'g> {
             adj.out_start[id.index()] as usize,
             adj.out_start[id.index() + 1] as usize,
         );
-        adj.out[a..b]
+        adj.out_target[a..b]
             .iter()
-            .zip(&adj.out_flags[a..b])
-            .map(|(&(n, e), &f)| Step {
-                edge: EdgeId(e),
-                to: NodeId(n),
-                dormant: f & DORMANT != 0,
-                conditional: f & CONDITIONAL != 0,
+            .enumerate()
+            .map(move |(i, &t)| Step {
+                slot: Slot((a + i) as u32),
+                to: NodeId(t & NODE_MASK),
+                dormant: t & DORMANT != 0,
+                conditional: t & CONDITIONAL != 0,
             })
+    }
+
+    /// The edge behind a slot of [`Step`].
+    #[inline]
+    pub fn edge(self, slot: Slot) -> EdgeId {
+        EdgeId(self.adj.out_edge[slot.0 as usize])
     }
 
     #[inline]
@@ -126,13 +129,31 @@ impl NodeFacts {
     }
 }
 
-const DORMANT: u8 = 1;
-const CONDITIONAL: u8 = 2;
+const DORMANT: u32 = 1 << 30;
+const CONDITIONAL: u32 = 1 << 31;
+const NODE_MASK: u32 = DORMANT - 1;
+/// Node ids must fit beside the flags.
+pub const MAX_NODES: usize = NODE_MASK as usize;
+
+/// Position of an outgoing edge in the traversal cache; [`Traversal::edge`] turns it into
+/// the edge. Traversals keep slots, not edges, so they never read the edge table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot(u32);
+
+impl Slot {
+    pub(crate) fn raw(self) -> u32 {
+        self.0
+    }
+
+    pub(crate) fn from_raw(raw: u32) -> Slot {
+        Slot(raw)
+    }
+}
 
 /// One outgoing edge as a traversal sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Step {
-    pub edge: EdgeId,
+    pub slot: Slot,
     pub to: NodeId,
     pub dormant: bool,
     pub conditional: bool,
@@ -163,6 +184,10 @@ impl TrustGraph {
         if let Some(&existing) = self.index.get(&node.key) {
             return Err(DuplicateKey(existing));
         }
+        assert!(
+            self.graph.node_count() < MAX_NODES,
+            "trustpath holds at most {MAX_NODES} nodes"
+        );
         let key = node.key.clone();
         let id = NodeId(self.graph.add_node(node).index() as u32);
         self.index.insert(key, id);
@@ -230,10 +255,14 @@ impl TrustGraph {
     /// Outgoing `(edge, target)` pairs, ordered by the target's key.
     pub fn outgoing(&self, id: NodeId) -> impl ExactSizeIterator<Item = (EdgeId, NodeId)> + '_ {
         let adj = self.adjacency();
-        let (a, b) = (adj.out_start[id.index()], adj.out_start[id.index() + 1]);
-        adj.out[a as usize..b as usize]
+        let (a, b) = (
+            adj.out_start[id.index()] as usize,
+            adj.out_start[id.index() + 1] as usize,
+        );
+        adj.out_edge[a..b]
             .iter()
-            .map(|&(n, e)| (EdgeId(e), NodeId(n)))
+            .zip(&adj.out_target[a..b])
+            .map(|(&e, &t)| (EdgeId(e), NodeId(t & NODE_MASK)))
     }
 
     /// Outgoing edges with the flags a traversal needs, ordered like [`Self::outgoing`].
@@ -367,18 +396,20 @@ impl TrustGraph {
         };
         let (out_start, out) = build(Direction::Outgoing);
         let (in_start, inc) = build(Direction::Incoming);
-        let out_flags = out
+        let out_target = out
             .iter()
-            .map(|&(_, e)| {
+            .map(|&(n, e)| {
                 let edge = &self.graph[EdgeIndex::new(e as usize)];
-                (if edge.dormant { DORMANT } else { 0 })
-                    | (if edge.is_conditional() {
-                        CONDITIONAL
-                    } else {
-                        0
-                    })
+                let dormant = if edge.dormant { DORMANT } else { 0 };
+                let conditional = if edge.is_conditional() {
+                    CONDITIONAL
+                } else {
+                    0
+                };
+                n | dormant | conditional
             })
             .collect();
+        let out_edge = out.into_iter().map(|(_, e)| e).collect();
         let mut platforms: Vec<Box<str>> = Vec::new();
         let mut platform_ids: FxHashMap<&str, PlatformId> = FxHashMap::default();
         let facts = self
@@ -401,8 +432,8 @@ impl TrustGraph {
             .collect();
         Adjacency {
             out_start,
-            out,
-            out_flags,
+            out_target,
+            out_edge,
             in_start,
             inc,
             by_key,

@@ -10,7 +10,9 @@ mod node;
 mod provenance;
 
 pub use edge::{AccessLevel, Condition, Edge, EdgeKind, Revoke};
-pub use graph::{EdgeId, NodeFacts, NodeId, PlatformId, Step, Traversal, TrustGraph};
+pub use graph::{
+    EdgeId, MAX_NODES, NodeFacts, NodeId, PlatformId, Slot, Step, Traversal, TrustGraph,
+};
 pub use lookup::LookupError;
 pub use node::{CROWN_JEWEL, Credential, Node, NodeKind, name_of_key, platform_of_key};
 pub use provenance::{Place, Provenance, SourceId};

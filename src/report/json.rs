@@ -197,14 +197,30 @@ pub fn write_graph(
 // ---------------------------------------------------------------------------------
 // Blast radius
 
+/// A list serialized from an iterator made on demand: a million reached nodes, each
+/// with its witness path, are written one by one and never held as DTOs together.
+struct Lazy<F>(F);
+
+impl<F, I> Serialize for Lazy<F>
+where
+    F: Fn() -> I,
+    I: IntoIterator,
+    I::Item: Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq((self.0)())
+    }
+}
+
 #[derive(Serialize)]
-struct BlastOut<'a> {
+#[serde(bound(serialize = "Lazy<R>: Serialize, Lazy<X>: Serialize"))]
+struct BlastOut<'a, R, X> {
     schema: &'static str,
     at: jiff::Timestamp,
     compromised: Vec<&'a str>,
     summary: SummaryOut<'a>,
-    reached: Vec<ReachedOut<'a>>,
-    exposed_unusable: Vec<ExposedOut<'a>>,
+    reached: Lazy<R>,
+    exposed_unusable: Lazy<X>,
 }
 
 #[derive(Serialize)]
@@ -298,10 +314,8 @@ pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius)
             by_kind: s.by_kind.clone(),
             by_platform: &s.by_platform,
         },
-        reached: blast
-            .reached
-            .iter()
-            .map(|r| {
+        reached: Lazy(|| {
+            blast.reached.iter().map(|r| {
                 let n = graph.node(r.node);
                 ReachedOut {
                     id: &n.key,
@@ -317,11 +331,9 @@ pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius)
                     path: hops(graph, &blast.path(graph, r.node)),
                 }
             })
-            .collect(),
-        exposed_unusable: blast
-            .exposed
-            .iter()
-            .map(|x| {
+        }),
+        exposed_unusable: Lazy(|| {
+            blast.exposed.iter().map(|x| {
                 let n = graph.node(x.node);
                 ExposedOut {
                     id: &n.key,
@@ -333,7 +345,7 @@ pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius)
                     path: hops(graph, &blast.path(graph, x.node)),
                 }
             })
-            .collect(),
+        }),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)

@@ -1,6 +1,7 @@
 //! Text for people: blast radius, paths, import summary. Every name is passed through
 //! [`clean`] first: inputs are untrusted, and this goes to a terminal.
 
+use std::cmp::Reverse;
 use std::io::{self, Write};
 
 use super::clean;
@@ -12,6 +13,9 @@ use crate::model::{EdgeId, NodeId, NodeKind, TrustGraph};
 /// Lines listed per kind before the text output points to JSON for the rest.
 const PER_GROUP: usize = 40;
 
+/// Crown jewels and admins printed with their whole witness path.
+const WITH_FULL_PATH: usize = 25;
+
 /// Characters of a reason shown in one-line listings (witness paths show it whole).
 const REASON_IN_LIST: usize = 100;
 
@@ -20,6 +24,18 @@ fn shorten(s: &str, max: usize) -> String {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s.to_string(),
     }
+}
+
+/// The "… and N more" line after a listing capped at [`PER_GROUP`].
+fn more(out: &mut dyn Write, total: usize) -> io::Result<()> {
+    if total > PER_GROUP {
+        writeln!(
+            out,
+            "    … and {} more (--format json lists them all)",
+            total - PER_GROUP
+        )?;
+    }
+    Ok(())
 }
 
 fn node_line(graph: &TrustGraph, id: NodeId) -> String {
@@ -142,20 +158,29 @@ pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius)
 
     let source_of =
         |node: NodeId, path: &[EdgeId]| path.first().map_or(node, |&e| graph.endpoints(e).0);
-    let critical: Vec<_> = blast
+    let mut critical: Vec<_> = blast
         .reached
         .iter()
         .filter(|r| {
-            r.depth > 0 && (graph.node(r.node).is_crown_jewel() || graph.node(r.node).admin)
+            let facts = graph.facts(r.node);
+            r.depth > 0 && (facts.is_crown_jewel() || facts.admin)
         })
         .collect();
+    // Most critical first, then nearest: what a responder must see if the list is long.
+    critical.sort_by_key(|r| {
+        (
+            Reverse(graph.facts(r.node).criticality),
+            r.depth,
+            graph.key_rank(r.node),
+        )
+    });
     if !critical.is_empty() {
         writeln!(
             out,
             "\nCrown jewels and admin identities reached ({}), with witness paths",
             critical.len()
         )?;
-        for r in critical {
+        for r in critical.iter().take(WITH_FULL_PATH) {
             let path = blast.path(graph, r.node);
             let mark = if r.conditional {
                 " — CONDITIONAL"
@@ -170,6 +195,13 @@ pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius)
             )?;
             write_path(out, graph, source_of(r.node, &path), &path, "    ")?;
         }
+        if critical.len() > WITH_FULL_PATH {
+            writeln!(
+                out,
+                "\n  … and {} more, listed by kind below (--format json has every path)",
+                critical.len() - WITH_FULL_PATH
+            )?;
+        }
     }
 
     writeln!(
@@ -180,7 +212,7 @@ pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius)
         let group: Vec<_> = blast
             .reached
             .iter()
-            .filter(|r| graph.node(r.node).kind == kind)
+            .filter(|r| graph.facts(r.node).kind == kind)
             .collect();
         if group.is_empty() {
             continue;
@@ -206,13 +238,7 @@ pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius)
                 via
             )?;
         }
-        if group.len() > PER_GROUP {
-            writeln!(
-                out,
-                "    … and {} more (--format json lists them all)",
-                group.len() - PER_GROUP
-            )?;
-        }
+        more(out, group.len())?;
     }
 
     if !blast.exposed.is_empty() {
@@ -220,7 +246,7 @@ pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius)
             out,
             "\nExposed but unusable now (not counted; rotate them anyway)"
         )?;
-        for x in &blast.exposed {
+        for x in blast.exposed.iter().take(PER_GROUP) {
             let path = blast.path(graph, x.node);
             writeln!(
                 out,
@@ -231,6 +257,7 @@ pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius)
                 compact_path(graph, source_of(x.node, &path), &path)
             )?;
         }
+        more(out, blast.exposed.len())?;
     }
     if s.conditional > 0 {
         writeln!(

@@ -53,9 +53,12 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome
         other => other,
     };
     let loaded = load(&inputs)?;
-    if !matches!(command, Some(Command::Import(_))) {
-        report_warnings(&loaded, err)?;
-    }
+    // `import` exists to show what was read: it lists every warning.
+    let shown = match command {
+        Some(Command::Import(_)) => usize::MAX,
+        _ => WARNINGS_SHOWN,
+    };
+    report_warnings(&loaded, shown, err)?;
     let outcome = dispatch(command, &loaded, at, out, err);
     // Freeing millions of small allocations one by one takes longer than a blast radius;
     // the process is about to exit and the OS reclaims the memory at once.
@@ -191,16 +194,16 @@ fn load(inputs: &[PathBuf]) -> Result<Loaded, ImportError> {
     }
 }
 
-/// Reports load warnings on stderr (the import command prints them in its summary).
-fn report_warnings(loaded: &Loaded, err: &mut dyn Write) -> io::Result<()> {
-    for w in loaded.warnings.iter().take(WARNINGS_SHOWN) {
+/// Reports up to `shown` load warnings on stderr.
+fn report_warnings(loaded: &Loaded, shown: usize, err: &mut dyn Write) -> io::Result<()> {
+    for w in loaded.warnings.iter().take(shown) {
         writeln!(err, "warning: {}", report::clean(&w.to_string()))?;
     }
-    if loaded.warnings.len() > WARNINGS_SHOWN {
+    if loaded.warnings.len() > shown {
         writeln!(
             err,
             "warning: … and {} more (trustpath import lists them all)",
-            loaded.warnings.len() - WARNINGS_SHOWN
+            loaded.warnings.len() - shown
         )?;
     }
     Ok(())

@@ -19,7 +19,11 @@ fn main() -> ExitCode {
         Ok(Outcome::NothingFound) => ExitCode::from(1),
         Err(Error::Io(e)) if e.kind() == ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Errors quote names from the inputs: no escape sequence reaches the terminal.
+            eprintln!(
+                "error: {}",
+                trustpath::report::clean_message(&e.to_string())
+            );
             ExitCode::from(2)
         }
     }

@@ -238,7 +238,12 @@ fn directories_are_walked_and_unknown_files_skipped() {
         .args(["import", &fixture("mixed")])
         .assert()
         .success()
-        .stderr("")
+        .stderr(predicate::str::contains(
+            "warning: tests/fixtures/mixed/notes.txt: skipped: not JSON",
+        ))
+        .stderr(predicate::str::contains(
+            "warning: tests/fixtures/mixed/nested/inventory.csv:4: 'github:nothing:*' matches no node",
+        ))
         .get_output()
         .stdout
         .clone();

@@ -136,3 +136,74 @@ fn summarize(graph: &TrustGraph, reached: &[Reached]) -> Summary {
         .collect();
     summary
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Credential, Edge, EdgeKind, Node, Provenance};
+
+    fn at() -> Timestamp {
+        "2026-06-01T00:00:00Z".parse().expect("timestamp")
+    }
+
+    /// start → key → user → bucket, start → old → (dormant) → vault
+    fn graph() -> (TrustGraph, Vec<NodeId>) {
+        let mut g = TrustGraph::new();
+        let mut add = |key: &str, kind: NodeKind| {
+            g.add_node(Node::new(key, kind, Provenance::default()))
+                .expect("new key")
+        };
+        let ids = vec![
+            add("start", NodeKind::Workload),
+            add("key", NodeKind::Credential),
+            add("user", NodeKind::ServiceAccount),
+            add("bucket", NodeKind::Resource),
+            add("old", NodeKind::Credential),
+            add("vault", NodeKind::Secret),
+        ];
+        g.node_mut(ids[1]).credential = Some(Box::new(Credential::default()));
+        g.node_mut(ids[4]).credential = Some(Box::new(Credential {
+            expires: Some("2026-01-01T00:00:00Z".parse().expect("timestamp")),
+            ..Credential::default()
+        }));
+        g.node_mut(ids[3]).criticality = Some(9);
+        let edge = |kind| Edge::new(kind, "test", Provenance::default());
+        g.add_edge(ids[0], ids[1], edge(EdgeKind::CanRead));
+        g.add_edge(ids[1], ids[2], edge(EdgeKind::AuthenticatesAs));
+        g.add_edge(ids[2], ids[3], edge(EdgeKind::CanAccess));
+        g.add_edge(ids[0], ids[4], edge(EdgeKind::CanRead));
+        g.add_edge(ids[4], ids[5], edge(EdgeKind::CanRead));
+        let mut dormant = edge(EdgeKind::CanRead);
+        dormant.dormant = true;
+        g.add_edge(ids[2], ids[5], dormant);
+        (g, ids)
+    }
+
+    #[test]
+    fn dead_credentials_and_dormant_edges_do_not_pass() {
+        let (g, n) = graph();
+        let blast = BlastRadius::compute(&g, &[n[0]], at());
+        let reached: Vec<&str> = blast.reached.iter().map(|r| &*g.node(r.node).key).collect();
+        assert_eq!(reached, ["start", "key", "user", "bucket"]);
+        assert_eq!(blast.exposed.len(), 1);
+        assert_eq!(
+            blast.exposed[0].why_unusable,
+            "expired 2026-01-01T00:00:00Z"
+        );
+        assert_eq!(blast.summary.crown_jewels, 1);
+        assert_eq!(blast.summary.criticality, 2 + 3 + 2 + 9);
+        assert!(!blast.summary.admin_reached);
+        let path = blast.path(&g, n[3]);
+        assert_eq!(path.len(), 3);
+        assert_eq!(g.endpoints(path[0]).0, n[0]);
+    }
+
+    #[test]
+    fn before_expiry_the_old_credential_passes() {
+        let (g, n) = graph();
+        let earlier = "2025-06-01T00:00:00Z".parse().expect("timestamp");
+        let blast = BlastRadius::compute(&g, &[n[0]], earlier);
+        assert!(blast.contains(n[5]));
+        assert!(blast.exposed.is_empty());
+    }
+}

@@ -407,3 +407,95 @@ impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for Element<'_, T> {
         serde_ignored::deserialize(d, |path| self.ignored.push(path.to_string()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::import::{Input, Loaded, load_inputs};
+    use crate::model::{EdgeKind, Place};
+
+    fn load(json: &str) -> Loaded {
+        load_inputs([Input::bytes("t.json", json.as_bytes().to_vec())]).expect("loads")
+    }
+
+    #[test]
+    fn unknown_fields_are_reported_once_per_field() {
+        let loaded = load(
+            r#"{"schema": "trustpath/graph/v1", "extra": 1,
+                "nodes": [{"id": "a", "kind": "role", "colour": "red"},
+                          {"id": "b", "kind": "role", "colour": "blue"}],
+                "edges": []}"#,
+        );
+        let messages: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            messages,
+            [
+                "t.json:/extra: unknown top-level field 'extra' ignored",
+                "t.json:/nodes/0/colour: unknown field 'nodes[].colour' ignored (2 times)",
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicates_and_dangling_edges_are_warnings() {
+        let loaded = load(
+            r#"{"schema": "trustpath/graph/v1",
+                "nodes": [{"id": "a", "kind": "role"}, {"id": "a", "kind": "group"}],
+                "edges": [{"from": "a", "to": "missing", "kind": "can_assume"}]}"#,
+        );
+        assert_eq!(loaded.graph.node_count(), 1);
+        assert_eq!(loaded.graph.edge_count(), 0);
+        let messages: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            messages,
+            [
+                "t.json:/nodes/1: node 'a' is defined again (first at t.json:/nodes/0); this definition is ignored",
+                "t.json:/edges/0: can_assume edge a -> missing skipped: unknown node 'missing'",
+            ]
+        );
+    }
+
+    #[test]
+    fn edges_may_come_before_their_nodes_and_keep_provenance() {
+        let loaded = load(
+            r#"{"schema": "trustpath/graph/v1",
+                "edges": [{"from": "a", "to": "b", "kind": "member_of", "reason": "r",
+                           "conditions": ["MFA present"]}],
+                "nodes": [{"id": "a", "kind": "human"},
+                          {"id": "b", "kind": "group",
+                           "provenance": {"file": "orig.json", "at": "/Groups/3"}}]}"#,
+        );
+        let g = &loaded.graph;
+        let e = g.edge_ids().next().expect("one edge");
+        assert_eq!(g.edge(e).kind, EdgeKind::MemberOf);
+        assert_eq!(g.edge(e).conditions[0].description, "MFA present");
+        assert_eq!(g.edge(e).provenance.place, Place::Edge(0));
+        let b = g.node(g.find("b").expect("b"));
+        assert_eq!(g.source_name(b.provenance.source), "orig.json");
+        assert_eq!(b.provenance.place, Place::Other("/Groups/3".into()));
+    }
+
+    #[test]
+    fn wrong_schema_and_bad_values_are_errors_with_a_place() {
+        let err = load_inputs([Input::bytes(
+            "t.json",
+            br#"{"schema": "trustpath/graph/v2", "nodes": []}"#.to_vec(),
+        )])
+        .expect_err("v2 is not read");
+        assert!(err.to_string().starts_with("t.json:1:"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("unsupported schema 'trustpath/graph/v2'")
+        );
+        let err = load_inputs([Input::bytes(
+            "t.json",
+            br#"{"schema": "trustpath/graph/v1", "nodes": [{"id": "a", "kind": "role", "criticality": 11}]}"#
+                .to_vec(),
+        )])
+        .expect_err("criticality over 10");
+        assert!(
+            err.to_string()
+                .contains("criticality 11 is out of range 0-10"),
+            "{err}"
+        );
+    }
+}

@@ -146,3 +146,22 @@ impl Edge {
         self.potential || !self.conditions.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_parse_as_they_serialize() {
+        for kind in [
+            EdgeKind::AuthenticatesAs,
+            EdgeKind::CanEscalate,
+            EdgeKind::CanAccess,
+        ] {
+            assert_eq!(EdgeKind::parse(kind.as_str()), Some(kind));
+            let json = serde_json::to_string(&kind).expect("serializes");
+            assert_eq!(json, format!("\"{kind}\""));
+        }
+        assert_eq!(EdgeKind::parse("can_teleport"), None);
+    }
+}

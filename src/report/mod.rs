@@ -27,6 +27,12 @@ pub fn clean(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`clean`] for multi-line messages (errors that list candidates): keeps line breaks,
+/// escapes every other control character.
+pub fn clean_message(s: &str) -> String {
+    s.split('\n').map(clean).collect::<Vec<_>>().join("\n")
+}
+
 fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
@@ -34,7 +40,7 @@ fn is_unsafe(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::clean;
+    use super::{clean, clean_message};
 
     #[test]
     fn escapes_terminal_controls() {
@@ -43,5 +49,9 @@ mod tests {
         assert_eq!(clean("line\nbreak"), "line\\u{a}break");
         assert_eq!(clean("rtl\u{202E}txt"), "rtl\\u{202e}txt");
         assert_eq!(clean("café ✓"), "café ✓");
+        assert_eq!(
+            clean_message("no node\n  a\x1b]0;x\x07"),
+            "no node\n  a\\u{1b}]0;x\\u{7}"
+        );
     }
 }

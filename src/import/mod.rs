@@ -180,30 +180,34 @@ impl Builder {
 
     /// Resolves pending edges and applies the inventory overlay.
     fn finish(mut self) -> (TrustGraph, Vec<Warning>) {
-        for pending in std::mem::take(&mut self.pending) {
-            let resolve = |key: &str| -> Result<_, String> {
-                if pending.by_name {
-                    self.graph.resolve(key).map_err(|e| e.to_string())
-                } else {
-                    self.graph
-                        .find(key)
-                        .ok_or_else(|| format!("unknown node '{key}'"))
+        // Resolve every pending endpoint first, then add: adding an edge drops the
+        // graph's traversal cache, which name lookups would rebuild edge after edge.
+        let pending = std::mem::take(&mut self.pending);
+        let resolved: Vec<Result<(NodeId, NodeId), String>> = pending
+            .iter()
+            .map(|p| {
+                let resolve = |key: &str| -> Result<NodeId, String> {
+                    if p.by_name {
+                        self.graph.resolve(key).map_err(|e| e.to_string())
+                    } else {
+                        self.graph
+                            .find(key)
+                            .ok_or_else(|| format!("unknown node '{key}'"))
+                    }
+                };
+                Ok((resolve(&p.from)?, resolve(&p.to)?))
+            })
+            .collect();
+        for (p, ends) in pending.into_iter().zip(resolved) {
+            match ends {
+                Ok((a, b)) => {
+                    self.graph.add_edge(a, b, p.edge);
                 }
-            };
-            match (resolve(&pending.from), resolve(&pending.to)) {
-                (Ok(a), Ok(b)) => {
-                    self.graph.add_edge(a, b, pending.edge);
-                }
-                (Err(e), _) | (_, Err(e)) => {
-                    let message = format!(
-                        "{} edge {} -> {} skipped: {e}",
-                        pending.edge.kind, pending.from, pending.to
-                    );
-                    self.warnings.push(Warning::new(
-                        &pending.file,
-                        pending.edge.provenance.place.in_message(),
-                        message,
-                    ));
+                Err(e) => {
+                    let message =
+                        format!("{} edge {} -> {} skipped: {e}", p.edge.kind, p.from, p.to);
+                    let place = p.edge.provenance.place.in_message();
+                    self.warnings.push(Warning::new(&p.file, place, message));
                 }
             }
         }

@@ -4,6 +4,7 @@
 //! it matters. Rows apply after every file is read. Glob rows apply first, in order, then
 //! exact rows, so an exact row always beats a glob; empty cells change nothing.
 
+use super::table::Table;
 use super::{Builder, ImportError, Warning};
 use crate::model::{NodeId, TrustGraph};
 
@@ -19,46 +20,31 @@ pub(crate) struct Row {
 }
 
 pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<(), ImportError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .comment(Some(b'#'))
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(bytes);
-    let bad = |line: u64, message: String| ImportError::Csv {
-        file: file.to_string(),
-        line,
-        message,
-    };
-    let headers = reader.headers().map_err(|e| bad(1, e.to_string()))?.clone();
-    let column = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
-    let id_col = column("id_or_glob").ok_or_else(|| bad(1, "no id_or_glob column".into()))?;
+    let mut table = Table::open(bytes, file)?;
+    let id_col = table.required("id_or_glob")?;
     let (owner, purpose, environment, criticality) = (
-        column("owner"),
-        column("purpose"),
-        column("environment"),
-        column("criticality"),
+        table.column("owner"),
+        table.column("purpose"),
+        table.column("environment"),
+        table.column("criticality"),
     );
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            bad(line, e.to_string())
-        })?;
-        let line = record.position().map_or(0, |p| p.line());
+    let errors = table.errors();
+    for row in table.rows() {
+        let (line, record) = row?;
         let cell = |col: Option<usize>| {
             col.and_then(|c| record.get(c))
                 .filter(|v| !v.is_empty())
                 .map(str::to_string)
         };
         let Some(pattern) = cell(Some(id_col)) else {
-            return Err(bad(line, "id_or_glob is empty".into()));
+            return Err(errors.at(line, "id_or_glob is empty".into()));
         };
         let criticality = match cell(criticality) {
             None => None,
             Some(text) => match text.parse::<u8>() {
                 Ok(c) if c <= 10 => Some(c),
                 _ => {
-                    return Err(bad(
+                    return Err(errors.at(
                         line,
                         format!("criticality '{text}' is not a whole number from 0 to 10"),
                     ));

@@ -6,6 +6,7 @@ mod error;
 mod inventory;
 mod links;
 pub mod native;
+mod table;
 
 use std::borrow::Cow;
 use std::fs;

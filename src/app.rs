@@ -3,14 +3,15 @@
 //! failing command never leaves half an output behind.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 
 use crate::analysis::{BlastRadius, paths};
 use crate::cli::{BlastFormat, Cli, Command, ExportFormat, SummaryFormat};
-use crate::import::{self, ImportError, Loaded};
+use crate::import::{self, ImportError, Loaded, Progress};
 use crate::model::{LookupError, NodeId, TrustGraph};
 use crate::report::{self, dot::DotOptions};
 
@@ -38,6 +39,10 @@ pub enum Outcome {
     NothingFound,
 }
 
+/// Progress appears once a load has taken this long, and is redrawn at most this often.
+const PROGRESS_AFTER: Duration = Duration::from_secs(1);
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
+
 /// Warnings shown on stderr before the rest are summarised as a count.
 const WARNINGS_SHOWN: usize = 20;
 
@@ -52,7 +57,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome
         }
         other => other,
     };
-    let loaded = load(&inputs)?;
+    let loaded = load(&inputs, err)?;
     // `import` exists to show what was read: it lists every warning.
     let shown = match command {
         Some(Command::Import(_)) => usize::MAX,
@@ -185,13 +190,42 @@ fn generate(args: &crate::cli::GenArgs, out: &mut dyn Write) -> Result<Outcome, 
     Ok(Outcome::Done)
 }
 
-/// Loads `--input` paths, or the embedded sample incident when none are given.
-fn load(inputs: &[PathBuf]) -> Result<Loaded, ImportError> {
+/// Loads `--input` paths, or the embedded sample incident when none are given. A load
+/// that takes more than a second shows progress on stderr when it is a terminal.
+fn load(inputs: &[PathBuf], err: &mut dyn Write) -> Result<Loaded, ImportError> {
     if inputs.is_empty() {
-        import::load_sample()
-    } else {
-        import::load_paths(inputs)
+        return import::load_sample();
     }
+    let terminal = io::stderr().is_terminal();
+    let start = Instant::now();
+    let mut last_shown: Option<Instant> = None;
+    let mut show = |p: Progress<'_>| {
+        let now = Instant::now();
+        let quiet = now.duration_since(start) < PROGRESS_AFTER
+            || last_shown.is_some_and(|t| now.duration_since(t) < PROGRESS_EVERY);
+        if !terminal || quiet {
+            return;
+        }
+        let line = match p {
+            Progress::Reading { file, done, total } => format!(
+                "loading {}: {} of {} MB ({}%)",
+                report::clean(file),
+                done >> 20,
+                total >> 20,
+                (done * 100).checked_div(total).unwrap_or(100)
+            ),
+            Progress::Linking => "linking and indexing…".to_string(),
+        };
+        // Progress is best effort: a failed write to stderr must not fail the load.
+        let _ = write!(err, "\r\x1b[2K{line}");
+        let _ = err.flush();
+        last_shown = Some(now);
+    };
+    let loaded = import::load_paths_with(inputs, &mut show);
+    if last_shown.is_some() {
+        let _ = write!(err, "\r\x1b[2K");
+    }
+    loaded
 }
 
 /// Reports up to `shown` load warnings on stderr.

@@ -6,6 +6,7 @@ mod error;
 mod inventory;
 mod links;
 pub mod native;
+mod progress;
 mod table;
 
 use std::borrow::Cow;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 pub use detect::{Format, detect};
 pub use error::{ImportError, Warning};
+pub use progress::Progress;
 
 use crate::model::{Edge, Node, NodeId, TrustGraph};
 
@@ -221,6 +223,14 @@ impl Builder {
 
 /// Loads inputs in the order given.
 pub fn load_inputs(inputs: impl IntoIterator<Item = Input>) -> Result<Loaded, ImportError> {
+    load_inputs_with(inputs, &mut |_| {})
+}
+
+/// [`load_inputs`], reporting progress on large files to `report`.
+pub fn load_inputs_with(
+    inputs: impl IntoIterator<Item = Input>,
+    report: &mut dyn FnMut(Progress<'_>),
+) -> Result<Loaded, ImportError> {
     let mut builder = Builder::new();
     let mut files = Vec::new();
     for input in inputs {
@@ -243,7 +253,15 @@ pub fn load_inputs(inputs: impl IntoIterator<Item = Input>) -> Result<Loaded, Im
                 Content::Bytes(b) => native::read_slice(b, &input.name, &mut builder)?,
                 Content::File(path) => {
                     let file = fs::File::open(path).map_err(|source| io_error(path, source))?;
-                    let reader = io::BufReader::with_capacity(1 << 20, file);
+                    let total = file.metadata().map_or(0, |m| m.len());
+                    let counting = progress::Counting {
+                        inner: file,
+                        file: &input.name,
+                        total,
+                        done: 0,
+                        report: &mut *report,
+                    };
+                    let reader = io::BufReader::with_capacity(1 << 20, counting);
                     native::read_stream(reader, &input.name, &mut builder)?;
                 }
             },
@@ -263,6 +281,7 @@ pub fn load_inputs(inputs: impl IntoIterator<Item = Input>) -> Result<Loaded, Im
             skipped: builder.warnings,
         });
     }
+    report(Progress::Linking);
     let (graph, warnings) = builder.finish();
     Ok(Loaded {
         graph,
@@ -273,11 +292,19 @@ pub fn load_inputs(inputs: impl IntoIterator<Item = Input>) -> Result<Loaded, Im
 
 /// Loads files and directories (searched recursively, in name order).
 pub fn load_paths(paths: &[PathBuf]) -> Result<Loaded, ImportError> {
+    load_paths_with(paths, &mut |_| {})
+}
+
+/// [`load_paths`], reporting progress on large files to `report`.
+pub fn load_paths_with(
+    paths: &[PathBuf],
+    report: &mut dyn FnMut(Progress<'_>),
+) -> Result<Loaded, ImportError> {
     let mut files = Vec::new();
     for path in paths {
         collect_files(path, &mut files, 0)?;
     }
-    load_inputs(files.into_iter().map(Input::file))
+    load_inputs_with(files.into_iter().map(Input::file), report)
 }
 
 /// Deeper than this is a symlink loop, not an export layout.

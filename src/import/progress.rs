@@ -1,0 +1,46 @@
+//! Progress of a long load, reported to a callback so the library never writes to the
+//! terminal itself.
+
+use std::io::{self, Read};
+
+/// What the loader is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress<'a> {
+    /// Reading a file: `done` of `total` bytes.
+    Reading {
+        file: &'a str,
+        done: u64,
+        total: u64,
+    },
+    /// All files read; joining references across files and building the indexes.
+    Linking,
+}
+
+/// Report at most this often while reading (in bytes): often enough for a smooth
+/// counter, rarely enough to cost nothing.
+const STEP: u64 = 4 << 20;
+
+/// A reader that reports how much of the file has been read.
+pub(super) struct Counting<'p, R> {
+    pub(super) inner: R,
+    pub(super) file: &'p str,
+    pub(super) total: u64,
+    pub(super) done: u64,
+    pub(super) report: &'p mut dyn FnMut(Progress<'_>),
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let before = self.done;
+        self.done += n as u64;
+        if before / STEP != self.done / STEP {
+            (self.report)(Progress::Reading {
+                file: self.file,
+                done: self.done,
+                total: self.total,
+            });
+        }
+        Ok(n)
+    }
+}

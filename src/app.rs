@@ -103,6 +103,12 @@ fn dispatch(
         }
         Some(Command::Path(args)) => {
             let (from, to) = (graph.resolve(&args.from)?, graph.resolve(&args.to)?);
+            if from == to {
+                return Err(Error::Usage(format!(
+                    "FROM and TO are the same node ({}); a path needs two",
+                    graph.node(from).key
+                )));
+            }
             let found = if args.all {
                 paths::k_shortest(
                     graph,
@@ -231,7 +237,7 @@ fn load(inputs: &[PathBuf], err: &mut dyn Write) -> Result<Loaded, ImportError> 
 /// Reports up to `shown` load warnings on stderr.
 fn report_warnings(loaded: &Loaded, shown: usize, err: &mut dyn Write) -> io::Result<()> {
     for w in loaded.warnings.iter().take(shown) {
-        writeln!(err, "warning: {}", report::clean(&w.to_string()))?;
+        writeln!(err, "warning: {}", report::clean_message(&w.to_string()))?;
     }
     if loaded.warnings.len() > shown {
         writeln!(
@@ -269,23 +275,30 @@ fn compromised_set(
             Ok(vec![graph.resolve(key)?])
         }
         None => Err(Error::Usage(
-            "no compromised node given: pass -c ID (a key, ARN or unambiguous name)".into(),
+            "no compromised node given, and the input suggests none: run `trustpath blast -c ID` \
+             (a key, ARN or unambiguous name)"
+                .into(),
         )),
     }
 }
 
 fn save_graph(path: &PathBuf, graph: &TrustGraph) -> Result<(), Error> {
+    // Write beside the target, then rename: a crash never leaves half a graph.
+    let mut tmp = path.clone().into_os_string();
+    tmp.push(".partial");
+    let tmp = PathBuf::from(tmp);
     let write = || -> io::Result<()> {
-        // Write beside the target, then rename: a crash never leaves half a graph.
-        let tmp = path.with_extension("tmp~");
         let mut w = io::BufWriter::new(fs::File::create(&tmp)?);
         report::json::write_graph(&mut w, graph, &|_| true)?;
         w.flush()?;
         drop(w);
         fs::rename(&tmp, path)
     };
-    write().map_err(|source| Error::Write {
-        path: path.clone(),
-        source,
+    write().map_err(|source| {
+        let _ = fs::remove_file(&tmp);
+        Error::Write {
+            path: path.clone(),
+            source,
+        }
     })
 }

@@ -133,16 +133,25 @@ pub enum ExportFormat {
 }
 
 fn parse_time(s: &str) -> Result<Timestamp, String> {
+    let s = s.trim();
     if let Ok(ts) = s.parse::<Timestamp>() {
         return Ok(ts);
     }
-    s.parse::<jiff::civil::Date>()
-        .map_err(|_| format!("'{s}' is not a time (use 2026-01-01T00:00:00Z or 2026-01-01)"))
-        .and_then(|d| {
-            d.to_zoned(jiff::tz::TimeZone::UTC)
-                .map(|z| z.timestamp())
-                .map_err(|e| e.to_string())
-        })
+    // A bare date means midnight UTC. A date-time without an offset is refused rather
+    // than guessed: an hour's error decides whether a key had expired.
+    let bare_date = s.len() == 10 && s.as_bytes().get(4) == Some(&b'-');
+    match s.parse::<jiff::civil::Date>() {
+        Ok(date) if bare_date => date
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map(|z| z.timestamp())
+            .map_err(|e| e.to_string()),
+        Ok(_) => Err(format!(
+            "'{s}' has no UTC offset: add Z or one like +02:00 (2026-01-01T15:30:00Z)"
+        )),
+        Err(_) => Err(format!(
+            "'{s}' is not a time (use 2026-01-01T00:00:00Z, or 2026-01-01 for midnight UTC)"
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -159,6 +168,12 @@ mod tests {
     fn times_parse_as_rfc3339_or_date() {
         assert_eq!(parse_time("2026-01-01"), parse_time("2026-01-01T00:00:00Z"));
         assert!(parse_time("yesterday").is_err());
+        let no_offset = parse_time("2026-01-01T15:30:00").expect_err("no offset");
+        assert!(no_offset.contains("no UTC offset"), "{no_offset}");
+        assert_eq!(
+            parse_time("2026-01-01T15:30:00+02:00"),
+            parse_time("2026-01-01T13:30:00Z")
+        );
     }
 
     #[test]

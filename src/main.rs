@@ -1,7 +1,7 @@
 //! The `trustpath` binary: parse arguments, run, map the outcome to an exit status
 //! (0 ok, 1 nothing found, 2 error). A closed pipe (`trustpath … | head`) is not an error.
 
-use std::io::{self, ErrorKind};
+use std::io::{self, ErrorKind, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -20,10 +20,9 @@ fn main() -> ExitCode {
         Err(Error::Io(e)) if e.kind() == ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             // Errors quote names from the inputs: no escape sequence reaches the terminal.
-            eprintln!(
-                "error: {}",
-                trustpath::report::clean_message(&e.to_string())
-            );
+            // A closed stderr is no reason to panic.
+            let message = trustpath::report::clean_message(&e.to_string());
+            let _ = writeln!(io::stderr(), "error: {message}");
             ExitCode::from(2)
         }
     }

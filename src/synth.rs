@@ -106,6 +106,7 @@ pub fn generate(out: &mut dyn Write, nodes: usize, seed: u64) -> io::Result<()> 
     let mut first = true;
     for i in 0..nodes {
         let degree = 1 + rng.below(9); // 1..=9, mean 5
+        let mut targets = Vec::with_capacity(degree);
         for _ in 0..degree {
             let j = if rng.below(2) == 0 {
                 rng.below(hubs) * 100 + rng.below(100)
@@ -113,9 +114,11 @@ pub fn generate(out: &mut dyn Write, nodes: usize, seed: u64) -> io::Result<()> 
                 rng.below(nodes)
             };
             let j = j % nodes;
-            if j == i {
+            // No self-loops, and no second edge to the same target (it would be a duplicate).
+            if j == i || targets.contains(&j) {
                 continue;
             }
+            targets.push(j);
             let kind = edge_kind(kind_of(i), kind_of(j));
             if !first {
                 writeln!(out, ",")?;

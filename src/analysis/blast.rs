@@ -47,7 +47,12 @@ pub struct BlastRadius {
     /// Unusable credentials within reach, sorted by depth, then key.
     pub exposed: Vec<Exposed>,
     pub summary: Summary,
-    bfs: Bfs,
+    /// Compromised credentials that cannot be used at `at`, and why: nothing is reached
+    /// through them, which the reports must say rather than show an empty radius.
+    pub compromised_unusable: Vec<(NodeId, String)>,
+    all: Bfs,
+    /// The search without conditional edges, when any conditional edge mattered.
+    certain: Option<Bfs>,
 }
 
 impl BlastRadius {
@@ -62,20 +67,22 @@ impl BlastRadius {
         let certain = all
             .via_conditional()
             .then(|| Bfs::attacker(graph, &compromised, at, false, None));
+        // Witness paths and depths come from the unconditional search wherever it
+        // reaches: a path that needs an unverified condition is shown only when no other
+        // path exists.
+        let witness = |node: NodeId| match &certain {
+            Some(c) if c.reached(node) => c,
+            _ => &all,
+        };
         let mut reached = Vec::new();
         let mut exposed = Vec::new();
+        let mut compromised_unusable = Vec::new();
         for &node in all.order() {
-            let depth = all.depth(node).unwrap_or_default();
+            let depth = witness(node).depth(node).unwrap_or_default();
             let unusable = graph
                 .facts(node)
                 .credential
-                .then(|| {
-                    graph
-                        .node(node)
-                        .credential
-                        .as_ref()
-                        .and_then(|c| c.unusable_reason(at))
-                })
+                .then(|| graph.node(node).unusable_reason(at))
                 .flatten();
             match unusable {
                 Some(why_unusable) if depth > 0 => exposed.push(Exposed {
@@ -83,11 +90,16 @@ impl BlastRadius {
                     depth,
                     why_unusable,
                 }),
-                _ => reached.push(Reached {
-                    node,
-                    depth,
-                    conditional: certain.as_ref().is_some_and(|c| !c.reached(node)),
-                }),
+                _ => {
+                    if let Some(why) = unusable {
+                        compromised_unusable.push((node, why));
+                    }
+                    reached.push(Reached {
+                        node,
+                        depth,
+                        conditional: certain.as_ref().is_some_and(|c| !c.reached(node)),
+                    });
+                }
             }
         }
         // Key ranks, not keys: comparing a million strings costs more than the BFS.
@@ -98,20 +110,26 @@ impl BlastRadius {
         BlastRadius {
             at,
             compromised,
+            compromised_unusable,
             reached,
             exposed,
             summary,
-            bfs: all,
+            all,
+            certain,
         }
     }
 
-    /// The witness path to a reached node: the edges of one shortest path.
+    /// The witness path to a reached node: the edges of a shortest path, unconditional
+    /// whenever one exists.
     pub fn path(&self, graph: &TrustGraph, node: NodeId) -> Vec<EdgeId> {
-        self.bfs.path_to(graph, node)
+        match &self.certain {
+            Some(c) if c.reached(node) => c.path_to(graph, node),
+            _ => self.all.path_to(graph, node),
+        }
     }
 
     pub fn contains(&self, node: NodeId) -> bool {
-        self.bfs.reached(node)
+        self.all.reached(node)
     }
 }
 

@@ -33,17 +33,19 @@ pub(crate) const INVENTORY_COLUMNS: [&str; 5] = [
 ];
 pub(crate) const LINKS_COLUMNS: [&str; 4] = ["from", "to", "kind", "reason"];
 
-/// Detects the format of a file, or explains why it is not one trustpath reads.
-pub fn detect(bytes: &[u8]) -> Result<Format, String> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let head = &bytes[..bytes.len().min(HEAD)];
+/// Detects the format of a file from its first bytes (and, for a large file, its last
+/// ones), or explains why it is not one trustpath reads.
+pub fn detect(head: &[u8], tail: Option<&[u8]>) -> Result<Format, String> {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let head = &head[..head.len().min(HEAD)];
     let text = String::from_utf8_lossy(head);
     let trimmed = text.trim_start();
     if trimmed.is_empty() {
         return Err("empty file".into());
     }
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        if text.contains("\"trustpath/graph/") {
+        let tail = tail.map(String::from_utf8_lossy);
+        if names_native_schema(&text) || tail.is_some_and(|t| names_native_schema(&t)) {
             return Ok(Format::Native);
         }
         return Err(
@@ -69,6 +71,15 @@ pub fn detect(bytes: &[u8]) -> Result<Format, String> {
     Err("not JSON, and no CSV header trustpath knows".into())
 }
 
+/// Whether the text holds `"schema": "trustpath/graph/…"` (any spacing).
+fn names_native_schema(text: &str) -> bool {
+    text.match_indices("\"schema\"").any(|(i, m)| {
+        let rest = text[i + m.len()..].trim_start();
+        rest.strip_prefix(':')
+            .is_some_and(|r| r.trim_start().starts_with("\"trustpath/graph/"))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,27 +87,36 @@ mod tests {
     #[test]
     fn detects_by_content() {
         assert_eq!(
-            detect(br#"{"schema": "trustpath/graph/v1", "nodes": []}"#),
+            detect(br#"{"schema": "trustpath/graph/v1", "nodes": []}"#, None),
             Ok(Format::Native)
         );
         assert_eq!(
-            detect(b"\xEF\xBB\xBF  {\"schema\":\"trustpath/graph/v1\"}"),
+            detect(
+                br#"{"edges": [], "nodes": ["#,
+                Some(br#"], "schema" :"trustpath/graph/v1"}"#)
+            ),
+            Ok(Format::Native),
+            "sorted keys put the schema last"
+        );
+        assert!(detect(br#"{"note": "see trustpath/graph/v1"}"#, None).is_err());
+        assert_eq!(
+            detect(b"\xEF\xBB\xBF  {\"schema\":\"trustpath/graph/v1\"}", None),
             Ok(Format::Native)
         );
         assert_eq!(
-            detect(b"id_or_glob,owner,purpose,environment,criticality\n"),
+            detect(b"id_or_glob,owner,purpose,environment,criticality\n", None),
             Ok(Format::Inventory)
         );
         assert_eq!(
-            detect(b"# who owns what\nid_or_glob,owner\n"),
+            detect(b"# who owns what\nid_or_glob,owner\n", None),
             Ok(Format::Inventory)
         );
         assert_eq!(
-            detect(b"from,to,kind,reason\na,b,contains,x\n"),
+            detect(b"from,to,kind,reason\na,b,contains,x\n", None),
             Ok(Format::Links)
         );
-        assert!(detect(b"{\"Users\": []}").is_err());
-        assert!(detect(b"name,value\n").is_err());
-        assert!(detect(b"   \n").is_err());
+        assert!(detect(b"{\"Users\": []}", None).is_err());
+        assert!(detect(b"name,value\n", None).is_err());
+        assert!(detect(b"   \n", None).is_err());
     }
 }

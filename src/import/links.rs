@@ -45,7 +45,7 @@ pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<()
             },
         );
         edge.asserted = true;
-        builder.add_named_edge(a, b, edge, file);
+        builder.add_named_edge(a, b, edge, Place::Line(line));
     }
     Ok(())
 }

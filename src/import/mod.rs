@@ -11,14 +11,14 @@ mod table;
 
 use std::borrow::Cow;
 use std::fs;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
 use std::path::{Path, PathBuf};
 
 pub use detect::{Format, detect};
 pub use error::{ImportError, Warning};
 pub use progress::Progress;
 
-use crate::model::{Edge, Node, NodeId, TrustGraph};
+use crate::model::{Edge, Node, NodeId, Place, TrustGraph};
 
 /// One input: a display name (used in provenance and messages) and its content.
 pub struct Input {
@@ -48,27 +48,87 @@ impl Input {
         }
     }
 
-    /// The first bytes, enough to detect the format.
-    fn head(&self) -> Result<Cow<'_, [u8]>, ImportError> {
+    /// Opens the input once (so pipes and process substitutions work): the first bytes
+    /// for detection, the last ones of a large regular file (a JSON document with sorted
+    /// keys names its schema at the end), and a reader over the whole content. A UTF-8
+    /// byte-order mark is skipped.
+    fn open(&self) -> Result<Opened<'_>, ImportError> {
+        const BOM: &[u8] = b"\xEF\xBB\xBF";
         match &self.content {
-            Content::Bytes(b) => Ok(Cow::Borrowed(&b[..b.len().min(detect::HEAD)])),
+            Content::Bytes(b) => {
+                let b = b.strip_prefix(BOM).unwrap_or(b);
+                let tail = (b.len() > detect::HEAD).then(|| b[b.len() - detect::HEAD..].to_vec());
+                Ok(Opened {
+                    head: b[..b.len().min(detect::HEAD)].to_vec(),
+                    tail,
+                    total: b.len() as u64,
+                    source: Source::Bytes(b),
+                })
+            }
             Content::File(path) => {
+                let io = |source| io_error(path, source);
+                let mut file = fs::File::open(path).map_err(io)?;
+                let meta = file.metadata().map_err(io)?;
+                let total = if meta.is_file() { meta.len() } else { 0 };
                 let mut head = Vec::with_capacity(detect::HEAD);
-                fs::File::open(path)
-                    .and_then(|f| f.take(detect::HEAD as u64).read_to_end(&mut head))
-                    .map_err(|source| io_error(path, source))?;
-                Ok(Cow::Owned(head))
+                (&mut file)
+                    .take(detect::HEAD as u64)
+                    .read_to_end(&mut head)
+                    .map_err(io)?;
+                if head.starts_with(BOM) {
+                    head.drain(..BOM.len());
+                }
+                let tail = if total > detect::HEAD as u64 {
+                    Some(read_tail(path, total).map_err(io)?)
+                } else {
+                    None
+                };
+                Ok(Opened {
+                    head,
+                    tail,
+                    total,
+                    source: Source::File(file),
+                })
             }
         }
     }
+}
 
+/// The last [`detect::HEAD`] bytes of a regular file.
+fn read_tail(path: &Path, len: u64) -> io::Result<Vec<u8>> {
+    let mut file = fs::File::open(path)?;
+    file.seek(io::SeekFrom::Start(len - detect::HEAD as u64))?;
+    let mut tail = Vec::with_capacity(detect::HEAD);
+    file.take(detect::HEAD as u64).read_to_end(&mut tail)?;
+    Ok(tail)
+}
+
+/// An input opened by [`Input::open`].
+struct Opened<'a> {
+    head: Vec<u8>,
+    tail: Option<Vec<u8>>,
+    /// Size in bytes (0 when unknown, as for a pipe).
+    total: u64,
+    source: Source<'a>,
+}
+
+enum Source<'a> {
+    /// The whole content, byte-order mark removed.
+    Bytes(&'a [u8]),
+    /// The file, positioned after `head`.
+    File(fs::File),
+}
+
+impl Opened<'_> {
     /// The whole content (for formats that are small by nature, like the CSVs).
-    fn all(&self) -> Result<Cow<'_, [u8]>, ImportError> {
-        match &self.content {
-            Content::Bytes(b) => Ok(Cow::Borrowed(b)),
-            Content::File(path) => fs::read(path)
-                .map(Cow::Owned)
-                .map_err(|source| io_error(path, source)),
+    fn all(self) -> Result<Vec<u8>, io::Error> {
+        match self.source {
+            Source::Bytes(b) => Ok(b.to_vec()),
+            Source::File(mut file) => {
+                let mut all = self.head;
+                file.read_to_end(&mut all)?;
+                Ok(all)
+            }
         }
     }
 }
@@ -104,7 +164,9 @@ struct PendingEdge {
     from: Box<str>,
     to: Box<str>,
     edge: Edge,
-    file: String,
+    /// Index of the file it was read from, and where in it.
+    file: usize,
+    at: Place,
     /// Links CSV rows may name nodes the way the CLI does (key or unambiguous name).
     by_name: bool,
 }
@@ -116,6 +178,10 @@ pub(crate) struct Builder {
     pending: Vec<PendingEdge>,
     overlay: Vec<inventory::Row>,
     last_from: Option<(Box<str>, NodeId)>,
+    /// Names of the files read so far; the last is the one being read.
+    files: Vec<String>,
+    /// Edges added per file (pending ones count once they resolve).
+    edges_added: Vec<usize>,
 }
 
 impl Builder {
@@ -126,26 +192,40 @@ impl Builder {
             pending: Vec::new(),
             overlay: Vec::new(),
             last_from: None,
+            files: Vec::new(),
+            edges_added: Vec::new(),
         }
     }
 
-    /// Adds a node; a second definition of a key is reported and ignored.
-    pub(crate) fn add_node(&mut self, node: Node, file: &str) {
-        let place = node.provenance.place.in_message();
+    fn begin_file(&mut self, name: &str) {
+        self.files.push(name.to_string());
+        self.edges_added.push(0);
+    }
+
+    /// A warning at a place of the file being read.
+    pub(crate) fn warn(&mut self, at: &Place, message: String) {
+        let file = self.files.last().map_or("", String::as_str);
+        self.warnings
+            .push(Warning::new(file, at.in_message(), message));
+    }
+
+    /// Adds a node read at `at`; a second definition of a key is reported and ignored.
+    pub(crate) fn add_node(&mut self, node: Node, at: &Place) {
         if let Err(dup) = self.graph.add_node(node) {
             let first = self.graph.node(dup.0);
             let message = format!(
-                "node '{}' is defined again (first at {}:{}); this definition is ignored",
+                "node '{}' is defined again; this definition is ignored (the one kept came from {}:{})",
                 first.key,
                 self.graph.source_name(first.provenance.source),
-                first.provenance.place
+                first.provenance.place.in_message()
             );
-            self.warnings.push(Warning::new(file, place, message));
+            self.warn(at, message);
         }
     }
 
-    /// Adds an edge between two keys, now if both are known, else once all files are read.
-    pub(crate) fn add_edge(&mut self, from: &str, to: &str, edge: Edge, file: &str) {
+    /// Adds an edge read at `at` between two keys, now if both are known, else once all
+    /// files are read.
+    pub(crate) fn add_edge(&mut self, from: &str, to: &str, edge: Edge, at: Place) {
         // Exports list edges grouped by source, so the last source usually repeats.
         let from_id = match &self.last_from {
             Some((key, id)) if **key == *from => Some(*id),
@@ -160,29 +240,37 @@ impl Builder {
         match (from_id, self.graph.find(to)) {
             (Some(a), Some(b)) => {
                 self.graph.add_edge(a, b, edge);
+                if let Some(n) = self.edges_added.last_mut() {
+                    *n += 1;
+                }
             }
             _ => self.pending.push(PendingEdge {
                 from: from.into(),
                 to: to.into(),
                 edge,
-                file: file.to_string(),
+                file: self.files.len().saturating_sub(1),
+                at,
                 by_name: false,
             }),
         }
     }
 
-    pub(crate) fn add_named_edge(&mut self, from: &str, to: &str, edge: Edge, file: &str) {
+    /// Adds an edge whose endpoints may be names; resolved once all files are read.
+    pub(crate) fn add_named_edge(&mut self, from: &str, to: &str, edge: Edge, at: Place) {
         self.pending.push(PendingEdge {
             from: from.into(),
             to: to.into(),
             edge,
-            file: file.to_string(),
+            file: self.files.len().saturating_sub(1),
+            at,
             by_name: true,
         });
     }
 
     /// Resolves pending edges and applies the inventory overlay.
-    fn finish(mut self) -> (TrustGraph, Vec<Warning>) {
+    /// Resolves pending edges, drops duplicates, applies the overlay and builds the
+    /// indexes; returns the graph, the warnings and the number of edges kept per file.
+    fn finish(mut self) -> (TrustGraph, Vec<Warning>, Vec<usize>) {
         // Resolve every pending endpoint first, then add: adding an edge drops the
         // graph's traversal cache, which name lookups would rebuild edge after edge.
         let pending = std::mem::take(&mut self.pending);
@@ -205,19 +293,30 @@ impl Builder {
             match ends {
                 Ok((a, b)) => {
                     self.graph.add_edge(a, b, p.edge);
+                    self.edges_added[p.file] += 1;
                 }
                 Err(e) => {
                     let message =
                         format!("{} edge {} -> {} skipped: {e}", p.edge.kind, p.from, p.to);
-                    let place = p.edge.provenance.place.in_message();
-                    self.warnings.push(Warning::new(&p.file, place, message));
+                    let file = &self.files[p.file];
+                    self.warnings
+                        .push(Warning::new(file, p.at.in_message(), message));
                 }
             }
         }
         let overlay = std::mem::take(&mut self.overlay);
         inventory::apply(&mut self.graph, &overlay, &mut self.warnings);
+        let duplicates = self.graph.remove_duplicate_edges();
+        if let Some((from, to)) = duplicates.first() {
+            let message = format!(
+                "{} edge(s) appeared more than once and were kept once (first: {from} -> {to}); \
+                 was a file loaded twice?",
+                duplicates.len()
+            );
+            self.warnings.push(Warning::new("inputs", "", message));
+        }
         self.graph.prepare();
-        (self.graph, self.warnings)
+        (self.graph, self.warnings, self.edges_added)
     }
 }
 
@@ -234,12 +333,10 @@ pub fn load_inputs_with(
     let mut builder = Builder::new();
     let mut files = Vec::new();
     for input in inputs {
-        let before = (
-            builder.graph.node_count(),
-            builder.graph.edge_count(),
-            builder.pending.len(),
-        );
-        let format = match detect(&input.head()?) {
+        builder.begin_file(&input.name);
+        let nodes_before = builder.graph.node_count();
+        let opened = input.open()?;
+        let format = match detect(&opened.head, opened.tail.as_deref()) {
             Ok(format) => Some(format),
             Err(why) => {
                 builder
@@ -248,32 +345,40 @@ pub fn load_inputs_with(
                 None
             }
         };
+        let name = input.name.as_str();
+        let io = |source| match &input.content {
+            Content::File(path) => io_error(path, source),
+            Content::Bytes(_) => io_error(Path::new(name), source),
+        };
         match format {
-            Some(Format::Native) => match &input.content {
-                Content::Bytes(b) => native::read_slice(b, &input.name, &mut builder)?,
-                Content::File(path) => {
-                    let file = fs::File::open(path).map_err(|source| io_error(path, source))?;
-                    let total = file.metadata().map_or(0, |m| m.len());
-                    let counting = progress::Counting {
-                        inner: file,
-                        file: &input.name,
-                        total,
-                        done: 0,
-                        report: &mut *report,
-                    };
-                    let reader = io::BufReader::with_capacity(1 << 20, counting);
-                    native::read_stream(reader, &input.name, &mut builder)?;
+            Some(Format::Native) => {
+                let total = opened.total;
+                match opened.source {
+                    Source::Bytes(b) => native::read_slice(b, name, &mut builder)?,
+                    Source::File(file) => {
+                        let counting = progress::Counting {
+                            inner: io::Cursor::new(opened.head).chain(file),
+                            file: name,
+                            total,
+                            done: 0,
+                            report: &mut *report,
+                        };
+                        let reader = io::BufReader::with_capacity(1 << 20, counting);
+                        native::read_stream(reader, name, &mut builder)?;
+                    }
                 }
-            },
-            Some(Format::Inventory) => inventory::read(&input.all()?, &input.name, &mut builder)?,
-            Some(Format::Links) => links::read(&input.all()?, &input.name, &mut builder)?,
+            }
+            Some(Format::Inventory) => {
+                inventory::read(&opened.all().map_err(io)?, name, &mut builder)?
+            }
+            Some(Format::Links) => links::read(&opened.all().map_err(io)?, name, &mut builder)?,
             None => {}
         }
         files.push(FileReport {
             name: input.name,
             format,
-            nodes: builder.graph.node_count() - before.0,
-            edges: builder.graph.edge_count() - before.1 + builder.pending.len() - before.2,
+            nodes: builder.graph.node_count() - nodes_before,
+            edges: 0, // known once cross-file references resolve
         });
     }
     if files.iter().all(|f| f.format.is_none()) {
@@ -282,7 +387,10 @@ pub fn load_inputs_with(
         });
     }
     report(Progress::Linking);
-    let (graph, warnings) = builder.finish();
+    let (graph, warnings, edges) = builder.finish();
+    for (file, edges) in files.iter_mut().zip(edges) {
+        file.edges = edges;
+    }
     Ok(Loaded {
         graph,
         warnings,

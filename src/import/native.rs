@@ -15,8 +15,8 @@ use serde::{Deserialize, Deserializer};
 
 use super::{Builder, ImportError, Warning};
 use crate::model::{
-    AccessLevel, Condition, Credential, Edge, EdgeKind, Node, NodeKind, Place, Provenance, Revoke,
-    SourceId,
+    AccessLevel, Condition, Credential, DEAD_STATUSES, Edge, EdgeKind, LIVE_STATUSES, Node,
+    NodeKind, Place, Provenance, Revoke, SourceId,
 };
 
 pub const SCHEMA: &str = "trustpath/graph/v1";
@@ -209,7 +209,8 @@ impl Ctx<'_> {
                 dto.id
             ));
         }
-        let provenance = self.provenance(dto.provenance, Place::Node(index as u32));
+        let at = Place::Node(index as u32);
+        let provenance = self.provenance(dto.provenance, at.clone());
         let mut node = Node::new(&dto.id, dto.kind, provenance);
         if let Some(p) = dto.platform {
             node.platform = p.into();
@@ -237,12 +238,32 @@ impl Ctx<'_> {
                 copyable: c.copyable,
             })
         });
-        self.builder.add_node(node, self.file);
+        if let Some(c) = &node.credential {
+            if node.kind != NodeKind::Credential {
+                let message = format!(
+                    "node '{}' is a {}, not a credential: its credential fields are kept but ignored",
+                    node.key, node.kind
+                );
+                self.builder.warn(&at, message);
+            } else if let Some(status) = c.status.as_deref()
+                && !known_status(status)
+            {
+                let message = format!(
+                    "credential '{}' has status '{status}', which trustpath does not know; it is \
+                     treated as usable (dead statuses: {})",
+                    node.key,
+                    DEAD_STATUSES.join(", ")
+                );
+                self.builder.warn(&at, message);
+            }
+        }
+        self.builder.add_node(node, &at);
         Ok(())
     }
 
     fn add_edge(&mut self, dto: EdgeDto<'_>, index: usize) {
-        let provenance = self.provenance(dto.provenance, Place::Edge(index as u32));
+        let at = Place::Edge(index as u32);
+        let provenance = self.provenance(dto.provenance, at.clone());
         let mut edge = Edge::new(dto.kind, &dto.reason, provenance);
         edge.conditions = dto
             .conditions
@@ -263,8 +284,16 @@ impl Ctx<'_> {
         edge.technique = dto.technique.map(Into::into);
         edge.level = dto.level;
         edge.revoke = dto.revoke;
-        self.builder.add_edge(&dto.from, &dto.to, edge, self.file);
+        self.builder.add_edge(&dto.from, &dto.to, edge, at);
     }
+}
+
+fn known_status(status: &str) -> bool {
+    let status = status.trim();
+    DEAD_STATUSES
+        .iter()
+        .chain(&LIVE_STATUSES)
+        .any(|s| s.eq_ignore_ascii_case(status))
 }
 
 struct DocumentSeed<'c, 'b> {
@@ -286,9 +315,11 @@ impl<'de> Visitor<'de> for DocumentSeed<'_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut schema_seen = false;
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             match &*key {
                 "schema" => {
+                    schema_seen = true;
                     let schema: Cow<'de, str> = map.next_value()?;
                     if schema != SCHEMA {
                         return Err(de::Error::custom(format!(
@@ -318,6 +349,11 @@ impl<'de> Visitor<'de> for DocumentSeed<'_, '_> {
                     ));
                 }
             }
+        }
+        if !schema_seen {
+            return Err(de::Error::custom(format!(
+                "no \"schema\" field (expected \"{SCHEMA}\")"
+            )));
         }
         Ok(())
     }
@@ -448,7 +484,7 @@ mod tests {
         assert_eq!(
             messages,
             [
-                "t.json:/nodes/1: node 'a' is defined again (first at t.json:/nodes/0); this definition is ignored",
+                "t.json:/nodes/1: node 'a' is defined again; this definition is ignored (the one kept came from t.json:/nodes/0)",
                 "t.json:/edges/0: can_assume edge a -> missing skipped: unknown node 'missing'",
             ]
         );

@@ -8,6 +8,7 @@ use super::ImportError;
 
 pub(super) struct Table<'a> {
     file: &'a str,
+    bytes: &'a [u8],
     reader: csv::Reader<&'a [u8]>,
     headers: StringRecord,
 }
@@ -26,6 +27,7 @@ impl<'a> Table<'a> {
             .clone();
         Ok(Table {
             file,
+            bytes,
             reader,
             headers,
         })
@@ -54,16 +56,63 @@ impl<'a> Table<'a> {
         Errors { file: self.file }
     }
 
-    /// The data rows with their line numbers.
+    /// The data rows with their line numbers. Lines are counted from the bytes: the CSV
+    /// reader's own line count misses comment lines and CRLF, and its byte offset points
+    /// at where it started looking (before blank and comment lines), not at the row.
     pub(super) fn rows(
         &mut self,
     ) -> impl Iterator<Item = Result<(u64, StringRecord), ImportError>> + '_ {
-        let file = self.file;
+        let (file, bytes) = (self.file, self.bytes);
+        let mut lines = LineCounter::default();
         self.reader.records().map(move |record| {
-            let record = record
-                .map_err(|e| error(file, e.position().map_or(0, |p| p.line()), e.to_string()))?;
-            Ok((record.position().map_or(0, |p| p.line()), record))
+            let record = record.map_err(|e| {
+                let start = e.position().map_or(0, |p| row_start(bytes, p.byte()));
+                let line = lines.line_at(bytes, start as u64);
+                error(file, line, e.to_string())
+            })?;
+            let start = record.position().map_or(0, |p| row_start(bytes, p.byte()));
+            Ok((lines.line_at(bytes, start as u64), record))
         })
+    }
+}
+
+/// Where the row found from `offset` really starts: past line breaks, blank lines and
+/// `#` comment lines.
+fn row_start(bytes: &[u8], offset: u64) -> usize {
+    let mut at = (offset as usize).min(bytes.len());
+    loop {
+        while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
+            at += 1;
+        }
+        if bytes.get(at) != Some(&b'#') {
+            return at;
+        }
+        at = bytes[at..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |n| at + n);
+    }
+}
+
+/// 1-based line of a byte offset, counted incrementally as offsets grow.
+#[derive(Default)]
+struct LineCounter {
+    offset: usize,
+    line: u64,
+}
+
+impl LineCounter {
+    fn line_at(&mut self, bytes: &[u8], offset: u64) -> u64 {
+        let offset = (offset as usize).min(bytes.len());
+        if offset < self.offset {
+            *self = LineCounter::default();
+        }
+        self.line += bytes[self.offset..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        self.offset = offset;
+        self.line + 1
     }
 }
 
@@ -84,5 +133,25 @@ fn error(file: &str, line: u64, message: String) -> ImportError {
         file: file.to_string(),
         line,
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Table;
+
+    fn lines(csv: &[u8]) -> Vec<u64> {
+        let mut table = Table::open(csv, "t.csv").expect("header");
+        table.rows().map(|r| r.expect("row").0).collect()
+    }
+
+    #[test]
+    fn line_numbers_count_crlf_comments_and_blank_lines() {
+        assert_eq!(lines(b"a,b\n1,2\n3,4\n"), [2, 3]);
+        assert_eq!(lines(b"a,b\r\n1,2\r\n\r\n# note\r\n3,4\r\n"), [2, 5]);
+        assert_eq!(
+            lines(b"\xEF\xBB\xBF# who\na,b\n\n1,\"two\nlines\"\n5,6\n"),
+            [4, 6]
+        );
     }
 }

@@ -309,6 +309,44 @@ impl TrustGraph {
         !self.edge(edge).dormant && self.node(from).usable_at(at)
     }
 
+    /// Removes every edge that repeats another edge between the same two nodes (same kind,
+    /// reason, conditions and flags; where it was read from aside), as happens when an
+    /// export is loaded beside its source. Returns the endpoints of each removed edge.
+    pub(crate) fn remove_duplicate_edges(&mut self) -> Vec<(Box<str>, Box<str>)> {
+        let mut doomed = Vec::new();
+        let mut run: Vec<(NodeIndex<u32>, EdgeIndex<u32>)> = Vec::new();
+        for node in self.graph.node_indices() {
+            run.clear();
+            run.extend(self.graph.edges(node).map(|e| (e.target(), e.id())));
+            if run.len() < 2 {
+                continue;
+            }
+            run.sort_unstable_by_key(|&(target, e)| (target, self.graph[e].kind, e));
+            for pair in run.windows(2) {
+                let ((t1, e1), (t2, e2)) = (pair[0], pair[1]);
+                if t1 == t2 && same_meaning(&self.graph[e1], &self.graph[e2]) {
+                    doomed.push(e2.max(e1));
+                }
+            }
+        }
+        doomed.sort_unstable();
+        doomed.dedup();
+        let mut removed = Vec::with_capacity(doomed.len());
+        // Highest index first: petgraph moves the last edge into the hole, and every
+        // edge still to remove has a lower index, so none of them moves.
+        for e in doomed.into_iter().rev() {
+            if let Some((a, b)) = self.graph.edge_endpoints(e) {
+                removed.push((self.graph[a].key.clone(), self.graph[b].key.clone()));
+                self.graph.remove_edge(e);
+            }
+        }
+        removed.reverse();
+        if !removed.is_empty() {
+            self.adjacency = OnceLock::new();
+        }
+        removed
+    }
+
     /// Interns an input file name for provenance.
     pub fn intern_source(&mut self, name: &str) -> SourceId {
         if let Some(i) = self.sources.iter().position(|s| &**s == name) {
@@ -341,6 +379,28 @@ impl TrustGraph {
 
     fn adjacency(&self) -> &Adjacency {
         self.adjacency.get_or_init(|| self.build_adjacency())
+    }
+
+    /// Order of parallel edges (same target, same kind), so that witness paths and exports
+    /// do not depend on input order: usable before dormant, unconditional before
+    /// conditional, then by reason, conditions and provenance.
+    fn parallel_order(&self, a: &Edge, b: &Edge) -> std::cmp::Ordering {
+        let key = |e: &'_ Edge| {
+            let conditions: Vec<&str> = e
+                .conditions
+                .iter()
+                .map(|c| c.description.as_str())
+                .collect();
+            (
+                e.dormant,
+                e.is_conditional(),
+                e.reason.clone(),
+                conditions.join("\n"),
+                self.source_name(e.provenance.source).to_string(),
+                e.provenance.place.to_string(),
+            )
+        };
+        key(a).cmp(&key(b))
     }
 
     fn build_adjacency(&self) -> Adjacency {
@@ -383,12 +443,12 @@ impl TrustGraph {
             for i in 0..n {
                 let run = &mut list[start[i] as usize..start[i + 1] as usize];
                 if run.len() > 1 {
-                    run.sort_unstable_by_key(|&(other, edge)| {
-                        (
-                            rank[other as usize],
-                            self.graph[EdgeIndex::new(edge as usize)].kind,
-                            edge,
-                        )
+                    let edge = |e: u32| &self.graph[EdgeIndex::new(e as usize)];
+                    run.sort_unstable_by(|&(n1, e1), &(n2, e2)| {
+                        (rank[n1 as usize], edge(e1).kind)
+                            .cmp(&(rank[n2 as usize], edge(e2).kind))
+                            .then_with(|| self.parallel_order(edge(e1), edge(e2)))
+                            .then(e1.cmp(&e2))
                     });
                 }
             }
@@ -425,7 +485,7 @@ impl TrustGraph {
                     kind: n.kind,
                     criticality: n.criticality(),
                     admin: n.admin,
-                    credential: n.credential.is_some(),
+                    credential: n.kind == NodeKind::Credential && n.credential.is_some(),
                     platform,
                 }
             })
@@ -442,6 +502,19 @@ impl TrustGraph {
             platforms,
         }
     }
+}
+
+/// Two edges say the same thing (provenance aside).
+fn same_meaning(a: &Edge, b: &Edge) -> bool {
+    a.kind == b.kind
+        && a.reason == b.reason
+        && a.conditions == b.conditions
+        && a.dormant == b.dormant
+        && a.potential == b.potential
+        && a.asserted == b.asserted
+        && a.technique == b.technique
+        && a.level == b.level
+        && a.revoke == b.revoke
 }
 
 #[cfg(test)]

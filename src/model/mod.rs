@@ -14,5 +14,8 @@ pub use graph::{
     EdgeId, MAX_NODES, NodeFacts, NodeId, PlatformId, Slot, Step, Traversal, TrustGraph,
 };
 pub use lookup::LookupError;
-pub use node::{CROWN_JEWEL, Credential, Node, NodeKind, name_of_key, platform_of_key};
+pub use node::{
+    CROWN_JEWEL, Credential, DEAD_STATUSES, LIVE_STATUSES, Node, NodeKind, name_of_key,
+    platform_of_key,
+};
 pub use provenance::{Place, Provenance, SourceId};

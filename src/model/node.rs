@@ -82,6 +82,28 @@ pub struct Credential {
     pub copyable: Option<bool>,
 }
 
+/// Statuses that mean a credential cannot be used, as the platforms spell them (AWS
+/// `Inactive`, GCP `disabled`, Vault `revoked`, …). Any other status counts as usable:
+/// when unsure, trustpath over-reports reach rather than hiding it, and the importer
+/// warns about statuses it does not know.
+pub const DEAD_STATUSES: [&str; 7] = [
+    "inactive",
+    "disabled",
+    "revoked",
+    "expired",
+    "deleted",
+    "suspended",
+    "deactivated",
+];
+
+/// Statuses that mean a credential works.
+pub const LIVE_STATUSES: [&str; 3] = ["active", "enabled", "valid"];
+
+fn is_dead_status(status: &str) -> bool {
+    let status = status.trim();
+    DEAD_STATUSES.iter().any(|d| d.eq_ignore_ascii_case(status))
+}
+
 /// Credentials living longer than this without an expiry count as long-lived.
 const LONG_LIVED_AFTER: SignedDuration = SignedDuration::from_hours(90 * 24);
 
@@ -94,9 +116,9 @@ impl Credential {
     /// Why the credential cannot be used at `at`, or `None` when it can.
     pub fn unusable_reason(&self, at: Timestamp) -> Option<String> {
         if let Some(status) = &self.status
-            && !status.eq_ignore_ascii_case("active")
+            && is_dead_status(status)
         {
-            return Some(format!("status is {status}"));
+            return Some(format!("status is {}", status.trim()));
         }
         if let Some(expires) = self.expires
             && expires <= at
@@ -193,8 +215,17 @@ impl Node {
     }
 
     /// Whether this node's outgoing edges can be used at `at` (only credentials can be dead).
+    /// Only credential nodes carry a lifecycle; any other node is always usable.
     pub fn usable_at(&self, at: Timestamp) -> bool {
-        self.credential.as_ref().is_none_or(|c| c.usable_at(at))
+        self.unusable_reason(at).is_none()
+    }
+
+    /// Why this credential node cannot be used at `at` (`None` for other kinds).
+    pub fn unusable_reason(&self, at: Timestamp) -> Option<String> {
+        match (&self.credential, self.kind) {
+            (Some(c), NodeKind::Credential) => c.unusable_reason(at),
+            _ => None,
+        }
     }
 
     pub fn is_long_lived_credential(&self) -> bool {
@@ -254,11 +285,15 @@ mod tests {
             ..Credential::default()
         };
         assert!(cred.usable_at(at));
-        cred.status = Some("Inactive".into());
+        cred.status = Some("Inactive ".into());
         assert_eq!(
             cred.unusable_reason(at).as_deref(),
             Some("status is Inactive")
         );
+        for live in ["Enabled", "active ", "", "weird"] {
+            cred.status = Some(live.into());
+            assert!(cred.usable_at(at), "{live:?} is not a dead status");
+        }
         cred.status = Some("active".into());
         cred.expires = Some(ts("2025-12-31T23:59:59Z"));
         assert!(!cred.usable_at(at));

@@ -11,7 +11,7 @@ use crate::model::TrustGraph;
 /// (an identity named `=HYPERLINK(…)` must not run when the CSV is opened).
 fn cell(s: &str) -> Cow<'_, str> {
     let s = clean(s);
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if s.trim_start().starts_with(['=', '+', '-', '@']) || s.starts_with(['\t', '\r']) {
         Cow::Owned(format!("'{s}"))
     } else {
         s
@@ -19,6 +19,14 @@ fn cell(s: &str) -> Cow<'_, str> {
 }
 
 pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius) -> io::Result<()> {
+    write_rows(out, graph, blast).map_err(|e| match e.into_kind() {
+        // Keep the io error as it is, so a closed pipe is still recognised as one.
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    })
+}
+
+fn write_rows(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius) -> csv::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record([
         "id",
@@ -76,7 +84,8 @@ pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius)
             &cell(reason),
         ])?;
     }
-    w.flush()
+    w.flush()?;
+    Ok(())
 }
 
 fn bool_str(b: bool) -> &'static str {
@@ -91,6 +100,7 @@ mod tests {
     fn formula_cells_are_neutralised() {
         assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(cell("deploy"), "deploy");
+        assert_eq!(cell("  =1+1"), "'  =1+1");
         assert_eq!(cell("a\x1bb"), "a\\u{1b}b");
     }
 }

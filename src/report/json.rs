@@ -163,9 +163,17 @@ pub fn write_graph(
     keep: &dyn Fn(NodeId) -> bool,
 ) -> io::Result<()> {
     writeln!(out, "{{\"schema\": \"{}\",", crate::import::native::SCHEMA)?;
-    if !graph.metadata().is_empty() {
+    let mut metadata = graph.metadata().clone();
+    // A subgraph must not suggest a compromised node it does not contain.
+    let suggested = metadata
+        .get("suggested_compromised")
+        .and_then(|v| v.as_str());
+    if suggested.is_some_and(|key| graph.find(key).is_none_or(|n| !keep(n))) {
+        metadata.remove("suggested_compromised");
+    }
+    if !metadata.is_empty() {
         write!(out, "\"metadata\": ")?;
-        serde_json::to_writer(&mut *out, graph.metadata())?;
+        serde_json::to_writer(&mut *out, &metadata)?;
         writeln!(out, ",")?;
     }
     writeln!(out, "\"nodes\": [")?;
@@ -247,6 +255,9 @@ struct ReachedOut<'a> {
     criticality: u8,
     conditional: bool,
     owner: Option<&'a str>,
+    /// Set on a compromised credential that cannot be used at `at`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unusable: Option<&'a str>,
     path: Vec<HopOut<'a>>,
 }
 
@@ -328,6 +339,15 @@ pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius)
                     criticality: n.criticality(),
                     conditional: r.conditional,
                     owner: n.owner.as_deref(),
+                    unusable: (r.depth == 0)
+                        .then(|| {
+                            blast
+                                .compromised_unusable
+                                .iter()
+                                .find(|(c, _)| *c == r.node)
+                        })
+                        .flatten()
+                        .map(|(_, why)| why.as_str()),
                     path: hops(graph, &blast.path(graph, r.node)),
                 }
             })

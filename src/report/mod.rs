@@ -35,6 +35,7 @@ pub fn clean_message(s: &str) -> String {
 
 fn is_unsafe(c: char) -> bool {
     c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}')
         || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
 }
 

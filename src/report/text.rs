@@ -155,6 +155,16 @@ pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius)
         .map(|(p, n)| format!("{} {n}", clean(p)))
         .collect();
     writeln!(out, "  by platform: {}", platforms.join(", "))?;
+    for (node, why) in &blast.compromised_unusable {
+        writeln!(
+            out,
+            "\n  Note: {} cannot be used at {} ({}), so nothing is reached through it. \
+             Was it used before that? Try an earlier --at.",
+            clean(&graph.node(*node).key),
+            blast.at,
+            clean(why)
+        )?;
+    }
 
     let source_of =
         |node: NodeId, path: &[EdgeId]| path.first().map_or(node, |&e| graph.endpoints(e).0);
@@ -163,7 +173,7 @@ pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius)
         .iter()
         .filter(|r| {
             let facts = graph.facts(r.node);
-            r.depth > 0 && (facts.is_crown_jewel() || facts.admin)
+            facts.is_crown_jewel() || facts.admin
         })
         .collect();
     // Most critical first, then nearest: what a responder must see if the list is long.

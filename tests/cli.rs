@@ -451,3 +451,223 @@ fn bad_time_is_a_usage_error() {
         .code(2)
         .stdout("");
 }
+
+// ----------------------------------------------------------------------------------
+// Input handling
+
+#[test]
+fn bom_pipes_and_schema_last_are_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let small = std::fs::read("tests/fixtures/native/small.graph.json").expect("fixture");
+    let bom = dir.path().join("bom.json");
+    std::fs::write(&bom, [&b"\xEF\xBB\xBF"[..], &small].concat()).expect("write");
+    let expected = stdout_of(&[
+        "-i",
+        &fixture("native/small.graph.json"),
+        "export",
+        "--format",
+        "json",
+    ]);
+    let from_bom = stdout_of(&[
+        "-i",
+        bom.to_str().expect("utf-8"),
+        "export",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        from_bom
+            .lines()
+            .filter(|l| !l.contains("provenance"))
+            .count(),
+        expected
+            .lines()
+            .filter(|l| !l.contains("provenance"))
+            .count()
+    );
+
+    // A pipe: the file can be read only once.
+    trustpath()
+        .args(["-i", "/dev/stdin", "import"])
+        .write_stdin(small.clone())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("12 nodes, 12 edges"));
+
+    // Keys sorted (as `jq -S` writes them): "schema" comes last, past the first 64 KB.
+    let mut nodes: Vec<String> = (0..2000)
+        .map(|i| format!(r#"{{"id": "node-{i:05}", "kind": "role", "name": "a role with a long enough name {i}"}}"#))
+        .collect();
+    nodes.sort();
+    let doc = format!(
+        r#"{{"edges": [], "nodes": [{}], "schema": "trustpath/graph/v1"}}"#,
+        nodes.join(",")
+    );
+    assert!(doc.len() > 64 * 1024);
+    let sorted = dir.path().join("sorted.json");
+    std::fs::write(&sorted, doc).expect("write");
+    trustpath()
+        .args(["import", sorted.to_str().expect("utf-8")])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2000 nodes"));
+}
+
+#[test]
+fn csv_errors_count_lines_like_an_editor() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("inventory.csv");
+    std::fs::write(
+        &csv,
+        "id_or_glob,owner,purpose,environment,criticality\r\n\r\n# comment\r\nbuilder,ci,,,3\r\nadmin,sec,,,12\r\n",
+    )
+    .expect("write");
+    fails_with(
+        &[
+            "import",
+            &fixture("native/small.graph.json"),
+            csv.to_str().expect("utf-8"),
+        ],
+        &["inventory.csv:5: criticality '12'"],
+    );
+}
+
+#[test]
+fn input_order_does_not_change_results() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let nodes = r#"{"schema": "trustpath/graph/v1", "nodes": [
+        {"id": "a", "kind": "workload"}, {"id": "b", "kind": "role"}, {"id": "c", "kind": "resource"}],
+        "edges": [{"from": "b", "to": "c", "kind": "can_access", "reason": "policy"}]}"#;
+    let conditional = r#"{"schema": "trustpath/graph/v1", "nodes": [], "edges": [
+        {"from": "a", "to": "b", "kind": "can_assume", "reason": "trust with sub condition",
+         "conditions": ["sub matches repo:x/*"]}]}"#;
+    let plain = r#"{"schema": "trustpath/graph/v1", "nodes": [], "edges": [
+        {"from": "a", "to": "b", "kind": "can_assume", "reason": "trust without condition"}]}"#;
+    for (name, text) in [
+        ("n.json", nodes),
+        ("e1.json", conditional),
+        ("e2.json", plain),
+    ] {
+        std::fs::write(dir.path().join(name), text).expect("write");
+    }
+    let p = |n: &str| dir.path().join(n).to_str().expect("utf-8").to_string();
+    let run = |order: [&str; 3]| {
+        stdout_of(&[
+            "-i",
+            &p(order[0]),
+            "-i",
+            &p(order[1]),
+            "-i",
+            &p(order[2]),
+            "blast",
+            "-c",
+            "a",
+            "--at",
+            AT,
+            "--format",
+            "json",
+        ])
+    };
+    let one = run(["n.json", "e1.json", "e2.json"]);
+    assert_eq!(one, run(["n.json", "e2.json", "e1.json"]));
+    assert!(
+        one.contains("trust without condition"),
+        "the unconditional edge is the witness"
+    );
+}
+
+#[test]
+fn loading_a_file_twice_keeps_each_edge_once() {
+    let graph = fixture("native/small.graph.json");
+    let out = trustpath()
+        .args(["-i", &graph, "-i", &graph, "import"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "12 edge(s) appeared more than once",
+        ))
+        .get_output()
+        .stdout
+        .clone();
+    assert!(String::from_utf8_lossy(&out).contains("12 nodes, 12 edges"));
+}
+
+#[test]
+fn links_and_dangling_entries_in_directories() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(
+        "tests/fixtures/native/small.graph.json",
+        dir.path().join("g.json"),
+    )
+    .expect("copy");
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).expect("symlink");
+    std::os::unix::fs::symlink("/nonexistent/x", dir.path().join("dangling")).expect("symlink");
+    trustpath()
+        .args(["import", dir.path().to_str().expect("utf-8")])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("12 nodes, 12 edges"))
+        .stderr(predicate::str::contains("dangling: skipped"));
+}
+
+#[test]
+fn unusable_compromised_credential_is_explained() {
+    let graph = fixture("native/small.graph.json");
+    trustpath()
+        .args([
+            "-i",
+            &graph,
+            "blast",
+            "-c",
+            "AKIAINACTIVE00000001",
+            "--at",
+            AT,
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "AKIAINACTIVE00000001 cannot be used at 2026-11-25T00:00:00Z (status is Inactive)",
+        ));
+    fails_with(
+        &["-i", &graph, "path", "deploy", "deploy"],
+        &["FROM and TO are the same node"],
+    );
+}
+
+#[test]
+fn closed_pipe_is_not_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let graph = dir.path().join("gen.json");
+    let bin = env!("CARGO_BIN_EXE_trustpath");
+    let status = std::process::Command::new(bin)
+        .args([
+            "gen",
+            "--nodes",
+            "3000",
+            "-o",
+            graph.to_str().expect("utf-8"),
+        ])
+        .status()
+        .expect("gen runs");
+    assert!(status.success());
+    for format in ["csv", "json", "text"] {
+        let script = format!(
+            "'{bin}' -i '{}' blast --format {format} | head -c 100 > /dev/null; echo ${{PIPESTATUS[0]}}",
+            graph.display()
+        );
+        let out = std::process::Command::new("bash")
+            .args(["-c", &script])
+            .output()
+            .expect("bash");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            "0",
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("error"),
+            "{format}"
+        );
+    }
+}

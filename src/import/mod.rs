@@ -408,50 +408,79 @@ pub fn load_paths_with(
     paths: &[PathBuf],
     report: &mut dyn FnMut(Progress<'_>),
 ) -> Result<Loaded, ImportError> {
-    let mut files = Vec::new();
+    let mut walk = Walk::default();
     for path in paths {
-        collect_files(path, &mut files, 0)?;
+        walk.top(path)?;
     }
-    load_inputs_with(files.into_iter().map(Input::file), report)
+    let mut loaded = load_inputs_with(walk.files.into_iter().map(Input::file), report)?;
+    loaded.warnings.splice(0..0, walk.warnings);
+    Ok(loaded)
 }
 
-/// Deeper than this is a symlink loop, not an export layout.
-const MAX_DEPTH: usize = 64;
+/// The files under the input paths, in name order. A path given on the command line
+/// must be readable; inside a directory, an unreadable entry or a dangling link is a
+/// warning, and a directory reached twice through links is walked once.
+#[derive(Default)]
+struct Walk {
+    files: Vec<PathBuf>,
+    warnings: Vec<Warning>,
+    seen_dirs: std::collections::HashSet<PathBuf>,
+}
 
-fn collect_files(path: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), ImportError> {
-    let io = |source| io_error(path, source);
-    let meta = fs::metadata(path).map_err(io)?;
-    if !meta.is_dir() {
-        out.push(path.to_path_buf());
-        return Ok(());
-    }
-    if depth > MAX_DEPTH {
-        return Ok(());
-    }
-    let mut entries: Vec<PathBuf> = fs::read_dir(path)
-        .map_err(io)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()
-        .map_err(io)?;
-    entries.sort();
-    let before = out.len();
-    for entry in entries {
-        // Hidden directories (.git, .terraform) hold tool state, not exports.
-        let hidden = entry
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
-        if hidden && entry.is_dir() {
-            continue;
+impl Walk {
+    fn top(&mut self, path: &Path) -> Result<(), ImportError> {
+        let meta = fs::metadata(path).map_err(|source| io_error(path, source))?;
+        if !meta.is_dir() {
+            self.files.push(path.to_path_buf());
+            return Ok(());
         }
-        collect_files(&entry, out, depth + 1)?;
+        let before = self.files.len();
+        self.dir(path).map_err(|source| io_error(path, source))?;
+        if self.files.len() == before {
+            return Err(ImportError::EmptyDirectory {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(())
     }
-    if depth == 0 && out.len() == before {
-        return Err(ImportError::EmptyDirectory {
-            path: path.to_path_buf(),
-        });
+
+    fn dir(&mut self, path: &Path) -> io::Result<()> {
+        if !self.seen_dirs.insert(fs::canonicalize(path)?) {
+            return Ok(());
+        }
+        let mut entries: Vec<PathBuf> = fs::read_dir(path)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()?;
+        entries.sort();
+        for entry in entries {
+            let meta = match fs::metadata(&entry) {
+                Ok(meta) => meta,
+                Err(e) => {
+                    self.skip(&entry, &e);
+                    continue;
+                }
+            };
+            if !meta.is_dir() {
+                self.files.push(entry);
+                continue;
+            }
+            // Hidden directories (.git, .terraform) hold tool state, not exports.
+            let hidden = entry
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'));
+            if !hidden && let Err(e) = self.dir(&entry) {
+                self.skip(&entry, &e);
+            }
+        }
+        Ok(())
     }
-    Ok(())
+
+    fn skip(&mut self, path: &Path, error: &io::Error) {
+        let name = path.display().to_string();
+        self.warnings
+            .push(Warning::new(&name, "", format!("skipped: {error}")));
+    }
 }
 
 /// The sample incident's files, embedded in the binary.

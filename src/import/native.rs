@@ -99,12 +99,32 @@ struct EdgeDto<'a> {
     provenance: Option<ProvenanceDto<'a>>,
 }
 
-/// A condition may be written as plain text or as the structured object.
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// A condition may be written as plain text or as the structured object. Deserialized by
+/// hand rather than as an untagged enum, so that a bad condition gets a real message and
+/// unknown fields inside it are still reported.
 enum ConditionDto {
     Text(String),
     Full(Condition),
+}
+
+impl<'de> Deserialize<'de> for ConditionDto {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ConditionDto;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a condition: a string, or an object with \"description\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ConditionDto, E> {
+                Ok(ConditionDto::Text(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ConditionDto, A::Error> {
+                Condition::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(ConditionDto::Full)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Deserialize)]
@@ -416,6 +436,12 @@ impl<'de> Visitor<'de> for ListSeed<'_, '_> {
 
 impl Ctx<'_> {
     fn unknown_text(&mut self, list: &str, index: usize, path: &str) {
+        // serde_ignored writes `?` for the inside of an Option; a pointer has no such step.
+        let path = path
+            .split('.')
+            .filter(|s| *s != "?")
+            .collect::<Vec<_>>()
+            .join(".");
         let field = format!("{list}[].{path}");
         let pointer = format!("/{list}/{index}/{}", path.replace('.', "/"));
         self.unknown.entry(field).or_insert((pointer, 0)).1 += 1;

@@ -61,6 +61,8 @@ struct Adjacency {
     facts: Vec<NodeFacts>,
     /// Platform names, indexed by [`PlatformId`].
     platforms: Vec<Box<str>>,
+    /// Edges that repeat an earlier parallel edge (same meaning, other provenance).
+    duplicates: Vec<u32>,
 }
 
 /// See [`TrustGraph::traversal`].
@@ -313,24 +315,18 @@ impl TrustGraph {
     /// reason, conditions and flags; where it was read from aside), as happens when an
     /// export is loaded beside its source. Returns the endpoints of each removed edge.
     pub(crate) fn remove_duplicate_edges(&mut self) -> Vec<(Box<str>, Box<str>)> {
-        let mut doomed = Vec::new();
-        let mut run: Vec<(NodeIndex<u32>, EdgeIndex<u32>)> = Vec::new();
-        for node in self.graph.node_indices() {
-            run.clear();
-            run.extend(self.graph.edges(node).map(|e| (e.target(), e.id())));
-            if run.len() < 2 {
-                continue;
-            }
-            run.sort_unstable_by_key(|&(target, e)| (target, self.graph[e].kind, e));
-            for pair in run.windows(2) {
-                let ((t1, e1), (t2, e2)) = (pair[0], pair[1]);
-                if t1 == t2 && same_meaning(&self.graph[e1], &self.graph[e2]) {
-                    doomed.push(e2.max(e1));
-                }
-            }
+        // Found while the adjacency sorts parallel edges, so a graph without duplicates
+        // pays nothing extra.
+        let mut doomed: Vec<EdgeIndex<u32>> = self
+            .adjacency()
+            .duplicates
+            .iter()
+            .map(|&e| EdgeIndex::new(e as usize))
+            .collect();
+        if doomed.is_empty() {
+            return Vec::new();
         }
         doomed.sort_unstable();
-        doomed.dedup();
         let mut removed = Vec::with_capacity(doomed.len());
         // Highest index first: petgraph moves the last edge into the hole, and every
         // edge still to remove has a lower index, so none of them moves.
@@ -341,9 +337,7 @@ impl TrustGraph {
             }
         }
         removed.reverse();
-        if !removed.is_empty() {
-            self.adjacency = OnceLock::new();
-        }
+        self.adjacency = OnceLock::new();
         removed
     }
 
@@ -440,22 +434,40 @@ impl TrustGraph {
                 list[*slot as usize] = (other.index() as u32, e.id().index() as u32);
                 *slot += 1;
             }
+            let mut duplicates = Vec::new();
+            let edge = |e: u32| &self.graph[EdgeIndex::new(e as usize)];
             for i in 0..n {
                 let run = &mut list[start[i] as usize..start[i + 1] as usize];
-                if run.len() > 1 {
-                    let edge = |e: u32| &self.graph[EdgeIndex::new(e as usize)];
-                    run.sort_unstable_by(|&(n1, e1), &(n2, e2)| {
-                        (rank[n1 as usize], edge(e1).kind)
-                            .cmp(&(rank[n2 as usize], edge(e2).kind))
-                            .then_with(|| self.parallel_order(edge(e1), edge(e2)))
-                            .then(e1.cmp(&e2))
-                    });
+                if run.len() < 2 {
+                    continue;
+                }
+                run.sort_unstable_by(|&(n1, e1), &(n2, e2)| {
+                    (rank[n1 as usize], edge(e1).kind)
+                        .cmp(&(rank[n2 as usize], edge(e2).kind))
+                        .then_with(|| self.parallel_order(edge(e1), edge(e2)))
+                        .then(e1.cmp(&e2))
+                });
+                // Parallel edges are now side by side; an edge that repeats an earlier one
+                // of its group is a duplicate (see `remove_duplicate_edges`).
+                let mut group = 0;
+                for k in 1..run.len() {
+                    if run[k].0 != run[group].0 {
+                        group = k;
+                        continue;
+                    }
+                    let (_, e) = run[k];
+                    if run[group..k]
+                        .iter()
+                        .any(|&(_, f)| same_meaning(edge(f), edge(e)))
+                    {
+                        duplicates.push(e);
+                    }
                 }
             }
-            (start, list)
+            (start, list, duplicates)
         };
-        let (out_start, out) = build(Direction::Outgoing);
-        let (in_start, inc) = build(Direction::Incoming);
+        let (out_start, out, duplicates) = build(Direction::Outgoing);
+        let (in_start, inc, _) = build(Direction::Incoming);
         let out_target = out
             .iter()
             .map(|&(n, e)| {
@@ -500,6 +512,7 @@ impl TrustGraph {
             rank,
             facts,
             platforms,
+            duplicates,
         }
     }
 }

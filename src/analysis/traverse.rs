@@ -129,3 +129,63 @@ impl Bfs {
         path
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Condition, Edge, EdgeKind, Node, NodeKind, Provenance};
+
+    /// a → b → c → d, a ⇢ d (conditional), c → a (a cycle back)
+    fn chain() -> (TrustGraph, Vec<NodeId>) {
+        let mut g = TrustGraph::new();
+        let ids: Vec<NodeId> = ["a", "b", "c", "d"]
+            .iter()
+            .map(|k| {
+                g.add_node(Node::new(k, NodeKind::Role, Provenance::default()))
+                    .expect("new key")
+            })
+            .collect();
+        let plain = || Edge::new(EdgeKind::CanAssume, "t", Provenance::default());
+        g.add_edge(ids[0], ids[1], plain());
+        g.add_edge(ids[1], ids[2], plain());
+        g.add_edge(ids[2], ids[3], plain());
+        g.add_edge(ids[2], ids[0], plain());
+        let mut conditional = plain();
+        conditional.conditions.push(Condition {
+            description: "MFA".into(),
+            key: None,
+            operator: None,
+            values: Vec::new(),
+        });
+        g.add_edge(ids[0], ids[3], conditional);
+        (g, ids)
+    }
+
+    #[test]
+    fn depths_paths_and_conditional_use() {
+        let (g, n) = chain();
+        let at = Timestamp::UNIX_EPOCH;
+        let all = Bfs::attacker(&g, &[n[0]], at, true, None);
+        assert_eq!(all.depth(n[3]), Some(1), "the conditional shortcut");
+        assert!(all.via_conditional());
+        assert_eq!(all.order().len(), 4, "the cycle back to a adds nothing");
+        let certain = Bfs::attacker(&g, &[n[0]], at, false, None);
+        assert_eq!(certain.depth(n[3]), Some(3));
+        assert!(!certain.via_conditional());
+        let path = certain.path_to(&g, n[3]);
+        assert_eq!(path.len(), 3);
+        assert_eq!(g.endpoints(path[2]).1, n[3]);
+        assert!(
+            certain.path_to(&g, n[0]).is_empty(),
+            "a source has an empty path"
+        );
+    }
+
+    #[test]
+    fn goal_stops_the_search_early() {
+        let (g, n) = chain();
+        let bfs = Bfs::attacker(&g, &[n[0]], Timestamp::UNIX_EPOCH, false, Some(n[1]));
+        assert!(bfs.reached(n[1]));
+        assert!(!bfs.reached(n[3]), "stopped before expanding further");
+    }
+}

@@ -49,3 +49,58 @@ pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<()
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::import::{Input, load_inputs};
+    use crate::model::Place;
+
+    const GRAPH: &[u8] = br#"{"schema": "trustpath/graph/v1", "nodes": [
+        {"id": "github:secret:acme/web/KEY", "kind": "secret", "name": "KEY"},
+        {"id": "AKIAEXAMPLE000000001", "kind": "credential", "name": "key 1"}]}"#;
+
+    #[test]
+    fn rows_become_asserted_edges_between_keys_or_names() {
+        let links =
+            b"from,to,kind,reason\nKEY,AKIAEXAMPLE000000001,contains,\"holds the key, says ops\"\n";
+        let loaded = load_inputs([
+            Input::bytes("g.json", GRAPH.to_vec()),
+            Input::bytes("links.csv", links.to_vec()),
+        ])
+        .expect("loads");
+        let g = &loaded.graph;
+        let e = g.edge_ids().next().expect("one edge");
+        assert!(g.edge(e).asserted);
+        assert_eq!(&*g.edge(e).reason, "holds the key, says ops");
+        assert_eq!(g.edge(e).provenance.place, Place::Line(2));
+        assert_eq!(
+            g.node(g.endpoints(e).0).key.as_ref(),
+            "github:secret:acme/web/KEY"
+        );
+    }
+
+    #[test]
+    fn unknown_endpoints_are_warnings_and_bad_kinds_errors() {
+        let links = b"from,to,kind\nKEY,nobody,contains\n";
+        let loaded = load_inputs([
+            Input::bytes("g.json", GRAPH.to_vec()),
+            Input::bytes("links.csv", links.to_vec()),
+        ])
+        .expect("loads");
+        assert_eq!(loaded.graph.edge_count(), 0);
+        assert!(
+            loaded.warnings[0]
+                .to_string()
+                .starts_with("links.csv:2: contains edge KEY -> nobody skipped")
+        );
+        let err = load_inputs([
+            Input::bytes("g.json", GRAPH.to_vec()),
+            Input::bytes("links.csv", b"from,to,kind\nKEY,key 1,owns\n".to_vec()),
+        ])
+        .expect_err("unknown kind");
+        assert!(
+            err.to_string()
+                .starts_with("links.csv:2: unknown edge kind 'owns'")
+        );
+    }
+}

@@ -487,3 +487,30 @@ pub(crate) fn counts_by_edge_kind(g: &TrustGraph) -> BTreeMap<EdgeKind, usize> {
     }
     counts
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::{Input, load_inputs};
+
+    #[test]
+    fn subgraph_export_drops_a_suggestion_it_does_not_contain() {
+        let loaded = load_inputs([Input::bytes(
+            "t.json",
+            br#"{"schema": "trustpath/graph/v1", "metadata": {"suggested_compromised": "a", "seed": 1},
+                "nodes": [{"id": "a", "kind": "role"}, {"id": "b", "kind": "role"}],
+                "edges": [{"from": "a", "to": "b", "kind": "can_assume", "reason": "r"}]}"#
+                .to_vec(),
+        )])
+        .expect("loads");
+        let g = &loaded.graph;
+        let b = g.find("b").expect("b");
+        let mut out = Vec::new();
+        write_graph(&mut out, g, &|n| n == b).expect("in memory");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(text.contains(r#""metadata": {"seed":1}"#), "{text}");
+        assert!(!text.contains("\"from\""), "the edge leaves the subgraph");
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(doc["nodes"].as_array().map(Vec::len), Some(1));
+    }
+}

@@ -47,7 +47,12 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 const WARNINGS_SHOWN: usize = 20;
 
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome, Error> {
-    let at = cli.at.unwrap_or_else(Timestamp::now);
+    // Whole seconds: nanoseconds in a report header help nobody.
+    let at = cli.at.unwrap_or_else(|| {
+        Timestamp::now()
+            .round(jiff::Unit::Second)
+            .unwrap_or_else(|_| Timestamp::now())
+    });
     let mut inputs = cli.inputs;
     let command = match cli.command {
         Some(Command::Gen(args)) => return generate(&args, out),

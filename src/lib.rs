@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod app;
 pub mod cli;
+pub mod glob;
 pub mod import;
 pub mod model;
 pub mod report;

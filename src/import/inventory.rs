@@ -6,6 +6,7 @@
 
 use super::table::Table;
 use super::{Builder, ImportError, Warning};
+use crate::glob::glob_match;
 use crate::model::{NodeId, TrustGraph};
 
 #[derive(Debug, Clone)]
@@ -110,32 +111,9 @@ fn set(graph: &mut TrustGraph, id: NodeId, row: &Row) {
     }
 }
 
-/// `*` matches any run of characters (including `/` and `:`), `?` exactly one.
-pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti) = (0, 0);
-    let mut backtrack: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            backtrack = Some((pi, ti));
-            pi += 1;
-        } else if let Some((star, matched)) = backtrack {
-            pi = star + 1;
-            ti = matched + 1;
-            backtrack = Some((star, matched + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
-}
-
 #[cfg(test)]
 mod tests {
-    use super::glob_match;
+    use crate::glob::glob_match;
 
     #[test]
     fn globs() {

@@ -62,7 +62,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome
         }
         other => other,
     };
-    let loaded = load(&inputs, err)?;
+    let loaded = load(&inputs, at, err)?;
     // `import` exists to show what was read: it lists every warning.
     let shown = match command {
         Some(Command::Import(_)) => usize::MAX,
@@ -203,9 +203,9 @@ fn generate(args: &crate::cli::GenArgs, out: &mut dyn Write) -> Result<Outcome, 
 
 /// Loads `--input` paths, or the embedded sample incident when none are given. A load
 /// that takes more than a second shows progress on stderr when it is a terminal.
-fn load(inputs: &[PathBuf], err: &mut dyn Write) -> Result<Loaded, ImportError> {
+fn load(inputs: &[PathBuf], at: Timestamp, err: &mut dyn Write) -> Result<Loaded, ImportError> {
     if inputs.is_empty() {
-        return import::load_sample();
+        return import::load_sample_at(at);
     }
     let terminal = io::stderr().is_terminal();
     let start = Instant::now();
@@ -232,7 +232,7 @@ fn load(inputs: &[PathBuf], err: &mut dyn Write) -> Result<Loaded, ImportError> 
         let _ = err.flush();
         last_shown = Some(now);
     };
-    let loaded = import::load_paths_with(inputs, &mut show);
+    let loaded = import::load_paths_with(inputs, at, &mut show);
     if last_shown.is_some() {
         let _ = write!(err, "\r\x1b[2K");
     }

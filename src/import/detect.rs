@@ -9,6 +9,8 @@ pub enum Format {
     Inventory,
     /// links CSV: `from,to,kind,reason`
     Links,
+    /// `aws iam get-account-authorization-details`
+    AwsAuthorizationDetails,
 }
 
 impl Format {
@@ -17,6 +19,7 @@ impl Format {
             Format::Native => "trustpath graph JSON",
             Format::Inventory => "inventory CSV",
             Format::Links => "links CSV",
+            Format::AwsAuthorizationDetails => "AWS authorization details",
         }
     }
 }
@@ -47,6 +50,19 @@ pub fn detect(head: &[u8], tail: Option<&[u8]>) -> Result<Format, String> {
         let tail = tail.map(String::from_utf8_lossy);
         if names_native_schema(&text) || tail.is_some_and(|t| names_native_schema(&t)) {
             return Ok(Format::Native);
+        }
+        const GAAD_KEYS: [&str; 4] = [
+            "\"UserDetailList\"",
+            "\"RoleDetailList\"",
+            "\"GroupDetailList\"",
+            "\"Policies\"",
+        ];
+        let gaad_hits = GAAD_KEYS.iter().filter(|k| text.contains(*k)).count();
+        if gaad_hits >= 2
+            || text.contains("\"RoleDetailList\"")
+            || text.contains("\"UserDetailList\"")
+        {
+            return Ok(Format::AwsAuthorizationDetails);
         }
         return Err(
             "JSON, but not a format trustpath reads yet (no \"schema\": \"trustpath/graph/v1\")"

@@ -1,0 +1,62 @@
+//! AWS IAM: `get-account-authorization-details` exports, evaluated into trust and
+//! privilege-escalation edges.
+//!
+//! Files are collected first (a GAAD may be split into pages, and trust crosses
+//! accounts); edges are derived once every file is read.
+
+mod edges;
+mod eval;
+mod gaad;
+pub mod policy;
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+pub(crate) use gaad::Gaad;
+
+use super::{Builder, ImportError};
+use crate::model::TrustGraph;
+
+impl Gaad {
+    /// The groups a user belongs to (GAAD lists them by name, within its account).
+    pub(crate) fn groups_of<'a>(
+        &'a self,
+        p: &'a gaad::Principal,
+    ) -> impl Iterator<Item = &'a gaad::Group> + 'a {
+        p.groups.iter().filter_map(move |name| {
+            self.groups
+                .values()
+                .find(|g| g.account == p.account && g.name == *name)
+        })
+    }
+}
+
+/// Reads one GAAD file (or page).
+pub(super) fn read_gaad(
+    bytes: &[u8],
+    file: &str,
+    builder: &mut Builder,
+) -> Result<(), ImportError> {
+    let doc: Value = serde_json::from_slice(bytes).map_err(|e| ImportError::json(file, &e))?;
+    if !doc.is_object() {
+        return Err(ImportError::Invalid {
+            file: file.to_string(),
+            message: "an authorization-details export is a JSON object".into(),
+        });
+    }
+    builder.aws.read(&doc, file, &mut builder.warnings);
+    Ok(())
+}
+
+/// Derives AWS nodes and edges from everything read, as of `at`.
+pub(super) fn finish(
+    gaad: &Gaad,
+    graph: &mut TrustGraph,
+    warnings: &mut Vec<super::Warning>,
+    at: Timestamp,
+) {
+    if gaad.principals.is_empty() && gaad.groups.is_empty() {
+        return;
+    }
+    edges::build(gaad, graph, warnings, policy::Context { at });
+}

@@ -1,0 +1,483 @@
+//! IAM policy documents: parsing (objects, URL-encoded strings, JSON strings; single
+//! values or arrays everywhere) and statement matching with condition evaluation.
+//!
+//! Only what trustpath can know offline is evaluated: `aws:MultiFactorAuthPresent` (an
+//! attacker holding a stolen key or token has no MFA) and date conditions on
+//! `aws:CurrentTime` / `aws:TokenIssueTime` (against `--at`: an attacker can mint a fresh
+//! session then). Every other condition is kept, unevaluated, on the edge it guards.
+
+use std::borrow::Cow;
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+use crate::glob::{glob_match, glob_match_ignore_case};
+use crate::model::Condition;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+/// `Action`/`Resource` (match any listed pattern) or `NotAction`/`NotResource` (match
+/// anything no listed pattern matches).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Patterns {
+    Any(Vec<String>),
+    Not(Vec<String>),
+}
+
+impl Patterns {
+    fn matches(&self, value: &str, ignore_case: bool) -> bool {
+        let hit = |p: &String| {
+            if ignore_case {
+                glob_match_ignore_case(p, value)
+            } else {
+                glob_match(p, value)
+            }
+        };
+        match self {
+            Patterns::Any(ps) => ps.iter().any(hit),
+            Patterns::Not(ps) => !ps.iter().any(hit),
+        }
+    }
+}
+
+/// The principals of a trust (resource) policy statement.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Principals {
+    /// `"Principal": "*"` or `{"AWS": "*"}`: anyone.
+    pub anyone: bool,
+    pub aws: Vec<String>,
+    pub service: Vec<String>,
+    pub federated: Vec<String>,
+    /// `NotPrincipal`: everyone except the listed ones.
+    pub not: bool,
+}
+
+/// One condition clause: `{"StringLike": {"token.actions.githubusercontent.com:sub": [..]}}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clause {
+    pub operator: String,
+    pub key: String,
+    pub values: Vec<String>,
+}
+
+impl Clause {
+    pub fn to_condition(&self) -> Condition {
+        Condition {
+            description: format!("{} {} {}", self.key, self.operator, self.values.join(" | ")),
+            key: Some(self.key.clone()),
+            operator: Some(self.operator.clone()),
+            values: self.values.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    pub effect: Effect,
+    pub action: Patterns,
+    pub resource: Patterns,
+    pub principal: Option<Principals>,
+    pub conditions: Vec<Clause>,
+    /// The statement as compact JSON, quoted in edge reasons.
+    pub text: String,
+}
+
+/// What the request context tells about a condition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Truth {
+    True,
+    False,
+    /// Depends on something the export cannot show.
+    Unknown,
+}
+
+/// The attacker's request context.
+#[derive(Debug, Clone, Copy)]
+pub struct Context {
+    pub at: Timestamp,
+}
+
+impl Statement {
+    /// Whether the statement covers `action` on `resource` (conditions aside).
+    pub fn covers(&self, action: &str, resource: &str) -> bool {
+        self.action.matches(action, true) && self.resource.matches(resource, false)
+    }
+
+    /// Whether the statement covers `action` on some resource.
+    pub fn covers_action(&self, action: &str) -> bool {
+        self.action.matches(action, true)
+    }
+
+    /// The statement's conditions in the attacker's context: `False` when one surely
+    /// fails, else the clauses left unevaluated.
+    pub fn conditions_in(&self, ctx: Context) -> Result<Vec<&Clause>, ()> {
+        let mut unknown = Vec::new();
+        for clause in &self.conditions {
+            match evaluate(clause, ctx) {
+                Truth::True => {}
+                Truth::False => return Err(()),
+                Truth::Unknown => unknown.push(clause),
+            }
+        }
+        Ok(unknown)
+    }
+}
+
+/// Condition operators IAM defines (before `IfExists` and the set prefixes).
+const OPERATORS: [&str; 25] = [
+    "StringEquals",
+    "StringNotEquals",
+    "StringEqualsIgnoreCase",
+    "StringNotEqualsIgnoreCase",
+    "StringLike",
+    "StringNotLike",
+    "NumericEquals",
+    "NumericNotEquals",
+    "NumericLessThan",
+    "NumericLessThanEquals",
+    "NumericGreaterThan",
+    "NumericGreaterThanEquals",
+    "DateEquals",
+    "DateNotEquals",
+    "DateLessThan",
+    "DateLessThanEquals",
+    "DateGreaterThan",
+    "DateGreaterThanEquals",
+    "Bool",
+    "BinaryEquals",
+    "IpAddress",
+    "NotIpAddress",
+    "ArnEquals",
+    "ArnLike",
+    "ArnNotEquals",
+];
+
+fn base_operator(op: &str) -> &str {
+    let op = op
+        .strip_prefix("ForAllValues:")
+        .or_else(|| op.strip_prefix("ForAnyValue:"))
+        .unwrap_or(op);
+    op.strip_suffix("IfExists").unwrap_or(op)
+}
+
+fn known_operator(op: &str) -> bool {
+    let base = base_operator(op);
+    OPERATORS.contains(&base) || base == "ArnNotLike" || base == "Null"
+}
+
+fn evaluate(clause: &Clause, ctx: Context) -> Truth {
+    let key = clause.key.to_ascii_lowercase();
+    let op = base_operator(&clause.operator);
+    match key.as_str() {
+        "aws:multifactorauthpresent" if op == "Bool" => {
+            // A stolen key or token carries no MFA.
+            let wants_true = clause.values.iter().any(|v| v.eq_ignore_ascii_case("true"));
+            let wants_false = clause
+                .values
+                .iter()
+                .any(|v| v.eq_ignore_ascii_case("false"));
+            match (wants_true, wants_false) {
+                (_, true) => Truth::True,
+                (true, false) => Truth::False,
+                _ => Truth::Unknown,
+            }
+        }
+        "aws:currenttime" | "aws:tokenissuetime" if op.starts_with("Date") => {
+            let dates: Vec<Timestamp> =
+                clause.values.iter().filter_map(|v| parse_date(v)).collect();
+            if dates.len() != clause.values.len() {
+                return Truth::Unknown;
+            }
+            let at = ctx.at;
+            let hit = |d: &Timestamp| match op {
+                "DateEquals" => at == *d,
+                "DateNotEquals" => at != *d,
+                "DateLessThan" => at < *d,
+                "DateLessThanEquals" => at <= *d,
+                "DateGreaterThan" => at > *d,
+                "DateGreaterThanEquals" => at >= *d,
+                _ => false,
+            };
+            if dates.iter().any(hit) {
+                Truth::True
+            } else {
+                Truth::False
+            }
+        }
+        _ => Truth::Unknown,
+    }
+}
+
+fn parse_date(s: &str) -> Option<Timestamp> {
+    s.parse::<Timestamp>().ok().or_else(|| {
+        s.parse::<jiff::civil::Date>()
+            .ok()
+            .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
+            .map(|z| z.timestamp())
+    })
+}
+
+/// A parsed policy document and what was wrong with parts of it.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub statements: Vec<Statement>,
+    pub problems: Vec<String>,
+}
+
+/// Parses a policy document given as an object, a URL-encoded string or a JSON string.
+pub fn parse_document(doc: &Value) -> Result<Parsed, String> {
+    let owned;
+    let doc = match doc {
+        Value::String(s) => {
+            let decoded: Cow<'_, str> = if s.trim_start().starts_with('{') {
+                Cow::Borrowed(s)
+            } else {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8()
+                    .map_err(|e| format!("policy document is not valid URL-encoded UTF-8: {e}"))?
+            };
+            owned = serde_json::from_str::<Value>(&decoded)
+                .map_err(|e| format!("policy document is not JSON: {e}"))?;
+            &owned
+        }
+        other => other,
+    };
+    let statements = match doc.get("Statement") {
+        Some(Value::Array(list)) => list.iter().collect(),
+        Some(one @ Value::Object(_)) => vec![one],
+        Some(_) => return Err("\"Statement\" is neither an object nor a list".into()),
+        None => return Err("policy document has no \"Statement\"".into()),
+    };
+    let mut parsed = Parsed::default();
+    for (i, st) in statements.into_iter().enumerate() {
+        match parse_statement(st) {
+            Ok(statement) => {
+                for clause in &statement.conditions {
+                    if !known_operator(&clause.operator) {
+                        parsed.problems.push(format!(
+                            "statement {i}: unknown condition operator '{}' (kept, unevaluated)",
+                            clause.operator
+                        ));
+                    }
+                }
+                parsed.statements.push(statement);
+            }
+            Err(e) => parsed.problems.push(format!("statement {i} skipped: {e}")),
+        }
+    }
+    Ok(parsed)
+}
+
+/// A string or a list of strings.
+fn strings(v: &Value) -> Result<Vec<String>, String> {
+    match v {
+        Value::String(s) => Ok(vec![s.clone()]),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| match i {
+                Value::String(s) => Ok(s.clone()),
+                Value::Bool(b) => Ok(b.to_string()),
+                Value::Number(n) => Ok(n.to_string()),
+                other => Err(format!("expected a string, found {other}")),
+            })
+            .collect(),
+        Value::Bool(b) => Ok(vec![b.to_string()]),
+        Value::Number(n) => Ok(vec![n.to_string()]),
+        other => Err(format!("expected a string or a list, found {other}")),
+    }
+}
+
+fn patterns(st: &Value, yes: &str, no: &str) -> Result<Option<Patterns>, String> {
+    match (st.get(yes), st.get(no)) {
+        (Some(v), None) => Ok(Some(Patterns::Any(strings(v)?))),
+        (None, Some(v)) => Ok(Some(Patterns::Not(strings(v)?))),
+        (None, None) => Ok(None),
+        (Some(_), Some(_)) => Err(format!("has both {yes} and {no}")),
+    }
+}
+
+fn parse_statement(st: &Value) -> Result<Statement, String> {
+    if !st.is_object() {
+        return Err("not an object".into());
+    }
+    let effect = match st.get("Effect").and_then(Value::as_str) {
+        Some(e) if e.eq_ignore_ascii_case("Allow") => Effect::Allow,
+        Some(e) if e.eq_ignore_ascii_case("Deny") => Effect::Deny,
+        other => return Err(format!("Effect is {other:?}, not Allow or Deny")),
+    };
+    let action = patterns(st, "Action", "NotAction")?.ok_or("has neither Action nor NotAction")?;
+    // Identity policies must name resources; trust policies never do. A missing
+    // Resource therefore means "any" (the resource is implied by where the policy sits).
+    let resource =
+        patterns(st, "Resource", "NotResource")?.unwrap_or(Patterns::Any(vec!["*".into()]));
+    let principal = match (st.get("Principal"), st.get("NotPrincipal")) {
+        (Some(p), _) => Some(principals(p, false)?),
+        (None, Some(p)) => Some(principals(p, true)?),
+        (None, None) => None,
+    };
+    let mut conditions = Vec::new();
+    if let Some(cond) = st.get("Condition") {
+        let ops = cond.as_object().ok_or("Condition is not an object")?;
+        for (operator, keys) in ops {
+            let keys = keys
+                .as_object()
+                .ok_or_else(|| format!("condition {operator} is not an object"))?;
+            for (key, values) in keys {
+                conditions.push(Clause {
+                    operator: operator.clone(),
+                    key: key.clone(),
+                    values: strings(values)?,
+                });
+            }
+        }
+    }
+    Ok(Statement {
+        effect,
+        action,
+        resource,
+        principal,
+        conditions,
+        text: st.to_string(),
+    })
+}
+
+fn principals(p: &Value, not: bool) -> Result<Principals, String> {
+    let mut out = Principals {
+        not,
+        ..Principals::default()
+    };
+    match p {
+        Value::String(s) if s == "*" => out.anyone = true,
+        Value::String(s) => {
+            return Err(format!("Principal \"{s}\" is neither \"*\" nor an object"));
+        }
+        Value::Object(map) => {
+            for (kind, v) in map {
+                let list = strings(v)?;
+                match kind.as_str() {
+                    "AWS" => {
+                        out.anyone |= list.iter().any(|a| a == "*");
+                        out.aws.extend(list.into_iter().filter(|a| a != "*"));
+                    }
+                    "Service" => out.service.extend(list),
+                    "Federated" => out.federated.extend(list),
+                    // CanonicalUser (S3 only) and unknown kinds grant nothing here.
+                    _ => {}
+                }
+            }
+        }
+        other => return Err(format!("Principal is {other}")),
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ctx() -> Context {
+        Context {
+            at: "2026-11-25T00:00:00Z".parse().expect("timestamp"),
+        }
+    }
+
+    #[test]
+    fn documents_in_every_encoding() {
+        let object = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}});
+        let plain = Value::String(object.to_string());
+        let encoded = Value::String(
+            percent_encoding::utf8_percent_encode(
+                &object.to_string(),
+                percent_encoding::NON_ALPHANUMERIC,
+            )
+            .to_string(),
+        );
+        for doc in [object, plain, encoded] {
+            let parsed = parse_document(&doc).expect("parses");
+            assert_eq!(parsed.statements.len(), 1);
+            assert!(parsed.statements[0].covers("S3:GetObject", "arn:aws:s3:::b/k"));
+        }
+        assert!(parse_document(&Value::String("%7Bnot json".into())).is_err());
+    }
+
+    #[test]
+    fn not_action_not_resource_and_case() {
+        let doc = json!({"Statement": [
+            {"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"},
+            {"Effect": "Allow", "Action": "iam:Get*", "NotResource": "arn:aws:iam::1:role/admin"}]});
+        let p = parse_document(&doc).expect("parses");
+        assert!(p.statements[0].covers("ec2:RunInstances", "*"));
+        assert!(!p.statements[0].covers("IAM:PassRole", "*"));
+        assert!(p.statements[1].covers("iam:getrole", "arn:aws:iam::1:role/deploy"));
+        assert!(!p.statements[1].covers("iam:GetRole", "arn:aws:iam::1:role/admin"));
+    }
+
+    #[test]
+    fn bad_statements_are_skipped_with_a_reason() {
+        let doc = json!({"Statement": [
+            {"Effect": "Allow", "Resource": "*"},
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"StringFancy": {"k": "v"}}}]});
+        let p = parse_document(&doc).expect("parses");
+        assert_eq!(p.statements.len(), 1);
+        assert_eq!(p.problems.len(), 2);
+        assert!(p.problems[0].contains("neither Action nor NotAction"));
+        assert!(p.problems[1].contains("unknown condition operator 'StringFancy'"));
+    }
+
+    #[test]
+    fn conditions_in_the_attacker_context() {
+        let doc = json!({"Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}},
+            {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}},
+            {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"DateLessThan": {"aws:TokenIssueTime": "2026-12-01T00:00:00Z"}}},
+            {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"DateLessThan": {"aws:TokenIssueTime": "2026-01-01T00:00:00Z"}}},
+            {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": ["10.0.0.0/8"]}}}]});
+        let p = parse_document(&doc).expect("parses");
+        let c = ctx();
+        assert!(
+            p.statements[0].conditions_in(c).is_err(),
+            "MFA required: a stolen key has none"
+        );
+        assert_eq!(
+            p.statements[1].conditions_in(c).map(|v| v.len()),
+            Ok(0),
+            "deny without MFA applies"
+        );
+        assert!(
+            p.statements[2].conditions_in(c).is_ok(),
+            "sessions issued now are older than the cut-off"
+        );
+        assert!(
+            p.statements[3].conditions_in(c).is_err(),
+            "a session minted at --at is newer"
+        );
+        assert_eq!(
+            p.statements[4].conditions_in(c).map(|v| v.len()),
+            Ok(1),
+            "source IP stays unevaluated"
+        );
+    }
+
+    #[test]
+    fn trust_principals() {
+        let doc = json!({"Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::1:root", "AROAEXAMPLEDELETED01"], "Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"},
+            {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"},
+            {"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"}, "Action": "sts:AssumeRoleWithWebIdentity",
+             "Condition": {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/web:*"}}}]});
+        let p = parse_document(&doc).expect("parses");
+        let first = p.statements[0].principal.as_ref().expect("principal");
+        assert_eq!(first.aws.len(), 2);
+        assert_eq!(first.service, ["lambda.amazonaws.com"]);
+        assert!(p.statements[1].principal.as_ref().is_some_and(|p| p.anyone));
+        assert_eq!(
+            p.statements[2].conditions[0].to_condition().description,
+            "token.actions.githubusercontent.com:sub StringLike repo:acme/web:*"
+        );
+    }
+}

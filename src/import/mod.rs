@@ -183,6 +183,8 @@ pub(crate) struct Builder {
     files: Vec<String>,
     /// Edges added per file (pending ones count once they resolve).
     edges_added: Vec<usize>,
+    /// Nodes added per file after it was read (by importers that derive them at the end).
+    late_nodes: Vec<usize>,
     /// AWS exports, evaluated once all files are read.
     aws: aws::Gaad,
     /// Time against which importers evaluate time conditions (`--at`).
@@ -199,6 +201,7 @@ impl Builder {
             last_from: None,
             files: Vec::new(),
             edges_added: Vec::new(),
+            late_nodes: Vec::new(),
             aws: aws::Gaad::default(),
             at,
         }
@@ -207,6 +210,7 @@ impl Builder {
     fn begin_file(&mut self, name: &str) {
         self.files.push(name.to_string());
         self.edges_added.push(0);
+        self.late_nodes.push(0);
     }
 
     /// A warning at a place of the file being read.
@@ -275,11 +279,40 @@ impl Builder {
     }
 
     /// Resolves pending edges and applies the inventory overlay.
+    /// Credits nodes and edges added since the given counts to the files they came from.
+    fn count_by_source(&mut self, nodes_before: usize, edges_before: usize) {
+        let index = |graph: &TrustGraph, files: &[String], source| {
+            let name = graph.source_name(source);
+            files.iter().position(|f| f == name)
+        };
+        for n in self.graph.node_ids().skip(nodes_before) {
+            if let Some(i) = index(
+                &self.graph,
+                &self.files,
+                self.graph.node(n).provenance.source,
+            ) {
+                self.late_nodes[i] += 1;
+            }
+        }
+        for e in self.graph.edge_ids().skip(edges_before) {
+            if let Some(i) = index(
+                &self.graph,
+                &self.files,
+                self.graph.edge(e).provenance.source,
+            ) {
+                self.edges_added[i] += 1;
+            }
+        }
+    }
+
     /// Resolves pending edges, drops duplicates, applies the overlay and builds the
-    /// indexes; returns the graph, the warnings and the number of edges kept per file.
-    fn finish(mut self) -> (TrustGraph, Vec<Warning>, Vec<usize>) {
+    /// indexes; returns the graph, the warnings and, per file, the edges kept and the
+    /// nodes derived after reading.
+    fn finish(mut self) -> (TrustGraph, Vec<Warning>, Vec<(usize, usize)>) {
         let aws = std::mem::take(&mut self.aws);
+        let (nodes_before, edges_before) = (self.graph.node_count(), self.graph.edge_count());
         aws::finish(&aws, &mut self.graph, &mut self.warnings, self.at);
+        self.count_by_source(nodes_before, edges_before);
         // Resolve every pending endpoint first, then add: adding an edge drops the
         // graph's traversal cache, which name lookups would rebuild edge after edge.
         let pending = std::mem::take(&mut self.pending);
@@ -325,7 +358,8 @@ impl Builder {
             self.warnings.push(Warning::new("inputs", "", message));
         }
         self.graph.prepare();
-        (self.graph, self.warnings, self.edges_added)
+        let counts = self.edges_added.into_iter().zip(self.late_nodes).collect();
+        (self.graph, self.warnings, counts)
     }
 }
 
@@ -401,9 +435,10 @@ pub fn load_inputs_with(
         });
     }
     report(Progress::Linking);
-    let (graph, warnings, edges) = builder.finish();
-    for (file, edges) in files.iter_mut().zip(edges) {
+    let (graph, warnings, counts) = builder.finish();
+    for (file, (edges, late_nodes)) in files.iter_mut().zip(counts) {
         file.edges = edges;
+        file.nodes += late_nodes;
     }
     Ok(Loaded {
         graph,

@@ -574,6 +574,7 @@ fn escalation_edges(
     ctx: Context,
 ) {
     let trusting = trusting_roles(gaad);
+    let admin_groups = admin_groups(gaad, ctx);
     for p in gaad.principals.values() {
         // An administrator already reaches everything in its account.
         if admins.contains_key(p.arn.as_str()) {
@@ -642,6 +643,25 @@ fn escalation_edges(
                         cut(&grant),
                         p,
                     );
+                    // Membership of an administrators' group makes an administrator,
+                    // unless the user's own boundary stops it.
+                    if admin_groups.contains(group.arn.as_str()) && perm.boundary.is_none() {
+                        let reason = format!(
+                            "iam:AddUserToGroup on group {}, which grants * on *: {}",
+                            group.name, grant.why
+                        );
+                        let marker = admin_marker(&p.account);
+                        ensure_marker(g, &p.account);
+                        g.escalation(
+                            &p.arn,
+                            &marker,
+                            "iam:AddUserToGroup",
+                            reason,
+                            &grant,
+                            cut(&grant),
+                            p,
+                        );
+                    }
                 }
             }
         }
@@ -672,9 +692,9 @@ fn escalation_edges(
         }
 
         // Granting itself more: the administrator marker of its account.
-        for (technique, grant) in self_escalations(gaad, p, perm, ctx) {
+        for (technique, what, grant) in self_escalations(gaad, p, perm, ctx) {
             let reason = format!(
-                "{technique} lets {} grant itself any permission: {}",
+                "{technique} on {what} lets {} grant itself any permission: {}",
                 p.name, grant.why
             );
             let marker = admin_marker(&p.account);
@@ -769,6 +789,21 @@ fn plain_condition(description: &str) -> crate::model::Condition {
     }
 }
 
+/// Groups whose own policies grant `*` on `*`.
+fn admin_groups(gaad: &Gaad, ctx: Context) -> BTreeSet<&str> {
+    let labels = Labels::default();
+    gaad.groups
+        .values()
+        .filter(|group| {
+            let perm = Permissions::of_group(gaad, group, &labels);
+            ADMIN_PROBES
+                .iter()
+                .all(|a| perm.allows(a, "*", ctx).is_some())
+        })
+        .map(|group| group.arn.as_str())
+        .collect()
+}
+
 /// Roles by the service principals their trust policies allow.
 fn trusting_roles(gaad: &Gaad) -> BTreeMap<&str, Vec<&Principal>> {
     let mut map: BTreeMap<&str, Vec<&Principal>> = BTreeMap::new();
@@ -794,19 +829,19 @@ fn trusting_roles(gaad: &Gaad) -> BTreeMap<&str, Vec<&Principal>> {
     map
 }
 
-/// Ways a principal can raise its own permissions to anything.
+/// Ways a principal can raise its own permissions to anything: (action, on what, grant).
 fn self_escalations(
     gaad: &Gaad,
     p: &Principal,
     perm: &Permissions<'_>,
     ctx: Context,
-) -> Vec<(String, Grant)> {
+) -> Vec<(String, String, Grant)> {
     let mut found = Vec::new();
     let mut try_action = |action: &str, resource: &str, what: String| {
         if perm.may_allow(action)
             && let Some(grant) = perm.allows(action, resource, ctx)
         {
-            found.push((format!("{action} on {what}"), grant));
+            found.push((action.to_string(), what, grant));
         }
     };
     match p.kind {

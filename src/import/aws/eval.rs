@@ -5,7 +5,7 @@
 //! so the edge it becomes is marked conditional instead of dropped.
 
 use super::gaad::{Gaad, Principal, PrincipalKind};
-use super::policy::{Clause, Context, Effect, Statement};
+use super::policy::{Clause, Context, Effect, Statement, Vars};
 use crate::model::Condition;
 
 /// A statement with the label of the policy it sits in ("inline policy ci of user/x").
@@ -18,6 +18,8 @@ pub struct Sourced<'g> {
 /// The statements that decide what a principal may do.
 pub struct Permissions<'g> {
     pub identity: Vec<Sourced<'g>>,
+    /// Policy variables (`${aws:username}`) as this principal's requests fill them.
+    pub vars: Vars,
     /// `None`: no boundary. `Some(empty)`: a boundary that allows nothing (or is missing
     /// from the export, which the importer warns about).
     pub boundary: Option<Vec<Sourced<'g>>>,
@@ -77,14 +79,62 @@ impl<'g> Permissions<'g> {
                 })
                 .unwrap_or_default()
         });
-        Permissions { identity, boundary }
+        let vars = Vars {
+            username: if p.kind == PrincipalKind::User {
+                p.name.clone()
+            } else {
+                String::new()
+            },
+            userid: p.id.clone(),
+            account: p.account.clone(),
+        };
+        Permissions {
+            identity,
+            vars,
+            boundary,
+        }
+    }
+
+    /// The statements of a group alone (what membership adds).
+    pub fn of_group(
+        gaad: &'g Gaad,
+        group: &'g super::gaad::Group,
+        labels: &'g Labels,
+    ) -> Permissions<'g> {
+        let mut identity = Vec::new();
+        for (i, inline) in group.inline.iter().enumerate() {
+            let policy = labels.inline(&group.arn, i);
+            identity.extend(
+                inline
+                    .doc
+                    .statements
+                    .iter()
+                    .map(|statement| Sourced { policy, statement }),
+            );
+        }
+        for arn in &group.managed {
+            if let Some(p) = gaad.policies.get(arn) {
+                let policy = labels.managed(arn);
+                identity.extend(
+                    p.doc
+                        .statements
+                        .iter()
+                        .map(|statement| Sourced { policy, statement }),
+                );
+            }
+        }
+        Permissions {
+            identity,
+            vars: Vars::default(),
+            boundary: None,
+        }
     }
 
     /// Whether `action` on `resource` is allowed in the attacker's context.
     pub fn allows(&self, action: &str, resource: &str, ctx: Context) -> Option<Grant> {
-        let mut grant = decide(&self.identity, action, resource, ctx)?;
+        let mut grant = decide(&self.identity, action, resource, &self.vars, ctx)?;
         if let Some(boundary) = &self.boundary {
-            let limit = decide(boundary, action, resource, ctx)?;
+            let limit = decide(boundary, action, resource, &self.vars, ctx)?;
             grant.conditions.extend(limit.conditions);
         }
         Some(grant)
@@ -99,13 +149,19 @@ impl<'g> Permissions<'g> {
     }
 }
 
-fn decide(statements: &[Sourced<'_>], action: &str, resource: &str, ctx: Context) -> Option<Grant> {
+fn decide(
+    statements: &[Sourced<'_>],
+    action: &str,
+    resource: &str,
+    vars: &Vars,
+    ctx: Context,
+) -> Option<Grant> {
     let mut unless = Vec::new();
     for s in statements
         .iter()
         .filter(|s| s.statement.effect == Effect::Deny)
     {
-        if !s.statement.covers(action, resource) {
+        if !s.statement.covers(action, resource, vars) {
             continue;
         }
         match s.statement.conditions_in(ctx) {
@@ -119,7 +175,7 @@ fn decide(statements: &[Sourced<'_>], action: &str, resource: &str, ctx: Context
         .iter()
         .filter(|s| s.statement.effect == Effect::Allow)
     {
-        if !s.statement.covers(action, resource) {
+        if !s.statement.covers(action, resource, vars) {
             continue;
         }
         if let Ok(open) = s.statement.conditions_in(ctx)

@@ -28,14 +28,52 @@ pub enum Patterns {
     Not(Vec<String>),
 }
 
+/// Values of the policy variables a principal's own policies may use in `Resource`
+/// (`arn:aws:iam::*:user/${aws:username}`).
+#[derive(Debug, Clone, Default)]
+pub struct Vars {
+    pub username: String,
+    pub userid: String,
+    pub account: String,
+}
+
+impl Vars {
+    /// The pattern with variables replaced; `None` when it uses one trustpath cannot
+    /// know (AWS then does not match the statement either).
+    fn substitute<'p>(&self, pattern: &'p str) -> Option<Cow<'p, str>> {
+        if !pattern.contains("${") {
+            return Some(Cow::Borrowed(pattern));
+        }
+        let mut out = String::with_capacity(pattern.len());
+        let mut rest = pattern;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let end = rest[start..].find('}')? + start;
+            let name = &rest[start + 2..end];
+            let value = match name.to_ascii_lowercase().as_str() {
+                "aws:username" if !self.username.is_empty() => self.username.as_str(),
+                "aws:userid" if !self.userid.is_empty() => self.userid.as_str(),
+                "aws:principalaccount" if !self.account.is_empty() => self.account.as_str(),
+                // Escapes for the characters that would otherwise be wildcards.
+                "*" => "*",
+                "?" => "?",
+                "$" => "$",
+                _ => return None,
+            };
+            out.push_str(value);
+            rest = &rest[end + 1..];
+        }
+        out.push_str(rest);
+        Some(Cow::Owned(out))
+    }
+}
+
 impl Patterns {
-    fn matches(&self, value: &str, ignore_case: bool) -> bool {
-        let hit = |p: &String| {
-            if ignore_case {
-                glob_match_ignore_case(p, value)
-            } else {
-                glob_match(p, value)
-            }
+    fn matches(&self, value: &str, ignore_case: bool, vars: &Vars) -> bool {
+        let hit = |p: &String| match vars.substitute(p) {
+            None => false,
+            Some(p) if ignore_case => glob_match_ignore_case(&p, value),
+            Some(p) => glob_match(&p, value),
         };
         match self {
             Patterns::Any(ps) => ps.iter().any(hit),
@@ -102,14 +140,15 @@ pub struct Context {
 }
 
 impl Statement {
-    /// Whether the statement covers `action` on `resource` (conditions aside).
-    pub fn covers(&self, action: &str, resource: &str) -> bool {
-        self.action.matches(action, true) && self.resource.matches(resource, false)
+    /// Whether the statement covers `action` on `resource` (conditions aside), for the
+    /// principal whose policy variables are `vars`.
+    pub fn covers(&self, action: &str, resource: &str, vars: &Vars) -> bool {
+        self.action.matches(action, true, vars) && self.resource.matches(resource, false, vars)
     }
 
     /// Whether the statement covers `action` on some resource.
     pub fn covers_action(&self, action: &str) -> bool {
-        self.action.matches(action, true)
+        self.action.matches(action, true, &Vars::default())
     }
 
     /// The statement's conditions in the attacker's context: `False` when one surely
@@ -400,7 +439,11 @@ mod tests {
         for doc in [object, plain, encoded] {
             let parsed = parse_document(&doc).expect("parses");
             assert_eq!(parsed.statements.len(), 1);
-            assert!(parsed.statements[0].covers("S3:GetObject", "arn:aws:s3:::b/k"));
+            assert!(parsed.statements[0].covers(
+                "S3:GetObject",
+                "arn:aws:s3:::b/k",
+                &Vars::default()
+            ));
         }
         assert!(parse_document(&Value::String("%7Bnot json".into())).is_err());
     }
@@ -411,10 +454,31 @@ mod tests {
             {"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"},
             {"Effect": "Allow", "Action": "iam:Get*", "NotResource": "arn:aws:iam::1:role/admin"}]});
         let p = parse_document(&doc).expect("parses");
-        assert!(p.statements[0].covers("ec2:RunInstances", "*"));
-        assert!(!p.statements[0].covers("IAM:PassRole", "*"));
-        assert!(p.statements[1].covers("iam:getrole", "arn:aws:iam::1:role/deploy"));
-        assert!(!p.statements[1].covers("iam:GetRole", "arn:aws:iam::1:role/admin"));
+        let v = Vars::default();
+        assert!(p.statements[0].covers("ec2:RunInstances", "*", &v));
+        assert!(!p.statements[0].covers("IAM:PassRole", "*", &v));
+        assert!(p.statements[1].covers("iam:getrole", "arn:aws:iam::1:role/deploy", &v));
+        assert!(!p.statements[1].covers("iam:GetRole", "arn:aws:iam::1:role/admin", &v));
+    }
+
+    #[test]
+    fn policy_variables() {
+        let doc = json!({"Statement": {"Effect": "Allow", "Action": "iam:CreateAccessKey",
+            "Resource": "arn:aws:iam::*:user/${aws:username}"}});
+        let p = parse_document(&doc).expect("parses");
+        let vars = Vars {
+            username: "alice".into(),
+            ..Vars::default()
+        };
+        assert!(p.statements[0].covers("iam:CreateAccessKey", "arn:aws:iam::1:user/alice", &vars));
+        assert!(!p.statements[0].covers("iam:CreateAccessKey", "arn:aws:iam::1:user/bob", &vars));
+        assert!(!p.statements[0].covers(
+            "iam:CreateAccessKey",
+            "arn:aws:iam::1:user/alice",
+            &Vars::default()
+        ));
+        assert_eq!(vars.substitute("a${*}b").as_deref(), Some("a*b"));
+        assert_eq!(vars.substitute("x${aws:SourceIp}"), None);
     }
 
     #[test]

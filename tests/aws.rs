@@ -1,0 +1,183 @@
+//! AWS importer on GAAD fixtures in the real export shape (tests/fixtures/aws/): the
+//! derived edges, compared order-insensitively with a golden list, plus the cases that
+//! must produce nothing.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use trustpath::import::{Loaded, load_paths_with};
+
+const AT: &str = "2026-11-25T00:00:00Z";
+
+fn load() -> Loaded {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aws");
+    load_paths_with(&[dir], AT.parse().expect("timestamp"), &mut |_| {}).expect("fixtures load")
+}
+
+/// The last segment of a key: `arn:aws:iam::1:user/x` → `x`.
+fn short(key: &str) -> &str {
+    key.rsplit(['/', ':']).next().unwrap_or(key)
+}
+
+/// One line per edge: `from -kind[technique]-> to` plus `(conditional)`/`(potential)`.
+fn edge_lines(loaded: &Loaded) -> BTreeSet<String> {
+    let g = &loaded.graph;
+    g.edge_ids()
+        .filter(|&e| g.edge(e).kind != trustpath::model::EdgeKind::CanControl)
+        .map(|e| {
+            let edge = g.edge(e);
+            let (a, b) = g.endpoints(e);
+            let technique = edge
+                .technique
+                .as_deref()
+                .map(|t| format!("[{t}]"))
+                .unwrap_or_default();
+            let mut line = format!(
+                "{} -{}{technique}-> {}",
+                short(&g.node(a).key),
+                edge.kind,
+                short(&g.node(b).key)
+            );
+            if edge.potential {
+                line.push_str(" (potential)");
+            } else if edge.is_conditional() {
+                line.push_str(" (conditional)");
+            }
+            line
+        })
+        .collect()
+}
+
+#[test]
+fn escalation_catalogue_matches_the_golden_edge_list() {
+    let loaded = load();
+    let got = edge_lines(&loaded);
+    let golden =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aws/escalation.edges");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        let text: String = got.iter().map(|l| format!("{l}\n")).collect();
+        std::fs::write(&golden, text).expect("write golden");
+    }
+    let want: BTreeSet<String> = std::fs::read_to_string(&golden)
+        .expect("golden edge list (UPDATE_GOLDEN=1 cargo test --test aws writes it)")
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let missing: Vec<_> = want.difference(&got).collect();
+    let extra: Vec<_> = got.difference(&want).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing: {missing:#?}\nunexpected: {extra:#?}"
+    );
+}
+
+#[test]
+fn denials_and_unexploitable_grants_produce_no_edges() {
+    let loaded = load();
+    let g = &loaded.graph;
+    for user in [
+        "deny-same",
+        "deny-split",
+        "deny-all",
+        "narrow",
+        "mfa-only",
+        "expired-grant",
+        "aws-versioner",
+        "bounded",
+    ] {
+        let id = g
+            .find(&format!("arn:aws:iam::111122223333:user/{user}"))
+            .expect("user loaded");
+        let escalations: Vec<_> = g
+            .outgoing(id)
+            .filter(|(e, _)| g.edge(*e).kind == trustpath::model::EdgeKind::CanEscalate)
+            .map(|(e, _)| g.edge(e).reason.to_string())
+            .collect();
+        assert!(
+            escalations.is_empty(),
+            "{user} must not escalate: {escalations:#?}"
+        );
+    }
+    let bounded = g
+        .find("arn:aws:iam::111122223333:user/bounded")
+        .expect("bounded");
+    assert!(
+        !g.node(bounded).admin,
+        "a boundary limits an administrator policy"
+    );
+    let admin = g
+        .find("arn:aws:iam::111122223333:user/admin-user")
+        .expect("admin-user");
+    assert!(g.node(admin).admin);
+}
+
+#[test]
+fn trust_shapes() {
+    let loaded = load();
+    let lines = edge_lines(&loaded);
+    for expected in [
+        "token.actions.githubusercontent.com -can_assume-> gha-deploy (conditional)",
+        "root -can_assume-> cross-account",
+        "AROAEXAMPLEDELETED0001 -can_assume-> orphaned-trust",
+        "anyone -can_assume-> public",
+        "assumer -can_assume-> root-trusting",
+        "not-assumer -can_assume-> named-trust",
+    ] {
+        assert!(lines.contains(expected), "missing {expected}");
+    }
+    assert!(
+        !lines.contains("not-assumer -can_assume-> root-trusting"),
+        "an account trust needs sts:AssumeRole"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("-can_assume-> mfa-trust")),
+        "a stolen key has no MFA"
+    );
+    let g = &loaded.graph;
+    let gha = g
+        .find("arn:aws:iam::111122223333:role/gha-deploy")
+        .expect("role");
+    let (e, _) = g.incoming(gha).next().expect("trust edge");
+    let subs: Vec<&str> = g
+        .edge(e)
+        .conditions
+        .iter()
+        .filter_map(|c| c.key.as_deref())
+        .collect();
+    assert_eq!(
+        subs,
+        [
+            "token.actions.githubusercontent.com:aud",
+            "token.actions.githubusercontent.com:sub"
+        ]
+    );
+    assert!(
+        loaded
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("AROAEXAMPLEDELETED0001"))
+    );
+}
+
+#[test]
+fn bad_policies_are_warnings_naming_principal_and_policy() {
+    let loaded = load();
+    let messages: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
+    for expected in [
+        "user broken, policy not-json: policy document is not JSON",
+        "user broken, policy no-action: statement 0 skipped: has neither Action nor NotAction",
+        "user broken, policy odd-operator: statement 0: unknown condition operator 'StringFancy'",
+    ] {
+        assert!(
+            messages.iter().any(|m| m.contains(expected)),
+            "no warning {expected:?} in {messages:#?}"
+        );
+    }
+    // The rest of the file still loads.
+    assert!(
+        loaded
+            .graph
+            .find("arn:aws:iam::111122223333:user/ssm-sender")
+            .is_some()
+    );
+}

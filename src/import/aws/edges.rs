@@ -11,7 +11,7 @@ use crate::model::{Edge, EdgeKind, Node, NodeId, NodeKind, Place, Provenance, Re
 
 /// Actions whose allowance on `*` together marks an administrator: full control of IAM,
 /// STS, compute, data and keys. (`Action: "*"` passes; `NotAction: iam:*` does not.)
-const ADMIN_PROBES: [&str; 8] = [
+pub(super) const ADMIN_PROBES: [&str; 8] = [
     "iam:PutRolePolicy",
     "iam:CreateAccessKey",
     "iam:PassRole",
@@ -20,58 +20,6 @@ const ADMIN_PROBES: [&str; 8] = [
     "s3:GetObject",
     "kms:Decrypt",
     "secretsmanager:GetSecretValue",
-];
-
-/// PassRole to a service that then runs code as the role: the service, and the action
-/// sets that each suffice together with `iam:PassRole` (from the public catalogue).
-const PASS_ROLE: [(&str, &[&[&str]]); 7] = [
-    ("ec2.amazonaws.com", &[&["ec2:RunInstances"]]),
-    (
-        "lambda.amazonaws.com",
-        &[
-            &["lambda:CreateFunction", "lambda:InvokeFunction"],
-            &["lambda:CreateFunction", "lambda:CreateEventSourceMapping"],
-        ],
-    ),
-    ("glue.amazonaws.com", &[&["glue:CreateDevEndpoint"]]),
-    (
-        "cloudformation.amazonaws.com",
-        &[&["cloudformation:CreateStack"]],
-    ),
-    (
-        "datapipeline.amazonaws.com",
-        &[&[
-            "datapipeline:CreatePipeline",
-            "datapipeline:PutPipelineDefinition",
-        ]],
-    ),
-    (
-        "codebuild.amazonaws.com",
-        &[&["codebuild:CreateProject", "codebuild:StartBuild"]],
-    ),
-    (
-        "sagemaker.amazonaws.com",
-        &[
-            &["sagemaker:CreateNotebookInstance"],
-            &["sagemaker:CreateTrainingJob"],
-            &["sagemaker:CreateProcessingJob"],
-        ],
-    ),
-];
-
-/// Techniques on resources the export cannot list (functions, stacks, instances): each
-/// is a *potential* edge to every role that trusts the service.
-const EXISTING: [(&str, &str); 7] = [
-    ("lambda.amazonaws.com", "lambda:UpdateFunctionCode"),
-    ("glue.amazonaws.com", "glue:UpdateDevEndpoint"),
-    ("cloudformation.amazonaws.com", "cloudformation:UpdateStack"),
-    ("ec2.amazonaws.com", "ssm:SendCommand"),
-    ("ec2.amazonaws.com", "ssm:StartSession"),
-    ("ec2.amazonaws.com", "ec2-instance-connect:SendSSHPublicKey"),
-    (
-        "sagemaker.amazonaws.com",
-        "sagemaker:CreatePresignedNotebookInstanceUrl",
-    ),
 ];
 
 /// Adds what the GAAD files describe to the graph.
@@ -196,14 +144,14 @@ pub fn build(gaad: &Gaad, graph: &mut TrustGraph, warnings: &mut Vec<Warning>, c
     }
 
     trust_edges(gaad, &perms, &mut g, ctx);
-    escalation_edges(gaad, &perms, &admins, &mut g, ctx);
+    super::escalation::edges(gaad, &perms, &admins, &mut g, ctx);
 }
 
-fn admin_marker(account: &str) -> String {
+pub(super) fn admin_marker(account: &str) -> String {
     format!("aws:account-admin:{account}")
 }
 
-fn revoke(id: &str, action: &str, cost: u32) -> Revoke {
+pub(super) fn revoke(id: &str, action: &str, cost: u32) -> Revoke {
     Revoke {
         id: id.to_string(),
         action: action.to_string(),
@@ -212,20 +160,20 @@ fn revoke(id: &str, action: &str, cost: u32) -> Revoke {
 }
 
 /// Adds nodes and edges, keeping whatever another input defined first.
-struct Adder<'a> {
-    graph: &'a mut TrustGraph,
-    warnings: &'a mut Vec<Warning>,
+pub(super) struct Adder<'a> {
+    pub(super) graph: &'a mut TrustGraph,
+    pub(super) warnings: &'a mut Vec<Warning>,
 }
 
 impl Adder<'_> {
-    fn provenance(&mut self, file: &str, place: &Place) -> Provenance {
+    pub(super) fn provenance(&mut self, file: &str, place: &Place) -> Provenance {
         Provenance {
             source: self.graph.intern_source(file),
             place: place.clone(),
         }
     }
 
-    fn node(&mut self, node: Node) -> NodeId {
+    pub(super) fn node(&mut self, node: Node) -> NodeId {
         match self.graph.add_node(node) {
             Ok(id) => id,
             Err(existing) => existing.0,
@@ -292,7 +240,7 @@ impl Adder<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn escalation(
+    pub(super) fn escalation(
         &mut self,
         from: &str,
         to: &str,
@@ -566,209 +514,7 @@ fn aws_principal(
     );
 }
 
-fn escalation_edges(
-    gaad: &Gaad,
-    perms: &BTreeMap<&str, Permissions<'_>>,
-    admins: &BTreeMap<&str, Grant>,
-    g: &mut Adder<'_>,
-    ctx: Context,
-) {
-    let trusting = trusting_roles(gaad);
-    let admin_groups = admin_groups(gaad, ctx);
-    for p in gaad.principals.values() {
-        // An administrator already reaches everything in its account.
-        if admins.contains_key(p.arn.as_str()) {
-            continue;
-        }
-        let perm = &perms[p.arn.as_str()];
-        let cut = |grant: &Grant| {
-            vec![revoke(
-                &format!(
-                    "remove-statement:{}",
-                    grant.why.split(':').next().unwrap_or("")
-                ),
-                "detach_policy",
-                3,
-            )]
-        };
-
-        // Credentials of other users.
-        for (action, note) in [
-            ("iam:CreateAccessKey", None),
-            (
-                "iam:CreateLoginProfile",
-                Some("if the user has no console password yet"),
-            ),
-            (
-                "iam:UpdateLoginProfile",
-                Some("if the user has a console password"),
-            ),
-        ] {
-            if !perm.may_allow(action) {
-                continue;
-            }
-            for u in gaad
-                .principals
-                .values()
-                .filter(|u| u.kind == PrincipalKind::User && u.arn != p.arn)
-            {
-                if let Some(mut grant) = perm.allows(action, &u.arn, ctx) {
-                    if let Some(note) = note {
-                        grant.conditions.push(plain_condition(note));
-                    }
-                    let reason = format!("{action} on user/{}: {}", u.name, grant.why);
-                    g.escalation(&p.arn, &u.arn, action, reason, &grant, cut(&grant), p);
-                }
-            }
-        }
-
-        // Joining a group to gain its permissions.
-        if p.kind == PrincipalKind::User && perm.may_allow("iam:AddUserToGroup") {
-            for group in gaad
-                .groups
-                .values()
-                .filter(|gr| gr.account == p.account && !p.groups.contains(&gr.name))
-            {
-                if let Some(grant) = perm.allows("iam:AddUserToGroup", &group.arn, ctx) {
-                    let reason = format!(
-                        "iam:AddUserToGroup on group {}: {} can join it and gain its permissions; {}",
-                        group.name, p.name, grant.why
-                    );
-                    g.escalation(
-                        &p.arn,
-                        &group.arn,
-                        "iam:AddUserToGroup",
-                        reason,
-                        &grant,
-                        cut(&grant),
-                        p,
-                    );
-                    // Membership of an administrators' group makes an administrator,
-                    // unless the user's own boundary stops it.
-                    if admin_groups.contains(group.arn.as_str()) && perm.boundary.is_none() {
-                        let reason = format!(
-                            "iam:AddUserToGroup on group {}, which grants * on *: {}",
-                            group.name, grant.why
-                        );
-                        let marker = admin_marker(&p.account);
-                        ensure_marker(g, &p.account);
-                        g.escalation(
-                            &p.arn,
-                            &marker,
-                            "iam:AddUserToGroup",
-                            reason,
-                            &grant,
-                            cut(&grant),
-                            p,
-                        );
-                    }
-                }
-            }
-        }
-
-        // Rewriting a role's trust policy.
-        if perm.may_allow("iam:UpdateAssumeRolePolicy") {
-            for r in gaad
-                .principals
-                .values()
-                .filter(|r| r.kind == PrincipalKind::Role && r.arn != p.arn && !r.service_linked())
-            {
-                if let Some(grant) = perm.allows("iam:UpdateAssumeRolePolicy", &r.arn, ctx) {
-                    let reason = format!(
-                        "iam:UpdateAssumeRolePolicy on role/{}: {}",
-                        r.name, grant.why
-                    );
-                    g.escalation(
-                        &p.arn,
-                        &r.arn,
-                        "iam:UpdateAssumeRolePolicy",
-                        reason,
-                        &grant,
-                        cut(&grant),
-                        p,
-                    );
-                }
-            }
-        }
-
-        // Granting itself more: the administrator marker of its account.
-        for (technique, what, grant) in self_escalations(gaad, p, perm, ctx) {
-            let reason = format!(
-                "{technique} on {what} lets {} grant itself any permission: {}",
-                p.name, grant.why
-            );
-            let marker = admin_marker(&p.account);
-            ensure_marker(g, &p.account);
-            g.escalation(&p.arn, &marker, &technique, reason, &grant, cut(&grant), p);
-        }
-
-        // Passing a role to a service that runs code as it.
-        for (service, combos) in PASS_ROLE {
-            let Some(roles) = trusting.get(service) else {
-                continue;
-            };
-            if !perm.may_allow("iam:PassRole") {
-                continue;
-            }
-            for combo in combos.iter() {
-                let extras: Option<Vec<Grant>> =
-                    combo.iter().map(|a| perm.allows(a, "*", ctx)).collect();
-                let Some(extras) = extras else { continue };
-                for r in roles.iter().filter(|r| r.arn != p.arn) {
-                    let Some(mut grant) = perm.allows("iam:PassRole", &r.arn, ctx) else {
-                        continue;
-                    };
-                    let technique = format!("iam:PassRole+{}", combo.join("+"));
-                    let quotes: Vec<&str> = extras.iter().map(|e| e.why.as_str()).collect();
-                    let reason = format!(
-                        "{technique}: role/{} trusts {service}; {}; {}",
-                        r.name,
-                        grant.why,
-                        quotes.join("; ")
-                    );
-                    grant
-                        .conditions
-                        .extend(extras.iter().flat_map(|e| e.conditions.iter().cloned()));
-                    g.escalation(&p.arn, &r.arn, &technique, reason, &grant, cut(&grant), p);
-                }
-            }
-        }
-
-        // Code or sessions on resources the export does not list: potential edges.
-        for (service, action) in EXISTING {
-            let Some(roles) = trusting.get(service) else {
-                continue;
-            };
-            if !perm.may_allow(action) {
-                continue;
-            }
-            let Some(mut grant) = perm.allows(action, "*", ctx) else {
-                continue;
-            };
-            grant.conditions.push(plain_condition(&format!(
-                "a resource ({service}) running as the role must exist; the export does not list them"
-            )));
-            for r in roles.iter().filter(|r| r.arn != p.arn) {
-                let reason = format!(
-                    "{action} on existing resources that run as role/{} (it trusts {service}): {}",
-                    r.name, grant.why
-                );
-                let (Some(a), Some(b)) = (g.graph.find(&p.arn), g.graph.find(&r.arn)) else {
-                    continue;
-                };
-                let provenance = g.provenance(&p.file, &p.place);
-                let mut edge = Edge::new(EdgeKind::CanEscalate, &reason, provenance);
-                edge.technique = Some(action.into());
-                edge.potential = true;
-                edge.conditions = grant.conditions.clone();
-                edge.revoke = cut(&grant);
-                g.graph.add_edge(a, b, edge);
-            }
-        }
-    }
-}
-
-fn ensure_marker(g: &mut Adder<'_>, account: &str) {
+pub(super) fn ensure_marker(g: &mut Adder<'_>, account: &str) {
     let marker = admin_marker(account);
     if g.graph.find(&marker).is_none() {
         let mut node = Node::new(&marker, NodeKind::Resource, Provenance::default());
@@ -778,117 +524,4 @@ fn ensure_marker(g: &mut Adder<'_>, account: &str) {
         node.admin = true;
         g.node(node);
     }
-}
-
-fn plain_condition(description: &str) -> crate::model::Condition {
-    crate::model::Condition {
-        description: description.to_string(),
-        key: None,
-        operator: None,
-        values: Vec::new(),
-    }
-}
-
-/// Groups whose own policies grant `*` on `*`.
-fn admin_groups(gaad: &Gaad, ctx: Context) -> BTreeSet<&str> {
-    let labels = Labels::default();
-    gaad.groups
-        .values()
-        .filter(|group| {
-            let perm = Permissions::of_group(gaad, group, &labels);
-            ADMIN_PROBES
-                .iter()
-                .all(|a| perm.allows(a, "*", ctx).is_some())
-        })
-        .map(|group| group.arn.as_str())
-        .collect()
-}
-
-/// Roles by the service principals their trust policies allow.
-fn trusting_roles(gaad: &Gaad) -> BTreeMap<&str, Vec<&Principal>> {
-    let mut map: BTreeMap<&str, Vec<&Principal>> = BTreeMap::new();
-    for role in gaad
-        .principals
-        .values()
-        .filter(|p| p.kind == PrincipalKind::Role && !p.service_linked())
-    {
-        let Some(trust) = &role.trust else { continue };
-        for st in trust
-            .statements
-            .iter()
-            .filter(|s| s.effect == Effect::Allow)
-        {
-            for service in st.principal.iter().flat_map(|p| &p.service) {
-                let entry = map.entry(service.as_str()).or_default();
-                if !entry.iter().any(|r| r.arn == role.arn) {
-                    entry.push(role);
-                }
-            }
-        }
-    }
-    map
-}
-
-/// Ways a principal can raise its own permissions to anything: (action, on what, grant).
-fn self_escalations(
-    gaad: &Gaad,
-    p: &Principal,
-    perm: &Permissions<'_>,
-    ctx: Context,
-) -> Vec<(String, String, Grant)> {
-    let mut found = Vec::new();
-    let mut try_action = |action: &str, resource: &str, what: String| {
-        if perm.may_allow(action)
-            && let Some(grant) = perm.allows(action, resource, ctx)
-        {
-            found.push((action.to_string(), what, grant));
-        }
-    };
-    match p.kind {
-        PrincipalKind::User => {
-            try_action("iam:PutUserPolicy", &p.arn, "itself".into());
-            try_action("iam:AttachUserPolicy", &p.arn, "itself".into());
-            for group in gaad.groups_of(p) {
-                try_action(
-                    "iam:PutGroupPolicy",
-                    &group.arn,
-                    format!("its group {}", group.name),
-                );
-                try_action(
-                    "iam:AttachGroupPolicy",
-                    &group.arn,
-                    format!("its group {}", group.name),
-                );
-            }
-        }
-        PrincipalKind::Role => {
-            try_action("iam:PutRolePolicy", &p.arn, "itself".into());
-            try_action("iam:AttachRolePolicy", &p.arn, "itself".into());
-        }
-    }
-    // Customer-managed policies attached to it (or its groups): a new default version
-    // can say anything. AWS-managed policies cannot be changed.
-    let mut attached: Vec<&str> = p.managed.iter().map(String::as_str).collect();
-    attached.extend(
-        gaad.groups_of(p)
-            .flat_map(|g| g.managed.iter().map(String::as_str)),
-    );
-    for arn in attached
-        .into_iter()
-        .filter(|a| !a.starts_with("arn:aws:iam::aws:"))
-    {
-        try_action("iam:CreatePolicyVersion", arn, format!("its policy {arn}"));
-        if gaad
-            .policies
-            .get(arn)
-            .is_some_and(|pol| !pol.other_versions.is_empty())
-        {
-            try_action(
-                "iam:SetDefaultPolicyVersion",
-                arn,
-                format!("its policy {arn} (another version exists)"),
-            );
-        }
-    }
-    found
 }

@@ -5,6 +5,7 @@
 //! accounts); edges are derived once every file is read.
 
 mod edges;
+mod escalation;
 mod eval;
 mod gaad;
 pub mod policy;

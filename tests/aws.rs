@@ -53,7 +53,7 @@ fn escalation_catalogue_matches_the_golden_edge_list() {
     let loaded = load();
     let got = edge_lines(&loaded);
     let golden =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aws/escalation.edges");
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/aws-escalation.edges");
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         let text: String = got.iter().map(|l| format!("{l}\n")).collect();
         std::fs::write(&golden, text).expect("write golden");
@@ -179,5 +179,53 @@ fn bad_policies_are_warnings_naming_principal_and_policy() {
             .graph
             .find("arn:aws:iam::111122223333:user/ssm-sender")
             .is_some()
+    );
+}
+
+#[test]
+fn keys_join_users_and_carry_their_lifecycle() {
+    use trustpath::analysis::BlastRadius;
+    let loaded = load();
+    let g = &loaded.graph;
+    let at = AT.parse().expect("timestamp");
+    let active = g.find("AKIAEXAMPLEKEYMAKER1").expect("listed key");
+    let blast = BlastRadius::compute(g, &[active], at);
+    let admin = g
+        .find("aws:account-admin:111122223333")
+        .expect("admin marker");
+    assert!(
+        blast.contains(admin),
+        "CreateAccessKey on an administrator reaches the account"
+    );
+    assert!(blast.summary.admin_reached);
+
+    let inactive = g.find("AKIAEXAMPLEKEYMAKER2").expect("listed key");
+    assert_eq!(
+        BlastRadius::compute(g, &[inactive], at).summary.reached,
+        1,
+        "an inactive key reaches nothing"
+    );
+
+    let unnamed = g
+        .find("arn:aws:iam::111122223333:user/victim#access-key-1")
+        .expect("report-only key");
+    assert!(g.node(unnamed).is_long_lived_credential());
+    let person = g
+        .find("arn:aws:iam::111122223333:user/admin-user")
+        .expect("user");
+    assert_eq!(
+        g.node(person).kind,
+        trustpath::model::NodeKind::Human,
+        "console password and no keys"
+    );
+    let both = g
+        .find("arn:aws:iam::111122223333:user/key-maker")
+        .expect("user");
+    assert_eq!(
+        g.node(both)
+            .tags
+            .get("human_use_suspected")
+            .map(String::as_str),
+        Some("true")
     );
 }

@@ -11,6 +11,10 @@ pub enum Format {
     Links,
     /// `aws iam get-account-authorization-details`
     AwsAuthorizationDetails,
+    /// IAM credential report: the CSV, or `aws iam get-credential-report` JSON
+    AwsCredentialReport,
+    /// `aws iam list-access-keys`
+    AwsAccessKeys,
 }
 
 impl Format {
@@ -20,6 +24,8 @@ impl Format {
             Format::Inventory => "inventory CSV",
             Format::Links => "links CSV",
             Format::AwsAuthorizationDetails => "AWS authorization details",
+            Format::AwsCredentialReport => "AWS credential report",
+            Format::AwsAccessKeys => "AWS access key listing",
         }
     }
 }
@@ -64,6 +70,14 @@ pub fn detect(head: &[u8], tail: Option<&[u8]>) -> Result<Format, String> {
         {
             return Ok(Format::AwsAuthorizationDetails);
         }
+        if text.contains("\"AccessKeyMetadata\"") {
+            return Ok(Format::AwsAccessKeys);
+        }
+        if text.contains("\"Content\"")
+            && (text.contains("\"ReportFormat\"") || text.contains("\"GeneratedTime\""))
+        {
+            return Ok(Format::AwsCredentialReport);
+        }
         return Err(
             "JSON, but not a format trustpath reads yet (no \"schema\": \"trustpath/graph/v1\")"
                 .into(),
@@ -78,6 +92,9 @@ pub fn detect(head: &[u8], tail: Option<&[u8]>) -> Result<Format, String> {
         .map(|c| c.trim().trim_matches('"').to_ascii_lowercase())
         .collect();
     let has_all = |wanted: &[&str]| wanted.iter().all(|w| columns.iter().any(|c| c == w));
+    if columns.starts_with(&["user".into(), "arn".into(), "user_creation_time".into()]) {
+        return Ok(Format::AwsCredentialReport);
+    }
     if has_all(&INVENTORY_COLUMNS[..1]) && columns.len() >= 2 {
         return Ok(Format::Inventory);
     }

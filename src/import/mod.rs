@@ -186,7 +186,7 @@ pub(crate) struct Builder {
     /// Nodes added per file after it was read (by importers that derive them at the end).
     late_nodes: Vec<usize>,
     /// AWS exports, evaluated once all files are read.
-    aws: aws::Gaad,
+    aws: aws::Inventory,
     /// Time against which importers evaluate time conditions (`--at`).
     at: jiff::Timestamp,
 }
@@ -202,7 +202,7 @@ impl Builder {
             files: Vec::new(),
             edges_added: Vec::new(),
             late_nodes: Vec::new(),
-            aws: aws::Gaad::default(),
+            aws: aws::Inventory::default(),
             at,
         }
     }
@@ -419,6 +419,12 @@ pub fn load_inputs_with(
             Some(Format::Links) => links::read(&opened.all().map_err(io)?, name, &mut builder)?,
             Some(Format::AwsAuthorizationDetails) => {
                 aws::read_gaad(&opened.all().map_err(io)?, name, &mut builder)?;
+            }
+            Some(Format::AwsCredentialReport) => {
+                aws::read_credential_report(&opened.all().map_err(io)?, name, &mut builder)?;
+            }
+            Some(Format::AwsAccessKeys) => {
+                aws::read_access_keys(&opened.all().map_err(io)?, name, &mut builder)?;
             }
             None => {}
         }

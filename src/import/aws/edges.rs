@@ -3,11 +3,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::credentials::{Credentials, ReportRow};
 use super::eval::{Grant, Labels, Permissions};
 use super::gaad::{Gaad, Principal, PrincipalKind, account_of};
 use super::policy::{Context, Effect};
 use crate::import::Warning;
-use crate::model::{Edge, EdgeKind, Node, NodeId, NodeKind, Place, Provenance, Revoke, TrustGraph};
+use crate::model::{
+    Credential, Edge, EdgeKind, Node, NodeId, NodeKind, Place, Provenance, Revoke, TrustGraph,
+};
 
 /// Actions whose allowance on `*` together marks an administrator: full control of IAM,
 /// STS, compute, data and keys. (`Action: "*"` passes; `NotAction: iam:*` does not.)
@@ -23,7 +26,13 @@ pub(super) const ADMIN_PROBES: [&str; 8] = [
 ];
 
 /// Adds what the GAAD files describe to the graph.
-pub fn build(gaad: &Gaad, graph: &mut TrustGraph, warnings: &mut Vec<Warning>, ctx: Context) {
+pub fn build(
+    gaad: &Gaad,
+    creds: &Credentials,
+    graph: &mut TrustGraph,
+    warnings: &mut Vec<Warning>,
+    ctx: Context,
+) {
     let labels = Labels::new(gaad);
     let perms: BTreeMap<&str, Permissions<'_>> = gaad
         .principals
@@ -54,8 +63,13 @@ pub fn build(gaad: &Gaad, graph: &mut TrustGraph, warnings: &mut Vec<Warning>, c
         if let Some(grant) = grant {
             admins.insert(&p.arn, grant);
         }
-        g.principal(p, admins.contains_key(p.arn.as_str()));
+        g.principal(
+            p,
+            creds.report.get(&p.arn),
+            admins.contains_key(p.arn.as_str()),
+        );
     }
+    access_keys(gaad, creds, &mut g);
     for group in gaad.groups.values() {
         let mut node = Node::new(
             &group.arn,
@@ -147,6 +161,98 @@ pub fn build(gaad: &Gaad, graph: &mut TrustGraph, warnings: &mut Vec<Warning>, c
     super::escalation::edges(gaad, &perms, &admins, &mut g, ctx);
 }
 
+/// Access keys: from `list-access-keys` (with ids) and the credential report (status and
+/// last use; a key the report shows but no listing names gets a node of its own, so a
+/// long-lived key is never invisible).
+fn access_keys(gaad: &Gaad, creds: &Credentials, g: &mut Adder<'_>) {
+    let user_arn = |name: &str| -> Vec<&str> {
+        gaad.principals
+            .values()
+            .filter(|p| p.kind == PrincipalKind::User && p.name == name)
+            .map(|p| p.arn.as_str())
+            .chain(
+                creds
+                    .report
+                    .values()
+                    .filter(|r| r.user == name)
+                    .map(|r| r.arn.as_str()),
+            )
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    let mut filled: BTreeSet<(String, usize)> = BTreeSet::new();
+    for key in &creds.listed {
+        let arns = user_arn(&key.user);
+        let [arn] = arns.as_slice() else {
+            let message = if arns.is_empty() {
+                format!(
+                    "access key {} belongs to user {}, who is in no export; linked to nothing",
+                    key.id, key.user
+                )
+            } else {
+                format!(
+                    "access key {} belongs to user {}, a name in several accounts; linked to nothing",
+                    key.id, key.user
+                )
+            };
+            g.warnings
+                .push(Warning::new(&key.file, key.place.in_message(), message));
+            continue;
+        };
+        let row = creds.report.get(*arn);
+        let slot = row.and_then(|r| creds.slot_of(r, key));
+        if let Some(i) = slot {
+            filled.insert((arn.to_string(), i));
+        }
+        let last_used = row.zip(slot).and_then(|(r, i)| r.keys[i].last_used);
+        let cred = Credential {
+            kind: Some("access_key".into()),
+            status: Some(key.status.to_ascii_lowercase().into()),
+            created: key.created,
+            last_used,
+            long_lived: Some(true),
+            ..Credential::default()
+        };
+        let name = format!("{} access key {}", key.user, key.id);
+        let reason = format!(
+            "access key {} of user {} (list-access-keys: Status {})",
+            key.id, key.user, key.status
+        );
+        g.key(&key.id, name, cred, arn, reason, (&key.file, &key.place));
+    }
+    for row in creds.report.values() {
+        for (i, slot) in row.keys.iter().enumerate() {
+            if !slot.active || filled.contains(&(row.arn.clone(), i)) {
+                continue;
+            }
+            let key = format!("{}#access-key-{}", row.arn, i + 1);
+            let cred = Credential {
+                kind: Some("access_key".into()),
+                status: Some("active".into()),
+                created: slot.last_rotated,
+                last_used: slot.last_used,
+                long_lived: Some(true),
+                ..Credential::default()
+            };
+            let name = format!("{} access key {} (id not in the inputs)", row.user, i + 1);
+            let reason = format!(
+                "access key {} of user {} (credential report; run list-access-keys for its id)",
+                i + 1,
+                row.user
+            );
+            g.key(
+                &key,
+                name,
+                cred,
+                &row.arn,
+                reason,
+                (&row.file, &Place::Line(row.line)),
+            );
+        }
+    }
+}
+
 pub(super) fn admin_marker(account: &str) -> String {
     format!("aws:account-admin:{account}")
 }
@@ -180,8 +286,12 @@ impl Adder<'_> {
         }
     }
 
-    fn principal(&mut self, p: &Principal, admin: bool) {
+    fn principal(&mut self, p: &Principal, report: Option<&ReportRow>, admin: bool) {
+        // A user with a console password and no active key is a person; anything with
+        // keys is a machine identity (the inventory overlay knows better, when given).
+        let human = report.is_some_and(|r| r.password_enabled && !r.keys.iter().any(|k| k.active));
         let kind = match p.kind {
+            PrincipalKind::User if human => NodeKind::Human,
             PrincipalKind::User => NodeKind::ServiceAccount,
             PrincipalKind::Role => NodeKind::Role,
         };
@@ -192,6 +302,16 @@ impl Adder<'_> {
         node.admin = admin;
         node.tags = p.tags.clone();
         node.tags.insert("unique_id".into(), p.id.clone());
+        if let Some(r) = report {
+            node.tags
+                .insert("console_password".into(), r.password_enabled.to_string());
+            node.tags.insert("mfa".into(), r.mfa_active.to_string());
+            if r.password_enabled && r.keys.iter().any(|k| k.active) {
+                // Console password and keys together: an NHI that a person also uses.
+                node.tags
+                    .insert("human_use_suspected".into(), "true".into());
+            }
+        }
         if p.service_linked() {
             node.tags.insert("service_linked".into(), "true".into());
         } else {
@@ -205,6 +325,46 @@ impl Adder<'_> {
             }];
         }
         self.node(node);
+    }
+
+    /// An access key node and its `authenticates_as` edge to the user.
+    fn key(
+        &mut self,
+        id: &str,
+        name: String,
+        cred: Credential,
+        user: &str,
+        reason: String,
+        (file, place): (&str, &Place),
+    ) {
+        let cut = revoke(&format!("deactivate:{id}"), "deactivate_key", 1);
+        let mut node = Node::new(id, NodeKind::Credential, self.provenance(file, place));
+        node.platform = "aws".into();
+        node.name = name.into();
+        node.scope = Some(account_of(user).into());
+        node.credential = Some(Box::new(cred));
+        node.revoke = vec![cut.clone()];
+        self.node(node);
+        if self.graph.find(user).is_none() {
+            // A user in the credential report but in no authorization-details export.
+            let mut node = Node::new(user, NodeKind::ServiceAccount, self.provenance(file, place));
+            node.platform = "aws".into();
+            node.scope = Some(account_of(user).into());
+            node.tags.insert(
+                "not_in_inputs".into(),
+                "no authorization-details export lists it".into(),
+            );
+            self.node(node);
+        }
+        self.edge(
+            id,
+            user,
+            EdgeKind::AuthenticatesAs,
+            reason,
+            Vec::new(),
+            vec![cut],
+            (file, place),
+        );
     }
 
     /// A node for a principal named by a trust policy but absent from the inputs.

@@ -4,6 +4,7 @@
 //! Files are collected first (a GAAD may be split into pages, and trust crosses
 //! accounts); edges are derived once every file is read.
 
+mod credentials;
 mod edges;
 mod escalation;
 mod eval;
@@ -14,6 +15,13 @@ use jiff::Timestamp;
 use serde_json::Value;
 
 pub(crate) use gaad::Gaad;
+
+/// Everything read from AWS exports, turned into nodes and edges once all files are in.
+#[derive(Debug, Default)]
+pub(crate) struct Inventory {
+    pub gaad: Gaad,
+    pub credentials: credentials::Credentials,
+}
 
 use super::{Builder, ImportError};
 use crate::model::TrustGraph;
@@ -45,19 +53,41 @@ pub(super) fn read_gaad(
             message: "an authorization-details export is a JSON object".into(),
         });
     }
-    builder.aws.read(&doc, file, &mut builder.warnings);
+    builder.aws.gaad.read(&doc, file, &mut builder.warnings);
     Ok(())
+}
+
+/// Reads a credential report (CSV, or the `get-credential-report` JSON).
+pub(super) fn read_credential_report(
+    bytes: &[u8],
+    file: &str,
+    builder: &mut Builder,
+) -> Result<(), ImportError> {
+    builder.aws.credentials.read_report(bytes, file)
+}
+
+/// Reads `aws iam list-access-keys` output.
+pub(super) fn read_access_keys(
+    bytes: &[u8],
+    file: &str,
+    builder: &mut Builder,
+) -> Result<(), ImportError> {
+    builder
+        .aws
+        .credentials
+        .read_listing(bytes, file, &mut builder.warnings)
 }
 
 /// Derives AWS nodes and edges from everything read, as of `at`.
 pub(super) fn finish(
-    gaad: &Gaad,
+    aws: &Inventory,
     graph: &mut TrustGraph,
     warnings: &mut Vec<super::Warning>,
     at: Timestamp,
 ) {
-    if gaad.principals.is_empty() && gaad.groups.is_empty() {
+    let creds = &aws.credentials;
+    if aws.gaad.principals.is_empty() && creds.report.is_empty() && creds.listed.is_empty() {
         return;
     }
-    edges::build(gaad, graph, warnings, policy::Context { at });
+    edges::build(&aws.gaad, creds, graph, warnings, policy::Context { at });
 }

@@ -34,7 +34,7 @@ pub fn build(
     ctx: Context,
 ) {
     let labels = Labels::new(gaad);
-    let perms: BTreeMap<&str, Permissions<'_>> = gaad
+    let perms: Perms<'_> = gaad
         .principals
         .values()
         .map(|p| (p.arn.as_str(), Permissions::of(gaad, p, &labels)))
@@ -253,6 +253,9 @@ fn access_keys(gaad: &Gaad, creds: &Credentials, g: &mut Adder<'_>) {
     }
 }
 
+/// Permissions by principal ARN.
+pub(super) type Perms<'g> = rustc_hash::FxHashMap<&'g str, Permissions<'g>>;
+
 pub(super) fn admin_marker(account: &str) -> String {
     format!("aws:account-admin:{account}")
 }
@@ -428,12 +431,17 @@ const ASSUME: [&str; 3] = [
     "sts:AssumeRoleWithSAML",
 ];
 
-fn trust_edges(
-    gaad: &Gaad,
-    perms: &BTreeMap<&str, Permissions<'_>>,
-    g: &mut Adder<'_>,
-    ctx: Context,
-) {
+fn trust_edges(gaad: &Gaad, perms: &Perms<'_>, g: &mut Adder<'_>, ctx: Context) {
+    // Per account in the inputs, the principals whose policies may allow sts:AssumeRole
+    // at all: the only candidates when a trust policy names the whole account.
+    let mut assumers: rustc_hash::FxHashMap<&str, Vec<&Principal>> =
+        rustc_hash::FxHashMap::default();
+    for p in gaad.principals.values() {
+        let list = assumers.entry(p.account.as_str()).or_default();
+        if perms[p.arn.as_str()].may_allow("sts:AssumeRole") {
+            list.push(p);
+        }
+    }
     for role in gaad
         .principals
         .values()
@@ -526,7 +534,17 @@ fn trust_edges(
                 );
             }
             for entry in &principals.aws {
-                aws_principal(gaad, perms, g, role, entry, &quote, &conditions, ctx);
+                aws_principal(
+                    gaad,
+                    perms,
+                    &assumers,
+                    g,
+                    role,
+                    entry,
+                    &quote,
+                    &conditions,
+                    ctx,
+                );
             }
         }
     }
@@ -537,7 +555,8 @@ fn trust_edges(
 #[allow(clippy::too_many_arguments)]
 fn aws_principal(
     gaad: &Gaad,
-    perms: &BTreeMap<&str, Permissions<'_>>,
+    perms: &Perms<'_>,
+    assumers: &rustc_hash::FxHashMap<&str, Vec<&Principal>>,
     g: &mut Adder<'_>,
     role: &Principal,
     entry: &str,
@@ -559,12 +578,7 @@ fn aws_principal(
     if let Some(account) = account {
         // The account delegates to its own IAM: a principal there also needs an
         // identity policy that allows sts:AssumeRole on the role.
-        let members: Vec<&Principal> = gaad
-            .principals
-            .values()
-            .filter(|p| p.account == account)
-            .collect();
-        if members.is_empty() {
+        let Some(members) = assumers.get(account) else {
             let key = format!("arn:aws:iam::{account}:root");
             g.outside(
                 &key,
@@ -583,7 +597,7 @@ fn aws_principal(
                 at,
             );
             return;
-        }
+        };
         for p in members {
             if p.arn == role.arn {
                 continue;

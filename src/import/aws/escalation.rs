@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::edges::{ADMIN_PROBES, Adder, admin_marker, ensure_marker, revoke};
+use super::edges::{ADMIN_PROBES, Adder, Perms, admin_marker, ensure_marker, revoke};
 use super::eval::{Grant, Labels, Permissions};
 use super::gaad::{Gaad, Principal, PrincipalKind};
 use super::policy::{Context, Effect};
@@ -62,7 +62,7 @@ const EXISTING: [(&str, &str); 7] = [
 
 pub(super) fn edges(
     gaad: &Gaad,
-    perms: &BTreeMap<&str, Permissions<'_>>,
+    perms: &Perms<'_>,
     admins: &BTreeMap<&str, Grant>,
     g: &mut Adder<'_>,
     ctx: Context,

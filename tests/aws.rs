@@ -229,3 +229,26 @@ fn keys_join_users_and_carry_their_lifecycle() {
         Some("true")
     );
 }
+
+#[test]
+fn trust_crosses_accounts_loaded_together() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aws-accounts");
+    let loaded =
+        load_paths_with(&[dir], AT.parse().expect("timestamp"), &mut |_| {}).expect("loads");
+    let lines = edge_lines(&loaded);
+    // An account trust, with the caller's policy in the other account allowing it.
+    assert!(lines.contains("ops -can_assume-> cross-ops"));
+    assert!(
+        !lines.iter().any(|l| l.starts_with("intern ")),
+        "no policy, no cross-account assume"
+    );
+    // A trust naming a principal of another account, which its own policy allows.
+    assert!(lines.contains("deployer -can_assume-> audit-reader"));
+    assert!(
+        loaded.warnings.iter().any(|w| w
+            .message
+            .contains("someone-else, which the export of its account does not list")),
+        "{:?}",
+        loaded.warnings
+    );
+}

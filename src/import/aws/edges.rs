@@ -675,6 +675,13 @@ fn aws_principal(
         );
         g.warnings
             .push(Warning::new(&role.file, role.place.in_message(), message));
+    } else if assumers.contains_key(account_of(entry)) {
+        let message = format!(
+            "trust policy of role/{} names {entry}, which the export of its account does not list (a partial export?)",
+            role.name
+        );
+        g.warnings
+            .push(Warning::new(&role.file, role.place.in_message(), message));
     }
     g.outside(&key, kind, name, why, role);
     g.edge(

@@ -101,6 +101,10 @@ pub struct Revoke {
     /// Base disruption of the action; the plan adds collateral.
     #[serde(default = "default_cost")]
     pub cost: u32,
+    /// The exact commands that carry the action out, in order, when the importer knows
+    /// them (a placeholder like `<TRUST_DOC>` is explained in the command's comment).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<String>,
 }
 
 fn default_cost() -> u32 {

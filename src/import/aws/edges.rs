@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::credentials::{Credentials, ReportRow};
-use super::eval::{Grant, Labels, Permissions};
+use super::eval::{Grant, Labels, Permissions, shell};
 use super::gaad::{Gaad, Principal, PrincipalKind, account_of};
 use super::policy::{Context, Effect};
 use crate::import::Warning;
@@ -93,6 +93,11 @@ pub fn build(
                 &format!("remove-from-group:{}:{}", group.name, p.name),
                 "remove_membership",
                 1,
+                vec![format!(
+                    "aws iam remove-user-from-group --group-name {} --user-name {}",
+                    shell(&group.name),
+                    shell(&p.name)
+                )],
             );
             g.edge(
                 &p.arn,
@@ -145,14 +150,14 @@ pub fn build(
     for (arn, grant) in &admins {
         let p = &gaad.principals[*arn];
         let reason = format!("effective * on *: {}", grant.why);
-        let cut = revoke(&format!("restrict:{arn}"), "detach_policy", 5);
+        let cut = grant.revoke.clone().into_iter().collect();
         g.escalation(
             &p.arn,
             &admin_marker(&p.account),
             "administrator",
             reason,
             grant,
-            vec![cut],
+            cut,
             p,
         );
     }
@@ -256,12 +261,92 @@ fn access_keys(gaad: &Gaad, creds: &Credentials, g: &mut Adder<'_>) {
 /// Permissions by principal ARN.
 pub(super) type Perms<'g> = rustc_hash::FxHashMap<&'g str, Permissions<'g>>;
 
+/// The `AWSRevokeOlderSessions` policy, with `%s` for the cut-off time.
+const REVOKE_OLDER: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":["*"],"Resource":["*"],"Condition":{"DateLessThan":{"aws:TokenIssueTime":"%s"}}}]}"#;
+
+const DENY_ALL: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#;
+
+/// Removing one principal from a role's trust policy: the whole new document, as
+/// `update-assume-role-policy` replaces it.
+fn remove_trust(role: &Principal, trust: &super::policy::Parsed, kind: &str, who: &str) -> Revoke {
+    let document = trust_without(&trust.document, kind, who);
+    revoke(
+        &format!("remove-trust:{}:{who}", role.arn),
+        "remove_trust",
+        2,
+        vec![
+            format!(
+                "aws iam update-assume-role-policy --role-name {} --policy-document {}",
+                shell(&role.name),
+                shell(&document.to_string())
+            ),
+            "# sessions already issued stay valid until they expire (1 h by default, up to 12 h): revoke the role's sessions too".into(),
+        ],
+    )
+}
+
+/// The trust document without `who` (of `kind`: `AWS`, `Service`, `Federated`, or `*`);
+/// statements left with no principal are dropped.
+pub(super) fn trust_without(doc: &serde_json::Value, kind: &str, who: &str) -> serde_json::Value {
+    use serde_json::Value;
+    let mut doc = doc.clone();
+    let statements = match doc.get_mut("Statement") {
+        Some(Value::Array(list)) => std::mem::take(list),
+        Some(one @ Value::Object(_)) => vec![one.take()],
+        _ => Vec::new(),
+    };
+    let kept: Vec<Value> = statements
+        .into_iter()
+        .filter_map(|mut st| {
+            match st.get_mut("Principal") {
+                Some(Value::String(s)) if kind == "*" && s == "*" => return None,
+                Some(Value::Object(map)) => {
+                    let key = if kind == "*" { "AWS" } else { kind };
+                    let target = if kind == "*" { "*" } else { who };
+                    match map.get_mut(key) {
+                        Some(Value::String(s)) if s == target => {
+                            map.remove(key);
+                        }
+                        Some(Value::Array(list)) => {
+                            list.retain(|v| v.as_str() != Some(target));
+                            if list.is_empty() {
+                                map.remove(key);
+                            }
+                        }
+                        _ => {}
+                    }
+                    if map.is_empty() {
+                        return None;
+                    }
+                }
+                _ => {}
+            }
+            Some(st)
+        })
+        .collect();
+    // A trust policy needs a statement: with none left, deny everyone explicitly.
+    let kept = if kept.is_empty() {
+        vec![
+            serde_json::json!({"Effect": "Deny", "Principal": {"AWS": "*"},
+            "Action": ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML"]}),
+        ]
+    } else {
+        kept
+    };
+    if let Some(slot) = doc.get_mut("Statement") {
+        *slot = Value::Array(kept);
+    }
+    doc
+}
+
 pub(super) fn admin_marker(account: &str) -> String {
     format!("aws:account-admin:{account}")
 }
 
-pub(super) fn revoke(id: &str, action: &str, cost: u32) -> Revoke {
+pub(super) fn revoke(id: &str, action: &str, cost: u32, commands: Vec<String>) -> Revoke {
     Revoke {
+        commands,
         id: id.to_string(),
         action: action.to_string(),
         cost,
@@ -318,13 +403,35 @@ impl Adder<'_> {
         if p.service_linked() {
             node.tags.insert("service_linked".into(), "true".into());
         } else {
+            let name = shell(&p.name);
             node.revoke = vec![match p.kind {
-                PrincipalKind::User => {
-                    revoke(&format!("deny-all:{}", p.arn), "disable_identity", 4)
-                }
-                PrincipalKind::Role => {
-                    revoke(&format!("revoke-sessions:{}", p.arn), "revoke_sessions", 2)
-                }
+                PrincipalKind::User => revoke(
+                    &format!("deny-all:{}", p.arn),
+                    "disable_identity",
+                    4,
+                    vec![
+                        format!(
+                            "aws iam put-user-policy --user-name {name} --policy-name DenyAll --policy-document {}",
+                            shell(DENY_ALL)
+                        ),
+                        format!(
+                            "aws iam delete-login-profile --user-name {name}  # if it has a console password"
+                        ),
+                        format!(
+                            "aws iam list-access-keys --user-name {name}  # then deactivate each key"
+                        ),
+                    ],
+                ),
+                PrincipalKind::Role => revoke(
+                    &format!("revoke-sessions:{}", p.arn),
+                    "revoke_sessions",
+                    2,
+                    // The cut-off is the moment the command runs, as the console's
+                    // "Revoke active sessions" does: the shell fills it in.
+                    vec![format!(
+                        r#"aws iam put-role-policy --role-name {name} --policy-name AWSRevokeOlderSessions --policy-document "$(printf '{REVOKE_OLDER}' "$(date -u +%Y-%m-%dT%H:%M:%SZ)")""#
+                    )],
+                ),
             }];
         }
         self.node(node);
@@ -340,7 +447,25 @@ impl Adder<'_> {
         reason: String,
         (file, place): (&str, &Place),
     ) {
-        let cut = revoke(&format!("deactivate:{id}"), "deactivate_key", 1);
+        let (u, k) = (shell(user.rsplit('/').next().unwrap_or(user)), shell(id));
+        let commands = if id.starts_with("AKIA") {
+            vec![
+                format!(
+                    "aws iam update-access-key --user-name {u} --access-key-id {k} --status Inactive"
+                ),
+                format!(
+                    "aws cloudtrail lookup-events --lookup-attributes AttributeKey=AccessKeyId,AttributeValue={k}  # what it did"
+                ),
+            ]
+        } else {
+            vec![
+                format!("aws iam list-access-keys --user-name {u}  # find the key id"),
+                format!(
+                    "aws iam update-access-key --user-name {u} --access-key-id <KEY_ID> --status Inactive"
+                ),
+            ]
+        };
+        let cut = revoke(&format!("deactivate:{id}"), "deactivate_key", 1, commands);
         let mut node = Node::new(id, NodeKind::Credential, self.provenance(file, place));
         node.platform = "aws".into();
         node.name = name.into();
@@ -464,13 +589,7 @@ fn trust_edges(gaad: &Gaad, perms: &Perms<'_>, g: &mut Adder<'_>, ctx: Context) 
             };
             let conditions: Vec<_> = open.into_iter().map(|c| c.to_condition()).collect();
             let at = (role.file.as_str(), &role.place);
-            let cut = |who: &str| {
-                vec![revoke(
-                    &format!("remove-trust:{}:{who}", role.arn),
-                    "remove_trust",
-                    2,
-                )]
-            };
+            let cut = |kind: &str, who: &str| vec![remove_trust(role, trust, kind, who)];
             let quote = format!("trust policy of role/{}: {}", role.name, st.text);
             if principals.anyone || principals.not {
                 g.outside(
@@ -487,7 +606,7 @@ fn trust_edges(gaad: &Gaad, perms: &Perms<'_>, g: &mut Adder<'_>, ctx: Context) 
                     EdgeKind::CanAssume,
                     reason,
                     conditions.clone(),
-                    cut("*"),
+                    cut("*", "*"),
                     at,
                 );
             }
@@ -506,7 +625,7 @@ fn trust_edges(gaad: &Gaad, perms: &Perms<'_>, g: &mut Adder<'_>, ctx: Context) 
                     EdgeKind::CanAssume,
                     quote.clone(),
                     conditions.clone(),
-                    cut(service),
+                    cut("Service", service),
                     at,
                 );
             }
@@ -529,7 +648,7 @@ fn trust_edges(gaad: &Gaad, perms: &Perms<'_>, g: &mut Adder<'_>, ctx: Context) 
                     EdgeKind::CanAssume,
                     quote.clone(),
                     conditions.clone(),
-                    cut(provider),
+                    cut("Federated", provider),
                     at,
                 );
             }
@@ -565,11 +684,10 @@ fn aws_principal(
     ctx: Context,
 ) {
     let at = (role.file.as_str(), &role.place);
-    let cut = vec![revoke(
-        &format!("remove-trust:{}:{entry}", role.arn),
-        "remove_trust",
-        2,
-    )];
+    let cut = match &role.trust {
+        Some(trust) => vec![remove_trust(role, trust, "AWS", entry)],
+        None => Vec::new(),
+    };
     let account = if entry.len() == 12 && entry.bytes().all(|b| b.is_ascii_digit()) {
         Some(entry)
     } else {
@@ -626,6 +744,7 @@ fn aws_principal(
             Some(Grant {
                 why: String::new(),
                 conditions: Vec::new(),
+                revoke: None,
             })
         } else {
             perms[p.arn.as_str()].allows("sts:AssumeRole", &role.arn, ctx)
@@ -704,5 +823,31 @@ pub(super) fn ensure_marker(g: &mut Adder<'_>, account: &str) {
         node.scope = Some(account.into());
         node.admin = true;
         g.node(node);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trust_without;
+    use serde_json::json;
+
+    #[test]
+    fn trust_without_one_principal() {
+        let doc = json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": ["arn:a", "arn:b"], "Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"},
+            {"Effect": "Allow", "Principal": {"Federated": "arn:oidc"}, "Action": "sts:AssumeRoleWithWebIdentity"}]});
+        let without_a = trust_without(&doc, "AWS", "arn:a");
+        assert_eq!(
+            without_a["Statement"][0]["Principal"]["AWS"],
+            json!(["arn:b"])
+        );
+        let without_oidc = trust_without(&doc, "Federated", "arn:oidc");
+        assert_eq!(without_oidc["Statement"].as_array().map(Vec::len), Some(1));
+        let only = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}});
+        let closed = trust_without(&only, "*", "*");
+        assert_eq!(
+            closed["Statement"][0]["Effect"], "Deny",
+            "an empty trust is replaced by an explicit deny"
+        );
     }
 }

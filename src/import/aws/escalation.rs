@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::edges::{ADMIN_PROBES, Adder, Perms, admin_marker, ensure_marker, revoke};
+use super::edges::{ADMIN_PROBES, Adder, Perms, admin_marker, ensure_marker};
 use super::eval::{Grant, Labels, Permissions};
 use super::gaad::{Gaad, Principal, PrincipalKind};
 use super::policy::{Context, Effect};
@@ -75,16 +75,7 @@ pub(super) fn edges(
             continue;
         }
         let perm = &perms[p.arn.as_str()];
-        let cut = |grant: &Grant| {
-            vec![revoke(
-                &format!(
-                    "remove-statement:{}",
-                    grant.why.split(':').next().unwrap_or("")
-                ),
-                "detach_policy",
-                3,
-            )]
-        };
+        let cut = |grant: &Grant| grant.revoke.clone().into_iter().collect::<Vec<_>>();
 
         // Credentials of other users.
         for (action, note) in [

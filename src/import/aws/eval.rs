@@ -6,13 +6,24 @@
 
 use super::gaad::{Gaad, Principal, PrincipalKind};
 use super::policy::{Clause, Context, Effect, Statement, Vars};
-use crate::model::Condition;
+use std::collections::HashMap;
 
-/// A statement with the label of the policy it sits in ("inline policy ci of user/x").
+use crate::model::{Condition, Revoke};
+
+/// A statement with the policy it sits in.
 #[derive(Clone, Copy)]
 pub struct Sourced<'g> {
-    pub policy: &'g str,
+    pub policy: &'g Origin,
     pub statement: &'g Statement,
+}
+
+/// Where a statement comes from, and how to take it away from the principal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// "inline policy ci of user/x", "managed policy Deploy (attached to role/deploy)"
+    pub label: String,
+    /// Deleting the inline policy, or detaching the managed one from its holder.
+    pub revoke: Revoke,
 }
 
 /// The statements that decide what a principal may do.
@@ -31,13 +42,15 @@ pub struct Grant {
     /// "inline policy deploy of role/deploy: {…statement…}"
     pub why: String,
     pub conditions: Vec<Condition>,
+    /// What removes the allowing policy (empty id when the grant is implicit).
+    pub revoke: Option<Revoke>,
 }
 
 impl<'g> Permissions<'g> {
     /// Gathers a principal's statements; labels name each policy for edge reasons.
     pub fn of(gaad: &'g Gaad, p: &'g Principal, labels: &'g Labels) -> Permissions<'g> {
         let mut identity = Vec::new();
-        let mut push_doc = |label: &'g str, doc: &'g super::policy::Parsed| {
+        let mut push_doc = |label: &'g Origin, doc: &'g super::policy::Parsed| {
             identity.extend(doc.statements.iter().map(|statement| Sourced {
                 policy: label,
                 statement,
@@ -48,7 +61,7 @@ impl<'g> Permissions<'g> {
         }
         for arn in &p.managed {
             if let Some(policy) = gaad.policies.get(arn) {
-                push_doc(labels.managed(arn), &policy.doc);
+                push_doc(labels.managed(arn, &p.arn), &policy.doc);
             }
         }
         if p.kind == PrincipalKind::User {
@@ -58,7 +71,7 @@ impl<'g> Permissions<'g> {
                 }
                 for arn in &group.managed {
                     if let Some(policy) = gaad.policies.get(arn) {
-                        push_doc(labels.managed(arn), &policy.doc);
+                        push_doc(labels.managed(arn, &group.arn), &policy.doc);
                     }
                 }
             }
@@ -72,7 +85,7 @@ impl<'g> Permissions<'g> {
                         .statements
                         .iter()
                         .map(|statement| Sourced {
-                            policy: labels.managed(arn),
+                            policy: labels.boundary(arn),
                             statement,
                         })
                         .collect()
@@ -114,7 +127,7 @@ impl<'g> Permissions<'g> {
         }
         for arn in &group.managed {
             if let Some(p) = gaad.policies.get(arn) {
-                let policy = labels.managed(arn);
+                let policy = labels.managed(arn, &group.arn);
                 identity.extend(
                     p.doc
                         .statements
@@ -166,7 +179,7 @@ fn decide(
         }
         match s.statement.conditions_in(ctx) {
             Ok(open) if open.is_empty() => return None,
-            Ok(open) => unless.extend(open.into_iter().map(|c| negated(c, s.policy))),
+            Ok(open) => unless.extend(open.into_iter().map(|c| negated(c, &s.policy.label))),
             Err(()) => {}
         }
     }
@@ -188,7 +201,8 @@ fn decide(
     let mut conditions: Vec<Condition> = open.into_iter().map(Clause::to_condition).collect();
     conditions.extend(unless);
     Some(Grant {
-        why: format!("{}: {}", s.policy, s.statement.text),
+        why: format!("{}: {}", s.policy.label, s.statement.text),
+        revoke: Some(s.policy.revoke.clone()),
         conditions,
     })
 }
@@ -200,54 +214,162 @@ fn negated(clause: &Clause, policy: &str) -> Condition {
     c
 }
 
-/// Stable labels for policies, so grants can borrow them.
-#[derive(Default)]
+/// Every policy's [`Origin`], built once so that grants can borrow them.
 pub struct Labels {
-    inline: std::collections::HashMap<(String, usize), String>,
-    managed: std::collections::HashMap<String, String>,
+    inline: HashMap<(String, usize), Origin>,
+    /// Keyed by (policy ARN, holder ARN): detaching depends on who holds it.
+    managed: HashMap<(String, String), Origin>,
+    boundaries: HashMap<String, Origin>,
+    unknown: Origin,
+}
+
+impl Default for Labels {
+    fn default() -> Labels {
+        Labels {
+            inline: HashMap::new(),
+            managed: HashMap::new(),
+            boundaries: HashMap::new(),
+            unknown: Origin {
+                label: "a policy".into(),
+                revoke: Revoke {
+                    id: "unknown-policy".into(),
+                    action: "detach_policy".into(),
+                    cost: 3,
+                    commands: Vec::new(),
+                },
+            },
+        }
+    }
+}
+
+/// The IAM entity a policy is attached to, as the CLI names it.
+struct Holder<'a> {
+    /// `user`, `role` or `group`
+    kind: &'a str,
+    name: &'a str,
+    arn: &'a str,
+}
+
+/// Quotes a value for a POSIX shell.
+pub fn shell(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:@+=,".contains(&b))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+fn inline_origin(h: &Holder<'_>, policy: &str) -> Origin {
+    let (kind, name, p) = (h.kind, shell(h.name), shell(policy));
+    Origin {
+        label: format!("inline policy {policy} of {kind}/{}", h.name),
+        revoke: Revoke {
+            id: format!("delete-inline-policy:{}:{policy}", h.arn),
+            action: "detach_policy".into(),
+            cost: 3,
+            commands: vec![
+                format!(
+                    "aws iam get-{kind}-policy --{kind}-name {name} --policy-name {p} > {}.json  # keep a copy",
+                    policy.replace(['/', ' '], "_")
+                ),
+                format!("aws iam delete-{kind}-policy --{kind}-name {name} --policy-name {p}"),
+            ],
+        },
+    }
+}
+
+fn managed_origin(h: &Holder<'_>, policy: &str, arn: &str) -> Origin {
+    let (kind, name) = (h.kind, shell(h.name));
+    Origin {
+        label: format!("managed policy {policy} (attached to {kind}/{})", h.name),
+        revoke: Revoke {
+            id: format!("detach-policy:{arn}:{}", h.arn),
+            action: "detach_policy".into(),
+            cost: 3,
+            commands: vec![format!(
+                "aws iam detach-{kind}-policy --{kind}-name {name} --policy-arn {}",
+                shell(arn)
+            )],
+        },
+    }
 }
 
 impl Labels {
     pub fn new(gaad: &Gaad) -> Labels {
         let mut labels = Labels::default();
+        let policy_name = |arn: &str| {
+            gaad.policies.get(arn).map_or_else(
+                || arn.rsplit('/').next().unwrap_or(arn).to_string(),
+                |p| p.name.clone(),
+            )
+        };
         for p in gaad.principals.values() {
             let kind = if p.kind == PrincipalKind::User {
                 "user"
             } else {
                 "role"
             };
+            let holder = Holder {
+                kind,
+                name: &p.name,
+                arn: &p.arn,
+            };
             for (i, inline) in p.inline.iter().enumerate() {
-                labels.inline.insert(
-                    (p.arn.clone(), i),
-                    format!("inline policy {} of {kind}/{}", inline.name, p.name),
+                labels
+                    .inline
+                    .insert((p.arn.clone(), i), inline_origin(&holder, &inline.name));
+            }
+            for arn in &p.managed {
+                labels.managed.insert(
+                    (arn.clone(), p.arn.clone()),
+                    managed_origin(&holder, &policy_name(arn), arn),
                 );
+            }
+            if let Some(arn) = &p.boundary {
+                let origin = Origin {
+                    label: format!("permission boundary {}", policy_name(arn)),
+                    ..labels.unknown.clone()
+                };
+                labels.boundaries.insert(arn.clone(), origin);
             }
         }
         for g in gaad.groups.values() {
+            let holder = Holder {
+                kind: "group",
+                name: &g.name,
+                arn: &g.arn,
+            };
             for (i, inline) in g.inline.iter().enumerate() {
-                labels.inline.insert(
-                    (g.arn.clone(), i),
-                    format!("inline policy {} of group {}", inline.name, g.name),
+                labels
+                    .inline
+                    .insert((g.arn.clone(), i), inline_origin(&holder, &inline.name));
+            }
+            for arn in &g.managed {
+                labels.managed.insert(
+                    (arn.clone(), g.arn.clone()),
+                    managed_origin(&holder, &policy_name(arn), arn),
                 );
             }
-        }
-        for p in gaad.policies.values() {
-            labels
-                .managed
-                .insert(p.arn.clone(), format!("managed policy {}", p.name));
         }
         labels
     }
 
-    fn inline(&self, owner: &str, i: usize) -> &str {
+    fn inline(&self, owner: &str, i: usize) -> &Origin {
         self.inline
             .get(&(owner.to_string(), i))
-            .map_or("an inline policy", String::as_str)
+            .unwrap_or(&self.unknown)
     }
 
-    fn managed(&self, arn: &str) -> &str {
+    fn managed(&self, arn: &str, holder: &str) -> &Origin {
         self.managed
-            .get(arn)
-            .map_or("a managed policy", String::as_str)
+            .get(&(arn.to_string(), holder.to_string()))
+            .unwrap_or(&self.unknown)
+    }
+
+    fn boundary(&self, arn: &str) -> &Origin {
+        self.boundaries.get(arn).unwrap_or(&self.unknown)
     }
 }

@@ -62,7 +62,6 @@ pub struct Group {
 
 #[derive(Debug)]
 pub struct ManagedPolicy {
-    pub arn: String,
     pub name: String,
     /// The default version's document.
     pub doc: Parsed,
@@ -288,7 +287,6 @@ impl Gaad {
             self.policies.insert(
                 arn.clone(),
                 ManagedPolicy {
-                    arn,
                     name,
                     doc,
                     other_versions,

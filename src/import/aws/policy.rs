@@ -266,6 +266,8 @@ fn parse_date(s: &str) -> Option<Timestamp> {
 pub struct Parsed {
     pub statements: Vec<Statement>,
     pub problems: Vec<String>,
+    /// The decoded document, for commands that must write back an edited copy.
+    pub document: Value,
 }
 
 /// Parses a policy document given as an object, a URL-encoded string or a JSON string.
@@ -292,7 +294,10 @@ pub fn parse_document(doc: &Value) -> Result<Parsed, String> {
         Some(_) => return Err("\"Statement\" is neither an object nor a list".into()),
         None => return Err("policy document has no \"Statement\"".into()),
     };
-    let mut parsed = Parsed::default();
+    let mut parsed = Parsed {
+        document: doc.clone(),
+        ..Parsed::default()
+    };
     for (i, st) in statements.into_iter().enumerate() {
         match parse_statement(st) {
             Ok(statement) => {

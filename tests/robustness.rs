@@ -4,6 +4,26 @@
 use proptest::prelude::*;
 use trustpath::import::{Input, SAMPLE, load_inputs};
 
+/// AWS exports of every shape the importer reads, for the second property.
+const AWS: &[(&str, &[u8])] = &[
+    (
+        "gaad.json",
+        include_bytes!("fixtures/aws/escalation.gaad.page2.json"),
+    ),
+    (
+        "report.csv",
+        include_bytes!("fixtures/aws/credential-report.csv"),
+    ),
+    (
+        "keys.json",
+        include_bytes!("fixtures/aws/list-access-keys.key-maker.json"),
+    ),
+    (
+        "accounts.json",
+        include_bytes!("fixtures/aws-accounts/444455556666.gaad.json"),
+    ),
+];
+
 /// A damaged copy of `bytes`: flips, deletions, insertions of troublesome bytes, truncation.
 fn mutate(bytes: &[u8], edits: &[(usize, u8, u8)], cut: Option<usize>) -> Vec<u8> {
     const NASTY: &[u8] = b"\"\\{}[],:\x00\x1b\n\r\xff\xc3-0123456789eE.+*?#";
@@ -49,5 +69,19 @@ proptest! {
             trustpath::report::json::write_graph(&mut sink, &loaded.graph, &|_| true).expect("in memory");
             let _ = loaded.graph.resolve("deploy");
         }
+    }
+
+    #[test]
+    fn aws_importers_never_panic(
+        file in 0..AWS.len(),
+        edits in prop::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..8),
+        cut in prop::option::of(any::<usize>()),
+    ) {
+        let (name, bytes) = AWS[file];
+        let damaged = mutate(bytes, &edits, cut);
+        let inputs = AWS.iter().enumerate().map(|(i, &(n, b))| {
+            if i == file { Input::bytes(name, damaged.clone()) } else { Input::bytes(n, b) }
+        });
+        let _ = load_inputs(inputs);
     }
 }

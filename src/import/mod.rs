@@ -542,8 +542,32 @@ impl Walk {
 /// The sample incident's files, embedded in the binary.
 pub const SAMPLE: &[(&str, &[u8])] = &[
     (
-        "sample-data/aws.graph.json",
-        include_bytes!("../../sample-data/aws.graph.json"),
+        "sample-data/aws/111122223333.gaad.json",
+        include_bytes!("../../sample-data/aws/111122223333.gaad.json"),
+    ),
+    (
+        "sample-data/aws/444455556666.gaad.json",
+        include_bytes!("../../sample-data/aws/444455556666.gaad.json"),
+    ),
+    (
+        "sample-data/aws/credential-report.csv",
+        include_bytes!("../../sample-data/aws/credential-report.csv"),
+    ),
+    (
+        "sample-data/aws/list-access-keys.ci-deployer.json",
+        include_bytes!("../../sample-data/aws/list-access-keys.ci-deployer.json"),
+    ),
+    (
+        "sample-data/aws/list-access-keys.legacy-admin-bot.json",
+        include_bytes!("../../sample-data/aws/list-access-keys.legacy-admin-bot.json"),
+    ),
+    (
+        "sample-data/aws/list-access-keys.reporting-bot.json",
+        include_bytes!("../../sample-data/aws/list-access-keys.reporting-bot.json"),
+    ),
+    (
+        "sample-data/aws-resources.graph.json",
+        include_bytes!("../../sample-data/aws-resources.graph.json"),
     ),
     (
         "sample-data/github.graph.json",

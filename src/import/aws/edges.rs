@@ -112,40 +112,8 @@ pub fn build(
     }
 
     // Administrators control their account.
-    let accounts: BTreeSet<&str> = gaad
-        .principals
-        .values()
-        .map(|p| p.account.as_str())
-        .collect();
-    for account in &accounts {
-        let marker = admin_marker(account);
-        if !admins.keys().any(|a| account_of(a) == *account) {
-            continue;
-        }
-        let mut node = Node::new(&marker, NodeKind::Resource, Provenance::default());
-        node.platform = "aws".into();
-        node.name = format!("administrator of account {account}").into();
-        node.scope = Some((*account).into());
-        node.admin = true;
-        g.node(node);
-        for p in gaad
-            .principals
-            .values()
-            .filter(|p| p.account == *account && !p.service_linked())
-        {
-            let reason = format!(
-                "an administrator of account {account} can create access keys for any user and rewrite any role's trust policy"
-            );
-            g.edge(
-                &marker,
-                &p.arn,
-                EdgeKind::CanControl,
-                reason,
-                Vec::new(),
-                Vec::new(),
-                (&p.file, &p.place),
-            );
-        }
+    for arn in admins.keys() {
+        ensure_marker(&mut g, gaad, account_of(arn));
     }
     for (arn, grant) in &admins {
         let p = &gaad.principals[*arn];
@@ -814,15 +782,41 @@ fn aws_principal(
     );
 }
 
-pub(super) fn ensure_marker(g: &mut Adder<'_>, account: &str) {
+/// The administrator marker of an account, created with its edges the first time a
+/// principal can reach it: an administrator can create access keys for any user and
+/// rewrite any role's trust, so the marker controls every principal of the account.
+pub(super) fn ensure_marker(g: &mut Adder<'_>, gaad: &Gaad, account: &str) {
     let marker = admin_marker(account);
-    if g.graph.find(&marker).is_none() {
-        let mut node = Node::new(&marker, NodeKind::Resource, Provenance::default());
-        node.platform = "aws".into();
-        node.name = format!("administrator of account {account}").into();
-        node.scope = Some(account.into());
-        node.admin = true;
-        g.node(node);
+    if g.graph.find(&marker).is_some() {
+        return;
+    }
+    let members: Vec<&Principal> = gaad
+        .principals
+        .values()
+        .filter(|p| p.account == account && !p.service_linked())
+        .collect();
+    // Provenance: the export the account came from, so the marker survives a round trip.
+    let file = members.first().map_or("", |p| p.file.as_str());
+    let place = Place::Other(format!("(derived: administrators of account {account})").into());
+    let mut node = Node::new(&marker, NodeKind::Resource, g.provenance(file, &place));
+    node.platform = "aws".into();
+    node.name = format!("administrator of account {account}").into();
+    node.scope = Some(account.into());
+    node.admin = true;
+    g.node(node);
+    for p in members {
+        let reason = format!(
+            "an administrator of account {account} can create access keys for any user and rewrite any role's trust policy"
+        );
+        g.edge(
+            &marker,
+            &p.arn,
+            EdgeKind::CanControl,
+            reason,
+            Vec::new(),
+            Vec::new(),
+            (&p.file, &p.place),
+        );
     }
 }
 

@@ -136,7 +136,7 @@ pub(super) fn edges(
                             group.name, grant.why
                         );
                         let marker = admin_marker(&p.account);
-                        ensure_marker(g, &p.account);
+                        ensure_marker(g, gaad, &p.account);
                         g.escalation(
                             &p.arn,
                             &marker,
@@ -183,7 +183,7 @@ pub(super) fn edges(
                 p.name, grant.why
             );
             let marker = admin_marker(&p.account);
-            ensure_marker(g, &p.account);
+            ensure_marker(g, gaad, &p.account);
             g.escalation(&p.arn, &marker, &technique, reason, &grant, cut(&grant), p);
         }
 
@@ -204,11 +204,16 @@ pub(super) fn edges(
                         continue;
                     };
                     let technique = format!("iam:PassRole+{}", combo.join("+"));
-                    let quotes: Vec<&str> = extras.iter().map(|e| e.why.as_str()).collect();
+                    // Quote each allowing statement once, however many actions it covers.
+                    let mut quotes: Vec<&str> = vec![grant.why.as_str()];
+                    for e in &extras {
+                        if !quotes.contains(&e.why.as_str()) {
+                            quotes.push(&e.why);
+                        }
+                    }
                     let reason = format!(
-                        "{technique}: role/{} trusts {service}; {}; {}",
+                        "{technique}: role/{} trusts {service}; {}",
                         r.name,
-                        grant.why,
                         quotes.join("; ")
                     );
                     grant

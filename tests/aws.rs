@@ -252,3 +252,24 @@ fn trust_crosses_accounts_loaded_together() {
         loaded.warnings
     );
 }
+
+#[test]
+fn identity_providers_from_listings() {
+    let loaded = load();
+    let g = &loaded.graph;
+    let oidc = g
+        .find("arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com")
+        .expect("listed provider");
+    let node = g.node(oidc);
+    assert_eq!(
+        node.tags.get("audiences").map(String::as_str),
+        Some("sts.amazonaws.com")
+    );
+    assert!(node.revoke[0].commands[0].starts_with("aws iam delete-open-id-connect-provider"));
+    let saml = g
+        .find("arn:aws:iam::111122223333:saml-provider/Okta")
+        .expect("listed provider");
+    let (e, role) = g.outgoing(saml).next().expect("trusted by okta-admins");
+    assert_eq!(g.node(role).name.as_ref(), "okta-admins");
+    assert!(g.edge(e).is_conditional(), "SAML:aud stays on the edge");
+}

@@ -15,6 +15,9 @@ pub enum Format {
     AwsCredentialReport,
     /// `aws iam list-access-keys`
     AwsAccessKeys,
+    /// `aws iam list-open-id-connect-providers`, `get-open-id-connect-provider`,
+    /// `list-saml-providers`
+    AwsIdentityProviders,
 }
 
 impl Format {
@@ -26,6 +29,7 @@ impl Format {
             Format::AwsAuthorizationDetails => "AWS authorization details",
             Format::AwsCredentialReport => "AWS credential report",
             Format::AwsAccessKeys => "AWS access key listing",
+            Format::AwsIdentityProviders => "AWS identity providers",
         }
     }
 }
@@ -72,6 +76,12 @@ pub fn detect(head: &[u8], tail: Option<&[u8]>) -> Result<Format, String> {
         }
         if text.contains("\"AccessKeyMetadata\"") {
             return Ok(Format::AwsAccessKeys);
+        }
+        if text.contains("\"OpenIDConnectProviderList\"")
+            || text.contains("\"SAMLProviderList\"")
+            || (text.contains("\"Url\"") && text.contains("\"ClientIDList\""))
+        {
+            return Ok(Format::AwsIdentityProviders);
         }
         if text.contains("\"Content\"")
             && (text.contains("\"ReportFormat\"") || text.contains("\"GeneratedTime\""))

@@ -7,6 +7,7 @@ use super::credentials::{Credentials, ReportRow};
 use super::eval::{Grant, Labels, Permissions, shell};
 use super::gaad::{Gaad, Principal, PrincipalKind, account_of};
 use super::policy::{Context, Effect};
+use super::providers::{Provider, Providers};
 use crate::import::Warning;
 use crate::model::{
     Credential, Edge, EdgeKind, Node, NodeId, NodeKind, Place, Provenance, Revoke, TrustGraph,
@@ -29,6 +30,7 @@ pub(super) const ADMIN_PROBES: [&str; 8] = [
 pub fn build(
     gaad: &Gaad,
     creds: &Credentials,
+    providers: &Providers,
     graph: &mut TrustGraph,
     warnings: &mut Vec<Warning>,
     ctx: Context,
@@ -130,7 +132,10 @@ pub fn build(
         );
     }
 
-    trust_edges(gaad, &perms, &mut g, ctx);
+    for provider in providers.listed() {
+        g.provider(&provider.arn, providers.details(&provider.arn), None);
+    }
+    trust_edges(gaad, providers, &perms, &mut g, ctx);
     super::escalation::edges(gaad, &perms, &admins, &mut g, ctx);
 }
 
@@ -463,6 +468,70 @@ impl Adder<'_> {
         );
     }
 
+    /// An identity provider node, with what its listing says and how to remove it.
+    fn provider(&mut self, arn: &str, details: Option<Provider>, trusted_by: Option<&Principal>) {
+        if self.graph.find(arn).is_some() {
+            return;
+        }
+        let saml = arn.contains(":saml-provider/");
+        let (file, place) = match (&details, trusted_by) {
+            (Some(d), _) => (d.file.clone(), d.place.clone()),
+            (None, Some(role)) => (role.file.clone(), role.place.clone()),
+            (None, None) => (String::new(), Place::Unknown),
+        };
+        let mut node = Node::new(arn, NodeKind::Provider, self.provenance(&file, &place));
+        node.platform = "aws".into();
+        let short = arn
+            .split_once(if saml {
+                ":saml-provider/"
+            } else {
+                ":oidc-provider/"
+            })
+            .map_or(arn, |(_, n)| n);
+        node.name = format!("{} provider {short}", if saml { "SAML" } else { "OIDC" }).into();
+        node.scope = Some(account_of(arn).into());
+        match &details {
+            Some(d) => {
+                if let Some(url) = &d.url {
+                    node.tags.insert("url".into(), url.clone());
+                }
+                if !d.audiences.is_empty() {
+                    node.tags.insert("audiences".into(), d.audiences.join(","));
+                }
+                if let Some(until) = &d.valid_until {
+                    node.tags.insert("valid_until".into(), until.clone());
+                }
+            }
+            None => {
+                node.tags.insert(
+                    "not_in_inputs".into(),
+                    "named by a trust policy; no provider listing".into(),
+                );
+            }
+        }
+        let command = if saml {
+            format!(
+                "aws iam delete-saml-provider --saml-provider-arn {}",
+                shell(arn)
+            )
+        } else {
+            format!(
+                "aws iam delete-open-id-connect-provider --open-id-connect-provider-arn {}",
+                shell(arn)
+            )
+        };
+        node.revoke = vec![revoke(
+            &format!("delete-provider:{arn}"),
+            "disable_provider",
+            6,
+            vec![
+                format!("{command}  # every role that trusts it stops accepting its tokens; only re-creating it undoes this"),
+                "# sessions already issued from its tokens stay valid until they expire: revoke the roles' sessions too".into(),
+            ],
+        )];
+        self.node(node);
+    }
+
     /// A node for a principal named by a trust policy but absent from the inputs.
     fn outside(&mut self, key: &str, kind: NodeKind, name: String, why: &str, p: &Principal) {
         if self.graph.find(key).is_none() {
@@ -524,7 +593,13 @@ const ASSUME: [&str; 3] = [
     "sts:AssumeRoleWithSAML",
 ];
 
-fn trust_edges(gaad: &Gaad, perms: &Perms<'_>, g: &mut Adder<'_>, ctx: Context) {
+fn trust_edges(
+    gaad: &Gaad,
+    providers: &Providers,
+    perms: &Perms<'_>,
+    g: &mut Adder<'_>,
+    ctx: Context,
+) {
     // Per account in the inputs, the principals whose policies may allow sts:AssumeRole
     // at all: the only candidates when a trust policy names the whole account.
     let mut assumers: rustc_hash::FxHashMap<&str, Vec<&Principal>> =
@@ -598,18 +673,7 @@ fn trust_edges(gaad: &Gaad, perms: &Perms<'_>, g: &mut Adder<'_>, ctx: Context) 
                 );
             }
             for provider in &principals.federated {
-                let kind = if provider.contains(":saml-provider/") {
-                    "SAML"
-                } else {
-                    "OIDC"
-                };
-                g.outside(
-                    provider,
-                    NodeKind::Provider,
-                    format!("{kind} provider {provider}"),
-                    "identity provider",
-                    role,
-                );
+                g.provider(provider, providers.details(provider), Some(role));
                 g.edge(
                     provider,
                     &role.arn,

@@ -10,6 +10,7 @@ mod escalation;
 mod eval;
 mod gaad;
 pub mod policy;
+mod providers;
 
 use jiff::Timestamp;
 use serde_json::Value;
@@ -21,6 +22,7 @@ pub(crate) use gaad::Gaad;
 pub(crate) struct Inventory {
     pub gaad: Gaad,
     pub credentials: credentials::Credentials,
+    pub providers: providers::Providers,
 }
 
 use super::{Builder, ImportError};
@@ -66,6 +68,19 @@ pub(super) fn read_credential_report(
     builder.aws.credentials.read_report(bytes, file)
 }
 
+/// Reads `list-open-id-connect-providers`, `get-open-id-connect-provider` or
+/// `list-saml-providers` output.
+pub(super) fn read_providers(
+    bytes: &[u8],
+    file: &str,
+    builder: &mut Builder,
+) -> Result<(), ImportError> {
+    builder
+        .aws
+        .providers
+        .read(bytes, file, &mut builder.warnings)
+}
+
 /// Reads `aws iam list-access-keys` output.
 pub(super) fn read_access_keys(
     bytes: &[u8],
@@ -86,8 +101,19 @@ pub(super) fn finish(
     at: Timestamp,
 ) {
     let creds = &aws.credentials;
-    if aws.gaad.principals.is_empty() && creds.report.is_empty() && creds.listed.is_empty() {
+    if aws.gaad.principals.is_empty()
+        && creds.report.is_empty()
+        && creds.listed.is_empty()
+        && aws.providers.by_arn.is_empty()
+    {
         return;
     }
-    edges::build(&aws.gaad, creds, graph, warnings, policy::Context { at });
+    edges::build(
+        &aws.gaad,
+        creds,
+        &aws.providers,
+        graph,
+        warnings,
+        policy::Context { at },
+    );
 }

@@ -13,7 +13,7 @@ pub enum Format {
     AwsAuthorizationDetails,
     /// IAM credential report: the CSV, or `aws iam get-credential-report` JSON
     AwsCredentialReport,
-    /// `aws iam list-access-keys`
+    /// `aws iam list-access-keys`, `aws iam get-access-key-last-used`
     AwsAccessKeys,
     /// `aws iam list-open-id-connect-providers`, `get-open-id-connect-provider`,
     /// `list-saml-providers`
@@ -74,7 +74,7 @@ pub fn detect(head: &[u8], tail: Option<&[u8]>) -> Result<Format, String> {
         {
             return Ok(Format::AwsAuthorizationDetails);
         }
-        if text.contains("\"AccessKeyMetadata\"") {
+        if text.contains("\"AccessKeyMetadata\"") || text.contains("\"AccessKeyLastUsed\"") {
             return Ok(Format::AwsAccessKeys);
         }
         if text.contains("\"OpenIDConnectProviderList\"")

@@ -43,11 +43,20 @@ pub struct Listed {
     pub place: Place,
 }
 
+/// `aws iam get-access-key-last-used` output: it names the user, not the key.
+#[derive(Debug, Clone)]
+pub struct LastUsed {
+    pub user: String,
+    pub when: Option<Timestamp>,
+    pub file: String,
+}
+
 #[derive(Debug, Default)]
 pub struct Credentials {
     /// Rows by user ARN.
     pub report: BTreeMap<String, ReportRow>,
     pub listed: Vec<Listed>,
+    pub last_used: Vec<LastUsed>,
 }
 
 /// Report values: `N/A`, `no_information` and `not_supported` mean "none".
@@ -176,6 +185,25 @@ impl Credentials {
                 place: Place::Other(format!("/AccessKeyMetadata/{i}").into()),
             });
         }
+        Ok(())
+    }
+
+    /// Reads `aws iam get-access-key-last-used` output.
+    pub fn read_last_used(&mut self, bytes: &[u8], file: &str) -> Result<(), ImportError> {
+        let doc: Value = serde_json::from_slice(bytes).map_err(|e| ImportError::json(file, &e))?;
+        let used = doc.get("AccessKeyLastUsed");
+        self.last_used.push(LastUsed {
+            user: doc
+                .get("UserName")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+            when: used
+                .and_then(|u| u.get("LastUsedDate"))
+                .and_then(Value::as_str)
+                .and_then(time),
+            file: file.to_string(),
+        });
         Ok(())
     }
 

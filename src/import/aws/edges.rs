@@ -183,7 +183,19 @@ fn access_keys(gaad: &Gaad, creds: &Credentials, g: &mut Adder<'_>) {
         if let Some(i) = slot {
             filled.insert((arn.to_string(), i));
         }
-        let last_used = row.zip(slot).and_then(|(r, i)| r.keys[i].last_used);
+        // get-access-key-last-used names only the user: it tells about this key when the
+        // user has no other.
+        let only_key = creds.listed.iter().filter(|k| k.user == key.user).count() == 1;
+        let reported = creds
+            .last_used
+            .iter()
+            .filter(|u| only_key && u.user == key.user)
+            .filter_map(|u| u.when)
+            .max();
+        let last_used = row
+            .zip(slot)
+            .and_then(|(r, i)| r.keys[i].last_used)
+            .max(reported);
         let cred = Credential {
             kind: Some("access_key".into()),
             status: Some(key.status.to_ascii_lowercase().into()),
@@ -198,6 +210,16 @@ fn access_keys(gaad: &Gaad, creds: &Credentials, g: &mut Adder<'_>) {
             key.id, key.user, key.status
         );
         g.key(&key.id, name, cred, arn, reason, (&key.file, &key.place));
+    }
+    for used in &creds.last_used {
+        let keys = creds.listed.iter().filter(|k| k.user == used.user).count();
+        if keys != 1 {
+            let message = format!(
+                "get-access-key-last-used for user {} cannot be tied to a key ({keys} listed for that user); ignored",
+                used.user
+            );
+            g.warnings.push(Warning::new(&used.file, "", message));
+        }
     }
     for row in creds.report.values() {
         for (i, slot) in row.keys.iter().enumerate() {

@@ -81,16 +81,21 @@ pub(super) fn read_providers(
         .read(bytes, file, &mut builder.warnings)
 }
 
-/// Reads `aws iam list-access-keys` output.
+/// Reads `aws iam list-access-keys` or `get-access-key-last-used` output.
 pub(super) fn read_access_keys(
     bytes: &[u8],
     file: &str,
     builder: &mut Builder,
 ) -> Result<(), ImportError> {
-    builder
-        .aws
-        .credentials
-        .read_listing(bytes, file, &mut builder.warnings)
+    // Both are small JSON objects; the last-used one names the user, not the key.
+    if bytes.windows(19).any(|w| w == b"\"AccessKeyLastUsed\"") {
+        builder.aws.credentials.read_last_used(bytes, file)
+    } else {
+        builder
+            .aws
+            .credentials
+            .read_listing(bytes, file, &mut builder.warnings)
+    }
 }
 
 /// Derives AWS nodes and edges from everything read, as of `at`.

@@ -218,6 +218,13 @@ fn keys_join_users_and_carry_their_lifecycle() {
         trustpath::model::NodeKind::Human,
         "console password and no keys"
     );
+    assert!(
+        loaded
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("cannot be tied to a key (2 listed")),
+        "get-access-key-last-used names a user with two keys"
+    );
     let both = g
         .find("arn:aws:iam::111122223333:user/key-maker")
         .expect("user");

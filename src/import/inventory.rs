@@ -7,7 +7,7 @@
 use super::table::Table;
 use super::{Builder, ImportError, Warning};
 use crate::glob::glob_match;
-use crate::model::{NodeId, TrustGraph};
+use crate::model::{NodeId, NodeKind, TrustGraph};
 
 #[derive(Debug, Clone)]
 pub(crate) struct Row {
@@ -16,6 +16,9 @@ pub(crate) struct Row {
     purpose: Option<String>,
     environment: Option<String>,
     criticality: Option<u8>,
+    /// Optional `kind` column: what the node really is, when the export guesses wrong
+    /// (an IAM user that is a person, a "service account" a human logs in with).
+    kind: Option<NodeKind>,
     file: String,
     line: u64,
 }
@@ -23,11 +26,12 @@ pub(crate) struct Row {
 pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<(), ImportError> {
     let mut table = Table::open(bytes, file)?;
     let id_col = table.required("id_or_glob")?;
-    let (owner, purpose, environment, criticality) = (
+    let (owner, purpose, environment, criticality, kind) = (
         table.column("owner"),
         table.column("purpose"),
         table.column("environment"),
         table.column("criticality"),
+        table.column("kind"),
     );
     let errors = table.errors();
     for row in table.rows() {
@@ -52,8 +56,22 @@ pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<()
                 }
             },
         };
+        let kind = match cell(kind) {
+            None => None,
+            Some(text) => match NodeKind::parse(&text) {
+                Some(k) => Some(k),
+                None => {
+                    let kinds: Vec<&str> = NodeKind::ALL.iter().map(|k| k.as_str()).collect();
+                    return Err(errors.at(
+                        line,
+                        format!("kind '{text}' is not one of {}", kinds.join(", ")),
+                    ));
+                }
+            },
+        };
         builder.overlay.push(Row {
             pattern,
+            kind,
             owner: cell(owner),
             purpose: cell(purpose),
             environment: cell(environment),
@@ -106,6 +124,9 @@ fn set(graph: &mut TrustGraph, id: NodeId, row: &Row) {
     if let Some(v) = &row.environment {
         node.environment = Some(v.as_str().into());
     }
+    if let Some(kind) = row.kind {
+        node.kind = kind;
+    }
     if row.criticality.is_some() {
         node.criticality = row.criticality;
     }
@@ -136,5 +157,32 @@ mod tests {
         assert!(glob_match("a*b*c", "aXbYbZc"));
         assert!(!glob_match("a*b*c", "aXbYbZ"));
         assert!(glob_match("*", ""));
+    }
+
+    #[test]
+    fn the_overlay_can_correct_a_kind() {
+        use crate::import::{Input, load_inputs};
+        let graph = br#"{"schema": "trustpath/graph/v1", "nodes": [
+            {"id": "arn:aws:iam::1:user/alice", "kind": "service_account", "name": "alice"}]}"#;
+        let overlay = b"id_or_glob,owner,kind\narn:aws:iam::1:user/alice,alice@acme.com,human\n";
+        let loaded = load_inputs([
+            Input::bytes("g.json", graph.to_vec()),
+            Input::bytes("inventory.csv", overlay.to_vec()),
+        ])
+        .expect("loads");
+        let alice = loaded
+            .graph
+            .find("arn:aws:iam::1:user/alice")
+            .expect("alice");
+        assert_eq!(loaded.graph.node(alice).kind, crate::model::NodeKind::Human);
+        let bad = load_inputs([
+            Input::bytes("g.json", graph.to_vec()),
+            Input::bytes("inventory.csv", b"id_or_glob,kind\nalice,robot\n".to_vec()),
+        ])
+        .expect_err("robot is no kind");
+        assert!(
+            bad.to_string()
+                .starts_with("inventory.csv:2: kind 'robot' is not one of human,")
+        );
     }
 }

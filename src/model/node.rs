@@ -36,6 +36,11 @@ impl NodeKind {
         NodeKind::Provider,
     ];
 
+    /// Parses the native spelling (CSV columns, where serde does not help).
+    pub fn parse(s: &str) -> Option<NodeKind> {
+        NodeKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             NodeKind::Human => "human",

@@ -554,6 +554,30 @@ impl Adder<'_> {
         self.node(node);
     }
 
+    /// A principal absent from the inputs, and its `can_assume` edge into `role` with the
+    /// trust statement's quote, conditions and revoke action.
+    fn outsider_assumes(
+        &mut self,
+        key: &str,
+        kind: NodeKind,
+        name: String,
+        why: &str,
+        role: &Principal,
+        (quote, conditions, cut): (&str, &[crate::model::Condition], Vec<Revoke>),
+    ) {
+        self.outside(key, kind, name, why, role);
+        let at = (role.file.as_str(), &role.place);
+        self.edge(
+            key,
+            &role.arn,
+            EdgeKind::CanAssume,
+            quote.to_string(),
+            conditions.to_vec(),
+            cut,
+            at,
+        );
+    }
+
     /// A node for a principal named by a trust policy but absent from the inputs.
     fn outside(&mut self, key: &str, kind: NodeKind, name: String, why: &str, p: &Principal) {
         if self.graph.find(key).is_none() {
@@ -752,21 +776,15 @@ fn aws_principal(
         // identity policy that allows sts:AssumeRole on the role.
         let Some(members) = assumers.get(account) else {
             let key = format!("arn:aws:iam::{account}:root");
-            g.outside(
+            let name = format!("any principal of account {account}");
+            let trust = (quote, conditions, cut);
+            g.outsider_assumes(
                 &key,
                 NodeKind::Group,
-                format!("any principal of account {account}"),
+                name,
                 "account not in inputs",
                 role,
-            );
-            g.edge(
-                &key,
-                &role.arn,
-                EdgeKind::CanAssume,
-                quote.to_string(),
-                conditions.to_vec(),
-                cut,
-                at,
+                trust,
             );
             return;
         };
@@ -856,16 +874,7 @@ fn aws_principal(
         g.warnings
             .push(Warning::new(&role.file, role.place.in_message(), message));
     }
-    g.outside(&key, kind, name, why, role);
-    g.edge(
-        &key,
-        &role.arn,
-        EdgeKind::CanAssume,
-        quote.to_string(),
-        conditions.to_vec(),
-        cut,
-        at,
-    );
+    g.outsider_assumes(&key, kind, name, why, role, (quote, conditions, cut));
 }
 
 /// The administrator marker of an account, created with its edges the first time a

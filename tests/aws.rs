@@ -280,3 +280,71 @@ fn identity_providers_from_listings() {
     assert_eq!(g.node(role).name.as_ref(), "okta-admins");
     assert!(g.edge(e).is_conditional(), "SAML:aud stays on the edge");
 }
+
+/// Cases from a review of IAM semantics (tests/fixtures/aws-semantics), each named after
+/// the principal that shows it.
+#[test]
+fn iam_semantics() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aws-semantics");
+    let loaded =
+        load_paths_with(&[dir], AT.parse().expect("timestamp"), &mut |_| {}).expect("loads");
+    let lines = edge_lines(&loaded);
+    let has = |l: &str| lines.contains(l);
+    let any_from = |who: &str, tail: &str| {
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("{who} ")) && l.ends_with(tail))
+    };
+    // A long-term key carries no MFA or token-issue-time key: those denies miss it.
+    assert!(has(
+        "mfa-deny-key -can_escalate[iam:CreateAccessKey]-> victim"
+    ));
+    assert!(has(
+        "revoked-sessions -can_escalate[iam:CreateAccessKey]-> victim"
+    ));
+    // Least-privilege resources still allow the technique; PassedToService is evaluated.
+    assert!(has(
+        "scoped-ec2 -can_escalate[iam:PassRole+ec2:RunInstances]-> ec2-role (conditional)"
+    ));
+    assert!(!any_from("scoped-ec2", "-> lambda-role"));
+    // IAM entities of another account are out of reach of identity policies.
+    assert!(!any_from("keys-star", "-> victim-b"));
+    // A boundary caps self-granted permissions.
+    assert!(!any_from("bounded-putter", "-> 111122223333"));
+    // Denies: the caller's own DenyAll, a trust Deny, NotPrincipal.
+    assert!(!has("contained -can_assume-> names-contained"));
+    assert!(!has("trust-denied -can_assume-> trust-with-deny"));
+    assert!(has("victim -can_assume-> trust-with-deny"));
+    assert!(!has("excepted -can_assume-> not-principal (conditional)"));
+    assert!(has("victim -can_assume-> not-principal (conditional)"));
+    // "*" includes every principal loaded; web identity is not sts:AssumeRole.
+    assert!(has("victim -can_assume-> org-wide (conditional)"));
+    assert!(!has("victim -can_assume-> web-only"));
+    // A session ARN in a trust: the role that can take that session name.
+    assert!(has("ec2-role -can_assume-> session-trust (conditional)"));
+
+    let g = &loaded.graph;
+    let cuts = |from: &str, to: &str| {
+        let (a, b) = (g.find(from).expect("from"), g.find(to).expect("to"));
+        g.outgoing(a)
+            .find(|(_, t)| *t == b)
+            .map(|(e, _)| g.edge(e).revoke.len())
+            .unwrap_or(0)
+    };
+    assert_eq!(
+        cuts(
+            "arn:aws:iam::111122223333:user/split-admin",
+            "aws:account-admin:111122223333"
+        ),
+        2,
+        "an administrator through two policies needs both removed"
+    );
+    assert_eq!(
+        cuts(
+            "arn:aws:iam::111122223333:user/two-grants",
+            "arn:aws:iam::111122223333:user/victim"
+        ),
+        2,
+        "both policies that allow it must go"
+    );
+}

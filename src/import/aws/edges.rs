@@ -46,7 +46,7 @@ pub fn build(
             && !gaad.policies.contains_key(arn)
         {
             let message = format!(
-                "permission boundary {arn} of {} is not in the export; treated as allowing nothing",
+                "permission boundary {arn} of {} is not in the export; its grants are conditional on it",
                 p.arn
             );
             warnings.push(Warning::new(&p.file, p.place.in_message(), message));
@@ -61,7 +61,7 @@ pub fn build(
             .iter()
             .map(|a| perms[p.arn.as_str()].allows(a, "*", ctx))
             .collect::<Option<Vec<_>>>()
-            .and_then(|mut grants| grants.pop());
+            .map(merge);
         if let Some(grant) = grant {
             admins.insert(&p.arn, grant);
         }
@@ -136,7 +136,7 @@ pub fn build(
         g.provider(&provider.arn, providers.details(&provider.arn), None);
     }
     trust_edges(gaad, providers, &perms, &mut g, ctx);
-    super::escalation::edges(gaad, &perms, &admins, &mut g, ctx);
+    super::escalation::edges(gaad, creds, &perms, &admins, &mut g, ctx);
 }
 
 /// Access keys: from `list-access-keys` (with ids) and the credential report (status and
@@ -264,75 +264,78 @@ const DENY_ALL: &str =
 
 /// Removing one principal from a role's trust policy: the whole new document, as
 /// `update-assume-role-policy` replaces it.
-fn remove_trust(role: &Principal, trust: &super::policy::Parsed, kind: &str, who: &str) -> Revoke {
-    let document = trust_without(&trust.document, kind, who);
+fn remove_trust(role: &Principal, kind: &str, who: &str) -> Revoke {
+    // Read, edit, write: the live document may have changed since the export, and other
+    // steps of the plan may edit it too, so each step edits what is there now.
+    let file = format!("{}.trust.json", role.name.replace(['/', ' '], "_"));
+    let (name, file_q) = (shell(&role.name), shell(&file));
     revoke(
         &format!("remove-trust:{}:{who}", role.arn),
         "remove_trust",
         2,
         vec![
-            format!(
-                "aws iam update-assume-role-policy --role-name {} --policy-document {}",
-                shell(&role.name),
-                shell(&document.to_string())
-            ),
+            format!("aws iam get-role --role-name {name} --query Role.AssumeRolePolicyDocument --output json > {file_q}"),
+            format!("jq {} {file_q} > {file_q}.new && mv {file_q}.new {file_q}", shell(&trust_filter(kind, who))),
+            format!("aws iam update-assume-role-policy --role-name {name} --policy-document file://{file}"),
             "# sessions already issued stay valid until they expire (1 h by default, up to 12 h): revoke the role's sessions too".into(),
         ],
     )
 }
 
-/// The trust document without `who` (of `kind`: `AWS`, `Service`, `Federated`, or `*`);
-/// statements left with no principal are dropped.
-pub(super) fn trust_without(doc: &serde_json::Value, kind: &str, who: &str) -> serde_json::Value {
-    use serde_json::Value;
-    let mut doc = doc.clone();
-    let statements = match doc.get_mut("Statement") {
-        Some(Value::Array(list)) => std::mem::take(list),
-        Some(one @ Value::Object(_)) => vec![one.take()],
-        _ => Vec::new(),
-    };
-    let kept: Vec<Value> = statements
-        .into_iter()
-        .filter_map(|mut st| {
-            match st.get_mut("Principal") {
-                Some(Value::String(s)) if kind == "*" && s == "*" => return None,
-                Some(Value::Object(map)) => {
-                    let key = if kind == "*" { "AWS" } else { kind };
-                    let target = if kind == "*" { "*" } else { who };
-                    match map.get_mut(key) {
-                        Some(Value::String(s)) if s == target => {
-                            map.remove(key);
-                        }
-                        Some(Value::Array(list)) => {
-                            list.retain(|v| v.as_str() != Some(target));
-                            if list.is_empty() {
-                                map.remove(key);
-                            }
-                        }
-                        _ => {}
-                    }
-                    if map.is_empty() {
-                        return None;
-                    }
-                }
-                _ => {}
-            }
-            Some(st)
-        })
-        .collect();
-    // A trust policy needs a statement: with none left, deny everyone explicitly.
-    let kept = if kept.is_empty() {
-        vec![
-            serde_json::json!({"Effect": "Deny", "Principal": {"AWS": "*"},
-            "Action": ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML"]}),
-        ]
-    } else {
-        kept
-    };
-    if let Some(slot) = doc.get_mut("Statement") {
-        *slot = Value::Array(kept);
+/// A jq program that removes one principal (`kind`: `AWS`, `Service`, `Federated`, or
+/// `*`) from the Allow statements of a trust policy, dropping statements left with none.
+pub(super) fn trust_filter(kind: &str, who: &str) -> String {
+    let as_list = "(if type == \"array\" then . else [.] end)";
+    if kind == "*" {
+        return format!(
+            ".Statement |= ({as_list} | map(select(.Effect != \"Allow\" or (.Principal != \"*\" and \
+             (((.Principal.AWS? // []) | {as_list} | index(\"*\")) == null)))))"
+        );
     }
-    doc
+    let (k, v) = (
+        serde_json::to_string(kind).unwrap_or_default(),
+        serde_json::to_string(who).unwrap_or_default(),
+    );
+    format!(
+        ".Statement |= ({as_list} | map(if .Effect == \"Allow\" and (.Principal | type) == \"object\" \
+         and (.Principal | has({k})) then .Principal[{k}] |= ({as_list} | map(select(. != {v}))) \
+         | (if (.Principal[{k}] | length) == 0 then del(.Principal[{k}]) else . end) else . end) \
+         | map(select((.Principal | type) != \"object\" or (.Principal | length) > 0)))"
+    )
+}
+
+/// One grant standing for several: every distinct statement quoted, every condition and
+/// every policy to remove kept (an administrator through two policies needs both cut).
+fn merge(grants: Vec<Grant>) -> Grant {
+    let mut merged = Grant::implicit();
+    let mut whys: Vec<String> = Vec::new();
+    for grant in grants {
+        if !whys.contains(&grant.why) {
+            whys.push(grant.why);
+        }
+        for c in grant.conditions {
+            if !merged.conditions.contains(&c) {
+                merged.conditions.push(c);
+            }
+        }
+        for r in grant.revoke {
+            if !merged.revoke.iter().any(|x| x.id == r.id) {
+                merged.revoke.push(r);
+            }
+        }
+    }
+    merged.why = whys.join("; ");
+    merged
+}
+
+/// A condition described in words (no policy key behind it).
+pub(super) fn plain(description: &str) -> crate::model::Condition {
+    crate::model::Condition {
+        description: description.to_string(),
+        key: None,
+        operator: None,
+        values: Vec::new(),
+    }
 }
 
 pub(super) fn admin_marker(account: &str) -> String {
@@ -662,6 +665,22 @@ fn trust_edges(
         .filter(|p| p.kind == PrincipalKind::Role)
     {
         let Some(trust) = &role.trust else { continue };
+        // Deny statements of the trust policy: who may never assume the role.
+        let mut denied_all = false;
+        let mut denied: BTreeSet<&str> = BTreeSet::new();
+        for st in trust.statements.iter().filter(|s| s.effect == Effect::Deny) {
+            let sure = st.conditions_in(ctx).is_ok_and(|open| open.is_empty());
+            if !sure || !ASSUME.iter().any(|a| st.covers_action(a)) {
+                continue;
+            }
+            if let Some(p) = &st.principal {
+                denied_all |= p.anyone && !p.not;
+                denied.extend(p.aws.iter().map(String::as_str));
+            }
+        }
+        if denied_all {
+            continue;
+        }
         for st in trust
             .statements
             .iter()
@@ -676,11 +695,24 @@ fn trust_edges(
             let Ok(open) = st.conditions_in(ctx) else {
                 continue;
             };
-            let conditions: Vec<_> = open.into_iter().map(|c| c.to_condition()).collect();
+            let mut conditions: Vec<_> = open.into_iter().map(|c| c.to_condition()).collect();
             let at = (role.file.as_str(), &role.place);
-            let cut = |kind: &str, who: &str| vec![remove_trust(role, trust, kind, who)];
+            let cut = |kind: &str, who: &str| vec![remove_trust(role, kind, who)];
             let quote = format!("trust policy of role/{}: {}", role.name, st.text);
-            if principals.anyone || principals.not {
+            // AWS principals (and "*") assume with sts:AssumeRole itself.
+            let by_aws = st.covers_action("sts:AssumeRole");
+            if principals.not {
+                // NotPrincipal: everyone but the listed ones.
+                let except: Vec<&str> = principals
+                    .aws
+                    .iter()
+                    .chain(&principals.service)
+                    .chain(&principals.federated)
+                    .map(String::as_str)
+                    .collect();
+                conditions.push(plain(&format!("everyone except {}", except.join(", "))));
+            }
+            if (principals.anyone || principals.not) && by_aws {
                 g.outside(
                     "aws:anyone",
                     NodeKind::Group,
@@ -698,6 +730,37 @@ fn trust_edges(
                     cut("*", "*"),
                     at,
                 );
+                // Every principal in the inputs is one of "anyone".
+                for p in gaad.principals.values() {
+                    if p.arn == role.arn
+                        || denied.contains(p.arn.as_str())
+                        || (principals.not && principals.aws.contains(&p.arn))
+                    {
+                        continue;
+                    }
+                    let perm = &perms[p.arn.as_str()];
+                    let grant = if p.account == role.account {
+                        (!perm.denies("sts:AssumeRole", &role.arn, ctx)).then(Grant::implicit)
+                    } else {
+                        perm.allows("sts:AssumeRole", &role.arn, ctx)
+                    };
+                    if let Some(grant) = grant {
+                        let mut all = conditions.clone();
+                        all.extend(grant.conditions);
+                        g.edge(
+                            &p.arn,
+                            &role.arn,
+                            EdgeKind::CanAssume,
+                            quote.clone(),
+                            all,
+                            cut("*", "*"),
+                            at,
+                        );
+                    }
+                }
+            }
+            if principals.not {
+                continue;
             }
             for service in &principals.service {
                 let key = format!("aws:service:{service}");
@@ -730,7 +793,11 @@ fn trust_edges(
                     at,
                 );
             }
-            for entry in &principals.aws {
+            for entry in principals
+                .aws
+                .iter()
+                .filter(|e| by_aws && !denied.contains(e.as_str()))
+            {
                 aws_principal(
                     gaad,
                     perms,
@@ -763,7 +830,7 @@ fn aws_principal(
 ) {
     let at = (role.file.as_str(), &role.place);
     let cut = match &role.trust {
-        Some(trust) => vec![remove_trust(role, trust, "AWS", entry)],
+        Some(_) => vec![remove_trust(role, "AWS", entry)],
         None => Vec::new(),
     };
     let account = if entry.len() == 12 && entry.bytes().all(|b| b.is_ascii_digit()) {
@@ -813,11 +880,8 @@ fn aws_principal(
         // Naming the principal itself: in the same account the trust policy is enough;
         // across accounts the caller's own policies must allow it too.
         let grant = if p.account == role.account {
-            Some(Grant {
-                why: String::new(),
-                conditions: Vec::new(),
-                revoke: None,
-            })
+            // The trust alone suffices, unless the principal's own policies deny it.
+            (!perms[p.arn.as_str()].denies("sts:AssumeRole", &role.arn, ctx)).then(Grant::implicit)
         } else {
             perms[p.arn.as_str()].allows("sts:AssumeRole", &role.arn, ctx)
         };
@@ -830,6 +894,42 @@ fn aws_principal(
             let mut all = conditions.to_vec();
             all.extend(grant.conditions);
             g.edge(&p.arn, &role.arn, EdgeKind::CanAssume, reason, all, cut, at);
+        }
+        return;
+    }
+    // A role session (`arn:aws:sts::A:assumed-role/ROLE/SESSION`): whoever holds ROLE
+    // chooses the session name, so the role itself can assume this one.
+    if let Some((account, rest)) = entry
+        .strip_prefix("arn:")
+        .and_then(|r| r.split_once(":sts::"))
+        .and_then(|(_, r)| r.split_once(":assumed-role/"))
+        && let Some((role_name, session)) = rest.split_once('/')
+        && let Some(holder) = gaad
+            .principals
+            .values()
+            .find(|p| p.kind == PrincipalKind::Role && p.account == account && p.name == role_name)
+    {
+        let grant = if holder.account == role.account {
+            (!perms[holder.arn.as_str()].denies("sts:AssumeRole", &role.arn, ctx))
+                .then(Grant::implicit)
+        } else {
+            perms[holder.arn.as_str()].allows("sts:AssumeRole", &role.arn, ctx)
+        };
+        if let Some(grant) = grant {
+            let mut all = conditions.to_vec();
+            all.push(plain(&format!(
+                "with role session name {session} (the role's holder chooses it)"
+            )));
+            all.extend(grant.conditions);
+            g.edge(
+                &holder.arn,
+                &role.arn,
+                EdgeKind::CanAssume,
+                quote.to_string(),
+                all,
+                cut,
+                at,
+            );
         }
         return;
     }
@@ -917,26 +1017,13 @@ pub(super) fn ensure_marker(g: &mut Adder<'_>, gaad: &Gaad, account: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::trust_without;
-    use serde_json::json;
+    use super::trust_filter;
 
     #[test]
-    fn trust_without_one_principal() {
-        let doc = json!({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"AWS": ["arn:a", "arn:b"], "Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"},
-            {"Effect": "Allow", "Principal": {"Federated": "arn:oidc"}, "Action": "sts:AssumeRoleWithWebIdentity"}]});
-        let without_a = trust_without(&doc, "AWS", "arn:a");
-        assert_eq!(
-            without_a["Statement"][0]["Principal"]["AWS"],
-            json!(["arn:b"])
-        );
-        let without_oidc = trust_without(&doc, "Federated", "arn:oidc");
-        assert_eq!(without_oidc["Statement"].as_array().map(Vec::len), Some(1));
-        let only = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}});
-        let closed = trust_without(&only, "*", "*");
-        assert_eq!(
-            closed["Statement"][0]["Effect"], "Deny",
-            "an empty trust is replaced by an explicit deny"
-        );
+    fn trust_filters_quote_their_values() {
+        let f = trust_filter("AWS", "arn:aws:iam::1:user/o'neil");
+        assert!(f.contains(r#".Principal["AWS"]"#));
+        assert!(f.contains(r#"select(. != "arn:aws:iam::1:user/o'neil")"#));
+        assert!(trust_filter("*", "*").contains(r#".Principal != "*""#));
     }
 }

@@ -2,7 +2,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::edges::{ADMIN_PROBES, Adder, Perms, admin_marker, ensure_marker};
+use super::credentials::Credentials;
+use super::edges::{ADMIN_PROBES, Adder, Perms, admin_marker, ensure_marker, plain};
 use super::eval::{Grant, Labels, Permissions};
 use super::gaad::{Gaad, Principal, PrincipalKind};
 use super::policy::{Context, Effect};
@@ -62,6 +63,7 @@ const EXISTING: [(&str, &str); 7] = [
 
 pub(super) fn edges(
     gaad: &Gaad,
+    creds: &Credentials,
     perms: &Perms<'_>,
     admins: &BTreeMap<&str, Grant>,
     g: &mut Adder<'_>,
@@ -77,29 +79,31 @@ pub(super) fn edges(
         let perm = &perms[p.arn.as_str()];
         let cut = |grant: &Grant| grant.revoke.clone().into_iter().collect::<Vec<_>>();
 
-        // Credentials of other users.
-        for (action, note) in [
-            ("iam:CreateAccessKey", None),
-            (
-                "iam:CreateLoginProfile",
-                Some("if the user has no console password yet"),
-            ),
-            (
-                "iam:UpdateLoginProfile",
-                Some("if the user has a console password"),
-            ),
+        // Credentials of other users (IAM has no resource policies: same account only).
+        for action in [
+            "iam:CreateAccessKey",
+            "iam:CreateLoginProfile",
+            "iam:UpdateLoginProfile",
         ] {
             if !perm.may_allow(action) {
                 continue;
             }
-            for u in gaad
-                .principals
-                .values()
-                .filter(|u| u.kind == PrincipalKind::User && u.arn != p.arn)
-            {
+            for u in targets(gaad, perm, action, p, PrincipalKind::User) {
+                // CreateLoginProfile needs a user without a console password, Update one
+                // with; the credential report tells which, when it is loaded.
+                let password = creds.report.get(&u.arn).map(|r| r.password_enabled);
+                let note = match (action, password) {
+                    ("iam:CreateLoginProfile", Some(true))
+                    | ("iam:UpdateLoginProfile", Some(false)) => continue,
+                    ("iam:CreateLoginProfile", None) => {
+                        Some("if the user has no console password yet")
+                    }
+                    ("iam:UpdateLoginProfile", None) => Some("if the user has a console password"),
+                    _ => None,
+                };
                 if let Some(mut grant) = perm.allows(action, &u.arn, ctx) {
                     if let Some(note) = note {
-                        grant.conditions.push(plain_condition(note));
+                        grant.conditions.push(plain(note));
                     }
                     let reason = format!("{action} on user/{}: {}", u.name, grant.why);
                     g.escalation(&p.arn, &u.arn, action, reason, &grant, cut(&grant), p);
@@ -153,11 +157,13 @@ pub(super) fn edges(
 
         // Rewriting a role's trust policy.
         if perm.may_allow("iam:UpdateAssumeRolePolicy") {
-            for r in gaad
-                .principals
-                .values()
-                .filter(|r| r.kind == PrincipalKind::Role && r.arn != p.arn && !r.service_linked())
-            {
+            for r in targets(
+                gaad,
+                perm,
+                "iam:UpdateAssumeRolePolicy",
+                p,
+                PrincipalKind::Role,
+            ) {
                 if let Some(grant) = perm.allows("iam:UpdateAssumeRolePolicy", &r.arn, ctx) {
                     let reason = format!(
                         "iam:UpdateAssumeRolePolicy on role/{}: {}",
@@ -176,8 +182,13 @@ pub(super) fn edges(
             }
         }
 
-        // Granting itself more: the administrator marker of its account.
-        for (technique, what, grant) in self_escalations(gaad, p, perm, ctx) {
+        // Granting itself more: the administrator marker of its account. A permission
+        // boundary caps whatever the principal grants itself, so it stops this.
+        let capped = perm.boundary.is_some() || perm.boundary_missing.is_some();
+        for (technique, what, grant) in self_escalations(gaad, p, perm, ctx)
+            .into_iter()
+            .filter(|_| !capped)
+        {
             let reason = format!(
                 "{technique} on {what} lets {} grant itself any permission: {}",
                 p.name, grant.why
@@ -187,7 +198,7 @@ pub(super) fn edges(
             g.escalation(&p.arn, &marker, &technique, reason, &grant, cut(&grant), p);
         }
 
-        // Passing a role to a service that runs code as it.
+        // Passing a role to a service that runs code as it (only roles of its own account).
         for (service, combos) in PASS_ROLE {
             let Some(roles) = trusting.get(service) else {
                 continue;
@@ -196,11 +207,16 @@ pub(super) fn edges(
                 continue;
             }
             for combo in combos.iter() {
+                // The service's own actions act on resources the export cannot list.
                 let extras: Option<Vec<Grant>> =
-                    combo.iter().map(|a| perm.allows(a, "*", ctx)).collect();
+                    combo.iter().map(|a| perm.allows_some(a, ctx)).collect();
                 let Some(extras) = extras else { continue };
-                for r in roles.iter().filter(|r| r.arn != p.arn) {
-                    let Some(mut grant) = perm.allows("iam:PassRole", &r.arn, ctx) else {
+                for r in roles
+                    .iter()
+                    .filter(|r| r.arn != p.arn && r.account == p.account)
+                {
+                    let passing = ctx.passing_to(service);
+                    let Some(mut grant) = perm.allows("iam:PassRole", &r.arn, passing) else {
                         continue;
                     };
                     let technique = format!("iam:PassRole+{}", combo.join("+"));
@@ -216,9 +232,14 @@ pub(super) fn edges(
                         r.name,
                         quotes.join("; ")
                     );
-                    grant
-                        .conditions
-                        .extend(extras.iter().flat_map(|e| e.conditions.iter().cloned()));
+                    for e in &extras {
+                        grant.conditions.extend(e.conditions.iter().cloned());
+                        for cut in &e.revoke {
+                            if !grant.revoke.iter().any(|x| x.id == cut.id) {
+                                grant.revoke.push(cut.clone());
+                            }
+                        }
+                    }
                     g.escalation(&p.arn, &r.arn, &technique, reason, &grant, cut(&grant), p);
                 }
             }
@@ -232,13 +253,16 @@ pub(super) fn edges(
             if !perm.may_allow(action) {
                 continue;
             }
-            let Some(mut grant) = perm.allows(action, "*", ctx) else {
+            let Some(mut grant) = perm.allows_some(action, ctx) else {
                 continue;
             };
-            grant.conditions.push(plain_condition(&format!(
+            grant.conditions.push(plain(&format!(
                 "a resource ({service}) running as the role must exist; the export does not list them"
             )));
-            for r in roles.iter().filter(|r| r.arn != p.arn) {
+            for r in roles
+                .iter()
+                .filter(|r| r.arn != p.arn && r.account == p.account)
+            {
                 let reason = format!(
                     "{action} on existing resources that run as role/{} (it trusts {service}): {}",
                     r.name, grant.why
@@ -255,15 +279,6 @@ pub(super) fn edges(
                 g.graph.add_edge(a, b, edge);
             }
         }
-    }
-}
-
-fn plain_condition(description: &str) -> crate::model::Condition {
-    crate::model::Condition {
-        description: description.to_string(),
-        key: None,
-        operator: None,
-        values: Vec::new(),
     }
 }
 
@@ -347,13 +362,14 @@ fn self_escalations(
     // Customer-managed policies attached to it (or its groups): a new default version
     // can say anything. AWS-managed policies cannot be changed.
     let mut attached: Vec<&str> = p.managed.iter().map(String::as_str).collect();
+    // AWS-managed policies (`arn:<partition>:iam::aws:policy/…`) cannot be changed.
     attached.extend(
         gaad.groups_of(p)
             .flat_map(|g| g.managed.iter().map(String::as_str)),
     );
     for arn in attached
         .into_iter()
-        .filter(|a| !a.starts_with("arn:aws:iam::aws:"))
+        .filter(|a| !a.contains(":iam::aws:policy/"))
     {
         try_action("iam:CreatePolicyVersion", arn, format!("its policy {arn}"));
         if gaad
@@ -369,4 +385,27 @@ fn self_escalations(
         }
     }
     found
+}
+
+/// The principals of `kind` in `p`'s own account that `action` might target. When every
+/// statement that allows it names literal ARNs (a self-service policy on
+/// `user/${aws:username}`), only those; otherwise all of them.
+fn targets<'g>(
+    gaad: &'g Gaad,
+    perm: &Permissions<'_>,
+    action: &str,
+    p: &'g Principal,
+    kind: PrincipalKind,
+) -> Vec<&'g Principal> {
+    let usable = |t: &&Principal| {
+        t.kind == kind && t.arn != p.arn && t.account == p.account && !t.service_linked()
+    };
+    match perm.literal_resources(action) {
+        Some(arns) => arns
+            .iter()
+            .filter_map(|a| gaad.principals.get(a))
+            .filter(usable)
+            .collect(),
+        None => gaad.principals.values().filter(usable).collect(),
+    }
 }

@@ -31,9 +31,12 @@ pub struct Permissions<'g> {
     pub identity: Vec<Sourced<'g>>,
     /// Policy variables (`${aws:username}`) as this principal's requests fill them.
     pub vars: Vars,
-    /// `None`: no boundary. `Some(empty)`: a boundary that allows nothing (or is missing
-    /// from the export, which the importer warns about).
+    /// The permission boundary's statements, when it has one in the export.
     pub boundary: Option<Vec<Sourced<'g>>>,
+    /// A boundary the export does not contain: grants become conditional on it.
+    pub boundary_missing: Option<String>,
+    /// A user can sign requests with a long-term key; a role only has sessions.
+    pub long_term: bool,
 }
 
 /// Why a principal may do something: the allowing statement and what it depends on.
@@ -42,8 +45,20 @@ pub struct Grant {
     /// "inline policy deploy of role/deploy: {…statement…}"
     pub why: String,
     pub conditions: Vec<Condition>,
-    /// What removes the allowing policy (empty id when the grant is implicit).
-    pub revoke: Option<Revoke>,
+    /// What removes every policy that allows it (empty when the grant is implicit, as for
+    /// a trust policy that names the principal).
+    pub revoke: Vec<Revoke>,
+}
+
+impl Grant {
+    /// Allowed without an identity policy (a same-account trust naming the principal).
+    pub fn implicit() -> Grant {
+        Grant {
+            why: String::new(),
+            conditions: Vec::new(),
+            revoke: Vec::new(),
+        }
+    }
 }
 
 impl<'g> Permissions<'g> {
@@ -76,22 +91,23 @@ impl<'g> Permissions<'g> {
                 }
             }
         }
-        let boundary = p.boundary.as_ref().map(|arn| {
-            gaad.policies
-                .get(arn)
-                .map(|policy| {
-                    policy
-                        .doc
-                        .statements
-                        .iter()
-                        .map(|statement| Sourced {
-                            policy: labels.boundary(arn),
-                            statement,
-                        })
-                        .collect()
-                })
-                .unwrap_or_default()
+        let boundary = p.boundary.as_ref().and_then(|arn| {
+            gaad.policies.get(arn).map(|policy| {
+                policy
+                    .doc
+                    .statements
+                    .iter()
+                    .map(|statement| Sourced {
+                        policy: labels.boundary(arn),
+                        statement,
+                    })
+                    .collect()
+            })
         });
+        let boundary_missing = p
+            .boundary
+            .clone()
+            .filter(|arn| !gaad.policies.contains_key(arn));
         let vars = Vars {
             username: if p.kind == PrincipalKind::User {
                 p.name.clone()
@@ -105,6 +121,8 @@ impl<'g> Permissions<'g> {
             identity,
             vars,
             boundary,
+            boundary_missing,
+            long_term: p.kind == PrincipalKind::User,
         }
     }
 
@@ -140,17 +158,72 @@ impl<'g> Permissions<'g> {
             identity,
             vars: Vars::default(),
             boundary: None,
+            boundary_missing: None,
+            long_term: true,
         }
     }
 
-    /// Whether `action` on `resource` is allowed in the attacker's context.
+    /// Whether `action` on `resource` is allowed in the attacker's context: for a user,
+    /// with its long-term key or with a session; for a role, with a session.
     pub fn allows(&self, action: &str, resource: &str, ctx: Context) -> Option<Grant> {
-        let mut grant = decide(&self.identity, action, resource, &self.vars, ctx)?;
-        if let Some(boundary) = &self.boundary {
-            let limit = decide(boundary, action, resource, &self.vars, ctx)?;
-            grant.conditions.extend(limit.conditions);
+        self.check(action, Target::Resource(resource), ctx)
+    }
+
+    /// Whether `action` is allowed on some resource (the resources themselves are not in
+    /// the export); a grant limited to certain resources says so in a condition.
+    pub fn allows_some(&self, action: &str, ctx: Context) -> Option<Grant> {
+        self.check(action, Target::Some, ctx)
+    }
+
+    /// The resources the Allow statements for `action` name, when all are literal ARNs
+    /// (after policy variables); `None` when any is a pattern or a `NotResource`.
+    pub fn literal_resources(&self, action: &str) -> Option<Vec<String>> {
+        let mut out = Vec::new();
+        for s in self
+            .identity
+            .iter()
+            .filter(|s| s.statement.effect == Effect::Allow && s.statement.covers_action(action))
+        {
+            out.extend(s.statement.literal_resources(&self.vars)?);
         }
-        Some(grant)
+        Some(out)
+    }
+
+    /// An explicit, unconditional deny of `action` on `resource`.
+    pub fn denies(&self, action: &str, resource: &str, ctx: Context) -> bool {
+        self.identity.iter().any(|s| {
+            s.statement.effect == Effect::Deny
+                && s.statement.covers(action, resource, &self.vars)
+                && s.statement
+                    .conditions_in(ctx)
+                    .is_ok_and(|open| open.is_empty())
+        })
+    }
+
+    fn check(&self, action: &str, target: Target<'_>, ctx: Context) -> Option<Grant> {
+        let contexts = if self.long_term {
+            vec![ctx.with_long_term_key(), ctx]
+        } else {
+            vec![ctx]
+        };
+        contexts.into_iter().find_map(|ctx| {
+            let mut grant = decide(&self.identity, action, target, &self.vars, ctx)?;
+            if let Some(boundary) = &self.boundary {
+                let limit = decide(boundary, action, target, &self.vars, ctx)?;
+                grant.conditions.extend(limit.conditions);
+            }
+            if let Some(missing) = &self.boundary_missing {
+                grant.conditions.push(Condition {
+                    description: format!(
+                        "if permission boundary {missing} (not in the export) allows it"
+                    ),
+                    key: None,
+                    operator: None,
+                    values: Vec::new(),
+                });
+            }
+            Some(grant)
+        })
     }
 
     /// Whether any statement could allow `action` at all (a cheap pre-filter before
@@ -162,47 +235,86 @@ impl<'g> Permissions<'g> {
     }
 }
 
+/// What a check is about: one resource, or whether the action is allowed on any
+/// resource at all (for techniques whose resources the export cannot list).
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    Resource(&'a str),
+    Some,
+}
+
 fn decide(
     statements: &[Sourced<'_>],
     action: &str,
-    resource: &str,
+    target: Target<'_>,
     vars: &Vars,
     ctx: Context,
 ) -> Option<Grant> {
+    let covers = |st: &Statement| match target {
+        Target::Resource(r) => st.covers(action, r, vars),
+        Target::Some => st.covers_action(action),
+    };
     let mut unless = Vec::new();
     for s in statements
         .iter()
         .filter(|s| s.statement.effect == Effect::Deny)
     {
-        if !s.statement.covers(action, resource, vars) {
+        // On "some resource", only a deny of every resource blocks for sure.
+        let blocks_all = match target {
+            Target::Resource(_) => true,
+            Target::Some => s.statement.covers_every_resource(),
+        };
+        if !covers(s.statement) {
             continue;
         }
         match s.statement.conditions_in(ctx) {
-            Ok(open) if open.is_empty() => return None,
+            Ok(open) if open.is_empty() && blocks_all => return None,
+            Ok(open) if open.is_empty() => unless.push(Condition {
+                description: format!("unless the resource is one {} denies", s.policy.label),
+                key: None,
+                operator: None,
+                values: Vec::new(),
+            }),
             Ok(open) => unless.extend(open.into_iter().map(|c| negated(c, &s.policy.label))),
             Err(()) => {}
         }
     }
     let mut best: Option<(Vec<&Clause>, &Sourced<'_>)> = None;
+    // Every statement that allows it must go for the grant to go.
+    let mut revoke: Vec<Revoke> = Vec::new();
     for s in statements
         .iter()
         .filter(|s| s.statement.effect == Effect::Allow)
     {
-        if !s.statement.covers(action, resource, vars) {
+        if !covers(s.statement) {
             continue;
         }
-        if let Ok(open) = s.statement.conditions_in(ctx)
-            && best.as_ref().is_none_or(|(b, _)| open.len() < b.len())
-        {
+        let Ok(open) = s.statement.conditions_in(ctx) else {
+            continue;
+        };
+        if !revoke.iter().any(|r| r.id == s.policy.revoke.id) {
+            revoke.push(s.policy.revoke.clone());
+        }
+        if best.as_ref().is_none_or(|(b, _)| open.len() < b.len()) {
             best = Some((open, s));
         }
     }
     let (open, s) = best?;
     let mut conditions: Vec<Condition> = open.into_iter().map(Clause::to_condition).collect();
+    if let Target::Some = target
+        && !s.statement.covers_every_resource()
+    {
+        conditions.push(Condition {
+            description: format!("on resources that {} names", s.policy.label),
+            key: None,
+            operator: None,
+            values: Vec::new(),
+        });
+    }
     conditions.extend(unless);
     Some(Grant {
         why: format!("{}: {}", s.policy.label, s.statement.text),
-        revoke: Some(s.policy.revoke.clone()),
+        revoke,
         conditions,
     })
 }

@@ -259,7 +259,10 @@ impl Gaad {
                 };
                 let is_default = version
                     .get("IsDefaultVersion")
-                    .and_then(Value::as_bool)
+                    .and_then(|v| {
+                        v.as_bool()
+                            .or_else(|| v.as_str().map(|s| s.eq_ignore_ascii_case("true")))
+                    })
                     .unwrap_or(false);
                 if is_default {
                     for e in &doc.problems {

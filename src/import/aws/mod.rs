@@ -119,6 +119,6 @@ pub(super) fn finish(
         &aws.providers,
         graph,
         warnings,
-        policy::Context { at },
+        policy::Context::session(at),
     );
 }

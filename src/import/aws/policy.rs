@@ -138,6 +138,37 @@ pub enum Truth {
 #[derive(Debug, Clone, Copy)]
 pub struct Context {
     pub at: Timestamp,
+    /// The request is signed with a long-term access key: it carries neither
+    /// `aws:MultiFactorAuthPresent` nor `aws:TokenIssueTime`. Otherwise it is a session
+    /// (an assumed role, or `GetSessionToken` without MFA) issued at `at`.
+    pub long_term_key: bool,
+    /// For `iam:PassRole`: the service the role is passed to (`iam:PassedToService`).
+    pub passed_to: Option<&'static str>,
+}
+
+impl Context {
+    /// A session issued at `at` (the context of a role, or of a user's temporary token).
+    pub fn session(at: Timestamp) -> Context {
+        Context {
+            at,
+            long_term_key: false,
+            passed_to: None,
+        }
+    }
+
+    pub fn with_long_term_key(self) -> Context {
+        Context {
+            long_term_key: true,
+            ..self
+        }
+    }
+
+    pub fn passing_to(self, service: &'static str) -> Context {
+        Context {
+            passed_to: Some(service),
+            ..self
+        }
+    }
 }
 
 impl Statement {
@@ -145,6 +176,25 @@ impl Statement {
     /// principal whose policy variables are `vars`.
     pub fn covers(&self, action: &str, resource: &str, vars: &Vars) -> bool {
         self.action.matches(action, true, vars) && self.resource.matches(resource, false, vars)
+    }
+
+    /// The resources this statement names, when all are literal (no wildcard after
+    /// substituting `vars`); `None` for patterns, `NotResource` or unknown variables.
+    pub fn literal_resources(&self, vars: &Vars) -> Option<Vec<String>> {
+        let Patterns::Any(ps) = &self.resource else {
+            return None;
+        };
+        ps.iter()
+            .map(|p| {
+                let p = vars.substitute(p)?;
+                (!p.contains(['*', '?'])).then(|| p.into_owned())
+            })
+            .collect()
+    }
+
+    /// Whether the statement names every resource (`"Resource": "*"`).
+    pub fn covers_every_resource(&self) -> bool {
+        matches!(&self.resource, Patterns::Any(ps) if ps.iter().any(|p| p == "*"))
     }
 
     /// Whether the statement covers `action` on some resource.
@@ -211,21 +261,25 @@ fn known_operator(op: &str) -> bool {
 
 fn evaluate(clause: &Clause, ctx: Context) -> Truth {
     let key = clause.key.to_ascii_lowercase();
+    let if_exists = clause.operator.ends_with("IfExists");
     let op = base_operator(&clause.operator);
+    let truth = |b: bool| if b { Truth::True } else { Truth::False };
+    // A key missing from the request: `…IfExists` holds, `Null: true` holds, anything
+    // else does not match.
+    let absent = || match op {
+        "Null" => truth(clause.values.iter().any(|v| v.eq_ignore_ascii_case("true"))),
+        _ => truth(if_exists),
+    };
+    let values_say = |v: &str| clause.values.iter().any(|x| x.eq_ignore_ascii_case(v));
     match key.as_str() {
-        "aws:multifactorauthpresent" if op == "Bool" => {
-            // A stolen key or token carries no MFA.
-            let wants_true = clause.values.iter().any(|v| v.eq_ignore_ascii_case("true"));
-            let wants_false = clause
-                .values
-                .iter()
-                .any(|v| v.eq_ignore_ascii_case("false"));
-            match (wants_true, wants_false) {
-                (_, true) => Truth::True,
-                (true, false) => Truth::False,
-                _ => Truth::Unknown,
-            }
-        }
+        "aws:multifactorauthpresent" if ctx.long_term_key => absent(),
+        "aws:multifactorauthpresent" => match op {
+            // A stolen session was not made with MFA.
+            "Bool" => truth(values_say("false")),
+            "Null" => truth(values_say("false")),
+            _ => Truth::Unknown,
+        },
+        "aws:tokenissuetime" if ctx.long_term_key => absent(),
         "aws:currenttime" | "aws:tokenissuetime" if op.starts_with("Date") => {
             let dates: Vec<Timestamp> =
                 clause.values.iter().filter_map(|v| parse_date(v)).collect();
@@ -233,21 +287,30 @@ fn evaluate(clause: &Clause, ctx: Context) -> Truth {
                 return Truth::Unknown;
             }
             let at = ctx.at;
-            let hit = |d: &Timestamp| match op {
-                "DateEquals" => at == *d,
-                "DateNotEquals" => at != *d,
-                "DateLessThan" => at < *d,
-                "DateLessThanEquals" => at <= *d,
-                "DateGreaterThan" => at > *d,
-                "DateGreaterThanEquals" => at >= *d,
-                _ => false,
-            };
-            if dates.iter().any(hit) {
-                Truth::True
-            } else {
-                Truth::False
+            // Several values: a positive operator needs one to hold, the negated one
+            // needs none to be equal.
+            match op {
+                "DateNotEquals" => truth(dates.iter().all(|d| at != *d)),
+                _ => truth(dates.iter().any(|d| match op {
+                    "DateEquals" => at == *d,
+                    "DateLessThan" => at < *d,
+                    "DateLessThanEquals" => at <= *d,
+                    "DateGreaterThan" => at > *d,
+                    "DateGreaterThanEquals" => at >= *d,
+                    _ => false,
+                })),
             }
         }
+        "iam:passedtoservice" => match (ctx.passed_to, op) {
+            (None, _) => Truth::Unknown,
+            (Some(service), "StringEquals" | "StringLike") => {
+                truth(clause.values.iter().any(|v| glob_match(v, service)))
+            }
+            (Some(service), "StringNotEquals" | "StringNotLike") => {
+                truth(!clause.values.iter().any(|v| glob_match(v, service)))
+            }
+            _ => Truth::Unknown,
+        },
         _ => Truth::Unknown,
     }
 }
@@ -266,8 +329,6 @@ fn parse_date(s: &str) -> Option<Timestamp> {
 pub struct Parsed {
     pub statements: Vec<Statement>,
     pub problems: Vec<String>,
-    /// The decoded document, for commands that must write back an edited copy.
-    pub document: Value,
 }
 
 /// Parses a policy document given as an object, a URL-encoded string or a JSON string.
@@ -294,10 +355,7 @@ pub fn parse_document(doc: &Value) -> Result<Parsed, String> {
         Some(_) => return Err("\"Statement\" is neither an object nor a list".into()),
         None => return Err("policy document has no \"Statement\"".into()),
     };
-    let mut parsed = Parsed {
-        document: doc.clone(),
-        ..Parsed::default()
-    };
+    let mut parsed = Parsed::default();
     for (i, st) in statements.into_iter().enumerate() {
         match parse_statement(st) {
             Ok(statement) => {
@@ -426,9 +484,7 @@ mod tests {
     use serde_json::json;
 
     fn ctx() -> Context {
-        Context {
-            at: "2026-11-25T00:00:00Z".parse().expect("timestamp"),
-        }
+        Context::session("2026-11-25T00:00:00Z".parse().expect("timestamp"))
     }
 
     #[test]
@@ -530,6 +586,37 @@ mod tests {
             p.statements[4].conditions_in(c).map(|v| v.len()),
             Ok(1),
             "source IP stays unevaluated"
+        );
+        // With a long-term key neither key is in the request.
+        let key = c.with_long_term_key();
+        assert!(
+            p.statements[0].conditions_in(key).is_err(),
+            "Bool on a missing key does not match"
+        );
+        assert!(
+            p.statements[1].conditions_in(key).is_ok(),
+            "BoolIfExists on a missing key holds"
+        );
+        assert!(
+            p.statements[2].conditions_in(key).is_err(),
+            "no token, no TokenIssueTime: the session-revoking deny misses long-term keys"
+        );
+    }
+
+    #[test]
+    fn passed_to_service() {
+        let doc = json!({"Statement": {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*",
+            "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}}});
+        let p = parse_document(&doc).expect("parses");
+        assert!(
+            p.statements[0]
+                .conditions_in(ctx().passing_to("ec2.amazonaws.com"))
+                .is_ok()
+        );
+        assert!(
+            p.statements[0]
+                .conditions_in(ctx().passing_to("lambda.amazonaws.com"))
+                .is_err()
         );
     }
 

@@ -348,3 +348,43 @@ fn iam_semantics() {
         "both policies that allow it must go"
     );
 }
+
+/// The trust edit in a revoke command really removes the one principal (run with jq,
+/// which .ci/run installs).
+#[test]
+fn trust_edit_commands_work() {
+    let loaded = load();
+    let g = &loaded.graph;
+    let service = g
+        .find("aws:service:datapipeline.amazonaws.com")
+        .expect("service node");
+    let (e, _) = g.outgoing(service).next().expect("trust edge");
+    let commands = &g.edge(e).revoke[0].commands;
+    let jq = commands
+        .iter()
+        .find(|c| c.starts_with("jq "))
+        .expect("a jq step");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("pipeline-role.trust.json");
+    std::fs::write(
+        &file,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["datapipeline.amazonaws.com","elasticmapreduce.amazonaws.com"]},"Action":"sts:AssumeRole"},{"Effect":"Deny","Principal":{"Service":"datapipeline.amazonaws.com"},"Action":"sts:TagSession"}]}"#,
+    )
+    .expect("write");
+    let status = std::process::Command::new("bash")
+        .args(["-c", jq])
+        .current_dir(dir.path())
+        .status()
+        .expect("jq is installed (.ci/run installs it)");
+    assert!(status.success());
+    let edited: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("edited")).expect("json");
+    assert_eq!(
+        edited["Statement"][0]["Principal"]["Service"],
+        serde_json::json!(["elasticmapreduce.amazonaws.com"])
+    );
+    assert_eq!(
+        edited["Statement"][1]["Effect"], "Deny",
+        "deny statements are left alone"
+    );
+}

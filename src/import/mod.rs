@@ -309,9 +309,9 @@ impl Builder {
     /// indexes; returns the graph, the warnings and, per file, the edges kept and the
     /// nodes derived after reading.
     fn finish(mut self) -> (TrustGraph, Vec<Warning>, Vec<(usize, usize)>) {
-        let aws = std::mem::take(&mut self.aws);
+        let mut aws = std::mem::take(&mut self.aws);
         let (nodes_before, edges_before) = (self.graph.node_count(), self.graph.edge_count());
-        aws::finish(&aws, &mut self.graph, &mut self.warnings, self.at);
+        aws::finish(&mut aws, &mut self.graph, &mut self.warnings, self.at);
         self.count_by_source(nodes_before, edges_before);
         // Resolve every pending endpoint first, then add: adding an edge drops the
         // graph's traversal cache, which name lookups would rebuild edge after edge.

@@ -42,6 +42,16 @@ pub fn build(
         .map(|p| (p.arn.as_str(), Permissions::of(gaad, p, &labels)))
         .collect();
     for p in gaad.principals.values() {
+        let groups = gaad.groups_of(p).flat_map(|g| g.managed.iter());
+        for arn in p.managed.iter().chain(groups) {
+            if !gaad.policies.contains_key(arn) {
+                let message = format!(
+                    "managed policy {arn}, attached to {} or its groups, is not in the export; its permissions are unknown (export with the LocalManagedPolicy and AWSManagedPolicy filters)",
+                    p.arn
+                );
+                warnings.push(Warning::new(&p.file, p.place.in_message(), message));
+            }
+        }
         if let Some(arn) = &p.boundary
             && !gaad.policies.contains_key(arn)
         {

@@ -77,6 +77,37 @@ pub struct Gaad {
     pub policies: BTreeMap<String, ManagedPolicy>,
 }
 
+impl Gaad {
+    /// AWS-managed policies whose documents are fixed and well known, for exports that
+    /// attach them without listing them (a filtered or per-policy export). Only
+    /// `AdministratorAccess`: guessing the others' current versions would be worse than
+    /// the warning the importer gives instead.
+    pub fn add_well_known(&mut self) {
+        let mut attached: Vec<String> = self
+            .principals
+            .values()
+            .flat_map(|p| p.managed.clone())
+            .collect();
+        attached.extend(self.groups.values().flat_map(|g| g.managed.clone()));
+        for arn in attached {
+            if arn.ends_with(":iam::aws:policy/AdministratorAccess")
+                && !self.policies.contains_key(&arn)
+            {
+                let doc = serde_json::json!({"Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]});
+                if let Ok(doc) = parse_document(&doc) {
+                    let policy = ManagedPolicy {
+                        name: "AdministratorAccess".into(),
+                        doc,
+                        other_versions: Vec::new(),
+                    };
+                    self.policies.insert(arn, policy);
+                }
+            }
+        }
+    }
+}
+
 /// The account id in an ARN (`arn:aws:iam::111122223333:role/x` → `111122223333`).
 pub fn account_of(arn: &str) -> &str {
     arn.split(':').nth(4).unwrap_or("")
@@ -171,15 +202,19 @@ impl Gaad {
                 );
                 let trust = (kind == PrincipalKind::Role).then(|| {
                     let doc = v.get("AssumeRolePolicyDocument").unwrap_or(&Value::Null);
-                    parse_document(doc).unwrap_or_else(|e| {
-                        problems.add(
-                            format!("{at}/AssumeRolePolicyDocument"),
-                            &owner,
-                            "trust",
-                            format!("{e}; trust ignored"),
-                        );
-                        Parsed::default()
-                    })
+                    let place = format!("{at}/AssumeRolePolicyDocument");
+                    match parse_document(doc) {
+                        Ok(trust) => {
+                            for e in &trust.problems {
+                                problems.add(place.clone(), &owner, "trust", e.clone());
+                            }
+                            trust
+                        }
+                        Err(e) => {
+                            problems.add(place, &owner, "trust", format!("{e}; trust ignored"));
+                            Parsed::default()
+                        }
+                    }
                 });
                 let principal = Principal {
                     kind,

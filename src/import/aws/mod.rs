@@ -100,11 +100,12 @@ pub(super) fn read_access_keys(
 
 /// Derives AWS nodes and edges from everything read, as of `at`.
 pub(super) fn finish(
-    aws: &Inventory,
+    aws: &mut Inventory,
     graph: &mut TrustGraph,
     warnings: &mut Vec<super::Warning>,
     at: Timestamp,
 ) {
+    aws.gaad.add_well_known();
     let creds = &aws.credentials;
     if aws.gaad.principals.is_empty()
         && creds.report.is_empty()

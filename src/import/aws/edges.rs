@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::credentials::{Credentials, ReportRow};
 use super::eval::{Grant, Labels, Permissions, shell};
 use super::gaad::{Gaad, Principal, PrincipalKind, account_of};
-use super::policy::{Context, Effect};
+use super::policy::Context;
 use super::providers::{Provider, Providers};
 use crate::import::Warning;
 use crate::model::{
@@ -145,7 +145,7 @@ pub fn build(
     for provider in providers.listed() {
         g.provider(&provider.arn, providers.details(&provider.arn), None);
     }
-    trust_edges(gaad, providers, &perms, &mut g, ctx);
+    super::trust::edges(gaad, providers, &perms, &mut g, ctx);
     super::escalation::edges(gaad, creds, &perms, &admins, &mut g, ctx);
 }
 
@@ -271,48 +271,6 @@ const REVOKE_OLDER: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"De
 
 const DENY_ALL: &str =
     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#;
-
-/// Removing one principal from a role's trust policy: the whole new document, as
-/// `update-assume-role-policy` replaces it.
-fn remove_trust(role: &Principal, kind: &str, who: &str) -> Revoke {
-    // Read, edit, write: the live document may have changed since the export, and other
-    // steps of the plan may edit it too, so each step edits what is there now.
-    let file = format!("{}.trust.json", role.name.replace(['/', ' '], "_"));
-    let (name, file_q) = (shell(&role.name), shell(&file));
-    revoke(
-        &format!("remove-trust:{}:{who}", role.arn),
-        "remove_trust",
-        2,
-        vec![
-            format!("aws iam get-role --role-name {name} --query Role.AssumeRolePolicyDocument --output json > {file_q}"),
-            format!("jq {} {file_q} > {file_q}.new && mv {file_q}.new {file_q}", shell(&trust_filter(kind, who))),
-            format!("aws iam update-assume-role-policy --role-name {name} --policy-document file://{file}"),
-            "# sessions already issued stay valid until they expire (1 h by default, up to 12 h): revoke the role's sessions too".into(),
-        ],
-    )
-}
-
-/// A jq program that removes one principal (`kind`: `AWS`, `Service`, `Federated`, or
-/// `*`) from the Allow statements of a trust policy, dropping statements left with none.
-pub(super) fn trust_filter(kind: &str, who: &str) -> String {
-    let as_list = "(if type == \"array\" then . else [.] end)";
-    if kind == "*" {
-        return format!(
-            ".Statement |= ({as_list} | map(select(.Effect != \"Allow\" or (.Principal != \"*\" and \
-             (((.Principal.AWS? // []) | {as_list} | index(\"*\")) == null)))))"
-        );
-    }
-    let (k, v) = (
-        serde_json::to_string(kind).unwrap_or_default(),
-        serde_json::to_string(who).unwrap_or_default(),
-    );
-    format!(
-        ".Statement |= ({as_list} | map(if .Effect == \"Allow\" and (.Principal | type) == \"object\" \
-         and (.Principal | has({k})) then .Principal[{k}] |= ({as_list} | map(select(. != {v}))) \
-         | (if (.Principal[{k}] | length) == 0 then del(.Principal[{k}]) else . end) else . end) \
-         | map(select((.Principal | type) != \"object\" or (.Principal | length) > 0)))"
-    )
-}
 
 /// One grant standing for several: every distinct statement quoted, every condition and
 /// every policy to remove kept (an administrator through two policies needs both cut).
@@ -504,7 +462,12 @@ impl Adder<'_> {
     }
 
     /// An identity provider node, with what its listing says and how to remove it.
-    fn provider(&mut self, arn: &str, details: Option<Provider>, trusted_by: Option<&Principal>) {
+    pub(super) fn provider(
+        &mut self,
+        arn: &str,
+        details: Option<Provider>,
+        trusted_by: Option<&Principal>,
+    ) {
         if self.graph.find(arn).is_some() {
             return;
         }
@@ -569,7 +532,7 @@ impl Adder<'_> {
 
     /// A principal absent from the inputs, and its `can_assume` edge into `role` with the
     /// trust statement's quote, conditions and revoke action.
-    fn outsider_assumes(
+    pub(super) fn outsider_assumes(
         &mut self,
         key: &str,
         kind: NodeKind,
@@ -592,7 +555,14 @@ impl Adder<'_> {
     }
 
     /// A node for a principal named by a trust policy but absent from the inputs.
-    fn outside(&mut self, key: &str, kind: NodeKind, name: String, why: &str, p: &Principal) {
+    pub(super) fn outside(
+        &mut self,
+        key: &str,
+        kind: NodeKind,
+        name: String,
+        why: &str,
+        p: &Principal,
+    ) {
         if self.graph.find(key).is_none() {
             let mut node = Node::new(key, kind, self.provenance(&p.file, &p.place));
             node.platform = "aws".into();
@@ -603,7 +573,7 @@ impl Adder<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn edge(
+    pub(super) fn edge(
         &mut self,
         from: &str,
         to: &str,
@@ -646,347 +616,6 @@ impl Adder<'_> {
     }
 }
 
-const ASSUME: [&str; 3] = [
-    "sts:AssumeRole",
-    "sts:AssumeRoleWithWebIdentity",
-    "sts:AssumeRoleWithSAML",
-];
-
-fn trust_edges(
-    gaad: &Gaad,
-    providers: &Providers,
-    perms: &Perms<'_>,
-    g: &mut Adder<'_>,
-    ctx: Context,
-) {
-    // Per account in the inputs, the principals whose policies may allow sts:AssumeRole
-    // at all: the only candidates when a trust policy names the whole account.
-    let mut assumers: rustc_hash::FxHashMap<&str, Vec<&Principal>> =
-        rustc_hash::FxHashMap::default();
-    for p in gaad.principals.values() {
-        let list = assumers.entry(p.account.as_str()).or_default();
-        if perms[p.arn.as_str()].may_allow("sts:AssumeRole") {
-            list.push(p);
-        }
-    }
-    for role in gaad
-        .principals
-        .values()
-        .filter(|p| p.kind == PrincipalKind::Role)
-    {
-        let Some(trust) = &role.trust else { continue };
-        // Deny statements of the trust policy: who may never assume the role.
-        let mut denied_all = false;
-        let mut denied: BTreeSet<&str> = BTreeSet::new();
-        for st in trust.statements.iter().filter(|s| s.effect == Effect::Deny) {
-            let sure = st.conditions_in(ctx).is_ok_and(|open| open.is_empty());
-            if !sure || !ASSUME.iter().any(|a| st.covers_action(a)) {
-                continue;
-            }
-            if let Some(p) = &st.principal {
-                denied_all |= p.anyone && !p.not;
-                denied.extend(p.aws.iter().map(String::as_str));
-            }
-        }
-        if denied_all {
-            continue;
-        }
-        for st in trust
-            .statements
-            .iter()
-            .filter(|s| s.effect == Effect::Allow)
-        {
-            if !ASSUME.iter().any(|a| st.covers_action(a)) {
-                continue;
-            }
-            let Some(principals) = &st.principal else {
-                continue;
-            };
-            let Ok(open) = st.conditions_in(ctx) else {
-                continue;
-            };
-            let mut conditions: Vec<_> = open.into_iter().map(|c| c.to_condition()).collect();
-            let at = (role.file.as_str(), &role.place);
-            let cut = |kind: &str, who: &str| vec![remove_trust(role, kind, who)];
-            let quote = format!("trust policy of role/{}: {}", role.name, st.text);
-            // AWS principals (and "*") assume with sts:AssumeRole itself.
-            let by_aws = st.covers_action("sts:AssumeRole");
-            if principals.not {
-                // NotPrincipal: everyone but the listed ones.
-                let except: Vec<&str> = principals
-                    .aws
-                    .iter()
-                    .chain(&principals.service)
-                    .chain(&principals.federated)
-                    .map(String::as_str)
-                    .collect();
-                conditions.push(plain(&format!("everyone except {}", except.join(", "))));
-            }
-            if (principals.anyone || principals.not) && by_aws {
-                g.outside(
-                    "aws:anyone",
-                    NodeKind::Group,
-                    "any AWS principal".into(),
-                    "public",
-                    role,
-                );
-                let reason = format!("{quote} — the role is assumable by anyone");
-                g.edge(
-                    "aws:anyone",
-                    &role.arn,
-                    EdgeKind::CanAssume,
-                    reason,
-                    conditions.clone(),
-                    cut("*", "*"),
-                    at,
-                );
-                // Every principal in the inputs is one of "anyone".
-                for p in gaad.principals.values() {
-                    if p.arn == role.arn
-                        || denied.contains(p.arn.as_str())
-                        || (principals.not && principals.aws.contains(&p.arn))
-                    {
-                        continue;
-                    }
-                    let perm = &perms[p.arn.as_str()];
-                    let grant = if p.account == role.account {
-                        (!perm.denies("sts:AssumeRole", &role.arn, ctx)).then(Grant::implicit)
-                    } else {
-                        perm.allows("sts:AssumeRole", &role.arn, ctx)
-                    };
-                    if let Some(grant) = grant {
-                        let mut all = conditions.clone();
-                        all.extend(grant.conditions);
-                        g.edge(
-                            &p.arn,
-                            &role.arn,
-                            EdgeKind::CanAssume,
-                            quote.clone(),
-                            all,
-                            cut("*", "*"),
-                            at,
-                        );
-                    }
-                }
-            }
-            if principals.not {
-                continue;
-            }
-            for service in &principals.service {
-                let key = format!("aws:service:{service}");
-                g.outside(
-                    &key,
-                    NodeKind::ServiceAccount,
-                    service.clone(),
-                    "AWS service principal",
-                    role,
-                );
-                g.edge(
-                    &key,
-                    &role.arn,
-                    EdgeKind::CanAssume,
-                    quote.clone(),
-                    conditions.clone(),
-                    cut("Service", service),
-                    at,
-                );
-            }
-            for provider in &principals.federated {
-                g.provider(provider, providers.details(provider), Some(role));
-                g.edge(
-                    provider,
-                    &role.arn,
-                    EdgeKind::CanAssume,
-                    quote.clone(),
-                    conditions.clone(),
-                    cut("Federated", provider),
-                    at,
-                );
-            }
-            for entry in principals
-                .aws
-                .iter()
-                .filter(|e| by_aws && !denied.contains(e.as_str()))
-            {
-                aws_principal(
-                    gaad,
-                    perms,
-                    &assumers,
-                    g,
-                    role,
-                    entry,
-                    &quote,
-                    &conditions,
-                    ctx,
-                );
-            }
-        }
-    }
-}
-
-/// One `"AWS"` entry of a trust statement: an ARN, an account (root or bare id), or the
-/// unique id a deleted principal leaves behind.
-#[allow(clippy::too_many_arguments)]
-fn aws_principal(
-    gaad: &Gaad,
-    perms: &Perms<'_>,
-    assumers: &rustc_hash::FxHashMap<&str, Vec<&Principal>>,
-    g: &mut Adder<'_>,
-    role: &Principal,
-    entry: &str,
-    quote: &str,
-    conditions: &[crate::model::Condition],
-    ctx: Context,
-) {
-    let at = (role.file.as_str(), &role.place);
-    let cut = match &role.trust {
-        Some(_) => vec![remove_trust(role, "AWS", entry)],
-        None => Vec::new(),
-    };
-    let account = if entry.len() == 12 && entry.bytes().all(|b| b.is_ascii_digit()) {
-        Some(entry)
-    } else {
-        entry.strip_suffix(":root").map(account_of)
-    };
-    if let Some(account) = account {
-        // The account delegates to its own IAM: a principal there also needs an
-        // identity policy that allows sts:AssumeRole on the role.
-        let Some(members) = assumers.get(account) else {
-            let key = format!("arn:aws:iam::{account}:root");
-            let name = format!("any principal of account {account}");
-            let trust = (quote, conditions, cut);
-            g.outsider_assumes(
-                &key,
-                NodeKind::Group,
-                name,
-                "account not in inputs",
-                role,
-                trust,
-            );
-            return;
-        };
-        for p in members {
-            if p.arn == role.arn {
-                continue;
-            }
-            if let Some(grant) = perms[p.arn.as_str()].allows("sts:AssumeRole", &role.arn, ctx) {
-                let reason = format!("{quote}; and {}", grant.why);
-                let mut all = conditions.to_vec();
-                all.extend(grant.conditions);
-                g.edge(
-                    &p.arn,
-                    &role.arn,
-                    EdgeKind::CanAssume,
-                    reason,
-                    all,
-                    cut.clone(),
-                    at,
-                );
-            }
-        }
-        return;
-    }
-    if let Some(p) = gaad.principals.get(entry) {
-        // Naming the principal itself: in the same account the trust policy is enough;
-        // across accounts the caller's own policies must allow it too.
-        let grant = if p.account == role.account {
-            // The trust alone suffices, unless the principal's own policies deny it.
-            (!perms[p.arn.as_str()].denies("sts:AssumeRole", &role.arn, ctx)).then(Grant::implicit)
-        } else {
-            perms[p.arn.as_str()].allows("sts:AssumeRole", &role.arn, ctx)
-        };
-        if let Some(grant) = grant {
-            let reason = if grant.why.is_empty() {
-                quote.to_string()
-            } else {
-                format!("{quote}; and {}", grant.why)
-            };
-            let mut all = conditions.to_vec();
-            all.extend(grant.conditions);
-            g.edge(&p.arn, &role.arn, EdgeKind::CanAssume, reason, all, cut, at);
-        }
-        return;
-    }
-    // A role session (`arn:aws:sts::A:assumed-role/ROLE/SESSION`): whoever holds ROLE
-    // chooses the session name, so the role itself can assume this one.
-    if let Some((account, rest)) = entry
-        .strip_prefix("arn:")
-        .and_then(|r| r.split_once(":sts::"))
-        .and_then(|(_, r)| r.split_once(":assumed-role/"))
-        && let Some((role_name, session)) = rest.split_once('/')
-        && let Some(holder) = gaad
-            .principals
-            .values()
-            .find(|p| p.kind == PrincipalKind::Role && p.account == account && p.name == role_name)
-    {
-        let grant = if holder.account == role.account {
-            (!perms[holder.arn.as_str()].denies("sts:AssumeRole", &role.arn, ctx))
-                .then(Grant::implicit)
-        } else {
-            perms[holder.arn.as_str()].allows("sts:AssumeRole", &role.arn, ctx)
-        };
-        if let Some(grant) = grant {
-            let mut all = conditions.to_vec();
-            all.push(plain(&format!(
-                "with role session name {session} (the role's holder chooses it)"
-            )));
-            all.extend(grant.conditions);
-            g.edge(
-                &holder.arn,
-                &role.arn,
-                EdgeKind::CanAssume,
-                quote.to_string(),
-                all,
-                cut,
-                at,
-            );
-        }
-        return;
-    }
-    let deleted = !entry.starts_with("arn:");
-    let (key, kind, name, why) = if deleted {
-        let kind = if entry.starts_with("AIDA") {
-            NodeKind::ServiceAccount
-        } else {
-            NodeKind::Role
-        };
-        (
-            format!("aws:deleted:{entry}"),
-            kind,
-            format!("deleted principal {entry}"),
-            "deleted principal",
-        )
-    } else {
-        let kind = if entry.contains(":user/") {
-            NodeKind::ServiceAccount
-        } else {
-            NodeKind::Role
-        };
-        (
-            entry.to_string(),
-            kind,
-            entry.rsplit('/').next().unwrap_or(entry).to_string(),
-            "not in inputs",
-        )
-    };
-    if deleted {
-        let message = format!(
-            "trust policy of role/{} names {entry}: the unique id of a deleted principal (a new principal with the same name does not match it)",
-            role.name
-        );
-        g.warnings
-            .push(Warning::new(&role.file, role.place.in_message(), message));
-    } else if assumers.contains_key(account_of(entry)) {
-        let message = format!(
-            "trust policy of role/{} names {entry}, which the export of its account does not list (a partial export?)",
-            role.name
-        );
-        g.warnings
-            .push(Warning::new(&role.file, role.place.in_message(), message));
-    }
-    g.outsider_assumes(&key, kind, name, why, role, (quote, conditions, cut));
-}
-
 /// The administrator marker of an account, created with its edges the first time a
 /// principal can reach it: an administrator can create access keys for any user and
 /// rewrite any role's trust, so the marker controls every principal of the account.
@@ -1022,18 +651,5 @@ pub(super) fn ensure_marker(g: &mut Adder<'_>, gaad: &Gaad, account: &str) {
             Vec::new(),
             (&p.file, &p.place),
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::trust_filter;
-
-    #[test]
-    fn trust_filters_quote_their_values() {
-        let f = trust_filter("AWS", "arn:aws:iam::1:user/o'neil");
-        assert!(f.contains(r#".Principal["AWS"]"#));
-        assert!(f.contains(r#"select(. != "arn:aws:iam::1:user/o'neil")"#));
-        assert!(trust_filter("*", "*").contains(r#".Principal != "*""#));
     }
 }

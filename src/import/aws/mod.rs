@@ -11,6 +11,7 @@ mod eval;
 mod gaad;
 pub mod policy;
 mod providers;
+mod trust;
 
 use jiff::Timestamp;
 use serde_json::Value;

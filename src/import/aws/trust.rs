@@ -106,7 +106,9 @@ pub(super) fn edges(
                 );
                 // Every principal in the inputs is one of "anyone".
                 for p in gaad.principals.values() {
+                    // Service-linked roles act only through their service.
                     if p.arn == role.arn
+                        || p.service_linked()
                         || denied.contains(p.arn.as_str())
                         || (principals.not && principals.aws.contains(&p.arn))
                     {

@@ -201,29 +201,28 @@ impl<'g> Permissions<'g> {
     }
 
     fn check(&self, action: &str, target: Target<'_>, ctx: Context) -> Option<Grant> {
-        let contexts = if self.long_term {
-            vec![ctx.with_long_term_key(), ctx]
-        } else {
-            vec![ctx]
-        };
-        contexts.into_iter().find_map(|ctx| {
-            let mut grant = decide(&self.identity, action, target, &self.vars, ctx)?;
-            if let Some(boundary) = &self.boundary {
-                let limit = decide(boundary, action, target, &self.vars, ctx)?;
-                grant.conditions.extend(limit.conditions);
-            }
-            if let Some(missing) = &self.boundary_missing {
-                grant.conditions.push(Condition {
-                    description: format!(
-                        "if permission boundary {missing} (not in the export) allows it"
-                    ),
-                    key: None,
-                    operator: None,
-                    values: Vec::new(),
-                });
-            }
-            Some(grant)
-        })
+        let long_term = self.long_term.then(|| ctx.with_long_term_key());
+        [long_term, Some(ctx)]
+            .into_iter()
+            .flatten()
+            .find_map(|ctx| {
+                let mut grant = decide(&self.identity, action, target, &self.vars, ctx)?;
+                if let Some(boundary) = &self.boundary {
+                    let limit = decide(boundary, action, target, &self.vars, ctx)?;
+                    grant.conditions.extend(limit.conditions);
+                }
+                if let Some(missing) = &self.boundary_missing {
+                    grant.conditions.push(Condition {
+                        description: format!(
+                            "if permission boundary {missing} (not in the export) allows it"
+                        ),
+                        key: None,
+                        operator: None,
+                        values: Vec::new(),
+                    });
+                }
+                Some(grant)
+            })
     }
 
     /// Whether any statement could allow `action` at all (a cheap pre-filter before

@@ -388,3 +388,25 @@ fn trust_edit_commands_work() {
         "deny statements are left alone"
     );
 }
+
+#[test]
+fn service_control_policies_apply_to_the_account_their_path_names() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aws-scp");
+    let loaded =
+        load_paths_with(&[dir], AT.parse().expect("timestamp"), &mut |_| {}).expect("loads");
+    let lines = edge_lines(&loaded);
+    assert!(
+        !lines.contains("key-maker -can_escalate[iam:CreateAccessKey]-> victim"),
+        "an SCP deny beats the identity allow"
+    );
+    assert!(
+        lines.contains("key-maker -can_escalate[iam:UpdateAssumeRolePolicy]-> ops"),
+        "FullAWSAccess still allows the rest"
+    );
+    assert!(
+        loaded.warnings.iter().any(|w| w
+            .message
+            .contains("SCP Unattached (p-floating) is not applied")),
+        "an SCP whose path names no account is reported, not applied"
+    );
+}

@@ -18,6 +18,8 @@ pub enum Format {
     /// `aws iam list-open-id-connect-providers`, `get-open-id-connect-provider`,
     /// `list-saml-providers`
     AwsIdentityProviders,
+    /// `aws organizations describe-policy` (a service control policy)
+    AwsServiceControlPolicy,
 }
 
 impl Format {
@@ -30,6 +32,7 @@ impl Format {
             Format::AwsCredentialReport => "AWS credential report",
             Format::AwsAccessKeys => "AWS access key listing",
             Format::AwsIdentityProviders => "AWS identity providers",
+            Format::AwsServiceControlPolicy => "AWS service control policy",
         }
     }
 }
@@ -73,6 +76,9 @@ pub fn detect(head: &[u8], tail: Option<&[u8]>) -> Result<Format, String> {
             || text.contains("\"UserDetailList\"")
         {
             return Ok(Format::AwsAuthorizationDetails);
+        }
+        if text.contains("\"PolicySummary\"") && text.contains("\"Content\"") {
+            return Ok(Format::AwsServiceControlPolicy);
         }
         if text.contains("\"AccessKeyMetadata\"") || text.contains("\"AccessKeyLastUsed\"") {
             return Ok(Format::AwsAccessKeys);

@@ -423,6 +423,9 @@ pub fn load_inputs_with(
             Some(Format::AwsCredentialReport) => {
                 aws::read_credential_report(&opened.all().map_err(io)?, name, &mut builder)?;
             }
+            Some(Format::AwsServiceControlPolicy) => {
+                aws::read_scp(&opened.all().map_err(io)?, name, &mut builder)?;
+            }
             Some(Format::AwsIdentityProviders) => {
                 aws::read_providers(&opened.all().map_err(io)?, name, &mut builder)?;
             }

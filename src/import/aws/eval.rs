@@ -37,6 +37,9 @@ pub struct Permissions<'g> {
     pub boundary_missing: Option<String>,
     /// A user can sign requests with a long-term key; a role only has sessions.
     pub long_term: bool,
+    /// The service control policies of the principal's account: one of them must allow,
+    /// and a deny in any wins. (Service-linked roles are exempt.)
+    pub scp: Option<Vec<Sourced<'g>>>,
 }
 
 /// Why a principal may do something: the allowing statement and what it depends on.
@@ -117,12 +120,28 @@ impl<'g> Permissions<'g> {
             userid: p.id.clone(),
             account: p.account.clone(),
         };
+        let scp = gaad
+            .scps
+            .get(&p.account)
+            .filter(|_| !p.service_linked())
+            .map(|scps| {
+                scps.iter()
+                    .flat_map(|scp| {
+                        let policy = labels.scp(&scp.name);
+                        scp.doc
+                            .statements
+                            .iter()
+                            .map(move |statement| Sourced { policy, statement })
+                    })
+                    .collect()
+            });
         Permissions {
             identity,
             vars,
             boundary,
             boundary_missing,
             long_term: p.kind == PrincipalKind::User,
+            scp,
         }
     }
 
@@ -160,6 +179,7 @@ impl<'g> Permissions<'g> {
             boundary: None,
             boundary_missing: None,
             long_term: true,
+            scp: None,
         }
     }
 
@@ -209,6 +229,10 @@ impl<'g> Permissions<'g> {
                 let mut grant = decide(&self.identity, action, target, &self.vars, ctx)?;
                 if let Some(boundary) = &self.boundary {
                     let limit = decide(boundary, action, target, &self.vars, ctx)?;
+                    grant.conditions.extend(limit.conditions);
+                }
+                if let Some(scp) = &self.scp {
+                    let limit = decide(scp, action, target, &self.vars, ctx)?;
                     grant.conditions.extend(limit.conditions);
                 }
                 if let Some(missing) = &self.boundary_missing {
@@ -331,6 +355,7 @@ pub struct Labels {
     /// Keyed by (policy ARN, holder ARN): detaching depends on who holds it.
     managed: HashMap<(String, String), Origin>,
     boundaries: HashMap<String, Origin>,
+    scps: HashMap<String, Origin>,
     unknown: Origin,
 }
 
@@ -340,6 +365,7 @@ impl Default for Labels {
             inline: HashMap::new(),
             managed: HashMap::new(),
             boundaries: HashMap::new(),
+            scps: HashMap::new(),
             unknown: Origin {
                 label: "a policy".into(),
                 revoke: Revoke {
@@ -447,6 +473,13 @@ impl Labels {
                 labels.boundaries.insert(arn.clone(), origin);
             }
         }
+        for scp in gaad.scps.values().flatten() {
+            let origin = Origin {
+                label: scp.name.clone(),
+                ..labels.unknown.clone()
+            };
+            labels.scps.insert(scp.name.clone(), origin);
+        }
         for g in gaad.groups.values() {
             let holder = Holder {
                 kind: "group",
@@ -478,6 +511,10 @@ impl Labels {
         self.managed
             .get(&(arn.to_string(), holder.to_string()))
             .unwrap_or(&self.unknown)
+    }
+
+    fn scp(&self, name: &str) -> &Origin {
+        self.scps.get(name).unwrap_or(&self.unknown)
     }
 
     fn boundary(&self, arn: &str) -> &Origin {

@@ -75,6 +75,8 @@ pub struct Gaad {
     pub principals: BTreeMap<String, Principal>,
     pub groups: BTreeMap<String, Group>,
     pub policies: BTreeMap<String, ManagedPolicy>,
+    /// Service control policies by the account they apply to.
+    pub scps: BTreeMap<String, Vec<super::scp::Scp>>,
 }
 
 impl Gaad {

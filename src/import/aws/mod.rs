@@ -11,6 +11,7 @@ mod eval;
 mod gaad;
 pub mod policy;
 mod providers;
+mod scp;
 mod trust;
 
 use jiff::Timestamp;
@@ -80,6 +81,11 @@ pub(super) fn read_providers(
         .aws
         .providers
         .read(bytes, file, &mut builder.warnings)
+}
+
+/// Reads `aws organizations describe-policy` output (an SCP).
+pub(super) fn read_scp(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<(), ImportError> {
+    scp::read(bytes, file, &mut builder.aws.gaad, &mut builder.warnings)
 }
 
 /// Reads `aws iam list-access-keys` or `get-access-key-last-used` output.

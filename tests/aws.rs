@@ -137,7 +137,13 @@ fn trust_shapes() {
     let gha = g
         .find("arn:aws:iam::111122223333:role/gha-deploy")
         .expect("role");
-    let (e, _) = g.incoming(gha).next().expect("trust edge");
+    let provider = g
+        .find("arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com")
+        .expect("provider");
+    let (e, _) = g
+        .incoming(gha)
+        .find(|(_, from)| *from == provider)
+        .expect("trust edge");
     let subs: Vec<&str> = g
         .edge(e)
         .conditions
@@ -322,6 +328,25 @@ fn iam_semantics() {
     assert!(!has("victim -can_assume-> web-only"));
     // A session ARN in a trust: the role that can take that session name.
     assert!(has("ec2-role -can_assume-> session-trust (conditional)"));
+    // Joining a group gains its permissions: the group's own grants are edges from it.
+    assert!(has("joiner -can_escalate[iam:AddUserToGroup]-> keymakers"));
+    assert!(has(
+        "keymakers -can_escalate[iam:CreateAccessKey]-> victim (conditional)"
+    ));
+    let joiner = loaded
+        .graph
+        .find("arn:aws:iam::111122223333:user/joiner")
+        .expect("joiner");
+    let victim = loaded
+        .graph
+        .find("arn:aws:iam::111122223333:user/victim")
+        .expect("victim");
+    let blast = trustpath::analysis::BlastRadius::compute(
+        &loaded.graph,
+        &[joiner],
+        AT.parse().expect("timestamp"),
+    );
+    assert!(blast.contains(victim), "through the group it can join");
 
     let g = &loaded.graph;
     let cuts = |from: &str, to: &str| {

@@ -71,12 +71,79 @@ pub(super) fn edges(
 ) {
     let trusting = trusting_roles(gaad);
     let admin_groups = admin_groups(gaad, ctx);
+    let labels = Labels::new(gaad);
     for p in gaad.principals.values() {
         // An administrator already reaches everything in its account.
         if admins.contains_key(p.arn.as_str()) {
             continue;
         }
-        let perm = &perms[p.arn.as_str()];
+        let source = Source {
+            gaad,
+            creds,
+            trusting: &trusting,
+            admin_groups: &admin_groups,
+            ctx,
+        };
+        source.edges(p, &perms[p.arn.as_str()], g);
+    }
+    // A group's own permissions, as edges from the group node: what its members (and
+    // whoever can add itself to it) can do through it.
+    for group in gaad.groups.values() {
+        let perm = Permissions::of_group(gaad, group, &labels);
+        if perm.identity.is_empty() {
+            continue;
+        }
+        let member = Principal::group_member(group);
+        if admin_groups.contains(group.arn.as_str()) {
+            // An administrators' group: one edge to the account, not the whole catalogue.
+            let Some(grant) = perm.allows("iam:PutRolePolicy", "*", ctx) else {
+                continue;
+            };
+            ensure_marker(g, gaad, &group.account);
+            let marker = admin_marker(&group.account);
+            let reason = format!("members of group {} have * on *: {}", group.name, grant.why);
+            let cut = grant.revoke.clone();
+            g.escalation(
+                &group.arn,
+                &marker,
+                "administrator",
+                reason,
+                &grant,
+                cut,
+                &member,
+            );
+            continue;
+        }
+        let source = Source {
+            gaad,
+            creds,
+            trusting: &trusting,
+            admin_groups: &admin_groups,
+            ctx,
+        };
+        source.edges(&member, &perm, g);
+    }
+}
+
+/// What the techniques need besides the principal.
+struct Source<'a, 'g> {
+    gaad: &'g Gaad,
+    creds: &'a Credentials,
+    trusting: &'a BTreeMap<&'g str, Vec<&'g Principal>>,
+    admin_groups: &'a BTreeSet<&'g str>,
+    ctx: Context,
+}
+
+impl Source<'_, '_> {
+    /// Every escalation edge out of `p` with permissions `perm`.
+    fn edges(&self, p: &Principal, perm: &Permissions<'_>, g: &mut Adder<'_>) {
+        let Source {
+            gaad,
+            creds,
+            trusting,
+            admin_groups,
+            ctx,
+        } = *self;
         let cut = |grant: &Grant| grant.revoke.clone().into_iter().collect::<Vec<_>>();
 
         // Credentials of other users (IAM has no resource policies: same account only).

@@ -40,6 +40,9 @@ pub struct Permissions<'g> {
     /// The service control policies of the principal's account: one of them must allow,
     /// and a deny in any wins. (Service-linked roles are exempt.)
     pub scp: Option<Vec<Sourced<'g>>>,
+    /// Added to every grant (a group's grants hold for members whose own policies,
+    /// boundary and SCPs do not block them).
+    pub note: Option<Condition>,
 }
 
 /// Why a principal may do something: the allowing statement and what it depends on.
@@ -142,6 +145,7 @@ impl<'g> Permissions<'g> {
             boundary_missing,
             long_term: p.kind == PrincipalKind::User,
             scp,
+            note: None,
         }
     }
 
@@ -179,7 +183,26 @@ impl<'g> Permissions<'g> {
             boundary: None,
             boundary_missing: None,
             long_term: true,
-            scp: None,
+            scp: gaad.scps.get(&group.account).map(|scps| {
+                scps.iter()
+                    .flat_map(|scp| {
+                        let policy = labels.scp(&scp.name);
+                        scp.doc
+                            .statements
+                            .iter()
+                            .map(move |statement| Sourced { policy, statement })
+                    })
+                    .collect()
+            }),
+            note: Some(Condition {
+                description: format!(
+                    "as a member of group {} whose own policies and boundary do not block it",
+                    group.name
+                ),
+                key: None,
+                operator: None,
+                values: Vec::new(),
+            }),
         }
     }
 
@@ -245,6 +268,7 @@ impl<'g> Permissions<'g> {
                         values: Vec::new(),
                     });
                 }
+                grant.conditions.extend(self.note.clone());
                 Some(grant)
             })
     }

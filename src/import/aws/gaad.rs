@@ -43,6 +43,27 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// A stand-in for "a member of this group": the group's node and place, the user's
+    /// techniques, and no policies of its own (its permissions come from the group).
+    pub fn group_member(group: &Group) -> Principal {
+        Principal {
+            kind: PrincipalKind::User,
+            arn: group.arn.clone(),
+            name: group.name.clone(),
+            id: String::new(),
+            account: group.account.clone(),
+            path: "/".into(),
+            inline: Vec::new(),
+            managed: Vec::new(),
+            groups: vec![group.name.clone()],
+            boundary: None,
+            trust: None,
+            tags: BTreeMap::new(),
+            file: group.file.clone(),
+            place: group.place.clone(),
+        }
+    }
+
     /// Service-linked roles are managed by AWS: never proposed for edits.
     pub fn service_linked(&self) -> bool {
         self.kind == PrincipalKind::Role && self.path.starts_with("/aws-service-role/")

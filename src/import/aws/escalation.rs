@@ -286,6 +286,18 @@ impl Source<'_, '_> {
                     let Some(mut grant) = perm.allows("iam:PassRole", &r.arn, passing) else {
                         continue;
                     };
+                    // EC2 runs a role only from an instance profile: one must exist, or
+                    // the principal must be able to make one.
+                    if service == "ec2.amazonaws.com" && r.instance_profiles.is_empty() {
+                        let make = ["iam:CreateInstanceProfile", "iam:AddRoleToInstanceProfile"]
+                            .iter()
+                            .all(|a| perm.allows_some(a, ctx).is_some());
+                        if !make {
+                            grant.conditions.push(plain(
+                                "if an instance profile holds the role (the export shows none)",
+                            ));
+                        }
+                    }
                     let technique = format!("iam:PassRole+{}", combo.join("+"));
                     // Quote each allowing statement once, however many actions it covers.
                     let mut quotes: Vec<&str> = vec![grant.why.as_str()];

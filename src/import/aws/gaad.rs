@@ -37,6 +37,8 @@ pub struct Principal {
     pub boundary: Option<String>,
     /// The trust policy (roles only).
     pub trust: Option<Parsed>,
+    /// Instance profiles holding the role (EC2 runs a role only through one).
+    pub instance_profiles: Vec<String>,
     pub tags: BTreeMap<String, String>,
     pub file: String,
     pub place: Place,
@@ -58,6 +60,7 @@ impl Principal {
             groups: vec![group.name.clone()],
             boundary: None,
             trust: None,
+            instance_profiles: Vec::new(),
             tags: BTreeMap::new(),
             file: group.file.clone(),
             place: group.place.clone(),
@@ -266,6 +269,11 @@ impl Gaad {
                         .map(|b| text(b, "PermissionsBoundaryArn").to_string())
                         .filter(|b| !b.is_empty()),
                     trust,
+                    instance_profiles: items(v, "InstanceProfileList")
+                        .into_iter()
+                        .map(|ip| text(ip, "Arn").to_string())
+                        .filter(|a| !a.is_empty())
+                        .collect(),
                     tags: tags(v),
                     file: file.to_string(),
                     place: Place::Other(at.into()),

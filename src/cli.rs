@@ -11,7 +11,8 @@ use jiff::Timestamp;
     version,
     about = "Blast radius and trust paths for compromised non-human identities",
     long_about = "trustpath loads identities, credentials, permissions and trust edges from exports \
-(native trustpath graph JSON, inventory and links CSV; cloud, cluster and CI importers follow) into one \
+(AWS IAM exports, native trustpath graph JSON, inventory and links CSV; more cloud, cluster and CI importers \
+follow) into one \
 graph, and answers the first questions of an incident: what can the attacker reach from this key, token \
 or workload, and through which trust paths?\n\nWith no --input, the embedded sample incident is used \
 (a compromised GitHub Action in acme/web's deploy workflow).",

@@ -72,18 +72,18 @@ pub(super) fn edges(
     let trusting = trusting_roles(gaad);
     let admin_groups = admin_groups(gaad, ctx);
     let labels = Labels::new(gaad);
+    let source = Source {
+        gaad,
+        creds,
+        trusting: &trusting,
+        admin_groups: &admin_groups,
+        ctx,
+    };
     for p in gaad.principals.values() {
         // An administrator already reaches everything in its account.
         if admins.contains_key(p.arn.as_str()) {
             continue;
         }
-        let source = Source {
-            gaad,
-            creds,
-            trusting: &trusting,
-            admin_groups: &admin_groups,
-            ctx,
-        };
         source.edges(p, &perms[p.arn.as_str()], g);
     }
     // A group's own permissions, as edges from the group node: what its members (and
@@ -114,13 +114,6 @@ pub(super) fn edges(
             );
             continue;
         }
-        let source = Source {
-            gaad,
-            creds,
-            trusting: &trusting,
-            admin_groups: &admin_groups,
-            ctx,
-        };
         source.edges(&member, &perm, g);
     }
 }

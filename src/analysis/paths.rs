@@ -29,14 +29,110 @@ fn usable(graph: &TrustGraph, e: EdgeId, at: Timestamp) -> bool {
 }
 
 /// The shortest path from `from` to `to` usable at `at`.
+///
+/// A bidirectional BFS: each round grows the smaller side by one whole level, so on a
+/// large graph both sides stay small. Once the sides meet, the meeting node with the
+/// shortest total, then the smallest key rank, is taken, so the answer is deterministic.
 pub fn shortest(
     graph: &TrustGraph,
     from: NodeId,
     to: NodeId,
     at: Timestamp,
 ) -> Option<Vec<EdgeId>> {
-    let bfs = Bfs::attacker(graph, &[from], at, true, Some(to));
-    bfs.reached(to).then(|| bfs.path_to(graph, to))
+    if from == to {
+        return Some(Vec::new());
+    }
+    let usable = |n: NodeId| !graph.facts(n).credential || graph.node(n).usable_at(at);
+    let mut fwd = Side::new(from);
+    let mut bwd = Side::new(to);
+    loop {
+        let forward = fwd.frontier.len() <= bwd.frontier.len();
+        let grown = if forward {
+            fwd.grow(|n| {
+                if usable(n) {
+                    graph
+                        .outgoing(n)
+                        .filter(|(e, _)| !graph.edge(*e).dormant)
+                        .collect()
+                } else {
+                    Vec::new()
+                }
+            })
+        } else {
+            // Backwards over an edge u → n: u must be able to use it.
+            bwd.grow(|n| {
+                graph
+                    .incoming(n)
+                    .filter(|(e, u)| !graph.edge(*e).dormant && usable(*u))
+                    .collect()
+            })
+        };
+        let meeting = if forward {
+            &fwd.frontier
+        } else {
+            &bwd.frontier
+        };
+        let best = meeting
+            .iter()
+            .filter_map(|&n| Some((fwd.depth(n)? + bwd.depth(n)?, graph.key_rank(n), n)))
+            .min();
+        if let Some((_, _, middle)) = best {
+            let mut path = fwd.path(middle, |e| graph.endpoints(e).0);
+            path.reverse();
+            path.extend(bwd.path(middle, |e| graph.endpoints(e).1));
+            return Some(path);
+        }
+        if !grown {
+            return None;
+        }
+    }
+}
+
+/// One side of a bidirectional search.
+struct Side {
+    seen: HashMap<NodeId, (u32, Option<EdgeId>)>,
+    frontier: Vec<NodeId>,
+}
+
+impl Side {
+    fn new(start: NodeId) -> Side {
+        Side {
+            seen: HashMap::from([(start, (0, None))]),
+            frontier: vec![start],
+        }
+    }
+
+    fn depth(&self, n: NodeId) -> Option<u32> {
+        self.seen.get(&n).map(|&(d, _)| d)
+    }
+
+    /// Expands the whole frontier by one level; false when nothing new was found.
+    fn grow(&mut self, next: impl Fn(NodeId) -> Vec<(EdgeId, NodeId)>) -> bool {
+        let mut frontier = Vec::new();
+        for &n in &self.frontier {
+            let d = self.seen[&n].0 + 1;
+            for (e, m) in next(n) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = self.seen.entry(m) {
+                    slot.insert((d, Some(e)));
+                    frontier.push(m);
+                }
+            }
+        }
+        self.frontier = frontier;
+        !self.frontier.is_empty()
+    }
+
+    /// The edges from `n` back to this side's start, nearest `n` first; `back` gives the
+    /// node an edge was reached from.
+    fn path(&self, n: NodeId, back: impl Fn(EdgeId) -> NodeId) -> Vec<EdgeId> {
+        let mut path = Vec::new();
+        let mut at = n;
+        while let Some(&(_, Some(e))) = self.seen.get(&at) {
+            path.push(e);
+            at = back(e);
+        }
+        path
+    }
 }
 
 /// Up to `k` simple paths from `from` to `to`, shortest first.
@@ -232,5 +328,54 @@ mod tests {
         let found = k_shortest(&g, n[0], n[4], Timestamp::UNIX_EPOCH, 10, 3);
         assert!(found.truncated);
         assert!(!found.paths.is_empty());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// The bidirectional search finds paths exactly as long as a plain BFS, and valid.
+        #[test]
+        fn bidirectional_matches_bfs(
+            n in 2usize..24,
+            edges in proptest::collection::vec((0usize..24, 0usize..24, proptest::bool::weighted(0.15)), 0..80),
+            dead in proptest::collection::vec(0usize..24, 0..4),
+            from in 0usize..24,
+            to in 0usize..24,
+        ) {
+            let at = Timestamp::UNIX_EPOCH;
+            let mut g = TrustGraph::new();
+            let ids: Vec<NodeId> = (0..n)
+                .map(|i| {
+                    let kind = if dead.contains(&i) { NodeKind::Credential } else { NodeKind::Role };
+                    let mut node = Node::new(&format!("n{i:02}"), kind, Provenance::default());
+                    if dead.contains(&i) {
+                        node.credential = Some(Box::new(crate::model::Credential {
+                            status: Some("inactive".into()),
+                            ..Default::default()
+                        }));
+                    }
+                    g.add_node(node).expect("new key")
+                })
+                .collect();
+            for (a, b, dormant) in edges {
+                let mut e = Edge::new(EdgeKind::CanAssume, "t", Provenance::default());
+                e.dormant = dormant;
+                g.add_edge(ids[a % n], ids[b % n], e);
+            }
+            let (from, to) = (ids[from % n], ids[to % n]);
+            let bfs = Bfs::attacker(&g, &[from], at, true, None);
+            let found = shortest(&g, from, to, at);
+            proptest::prop_assert_eq!(found.as_ref().map(|p| p.len() as u32), bfs.depth(to));
+            if let Some(path) = found {
+                let mut at_node = from;
+                for e in path {
+                    let (a, b) = g.endpoints(e);
+                    proptest::prop_assert_eq!(a, at_node);
+                    proptest::prop_assert!(g.traversable(e, at));
+                    at_node = b;
+                }
+                proptest::prop_assert_eq!(at_node, to);
+            }
+        }
     }
 }

@@ -20,6 +20,8 @@ pub enum Format {
     AwsIdentityProviders,
     /// `aws organizations describe-policy` (a service control policy)
     AwsServiceControlPolicy,
+    /// A GitHub Actions workflow (YAML with `on:` and `jobs:`)
+    GithubWorkflow,
 }
 
 impl Format {
@@ -33,6 +35,7 @@ impl Format {
             Format::AwsAccessKeys => "AWS access key listing",
             Format::AwsIdentityProviders => "AWS identity providers",
             Format::AwsServiceControlPolicy => "AWS service control policy",
+            Format::GithubWorkflow => "GitHub workflow",
         }
     }
 }
@@ -98,6 +101,17 @@ pub fn detect(head: &[u8], tail: Option<&[u8]>) -> Result<Format, String> {
             "JSON, but not a format trustpath reads yet (no \"schema\": \"trustpath/graph/v1\")"
                 .into(),
         );
+    }
+    // A workflow: top-level `on:` and `jobs:` keys (quoted or not).
+    let top_level = |key: &str| {
+        text.lines().any(|l| {
+            ["", "'", "\""]
+                .iter()
+                .any(|q| l.starts_with(&format!("{q}{key}{q}:")))
+        })
+    };
+    if top_level("jobs") && top_level("on") {
+        return Ok(Format::GithubWorkflow);
     }
     let header = trimmed
         .lines()
@@ -166,6 +180,13 @@ mod tests {
         );
         assert!(detect(b"{\"Users\": []}", None).is_err());
         assert!(detect(b"name,value\n", None).is_err());
+        assert_eq!(
+            detect(
+                b"name: deploy\non:\n  push:\njobs:\n  a:\n    runs-on: x\n",
+                None
+            ),
+            Ok(Format::GithubWorkflow)
+        );
         assert!(detect(b"   \n", None).is_err());
     }
 }

@@ -4,6 +4,7 @@
 mod aws;
 mod detect;
 mod error;
+pub mod github;
 mod inventory;
 mod links;
 pub mod native;
@@ -187,6 +188,8 @@ pub(crate) struct Builder {
     late_nodes: Vec<usize>,
     /// AWS exports, evaluated once all files are read.
     aws: aws::Inventory,
+    /// GitHub workflows, turned into nodes and edges once all files are read.
+    github: github::Inventory,
     /// Time against which importers evaluate time conditions (`--at`).
     at: jiff::Timestamp,
 }
@@ -203,6 +206,7 @@ impl Builder {
             edges_added: Vec::new(),
             late_nodes: Vec::new(),
             aws: aws::Inventory::default(),
+            github: github::Inventory::default(),
             at,
         }
     }
@@ -312,6 +316,7 @@ impl Builder {
         let mut aws = std::mem::take(&mut self.aws);
         let (nodes_before, edges_before) = (self.graph.node_count(), self.graph.edge_count());
         aws::finish(&mut aws, &mut self.graph, &mut self.warnings, self.at);
+        github::finish(&self.github, &mut self.graph);
         self.count_by_source(nodes_before, edges_before);
         // Resolve every pending endpoint first, then add: adding an edge drops the
         // graph's traversal cache, which name lookups would rebuild edge after edge.
@@ -423,6 +428,9 @@ pub fn load_inputs_with(
             Some(Format::AwsCredentialReport) => {
                 aws::read_credential_report(&opened.all().map_err(io)?, name, &mut builder)?;
             }
+            Some(Format::GithubWorkflow) => {
+                github::read_workflow(&opened.all().map_err(io)?, name, &mut builder)?;
+            }
             Some(Format::AwsServiceControlPolicy) => {
                 aws::read_scp(&opened.all().map_err(io)?, name, &mut builder)?;
             }
@@ -526,11 +534,12 @@ impl Walk {
                 self.files.push(entry);
                 continue;
             }
-            // Hidden directories (.git, .terraform) hold tool state, not exports.
+            // Hidden directories (.git, .terraform) hold tool state, not exports; .github
+            // holds a checkout's workflows.
             let hidden = entry
                 .file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.'));
+                .is_some_and(|n| n.starts_with('.') && n != ".github");
             if !hidden && let Err(e) = self.dir(&entry) {
                 self.skip(&entry, &e);
             }

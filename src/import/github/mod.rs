@@ -1,0 +1,367 @@
+//! GitHub Actions: workflow files in checkout layout, turned into repository, workflow,
+//! job, action, secret and token nodes with the edges a compromised step or action
+//! would use.
+
+mod workflow;
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::{Builder, ImportError, Warning};
+use crate::model::{
+    Credential, Edge, EdgeKind, Node, NodeKind, Place, Provenance, Revoke, TrustGraph,
+};
+pub use workflow::{Pinned, Workflow};
+
+/// Everything read from GitHub inputs, turned into nodes and edges once all are in.
+#[derive(Debug, Default)]
+pub(crate) struct Inventory {
+    workflows: Vec<(Workflow, String)>,
+}
+
+/// Reads one workflow file; a file that is not valid YAML, or not in checkout layout,
+/// is a warning (with its line) and the rest of the inputs still load.
+pub(super) fn read_workflow(
+    bytes: &[u8],
+    file: &str,
+    builder: &mut Builder,
+) -> Result<(), ImportError> {
+    let Some((repo, path)) = workflow::locate(file) else {
+        let message = "workflow file outside a checkout layout (OWNER/REPO/.github/workflows/FILE): cannot tell its repository; skipped";
+        builder.warnings.push(Warning::new(file, "", message));
+        return Ok(());
+    };
+    let text = String::from_utf8_lossy(bytes);
+    let doc: Value = match serde_saphyr::from_str(&text) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let place = e
+                .location()
+                .map_or(String::new(), |l| format!("{}:{}", l.line(), l.column()));
+            // The parser's first line repeats the place ("error: line 3 column 5: …").
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or_default();
+            let first = first
+                .find("column ")
+                .and_then(|i| first[i..].split_once(": "))
+                .map_or(first, |(_, msg)| msg)
+                .to_string();
+            builder.warnings.push(Warning::new(
+                file,
+                place,
+                format!("workflow skipped: {first}"),
+            ));
+            return Ok(());
+        }
+    };
+    match workflow::read(&doc, repo, path) {
+        Ok(w) => builder.github.workflows.push((w, file.to_string())),
+        Err(e) => builder
+            .warnings
+            .push(Warning::new(file, "", format!("workflow skipped: {e}"))),
+    }
+    Ok(())
+}
+
+fn revoke(id: String, action: &str, cost: u32, commands: Vec<String>) -> Revoke {
+    Revoke {
+        id,
+        action: action.to_string(),
+        cost,
+        commands,
+    }
+}
+
+fn condition(description: &str) -> crate::model::Condition {
+    crate::model::Condition {
+        description: description.to_string(),
+        key: None,
+        operator: None,
+        values: Vec::new(),
+    }
+}
+
+/// Adds nodes once (another input may define them first) and edges between keys.
+struct Adder<'a> {
+    graph: &'a mut TrustGraph,
+    provenance: Provenance,
+}
+
+impl Adder<'_> {
+    fn node(
+        &mut self,
+        key: &str,
+        kind: NodeKind,
+        name: String,
+        scope: &str,
+        tags: &[(&str, String)],
+    ) {
+        if self.graph.find(key).is_some() {
+            return;
+        }
+        let mut node = Node::new(key, kind, self.provenance.clone());
+        node.platform = "github".into();
+        node.name = name.into();
+        node.scope = Some(scope.into());
+        node.tags = tags
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), v.clone()))
+            .collect();
+        let _ = self.graph.add_node(node);
+    }
+
+    fn edge(
+        &mut self,
+        from: &str,
+        to: &str,
+        kind: EdgeKind,
+        reason: String,
+        conditions: Vec<&str>,
+        cut: Vec<Revoke>,
+    ) {
+        let (Some(a), Some(b)) = (self.graph.find(from), self.graph.find(to)) else {
+            return;
+        };
+        let mut edge = Edge::new(kind, &reason, self.provenance.clone());
+        edge.conditions = conditions.into_iter().map(condition).collect();
+        edge.revoke = cut;
+        self.graph.add_edge(a, b, edge);
+    }
+}
+
+/// The OIDC `sub` values a job can present (default format; `*` where the workflow
+/// lets the value vary, such as any branch a push may come from).
+pub fn subjects(w: &Workflow, job: &workflow::Job) -> Vec<String> {
+    let repo = format!("repo:{}", w.repo);
+    if let Some(env) = &job.environment {
+        return vec![format!("{repo}:environment:{env}")];
+    }
+    let mut subs = BTreeSet::new();
+    if w.triggers.contains("pull_request") || w.triggers.contains("pull_request_target") {
+        subs.insert(format!("{repo}:pull_request"));
+    }
+    if w.triggers.contains("push") {
+        if w.push_branches.is_empty() {
+            subs.insert(format!("{repo}:ref:refs/heads/*"));
+        }
+        for branch in &w.push_branches {
+            subs.insert(format!("{repo}:ref:refs/heads/{branch}"));
+        }
+    }
+    if ["workflow_dispatch", "schedule", "workflow_run", "release"]
+        .iter()
+        .any(|t| w.triggers.contains(*t))
+    {
+        subs.insert(format!("{repo}:ref:refs/heads/*"));
+    }
+    subs.into_iter().collect()
+}
+
+/// Derives the nodes and edges of every workflow read.
+pub(super) fn finish(github: &Inventory, graph: &mut TrustGraph) {
+    for (w, file) in &github.workflows {
+        let source = graph.intern_source(file);
+        let mut g = Adder {
+            graph,
+            provenance: Provenance {
+                source,
+                place: Place::Unknown,
+            },
+        };
+        build(w, &mut g);
+    }
+}
+
+fn build(w: &Workflow, g: &mut Adder<'_>) {
+    let (owner, _) = w.repo.split_once('/').unwrap_or((&w.repo, ""));
+    let repo_key = format!("github:repo:{}", w.repo);
+    let workflow_key = w.key();
+    let file = w.path.rsplit('/').next().unwrap_or(&w.path).to_string();
+    g.node(&repo_key, NodeKind::Resource, w.repo.clone(), owner, &[]);
+    let triggers: Vec<&str> = w.triggers.iter().map(String::as_str).collect();
+    g.node(
+        &workflow_key,
+        NodeKind::Workload,
+        format!("{} {file}", w.repo),
+        owner,
+        &[("triggers", triggers.join(","))],
+    );
+    let disable = revoke(
+        format!("disable-workflow:{}/{}", w.repo, w.path),
+        "disable_workflow",
+        3,
+        vec![format!("gh workflow disable {file} -R {}", w.repo)],
+    );
+    g.edge(
+        &repo_key,
+        &workflow_key,
+        EdgeKind::CanControl,
+        format!("a push to {} can change {}", w.repo, w.path),
+        vec!["if the attacker can push to the branch the workflow runs from"],
+        Vec::new(),
+    );
+    for job in &w.jobs {
+        let job_key = w.job_key(job);
+        let id_token = job.permissions.writes("id-token");
+        let subs = subjects(w, job);
+        let mut tags = vec![(
+            "id_token",
+            id_token.map_or("repo default".to_string(), |b| b.to_string()),
+        )];
+        if let Some(env) = &job.environment {
+            tags.push(("environment", env.clone()));
+        }
+        if id_token != Some(false) {
+            tags.push(("oidc_subjects", subs.join(" | ")));
+        }
+        g.node(
+            &job_key,
+            NodeKind::Workload,
+            format!("{} {file} job {}", w.repo, job.id),
+            owner,
+            &tags,
+        );
+        g.edge(
+            &workflow_key,
+            &job_key,
+            EdgeKind::CanControl,
+            format!("{} defines job `{}`", w.path, job.id),
+            Vec::new(),
+            vec![disable.clone()],
+        );
+
+        for uses in &job.uses {
+            let pinned = Pinned::of(&uses.reference);
+            let key = format!("github:action:{}@{}", uses.action, uses.reference);
+            let third_party = uses.owner() != owner;
+            g.node(
+                &key,
+                NodeKind::Workload,
+                format!("{}@{}", uses.action, uses.reference),
+                uses.owner(),
+                &[
+                    ("pinned", pinned.as_str().into()),
+                    ("third_party", third_party.to_string()),
+                ],
+            );
+            let place = uses
+                .step
+                .map_or("the job itself (a reusable workflow)".to_string(), |i| {
+                    format!("step {}", i + 1)
+                });
+            let risk = match pinned {
+                Pinned::Sha => "pinned to a commit: only that code runs".to_string(),
+                Pinned::Tag => {
+                    "pinned by a mutable tag: whoever moves the tag runs code in the job"
+                        .to_string()
+                }
+                Pinned::Branch => {
+                    "pinned to a branch: every push to it runs in the job".to_string()
+                }
+            };
+            let cut = revoke(
+                format!("pin-action:{}/{}:{}", w.repo, w.path, uses.action),
+                "pin_action",
+                2,
+                vec![
+                    format!(
+                        "# in {}/{}: replace `uses: {}@{}` with a reviewed full commit SHA, or remove it",
+                        w.repo, w.path, uses.action, uses.reference
+                    ),
+                    format!("gh workflow disable {file} -R {}  # until then", w.repo),
+                ],
+            );
+            g.edge(
+                &key,
+                &job_key,
+                EdgeKind::CanControl,
+                format!("{} job `{}` {place} runs `{}@{}`, {risk}; its code sees the job's secrets, token and OIDC identity", w.path, job.id, uses.action, uses.reference),
+                Vec::new(),
+                vec![cut],
+            );
+        }
+
+        for name in &job.secrets {
+            let key = format!("github:secret:{}/{name}", w.repo);
+            g.node(
+                &key,
+                NodeKind::Secret,
+                format!("{name} ({})", w.repo),
+                owner,
+                &[],
+            );
+            let cut = revoke(
+                format!("rotate:{key}"),
+                "rotate",
+                3,
+                vec![
+                    format!(
+                        "# rotate the credential {name} holds at its issuer first: deleting the GitHub copy does not revoke it"
+                    ),
+                    format!("gh secret set {name} -R {}  # store the new value", w.repo),
+                ],
+            );
+            g.edge(
+                &job_key,
+                &key,
+                EdgeKind::CanRead,
+                format!(
+                    "job `{}` references secrets.{name}: every step of the job can read it",
+                    job.id
+                ),
+                Vec::new(),
+                vec![cut],
+            );
+        }
+
+        let token_key = format!("github:token:{}/{}#{}", w.repo, w.path, job.id);
+        let contents = job.permissions.writes("contents");
+        let mut node = Node::new(&token_key, NodeKind::Credential, g.provenance.clone());
+        node.platform = "github".into();
+        node.name = format!("GITHUB_TOKEN of {} job {}", w.repo, job.id).into();
+        node.scope = Some(owner.into());
+        node.credential = Some(Box::new(Credential {
+            kind: Some("github_token".into()),
+            long_lived: Some(false),
+            ..Credential::default()
+        }));
+        if g.graph.find(&token_key).is_none() {
+            let _ = g.graph.add_node(node);
+        }
+        g.edge(
+            &job_key,
+            &token_key,
+            EdgeKind::CanRead,
+            format!("job `{}` gets a GITHUB_TOKEN for {}", job.id, w.repo),
+            Vec::new(),
+            Vec::new(),
+        );
+        if contents != Some(false) {
+            let conditions = if contents.is_none() {
+                vec!["if the repository's default workflow permissions grant contents: write"]
+            } else {
+                Vec::new()
+            };
+            g.edge(&token_key, &repo_key, EdgeKind::CanControl, format!("the GITHUB_TOKEN of job `{}` can write contents: it can push to {} (and change its workflows)", job.id, w.repo), conditions, Vec::new());
+        }
+
+        if w.runs_for_outsiders() && job.checks_out_head {
+            g.node(
+                "github:any-user",
+                NodeKind::Group,
+                "anyone who can open a pull request".into(),
+                "github",
+                &[],
+            );
+            g.edge(
+                "github:any-user",
+                &job_key,
+                EdgeKind::CanControl,
+                format!("{} runs on {} and job `{}` checks out the pull request's head: code from a fork runs with the job's secrets", w.path, w.triggers.iter().filter(|t| t.starts_with("pull_request_target") || *t == "workflow_run").cloned().collect::<Vec<_>>().join(","), job.id),
+                vec!["if the repository accepts pull requests from the attacker"],
+                vec![disable.clone()],
+            );
+        }
+    }
+}

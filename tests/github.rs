@@ -1,0 +1,139 @@
+//! GitHub importer on workflow files in checkout layout (tests/fixtures/github/): the
+//! derived edges against a golden list (order-insensitive), and the cases that must not
+//! produce an edge.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use trustpath::import::{Loaded, load_paths};
+
+fn load() -> Loaded {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/github");
+    load_paths(&[dir]).expect("fixtures load")
+}
+
+fn edge_lines(loaded: &Loaded) -> BTreeSet<String> {
+    let g = &loaded.graph;
+    g.edge_ids()
+        .map(|e| {
+            let (a, b) = g.endpoints(e);
+            let short = |k: &str| k.trim_start_matches("github:").to_string();
+            let mark = if g.edge(e).is_conditional() {
+                " (conditional)"
+            } else {
+                ""
+            };
+            format!(
+                "{} -{}-> {}{mark}",
+                short(&g.node(a).key),
+                g.edge(e).kind,
+                short(&g.node(b).key)
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn workflows_match_the_golden_edge_list() {
+    let got = edge_lines(&load());
+    let golden =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/github-workflows.edges");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(
+            &golden,
+            got.iter().map(|l| format!("{l}\n")).collect::<String>(),
+        )
+        .expect("write golden");
+    }
+    let want: BTreeSet<String> = std::fs::read_to_string(&golden)
+        .expect("golden edge list (UPDATE_GOLDEN=1 cargo test --test github writes it)")
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let missing: Vec<_> = want.difference(&got).collect();
+    let extra: Vec<_> = got.difference(&want).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing: {missing:#?}\nunexpected: {extra:#?}"
+    );
+}
+
+#[test]
+fn jobs_see_only_their_own_secrets_and_pins_are_told_apart() {
+    let loaded = load();
+    let lines = edge_lines(&loaded);
+    // The tag-pinned action runs in `build`, which reads NPM_TOKEN but not the deploy job's secret.
+    assert!(lines.contains("action:tj-style/changed-files@v45 -can_control-> workflow:acme/web/.github/workflows/deploy.yml#build"));
+    assert!(lines.contains(
+        "workflow:acme/web/.github/workflows/deploy.yml#build -can_read-> secret:acme/web/NPM_TOKEN"
+    ));
+    assert!(!lines.contains("workflow:acme/web/.github/workflows/deploy.yml#build -can_read-> secret:acme/web/SLACK_DEPLOY_WEBHOOK"));
+    let g = &loaded.graph;
+    let pinned = |key: &str| {
+        g.node(g.find(key).expect("action"))
+            .tags
+            .get("pinned")
+            .cloned()
+    };
+    assert_eq!(
+        pinned("github:action:tj-style/changed-files@v45").as_deref(),
+        Some("tag")
+    );
+    assert_eq!(
+        pinned("github:action:actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683")
+            .as_deref(),
+        Some("sha")
+    );
+}
+
+#[test]
+fn id_token_and_subjects() {
+    let loaded = load();
+    let g = &loaded.graph;
+    let tags = |key: &str| g.node(g.find(key).expect("job")).tags.clone();
+    // id-token on the job…
+    let deploy = tags("github:workflow:acme/web/.github/workflows/deploy.yml#deploy");
+    assert_eq!(deploy["id_token"], "true");
+    assert_eq!(
+        deploy["oidc_subjects"],
+        "repo:acme/web:environment:production"
+    );
+    let build = tags("github:workflow:acme/web/.github/workflows/deploy.yml#build");
+    assert_eq!(build["id_token"], "false");
+    // …and on the workflow (write-all), for pushes to main.
+    let publish = tags("github:workflow:acme/docs/.github/workflows/publish.yml#publish");
+    assert_eq!(publish["id_token"], "true");
+    assert_eq!(
+        publish["oidc_subjects"],
+        "repo:acme/docs:ref:refs/heads/main"
+    );
+}
+
+#[test]
+fn pull_request_target_only_when_the_head_is_checked_out() {
+    let lines = edge_lines(&load());
+    assert!(lines.contains("any-user -can_control-> workflow:acme/web/.github/workflows/pr-checks.yml#test (conditional)"));
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.starts_with("any-user") && l.contains("labeler"))
+    );
+}
+
+#[test]
+fn a_malformed_workflow_is_a_warning_with_its_line() {
+    let loaded = load();
+    let w = loaded
+        .warnings
+        .iter()
+        .find(|w| w.file.ends_with("broken.yml"))
+        .expect("a warning for broken.yml");
+    assert_eq!(w.place, "3:5");
+    assert!(
+        loaded
+            .graph
+            .find("github:workflow:acme/web/.github/workflows/deploy.yml")
+            .is_some(),
+        "the rest loads"
+    );
+}

@@ -137,3 +137,51 @@ fn a_malformed_workflow_is_a_warning_with_its_line() {
         "the rest loads"
     );
 }
+
+/// Workflows joined to AWS roles through the GitHub OIDC provider's trust conditions
+/// (tests/fixtures/github-aws holds the roles).
+#[test]
+fn oidc_links_follow_the_trust_conditions() {
+    let dirs = ["tests/fixtures/github", "tests/fixtures/github-aws"]
+        .map(|d| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(d));
+    let loaded = load_paths(&dirs).expect("fixtures load");
+    let lines = edge_lines(&loaded);
+    let assumes = |from: &str, role: &str| {
+        lines.iter().any(|l| {
+            l.starts_with(&format!(
+                "{from} -can_assume-> arn:aws:iam::111122223333:role/{role}"
+            ))
+        })
+    };
+    let docs = "workflow:acme/docs/.github/workflows/publish.yml#publish";
+    let release = "workflow:acme/web/.github/workflows/release.yml#publish";
+    let deploy = "workflow:acme/web/.github/workflows/deploy.yml#deploy";
+    // `repo:acme/*`: any repository of the org.
+    assert!(assumes(docs, "docs-deploy"));
+    // An exact branch: only the workflow that runs on pushes to main of acme/web, and
+    // whoever controls acme/web; not acme/docs.
+    assert!(assumes(release, "web-main"));
+    assert!(assumes("repo:acme/web", "web-main"));
+    assert!(!assumes(docs, "web-main"));
+    assert!(
+        !assumes(deploy, "web-main"),
+        "the deploy job's token names its environment"
+    );
+    // An environment.
+    assert!(assumes(deploy, "gha-deploy"));
+    // Only an audience condition: any repository on GitHub.
+    assert!(assumes("any-repo", "aud-only"));
+    // A repository that is not in the inputs still gets a node.
+    assert!(assumes("repo:partner/tool", "partner"));
+    let partner = loaded
+        .graph
+        .find("github:repo:partner/tool")
+        .expect("created");
+    assert!(
+        loaded
+            .graph
+            .node(partner)
+            .tags
+            .contains_key("not_in_inputs")
+    );
+}

@@ -6,6 +6,7 @@ mod detect;
 mod error;
 pub mod github;
 mod inventory;
+mod link;
 mod links;
 pub mod native;
 mod progress;
@@ -317,6 +318,7 @@ impl Builder {
         let (nodes_before, edges_before) = (self.graph.node_count(), self.graph.edge_count());
         aws::finish(&mut aws, &mut self.graph, &mut self.warnings, self.at);
         github::finish(&self.github, &mut self.graph);
+        link::github_oidc(&mut self.graph);
         self.count_by_source(nodes_before, edges_before);
         // Resolve every pending endpoint first, then add: adding an edge drops the
         // graph's traversal cache, which name lookups would rebuild edge after edge.

@@ -185,3 +185,29 @@ fn oidc_links_follow_the_trust_conditions() {
             .contains_key("not_in_inputs")
     );
 }
+
+/// `gh api` exports saved in the repository's directory: a subject template, and the
+/// repository's default token permissions.
+#[test]
+fn subject_templates_and_default_permissions() {
+    let dirs = [
+        "tests/fixtures/github-template",
+        "tests/fixtures/github-aws",
+    ]
+    .map(|d| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(d));
+    let loaded = load_paths(&dirs).expect("fixtures load");
+    let g = &loaded.graph;
+    let job = g
+        .find("github:workflow:acme/api/.github/workflows/deploy.yml#deploy")
+        .expect("job");
+    assert_eq!(
+        g.node(job).tags["oidc_subjects"],
+        "repo:acme/api:environment:prod:job_workflow_ref:acme/api/.github/workflows/deploy.yml@*"
+    );
+    let lines = edge_lines(&loaded);
+    assert!(lines.contains(
+        "workflow:acme/api/.github/workflows/deploy.yml#deploy -can_assume-> arn:aws:iam::111122223333:role/api-templated (conditional)"
+    ), "conditional: the job's ref is not known from the workflow");
+    // The repository default is read: the lint job's token cannot push.
+    assert!(!lines.iter().any(|l| l.starts_with("token:acme/lint/")));
+}

@@ -22,6 +22,8 @@ pub enum Format {
     AwsServiceControlPolicy,
     /// A GitHub Actions workflow (YAML with `on:` and `jobs:`)
     GithubWorkflow,
+    /// `gh api` output: default workflow permissions, OIDC subject template
+    GithubApi,
 }
 
 impl Format {
@@ -36,6 +38,7 @@ impl Format {
             Format::AwsIdentityProviders => "AWS identity providers",
             Format::AwsServiceControlPolicy => "AWS service control policy",
             Format::GithubWorkflow => "GitHub workflow",
+            Format::GithubApi => "GitHub API export",
         }
     }
 }
@@ -79,6 +82,11 @@ pub fn detect(head: &[u8], tail: Option<&[u8]>) -> Result<Format, String> {
             || text.contains("\"UserDetailList\"")
         {
             return Ok(Format::AwsAuthorizationDetails);
+        }
+        if text.contains("\"default_workflow_permissions\"")
+            || text.contains("\"include_claim_keys\"")
+        {
+            return Ok(Format::GithubApi);
         }
         if text.contains("\"PolicySummary\"") && text.contains("\"Content\"") {
             return Ok(Format::AwsServiceControlPolicy);

@@ -430,6 +430,9 @@ pub fn load_inputs_with(
             Some(Format::AwsCredentialReport) => {
                 aws::read_credential_report(&opened.all().map_err(io)?, name, &mut builder)?;
             }
+            Some(Format::GithubApi) => {
+                github::read_api(&opened.all().map_err(io)?, name, &mut builder)?;
+            }
             Some(Format::GithubWorkflow) => {
                 github::read_workflow(&opened.all().map_err(io)?, name, &mut builder)?;
             }

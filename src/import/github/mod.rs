@@ -4,7 +4,7 @@
 
 mod workflow;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -18,6 +18,70 @@ pub use workflow::{Pinned, Workflow};
 #[derive(Debug, Default)]
 pub(crate) struct Inventory {
     workflows: Vec<(Workflow, String)>,
+    /// `default_workflow_permissions` (`read` or `write`) by `owner/repo`.
+    defaults: BTreeMap<String, String>,
+    /// OIDC subject templates by `owner/repo` or `owner`: `None` for `use_default`.
+    templates: BTreeMap<String, Option<Vec<String>>>,
+}
+
+impl Inventory {
+    /// The subject template that applies to a repository: its own, else its owner's.
+    fn template(&self, repo: &str) -> Option<&[String]> {
+        let owner = repo.split('/').next().unwrap_or(repo);
+        match self.templates.get(repo) {
+            Some(own) => own.as_deref(),
+            None => self.templates.get(owner).and_then(|t| t.as_deref()),
+        }
+    }
+}
+
+/// `OWNER/REPO` (or `OWNER`) from the directories a `gh api` export was saved in: the
+/// file's parent is the repository (or the organisation), the one above its owner.
+fn context_of(file: &str, org_level: bool) -> Option<String> {
+    let mut dirs = file.rsplit('/').skip(1);
+    let last = dirs.next().filter(|d| !d.is_empty() && *d != ".")?;
+    if org_level {
+        return Some(last.to_string());
+    }
+    let owner = dirs.next().filter(|d| !d.is_empty() && *d != ".")?;
+    Some(format!("{owner}/{last}"))
+}
+
+/// Reads `gh api` output: `/repos/{o}/{r}/actions/permissions/workflow`, or
+/// `/repos/{o}/{r}/actions/oidc/customization/sub` (or the organisation's). The
+/// repository is the directory the file was saved in (`OWNER/REPO/file.json`).
+pub(super) fn read_api(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<(), ImportError> {
+    let doc: Value = serde_json::from_slice(bytes).map_err(|e| ImportError::json(file, &e))?;
+    let org_level = doc.get("include_claim_keys").is_some() && doc.get("use_default").is_none();
+    let Some(scope) = context_of(file, org_level) else {
+        let message = "gh api export outside an OWNER/REPO (or OWNER) directory: cannot tell what it describes; skipped";
+        builder.warnings.push(Warning::new(file, "", message));
+        return Ok(());
+    };
+    if let Some(default) = doc
+        .get("default_workflow_permissions")
+        .and_then(Value::as_str)
+    {
+        builder.github.defaults.insert(scope, default.to_string());
+    } else if doc.get("include_claim_keys").is_some() || doc.get("use_default").is_some() {
+        let use_default = doc
+            .get("use_default")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let keys: Vec<String> = doc
+            .get("include_claim_keys")
+            .and_then(Value::as_array)
+            .map(|k| {
+                k.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let template = (!use_default && !keys.is_empty()).then_some(keys);
+        builder.github.templates.insert(scope, template);
+    }
+    Ok(())
 }
 
 /// Reads one workflow file; a file that is not valid YAML, or not in checkout layout,
@@ -130,32 +194,66 @@ impl Adder<'_> {
     }
 }
 
-/// The OIDC `sub` values a job can present (default format; `*` where the workflow
-/// lets the value vary, such as any branch a push may come from).
-pub fn subjects(w: &Workflow, job: &workflow::Job) -> Vec<String> {
-    let repo = format!("repo:{}", w.repo);
+/// The `context` parts of the subjects a job's token can carry: its environment, else
+/// `pull_request`, else the refs it runs on (`*` where any branch will do).
+fn contexts(w: &Workflow, job: &workflow::Job) -> Vec<String> {
     if let Some(env) = &job.environment {
-        return vec![format!("{repo}:environment:{env}")];
+        return vec![format!("environment:{env}")];
     }
-    let mut subs = BTreeSet::new();
+    let mut out = BTreeSet::new();
     if w.triggers.contains("pull_request") || w.triggers.contains("pull_request_target") {
-        subs.insert(format!("{repo}:pull_request"));
+        out.insert("pull_request".to_string());
     }
     if w.triggers.contains("push") {
         if w.push_branches.is_empty() {
-            subs.insert(format!("{repo}:ref:refs/heads/*"));
+            out.insert("ref:refs/heads/*".to_string());
         }
         for branch in &w.push_branches {
-            subs.insert(format!("{repo}:ref:refs/heads/{branch}"));
+            out.insert(format!("ref:refs/heads/{branch}"));
         }
     }
     if ["workflow_dispatch", "schedule", "workflow_run", "release"]
         .iter()
         .any(|t| w.triggers.contains(*t))
     {
-        subs.insert(format!("{repo}:ref:refs/heads/*"));
+        out.insert("ref:refs/heads/*".to_string());
     }
-    subs.into_iter().collect()
+    out.into_iter().collect()
+}
+
+/// The claim keys of the default subject.
+const DEFAULT_TEMPLATE: [&str; 2] = ["repo", "context"];
+
+/// The OIDC `sub` values a job can present, built from the subject template's claim
+/// keys (`*` where the workflow lets a value vary or the inputs do not tell it).
+pub fn subjects(w: &Workflow, job: &workflow::Job, template: Option<&[String]>) -> Vec<String> {
+    let default: Vec<String> = DEFAULT_TEMPLATE.iter().map(|k| (*k).to_string()).collect();
+    let keys = template.unwrap_or(&default);
+    let owner = w.repo.split('/').next().unwrap_or(&w.repo);
+    contexts(w, job)
+        .iter()
+        .map(|context| {
+            let reference = context.strip_prefix("ref:").unwrap_or("*");
+            keys.iter()
+                .map(|key| match key.as_str() {
+                    "repo" => format!("repo:{}", w.repo),
+                    "context" => context.clone(),
+                    "repository" => format!("repository:{}", w.repo),
+                    "repository_owner" => format!("repository_owner:{owner}"),
+                    "job_workflow_ref" => {
+                        format!("job_workflow_ref:{}/{}@{reference}", w.repo, w.path)
+                    }
+                    "ref" => format!("ref:{reference}"),
+                    "environment" => match context.strip_prefix("environment:") {
+                        Some(env) => format!("environment:{env}"),
+                        None => "environment:*".to_string(),
+                    },
+                    other => format!("{other}:*"),
+                })
+                .collect::<Vec<_>>()
+                .join(":")
+        })
+        .collect()
 }
 
 /// Derives the nodes and edges of every workflow read.
@@ -169,11 +267,19 @@ pub(super) fn finish(github: &Inventory, graph: &mut TrustGraph) {
                 place: Place::Unknown,
             },
         };
-        build(w, &mut g);
+        build(w, github, &mut g);
     }
 }
 
-fn build(w: &Workflow, g: &mut Adder<'_>) {
+fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {
+    // The repository default, when its `gh api` export is loaded: `write` grants the
+    // token contents: write; neither default grants id-token.
+    let default = github.defaults.get(&w.repo).map(String::as_str);
+    let writes = |job: &workflow::Job, scope: &str| match (job.permissions.writes(scope), default) {
+        (Some(w), _) => Some(w),
+        (None, Some(d)) => Some(scope != "id-token" && d == "write"),
+        (None, None) => None,
+    };
     let (owner, _) = w.repo.split_once('/').unwrap_or((&w.repo, ""));
     let repo_key = format!("github:repo:{}", w.repo);
     let workflow_key = w.key();
@@ -203,8 +309,8 @@ fn build(w: &Workflow, g: &mut Adder<'_>) {
     );
     for job in &w.jobs {
         let job_key = w.job_key(job);
-        let id_token = job.permissions.writes("id-token");
-        let subs = subjects(w, job);
+        let id_token = writes(job, "id-token");
+        let subs = subjects(w, job, github.template(&w.repo));
         let mut tags = vec![(
             "id_token",
             id_token.map_or("repo default".to_string(), |b| b.to_string()),
@@ -316,7 +422,7 @@ fn build(w: &Workflow, g: &mut Adder<'_>) {
         }
 
         let token_key = format!("github:token:{}/{}#{}", w.repo, w.path, job.id);
-        let contents = job.permissions.writes("contents");
+        let contents = writes(job, "contents");
         let mut node = Node::new(&token_key, NodeKind::Credential, g.provenance.clone());
         node.platform = "github".into();
         node.name = format!("GITHUB_TOKEN of {} job {}", w.repo, job.id).into();

@@ -65,9 +65,9 @@ fn jobs_see_only_their_own_secrets_and_pins_are_told_apart() {
     // The tag-pinned action runs in `build`, which reads NPM_TOKEN but not the deploy job's secret.
     assert!(lines.contains("action:tj-style/changed-files@v45 -can_control-> workflow:acme/web/.github/workflows/deploy.yml#build"));
     assert!(lines.contains(
-        "workflow:acme/web/.github/workflows/deploy.yml#build -can_read-> secret:acme/web/NPM_TOKEN"
+        "workflow:acme/web/.github/workflows/deploy.yml#build -can_read-> secret:acme/NPM_TOKEN"
     ));
-    assert!(!lines.contains("workflow:acme/web/.github/workflows/deploy.yml#build -can_read-> secret:acme/web/SLACK_DEPLOY_WEBHOOK"));
+    assert!(!lines.contains("workflow:acme/web/.github/workflows/deploy.yml#build -can_read-> secret:acme/SLACK_DEPLOY_WEBHOOK"));
     let g = &loaded.graph;
     let pinned = |key: &str| {
         g.node(g.find(key).expect("action"))
@@ -84,6 +84,22 @@ fn jobs_see_only_their_own_secrets_and_pins_are_told_apart() {
             .as_deref(),
         Some("sha")
     );
+}
+
+#[test]
+fn secrets_resolve_to_repository_or_organisation_by_the_listings() {
+    let lines = edge_lines(&load());
+    // A repository secret, and organisation secrets (one visible to all repositories,
+    // one to selected ones).
+    assert!(lines.contains("workflow:acme/web/.github/workflows/pr-checks.yml#test -can_read-> secret:acme/web/CODECOV_TOKEN"));
+    assert!(lines.contains("workflow:acme/web/.github/workflows/deploy.yml#deploy -can_read-> secret:acme/SLACK_DEPLOY_WEBHOOK"));
+    // `secrets: inherit` in acme/docs passes what acme/docs can see: not the secret
+    // selected for acme/web only.
+    let publish = "workflow:acme/docs/.github/workflows/publish.yml#publish";
+    assert!(lines.contains(&format!("{publish} -can_read-> secret:acme/NPM_TOKEN")));
+    assert!(!lines.contains(&format!(
+        "{publish} -can_read-> secret:acme/SLACK_DEPLOY_WEBHOOK"
+    )));
 }
 
 #[test]

@@ -83,8 +83,13 @@ pub fn detect(head: &[u8], tail: Option<&[u8]>) -> Result<Format, String> {
         {
             return Ok(Format::AwsAuthorizationDetails);
         }
+        // gh api: default token permissions, a subject template, secret listings (names
+        // only) and the repositories that see an organisation secret.
+        let listing = text.contains("\"total_count\"")
+            && (text.contains("\"secrets\"") || text.contains("\"repositories\""));
         if text.contains("\"default_workflow_permissions\"")
             || text.contains("\"include_claim_keys\"")
+            || listing
         {
             return Ok(Format::GithubApi);
         }

@@ -22,9 +22,80 @@ pub(crate) struct Inventory {
     defaults: BTreeMap<String, String>,
     /// OIDC subject templates by `owner/repo` or `owner`: `None` for `use_default`.
     templates: BTreeMap<String, Option<Vec<String>>>,
+    /// Secret names by `owner/repo`, and by (`owner/repo`, environment).
+    repo_secrets: BTreeMap<String, BTreeSet<String>>,
+    env_secrets: BTreeMap<(String, String), BTreeSet<String>>,
+    /// Organisation secrets by (`owner`, name).
+    org_secrets: BTreeMap<(String, String), OrgVisibility>,
+}
+
+/// Which repositories see an organisation secret.
+#[derive(Debug, Default)]
+struct OrgVisibility {
+    /// `all`, `private` or `selected`.
+    visibility: String,
+    /// For `selected`: the repositories, when their listing was loaded.
+    selected: Option<BTreeSet<String>>,
+}
+
+impl OrgVisibility {
+    fn visible_to(&self, repo: &str) -> bool {
+        match self.visibility.as_str() {
+            "selected" => self.selected.as_ref().is_some_and(|s| s.contains(repo)),
+            // `private` also covers internal repositories; without the repository's
+            // visibility, trustpath assumes it sees the secret (never hides a path).
+            _ => true,
+        }
+    }
+}
+
+/// Where a secret a job names comes from (GitHub's precedence: environment, repository,
+/// organisation).
+enum SecretScope {
+    Environment(String),
+    Repo,
+    Org,
 }
 
 impl Inventory {
+    /// Which secret `name` a job of `repo` (in `environment`) gets. Without listings it
+    /// is taken to be a repository secret.
+    fn resolve_secret(&self, repo: &str, environment: Option<&str>, name: &str) -> SecretScope {
+        if let Some(env) = environment
+            && self
+                .env_secrets
+                .get(&(repo.to_string(), env.to_string()))
+                .is_some_and(|s| s.contains(name))
+        {
+            return SecretScope::Environment(env.to_string());
+        }
+        if self
+            .repo_secrets
+            .get(repo)
+            .is_some_and(|s| s.contains(name))
+        {
+            return SecretScope::Repo;
+        }
+        let owner = repo.split('/').next().unwrap_or(repo);
+        match self.org_secrets.get(&(owner.to_string(), name.to_string())) {
+            Some(visibility) if visibility.visible_to(repo) => SecretScope::Org,
+            _ => SecretScope::Repo,
+        }
+    }
+
+    /// Every secret name a repository's workflows can see (repository and organisation).
+    fn visible_secrets(&self, repo: &str) -> BTreeSet<String> {
+        let owner = repo.split('/').next().unwrap_or(repo);
+        let mut names: BTreeSet<String> = self.repo_secrets.get(repo).cloned().unwrap_or_default();
+        names.extend(
+            self.org_secrets
+                .iter()
+                .filter(|((org, _), v)| org == owner && v.visible_to(repo))
+                .map(|((_, name), _)| name.clone()),
+        );
+        names
+    }
+
     /// The subject template that applies to a repository: its own, else its owner's.
     fn template(&self, repo: &str) -> Option<&[String]> {
         let owner = repo.split('/').next().unwrap_or(repo);
@@ -47,11 +118,92 @@ fn context_of(file: &str, org_level: bool) -> Option<String> {
     Some(format!("{owner}/{last}"))
 }
 
+/// Secret listings: `/repos/{o}/{r}/actions/secrets` (saved in `OWNER/REPO/`),
+/// `/repos/{o}/{r}/environments/{env}/secrets` (in `OWNER/REPO/environments/ENV/`) and
+/// `/orgs/{org}/actions/secrets` (in `OWNER/`; entries carry a `visibility`). Only names
+/// are kept: the API never returns values, and any value-like field is ignored.
+fn read_secrets(list: &[Value], file: &str, builder: &mut Builder) {
+    let names: BTreeSet<String> = list
+        .iter()
+        .filter_map(|s| s.get("name").and_then(Value::as_str))
+        .map(str::to_string)
+        .collect();
+    let org = list.iter().any(|s| s.get("visibility").is_some());
+    let dirs: Vec<&str> = file.rsplit('/').skip(1).take(4).collect();
+    match (org, dirs.as_slice()) {
+        (true, [owner, ..]) => {
+            for s in list {
+                let Some(name) = s.get("name").and_then(Value::as_str) else {
+                    continue;
+                };
+                let visibility = s
+                    .get("visibility")
+                    .and_then(Value::as_str)
+                    .unwrap_or("all")
+                    .to_string();
+                let entry = builder
+                    .github
+                    .org_secrets
+                    .entry(((*owner).to_string(), name.to_string()))
+                    .or_default();
+                entry.visibility = visibility;
+            }
+        }
+        (false, [env, "environments", repo, owner]) => {
+            let key = (format!("{owner}/{repo}"), (*env).to_string());
+            builder
+                .github
+                .env_secrets
+                .entry(key)
+                .or_default()
+                .extend(names);
+        }
+        (false, [repo, owner, ..]) => {
+            builder
+                .github
+                .repo_secrets
+                .entry(format!("{owner}/{repo}"))
+                .or_default()
+                .extend(names);
+        }
+        _ => {
+            let message = "secret listing outside an OWNER/REPO (or OWNER) directory: cannot tell whose secrets; skipped";
+            builder.warnings.push(Warning::new(file, "", message));
+        }
+    }
+}
+
 /// Reads `gh api` output: `/repos/{o}/{r}/actions/permissions/workflow`, or
 /// `/repos/{o}/{r}/actions/oidc/customization/sub` (or the organisation's). The
 /// repository is the directory the file was saved in (`OWNER/REPO/file.json`).
 pub(super) fn read_api(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<(), ImportError> {
     let doc: Value = serde_json::from_slice(bytes).map_err(|e| ImportError::json(file, &e))?;
+    if let Some(list) = doc.get("secrets").and_then(Value::as_array) {
+        read_secrets(list, file, builder);
+        return Ok(());
+    }
+    if let Some(list) = doc.get("repositories").and_then(Value::as_array) {
+        // `/orgs/{org}/actions/secrets/{name}/repositories`, saved as
+        // `OWNER/secrets/NAME/repositories.json`.
+        let dirs: Vec<&str> = file.rsplit('/').skip(1).take(3).collect();
+        if let [name, "secrets", owner] = dirs.as_slice() {
+            let repos = list
+                .iter()
+                .filter_map(|r| r.get("full_name").and_then(Value::as_str))
+                .map(str::to_string)
+                .collect();
+            let entry = builder
+                .github
+                .org_secrets
+                .entry(((*owner).to_string(), (*name).to_string()))
+                .or_default();
+            entry.selected = Some(repos);
+        } else {
+            let message = "repository listing of an organisation secret: save it as OWNER/secrets/NAME/repositories.json; skipped";
+            builder.warnings.push(Warning::new(file, "", message));
+        }
+        return Ok(());
+    }
     let org_level = doc.get("include_claim_keys").is_some() && doc.get("use_default").is_none();
     let Some(scope) = context_of(file, org_level) else {
         let message = "gh api export outside an OWNER/REPO (or OWNER) directory: cannot tell what it describes; skipped";
@@ -388,15 +540,31 @@ fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {
             );
         }
 
-        for name in &job.secrets {
-            let key = format!("github:secret:{}/{name}", w.repo);
-            g.node(
-                &key,
-                NodeKind::Secret,
-                format!("{name} ({})", w.repo),
-                owner,
-                &[],
-            );
+        // `secrets: inherit` passes every secret the repository can see.
+        let mut names: BTreeSet<String> = job.secrets.clone();
+        if job.inherits_secrets {
+            names.extend(github.visible_secrets(&w.repo));
+        }
+        for name in &names {
+            let (key, label, set) =
+                match github.resolve_secret(&w.repo, job.environment.as_deref(), name) {
+                    SecretScope::Environment(env) => (
+                        format!("github:secret:{}/env/{env}/{name}", w.repo),
+                        format!("{name} ({} environment {env})", w.repo),
+                        format!("gh secret set {name} -R {} --env {env}", w.repo),
+                    ),
+                    SecretScope::Org => (
+                        format!("github:secret:{owner}/{name}"),
+                        format!("{name} (organisation {owner})"),
+                        format!("gh secret set {name} --org {owner}"),
+                    ),
+                    SecretScope::Repo => (
+                        format!("github:secret:{}/{name}", w.repo),
+                        format!("{name} ({})", w.repo),
+                        format!("gh secret set {name} -R {}", w.repo),
+                    ),
+                };
+            g.node(&key, NodeKind::Secret, label, owner, &[]);
             let cut = revoke(
                 format!("rotate:{key}"),
                 "rotate",
@@ -405,17 +573,19 @@ fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {
                     format!(
                         "# rotate the credential {name} holds at its issuer first: deleting the GitHub copy does not revoke it"
                     ),
-                    format!("gh secret set {name} -R {}  # store the new value", w.repo),
+                    format!("{set}  # store the new value"),
                 ],
             );
+            let how = if job.secrets.contains(name) {
+                format!("references secrets.{name}")
+            } else {
+                "calls a reusable workflow with `secrets: inherit`".to_string()
+            };
             g.edge(
                 &job_key,
                 &key,
                 EdgeKind::CanRead,
-                format!(
-                    "job `{}` references secrets.{name}: every step of the job can read it",
-                    job.id
-                ),
+                format!("job `{}` {how}: every step of the job can read it", job.id),
                 Vec::new(),
                 vec![cut],
             );

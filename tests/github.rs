@@ -227,3 +227,14 @@ fn subject_templates_and_default_permissions() {
     // The repository default is read: the lint job's token cannot push.
     assert!(!lines.iter().any(|l| l.starts_with("token:acme/lint/")));
 }
+
+#[test]
+fn deploy_keys_and_apps() {
+    let lines = edge_lines(&load());
+    // A deploy key with write access can push (and so change workflows); a read-only one cannot.
+    assert!(lines.contains("deploy-key:acme/web/8421 -can_control-> repo:acme/web"));
+    assert!(lines.contains("deploy-key:acme/web/8422 -can_access-> repo:acme/web"));
+    // An app installed on all repositories with contents: write controls them.
+    assert!(lines.contains("app:release-drafter-plus -can_control-> repo:acme/docs"));
+    assert!(lines.contains("app:stale-bot -can_access-> repo:acme/web (conditional)"));
+}

@@ -86,10 +86,15 @@ pub fn detect(head: &[u8], tail: Option<&[u8]>) -> Result<Format, String> {
         // gh api: default token permissions, a subject template, secret listings (names
         // only) and the repositories that see an organisation secret.
         let listing = text.contains("\"total_count\"")
-            && (text.contains("\"secrets\"") || text.contains("\"repositories\""));
+            && (text.contains("\"secrets\"")
+                || text.contains("\"repositories\"")
+                || text.contains("\"installations\""));
+        let deploy_keys =
+            trimmed.starts_with('[') && text.contains("\"read_only\"") && text.contains("\"key\"");
         if text.contains("\"default_workflow_permissions\"")
             || text.contains("\"include_claim_keys\"")
             || listing
+            || deploy_keys
         {
             return Ok(Format::GithubApi);
         }

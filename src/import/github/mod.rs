@@ -2,6 +2,7 @@
 //! job, action, secret and token nodes with the edges a compromised step or action
 //! would use.
 
+mod access;
 mod workflow;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,6 +28,8 @@ pub(crate) struct Inventory {
     env_secrets: BTreeMap<(String, String), BTreeSet<String>>,
     /// Organisation secrets by (`owner`, name).
     org_secrets: BTreeMap<(String, String), OrgVisibility>,
+    keys: Vec<access::DeployKey>,
+    apps: Vec<access::App>,
 }
 
 /// Which repositories see an organisation secret.
@@ -178,6 +181,14 @@ fn read_secrets(list: &[Value], file: &str, builder: &mut Builder) {
 /// repository is the directory the file was saved in (`OWNER/REPO/file.json`).
 pub(super) fn read_api(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<(), ImportError> {
     let doc: Value = serde_json::from_slice(bytes).map_err(|e| ImportError::json(file, &e))?;
+    if let Value::Array(list) = &doc {
+        access::read_keys(list, file, builder);
+        return Ok(());
+    }
+    if let Some(list) = doc.get("installations").and_then(Value::as_array) {
+        access::read_installations(list, file, builder);
+        return Ok(());
+    }
     if let Some(list) = doc.get("secrets").and_then(Value::as_array) {
         read_secrets(list, file, builder);
         return Ok(());
@@ -421,6 +432,7 @@ pub(super) fn finish(github: &Inventory, graph: &mut TrustGraph) {
         };
         build(w, github, &mut g);
     }
+    access::build(github, graph);
 }
 
 fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {

@@ -17,7 +17,7 @@ graph, and answers the first questions of an incident: what can the attacker rea
 or workload, and through which trust paths?\n\nWith no --input, the embedded sample incident is used \
 (a compromised GitHub Action in acme/web's deploy workflow).",
     after_help = "Examples:\n  trustpath import sample-data/\n  trustpath blast -c github:action:tj-style/changed-files@v45\n  \
-trustpath blast -c ci-deployer --format json --at 2026-01-01T00:00:00Z\n  trustpath path deploy.yml admin --all --max 5\n  \
+trustpath blast -c ci-deployer --format json --at 2026-01-01T00:00:00Z\n  trustpath path tj-style/changed-files@v45 admin --all --max 5\n  \
 trustpath export --format dot -c tj-style/changed-files@v45 --blast-only > blast.dot\n\n\
 Exit status: 0 success, 1 nothing found (no path), 2 error (bad input, unknown node)."
 )]

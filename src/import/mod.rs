@@ -590,8 +590,38 @@ pub const SAMPLE: &[(&str, &[u8])] = &[
         include_bytes!("../../sample-data/aws-resources.graph.json"),
     ),
     (
-        "sample-data/github.graph.json",
-        include_bytes!("../../sample-data/github.graph.json"),
+        "sample-data/github/acme/docs/.github/workflows/publish.yml",
+        include_bytes!("../../sample-data/github/acme/docs/.github/workflows/publish.yml"),
+    ),
+    (
+        "sample-data/github/acme/infra/.github/workflows/terraform-apply.yml",
+        include_bytes!("../../sample-data/github/acme/infra/.github/workflows/terraform-apply.yml"),
+    ),
+    (
+        "sample-data/github/acme/org-actions-secrets.json",
+        include_bytes!("../../sample-data/github/acme/org-actions-secrets.json"),
+    ),
+    (
+        "sample-data/github/acme/secrets/SLACK_DEPLOY_WEBHOOK/repositories.json",
+        include_bytes!(
+            "../../sample-data/github/acme/secrets/SLACK_DEPLOY_WEBHOOK/repositories.json"
+        ),
+    ),
+    (
+        "sample-data/github/acme/web/.github/workflows/deploy.yml",
+        include_bytes!("../../sample-data/github/acme/web/.github/workflows/deploy.yml"),
+    ),
+    (
+        "sample-data/github/acme/web/actions-permissions-workflow.json",
+        include_bytes!("../../sample-data/github/acme/web/actions-permissions-workflow.json"),
+    ),
+    (
+        "sample-data/github/acme/web/actions-secrets.json",
+        include_bytes!("../../sample-data/github/acme/web/actions-secrets.json"),
+    ),
+    (
+        "sample-data/github-extra.graph.json",
+        include_bytes!("../../sample-data/github-extra.graph.json"),
     ),
     (
         "sample-data/k8s.graph.json",

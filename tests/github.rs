@@ -238,3 +238,61 @@ fn deploy_keys_and_apps() {
     assert!(lines.contains("app:release-drafter-plus -can_control-> repo:acme/docs"));
     assert!(lines.contains("app:stale-bot -can_access-> repo:acme/web (conditional)"));
 }
+
+/// `/orgs/{org}/repos` and `/repos/{o}/{r}/environments`: visibility decides who can
+/// fork and which `private` organisation secrets a repository sees; a required
+/// reviewer gates every way into a job of the protected environment.
+#[test]
+fn repository_and_environment_listings() {
+    let loaded = load();
+    let lines = edge_lines(&loaded);
+    let publish = "workflow:acme/docs/.github/workflows/publish.yml#publish";
+    let release = "workflow:acme/web/.github/workflows/release.yml#publish";
+    assert!(lines.contains(&format!(
+        "{publish} -can_read-> secret:acme/INTERNAL_REGISTRY_TOKEN"
+    )));
+    assert!(
+        !lines.contains(&format!(
+            "{release} -can_read-> secret:acme/INTERNAL_REGISTRY_TOKEN"
+        )),
+        "a public repository does not see an organisation secret for private repositories"
+    );
+
+    let graph = &loaded.graph;
+    let node = |key: &str| graph.node(graph.find(key).expect(key));
+    let web = node("github:repo:acme/web");
+    assert_eq!(
+        web.tags.get("visibility").map(String::as_str),
+        Some("public")
+    );
+    assert_eq!(
+        web.tags.get("default_branch").map(String::as_str),
+        Some("main")
+    );
+    let legacy = node("github:repo:acme/legacy-cron");
+    assert_eq!(
+        legacy.tags.get("archived").map(String::as_str),
+        Some("true")
+    );
+
+    let deploy = graph
+        .find("github:workflow:acme/web/.github/workflows/deploy.yml#deploy")
+        .expect("the deploy job");
+    let into_deploy: Vec<_> = graph.incoming(deploy).map(|(e, _)| e).collect();
+    assert!(!into_deploy.is_empty());
+    for e in into_deploy {
+        let conditions: Vec<&str> = graph
+            .edge(e)
+            .conditions
+            .iter()
+            .map(|c| c.description.as_str())
+            .collect();
+        assert!(
+            conditions.iter().any(|c| c
+                .contains("approves the deployment to environment production")
+                && c.contains("mreyes, @sre")
+                && c.contains("protected branches")),
+            "{conditions:?}"
+        );
+    }
+}

@@ -84,17 +84,22 @@ pub fn detect(head: &[u8], tail: Option<&[u8]>) -> Result<Format, String> {
             return Ok(Format::AwsAuthorizationDetails);
         }
         // gh api: default token permissions, a subject template, secret listings (names
-        // only) and the repositories that see an organisation secret.
+        // only), the repositories that see an organisation secret, repository and
+        // environment listings.
         let listing = text.contains("\"total_count\"")
             && (text.contains("\"secrets\"")
                 || text.contains("\"repositories\"")
-                || text.contains("\"installations\""));
+                || text.contains("\"installations\"")
+                || text.contains("\"environments\""));
+        // `/orgs/{org}/repos` and `/repos/{o}/{r}`.
+        let repos = text.contains("\"full_name\"") && text.contains("\"default_branch\"");
         let deploy_keys =
             trimmed.starts_with('[') && text.contains("\"read_only\"") && text.contains("\"key\"");
         if text.contains("\"default_workflow_permissions\"")
             || text.contains("\"include_claim_keys\"")
             || listing
             || deploy_keys
+            || repos
         {
             return Ok(Format::GithubApi);
         }

@@ -3,6 +3,7 @@
 //! would use.
 
 mod access;
+mod repos;
 mod workflow;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -30,6 +31,10 @@ pub(crate) struct Inventory {
     org_secrets: BTreeMap<(String, String), OrgVisibility>,
     keys: Vec<access::DeployKey>,
     apps: Vec<access::App>,
+    /// Repository listings, by `owner/repo`.
+    repos: BTreeMap<String, repos::RepoInfo>,
+    /// Deployment protection by (`owner/repo`, environment).
+    environments: BTreeMap<(String, String), repos::Protection>,
 }
 
 /// Which repositories see an organisation secret.
@@ -42,11 +47,13 @@ struct OrgVisibility {
 }
 
 impl OrgVisibility {
-    fn visible_to(&self, repo: &str) -> bool {
+    fn visible_to(&self, repo: &str, info: Option<&repos::RepoInfo>) -> bool {
         match self.visibility.as_str() {
             "selected" => self.selected.as_ref().is_some_and(|s| s.contains(repo)),
-            // `private` also covers internal repositories; without the repository's
-            // visibility, trustpath assumes it sees the secret (never hides a path).
+            // `private` covers private and internal repositories; without the
+            // repository's listing, trustpath assumes it sees the secret (never hides a
+            // path).
+            "private" => info.is_none_or(|i| !i.is_public()),
             _ => true,
         }
     }
@@ -81,7 +88,9 @@ impl Inventory {
         }
         let owner = repo.split('/').next().unwrap_or(repo);
         match self.org_secrets.get(&(owner.to_string(), name.to_string())) {
-            Some(visibility) if visibility.visible_to(repo) => SecretScope::Org,
+            Some(visibility) if visibility.visible_to(repo, self.repos.get(repo)) => {
+                SecretScope::Org
+            }
             _ => SecretScope::Repo,
         }
     }
@@ -93,7 +102,7 @@ impl Inventory {
         names.extend(
             self.org_secrets
                 .iter()
-                .filter(|((org, _), v)| org == owner && v.visible_to(repo))
+                .filter(|((org, _), v)| org == owner && v.visible_to(repo, self.repos.get(repo)))
                 .map(|((_, name), _)| name.clone()),
         );
         names
@@ -182,7 +191,22 @@ fn read_secrets(list: &[Value], file: &str, builder: &mut Builder) {
 pub(super) fn read_api(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<(), ImportError> {
     let doc: Value = serde_json::from_slice(bytes).map_err(|e| ImportError::json(file, &e))?;
     if let Value::Array(list) = &doc {
-        access::read_keys(list, file, builder);
+        // `/orgs/{org}/repos` or `/repos/{o}/{r}/keys`.
+        if list.iter().any(|r| r.get("full_name").is_some()) {
+            for repo in list {
+                repos::read_repo(repo, file, &mut builder.github);
+            }
+        } else {
+            access::read_keys(list, file, builder);
+        }
+        return Ok(());
+    }
+    if doc.get("full_name").is_some() {
+        repos::read_repo(&doc, file, &mut builder.github);
+        return Ok(());
+    }
+    if let Some(list) = doc.get("environments").and_then(Value::as_array) {
+        repos::read_environments(list, file, builder);
         return Ok(());
     }
     if let Some(list) = doc.get("installations").and_then(Value::as_array) {
@@ -421,6 +445,7 @@ pub fn subjects(w: &Workflow, job: &workflow::Job, template: Option<&[String]>) 
 
 /// Derives the nodes and edges of every workflow read.
 pub(super) fn finish(github: &Inventory, graph: &mut TrustGraph) {
+    repos::build(github, graph);
     for (w, file) in &github.workflows {
         let source = graph.intern_source(file);
         let mut g = Adder {
@@ -448,7 +473,19 @@ fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {
     let repo_key = format!("github:repo:{}", w.repo);
     let workflow_key = w.key();
     let file = w.path.rsplit('/').next().unwrap_or(&w.path).to_string();
-    g.node(&repo_key, NodeKind::Resource, w.repo.clone(), owner, &[]);
+    let info = github.repos.get(&w.repo);
+    let repo_tags = info.map(repos::RepoInfo::tags).unwrap_or_default();
+    g.node(
+        &repo_key,
+        NodeKind::Resource,
+        w.repo.clone(),
+        owner,
+        &repo_tags,
+    );
+    // An archived repository is read-only and runs no workflows.
+    let archived = info
+        .is_some_and(|i| i.archived)
+        .then_some("if the repository is unarchived: archived repositories run no workflows");
     let triggers: Vec<&str> = w.triggers.iter().map(String::as_str).collect();
     g.node(
         &workflow_key,
@@ -492,12 +529,20 @@ fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {
             owner,
             &tags,
         );
+        // Every way into a job is gated by what gates the job's start.
+        let gate = job.environment.as_ref().and_then(|env| {
+            github
+                .environments
+                .get(&(w.repo.clone(), env.clone()))
+                .and_then(|p| p.gate(env))
+        });
+        let gates: Vec<&str> = archived.into_iter().chain(gate.as_deref()).collect();
         g.edge(
             &workflow_key,
             &job_key,
             EdgeKind::CanControl,
             format!("{} defines job `{}`", w.path, job.id),
-            Vec::new(),
+            gates.clone(),
             vec![disable.clone()],
         );
 
@@ -547,7 +592,7 @@ fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {
                 &job_key,
                 EdgeKind::CanControl,
                 format!("{} job `{}` {place} runs `{}@{}`, {risk}; its code sees the job's secrets, token and OIDC identity", w.path, job.id, uses.action, uses.reference),
-                Vec::new(),
+                gates.clone(),
                 vec![cut],
             );
         }
@@ -635,6 +680,13 @@ fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {
         }
 
         if w.runs_for_outsiders() && job.checks_out_head {
+            // Only those who can read a private or internal repository can fork it.
+            let outsider = match info {
+                Some(i) if !i.is_public() => {
+                    "if the attacker can read the repository (it is not public: only those who can read it can fork it and open a pull request)"
+                }
+                _ => "if the repository accepts pull requests from the attacker",
+            };
             g.node(
                 "github:any-user",
                 NodeKind::Group,
@@ -647,7 +699,7 @@ fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {
                 &job_key,
                 EdgeKind::CanControl,
                 format!("{} runs on {} and job `{}` checks out the pull request's head: code from a fork runs with the job's secrets", w.path, w.triggers.iter().filter(|t| t.starts_with("pull_request_target") || *t == "workflow_run").cloned().collect::<Vec<_>>().join(","), job.id),
-                vec!["if the repository accepts pull requests from the attacker"],
+                std::iter::once(outsider).chain(gates.iter().copied()).collect(),
                 vec![disable.clone()],
             );
         }

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::{Adder, Inventory, revoke};
 use crate::import::{Builder, Warning};
-use crate::model::{Credential, EdgeKind, Node, NodeKind, Place, Provenance, TrustGraph};
+use crate::model::{Credential, EdgeKind, Node, NodeKind, TrustGraph};
 
 #[derive(Debug, Clone)]
 pub(super) struct DeployKey {
@@ -125,14 +125,7 @@ fn known_repos(github: &Inventory) -> BTreeSet<String> {
 
 pub(super) fn build(github: &Inventory, graph: &mut TrustGraph) {
     for k in &github.keys {
-        let source = graph.intern_source(&k.file);
-        let mut g = Adder {
-            graph,
-            provenance: Provenance {
-                source,
-                place: Place::Unknown,
-            },
-        };
+        let mut g = Adder::for_file(graph, &k.file);
         let owner = k.repo.split('/').next().unwrap_or(&k.repo);
         let repo_key = format!("github:repo:{}", k.repo);
         g.node(&repo_key, NodeKind::Resource, k.repo.clone(), owner, &[]);
@@ -175,14 +168,7 @@ pub(super) fn build(github: &Inventory, graph: &mut TrustGraph) {
     }
     let repos = known_repos(github);
     for app in &github.apps {
-        let source = graph.intern_source(&app.file);
-        let mut g = Adder {
-            graph,
-            provenance: Provenance {
-                source,
-                place: Place::Unknown,
-            },
-        };
+        let mut g = Adder::for_file(graph, &app.file);
         let key = format!("github:app:{}", app.slug);
         let writes: Vec<&str> = app.writes.iter().map(String::as_str).collect();
         g.node(

@@ -339,7 +339,17 @@ struct Adder<'a> {
     provenance: Provenance,
 }
 
-impl Adder<'_> {
+impl<'a> Adder<'a> {
+    /// An adder whose nodes and edges come from `file` (no finer place is known).
+    fn for_file(graph: &'a mut TrustGraph, file: &str) -> Self {
+        let source = graph.intern_source(file);
+        let provenance = Provenance {
+            source,
+            place: Place::Unknown,
+        };
+        Adder { graph, provenance }
+    }
+
     fn node(
         &mut self,
         key: &str,
@@ -447,14 +457,7 @@ pub fn subjects(w: &Workflow, job: &workflow::Job, template: Option<&[String]>) 
 pub(super) fn finish(github: &Inventory, graph: &mut TrustGraph) {
     repos::build(github, graph);
     for (w, file) in &github.workflows {
-        let source = graph.intern_source(file);
-        let mut g = Adder {
-            graph,
-            provenance: Provenance {
-                source,
-                place: Place::Unknown,
-            },
-        };
+        let mut g = Adder::for_file(graph, file);
         build(w, github, &mut g);
     }
     access::build(github, graph);

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{Adder, Inventory, context_of};
 use crate::import::{Builder, Warning};
-use crate::model::{NodeKind, Place, Provenance, TrustGraph};
+use crate::model::{NodeKind, TrustGraph};
 
 /// `/orgs/{org}/repos` or `/repos/{o}/{r}`, by `owner/repo`.
 #[derive(Debug, Clone)]
@@ -163,14 +163,7 @@ pub(super) fn read_environments(list: &[Value], file: &str, builder: &mut Builde
 /// is still known (not flagged "not in inputs" by the OIDC link pass).
 pub(super) fn build(github: &Inventory, graph: &mut TrustGraph) {
     for (name, info) in &github.repos {
-        let source = graph.intern_source(&info.file);
-        let mut g = Adder {
-            graph,
-            provenance: Provenance {
-                source,
-                place: Place::Unknown,
-            },
-        };
+        let mut g = Adder::for_file(graph, &info.file);
         let owner = name.split('/').next().unwrap_or(name);
         let key = format!("github:repo:{name}");
         g.node(&key, NodeKind::Resource, name.clone(), owner, &info.tags());

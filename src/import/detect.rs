@@ -211,5 +211,12 @@ mod tests {
             Ok(Format::GithubWorkflow)
         );
         assert!(detect(b"   \n", None).is_err());
+        for gh_api in [
+            &br#"[{"full_name": "acme/web", "default_branch": "main", "visibility": "public"}]"#[..],
+            br#"{"total_count": 0, "environments": []}"#,
+            br#"[{"id": 1, "key": "ssh-ed25519 AAAA", "read_only": true}]"#,
+        ] {
+            assert_eq!(detect(gh_api, None), Ok(Format::GithubApi));
+        }
     }
 }

@@ -24,7 +24,8 @@ pub(crate) struct Inventory {
     defaults: BTreeMap<String, String>,
     /// OIDC subject templates by `owner/repo` or `owner`: `None` for `use_default`.
     templates: BTreeMap<String, Option<Vec<String>>>,
-    /// Secret names by `owner/repo`, and by (`owner/repo`, environment).
+    /// Secret names by `owner/repo`, and by (`owner/repo`, environment in lower case:
+    /// GitHub's environment names are case-insensitive).
     repo_secrets: BTreeMap<String, BTreeSet<String>>,
     env_secrets: BTreeMap<(String, String), BTreeSet<String>>,
     /// Organisation secrets by (`owner`, name).
@@ -33,7 +34,7 @@ pub(crate) struct Inventory {
     apps: Vec<access::App>,
     /// Repository listings, by `owner/repo`.
     repos: BTreeMap<String, repos::RepoInfo>,
-    /// Deployment protection by (`owner/repo`, environment).
+    /// Deployment protection by (`owner/repo`, environment in lower case).
     environments: BTreeMap<(String, String), repos::Protection>,
 }
 
@@ -74,7 +75,7 @@ impl Inventory {
         if let Some(env) = environment
             && self
                 .env_secrets
-                .get(&(repo.to_string(), env.to_string()))
+                .get(&(repo.to_string(), env.to_lowercase()))
                 .is_some_and(|s| s.contains(name))
         {
             return SecretScope::Environment(env.to_string());
@@ -162,7 +163,7 @@ fn read_secrets(list: &[Value], file: &str, builder: &mut Builder) {
             }
         }
         (false, [env, "environments", repo, owner]) => {
-            let key = (format!("{owner}/{repo}"), (*env).to_string());
+            let key = (format!("{owner}/{repo}"), env.to_lowercase());
             builder
                 .github
                 .env_secrets
@@ -536,7 +537,7 @@ fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {
         let gate = job.environment.as_ref().and_then(|env| {
             github
                 .environments
-                .get(&(w.repo.clone(), env.clone()))
+                .get(&(w.repo.clone(), env.to_lowercase()))
                 .and_then(|p| p.gate(env))
         });
         let gates: Vec<&str> = archived.into_iter().chain(gate.as_deref()).collect();

@@ -152,10 +152,11 @@ pub(super) fn read_environments(list: &[Value], file: &str, builder: &mut Builde
         } else {
             None
         };
+        // Environment names are case-insensitive on GitHub.
         builder
             .github
             .environments
-            .insert((repo.clone(), name), protection);
+            .insert((repo.clone(), name.to_lowercase()), protection);
     }
 }
 

@@ -4,7 +4,7 @@
 //! one, in the boundary. Conditions trustpath cannot evaluate are carried on the grant,
 //! so the edge it becomes is marked conditional instead of dropped.
 
-use super::gaad::{Gaad, Principal, PrincipalKind};
+use super::gaad::{Gaad, Inline, Principal, PrincipalKind};
 use super::policy::{Clause, Context, Effect, Statement, Vars};
 use std::collections::HashMap;
 
@@ -459,6 +459,29 @@ fn managed_origin(h: &Holder<'_>, policy: &str, arn: &str) -> Origin {
 }
 
 impl Labels {
+    /// The origins of the inline and attached managed policies of one user, role or
+    /// group.
+    fn add_holder(
+        &mut self,
+        holder: &Holder<'_>,
+        inline: &[Inline],
+        managed: &[String],
+        policy_name: &dyn Fn(&str) -> String,
+    ) {
+        for (i, policy) in inline.iter().enumerate() {
+            self.inline.insert(
+                (holder.arn.to_string(), i),
+                inline_origin(holder, &policy.name),
+            );
+        }
+        for arn in managed {
+            self.managed.insert(
+                (arn.clone(), holder.arn.to_string()),
+                managed_origin(holder, &policy_name(arn), arn),
+            );
+        }
+    }
+
     pub fn new(gaad: &Gaad) -> Labels {
         let mut labels = Labels::default();
         let policy_name = |arn: &str| {
@@ -478,17 +501,7 @@ impl Labels {
                 name: &p.name,
                 arn: &p.arn,
             };
-            for (i, inline) in p.inline.iter().enumerate() {
-                labels
-                    .inline
-                    .insert((p.arn.clone(), i), inline_origin(&holder, &inline.name));
-            }
-            for arn in &p.managed {
-                labels.managed.insert(
-                    (arn.clone(), p.arn.clone()),
-                    managed_origin(&holder, &policy_name(arn), arn),
-                );
-            }
+            labels.add_holder(&holder, &p.inline, &p.managed, &policy_name);
             if let Some(arn) = &p.boundary {
                 let origin = Origin {
                     label: format!("permission boundary {}", policy_name(arn)),
@@ -510,17 +523,7 @@ impl Labels {
                 name: &g.name,
                 arn: &g.arn,
             };
-            for (i, inline) in g.inline.iter().enumerate() {
-                labels
-                    .inline
-                    .insert((g.arn.clone(), i), inline_origin(&holder, &inline.name));
-            }
-            for arn in &g.managed {
-                labels.managed.insert(
-                    (arn.clone(), g.arn.clone()),
-                    managed_origin(&holder, &policy_name(arn), arn),
-                );
-            }
+            labels.add_holder(&holder, &g.inline, &g.managed, &policy_name);
         }
         labels
     }

@@ -2,6 +2,8 @@
 //! derived edges, compared order-insensitively with a golden list, plus the cases that
 //! must produce nothing.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -52,23 +54,7 @@ fn edge_lines(loaded: &Loaded) -> BTreeSet<String> {
 fn escalation_catalogue_matches_the_golden_edge_list() {
     let loaded = load();
     let got = edge_lines(&loaded);
-    let golden =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/aws-escalation.edges");
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        let text: String = got.iter().map(|l| format!("{l}\n")).collect();
-        std::fs::write(&golden, text).expect("write golden");
-    }
-    let want: BTreeSet<String> = std::fs::read_to_string(&golden)
-        .expect("golden edge list (UPDATE_GOLDEN=1 cargo test --test aws writes it)")
-        .lines()
-        .map(str::to_string)
-        .collect();
-    let missing: Vec<_> = want.difference(&got).collect();
-    let extra: Vec<_> = got.difference(&want).collect();
-    assert!(
-        missing.is_empty() && extra.is_empty(),
-        "missing: {missing:#?}\nunexpected: {extra:#?}"
-    );
+    common::assert_golden(&got, "aws-escalation.edges");
 }
 
 #[test]

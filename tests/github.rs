@@ -2,6 +2,8 @@
 //! derived edges against a golden list (order-insensitive), and the cases that must not
 //! produce an edge.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -36,26 +38,7 @@ fn edge_lines(loaded: &Loaded) -> BTreeSet<String> {
 #[test]
 fn workflows_match_the_golden_edge_list() {
     let got = edge_lines(&load());
-    let golden =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/github-workflows.edges");
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(
-            &golden,
-            got.iter().map(|l| format!("{l}\n")).collect::<String>(),
-        )
-        .expect("write golden");
-    }
-    let want: BTreeSet<String> = std::fs::read_to_string(&golden)
-        .expect("golden edge list (UPDATE_GOLDEN=1 cargo test --test github writes it)")
-        .lines()
-        .map(str::to_string)
-        .collect();
-    let missing: Vec<_> = want.difference(&got).collect();
-    let extra: Vec<_> = got.difference(&want).collect();
-    assert!(
-        missing.is_empty() && extra.is_empty(),
-        "missing: {missing:#?}\nunexpected: {extra:#?}"
-    );
+    common::assert_golden(&got, "github-workflows.edges");
 }
 
 #[test]

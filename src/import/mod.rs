@@ -136,6 +136,26 @@ impl Opened<'_> {
     }
 }
 
+/// An importer that reads an input's bytes at once.
+type Reader = fn(&[u8], &str, &mut Builder) -> Result<(), ImportError>;
+
+/// The importer of a format, reading the whole input at once (only native JSON from a
+/// file is streamed instead).
+fn read_whole(format: Format) -> Reader {
+    match format {
+        Format::Native => native::read_slice,
+        Format::Inventory => inventory::read,
+        Format::Links => links::read,
+        Format::AwsAuthorizationDetails => aws::read_gaad,
+        Format::AwsCredentialReport => aws::read_credential_report,
+        Format::AwsAccessKeys => aws::read_access_keys,
+        Format::AwsIdentityProviders => aws::read_providers,
+        Format::AwsServiceControlPolicy => aws::read_scp,
+        Format::GithubWorkflow => github::read_workflow,
+        Format::GithubApi => github::read_api,
+    }
+}
+
 fn io_error(path: &Path, source: io::Error) -> ImportError {
     ImportError::Io {
         path: path.to_path_buf(),
@@ -420,31 +440,7 @@ pub fn load_inputs_with(
                     }
                 }
             }
-            Some(Format::Inventory) => {
-                inventory::read(&opened.all().map_err(io)?, name, &mut builder)?
-            }
-            Some(Format::Links) => links::read(&opened.all().map_err(io)?, name, &mut builder)?,
-            Some(Format::AwsAuthorizationDetails) => {
-                aws::read_gaad(&opened.all().map_err(io)?, name, &mut builder)?;
-            }
-            Some(Format::AwsCredentialReport) => {
-                aws::read_credential_report(&opened.all().map_err(io)?, name, &mut builder)?;
-            }
-            Some(Format::GithubApi) => {
-                github::read_api(&opened.all().map_err(io)?, name, &mut builder)?;
-            }
-            Some(Format::GithubWorkflow) => {
-                github::read_workflow(&opened.all().map_err(io)?, name, &mut builder)?;
-            }
-            Some(Format::AwsServiceControlPolicy) => {
-                aws::read_scp(&opened.all().map_err(io)?, name, &mut builder)?;
-            }
-            Some(Format::AwsIdentityProviders) => {
-                aws::read_providers(&opened.all().map_err(io)?, name, &mut builder)?;
-            }
-            Some(Format::AwsAccessKeys) => {
-                aws::read_access_keys(&opened.all().map_err(io)?, name, &mut builder)?;
-            }
+            Some(other) => read_whole(other)(&opened.all().map_err(io)?, name, &mut builder)?,
             None => {}
         }
         files.push(FileReport {

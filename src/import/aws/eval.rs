@@ -67,34 +67,67 @@ impl Grant {
     }
 }
 
+/// Appends the statements of the inline and attached managed policies of one user,
+/// role or group (`holder`), each with the policy it came from.
+fn held<'g>(
+    gaad: &'g Gaad,
+    labels: &'g Labels,
+    holder: &str,
+    inline: &'g [Inline],
+    managed: &[String],
+    out: &mut Vec<Sourced<'g>>,
+) {
+    let mut push = |policy: &'g Origin, doc: &'g super::policy::Parsed| {
+        out.extend(
+            doc.statements
+                .iter()
+                .map(|statement| Sourced { policy, statement }),
+        );
+    };
+    for (i, policy) in inline.iter().enumerate() {
+        push(labels.inline(holder, i), &policy.doc);
+    }
+    for arn in managed {
+        if let Some(policy) = gaad.policies.get(arn) {
+            push(labels.managed(arn, holder), &policy.doc);
+        }
+    }
+}
+
+/// The statements of the service control policies of an account, when any are loaded.
+fn scp_statements<'g>(
+    gaad: &'g Gaad,
+    labels: &'g Labels,
+    account: &str,
+) -> Option<Vec<Sourced<'g>>> {
+    gaad.scps.get(account).map(|scps| {
+        scps.iter()
+            .flat_map(|scp| {
+                let policy = labels.scp(&scp.name);
+                scp.doc
+                    .statements
+                    .iter()
+                    .map(move |statement| Sourced { policy, statement })
+            })
+            .collect()
+    })
+}
+
 impl<'g> Permissions<'g> {
     /// Gathers a principal's statements; labels name each policy for edge reasons.
     pub fn of(gaad: &'g Gaad, p: &'g Principal, labels: &'g Labels) -> Permissions<'g> {
         let mut identity = Vec::new();
-        let mut push_doc = |label: &'g Origin, doc: &'g super::policy::Parsed| {
-            identity.extend(doc.statements.iter().map(|statement| Sourced {
-                policy: label,
-                statement,
-            }));
-        };
-        for (i, inline) in p.inline.iter().enumerate() {
-            push_doc(labels.inline(&p.arn, i), &inline.doc);
-        }
-        for arn in &p.managed {
-            if let Some(policy) = gaad.policies.get(arn) {
-                push_doc(labels.managed(arn, &p.arn), &policy.doc);
-            }
-        }
+        held(gaad, labels, &p.arn, &p.inline, &p.managed, &mut identity);
         if p.kind == PrincipalKind::User {
             for group in gaad.groups_of(p) {
-                for (i, inline) in group.inline.iter().enumerate() {
-                    push_doc(labels.inline(&group.arn, i), &inline.doc);
-                }
-                for arn in &group.managed {
-                    if let Some(policy) = gaad.policies.get(arn) {
-                        push_doc(labels.managed(arn, &group.arn), &policy.doc);
-                    }
-                }
+                held(
+                    gaad,
+                    labels,
+                    &group.arn,
+                    &group.inline,
+                    &group.managed,
+                    &mut identity,
+                );
             }
         }
         let boundary = p.boundary.as_ref().and_then(|arn| {
@@ -123,21 +156,9 @@ impl<'g> Permissions<'g> {
             userid: p.id.clone(),
             account: p.account.clone(),
         };
-        let scp = gaad
-            .scps
-            .get(&p.account)
-            .filter(|_| !p.service_linked())
-            .map(|scps| {
-                scps.iter()
-                    .flat_map(|scp| {
-                        let policy = labels.scp(&scp.name);
-                        scp.doc
-                            .statements
-                            .iter()
-                            .map(move |statement| Sourced { policy, statement })
-                    })
-                    .collect()
-            });
+        let scp = (!p.service_linked())
+            .then(|| scp_statements(gaad, labels, &p.account))
+            .flatten();
         Permissions {
             identity,
             vars,
@@ -156,44 +177,21 @@ impl<'g> Permissions<'g> {
         labels: &'g Labels,
     ) -> Permissions<'g> {
         let mut identity = Vec::new();
-        for (i, inline) in group.inline.iter().enumerate() {
-            let policy = labels.inline(&group.arn, i);
-            identity.extend(
-                inline
-                    .doc
-                    .statements
-                    .iter()
-                    .map(|statement| Sourced { policy, statement }),
-            );
-        }
-        for arn in &group.managed {
-            if let Some(p) = gaad.policies.get(arn) {
-                let policy = labels.managed(arn, &group.arn);
-                identity.extend(
-                    p.doc
-                        .statements
-                        .iter()
-                        .map(|statement| Sourced { policy, statement }),
-                );
-            }
-        }
+        held(
+            gaad,
+            labels,
+            &group.arn,
+            &group.inline,
+            &group.managed,
+            &mut identity,
+        );
         Permissions {
             identity,
             vars: Vars::default(),
             boundary: None,
             boundary_missing: None,
             long_term: true,
-            scp: gaad.scps.get(&group.account).map(|scps| {
-                scps.iter()
-                    .flat_map(|scp| {
-                        let policy = labels.scp(&scp.name);
-                        scp.doc
-                            .statements
-                            .iter()
-                            .map(move |statement| Sourced { policy, statement })
-                    })
-                    .collect()
-            }),
+            scp: scp_statements(gaad, labels, &group.account),
             note: Some(Condition {
                 description: format!(
                     "as a member of group {} whose own policies and boundary do not block it",

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 
+use crate::analysis::plan::{self, Plan, PlanOptions};
 use crate::analysis::{BlastRadius, paths};
-use crate::cli::{BlastFormat, Cli, Command, ExportFormat, SummaryFormat};
+use crate::cli::{BlastFormat, Cli, Command, ExportFormat, PlanFormat, SummaryFormat};
 use crate::import::{self, ImportError, Loaded, Progress};
 use crate::model::{LookupError, NodeId, TrustGraph};
 use crate::report::{self, dot::DotOptions};
@@ -98,13 +99,33 @@ fn dispatch(
             }
         }
         Some(Command::Blast(args)) => {
-            let compromised = compromised_set(graph, &args.compromised, err)?;
-            let blast = BlastRadius::compute(graph, &compromised, at);
+            let blast = match &args.apply_plan {
+                Some(path) => residual(graph, &args, path, at, err)?,
+                None => {
+                    let compromised = compromised_set(graph, &args.compromised, err)?;
+                    BlastRadius::compute(graph, &compromised, at)
+                }
+            };
             match args.format {
                 BlastFormat::Text => report::text::write_blast(out, graph, &blast)?,
                 BlastFormat::Json => report::json::write_blast(out, graph, &blast)?,
                 BlastFormat::Csv => report::csv::write_blast(out, graph, &blast)?,
             }
+        }
+        Some(Command::Plan(args)) => {
+            let compromised = compromised_set(graph, &args.compromised, err)?;
+            let protect = args
+                .protect
+                .iter()
+                .map(|q| graph.resolve(q).map_err(Error::from))
+                .collect::<Result<Vec<_>, _>>()?;
+            let opts = PlanOptions {
+                at,
+                protect,
+                budget: args.budget,
+            };
+            let plan = Plan::compute(graph, &compromised, &opts);
+            write_plan(out, graph, &plan, args.format)?;
         }
         Some(Command::Path(args)) => {
             let (from, to) = (graph.resolve(&args.from)?, graph.resolve(&args.to)?);
@@ -165,19 +186,116 @@ fn dispatch(
         }
         Some(Command::Gen(_)) => unreachable!("gen runs before inputs load"),
         None => {
-            // The TUI and the revocation plan are later work; until then the default
-            // command shows the blast radius of the incident's suggested compromise.
+            // The TUI is later work; until then the default command prints the plan for
+            // the incident's suggested compromise.
             let compromised = compromised_set(graph, &[], err)?;
-            let blast = BlastRadius::compute(graph, &compromised, at);
-            report::text::write_blast(out, graph, &blast)?;
+            let opts = PlanOptions {
+                at,
+                protect: Vec::new(),
+                budget: None,
+            };
+            let plan = Plan::compute(graph, &compromised, &opts);
+            write_plan(out, graph, &plan, PlanFormat::Text)?;
             writeln!(
                 err,
-                "\nRun `trustpath --help` for the commands: import, blast, path, export."
+                "\nRun `trustpath --help` for the commands: import, blast, plan, path, export."
             )?;
         }
     }
     out.flush()?;
     Ok(Outcome::Done)
+}
+
+fn write_plan(
+    out: &mut dyn Write,
+    graph: &TrustGraph,
+    plan: &Plan,
+    format: PlanFormat,
+) -> io::Result<()> {
+    let doc = report::plan::PlanOut::new(graph, plan);
+    match format {
+        PlanFormat::Text => report::plan::write_text(out, &doc),
+        PlanFormat::Markdown => report::plan::write_markdown(out, &doc),
+        PlanFormat::Json => report::plan::write_json(out, &doc),
+        PlanFormat::Csv => report::plan::write_csv(out, &doc),
+    }
+}
+
+/// The part of a saved plan `blast --apply-plan` reads.
+#[derive(serde::Deserialize)]
+struct SavedPlan {
+    schema: String,
+    compromised: Vec<String>,
+    steps: Vec<SavedStep>,
+}
+
+#[derive(serde::Deserialize)]
+struct SavedStep {
+    rank: usize,
+    id: String,
+    target: String,
+}
+
+/// The blast radius left once the chosen steps of a saved plan are done.
+fn residual(
+    graph: &TrustGraph,
+    args: &crate::cli::BlastArgs,
+    path: &PathBuf,
+    at: Timestamp,
+    err: &mut dyn Write,
+) -> Result<BlastRadius, Error> {
+    let bad = |why: String| Error::Usage(format!("{}: {why}", path.display()));
+    let text = fs::read_to_string(path).map_err(|e| bad(format!("cannot read it: {e}")))?;
+    let saved: SavedPlan = serde_json::from_str(&text).map_err(|e| {
+        bad(format!(
+            "not a plan written by `trustpath plan --format json` (line {}, column {}: {e})",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    if saved.schema != "trustpath/plan/v1" {
+        return Err(bad(format!(
+            "schema is `{}`, expected trustpath/plan/v1",
+            saved.schema
+        )));
+    }
+    let compromised = if args.compromised.is_empty() {
+        saved
+            .compromised
+            .iter()
+            .map(|k| graph.resolve(k).map_err(Error::from))
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        compromised_set(graph, &args.compromised, err)?
+    };
+    let chosen: Vec<(String, Option<NodeId>)> = saved
+        .steps
+        .iter()
+        .filter(|s| args.steps.as_ref().is_none_or(|r| r.contains(s.rank)))
+        .map(|s| (s.id.clone(), graph.find(&s.target)))
+        .collect();
+    if let Some(ranks) = &args.steps {
+        let max = saved.steps.iter().map(|s| s.rank).max().unwrap_or(0);
+        if let Some(&(_, b)) = ranks.0.iter().find(|&&(_, b)| b > max) {
+            return Err(bad(format!(
+                "--steps names step {b}, but the plan has {max} steps"
+            )));
+        }
+    }
+    let (footholds, removed) = plan::apply(graph, &compromised, at, &chosen).map_err(bad)?;
+    writeln!(
+        err,
+        "applied {} of the plan's {} steps: {} footholds remain",
+        chosen.len(),
+        saved.steps.len(),
+        footholds.len()
+    )?;
+    Ok(BlastRadius::compute_without(
+        graph,
+        &footholds,
+        at,
+        Some(&removed),
+    ))
 }
 
 fn generate(args: &crate::cli::GenArgs, out: &mut dyn Write) -> Result<Outcome, Error> {

@@ -9,14 +9,15 @@ use jiff::Timestamp;
 #[command(
     name = "trustpath",
     version,
-    about = "Blast radius and trust paths for compromised non-human identities",
+    about = "Blast radius, trust paths and revocation plans for compromised non-human identities",
     long_about = "trustpath loads identities, credentials, permissions and trust edges from exports \
-(AWS IAM exports, native trustpath graph JSON, inventory and links CSV; more cloud, cluster and CI importers \
-follow) into one \
-graph, and answers the first questions of an incident: what can the attacker reach from this key, token \
-or workload, and through which trust paths?\n\nWith no --input, the embedded sample incident is used \
+(AWS IAM exports, GitHub Actions workflows and `gh api` listings, native trustpath graph JSON, inventory and \
+links CSV) into one graph, and answers the first questions of an incident: what can the attacker reach from \
+this key, token or workload, through which trust paths, and what should be revoked first?\n\nWith no --input, the embedded sample incident is used \
 (a compromised GitHub Action in acme/web's deploy workflow).",
     after_help = "Examples:\n  trustpath import sample-data/\n  trustpath blast -c github:action:tj-style/changed-files@v45\n  \
+trustpath plan -c tj-style/changed-files@v45 --format markdown > ticket.md\n  \
+trustpath plan --format json > plan.json && trustpath blast --apply-plan plan.json --steps 1-3\n  \
 trustpath blast -c ci-deployer --format json --at 2026-01-01T00:00:00Z\n  trustpath path tj-style/changed-files@v45 admin --all --max 5\n  \
 trustpath export --format dot -c tj-style/changed-files@v45 --blast-only > blast.dot\n\n\
 Exit status: 0 success, 1 nothing found (no path), 2 error (bad input, unknown node)."
@@ -43,6 +44,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Everything reachable from the compromised set, with a witness path per node.
     Blast(BlastArgs),
+    /// Ranked revocation plan: what to revoke first, what each step breaks, the commands.
+    #[command(long_about = PLAN_ABOUT)]
+    Plan(PlanArgs),
     /// Witness paths from one node to another, with the reason for every hop.
     Path(PathArgs),
     /// Write the graph (or the blast radius) as DOT for Graphviz or as native JSON.
@@ -72,6 +76,80 @@ pub struct BlastArgs {
     pub compromised: Vec<String>,
     #[arg(long, value_enum, default_value_t = BlastFormat::Text)]
     pub format: BlastFormat,
+    /// A plan written by `trustpath plan --format json`: show what stays reachable once its
+    /// steps are done (from the footholds the plan assumes).
+    #[arg(long, value_name = "FILE")]
+    pub apply_plan: Option<PathBuf>,
+    /// Which steps of --apply-plan are done, by rank: `1-5`, `3`, `1-3,7` (default: all).
+    #[arg(long, value_name = "RANKS", requires = "apply_plan", value_parser = parse_ranks)]
+    pub steps: Option<Ranks>,
+}
+
+const PLAN_ABOUT: &str = "Ranked revocation plan for a compromise.
+
+The attacker is assumed to have had dwell time: besides the compromised set, every credential \
+and identity they reached is a foothold (a copied key, a minted session). The plan is complete \
+when no crown jewel (criticality >= 8) is reachable from the footholds left. Steps come in \
+phases: contain (neutralize the compromised set), cut (the cheapest complete set of revocations \
+found, single points of failure first), rotate (every other exposed credential and secret, at \
+its issuer; recommended) and verify (per-platform checks for persistence).
+
+Each step's cost is the action's base cost plus its collateral: the criticality of the \
+legitimate identities and workloads that lose access. The plan names the owner, whether tokens \
+already issued die with the step, whether it can be undone, and the reach before and after it.
+
+Check a plan with `trustpath blast --apply-plan plan.json [--steps 1-5]`.";
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Compromised node: stable key, ARN or unambiguous name (repeatable). Default: the
+    /// input's suggested compromised node, if it names one.
+    #[arg(short, long = "compromised", value_name = "ID")]
+    pub compromised: Vec<String>,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    /// Never disable, cut or detach anything of this node (break-glass roles, the identity
+    /// provider); the plan cuts around it. Ending its sessions stays allowed (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub protect: Vec<String>,
+    /// The most the required steps may cost: the plan keeps steps in rank order while they
+    /// fit and says what stays reachable.
+    #[arg(long, value_name = "COST")]
+    pub budget: Option<u64>,
+}
+
+/// Step ranks chosen with `--steps`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ranks(pub Vec<(usize, usize)>);
+
+impl Ranks {
+    pub fn contains(&self, rank: usize) -> bool {
+        self.0.iter().any(|&(a, b)| (a..=b).contains(&rank))
+    }
+}
+
+fn parse_ranks(s: &str) -> Result<Ranks, String> {
+    let bad = || format!("`{s}` is not a list of step ranks such as `1-5`, `3` or `1-3,7`");
+    let mut out = Vec::new();
+    for part in s.split(',') {
+        let part = part.trim();
+        let (a, b) = part.split_once('-').unwrap_or((part, part));
+        let a: usize = a.trim().parse().map_err(|_| bad())?;
+        let b: usize = b.trim().parse().map_err(|_| bad())?;
+        if a == 0 || b < a {
+            return Err(bad());
+        }
+        out.push((a, b));
+    }
+    Ok(Ranks(out))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Markdown,
+    Json,
+    Csv,
 }
 
 #[derive(Debug, Args)]

@@ -58,13 +58,13 @@ fn blast_sample_every_format() {
 }
 
 #[test]
-fn default_command_shows_the_sample_blast_radius() {
+fn default_command_prints_the_sample_plan_when_not_a_terminal() {
     trustpath()
         .args(["--at", AT])
         .assert()
         .success()
         .stdout(predicate::str::contains(format!(
-            "Blast radius of {COMPROMISED}"
+            "Revocation plan for {COMPROMISED}"
         )))
         .stderr(predicate::str::contains("suggested_compromised"));
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 
 use super::Bfs;
+use super::traverse::Removed;
 use crate::model::{EdgeId, NodeId, NodeKind, PlatformId, TrustGraph};
 
 /// One node in the blast radius.
@@ -58,15 +59,28 @@ pub struct BlastRadius {
 impl BlastRadius {
     /// Computes the blast radius of `compromised` as of `at`.
     pub fn compute(graph: &TrustGraph, compromised: &[NodeId], at: Timestamp) -> BlastRadius {
+        BlastRadius::compute_without(graph, compromised, at, None)
+    }
+
+    /// The blast radius with some edges and nodes removed: what stays reachable from
+    /// `compromised` (the remaining footholds) once a plan's steps are carried out.
+    pub fn compute_without(
+        graph: &TrustGraph,
+        compromised: &[NodeId],
+        at: Timestamp,
+        removed: Option<&Removed>,
+    ) -> BlastRadius {
         let mut compromised = compromised.to_vec();
         compromised.sort_by(|&a, &b| graph.node(a).key.cmp(&graph.node(b).key));
         compromised.dedup();
-        let all = Bfs::attacker(graph, &compromised, at, true, None);
+        let search = |conditional| match removed {
+            Some(r) => Bfs::attacker_without(graph, &compromised, at, conditional, r),
+            None => Bfs::attacker(graph, &compromised, at, conditional, None),
+        };
+        let all = search(true);
         // A second pass without conditional edges tells what depends on them; when no
         // node was first reached through one, nothing does.
-        let certain = all
-            .via_conditional()
-            .then(|| Bfs::attacker(graph, &compromised, at, false, None));
+        let certain = all.via_conditional().then(|| search(false));
         // Witness paths and depths come from the unconditional search wherever it
         // reaches: a path that needs an unverified condition is shown only when no other
         // path exists.

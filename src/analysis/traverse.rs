@@ -6,6 +6,23 @@ use crate::model::{EdgeId, NodeId, Slot, Step, TrustGraph};
 
 const NONE: u32 = u32::MAX;
 
+/// Edges and nodes a what-if traversal must ignore, indexed by id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Removed {
+    pub edges: Vec<bool>,
+    pub nodes: Vec<bool>,
+}
+
+impl Removed {
+    /// Nothing removed yet.
+    pub fn none(graph: &TrustGraph) -> Removed {
+        Removed {
+            edges: vec![false; graph.edge_count()],
+            nodes: vec![false; graph.node_count()],
+        }
+    }
+}
+
 /// Result of a multi-source BFS: per node, its depth and the edge it was first reached by.
 /// Dense arrays, so a million-node graph costs 8 MB and no hashing.
 pub struct Bfs {
@@ -93,6 +110,30 @@ impl Bfs {
             |step| !step.dormant && (conditional || !step.conditional),
             |n| !view.facts(n).credential || graph.node(n).usable_at(at),
             goal,
+        )
+    }
+
+    /// [`Bfs::attacker`] with some edges and nodes taken away (a revocation plan's steps):
+    /// removed edges are not followed, removed nodes are not entered.
+    pub fn attacker_without(
+        graph: &TrustGraph,
+        sources: &[NodeId],
+        at: Timestamp,
+        conditional: bool,
+        removed: &Removed,
+    ) -> Bfs {
+        let view = graph.traversal();
+        Bfs::run(
+            graph,
+            sources,
+            |step| {
+                !step.dormant
+                    && (conditional || !step.conditional)
+                    && !removed.nodes[step.to.index()]
+                    && !removed.edges[view.edge(step.slot).index()]
+            },
+            |n| !view.facts(n).credential || graph.node(n).usable_at(at),
+            None,
         )
     }
 

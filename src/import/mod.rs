@@ -17,6 +17,7 @@ use std::fs;
 use std::io::{self, Read, Seek};
 use std::path::{Path, PathBuf};
 
+pub(crate) use aws::shell;
 pub use detect::{Format, detect};
 pub use error::{ImportError, Warning};
 pub use progress::Progress;

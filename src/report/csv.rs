@@ -9,7 +9,7 @@ use crate::model::TrustGraph;
 
 /// Cells starting with these are formulas to a spreadsheet; a leading `'` keeps them text
 /// (an identity named `=HYPERLINK(…)` must not run when the CSV is opened).
-fn cell(s: &str) -> Cow<'_, str> {
+pub(crate) fn cell(s: &str) -> Cow<'_, str> {
     let s = clean(s);
     if s.trim_start().starts_with(['=', '+', '-', '@']) || s.starts_with(['\t', '\r']) {
         Cow::Owned(format!("'{s}"))
@@ -19,11 +19,15 @@ fn cell(s: &str) -> Cow<'_, str> {
 }
 
 pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius) -> io::Result<()> {
-    write_rows(out, graph, blast).map_err(|e| match e.into_kind() {
-        // Keep the io error as it is, so a closed pipe is still recognised as one.
+    write_rows(out, graph, blast).map_err(into_io)
+}
+
+/// Keeps an io error as it is, so that a closed pipe is still recognised as one.
+pub(crate) fn into_io(e: csv::Error) -> io::Error {
+    match e.into_kind() {
         csv::ErrorKind::Io(e) => e,
         other => io::Error::other(format!("{other:?}")),
-    })
+    }
 }
 
 fn write_rows(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius) -> csv::Result<()> {

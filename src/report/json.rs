@@ -274,9 +274,9 @@ struct ExposedOut<'a> {
 
 #[derive(Serialize)]
 pub(crate) struct HopOut<'a> {
-    from: &'a str,
-    to: &'a str,
-    kind: EdgeKind,
+    pub(crate) from: &'a str,
+    pub(crate) to: &'a str,
+    pub(crate) kind: EdgeKind,
     reason: &'a str,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     conditions: Vec<&'a str>,

@@ -5,6 +5,7 @@
 pub mod csv;
 pub mod dot;
 pub mod json;
+pub mod plan;
 pub mod text;
 
 use std::borrow::Cow;

@@ -17,6 +17,7 @@ mod trust;
 use jiff::Timestamp;
 use serde_json::Value;
 
+pub(crate) use eval::shell;
 pub(crate) use gaad::Gaad;
 
 /// Everything read from AWS exports, turned into nodes and edges once all files are in.

@@ -1,0 +1,257 @@
+//! The revocation playbook catalogue: for one candidate action, the commands that carry it
+//! out, whether credentials already issued die with it, and whether it can be undone.
+//!
+//! Many revocations only stop new issuance (an AWS key's STS sessions, a GCP key's access
+//! tokens, a GitHub secret's upstream credential), so every entry says what happens to the
+//! tokens already out there and what the companion step is.
+
+mod aws;
+mod azure;
+mod gcp;
+mod github;
+mod k8s;
+#[cfg(test)]
+mod tests;
+mod vault;
+
+use crate::import::shell;
+use crate::model::{Edge, Node, NodeKind, Revoke};
+
+/// What the plan needs to know about one revocation action to print it as a runbook step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Playbook {
+    /// Commands to run, in order. The input's `revoke.commands` win when present (returned unchanged);
+    /// otherwise generated from the action type and the target's platform. Every command is a
+    /// single line; a trailing `  # comment` explains placeholders such as <KEY_ID>.
+    pub commands: Vec<String>,
+    /// Whether carrying the action out also invalidates credentials/tokens/sessions already issued.
+    pub kills_live_tokens: bool,
+    /// When `kills_live_tokens` is false: the companion step, or how long issued tokens stay valid.
+    /// None when it kills them.
+    pub live_tokens: Option<String>,
+    pub reversible: bool,
+    /// How to undo it, or why it cannot be undone; plus propagation delay where documented.
+    pub note: String,
+}
+
+/// Where the action applies.
+pub enum Target<'a> {
+    /// A node action (`revoke` listed on the node).
+    Node(&'a Node),
+    /// An edge action: the first edge (by stable order) that lists the action, with its endpoints.
+    Edge {
+        from: &'a Node,
+        to: &'a Node,
+        edge: &'a Edge,
+    },
+}
+
+pub fn playbook(revoke: &Revoke, target: Target<'_>) -> Playbook {
+    let site = Site::of(&revoke.action, &target, &revoke.id);
+    let mut book = catalogue(&revoke.action, &site);
+    if revoke.commands.is_empty() {
+        // A quoted value may hold a newline; the runbook promises one command per line.
+        for c in &mut book.commands {
+            *c = c.replace(['\n', '\r'], " ");
+        }
+    } else {
+        book.commands.clone_from(&revoke.commands);
+    }
+    book
+}
+
+/// Actions the importers and inputs produce; anything else is "unknown".
+const ACTIONS: [&str; 14] = [
+    "disable_identity",
+    "revoke_sessions",
+    "deactivate_key",
+    "rotate",
+    "revoke_token",
+    "detach_policy",
+    "remove_trust",
+    "remove_membership",
+    "remove_binding",
+    "delete_secret",
+    "disable_provider",
+    "disable_workflow",
+    "pin_action",
+    "delete_deploy_key",
+];
+
+/// The node the action changes, and the other end when the action sits on an edge.
+pub(super) struct Site<'a> {
+    pub(super) node: &'a Node,
+    pub(super) peer: Option<&'a Node>,
+    pub(super) id: &'a str,
+}
+
+impl<'a> Site<'a> {
+    fn of(action: &str, target: &Target<'a>, id: &'a str) -> Site<'a> {
+        let (from, to) = match *target {
+            Target::Node(node) => {
+                return Site {
+                    node,
+                    peer: None,
+                    id,
+                };
+            }
+            Target::Edge { from, to, .. } => (from, to),
+        };
+        // Memberships, trust and bindings are held by the group, role or resource; a
+        // policy by the identity it is attached to; other actions act on a node kind.
+        let on_to = match action {
+            "remove_membership" | "remove_trust" => true,
+            "remove_binding" => known(&to.platform) || !known(&from.platform),
+            "disable_workflow" => to.key.starts_with("github:workflow:"),
+            "detach_policy" | "pin_action" => false,
+            _ => {
+                let kinds = subject_kinds(action);
+                !kinds.contains(&from.kind) && kinds.contains(&to.kind)
+            }
+        };
+        let (node, peer) = if on_to { (to, from) } else { (from, to) };
+        Site {
+            node,
+            peer: Some(peer),
+            id,
+        }
+    }
+
+    pub(super) fn key(&self) -> &str {
+        &self.node.key
+    }
+
+    /// The node or its peer, whichever `pred` accepts first.
+    pub(super) fn either(&self, pred: impl Fn(&Node) -> bool) -> Option<&'a Node> {
+        std::iter::once(self.node)
+            .chain(self.peer)
+            .find(|n| pred(n))
+    }
+}
+
+pub(super) fn subject_kinds(action: &str) -> &'static [NodeKind] {
+    use NodeKind::{Credential, Group, Human, Provider, Role, Secret, ServiceAccount};
+    match action {
+        "delete_secret" | "rotate" => &[Secret, Credential],
+        "deactivate_key" | "revoke_token" | "delete_deploy_key" => &[Credential],
+        "disable_identity" | "revoke_sessions" => &[ServiceAccount, Role, Human, Group],
+        "disable_provider" => &[Provider],
+        _ => &[],
+    }
+}
+
+pub(super) fn known(platform: &str) -> bool {
+    ["aws", "gcp", "k8s", "vault", "github", "azure"].contains(&platform)
+}
+
+fn catalogue(action: &str, site: &Site<'_>) -> Playbook {
+    let found = match &*site.node.platform {
+        "aws" => aws::playbook(action, site),
+        "gcp" => gcp::playbook(action, site),
+        "k8s" => k8s::playbook(action, site),
+        "vault" => vault::playbook(action, site),
+        "github" => github::playbook(action, site),
+        "azure" => azure::playbook(action, site),
+        _ => None,
+    };
+    found.unwrap_or_else(|| by_hand(action, site))
+}
+
+fn by_hand(action: &str, site: &Site<'_>) -> Playbook {
+    let what = if ACTIONS.contains(&action) {
+        format!(
+            "{action} is not catalogued for platform {}",
+            site.node.platform
+        )
+    } else {
+        format!("unknown action {action:?}")
+    };
+    Playbook {
+        commands: vec![format!(
+            "# {what}: carry out {} on {} by hand",
+            site.id,
+            site.key()
+        )],
+        kills_live_tokens: false,
+        live_tokens: Some(format!(
+            "unknown ({what}): check whether credentials already issued survive it"
+        )),
+        reversible: false,
+        note: "unknown: find out how to undo it before running it".into(),
+    }
+}
+
+/// An action that also ends the sessions and tokens already issued.
+pub(super) fn kills(
+    commands: Vec<String>,
+    reversible: bool,
+    note: impl Into<String>,
+) -> Option<Playbook> {
+    Some(Playbook {
+        commands,
+        kills_live_tokens: true,
+        live_tokens: None,
+        reversible,
+        note: note.into(),
+    })
+}
+
+/// An action that stops new use only; `live` says what survives and the companion step.
+pub(super) fn leaves(
+    commands: Vec<String>,
+    live: impl Into<String>,
+    reversible: bool,
+    note: impl Into<String>,
+) -> Option<Playbook> {
+    Some(Playbook {
+        commands,
+        kills_live_tokens: false,
+        live_tokens: Some(live.into()),
+        reversible,
+        note: note.into(),
+    })
+}
+
+pub(super) const COPY_ONLY: &str = "this deletes or replaces a stored copy only: the credential it holds stays valid (and in the hands of whoever read it) until it is rotated or revoked at its issuer";
+
+/// Deleting or replacing a stored copy, which never revokes the credential it holds.
+pub(super) fn copy(mut commands: Vec<String>, reversible: bool, note: &str) -> Option<Playbook> {
+    commands.insert(
+        0,
+        "# first rotate or revoke the credential it holds at its issuer: the copy going away does not revoke it".into(),
+    );
+    leaves(commands, COPY_ONLY, reversible, note)
+}
+
+/// Quotes a value for the shell, leaving `<PLACEHOLDER>`s for the responder to fill in.
+pub(super) fn q(s: &str) -> String {
+    if s.starts_with('<') && s.ends_with('>') {
+        s.to_string()
+    } else {
+        shell(s)
+    }
+}
+
+/// An API path with each segment quoted on its own, so a placeholder segment stays bare.
+pub(super) fn qpath(path: &str) -> String {
+    let segments: Vec<String> = path
+        .split('/')
+        .map(|s| if s.is_empty() { String::new() } else { q(s) })
+        .collect();
+    segments.join("/")
+}
+
+/// The policy a `detach-policy:…:<name>` style id names (its last `:` field).
+pub(super) fn policy_of(id: &str) -> Option<&str> {
+    let (_, last) = id.rsplit_once(':')?;
+    let last = last.strip_prefix("policy/").unwrap_or(last);
+    (!last.is_empty()).then_some(last)
+}
+
+/// A key's part after `<platform>:<type>:`, when the type matches.
+pub(super) fn rest<'k>(key: &'k str, platform: &str, ty: &str) -> Option<&'k str> {
+    key.strip_prefix(platform)?
+        .strip_prefix(':')?
+        .strip_prefix(ty)?
+        .strip_prefix(':')
+}

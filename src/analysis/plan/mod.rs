@@ -1,0 +1,416 @@
+//! The revocation plan: which actions to take, in which order, and what each one breaks.
+//!
+//! The attacker is assumed to have had dwell time: their footholds are the compromised
+//! set plus every reached credential and identity (copied keys, minted sessions). A plan
+//! is complete when no crown jewel is reachable from the remaining footholds. Choosing
+//! the cheapest complete set is a hitting-set problem: exact search when few actions are
+//! in play, greedy and minimum cut otherwise, with a max-flow lower bound beside the cost.
+
+mod actions;
+mod bound;
+pub mod catalog;
+mod life;
+mod order;
+mod region;
+mod rotate;
+mod search;
+
+use jiff::Timestamp;
+
+pub use actions::{Action, ActionIx, Actions};
+pub use life::{Figures, Schedule};
+pub use rotate::{ROTATE_PREFIX, VERIFY_ACTION, VERIFY_PREFIX};
+
+use super::{BlastRadius, Removed};
+use crate::model::{EdgeId, NodeId, NodeKind, TrustGraph};
+
+/// What the responder asks of the plan.
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    pub at: Timestamp,
+    /// Never disable these, end their sessions' access or cut what they can do; the plan
+    /// cuts around them.
+    pub protect: Vec<NodeId>,
+    /// The most the required steps may cost; the plan then does the most it can within it.
+    pub budget: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    Contain,
+    Cut,
+    Rotate,
+    Verify,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Contain => "contain",
+            Phase::Cut => "cut",
+            Phase::Rotate => "rotate",
+            Phase::Verify => "verify",
+        }
+    }
+}
+
+/// What a step acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A node action (or a rotation at the issuer).
+    Node(NodeId),
+    /// An edge action: every edge it cuts, in stable order.
+    Edges(Vec<EdgeId>),
+    /// A check over one platform.
+    Platform(String),
+}
+
+/// One step of the plan.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub rank: usize,
+    pub phase: Phase,
+    /// The action id from the input; rotations and checks the input lists no action for
+    /// get an id of their own (`rotate-at-issuer:KEY`, `verify:PLATFORM`).
+    pub id: String,
+    /// Whether `id` is a `revoke` id of the input.
+    pub listed: bool,
+    pub action: String,
+    pub target: Target,
+    /// The index of the action, when `listed`.
+    pub action_ix: Option<ActionIx>,
+    pub cost: u64,
+    pub collateral: Vec<NodeId>,
+    pub required: bool,
+    /// Crown jewels that become unreachable with this step.
+    pub protects: Vec<NodeId>,
+    /// Figures once this step and all before it are done.
+    pub after: Figures,
+    /// Commands, live tokens, reversibility.
+    pub playbook: catalog::Playbook,
+}
+
+/// A crown jewel still reachable once every required step is done, and how.
+#[derive(Debug, Clone)]
+pub struct Remaining {
+    pub jewel: NodeId,
+    pub path: Vec<EdgeId>,
+    /// No allowed action cuts it (as opposed to: left out for the budget).
+    pub unavoidable: bool,
+}
+
+/// How the cut set was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Nothing to cut beyond containment.
+    None,
+    /// Branch and bound: the cut set is a cheapest one.
+    Exact,
+    /// Greedy and minimum cut, the cheaper of the two, with redundant actions dropped.
+    Heuristic,
+}
+
+pub struct Plan {
+    pub at: Timestamp,
+    pub compromised: Vec<NodeId>,
+    pub footholds: Vec<NodeId>,
+    pub protect: Vec<NodeId>,
+    pub budget: Option<u64>,
+    pub before: Figures,
+    /// After every required step.
+    pub after: Figures,
+    /// Summed cost of the required steps.
+    pub cost: u64,
+    /// No complete plan costs less (containment included).
+    pub lower_bound: u64,
+    pub method: Method,
+    /// Candidate actions that touch a path from a foothold to a crown jewel.
+    pub candidates: usize,
+    pub steps: Vec<Step>,
+    /// Required steps left out to stay within the budget.
+    pub deferred: Vec<ActionIx>,
+    /// Compromised nodes that no listed action neutralizes.
+    pub uncontained: Vec<NodeId>,
+    pub remaining: Vec<Remaining>,
+    pub actions: Actions,
+}
+
+/// Footholds as DESIGN §4 defines them: the compromised set plus every reached
+/// credential that can be copied and every reached role, service account or human.
+pub fn footholds(graph: &TrustGraph, blast: &BlastRadius) -> Vec<NodeId> {
+    let mut out: Vec<NodeId> = blast.compromised.clone();
+    for r in &blast.reached {
+        let node = graph.node(r.node);
+        let keeps = match node.kind {
+            NodeKind::Credential => node
+                .credential
+                .as_ref()
+                .is_none_or(|c| c.copyable != Some(false)),
+            NodeKind::Role | NodeKind::ServiceAccount | NodeKind::Human => true,
+            _ => false,
+        };
+        if keeps {
+            out.push(r.node);
+        }
+    }
+    out.sort_unstable_by_key(|&n| graph.key_rank(n));
+    out.dedup();
+    out
+}
+
+impl Plan {
+    pub fn compute(graph: &TrustGraph, compromised: &[NodeId], opts: &PlanOptions) -> Plan {
+        let at = opts.at;
+        let blast = BlastRadius::compute(graph, compromised, at);
+        let footholds = footholds(graph, &blast);
+        let actions = Actions::collect(graph, &blast.compromised);
+        let allowed = allowed(graph, &actions, &opts.protect);
+
+        let containment = search::contain(graph, &actions, &blast.compromised, &allowed);
+        let mut base = vec![false; actions.len()];
+        let mut contain_order: Vec<ActionIx> = Vec::new();
+        for c in &containment {
+            for &a in &c.actions {
+                if !base[a] {
+                    base[a] = true;
+                    contain_order.push(a);
+                }
+            }
+        }
+        let uncontained = containment
+            .iter()
+            .filter(|c| c.actions.is_empty())
+            .map(|c| c.node)
+            .collect();
+
+        let mut region = region::Region::build(graph, &actions, &footholds, at, &allowed);
+        let unavoidable = region.drop_unavoidable(&base);
+        let candidates = region.candidates.iter().filter(|&&a| !base[a]).count();
+        let weighted = region.reach(&base).weight > 0;
+        let (cut, method, flow_bound) = if weighted {
+            let flow = bound::bound(&region, &actions, &base);
+            let selection = search::select(&region, &actions, &base, Some(flow.cut));
+            let method = if selection.exact {
+                Method::Exact
+            } else {
+                Method::Heuristic
+            };
+            (selection.cut, method, flow.lower)
+        } else {
+            (Vec::new(), Method::None, 0)
+        };
+        let cut = order::order_cut(&region, &actions, &base, &cut);
+        let contain_cost: u64 = contain_order.iter().map(|&a| actions.all[a].cost).sum();
+        let cut_cost: u64 = cut.iter().map(|&a| actions.all[a].cost).sum();
+        let lower_bound = contain_cost
+            + if method == Method::Exact {
+                cut_cost
+            } else {
+                flow_bound.min(cut_cost)
+            };
+
+        // The budget keeps required steps in order while they fit.
+        let mut spent = 0u64;
+        let mut deferred = Vec::new();
+        let mut required: Vec<(Phase, ActionIx)> = Vec::new();
+        for (phase, a) in contain_order
+            .iter()
+            .map(|&a| (Phase::Contain, a))
+            .chain(cut.iter().map(|&a| (Phase::Cut, a)))
+        {
+            let cost = actions.all[a].cost;
+            if opts.budget.is_some_and(|b| spent + cost > b) {
+                deferred.push(a);
+            } else {
+                spent += cost;
+                required.push((phase, a));
+            }
+        }
+
+        let mut schedule = Schedule::new(graph);
+        let mut steps: Vec<Step> = Vec::new();
+        for &(phase, a) in &required {
+            let rank = steps.len() + 1;
+            schedule.action(&actions, a, rank as u32);
+            steps.push(listed_step(graph, &actions, rank, phase, a, true));
+        }
+        let n_required = steps.len() as u32;
+        for mut step in rotate::rotations(graph, &actions, &blast, &schedule, n_required, &allowed)
+        {
+            step.rank = steps.len() + 1;
+            match (&step.target, step.action_ix) {
+                (_, Some(a)) => schedule.action(&actions, a, step.rank as u32),
+                (Target::Node(n), None) => schedule.remove_node(*n, step.rank as u32),
+                _ => {}
+            }
+            steps.push(step);
+        }
+        for mut step in rotate::checks(graph, &blast) {
+            step.rank = steps.len() + 1;
+            steps.push(step);
+        }
+        let lives = schedule.lives(graph, &footholds, at, steps.len() as u32);
+        let figures = schedule.figures(graph, &footholds, at, &lives, steps.len() as u32);
+        let mut protects: Vec<Vec<NodeId>> = vec![Vec::new(); steps.len() + 1];
+        for id in graph.nodes_by_key() {
+            let l = lives[id.index()] as usize;
+            if l >= 1 && l <= steps.len() && graph.facts(id).is_crown_jewel() {
+                protects[l].push(id);
+            }
+        }
+        for step in &mut steps {
+            step.after = figures[step.rank];
+            step.protects = std::mem::take(&mut protects[step.rank]);
+        }
+
+        let after = figures[n_required as usize];
+        let remaining = if after.crown_jewels > 0 {
+            let residual = BlastRadius::compute_without(
+                graph,
+                &schedule.remaining(&footholds, n_required),
+                at,
+                Some(&schedule.removed_after(n_required)),
+            );
+            residual
+                .reached
+                .iter()
+                .filter(|r| graph.facts(r.node).is_crown_jewel())
+                .map(|r| Remaining {
+                    jewel: r.node,
+                    path: residual.path(graph, r.node),
+                    unavoidable: unavoidable.contains(&r.node),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut protect = opts.protect.clone();
+        protect.sort_unstable_by_key(|&n| graph.key_rank(n));
+        protect.dedup();
+        Plan {
+            at,
+            compromised: blast.compromised.clone(),
+            footholds,
+            protect,
+            budget: opts.budget,
+            before: figures[0],
+            after,
+            cost: spent,
+            lower_bound,
+            method,
+            candidates,
+            steps,
+            deferred,
+            uncontained,
+            remaining,
+            actions,
+        }
+    }
+
+    /// The cut set is a cheapest one: exact search ran, or the lower bound is met.
+    pub fn optimal(&self) -> bool {
+        self.method != Method::Heuristic
+            || self.lower_bound == self.cost && self.deferred.is_empty()
+    }
+
+    /// Whether the required steps leave no crown jewel reachable.
+    pub fn complete(&self) -> bool {
+        self.after.crown_jewels == 0
+    }
+}
+
+/// Actions the responder allows: none that removes a protected node or cuts what it can
+/// do. Ending its sessions stays allowed: it locks the attacker out, not the owner.
+fn allowed(graph: &TrustGraph, actions: &Actions, protect: &[NodeId]) -> Vec<bool> {
+    actions
+        .all
+        .iter()
+        .map(|a| {
+            !a.nodes.iter().any(|n| protect.contains(n))
+                && !a
+                    .edges
+                    .iter()
+                    .any(|&e| protect.contains(&graph.endpoints(e).0))
+        })
+        .collect()
+}
+
+fn listed_step(
+    graph: &TrustGraph,
+    actions: &Actions,
+    rank: usize,
+    phase: Phase,
+    a: ActionIx,
+    required: bool,
+) -> Step {
+    let action = &actions.all[a];
+    let target = match (action.nodes.first(), action.sessions.first()) {
+        (Some(&n), _) | (None, Some(&n)) if action.edges.is_empty() => Target::Node(n),
+        _ => {
+            let mut edges = action.edges.clone();
+            edges.sort_unstable_by_key(|&e| {
+                let (f, t) = graph.endpoints(e);
+                (graph.key_rank(f), graph.key_rank(t), e)
+            });
+            Target::Edges(edges)
+        }
+    };
+    let playbook = match &target {
+        Target::Node(n) => catalog::playbook(&action.revoke, catalog::Target::Node(graph.node(*n))),
+        Target::Edges(edges) => {
+            let (from, to) = graph.endpoints(edges[0]);
+            catalog::playbook(
+                &action.revoke,
+                catalog::Target::Edge {
+                    from: graph.node(from),
+                    to: graph.node(to),
+                    edge: graph.edge(edges[0]),
+                },
+            )
+        }
+        Target::Platform(_) => unreachable!("listed actions act on nodes or edges"),
+    };
+    Step {
+        rank,
+        phase,
+        id: action.revoke.id.clone(),
+        listed: true,
+        action: action.revoke.action.clone(),
+        target,
+        action_ix: Some(a),
+        cost: action.cost,
+        collateral: action.collateral.clone(),
+        required,
+        protects: Vec::new(),
+        after: Figures::default(),
+        playbook,
+    }
+}
+
+/// What the listed steps of a saved plan remove, for `blast --apply-plan`.
+pub fn apply(
+    graph: &TrustGraph,
+    compromised: &[NodeId],
+    at: Timestamp,
+    steps: &[(String, Option<NodeId>)],
+) -> Result<(Vec<NodeId>, Removed), String> {
+    let blast = BlastRadius::compute(graph, compromised, at);
+    let footholds = footholds(graph, &blast);
+    let actions = Actions::collect(graph, &blast.compromised);
+    let mut schedule = Schedule::new(graph);
+    for (id, target) in steps {
+        match (actions.find(id), target) {
+            (Some(a), _) => schedule.action(&actions, a, 1),
+            (None, _) if id.starts_with(rotate::VERIFY_PREFIX) => {}
+            (None, Some(node)) if id.starts_with(rotate::ROTATE_PREFIX) => {
+                schedule.remove_node(*node, 1);
+            }
+            (None, _) => {
+                return Err(format!(
+                    "step `{id}` is not an action of these inputs (was the plan made from other inputs?)"
+                ));
+            }
+        }
+    }
+    Ok((schedule.remaining(&footholds, 1), schedule.removed_after(1)))
+}

@@ -1,0 +1,259 @@
+//! The last two phases: rotate every other exposed credential and secret at its issuer,
+//! then verify and hunt for persistence on each platform the attacker reached.
+
+use super::actions::{ActionIx, Actions};
+use super::catalog::{self, Playbook};
+use super::{Figures, Phase, Schedule, Step, Target};
+use crate::analysis::BlastRadius;
+use crate::import::shell;
+use crate::model::{EdgeKind, NodeId, NodeKind, Revoke, TrustGraph};
+
+/// Id prefix of a rotation the input lists no action for.
+pub const ROTATE_PREFIX: &str = "rotate-at-issuer:";
+/// Id prefix of a platform check.
+pub const VERIFY_PREFIX: &str = "verify:";
+/// Action name of a platform check.
+pub const VERIFY_ACTION: &str = "verify";
+
+/// How far "what it unlocks" looks: credential → identity → what the identity reaches.
+const UNLOCK_HOPS: u32 = 3;
+const UNLOCK_NODES: usize = 256;
+
+/// A rotation step for every reached or exposed credential and secret that the required
+/// steps do not already take out, ranked by what it unlocks. A secret that only stores
+/// credentials listed here is covered by their rotation (its copy is updated then).
+pub fn rotations(
+    graph: &TrustGraph,
+    actions: &Actions,
+    blast: &BlastRadius,
+    schedule: &Schedule,
+    done: u32,
+    allowed: &[bool],
+) -> Vec<Step> {
+    let exposed = blast
+        .reached
+        .iter()
+        .map(|r| r.node)
+        .chain(blast.exposed.iter().map(|x| x.node));
+    let mut todo: Vec<NodeId> = exposed
+        .filter(|&n| matches!(graph.facts(n).kind, NodeKind::Credential | NodeKind::Secret))
+        .filter(|&n| !blast.compromised.contains(&n) && !schedule.node_removed(n, done))
+        .collect();
+    todo.sort_unstable_by_key(|&n| graph.key_rank(n));
+    let listed = |n: NodeId| {
+        todo.binary_search_by_key(&graph.key_rank(n), |&m| graph.key_rank(m))
+            .is_ok()
+    };
+    let covered = |secret: NodeId| {
+        let mut stored = graph
+            .outgoing(secret)
+            .filter(|&(e, _)| graph.edge(e).kind == EdgeKind::Contains)
+            .map(|(_, c)| c)
+            .peekable();
+        stored.peek().is_some()
+            && stored.all(|c| {
+                listed(c) || schedule.node_removed(c, done) || blast.compromised.contains(&c)
+            })
+    };
+    let mut steps: Vec<(u64, NodeId, Step)> = todo
+        .iter()
+        .copied()
+        .filter(|&n| graph.facts(n).kind == NodeKind::Credential || !covered(n))
+        .map(|n| (unlocks(graph, n), n, rotation(graph, actions, n, allowed)))
+        .collect();
+    steps.sort_by_key(|(score, n, _)| (std::cmp::Reverse(*score), graph.key_rank(*n)));
+    steps.into_iter().map(|(_, _, s)| s).collect()
+}
+
+/// The node's own action when the input lists one that changes the value at its source
+/// (not just deleting a stored copy), else a rotation at the issuer by hand.
+fn rotation(graph: &TrustGraph, actions: &Actions, node: NodeId, allowed: &[bool]) -> Step {
+    let own = actions
+        .on_node(node)
+        .iter()
+        .copied()
+        .filter(|&a| allowed[a] && actions.all[a].revoke.action != "delete_secret")
+        .min_by_key(|&a| (actions.all[a].cost, a));
+    let n = graph.node(node);
+    let (id, action, cost, collateral, playbook, ix): (
+        String,
+        String,
+        u64,
+        Vec<NodeId>,
+        Playbook,
+        Option<ActionIx>,
+    ) = match own {
+        Some(a) => {
+            let act = &actions.all[a];
+            let book = catalog::playbook(&act.revoke, catalog::Target::Node(n));
+            (
+                act.revoke.id.clone(),
+                act.revoke.action.clone(),
+                act.cost,
+                act.collateral.clone(),
+                book,
+                Some(a),
+            )
+        }
+        None => {
+            let revoke = Revoke {
+                id: format!("{ROTATE_PREFIX}{}", n.key),
+                action: "rotate".into(),
+                cost: 1,
+                commands: Vec::new(),
+            };
+            let book = catalog::playbook(&revoke, catalog::Target::Node(n));
+            (
+                revoke.id,
+                "rotate_at_issuer".into(),
+                1,
+                Vec::new(),
+                book,
+                None,
+            )
+        }
+    };
+    Step {
+        rank: 0,
+        phase: Phase::Rotate,
+        id,
+        listed: ix.is_some(),
+        action,
+        target: Target::Node(node),
+        action_ix: ix,
+        cost,
+        collateral,
+        required: false,
+        protects: Vec::new(),
+        after: Figures::default(),
+        playbook,
+    }
+}
+
+/// Summed criticality of what a node reaches within a few hops: a proxy for what its
+/// value unlocks that stays cheap for a hundred thousand credentials.
+fn unlocks(graph: &TrustGraph, from: NodeId) -> u64 {
+    let mut seen = vec![from];
+    let mut frontier = vec![from];
+    let mut total = 0u64;
+    for _ in 0..UNLOCK_HOPS {
+        let mut next = Vec::new();
+        for &u in &frontier {
+            for step in graph.steps(u) {
+                if step.dormant || seen.contains(&step.to) || seen.len() >= UNLOCK_NODES {
+                    continue;
+                }
+                seen.push(step.to);
+                next.push(step.to);
+                total += u64::from(graph.facts(step.to).criticality);
+            }
+        }
+        frontier = next;
+    }
+    total
+}
+
+/// One verification step per platform the attacker reached, in platform order.
+pub fn checks(graph: &TrustGraph, blast: &BlastRadius) -> Vec<Step> {
+    blast
+        .summary
+        .by_platform
+        .keys()
+        .map(|platform| Step {
+            rank: 0,
+            phase: Phase::Verify,
+            id: format!("{VERIFY_PREFIX}{platform}"),
+            listed: false,
+            action: VERIFY_ACTION.into(),
+            target: Target::Platform(platform.clone()),
+            action_ix: None,
+            cost: 0,
+            collateral: Vec::new(),
+            required: false,
+            protects: Vec::new(),
+            after: Figures::default(),
+            playbook: verify(graph, blast, platform),
+        })
+        .collect()
+}
+
+/// Read-only checks for persistence an attacker leaves behind: new keys, changed trust,
+/// new bindings (playbooks.md §3, "sweep what the credential could create").
+fn verify(graph: &TrustGraph, blast: &BlastRadius, platform: &str) -> Playbook {
+    let since = "<INCIDENT_START>";
+    let commands: Vec<String> = match platform {
+        "aws" => [
+            "CreateAccessKey",
+            "CreateLoginProfile",
+            "UpdateLoginProfile",
+            "CreateUser",
+            "UpdateAssumeRolePolicy",
+            "AttachRolePolicy",
+            "PutRolePolicy",
+            "AttachUserPolicy",
+            "PutUserPolicy",
+            "CreatePolicyVersion",
+            "AddUserToGroup",
+        ]
+        .iter()
+        .map(|event| {
+            format!(
+                "aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue={event} --start-time {since}  # in every account and region reached"
+            )
+        })
+        .chain(std::iter::once(
+            "aws iam generate-credential-report && aws iam get-credential-report --query Content --output text | base64 -d  # keys created or used since the compromise".to_string(),
+        ))
+        .collect(),
+        "gcp" => vec![
+            format!("gcloud logging read 'protoPayload.methodName:(\"CreateServiceAccountKey\" OR \"SetIamPolicy\" OR \"CreateServiceAccount\" OR \"UpdateWorkloadIdentityPoolProvider\") AND timestamp>=\"{since}\"' --format=json  # in every project reached"),
+        ]
+        .into_iter()
+        .chain(reached_of(graph, blast, platform, NodeKind::ServiceAccount).map(|sa| {
+            format!("gcloud iam service-accounts keys list --iam-account={} --managed-by=user  # keys created since the compromise", shell(&graph.node(sa).name))
+        }))
+        .collect(),
+        "k8s" => vec![
+            "kubectl get clusterrolebindings,rolebindings -A --sort-by=.metadata.creationTimestamp  # bindings created since the compromise".into(),
+            "kubectl get serviceaccounts,secrets -A --sort-by=.metadata.creationTimestamp  # new service accounts and token secrets".into(),
+            "kubectl get pods -A --sort-by=.metadata.creationTimestamp -o wide  # pods started since the compromise, privileged or on unexpected nodes".into(),
+        ],
+        "github" => vec![
+            format!("gh api -X GET /orgs/<ORG>/audit-log -f phrase='created:>={since}' --paginate  # new deploy keys, secrets, members, app installations, tag pushes"),
+            "gh api /repos/<OWNER>/<REPO>/keys  # deploy keys in each repository reached".into(),
+            "gh api /repos/<OWNER>/<REPO>/git/matching-refs/tags  # tags re-pointed since the compromise (compare with the release history)".into(),
+        ],
+        "vault" => vec![
+            "vault list auth/token/accessors  # then `vault token lookup -accessor A` for tokens created since the compromise".into(),
+            "vault policy list && vault auth list  # policies and auth methods added or changed".into(),
+            "# read the audit device's log for logins and secret reads by the revoked roles since <INCIDENT_START>".into(),
+        ],
+        "azure" => vec![
+            format!("az monitor activity-log list --start-time {since} --query \"[?contains(operationName.value, 'roleAssignments/write')]\"  # new role assignments"),
+            "az ad app credential list --id <APP_ID>  # secrets and certificates added to each app reached".into(),
+            "az ad app federated-credential list --id <APP_ID>  # federated credentials added".into(),
+        ],
+        other => vec![format!(
+            "# review {}'s audit log since <INCIDENT_START> for new credentials, bindings and trust changes",
+            shell(other)
+        )],
+    };
+    Playbook {
+        commands,
+        kills_live_tokens: false,
+        live_tokens: None,
+        reversible: true,
+        note: "read-only: look for anything created or changed since the compromise; each finding is a new foothold to add with -c and re-plan".into(),
+    }
+}
+
+fn reached_of<'a>(
+    graph: &'a TrustGraph,
+    blast: &'a BlastRadius,
+    platform: &'a str,
+    kind: NodeKind,
+) -> impl Iterator<Item = NodeId> + 'a {
+    blast.reached.iter().map(|r| r.node).filter(move |&n| {
+        graph.facts(n).kind == kind && graph.node(n).platform.as_ref() == platform
+    })
+}

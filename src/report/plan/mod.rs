@@ -1,0 +1,315 @@
+//! The revocation plan in four shapes: a runbook (text), a ticket (Markdown task list),
+//! a schema'd document (JSON) and one row per step (CSV). All four are written from one
+//! DTO, built once, so they cannot disagree.
+
+mod csv;
+mod markdown;
+mod text;
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+pub use self::csv::write_plan as write_csv;
+pub use markdown::write_plan as write_markdown;
+pub use text::write_plan as write_text;
+
+use super::json::{HopOut, hops};
+use crate::analysis::plan::{Figures, Method, Phase, Plan, Step, Target};
+use crate::model::{NodeId, TrustGraph};
+
+/// Owner shown when the inventory names none.
+pub const NO_OWNER: &str = "unknown — find before acting";
+
+#[derive(Serialize)]
+pub struct PlanOut<'a> {
+    schema: &'static str,
+    at: String,
+    compromised: Vec<&'a str>,
+    footholds: Vec<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    protect: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    budget: Option<u64>,
+    before: FiguresOut,
+    after: FiguresOut,
+    complete: bool,
+    cost: u64,
+    lower_bound: u64,
+    /// `exact`, `heuristic` or `none` (nothing to cut beyond containment).
+    method: &'static str,
+    /// The cut set is a cheapest one given containment (exact search, or the bound is met).
+    optimal: bool,
+    candidates: usize,
+    steps: Vec<StepOut<'a>>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    deferred: Vec<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    uncontained: Vec<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    remaining: Vec<RemainingOut<'a>>,
+}
+
+#[derive(Serialize, Clone, Copy)]
+pub struct FiguresOut {
+    reached: usize,
+    crown_jewels: usize,
+    criticality: u64,
+}
+
+impl From<Figures> for FiguresOut {
+    fn from(f: Figures) -> Self {
+        FiguresOut {
+            reached: f.reached,
+            crown_jewels: f.crown_jewels,
+            criticality: f.criticality,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct StepOut<'a> {
+    rank: usize,
+    phase: &'static str,
+    id: &'a str,
+    /// Whether `id` is a `revoke` id of the input (rotations and checks the input lists
+    /// no action for are not).
+    listed_in_input: bool,
+    action: &'a str,
+    /// The node acted on (or `FROM -> TO` of the first edge cut, or the platform).
+    target: String,
+    platform: &'a str,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    edges: Vec<HopOut<'a>>,
+    commands: &'a [String],
+    owner: &'a str,
+    why: String,
+    collateral: Vec<&'a str>,
+    cost: u64,
+    kills_live_tokens: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    live_tokens: Option<&'a str>,
+    reversible: bool,
+    note: &'a str,
+    required: bool,
+    before: FiguresOut,
+    after: FiguresOut,
+}
+
+#[derive(Serialize)]
+pub struct RemainingOut<'a> {
+    jewel: &'a str,
+    /// No allowed action cuts it; otherwise it was left for the budget.
+    unavoidable: bool,
+    path: Vec<HopOut<'a>>,
+}
+
+fn key(graph: &TrustGraph, n: NodeId) -> &str {
+    &graph.node(n).key
+}
+
+fn method(m: Method) -> &'static str {
+    match m {
+        Method::None => "none",
+        Method::Exact => "exact",
+        Method::Heuristic => "heuristic",
+    }
+}
+
+impl<'a> PlanOut<'a> {
+    pub fn new(graph: &'a TrustGraph, plan: &'a Plan) -> PlanOut<'a> {
+        let keys = |list: &[NodeId]| list.iter().map(|&n| key(graph, n)).collect::<Vec<_>>();
+        let mut before = plan.before;
+        let steps = plan
+            .steps
+            .iter()
+            .map(|s| {
+                let out = step_out(graph, plan, s, before);
+                before = s.after;
+                out
+            })
+            .collect();
+        PlanOut {
+            schema: "trustpath/plan/v1",
+            at: plan.at.to_string(),
+            compromised: keys(&plan.compromised),
+            footholds: keys(&plan.footholds),
+            protect: keys(&plan.protect),
+            budget: plan.budget,
+            before: plan.before.into(),
+            after: plan.after.into(),
+            complete: plan.complete(),
+            cost: plan.cost,
+            lower_bound: plan.lower_bound,
+            method: method(plan.method),
+            optimal: plan.optimal(),
+            candidates: plan.candidates,
+            steps,
+            deferred: plan
+                .deferred
+                .iter()
+                .map(|&a| plan.actions.all[a].revoke.id.as_str())
+                .collect(),
+            uncontained: keys(&plan.uncontained),
+            remaining: plan
+                .remaining
+                .iter()
+                .map(|r| RemainingOut {
+                    jewel: key(graph, r.jewel),
+                    unavoidable: r.unavoidable,
+                    path: hops(graph, &r.path),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The node whose configuration the step changes, for its owner: the role whose trust
+/// or the group whose members change, else the source of the cut edges.
+fn owner_of(graph: &TrustGraph, step: &Step) -> Option<NodeId> {
+    match &step.target {
+        Target::Node(n) => Some(*n),
+        Target::Edges(edges) => {
+            let (from, to) = graph.endpoints(*edges.first()?);
+            Some(match step.action.as_str() {
+                "remove_trust" | "remove_membership" => to,
+                _ => from,
+            })
+        }
+        Target::Platform(_) => None,
+    }
+}
+
+fn step_out<'a>(
+    graph: &'a TrustGraph,
+    plan: &'a Plan,
+    s: &'a Step,
+    before: Figures,
+) -> StepOut<'a> {
+    let (target, platform, edges) = match &s.target {
+        Target::Node(n) => (
+            key(graph, *n).to_string(),
+            &*graph.node(*n).platform,
+            Vec::new(),
+        ),
+        Target::Edges(list) => {
+            let (from, to) = graph.endpoints(list[0]);
+            (
+                format!("{} -> {}", key(graph, from), key(graph, to)),
+                &*graph.node(from).platform,
+                hops(graph, list),
+            )
+        }
+        Target::Platform(p) => (p.clone(), p.as_str(), Vec::new()),
+    };
+    let owner = match owner_of(graph, s) {
+        Some(n) => graph.node(n).owner.as_deref().unwrap_or(NO_OWNER),
+        None => "every owner of the platform's identities",
+    };
+    StepOut {
+        rank: s.rank,
+        phase: s.phase.as_str(),
+        id: &s.id,
+        listed_in_input: s.listed,
+        action: &s.action,
+        target,
+        platform,
+        edges,
+        commands: &s.playbook.commands,
+        owner,
+        why: why(graph, plan, s),
+        collateral: s.collateral.iter().map(|&n| key(graph, n)).collect(),
+        cost: s.cost,
+        kills_live_tokens: s.playbook.kills_live_tokens,
+        live_tokens: s.playbook.live_tokens.as_deref(),
+        reversible: s.playbook.reversible,
+        note: &s.playbook.note,
+        required: s.required,
+        before: before.into(),
+        after: s.after.into(),
+    }
+}
+
+/// Names listed in a sentence before "and N more".
+const NAMED: usize = 4;
+
+fn named(graph: &TrustGraph, list: &[NodeId]) -> String {
+    let mut s: Vec<&str> = list.iter().take(NAMED).map(|&n| key(graph, n)).collect();
+    let more = list.len().saturating_sub(NAMED);
+    let extra = format!("and {more} more");
+    if more > 0 {
+        s.push(&extra);
+    }
+    s.join(", ")
+}
+
+/// One sentence on what the step does and which paths it cuts.
+fn why(graph: &TrustGraph, plan: &Plan, s: &Step) -> String {
+    let what = match (&s.target, s.phase) {
+        (Target::Platform(p), _) => {
+            return format!(
+                "the attacker reached {p}: keys, bindings or trust they created there survive every step above"
+            );
+        }
+        (Target::Node(n), Phase::Rotate) => {
+            let copies: Vec<NodeId> = graph
+                .incoming(*n)
+                .filter(|&(e, _)| graph.edge(e).kind == crate::model::EdgeKind::Contains)
+                .map(|(_, f)| f)
+                .collect();
+            let mut w = format!(
+                "exposed to the attacker, who may hold a copy of {}",
+                key(graph, *n)
+            );
+            if !copies.is_empty() {
+                w.push_str(&format!(
+                    "; rotate it at its issuer, then update the stored copies ({})",
+                    named(graph, &copies)
+                ));
+            }
+            w
+        }
+        (Target::Node(n), _) if plan.compromised.contains(n) => {
+            format!("neutralizes the compromised {}", key(graph, *n))
+        }
+        (Target::Node(n), _) => match s.action_ix.map(|a| plan.actions.all[a].is_sessions_only()) {
+            Some(true) => format!(
+                "ends the sessions the attacker may hold as {}",
+                key(graph, *n)
+            ),
+            _ => format!(
+                "takes {} out, with every edge in and out of it",
+                key(graph, *n)
+            ),
+        },
+        (Target::Edges(list), _) => {
+            let (from, to) = graph.endpoints(list[0]);
+            let kind = graph.edge(list[0]).kind;
+            let mut w = format!("cuts {} -[{kind}]-> {}", key(graph, from), key(graph, to));
+            if list.len() > 1 {
+                w.push_str(&format!(" and {} more edges", list.len() - 1));
+            }
+            if plan.compromised.contains(&from) {
+                w.push_str(&format!(" (out of the compromised {})", key(graph, from)));
+            }
+            w
+        }
+    };
+    if !s.protects.is_empty() {
+        format!(
+            "{what}; puts {} crown jewel{} out of reach: {}",
+            s.protects.len(),
+            if s.protects.len() == 1 { "" } else { "s" },
+            named(graph, &s.protects)
+        )
+    } else if s.phase == Phase::Cut {
+        format!("{what}; needed with the other cuts (other paths remain until they are done)")
+    } else {
+        what
+    }
+}
+
+pub fn write_json(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, plan)?;
+    writeln!(out)
+}

@@ -1,0 +1,200 @@
+//! The plan as a runbook: phases in order, each step with its commands ready to paste.
+
+use std::io::{self, Write};
+
+use super::{FiguresOut, PlanOut, StepOut};
+use crate::report::clean;
+
+fn figures(f: &FiguresOut) -> String {
+    format!(
+        "{} reached · {} crown jewels · criticality {}",
+        f.reached, f.crown_jewels, f.criticality
+    )
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
+    let names: Vec<_> = plan.compromised.iter().map(|k| clean(k)).collect();
+    writeln!(
+        out,
+        "Revocation plan for {} as of {}",
+        names.join(", "),
+        plan.at
+    )?;
+    writeln!(out)?;
+    let required = plan.steps.iter().filter(|s| s.required).count();
+    writeln!(out, "  before:  {}", figures(&plan.before))?;
+    writeln!(
+        out,
+        "  after the {required} required steps: {}  {}",
+        figures(&plan.after),
+        if plan.complete {
+            "(COMPLETE: no crown jewel reachable)"
+        } else {
+            "(INCOMPLETE: see the end)"
+        }
+    )?;
+    let how = match (plan.method, plan.optimal) {
+        ("exact", _) => format!(
+            "the cheapest complete set: exact search over {} candidate actions",
+            plan.candidates
+        ),
+        ("heuristic", true) => format!(
+            "the cheapest complete set: greedy and minimum cut over {} candidate actions meet the lower bound",
+            plan.candidates
+        ),
+        ("heuristic", false) => format!(
+            "greedy and minimum cut over {} candidate actions; the cheapest set may cost less, down to the bound",
+            plan.candidates
+        ),
+        _ => "nothing to cut beyond containment".to_string(),
+    };
+    writeln!(
+        out,
+        "  cost {} (lower bound {}; {how})",
+        plan.cost, plan.lower_bound
+    )?;
+    if let Some(b) = plan.budget {
+        writeln!(
+            out,
+            "  budget {b}: {} required steps deferred",
+            plan.deferred.len()
+        )?;
+    }
+    writeln!(
+        out,
+        "  {} footholds assumed: the compromised set plus every reached credential and identity (copied keys, minted sessions)",
+        plan.footholds.len()
+    )?;
+    if !plan.protect.is_empty() {
+        let p: Vec<_> = plan.protect.iter().map(|k| clean(k)).collect();
+        writeln!(out, "  protected (never disabled or cut): {}", p.join(", "))?;
+    }
+    let mut phase = "";
+    for s in &plan.steps {
+        if s.phase != phase {
+            phase = s.phase;
+            writeln!(out)?;
+            writeln!(out, "{}", heading(phase))?;
+        }
+        write_step(out, s)?;
+    }
+    if !plan.uncontained.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "NOT CONTAINED: no action in the inputs neutralizes these compromised nodes; act on them by hand:"
+        )?;
+        for k in &plan.uncontained {
+            writeln!(out, "  {}", clean(k))?;
+        }
+    }
+    if !plan.deferred.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "DEFERRED to stay within the budget:")?;
+        for id in &plan.deferred {
+            writeln!(out, "  {}", clean(id))?;
+        }
+    }
+    if !plan.remaining.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "STILL REACHABLE after the required steps:")?;
+        for r in &plan.remaining {
+            let why = if r.unavoidable {
+                "no allowed action cuts every path"
+            } else {
+                "its cuts were deferred"
+            };
+            writeln!(out, "  {} ({why})", clean(r.jewel))?;
+            if let Some(first) = r.path.first() {
+                let mut line = format!("    {}", clean(first.from));
+                for hop in &r.path {
+                    line.push_str(&format!(" -[{}]-> {}", hop.kind, clean(hop.to)));
+                }
+                writeln!(out, "{line}")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn heading(phase: &str) -> &'static str {
+    match phase {
+        "contain" => "CONTAIN — neutralize the compromised set itself",
+        "cut" => {
+            "CUT — break every remaining path to a crown jewel (single points of failure first)"
+        }
+        "rotate" => {
+            "ROTATE — every other exposed credential and secret, at its issuer (recommended)"
+        }
+        _ => "VERIFY AND HUNT — look for persistence on every platform reached",
+    }
+}
+
+fn write_step(out: &mut dyn Write, s: &StepOut<'_>) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "  {}. [{}] {} — {}",
+        s.rank,
+        if s.required {
+            "required"
+        } else {
+            "recommended"
+        },
+        clean(s.action),
+        clean(&s.target)
+    )?;
+    writeln!(
+        out,
+        "     id:          {}{}",
+        clean(s.id),
+        if s.listed_in_input {
+            ""
+        } else {
+            " (not listed in the inputs)"
+        }
+    )?;
+    writeln!(out, "     owner:       {}", clean(s.owner))?;
+    writeln!(out, "     why:         {}", clean(&s.why))?;
+    if s.phase != "verify" {
+        let collateral = if s.collateral.is_empty() {
+            "none known".to_string()
+        } else {
+            let names: Vec<_> = s.collateral.iter().take(6).map(|k| clean(k)).collect();
+            let more = s.collateral.len().saturating_sub(6);
+            let mut c = names.join(", ");
+            if more > 0 {
+                c.push_str(&format!(" and {more} more"));
+            }
+            c
+        };
+        writeln!(out, "     collateral:  {collateral} (cost {})", s.cost)?;
+        let live = match (s.kills_live_tokens, s.live_tokens) {
+            (true, _) => "ends tokens and sessions already issued".to_string(),
+            (false, Some(t)) => format!("NOT ended: {}", clean(t)),
+            (false, None) => "NOT ended".to_string(),
+        };
+        writeln!(out, "     live tokens: {live}")?;
+        writeln!(
+            out,
+            "     reversible:  {} — {}",
+            yes_no(s.reversible),
+            clean(s.note)
+        )?;
+        writeln!(
+            out,
+            "     after it:    {} → {} reached · {} → {} crown jewels",
+            s.before.reached, s.after.reached, s.before.crown_jewels, s.after.crown_jewels
+        )?;
+    } else {
+        writeln!(out, "     note:        {}", clean(s.note))?;
+    }
+    for c in s.commands {
+        writeln!(out, "     $ {}", clean(c))?;
+    }
+    Ok(())
+}

@@ -120,9 +120,9 @@ fn dispatch(
                 .map(|q| graph.resolve(q).map_err(Error::from))
                 .collect::<Result<Vec<_>, _>>()?;
             let opts = PlanOptions {
-                at,
                 protect,
                 budget: args.budget,
+                ..PlanOptions::new(at)
             };
             let plan = Plan::compute(graph, &compromised, &opts);
             write_plan(out, graph, &plan, args.format)?;
@@ -189,12 +189,7 @@ fn dispatch(
             // The TUI is later work; until then the default command prints the plan for
             // the incident's suggested compromise.
             let compromised = compromised_set(graph, &[], err)?;
-            let opts = PlanOptions {
-                at,
-                protect: Vec::new(),
-                budget: None,
-            };
-            let plan = Plan::compute(graph, &compromised, &opts);
+            let plan = Plan::compute(graph, &compromised, &PlanOptions::new(at));
             write_plan(out, graph, &plan, PlanFormat::Text)?;
             writeln!(
                 err,

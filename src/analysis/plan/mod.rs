@@ -33,6 +33,20 @@ pub struct PlanOptions {
     pub protect: Vec<NodeId>,
     /// The most the required steps may cost; the plan then does the most it can within it.
     pub budget: Option<u64>,
+    /// Exact search runs when at most this many candidate actions are in play.
+    pub exact_max: usize,
+}
+
+impl PlanOptions {
+    /// Defaults: nothing protected, no budget, exact search up to [`search::EXACT_MAX`].
+    pub fn new(at: Timestamp) -> PlanOptions {
+        PlanOptions {
+            at,
+            protect: Vec::new(),
+            budget: None,
+            exact_max: search::EXACT_MAX,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -189,7 +203,8 @@ impl Plan {
         let weighted = region.reach(&base).weight > 0;
         let (cut, method, flow_bound) = if weighted {
             let flow = bound::bound(&region, &actions, &base);
-            let selection = search::select(&region, &actions, &base, Some(flow.cut));
+            let selection =
+                search::select(&region, &actions, &base, Some(flow.cut), opts.exact_max);
             let method = if selection.exact {
                 Method::Exact
             } else {

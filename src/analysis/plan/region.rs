@@ -103,12 +103,6 @@ impl Region {
                 }
             }
         }
-        let mut nodes: Vec<NodeId> = queue.into_iter().filter(|v| back[v.index()]).collect();
-        nodes.sort_unstable_by_key(|&v| view.key_rank(v));
-        let mut local = vec![NONE; n];
-        for (i, &v) in nodes.iter().enumerate() {
-            local[v.index()] = i as u32;
-        }
         let is_foothold = {
             let mut f = vec![false; n];
             for &v in footholds {
@@ -116,6 +110,12 @@ impl Region {
             }
             f
         };
+        let mut nodes: Vec<NodeId> = queue.into_iter().filter(|v| back[v.index()]).collect();
+        nodes.sort_unstable_by_key(|&v| view.key_rank(v));
+        let mut local = vec![NONE; n];
+        for (i, &v) in nodes.iter().enumerate() {
+            local[v.index()] = i as u32;
+        }
         let mut region = Region {
             out_start: vec![0],
             arc_to: Vec::new(),
@@ -131,7 +131,10 @@ impl Region {
                 .iter()
                 .map(|&v| {
                     let f = view.facts(v);
-                    if f.is_crown_jewel() {
+                    // A dead credential within reach is exposed, not reached: rotation, not
+                    // cutting, deals with it (as in the blast radius) — unless the
+                    // attacker holds it from the start.
+                    if f.is_crown_jewel() && (usable(v) || is_foothold[v.index()]) {
                         u64::from(f.criticality)
                     } else {
                         0

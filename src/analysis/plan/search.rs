@@ -62,7 +62,10 @@ pub fn contain(
             }
             cover.sort_unstable();
             cover.dedup();
-            if complete && !cover.is_empty() {
+            // A compromised crown jewel stays reached until its own foothold goes: cutting
+            // its edges does not protect it.
+            let jewel = graph.facts(node).is_crown_jewel();
+            if complete && !cover.is_empty() && !jewel {
                 let cost = cover.iter().map(|&a| actions.all[a].cost).sum();
                 // A node action wins ties: one step rather than several.
                 if best.as_ref().is_none_or(|(c, _)| cost < *c) {
@@ -101,6 +104,7 @@ pub fn select(
     actions: &Actions,
     base: &[bool],
     min_cut: Option<Vec<ActionIx>>,
+    exact_max: usize,
 ) -> Selection {
     let free: Vec<ActionIx> = region
         .candidates
@@ -130,7 +134,7 @@ pub fn select(
     }
     let mut cut = best.unwrap_or_else(|| prune(region, actions, base, free.clone()));
     let mut exact = false;
-    if free.len() <= EXACT_MAX {
+    if free.len() <= exact_max {
         let mut search = Exact {
             region,
             actions,

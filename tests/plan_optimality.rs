@@ -1,0 +1,193 @@
+//! The plan against brute force: on random small graphs (at most 14 candidate actions
+//! beyond containment), every subset of actions is tried, and the plan must reach the
+//! best achievable protection, cost no more than it must when exact search ran, and keep
+//! its lower bound at or below the optimum.
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use trustpath::analysis::BlastRadius;
+use trustpath::analysis::plan::{self, Method, Phase, Plan, PlanOptions};
+use trustpath::import::{Input, load_inputs};
+use trustpath::model::{NodeId, TrustGraph};
+
+const KINDS: [&str; 7] = [
+    "workload",
+    "role",
+    "service_account",
+    "credential",
+    "resource",
+    "group",
+    "secret",
+];
+const EDGE_KINDS: [&str; 9] = [
+    "authenticates_as",
+    "can_assume",
+    "member_of",
+    "runs_as",
+    "can_control",
+    "can_read",
+    "contains",
+    "can_escalate",
+    "can_access",
+];
+
+/// Shared edge actions: one id may cut several edges.
+const POOL: usize = 6;
+
+#[derive(Debug, Clone)]
+struct Spec {
+    nodes: Vec<(usize, bool, Option<(bool, u32)>, bool)>, // kind, jewel, node action (sessions?, cost), dead
+    edges: Vec<(usize, usize, usize, Option<usize>, bool)>, // from, to, kind, pool action, dormant
+    pool_cost: Vec<u32>,
+}
+
+fn spec() -> impl Strategy<Value = Spec> {
+    (4usize..=9).prop_flat_map(|n| {
+        let node = (
+            prop::sample::select(vec![0usize, 1, 1, 1, 2, 2, 3, 3, 4, 5, 6]),
+            prop::bool::weighted(0.35),
+            prop::option::weighted(0.6, (any::<bool>(), 1u32..6)),
+            prop::bool::weighted(0.1),
+        );
+        let edge = (
+            0..n,
+            0..n,
+            0..EDGE_KINDS.len(),
+            prop::option::weighted(0.7, 0..POOL),
+            prop::bool::weighted(0.1),
+        );
+        (
+            prop::collection::vec(node, n),
+            prop::collection::vec(edge, n..=3 * n),
+            prop::collection::vec(1u32..8, POOL),
+        )
+            .prop_map(|(nodes, edges, pool_cost)| Spec {
+                nodes,
+                edges,
+                pool_cost,
+            })
+    })
+}
+
+fn key(i: usize) -> String {
+    format!("test:n{i}")
+}
+
+/// The spec as native graph JSON; node 0 is the compromised one.
+fn document(s: &Spec) -> Value {
+    let nodes: Vec<Value> = s
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, &(kind, jewel, action, dead))| {
+            let mut n = json!({"id": key(i), "kind": KINDS[kind], "criticality": if jewel { 9 } else { 3 }});
+            if let Some((sessions, cost)) = action {
+                let (id, action) = if sessions {
+                    (format!("sessions:{i}"), "revoke_sessions")
+                } else {
+                    (format!("disable:{i}"), "disable_identity")
+                };
+                n["revoke"] = json!([{"id": id, "action": action, "cost": cost}]);
+            }
+            if KINDS[kind] == "credential" {
+                n["credential"] = json!({"status": if dead { "inactive" } else { "active" }});
+            }
+            n
+        })
+        .collect();
+    let edges: Vec<Value> = s
+        .edges
+        .iter()
+        .filter(|e| e.0 != e.1)
+        .map(|&(from, to, kind, action, dormant)| {
+            let revoke: Vec<Value> = action
+                .map(|a| json!({"id": format!("cut:{a}"), "action": "detach_policy", "cost": s.pool_cost[a]}))
+                .into_iter()
+                .collect();
+            json!({"from": key(from), "to": key(to), "kind": EDGE_KINDS[kind],
+                   "reason": "test", "dormant": dormant, "revoke": revoke})
+        })
+        .collect();
+    json!({"schema": "trustpath/graph/v1", "nodes": nodes, "edges": edges})
+}
+
+fn at() -> Timestamp {
+    "2026-06-01T00:00:00Z".parse().expect("timestamp")
+}
+
+/// Crown jewels still reachable once `ids` are carried out.
+fn jewels_after(graph: &TrustGraph, compromised: &[NodeId], ids: &[String]) -> BTreeSet<String> {
+    let steps: Vec<(String, Option<NodeId>)> = ids.iter().map(|id| (id.clone(), None)).collect();
+    let (footholds, removed) =
+        plan::apply(graph, compromised, at(), &steps).expect("every id comes from the graph");
+    let blast = BlastRadius::compute_without(graph, &footholds, at(), Some(&removed));
+    blast
+        .reached
+        .iter()
+        .filter(|r| graph.node(r.node).is_crown_jewel())
+        .map(|r| graph.node(r.node).key.to_string())
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn plan_matches_brute_force(s in spec()) {
+        let bytes = serde_json::to_vec(&document(&s)).expect("serializes");
+        let graph = load_inputs([Input::bytes("random.json", bytes)]).expect("loads").graph;
+        let compromised = vec![graph.find(&key(0)).expect("node 0")];
+        let plan = Plan::compute(&graph, &compromised, &PlanOptions::new(at()));
+        // The same problem without exact search: greedy and minimum cut must still be
+        // complete and bounded.
+        let heuristic = Plan::compute(&graph, &compromised, &PlanOptions { exact_max: 0, ..PlanOptions::new(at()) });
+
+        let contain: Vec<String> = plan.steps.iter().filter(|s| s.phase == Phase::Contain).map(|s| s.id.clone()).collect();
+        let others: Vec<(String, u64)> = plan
+            .actions
+            .all
+            .iter()
+            .filter(|a| !contain.contains(&a.revoke.id))
+            .map(|a| (a.revoke.id.clone(), a.cost))
+            .collect();
+        prop_assume!(others.len() <= 14);
+        let contain_cost: u64 = contain
+            .iter()
+            .map(|id| plan.actions.all[plan.actions.find(id).expect("listed")].cost)
+            .sum();
+        let mut everything = contain.clone();
+        everything.extend(others.iter().map(|(id, _)| id.clone()));
+        let floor = jewels_after(&graph, &compromised, &everything);
+
+        let mut optimum = u64::MAX;
+        for mask in 0u32..(1 << others.len()) {
+            let mut ids = contain.clone();
+            let mut cost = contain_cost;
+            for (i, (id, c)) in others.iter().enumerate() {
+                if mask & (1 << i) != 0 {
+                    ids.push(id.clone());
+                    cost += c;
+                }
+            }
+            if cost < optimum && jewels_after(&graph, &compromised, &ids) == floor {
+                optimum = cost;
+            }
+        }
+
+        for plan in [&plan, &heuristic] {
+            let required: Vec<String> = plan.steps.iter().filter(|s| s.required).map(|s| s.id.clone()).collect();
+            prop_assert_eq!(&jewels_after(&graph, &compromised, &required), &floor, "the plan protects all it can");
+            prop_assert!(plan.lower_bound <= optimum, "lower bound {} > optimum {}", plan.lower_bound, optimum);
+            prop_assert!(optimum <= plan.cost, "optimum {} > plan cost {}", optimum, plan.cost);
+            if plan.method != Method::Heuristic {
+                prop_assert_eq!(plan.cost, optimum, "exact search must find the optimum");
+            }
+            if plan.optimal() {
+                prop_assert_eq!(plan.cost, optimum, "a plan that claims to be optimal is");
+            }
+        }
+    }
+}

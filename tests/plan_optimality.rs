@@ -37,10 +37,15 @@ const EDGE_KINDS: [&str; 9] = [
 /// Shared edge actions: one id may cut several edges.
 const POOL: usize = 6;
 
+/// Kind, crown jewel, node action (sessions only?, cost), dead credential.
+type NodeSpec = (usize, bool, Option<(bool, u32)>, bool);
+/// From, to, kind, shared action, dormant.
+type EdgeSpec = (usize, usize, usize, Option<usize>, bool);
+
 #[derive(Debug, Clone)]
 struct Spec {
-    nodes: Vec<(usize, bool, Option<(bool, u32)>, bool)>, // kind, jewel, node action (sessions?, cost), dead
-    edges: Vec<(usize, usize, usize, Option<usize>, bool)>, // from, to, kind, pool action, dormant
+    nodes: Vec<NodeSpec>,
+    edges: Vec<EdgeSpec>,
     pool_cost: Vec<u32>,
 }
 

@@ -506,9 +506,12 @@ impl Walk {
             self.files.push(path.to_path_buf());
             return Ok(());
         }
+        // A directory already walked (given twice, or inside another input) adds nothing
+        // and is no error.
+        let again = fs::canonicalize(path).is_ok_and(|p| self.seen_dirs.contains(&p));
         let before = self.files.len();
         self.dir(path).map_err(|source| io_error(path, source))?;
-        if self.files.len() == before {
+        if self.files.len() == before && !again {
             return Err(ImportError::EmptyDirectory {
                 path: path.to_path_buf(),
             });

@@ -29,7 +29,7 @@ pub struct Action {
     /// Legitimate dependents that lose access, sorted by key: the sources of cut edges,
     /// removed nodes, and whatever runs as, belongs to or reads them.
     pub collateral: Vec<NodeId>,
-    /// Base cost plus the weighted collateral.
+    /// Base cost plus the weighted collateral (see `collateral`).
     pub cost: u64,
 }
 
@@ -123,13 +123,9 @@ impl Actions {
         }
         let compromised: rustc_hash::FxHashSet<NodeId> = compromised.iter().copied().collect();
         for action in &mut all {
-            action.collateral = collateral(graph, action, &compromised);
-            action.cost = u64::from(action.revoke.cost)
-                + action
-                    .collateral
-                    .iter()
-                    .map(|&n| weight(graph, n))
-                    .sum::<u64>();
+            let (dependents, loss) = collateral(graph, action, &compromised);
+            action.collateral = dependents;
+            action.cost = u64::from(action.revoke.cost) + loss;
         }
         Actions {
             all,
@@ -202,25 +198,58 @@ fn holders(graph: &TrustGraph, node: NodeId, hops: u8, out: &mut Vec<NodeId>) {
     }
 }
 
+/// The legitimate dependents that lose access, sorted by key, and their weighted cost.
+///
+/// A node action takes everything from its dependents: each counts its full weight. An
+/// edge action takes part of what its source can do: each dependent of that source
+/// counts in proportion to the share of the source's edges cut (rounded up), so that
+/// detaching one policy costs less than disabling the identity that holds it.
 fn collateral(
     graph: &TrustGraph,
     action: &Action,
     compromised: &rustc_hash::FxHashSet<NodeId>,
-) -> Vec<NodeId> {
-    let mut out = Vec::new();
-    for &edge in &action.edges {
-        let (from, _) = graph.endpoints(edge);
-        users_of(graph, from, &mut out);
-    }
-    for &node in &action.nodes {
-        users_of(graph, node, &mut out);
-    }
-    out.retain(|n| {
+) -> (Vec<NodeId>, u64) {
+    let legitimate = |n: &NodeId| {
         !compromised.contains(n)
             && !PUBLIC.contains(&&*graph.node(*n).key)
             && graph.facts(*n).kind != NodeKind::Credential
-    });
+    };
+    // Dependent → weighted loss, the largest over the ways it is hit.
+    let mut loss: FxHashMap<NodeId, u64> = FxHashMap::default();
+    let mut users = Vec::new();
+    for &node in &action.nodes {
+        users.clear();
+        users_of(graph, node, &mut users);
+        for &d in users.iter().filter(|d| legitimate(d)) {
+            loss.insert(d, weight(graph, d));
+        }
+    }
+    let mut sources: Vec<NodeId> = action.edges.iter().map(|&e| graph.endpoints(e).0).collect();
+    sources.sort_unstable();
+    sources.dedup();
+    for from in sources {
+        let live = |e: EdgeId| !graph.edge(e).dormant;
+        let total = graph
+            .outgoing(from)
+            .filter(|&(e, _)| live(e))
+            .count()
+            .max(1) as u64;
+        let cut = action
+            .edges
+            .iter()
+            .filter(|&&e| live(e) && graph.endpoints(e).0 == from)
+            .count()
+            .max(1) as u64;
+        users.clear();
+        users_of(graph, from, &mut users);
+        for &d in users.iter().filter(|d| legitimate(d)) {
+            let share = (weight(graph, d) * cut).div_ceil(total);
+            let entry = loss.entry(d).or_default();
+            *entry = (*entry).max(share);
+        }
+    }
+    let mut out: Vec<NodeId> = loss.keys().copied().collect();
     out.sort_unstable_by_key(|&n| graph.key_rank(n));
-    out.dedup();
-    out
+    let cost = loss.values().sum();
+    (out, cost)
 }

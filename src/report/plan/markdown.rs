@@ -6,12 +6,13 @@ use std::io::{self, Write};
 use super::{PlanOut, StepOut};
 use crate::report::clean;
 
-/// Escapes text for Markdown outside code: every character with a Markdown or HTML
-/// meaning is backslash-escaped.
+/// Escapes prose for Markdown: every character that could start emphasis, a link, an
+/// image, HTML, a table cell or code is backslash-escaped (prose never starts a line
+/// here, so list and heading markers need nothing).
 fn md(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in clean(s).chars() {
-        if "\\`*_{}[]()<>#+-.!|~&".contains(c) {
+        if "\\`*_[]<>|~&#".contains(c) {
             out.push('\\');
         }
         out.push(c);
@@ -19,18 +20,31 @@ fn md(s: &str) -> String {
     out
 }
 
+/// A name as an inline code span: literal, whatever it holds. The fence is longer than
+/// any run of backticks inside, and padded when the name starts or ends with one.
+fn code(s: &str) -> String {
+    let s = clean(s);
+    let ticks = "`".repeat(longest_run(&s) + 1);
+    let pad = if s.starts_with('`') || s.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{ticks}{pad}{s}{pad}{ticks}")
+}
+
+fn longest_run(s: &str) -> usize {
+    s.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
 /// A fence longer than any run of backticks in the block.
 fn fence(lines: &[String]) -> String {
-    let longest = lines
-        .iter()
-        .flat_map(|l| l.split(|c| c != '`').map(str::len))
-        .max()
-        .unwrap_or(0);
+    let longest = lines.iter().map(|l| longest_run(l)).max().unwrap_or(0);
     "`".repeat(longest.max(2) + 1)
 }
 
 pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
-    let names: Vec<String> = plan.compromised.iter().map(|k| md(k)).collect();
+    let names: Vec<String> = plan.compromised.iter().map(|k| code(k)).collect();
     writeln!(out, "# Revocation plan: {}", names.join(", "))?;
     writeln!(out)?;
     writeln!(
@@ -63,7 +77,6 @@ pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
     for s in &plan.steps {
         if s.phase != phase {
             phase = s.phase;
-            writeln!(out)?;
             writeln!(
                 out,
                 "## {}",
@@ -77,9 +90,9 @@ pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
             writeln!(out)?;
         }
         write_step(out, s)?;
+        writeln!(out)?;
     }
     if !plan.remaining.is_empty() {
-        writeln!(out)?;
         writeln!(out, "## Still reachable after the required steps")?;
         writeln!(out)?;
         for r in &plan.remaining {
@@ -110,14 +123,14 @@ fn write_step(out: &mut dyn Write, s: &StepOut<'_>) -> io::Result<()> {
         "- [ ] **{}. {}** {} — owner: {}{}",
         s.rank,
         md(s.action),
-        md(&s.target),
+        code(&s.target),
         md(s.owner),
         if s.required { "" } else { " (recommended)" }
     )?;
-    writeln!(out, "  - id: {}", md(s.id))?;
+    writeln!(out, "  - id: {}", code(s.id))?;
     writeln!(out, "  - why: {}", md(&s.why))?;
     if s.phase != "verify" {
-        let collateral: Vec<String> = s.collateral.iter().map(|k| md(k)).collect();
+        let collateral: Vec<String> = s.collateral.iter().map(|k| code(k)).collect();
         writeln!(
             out,
             "  - collateral (cost {}): {}",
@@ -158,7 +171,6 @@ fn write_step(out: &mut dyn Write, s: &StepOut<'_>) -> io::Result<()> {
             writeln!(out, "  {l}")?;
         }
         writeln!(out, "  {f}")?;
-        writeln!(out)?;
     }
     Ok(())
 }

@@ -1,0 +1,392 @@
+//! The revocation plan through the binary: golden outputs on the sample incident, the
+//! acceptance properties of the sample, ranking, protection, budgets, determinism and
+//! `blast --apply-plan`.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+const AT: &str = "2026-11-25T00:00:00Z";
+const COMPROMISED: &str = "github:action:tj-style/changed-files@v45";
+const RANKING: &str = "tests/fixtures/plan/ranking.graph.json";
+
+fn trustpath() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trustpath"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = trustpath().args(args).output().expect("binary runs");
+    assert!(
+        out.status.success(),
+        "trustpath {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+fn json_of(args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    serde_json::from_str(&stdout_of(&all)).expect("JSON output")
+}
+
+fn sample_plan() -> Value {
+    json_of(&["plan", "-c", COMPROMISED, "--at", AT])
+}
+
+fn steps(plan: &Value) -> &Vec<Value> {
+    plan["steps"].as_array().expect("steps")
+}
+
+fn ids(plan: &Value, phase: &str) -> Vec<String> {
+    steps(plan)
+        .iter()
+        .filter(|s| s["phase"] == phase)
+        .map(|s| s["id"].as_str().expect("id").to_string())
+        .collect()
+}
+
+#[test]
+fn sample_plan_every_format() {
+    for format in ["text", "markdown", "json", "csv"] {
+        let out = stdout_of(&["plan", "-c", COMPROMISED, "--at", AT, "--format", format]);
+        insta::assert_snapshot!(format!("plan_sample_{format}"), out);
+    }
+}
+
+#[test]
+fn sample_plan_json_has_every_field() {
+    let plan = sample_plan();
+    assert_eq!(plan["schema"], "trustpath/plan/v1");
+    for field in [
+        "compromised",
+        "footholds",
+        "before",
+        "after",
+        "cost",
+        "lower_bound",
+        "steps",
+    ] {
+        assert!(!plan[field].is_null(), "plan has `{field}`");
+    }
+    for step in steps(&plan) {
+        for field in [
+            "rank",
+            "phase",
+            "id",
+            "action",
+            "target",
+            "commands",
+            "owner",
+            "why",
+            "collateral",
+            "kills_live_tokens",
+            "reversible",
+            "required",
+            "after",
+        ] {
+            assert!(
+                !step[field].is_null(),
+                "step {} has `{field}`",
+                step["rank"]
+            );
+        }
+        assert!(
+            !step["commands"].as_array().expect("commands").is_empty(),
+            "step {} has commands",
+            step["id"]
+        );
+        if step["kills_live_tokens"] == false && step["phase"] != "verify" {
+            assert!(
+                step["live_tokens"].is_string(),
+                "step {} says what happens to issued tokens",
+                step["id"]
+            );
+        }
+    }
+    assert!(plan["lower_bound"].as_u64() <= plan["cost"].as_u64());
+}
+
+/// Issue 6, acceptance 6: the compromised action first, the `deploy` choke point left
+/// alone (cutting it would break the production services that run as it), and the
+/// exposed GCP key and Vault token rotated where they are issued.
+#[test]
+fn sample_plan_contains_first_spares_deploy_and_rotates_at_issuers() {
+    let plan = sample_plan();
+    let first = &steps(&plan)[0];
+    assert_eq!(first["phase"], "contain");
+    assert!(
+        first["target"]
+            .as_str()
+            .expect("target")
+            .starts_with(COMPROMISED),
+        "first step acts on the compromised action: {}",
+        first["target"]
+    );
+    assert_eq!(plan["complete"], true);
+
+    let deploy = "arn:aws:iam::111122223333:role/deploy";
+    for s in steps(&plan).iter().filter(|s| s["required"] == true) {
+        let target = s["target"].as_str().expect("target");
+        let out_of_deploy = target.starts_with(&format!("{deploy} -> "));
+        assert!(
+            !out_of_deploy && (target != deploy || s["action"] == "revoke_sessions"),
+            "step {} cuts the deploy choke point: {} {}",
+            s["rank"],
+            s["action"],
+            target
+        );
+    }
+
+    let rotated = |target: &str, action: &str| {
+        steps(&plan)
+            .iter()
+            .any(|s| s["phase"] == "rotate" && s["target"] == target && s["action"] == action)
+    };
+    assert!(rotated(
+        "gcp:key:exporter@acme-analytics.iam.gserviceaccount.com/3f9a2c7e1b4d8a6f0c5e9b2d7a1f4c8e6b3d0a92",
+        "deactivate_key"
+    ));
+    assert!(rotated(
+        "vault:token:ExampleAccessorPaymentsRecon1",
+        "revoke_token"
+    ));
+    // Deleting the Kubernetes Secrets that hold copies is not rotation.
+    assert!(
+        !ids(&plan, "rotate")
+            .iter()
+            .any(|id| id.starts_with("delete-secret:"))
+    );
+}
+
+#[test]
+fn applying_the_required_steps_leaves_no_crown_jewel() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("plan.json");
+    let plan = stdout_of(&["plan", "-c", COMPROMISED, "--at", AT, "--format", "json"]);
+    std::fs::write(&file, &plan).expect("write plan");
+    let file = file.to_str().expect("utf-8 path");
+    let plan: Value = serde_json::from_str(&plan).expect("JSON");
+    let required = steps(&plan)
+        .iter()
+        .filter(|s| s["required"] == true)
+        .count();
+
+    let after = json_of(&[
+        "blast",
+        "--apply-plan",
+        file,
+        "--steps",
+        &format!("1-{required}"),
+        "--at",
+        AT,
+    ]);
+    assert_eq!(after["summary"]["crown_jewels"], 0);
+    assert_eq!(after["summary"]["reached"], plan["after"]["reached"]);
+
+    let first_only = json_of(&["blast", "--apply-plan", file, "--steps", "1", "--at", AT]);
+    assert_eq!(
+        first_only["summary"]["crown_jewels"],
+        steps(&plan)[0]["after"]["crown_jewels"]
+    );
+    let all = json_of(&["blast", "--apply-plan", file, "--at", AT]);
+    assert_eq!(all["summary"]["crown_jewels"], 0);
+
+    trustpath()
+        .args([
+            "blast",
+            "--apply-plan",
+            file,
+            "--steps",
+            "1-999",
+            "--at",
+            AT,
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--steps names step 999"));
+    trustpath()
+        .args(["blast", "--apply-plan", "Cargo.toml", "--at", AT])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("Cargo.toml: not a plan"));
+    trustpath()
+        .args(["blast", "--apply-plan", file, "--steps", "3-1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a list of step ranks"));
+}
+
+/// Ranking by criticality alone would start with res:j4 (criticality 10), which no single
+/// cut protects; ranking by degree alone would disable sa:builder, the busiest identity,
+/// breaking five build jobs. The plan cuts the membership that alone protects three
+/// jewels first, and leaves the service account enabled.
+#[test]
+fn ranking_beats_degree_and_criticality() {
+    let plan = json_of(&["-i", RANKING, "plan", "--at", AT]);
+    let order: Vec<String> = steps(&plan)
+        .iter()
+        .filter(|s| s["required"] == true)
+        .map(|s| s["id"].as_str().expect("id").to_string())
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "deactivate:key:leaked",
+            "remove-membership:g1:builder",
+            "remove-membership:g2:builder",
+            "remove-membership:g3:builder"
+        ]
+    );
+    assert_eq!(steps(&plan)[1]["after"]["crown_jewels"], 1);
+    assert_eq!(plan["cost"], 25);
+    assert_eq!(plan["lower_bound"], 25);
+    assert_eq!(plan["method"], "exact");
+    assert!(!order.contains(&"disable:sa:builder".to_string()));
+}
+
+#[test]
+fn protect_works_around_or_says_what_remains() {
+    let plan = json_of(&["-i", RANKING, "plan", "--at", AT, "--protect", "sa:builder"]);
+    assert_eq!(plan["complete"], false);
+    assert_eq!(plan["protect"][0], "sa:builder");
+    let remaining: Vec<&str> = plan["remaining"]
+        .as_array()
+        .expect("remaining")
+        .iter()
+        .map(|r| r["jewel"].as_str().expect("jewel"))
+        .collect();
+    assert_eq!(remaining, ["res:j1", "res:j2", "res:j3", "res:j4"]);
+    assert_eq!(plan["remaining"][0]["unavoidable"], true);
+    assert_eq!(plan["remaining"][0]["path"][0]["from"], "sa:builder");
+    let text = stdout_of(&["-i", RANKING, "plan", "--at", AT, "--protect", "sa:builder"]);
+    assert!(text.contains("STILL REACHABLE after the required steps"));
+    assert!(text.contains("sa:builder -[member_of]-> group:g1 -[can_access]-> res:j1"));
+}
+
+#[test]
+fn budget_keeps_what_fits_and_defers_the_rest() {
+    let plan = json_of(&["-i", RANKING, "plan", "--at", AT, "--budget", "10"]);
+    assert_eq!(plan["cost"], 9);
+    assert_eq!(plan["complete"], false);
+    assert_eq!(
+        plan["deferred"],
+        serde_json::json!([
+            "remove-membership:g2:builder",
+            "remove-membership:g3:builder"
+        ])
+    );
+    assert_eq!(plan["remaining"][0]["jewel"], "res:j4");
+    assert_eq!(plan["remaining"][0]["unavoidable"], false);
+}
+
+#[test]
+fn markdown_is_a_task_list_and_csv_one_row_per_step() {
+    let json = sample_plan();
+    let md = stdout_of(&[
+        "plan",
+        "-c",
+        COMPROMISED,
+        "--at",
+        AT,
+        "--format",
+        "markdown",
+    ]);
+    let tasks = md.lines().filter(|l| l.starts_with("- [ ] ")).count();
+    assert_eq!(tasks, steps(&json).len());
+    assert!(md.contains("  ```sh\n"));
+    let csv = stdout_of(&["plan", "-c", COMPROMISED, "--at", AT, "--format", "csv"]);
+    let rows = csv::Reader::from_reader(csv.as_bytes()).records().count();
+    assert_eq!(rows, steps(&json).len());
+}
+
+#[test]
+fn plans_are_byte_identical() {
+    for format in ["text", "markdown", "json", "csv"] {
+        let a = stdout_of(&["plan", "--at", AT, "--format", format]);
+        let b = stdout_of(&["plan", "--at", AT, "--format", format]);
+        assert_eq!(a, b, "{format} differs between runs");
+        // Input order does not matter either.
+        let forward = stdout_of(&[
+            "-i",
+            "sample-data/aws",
+            "-i",
+            "sample-data",
+            "plan",
+            "-c",
+            COMPROMISED,
+            "--at",
+            AT,
+            "--format",
+            format,
+        ]);
+        let backward = stdout_of(&[
+            "-i",
+            "sample-data",
+            "-i",
+            "sample-data/aws",
+            "plan",
+            "-c",
+            COMPROMISED,
+            "--at",
+            AT,
+            "--format",
+            format,
+        ]);
+        assert_eq!(forward, backward, "{format} depends on input order");
+    }
+}
+
+#[test]
+fn hostile_names_are_escaped_in_every_format() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("hostile.json");
+    let doc = serde_json::json!({
+        "schema": "trustpath/graph/v1",
+        "nodes": [
+            {"id": "key:\u{1b}[31mevil](http://x)", "kind": "credential", "credential": {"status": "active"},
+             "revoke": [{"id": "=cmd|' /C calc'!A0", "action": "deactivate_key", "cost": 1}]},
+            {"id": "res:<img src=x>", "kind": "resource", "criticality": 9}
+        ],
+        "edges": [{"from": "key:\u{1b}[31mevil](http://x)", "to": "res:<img src=x>", "kind": "can_access", "reason": "r"}]
+    });
+    std::fs::write(&file, doc.to_string()).expect("write");
+    let input = file.to_str().expect("utf-8");
+    let args = |format: &'static str| {
+        vec![
+            "-i",
+            input,
+            "plan",
+            "-c",
+            "key:\u{1b}[31mevil](http://x)",
+            "--at",
+            AT,
+            "--format",
+            format,
+        ]
+    };
+    let text = stdout_of(&args("text"));
+    assert!(!text.contains('\u{1b}'));
+    let md = stdout_of(&args("markdown"));
+    // Outside code blocks (where text is literal), no Markdown or HTML gets through.
+    let mut in_code = false;
+    for line in md.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+        } else if !in_code {
+            // Names are in code spans (literal); everything between spans is prose.
+            for prose in line.split('`').step_by(2) {
+                let unescaped = prose.replace("\\<", "").replace("\\]", "");
+                assert!(!unescaped.contains("<img"), "{line}");
+                assert!(!unescaped.contains("](http"), "{line}");
+            }
+        }
+    }
+    let csv = stdout_of(&args("csv"));
+    assert!(csv.contains("'=cmd"));
+    let json: Value = serde_json::from_str(&stdout_of(&args("json"))).expect("valid JSON");
+    assert_eq!(json["compromised"][0], "key:\u{1b}[31mevil](http://x)");
+}

@@ -88,6 +88,20 @@ pub fn generate(out: &mut dyn Write, nodes: usize, seed: u64) -> io::Result<()> 
         if kind == NodeKind::Role && i % 1000 == 50 {
             write!(out, ", \"admin\": true")?;
         }
+        // Node actions, as the importers write them: end a role's or a person's sessions,
+        // disable a service account, rotate a secret.
+        let node_action = match kind {
+            NodeKind::Role | NodeKind::Human => Some(("sessions", "revoke_sessions", 2)),
+            NodeKind::ServiceAccount => Some(("disable", "disable_identity", 4)),
+            NodeKind::Secret => Some(("rotate", "rotate", 2)),
+            _ => None,
+        };
+        if let Some((prefix, action, cost)) = node_action {
+            write!(
+                out,
+                ", \"revoke\": [{{\"id\": \"{prefix}:{i}\", \"action\": \"{action}\", \"cost\": {cost}}}]"
+            )?;
+        }
         if kind == NodeKind::Credential {
             let status = if rng.below(10) == 0 {
                 "inactive"
@@ -126,10 +140,29 @@ pub fn generate(out: &mut dyn Write, nodes: usize, seed: u64) -> io::Result<()> 
             first = false;
             write!(
                 out,
-                "{{\"from\": \"{}\", \"to\": \"{}\", \"kind\": \"{kind}\", \"reason\": \"generated {kind}\"}}",
+                "{{\"from\": \"{}\", \"to\": \"{}\", \"kind\": \"{kind}\", \"reason\": \"generated {kind}\"",
                 key(i),
                 key(j)
             )?;
+            // Edge actions: one membership or trust statement per edge; a policy or a
+            // binding per source, shared by all its grants (one detach cuts them all).
+            // Credentials, secrets and workloads are cut at the node.
+            let edge_action = match kind {
+                EdgeKind::MemberOf => Some((format!("member:{i}:{j}"), "remove_membership", 2)),
+                EdgeKind::CanAssume => Some((format!("trust:{j}:{i}"), "remove_trust", 3)),
+                EdgeKind::CanAccess | EdgeKind::CanRead => {
+                    Some((format!("policy:{i}"), "detach_policy", 3))
+                }
+                EdgeKind::CanControl => Some((format!("binding:{i}"), "remove_binding", 3)),
+                _ => None,
+            };
+            if let Some((id, action, cost)) = edge_action {
+                write!(
+                    out,
+                    ", \"revoke\": [{{\"id\": \"{id}\", \"action\": \"{action}\", \"cost\": {cost}}}]"
+                )?;
+            }
+            write!(out, "}}")?;
         }
     }
     writeln!(out, "\n]}}")

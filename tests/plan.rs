@@ -127,6 +127,8 @@ fn sample_plan_contains_first_spares_deploy_and_rotates_at_issuers() {
         first["target"]
     );
     assert_eq!(plan["complete"], true);
+    // The lower bound is met: no complete plan is cheaper, those that cut deploy included.
+    assert_eq!(plan["optimal"], true);
 
     let deploy = "arn:aws:iam::111122223333:role/deploy";
     for s in steps(&plan).iter().filter(|s| s["required"] == true) {
@@ -221,9 +223,9 @@ fn applying_the_required_steps_leaves_no_crown_jewel() {
 }
 
 /// Ranking by criticality alone would start with res:j4 (criticality 10), which no single
-/// cut protects; ranking by degree alone would disable sa:builder, the busiest identity,
-/// breaking five build jobs. The plan cuts the membership that alone protects three
-/// jewels first, and leaves the service account enabled.
+/// cut protects (two groups reach it); ranking by degree alone would disable sa:builder,
+/// the busiest identity, breaking five build jobs. The plan first detaches the policy
+/// that alone protects three jewels, and leaves the service account enabled.
 #[test]
 fn ranking_beats_degree_and_criticality() {
     let plan = json_of(&["-i", RANKING, "plan", "--at", AT]);
@@ -236,48 +238,64 @@ fn ranking_beats_degree_and_criticality() {
         order,
         [
             "deactivate:key:leaked",
-            "remove-membership:g1:builder",
-            "remove-membership:g2:builder",
-            "remove-membership:g3:builder"
+            "detach-policy:g1",
+            "detach-policy:g2",
+            "detach-policy:g3"
         ]
     );
     assert_eq!(steps(&plan)[1]["after"]["crown_jewels"], 1);
-    assert_eq!(plan["cost"], 25);
-    assert_eq!(plan["lower_bound"], 25);
+    assert_eq!(plan["cost"], 28, "disabling sa:builder would cost 1 + 31");
+    assert_eq!(plan["lower_bound"], 28);
     assert_eq!(plan["method"], "exact");
     assert!(!order.contains(&"disable:sa:builder".to_string()));
 }
 
 #[test]
 fn protect_works_around_or_says_what_remains() {
+    // Protecting the service account: the plan cuts at the groups instead.
     let plan = json_of(&["-i", RANKING, "plan", "--at", AT, "--protect", "sa:builder"]);
+    assert_eq!(plan["complete"], true);
+    assert!(!ids(&plan, "cut").contains(&"disable:sa:builder".to_string()));
+    // Protecting group g2 as well leaves j4 reachable through it, and the plan says how.
+    let args = [
+        "-i",
+        RANKING,
+        "plan",
+        "--at",
+        AT,
+        "--protect",
+        "sa:builder",
+        "--protect",
+        "group:g2",
+    ];
+    let plan = json_of(&args);
     assert_eq!(plan["complete"], false);
-    assert_eq!(plan["protect"][0], "sa:builder");
+    assert_eq!(
+        plan["protect"],
+        serde_json::json!(["group:g2", "sa:builder"])
+    );
+    assert!(!ids(&plan, "cut").contains(&"detach-policy:g2".to_string()));
     let remaining: Vec<&str> = plan["remaining"]
         .as_array()
         .expect("remaining")
         .iter()
         .map(|r| r["jewel"].as_str().expect("jewel"))
         .collect();
-    assert_eq!(remaining, ["res:j1", "res:j2", "res:j3", "res:j4"]);
+    assert_eq!(remaining, ["res:j4"]);
     assert_eq!(plan["remaining"][0]["unavoidable"], true);
-    assert_eq!(plan["remaining"][0]["path"][0]["from"], "sa:builder");
-    let text = stdout_of(&["-i", RANKING, "plan", "--at", AT, "--protect", "sa:builder"]);
+    let text = stdout_of(&args);
     assert!(text.contains("STILL REACHABLE after the required steps"));
-    assert!(text.contains("sa:builder -[member_of]-> group:g1 -[can_access]-> res:j1"));
+    assert!(text.contains("sa:builder -[member_of]-> group:g2 -[can_access]-> res:j4"));
 }
 
 #[test]
 fn budget_keeps_what_fits_and_defers_the_rest() {
     let plan = json_of(&["-i", RANKING, "plan", "--at", AT, "--budget", "10"]);
-    assert_eq!(plan["cost"], 9);
+    assert_eq!(plan["cost"], 10);
     assert_eq!(plan["complete"], false);
     assert_eq!(
         plan["deferred"],
-        serde_json::json!([
-            "remove-membership:g2:builder",
-            "remove-membership:g3:builder"
-        ])
+        serde_json::json!(["detach-policy:g2", "detach-policy:g3"])
     );
     assert_eq!(plan["remaining"][0]["jewel"], "res:j4");
     assert_eq!(plan["remaining"][0]["unavoidable"], false);

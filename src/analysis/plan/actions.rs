@@ -1,12 +1,13 @@
 //! Candidate actions: every `revoke` entry of the graph, grouped by id, with what each
 //! one removes and whom it disrupts.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::model::{EdgeId, EdgeKind, NodeId, NodeKind, Revoke, TrustGraph};
 
-/// Index of an [`Action`] in [`Actions::all`]; actions are numbered in id order, so any
-/// list of them sorted by index is sorted by id.
+/// Index of an [`Action`] in [`Actions::all`]. Actions are numbered in the stable order
+/// they are first listed in (edges by source key, then target key; then nodes by key),
+/// so sorting by index breaks ties the same way whatever order the inputs came in.
 pub type ActionIx = usize;
 
 /// Pseudo-nodes that stand for the whole internet: nobody legitimate loses access when
@@ -15,10 +16,10 @@ const PUBLIC: [&str; 2] = ["github:any-user", "github:any-repo"];
 
 /// One revocation action: all the `revoke` entries of the input that share an id.
 #[derive(Debug, Clone)]
-pub struct Action {
-    /// The first listing in stable order (edges by source key, then nodes by key) names the
-    /// action type, its base cost and commands.
-    pub revoke: Revoke,
+pub struct Action<'g> {
+    /// The first listing in stable order names the action type, its base cost and
+    /// commands (borrowed from the graph: a million actions are not copied).
+    pub revoke: &'g Revoke,
     /// Every edge listing the id: the action cuts them all.
     pub edges: Vec<EdgeId>,
     /// Nodes listing the id with an action that removes the node (disable, deactivate,
@@ -26,26 +27,27 @@ pub struct Action {
     pub nodes: Vec<NodeId>,
     /// Nodes listing the id as `revoke_sessions`: only their foothold goes.
     pub sessions: Vec<NodeId>,
-    /// Legitimate dependents that lose access, sorted by key: the sources of cut edges,
-    /// removed nodes, and whatever runs as, belongs to or reads them.
-    pub collateral: Vec<NodeId>,
-    /// Base cost plus the weighted collateral (see `collateral`).
+    /// Base cost plus the weighted collateral (see [`Actions::collateral`]).
     pub cost: u64,
 }
 
-impl Action {
+impl Action<'_> {
     /// Only ends sessions already issued; changes no access.
     pub fn is_sessions_only(&self) -> bool {
         self.edges.is_empty() && self.nodes.is_empty()
     }
 }
 
-/// Every candidate action of a graph, in id order.
-pub struct Actions {
-    pub all: Vec<Action>,
-    by_id: FxHashMap<String, ActionIx>,
+/// Every candidate action of a graph, in stable order (see [`ActionIx`]).
+pub struct Actions<'g> {
+    pub all: Vec<Action<'g>>,
+    by_id: FxHashMap<&'g str, ActionIx>,
     /// Per node: the actions listed on it.
     on_node: FxHashMap<NodeId, Vec<ActionIx>>,
+    /// Per edge (by index, CSR): the actions listed on it.
+    edge_start: Vec<u32>,
+    edge_actions: Vec<ActionIx>,
+    compromised: FxHashSet<NodeId>,
 }
 
 /// Weight of a dependent in the collateral: its criticality, at least 1 (someone relies on it).
@@ -53,94 +55,98 @@ pub fn weight(graph: &TrustGraph, node: NodeId) -> u64 {
     u64::from(graph.facts(node).criticality.max(1))
 }
 
-impl Actions {
+impl<'g> Actions<'g> {
     /// Collects every action of the graph; `compromised` nodes are nobody's legitimate
     /// dependents.
-    pub fn collect(graph: &TrustGraph, compromised: &[NodeId]) -> Actions {
-        let mut by_id: FxHashMap<String, ActionIx> = FxHashMap::default();
-        let mut all: Vec<Action> = Vec::new();
-        let slot = |all: &mut Vec<Action>,
-                    by_id: &mut FxHashMap<String, ActionIx>,
-                    revoke: &Revoke|
-         -> ActionIx {
-            if let Some(&i) = by_id.get(&revoke.id) {
-                return i;
-            }
-            all.push(Action {
-                revoke: revoke.clone(),
-                edges: Vec::new(),
-                nodes: Vec::new(),
-                sessions: Vec::new(),
-                collateral: Vec::new(),
-                cost: 0,
-            });
-            by_id.insert(revoke.id.clone(), all.len() - 1);
-            all.len() - 1
+    pub fn collect(graph: &'g TrustGraph, compromised: &[NodeId]) -> Actions<'g> {
+        let mut by_id: FxHashMap<&'g str, ActionIx> = FxHashMap::default();
+        let mut all: Vec<Action<'g>> = Vec::new();
+        let mut slot = |revoke: &'g Revoke| -> ActionIx {
+            *by_id.entry(revoke.id.as_str()).or_insert_with(|| {
+                all.push(Action {
+                    revoke,
+                    edges: Vec::new(),
+                    nodes: Vec::new(),
+                    sessions: Vec::new(),
+                    cost: 0,
+                });
+                all.len() - 1
+            })
         };
-        // Stable order (edges by source key and the adjacency's order, then nodes by key),
-        // so the listing that defines an action does not depend on input order.
+        // Per edge, its actions; filled in the stable order below.
+        let mut edge_start = vec![0u32; graph.edge_count() + 1];
+        for e in graph.edge_ids() {
+            edge_start[e.index() + 1] = graph.edge(e).revoke.len() as u32;
+        }
+        for i in 0..graph.edge_count() {
+            edge_start[i + 1] += edge_start[i];
+        }
+        let mut edge_actions = vec![0; edge_start[graph.edge_count()] as usize];
+        let mut listed: Vec<(ActionIx, EdgeId)> = Vec::new();
+        // Stable order: edges by source key (the adjacency orders each node's edges by
+        // target key), then nodes by key.
         for node in graph.nodes_by_key() {
             for (edge, _) in graph.outgoing(node) {
-                for r in &graph.edge(edge).revoke {
-                    let i = slot(&mut all, &mut by_id, r);
-                    all[i].edges.push(edge);
+                let at = edge_start[edge.index()] as usize;
+                for (k, r) in graph.edge(edge).revoke.iter().enumerate() {
+                    let a = slot(r);
+                    edge_actions[at + k] = a;
+                    listed.push((a, edge));
                 }
             }
         }
         let mut on_node: FxHashMap<NodeId, Vec<ActionIx>> = FxHashMap::default();
+        let mut node_listed: Vec<(ActionIx, NodeId, bool)> = Vec::new();
         for node in graph.nodes_by_key() {
             for r in &graph.node(node).revoke {
-                let i = slot(&mut all, &mut by_id, r);
-                if r.action == "revoke_sessions" {
-                    all[i].sessions.push(node);
-                } else {
-                    all[i].nodes.push(node);
-                }
-                on_node.entry(node).or_default().push(i);
+                let a = slot(r);
+                node_listed.push((a, node, r.action == "revoke_sessions"));
+                on_node.entry(node).or_default().push(a);
             }
         }
-        // Renumber in id order.
-        let mut order: Vec<ActionIx> = (0..all.len()).collect();
-        order.sort_by(|&a, &b| all[a].revoke.id.cmp(&all[b].revoke.id));
-        let mut new_of = vec![0; all.len()];
-        for (new, &old) in order.iter().enumerate() {
-            new_of[old] = new;
+        for (a, edge) in listed {
+            all[a].edges.push(edge);
         }
-        let mut slots: Vec<Option<Action>> = all.into_iter().map(Some).collect();
-        let mut all: Vec<Action> = order
-            .iter()
-            .map(|&old| slots[old].take().expect("each action moves once"))
-            .collect();
-        for i in by_id.values_mut() {
-            *i = new_of[*i];
+        for (a, node, sessions) in node_listed {
+            if sessions {
+                all[a].sessions.push(node);
+            } else {
+                all[a].nodes.push(node);
+            }
         }
         for list in on_node.values_mut() {
-            for i in list.iter_mut() {
-                *i = new_of[*i];
-            }
             list.sort_unstable();
             list.dedup();
         }
-        let compromised: rustc_hash::FxHashSet<NodeId> = compromised.iter().copied().collect();
-        for action in &mut all {
-            let (dependents, loss) = collateral(graph, action, &compromised);
-            action.collateral = dependents;
-            action.cost = u64::from(action.revoke.cost) + loss;
-        }
-        Actions {
+        let mut actions = Actions {
             all,
             by_id,
             on_node,
+            edge_start,
+            edge_actions,
+            compromised: compromised.iter().copied().collect(),
+        };
+        let mut cache = Dependents::new(graph);
+        for a in 0..actions.all.len() {
+            let loss = actions.loss(graph, a, &mut cache);
+            actions.all[a].cost = u64::from(actions.all[a].revoke.cost) + loss;
         }
+        actions
     }
 
     pub fn find(&self, id: &str) -> Option<ActionIx> {
         self.by_id.get(id).copied()
     }
 
-    /// Actions listed on a node, in id order.
+    /// Actions listed on a node, in stable order.
     pub fn on_node(&self, node: NodeId) -> &[ActionIx] {
         self.on_node.get(&node).map_or(&[], Vec::as_slice)
+    }
+
+    /// Actions listed on an edge, in the order the edge lists them.
+    pub fn on_edge(&self, edge: EdgeId) -> &[ActionIx] {
+        let i = edge.index();
+        &self.edge_actions[self.edge_start[i] as usize..self.edge_start[i + 1] as usize]
     }
 
     pub fn len(&self) -> usize {
@@ -149,6 +155,85 @@ impl Actions {
 
     pub fn is_empty(&self) -> bool {
         self.all.is_empty()
+    }
+
+    fn legitimate(&self, graph: &TrustGraph, n: NodeId) -> bool {
+        !self.compromised.contains(&n)
+            && !PUBLIC.contains(&&*graph.node(n).key)
+            && graph.facts(n).kind != NodeKind::Credential
+    }
+
+    /// The legitimate dependents an action disrupts, sorted by key: for a removed node,
+    /// whatever relies on it; for cut edges, whatever relies on their sources, which lose
+    /// that access.
+    pub fn collateral(&self, graph: &TrustGraph, a: ActionIx) -> Vec<NodeId> {
+        let mut out = Vec::new();
+        for n in self.hit(graph, a) {
+            users_of(graph, n, &mut out);
+        }
+        out.retain(|&n| self.legitimate(graph, n));
+        out.sort_unstable_by_key(|&n| graph.key_rank(n));
+        out.dedup();
+        out
+    }
+
+    /// The nodes whose dependents an action disrupts: removed nodes and sources of cut
+    /// edges, in stable order.
+    fn hit(&self, graph: &TrustGraph, a: ActionIx) -> Vec<NodeId> {
+        let action = &self.all[a];
+        let mut hit: Vec<NodeId> = action
+            .nodes
+            .iter()
+            .copied()
+            .chain(action.edges.iter().map(|&e| graph.endpoints(e).0))
+            .collect();
+        hit.sort_unstable_by_key(|&n| graph.key_rank(n));
+        hit.dedup();
+        hit
+    }
+
+    /// The weighted collateral: each dependent of [`Actions::collateral`] counts its
+    /// weight once. A dependent that loses one access loses what it runs for as far as
+    /// trustpath can tell (a service that can no longer write its bucket is down), so an
+    /// edge cut weighs like losing the source. The common single-node case reads each
+    /// node's total once and keeps it.
+    fn loss(&self, graph: &TrustGraph, a: ActionIx, cache: &mut Dependents) -> u64 {
+        match self.hit(graph, a).as_slice() {
+            [] => 0,
+            [one] => cache.weight(self, graph, *one),
+            _ => self
+                .collateral(graph, a)
+                .into_iter()
+                .map(|n| weight(graph, n))
+                .sum(),
+        }
+    }
+}
+
+/// Per node, the summed weight of its legitimate dependents, computed once.
+struct Dependents {
+    weight: Vec<u64>,
+    scratch: Vec<NodeId>,
+}
+
+impl Dependents {
+    fn new(graph: &TrustGraph) -> Dependents {
+        Dependents {
+            weight: vec![u64::MAX; graph.node_count()],
+            scratch: Vec::new(),
+        }
+    }
+
+    fn weight(&mut self, actions: &Actions<'_>, graph: &TrustGraph, node: NodeId) -> u64 {
+        if self.weight[node.index()] == u64::MAX {
+            self.scratch.clear();
+            users_of(graph, node, &mut self.scratch);
+            self.scratch.retain(|&n| actions.legitimate(graph, n));
+            self.scratch.sort_unstable();
+            self.scratch.dedup();
+            self.weight[node.index()] = self.scratch.iter().map(|&n| weight(graph, n)).sum();
+        }
+        self.weight[node.index()]
     }
 }
 
@@ -196,60 +281,4 @@ fn holders(graph: &TrustGraph, node: NodeId, hops: u8, out: &mut Vec<NodeId>) {
             holders(graph, from, hops - 1, out);
         }
     }
-}
-
-/// The legitimate dependents that lose access, sorted by key, and their weighted cost.
-///
-/// A node action takes everything from its dependents: each counts its full weight. An
-/// edge action takes part of what its source can do: each dependent of that source
-/// counts in proportion to the share of the source's edges cut (rounded up), so that
-/// detaching one policy costs less than disabling the identity that holds it.
-fn collateral(
-    graph: &TrustGraph,
-    action: &Action,
-    compromised: &rustc_hash::FxHashSet<NodeId>,
-) -> (Vec<NodeId>, u64) {
-    let legitimate = |n: &NodeId| {
-        !compromised.contains(n)
-            && !PUBLIC.contains(&&*graph.node(*n).key)
-            && graph.facts(*n).kind != NodeKind::Credential
-    };
-    // Dependent → weighted loss, the largest over the ways it is hit.
-    let mut loss: FxHashMap<NodeId, u64> = FxHashMap::default();
-    let mut users = Vec::new();
-    for &node in &action.nodes {
-        users.clear();
-        users_of(graph, node, &mut users);
-        for &d in users.iter().filter(|d| legitimate(d)) {
-            loss.insert(d, weight(graph, d));
-        }
-    }
-    let mut sources: Vec<NodeId> = action.edges.iter().map(|&e| graph.endpoints(e).0).collect();
-    sources.sort_unstable();
-    sources.dedup();
-    for from in sources {
-        let live = |e: EdgeId| !graph.edge(e).dormant;
-        let total = graph
-            .outgoing(from)
-            .filter(|&(e, _)| live(e))
-            .count()
-            .max(1) as u64;
-        let cut = action
-            .edges
-            .iter()
-            .filter(|&&e| live(e) && graph.endpoints(e).0 == from)
-            .count()
-            .max(1) as u64;
-        users.clear();
-        users_of(graph, from, &mut users);
-        for &d in users.iter().filter(|d| legitimate(d)) {
-            let share = (weight(graph, d) * cut).div_ceil(total);
-            let entry = loss.entry(d).or_default();
-            *entry = (*entry).max(share);
-        }
-    }
-    let mut out: Vec<NodeId> = loss.keys().copied().collect();
-    out.sort_unstable_by_key(|&n| graph.key_rank(n));
-    let cost = loss.values().sum();
-    (out, cost)
 }

@@ -39,7 +39,7 @@ impl Schedule {
     }
 
     /// Step `step` carries out action `a`.
-    pub fn action(&mut self, actions: &Actions, a: usize, step: u32) {
+    pub fn action(&mut self, actions: &Actions<'_>, a: usize, step: u32) {
         let action = &actions.all[a];
         for e in &action.edges {
             self.edge[e.index()] = self.edge[e.index()].min(step);

@@ -124,7 +124,7 @@ pub enum Method {
     Heuristic,
 }
 
-pub struct Plan {
+pub struct Plan<'g> {
     pub at: Timestamp,
     pub compromised: Vec<NodeId>,
     pub footholds: Vec<NodeId>,
@@ -146,7 +146,7 @@ pub struct Plan {
     /// Compromised nodes that no listed action neutralizes.
     pub uncontained: Vec<NodeId>,
     pub remaining: Vec<Remaining>,
-    pub actions: Actions,
+    pub actions: Actions<'g>,
 }
 
 /// Footholds as DESIGN §4 defines them: the compromised set plus every reached
@@ -172,8 +172,8 @@ pub fn footholds(graph: &TrustGraph, blast: &BlastRadius) -> Vec<NodeId> {
     out
 }
 
-impl Plan {
-    pub fn compute(graph: &TrustGraph, compromised: &[NodeId], opts: &PlanOptions) -> Plan {
+impl<'g> Plan<'g> {
+    pub fn compute(graph: &'g TrustGraph, compromised: &[NodeId], opts: &PlanOptions) -> Plan<'g> {
         let at = opts.at;
         let blast = BlastRadius::compute(graph, compromised, at);
         let footholds = footholds(graph, &blast);
@@ -277,7 +277,6 @@ impl Plan {
             step.after = figures[step.rank];
             step.protects = std::mem::take(&mut protects[step.rank]);
         }
-
         let after = figures[n_required as usize];
         let remaining = if after.crown_jewels > 0 {
             let residual = BlastRadius::compute_without(
@@ -336,7 +335,7 @@ impl Plan {
 
 /// Actions the responder allows: none that removes a protected node or cuts what it can
 /// do. Ending its sessions stays allowed: it locks the attacker out, not the owner.
-fn allowed(graph: &TrustGraph, actions: &Actions, protect: &[NodeId]) -> Vec<bool> {
+fn allowed(graph: &TrustGraph, actions: &Actions<'_>, protect: &[NodeId]) -> Vec<bool> {
     actions
         .all
         .iter()
@@ -352,7 +351,7 @@ fn allowed(graph: &TrustGraph, actions: &Actions, protect: &[NodeId]) -> Vec<boo
 
 fn listed_step(
     graph: &TrustGraph,
-    actions: &Actions,
+    actions: &Actions<'_>,
     rank: usize,
     phase: Phase,
     a: ActionIx,
@@ -371,11 +370,11 @@ fn listed_step(
         }
     };
     let playbook = match &target {
-        Target::Node(n) => catalog::playbook(&action.revoke, catalog::Target::Node(graph.node(*n))),
+        Target::Node(n) => catalog::playbook(action.revoke, catalog::Target::Node(graph.node(*n))),
         Target::Edges(edges) => {
             let (from, to) = graph.endpoints(edges[0]);
             catalog::playbook(
-                &action.revoke,
+                action.revoke,
                 catalog::Target::Edge {
                     from: graph.node(from),
                     to: graph.node(to),
@@ -394,7 +393,7 @@ fn listed_step(
         target,
         action_ix: Some(a),
         cost: action.cost,
-        collateral: action.collateral.clone(),
+        collateral: actions.collateral(graph, a),
         required,
         protects: Vec::new(),
         after: Figures::default(),

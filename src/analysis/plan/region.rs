@@ -55,7 +55,7 @@ impl Region {
     /// which `allowed` is false are left out, as if the input did not list them.
     pub fn build(
         graph: &TrustGraph,
-        actions: &Actions,
+        actions: &Actions<'_>,
         footholds: &[NodeId],
         at: Timestamp,
         allowed: &[bool],
@@ -155,11 +155,9 @@ impl Region {
                     let edge = view.edge(step.slot);
                     region.arc_to.push(t);
                     region.arc_edge.push(edge);
-                    for r in &graph.edge(edge).revoke {
-                        if let Some(a) = actions.find(&r.id).filter(|&a| allowed[a]) {
-                            region.arc_act.push(a);
-                            touched[a] = true;
-                        }
+                    for &a in actions.on_edge(edge).iter().filter(|&&a| allowed[a]) {
+                        region.arc_act.push(a);
+                        touched[a] = true;
                     }
                     region.arc_act_start.push(region.arc_act.len() as u32);
                 }

@@ -24,7 +24,7 @@ const UNLOCK_NODES: usize = 256;
 /// credentials listed here is covered by their rotation (its copy is updated then).
 pub fn rotations(
     graph: &TrustGraph,
-    actions: &Actions,
+    actions: &Actions<'_>,
     blast: &BlastRadius,
     schedule: &Schedule,
     done: u32,
@@ -55,11 +55,18 @@ pub fn rotations(
                 listed(c) || schedule.node_removed(c, done) || blast.compromised.contains(&c)
             })
     };
+    let mut stamp = Stamp::new(graph.node_count());
     let mut steps: Vec<(u64, NodeId, Step)> = todo
         .iter()
         .copied()
         .filter(|&n| graph.facts(n).kind == NodeKind::Credential || !covered(n))
-        .map(|n| (unlocks(graph, n), n, rotation(graph, actions, n, allowed)))
+        .map(|n| {
+            (
+                unlocks(graph, n, &mut stamp),
+                n,
+                rotation(graph, actions, n, allowed),
+            )
+        })
         .collect();
     steps.sort_by_key(|(score, n, _)| (std::cmp::Reverse(*score), graph.key_rank(*n)));
     steps.into_iter().map(|(_, _, s)| s).collect()
@@ -67,7 +74,7 @@ pub fn rotations(
 
 /// The node's own action when the input lists one that changes the value at its source
 /// (not just deleting a stored copy), else a rotation at the issuer by hand.
-fn rotation(graph: &TrustGraph, actions: &Actions, node: NodeId, allowed: &[bool]) -> Step {
+fn rotation(graph: &TrustGraph, actions: &Actions<'_>, node: NodeId, allowed: &[bool]) -> Step {
     let own = actions
         .on_node(node)
         .iter()
@@ -85,12 +92,12 @@ fn rotation(graph: &TrustGraph, actions: &Actions, node: NodeId, allowed: &[bool
     ) = match own {
         Some(a) => {
             let act = &actions.all[a];
-            let book = catalog::playbook(&act.revoke, catalog::Target::Node(n));
+            let book = catalog::playbook(act.revoke, catalog::Target::Node(n));
             (
                 act.revoke.id.clone(),
                 act.revoke.action.clone(),
                 act.cost,
-                act.collateral.clone(),
+                actions.collateral(graph, a),
                 book,
                 Some(a),
             )
@@ -131,19 +138,21 @@ fn rotation(graph: &TrustGraph, actions: &Actions, node: NodeId, allowed: &[bool
 }
 
 /// Summed criticality of what a node reaches within a few hops: a proxy for what its
-/// value unlocks that stays cheap for a hundred thousand credentials.
-fn unlocks(graph: &TrustGraph, from: NodeId) -> u64 {
-    let mut seen = vec![from];
+/// value unlocks that stays cheap for a hundred thousand credentials. `stamp` is scratch
+/// space, one entry per node, reused across calls.
+fn unlocks(graph: &TrustGraph, from: NodeId, stamp: &mut Stamp) -> u64 {
+    stamp.next();
+    stamp.mark(from);
     let mut frontier = vec![from];
-    let mut total = 0u64;
+    let (mut total, mut seen) = (0u64, 1usize);
     for _ in 0..UNLOCK_HOPS {
         let mut next = Vec::new();
         for &u in &frontier {
             for step in graph.steps(u) {
-                if step.dormant || seen.contains(&step.to) || seen.len() >= UNLOCK_NODES {
+                if step.dormant || seen >= UNLOCK_NODES || !stamp.mark(step.to) {
                     continue;
                 }
-                seen.push(step.to);
+                seen += 1;
                 next.push(step.to);
                 total += u64::from(graph.facts(step.to).criticality);
             }
@@ -151,6 +160,33 @@ fn unlocks(graph: &TrustGraph, from: NodeId) -> u64 {
         frontier = next;
     }
     total
+}
+
+/// Visited marks that reset in O(1): a node is marked when it holds the current round.
+struct Stamp {
+    round: u32,
+    marks: Vec<u32>,
+}
+
+impl Stamp {
+    fn new(nodes: usize) -> Stamp {
+        Stamp {
+            round: 0,
+            marks: vec![0; nodes],
+        }
+    }
+
+    fn next(&mut self) {
+        self.round += 1;
+    }
+
+    /// Marks the node; false when it was marked already this round.
+    fn mark(&mut self, node: NodeId) -> bool {
+        let m = &mut self.marks[node.index()];
+        let fresh = *m != self.round;
+        *m = self.round;
+        fresh
+    }
 }
 
 /// One verification step per platform the attacker reached, in platform order.

@@ -13,9 +13,11 @@ pub const EXACT_MAX: usize = 20;
 /// Searches (one region traversal each) that exact search may spend before it gives up
 /// and the greedy answer stands.
 const EXACT_BUDGET: usize = 200_000;
-/// Greedy evaluates each candidate at least once; beyond this many traversals of the
-/// region (candidates × arcs), only the minimum-cut selection runs.
-const GREEDY_WORK: usize = 400_000_000;
+/// Arc visits one phase of the search may spend on region traversals (about a tenth of a
+/// second): greedy selection needs one traversal per candidate at least, pruning and
+/// ordering one per action of the set. Past it, greedy does not run, pruning stops with
+/// the most expensive actions checked, and ordering goes cheapest first.
+pub const WORK: usize = 50_000_000;
 
 /// Containment of one compromised node.
 pub struct Containment {
@@ -28,7 +30,7 @@ pub struct Containment {
 /// (disable, deactivate, revoke its sessions), or cutting every edge out of it.
 pub fn contain(
     graph: &TrustGraph,
-    actions: &Actions,
+    actions: &Actions<'_>,
     compromised: &[NodeId],
     allowed: &[bool],
 ) -> Vec<Containment> {
@@ -87,7 +89,7 @@ pub struct Selection {
     pub exact: bool,
 }
 
-fn cost_of(actions: &Actions, set: &[ActionIx]) -> u64 {
+fn cost_of(actions: &Actions<'_>, set: &[ActionIx]) -> u64 {
     set.iter().map(|&a| actions.all[a].cost).sum()
 }
 
@@ -101,7 +103,7 @@ fn set_of(chosen: &[bool], base: &[bool]) -> Vec<ActionIx> {
 /// reachable. `min_cut` is a complete set found by the flow bound, when it ran.
 pub fn select(
     region: &Region,
-    actions: &Actions,
+    actions: &Actions<'_>,
     base: &[bool],
     min_cut: Option<Vec<ActionIx>>,
     exact_max: usize,
@@ -121,7 +123,7 @@ pub fn select(
             best = Some(set);
         }
     };
-    if free.len().saturating_mul(region.arc_count().max(1)) <= GREEDY_WORK {
+    if free.len().saturating_mul(region.arc_count().max(1)) <= WORK {
         consider(prune(
             region,
             actions,
@@ -166,9 +168,21 @@ fn with(base: &[bool], extra: &[ActionIx], n: usize) -> Vec<bool> {
 }
 
 /// Lazy greedy over `free`, from `base`: see [`lazy_greedy`].
-fn greedy(region: &Region, actions: &Actions, base: &[bool], free: &[ActionIx]) -> Vec<ActionIx> {
+fn greedy(
+    region: &Region,
+    actions: &Actions<'_>,
+    base: &[bool],
+    free: &[ActionIx],
+) -> Vec<ActionIx> {
     let mut chosen = with(base, &[], actions.len());
-    let mut picked = lazy_greedy(region, actions, &mut chosen, free, Until::Complete);
+    let mut picked = lazy_greedy(
+        region,
+        actions,
+        &mut chosen,
+        free,
+        Until::Complete,
+        usize::MAX,
+    );
     picked.sort_unstable();
     picked
 }
@@ -190,10 +204,11 @@ pub enum Until {
 /// lower action id, so the result is deterministic.
 pub fn lazy_greedy(
     region: &Region,
-    actions: &Actions,
+    actions: &Actions<'_>,
     chosen: &mut [bool],
     pool: &[ActionIx],
     until: Until,
+    mut evaluations: usize,
 ) -> Vec<ActionIx> {
     use std::cmp::Reverse;
     let mut picked = Vec::new();
@@ -204,12 +219,27 @@ pub fn lazy_greedy(
         .map(|&a| (u64::MAX, Reverse(actions.all[a].cost), Reverse(a)))
         .collect();
     let ratio = |gain: u64, a: ActionIx| gain.saturating_mul(1 << 20) / actions.all[a].cost.max(1);
+    // A first round evaluates every action once; without the budget for it, the pool
+    // goes cheapest first (the heap's tie order).
+    if heap.len() > evaluations {
+        let mut rest: Vec<_> = heap.into_iter().map(|(_, c, a)| (c, a)).collect();
+        rest.sort_unstable_by(|x, y| y.cmp(x));
+        picked.extend(rest.into_iter().map(|(_, Reverse(a))| a));
+        return picked;
+    }
     loop {
         if heap.is_empty() || until == Until::Complete && current.weight == 0 {
             break;
         }
+        if evaluations == 0 && until == Until::PoolEmpty {
+            let mut rest: Vec<_> = heap.into_iter().map(|(_, c, a)| (c, a)).collect();
+            rest.sort_unstable_by(|x, y| y.cmp(x));
+            picked.extend(rest.into_iter().map(|(_, Reverse(a))| a));
+            break;
+        }
         let mut taken = None;
         while let Some((_, cost, Reverse(a))) = heap.pop() {
+            evaluations = evaluations.saturating_sub(1);
             chosen[a] = true;
             let gain = current.weight - region.reach(chosen).weight;
             chosen[a] = false;
@@ -257,12 +287,19 @@ pub fn lazy_greedy(
     picked
 }
 
-/// Drops actions the rest make unnecessary, most expensive first.
-fn prune(region: &Region, actions: &Actions, base: &[bool], set: Vec<ActionIx>) -> Vec<ActionIx> {
+/// Drops actions the rest make unnecessary, most expensive first (as many as [`WORK`]
+/// allows).
+fn prune(
+    region: &Region,
+    actions: &Actions<'_>,
+    base: &[bool],
+    set: Vec<ActionIx>,
+) -> Vec<ActionIx> {
     let mut chosen = with(base, &set, actions.len());
     let target = region.reach(&chosen).weight;
     let mut order = set.clone();
     order.sort_by_key(|&a| (std::cmp::Reverse(actions.all[a].cost), a));
+    order.truncate(WORK / region.arc_count().max(1));
     for a in order {
         chosen[a] = false;
         if region.reach(&chosen).weight > target {
@@ -279,7 +316,7 @@ fn prune(region: &Region, actions: &Actions, base: &[bool], set: Vec<ActionIx>) 
 /// actions earlier siblings tried, so no set is explored twice.
 struct Exact<'a> {
     region: &'a Region,
-    actions: &'a Actions,
+    actions: &'a Actions<'a>,
     best_cost: u64,
     best: Option<Vec<bool>>,
     budget: usize,

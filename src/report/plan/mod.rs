@@ -117,7 +117,7 @@ fn method(m: Method) -> &'static str {
 }
 
 impl<'a> PlanOut<'a> {
-    pub fn new(graph: &'a TrustGraph, plan: &'a Plan) -> PlanOut<'a> {
+    pub fn new(graph: &'a TrustGraph, plan: &'a Plan<'_>) -> PlanOut<'a> {
         let keys = |list: &[NodeId]| list.iter().map(|&n| key(graph, n)).collect::<Vec<_>>();
         let mut before = plan.before;
         let steps = plan
@@ -244,7 +244,7 @@ fn named(graph: &TrustGraph, list: &[NodeId]) -> String {
 }
 
 /// One sentence on what the step does and which paths it cuts.
-fn why(graph: &TrustGraph, plan: &Plan, s: &Step) -> String {
+fn why(graph: &TrustGraph, plan: &Plan<'_>, s: &Step) -> String {
     let what = match (&s.target, s.phase) {
         (Target::Platform(p), _) => {
             return format!(

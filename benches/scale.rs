@@ -1,4 +1,5 @@
-//! Scale benchmark: generate an organisation, then time load, blast radius and path.
+//! Scale benchmark: generate an organisation, then time load, blast radius, path and the
+//! revocation plan (computing it, then writing it as JSON to a sink).
 //!
 //!     cargo bench --bench scale                       # 10k, 100k and 1M nodes
 //!     cargo bench --bench scale -- 1000000            # chosen sizes
@@ -11,8 +12,10 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use trustpath::analysis::plan::{Plan, PlanOptions};
 use trustpath::analysis::{BlastRadius, paths};
 use trustpath::import;
+use trustpath::report::plan::{PlanOut, write_json};
 
 fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
     let mut best = Duration::MAX;
@@ -39,8 +42,17 @@ fn main() {
     let dir = std::env::temp_dir().join("trustpath-bench");
     std::fs::create_dir_all(&dir).expect("temp dir");
     println!(
-        "{:>9} {:>9} {:>9} {:>10} {:>10} {:>10} {:>9}",
-        "nodes", "edges", "file MB", "load", "blast", "path", "reached"
+        "{:>9} {:>9} {:>9} {:>10} {:>10} {:>10} {:>9} {:>10} {:>10} {:>7}",
+        "nodes",
+        "edges",
+        "file MB",
+        "load",
+        "blast",
+        "path",
+        "reached",
+        "plan",
+        "plan json",
+        "steps"
     );
     for n in sizes {
         let file = dir.join(format!("gen-{n}.json"));
@@ -74,15 +86,24 @@ fn main() {
             .map(|r| r.node)
             .expect("something is reached");
         let (path_time, _) = best_of(5, || paths::shortest(&graph, start, target, at));
+        let (plan_time, plan) =
+            best_of(3, || Plan::compute(&graph, &[start], &PlanOptions::new(at)));
+        let (json_time, _) = best_of(1, || {
+            let mut sink = std::io::BufWriter::new(std::io::sink());
+            write_json(&mut sink, &PlanOut::new(&graph, &plan)).expect("sink")
+        });
         println!(
-            "{:>9} {:>9} {:>9.0} {:>9.2}s {:>8.1}ms {:>8.1}ms {:>9}",
+            "{:>9} {:>9} {:>9.0} {:>9.2}s {:>8.1}ms {:>8.1}ms {:>9} {:>9.2}s {:>9.2}s {:>7}",
             n,
             graph.edge_count(),
             size_mb,
             load.as_secs_f64(),
             blast_time.as_secs_f64() * 1e3,
             path_time.as_secs_f64() * 1e3,
-            blast.summary.reached
+            blast.summary.reached,
+            plan_time.as_secs_f64(),
+            json_time.as_secs_f64(),
+            plan.steps.len()
         );
         let _ = std::fs::remove_file(&file);
     }

@@ -1,8 +1,11 @@
 //! A deterministic synthetic organisation in native JSON, for benchmarks.
 //!
-//! Shape: about five edges per node; a small pool of hubs (shared roles, groups, CI
-//! secrets) receives half of all edges, as real estates concentrate trust; a few admins
-//! and crown jewels; one credential in ten inactive. Same `(nodes, seed)` → same bytes.
+//! Shape: teams of a thousand nodes whose trust mostly stays inside the team; a platform
+//! team whose groups and roles everyone uses (skewed fan-in: a few hubs get most edges)
+//! and whose deploy roles control workloads in every team; about five edges per node;
+//! one admin role per team and production databases in every third team as crown
+//! jewels; one credential in ten inactive; revoke entries as the importers write them.
+//! Same `(nodes, seed)` → same bytes.
 
 use std::io::{self, Write};
 
@@ -39,6 +42,21 @@ fn kind_of(i: usize) -> NodeKind {
     }
 }
 
+/// The `i % 100` slots of each kind (see [`kind_of`]).
+fn slots(kind: NodeKind) -> std::ops::Range<usize> {
+    match kind {
+        NodeKind::Workload => 0..30,
+        NodeKind::ServiceAccount => 30..50,
+        NodeKind::Role => 50..60,
+        NodeKind::Group => 60..65,
+        NodeKind::Credential => 65..80,
+        NodeKind::Secret => 80..90,
+        NodeKind::Resource => 90..98,
+        NodeKind::Human => 98..99,
+        NodeKind::Provider => 99..100,
+    }
+}
+
 fn edge_kind(from: NodeKind, to: NodeKind) -> EdgeKind {
     match (from, to) {
         (NodeKind::Credential, _) => EdgeKind::AuthenticatesAs,
@@ -54,20 +72,83 @@ fn edge_kind(from: NodeKind, to: NodeKind) -> EdgeKind {
 
 const PLATFORMS: [&str; 5] = ["aws", "github", "k8s", "gcp", "vault"];
 
+/// Nodes per team. Teams own their workloads, identities, secrets and resources; trust
+/// mostly stays inside a team, as in real estates, and team 0 is the platform team whose
+/// groups and roles everyone uses and whose deploy roles reach into every team.
+const TEAM: usize = 1000;
+
+fn team_of(i: usize) -> usize {
+    i / TEAM
+}
+
+fn platform(i: usize) -> &'static str {
+    PLATFORMS[team_of(i) % PLATFORMS.len()]
+}
+
 fn key(i: usize) -> String {
-    format!(
-        "gen:{}:{}:{i:07}",
-        PLATFORMS[i % PLATFORMS.len()],
-        kind_of(i)
-    )
+    format!("gen:{}:{}:{i:07}", platform(i), kind_of(i))
+}
+
+/// What each kind of node points at: (target kind, how many, whether it may be the
+/// platform team's). Mean out-degree about five.
+fn wants(kind: NodeKind) -> &'static [(NodeKind, usize, bool)] {
+    use NodeKind::*;
+    match kind {
+        Workload => &[(ServiceAccount, 1, false), (Secret, 2, true)],
+        Credential => &[(ServiceAccount, 1, false)],
+        Secret => &[(Credential, 2, false)],
+        ServiceAccount => &[
+            (Group, 2, true),
+            (Role, 1, true),
+            (Resource, 4, false),
+            (Secret, 1, false),
+        ],
+        Human => &[(Group, 2, true), (Role, 2, true)],
+        Group => &[(Resource, 8, false), (Role, 2, true)],
+        Role => &[
+            (Resource, 8, false),
+            (Secret, 2, false),
+            (Role, 1, true),
+            (Workload, 1, false),
+        ],
+        Provider => &[(Role, 5, true)],
+        Resource => &[],
+    }
+}
+
+/// A target of `kind`: in the source's own team, or (one time in ten, when allowed) in the
+/// platform team, skewed towards its first nodes (power-law fan-in on shared groups and
+/// roles). The platform team's deploy roles control workloads anywhere.
+fn pick(rng: &mut Rng, nodes: usize, from: usize, kind: NodeKind, shared: bool) -> usize {
+    let teams = nodes.div_ceil(TEAM);
+    let platform_team = team_of(from) == 0;
+    let team = if kind == NodeKind::Workload && platform_team {
+        rng.below(teams)
+    } else if shared && rng.below(10) == 0 {
+        0
+    } else {
+        team_of(from)
+    };
+    let range = slots(kind);
+    let slot = range.start + rng.below(range.len());
+    // Square a uniform draw to favour low blocks: a few hubs receive most of the edges.
+    let blocks = TEAM / 100;
+    let u = rng.below(blocks * blocks);
+    let block = if team == 0 {
+        blocks - 1 - (u as f64).sqrt() as usize
+    } else {
+        rng.below(blocks)
+    };
+    (team * TEAM + block.min(blocks - 1) * 100 + slot).min(nodes - 1)
 }
 
 /// Writes the organisation as native JSON.
 pub fn generate(out: &mut dyn Write, nodes: usize, seed: u64) -> io::Result<()> {
     let nodes = nodes.max(2);
     let mut rng = Rng(seed);
-    let hubs = (nodes / 100).max(1);
     writeln!(out, "{{\"schema\": \"trustpath/graph/v1\",")?;
+    // Node 0 is a CI workflow of the platform team: it runs as an identity that reaches
+    // the deploy roles, which control workloads in every team.
     writeln!(
         out,
         "\"metadata\": {{\"generator\": \"trustpath gen\", \"seed\": {seed}, \"suggested_compromised\": \"{}\"}},",
@@ -76,24 +157,26 @@ pub fn generate(out: &mut dyn Write, nodes: usize, seed: u64) -> io::Result<()> 
     writeln!(out, "\"nodes\": [")?;
     for i in 0..nodes {
         let kind = kind_of(i);
-        let platform = PLATFORMS[i % PLATFORMS.len()];
         write!(
             out,
-            "{{\"id\": \"{}\", \"kind\": \"{kind}\", \"platform\": \"{platform}\", \"name\": \"{kind}-{i}\"",
-            key(i)
+            "{{\"id\": \"{}\", \"kind\": \"{kind}\", \"platform\": \"{}\", \"name\": \"{kind}-{i}\"",
+            key(i),
+            platform(i)
         )?;
-        if kind == NodeKind::Resource && i % 50 == 0 {
+        // Production databases of every third team, and one admin role per team.
+        if kind == NodeKind::Resource && i % 100 == 90 && team_of(i).is_multiple_of(3) {
             write!(out, ", \"criticality\": 9")?;
         }
-        if kind == NodeKind::Role && i % 1000 == 50 {
+        if kind == NodeKind::Role && i % TEAM == 50 {
             write!(out, ", \"admin\": true")?;
         }
         // Node actions, as the importers write them: end a role's or a person's sessions,
-        // disable a service account, rotate a secret.
+        // disable a service account or a workflow, rotate a secret.
         let node_action = match kind {
             NodeKind::Role | NodeKind::Human => Some(("sessions", "revoke_sessions", 2)),
             NodeKind::ServiceAccount => Some(("disable", "disable_identity", 4)),
             NodeKind::Secret => Some(("rotate", "rotate", 2)),
+            NodeKind::Workload => Some(("disable-workload", "disable_workflow", 3)),
             _ => None,
         };
         if let Some((prefix, action, cost)) = node_action {
@@ -118,51 +201,54 @@ pub fn generate(out: &mut dyn Write, nodes: usize, seed: u64) -> io::Result<()> 
     }
     writeln!(out, "],\n\"edges\": [")?;
     let mut first = true;
+    let mut targets = Vec::new();
     for i in 0..nodes {
-        let degree = 1 + rng.below(9); // 1..=9, mean 5
-        let mut targets = Vec::with_capacity(degree);
-        for _ in 0..degree {
-            let j = if rng.below(2) == 0 {
-                rng.below(hubs) * 100 + rng.below(100)
+        targets.clear();
+        for &(to_kind, count, shared) in wants(kind_of(i)) {
+            // The platform team's deploy roles reach twice as far.
+            let count = if to_kind == NodeKind::Workload && team_of(i) == 0 {
+                2 * count
             } else {
-                rng.below(nodes)
+                count
             };
-            let j = j % nodes;
-            // No self-loops, and no second edge to the same target (it would be a duplicate).
-            if j == i || targets.contains(&j) {
-                continue;
-            }
-            targets.push(j);
-            let kind = edge_kind(kind_of(i), kind_of(j));
-            if !first {
-                writeln!(out, ",")?;
-            }
-            first = false;
-            write!(
-                out,
-                "{{\"from\": \"{}\", \"to\": \"{}\", \"kind\": \"{kind}\", \"reason\": \"generated {kind}\"",
-                key(i),
-                key(j)
-            )?;
-            // Edge actions: one membership or trust statement per edge; a policy or a
-            // binding per source, shared by all its grants (one detach cuts them all).
-            // Credentials, secrets and workloads are cut at the node.
-            let edge_action = match kind {
-                EdgeKind::MemberOf => Some((format!("member:{i}:{j}"), "remove_membership", 2)),
-                EdgeKind::CanAssume => Some((format!("trust:{j}:{i}"), "remove_trust", 3)),
-                EdgeKind::CanAccess | EdgeKind::CanRead => {
-                    Some((format!("policy:{i}"), "detach_policy", 3))
+            for _ in 0..count {
+                let j = pick(&mut rng, nodes, i, to_kind, shared);
+                // No self-loops, and no second edge to the same target (a duplicate).
+                if j == i || targets.contains(&j) || kind_of(j) != to_kind {
+                    continue;
                 }
-                EdgeKind::CanControl => Some((format!("binding:{i}"), "remove_binding", 3)),
-                _ => None,
-            };
-            if let Some((id, action, cost)) = edge_action {
+                targets.push(j);
+                let kind = edge_kind(kind_of(i), to_kind);
+                if !first {
+                    writeln!(out, ",")?;
+                }
+                first = false;
                 write!(
                     out,
-                    ", \"revoke\": [{{\"id\": \"{id}\", \"action\": \"{action}\", \"cost\": {cost}}}]"
+                    "{{\"from\": \"{}\", \"to\": \"{}\", \"kind\": \"{kind}\", \"reason\": \"generated {kind}\"",
+                    key(i),
+                    key(j)
                 )?;
+                // Edge actions: one membership or trust statement per edge; a policy or a
+                // binding per source, shared by all its grants (one detach cuts them
+                // all). Credentials, secrets and workloads are cut at the node.
+                let edge_action = match kind {
+                    EdgeKind::MemberOf => Some((format!("member:{i}:{j}"), "remove_membership", 2)),
+                    EdgeKind::CanAssume => Some((format!("trust:{j}:{i}"), "remove_trust", 3)),
+                    EdgeKind::CanAccess | EdgeKind::CanRead => {
+                        Some((format!("policy:{i}"), "detach_policy", 3))
+                    }
+                    EdgeKind::CanControl => Some((format!("binding:{i}"), "remove_binding", 3)),
+                    _ => None,
+                };
+                if let Some((id, action, cost)) = edge_action {
+                    write!(
+                        out,
+                        ", \"revoke\": [{{\"id\": \"{id}\", \"action\": \"{action}\", \"cost\": {cost}}}]"
+                    )?;
+                }
+                write!(out, "}}")?;
             }
-            write!(out, "}}")?;
         }
     }
     writeln!(out, "\n]}}")

@@ -408,3 +408,35 @@ fn hostile_names_are_escaped_in_every_format() {
     let json: Value = serde_json::from_str(&stdout_of(&args("json"))).expect("valid JSON");
     assert_eq!(json["compromised"][0], "key:\u{1b}[31mevil](http://x)");
 }
+
+#[test]
+fn a_compromise_nothing_listed_can_stop_is_called_out_first() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("bare.json");
+    let doc = serde_json::json!({
+        "schema": "trustpath/graph/v1",
+        "nodes": [
+            {"id": "wl:runner", "kind": "workload"},
+            {"id": "role:deployer", "kind": "role",
+             "revoke": [{"id": "sessions:deployer", "action": "revoke_sessions", "cost": 2}]},
+            {"id": "res:db", "kind": "resource", "criticality": 9}
+        ],
+        "edges": [
+            {"from": "wl:runner", "to": "role:deployer", "kind": "runs_as", "reason": "instance profile"},
+            {"from": "role:deployer", "to": "res:db", "kind": "can_access", "reason": "policy",
+             "revoke": [{"id": "detach:deployer", "action": "detach_policy", "cost": 3}]}
+        ]
+    });
+    std::fs::write(&file, doc.to_string()).expect("write");
+    let input = file.to_str().expect("utf-8");
+    let plan = json_of(&["-i", input, "plan", "-c", "wl:runner", "--at", AT]);
+    assert_eq!(plan["uncontained"], serde_json::json!(["wl:runner"]));
+    assert_eq!(
+        plan["complete"], true,
+        "the cut still protects the database"
+    );
+    let text = stdout_of(&["-i", input, "plan", "-c", "wl:runner", "--at", AT]);
+    let contain = text.find("NOT CONTAINED").expect("called out");
+    let cut = text.find("CUT —").expect("cut phase");
+    assert!(contain < cut, "the uncontained node comes first:\n{text}");
+}

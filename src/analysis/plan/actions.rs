@@ -3,6 +3,7 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::analysis::BlastRadius;
 use crate::model::{EdgeId, EdgeKind, NodeId, NodeKind, Revoke, TrustGraph};
 
 /// Index of an [`Action`] in [`Actions::all`]. Actions are numbered in the stable order
@@ -44,8 +45,8 @@ pub struct Actions<'g> {
     by_id: FxHashMap<&'g str, ActionIx>,
     /// Per node: the actions listed on it.
     on_node: FxHashMap<NodeId, Vec<ActionIx>>,
-    /// Per edge (by index, CSR): the actions listed on it.
-    edge_start: Vec<u32>,
+    /// Per edge: the range of `edge_actions` it lists.
+    on_edge: FxHashMap<EdgeId, (u32, u32)>,
     edge_actions: Vec<ActionIx>,
     compromised: FxHashSet<NodeId>,
 }
@@ -56,9 +57,38 @@ pub fn weight(graph: &TrustGraph, node: NodeId) -> u64 {
 }
 
 impl<'g> Actions<'g> {
-    /// Collects every action of the graph; `compromised` nodes are nobody's legitimate
-    /// dependents.
-    pub fn collect(graph: &'g TrustGraph, compromised: &[NodeId]) -> Actions<'g> {
+    /// Collects the actions listed on the nodes of `blast` (reached, exposed and
+    /// compromised) and on every edge into or out of them. Edges with neither end in the
+    /// blast radius are left out: cutting them changes no reach, and an id they share
+    /// with an edge inside would only add the collateral of a source far away — no
+    /// importer writes such ids (one id is one policy, trust statement, binding or
+    /// node). Compromised nodes are nobody's legitimate dependents.
+    pub fn collect(graph: &'g TrustGraph, blast: &BlastRadius) -> Actions<'g> {
+        let mut scope: Vec<NodeId> = blast
+            .reached
+            .iter()
+            .map(|r| r.node)
+            .chain(blast.exposed.iter().map(|x| x.node))
+            .collect();
+        scope.sort_unstable_by_key(|&n| graph.key_rank(n));
+        let mut in_scope = vec![false; graph.node_count()];
+        for &n in &scope {
+            in_scope[n.index()] = true;
+        }
+        // Edges in stable order: by source key, then target key.
+        let mut edges: Vec<(u32, u32, EdgeId)> = Vec::new();
+        for &n in &scope {
+            let rank = graph.key_rank(n);
+            for (e, to) in graph.outgoing(n) {
+                edges.push((rank, graph.key_rank(to), e));
+            }
+            for (e, from) in graph.incoming(n) {
+                if !in_scope[from.index()] {
+                    edges.push((graph.key_rank(from), rank, e));
+                }
+            }
+        }
+        edges.sort_unstable();
         let mut by_id: FxHashMap<&'g str, ActionIx> = FxHashMap::default();
         let mut all: Vec<Action<'g>> = Vec::new();
         let mut slot = |revoke: &'g Revoke| -> ActionIx {
@@ -73,31 +103,25 @@ impl<'g> Actions<'g> {
                 all.len() - 1
             })
         };
-        // Per edge, its actions; filled in the stable order below.
-        let mut edge_start = vec![0u32; graph.edge_count() + 1];
-        for e in graph.edge_ids() {
-            edge_start[e.index() + 1] = graph.edge(e).revoke.len() as u32;
-        }
-        for i in 0..graph.edge_count() {
-            edge_start[i + 1] += edge_start[i];
-        }
-        let mut edge_actions = vec![0; edge_start[graph.edge_count()] as usize];
+        let mut on_edge: FxHashMap<EdgeId, (u32, u32)> = FxHashMap::default();
+        let mut edge_actions: Vec<ActionIx> = Vec::new();
         let mut listed: Vec<(ActionIx, EdgeId)> = Vec::new();
-        // Stable order: edges by source key (the adjacency orders each node's edges by
-        // target key), then nodes by key.
-        for node in graph.nodes_by_key() {
-            for (edge, _) in graph.outgoing(node) {
-                let at = edge_start[edge.index()] as usize;
-                for (k, r) in graph.edge(edge).revoke.iter().enumerate() {
-                    let a = slot(r);
-                    edge_actions[at + k] = a;
-                    listed.push((a, edge));
-                }
+        for &(_, _, edge) in &edges {
+            let revoke = &graph.edge(edge).revoke;
+            if revoke.is_empty() {
+                continue;
             }
+            let at = edge_actions.len() as u32;
+            for r in revoke {
+                let a = slot(r);
+                edge_actions.push(a);
+                listed.push((a, edge));
+            }
+            on_edge.insert(edge, (at, edge_actions.len() as u32));
         }
         let mut on_node: FxHashMap<NodeId, Vec<ActionIx>> = FxHashMap::default();
         let mut node_listed: Vec<(ActionIx, NodeId, bool)> = Vec::new();
-        for node in graph.nodes_by_key() {
+        for &node in &scope {
             for r in &graph.node(node).revoke {
                 let a = slot(r);
                 node_listed.push((a, node, r.action == "revoke_sessions"));
@@ -122,11 +146,11 @@ impl<'g> Actions<'g> {
             all,
             by_id,
             on_node,
-            edge_start,
+            on_edge,
             edge_actions,
-            compromised: compromised.iter().copied().collect(),
+            compromised: blast.compromised.iter().copied().collect(),
         };
-        let mut cache = Dependents::new(graph);
+        let mut cache = Dependents::default();
         for a in 0..actions.all.len() {
             let loss = actions.loss(graph, a, &mut cache);
             actions.all[a].cost = u64::from(actions.all[a].revoke.cost) + loss;
@@ -145,8 +169,9 @@ impl<'g> Actions<'g> {
 
     /// Actions listed on an edge, in the order the edge lists them.
     pub fn on_edge(&self, edge: EdgeId) -> &[ActionIx] {
-        let i = edge.index();
-        &self.edge_actions[self.edge_start[i] as usize..self.edge_start[i + 1] as usize]
+        self.on_edge
+            .get(&edge)
+            .map_or(&[], |&(a, b)| &self.edge_actions[a as usize..b as usize])
     }
 
     pub fn len(&self) -> usize {
@@ -211,29 +236,25 @@ impl<'g> Actions<'g> {
 }
 
 /// Per node, the summed weight of its legitimate dependents, computed once.
+#[derive(Default)]
 struct Dependents {
-    weight: Vec<u64>,
+    weight: FxHashMap<NodeId, u64>,
     scratch: Vec<NodeId>,
 }
 
 impl Dependents {
-    fn new(graph: &TrustGraph) -> Dependents {
-        Dependents {
-            weight: vec![u64::MAX; graph.node_count()],
-            scratch: Vec::new(),
-        }
-    }
-
     fn weight(&mut self, actions: &Actions<'_>, graph: &TrustGraph, node: NodeId) -> u64 {
-        if self.weight[node.index()] == u64::MAX {
-            self.scratch.clear();
-            users_of(graph, node, &mut self.scratch);
-            self.scratch.retain(|&n| actions.legitimate(graph, n));
-            self.scratch.sort_unstable();
-            self.scratch.dedup();
-            self.weight[node.index()] = self.scratch.iter().map(|&n| weight(graph, n)).sum();
+        if let Some(&w) = self.weight.get(&node) {
+            return w;
         }
-        self.weight[node.index()]
+        self.scratch.clear();
+        users_of(graph, node, &mut self.scratch);
+        self.scratch.retain(|&n| actions.legitimate(graph, n));
+        self.scratch.sort_unstable();
+        self.scratch.dedup();
+        let w = self.scratch.iter().map(|&n| weight(graph, n)).sum();
+        self.weight.insert(node, w);
+        w
     }
 }
 

@@ -177,7 +177,7 @@ impl<'g> Plan<'g> {
         let at = opts.at;
         let blast = BlastRadius::compute(graph, compromised, at);
         let footholds = footholds(graph, &blast);
-        let actions = Actions::collect(graph, &blast.compromised);
+        let actions = Actions::collect(graph, &blast);
         let allowed = allowed(graph, &actions, &opts.protect);
 
         let containment = search::contain(graph, &actions, &blast.compromised, &allowed);
@@ -410,7 +410,7 @@ pub fn apply(
 ) -> Result<(Vec<NodeId>, Removed), String> {
     let blast = BlastRadius::compute(graph, compromised, at);
     let footholds = footholds(graph, &blast);
-    let actions = Actions::collect(graph, &blast.compromised);
+    let actions = Actions::collect(graph, &blast);
     let mut schedule = Schedule::new(graph);
     for (id, target) in steps {
         match (actions.find(id), target) {

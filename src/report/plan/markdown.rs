@@ -74,6 +74,19 @@ pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
         plan.after.reached, plan.after.crown_jewels, plan.after.criticality
     )?;
     let mut phase = "";
+    if !plan.uncontained.is_empty() {
+        phase = "contain";
+        writeln!(out, "## Contain")?;
+        writeln!(out)?;
+        for k in &plan.uncontained {
+            writeln!(
+                out,
+                "- [ ] **Stop {} by hand**: no action in the inputs neutralizes it",
+                code(k)
+            )?;
+        }
+        writeln!(out)?;
+    }
     for s in &plan.steps {
         if s.phase != phase {
             phase = s.phase;

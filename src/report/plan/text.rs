@@ -74,6 +74,19 @@ pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
         writeln!(out, "  protected (never disabled or cut): {}", p.join(", "))?;
     }
     let mut phase = "";
+    if !plan.uncontained.is_empty() {
+        phase = "contain";
+        writeln!(out)?;
+        writeln!(out, "{}", heading(phase))?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "  NOT CONTAINED: no action in the inputs neutralizes these compromised nodes; stop them by hand first:"
+        )?;
+        for k in &plan.uncontained {
+            writeln!(out, "    {}", clean(k))?;
+        }
+    }
     for s in &plan.steps {
         if s.phase != phase {
             phase = s.phase;

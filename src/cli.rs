@@ -45,7 +45,7 @@ pub enum Command {
     /// Everything reachable from the compromised set, with a witness path per node.
     Blast(BlastArgs),
     /// Ranked revocation plan: what to revoke first, what each step breaks, the commands.
-    #[command(long_about = PLAN_ABOUT)]
+    #[command(long_about = PLAN_ABOUT, after_help = PLAN_EXAMPLES)]
     Plan(PlanArgs),
     /// Witness paths from one node to another, with the reason for every hop.
     Path(PathArgs),
@@ -100,12 +100,20 @@ already issued die with the step, whether it can be undone, and the reach before
 
 Check a plan with `trustpath blast --apply-plan plan.json [--steps 1-5]`.";
 
+const PLAN_EXAMPLES: &str = "Examples:
+  trustpath plan -c tj-style/changed-files@v45
+  trustpath plan --format markdown > ticket.md
+  trustpath plan --protect arn:aws:iam::111122223333:role/admin --budget 60
+  trustpath plan --format json > plan.json && trustpath blast --apply-plan plan.json --steps 1-5";
+
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// Compromised node: stable key, ARN or unambiguous name (repeatable). Default: the
     /// input's suggested compromised node, if it names one.
     #[arg(short, long = "compromised", value_name = "ID")]
     pub compromised: Vec<String>,
+    /// text: a runbook; markdown: a task list for the incident ticket; json:
+    /// trustpath/plan/v1 (what --apply-plan reads); csv: one row per step.
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub format: PlanFormat,
     /// Never disable, cut or detach anything of this node (break-glass roles, the identity

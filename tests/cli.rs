@@ -1,33 +1,13 @@
 //! Binary-level tests: every command and output format, golden outputs on the sample
 //! incident (insta snapshots in tests/snapshots/), and every error path.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{AT, COMPROMISED, stdout_of, trustpath};
 use predicates::prelude::*;
-
-/// The sample's golden outputs are computed as of this instant, not "now".
-const AT: &str = "2026-11-25T00:00:00Z";
-const COMPROMISED: &str = "github:action:tj-style/changed-files@v45";
-
-fn trustpath() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trustpath"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1");
-    cmd
-}
 
 fn fixture(path: &str) -> String {
     format!("tests/fixtures/{path}")
-}
-
-/// Runs and returns stdout, asserting success.
-fn stdout_of(args: &[&str]) -> String {
-    let out = trustpath().args(args).output().expect("binary runs");
-    assert!(
-        out.status.success(),
-        "trustpath {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
 // ----------------------------------------------------------------------------------

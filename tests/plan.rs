@@ -2,30 +2,13 @@
 //! acceptance properties of the sample, ranking, protection, budgets, determinism and
 //! `blast --apply-plan`.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{AT, COMPROMISED, stdout_of, trustpath};
 use predicates::prelude::*;
 use serde_json::Value;
 
-const AT: &str = "2026-11-25T00:00:00Z";
-const COMPROMISED: &str = "github:action:tj-style/changed-files@v45";
 const RANKING: &str = "tests/fixtures/plan/ranking.graph.json";
-
-fn trustpath() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trustpath"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1");
-    cmd
-}
-
-fn stdout_of(args: &[&str]) -> String {
-    let out = trustpath().args(args).output().expect("binary runs");
-    assert!(
-        out.status.success(),
-        "trustpath {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
 
 fn json_of(args: &[&str]) -> Value {
     let mut all = args.to_vec();
@@ -323,38 +306,30 @@ fn markdown_is_a_task_list_and_csv_one_row_per_step() {
 
 #[test]
 fn plans_are_byte_identical() {
+    let plan = |inputs: [&str; 2], format: &str| {
+        stdout_of(&[
+            "-i",
+            inputs[0],
+            "-i",
+            inputs[1],
+            "plan",
+            "-c",
+            COMPROMISED,
+            "--at",
+            AT,
+            "--format",
+            format,
+        ])
+    };
     for format in ["text", "markdown", "json", "csv"] {
         let a = stdout_of(&["plan", "--at", AT, "--format", format]);
         let b = stdout_of(&["plan", "--at", AT, "--format", format]);
         assert_eq!(a, b, "{format} differs between runs");
-        // Input order does not matter either.
-        let forward = stdout_of(&[
-            "-i",
-            "sample-data/aws",
-            "-i",
-            "sample-data",
-            "plan",
-            "-c",
-            COMPROMISED,
-            "--at",
-            AT,
-            "--format",
-            format,
-        ]);
-        let backward = stdout_of(&[
-            "-i",
-            "sample-data",
-            "-i",
-            "sample-data/aws",
-            "plan",
-            "-c",
-            COMPROMISED,
-            "--at",
-            AT,
-            "--format",
-            format,
-        ]);
-        assert_eq!(forward, backward, "{format} depends on input order");
+        assert_eq!(
+            plan(["sample-data/aws", "sample-data"], format),
+            plan(["sample-data", "sample-data/aws"], format),
+            "{format} depends on input order"
+        );
     }
 }
 

@@ -121,11 +121,17 @@ fn compact_path(graph: &TrustGraph, from: NodeId, path: &[EdgeId]) -> String {
 
 pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius) -> io::Result<()> {
     let s = &blast.summary;
-    let names: Vec<_> = blast
+    // A residual radius (`--apply-plan`) starts from every remaining foothold: name a few.
+    const NAMED: usize = 8;
+    let mut names: Vec<_> = blast
         .compromised
         .iter()
+        .take(NAMED)
         .map(|&n| clean(&graph.node(n).key))
         .collect();
+    if blast.compromised.len() > NAMED {
+        names.push(format!("and {} more", blast.compromised.len() - NAMED).into());
+    }
     writeln!(
         out,
         "Blast radius of {} as of {}",

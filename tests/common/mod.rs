@@ -1,7 +1,35 @@
-//! Shared by the importer tests: golden edge lists compared order-insensitively.
+//! Shared by the test binaries: running the binary, and golden edge lists compared
+//! order-insensitively. Each binary uses part of it.
+#![allow(dead_code)]
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+
+use assert_cmd::Command;
+
+/// The sample's golden outputs are computed as of this instant, not "now".
+pub const AT: &str = "2026-11-25T00:00:00Z";
+/// The sample incident's compromised node.
+pub const COMPROMISED: &str = "github:action:tj-style/changed-files@v45";
+
+/// The binary, run from the repository root with colours off.
+pub fn trustpath() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trustpath"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// Runs and returns stdout, asserting success.
+pub fn stdout_of(args: &[&str]) -> String {
+    let out = trustpath().args(args).output().expect("binary runs");
+    assert!(
+        out.status.success(),
+        "trustpath {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
 
 /// Compares `got` with `tests/golden/NAME` line by line, ignoring order; with
 /// `UPDATE_GOLDEN` set it rewrites the file first.

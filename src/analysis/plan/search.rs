@@ -221,10 +221,14 @@ pub fn lazy_greedy(
     let ratio = |gain: u64, a: ActionIx| gain.saturating_mul(1 << 20) / actions.all[a].cost.max(1);
     // A first round evaluates every action once; without the budget for it, the pool
     // goes cheapest first (the heap's tie order).
-    if heap.len() > evaluations {
+    // Ties in the heap are cheapest first, then lowest index.
+    let cheapest_first = |heap: BinaryHeap<(u64, Reverse<u64>, Reverse<ActionIx>)>| {
         let mut rest: Vec<_> = heap.into_iter().map(|(_, c, a)| (c, a)).collect();
         rest.sort_unstable_by(|x, y| y.cmp(x));
-        picked.extend(rest.into_iter().map(|(_, Reverse(a))| a));
+        rest.into_iter().map(|(_, Reverse(a))| a)
+    };
+    if heap.len() > evaluations {
+        picked.extend(cheapest_first(heap));
         return picked;
     }
     loop {
@@ -232,9 +236,7 @@ pub fn lazy_greedy(
             break;
         }
         if evaluations == 0 && until == Until::PoolEmpty {
-            let mut rest: Vec<_> = heap.into_iter().map(|(_, c, a)| (c, a)).collect();
-            rest.sort_unstable_by(|x, y| y.cmp(x));
-            picked.extend(rest.into_iter().map(|(_, Reverse(a))| a));
+            picked.extend(cheapest_first(heap));
             break;
         }
         let mut taken = None;

@@ -52,16 +52,20 @@ pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
         ),
         _ => "nothing to cut beyond containment".to_string(),
     };
-    writeln!(
-        out,
-        "  cost {} (lower bound {}; {how})",
-        plan.cost, plan.lower_bound
-    )?;
-    if let Some(b) = plan.budget {
+    if plan.deferred.is_empty() {
         writeln!(
             out,
-            "  budget {b}: {} required steps deferred",
-            plan.deferred.len()
+            "  cost {} (lower bound {}; {how})",
+            plan.cost, plan.lower_bound
+        )?;
+    } else {
+        writeln!(
+            out,
+            "  cost {} within the budget of {}: {} required steps deferred; a complete plan costs at least {}",
+            plan.cost,
+            plan.budget.unwrap_or_default(),
+            plan.deferred.len(),
+            plan.lower_bound
         )?;
     }
     writeln!(

@@ -193,7 +193,7 @@ impl<'g> Plan<'g> {
         }
         let uncontained = containment
             .iter()
-            .filter(|c| c.actions.is_empty())
+            .filter(|c| c.uncontained)
             .map(|c| c.node)
             .collect();
 

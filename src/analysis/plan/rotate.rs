@@ -103,9 +103,19 @@ fn rotation(graph: &TrustGraph, actions: &Actions<'_>, node: NodeId, allowed: &[
             )
         }
         None => {
+            // The catalogue's action for this kind of thing at its issuer: keys are
+            // deactivated, tokens revoked, stored secrets rotated.
+            let at_issuer = match (
+                n.kind,
+                n.credential.as_ref().and_then(|c| c.kind.as_deref()),
+            ) {
+                (NodeKind::Credential, Some(k)) if k.contains("key") => "deactivate_key",
+                (NodeKind::Credential, _) => "revoke_token",
+                _ => "rotate",
+            };
             let revoke = Revoke {
                 id: format!("{ROTATE_PREFIX}{}", n.key),
-                action: "rotate".into(),
+                action: at_issuer.into(),
                 cost: 1,
                 commands: Vec::new(),
             };

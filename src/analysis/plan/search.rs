@@ -11,8 +11,10 @@ use crate::model::{NodeId, TrustGraph};
 /// the containment ones): 2^20 subsets at worst, pruned hard by the cost bound.
 pub const EXACT_MAX: usize = 20;
 /// Searches (one region traversal each) that exact search may spend before it gives up
-/// and the greedy answer stands.
+/// and the heuristic answer stands: at most this many, and at most [`EXACT_WORK`] arc
+/// visits in all.
 const EXACT_BUDGET: usize = 200_000;
+const EXACT_WORK: usize = 1_000_000_000;
 /// Arc visits one phase of the search may spend on region traversals (about a tenth of a
 /// second): greedy selection needs one traversal per candidate at least, pruning and
 /// ordering one per action of the set. Past it, greedy does not run, pruning stops with
@@ -22,8 +24,10 @@ pub const WORK: usize = 50_000_000;
 /// Containment of one compromised node.
 pub struct Containment {
     pub node: NodeId,
-    /// Empty when nothing in the input can neutralize it.
+    /// Empty when nothing in the input can neutralize it, or nothing needs to.
     pub actions: Vec<ActionIx>,
+    /// Nothing in the input neutralizes it, and it reaches something (or is a crown jewel).
+    pub uncontained: bool,
 }
 
 /// The cheapest way to neutralize each compromised node: one action on the node itself
@@ -45,6 +49,7 @@ pub fn contain(
                 .min_by(|x, y| x.0.cmp(&y.0).then(x.1.cmp(&y.1)));
             // Cover of the outgoing edges: per edge, its cheapest allowed action.
             let mut cover: Vec<ActionIx> = Vec::new();
+            let jewel = graph.facts(node).is_crown_jewel();
             let mut complete = true;
             for (edge, _) in graph.outgoing(node) {
                 let e = graph.edge(edge);
@@ -64,9 +69,10 @@ pub fn contain(
             }
             cover.sort_unstable();
             cover.dedup();
+            // A node with no usable edge out reaches nothing: nothing to contain.
+            let inert = cover.is_empty() && complete && !jewel;
             // A compromised crown jewel stays reached until its own foothold goes: cutting
             // its edges does not protect it.
-            let jewel = graph.facts(node).is_crown_jewel();
             if complete && !cover.is_empty() && !jewel {
                 let cost = cover.iter().map(|&a| actions.all[a].cost).sum();
                 // A node action wins ties: one step rather than several.
@@ -76,6 +82,7 @@ pub fn contain(
             }
             Containment {
                 node,
+                uncontained: best.is_none() && !inert,
                 actions: best.map(|(_, a)| a).unwrap_or_default(),
             }
         })
@@ -142,7 +149,7 @@ pub fn select(
             actions,
             best_cost: cost_of(actions, &cut),
             best: None,
-            budget: EXACT_BUDGET,
+            budget: EXACT_BUDGET.min(EXACT_WORK / region.arc_count().max(1)),
         };
         let mut chosen = base.to_vec();
         let mut banned = vec![false; actions.len()];

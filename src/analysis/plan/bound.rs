@@ -254,3 +254,47 @@ impl Flow {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Network;
+
+    /// The textbook network (Cormen et al., figure 26.1): maximum flow 23, and the
+    /// minimum cut separates {s, v1, v2, v4} from {v3, t}.
+    #[test]
+    fn dinic_finds_the_textbook_flow_and_cut() {
+        let (s, v1, v2, v3, v4, t) = (0, 2, 3, 4, 5, 1);
+        let mut net = Network::new(6);
+        for (i, (a, b, c)) in [
+            (s, v1, 16),
+            (s, v2, 13),
+            (v2, v1, 4),
+            (v1, v3, 12),
+            (v3, v2, 9),
+            (v2, v4, 14),
+            (v4, v3, 7),
+            (v3, t, 20),
+            (v4, t, 4),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            net.arc(a, b, c, Some(i));
+        }
+        let mut flow = net.finish();
+        assert_eq!(flow.max_flow(s, t), 23);
+        let mut cut = flow.min_cut_labels();
+        cut.sort_unstable();
+        // v1→v3 (12), v4→v3 (7), v4→t (4): 23.
+        assert_eq!(cut, [3, 6, 8]);
+    }
+
+    #[test]
+    fn unreachable_sink_means_no_flow() {
+        let mut net = Network::new(3);
+        net.arc(0, 2, 5, Some(0));
+        let mut flow = net.finish();
+        assert_eq!(flow.max_flow(0, 1), 0);
+        assert!(flow.min_cut_labels().is_empty());
+    }
+}

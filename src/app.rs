@@ -186,9 +186,13 @@ fn dispatch(
         }
         Some(Command::Gen(_)) => unreachable!("gen runs before inputs load"),
         None => {
-            // The TUI is later work; until then the default command prints the plan for
-            // the incident's suggested compromise.
+            // On a terminal: the TUI. Piped or redirected: the plan for the incident's
+            // suggested compromise, so `trustpath > plan.txt` does what it says.
             let compromised = compromised_set(graph, &[], err)?;
+            if io::stdout().is_terminal() && io::stdin().is_terminal() {
+                crate::tui::run(graph, compromised, at)?;
+                return Ok(Outcome::Done);
+            }
             let plan = Plan::compute(graph, &compromised, &PlanOptions::new(at));
             write_plan(out, graph, &plan, PlanFormat::Text)?;
             writeln!(

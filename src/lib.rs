@@ -12,3 +12,4 @@ pub mod import;
 pub mod model;
 pub mod report;
 pub mod synth;
+pub mod tui;

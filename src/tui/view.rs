@@ -1,0 +1,497 @@
+//! Rendering: a pure function of [`App`]. Every name passes through [`clean`] first:
+//! inputs are untrusted and this is a terminal.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Tabs, Widget, Wrap};
+
+use super::app::{App, Focus, Tab};
+use super::keys::{Action, DEFAULTS, key_of};
+use crate::model::{NodeId, NodeKind};
+use crate::report::clean;
+
+/// Below this the layout cannot show a list and a tab side by side.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+
+/// Styles, all in one place; with colour off (`NO_COLOR`) only emphasis remains.
+struct Theme {
+    color: bool,
+}
+
+impl Theme {
+    fn pick(&self, colored: Style, plain: Style) -> Style {
+        if self.color { colored } else { plain }
+    }
+    fn title(&self) -> Style {
+        self.pick(Style::new().cyan().bold(), Style::new().bold())
+    }
+    fn selected(&self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
+    fn matched(&self) -> Style {
+        self.pick(
+            Style::new().yellow().bold(),
+            Style::new().bold().underlined(),
+        )
+    }
+    fn alarm(&self) -> Style {
+        self.pick(Style::new().red().bold(), Style::new().bold())
+    }
+    fn dim(&self) -> Style {
+        self.pick(Style::new().dark_gray(), Style::new())
+    }
+}
+
+impl Widget for &App<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+            Paragraph::new(format!(
+                "terminal too small: trustpath needs {MIN_WIDTH}×{MIN_HEIGHT}, this one is {}×{}",
+                area.width, area.height
+            ))
+            .wrap(Wrap { trim: true })
+            .render(area, buf);
+            return;
+        }
+        let theme = Theme { color: self.color };
+        let [title, main, status] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(0),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        render_title(self, &theme, title, buf);
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(38), Constraint::Percentage(62)])
+                .areas(main);
+        render_list(self, &theme, left, buf);
+        render_tabs(self, &theme, right, buf);
+        render_status(self, &theme, status, buf);
+        if self.help {
+            render_help(&theme, area, buf);
+        }
+    }
+}
+
+fn key(app: &App<'_>, node: NodeId) -> String {
+    clean(&app.graph.node(node).key).into_owned()
+}
+
+fn render_title(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let names: Vec<String> = app.compromised.iter().map(|&c| key(app, c)).collect();
+    let s = &app.blast.summary;
+    let line = Line::from(vec![
+        Span::styled(" trustpath ", theme.title()),
+        Span::raw(format!("compromised: {}  ", names.join(", "))),
+        Span::styled(
+            format!("{} reached · {} crown jewels", s.reached, s.crown_jewels),
+            if s.crown_jewels > 0 {
+                theme.alarm()
+            } else {
+                Style::new()
+            },
+        ),
+        Span::raw(format!(
+            " · plan: {} → {} crown jewels with the steps marked done",
+            app.plan.before.crown_jewels, app.residual.crown_jewels
+        )),
+    ]);
+    Paragraph::new(line).render(area, buf);
+}
+
+/// Badges of a node, five fixed columns: compromised, crown jewel, admin, long-lived
+/// credential, no owner.
+fn badges(app: &App<'_>, node: NodeId) -> String {
+    let n = app.graph.node(node);
+    let flag = |on: bool, c: char| if on { c } else { ' ' };
+    let ownerless =
+        n.owner.is_none() && !matches!(n.kind, NodeKind::Credential | NodeKind::Resource);
+    [
+        flag(app.compromised.contains(&node), 'C'),
+        flag(n.is_crown_jewel(), 'J'),
+        flag(n.admin, 'A'),
+        flag(n.is_long_lived_credential(), 'L'),
+        flag(ownerless, '?'),
+    ]
+    .iter()
+    .collect()
+}
+
+fn render_list(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let title = if app.query.is_empty() {
+        format!(" Identities ({}) ", app.entries.len())
+    } else {
+        format!(
+            " Identities: /{} ({}) ",
+            clean(&app.query),
+            app.entries.len()
+        )
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(title)
+        .border_style(if app.focus == Focus::List {
+            theme.title()
+        } else {
+            theme.dim()
+        });
+    let inner = block.inner(area);
+    block.render(area, buf);
+    // Virtualized: only the rows on screen are built.
+    let rows = inner.height as usize;
+    let offset = app.selected.saturating_sub(rows.saturating_sub(1));
+    let lines: Vec<Line> = app
+        .entries
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(rows)
+        .map(|(i, e)| {
+            let mut spans = vec![
+                Span::styled(badges(app, e.node), theme.alarm()),
+                Span::raw(" "),
+            ];
+            let text = key(app, e.node);
+            for (ci, ch) in text.chars().enumerate() {
+                let style = if e.matched.contains(&ci) {
+                    theme.matched()
+                } else {
+                    Style::new()
+                };
+                spans.push(Span::styled(ch.to_string(), style));
+            }
+            let line = Line::from(spans);
+            if i == app.selected {
+                line.style(theme.selected())
+            } else {
+                line
+            }
+        })
+        .collect();
+    Paragraph::new(lines).render(inner, buf);
+}
+
+fn render_tabs(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if app.focus == Focus::Tab {
+            theme.title()
+        } else {
+            theme.dim()
+        });
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    let titles: Vec<&str> = Tab::ALL.iter().map(|t| t.title()).collect();
+    let selected = Tab::ALL.iter().position(|&t| t == app.tab).unwrap_or(0);
+    Tabs::new(titles)
+        .select(selected)
+        .highlight_style(theme.title().add_modifier(Modifier::REVERSED))
+        .render(head, buf);
+    match app.tab {
+        Tab::Details => render_details(app, theme, body, buf),
+        Tab::Blast => render_blast(app, theme, body, buf),
+        Tab::Plan => render_plan(app, theme, body, buf),
+        Tab::Paths => render_paths(app, theme, body, buf),
+        Tab::Audit => Paragraph::new(
+            "Not available yet: hygiene findings (long-lived and unrotated credentials, unused identities, missing \
+             owners, overprivilege, world-assumable trusts, mapped to the OWASP NHI Top 10) come with `trustpath audit`.",
+        )
+        .wrap(Wrap { trim: true })
+        .render(body, buf),
+    }
+}
+
+/// Characters of a reason shown in one line.
+const REASON: usize = 90;
+
+fn short(s: &str) -> String {
+    let s = clean(s);
+    match s.char_indices().nth(REASON) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.into_owned(),
+    }
+}
+
+fn render_details(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let Some(node) = app.selection() else {
+        Paragraph::new("No identity matches the search.").render(area, buf);
+        return;
+    };
+    let g = app.graph;
+    let n = g.node(node);
+    let field = |name: &str, value: Option<&str>| {
+        Line::from(vec![
+            Span::styled(format!("{name:<12}"), theme.dim()),
+            Span::raw(value.map_or_else(|| "—".to_string(), |v| clean(v).into_owned())),
+        ])
+    };
+    let criticality = n.criticality().to_string();
+    let mut lines = vec![
+        Line::styled(key(app, node), theme.title()),
+        field("kind", Some(n.kind.as_str())),
+        field("platform", Some(&n.platform)),
+        field("name", Some(&n.name)),
+        field("owner", n.owner.as_deref()),
+        field("purpose", n.purpose.as_deref()),
+        field("environment", n.environment.as_deref()),
+        field("criticality", Some(&criticality)),
+        field("admin", Some(if n.admin { "yes" } else { "no" })),
+    ];
+    if let Some(c) = &n.credential {
+        let when = |t: Option<jiff::Timestamp>| t.map(|t| t.to_string());
+        lines.push(field("status", c.status.as_deref()));
+        lines.push(field("created", when(c.created).as_deref()));
+        lines.push(field("expires", when(c.expires).as_deref()));
+        lines.push(field("last used", when(c.last_used).as_deref()));
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled(
+        format!("Outgoing ({})", g.outgoing(node).len()),
+        theme.title(),
+    ));
+    for (e, to) in g.outgoing(node) {
+        lines.push(Line::raw(format!(
+            "  → {} {}  {}",
+            g.edge(e).kind,
+            key(app, to),
+            short(&g.edge(e).reason)
+        )));
+    }
+    lines.push(Line::styled(
+        format!("Incoming ({})", g.incoming(node).len()),
+        theme.title(),
+    ));
+    for (e, from) in g.incoming(node) {
+        lines.push(Line::raw(format!(
+            "  ← {} {}  {}",
+            g.edge(e).kind,
+            key(app, from),
+            short(&g.edge(e).reason)
+        )));
+    }
+    Paragraph::new(lines).render(area, buf);
+}
+
+/// The witness path to `node` as lines, one hop each with its reason.
+fn path_lines(app: &App<'_>, theme: &Theme, node: NodeId) -> Vec<Line<'static>> {
+    if !app.blast.contains(node) {
+        return vec![Line::styled("Not in the blast radius.", theme.dim())];
+    }
+    let path = app.blast.path(app.graph, node);
+    let Some(&first) = path.first() else {
+        return vec![Line::raw(format!(
+            "{} is compromised itself.",
+            key(app, node)
+        ))];
+    };
+    let mut lines = vec![Line::raw(key(app, app.graph.endpoints(first).0))];
+    for e in path {
+        let edge = app.graph.edge(e);
+        lines.push(Line::raw(format!(
+            "  └─ {} → {}",
+            edge.kind,
+            key(app, app.graph.endpoints(e).1)
+        )));
+        lines.push(Line::styled(
+            format!("       {}", short(&edge.reason)),
+            theme.dim(),
+        ));
+    }
+    lines
+}
+
+fn render_blast(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let s = &app.blast.summary;
+    let mut lines = vec![Line::raw(format!(
+        "{} reached · {} crown jewels · admin {} · criticality {} · {} conditional",
+        s.reached,
+        s.crown_jewels,
+        if s.admin_reached {
+            "REACHED"
+        } else {
+            "not reached"
+        },
+        s.criticality,
+        s.conditional
+    ))];
+    if let Some(node) = app.selection() {
+        lines.push(Line::styled(
+            format!("Witness path to {}", key(app, node)),
+            theme.title(),
+        ));
+        lines.extend(path_lines(app, theme, node));
+    }
+    lines.push(Line::styled("Reached, by depth", theme.title()));
+    let room = (area.height as usize).saturating_sub(lines.len());
+    for r in app.blast.reached.iter().take(room) {
+        let indent = "  ".repeat(r.depth.min(8) as usize);
+        lines.push(Line::raw(format!(
+            "{indent}{} {}",
+            r.depth,
+            key(app, r.node)
+        )));
+    }
+    Paragraph::new(lines).render(area, buf);
+}
+
+fn render_plan(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let before = app.plan.before;
+    let now = app.residual;
+    let [gauge, figures, list, detail] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(4),
+        Constraint::Length(6),
+    ])
+    .areas(area);
+    let cut_off = before.crown_jewels.saturating_sub(now.crown_jewels);
+    let ratio = if before.crown_jewels == 0 {
+        1.0
+    } else {
+        cut_off as f64 / before.crown_jewels as f64
+    };
+    Gauge::default()
+        .ratio(ratio)
+        .label(format!(
+            "{cut_off} of {} crown jewels cut off",
+            before.crown_jewels
+        ))
+        .gauge_style(theme.title())
+        .render(gauge, buf);
+    Paragraph::new(format!(
+        "before {} reached · {} crown jewels  →  with the steps marked done {} reached · {} crown jewels   (cost {}, lower bound {})",
+        before.reached, before.crown_jewels, now.reached, now.crown_jewels, app.plan.cost, app.plan.lower_bound
+    ))
+    .render(figures, buf);
+    let rows = list.height as usize;
+    let offset = app.step.saturating_sub(rows.saturating_sub(1));
+    let lines: Vec<Line> = app
+        .plan
+        .steps
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(rows)
+        .map(|(i, s)| {
+            let target = match &s.target {
+                crate::analysis::plan::Target::Node(n) => key(app, *n),
+                crate::analysis::plan::Target::Edges(e) => {
+                    let (f, t) = app.graph.endpoints(e[0]);
+                    format!("{} → {}", key(app, f), key(app, t))
+                }
+                crate::analysis::plan::Target::Platform(p) => clean(p).into_owned(),
+            };
+            let mark = if app.done[i] { "[x]" } else { "[ ]" };
+            let line = Line::raw(format!(
+                "{mark} {:>3} {:<8} {} {}",
+                s.rank,
+                s.phase.as_str(),
+                clean(&s.action),
+                target
+            ));
+            if i == app.step && app.focus == Focus::Tab {
+                line.style(theme.selected())
+            } else {
+                line
+            }
+        })
+        .collect();
+    Paragraph::new(lines).render(list, buf);
+    if let Some(s) = app.plan.steps.get(app.step) {
+        let mut lines = vec![Line::styled(
+            format!(
+                "{}  (cost {}{})",
+                clean(&s.id),
+                s.cost,
+                if s.required { ", required" } else { "" }
+            ),
+            theme.title(),
+        )];
+        lines.extend(
+            s.playbook
+                .commands
+                .iter()
+                .take(4)
+                .map(|c| Line::raw(format!("$ {}", clean(c)))),
+        );
+        Paragraph::new(lines).render(detail, buf);
+    }
+}
+
+fn render_paths(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let Some(node) = app.selection() else {
+        return;
+    };
+    let mut lines = vec![Line::styled(
+        format!("From the compromised set to {}", key(app, node)),
+        theme.title(),
+    )];
+    lines.extend(path_lines(app, theme, node));
+    lines.push(Line::styled(
+        "`trustpath path FROM TO --all` lists every path between two nodes.",
+        theme.dim(),
+    ));
+    Paragraph::new(lines).render(area, buf);
+}
+
+fn render_status(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let line = if app.searching {
+        Line::raw(format!(
+            "/{}▏  Enter keeps the filter · Esc clears it",
+            clean(&app.query)
+        ))
+    } else if !app.status.is_empty() {
+        Line::raw(clean(&app.status).into_owned())
+    } else {
+        let hint = |a: Action, what: &str| format!("{} {what}", key_of(a));
+        Line::styled(
+            [
+                hint(Action::Quit, "quit"),
+                hint(Action::Search, "search"),
+                hint(Action::NextTab, "tabs"),
+                hint(Action::SwitchPane, "switch pane"),
+                hint(Action::ToggleStep, "toggle step"),
+                hint(Action::MarkCompromised, "compromised"),
+                hint(Action::Help, "help"),
+            ]
+            .join(" · "),
+            theme.dim(),
+        )
+    };
+    Paragraph::new(line).render(area, buf);
+}
+
+fn render_help(theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let width = 100.min(area.width.saturating_sub(4));
+    let height = (DEFAULTS.len() as u16 + 4).min(area.height);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    Clear.render(popup, buf);
+    let lines: Vec<Line> = DEFAULTS
+        .iter()
+        .map(|b| {
+            Line::raw(format!(
+                "{:<18} {:<16} {}",
+                b.keys.join(", "),
+                b.name,
+                b.help
+            ))
+        })
+        .collect();
+    Paragraph::new(lines)
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" Keys (any key closes) ")
+                .border_style(theme.title()),
+        )
+        .render(popup, buf);
+}

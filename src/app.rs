@@ -70,7 +70,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome
         _ => WARNINGS_SHOWN,
     };
     report_warnings(&loaded, shown, err)?;
-    let outcome = dispatch(command, &loaded, at, out, err);
+    let outcome = dispatch(command, &loaded, at, cli.incident, out, err);
     // Freeing millions of small allocations one by one takes longer than a blast radius;
     // the process is about to exit and the OS reclaims the memory at once.
     std::mem::forget(loaded);
@@ -81,6 +81,7 @@ fn dispatch(
     command: Option<Command>,
     loaded: &Loaded,
     at: Timestamp,
+    incident: Option<String>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Outcome, Error> {
@@ -173,6 +174,7 @@ fn dispatch(
                     let opts = DotOptions {
                         blast: blast.as_ref(),
                         blast_only: args.blast_only,
+                        marks: None,
                     };
                     report::dot::write_dot(out, graph, &opts)?;
                 }
@@ -187,10 +189,28 @@ fn dispatch(
         Some(Command::Gen(_)) => unreachable!("gen runs before inputs load"),
         None => {
             // On a terminal: the TUI. Piped or redirected: the plan for the incident's
-            // suggested compromise, so `trustpath > plan.txt` does what it says.
-            let compromised = compromised_set(graph, &[], err)?;
+            // suggested compromise (or the saved incident's), so `trustpath > plan.txt`
+            // does what it says.
+            let settings =
+                crate::tui::Settings::discover(incident.clone()).map_err(Error::Usage)?;
+            let compromised = match (&incident, &settings.data_dir) {
+                (Some(name), Some(dir)) => {
+                    let saved = crate::tui::load_incident(dir, name).map_err(Error::Usage)?;
+                    saved
+                        .compromised
+                        .iter()
+                        .map(|k| graph.resolve(k).map_err(Error::from))
+                        .collect::<Result<Vec<_>, _>>()?
+                }
+                (Some(_), None) => {
+                    return Err(Error::Usage(
+                        "--incident needs a data directory, and this system has none".into(),
+                    ));
+                }
+                (None, _) => compromised_set(graph, &[], err)?,
+            };
             if io::stdout().is_terminal() && io::stdin().is_terminal() {
-                crate::tui::run(graph, compromised, at)?;
+                crate::tui::run(graph, compromised, at, settings)?;
                 return Ok(Outcome::Done);
             }
             let plan = Plan::compute(graph, &compromised, &PlanOptions::new(at));

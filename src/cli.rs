@@ -33,6 +33,11 @@ pub struct Cli {
     #[arg(long, value_name = "TIME", global = true, value_parser = parse_time)]
     pub at: Option<Timestamp>,
 
+    /// Open a saved incident (its compromised set, steps done and notes) in the TUI; when
+    /// stdout is not a terminal, print its plan. Incidents are saved from the TUI with `s`.
+    #[arg(long, value_name = "NAME")]
+    pub incident: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

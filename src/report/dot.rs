@@ -14,7 +14,8 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use crate::analysis::BlastRadius;
-use crate::model::{NodeId, NodeKind, TrustGraph};
+use crate::analysis::plan::{Plan, Target as PlanTarget};
+use crate::model::{EdgeId, NodeId, NodeKind, TrustGraph};
 
 /// Escapes text for the inside of a DOT quoted string.
 pub fn escape(s: &str) -> String {
@@ -58,6 +59,38 @@ pub struct DotOptions<'a> {
     pub blast: Option<&'a BlastRadius>,
     /// Only the blast radius (reached and exposed nodes) and the edges among them.
     pub blast_only: bool,
+    /// Edges and nodes a plan's steps cut, drawn in blue with the step's rank.
+    pub marks: Option<&'a Marks>,
+}
+
+/// What each step of a plan cuts, by the rank of the first step that does.
+#[derive(Debug, Default)]
+pub struct Marks {
+    pub edges: HashMap<EdgeId, usize>,
+    pub nodes: HashMap<NodeId, usize>,
+}
+
+impl Marks {
+    /// The cuts of a plan's listed steps.
+    pub fn of_plan(plan: &Plan<'_>) -> Marks {
+        let mut marks = Marks::default();
+        for step in &plan.steps {
+            let Some(a) = step.action_ix else {
+                if let PlanTarget::Node(n) = step.target {
+                    marks.nodes.entry(n).or_insert(step.rank);
+                }
+                continue;
+            };
+            let action = &plan.actions.all[a];
+            for &e in &action.edges {
+                marks.edges.entry(e).or_insert(step.rank);
+            }
+            for &n in action.nodes.iter().chain(&action.sessions) {
+                marks.nodes.entry(n).or_insert(step.rank);
+            }
+        }
+        marks
+    }
 }
 
 pub fn write_dot(out: &mut dyn Write, graph: &TrustGraph, opts: &DotOptions<'_>) -> io::Result<()> {
@@ -125,6 +158,12 @@ pub fn write_dot(out: &mut dyn Write, graph: &TrustGraph, opts: &DotOptions<'_>)
             if node.credential.is_some() && blast.is_some_and(|b| !node.usable_at(b.at)) {
                 attrs.push_str(", style=\"filled,dashed\"");
             }
+            if let Some(rank) = opts.marks.and_then(|m| m.nodes.get(&n)) {
+                let _ = write!(
+                    attrs,
+                    ", color=\"#2563eb\", penwidth=4, xlabel=\"step {rank}\""
+                );
+            }
             writeln!(out, "    n{} [{attrs}];", ids[&n])?;
         }
         writeln!(out, "  }}")?;
@@ -146,7 +185,12 @@ pub fn write_dot(out: &mut dyn Write, graph: &TrustGraph, opts: &DotOptions<'_>)
             } else if edge.is_conditional() {
                 attrs.push_str(", style=dashed");
             }
-            if in_blast(n) && in_blast(to) && traversable {
+            if let Some(rank) = opts.marks.and_then(|m| m.edges.get(&e)) {
+                let _ = write!(
+                    attrs,
+                    ", color=\"#2563eb\", penwidth=3, style=bold, xlabel=\"cut by step {rank}\""
+                );
+            } else if in_blast(n) && in_blast(to) && traversable {
                 attrs.push_str(", color=\"#dc2626\", penwidth=2");
             }
             writeln!(out, "  n{} -> n{target} [{attrs}];", ids[&n])?;

@@ -21,6 +21,12 @@ pub enum Action {
     Help,
     /// Pane focus: the list on the left, or the tab on the right.
     SwitchPane,
+    FilterPlatform,
+    FilterKind,
+    Export,
+    Save,
+    Open,
+    Note,
 }
 
 /// One binding: the keys that trigger an action, and what it does.
@@ -49,13 +55,13 @@ pub const DEFAULTS: &[Binding] = &[
         action: Action::PageUp,
         name: "page_up",
         keys: &["PageUp"],
-        help: "a page up",
+        help: "ten items up",
     },
     Binding {
         action: Action::PageDown,
         name: "page_down",
         keys: &["PageDown"],
-        help: "a page down",
+        help: "ten items down",
     },
     Binding {
         action: Action::Top,
@@ -94,6 +100,18 @@ pub const DEFAULTS: &[Binding] = &[
         help: "fuzzy search the identities (Esc clears)",
     },
     Binding {
+        action: Action::FilterPlatform,
+        name: "filter_platform",
+        keys: &["p"],
+        help: "list one platform, the next, …, all",
+    },
+    Binding {
+        action: Action::FilterKind,
+        name: "filter_kind",
+        keys: &["t"],
+        help: "list one kind, the next, …, all",
+    },
+    Binding {
         action: Action::ToggleStep,
         name: "toggle_step",
         keys: &["Space"],
@@ -104,6 +122,30 @@ pub const DEFAULTS: &[Binding] = &[
         name: "mark_compromised",
         keys: &["c"],
         help: "mark or unmark the selection as compromised",
+    },
+    Binding {
+        action: Action::Export,
+        name: "export",
+        keys: &["e"],
+        help: "write the blast radius with the plan's cuts as DOT",
+    },
+    Binding {
+        action: Action::Save,
+        name: "save",
+        keys: &["s"],
+        help: "save the incident (compromised set, steps done, notes)",
+    },
+    Binding {
+        action: Action::Open,
+        name: "open",
+        keys: &["o"],
+        help: "open a saved incident",
+    },
+    Binding {
+        action: Action::Note,
+        name: "note",
+        keys: &["n"],
+        help: "add a note to the incident",
     },
     Binding {
         action: Action::Help,
@@ -118,6 +160,91 @@ pub const DEFAULTS: &[Binding] = &[
         help: "quit",
     },
 ];
+
+/// The effective key map: the defaults, with the actions a config file names rebound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyMap {
+    /// Per binding of [`DEFAULTS`] (same order): its keys.
+    keys: Vec<Vec<String>>,
+}
+
+impl Default for KeyMap {
+    fn default() -> KeyMap {
+        KeyMap {
+            keys: DEFAULTS
+                .iter()
+                .map(|b| b.keys.iter().map(|k| k.to_string()).collect())
+                .collect(),
+        }
+    }
+}
+
+/// The config file's shape: `keys: {action_name: [key, …]}`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Config {
+    #[serde(default)]
+    keys: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl KeyMap {
+    /// Reads a YAML config (`keys: {search: ["/", "Ctrl-f"]}`); errors name the file, the
+    /// unknown action or the key bound twice.
+    pub fn from_config(path: &std::path::Path, text: &str) -> Result<KeyMap, String> {
+        let at = path.display();
+        let config: Config = serde_saphyr::from_str(text).map_err(|e| format!("{at}: {e}"))?;
+        let mut map = KeyMap::default();
+        for (name, keys) in config.keys {
+            let Some(i) = DEFAULTS.iter().position(|b| b.name == name) else {
+                let names: Vec<&str> = DEFAULTS.iter().map(|b| b.name).collect();
+                return Err(format!(
+                    "{at}: no action `{name}` (actions: {})",
+                    names.join(", ")
+                ));
+            };
+            map.keys[i] = keys;
+        }
+        let mut seen = std::collections::HashMap::new();
+        for (i, keys) in map.keys.iter().enumerate() {
+            for k in keys {
+                if let Some(j) = seen.insert(k.as_str(), i) {
+                    return Err(format!(
+                        "{at}: `{k}` is bound to both {} and {}",
+                        DEFAULTS[j].name, DEFAULTS[i].name
+                    ));
+                }
+            }
+        }
+        Ok(map)
+    }
+
+    /// The action bound to a key, if any.
+    pub fn action(&self, key: KeyEvent) -> Option<Action> {
+        let spelled = spell(key)?;
+        self.keys
+            .iter()
+            .position(|keys| keys.contains(&spelled))
+            .map(|i| DEFAULTS[i].action)
+    }
+
+    /// The keys of an action, joined for hints and help.
+    pub fn keys_of(&self, action: Action) -> String {
+        DEFAULTS
+            .iter()
+            .position(|b| b.action == action)
+            .map(|i| self.keys[i].join(", "))
+            .unwrap_or_default()
+    }
+
+    /// The first key of an action, for the status bar.
+    pub fn key_of(&self, action: Action) -> &str {
+        DEFAULTS
+            .iter()
+            .position(|b| b.action == action)
+            .and_then(|i| self.keys[i].first())
+            .map_or("", String::as_str)
+    }
+}
 
 /// Spells a key event the way [`DEFAULTS`] does (`Ctrl-c`, `PageUp`, `?`).
 pub fn spell(key: KeyEvent) -> Option<String> {
@@ -146,24 +273,6 @@ pub fn spell(key: KeyEvent) -> Option<String> {
     })
 }
 
-/// The action bound to a key, if any.
-pub fn action_for(key: KeyEvent) -> Option<Action> {
-    let spelled = spell(key)?;
-    DEFAULTS
-        .iter()
-        .find(|b| b.keys.contains(&spelled.as_str()))
-        .map(|b| b.action)
-}
-
-/// The first key of an action, for hints.
-pub fn key_of(action: Action) -> &'static str {
-    DEFAULTS
-        .iter()
-        .find(|b| b.action == action)
-        .and_then(|b| b.keys.first().copied())
-        .unwrap_or("?")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,11 +285,42 @@ mod tests {
                 assert!(seen.insert(*k), "{k} is bound twice");
             }
         }
+        let map = KeyMap::default();
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(action_for(ctrl_c), Some(Action::Quit));
+        assert_eq!(map.action(ctrl_c), Some(Action::Quit));
         let c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE);
-        assert_eq!(action_for(c), Some(Action::MarkCompromised));
+        assert_eq!(map.action(c), Some(Action::MarkCompromised));
         let space = KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE);
-        assert_eq!(action_for(space), Some(Action::ToggleStep));
+        assert_eq!(map.action(space), Some(Action::ToggleStep));
+    }
+
+    #[test]
+    fn config_rebinds_and_refuses_mistakes() {
+        let path = std::path::Path::new("config.yaml");
+        let map = KeyMap::from_config(
+            path,
+            "keys:\n  search: [\"/\", \"Ctrl-f\"]\n  quit: [\"x\"]\n",
+        )
+        .expect("valid config");
+        let ctrl_f = KeyEvent::new(KeyCode::Char('f'), KeyModifiers::CONTROL);
+        assert_eq!(map.action(ctrl_f), Some(Action::Search));
+        let q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(map.action(q), None, "quit moved to x");
+        assert_eq!(map.keys_of(Action::Search), "/, Ctrl-f");
+        let unknown =
+            KeyMap::from_config(path, "keys:\n  teleport: [\"z\"]\n").expect_err("unknown action");
+        assert!(
+            unknown.starts_with("config.yaml: no action `teleport`"),
+            "{unknown}"
+        );
+        let twice = KeyMap::from_config(path, "keys:\n  quit: [\"j\"]\n").expect_err("j is down");
+        assert!(
+            twice.contains("`j` is bound to both down and quit"),
+            "{twice}"
+        );
+        assert!(
+            KeyMap::from_config(path, "keyz: {}\n").is_err(),
+            "unknown fields are refused"
+        );
     }
 }

@@ -1,37 +1,168 @@
 //! The interactive terminal UI: one [`App`] state, key → [`Action`] → `update`, and a
-//! pure render. The loop is synchronous: draw, wait for a key, update.
+//! pure render. Analyses that can take a second on a large graph run on a worker thread;
+//! the loop draws, hands out jobs, takes results and reads keys, never blocking on work.
 
 mod app;
+mod incident;
+mod jobs;
 mod keys;
 mod view;
 
-use std::io;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Duration;
 
 use jiff::Timestamp;
-use ratatui::crossterm::event::{self, Event, KeyEventKind};
+use ratatui::crossterm::event::{
+    self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind, MouseButton, MouseEventKind,
+};
+use ratatui::crossterm::execute;
+use ratatui::layout::{Position, Rect};
 
-pub use app::{App, Tab};
-pub use keys::{Action, DEFAULTS};
+pub use app::{App, Focus, Mode, Prompt, Tab};
+pub use incident::{Incident, load as load_incident};
+pub use jobs::{Done, Job};
+pub use keys::{Action, Binding, DEFAULTS, KeyMap};
 
 use crate::model::{NodeId, TrustGraph};
 
-/// Runs the TUI until the user quits. The terminal is restored on quit, on error and on
-/// panic (ratatui's `init` installs the hook).
-pub fn run(graph: &TrustGraph, compromised: Vec<NodeId>, at: Timestamp) -> io::Result<()> {
+/// Where the TUI keeps its files, and how it starts.
+pub struct Settings {
+    pub keys: KeyMap,
+    /// Incidents and exports go here (`None`: saving is refused with a message).
+    pub data_dir: Option<PathBuf>,
+    /// Open this saved incident at start.
+    pub incident: Option<String>,
+}
+
+impl Settings {
+    /// The key map from `TRUSTPATH_CONFIG`, else `config.yaml` in the config directory
+    /// (when it exists); the data directory from `directories`.
+    pub fn discover(incident: Option<String>) -> Result<Settings, String> {
+        let dirs = directories::ProjectDirs::from("", "", "trustpath");
+        let config = std::env::var_os("TRUSTPATH_CONFIG")
+            .map(PathBuf::from)
+            .or_else(|| {
+                dirs.as_ref()
+                    .map(|d| d.config_dir().join("config.yaml"))
+                    .filter(|p| p.exists())
+            });
+        let keys = match config {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                KeyMap::from_config(&path, &text)?
+            }
+            None => KeyMap::default(),
+        };
+        Ok(Settings {
+            keys,
+            data_dir: dirs.map(|d| d.data_dir().to_path_buf()),
+            incident,
+        })
+    }
+}
+
+/// How long the loop waits for a key before it redraws the spinner.
+const TICK: Duration = Duration::from_millis(80);
+
+/// Runs the TUI until the user quits. The terminal (and mouse capture) are restored on
+/// quit, on error and on panic.
+pub fn run(
+    graph: &TrustGraph,
+    compromised: Vec<NodeId>,
+    at: Timestamp,
+    settings: Settings,
+) -> io::Result<()> {
     let mut app = App::new(graph, compromised, at);
+    app.keys = settings.keys;
+    app.data_dir = settings.data_dir;
     app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let mut terminal = ratatui::init();
-    let result = (|| -> io::Result<()> {
-        while !app.quit {
-            terminal.draw(|frame| frame.render_widget(&app, frame.area()))?;
-            if let Event::Key(key) = event::read()?
-                && key.kind == KeyEventKind::Press
-            {
-                app.key(key);
+    if let Some(name) = &settings.incident {
+        app.open(name);
+    }
+    std::thread::scope(|scope| {
+        let (jobs_tx, jobs_rx) = mpsc::channel::<Job>();
+        let (done_tx, done_rx) = mpsc::channel::<Done<'_>>();
+        scope.spawn(move || {
+            for job in jobs_rx {
+                if done_tx.send(job.run(graph, at)).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut terminal = ratatui::init();
+        let restore = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = execute!(io::stdout(), DisableMouseCapture);
+            restore(info);
+        }));
+        let _ = execute!(io::stdout(), EnableMouseCapture);
+        let result = (|| -> io::Result<()> {
+            loop {
+                for job in app.take_jobs() {
+                    // The worker only goes away with the scope: a send cannot fail here.
+                    let _ = jobs_tx.send(job);
+                }
+                while let Ok(done) = done_rx.try_recv() {
+                    app.finish(done);
+                }
+                terminal.draw(|frame| frame.render_widget(&app, frame.area()))?;
+                if app.quit {
+                    return Ok(());
+                }
+                if !event::poll(TICK)? {
+                    app.tick = app.tick.wrapping_add(1);
+                    continue;
+                }
+                match event::read()? {
+                    Event::Key(key) if key.kind == KeyEventKind::Press => app.key(key),
+                    Event::Mouse(m) => {
+                        let size = terminal.size()?;
+                        mouse(
+                            &mut app,
+                            m.kind,
+                            Position::new(m.column, m.row),
+                            size.into(),
+                        );
+                    }
+                    _ => {}
+                }
+            }
+        })();
+        drop(jobs_tx);
+        let _ = execute!(io::stdout(), DisableMouseCapture);
+        ratatui::restore();
+        let _ = io::stdout().flush();
+        result
+    })
+}
+
+/// Scroll moves the pane under the pointer; a click in the list selects that row, a
+/// click in the tab pane gives it the focus.
+pub fn mouse(app: &mut App<'_>, kind: MouseEventKind, at: Position, size: Rect) {
+    let areas = view::areas(size);
+    let in_list = areas.list.contains(at);
+    let in_tabs = areas.tabs.contains(at);
+    match kind {
+        MouseEventKind::ScrollUp | MouseEventKind::ScrollDown if in_list || in_tabs => {
+            app.focus = if in_list { Focus::List } else { Focus::Tab };
+            app.update(if kind == MouseEventKind::ScrollUp {
+                Action::Up
+            } else {
+                Action::Down
+            });
+        }
+        MouseEventKind::Down(MouseButton::Left) if in_list => {
+            app.focus = Focus::List;
+            let row = at.y.saturating_sub(areas.list.y + 1) as usize;
+            let index = view::list_offset(app, areas.list) + row;
+            if index < app.entries.len() && at.y > areas.list.y {
+                app.select(index);
             }
         }
-        Ok(())
-    })();
-    ratatui::restore();
-    result
+        MouseEventKind::Down(MouseButton::Left) if in_tabs => app.focus = Focus::Tab,
+        _ => {}
+    }
 }

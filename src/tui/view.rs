@@ -7,8 +7,10 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Tabs, Widget, Wrap};
 
-use super::app::{App, Focus, Tab};
-use super::keys::{Action, DEFAULTS, key_of};
+use super::app::{App, Focus, Mode, Tab};
+use super::keys::{Action, DEFAULTS};
+use crate::analysis::BlastRadius;
+use crate::analysis::plan::Target;
 use crate::model::{NodeId, NodeKind};
 use crate::report::clean;
 
@@ -45,6 +47,38 @@ impl Theme {
     }
 }
 
+/// Where the main regions go; mouse clicks use it too, so it lives in one place.
+pub struct Areas {
+    pub title: Rect,
+    pub list: Rect,
+    pub tabs: Rect,
+    pub status: Rect,
+}
+
+pub fn areas(area: Rect) -> Areas {
+    let [title, main, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let [list, tabs] =
+        Layout::horizontal([Constraint::Percentage(38), Constraint::Percentage(62)]).areas(main);
+    Areas {
+        title,
+        list,
+        tabs,
+        status,
+    }
+}
+
+/// The first row of the list a render of `app` into `list` shows (the list scrolls so
+/// that the selection stays on screen).
+pub fn list_offset(app: &App<'_>, list: Rect) -> usize {
+    let rows = list.height.saturating_sub(2) as usize;
+    app.selected.saturating_sub(rows.saturating_sub(1))
+}
+
 impl Widget for &App<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
@@ -57,21 +91,13 @@ impl Widget for &App<'_> {
             return;
         }
         let theme = Theme { color: self.color };
-        let [title, main, status] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Min(0),
-            Constraint::Length(1),
-        ])
-        .areas(area);
-        render_title(self, &theme, title, buf);
-        let [left, right] =
-            Layout::horizontal([Constraint::Percentage(38), Constraint::Percentage(62)])
-                .areas(main);
-        render_list(self, &theme, left, buf);
-        render_tabs(self, &theme, right, buf);
-        render_status(self, &theme, status, buf);
-        if self.help {
-            render_help(&theme, area, buf);
+        let a = areas(area);
+        render_title(self, &theme, a.title, buf);
+        render_list(self, &theme, a.list, buf);
+        render_tabs(self, &theme, a.tabs, buf);
+        render_status(self, &theme, a.status, buf);
+        if self.mode == Mode::Help {
+            render_help(self, &theme, area, buf);
         }
     }
 }
@@ -80,26 +106,49 @@ fn key(app: &App<'_>, node: NodeId) -> String {
     clean(&app.graph.node(node).key).into_owned()
 }
 
+/// A braille spinner frame while jobs run.
+fn spinner(app: &App<'_>) -> &'static str {
+    const FRAMES: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+    if app.busy > 0 {
+        FRAMES[app.tick % FRAMES.len()]
+    } else {
+        ""
+    }
+}
+
 fn render_title(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let names: Vec<String> = app.compromised.iter().map(|&c| key(app, c)).collect();
-    let s = &app.blast.summary;
-    let line = Line::from(vec![
-        Span::styled(" trustpath ", theme.title()),
-        Span::raw(format!("compromised: {}  ", names.join(", "))),
-        Span::styled(
-            format!("{} reached · {} crown jewels", s.reached, s.crown_jewels),
-            if s.crown_jewels > 0 {
+    let mut spans = vec![Span::styled(" trustpath ", theme.title())];
+    if let Some(name) = &app.incident {
+        spans.push(Span::raw(format!("incident {} · ", clean(name))));
+    }
+    spans.push(Span::raw(format!("compromised: {}  ", names.join(", "))));
+    match (&app.blast, &app.plan) {
+        (Some(blast), Some(plan)) => {
+            let s = &blast.summary;
+            let alarm = if s.crown_jewels > 0 {
                 theme.alarm()
             } else {
                 Style::new()
-            },
-        ),
-        Span::raw(format!(
-            " · plan: {} → {} crown jewels with the steps marked done",
-            app.plan.before.crown_jewels, app.residual.crown_jewels
-        )),
-    ]);
-    Paragraph::new(line).render(area, buf);
+            };
+            spans.push(Span::styled(
+                format!("{} reached · {} crown jewels", s.reached, s.crown_jewels),
+                alarm,
+            ));
+            let now = app
+                .residual
+                .map_or_else(|| "…".to_string(), |r| r.crown_jewels.to_string());
+            spans.push(Span::raw(format!(
+                " · plan: {} → {now} with the steps marked done",
+                plan.before.crown_jewels
+            )));
+        }
+        _ => spans.push(Span::raw(format!(
+            "{} computing the blast radius and the plan…",
+            spinner(app)
+        ))),
+    }
+    Paragraph::new(Line::from(spans)).render(area, buf);
 }
 
 /// Badges of a node, five fixed columns: compromised, crown jewel, admin, long-lived
@@ -120,42 +169,54 @@ fn badges(app: &App<'_>, node: NodeId) -> String {
     .collect()
 }
 
+fn border(app: &App<'_>, theme: &Theme, focus: Focus) -> Style {
+    if app.focus == focus {
+        theme.title()
+    } else {
+        theme.dim()
+    }
+}
+
 fn render_list(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let title = if app.query.is_empty() {
+    let mut filters: Vec<String> = Vec::new();
+    if let Some(p) = &app.platform {
+        filters.push(clean(p).into_owned());
+    }
+    if let Some(k) = app.kind {
+        filters.push(k.as_str().to_string());
+    }
+    if !app.query.is_empty() {
+        filters.push(format!("/{}", clean(&app.query)));
+    }
+    let title = if filters.is_empty() {
         format!(" Identities ({}) ", app.entries.len())
     } else {
         format!(
-            " Identities: /{} ({}) ",
-            clean(&app.query),
+            " Identities: {} ({}) ",
+            filters.join(" · "),
             app.entries.len()
         )
     };
     let block = Block::default()
         .borders(Borders::ALL)
         .title(title)
-        .border_style(if app.focus == Focus::List {
-            theme.title()
-        } else {
-            theme.dim()
-        });
+        .border_style(border(app, theme, Focus::List));
     let inner = block.inner(area);
     block.render(area, buf);
     // Virtualized: only the rows on screen are built.
-    let rows = inner.height as usize;
-    let offset = app.selected.saturating_sub(rows.saturating_sub(1));
+    let offset = list_offset(app, area);
     let lines: Vec<Line> = app
         .entries
         .iter()
         .enumerate()
         .skip(offset)
-        .take(rows)
+        .take(inner.height as usize)
         .map(|(i, e)| {
             let mut spans = vec![
                 Span::styled(badges(app, e.node), theme.alarm()),
                 Span::raw(" "),
             ];
-            let text = key(app, e.node);
-            for (ci, ch) in text.chars().enumerate() {
+            for (ci, ch) in key(app, e.node).chars().enumerate() {
                 let style = if e.matched.contains(&ci) {
                     theme.matched()
                 } else {
@@ -177,11 +238,7 @@ fn render_list(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
 fn render_tabs(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(if app.focus == Focus::Tab {
-            theme.title()
-        } else {
-            theme.dim()
-        });
+        .border_style(border(app, theme, Focus::Tab));
     let inner = block.inner(area);
     block.render(area, buf);
     let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
@@ -197,8 +254,9 @@ fn render_tabs(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Tab::Plan => render_plan(app, theme, body, buf),
         Tab::Paths => render_paths(app, theme, body, buf),
         Tab::Audit => Paragraph::new(
-            "Not available yet: hygiene findings (long-lived and unrotated credentials, unused identities, missing \
-             owners, overprivilege, world-assumable trusts, mapped to the OWASP NHI Top 10) come with `trustpath audit`.",
+            "Not available yet: hygiene findings (long-lived and unrotated credentials, unused \
+             identities, missing owners, overprivilege, world-assumable trusts, mapped to the \
+             OWASP NHI Top 10) come with `trustpath audit`.",
         )
         .wrap(Wrap { trim: true })
         .render(body, buf),
@@ -216,9 +274,13 @@ fn short(s: &str) -> String {
     }
 }
 
+fn computing(app: &App<'_>, area: Rect, buf: &mut Buffer) {
+    Paragraph::new(format!("{} computing…", spinner(app))).render(area, buf);
+}
+
 fn render_details(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let Some(node) = app.selection() else {
-        Paragraph::new("No identity matches the search.").render(area, buf);
+        Paragraph::new("No identity matches.").render(area, buf);
         return;
     };
     let g = app.graph;
@@ -254,11 +316,12 @@ fn render_details(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
         theme.title(),
     ));
     for (e, to) in g.outgoing(node) {
+        let edge = g.edge(e);
         lines.push(Line::raw(format!(
             "  → {} {}  {}",
-            g.edge(e).kind,
+            edge.kind,
             key(app, to),
-            short(&g.edge(e).reason)
+            short(&edge.reason)
         )));
     }
     lines.push(Line::styled(
@@ -266,22 +329,28 @@ fn render_details(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
         theme.title(),
     ));
     for (e, from) in g.incoming(node) {
+        let edge = g.edge(e);
         lines.push(Line::raw(format!(
             "  ← {} {}  {}",
-            g.edge(e).kind,
+            edge.kind,
             key(app, from),
-            short(&g.edge(e).reason)
+            short(&edge.reason)
         )));
     }
     Paragraph::new(lines).render(area, buf);
 }
 
-/// The witness path to `node` as lines, one hop each with its reason.
-fn path_lines(app: &App<'_>, theme: &Theme, node: NodeId) -> Vec<Line<'static>> {
-    if !app.blast.contains(node) {
+/// The witness path to `node` in `blast`, one hop per line with its reason.
+fn path_lines(
+    app: &App<'_>,
+    theme: &Theme,
+    blast: &BlastRadius,
+    node: NodeId,
+) -> Vec<Line<'static>> {
+    if !blast.contains(node) {
         return vec![Line::styled("Not in the blast radius.", theme.dim())];
     }
-    let path = app.blast.path(app.graph, node);
+    let path = blast.path(app.graph, node);
     let Some(&first) = path.first() else {
         return vec![Line::raw(format!(
             "{} is compromised itself.",
@@ -305,7 +374,10 @@ fn path_lines(app: &App<'_>, theme: &Theme, node: NodeId) -> Vec<Line<'static>> 
 }
 
 fn render_blast(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let s = &app.blast.summary;
+    let Some(blast) = &app.blast else {
+        return computing(app, area, buf);
+    };
+    let s = &blast.summary;
     let mut lines = vec![Line::raw(format!(
         "{} reached · {} crown jewels · admin {} · criticality {} · {} conditional",
         s.reached,
@@ -323,11 +395,11 @@ fn render_blast(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
             format!("Witness path to {}", key(app, node)),
             theme.title(),
         ));
-        lines.extend(path_lines(app, theme, node));
+        lines.extend(path_lines(app, theme, blast, node));
     }
     lines.push(Line::styled("Reached, by depth", theme.title()));
     let room = (area.height as usize).saturating_sub(lines.len());
-    for r in app.blast.reached.iter().take(room) {
+    for r in blast.reached.iter().take(room) {
         let indent = "  ".repeat(r.depth.min(8) as usize);
         lines.push(Line::raw(format!(
             "{indent}{} {}",
@@ -338,9 +410,23 @@ fn render_blast(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
     Paragraph::new(lines).render(area, buf);
 }
 
+fn target(app: &App<'_>, target: &Target) -> String {
+    match target {
+        Target::Node(n) => key(app, *n),
+        Target::Edges(e) => {
+            let (f, t) = app.graph.endpoints(e[0]);
+            format!("{} → {}", key(app, f), key(app, t))
+        }
+        Target::Platform(p) => clean(p).into_owned(),
+    }
+}
+
 fn render_plan(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let before = app.plan.before;
-    let now = app.residual;
+    let Some(plan) = &app.plan else {
+        return computing(app, area, buf);
+    };
+    let before = plan.before;
+    let now = app.residual.unwrap_or(before);
     let [gauge, figures, list, detail] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -354,44 +440,44 @@ fn render_plan(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
     } else {
         cut_off as f64 / before.crown_jewels as f64
     };
+    let waiting = if app.residual.is_none() {
+        format!(" {}", spinner(app))
+    } else {
+        String::new()
+    };
     Gauge::default()
         .ratio(ratio)
         .label(format!(
-            "{cut_off} of {} crown jewels cut off",
+            "{cut_off} of {} crown jewels cut off{waiting}",
             before.crown_jewels
         ))
         .gauge_style(theme.title())
         .render(gauge, buf);
     Paragraph::new(format!(
         "before {} reached · {} crown jewels  →  with the steps marked done {} reached · {} crown jewels   (cost {}, lower bound {})",
-        before.reached, before.crown_jewels, now.reached, now.crown_jewels, app.plan.cost, app.plan.lower_bound
+        before.reached, before.crown_jewels, now.reached, now.crown_jewels, plan.cost, plan.lower_bound
     ))
     .render(figures, buf);
     let rows = list.height as usize;
     let offset = app.step.saturating_sub(rows.saturating_sub(1));
-    let lines: Vec<Line> = app
-        .plan
+    let lines: Vec<Line> = plan
         .steps
         .iter()
         .enumerate()
         .skip(offset)
         .take(rows)
         .map(|(i, s)| {
-            let target = match &s.target {
-                crate::analysis::plan::Target::Node(n) => key(app, *n),
-                crate::analysis::plan::Target::Edges(e) => {
-                    let (f, t) = app.graph.endpoints(e[0]);
-                    format!("{} → {}", key(app, f), key(app, t))
-                }
-                crate::analysis::plan::Target::Platform(p) => clean(p).into_owned(),
+            let mark = if app.done.get(i) == Some(&true) {
+                "[x]"
+            } else {
+                "[ ]"
             };
-            let mark = if app.done[i] { "[x]" } else { "[ ]" };
             let line = Line::raw(format!(
                 "{mark} {:>3} {:<8} {} {}",
                 s.rank,
                 s.phase.as_str(),
                 clean(&s.action),
-                target
+                target(app, &s.target)
             ));
             if i == app.step && app.focus == Focus::Tab {
                 line.style(theme.selected())
@@ -401,7 +487,7 @@ fn render_plan(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
         })
         .collect();
     Paragraph::new(lines).render(list, buf);
-    if let Some(s) = app.plan.steps.get(app.step) {
+    if let Some(s) = plan.steps.get(app.step) {
         let mut lines = vec![Line::styled(
             format!(
                 "{}  (cost {}{})",
@@ -430,44 +516,96 @@ fn render_paths(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
         format!("From the compromised set to {}", key(app, node)),
         theme.title(),
     )];
-    lines.extend(path_lines(app, theme, node));
+    if let Some(blast) = &app.blast {
+        lines.extend(path_lines(app, theme, blast, node));
+    }
+    lines.push(Line::styled(
+        format!("Crown jewels {} reaches", key(app, node)),
+        theme.title(),
+    ));
+    match &app.paths_from {
+        Some((from, reach)) if *from == node => {
+            let jewels: Vec<NodeId> = reach
+                .reached
+                .iter()
+                .map(|r| r.node)
+                .filter(|&n| n != node && app.graph.facts(n).is_crown_jewel())
+                .collect();
+            if jewels.is_empty() {
+                lines.push(Line::styled("  none", theme.dim()));
+            }
+            for j in jewels {
+                let hops: Vec<String> = reach
+                    .path(app.graph, j)
+                    .iter()
+                    .map(|&e| {
+                        let to = app.graph.endpoints(e).1;
+                        format!("-[{}]-> {}", app.graph.edge(e).kind, key(app, to))
+                    })
+                    .collect();
+                lines.push(Line::raw(format!("  {}", key(app, j))));
+                lines.push(Line::styled(format!("    {}", hops.join(" ")), theme.dim()));
+            }
+        }
+        _ => lines.push(Line::raw(format!("  {} computing…", spinner(app)))),
+    }
     lines.push(Line::styled(
         "`trustpath path FROM TO --all` lists every path between two nodes.",
         theme.dim(),
     ));
-    Paragraph::new(lines).render(area, buf);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .render(area, buf);
 }
 
 fn render_status(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let line = if app.searching {
-        Line::raw(format!(
+    let line = match app.mode {
+        Mode::Search => Line::raw(format!(
             "/{}▏  Enter keeps the filter · Esc clears it",
             clean(&app.query)
-        ))
-    } else if !app.status.is_empty() {
-        Line::raw(clean(&app.status).into_owned())
-    } else {
-        let hint = |a: Action, what: &str| format!("{} {what}", key_of(a));
-        Line::styled(
-            [
-                hint(Action::Quit, "quit"),
-                hint(Action::Search, "search"),
-                hint(Action::NextTab, "tabs"),
-                hint(Action::SwitchPane, "switch pane"),
-                hint(Action::ToggleStep, "toggle step"),
-                hint(Action::MarkCompromised, "compromised"),
-                hint(Action::Help, "help"),
-            ]
-            .join(" · "),
-            theme.dim(),
-        )
+        )),
+        Mode::Prompt(p) => {
+            let note = if app.status.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", clean(&app.status))
+            };
+            Line::raw(format!(
+                "{}: {}▏  Enter · Esc cancels{note}",
+                p.label(),
+                clean(&app.input)
+            ))
+        }
+        _ if !app.status.is_empty() => Line::raw(
+            format!("{} {}", spinner(app), clean(&app.status))
+                .trim_start()
+                .to_string(),
+        ),
+        _ => {
+            let hint = |a: Action, what: &str| format!("{} {what}", app.keys.key_of(a));
+            Line::styled(
+                [
+                    hint(Action::Quit, "quit"),
+                    hint(Action::Search, "search"),
+                    hint(Action::NextTab, "tabs"),
+                    hint(Action::SwitchPane, "pane"),
+                    hint(Action::ToggleStep, "step done"),
+                    hint(Action::MarkCompromised, "compromised"),
+                    hint(Action::Save, "save"),
+                    hint(Action::Help, "help"),
+                ]
+                .join(" · ")
+                    + spinner(app),
+                theme.dim(),
+            )
+        }
     };
     Paragraph::new(line).render(area, buf);
 }
 
-fn render_help(theme: &Theme, area: Rect, buf: &mut Buffer) {
+fn render_help(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let width = 100.min(area.width.saturating_sub(4));
-    let height = (DEFAULTS.len() as u16 + 4).min(area.height);
+    let height = (DEFAULTS.len() as u16 + 2).min(area.height);
     let popup = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height - height) / 2,
@@ -479,8 +617,8 @@ fn render_help(theme: &Theme, area: Rect, buf: &mut Buffer) {
         .iter()
         .map(|b| {
             Line::raw(format!(
-                "{:<18} {:<16} {}",
-                b.keys.join(", "),
+                "{:<18} {:<17} {}",
+                app.keys.keys_of(b.action),
                 b.name,
                 b.help
             ))

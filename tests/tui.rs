@@ -129,14 +129,14 @@ fn platform_and_kind_filters_cycle() {
     assert!(
         app.entries
             .iter()
-            .all(|e| &*graph.node(e.node).platform == "aws")
+            .all(|&e| &*graph.node(e).platform == "aws")
     );
     press(&mut app, "tt");
     assert!(!app.entries.is_empty());
     assert!(
         app.entries
             .iter()
-            .all(|e| graph.node(e.node).kind.as_str() == "service_account")
+            .all(|&e| graph.node(e).kind.as_str() == "service_account")
     );
     insta::assert_snapshot!("tui_filtered", screen(&app, 120, 20));
     // Cycling past the last value lists everything again.

@@ -4,8 +4,6 @@
 
 use std::path::PathBuf;
 
-use fuzzy_matcher::FuzzyMatcher;
-use fuzzy_matcher::skim::SkimMatcherV2;
 use jiff::Timestamp;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -77,13 +75,6 @@ pub enum Mode {
     Help,
 }
 
-/// One entry of the identity list: a node and, while searching, the matched characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    pub node: NodeId,
-    pub matched: Vec<usize>,
-}
-
 /// Lines a page key moves.
 const PAGE: usize = 10;
 
@@ -101,7 +92,8 @@ pub struct App<'g> {
     pub residual: Option<Figures>,
     /// What the selection reaches, for the Paths tab.
     pub paths_from: Option<(NodeId, BlastRadius)>,
-    pub entries: Vec<Entry>,
+    /// The identity list: nodes passing the filters and the query, in display order.
+    pub entries: Vec<NodeId>,
     pub selected: usize,
     pub step: usize,
     pub tab: Tab,
@@ -131,6 +123,13 @@ pub struct App<'g> {
     residual_generation: u64,
     /// Step ids to mark done when the next plan arrives (an opened incident).
     pending_done: Vec<String>,
+    /// The nodes that pass the platform and kind filters, in key order, and the filters
+    /// they were made for.
+    listing: Vec<NodeId>,
+    listed_filters: Option<(Option<String>, Option<NodeKind>)>,
+    /// The query `entries` were matched against (a longer query narrows them).
+    matched_query: String,
+    search_generation: u64,
 }
 
 impl<'g> App<'g> {
@@ -168,6 +167,10 @@ impl<'g> App<'g> {
             generation: 0,
             residual_generation: 0,
             pending_done: Vec::new(),
+            listing: Vec::new(),
+            listed_filters: None,
+            matched_query: String::new(),
+            search_generation: 0,
         };
         app.filter();
         // Start on the (first) compromised node, so the first screen shows the point.
@@ -231,13 +234,22 @@ impl<'g> App<'g> {
                 Err(e) => self.status = e,
             },
             Done::PathsFrom { node, blast } => self.paths_from = Some((node, blast)),
+            Done::Search {
+                generation,
+                query,
+                entries,
+            } if generation == self.search_generation => {
+                self.entries = entries;
+                self.matched_query = query;
+                self.selected = 0;
+            }
             _ => {}
         }
     }
 
     /// The node under the cursor of the list.
     pub fn selection(&self) -> Option<NodeId> {
-        self.entries.get(self.selected).map(|e| e.node)
+        self.entries.get(self.selected).copied()
     }
 
     /// Selects a row of the list (a mouse click).
@@ -247,7 +259,7 @@ impl<'g> App<'g> {
     }
 
     fn select_node(&mut self, node: NodeId) {
-        if let Some(i) = self.entries.iter().position(|e| e.node == node) {
+        if let Some(i) = self.entries.iter().position(|&e| e == node) {
             self.selected = i;
         }
     }
@@ -608,44 +620,48 @@ impl<'g> App<'g> {
     }
 
     /// Rebuilds the list: the nodes that pass the platform and kind filters, by key, or
-    /// the fuzzy matches of the query ranked by score, then key.
+    /// the fuzzy matches of the query, ranked. Matching runs as a job: typing never waits
+    /// for it, and a query that extends the previous one only narrows its matches.
     fn filter(&mut self) {
-        let keep = self.selection();
-        let graph = self.graph;
-        let passes = |n: NodeId| {
-            let node = graph.node(n);
-            self.platform
-                .as_deref()
-                .is_none_or(|p| *node.platform == *p)
-                && self.kind.is_none_or(|k| node.kind == k)
-        };
+        let filters = (self.platform.clone(), self.kind);
+        if self.listed_filters.as_ref() != Some(&filters) {
+            let graph = self.graph;
+            self.listing = graph
+                .nodes_by_key()
+                .filter(|&n| {
+                    let node = graph.node(n);
+                    self.platform
+                        .as_deref()
+                        .is_none_or(|p| *node.platform == *p)
+                        && self.kind.is_none_or(|k| node.kind == k)
+                })
+                .collect();
+            self.listed_filters = Some(filters);
+            self.matched_query.clear();
+        }
+        self.search_generation += 1;
         if self.query.is_empty() {
-            self.entries = graph
-                .nodes_by_key()
-                .filter(|&n| passes(n))
-                .map(|node| Entry {
-                    node,
-                    matched: Vec::new(),
-                })
-                .collect();
+            let keep = self.selection();
+            self.entries = self.listing.clone();
+            self.matched_query.clear();
+            self.selected = 0;
+            if let Some(node) = keep {
+                self.select_node(node);
+            }
+            return;
+        }
+        let narrowing =
+            !self.matched_query.is_empty() && self.query.starts_with(&self.matched_query);
+        let base = if narrowing {
+            self.entries.clone()
         } else {
-            let matcher = SkimMatcherV2::default();
-            let mut scored: Vec<(i64, u32, Entry)> = graph
-                .nodes_by_key()
-                .filter(|&n| passes(n))
-                .filter_map(|node| {
-                    let (score, matched) =
-                        matcher.fuzzy_indices(&graph.node(node).key, &self.query)?;
-                    Some((score, graph.key_rank(node), Entry { node, matched }))
-                })
-                .collect();
-            scored.sort_by_key(|(score, rank, _)| (std::cmp::Reverse(*score), *rank));
-            self.entries = scored.into_iter().map(|(_, _, e)| e).collect();
-        }
-        self.selected = 0;
-        if let Some(node) = keep.filter(|_| self.query.is_empty()) {
-            self.select_node(node);
-        }
+            self.listing.clone()
+        };
+        self.jobs.push(Job::Search {
+            generation: self.search_generation,
+            query: self.query.clone(),
+            base,
+        });
     }
 }
 

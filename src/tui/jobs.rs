@@ -3,6 +3,8 @@
 //! the graph. Results carry the generation they were asked for, and the app drops stale
 //! ones (the user marked another node compromised meanwhile).
 
+use fuzzy_matcher::FuzzyMatcher;
+use fuzzy_matcher::skim::SkimMatcherV2;
 use jiff::Timestamp;
 
 use crate::analysis::BlastRadius;
@@ -24,6 +26,12 @@ pub enum Job {
     },
     /// What one node reaches (the Paths tab).
     PathsFrom { node: NodeId },
+    /// The nodes of `base` that fuzzy-match `query`, ranked.
+    Search {
+        generation: u64,
+        query: String,
+        base: Vec<NodeId>,
+    },
 }
 
 pub enum Done<'g> {
@@ -40,6 +48,13 @@ pub enum Done<'g> {
         node: NodeId,
         blast: BlastRadius,
     },
+    Search {
+        generation: u64,
+        query: String,
+        entries: Vec<NodeId>,
+    },
+    /// A job the worker skipped because a newer one of its kind came.
+    Dropped,
 }
 
 impl Job {
@@ -74,6 +89,86 @@ impl Job {
                 node,
                 blast: BlastRadius::compute(graph, &[node], at),
             },
+            Job::Search {
+                generation,
+                query,
+                base,
+            } => Done::Search {
+                generation,
+                entries: search(graph, base, &query),
+                query,
+            },
         }
+    }
+
+    /// Searches are quick and typed: they get a worker of their own, so a plan being
+    /// computed never holds up the list.
+    pub fn is_search(&self) -> bool {
+        matches!(self, Job::Search { .. })
+    }
+}
+
+/// More matches than this are listed in key order, not ranked by score.
+const RANK_AT_MOST: usize = 50_000;
+
+/// The nodes of `base` whose key fuzzy-matches `query`: first a subsequence test per key
+/// (what any fuzzy match needs), then, when few enough remain to be worth it, the skim
+/// score, best first, ties by key. Matched characters are found when a row is drawn.
+pub fn search(graph: &TrustGraph, mut base: Vec<NodeId>, query: &str) -> Vec<NodeId> {
+    let q = Query::new(query);
+    base.retain(|&n| q.subsequence_of(&graph.node(n).key));
+    if base.len() <= RANK_AT_MOST {
+        let matcher = SkimMatcherV2::default();
+        let mut scored: Vec<(i64, u32, NodeId)> = base
+            .iter()
+            .map(|&n| {
+                let score = matcher.fuzzy_match(&graph.node(n).key, query);
+                (score.unwrap_or(0), graph.key_rank(n), n)
+            })
+            .collect();
+        scored.sort_unstable_by_key(|&(score, rank, _)| (std::cmp::Reverse(score), rank));
+        scored.into_iter().map(|(_, _, n)| n).collect()
+    } else {
+        // Too many to rank usefully: key order until the query narrows them.
+        base.sort_unstable_by_key(|&n| graph.key_rank(n));
+        base
+    }
+}
+
+/// A search query as the fuzzy matcher reads it: case-insensitive unless it has a
+/// capital (smart case).
+struct Query {
+    chars: Vec<char>,
+    ignore_case: bool,
+}
+
+impl Query {
+    fn new(q: &str) -> Query {
+        Query {
+            chars: q.chars().collect(),
+            ignore_case: !q.chars().any(char::is_uppercase),
+        }
+    }
+
+    /// Every query character appears in `key`, in order.
+    fn subsequence_of(&self, key: &str) -> bool {
+        let mut want = self.chars.iter();
+        let Some(mut next) = want.next() else {
+            return true;
+        };
+        for c in key.chars() {
+            let c = if self.ignore_case {
+                c.to_ascii_lowercase()
+            } else {
+                c
+            };
+            if c == *next {
+                match want.next() {
+                    Some(n) => next = n,
+                    None => return true,
+                }
+            }
+        }
+        false
     }
 }

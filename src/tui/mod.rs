@@ -83,15 +83,30 @@ pub fn run(
         app.open(name);
     }
     std::thread::scope(|scope| {
-        let (jobs_tx, jobs_rx) = mpsc::channel::<Job>();
         let (done_tx, done_rx) = mpsc::channel::<Done<'_>>();
-        scope.spawn(move || {
-            for job in jobs_rx {
-                if done_tx.send(job.run(graph, at)).is_err() {
-                    break;
+        // Two workers: analyses (up to a second or two on a million nodes), and searches
+        // (typed, so they must not wait behind an analysis).
+        let worker = |latest_only: bool| {
+            let (tx, rx) = mpsc::channel::<Job>();
+            let done = done_tx.clone();
+            scope.spawn(move || {
+                while let Ok(mut job) = rx.recv() {
+                    // Typing queues a search per key: only the last one still matters.
+                    while latest_only && let Ok(newer) = rx.try_recv() {
+                        job = newer;
+                        if done.send(Done::Dropped).is_err() {
+                            return;
+                        }
+                    }
+                    if done.send(job.run(graph, at)).is_err() {
+                        break;
+                    }
                 }
-            }
-        });
+            });
+            tx
+        };
+        let (jobs_tx, search_tx) = (worker(false), worker(true));
+        drop(done_tx);
         let mut terminal = ratatui::init();
         let restore = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
@@ -102,8 +117,13 @@ pub fn run(
         let result = (|| -> io::Result<()> {
             loop {
                 for job in app.take_jobs() {
-                    // The worker only goes away with the scope: a send cannot fail here.
-                    let _ = jobs_tx.send(job);
+                    // The workers only go away with the scope: a send cannot fail here.
+                    let _ = if job.is_search() {
+                        &search_tx
+                    } else {
+                        &jobs_tx
+                    }
+                    .send(job);
                 }
                 while let Ok(done) = done_rx.try_recv() {
                     app.finish(done);
@@ -131,7 +151,7 @@ pub fn run(
                 }
             }
         })();
-        drop(jobs_tx);
+        drop((jobs_tx, search_tx));
         let _ = execute!(io::stdout(), DisableMouseCapture);
         ratatui::restore();
         let _ = io::stdout().flush();

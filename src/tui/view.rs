@@ -1,6 +1,8 @@
 //! Rendering: a pure function of [`App`]. Every name passes through [`clean`] first:
 //! inputs are untrusted and this is a terminal.
 
+use fuzzy_matcher::FuzzyMatcher;
+use fuzzy_matcher::skim::SkimMatcherV2;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -205,19 +207,30 @@ fn render_list(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
     block.render(area, buf);
     // Virtualized: only the rows on screen are built.
     let offset = list_offset(app, area);
+    let matcher = SkimMatcherV2::default();
     let lines: Vec<Line> = app
         .entries
         .iter()
         .enumerate()
         .skip(offset)
         .take(inner.height as usize)
-        .map(|(i, e)| {
+        .map(|(i, &node)| {
             let mut spans = vec![
-                Span::styled(badges(app, e.node), theme.alarm()),
+                Span::styled(badges(app, node), theme.alarm()),
                 Span::raw(" "),
             ];
-            for (ci, ch) in key(app, e.node).chars().enumerate() {
-                let style = if e.matched.contains(&ci) {
+            // Matched characters, for the rows on screen only, in the text as shown.
+            let text = key(app, node);
+            let matched = if app.query.is_empty() {
+                Vec::new()
+            } else {
+                matcher
+                    .fuzzy_indices(&text, &app.query)
+                    .map(|(_, m)| m)
+                    .unwrap_or_default()
+            };
+            for (ci, ch) in text.chars().enumerate() {
+                let style = if matched.contains(&ci) {
                     theme.matched()
                 } else {
                     Style::new()

@@ -1,0 +1,131 @@
+//! TUI responsiveness on a generated organisation: the first frame after loading, and the
+//! time per keystroke (handling plus drawing a 160×48 screen) for list navigation and a
+//! typed search. The analyses run as jobs, off the keystroke path; their time is shown
+//! apart.
+//!
+//!     cargo bench --bench tui                         # 100k and 1M nodes
+//!     cargo bench --bench tui -- 1000000
+
+use std::time::{Duration, Instant};
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use trustpath::import;
+use trustpath::tui::App;
+
+fn main() {
+    let sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.replace('_', "").parse().ok())
+        .collect();
+    let sizes = if sizes.is_empty() {
+        vec![100_000, 1_000_000]
+    } else {
+        sizes
+    };
+    let dir = std::env::temp_dir().join("trustpath-bench");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    println!(
+        "{:>9} {:>12} {:>12} {:>10} {:>10} {:>10} {:>11} {:>11} {:>12} {:>12}",
+        "nodes",
+        "first frame",
+        "analysis",
+        "draw",
+        "nav mean",
+        "nav max",
+        "type mean",
+        "type max",
+        "match mean",
+        "match max"
+    );
+    for n in sizes {
+        let file = dir.join(format!("tui-{n}.json"));
+        {
+            let mut w = std::io::BufWriter::new(std::fs::File::create(&file).expect("create"));
+            trustpath::synth::generate(&mut w, n, 42).expect("generate");
+            std::io::Write::flush(&mut w).expect("flush");
+        }
+        let graph = import::load_paths(std::slice::from_ref(&file))
+            .expect("load")
+            .graph;
+        let start = graph
+            .metadata()
+            .get("suggested_compromised")
+            .and_then(|v| v.as_str())
+            .and_then(|k| graph.find(k))
+            .expect("a suggested compromise");
+        let at = jiff::Timestamp::now();
+        let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
+
+        // First frame: the app and its list, drawn before the analysis job has run.
+        let t = Instant::now();
+        let mut app = App::new(&graph, vec![start], at);
+        terminal
+            .draw(|f| f.render_widget(&app, f.area()))
+            .expect("draw");
+        let first = t.elapsed();
+        let t = Instant::now();
+        app.run_jobs();
+        let analysis = t.elapsed();
+        let t = Instant::now();
+        terminal
+            .draw(|f| f.render_widget(&app, f.area()))
+            .expect("draw");
+        let draw = t.elapsed();
+
+        let mut keystroke = |app: &mut App<'_>, code: KeyCode| {
+            let t = Instant::now();
+            app.key(KeyEvent::new(code, KeyModifiers::NONE));
+            terminal
+                .draw(|f| f.render_widget(&*app, f.area()))
+                .expect("draw");
+            t.elapsed()
+        };
+        let nav: Vec<Duration> = (0..200)
+            .map(|i| match i % 5 {
+                0 => KeyCode::PageDown,
+                4 => KeyCode::End,
+                3 => KeyCode::Home,
+                _ => KeyCode::Down,
+            })
+            .map(|code| keystroke(&mut app, code))
+            .collect();
+        // Typing: the keystroke (the query grows, a search job goes out, the screen is
+        // drawn), and apart from it the job that brings the matches.
+        let mut search = vec![keystroke(&mut app, KeyCode::Char('/'))];
+        let mut matching = Vec::new();
+        for c in "aws:role:00".chars() {
+            search.push(keystroke(&mut app, KeyCode::Char(c)));
+            let t = Instant::now();
+            app.run_jobs();
+            matching.push(t.elapsed());
+        }
+        search.push(keystroke(&mut app, KeyCode::Esc));
+        let stats = |v: &[Duration]| {
+            let total: Duration = v.iter().sum();
+            (
+                total / v.len() as u32,
+                v.iter().max().copied().unwrap_or_default(),
+            )
+        };
+        let (nav_mean, nav_max) = stats(&nav);
+        let (search_mean, search_max) = stats(&search);
+        let (match_mean, match_max) = stats(&matching);
+        let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1e3);
+        println!(
+            "{:>9} {:>12} {:>12} {:>10} {:>10} {:>10} {:>11} {:>11} {:>12} {:>12}",
+            n,
+            ms(first),
+            ms(analysis),
+            ms(draw),
+            ms(nav_mean),
+            ms(nav_max),
+            ms(search_mean),
+            ms(search_max),
+            ms(match_mean),
+            ms(match_max)
+        );
+        let _ = std::fs::remove_file(&file);
+    }
+}

@@ -70,6 +70,11 @@ fn the_tui_runs_in_a_real_terminal_and_exits_cleanly() {
     wait_for(&session.0, "Keys (any key closes)");
     tmux(&["send-keys", "-t", &name, "x", "Enter", "Space"]);
     wait_for(&session.0, "[x]   1 contain");
+    // Resizing redraws: below 60×16 the screen says so, and back again.
+    tmux(&["resize-window", "-t", &name, "-x", "50", "-y", "12"]);
+    wait_for(&session.0, "terminal too small");
+    tmux(&["resize-window", "-t", &name, "-x", "120", "-y", "32"]);
+    wait_for(&session.0, "Identities (75)");
     tmux(&["send-keys", "-t", &name, "q"]);
     let end = wait_for(&session.0, "EXIT=0");
     assert!(

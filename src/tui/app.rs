@@ -85,6 +85,8 @@ pub struct App<'g> {
     pub compromised: Vec<NodeId>,
     /// `None` while the first analysis runs.
     pub blast: Option<BlastRadius>,
+    /// The blast radius as a tree, depth-first: (depth, node).
+    pub tree: Vec<(u32, NodeId)>,
     pub plan: Option<Plan<'g>>,
     /// Per plan step: marked done (simulated).
     pub done: Vec<bool>,
@@ -141,6 +143,7 @@ impl<'g> App<'g> {
             keys: KeyMap::default(),
             compromised,
             blast: None,
+            tree: Vec::new(),
             plan: None,
             done: Vec::new(),
             residual: None,
@@ -210,8 +213,10 @@ impl<'g> App<'g> {
             Done::Analyzed {
                 generation,
                 blast,
+                tree,
                 plan,
             } if generation == self.generation => {
+                self.tree = tree;
                 self.done = plan
                     .steps
                     .iter()

@@ -38,6 +38,8 @@ pub enum Done<'g> {
     Analyzed {
         generation: u64,
         blast: BlastRadius,
+        /// The blast radius as a tree (see [`tree`]).
+        tree: Vec<(u32, NodeId)>,
         plan: Box<Plan<'g>>,
     },
     Residual {
@@ -63,11 +65,15 @@ impl Job {
             Job::Analyze {
                 generation,
                 compromised,
-            } => Done::Analyzed {
-                generation,
-                blast: BlastRadius::compute(graph, &compromised, at),
-                plan: Box::new(Plan::compute(graph, &compromised, &PlanOptions::new(at))),
-            },
+            } => {
+                let blast = BlastRadius::compute(graph, &compromised, at);
+                Done::Analyzed {
+                    generation,
+                    tree: tree(graph, &blast),
+                    blast,
+                    plan: Box::new(Plan::compute(graph, &compromised, &PlanOptions::new(at))),
+                }
+            }
             Job::Residual {
                 generation,
                 compromised,
@@ -106,6 +112,33 @@ impl Job {
     pub fn is_search(&self) -> bool {
         matches!(self, Job::Search { .. })
     }
+}
+
+/// The blast radius as a tree: each reached node under the node its witness path comes
+/// from, children by key, in depth-first order with their depth — what the Blast tab
+/// draws.
+pub fn tree(graph: &TrustGraph, blast: &BlastRadius) -> Vec<(u32, NodeId)> {
+    let mut children: rustc_hash::FxHashMap<NodeId, Vec<NodeId>> = Default::default();
+    let mut roots = Vec::new();
+    // `reached` is sorted by depth, then key: children come out in key order.
+    for r in &blast.reached {
+        match blast.path(graph, r.node).last() {
+            Some(&edge) => children
+                .entry(graph.endpoints(edge).0)
+                .or_default()
+                .push(r.node),
+            None => roots.push(r.node),
+        }
+    }
+    let mut out = Vec::with_capacity(blast.reached.len());
+    let mut stack: Vec<(u32, NodeId)> = roots.into_iter().rev().map(|n| (0, n)).collect();
+    while let Some((depth, node)) = stack.pop() {
+        out.push((depth, node));
+        if let Some(kids) = children.get(&node) {
+            stack.extend(kids.iter().rev().map(|&k| (depth + 1, k)));
+        }
+    }
+    out
 }
 
 /// More matches than this are listed in key order, not ranked by score.

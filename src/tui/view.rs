@@ -410,15 +410,15 @@ fn render_blast(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ));
         lines.extend(path_lines(app, theme, blast, node));
     }
-    lines.push(Line::styled("Reached, by depth", theme.title()));
+    lines.push(Line::styled(
+        "Reached, as a tree of witness paths",
+        theme.title(),
+    ));
     let room = (area.height as usize).saturating_sub(lines.len());
-    for r in blast.reached.iter().take(room) {
-        let indent = "  ".repeat(r.depth.min(8) as usize);
-        lines.push(Line::raw(format!(
-            "{indent}{} {}",
-            r.depth,
-            key(app, r.node)
-        )));
+    for &(depth, node) in app.tree.iter().take(room) {
+        let indent = "  ".repeat(depth.min(12) as usize);
+        let branch = if depth == 0 { "" } else { "└─ " };
+        lines.push(Line::raw(format!("{indent}{branch}{}", key(app, node))));
     }
     Paragraph::new(lines).render(area, buf);
 }

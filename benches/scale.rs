@@ -9,6 +9,8 @@
 //! stable, and peak memory is measured on the binary with `/usr/bin/time -v` (see
 //! BENCHMARKS.md).
 
+mod common;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -30,17 +32,7 @@ fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
 }
 
 fn main() {
-    let sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.replace('_', "").parse().ok())
-        .collect();
-    let sizes = if sizes.is_empty() {
-        vec![10_000, 100_000, 1_000_000]
-    } else {
-        sizes
-    };
-    let dir = std::env::temp_dir().join("trustpath-bench");
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let sizes = common::sizes(&[10_000, 100_000, 1_000_000]);
     println!(
         "{:>9} {:>9} {:>9} {:>10} {:>10} {:>10} {:>9} {:>10} {:>10} {:>7}",
         "nodes",
@@ -55,12 +47,7 @@ fn main() {
         "steps"
     );
     for n in sizes {
-        let file = dir.join(format!("gen-{n}.json"));
-        {
-            let mut w = std::io::BufWriter::new(std::fs::File::create(&file).expect("create"));
-            trustpath::synth::generate(&mut w, n, 42).expect("generate");
-            std::io::Write::flush(&mut w).expect("flush");
-        }
+        let file = common::generated(n, "gen");
         let size_mb = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
         let (load, loaded) = best_of(1, || {
             import::load_paths(std::slice::from_ref(&file)).expect("load")

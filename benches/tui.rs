@@ -6,6 +6,8 @@
 //!     cargo bench --bench tui                         # 100k and 1M nodes
 //!     cargo bench --bench tui -- 1000000
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use ratatui::Terminal;
@@ -15,17 +17,7 @@ use trustpath::import;
 use trustpath::tui::App;
 
 fn main() {
-    let sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.replace('_', "").parse().ok())
-        .collect();
-    let sizes = if sizes.is_empty() {
-        vec![100_000, 1_000_000]
-    } else {
-        sizes
-    };
-    let dir = std::env::temp_dir().join("trustpath-bench");
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let sizes = common::sizes(&[100_000, 1_000_000]);
     println!(
         "{:>9} {:>12} {:>12} {:>10} {:>10} {:>10} {:>11} {:>11} {:>12} {:>12}",
         "nodes",
@@ -40,12 +32,7 @@ fn main() {
         "match max"
     );
     for n in sizes {
-        let file = dir.join(format!("tui-{n}.json"));
-        {
-            let mut w = std::io::BufWriter::new(std::fs::File::create(&file).expect("create"));
-            trustpath::synth::generate(&mut w, n, 42).expect("generate");
-            std::io::Write::flush(&mut w).expect("flush");
-        }
+        let file = common::generated(n, "tui");
         let graph = import::load_paths(std::slice::from_ref(&file))
             .expect("load")
             .graph;

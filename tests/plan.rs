@@ -10,6 +10,15 @@ use serde_json::Value;
 
 const RANKING: &str = "tests/fixtures/plan/ranking.graph.json";
 
+/// Writes a native graph document to a temporary file; keep the directory alive.
+fn graph_file(doc: &Value) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("graph.json");
+    std::fs::write(&file, doc.to_string()).expect("write");
+    let path = file.to_str().expect("utf-8 path").to_string();
+    (dir, path)
+}
+
 fn json_of(args: &[&str]) -> Value {
     let mut all = args.to_vec();
     all.extend(["--format", "json"]);
@@ -335,8 +344,6 @@ fn plans_are_byte_identical() {
 
 #[test]
 fn hostile_names_are_escaped_in_every_format() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("hostile.json");
     let doc = serde_json::json!({
         "schema": "trustpath/graph/v1",
         "nodes": [
@@ -346,8 +353,8 @@ fn hostile_names_are_escaped_in_every_format() {
         ],
         "edges": [{"from": "key:\u{1b}[31mevil](http://x)", "to": "res:<img src=x>", "kind": "can_access", "reason": "r"}]
     });
-    std::fs::write(&file, doc.to_string()).expect("write");
-    let input = file.to_str().expect("utf-8");
+    let (_dir, input) = graph_file(&doc);
+    let input = input.as_str();
     let args = |format: &'static str| {
         vec![
             "-i",
@@ -386,8 +393,6 @@ fn hostile_names_are_escaped_in_every_format() {
 
 #[test]
 fn a_compromise_nothing_listed_can_stop_is_called_out_first() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("bare.json");
     let doc = serde_json::json!({
         "schema": "trustpath/graph/v1",
         "nodes": [
@@ -402,8 +407,8 @@ fn a_compromise_nothing_listed_can_stop_is_called_out_first() {
              "revoke": [{"id": "detach:deployer", "action": "detach_policy", "cost": 3}]}
         ]
     });
-    std::fs::write(&file, doc.to_string()).expect("write");
-    let input = file.to_str().expect("utf-8");
+    let (_dir, input) = graph_file(&doc);
+    let input = input.as_str();
     let plan = json_of(&["-i", input, "plan", "-c", "wl:runner", "--at", AT]);
     assert_eq!(plan["uncontained"], serde_json::json!(["wl:runner"]));
     assert_eq!(

@@ -147,6 +147,25 @@ impl BlastRadius {
     }
 }
 
+impl Summary {
+    /// The figures people read first, in one line: reach, crown jewels, admin,
+    /// criticality, conditional reach.
+    pub fn headline(&self) -> String {
+        format!(
+            "{} nodes reached · {} crown jewels · admin {} · criticality {} · {} conditional",
+            self.reached,
+            self.crown_jewels,
+            if self.admin_reached {
+                "REACHED"
+            } else {
+                "not reached"
+            },
+            self.criticality,
+            self.conditional
+        )
+    }
+}
+
 fn summarize(graph: &TrustGraph, reached: &[Reached]) -> Summary {
     let mut summary = Summary {
         reached: reached.len(),

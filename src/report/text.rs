@@ -141,16 +141,8 @@ pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius)
     writeln!(out)?;
     writeln!(
         out,
-        "  {} nodes reached · {} crown jewels · admin {} · criticality {} · {} conditional · {} exposed but unusable",
-        s.reached,
-        s.crown_jewels,
-        if s.admin_reached {
-            "REACHED"
-        } else {
-            "not reached"
-        },
-        s.criticality,
-        s.conditional,
+        "  {} · {} exposed but unusable",
+        s.headline(),
         blast.exposed.len()
     )?;
     let kinds: Vec<_> = s.by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();

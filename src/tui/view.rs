@@ -390,19 +390,7 @@ fn render_blast(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let Some(blast) = &app.blast else {
         return computing(app, area, buf);
     };
-    let s = &blast.summary;
-    let mut lines = vec![Line::raw(format!(
-        "{} reached · {} crown jewels · admin {} · criticality {} · {} conditional",
-        s.reached,
-        s.crown_jewels,
-        if s.admin_reached {
-            "REACHED"
-        } else {
-            "not reached"
-        },
-        s.criticality,
-        s.conditional
-    ))];
+    let mut lines = vec![Line::raw(blast.summary.headline())];
     if let Some(node) = app.selection() {
         lines.push(Line::styled(
             format!("Witness path to {}", key(app, node)),

@@ -1,0 +1,28 @@
+//! Shared by the benchmarks: the sizes asked for on the command line, and generated
+//! organisations written to a temporary file.
+
+use std::path::PathBuf;
+
+/// Node counts from the command line (`1000000` or `1_000_000`), else `defaults`.
+pub fn sizes(defaults: &[usize]) -> Vec<usize> {
+    let asked: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.replace('_', "").parse().ok())
+        .collect();
+    if asked.is_empty() {
+        defaults.to_vec()
+    } else {
+        asked
+    }
+}
+
+/// Writes `trustpath gen --nodes n --seed 42` to a temporary file and returns its path.
+pub fn generated(n: usize, name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join("trustpath-bench");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join(format!("{name}-{n}.json"));
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&file).expect("create"));
+    trustpath::synth::generate(&mut w, n, 42).expect("generate");
+    std::io::Write::flush(&mut w).expect("flush");
+    file
+}

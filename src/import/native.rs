@@ -245,7 +245,7 @@ impl Ctx<'_> {
         node.criticality = dto.criticality;
         node.admin = dto.admin;
         node.tags = dto.tags;
-        node.revoke = dto.revoke;
+        node.revoke = compact(dto.revoke);
         node.credential = dto.credential.map(|c| {
             Box::new(Credential {
                 kind: c.kind.map(Into::into),
@@ -303,7 +303,7 @@ impl Ctx<'_> {
         edge.asserted = dto.asserted;
         edge.technique = dto.technique.map(Into::into);
         edge.level = dto.level;
-        edge.revoke = dto.revoke;
+        edge.revoke = compact(dto.revoke);
         self.builder.add_edge(&dto.from, &dto.to, edge, at);
     }
 }
@@ -468,6 +468,18 @@ impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for Element<'_, T> {
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
         serde_ignored::deserialize(d, |path| self.ignored.push(path.to_string()))
     }
+}
+
+/// Revoke entries as the graph keeps them: a deserialized vector keeps the capacity it
+/// grew to (four entries for one), and each action name would be its own allocation — a
+/// million edges make that gigabytes.
+fn compact(mut revoke: Vec<Revoke>) -> Vec<Revoke> {
+    for r in &mut revoke {
+        let name = std::mem::take(&mut r.action).into_owned();
+        r.action = Revoke::action_name(name);
+    }
+    revoke.shrink_to_fit();
+    revoke
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Edges of the trust graph, each read "whoever controls `from` can …".
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -97,7 +98,9 @@ pub struct Condition {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Revoke {
     pub id: String,
-    pub action: String,
+    /// One of a few names (`detach_policy`, `revoke_sessions`, …): [`Revoke::action_name`]
+    /// shares the known ones rather than allocating each, since a million edges list them.
+    pub action: Cow<'static, str>,
     /// Base disruption of the action; the plan adds collateral.
     #[serde(default = "default_cost")]
     pub cost: u32,
@@ -109,6 +112,38 @@ pub struct Revoke {
 
 fn default_cost() -> u32 {
     1
+}
+
+/// Action names the importers write; [`Revoke::action_name`] maps these to shared
+/// static strings.
+const KNOWN_ACTIONS: [&str; 17] = [
+    "deactivate_key",
+    "delete_deploy_key",
+    "delete_secret",
+    "detach_policy",
+    "disable_identity",
+    "disable_provider",
+    "disable_workflow",
+    "pin_action",
+    "remove_binding",
+    "remove_membership",
+    "remove_trust",
+    "revoke_sessions",
+    "revoke_token",
+    "rotate",
+    "disable_workload",
+    "delete_identity",
+    "suspend_installation",
+];
+
+impl Revoke {
+    /// The action name, shared when it is a known one (see [`Revoke::action`]).
+    pub fn action_name(name: String) -> Cow<'static, str> {
+        match KNOWN_ACTIONS.iter().find(|&&k| k == name) {
+            Some(&k) => Cow::Borrowed(k),
+            None => Cow::Owned(name),
+        }
+    }
 }
 
 /// One edge of the trust graph.

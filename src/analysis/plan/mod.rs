@@ -389,7 +389,7 @@ fn listed_step(
         phase,
         id: action.revoke.id.clone(),
         listed: true,
-        action: action.revoke.action.clone(),
+        action: action.revoke.action.to_string(),
         target,
         action_ix: Some(a),
         cost: action.cost,

@@ -95,7 +95,7 @@ fn rotation(graph: &TrustGraph, actions: &Actions<'_>, node: NodeId, allowed: &[
             let book = catalog::playbook(act.revoke, catalog::Target::Node(n));
             (
                 act.revoke.id.clone(),
-                act.revoke.action.clone(),
+                act.revoke.action.to_string(),
                 act.cost,
                 actions.collateral(graph, a),
                 book,

@@ -314,7 +314,7 @@ pub(super) fn revoke(id: &str, action: &str, cost: u32, commands: Vec<String>) -
     Revoke {
         commands,
         id: id.to_string(),
-        action: action.to_string(),
+        action: Revoke::action_name(action.to_string()),
         cost,
     }
 }

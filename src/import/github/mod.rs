@@ -319,7 +319,7 @@ pub(super) fn read_workflow(
 fn revoke(id: String, action: &str, cost: u32, commands: Vec<String>) -> Revoke {
     Revoke {
         id,
-        action: action.to_string(),
+        action: Revoke::action_name(action.to_string()),
         cost,
         commands,
     }

@@ -9,7 +9,7 @@ fn node(key: &str, kind: NodeKind) -> Node {
 fn cut(id: &str, action: &str) -> Revoke {
     Revoke {
         id: id.into(),
-        action: action.into(),
+        action: Revoke::action_name(action.to_string()),
         cost: 1,
         commands: Vec::new(),
     }

@@ -63,14 +63,29 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome
         }
         other => other,
     };
+    let started = Instant::now();
     let loaded = load(&inputs, at, err)?;
+    let loading = started.elapsed();
     // `import` exists to show what was read: it lists every warning.
     let shown = match command {
         Some(Command::Import(_)) => usize::MAX,
         _ => WARNINGS_SHOWN,
     };
     report_warnings(&loaded, shown, err)?;
-    let outcome = dispatch(command, &loaded, at, cli.incident, out, err);
+    let mut analysis = Duration::ZERO;
+    let started = Instant::now();
+    let outcome = dispatch(command, &loaded, at, cli.incident, &mut analysis, out, err);
+    // For side-by-side measurements (benches/side_by_side.sh): where the time went.
+    if std::env::var_os("TRUSTPATH_TIMINGS").is_some() {
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        writeln!(
+            err,
+            "timings: load {:.1} ms · analysis {:.1} ms · output {:.1} ms",
+            ms(loading),
+            ms(analysis),
+            ms(started.elapsed().saturating_sub(analysis))
+        )?;
+    }
     // Freeing millions of small allocations one by one takes longer than a blast radius;
     // the process is about to exit and the OS reclaims the memory at once.
     std::mem::forget(loaded);
@@ -82,6 +97,7 @@ fn dispatch(
     loaded: &Loaded,
     at: Timestamp,
     incident: Option<String>,
+    analysis: &mut Duration,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Outcome, Error> {
@@ -104,7 +120,10 @@ fn dispatch(
                 Some(path) => residual(graph, &args, path, at, err)?,
                 None => {
                     let compromised = compromised_set(graph, &args.compromised, err)?;
-                    BlastRadius::compute(graph, &compromised, at)
+                    let t = Instant::now();
+                    let blast = BlastRadius::compute(graph, &compromised, at);
+                    *analysis = t.elapsed();
+                    blast
                 }
             };
             match args.format {
@@ -125,7 +144,9 @@ fn dispatch(
                 budget: args.budget,
                 ..PlanOptions::new(at)
             };
+            let t = Instant::now();
             let plan = Plan::compute(graph, &compromised, &opts);
+            *analysis = t.elapsed();
             write_plan(out, graph, &plan, args.format)?;
         }
         Some(Command::Path(args)) => {
@@ -136,6 +157,7 @@ fn dispatch(
                     graph.node(from).key
                 )));
             }
+            let t = Instant::now();
             let found = if args.all {
                 paths::k_shortest(
                     graph,
@@ -151,6 +173,7 @@ fn dispatch(
                     truncated: false,
                 }
             };
+            *analysis = t.elapsed();
             match args.format {
                 SummaryFormat::Text => report::text::write_paths(out, graph, (from, to), &found)?,
                 SummaryFormat::Json => {

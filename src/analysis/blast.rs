@@ -118,8 +118,12 @@ impl BlastRadius {
         }
         // Key ranks, not keys: comparing a million strings costs more than the BFS.
         let view = graph.traversal();
-        reached.sort_unstable_by_key(|r| (r.depth, view.key_rank(r.node)));
-        exposed.sort_unstable_by_key(|x| (x.depth, view.key_rank(x.node)));
+        // Sort keys are read once per node, not once per comparison: the ranks live in
+        // a table as large as the graph, and each read is a cache miss.
+        let key =
+            |depth: u32, node: NodeId| (u64::from(depth) << 32) | u64::from(view.key_rank(node));
+        reached = sorted_by(reached, |r| key(r.depth, r.node));
+        exposed = sorted_by(exposed, |x| key(x.depth, x.node));
         let summary = summarize(graph, &reached);
         BlastRadius {
             at,
@@ -166,25 +170,47 @@ impl Summary {
     }
 }
 
+/// `items` sorted by a key computed once per item.
+fn sorted_by<T>(items: Vec<T>, key: impl Fn(&T) -> u64) -> Vec<T> {
+    let mut keyed: Vec<(u64, T)> = items.into_iter().map(|t| (key(&t), t)).collect();
+    keyed.sort_unstable_by_key(|&(k, _)| k);
+    keyed.into_iter().map(|(_, t)| t).collect()
+}
+
 fn summarize(graph: &TrustGraph, reached: &[Reached]) -> Summary {
     let mut summary = Summary {
         reached: reached.len(),
         ..Summary::default()
     };
-    let mut by_platform: BTreeMap<PlatformId, usize> = BTreeMap::new();
+    // Counted in arrays, turned into maps once: a map insertion per reached node costs
+    // more than the search that found it.
+    let mut by_kind = [0usize; NodeKind::ALL.len()];
+    let mut by_platform: Vec<usize> = Vec::new();
     for r in reached {
         let facts = graph.facts(r.node);
         summary.crown_jewels += usize::from(facts.is_crown_jewel());
         summary.admin_reached |= facts.admin;
         summary.criticality += u64::from(facts.criticality);
         summary.conditional += usize::from(r.conditional);
-        *summary.by_kind.entry(facts.kind).or_default() += 1;
-        *by_platform.entry(facts.platform).or_default() += 1;
+        by_kind[facts.kind.index()] += 1;
+        let p = facts.platform.index();
+        if p >= by_platform.len() {
+            by_platform.resize(p + 1, 0);
+        }
+        by_platform[p] += 1;
     }
-    summary.by_platform = by_platform
+    summary.by_kind = NodeKind::ALL
         .into_iter()
-        .map(|(p, n)| (graph.platform_name(p).to_string(), n))
+        .zip(by_kind)
+        .filter(|&(_, n)| n > 0)
         .collect();
+    let mut platforms: BTreeMap<String, usize> = BTreeMap::new();
+    for (p, &n) in by_platform.iter().enumerate().filter(|&(_, &n)| n > 0) {
+        *platforms
+            .entry(graph.platform_name(PlatformId::from_index(p)).to_string())
+            .or_default() += n;
+    }
+    summary.by_platform = platforms;
     summary
 }
 

@@ -42,7 +42,8 @@ pub fn shortest(
     if from == to {
         return Some(Vec::new());
     }
-    let usable = |n: NodeId| !graph.facts(n).credential || graph.node(n).usable_at(at);
+    let view = graph.traversal();
+    let usable = |n: NodeId| !view.is_credential(n) || graph.node(n).usable_at(at);
     let mut fwd = Side::new(from);
     let mut bwd = Side::new(to);
     loop {

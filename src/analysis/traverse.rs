@@ -108,7 +108,7 @@ impl Bfs {
             graph,
             sources,
             |step| !step.dormant && (conditional || !step.conditional),
-            |n| !view.facts(n).credential || graph.node(n).usable_at(at),
+            |n| !view.is_credential(n) || graph.node(n).usable_at(at),
             goal,
         )
     }
@@ -132,7 +132,7 @@ impl Bfs {
                     && !removed.nodes[step.to.index()]
                     && !removed.edges[view.edge(step.slot).index()]
             },
-            |n| !view.facts(n).credential || graph.node(n).usable_at(at),
+            |n| !view.is_credential(n) || graph.node(n).usable_at(at),
             None,
         )
     }

@@ -36,6 +36,11 @@ impl NodeKind {
         NodeKind::Provider,
     ];
 
+    /// Position in [`NodeKind::ALL`] (declaration order), for per-kind arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// Parses the native spelling (CSV columns, where serde does not help).
     pub fn parse(s: &str) -> Option<NodeKind> {
         NodeKind::ALL.into_iter().find(|k| k.as_str() == s)
@@ -314,6 +319,13 @@ mod tests {
         assert!(!cred.is_long_lived());
         cred.long_lived = Some(true);
         assert!(cred.is_long_lived(), "explicit value wins");
+    }
+
+    #[test]
+    fn kind_index_is_the_position_in_all() {
+        for (i, k) in NodeKind::ALL.into_iter().enumerate() {
+            assert_eq!(k.index(), i);
+        }
     }
 
     #[test]

@@ -61,7 +61,7 @@ impl Region {
         allowed: &[bool],
     ) -> Region {
         let view = graph.traversal();
-        let usable = |n: NodeId| !view.facts(n).credential || graph.node(n).usable_at(at);
+        let usable = |n: NodeId| !view.is_credential(n) || graph.node(n).usable_at(at);
         let n = graph.node_count();
         // Forward from the footholds.
         let mut fwd = vec![false; n];

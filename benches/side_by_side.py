@@ -1,0 +1,98 @@
+"""trustpath next to what people reach for instead, on the same generated graph.
+
+networkx: load (json.load + building a DiGraph), blast radius (`nx.descendants`), shortest
+path; a bare JSON parse (Python's json, and jq). trustpath's figures come from the binary
+itself (TRUSTPATH_TIMINGS=1 prints where its time went), so both sides include parsing.
+Run through side_by_side.sh, which builds trustpath, installs networkx and generates the graph.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import networkx as nx
+
+
+def trustpath(binary, graph, *args):
+    """Runs trustpath and returns its timings (load, analysis, output, in ms) and wall time."""
+    env = dict(os.environ, TRUSTPATH_TIMINGS="1")
+    start = time.perf_counter()
+    done = subprocess.run(
+        [binary, "-i", graph, *args], env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True, check=True,
+    )
+    wall = time.perf_counter() - start
+    line = next(l for l in done.stderr.splitlines() if l.startswith("timings:"))
+    parts = [p.split() for p in line[len("timings:"):].split("·")]
+    timings = {p[0]: float(p[1]) / 1e3 for p in parts}
+    return timings, wall
+
+
+def main():
+    graph, binary = sys.argv[1], sys.argv[2]
+    size_mb = os.path.getsize(graph) / 1e6
+
+    start = time.perf_counter()
+    with open(graph, encoding="utf-8") as f:
+        doc = json.load(f)
+    t_json = time.perf_counter() - start
+    source = doc["metadata"]["suggested_compromised"]
+
+    t_jq = None
+    if shutil.which("jq"):
+        start = time.perf_counter()
+        subprocess.run(["jq", ".nodes | length", graph], stdout=subprocess.DEVNULL, check=True)
+        t_jq = time.perf_counter() - start
+
+    start = time.perf_counter()
+    g = nx.DiGraph()
+    g.add_nodes_from(n["id"] for n in doc["nodes"])
+    g.add_edges_from((e["from"], e["to"]) for e in doc["edges"] if not e.get("dormant"))
+    t_build = time.perf_counter() - start
+    del doc
+
+    start = time.perf_counter()
+    reached = nx.descendants(g, source)
+    t_desc = time.perf_counter() - start
+
+    depths = nx.single_source_shortest_path_length(g, source)
+    target = max(depths, key=lambda n: (depths[n], n))
+    start = time.perf_counter()
+    hops = len(nx.shortest_path(g, source, target)) - 1
+    t_sp = time.perf_counter() - start
+
+    blast, blast_wall = trustpath(binary, graph, "blast", "-c", source, "--format", "json")
+    path, _ = trustpath(binary, graph, "path", source, target)
+
+    rows = [
+        ("parse / load", "Python json.load", t_json, blast["load"]),
+        ("", "jq .nodes|length", t_jq, blast["load"]),
+        ("", "json.load + nx.DiGraph", t_json + t_build, blast["load"]),
+        ("blast radius", "nx.descendants", t_desc, blast["analysis"]),
+        ("shortest path", "nx.shortest_path", t_sp, path["analysis"]),
+    ]
+    print(f"graph: {graph} ({size_mb:.0f} MB), {g.number_of_nodes():,} nodes, "
+          f"{g.number_of_edges():,} edges; source {source}")
+    print(f"networkx reaches {len(reached) + 1:,} nodes (every edge); trustpath's blast radius "
+          f"skips dormant edges and dead credentials; path target {target} ({hops} hops)")
+    print(f"trustpath blast --format json, whole run: {blast_wall:.2f} s")
+    print()
+    print(f"{'':<14} {'other tool':<24} {'other':>10} {'trustpath':>10}  ratio")
+    for what, tool, other, ours in rows:
+        if other is None:
+            print(f"{what:<14} {tool:<24} {'(no jq)':>10}")
+            continue
+        ratio = other / ours if ours > 0 else float("inf")
+        print(f"{what:<14} {tool:<24} {other:>9.3f}s {ours:>9.3f}s  "
+              f"{'trustpath ' + format(ratio, '.1f') + 'x faster' if ratio >= 1 else 'trustpath ' + format(1 / ratio, '.1f') + 'x slower'}")
+    print()
+    baseline = min(t for t in (t_json, t_jq) if t is not None)
+    print(f"targets: blast >= 20x faster than nx.descendants: {t_desc / blast['analysis']:.0f}x; "
+          f"load within 3x of a bare JSON parse: {blast['load'] / baseline:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

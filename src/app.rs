@@ -56,7 +56,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome
     });
     let mut inputs = cli.inputs;
     let command = match cli.command {
-        Some(Command::Gen(args)) => return generate(&args, out),
+        Some(Command::Gen(args)) => return generate(&args, out, err),
         Some(Command::Import(args)) => {
             inputs.extend(args.paths.iter().cloned());
             Some(Command::Import(args))
@@ -340,23 +340,53 @@ fn residual(
     ))
 }
 
-fn generate(args: &crate::cli::GenArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+fn generate(
+    args: &crate::cli::GenArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Outcome, Error> {
+    // Progress after a second, on a terminal only, as for loading.
+    let terminal = io::stderr().is_terminal();
+    let start = Instant::now();
+    let mut shown = false;
+    let mut last = start;
+    let mut progress = |done: usize, total: usize| {
+        let now = Instant::now();
+        if !terminal
+            || now.duration_since(start) < PROGRESS_AFTER
+            || now.duration_since(last) < PROGRESS_EVERY
+        {
+            return;
+        }
+        let _ = write!(
+            err,
+            "\r\x1b[2Kgenerating: {}%",
+            (done * 100).checked_div(total).unwrap_or(100)
+        );
+        let _ = err.flush();
+        (shown, last) = (true, now);
+    };
+    let mut write = |w: &mut dyn Write| -> io::Result<()> {
+        crate::synth::generate_with(w, args.nodes, args.seed, &mut progress)?;
+        w.flush()
+    };
     match &args.output {
         Some(path) => {
-            let write = || -> io::Result<()> {
-                let mut w = io::BufWriter::new(fs::File::create(path)?);
-                crate::synth::generate(&mut w, args.nodes, args.seed)?;
-                w.flush()
-            };
-            write().map_err(|source| Error::Write {
+            let mut file = fs::File::create(path)
+                .map(io::BufWriter::new)
+                .map_err(|source| Error::Write {
+                    path: path.clone(),
+                    source,
+                })?;
+            write(&mut file).map_err(|source| Error::Write {
                 path: path.clone(),
                 source,
             })?;
         }
-        None => {
-            crate::synth::generate(out, args.nodes, args.seed)?;
-            out.flush()?;
-        }
+        None => write(out)?,
+    }
+    if shown {
+        let _ = write!(err, "\r\x1b[2K");
     }
     Ok(Outcome::Done)
 }

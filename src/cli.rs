@@ -56,8 +56,8 @@ pub enum Command {
     Path(PathArgs),
     /// Write the graph (or the blast radius) as DOT for Graphviz or as native JSON.
     Export(ExportArgs),
-    /// Write a synthetic organisation as native JSON (for benchmarks).
-    #[command(hide = true)]
+    /// Write a synthetic organisation as native JSON, for benchmarks and demos
+    /// (deterministic: the same --nodes and --seed give the same bytes).
     Gen(GenArgs),
 }
 

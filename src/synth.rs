@@ -144,6 +144,17 @@ fn pick(rng: &mut Rng, nodes: usize, from: usize, kind: NodeKind, shared: bool) 
 
 /// Writes the organisation as native JSON.
 pub fn generate(out: &mut dyn Write, nodes: usize, seed: u64) -> io::Result<()> {
+    generate_with(out, nodes, seed, &mut |_, _| {})
+}
+
+/// [`generate`], calling `progress(done, total)` every 10,000 nodes of each pass (nodes,
+/// then edges: `total` is twice the node count).
+pub fn generate_with(
+    out: &mut dyn Write,
+    nodes: usize,
+    seed: u64,
+    progress: &mut dyn FnMut(usize, usize),
+) -> io::Result<()> {
     let nodes = nodes.max(2);
     let mut rng = Rng(seed);
     writeln!(out, "{{\"schema\": \"trustpath/graph/v1\",")?;
@@ -156,6 +167,9 @@ pub fn generate(out: &mut dyn Write, nodes: usize, seed: u64) -> io::Result<()> 
     )?;
     writeln!(out, "\"nodes\": [")?;
     for i in 0..nodes {
+        if i % 10_000 == 0 {
+            progress(i, 2 * nodes);
+        }
         let kind = kind_of(i);
         write!(
             out,
@@ -203,6 +217,9 @@ pub fn generate(out: &mut dyn Write, nodes: usize, seed: u64) -> io::Result<()> 
     let mut first = true;
     let mut targets = Vec::new();
     for i in 0..nodes {
+        if i % 10_000 == 0 {
+            progress(nodes + i, 2 * nodes);
+        }
         targets.clear();
         for &(to_kind, count, shared) in wants(kind_of(i)) {
             // The platform team's deploy roles reach twice as far.

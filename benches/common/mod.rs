@@ -1,6 +1,9 @@
 //! Shared by the benchmarks: the sizes asked for on the command line, and generated
 //! organisations written to a temporary file.
 
+// Each benchmark uses part of this.
+#![allow(dead_code)]
+
 use std::path::PathBuf;
 
 /// Node counts from the command line (`1000000` or `1_000_000`), else `defaults`.

@@ -22,7 +22,7 @@ use ratatui::layout::{Position, Rect};
 
 pub use app::{App, Focus, Mode, Prompt, Tab};
 pub use incident::{Incident, load as load_incident};
-pub use jobs::{Done, Job};
+pub use jobs::{Done, Job, search};
 pub use keys::{Action, Binding, DEFAULTS, KeyMap};
 
 use crate::model::{NodeId, TrustGraph};

@@ -362,7 +362,8 @@ impl<'g> App<'g> {
                     self.filter();
                 }
             }
-            KeyCode::Char(c) => {
+            // Control chords are not text (Ctrl-c quits before reaching here).
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
                 text.push(c);
                 if self.mode == Mode::Search {
                     self.filter();

@@ -176,9 +176,11 @@ pub fn mouse(app: &mut App<'_>, kind: MouseEventKind, at: Position, size: Rect) 
         }
         MouseEventKind::Down(MouseButton::Left) if in_list => {
             app.focus = Focus::List;
+            // Rows sit inside the border: the first and last lines of the pane are frame.
+            let inside = at.y > areas.list.y && at.y + 1 < areas.list.y + areas.list.height;
             let row = at.y.saturating_sub(areas.list.y + 1) as usize;
             let index = view::list_offset(app, areas.list) + row;
-            if index < app.entries.len() && at.y > areas.list.y {
+            if inside && index < app.entries.len() {
                 app.select(index);
             }
         }

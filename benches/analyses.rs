@@ -47,12 +47,7 @@ fn loaded(n: usize) -> &'static Loaded {
     let mut graphs = GRAPHS.lock().expect("lock");
     graphs.entry(n).or_insert_with(|| {
         let graph = import::load_paths(&[file(n)]).expect("load").graph;
-        let start = graph
-            .metadata()
-            .get("suggested_compromised")
-            .and_then(|v| v.as_str())
-            .and_then(|k| graph.find(k))
-            .expect("a suggested compromise");
+        let start = common::suggested(&graph);
         let far = BlastRadius::compute(&graph, &[start], at())
             .reached
             .last()

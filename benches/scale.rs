@@ -53,12 +53,7 @@ fn main() {
             import::load_paths(std::slice::from_ref(&file)).expect("load")
         });
         let graph = loaded.graph;
-        let start = graph
-            .metadata()
-            .get("suggested_compromised")
-            .and_then(|v| v.as_str())
-            .and_then(|k| graph.find(k))
-            .expect("generated graphs name a compromised node");
+        let start = common::suggested(&graph);
         let at = jiff::Timestamp::now();
         let (blast_time, blast) = best_of(5, || BlastRadius::compute(&graph, &[start], at));
         if std::env::var_os("PROBE").is_some() {

@@ -36,12 +36,7 @@ fn main() {
         let graph = import::load_paths(std::slice::from_ref(&file))
             .expect("load")
             .graph;
-        let start = graph
-            .metadata()
-            .get("suggested_compromised")
-            .and_then(|v| v.as_str())
-            .and_then(|k| graph.find(k))
-            .expect("a suggested compromise");
+        let start = common::suggested(&graph);
         let at = jiff::Timestamp::now();
         let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
 

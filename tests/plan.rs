@@ -25,6 +25,11 @@ fn json_of(args: &[&str]) -> Value {
     serde_json::from_str(&stdout_of(&all)).expect("JSON output")
 }
 
+/// The sample's plan in one format.
+fn sample_plan_as(format: &str) -> String {
+    stdout_of(&["plan", "-c", COMPROMISED, "--at", AT, "--format", format])
+}
+
 fn sample_plan() -> Value {
     json_of(&["plan", "-c", COMPROMISED, "--at", AT])
 }
@@ -44,7 +49,7 @@ fn ids(plan: &Value, phase: &str) -> Vec<String> {
 #[test]
 fn sample_plan_every_format() {
     for format in ["text", "markdown", "json", "csv"] {
-        let out = stdout_of(&["plan", "-c", COMPROMISED, "--at", AT, "--format", format]);
+        let out = sample_plan_as(format);
         insta::assert_snapshot!(format!("plan_sample_{format}"), out);
     }
 }
@@ -160,7 +165,7 @@ fn sample_plan_contains_first_spares_deploy_and_rotates_at_issuers() {
 fn applying_the_required_steps_leaves_no_crown_jewel() {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("plan.json");
-    let plan = stdout_of(&["plan", "-c", COMPROMISED, "--at", AT, "--format", "json"]);
+    let plan = sample_plan_as("json");
     std::fs::write(&file, &plan).expect("write plan");
     let file = file.to_str().expect("utf-8 path");
     let plan: Value = serde_json::from_str(&plan).expect("JSON");
@@ -296,19 +301,11 @@ fn budget_keeps_what_fits_and_defers_the_rest() {
 #[test]
 fn markdown_is_a_task_list_and_csv_one_row_per_step() {
     let json = sample_plan();
-    let md = stdout_of(&[
-        "plan",
-        "-c",
-        COMPROMISED,
-        "--at",
-        AT,
-        "--format",
-        "markdown",
-    ]);
+    let md = sample_plan_as("markdown");
     let tasks = md.lines().filter(|l| l.starts_with("- [ ] ")).count();
     assert_eq!(tasks, steps(&json).len());
     assert!(md.contains("  ```sh\n"));
-    let csv = stdout_of(&["plan", "-c", COMPROMISED, "--at", AT, "--format", "csv"]);
+    let csv = sample_plan_as("csv");
     let rows = csv::Reader::from_reader(csv.as_bytes()).records().count();
     assert_eq!(rows, steps(&json).len());
 }

@@ -29,3 +29,13 @@ pub fn generated(n: usize, name: &str) -> PathBuf {
     std::io::Write::flush(&mut w).expect("flush");
     file
 }
+
+/// The node a generated organisation names in `metadata.suggested_compromised`.
+pub fn suggested(graph: &trustpath::model::TrustGraph) -> trustpath::model::NodeId {
+    graph
+        .metadata()
+        .get("suggested_compromised")
+        .and_then(|v| v.as_str())
+        .and_then(|k| graph.find(k))
+        .expect("generated graphs name a compromised node")
+}

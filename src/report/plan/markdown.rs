@@ -73,6 +73,7 @@ pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
         "| after the required steps | {} | {} | {} |",
         plan.after.reached, plan.after.crown_jewels, plan.after.criticality
     )?;
+    writeln!(out)?;
     let mut phase = "";
     if !plan.uncontained.is_empty() {
         phase = "contain";

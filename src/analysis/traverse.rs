@@ -4,8 +4,6 @@ use jiff::Timestamp;
 
 use crate::model::{EdgeId, NodeId, Slot, Step, TrustGraph};
 
-const NONE: u32 = u32::MAX;
-
 /// Edges and nodes a what-if traversal must ignore, indexed by id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Removed {
@@ -28,7 +26,10 @@ impl Removed {
 pub struct Bfs {
     /// Per node: depth and the slot of the edge it was first reached by, side by side so
     /// that the visited check and the write touch one cache line.
-    seen: Vec<(u32, u32)>,
+    /// Zero for a node not reached, so that the array comes zeroed from the allocator
+    /// and only the pages a search touches are ever written: `(depth + 1) << 32 | (slot
+    /// + 1)`, the slot part zero for a source.
+    seen: Vec<u64>,
     /// Nodes in the order they were reached (sources first).
     order: Vec<NodeId>,
     via_conditional: bool,
@@ -45,7 +46,7 @@ impl Bfs {
         goal: Option<NodeId>,
     ) -> Bfs {
         let view = graph.traversal();
-        let mut seen = vec![(NONE, NONE); graph.node_count()];
+        let mut seen = vec![0u64; graph.node_count()];
         // The visited test runs once per edge; a bitset (128 KB per million nodes) stays
         // in cache where `seen` would not.
         let mut visited = vec![0u64; graph.node_count().div_ceil(64)];
@@ -55,21 +56,21 @@ impl Bfs {
             let i = s.index();
             if visited[i / 64] & (1 << (i % 64)) == 0 {
                 visited[i / 64] |= 1 << (i % 64);
-                seen[i].0 = 0;
+                seen[i] = 1 << 32;
                 order.push(s);
             }
         }
         // `order` doubles as the queue: nodes are appended as they are reached and
         // expanded in that same order.
         // Depth is tracked by level boundaries in the queue rather than read back per node.
-        let (mut head, mut level_end, mut d) = (0, order.len(), 1);
+        let (mut head, mut level_end, mut d) = (0, order.len(), 1u32);
         while let Some(&node) = order.get(head) {
             if head == level_end {
                 level_end = order.len();
                 d += 1;
             }
             head += 1;
-            if goal.is_some_and(|g| seen[g.index()].0 != NONE) {
+            if goal.is_some_and(|g| seen[g.index()] != 0) {
                 break;
             }
             if !expand(node) {
@@ -80,7 +81,7 @@ impl Bfs {
                 let (word, bit) = (i / 64, 1u64 << (i % 64));
                 if visited[word] & bit == 0 && follow(step) {
                     visited[word] |= bit;
-                    seen[i] = (d, step.slot.raw());
+                    seen[i] = (u64::from(d) + 1) << 32 | (u64::from(step.slot.raw()) + 1);
                     via_conditional |= step.conditional;
                     order.push(step.to);
                 }
@@ -144,12 +145,12 @@ impl Bfs {
     }
 
     pub fn reached(&self, node: NodeId) -> bool {
-        self.seen[node.index()].0 != NONE
+        self.seen[node.index()] != 0
     }
 
     pub fn depth(&self, node: NodeId) -> Option<u32> {
-        let d = self.seen[node.index()].0;
-        (d != NONE).then_some(d)
+        let d = (self.seen[node.index()] >> 32) as u32;
+        d.checked_sub(1)
     }
 
     pub fn order(&self) -> &[NodeId] {
@@ -161,8 +162,9 @@ impl Bfs {
         let mut path = Vec::new();
         let mut at = node;
         let view = graph.traversal();
-        while self.seen[at.index()].1 != NONE {
-            let edge = view.edge(Slot::from_raw(self.seen[at.index()].1));
+        // The low half is the slot plus one; zero for a source.
+        while let Some(slot) = (self.seen[at.index()] as u32).checked_sub(1) {
+            let edge = view.edge(Slot::from_raw(slot));
             path.push(edge);
             at = graph.endpoints(edge).0;
         }

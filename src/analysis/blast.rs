@@ -88,14 +88,14 @@ impl BlastRadius {
             Some(c) if c.reached(node) => c,
             _ => &all,
         };
+        let view = graph.traversal();
         let mut reached = Vec::new();
         let mut exposed = Vec::new();
         let mut compromised_unusable = Vec::new();
         for &node in all.order() {
             let depth = witness(node).depth(node).unwrap_or_default();
-            let unusable = graph
-                .facts(node)
-                .credential
+            let unusable = view
+                .is_credential(node)
                 .then(|| graph.node(node).unusable_reason(at))
                 .flatten();
             match unusable {
@@ -117,7 +117,6 @@ impl BlastRadius {
             }
         }
         // Key ranks, not keys: comparing a million strings costs more than the BFS.
-        let view = graph.traversal();
         // Sort keys are read once per node, not once per comparison: the ranks live in
         // a table as large as the graph, and each read is a cache miss.
         let key =

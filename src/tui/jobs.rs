@@ -86,6 +86,11 @@ impl Job {
                         Figures {
                             reached: r.summary.reached,
                             crown_jewels: r.summary.crown_jewels,
+                            admins: r
+                                .reached
+                                .iter()
+                                .filter(|n| graph.facts(n.node).admin)
+                                .count(),
                             criticality: r.summary.criticality,
                         }
                     },

@@ -26,6 +26,9 @@ const NEVER: u32 = u32::MAX;
 pub struct Figures {
     pub reached: usize,
     pub crown_jewels: usize,
+    /// Admin identities (full control of their scope) still reachable, crown jewels or not:
+    /// an inventory may rate one below 8, and the responder should still hear of it.
+    pub admins: usize,
     pub criticality: u64,
 }
 
@@ -158,6 +161,7 @@ impl Schedule {
             let f = &mut by_life[l as usize];
             f.reached += 1;
             f.crown_jewels += usize::from(facts.is_crown_jewel());
+            f.admins += usize::from(facts.admin);
             f.criticality += u64::from(facts.criticality);
         }
         let mut out = vec![Figures::default(); steps as usize + 1];
@@ -166,6 +170,7 @@ impl Schedule {
             let f = by_life[k as usize + 1];
             acc.reached += f.reached;
             acc.crown_jewels += f.crown_jewels;
+            acc.admins += f.admins;
             acc.criticality += f.criticality;
             out[k as usize] = acc;
         }

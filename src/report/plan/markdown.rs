@@ -74,6 +74,15 @@ pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
         plan.after.reached, plan.after.crown_jewels, plan.after.criticality
     )?;
     writeln!(out)?;
+    if plan.after.admins > 0 {
+        writeln!(
+            out,
+            "> {} admin identit{} stay reachable after the required steps, rated below crown-jewel criticality (8) by the inputs.",
+            plan.after.admins,
+            if plan.after.admins == 1 { "y" } else { "ies" }
+        )?;
+        writeln!(out)?;
+    }
     let mut phase = "";
     if !plan.uncontained.is_empty() {
         phase = "contain";

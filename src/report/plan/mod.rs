@@ -54,6 +54,7 @@ pub struct PlanOut<'a> {
 pub struct FiguresOut {
     reached: usize,
     crown_jewels: usize,
+    admins: usize,
     criticality: u64,
 }
 
@@ -62,6 +63,7 @@ impl From<Figures> for FiguresOut {
         FiguresOut {
             reached: f.reached,
             crown_jewels: f.crown_jewels,
+            admins: f.admins,
             criticality: f.criticality,
         }
     }

@@ -66,12 +66,14 @@ impl Job {
                 generation,
                 compromised,
             } => {
+                // One search serves the Blast tab, its tree and the plan.
                 let blast = BlastRadius::compute(graph, &compromised, at);
+                let plan = Box::new(Plan::for_blast(graph, &blast, &PlanOptions::new(at)));
                 Done::Analyzed {
                     generation,
                     tree: tree(graph, &blast),
                     blast,
-                    plan: Box::new(Plan::compute(graph, &compromised, &PlanOptions::new(at))),
+                    plan,
                 }
             }
             Job::Residual {

@@ -174,10 +174,18 @@ pub fn footholds(graph: &TrustGraph, blast: &BlastRadius) -> Vec<NodeId> {
 
 impl<'g> Plan<'g> {
     pub fn compute(graph: &'g TrustGraph, compromised: &[NodeId], opts: &PlanOptions) -> Plan<'g> {
+        Plan::for_blast(
+            graph,
+            &BlastRadius::compute(graph, compromised, opts.at),
+            opts,
+        )
+    }
+
+    /// The plan for a blast radius already computed as of `opts.at` (the TUI shows both).
+    pub fn for_blast(graph: &'g TrustGraph, blast: &BlastRadius, opts: &PlanOptions) -> Plan<'g> {
         let at = opts.at;
-        let blast = BlastRadius::compute(graph, compromised, at);
-        let footholds = footholds(graph, &blast);
-        let actions = Actions::collect(graph, &blast);
+        let footholds = footholds(graph, blast);
+        let actions = Actions::collect(graph, blast);
         let allowed = allowed(graph, &actions, &opts.protect);
 
         let containment = search::contain(graph, &actions, &blast.compromised, &allowed);
@@ -197,7 +205,7 @@ impl<'g> Plan<'g> {
             .map(|c| c.node)
             .collect();
 
-        let mut region = region::Region::build(graph, &actions, &footholds, at, &allowed);
+        let mut region = region::Region::build(graph, &actions, blast, &footholds, at, &allowed);
         let unavoidable = region.drop_unavoidable(&base);
         let candidates = region.candidates.iter().filter(|&&a| !base[a]).count();
         let weighted = region.reach(&base).weight > 0;
@@ -250,8 +258,7 @@ impl<'g> Plan<'g> {
             steps.push(listed_step(graph, &actions, rank, phase, a, true));
         }
         let n_required = steps.len() as u32;
-        for mut step in rotate::rotations(graph, &actions, &blast, &schedule, n_required, &allowed)
-        {
+        for mut step in rotate::rotations(graph, &actions, blast, &schedule, n_required, &allowed) {
             step.rank = steps.len() + 1;
             match (&step.target, step.action_ix) {
                 (_, Some(a)) => schedule.action(&actions, a, step.rank as u32),
@@ -260,7 +267,7 @@ impl<'g> Plan<'g> {
             }
             steps.push(step);
         }
-        for mut step in rotate::checks(graph, &blast) {
+        for mut step in rotate::checks(graph, blast) {
             step.rank = steps.len() + 1;
             steps.push(step);
         }

@@ -4,6 +4,7 @@
 use jiff::Timestamp;
 
 use super::actions::{ActionIx, Actions};
+use crate::analysis::BlastRadius;
 use crate::model::{EdgeId, NodeId, TrustGraph};
 
 const NONE: u32 = u32::MAX;
@@ -51,11 +52,13 @@ pub struct Witness {
 }
 
 impl Region {
-    /// Builds the region for `footholds` and the crown jewels they reach. Actions for
+    /// Builds the region for `footholds` (all in `blast`, their blast radius) and the
+    /// crown jewels they reach. Actions for
     /// which `allowed` is false are left out, as if the input did not list them.
     pub fn build(
         graph: &TrustGraph,
         actions: &Actions<'_>,
+        blast: &BlastRadius,
         footholds: &[NodeId],
         at: Timestamp,
         allowed: &[bool],
@@ -63,28 +66,15 @@ impl Region {
         let view = graph.traversal();
         let usable = |n: NodeId| !view.is_credential(n) || graph.node(n).usable_at(at);
         let n = graph.node_count();
-        // Forward from the footholds.
-        let mut fwd = vec![false; n];
-        let mut queue: Vec<NodeId> = Vec::new();
-        for &f in footholds {
-            if !fwd[f.index()] {
-                fwd[f.index()] = true;
-                queue.push(f);
-            }
-        }
-        let mut head = 0;
-        while let Some(&u) = queue.get(head) {
-            head += 1;
-            if !usable(u) {
-                continue;
-            }
-            for step in view.steps(u) {
-                if !step.dormant && !fwd[step.to.index()] {
-                    fwd[step.to.index()] = true;
-                    queue.push(step.to);
-                }
-            }
-        }
+        // Forward: what the footholds reach is the blast radius itself (they lie in it,
+        // and the compromised set is among them), so its search is not repeated here.
+        let queue: Vec<NodeId> = blast
+            .reached
+            .iter()
+            .map(|r| r.node)
+            .chain(blast.exposed.iter().map(|x| x.node))
+            .collect();
+        let fwd = |v: NodeId| blast.contains(v);
         // Backward from the reached crown jewels, within the forward set.
         let mut back = vec![false; n];
         let mut stack: Vec<NodeId> = queue
@@ -97,7 +87,7 @@ impl Region {
         }
         while let Some(v) = stack.pop() {
             for (edge, u) in graph.incoming(v) {
-                if fwd[u.index()] && !back[u.index()] && !graph.edge(edge).dormant && usable(u) {
+                if fwd(u) && !back[u.index()] && !graph.edge(edge).dormant && usable(u) {
                     back[u.index()] = true;
                     stack.push(u);
                 }

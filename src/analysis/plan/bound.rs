@@ -56,14 +56,13 @@ pub fn bound(region: &Region, actions: &Actions<'_>, base: &[bool]) -> Bound {
             .min()
             .unwrap_or((inf, None))
     };
-    let blocked = |list: &[ActionIx]| list.iter().any(|&a| base[a]);
     let (s, t) = (0u32, 1u32);
     let v_in = |v: u32| 2 + 2 * v;
     let v_out = |v: u32| 3 + 2 * v;
     let mut net = Network::new(2 * n + 2);
     for v in 0..n as u32 {
-        if blocked(region.node_actions(v)) {
-            continue; // removed by the base: nothing passes through it
+        if region.removed(v, base) {
+            continue; // nothing passes through it
         }
         let (cap, by) = capacity(region.node_actions(v));
         net.arc(v_in(v), v_out(v), cap, by);
@@ -76,7 +75,7 @@ pub fn bound(region: &Region, actions: &Actions<'_>, base: &[bool]) -> Bound {
         }
         for arc in region.arcs(v) {
             let to = region.arc_target(arc);
-            if blocked(region.arc_actions(arc)) || blocked(region.node_actions(to)) {
+            if !region.open(arc, base) {
                 continue;
             }
             let (cap, by) = capacity(region.arc_actions(arc));

@@ -57,15 +57,8 @@ impl Dominators {
     fn compute(region: &Region, base: &[bool]) -> Dominators {
         let n = region.len();
         let root = n as u32;
-        let blocked = |list: &[ActionIx]| list.iter().any(|&a| base[a]);
-        let removed: Vec<bool> = (0..n as u32)
-            .map(|v| blocked(region.node_actions(v)))
-            .collect();
         let live_start: Vec<bool> = (0..n as u32).map(|v| region.live_start(v, base)).collect();
-        let passable = |v: u32, arc: usize| {
-            let to = region.arc_target(arc);
-            !removed[v as usize] && !removed[to as usize] && !blocked(region.arc_actions(arc))
-        };
+        let passable = |v: u32, arc: usize| !region.removed(v, base) && region.open(arc, base);
         // Predecessors, and successors of the root.
         let mut pred_start = vec![0u32; n + 1];
         for v in 0..n as u32 {

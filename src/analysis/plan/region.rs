@@ -223,8 +223,15 @@ impl Region {
         &self.sess[self.sess_start[v] as usize..self.sess_start[v + 1] as usize]
     }
 
-    fn removed(&self, v: u32, chosen: &[bool]) -> bool {
+    /// Whether a `chosen` action removes node `v` (with every arc in and out of it).
+    pub fn removed(&self, v: u32, chosen: &[bool]) -> bool {
         self.node_actions(v).iter().any(|&a| chosen[a])
+    }
+
+    /// Whether an arc out of a node still standing is passable with the `chosen` actions
+    /// applied: no action cuts it and none removes its target.
+    pub fn open(&self, arc: usize, chosen: &[bool]) -> bool {
+        !self.arc_actions(arc).iter().any(|&a| chosen[a]) && !self.removed(self.arc_to[arc], chosen)
     }
 
     /// Whether `v` is a foothold the attacker still holds.
@@ -250,10 +257,7 @@ impl Region {
             head += 1;
             for arc in self.arcs(u) {
                 let t = self.arc_to[arc];
-                if seen[t as usize]
-                    || self.arc_actions(arc).iter().any(|&a| chosen[a])
-                    || self.removed(t, chosen)
-                {
+                if seen[t as usize] || !self.open(arc, chosen) {
                     continue;
                 }
                 seen[t as usize] = true;

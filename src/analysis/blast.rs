@@ -81,19 +81,14 @@ impl BlastRadius {
         // A second pass without conditional edges tells what depends on them; when no
         // node was first reached through one, nothing does.
         let certain = all.via_conditional().then(|| search(false));
-        // Witness paths and depths come from the unconditional search wherever it
-        // reaches: a path that needs an unverified condition is shown only when no other
-        // path exists.
-        let witness = |node: NodeId| match &certain {
-            Some(c) if c.reached(node) => c,
-            _ => &all,
-        };
         let view = graph.traversal();
         let mut reached = Vec::new();
         let mut exposed = Vec::new();
         let mut compromised_unusable = Vec::new();
         for &node in all.order() {
-            let depth = witness(node).depth(node).unwrap_or_default();
+            let depth = witness(&all, certain.as_ref(), node)
+                .depth(node)
+                .unwrap_or_default();
             let unusable = view
                 .is_credential(node)
                 .then(|| graph.node(node).unusable_reason(at))
@@ -139,10 +134,16 @@ impl BlastRadius {
     /// The witness path to a reached node: the edges of a shortest path, unconditional
     /// whenever one exists.
     pub fn path(&self, graph: &TrustGraph, node: NodeId) -> Vec<EdgeId> {
-        match &self.certain {
-            Some(c) if c.reached(node) => c.path_to(graph, node),
-            _ => self.all.path_to(graph, node),
-        }
+        self.witness(node).path_to(graph, node)
+    }
+
+    /// The last hop of [`BlastRadius::path`], without building the path.
+    pub fn via(&self, graph: &TrustGraph, node: NodeId) -> Option<EdgeId> {
+        self.witness(node).via(graph, node)
+    }
+
+    fn witness(&self, node: NodeId) -> &Bfs {
+        witness(&self.all, self.certain.as_ref(), node)
     }
 
     pub fn contains(&self, node: NodeId) -> bool {
@@ -166,6 +167,16 @@ impl Summary {
             self.criticality,
             self.conditional
         )
+    }
+}
+
+/// The search a node's witness path comes from: the unconditional one wherever it
+/// reaches, so that a path needing an unverified condition is shown only when no other
+/// exists.
+fn witness<'b>(all: &'b Bfs, certain: Option<&'b Bfs>, node: NodeId) -> &'b Bfs {
+    match certain {
+        Some(c) if c.reached(node) => c,
+        _ => all,
     }
 }
 

@@ -161,15 +161,20 @@ impl Bfs {
     pub fn path_to(&self, graph: &TrustGraph, node: NodeId) -> Vec<EdgeId> {
         let mut path = Vec::new();
         let mut at = node;
-        let view = graph.traversal();
-        // The low half is the slot plus one; zero for a source.
-        while let Some(slot) = (self.seen[at.index()] as u32).checked_sub(1) {
-            let edge = view.edge(Slot::from_raw(slot));
+        while let Some(edge) = self.via(graph, at) {
             path.push(edge);
             at = graph.endpoints(edge).0;
         }
         path.reverse();
         path
+    }
+
+    /// The edge `node` was first reached by (`None` for a source or an unreached node):
+    /// the last hop of its path.
+    pub fn via(&self, graph: &TrustGraph, node: NodeId) -> Option<EdgeId> {
+        // The low half is the slot plus one; zero for a source.
+        let slot = (self.seen[node.index()] as u32).checked_sub(1)?;
+        Some(graph.traversal().edge(Slot::from_raw(slot)))
     }
 }
 

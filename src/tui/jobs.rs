@@ -129,8 +129,8 @@ pub fn tree(graph: &TrustGraph, blast: &BlastRadius) -> Vec<(u32, NodeId)> {
     let mut roots = Vec::new();
     // `reached` is sorted by depth, then key: children come out in key order.
     for r in &blast.reached {
-        match blast.path(graph, r.node).last() {
-            Some(&edge) => children
+        match blast.via(graph, r.node) {
+            Some(edge) => children
                 .entry(graph.endpoints(edge).0)
                 .or_default()
                 .push(r.node),

@@ -324,31 +324,25 @@ fn render_details(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
         lines.push(field("last used", when(c.last_used).as_deref()));
     }
     lines.push(Line::default());
-    lines.push(Line::styled(
-        format!("Outgoing ({})", g.outgoing(node).len()),
-        theme.title(),
-    ));
-    for (e, to) in g.outgoing(node) {
-        let edge = g.edge(e);
-        lines.push(Line::raw(format!(
-            "  → {} {}  {}",
-            edge.kind,
-            key(app, to),
-            short(&edge.reason)
-        )));
-    }
-    lines.push(Line::styled(
-        format!("Incoming ({})", g.incoming(node).len()),
-        theme.title(),
-    ));
-    for (e, from) in g.incoming(node) {
-        let edge = g.edge(e);
-        lines.push(Line::raw(format!(
-            "  ← {} {}  {}",
-            edge.kind,
-            key(app, from),
-            short(&edge.reason)
-        )));
+    // One list per direction: a heading with the count, then each edge with its reason.
+    let directions: [(&str, &str, Vec<_>); 2] = [
+        ("Outgoing", "→", g.outgoing(node).collect()),
+        ("Incoming", "←", g.incoming(node).collect()),
+    ];
+    for (title, arrow, edges) in directions {
+        lines.push(Line::styled(
+            format!("{title} ({})", edges.len()),
+            theme.title(),
+        ));
+        for (e, other) in edges {
+            let edge = g.edge(e);
+            lines.push(Line::raw(format!(
+                "  {arrow} {} {}  {}",
+                edge.kind,
+                key(app, other),
+                short(&edge.reason)
+            )));
+        }
     }
     Paragraph::new(lines).render(area, buf);
 }

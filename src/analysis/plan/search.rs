@@ -56,10 +56,10 @@ pub fn contain(
                 if e.dormant {
                     continue;
                 }
-                let cheapest = e
-                    .revoke
+                let cheapest = actions
+                    .on_edge(edge)
                     .iter()
-                    .filter_map(|r| actions.find(&r.id))
+                    .copied()
                     .filter(|&a| allowed[a])
                     .min_by_key(|&a| (actions.all[a].cost, a));
                 match cheapest {

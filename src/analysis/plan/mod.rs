@@ -22,7 +22,7 @@ pub use life::{Figures, Schedule};
 pub use rotate::{ROTATE_PREFIX, VERIFY_ACTION, VERIFY_PREFIX};
 
 use super::{BlastRadius, Removed};
-use crate::model::{EdgeId, NodeId, NodeKind, TrustGraph};
+use crate::model::{EdgeId, NodeId, NodeKind, Revoke, TrustGraph};
 
 /// What the responder asks of the plan.
 #[derive(Debug, Clone)]
@@ -255,7 +255,8 @@ impl<'g> Plan<'g> {
         for &(phase, a) in &required {
             let rank = steps.len() + 1;
             schedule.action(&actions, a, rank as u32);
-            steps.push(listed_step(graph, &actions, rank, phase, a, true));
+            let target = action_target(graph, &actions.all[a]);
+            steps.push(listed_step(graph, &actions, (rank, phase, true), a, target));
         }
         let n_required = steps.len() as u32;
         for mut step in rotate::rotations(graph, &actions, blast, &schedule, n_required, &allowed) {
@@ -356,16 +357,9 @@ fn allowed(graph: &TrustGraph, actions: &Actions<'_>, protect: &[NodeId]) -> Vec
         .collect()
 }
 
-fn listed_step(
-    graph: &TrustGraph,
-    actions: &Actions<'_>,
-    rank: usize,
-    phase: Phase,
-    a: ActionIx,
-    required: bool,
-) -> Step {
-    let action = &actions.all[a];
-    let target = match (action.nodes.first(), action.sessions.first()) {
+/// What a listed action acts on: its node, or every edge it cuts in stable order.
+fn action_target(graph: &TrustGraph, action: &Action<'_>) -> Target {
+    match (action.nodes.first(), action.sessions.first()) {
         (Some(&n), _) | (None, Some(&n)) if action.edges.is_empty() => Target::Node(n),
         _ => {
             let mut edges = action.edges.clone();
@@ -375,13 +369,17 @@ fn listed_step(
             });
             Target::Edges(edges)
         }
-    };
-    let playbook = match &target {
-        Target::Node(n) => catalog::playbook(action.revoke, catalog::Target::Node(graph.node(*n))),
+    }
+}
+
+/// The catalogue's playbook for an action on a node or (the first of) its edges.
+fn playbook_for(graph: &TrustGraph, revoke: &Revoke, target: &Target) -> catalog::Playbook {
+    match target {
+        Target::Node(n) => catalog::playbook(revoke, catalog::Target::Node(graph.node(*n))),
         Target::Edges(edges) => {
             let (from, to) = graph.endpoints(edges[0]);
             catalog::playbook(
-                action.revoke,
+                revoke,
                 catalog::Target::Edge {
                     from: graph.node(from),
                     to: graph.node(to),
@@ -390,13 +388,25 @@ fn listed_step(
             )
         }
         Target::Platform(_) => unreachable!("listed actions act on nodes or edges"),
-    };
+    }
+}
+
+/// A step carrying out listed action `a` on `target`.
+fn listed_step(
+    graph: &TrustGraph,
+    actions: &Actions<'_>,
+    (rank, phase, required): (usize, Phase, bool),
+    a: ActionIx,
+    target: Target,
+) -> Step {
+    let action = &actions.all[a];
     Step {
         rank,
         phase,
         id: action.revoke.id.clone(),
         listed: true,
         action: action.revoke.action.to_string(),
+        playbook: playbook_for(graph, action.revoke, &target),
         target,
         action_ix: Some(a),
         cost: action.cost,
@@ -404,7 +414,6 @@ fn listed_step(
         required,
         protects: Vec::new(),
         after: Figures::default(),
-        playbook,
     }
 }
 

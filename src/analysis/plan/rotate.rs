@@ -1,9 +1,9 @@
 //! The last two phases: rotate every other exposed credential and secret at its issuer,
 //! then verify and hunt for persistence on each platform the attacker reached.
 
-use super::actions::{ActionIx, Actions};
-use super::catalog::{self, Playbook};
-use super::{Figures, Phase, Schedule, Step, Target};
+use super::actions::Actions;
+use super::catalog::Playbook;
+use super::{Figures, Phase, Schedule, Step, Target, listed_step, playbook_for};
 use crate::analysis::BlastRadius;
 use crate::import::shell;
 use crate::model::{EdgeKind, NodeId, NodeKind, Revoke, TrustGraph};
@@ -81,69 +81,47 @@ fn rotation(graph: &TrustGraph, actions: &Actions<'_>, node: NodeId, allowed: &[
         .copied()
         .filter(|&a| allowed[a] && actions.all[a].revoke.action != "delete_secret")
         .min_by_key(|&a| (actions.all[a].cost, a));
+    if let Some(a) = own {
+        return listed_step(
+            graph,
+            actions,
+            (0, Phase::Rotate, false),
+            a,
+            Target::Node(node),
+        );
+    }
+    // The catalogue's action for this kind of thing at its issuer: keys are deactivated,
+    // tokens revoked, stored secrets rotated.
     let n = graph.node(node);
-    let (id, action, cost, collateral, playbook, ix): (
-        String,
-        String,
-        u64,
-        Vec<NodeId>,
-        Playbook,
-        Option<ActionIx>,
-    ) = match own {
-        Some(a) => {
-            let act = &actions.all[a];
-            let book = catalog::playbook(act.revoke, catalog::Target::Node(n));
-            (
-                act.revoke.id.clone(),
-                act.revoke.action.to_string(),
-                act.cost,
-                actions.collateral(graph, a),
-                book,
-                Some(a),
-            )
-        }
-        None => {
-            // The catalogue's action for this kind of thing at its issuer: keys are
-            // deactivated, tokens revoked, stored secrets rotated.
-            let at_issuer = match (
-                n.kind,
-                n.credential.as_ref().and_then(|c| c.kind.as_deref()),
-            ) {
-                (NodeKind::Credential, Some(k)) if k.contains("key") => "deactivate_key",
-                (NodeKind::Credential, _) => "revoke_token",
-                _ => "rotate",
-            };
-            let revoke = Revoke {
-                id: format!("{ROTATE_PREFIX}{}", n.key),
-                action: at_issuer.into(),
-                cost: 1,
-                commands: Vec::new(),
-            };
-            let book = catalog::playbook(&revoke, catalog::Target::Node(n));
-            (
-                revoke.id,
-                "rotate_at_issuer".into(),
-                1,
-                Vec::new(),
-                book,
-                None,
-            )
-        }
+    let at_issuer = match (
+        n.kind,
+        n.credential.as_ref().and_then(|c| c.kind.as_deref()),
+    ) {
+        (NodeKind::Credential, Some(k)) if k.contains("key") => "deactivate_key",
+        (NodeKind::Credential, _) => "revoke_token",
+        _ => "rotate",
     };
+    let revoke = Revoke {
+        id: format!("{ROTATE_PREFIX}{}", n.key),
+        action: at_issuer.into(),
+        cost: 1,
+        commands: Vec::new(),
+    };
+    let target = Target::Node(node);
     Step {
         rank: 0,
         phase: Phase::Rotate,
-        id,
-        listed: ix.is_some(),
-        action,
-        target: Target::Node(node),
-        action_ix: ix,
-        cost,
-        collateral,
+        playbook: playbook_for(graph, &revoke, &target),
+        id: revoke.id,
+        listed: false,
+        action: "rotate_at_issuer".into(),
+        target,
+        action_ix: None,
+        cost: 1,
+        collateral: Vec::new(),
         required: false,
         protects: Vec::new(),
         after: Figures::default(),
-        playbook,
     }
 }
 

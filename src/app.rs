@@ -324,7 +324,9 @@ fn residual(
             )));
         }
     }
-    let (footholds, removed) = plan::apply(graph, &compromised, at, &chosen).map_err(bad)?;
+    let (footholds, removed) = plan::apply(graph, &compromised, at, &chosen)
+        .map_err(bad)?
+        .residual(graph);
     writeln!(
         err,
         "applied {} of the plan's {} steps: {} footholds remain",

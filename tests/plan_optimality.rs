@@ -126,8 +126,9 @@ fn at() -> Timestamp {
 /// Crown jewels still reachable once `ids` are carried out.
 fn jewels_after(graph: &TrustGraph, compromised: &[NodeId], ids: &[String]) -> BTreeSet<String> {
     let steps: Vec<(String, Option<NodeId>)> = ids.iter().map(|id| (id.clone(), None)).collect();
-    let (footholds, removed) =
-        plan::apply(graph, compromised, at(), &steps).expect("every id comes from the graph");
+    let (footholds, removed) = plan::apply(graph, compromised, at(), &steps)
+        .expect("every id comes from the graph")
+        .residual(graph);
     let blast = BlastRadius::compute_without(graph, &footholds, at(), Some(&removed));
     blast
         .reached

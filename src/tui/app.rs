@@ -11,7 +11,7 @@ use super::incident::{self, Incident};
 use super::jobs::{Done, Job};
 use super::keys::{Action, KeyMap};
 use crate::analysis::BlastRadius;
-use crate::analysis::plan::{Figures, Plan, Target};
+use crate::analysis::plan::{Figures, Plan};
 use crate::model::{NodeId, NodeKind, TrustGraph};
 use crate::report::clean;
 
@@ -234,10 +234,7 @@ impl<'g> App<'g> {
             Done::Residual {
                 generation,
                 figures,
-            } if generation == self.residual_generation => match figures {
-                Ok(f) => self.residual = Some(f),
-                Err(e) => self.status = e,
-            },
+            } if generation == self.residual_generation => self.residual = Some(figures),
             Done::PathsFrom { node, blast } => self.paths_from = Some((node, blast)),
             Done::Search {
                 generation,
@@ -284,25 +281,13 @@ impl<'g> App<'g> {
         let Some(plan) = &self.plan else {
             return;
         };
-        let steps = plan
-            .steps
-            .iter()
-            .zip(&self.done)
-            .filter(|(_, done)| **done)
-            .map(|(s, _)| {
-                let target = match &s.target {
-                    Target::Node(n) => Some(*n),
-                    _ => None,
-                };
-                (s.id.clone(), target)
-            })
-            .collect();
+        // The cuts are gathered here, where the plan is; the search runs on the worker.
+        let cuts = plan.cuts(&self.done);
         self.residual_generation += 1;
         self.residual = None;
         self.jobs.push(Job::Residual {
             generation: self.residual_generation,
-            compromised: self.compromised.clone(),
-            steps,
+            cuts,
         });
     }
 

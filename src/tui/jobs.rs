@@ -8,7 +8,7 @@ use fuzzy_matcher::skim::SkimMatcherV2;
 use jiff::Timestamp;
 
 use crate::analysis::BlastRadius;
-use crate::analysis::plan::{self, Figures, Plan, PlanOptions};
+use crate::analysis::plan::{Cuts, Figures, Plan, PlanOptions};
 use crate::model::{NodeId, TrustGraph};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,11 +19,7 @@ pub enum Job {
         compromised: Vec<NodeId>,
     },
     /// The radius left once some steps of the current plan are done.
-    Residual {
-        generation: u64,
-        compromised: Vec<NodeId>,
-        steps: Vec<(String, Option<NodeId>)>,
-    },
+    Residual { generation: u64, cuts: Cuts },
     /// What one node reaches (the Paths tab).
     PathsFrom { node: NodeId },
     /// The nodes of `base` that fuzzy-match `query`, ranked.
@@ -44,7 +40,7 @@ pub enum Done<'g> {
     },
     Residual {
         generation: u64,
-        figures: Result<Figures, String>,
+        figures: Figures,
     },
     PathsFrom {
         node: NodeId,
@@ -76,28 +72,23 @@ impl Job {
                     plan,
                 }
             }
-            Job::Residual {
-                generation,
-                compromised,
-                steps,
-            } => Done::Residual {
-                generation,
-                figures: plan::apply(graph, &compromised, at, &steps).map(
-                    |(footholds, removed)| {
-                        let r = BlastRadius::compute_without(graph, &footholds, at, Some(&removed));
-                        Figures {
-                            reached: r.summary.reached,
-                            crown_jewels: r.summary.crown_jewels,
-                            admins: r
-                                .reached
-                                .iter()
-                                .filter(|n| graph.facts(n.node).admin)
-                                .count(),
-                            criticality: r.summary.criticality,
-                        }
+            Job::Residual { generation, cuts } => {
+                let (footholds, removed) = cuts.residual(graph);
+                let r = BlastRadius::compute_without(graph, &footholds, at, Some(&removed));
+                Done::Residual {
+                    generation,
+                    figures: Figures {
+                        reached: r.summary.reached,
+                        crown_jewels: r.summary.crown_jewels,
+                        admins: r
+                            .reached
+                            .iter()
+                            .filter(|n| graph.facts(n.node).admin)
+                            .count(),
+                        criticality: r.summary.criticality,
                     },
-                ),
-            },
+                }
+            }
             Job::PathsFrom { node } => Done::PathsFrom {
                 node,
                 blast: BlastRadius::compute(graph, &[node], at),

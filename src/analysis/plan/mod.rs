@@ -417,24 +417,82 @@ fn listed_step(
     }
 }
 
-/// What the listed steps of a saved plan remove, for `blast --apply-plan`.
+/// What some steps of a plan take away, and the footholds they take from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cuts {
+    /// Every foothold of the plan, before any step.
+    pub footholds: Vec<NodeId>,
+    pub edges: Vec<EdgeId>,
+    /// Nodes removed with all their edges and their foothold.
+    pub nodes: Vec<NodeId>,
+    /// Footholds ended (sessions revoked), edges kept.
+    pub sessions: Vec<NodeId>,
+}
+
+impl Cuts {
+    fn add(&mut self, actions: &Actions<'_>, a: ActionIx) {
+        let action = &actions.all[a];
+        self.edges.extend_from_slice(&action.edges);
+        self.nodes.extend_from_slice(&action.nodes);
+        self.sessions.extend_from_slice(&action.sessions);
+    }
+
+    /// The footholds left, and what a residual search must ignore.
+    pub fn residual(&self, graph: &TrustGraph) -> (Vec<NodeId>, Removed) {
+        let mut removed = Removed::none(graph);
+        for e in &self.edges {
+            removed.edges[e.index()] = true;
+        }
+        for n in &self.nodes {
+            removed.nodes[n.index()] = true;
+        }
+        let footholds = self
+            .footholds
+            .iter()
+            .copied()
+            .filter(|f| !removed.nodes[f.index()] && !self.sessions.contains(f))
+            .collect();
+        (footholds, removed)
+    }
+}
+
+impl Plan<'_> {
+    /// What the steps marked `done` (by index) take away: the TUI's what-if.
+    pub fn cuts(&self, done: &[bool]) -> Cuts {
+        let mut cuts = Cuts {
+            footholds: self.footholds.clone(),
+            ..Cuts::default()
+        };
+        for (step, _) in self.steps.iter().zip(done).filter(|(_, d)| **d) {
+            match (step.action_ix, &step.target) {
+                (Some(a), _) => cuts.add(&self.actions, a),
+                (None, Target::Node(n)) => cuts.nodes.push(*n),
+                _ => {}
+            }
+        }
+        cuts
+    }
+}
+
+/// What the listed steps of a saved plan take away, for `blast --apply-plan`: steps are
+/// `(id, target)` as the plan's JSON gives them.
 pub fn apply(
     graph: &TrustGraph,
     compromised: &[NodeId],
     at: Timestamp,
     steps: &[(String, Option<NodeId>)],
-) -> Result<(Vec<NodeId>, Removed), String> {
+) -> Result<Cuts, String> {
     let blast = BlastRadius::compute(graph, compromised, at);
-    let footholds = footholds(graph, &blast);
     let actions = Actions::collect(graph, &blast);
-    let mut schedule = Schedule::new(graph);
+    let mut cuts = Cuts {
+        footholds: footholds(graph, &blast),
+        ..Cuts::default()
+    };
     for (id, target) in steps {
         match (actions.find(id), target) {
-            (Some(a), _) => schedule.action(&actions, a, 1),
+            (Some(a), _) => cuts.add(&actions, a),
             (None, _) if id.starts_with(rotate::VERIFY_PREFIX) => {}
-            (None, Some(node)) if id.starts_with(rotate::ROTATE_PREFIX) => {
-                schedule.remove_node(*node, 1);
-            }
+            (None, Some(node)) if id.starts_with(rotate::ROTATE_PREFIX) => cuts.nodes.push(*node),
             (None, _) => {
                 return Err(format!(
                     "step `{id}` is not an action of these inputs (was the plan made from other inputs?)"
@@ -442,5 +500,5 @@ pub fn apply(
             }
         }
     }
-    Ok((schedule.remaining(&footholds, 1), schedule.removed_after(1)))
+    Ok(cuts)
 }

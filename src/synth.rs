@@ -1,11 +1,14 @@
 //! A deterministic synthetic organisation in native JSON, for benchmarks.
 //!
 //! Shape: teams of a thousand nodes whose trust mostly stays inside the team; a platform
-//! team whose groups and roles everyone uses (skewed fan-in: a few hubs get most edges)
-//! and whose deploy roles control workloads in every team; about five edges per node;
-//! one admin role per team and production databases in every third team as crown
-//! jewels; one credential in ten inactive; revoke entries as the importers write them.
-//! Same `(nodes, seed)` → same bytes.
+//! team whose groups and roles everyone uses and whose deploy roles control workloads in
+//! every team; group membership and role fan-in drawn from a Zipf law (in every team and
+//! across the platform team's hubs, a group's or role's share of members falls as one
+//! over its rank); a third of the workloads are GitHub Actions workflows that federate
+//! into cloud roles (OIDC) and read repository secrets; about five edges per node; one
+//! admin role per team and production databases in every third team as crown jewels; one
+//! credential in ten inactive; revoke entries as the importers write them.
+//! Same `(nodes, seed)` → same bytes (integer arithmetic only, so on every machine).
 
 use std::io::{self, Write};
 
@@ -25,6 +28,20 @@ impl Rng {
 
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
+    }
+
+    /// A rank in `0..n` drawn from a discrete Zipf law of exponent one: an octave
+    /// `[2^k - 1, 2^(k+1) - 1)` uniformly, then a rank uniformly inside it, so the chance of
+    /// rank `r` falls as `1 / (r + 1)`. Real membership and fan-in counts follow such
+    /// heavy tails (a few groups hold most identities); integers keep the bytes the same
+    /// on every machine, where a float `powf` might not.
+    fn zipf(&mut self, n: usize) -> usize {
+        let n = n.max(1);
+        let octaves = usize::BITS - n.leading_zeros(); // octaves covering 1..=n
+        let k = self.below(octaves as usize);
+        let low = (1usize << k) - 1;
+        let high = ((1usize << (k + 1)) - 1).min(n);
+        low + self.below(high - low)
     }
 }
 
@@ -72,6 +89,12 @@ fn edge_kind(from: NodeKind, to: NodeKind) -> EdgeKind {
 
 const PLATFORMS: [&str; 5] = ["aws", "github", "k8s", "gcp", "vault"];
 
+/// Workload slots that are GitHub Actions workflows (a third of the workloads): they
+/// federate into cloud roles instead of running as a service account.
+fn is_workflow(i: usize) -> bool {
+    i % 100 < 10
+}
+
 /// Nodes per team. Teams own their workloads, identities, secrets and resources; trust
 /// mostly stays inside a team, as in real estates, and team 0 is the platform team whose
 /// groups and roles everyone uses and whose deploy roles reach into every team.
@@ -82,18 +105,42 @@ fn team_of(i: usize) -> usize {
 }
 
 fn platform(i: usize) -> &'static str {
-    PLATFORMS[team_of(i) % PLATFORMS.len()]
+    if is_workflow(i) {
+        "github"
+    } else {
+        PLATFORMS[team_of(i) % PLATFORMS.len()]
+    }
 }
 
+/// Workflows are keyed as the GitHub importer keys them; everything else by platform,
+/// kind and index.
 fn key(i: usize) -> String {
-    format!("gen:{}:{}:{i:07}", platform(i), kind_of(i))
+    if is_workflow(i) {
+        format!(
+            "github:workflow:gen-org/team-{:04}/.github/workflows/ci-{i:07}.yml",
+            team_of(i)
+        )
+    } else {
+        format!("gen:{}:{}:{i:07}", platform(i), kind_of(i))
+    }
+}
+
+fn name(i: usize) -> String {
+    if is_workflow(i) {
+        format!("ci-{i:07}.yml")
+    } else {
+        format!("{}-{i}", kind_of(i))
+    }
 }
 
 /// What each kind of node points at: (target kind, how many, whether it may be the
 /// platform team's). Mean out-degree about five.
-fn wants(kind: NodeKind) -> &'static [(NodeKind, usize, bool)] {
+fn wants(i: usize) -> &'static [(NodeKind, usize, bool)] {
     use NodeKind::*;
-    match kind {
+    match kind_of(i) {
+        // A workflow's OIDC token is trusted by a role (its team's, or a platform deploy
+        // role's); it reads its repository's secrets.
+        Workload if is_workflow(i) => &[(Role, 1, true), (Secret, 2, true)],
         Workload => &[(ServiceAccount, 1, false), (Secret, 2, true)],
         Credential => &[(ServiceAccount, 1, false)],
         Secret => &[(Credential, 2, false)],
@@ -117,8 +164,8 @@ fn wants(kind: NodeKind) -> &'static [(NodeKind, usize, bool)] {
 }
 
 /// A target of `kind`: in the source's own team, or (one time in ten, when allowed) in the
-/// platform team, skewed towards its first nodes (power-law fan-in on shared groups and
-/// roles). The platform team's deploy roles control workloads anywhere.
+/// platform team. Groups and roles are drawn by Zipf rank (power-law fan-in), the rest
+/// uniformly. The platform team's deploy roles control workloads anywhere.
 fn pick(rng: &mut Rng, nodes: usize, from: usize, kind: NodeKind, shared: bool) -> usize {
     let teams = nodes.div_ceil(TEAM);
     let platform_team = team_of(from) == 0;
@@ -130,16 +177,24 @@ fn pick(rng: &mut Rng, nodes: usize, from: usize, kind: NodeKind, shared: bool) 
         team_of(from)
     };
     let range = slots(kind);
-    let slot = range.start + rng.below(range.len());
-    // Square a uniform draw to favour low blocks: a few hubs receive most of the edges.
-    let blocks = TEAM / 100;
-    let u = rng.below(blocks * blocks);
-    let block = if team == 0 {
-        blocks - 1 - (u as f64).sqrt() as usize
+    let per_team = TEAM / 100 * range.len();
+    let rank = if matches!(kind, NodeKind::Group | NodeKind::Role) {
+        rng.zipf(per_team)
     } else {
-        rng.below(blocks)
+        rng.below(per_team)
     };
-    (team * TEAM + block.min(blocks - 1) * 100 + slot).min(nodes - 1)
+    // Rank 0 is the team's last node of the kind, so the admin role (the team's first
+    // role) is not the most used one.
+    let nth = per_team - 1 - rank;
+    let i = team * TEAM + nth / range.len() * 100 + range.start + nth % range.len();
+    if i < nodes {
+        i
+    } else {
+        // The last team may be cut short: draw again uniformly among what exists.
+        let team_start = team * TEAM;
+        let in_team = (nodes - team_start).div_ceil(100);
+        (team_start + rng.below(in_team) * 100 + range.start).min(nodes - 1)
+    }
 }
 
 /// Writes the organisation as native JSON.
@@ -173,9 +228,10 @@ pub fn generate_with(
         let kind = kind_of(i);
         write!(
             out,
-            "{{\"id\": \"{}\", \"kind\": \"{kind}\", \"platform\": \"{}\", \"name\": \"{kind}-{i}\"",
+            "{{\"id\": \"{}\", \"kind\": \"{kind}\", \"platform\": \"{}\", \"name\": \"{}\"",
             key(i),
-            platform(i)
+            platform(i),
+            name(i)
         )?;
         // Production databases of every third team, and one admin role per team.
         if kind == NodeKind::Resource && i % 100 == 90 && team_of(i).is_multiple_of(3) {
@@ -221,10 +277,10 @@ pub fn generate_with(
             progress(nodes + i, 2 * nodes);
         }
         targets.clear();
-        for &(to_kind, count, shared) in wants(kind_of(i)) {
-            // The platform team's deploy roles reach twice as far.
+        for &(to_kind, count, shared) in wants(i) {
+            // The platform team's deploy roles reach three times as far.
             let count = if to_kind == NodeKind::Workload && team_of(i) == 0 {
-                2 * count
+                3 * count
             } else {
                 count
             };
@@ -235,7 +291,11 @@ pub fn generate_with(
                     continue;
                 }
                 targets.push(j);
-                let kind = edge_kind(kind_of(i), to_kind);
+                let kind = if is_workflow(i) && to_kind == NodeKind::Role {
+                    EdgeKind::CanAssume
+                } else {
+                    edge_kind(kind_of(i), to_kind)
+                };
                 if !first {
                     writeln!(out, ",")?;
                 }
@@ -273,7 +333,57 @@ pub fn generate_with(
 
 #[cfg(test)]
 mod tests {
-    use super::generate;
+    use super::{Rng, generate};
+    use crate::model::{EdgeKind, NodeKind, TrustGraph};
+
+    fn org(nodes: usize) -> TrustGraph {
+        let mut buf = Vec::new();
+        generate(&mut buf, nodes, 42).expect("in-memory write");
+        crate::import::load_inputs([crate::import::Input::bytes("gen.json", buf)])
+            .expect("generated graphs load")
+            .graph
+    }
+
+    #[test]
+    fn zipf_ranks_fall_as_one_over_rank() {
+        let mut rng = Rng(1);
+        let mut count = [0u32; 50];
+        for _ in 0..100_000 {
+            count[rng.zipf(50)] += 1;
+        }
+        // Rank 0 takes a sixth (six octaves); ranks 1 and 2 share the next sixth; each
+        // octave's share is the same, so frequencies halve from one octave to the next.
+        assert!((15_000..18_500).contains(&count[0]), "{count:?}");
+        assert!(
+            count[0] > 6 * count[10] && count[10] > count[40],
+            "{count:?}"
+        );
+        assert_eq!(Rng(3).zipf(1), 0);
+    }
+
+    /// Membership is heavy-tailed (a few groups hold most identities), and the CI
+    /// workflows federate into roles.
+    #[test]
+    fn fan_in_is_skewed_and_workflows_federate() {
+        let g = org(5_000);
+        let mut members: Vec<usize> = g
+            .node_ids()
+            .filter(|&n| g.node(n).kind == NodeKind::Group)
+            .map(|n| g.incoming(n).count())
+            .collect();
+        members.sort_unstable();
+        let (median, top) = (members[members.len() / 2], members[members.len() - 1]);
+        assert!(top >= 10 * median.max(1), "median {median}, top {top}");
+        let workflow = g
+            .find("github:workflow:gen-org/team-0001/.github/workflows/ci-0001000.yml")
+            .expect("workflows are keyed as the GitHub importer keys them");
+        assert_eq!(&*g.node(workflow).platform, "github");
+        assert!(
+            g.outgoing(workflow)
+                .any(|(e, to)| g.edge(e).kind == EdgeKind::CanAssume
+                    && g.node(to).kind == NodeKind::Role)
+        );
+    }
 
     #[test]
     fn same_seed_same_bytes() {

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 
 use super::Bfs;
 use super::traverse::Removed;
-use crate::model::{EdgeId, NodeId, NodeKind, PlatformId, TrustGraph};
+use crate::model::{EdgeId, NodeFacts, NodeId, NodeKind, PlatformId, TrustGraph};
 
 /// One node in the blast radius.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,40 +85,55 @@ impl BlastRadius {
         let mut reached = Vec::new();
         let mut exposed = Vec::new();
         let mut compromised_unusable = Vec::new();
-        for &node in all.order() {
-            let depth = witness(&all, certain.as_ref(), node)
-                .depth(node)
-                .unwrap_or_default();
-            let unusable = view
-                .is_credential(node)
-                .then(|| graph.node(node).unusable_reason(at))
-                .flatten();
-            match unusable {
-                Some(why_unusable) if depth > 0 => exposed.push(Exposed {
-                    node,
-                    depth,
-                    why_unusable,
-                }),
-                _ => {
-                    if let Some(why) = unusable {
-                        compromised_unusable.push((node, why));
+        let mut tally = Tally::default();
+        // One pass in search order, reading each node's facts once: depth comes from the
+        // search's levels, and the sort key and the summary from the facts. On a large
+        // graph every per-node read of another array is a cache miss.
+        for (level, nodes) in all.levels() {
+            for &node in nodes {
+                let facts = view.facts(node);
+                let depth = match &certain {
+                    // Without conditional edges every node's witness is the first search's.
+                    None => level,
+                    Some(_) => witness(&all, certain.as_ref(), node)
+                        .depth(node)
+                        .unwrap_or_default(),
+                };
+                let key = (u64::from(depth) << 32) | u64::from(facts.rank);
+                let unusable = (!view.usable(node, at))
+                    .then(|| graph.node(node).unusable_reason(at))
+                    .flatten();
+                match unusable {
+                    Some(why_unusable) if depth > 0 => exposed.push((
+                        key,
+                        Exposed {
+                            node,
+                            depth,
+                            why_unusable,
+                        },
+                    )),
+                    _ => {
+                        if let Some(why) = unusable {
+                            compromised_unusable.push((node, why));
+                        }
+                        let conditional = certain.as_ref().is_some_and(|c| !c.reached(node));
+                        tally.add(facts, conditional);
+                        reached.push((
+                            key,
+                            Reached {
+                                node,
+                                depth,
+                                conditional,
+                            },
+                        ));
                     }
-                    reached.push(Reached {
-                        node,
-                        depth,
-                        conditional: certain.as_ref().is_some_and(|c| !c.reached(node)),
-                    });
                 }
             }
         }
-        // Key ranks, not keys: comparing a million strings costs more than the BFS.
-        // Sort keys are read once per node, not once per comparison: the ranks live in
-        // a table as large as the graph, and each read is a cache miss.
-        let key =
-            |depth: u32, node: NodeId| (u64::from(depth) << 32) | u64::from(view.key_rank(node));
-        reached = sorted_by(reached, |r| key(r.depth, r.node));
-        exposed = sorted_by(exposed, |x| key(x.depth, x.node));
-        let summary = summarize(graph, &reached);
+        // Keys, not strings: depth and key rank, computed above from the facts already read.
+        let reached = sorted(reached);
+        let exposed = sorted(exposed);
+        let summary = tally.summary(graph, reached.len());
         BlastRadius {
             at,
             compromised,
@@ -180,48 +195,60 @@ fn witness<'b>(all: &'b Bfs, certain: Option<&'b Bfs>, node: NodeId) -> &'b Bfs 
     }
 }
 
-/// `items` sorted by a key computed once per item.
-fn sorted_by<T>(items: Vec<T>, key: impl Fn(&T) -> u64) -> Vec<T> {
-    let mut keyed: Vec<(u64, T)> = items.into_iter().map(|t| (key(&t), t)).collect();
+/// The items of `(key, item)` pairs in key order.
+fn sorted<T>(mut keyed: Vec<(u64, T)>) -> Vec<T> {
     keyed.sort_unstable_by_key(|&(k, _)| k);
     keyed.into_iter().map(|(_, t)| t).collect()
 }
 
-fn summarize(graph: &TrustGraph, reached: &[Reached]) -> Summary {
-    let mut summary = Summary {
-        reached: reached.len(),
-        ..Summary::default()
-    };
-    // Counted in arrays, turned into maps once: a map insertion per reached node costs
-    // more than the search that found it.
-    let mut by_kind = [0usize; NodeKind::ALL.len()];
-    let mut by_platform: Vec<usize> = Vec::new();
-    for r in reached {
-        let facts = graph.facts(r.node);
-        summary.crown_jewels += usize::from(facts.is_crown_jewel());
-        summary.admin_reached |= facts.admin;
-        summary.criticality += u64::from(facts.criticality);
-        summary.conditional += usize::from(r.conditional);
-        by_kind[facts.kind.index()] += 1;
+/// The [`Summary`] counts, gathered while the reached nodes are listed. Counted in arrays,
+/// turned into maps once: a map insertion per reached node costs more than the search
+/// that found it.
+#[derive(Default)]
+struct Tally {
+    crown_jewels: usize,
+    admin_reached: bool,
+    criticality: u64,
+    conditional: usize,
+    by_kind: [usize; NodeKind::ALL.len()],
+    by_platform: Vec<usize>,
+}
+
+impl Tally {
+    fn add(&mut self, facts: NodeFacts, conditional: bool) {
+        self.crown_jewels += usize::from(facts.is_crown_jewel());
+        self.admin_reached |= facts.admin;
+        self.criticality += u64::from(facts.criticality);
+        self.conditional += usize::from(conditional);
+        self.by_kind[facts.kind.index()] += 1;
         let p = facts.platform.index();
-        if p >= by_platform.len() {
-            by_platform.resize(p + 1, 0);
+        if p >= self.by_platform.len() {
+            self.by_platform.resize(p + 1, 0);
         }
-        by_platform[p] += 1;
+        self.by_platform[p] += 1;
     }
-    summary.by_kind = NodeKind::ALL
-        .into_iter()
-        .zip(by_kind)
-        .filter(|&(_, n)| n > 0)
-        .collect();
-    let mut platforms: BTreeMap<String, usize> = BTreeMap::new();
-    for (p, &n) in by_platform.iter().enumerate().filter(|&(_, &n)| n > 0) {
-        *platforms
-            .entry(graph.platform_name(PlatformId::from_index(p)).to_string())
-            .or_default() += n;
+
+    fn summary(self, graph: &TrustGraph, reached: usize) -> Summary {
+        let mut by_platform: BTreeMap<String, usize> = BTreeMap::new();
+        for (p, &n) in self.by_platform.iter().enumerate().filter(|&(_, &n)| n > 0) {
+            *by_platform
+                .entry(graph.platform_name(PlatformId::from_index(p)).to_string())
+                .or_default() += n;
+        }
+        Summary {
+            reached,
+            crown_jewels: self.crown_jewels,
+            admin_reached: self.admin_reached,
+            criticality: self.criticality,
+            conditional: self.conditional,
+            by_kind: NodeKind::ALL
+                .into_iter()
+                .zip(self.by_kind)
+                .filter(|&(_, n)| n > 0)
+                .collect(),
+            by_platform,
+        }
     }
-    summary.by_platform = platforms;
-    summary
 }
 
 #[cfg(test)]

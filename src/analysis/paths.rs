@@ -43,7 +43,7 @@ pub fn shortest(
         return Some(Vec::new());
     }
     let view = graph.traversal();
-    let usable = |n: NodeId| !view.is_credential(n) || graph.node(n).usable_at(at);
+    let usable = |n: NodeId| view.usable(n, at);
     let mut fwd = Side::new(from);
     let mut bwd = Side::new(to);
     loop {

@@ -1,5 +1,7 @@
 //! Breadth-first search over the edges an attacker can use at a given time.
 
+use std::sync::OnceLock;
+
 use jiff::Timestamp;
 
 use crate::model::{EdgeId, NodeId, Slot, Step, TrustGraph};
@@ -21,17 +23,24 @@ impl Removed {
     }
 }
 
-/// Result of a multi-source BFS: per node, its depth and the edge it was first reached by.
-/// Dense arrays, so a million-node graph costs 8 MB and no hashing.
+/// Result of a multi-source BFS: the nodes in the order reached, with the edge each was
+/// first reached by and where each depth starts. The hot loop writes only these
+/// sequential arrays and a visited bitset; the node → position index that answers
+/// [`Bfs::depth`] and [`Bfs::via`] for any node is built on first use, since a blast
+/// radius's own pass reads everything in search order. On a million-node graph a
+/// per-node state array cost a cache miss per reached node.
 pub struct Bfs {
-    /// Per node: depth and the slot of the edge it was first reached by, side by side so
-    /// that the visited check and the write touch one cache line.
-    /// Zero for a node not reached, so that the array comes zeroed from the allocator
-    /// and only the pages a search touches are ever written: `(depth + 1) << 32 | (slot
-    /// + 1)`, the slot part zero for a source.
-    seen: Vec<u64>,
+    /// One bit per node of the graph: reached.
+    visited: Vec<u64>,
     /// Nodes in the order they were reached (sources first).
     order: Vec<NodeId>,
+    /// Per entry of `order`: the slot of the edge it was first reached by, plus one (zero
+    /// for a source).
+    via: Vec<u32>,
+    /// Where each depth starts in `order`: depth `d` is `order[levels[d]..levels[d + 1]]`.
+    levels: Vec<u32>,
+    /// Per node: its position in `order` plus one (zero when not reached).
+    position: OnceLock<Vec<u32>>,
     via_conditional: bool,
 }
 
@@ -46,31 +55,32 @@ impl Bfs {
         goal: Option<NodeId>,
     ) -> Bfs {
         let view = graph.traversal();
-        let mut seen = vec![0u64; graph.node_count()];
         // The visited test runs once per edge; a bitset (128 KB per million nodes) stays
-        // in cache where `seen` would not.
+        // in cache.
         let mut visited = vec![0u64; graph.node_count().div_ceil(64)];
+        let is_set = |visited: &[u64], i: usize| visited[i / 64] & (1 << (i % 64)) != 0;
         let mut order = Vec::new();
+        let mut via = Vec::new();
         let mut via_conditional = false;
         for &s in sources {
             let i = s.index();
-            if visited[i / 64] & (1 << (i % 64)) == 0 {
+            if !is_set(&visited, i) {
                 visited[i / 64] |= 1 << (i % 64);
-                seen[i] = 1 << 32;
                 order.push(s);
+                via.push(0);
             }
         }
         // `order` doubles as the queue: nodes are appended as they are reached and
-        // expanded in that same order.
-        // Depth is tracked by level boundaries in the queue rather than read back per node.
-        let (mut head, mut level_end, mut d) = (0, order.len(), 1u32);
+        // expanded in that same order; depth is tracked by level boundaries in it.
+        let (mut head, mut level_end) = (0, order.len());
+        let mut levels = vec![0];
         while let Some(&node) = order.get(head) {
             if head == level_end {
+                levels.push(level_end as u32);
                 level_end = order.len();
-                d += 1;
             }
             head += 1;
-            if goal.is_some_and(|g| seen[g.index()] != 0) {
+            if goal.is_some_and(|g| is_set(&visited, g.index())) {
                 break;
             }
             if !expand(node) {
@@ -81,15 +91,23 @@ impl Bfs {
                 let (word, bit) = (i / 64, 1u64 << (i % 64));
                 if visited[word] & bit == 0 && follow(step) {
                     visited[word] |= bit;
-                    seen[i] = (u64::from(d) + 1) << 32 | (u64::from(step.slot.raw()) + 1);
                     via_conditional |= step.conditional;
                     order.push(step.to);
+                    via.push(step.slot.raw() + 1);
                 }
             }
         }
+        // Stopped at the goal: the nodes of the level being found still need their start.
+        if level_end < order.len() {
+            levels.push(level_end as u32);
+        }
+        levels.push(order.len() as u32);
         Bfs {
-            seen,
+            visited,
             order,
+            via,
+            levels,
+            position: OnceLock::new(),
             via_conditional,
         }
     }
@@ -109,7 +127,7 @@ impl Bfs {
             graph,
             sources,
             |step| !step.dormant && (conditional || !step.conditional),
-            |n| !view.is_credential(n) || graph.node(n).usable_at(at),
+            |n| view.usable(n, at),
             goal,
         )
     }
@@ -133,7 +151,7 @@ impl Bfs {
                     && !removed.nodes[step.to.index()]
                     && !removed.edges[view.edge(step.slot).index()]
             },
-            |n| !view.is_credential(n) || graph.node(n).usable_at(at),
+            |n| view.usable(n, at),
             None,
         )
     }
@@ -145,16 +163,42 @@ impl Bfs {
     }
 
     pub fn reached(&self, node: NodeId) -> bool {
-        self.seen[node.index()] != 0
+        let i = node.index();
+        self.visited[i / 64] & (1 << (i % 64)) != 0
+    }
+
+    /// Where `node` is in `order`.
+    fn position(&self, node: NodeId) -> Option<usize> {
+        if !self.reached(node) {
+            return None;
+        }
+        let position = self.position.get_or_init(|| {
+            let mut position = vec![0u32; self.visited.len() * 64];
+            for (p, n) in self.order.iter().enumerate() {
+                position[n.index()] = p as u32 + 1;
+            }
+            position
+        });
+        (position[node.index()] as usize).checked_sub(1)
     }
 
     pub fn depth(&self, node: NodeId) -> Option<u32> {
-        let d = (self.seen[node.index()] >> 32) as u32;
-        d.checked_sub(1)
+        let p = self.position(node)? as u32;
+        // The last level that starts at or before the node's position.
+        Some(self.levels.partition_point(|&start| start <= p) as u32 - 1)
     }
 
     pub fn order(&self) -> &[NodeId] {
         &self.order
+    }
+
+    /// The reached nodes level by level: `(depth, nodes at that depth in the order they
+    /// were reached)`.
+    pub fn levels(&self) -> impl Iterator<Item = (u32, &[NodeId])> {
+        self.levels
+            .windows(2)
+            .zip(0..)
+            .map(|(w, depth)| (depth, &self.order[w[0] as usize..w[1] as usize]))
     }
 
     /// The edges of the shortest path from a source to `node` (empty for a source).
@@ -172,8 +216,7 @@ impl Bfs {
     /// The edge `node` was first reached by (`None` for a source or an unreached node):
     /// the last hop of its path.
     pub fn via(&self, graph: &TrustGraph, node: NodeId) -> Option<EdgeId> {
-        // The low half is the slot plus one; zero for a source.
-        let slot = (self.seen[node.index()] as u32).checked_sub(1)?;
+        let slot = self.via[self.position(node)?].checked_sub(1)?;
         Some(graph.traversal().edge(Slot::from_raw(slot)))
     }
 }
@@ -235,5 +278,26 @@ mod tests {
         let bfs = Bfs::attacker(&g, &[n[0]], Timestamp::UNIX_EPOCH, false, Some(n[1]));
         assert!(bfs.reached(n[1]));
         assert!(!bfs.reached(n[3]), "stopped before expanding further");
+        // The level being found when the goal was reached is listed too.
+        let levels: Vec<_> = bfs.levels().map(|(d, nodes)| (d, nodes.to_vec())).collect();
+        assert_eq!(levels, [(0, vec![n[0]]), (1, vec![n[1]])]);
+    }
+
+    /// `levels` lists every reached node once, at the depth `depth` gives it.
+    #[test]
+    fn levels_agree_with_depth() {
+        let (g, n) = chain();
+        for conditional in [true, false] {
+            let bfs = Bfs::attacker(&g, &[n[1]], Timestamp::UNIX_EPOCH, conditional, None);
+            let listed: Vec<_> = bfs
+                .levels()
+                .flat_map(|(d, nodes)| nodes.iter().map(move |&x| (x, d)))
+                .collect();
+            assert_eq!(listed.len(), bfs.order().len());
+            for (node, depth) in listed {
+                assert_eq!(bfs.depth(node), Some(depth));
+            }
+            assert_eq!(bfs.depth(n[1]), Some(0));
+        }
     }
 }

@@ -126,7 +126,7 @@ impl Credential {
     /// Why the credential cannot be used at `at`, or `None` when it can.
     pub fn unusable_reason(&self, at: Timestamp) -> Option<String> {
         if let Some(status) = &self.status
-            && is_dead_status(status)
+            && self.is_dead()
         {
             return Some(format!("status is {}", status.trim()));
         }
@@ -141,6 +141,11 @@ impl Credential {
             return Some(format!("not yet created at {at} (created {created})"));
         }
         None
+    }
+
+    /// The status says the credential cannot be used, whatever the time.
+    pub fn is_dead(&self) -> bool {
+        self.status.as_deref().is_some_and(is_dead_status)
     }
 
     /// Explicit `long_lived`, else: no expiry, or a validity window over 90 days.

@@ -111,7 +111,7 @@ impl Schedule {
                 if life[u.index()] != level {
                     continue; // a stale entry: u was raised since
                 }
-                if view.facts(u).credential && !graph.node(u).usable_at(at) {
+                if !view.usable(u, at) {
                     continue;
                 }
                 for step in view.steps(u) {
@@ -153,7 +153,7 @@ impl Schedule {
         for (id, &l) in graph.node_ids().zip(life) {
             // Dead credentials within reach are exposed, not reached (as in the blast
             // radius), unless the attacker held them from the start.
-            let dead = view.facts(id).credential && !graph.node(id).usable_at(at);
+            let dead = !view.usable(id, at);
             if l == 0 || dead && !is_foothold[id.index()] {
                 continue;
             }

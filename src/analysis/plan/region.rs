@@ -64,7 +64,7 @@ impl Region {
         allowed: &[bool],
     ) -> Region {
         let view = graph.traversal();
-        let usable = |n: NodeId| !view.is_credential(n) || graph.node(n).usable_at(at);
+        let usable = |n: NodeId| view.usable(n, at);
         let n = graph.node_count();
         // Forward: what the footholds reach is the blast radius itself (they lie in it,
         // and the compromised set is among them), so its search is not repeated here.

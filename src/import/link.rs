@@ -242,10 +242,10 @@ fn add(
     to: NodeId,
     reason: String,
     conditions: Vec<Condition>,
-    revoke: Vec<crate::model::Revoke>,
+    revoke: std::sync::Arc<[crate::model::Revoke]>,
     at: Provenance,
 ) {
-    let mut edge = Edge::new(EdgeKind::CanAssume, &reason, at);
+    let mut edge = Edge::new(EdgeKind::CanAssume, reason, at);
     edge.conditions = conditions;
     edge.revoke = revoke;
     graph.add_edge(from, to, edge);

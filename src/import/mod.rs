@@ -16,13 +16,16 @@ use std::borrow::Cow;
 use std::fs;
 use std::io::{self, Read, Seek};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub(crate) use aws::shell;
 pub use detect::{Format, detect};
 pub use error::{ImportError, Warning};
 pub use progress::Progress;
 
-use crate::model::{Edge, Node, NodeId, Place, TrustGraph};
+use rustc_hash::FxHashSet;
+
+use crate::model::{Edge, Node, NodeId, Place, Revoke, TrustGraph, no_revoke};
 
 /// One input: a display name (used in provenance and messages) and its content.
 pub struct Input {
@@ -214,6 +217,14 @@ pub(crate) struct Builder {
     github: github::Inventory,
     /// Time against which importers evaluate time conditions (`--at`).
     at: jiff::Timestamp,
+    /// Edge reasons seen so far, so that edges giving the same reason share one copy.
+    /// Dropped with the builder: a graph whose reasons all differ keeps no second copy.
+    reasons: FxHashSet<Arc<str>>,
+    /// The last edge's revoke entries, which the next edge shares when it lists the same:
+    /// exports group edges by source, and the grants of one policy, binding or group
+    /// list the same detach. (A set of every list seen cost a tenth of the load for
+    /// ids that are mostly unique: one per membership or trust statement.)
+    last_revoke: Arc<[Revoke]>,
 }
 
 impl Builder {
@@ -230,6 +241,8 @@ impl Builder {
             aws: aws::Inventory::default(),
             github: github::Inventory::default(),
             at,
+            reasons: FxHashSet::default(),
+            last_revoke: no_revoke(),
         }
     }
 
@@ -262,7 +275,38 @@ impl Builder {
 
     /// Adds an edge read at `at` between two keys, now if both are known, else once all
     /// files are read.
-    pub(crate) fn add_edge(&mut self, from: &str, to: &str, edge: Edge, at: Place) {
+    /// The shared copy of an edge reason.
+    pub(crate) fn reason(&mut self, reason: &str) -> Arc<str> {
+        match self.reasons.get(reason) {
+            Some(kept) => kept.clone(),
+            None => share(&mut self.reasons, reason.into()),
+        }
+    }
+
+    /// The previous edge's revoke entries when they are the same as these.
+    pub(crate) fn revokes(&mut self, revoke: Vec<Revoke>) -> Arc<[Revoke]> {
+        if revoke.is_empty() {
+            return no_revoke();
+        }
+        if *self.last_revoke != *revoke {
+            self.last_revoke = revoke.into();
+        }
+        self.last_revoke.clone()
+    }
+
+    pub(crate) fn add_edge(&mut self, from: &str, to: &str, mut edge: Edge, at: Place) {
+        // What the importer did not take from `reason` and `revokes` is shared here (a
+        // count of one: nobody else holds it).
+        if Arc::strong_count(&edge.reason) == 1 {
+            edge.reason = share(&mut self.reasons, edge.reason);
+        }
+        if Arc::strong_count(&edge.revoke) == 1 {
+            if self.last_revoke == edge.revoke {
+                edge.revoke = self.last_revoke.clone();
+            } else {
+                self.last_revoke = edge.revoke.clone();
+            }
+        }
         // Exports list edges grouped by source, so the last source usually repeats.
         let from_id = match &self.last_from {
             Some((key, id)) if **key == *from => Some(*id),
@@ -656,4 +700,13 @@ pub fn load_sample_at(at: jiff::Timestamp) -> Result<Loaded, ImportError> {
         .iter()
         .map(|&(name, bytes)| Input::bytes(name, bytes));
     load_inputs_with(inputs, at, &mut |_| {})
+}
+
+/// The copy of `value` kept in `set`; `value` itself when it is the first.
+fn share<T: ?Sized + Eq + std::hash::Hash>(set: &mut FxHashSet<Arc<T>>, value: Arc<T>) -> Arc<T> {
+    if let Some(kept) = set.get(&value) {
+        return kept.clone();
+    }
+    set.insert(value.clone());
+    value
 }

@@ -284,7 +284,7 @@ impl Ctx<'_> {
     fn add_edge(&mut self, dto: EdgeDto<'_>, index: usize) {
         let at = Place::Edge(index as u32);
         let provenance = self.provenance(dto.provenance, at.clone());
-        let mut edge = Edge::new(dto.kind, &dto.reason, provenance);
+        let mut edge = Edge::new(dto.kind, self.builder.reason(&dto.reason), provenance);
         edge.conditions = dto
             .conditions
             .into_iter()
@@ -303,7 +303,7 @@ impl Ctx<'_> {
         edge.asserted = dto.asserted;
         edge.technique = dto.technique.map(Into::into);
         edge.level = dto.level;
-        edge.revoke = compact(dto.revoke);
+        edge.revoke = self.builder.revokes(compact(dto.revoke));
         self.builder.add_edge(&dto.from, &dto.to, edge, at);
     }
 }
@@ -546,6 +546,36 @@ mod tests {
         let b = g.node(g.find("b").expect("b"));
         assert_eq!(g.source_name(b.provenance.source), "orig.json");
         assert_eq!(b.provenance.place, Place::Other("/Groups/3".into()));
+    }
+
+    /// Edges giving the same reason share one string, and consecutive edges listing the
+    /// same revoke entries (a policy's grants) share one list; different ones stay apart.
+    #[test]
+    fn same_reasons_and_revoke_lists_are_shared() {
+        let loaded = load(
+            r#"{"schema": "trustpath/graph/v1",
+                "nodes": [{"id": "r", "kind": "role"}, {"id": "x", "kind": "resource"},
+                          {"id": "y", "kind": "resource"}, {"id": "z", "kind": "resource"}],
+                "edges": [
+                  {"from": "r", "to": "x", "kind": "can_access", "reason": "policy P",
+                   "revoke": [{"id": "detach:P", "action": "detach_policy"}]},
+                  {"from": "r", "to": "y", "kind": "can_access", "reason": "policy P",
+                   "revoke": [{"id": "detach:P", "action": "detach_policy"}]},
+                  {"from": "r", "to": "z", "kind": "can_access", "reason": "policy Q",
+                   "revoke": [{"id": "detach:Q", "action": "detach_policy"}]}]}"#,
+        );
+        let g = &loaded.graph;
+        let edge = |to: &str| {
+            let to = g.find(to).expect("node");
+            let e = g.edge_ids().find(|&e| g.endpoints(e).1 == to);
+            g.edge(e.expect("edge"))
+        };
+        let (x, y, z) = (edge("x"), edge("y"), edge("z"));
+        assert!(std::sync::Arc::ptr_eq(&x.reason, &y.reason));
+        assert!(std::sync::Arc::ptr_eq(&x.revoke, &y.revoke));
+        assert_eq!(&*z.reason, "policy Q");
+        assert_eq!(z.revoke[0].id, "detach:Q");
+        assert_eq!(x.revoke[0].id, "detach:P");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::{Arc, LazyLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -150,7 +151,9 @@ impl Revoke {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edge {
     pub kind: EdgeKind,
-    pub reason: Box<str>,
+    /// Shared between edges that give the same reason (the importer interns them: a
+    /// million grants of one policy need not spell it out a million times).
+    pub reason: Arc<str>,
     pub conditions: Vec<Condition>,
     /// Marked dormant by the input (disabled binding, deleted target…); never traversed.
     pub dormant: bool,
@@ -160,12 +163,20 @@ pub struct Edge {
     pub asserted: bool,
     pub technique: Option<Box<str>>,
     pub level: Option<AccessLevel>,
-    pub revoke: Vec<Revoke>,
+    /// Shared between edges that list the same entries (the importer interns them: every
+    /// grant of one policy lists the same detach).
+    pub revoke: Arc<[Revoke]>,
     pub provenance: Provenance,
 }
 
+/// The empty list of revoke entries, allocated once.
+pub(crate) fn no_revoke() -> Arc<[Revoke]> {
+    static EMPTY: LazyLock<Arc<[Revoke]>> = LazyLock::new(|| Arc::new([]));
+    EMPTY.clone()
+}
+
 impl Edge {
-    pub fn new(kind: EdgeKind, reason: &str, provenance: Provenance) -> Edge {
+    pub fn new(kind: EdgeKind, reason: impl Into<Arc<str>>, provenance: Provenance) -> Edge {
         Edge {
             kind,
             reason: reason.into(),
@@ -175,7 +186,7 @@ impl Edge {
             asserted: false,
             technique: None,
             level: None,
-            revoke: Vec::new(),
+            revoke: no_revoke(),
             provenance,
         }
     }

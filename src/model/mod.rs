@@ -9,6 +9,7 @@ mod lookup;
 mod node;
 mod provenance;
 
+pub(crate) use edge::no_revoke;
 pub use edge::{AccessLevel, Condition, Edge, EdgeKind, Revoke};
 pub use graph::{
     EdgeId, MAX_NODES, NodeFacts, NodeId, PlatformId, Slot, Step, Traversal, TrustGraph,

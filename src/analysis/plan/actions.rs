@@ -112,7 +112,7 @@ impl<'g> Actions<'g> {
                 continue;
             }
             let at = edge_actions.len() as u32;
-            for r in revoke {
+            for r in revoke.iter() {
                 let a = slot(r);
                 edge_actions.push(a);
                 listed.push((a, edge));

@@ -587,9 +587,9 @@ impl Adder<'_> {
             return;
         };
         let provenance = self.provenance(file, place);
-        let mut edge = Edge::new(kind, &reason, provenance);
+        let mut edge = Edge::new(kind, reason, provenance);
         edge.conditions = conditions;
-        edge.revoke = revoke;
+        edge.revoke = revoke.into();
         self.graph.add_edge(a, b, edge);
     }
 
@@ -608,10 +608,10 @@ impl Adder<'_> {
             return;
         };
         let provenance = self.provenance(&p.file, &p.place);
-        let mut edge = Edge::new(EdgeKind::CanEscalate, &reason, provenance);
+        let mut edge = Edge::new(EdgeKind::CanEscalate, reason, provenance);
         edge.technique = Some(technique.into());
         edge.conditions = grant.conditions.clone();
-        edge.revoke = revoke;
+        edge.revoke = revoke.into();
         self.graph.add_edge(a, b, edge);
     }
 }

@@ -343,11 +343,11 @@ impl Source<'_, '_> {
                     continue;
                 };
                 let provenance = g.provenance(&p.file, &p.place);
-                let mut edge = Edge::new(EdgeKind::CanEscalate, &reason, provenance);
+                let mut edge = Edge::new(EdgeKind::CanEscalate, reason, provenance);
                 edge.technique = Some(action.into());
                 edge.potential = true;
                 edge.conditions = grant.conditions.clone();
-                edge.revoke = cut(&grant);
+                edge.revoke = cut(&grant).into();
                 g.graph.add_edge(a, b, edge);
             }
         }

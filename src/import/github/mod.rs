@@ -385,9 +385,9 @@ impl<'a> Adder<'a> {
         let (Some(a), Some(b)) = (self.graph.find(from), self.graph.find(to)) else {
             return;
         };
-        let mut edge = Edge::new(kind, &reason, self.provenance.clone());
+        let mut edge = Edge::new(kind, reason, self.provenance.clone());
         edge.conditions = conditions.into_iter().map(condition).collect();
-        edge.revoke = cut;
+        edge.revoke = cut.into();
         self.graph.add_edge(a, b, edge);
     }
 }

@@ -15,6 +15,7 @@ use crate::cli::{BlastFormat, Cli, Command, ExportFormat, PlanFormat, SummaryFor
 use crate::import::{self, ImportError, Loaded, Progress};
 use crate::model::{LookupError, NodeId, TrustGraph};
 use crate::report::{self, dot::DotOptions};
+use crate::status::StatusLine;
 
 /// Errors a command ends with (exit status 2).
 #[derive(Debug, thiserror::Error)]
@@ -39,10 +40,6 @@ pub enum Outcome {
     /// Exit 1: the command ran but found nothing (no path).
     NothingFound,
 }
-
-/// Progress appears once a load has taken this long, and is redrawn at most this often.
-const PROGRESS_AFTER: Duration = Duration::from_secs(1);
-const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 
 /// Warnings shown on stderr before the rest are summarised as a count.
 const WARNINGS_SHOWN: usize = 20;
@@ -78,9 +75,11 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome
     // For side-by-side measurements (benches/side_by_side.sh): where the time went.
     if std::env::var_os("TRUSTPATH_TIMINGS").is_some() {
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        let peak =
+            peak_memory_kib().map_or(String::new(), |kib| format!(" · peak {} MiB", kib / 1024));
         writeln!(
             err,
-            "timings: load {:.1} ms · analysis {:.1} ms · output {:.1} ms",
+            "timings: load {:.1} ms · analysis {:.1} ms · output {:.1} ms{peak}",
             ms(loading),
             ms(analysis),
             ms(started.elapsed().saturating_sub(analysis))
@@ -347,26 +346,14 @@ fn generate(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Outcome, Error> {
-    // Progress after a second, on a terminal only, as for loading.
-    let terminal = io::stderr().is_terminal();
-    let start = Instant::now();
-    let mut shown = false;
-    let mut last = start;
+    let mut status = StatusLine::stderr();
     let mut progress = |done: usize, total: usize| {
-        let now = Instant::now();
-        if !terminal
-            || now.duration_since(start) < PROGRESS_AFTER
-            || now.duration_since(last) < PROGRESS_EVERY
-        {
-            return;
-        }
-        let _ = write!(
-            err,
-            "\r\x1b[2Kgenerating: {}%",
-            (done * 100).checked_div(total).unwrap_or(100)
-        );
-        let _ = err.flush();
-        (shown, last) = (true, now);
+        status.show(err, || {
+            format!(
+                "generating: {}%",
+                (done * 100).checked_div(total).unwrap_or(100)
+            )
+        });
     };
     let mut write = |w: &mut dyn Write| -> io::Result<()> {
         crate::synth::generate_with(w, args.nodes, args.seed, &mut progress)?;
@@ -387,9 +374,7 @@ fn generate(
         }
         None => write(out)?,
     }
-    if shown {
-        let _ = write!(err, "\r\x1b[2K");
-    }
+    status.clear(err);
     Ok(Outcome::Done)
 }
 
@@ -399,17 +384,9 @@ fn load(inputs: &[PathBuf], at: Timestamp, err: &mut dyn Write) -> Result<Loaded
     if inputs.is_empty() {
         return import::load_sample_at(at);
     }
-    let terminal = io::stderr().is_terminal();
-    let start = Instant::now();
-    let mut last_shown: Option<Instant> = None;
+    let mut status = StatusLine::stderr();
     let mut show = |p: Progress<'_>| {
-        let now = Instant::now();
-        let quiet = now.duration_since(start) < PROGRESS_AFTER
-            || last_shown.is_some_and(|t| now.duration_since(t) < PROGRESS_EVERY);
-        if !terminal || quiet {
-            return;
-        }
-        let line = match p {
+        status.show(err, || match p {
             Progress::Reading { file, done, total } => format!(
                 "loading {}: {} of {} MB ({}%)",
                 report::clean(file),
@@ -418,16 +395,10 @@ fn load(inputs: &[PathBuf], at: Timestamp, err: &mut dyn Write) -> Result<Loaded
                 (done * 100).checked_div(total).unwrap_or(100)
             ),
             Progress::Linking => "linking and indexing…".to_string(),
-        };
-        // Progress is best effort: a failed write to stderr must not fail the load.
-        let _ = write!(err, "\r\x1b[2K{line}");
-        let _ = err.flush();
-        last_shown = Some(now);
+        });
     };
     let loaded = import::load_paths_with(inputs, at, &mut show);
-    if last_shown.is_some() {
-        let _ = write!(err, "\r\x1b[2K");
-    }
+    status.clear(err);
     loaded
 }
 
@@ -444,6 +415,13 @@ fn report_warnings(loaded: &Loaded, shown: usize, err: &mut dyn Write) -> io::Re
         )?;
     }
     Ok(())
+}
+
+/// The process's peak resident memory so far (Linux: `VmHWM`; elsewhere unknown).
+fn peak_memory_kib() -> Option<u64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Resolves `-c` arguments, falling back to the input's `suggested_compromised`.

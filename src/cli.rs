@@ -20,7 +20,9 @@ trustpath plan -c tj-style/changed-files@v45 --format markdown > ticket.md\n  \
 trustpath plan --format json > plan.json && trustpath blast --apply-plan plan.json --steps 1-3\n  \
 trustpath blast -c ci-deployer --format json --at 2026-01-01T00:00:00Z\n  trustpath path tj-style/changed-files@v45 admin --all --max 5\n  \
 trustpath export --format dot -c tj-style/changed-files@v45 --blast-only > blast.dot\n\n\
-Exit status: 0 success, 1 nothing found (no path), 2 error (bad input, unknown node)."
+Exit status: 0 success, 1 nothing found (no path), 2 error (bad input, unknown node).\n\n\
+Environment: TRUSTPATH_CONFIG (TUI key map file), NO_COLOR, TRUSTPATH_TIMINGS=1 (load, analysis and output \
+times and peak memory on stderr), TRUSTPATH_PROGRESS_AFTER_MS (progress on a terminal after this many ms; 1000)."
 )]
 pub struct Cli {
     /// Input file or directory (repeatable; directories are searched recursively; the

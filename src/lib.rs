@@ -11,5 +11,6 @@ pub mod glob;
 pub mod import;
 pub mod model;
 pub mod report;
+mod status;
 pub mod synth;
 pub mod tui;

@@ -651,3 +651,58 @@ fn closed_pipe_is_not_an_error() {
         );
     }
 }
+
+/// `gen` and loading show one progress line on a terminal (here a pseudo-terminal from
+/// `script`), erased at the end, and nothing when stderr is a pipe. The one-second delay
+/// is set to zero so that a small input shows it too.
+#[test]
+fn progress_on_a_terminal_only() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let graph = dir.path().join("gen.json");
+    let graph = graph.to_str().expect("utf-8");
+    let piped = trustpath()
+        .env("TRUSTPATH_PROGRESS_AFTER_MS", "0")
+        .args(["gen", "--nodes", "30000", "-o", graph])
+        .output()
+        .expect("gen runs");
+    assert!(piped.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&piped.stderr),
+        "",
+        "a pipe gets no progress"
+    );
+    let piped = trustpath()
+        .env("TRUSTPATH_PROGRESS_AFTER_MS", "0")
+        .args(["-i", graph, "blast"])
+        .output()
+        .expect("blast runs");
+    assert!(!String::from_utf8_lossy(&piped.stderr).contains('\r'));
+
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("`script` (util-linux) is not installed: skipping the terminal half");
+        return;
+    }
+    let on_terminal = |args: &str| {
+        let command = format!("'{}' {args} > /dev/null", env!("CARGO_BIN_EXE_trustpath"));
+        let out = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env("TRUSTPATH_PROGRESS_AFTER_MS", "0")
+            .output()
+            .expect("script runs");
+        assert!(out.status.success(), "{args}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let generating = on_terminal(&format!("gen --nodes 30000 -o '{graph}'"));
+    assert!(
+        generating.contains("\r\x1b[2Kgenerating: 0%"),
+        "{generating:?}"
+    );
+    assert!(generating.ends_with("\r\x1b[2K"), "erased: {generating:?}");
+    let loading = on_terminal(&format!("-i '{graph}' import"));
+    assert!(loading.contains("\r\x1b[2Kloading "), "{loading:?}");
+    assert!(loading.contains(" MB ("), "{loading:?}");
+}

@@ -82,12 +82,13 @@ impl BlastRadius {
         // node was first reached through one, nothing does.
         let certain = all.via_conditional().then(|| search(false));
         let view = graph.traversal();
-        let mut reached = Vec::new();
         let mut exposed = Vec::new();
         let mut compromised_unusable = Vec::new();
         let mut tally = Tally::default();
+        // Reached nodes by depth, as key ranks: listed in key order below.
+        let mut by_depth: Vec<Vec<u32>> = Vec::new();
         // One pass in search order, reading each node's facts once: depth comes from the
-        // search's levels, and the sort key and the summary from the facts. On a large
+        // search's levels, and the key rank and the summary from the facts. On a large
         // graph every per-node read of another array is a cache miss.
         for (level, nodes) in all.levels() {
             for &node in nodes {
@@ -99,13 +100,12 @@ impl BlastRadius {
                         .depth(node)
                         .unwrap_or_default(),
                 };
-                let key = (u64::from(depth) << 32) | u64::from(facts.rank);
                 let unusable = (!view.usable(node, at))
                     .then(|| graph.node(node).unusable_reason(at))
                     .flatten();
                 match unusable {
                     Some(why_unusable) if depth > 0 => exposed.push((
-                        key,
+                        (u64::from(depth) << 32) | u64::from(facts.rank),
                         Exposed {
                             node,
                             depth,
@@ -118,21 +118,23 @@ impl BlastRadius {
                         }
                         let conditional = certain.as_ref().is_some_and(|c| !c.reached(node));
                         tally.add(facts, conditional);
-                        reached.push((
-                            key,
-                            Reached {
-                                node,
-                                depth,
-                                conditional,
-                            },
-                        ));
+                        let d = depth as usize;
+                        if by_depth.len() <= d {
+                            by_depth.resize_with(d + 1, Vec::new);
+                        }
+                        by_depth[d].push(facts.rank);
                     }
                 }
             }
         }
-        // Keys, not strings: depth and key rank, computed above from the facts already read.
-        let reached = sorted(reached);
-        let exposed = sorted(exposed);
+        let reached = in_key_order(graph, &by_depth, |node, depth| Reached {
+            node,
+            depth,
+            conditional: certain.as_ref().is_some_and(|c| !c.reached(node)),
+        });
+        // Few: a disabled or expired credential is listed where it was found.
+        exposed.sort_unstable_by_key(|&(k, _)| k);
+        let exposed = exposed.into_iter().map(|(_, x)| x).collect();
         let summary = tally.summary(graph, reached.len());
         BlastRadius {
             at,
@@ -195,10 +197,36 @@ fn witness<'b>(all: &'b Bfs, certain: Option<&'b Bfs>, node: NodeId) -> &'b Bfs 
     }
 }
 
-/// The items of `(key, item)` pairs in key order.
-fn sorted<T>(mut keyed: Vec<(u64, T)>) -> Vec<T> {
-    keyed.sort_unstable_by_key(|&(k, _)| k);
-    keyed.into_iter().map(|(_, t)| t).collect()
+/// The nodes of each depth in key order, depth by depth. Ranks are marked in a bitset and
+/// read back in order (a pass over the marked words per depth): no comparison sort, and
+/// the rank → node lookups go through the key index in increasing order, which the
+/// hardware prefetches. A sort of a million (key, node) pairs cost more than the search.
+fn in_key_order<T>(
+    graph: &TrustGraph,
+    by_depth: &[Vec<u32>],
+    mut item: impl FnMut(NodeId, u32) -> T,
+) -> Vec<T> {
+    let view = graph.traversal();
+    let mut out = Vec::with_capacity(by_depth.iter().map(Vec::len).sum());
+    let mut marks = vec![0u64; graph.node_count().div_ceil(64)];
+    for (depth, ranks) in (0u32..).zip(by_depth) {
+        let (Some(&low), Some(&high)) = (ranks.iter().min(), ranks.iter().max()) else {
+            continue;
+        };
+        for &r in ranks {
+            marks[r as usize / 64] |= 1 << (r % 64);
+        }
+        let first = low as usize / 64;
+        for (w, slot) in (first..).zip(&mut marks[first..=high as usize / 64]) {
+            let mut word = std::mem::take(slot);
+            while word != 0 {
+                let r = (w * 64) as u32 + word.trailing_zeros();
+                word &= word - 1;
+                out.push(item(view.by_rank(r), depth));
+            }
+        }
+    }
+    out
 }
 
 /// The [`Summary`] counts, gathered while the reached nodes are listed. Counted in arrays,
@@ -291,6 +319,61 @@ mod tests {
         dormant.dormant = true;
         g.add_edge(ids[2], ids[5], dormant);
         (g, ids)
+    }
+
+    /// On a random graph with conditional edges, dead credentials and more than 64 nodes
+    /// (several bitset words), the listing is every usable reached node once, in (depth,
+    /// key) order, with the depth of its witness path and its conditional flag.
+    #[test]
+    fn reached_nodes_come_in_depth_then_key_order() {
+        let mut g = TrustGraph::new();
+        let mut state = 7u64;
+        let mut next = |n: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (state >> 33) % n
+        };
+        let kinds = [NodeKind::Role, NodeKind::Credential, NodeKind::Group];
+        let ids: Vec<NodeId> = (0..300)
+            .map(|i| {
+                // Keys out of insertion order, so that key order is not id order.
+                let key = format!("k{:03}", (i * 37) % 300);
+                let mut node = Node::new(&key, kinds[i % 3], Provenance::default());
+                if node.kind == NodeKind::Credential && i % 2 == 0 {
+                    node.credential = Some(Box::new(Credential {
+                        status: Some("inactive".into()),
+                        ..Credential::default()
+                    }));
+                }
+                g.add_node(node).expect("new key")
+            })
+            .collect();
+        for _ in 0..700 {
+            let (a, b) = (ids[next(300) as usize], ids[next(300) as usize]);
+            let mut edge = Edge::new(EdgeKind::CanAssume, "t", Provenance::default());
+            edge.potential = next(5) == 0;
+            g.add_edge(a, b, edge);
+        }
+        let blast = BlastRadius::compute(&g, &[ids[0], ids[1]], at());
+        assert!(blast.reached.len() > 64, "{}", blast.reached.len());
+        let keys: Vec<(u32, &str)> = blast
+            .reached
+            .iter()
+            .map(|r| (r.depth, &*g.node(r.node).key))
+            .collect();
+        let mut sorted = keys.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(keys, sorted);
+        let certain = Bfs::attacker(&g, &blast.compromised, at(), false, None);
+        for r in &blast.reached {
+            assert!(g.node(r.node).usable_at(at()) || r.depth == 0);
+            assert_eq!(r.conditional, !certain.reached(r.node));
+            let witness = if r.conditional { &blast.all } else { &certain };
+            assert_eq!(witness.depth(r.node), Some(r.depth));
+        }
+        assert!(blast.reached.iter().any(|r| r.conditional));
     }
 
     #[test]

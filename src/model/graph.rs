@@ -113,6 +113,12 @@ impl<'g> Traversal<'g> {
         self.adj.facts[id.index()]
     }
 
+    /// The node whose key has `rank` ([`Self::key_rank`]'s inverse).
+    #[inline]
+    pub fn by_rank(self, rank: u32) -> NodeId {
+        NodeId(self.adj.by_key[rank as usize])
+    }
+
     #[inline]
     pub fn key_rank(self, id: NodeId) -> u32 {
         self.adj.facts[id.index()].rank

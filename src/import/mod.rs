@@ -273,8 +273,6 @@ impl Builder {
         }
     }
 
-    /// Adds an edge read at `at` between two keys, now if both are known, else once all
-    /// files are read.
     /// The shared copy of an edge reason.
     pub(crate) fn reason(&mut self, reason: &str) -> Arc<str> {
         match self.reasons.get(reason) {
@@ -294,9 +292,11 @@ impl Builder {
         self.last_revoke.clone()
     }
 
+    /// Adds an edge read at `at` between two keys, now if both are known, else once all
+    /// files are read.
     pub(crate) fn add_edge(&mut self, from: &str, to: &str, mut edge: Edge, at: Place) {
-        // What the importer did not take from `reason` and `revokes` is shared here (a
-        // count of one: nobody else holds it).
+        // A reason or revoke list the importer built itself (held by this edge alone) is
+        // shared here; those from `reason` and `revokes` already are.
         if Arc::strong_count(&edge.reason) == 1 {
             edge.reason = share(&mut self.reasons, edge.reason);
         }

@@ -58,11 +58,12 @@ pub fn weight(graph: &TrustGraph, node: NodeId) -> u64 {
 
 impl<'g> Actions<'g> {
     /// Collects the actions listed on the nodes of `blast` (reached, exposed and
-    /// compromised) and on every edge into or out of them. Edges with neither end in the
-    /// blast radius are left out: cutting them changes no reach, and an id they share
-    /// with an edge inside would only add the collateral of a source far away — no
-    /// importer writes such ids (one id is one policy, trust statement, binding or
-    /// node). Compromised nodes are nobody's legitimate dependents.
+    /// compromised), on every edge out of them, and on the edges into them that share
+    /// an id with those. Other edges are left out: cutting them changes no reach. An
+    /// edge with neither end in the blast radius that shares an id with one inside would
+    /// only add the collateral of a source far away — no importer writes such ids (one id
+    /// is one policy, trust statement, binding or node). Compromised nodes are nobody's
+    /// legitimate dependents.
     pub fn collect(graph: &'g TrustGraph, blast: &BlastRadius) -> Actions<'g> {
         let mut scope: Vec<NodeId> = blast
             .reached
@@ -82,8 +83,27 @@ impl<'g> Actions<'g> {
             for (e, to) in graph.outgoing(n) {
                 edges.push((rank, graph.key_rank(to), e));
             }
+        }
+        // An edge into the scope from outside matters only when it shares an id with an
+        // action listed inside (its source then counts in that action's collateral):
+        // cutting it alone changes no reach. Hubs have hundreds of thousands of such
+        // edges (every member of a shared group), each its own membership id.
+        let inside: FxHashSet<&str> = edges
+            .iter()
+            .flat_map(|&(_, _, e)| graph.edge(e).revoke.iter())
+            .chain(scope.iter().flat_map(|&n| graph.node(n).revoke.iter()))
+            .map(|r| r.id.as_str())
+            .collect();
+        for &n in &scope {
+            let rank = graph.key_rank(n);
             for (e, from) in graph.incoming(n) {
-                if !in_scope[from.index()] {
+                if !in_scope[from.index()]
+                    && graph
+                        .edge(e)
+                        .revoke
+                        .iter()
+                        .any(|r| inside.contains(r.id.as_str()))
+                {
                     edges.push((graph.key_rank(from), rank, e));
                 }
             }
@@ -301,5 +321,53 @@ fn holders(graph: &TrustGraph, node: NodeId, hops: u8, out: &mut Vec<NodeId>) {
             out.push(from);
             holders(graph, from, hops - 1, out);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Edge, Node, Provenance};
+
+    fn revoke(id: &str) -> Revoke {
+        Revoke {
+            id: id.into(),
+            action: Revoke::action_name("detach_policy".into()),
+            cost: 1,
+            commands: Vec::new(),
+        }
+    }
+
+    /// An edge into the blast radius from outside is indexed only when it shares an id
+    /// with an action listed inside, whose collateral then counts its source.
+    #[test]
+    fn outside_edges_count_only_through_shared_ids() {
+        let mut g = TrustGraph::new();
+        let mut add = |key: &str, kind| {
+            g.add_node(Node::new(key, kind, Provenance::default()))
+                .expect("new key")
+        };
+        let (c, x) = (add("c", NodeKind::Workload), add("x", NodeKind::Resource));
+        let (shares, alone) = (add("o1", NodeKind::Role), add("o2", NodeKind::Role));
+        let mut edge = |from, id: &str| {
+            let mut e = Edge::new(EdgeKind::CanAccess, "policy", Provenance::default());
+            e.revoke = vec![revoke(id)].into();
+            g.add_edge(from, x, e);
+        };
+        edge(c, "policy:P");
+        edge(shares, "policy:P");
+        edge(alone, "policy:Q");
+        let at = "2026-11-25T00:00:00Z".parse().expect("timestamp");
+        let blast = BlastRadius::compute(&g, &[c], at);
+        let actions = Actions::collect(&g, &blast);
+        assert_eq!(actions.len(), 1, "policy:Q cuts nothing the attacker uses");
+        let p = actions.find("policy:P").expect("listed inside");
+        assert_eq!(actions.all[p].edges.len(), 2);
+        assert_eq!(
+            actions.collateral(&g, p),
+            [shares],
+            "o1 loses its access too"
+        );
+        assert!(actions.find("policy:Q").is_none());
     }
 }

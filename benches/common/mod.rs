@@ -26,7 +26,10 @@ pub fn generated(n: usize, name: &str) -> PathBuf {
     let file = dir.join(format!("{name}-{n}.json"));
     let mut w = std::io::BufWriter::new(std::fs::File::create(&file).expect("create"));
     trustpath::synth::generate(&mut w, n, 42).expect("generate");
-    std::io::Write::flush(&mut w).expect("flush");
+    // On disk before anything is timed: a load racing the write-back of a gigabyte it
+    // just wrote measures the disk, not the load.
+    let file_handle = w.into_inner().expect("flush");
+    file_handle.sync_all().expect("sync");
     file
 }
 

@@ -278,9 +278,11 @@ pub fn generate_with(
         }
         targets.clear();
         for &(to_kind, count, shared) in wants(i) {
-            // The platform team's deploy roles reach three times as far.
+            // The platform team's deploy roles reach three times as far, and further in
+            // organisations of over a thousand teams, so that the suggested compromise
+            // keeps reaching about a tenth of the graph or more.
             let count = if to_kind == NodeKind::Workload && team_of(i) == 0 {
-                3 * count
+                (3 * count).max(nodes.div_ceil(TEAM) / 333)
             } else {
                 count
             };

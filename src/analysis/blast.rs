@@ -85,6 +85,8 @@ impl BlastRadius {
         let mut exposed = Vec::new();
         let mut compromised_unusable = Vec::new();
         let mut tally = Tally::default();
+        // Reachable only over an edge with unevaluated conditions or a potential edge.
+        let conditional = |node| certain.as_ref().is_some_and(|c| !c.reached(node));
         // Reached nodes by depth, as key ranks: listed in key order below.
         let mut by_depth: Vec<Vec<u32>> = Vec::new();
         // One pass in search order, reading each node's facts once: depth comes from the
@@ -116,8 +118,7 @@ impl BlastRadius {
                         if let Some(why) = unusable {
                             compromised_unusable.push((node, why));
                         }
-                        let conditional = certain.as_ref().is_some_and(|c| !c.reached(node));
-                        tally.add(facts, conditional);
+                        tally.add(facts, conditional(node));
                         let d = depth as usize;
                         if by_depth.len() <= d {
                             by_depth.resize_with(d + 1, Vec::new);
@@ -130,7 +131,7 @@ impl BlastRadius {
         let reached = in_key_order(graph, &by_depth, |node, depth| Reached {
             node,
             depth,
-            conditional: certain.as_ref().is_some_and(|c| !c.reached(node)),
+            conditional: conditional(node),
         });
         // Few: a disabled or expired credential is listed where it was found.
         exposed.sort_unstable_by_key(|&(k, _)| k);

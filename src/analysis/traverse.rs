@@ -23,6 +23,11 @@ impl Removed {
     }
 }
 
+/// Bit `i` of a bitset.
+fn is_set(bits: &[u64], i: usize) -> bool {
+    bits[i / 64] & (1 << (i % 64)) != 0
+}
+
 /// Result of a multi-source BFS: the nodes in the order reached, with the edge each was
 /// first reached by and where each depth starts. The hot loop writes only these
 /// sequential arrays and a visited bitset; the node → position index that answers
@@ -58,7 +63,6 @@ impl Bfs {
         // The visited test runs once per edge; a bitset (128 KB per million nodes) stays
         // in cache.
         let mut visited = vec![0u64; graph.node_count().div_ceil(64)];
-        let is_set = |visited: &[u64], i: usize| visited[i / 64] & (1 << (i % 64)) != 0;
         let mut order = Vec::new();
         let mut via = Vec::new();
         let mut via_conditional = false;
@@ -163,8 +167,7 @@ impl Bfs {
     }
 
     pub fn reached(&self, node: NodeId) -> bool {
-        let i = node.index();
-        self.visited[i / 64] & (1 << (i % 64)) != 0
+        is_set(&self.visited, node.index())
     }
 
     /// Where `node` is in `order`.

@@ -124,13 +124,6 @@ impl<'g> Traversal<'g> {
         self.adj.facts[id.index()].rank
     }
 
-    /// The node is a credential (with lifecycle facts): its usability depends on time.
-    #[inline]
-    pub fn is_credential(self, id: NodeId) -> bool {
-        let i = id.index();
-        self.adj.credential_bits[i / 64] & (1 << (i % 64)) != 0
-    }
-
     /// The attacker can act as the node at `at`: anything but a credential that is dead,
     /// expired or not yet created ([`Node::usable_at`], without reading the node).
     #[inline]

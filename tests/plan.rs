@@ -417,3 +417,56 @@ fn a_compromise_nothing_listed_can_stop_is_called_out_first() {
     let cut = text.find("CUT —").expect("cut phase");
     assert!(contain < cut, "the uncontained node comes first:\n{text}");
 }
+
+#[test]
+fn the_admin_note_names_only_admins_below_crown_jewel_criticality() {
+    // With a small budget, admin crown jewels stay reachable: they are listed under
+    // STILL REACHABLE, and the note speaks only of the admins rated below 8.
+    let args = ["plan", "--at", AT, "--budget", "10"];
+    let plan = json_of(&args);
+    let admins = plan["after"]["admins"].as_u64().expect("admins");
+    let below = serde_json::json!([
+        { "id": "arn:aws:iam::111122223333:user/legacy-admin-bot", "criticality": 6 },
+        { "id": "k8s:prod:cluster-admin", "criticality": 7 }
+    ]);
+    assert_eq!(plan["admins_left"], below);
+    assert!(
+        admins > 2,
+        "admin crown jewels stay reachable too: {admins}"
+    );
+    let note = |text: &str| {
+        let notes: Vec<String> = text
+            .lines()
+            .filter(|l| l.starts_with("  note: "))
+            .map(str::to_string)
+            .collect();
+        assert!(notes.len() <= 1, "{text}");
+        notes.into_iter().next()
+    };
+    let budget = note(&stdout_of(&args)).expect("a note");
+    assert!(
+        budget.contains("note: 2 admin identities stay reachable")
+            && budget.contains(": arn:aws:iam::111122223333:user/legacy-admin-bot (criticality 6), k8s:prod:cluster-admin (criticality 7); raise them"),
+        "{budget}"
+    );
+    let full = note(&sample_plan_as("text")).expect("a note");
+    assert!(
+        full.contains("note: 1 admin identity stays reachable")
+            && full.contains(": k8s:prod:cluster-admin (criticality 7); raise it "),
+        "{full}"
+    );
+    // Rated a crown jewel by an inventory, the same admin is cut and the note goes.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let inventory = dir.path().join("inventory.csv");
+    std::fs::write(
+        &inventory,
+        "id_or_glob,owner,purpose,environment,criticality\nk8s:prod:cluster-admin,,,,9\n",
+    )
+    .expect("write inventory");
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data");
+    let inv = inventory.to_str().expect("utf-8 path");
+    let plan = json_of(&["-i", sample, "-i", inv, "plan", "--at", AT]);
+    assert!(plan.get("admins_left").is_none(), "{}", plan["admins_left"]);
+    let text = stdout_of(&["-i", sample, "-i", inv, "plan", "--at", AT]);
+    assert!(!text.contains("admin identity stays"), "{text}");
+}

@@ -54,6 +54,34 @@ fn style(kind: NodeKind) -> (&'static str, &'static str) {
     }
 }
 
+/// A DOT attribute list in which each name appears once: setting a name again replaces
+/// its value in place (Graphviz takes the last of duplicates silently, and a reader
+/// should not have to know that). Values are written as given, already quoted.
+#[derive(Default)]
+struct Attrs(Vec<(&'static str, String)>);
+
+impl Attrs {
+    fn set(&mut self, name: &'static str, value: impl Into<String>) {
+        let value = value.into();
+        match self.0.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((name, value)),
+        }
+    }
+}
+
+impl std::fmt::Display for Attrs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (name, value)) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{name}={value}")?;
+        }
+        Ok(())
+    }
+}
+
 /// What to draw and what to highlight.
 pub struct DotOptions<'a> {
     pub blast: Option<&'a BlastRadius>,
@@ -138,31 +166,36 @@ pub fn write_dot(out: &mut dyn Write, graph: &TrustGraph, opts: &DotOptions<'_>)
         for &n in members {
             let node = graph.node(n);
             let (shape, fill) = style(node.kind);
-            let mut attrs = format!(
-                "label=\"{}\\n{}\", tooltip=\"{}\", shape={shape}, fillcolor=\"{fill}\"",
-                escape(&node.name),
-                node.kind,
-                escape(&node.key)
+            let mut attrs = Attrs::default();
+            attrs.set(
+                "label",
+                format!("\"{}\\n{}\"", escape(&node.name), node.kind),
             );
+            attrs.set("tooltip", format!("\"{}\"", escape(&node.key)));
+            attrs.set("shape", shape);
+            attrs.set("fillcolor", format!("\"{fill}\""));
             if node.is_crown_jewel() {
-                attrs.push_str(", peripheries=2");
+                attrs.set("peripheries", "2");
             }
             if node.admin {
-                attrs.push_str(", fontname=\"Helvetica-Bold\"");
+                attrs.set("fontname", "\"Helvetica-Bold\"");
             }
             if compromised(n) {
-                attrs.push_str(", fillcolor=\"#dc2626\", fontcolor=\"white\", penwidth=3");
+                attrs.set("fillcolor", "\"#dc2626\"");
+                attrs.set("fontcolor", "\"white\"");
+                attrs.set("penwidth", "3");
             } else if in_blast(n) {
-                attrs.push_str(", color=\"#dc2626\", penwidth=2");
+                attrs.set("color", "\"#dc2626\"");
+                attrs.set("penwidth", "2");
             }
             if node.credential.is_some() && blast.is_some_and(|b| !node.usable_at(b.at)) {
-                attrs.push_str(", style=\"filled,dashed\"");
+                attrs.set("style", "\"filled,dashed\"");
             }
+            // A step that cuts the node outranks the blast radius's red: the last word wins.
             if let Some(rank) = opts.marks.and_then(|m| m.nodes.get(&n)) {
-                let _ = write!(
-                    attrs,
-                    ", color=\"#2563eb\", penwidth=4, xlabel=\"step {rank}\""
-                );
+                attrs.set("color", "\"#2563eb\"");
+                attrs.set("penwidth", "4");
+                attrs.set("xlabel", format!("\"step {rank}\""));
             }
             writeln!(out, "    n{} [{attrs}];", ids[&n])?;
         }
@@ -174,24 +207,24 @@ pub fn write_dot(out: &mut dyn Write, graph: &TrustGraph, opts: &DotOptions<'_>)
                 continue;
             };
             let edge = graph.edge(e);
-            let mut attrs = format!(
-                "label=\"{}\", tooltip=\"{}\"",
-                edge.kind,
-                escape(&edge.reason)
-            );
+            let mut attrs = Attrs::default();
+            attrs.set("label", format!("\"{}\"", edge.kind));
+            attrs.set("tooltip", format!("\"{}\"", escape(&edge.reason)));
             let traversable = blast.is_some_and(|b| graph.traversable(e, b.at));
             if edge.dormant || blast.is_some_and(|b| !graph.node(n).usable_at(b.at)) {
-                attrs.push_str(", style=dotted, color=\"#cbd5e1\"");
+                attrs.set("style", "dotted");
+                attrs.set("color", "\"#cbd5e1\"");
             } else if edge.is_conditional() {
-                attrs.push_str(", style=dashed");
+                attrs.set("style", "dashed");
             }
             if let Some(rank) = opts.marks.and_then(|m| m.edges.get(&e)) {
-                let _ = write!(
-                    attrs,
-                    ", color=\"#2563eb\", penwidth=3, style=bold, xlabel=\"cut by step {rank}\""
-                );
+                attrs.set("color", "\"#2563eb\"");
+                attrs.set("penwidth", "3");
+                attrs.set("style", "bold");
+                attrs.set("xlabel", format!("\"cut by step {rank}\""));
             } else if in_blast(n) && in_blast(to) && traversable {
-                attrs.push_str(", color=\"#dc2626\", penwidth=2");
+                attrs.set("color", "\"#dc2626\"");
+                attrs.set("penwidth", "2");
             }
             writeln!(out, "  n{} -> n{target} [{attrs}];", ids[&n])?;
         }
@@ -201,7 +234,56 @@ pub fn write_dot(out: &mut dyn Write, graph: &TrustGraph, opts: &DotOptions<'_>)
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::*;
+    use crate::analysis::plan::PlanOptions;
+
+    /// The attribute names of each `[…]` list in a DOT file (names are before `=`; values
+    /// are quoted or bare words, and quoted ones never hold `", "` after escaping here).
+    fn attribute_names(line: &str) -> Vec<&str> {
+        let Some(list) = line.split_once(" [").map(|(_, l)| l) else {
+            return Vec::new();
+        };
+        let mut names = Vec::new();
+        let mut quoted = false;
+        let mut start = 0;
+        for (i, c) in list.char_indices() {
+            match c {
+                '"' if !list[..i].ends_with('\\') => quoted = !quoted,
+                '=' if !quoted => names.push(list[start..i].trim_start_matches([',', ' '])),
+                ',' if !quoted => start = i,
+                _ => {}
+            }
+        }
+        names
+    }
+
+    #[test]
+    fn a_marked_node_in_the_blast_radius_has_each_attribute_once() {
+        let at = "2026-11-25T00:00:00Z".parse().expect("time");
+        let graph = crate::import::load_sample_at(at).expect("sample").graph;
+        let c = graph
+            .find("github:action:tj-style/changed-files@v45")
+            .expect("compromised");
+        let blast = BlastRadius::compute(&graph, &[c], at);
+        let plan = Plan::for_blast(&graph, &blast, &PlanOptions::new(at));
+        let marks = Marks::of_plan(&plan);
+        let mut out = Vec::new();
+        let opts = DotOptions {
+            blast: Some(&blast),
+            blast_only: true,
+            marks: Some(&marks),
+        };
+        write_dot(&mut out, &graph, &opts).expect("writes");
+        let dot = String::from_utf8(out).expect("ASCII");
+        assert!(dot.contains("xlabel=\"step "), "a node cut by a step");
+        for line in dot.lines() {
+            let mut names = attribute_names(line);
+            let all = names.len();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), all, "an attribute twice in: {line}");
+        }
+    }
 
     #[test]
     fn escapes_everything_that_could_break_out() {

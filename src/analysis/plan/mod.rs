@@ -146,6 +146,9 @@ pub struct Plan<'g> {
     /// Compromised nodes that no listed action neutralizes.
     pub uncontained: Vec<NodeId>,
     pub remaining: Vec<Remaining>,
+    /// Admin identities still reachable after the required steps that the inputs rate
+    /// below crown-jewel criticality (so the plan did not cut them), by key.
+    pub admins_left: Vec<NodeId>,
     pub actions: Actions<'g>,
 }
 
@@ -286,6 +289,19 @@ impl<'g> Plan<'g> {
             step.protects = std::mem::take(&mut protects[step.rank]);
         }
         let after = figures[n_required as usize];
+        // Reachable after the required steps: a life beyond them (dead credentials do
+        // not count unless held from the start, as in the figures).
+        let view = graph.traversal();
+        let admins_left = graph
+            .nodes_by_key()
+            .filter(|&id| {
+                let facts = graph.facts(id);
+                lives[id.index()] > n_required
+                    && facts.admin
+                    && !facts.is_crown_jewel()
+                    && (view.usable(id, at) || footholds.contains(&id))
+            })
+            .collect();
         let remaining = if after.crown_jewels > 0 {
             let residual = BlastRadius::compute_without(
                 graph,
@@ -325,6 +341,7 @@ impl<'g> Plan<'g> {
             deferred,
             uncontained,
             remaining,
+            admins_left,
             actions,
         }
     }

@@ -74,13 +74,8 @@ pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
         plan.after.reached, plan.after.crown_jewels, plan.after.criticality
     )?;
     writeln!(out)?;
-    if plan.after.admins > 0 {
-        writeln!(
-            out,
-            "> {} admin identit{} stay reachable after the required steps, rated below crown-jewel criticality (8) by the inputs.",
-            plan.after.admins,
-            if plan.after.admins == 1 { "y" } else { "ies" }
-        )?;
+    if let Some(note) = plan.admins_left_note(code) {
+        writeln!(out, "> {note}")?;
         writeln!(out)?;
     }
     let mut phase = "";

@@ -48,6 +48,16 @@ pub struct PlanOut<'a> {
     uncontained: Vec<&'a str>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     remaining: Vec<RemainingOut<'a>>,
+    /// Admin identities still reachable after the required steps because the inputs
+    /// rate them below crown-jewel criticality.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    admins_left: Vec<AdminLeftOut<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct AdminLeftOut<'a> {
+    id: &'a str,
+    criticality: u8,
 }
 
 #[derive(Serialize, Clone, Copy)]
@@ -162,7 +172,39 @@ impl<'a> PlanOut<'a> {
                     path: hops(graph, &r.path),
                 })
                 .collect(),
+            admins_left: plan
+                .admins_left
+                .iter()
+                .map(|&n| AdminLeftOut {
+                    id: key(graph, n),
+                    criticality: graph.node(n).criticality(),
+                })
+                .collect(),
         }
+    }
+}
+
+impl PlanOut<'_> {
+    /// The note on admin identities the required steps leave reachable because the
+    /// inputs rate them below crown-jewel criticality, naming each (`name` renders a key
+    /// for the format); `None` when there are none.
+    pub fn admins_left_note(&self, name: impl Fn(&str) -> String) -> Option<String> {
+        let listed: Vec<String> = self
+            .admins_left
+            .iter()
+            .map(|a| format!("{} (criticality {})", name(a.id), a.criticality))
+            .collect();
+        let (stays, them) = match listed.len() {
+            0 => return None,
+            1 => ("admin identity stays", "it"),
+            _ => ("admin identities stay", "them"),
+        };
+        Some(format!(
+            "{} {stays} reachable after the required steps, rated below crown-jewel criticality ({}) by the inputs: {}; raise {them} in the inventory for the plan to cut {them}",
+            listed.len(),
+            crate::model::CROWN_JEWEL,
+            listed.join(", ")
+        ))
     }
 }
 

@@ -37,15 +37,8 @@ pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
             "(INCOMPLETE: see the end)"
         }
     )?;
-    if plan.after.admins > 0 {
-        let (n, them) = match plan.after.admins {
-            1 => ("1 admin identity stays".to_string(), "it"),
-            n => (format!("{n} admin identities stay"), "them"),
-        };
-        writeln!(
-            out,
-            "  note: {n} reachable after them, rated below crown-jewel criticality (8) by the inputs; raise {them} in the inventory for the plan to cut {them}"
-        )?;
+    if let Some(note) = plan.admins_left_note(|k| clean(k).into_owned()) {
+        writeln!(out, "  note: {note}")?;
     }
     let how = match (plan.method, plan.optimal) {
         ("exact", _) => format!(

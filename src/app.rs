@@ -71,7 +71,11 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome
     report_warnings(&loaded, shown, err)?;
     let mut analysis = Duration::ZERO;
     let started = Instant::now();
-    let outcome = dispatch(command, &loaded, at, cli.incident, &mut analysis, out, err);
+    let given = Given {
+        compromised: cli.compromised,
+        incident: cli.incident,
+    };
+    let outcome = dispatch(command, &loaded, at, given, &mut analysis, out, err);
     // For side-by-side measurements (benches/side_by_side.sh): where the time went.
     if std::env::var_os("TRUSTPATH_TIMINGS").is_some() {
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
@@ -91,11 +95,19 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome
     outcome
 }
 
+/// What the command line says about the incident, whatever the command.
+struct Given {
+    /// `-c` arguments, unresolved.
+    compromised: Vec<String>,
+    /// `--incident NAME`.
+    incident: Option<String>,
+}
+
 fn dispatch(
     command: Option<Command>,
     loaded: &Loaded,
     at: Timestamp,
-    incident: Option<String>,
+    given: Given,
     analysis: &mut Duration,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -116,9 +128,9 @@ fn dispatch(
         }
         Some(Command::Blast(args)) => {
             let blast = match &args.apply_plan {
-                Some(path) => residual(graph, &args, path, at, err)?,
+                Some(path) => residual(graph, &args, &given.compromised, path, at, err)?,
                 None => {
-                    let compromised = compromised_set(graph, &args.compromised, err)?;
+                    let compromised = compromised_set(graph, &given.compromised, err)?;
                     let t = Instant::now();
                     let blast = BlastRadius::compute(graph, &compromised, at);
                     *analysis = t.elapsed();
@@ -132,7 +144,7 @@ fn dispatch(
             }
         }
         Some(Command::Plan(args)) => {
-            let compromised = compromised_set(graph, &args.compromised, err)?;
+            let compromised = compromised_set(graph, &given.compromised, err)?;
             let protect = args
                 .protect
                 .iter()
@@ -185,10 +197,15 @@ fn dispatch(
             }
         }
         Some(Command::Export(args)) => {
-            let blast = if args.compromised.is_empty() {
+            if args.blast_only && given.compromised.is_empty() {
+                return Err(Error::Usage(
+                    "--blast-only needs the compromised set: add -c ID".into(),
+                ));
+            }
+            let blast = if given.compromised.is_empty() {
                 None
             } else {
-                let compromised = compromised_set(graph, &args.compromised, err)?;
+                let compromised = compromised_set(graph, &given.compromised, err)?;
                 Some(BlastRadius::compute(graph, &compromised, at))
             };
             match args.format {
@@ -210,12 +227,18 @@ fn dispatch(
         }
         Some(Command::Gen(_)) => unreachable!("gen runs before inputs load"),
         None => {
-            // On a terminal: the TUI. Piped or redirected: the plan for the incident's
-            // suggested compromise (or the saved incident's), so `trustpath > plan.txt`
-            // does what it says.
+            // On a terminal: the TUI. Piped or redirected: the plan for `-c`, the saved
+            // incident's compromised set or the input's suggestion, so `trustpath >
+            // plan.txt` does what it says.
+            if given.incident.is_some() && !given.compromised.is_empty() {
+                return Err(Error::Usage(
+                    "--incident and -c both name the compromised set: give one (mark more nodes in the TUI with c)".into(),
+                ));
+            }
             let settings =
-                crate::tui::Settings::discover(incident.clone()).map_err(Error::Usage)?;
-            let compromised = match (&incident, &settings.data_dir) {
+                crate::tui::Settings::discover(given.incident.clone()).map_err(Error::Usage)?;
+            let terminal = io::stdout().is_terminal() && io::stdin().is_terminal();
+            let compromised = match (&given.incident, &settings.data_dir) {
                 (Some(name), Some(dir)) => {
                     let saved = crate::tui::load_incident(dir, name).map_err(Error::Usage)?;
                     saved
@@ -229,9 +252,15 @@ fn dispatch(
                         "--incident needs a data directory, and this system has none".into(),
                     ));
                 }
-                (None, _) => compromised_set(graph, &[], err)?,
+                // The TUI opens on a picker when nothing names the compromise.
+                (None, _)
+                    if terminal && given.compromised.is_empty() && suggested(graph).is_none() =>
+                {
+                    Vec::new()
+                }
+                (None, _) => compromised_set(graph, &given.compromised, err)?,
             };
-            if io::stdout().is_terminal() && io::stdin().is_terminal() {
+            if terminal {
                 crate::tui::run(graph, compromised, at, settings)?;
                 return Ok(Outcome::Done);
             }
@@ -281,6 +310,7 @@ struct SavedStep {
 fn residual(
     graph: &TrustGraph,
     args: &crate::cli::BlastArgs,
+    given: &[String],
     path: &PathBuf,
     at: Timestamp,
     err: &mut dyn Write,
@@ -300,14 +330,14 @@ fn residual(
             saved.schema
         )));
     }
-    let compromised = if args.compromised.is_empty() {
+    let compromised = if given.is_empty() {
         saved
             .compromised
             .iter()
             .map(|k| graph.resolve(k).map_err(Error::from))
             .collect::<Result<Vec<_>, _>>()?
     } else {
-        compromised_set(graph, &args.compromised, err)?
+        compromised_set(graph, given, err)?
     };
     let chosen: Vec<(String, Option<NodeId>)> = saved
         .steps
@@ -436,11 +466,7 @@ fn compromised_set(
             .map(|q| graph.resolve(q).map_err(Error::from))
             .collect();
     }
-    let suggested = graph
-        .metadata()
-        .get("suggested_compromised")
-        .and_then(|v| v.as_str());
-    match suggested {
+    match suggested(graph) {
         Some(key) => {
             writeln!(
                 err,
@@ -450,11 +476,20 @@ fn compromised_set(
             Ok(vec![graph.resolve(key)?])
         }
         None => Err(Error::Usage(
-            "no compromised node given, and the input suggests none: run `trustpath blast -c ID` \
-             (a key, ARN or unambiguous name)"
+            "no compromised node given, and the input suggests none: add -c ID (a key, ARN, \
+             unambiguous name or credential id; `trustpath import` lists what was loaded), or run \
+             `trustpath -i PATH` on a terminal to pick it in the TUI"
                 .into(),
         )),
     }
+}
+
+/// The input's `metadata.suggested_compromised`, if it names one.
+fn suggested(graph: &TrustGraph) -> Option<&str> {
+    graph
+        .metadata()
+        .get("suggested_compromised")
+        .and_then(|v| v.as_str())
 }
 
 fn save_graph(path: &PathBuf, graph: &TrustGraph) -> Result<(), Error> {

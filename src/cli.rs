@@ -35,6 +35,13 @@ pub struct Cli {
     #[arg(long, value_name = "TIME", global = true, value_parser = parse_time)]
     pub at: Option<Timestamp>,
 
+    /// Compromised node: stable key, ARN, unambiguous name, or a credential's own id
+    /// (an access key id, a GCP key id). Repeatable. Used by the TUI, blast, plan and
+    /// export; default: the input's suggested compromised node, and with none the TUI
+    /// opens on a picker.
+    #[arg(short, long = "compromised", value_name = "ID", global = true)]
+    pub compromised: Vec<String>,
+
     /// Open a saved incident (its compromised set, steps done and notes) in the TUI; when
     /// stdout is not a terminal, print its plan. Incidents are saved from the TUI with `s`.
     #[arg(long, value_name = "NAME")]
@@ -78,10 +85,6 @@ pub struct ImportArgs {
 
 #[derive(Debug, Args)]
 pub struct BlastArgs {
-    /// Compromised node: stable key, ARN or unambiguous name (repeatable). Default: the
-    /// input's suggested compromised node, if it names one.
-    #[arg(short, long = "compromised", value_name = "ID")]
-    pub compromised: Vec<String>,
     #[arg(long, value_enum, default_value_t = BlastFormat::Text)]
     pub format: BlastFormat,
     /// A plan written by `trustpath plan --format json`: show what stays reachable once its
@@ -116,10 +119,6 @@ const PLAN_EXAMPLES: &str = "Examples:
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// Compromised node: stable key, ARN or unambiguous name (repeatable). Default: the
-    /// input's suggested compromised node, if it names one.
-    #[arg(short, long = "compromised", value_name = "ID")]
-    pub compromised: Vec<String>,
     /// text: a runbook; markdown: a task list for the incident ticket; json:
     /// trustpath/plan/v1 (what --apply-plan reads); csv: one row per step.
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
@@ -188,11 +187,10 @@ pub struct PathArgs {
 pub struct ExportArgs {
     #[arg(long, value_enum, default_value_t = ExportFormat::Dot)]
     pub format: ExportFormat,
-    /// Highlight the blast radius of these compromised nodes (repeatable).
-    #[arg(short, long = "compromised", value_name = "ID")]
-    pub compromised: Vec<String>,
-    /// Only the blast radius of -c and the edges inside it.
-    #[arg(long, requires = "compromised")]
+    /// Only the blast radius of -c (which the graph then highlights) and the edges inside it.
+    // Checked when the command runs: clap's `requires` does not see a global -c given
+    // before the command.
+    #[arg(long)]
     pub blast_only: bool,
 }
 
@@ -289,8 +287,7 @@ mod tests {
     }
 
     #[test]
-    fn blast_only_needs_compromised() {
-        assert!(Cli::try_parse_from(["trustpath", "export", "--blast-only"]).is_err());
+    fn compromised_is_global() {
         let cli = Cli::try_parse_from([
             "trustpath",
             "-i",
@@ -307,7 +304,14 @@ mod tests {
         let Some(Command::Blast(b)) = cli.command else {
             panic!("blast")
         };
-        assert_eq!(b.compromised, ["a", "b"]);
+        assert_eq!(cli.compromised, ["a", "b"]);
         assert_eq!(b.format, BlastFormat::Csv);
+        // -c is global: before the command too, and with no command (the TUI).
+        let cli = Cli::try_parse_from(["trustpath", "-c", "a", "-c", "b", "plan"]).expect("valid");
+        assert_eq!(cli.compromised, ["a", "b"]);
+        let cli = Cli::try_parse_from(["trustpath", "-i", "x", "-c", "AKIA1"]).expect("valid");
+        assert!(cli.command.is_none());
+        assert_eq!(cli.compromised, ["AKIA1"]);
+        assert!(Cli::try_parse_from(["trustpath", "-c", "a", "export", "--blast-only"]).is_ok());
     }
 }

@@ -706,3 +706,42 @@ fn progress_on_a_terminal_only() {
     assert!(loading.contains("\r\x1b[2Kloading "), "{loading:?}");
     assert!(loading.contains(" MB ("), "{loading:?}");
 }
+
+#[test]
+fn compromised_is_a_global_option_and_names_credentials_by_id() {
+    // Before the command, after it, and with no command (piped: the plan).
+    let before = stdout_of(&["-c", COMPROMISED, "--at", AT, "plan", "--format", "json"]);
+    let after = stdout_of(&["plan", "-c", COMPROMISED, "--at", AT, "--format", "json"]);
+    assert_eq!(before, after);
+    let piped = stdout_of(&["-c", "ci-deployer", "--at", AT]);
+    assert!(
+        piped.starts_with("Revocation plan for arn:aws:iam::111122223333:user/ci-deployer"),
+        "{piped}"
+    );
+    // A GCP key's own id, as a leaked key file's `private_key_id` gives it.
+    let blast = stdout_of(&[
+        "blast",
+        "-c",
+        "3f9a2c7e1b4d8a6f0c5e9b2d7a1f4c8e6b3d0a92",
+        "--at",
+        AT,
+    ]);
+    assert!(blast.starts_with(
+        "Blast radius of gcp:key:exporter@acme-analytics.iam.gserviceaccount.com/3f9a2c7e1b4d8a6f0c5e9b2d7a1f4c8e6b3d0a92"
+    ));
+    // Inputs that suggest nothing: the error says how to name it.
+    let aws = fixture("aws");
+    fails_with(
+        &["-i", &aws, "plan"],
+        &["no compromised node given", "-c ID", "pick it in the TUI"],
+    );
+    fails_with(
+        &["export", "--blast-only"],
+        &["--blast-only needs the compromised set"],
+    );
+    let incident = ["--incident", "x", "-c", "ci-deployer"];
+    fails_with(
+        &incident,
+        &["--incident and -c both name the compromised set"],
+    );
+}

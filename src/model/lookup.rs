@@ -3,7 +3,7 @@
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 
-use super::{NodeId, TrustGraph};
+use super::{NodeId, NodeKind, TrustGraph};
 
 /// How many close matches an error lists.
 const SUGGESTIONS: usize = 10;
@@ -41,7 +41,9 @@ fn list(title: &str, keys: &[String]) -> String {
 }
 
 impl TrustGraph {
-    /// Resolves a key, ARN or unambiguous name. Exact key wins, then exact name, then a
+    /// Resolves a key, ARN, unambiguous name or credential id. Exact key wins, then exact
+    /// name, then the id a credential's key ends with (a GCP key id in
+    /// `gcp:key:SA/KEYID`: what a responder has in hand from a leaked key file), then a
     /// case-insensitive key or name; otherwise the error lists fuzzy close matches.
     pub fn resolve(&self, query: &str) -> Result<NodeId, LookupError> {
         if let Some(id) = self.find(query) {
@@ -51,6 +53,12 @@ impl TrustGraph {
             self.nodes_by_key().filter(|&n| pred(n)).collect()
         };
         let mut matches = by(&|n| &*self.node(n).name == query);
+        if matches.is_empty() {
+            matches = by(&|n| {
+                let node = self.node(n);
+                node.kind == NodeKind::Credential && super::name_of_key(&node.key) == query
+            });
+        }
         if matches.is_empty() {
             matches = by(&|n| {
                 let node = self.node(n);
@@ -95,7 +103,7 @@ impl TrustGraph {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Node, NodeKind, Provenance};
+    use crate::model::{Node, Provenance};
 
     fn graph(keys: &[&str]) -> TrustGraph {
         let mut g = TrustGraph::new();
@@ -113,6 +121,20 @@ mod tests {
         assert_eq!(g.resolve("arn:aws:iam::1:role/deploy"), Ok(deploy));
         assert_eq!(g.resolve("deploy"), Ok(deploy));
         assert_eq!(g.resolve("DEPLOY"), Ok(deploy));
+    }
+
+    #[test]
+    fn a_credential_resolves_by_its_own_id() {
+        let mut g = graph(&["gcp:sa:exporter@p.iam.gserviceaccount.com"]);
+        let mut key = Node::new(
+            "gcp:key:exporter@p.iam.gserviceaccount.com/3f9a2c7e",
+            NodeKind::Credential,
+            Provenance::default(),
+        );
+        key.name = "exporter key".into();
+        let id = g.add_node(key).expect("distinct keys");
+        assert_eq!(g.resolve("3f9a2c7e"), Ok(id));
+        assert_eq!(g.resolve("exporter key"), Ok(id));
     }
 
     #[test]

@@ -30,7 +30,9 @@ fn app(graph: &TrustGraph) -> App<'_> {
     app
 }
 
-fn draw(app: &App<'_>, width: u16, height: u16) -> Terminal<TestBackend> {
+fn draw(app: &mut App<'_>, width: u16, height: u16) -> Terminal<TestBackend> {
+    app.resize(Rect::new(0, 0, width, height));
+    let app = &*app;
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
     terminal
         .draw(|f| f.render_widget(app, f.area()))
@@ -38,7 +40,7 @@ fn draw(app: &App<'_>, width: u16, height: u16) -> Terminal<TestBackend> {
     terminal
 }
 
-fn screen(app: &App<'_>, width: u16, height: u16) -> String {
+fn screen(app: &mut App<'_>, width: u16, height: u16) -> String {
     format!("{}", draw(app, width, height).backend())
 }
 
@@ -59,13 +61,13 @@ fn press(app: &mut App<'_>, keys: &str) {
 #[test]
 fn opens_on_the_plan_with_the_compromise_selected() {
     let graph = sample();
-    let app = app(&graph);
+    let mut app = app(&graph);
     assert_eq!(app.tab, Tab::Plan);
     assert_eq!(
         app.selection().map(|n| graph.node(n).key.to_string()),
         Some(COMPROMISED.to_string())
     );
-    insta::assert_snapshot!("tui_plan", screen(&app, 120, 32));
+    insta::assert_snapshot!("tui_plan", screen(&mut app, 120, 32));
 }
 
 #[test]
@@ -76,7 +78,7 @@ fn the_first_frame_says_work_is_under_way() {
     app.color = false;
     let jobs = app.take_jobs();
     assert_eq!(jobs.len(), 1, "the analysis goes to the worker");
-    let text = screen(&app, 120, 32);
+    let text = screen(&mut app, 120, 32);
     assert!(text.contains("computing the blast radius and the plan"));
     for job in jobs {
         let done = job.run(&graph, at());
@@ -89,9 +91,9 @@ fn the_first_frame_says_work_is_under_way() {
 fn every_tab() {
     let graph = sample();
     let mut app = app(&graph);
-    for tab in ["paths", "audit", "details", "blast"] {
+    for tab in ["paths", "notes", "details", "blast"] {
         press(&mut app, "\t");
-        insta::assert_snapshot!(format!("tui_{tab}"), screen(&app, 120, 32));
+        insta::assert_snapshot!(format!("tui_{tab}"), screen(&mut app, 120, 32));
     }
 }
 
@@ -103,13 +105,13 @@ fn search_highlights_and_ranks_matches() {
     assert_eq!(app.mode, Mode::Search);
     let first = app.selection().map(|n| graph.node(n).key.to_string());
     assert!(first.is_some_and(|k| k.contains("admin")));
-    insta::assert_snapshot!("tui_search", screen(&app, 120, 32));
+    insta::assert_snapshot!("tui_search", screen(&mut app, 120, 32));
     // Snapshots hold no styles: the matched characters are underlined (colour off).
-    let terminal = draw(&app, 120, 32);
+    let terminal = draw(&mut app, 120, 32);
     let buffer = terminal.backend().buffer();
     let underlined: String = (0..46)
-        .filter(|&x| buffer[(x, 2)].modifier.contains(Modifier::UNDERLINED))
-        .map(|x| buffer[(x, 2)].symbol().to_string())
+        .filter(|&x| buffer[(x, 3)].modifier.contains(Modifier::UNDERLINED))
+        .map(|x| buffer[(x, 3)].symbol().to_string())
         .collect();
     assert_eq!(underlined, "admin", "the first match's matched characters");
     press(&mut app, "\x1b");
@@ -138,7 +140,7 @@ fn platform_and_kind_filters_cycle() {
             .iter()
             .all(|&e| graph.node(e).kind.as_str() == "service_account")
     );
-    insta::assert_snapshot!("tui_filtered", screen(&app, 120, 20));
+    insta::assert_snapshot!("tui_filtered", screen(&mut app, 120, 20));
     // Cycling past the last value lists everything again.
     for _ in 0..8 {
         press(&mut app, "t");
@@ -162,7 +164,7 @@ fn toggling_the_required_steps_cuts_off_every_crown_jewel() {
     let residual = app.residual.expect("computed");
     assert_eq!(residual.crown_jewels, 0);
     assert_eq!(residual.reached, after);
-    insta::assert_snapshot!("tui_steps_done", screen(&app, 120, 32));
+    insta::assert_snapshot!("tui_steps_done", screen(&mut app, 120, 32));
     press(&mut app, "g ");
     assert!(!app.done[0], "space again undoes the step");
 }
@@ -177,7 +179,7 @@ fn marking_compromised_recomputes_everything() {
     assert_eq!(app.compromised.len(), 2);
     assert!(app.status.contains("marked compromised"));
     assert!(app.blast.as_ref().expect("blast").summary.reached >= before);
-    insta::assert_snapshot!("tui_marked", screen(&app, 120, 32));
+    insta::assert_snapshot!("tui_marked", screen(&mut app, 120, 32));
     press(&mut app, "c");
     assert_eq!(app.compromised.len(), 1, "c again unmarks it");
 }
@@ -199,7 +201,11 @@ fn incidents_save_and_open_and_the_view_exports() {
         serde_json::from_str(&std::fs::read_to_string(&file).expect("saved")).expect("JSON");
     assert_eq!(saved["schema"], "trustpath/incident/v1");
     assert_eq!(saved["compromised"][0], COMPROMISED);
-    assert_eq!(saved["notes"][0], "owner of deploy paged at 03:12");
+    assert_eq!(saved["notes"][0]["text"], "owner of deploy paged at 03:12");
+    assert!(
+        saved["notes"][0]["at"].is_string(),
+        "notes carry their time"
+    );
     assert_eq!(saved["done"].as_array().map(Vec::len), Some(1));
 
     press(&mut app, "e");
@@ -212,7 +218,8 @@ fn incidents_save_and_open_and_the_view_exports() {
     press(&mut other, "otj-actions\n");
     assert_eq!(other.incident.as_deref(), Some("tj-actions"));
     assert_eq!(other.done.iter().filter(|d| **d).count(), 1);
-    assert_eq!(other.notes, ["owner of deploy paged at 03:12"]);
+    let notes: Vec<&str> = other.notes.iter().map(|n| n.text.as_str()).collect();
+    assert_eq!(notes, ["owner of deploy paged at 03:12"]);
     press(&mut other, "o../etc/passwd\n");
     assert!(other.status.contains("is not an incident name"));
 }
@@ -222,32 +229,38 @@ fn mouse_scrolls_and_selects() {
     let graph = sample();
     let mut app = app(&graph);
     press(&mut app, "g");
-    let size = Rect::new(0, 0, 120, 32);
     trustpath::tui::mouse(
         &mut app,
         MouseEventKind::Down(MouseButton::Left),
-        Position::new(5, 3),
-        size,
+        Position::new(5, 4),
     );
-    assert_eq!(app.selected, 1, "the second row of the list");
-    trustpath::tui::mouse(
-        &mut app,
-        MouseEventKind::ScrollDown,
-        Position::new(5, 3),
-        size,
+    assert_eq!(
+        app.selected, 1,
+        "the second row of the list (under a two-line header)"
     );
+    trustpath::tui::mouse(&mut app, MouseEventKind::ScrollDown, Position::new(5, 4));
     assert_eq!(app.selected, 2);
-    trustpath::tui::mouse(
-        &mut app,
-        MouseEventKind::ScrollDown,
-        Position::new(80, 10),
-        size,
-    );
+    trustpath::tui::mouse(&mut app, MouseEventKind::ScrollDown, Position::new(80, 10));
     assert_eq!(
         (app.step, app.selected),
         (1, 2),
         "scrolling the plan moves the steps"
     );
+    // A click on a tab's title shows it; the wheel then moves that pane, not the list.
+    let details = Position::new(49, 3);
+    trustpath::tui::mouse(&mut app, MouseEventKind::Down(MouseButton::Left), details);
+    assert_eq!(app.tab, Tab::Details);
+    trustpath::tui::mouse(&mut app, MouseEventKind::ScrollDown, Position::new(80, 12));
+    assert_eq!(
+        (app.edge, app.selected),
+        (1, 2),
+        "the wheel moved the edge cursor"
+    );
+    let blast = Position::new(59, 3);
+    trustpath::tui::mouse(&mut app, MouseEventKind::Down(MouseButton::Left), blast);
+    assert_eq!(app.tab, Tab::Blast);
+    trustpath::tui::mouse(&mut app, MouseEventKind::ScrollDown, Position::new(80, 12));
+    assert_eq!(app.scroll[Tab::Blast.index()], 1, "the blast tree scrolled");
 }
 
 #[test]
@@ -255,10 +268,10 @@ fn help_and_too_small() {
     let graph = sample();
     let mut app = app(&graph);
     press(&mut app, "?");
-    insta::assert_snapshot!("tui_help", screen(&app, 120, 32));
-    press(&mut app, "x");
-    assert_eq!(app.mode, Mode::Normal, "any key closes the help");
-    insta::assert_snapshot!("tui_too_small", screen(&app, 50, 12));
+    insta::assert_snapshot!("tui_help", screen(&mut app, 120, 32));
+    press(&mut app, "\x1b");
+    assert_eq!(app.mode, Mode::Normal, "Esc closes the help");
+    insta::assert_snapshot!("tui_too_small", screen(&mut app, 50, 12));
     press(&mut app, "q");
     assert!(app.quit);
 }
@@ -286,4 +299,285 @@ fn readme_keys_table_matches_the_key_map() {
             );
         }
     }
+}
+
+/// The sample's app at `width`×`height` with a data directory, focus on the Plan tab.
+fn on_plan<'g>(graph: &'g TrustGraph, dir: &std::path::Path, width: u16, height: u16) -> App<'g> {
+    let mut app = app(graph);
+    app.resize(Rect::new(0, 0, width, height));
+    app.data_dir = Some(dir.to_path_buf());
+    press(&mut app, "\n");
+    assert_eq!(
+        (app.tab, app.focus),
+        (Tab::Plan, trustpath::tui::Focus::Tab)
+    );
+    app
+}
+
+#[test]
+fn the_picker_opens_when_nothing_names_the_compromise() {
+    let aws = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/aws");
+    let graph = trustpath::import::load_paths(&[aws.into()])
+        .expect("loads")
+        .graph;
+    let mut app = App::new(&graph, Vec::new(), at());
+    app.color = false;
+    app.run_jobs();
+    assert_eq!(app.mode, Mode::Picker);
+    assert!(app.plan.is_none(), "no analysis before a choice");
+    press(&mut app, "key-mak");
+    let first = app.selection().map(|n| graph.node(n).key.to_string());
+    assert_eq!(
+        first.as_deref(),
+        Some("arn:aws:iam::111122223333:user/key-maker")
+    );
+    insta::assert_snapshot!("tui_picker_80x24", screen(&mut app, 80, 24));
+    press(&mut app, "\n");
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.compromised.len(), 1);
+    assert!(app.plan.as_ref().is_some_and(|p| !p.steps.is_empty()));
+    assert!(app.query.is_empty(), "the list shows everything again");
+    // Space chooses one, and more can be chosen before Enter.
+    let mut app = App::new(&graph, Vec::new(), at());
+    press(&mut app, "key-maker ");
+    assert_eq!(app.picked.len(), 1);
+    insta::assert_snapshot!("tui_picker_160x48", screen(&mut app, 160, 48));
+}
+
+#[test]
+fn a_step_reads_whole_and_copies_exactly_its_commands() {
+    let graph = sample();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut app = on_plan(&graph, dir.path(), 80, 24);
+    press(&mut app, "\n");
+    assert!(app.step_open);
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("why:") && text.contains("owner:"), "{text}");
+    insta::assert_snapshot!("tui_step_80x24", text);
+    let text = screen(&mut app, 160, 48);
+    for field in [
+        "why:",
+        "owner:",
+        "collateral:",
+        "live tokens:",
+        "reversible:",
+        "$ gh workflow disable",
+    ] {
+        assert!(text.contains(field), "{field} is on screen:\n{text}");
+    }
+    insta::assert_snapshot!("tui_step_160x48", text);
+    // It scrolls, and says when more lies below.
+    app.resize(Rect::new(0, 0, 80, 24));
+    assert!(screen(&mut app, 80, 24).contains("more lines"));
+    press(&mut app, "G");
+    assert!(app.scroll[Tab::Plan.index()] > 0);
+    press(&mut app, "y");
+    let step = &app.plan.as_ref().expect("plan").steps[0];
+    let want: String = step
+        .playbook
+        .commands
+        .iter()
+        .map(|c| format!("{c}\n"))
+        .collect();
+    assert_eq!(app.clipboard.as_deref(), Some(want.as_str()));
+    assert!(app.status.contains("copied step 1"), "{}", app.status);
+    let file = std::fs::read_dir(dir.path().join("exports"))
+        .expect("exports")
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().ends_with("-step-1.txt"))
+        .expect("the step's file");
+    assert_eq!(std::fs::read_to_string(file.path()).expect("reads"), want);
+    press(&mut app, "\x1b");
+    assert!(!app.step_open, "Esc closes the step");
+    app.clipboard = None;
+    press(&mut app, "Y");
+    let md = app.clipboard.take().expect("the plan");
+    assert!(
+        md.starts_with("# Revocation plan") && md.contains("- [ ]"),
+        "{md}"
+    );
+}
+
+#[test]
+fn marks_survive_recomputes_and_undo() {
+    let graph = sample();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut app = on_plan(&graph, dir.path(), 120, 32);
+    press(&mut app, " j ");
+    let ids = app.done_ids.clone();
+    assert_eq!(ids.len(), 2);
+    // Mark another node compromised from the list: the plan is recomputed, marks stay.
+    press(&mut app, "\x1b/ci-deployer\n");
+    press(&mut app, "c");
+    assert_eq!(app.compromised.len(), 2);
+    assert_eq!(app.done_ids, ids);
+    let plan = app.plan.as_ref().expect("plan");
+    let marked: Vec<&str> = plan
+        .steps
+        .iter()
+        .zip(&app.done)
+        .filter(|(_, d)| **d)
+        .map(|(s, _)| s.id.as_str())
+        .collect();
+    assert_eq!(marked.len(), 2, "the new plan shows both marks: {marked:?}");
+    // u takes the compromised set back, with the marks; again, the second mark.
+    press(&mut app, "u");
+    assert_eq!(app.compromised.len(), 1);
+    assert_eq!(app.done_ids, ids);
+    assert_eq!(app.done.iter().filter(|&&d| d).count(), 2);
+    press(&mut app, "u");
+    assert_eq!(app.done_ids.len(), 1);
+    assert!(app.residual.is_some());
+}
+
+#[test]
+fn notes_are_saved_at_once_and_come_back() {
+    let graph = sample();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut app = on_plan(&graph, dir.path(), 120, 32);
+    press(&mut app, " nowner paged at 03:12\n");
+    let name = app.incident.clone().expect("saved under a derived name");
+    assert_eq!(name, trustpath::tui::derived_name(&[COMPROMISED]));
+    assert!(app.status.contains("saved in incident"), "{}", app.status);
+    // Quit without `s`: a new session on the same compromise resumes it.
+    press(&mut app, "q");
+    let c = graph.find(COMPROMISED).expect("compromised");
+    let mut again = App::new(&graph, vec![c], at());
+    again.color = false;
+    again.data_dir = Some(dir.path().to_path_buf());
+    again.resume();
+    again.run_jobs();
+    assert_eq!(again.incident.as_deref(), Some(name.as_str()));
+    assert!(
+        again.status.starts_with("resumed incident"),
+        "{}",
+        again.status
+    );
+    assert_eq!(again.notes.len(), 1);
+    assert_eq!(again.done.iter().filter(|&&d| d).count(), 1);
+    press(&mut again, "\t\t");
+    assert_eq!(again.tab, Tab::Notes);
+    let text = screen(&mut again, 80, 24);
+    assert!(text.contains("owner paged at 03:12"), "{text}");
+    // The snapshot: no temporary path, and a note of a fixed time.
+    again.data_dir = None;
+    again.incident = None;
+    again.notes[0].at = Some("2026-11-25T03:12:00Z".parse().expect("time"));
+    insta::assert_snapshot!("tui_notes_80x24", screen(&mut again, 80, 24));
+}
+
+#[test]
+fn small_terminals_keep_the_figures_and_the_help() {
+    let graph = sample();
+    let mut app = app(&graph);
+    press(&mut app, "/ci-deployer\n");
+    press(&mut app, "c\x1b");
+    let text = screen(&mut app, 80, 24);
+    let header: Vec<&str> = text.lines().take(3).collect();
+    assert!(
+        header
+            .iter()
+            .any(|l| l.contains("crown jewels") && l.contains("reached")),
+        "{header:?}"
+    );
+    insta::assert_snapshot!("tui_plan_80x24", text);
+    // Help scrolls and filters at 60×16.
+    press(&mut app, "?");
+    let help = screen(&mut app, 60, 16);
+    assert!(help.contains("more"), "{help}");
+    press(&mut app, "copy");
+    let filtered = screen(&mut app, 60, 16);
+    assert!(
+        filtered.contains("copy_step") && !filtered.contains("mark_compromised"),
+        "{filtered}"
+    );
+    press(&mut app, "\x1b");
+    assert_eq!(app.mode, Mode::Normal);
+    // Too small: keys do nothing but quit.
+    let before = (app.tab, app.selected);
+    app.resize(Rect::new(0, 0, 50, 12));
+    press(&mut app, "\tjc?");
+    assert_eq!(
+        (app.tab, app.selected, app.mode),
+        (before.0, before.1, Mode::Normal)
+    );
+    press(&mut app, "q");
+    assert!(app.quit);
+}
+
+#[test]
+fn details_scrolls_follows_edges_and_goes_back() {
+    let graph = sample();
+    let mut app = app(&graph);
+    press(&mut app, "/role/deploy\n");
+    let deploy = app.selection().expect("deploy");
+    assert_eq!(
+        graph.node(deploy).key.as_ref(),
+        "arn:aws:iam::111122223333:role/deploy"
+    );
+    app.resize(Rect::new(0, 0, 80, 24));
+    press(&mut app, "\x1b");
+    app.tab = Tab::Details;
+    press(&mut app, "\nG");
+    // The last incoming edge (who can reach it) is on screen at 80×24.
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("Incoming (who can reach it)"), "{text}");
+    insta::assert_snapshot!("tui_details_80x24", text);
+    let (_, other) = graph.incoming(deploy).last().expect("an incoming edge");
+    press(&mut app, "\n");
+    assert_eq!(app.selection(), Some(other), "Enter followed the edge");
+    press(&mut app, "\x1b");
+    assert_eq!(app.selection(), Some(deploy), "Esc came back");
+}
+
+#[test]
+fn crown_jewels_first_with_their_cuts() {
+    let graph = sample();
+    let mut app = app(&graph);
+    app.tab = Tab::Jewels;
+    let jewels = app.jewels.clone();
+    assert!(jewels.len() >= 10);
+    assert!(graph.node(jewels[0]).is_crown_jewel());
+    insta::assert_snapshot!("tui_jewels_80x24", screen(&mut app, 80, 24));
+    // Every required step done: every crown jewel is cut off, and Paths says so.
+    let required = app
+        .plan
+        .as_ref()
+        .expect("plan")
+        .steps
+        .iter()
+        .filter(|s| s.required)
+        .count();
+    app.tab = Tab::Plan;
+    press(&mut app, "\n");
+    for _ in 0..required {
+        press(&mut app, " j");
+    }
+    app.tab = Tab::Jewels;
+    let text = screen(&mut app, 160, 48);
+    assert!(
+        text.contains("with the steps marked done: 0 crown jewels, 1 other admins still reachable"),
+        "{text}"
+    );
+    insta::assert_snapshot!("tui_jewels_160x48", text);
+    press(&mut app, "\x1b\x1b");
+    let jewel = graph
+        .find("arn:aws:s3:::acme-customer-data")
+        .expect("jewel");
+    app.update(trustpath::tui::Action::Top);
+    while app.selection() != Some(jewel) {
+        app.update(trustpath::tui::Action::Down);
+    }
+    app.tab = Tab::Paths;
+    press(&mut app, "");
+    let text = screen(&mut app, 120, 32);
+    assert!(text.contains("no path remains"), "{text}");
+    // The Blast tree marks crown jewels and admins.
+    press(&mut app, "/changed-files\n");
+    app.tab = Tab::Blast;
+    let text = screen(&mut app, 120, 32);
+    assert!(
+        text.contains("role/admin JA") && text.contains("cluster-admin A"),
+        "{text}"
+    );
 }

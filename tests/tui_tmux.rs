@@ -1,84 +1,242 @@
 //! End to end: the real binary in a real terminal (tmux), driven by keys, read back from
-//! the screen, and quit cleanly with the terminal restored. `.ci/run` installs tmux; on a
-//! machine without it the test says so and does nothing.
+//! the screen, and quit cleanly with the terminal restored. Each test has a tmux server
+//! of its own (`-L`), a data directory of its own, and a clipboard tmux keeps
+//! (`set-clipboard on`). `.ci/run` installs tmux; on a machine without it the tests say
+//! so and do nothing.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// Kills the tmux session however the test ends.
-struct Session(String);
+/// A tmux server and session running trustpath; killed however the test ends.
+struct Tui {
+    socket: String,
+    dirs: tempfile::TempDir,
+}
 
-impl Drop for Session {
+impl Drop for Tui {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.0])
+            .args(["-L", &self.socket, "kill-server"])
             .output();
     }
 }
 
-fn tmux(args: &[&str]) -> String {
-    let out = Command::new("tmux").args(args).output().expect("tmux runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+fn have_tmux() -> bool {
+    let ok = Command::new("tmux").arg("-V").output().is_ok();
+    if !ok {
+        eprintln!("tmux is not installed: skipping (.ci/run installs it)");
+    }
+    ok
 }
 
-/// Waits until the screen shows `text`, and returns the screen.
-fn wait_for(session: &str, text: &str) -> String {
-    let start = Instant::now();
-    loop {
-        let screen = tmux(&["capture-pane", "-p", "-t", session]);
-        if screen.contains(text) {
-            return screen;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "waited 30 s for {text:?}; the screen shows:\n{screen}"
+impl Tui {
+    /// Starts `trustpath ARGS --at 2026-11-25` at `width`×`height` in a new server.
+    fn start(name: &str, args: &str, width: u16, height: u16) -> Tui {
+        let tui = Tui {
+            socket: format!("trustpath-{name}-{}", std::process::id()),
+            dirs: tempfile::tempdir().expect("temp dir"),
+        };
+        tui.run(args, width, height);
+        tui
+    }
+
+    /// Runs trustpath again in the same server and data directory (after it quit).
+    fn run(&self, args: &str, width: u16, height: u16) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-session", "-t", "tp"])
+            .output();
+        let command = format!(
+            "cd {} && env XDG_DATA_HOME={d}/data XDG_CONFIG_HOME={d}/config TERM=xterm-256color {} {args} --at 2026-11-25; echo EXIT=$?; sleep 60",
+            env!("CARGO_MANIFEST_DIR"),
+            env!("CARGO_BIN_EXE_trustpath"),
+            d = self.dirs.path().display(),
         );
-        std::thread::sleep(Duration::from_millis(100));
+        let (w, h) = (width.to_string(), height.to_string());
+        self.tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            "tp",
+            "-x",
+            &w,
+            "-y",
+            &h,
+            &command,
+        ]);
+        // OSC 52 from the application sets tmux's buffer.
+        self.tmux(&["set-option", "-s", "set-clipboard", "on"]);
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "tp"];
+        args.extend(keys);
+        self.tmux(&args);
+    }
+
+    /// Types `text` literally.
+    fn type_text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "tp", "-l", text]);
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "tp"])
+    }
+
+    /// Waits until the screen shows `text`, and returns the screen.
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "waited 30 s for {text:?}; the screen shows:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn quit(&self) {
+        self.keys(&["q"]);
+        let end = self.wait_for("EXIT=0");
+        assert!(
+            !end.contains("Identities ("),
+            "the terminal is restored:\n{end}"
+        );
     }
 }
 
 #[test]
 fn the_tui_runs_in_a_real_terminal_and_exits_cleanly() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("tmux is not installed: skipping (.ci/run installs it)");
+    if !have_tmux() {
         return;
     }
-    let dirs = tempfile::tempdir().expect("temp dir");
-    let name = format!("trustpath-test-{}", std::process::id());
-    let session = Session(name.clone());
-    let command = format!(
-        "cd {} && env XDG_DATA_HOME={d}/data XDG_CONFIG_HOME={d}/config TERM=xterm-256color {} --at 2026-11-25; echo EXIT=$?; sleep 60",
-        env!("CARGO_MANIFEST_DIR"),
-        env!("CARGO_BIN_EXE_trustpath"),
-        d = dirs.path().display(),
-    );
-    tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &name,
-        "-x",
-        "120",
-        "-y",
-        "32",
-        &command,
-    ]);
-    let first = wait_for(&session.0, "Identities (75)");
+    let tui = Tui::start("sample", "", 120, 32);
+    let first = tui.wait_for("Identities (75)");
     assert!(first.contains("github:action:tj-style/changed-files@v45"));
-    wait_for(&session.0, "[ ]   1 contain  pin_action");
-    tmux(&["send-keys", "-t", &name, "?"]);
-    wait_for(&session.0, "Keys (any key closes)");
-    tmux(&["send-keys", "-t", &name, "x", "Enter", "Space"]);
-    wait_for(&session.0, "[x]   1 contain");
+    tui.wait_for("[ ]   1 contain pin_action");
+    tui.keys(&["?"]);
+    tui.wait_for("Keys · type to filter");
+    tui.keys(&["Escape", "Enter", "Space"]);
+    tui.wait_for("[x]   1 contain");
     // Resizing redraws: below 60×16 the screen says so, and back again.
-    tmux(&["resize-window", "-t", &name, "-x", "50", "-y", "12"]);
-    wait_for(&session.0, "terminal too small");
-    tmux(&["resize-window", "-t", &name, "-x", "120", "-y", "32"]);
-    wait_for(&session.0, "Identities (75)");
-    tmux(&["send-keys", "-t", &name, "q"]);
-    let end = wait_for(&session.0, "EXIT=0");
+    tui.tmux(&["resize-window", "-t", "tp", "-x", "50", "-y", "12"]);
+    tui.wait_for("terminal too small");
+    tui.tmux(&["resize-window", "-t", "tp", "-x", "120", "-y", "32"]);
+    tui.wait_for("Identities (75)");
+    tui.quit();
+}
+
+#[test]
+fn a_gaad_export_with_no_suggestion_opens_the_picker() {
+    if !have_tmux() {
+        return;
+    }
+    let tui = Tui::start("picker", "-i tests/fixtures/aws", 120, 32);
+    tui.wait_for("Pick the compromised set");
+    tui.type_text("key-maker");
+    tui.wait_for("arn:aws:iam::111122223333:user/key-maker      ");
+    tui.keys(&["Enter"]);
+    let plan = tui.wait_for("[ ]   1 contain");
     assert!(
-        !end.contains("Identities (75)"),
-        "the terminal is restored:\n{end}"
+        plan.contains("compromised: arn:aws:iam::111122223333:user/key-maker"),
+        "{plan}"
     );
+    tui.quit();
+    // -c opens on it directly.
+    tui.run("-i tests/fixtures/aws -c key-maker", 120, 32);
+    let direct = tui.wait_for("[ ]   1 contain");
+    assert!(direct.contains("compromised: arn:aws:iam::111122223333:user/key-maker"));
+    assert!(!direct.contains("Pick the compromised set"));
+    tui.quit();
+}
+
+#[test]
+fn y_copies_exactly_the_steps_commands_into_the_clipboard() {
+    if !have_tmux() {
+        return;
+    }
+    let json = Command::new(env!("CARGO_BIN_EXE_trustpath"))
+        .args(["plan", "--format", "json", "--at", "2026-11-25"])
+        .output()
+        .expect("plan");
+    let plan: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    let want: String = plan["steps"][0]["commands"]
+        .as_array()
+        .expect("commands")
+        .iter()
+        .map(|c| format!("{}\n", c.as_str().expect("a string")))
+        .collect();
+    let tui = Tui::start("copy", "", 120, 32);
+    tui.wait_for("[ ]   1 contain pin_action");
+    tui.keys(&["Enter", "y"]);
+    tui.wait_for("copied step 1");
+    let start = Instant::now();
+    let mut got = String::new();
+    while start.elapsed() < Duration::from_secs(10) {
+        got = tui.tmux(&["show-buffer"]);
+        if !got.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(got, want, "tmux's buffer holds step 1's commands");
+    // The step whole: why, owner, collateral and undo are on screen.
+    tui.keys(&["Enter"]);
+    let step = tui.wait_for("why:");
+    for field in ["owner:", "collateral:", "reversible:"] {
+        assert!(step.contains(field), "{field}:\n{step}");
+    }
+    tui.quit();
+}
+
+#[test]
+fn marks_survive_c_and_u_and_notes_survive_quitting() {
+    if !have_tmux() {
+        return;
+    }
+    let tui = Tui::start("work", "", 80, 24);
+    let first = tui.wait_for("[ ]   1 contain");
+    // At 80×24 the header still shows the figures.
+    assert!(
+        first
+            .lines()
+            .take(2)
+            .any(|l| l.contains("51 reached · 10 crown jewels")),
+        "{first}"
+    );
+    tui.keys(&["Enter", "Space", "j", "Space"]);
+    tui.wait_for("[x]   2 cut");
+    tui.keys(&["Escape", "Escape", "/"]);
+    tui.type_text("ci-deployer");
+    tui.keys(&["Enter", "c"]);
+    tui.wait_for("user/ci-deployer marked compromised");
+    let after = tui.wait_for("with 2 of");
+    assert!(after.contains("[x]"), "marks kept after c:\n{after}");
+    tui.keys(&["u"]);
+    let undone = tui.wait_for("the compromised set is back");
+    assert!(undone.contains("with 2 of"), "{undone}");
+    tui.keys(&["n"]);
+    tui.type_text("owner of deploy paged at 03:12");
+    tui.keys(&["Enter"]);
+    tui.wait_for("saved in incident");
+    tui.quit();
+    // The same compromise again: the incident is resumed, with its note and marks.
+    tui.run("", 80, 24);
+    tui.wait_for("resumed incident");
+    tui.wait_for("with 2 of");
+    tui.keys(&["Tab", "Tab"]);
+    tui.wait_for("owner of deploy paged at");
+    tui.quit();
 }

@@ -1,43 +1,55 @@
 //! The one TUI state, and `update`: key → [`Action`] → state change. Rendering is in
-//! `view.rs` and reads this state only; slow analyses go out as [`Job`]s and come back
-//! through [`App::finish`].
+//! `view/` and reads this state only; slow analyses go out as [`Job`]s and come back
+//! through [`App::finish`]. What the responder changes (the compromised set, steps done,
+//! notes) is kept, saved and undone in `work.rs`.
 
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use jiff::Timestamp;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
 
-use super::incident::{self, Incident};
+use super::incident::Note;
 use super::jobs::{Done, Job};
 use super::keys::{Action, KeyMap};
+use super::view;
 use crate::analysis::BlastRadius;
 use crate::analysis::plan::{Figures, Plan};
 use crate::model::{NodeId, NodeKind, TrustGraph};
-use crate::report::clean;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
     Details,
     Blast,
+    Jewels,
     Plan,
     Paths,
-    Audit,
+    Notes,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [Tab::Details, Tab::Blast, Tab::Plan, Tab::Paths, Tab::Audit];
+    pub const ALL: [Tab; 6] = [
+        Tab::Details,
+        Tab::Blast,
+        Tab::Jewels,
+        Tab::Plan,
+        Tab::Paths,
+        Tab::Notes,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
             Tab::Details => "Details",
             Tab::Blast => "Blast",
+            Tab::Jewels => "Jewels",
             Tab::Plan => "Plan",
             Tab::Paths => "Paths",
-            Tab::Audit => "Audit",
+            Tab::Notes => "Notes",
         }
     }
 
-    fn index(self) -> usize {
+    pub fn index(self) -> usize {
         Tab::ALL.iter().position(|&t| t == self).unwrap_or(0)
     }
 }
@@ -60,7 +72,7 @@ pub enum Prompt {
 impl Prompt {
     pub fn label(self) -> &'static str {
         match self {
-            Prompt::Save => "save incident as",
+            Prompt::Save => "name this incident",
             Prompt::Open => "open incident",
             Prompt::Note => "note",
         }
@@ -73,10 +85,16 @@ pub enum Mode {
     Search,
     Prompt(Prompt),
     Help,
+    /// No compromised set yet: search every node and choose what is compromised.
+    Picker,
 }
 
-/// Lines a page key moves.
-const PAGE: usize = 10;
+/// What the steps marked done and the compromised set were before a change (`u`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Snapshot {
+    pub compromised: Vec<NodeId>,
+    pub done: BTreeSet<String>,
+}
 
 pub struct App<'g> {
     pub graph: &'g TrustGraph,
@@ -88,22 +106,46 @@ pub struct App<'g> {
     /// The blast radius as a tree, depth-first: (depth, node).
     pub tree: Vec<(u32, NodeId)>,
     pub plan: Option<Plan<'g>>,
-    /// Per plan step: marked done (simulated).
+    /// Crown jewels and admin identities reached: jewels by criticality, then admins.
+    pub jewels: Vec<NodeId>,
+    /// Per reached crown jewel: the rank of the plan step after which it is out of reach.
+    pub cut_by: HashMap<NodeId, usize>,
+    /// Per plan step: marked done, from [`App::done_ids`] for the plan on screen.
     pub done: Vec<bool>,
+    /// Ids of the steps marked done: what survives a recompute, an undo or a reload.
+    pub done_ids: BTreeSet<String>,
     /// Figures once the steps marked done are carried out (`None` while computing).
     pub residual: Option<Figures>,
+    /// What stays reachable once the steps marked done are carried out (from the
+    /// plan's footholds); `None` when no step is marked or while computing.
+    pub residual_blast: Option<BlastRadius>,
     /// What the selection reaches, for the Paths tab.
     pub paths_from: Option<(NodeId, BlastRadius)>,
     /// The identity list: nodes passing the filters and the query, in display order.
     pub entries: Vec<NodeId>,
     pub selected: usize,
     pub step: usize,
+    /// The Plan tab shows the selected step whole.
+    pub step_open: bool,
+    /// Details: the edge under the cursor (outgoing first, then incoming).
+    pub edge: usize,
+    /// Nodes left by following an edge in Details (Esc goes back).
+    pub trail: Vec<NodeId>,
+    /// Jewels: the row under the cursor.
+    pub jewel: usize,
+    /// First line shown, per tab, for the panes that scroll by line.
+    pub scroll: [usize; Tab::ALL.len()],
     pub tab: Tab,
     pub focus: Focus,
     pub mode: Mode,
     pub query: String,
     /// Text typed at a prompt.
     pub input: String,
+    /// Help: its filter and first line shown.
+    pub help_query: String,
+    pub help_scroll: usize,
+    /// Picker: the nodes chosen so far.
+    pub picked: Vec<NodeId>,
     pub platform: Option<String>,
     pub kind: Option<NodeKind>,
     pub quit: bool,
@@ -111,10 +153,15 @@ pub struct App<'g> {
     pub status: String,
     /// Colours on (off when `NO_COLOR` is set).
     pub color: bool,
-    /// Where incidents and exports go (`None`: no data directory, saving is refused).
+    /// The terminal's size at the last draw: scrolling and the mouse need it.
+    pub area: Rect,
+    /// Where incidents and exports go (`None`: no data directory, nothing is saved).
     pub data_dir: Option<PathBuf>,
     pub incident: Option<String>,
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
+    /// Text for the terminal's clipboard (OSC 52), taken by the runner.
+    pub clipboard: Option<String>,
+    pub(super) undo: Vec<Snapshot>,
     /// Work for the runner: taken by [`App::take_jobs`].
     jobs: Vec<Job>,
     /// Jobs handed out and not finished yet (the spinner turns while > 0).
@@ -123,8 +170,6 @@ pub struct App<'g> {
     pub tick: usize,
     generation: u64,
     residual_generation: u64,
-    /// Step ids to mark done when the next plan arrives (an opened incident).
-    pending_done: Vec<String>,
     /// The nodes that pass the platform and kind filters, in key order, and the filters
     /// they were made for.
     listing: Vec<NodeId>,
@@ -135,7 +180,8 @@ pub struct App<'g> {
 }
 
 impl<'g> App<'g> {
-    /// A new app; the first analysis is queued as a job (see [`App::run_jobs`]).
+    /// A new app; the first analysis is queued as a job (see [`App::run_jobs`]). With no
+    /// compromised node it opens on the picker.
     pub fn new(graph: &'g TrustGraph, compromised: Vec<NodeId>, at: Timestamp) -> App<'g> {
         let mut app = App {
             graph,
@@ -145,37 +191,55 @@ impl<'g> App<'g> {
             blast: None,
             tree: Vec::new(),
             plan: None,
+            jewels: Vec::new(),
+            cut_by: HashMap::new(),
             done: Vec::new(),
+            done_ids: BTreeSet::new(),
             residual: None,
+            residual_blast: None,
             paths_from: None,
             entries: Vec::new(),
             selected: 0,
             step: 0,
+            step_open: false,
+            edge: 0,
+            trail: Vec::new(),
+            jewel: 0,
+            scroll: [0; Tab::ALL.len()],
             tab: Tab::Plan,
             focus: Focus::List,
             mode: Mode::Normal,
             query: String::new(),
             input: String::new(),
+            help_query: String::new(),
+            help_scroll: 0,
+            picked: Vec::new(),
             platform: None,
             kind: None,
             quit: false,
             status: String::new(),
             color: true,
+            area: Rect::new(0, 0, 120, 32),
             data_dir: None,
             incident: None,
             notes: Vec::new(),
+            clipboard: None,
+            undo: Vec::new(),
             jobs: Vec::new(),
             busy: 0,
             tick: 0,
             generation: 0,
             residual_generation: 0,
-            pending_done: Vec::new(),
             listing: Vec::new(),
             listed_filters: None,
             matched_query: String::new(),
             search_generation: 0,
         };
         app.filter();
+        if app.compromised.is_empty() {
+            app.mode = Mode::Picker;
+            return app;
+        }
         // Start on the (first) compromised node, so the first screen shows the point.
         if let Some(&c) = app.compromised.first() {
             app.select_node(c);
@@ -217,24 +281,37 @@ impl<'g> App<'g> {
                 plan,
             } if generation == self.generation => {
                 self.tree = tree;
-                self.done = plan
+                self.residual = Some(plan.before);
+                self.residual_blast = None;
+                self.step = self.step.min(plan.steps.len().saturating_sub(1));
+                self.jewels = jewels(self.graph, &blast);
+                self.jewel = self.jewel.min(self.jewels.len().saturating_sub(1));
+                // A crown jewel is cut by the step after which no path reaches it; an
+                // admin the plan does not protect, by a step that removes it.
+                self.cut_by = plan
                     .steps
                     .iter()
-                    .map(|s| self.pending_done.contains(&s.id))
+                    .flat_map(|s| s.protects.iter().map(move |&n| (n, s.rank)))
                     .collect();
-                self.pending_done.clear();
-                self.residual = Some(plan.before);
-                self.step = self.step.min(plan.steps.len().saturating_sub(1));
+                for s in &plan.steps {
+                    if let crate::analysis::plan::Target::Node(n) = s.target
+                        && self.jewels.contains(&n)
+                    {
+                        self.cut_by.entry(n).or_insert(s.rank);
+                    }
+                }
                 self.blast = Some(blast);
                 self.plan = Some(*plan);
-                if self.done.iter().any(|&d| d) {
-                    self.request_residual();
-                }
+                self.apply_marks();
             }
             Done::Residual {
                 generation,
                 figures,
-            } if generation == self.residual_generation => self.residual = Some(figures),
+                blast,
+            } if generation == self.residual_generation => {
+                self.residual = Some(figures);
+                self.residual_blast = Some(blast);
+            }
             Done::PathsFrom { node, blast } => self.paths_from = Some((node, blast)),
             Done::Search {
                 generation,
@@ -257,24 +334,55 @@ impl<'g> App<'g> {
     /// Selects a row of the list (a mouse click).
     pub fn select(&mut self, index: usize) {
         self.selected = index.min(self.entries.len().saturating_sub(1));
+        self.selection_changed();
         self.want_paths();
     }
 
-    fn select_node(&mut self, node: NodeId) {
+    pub(super) fn select_node(&mut self, node: NodeId) {
         if let Some(i) = self.entries.iter().position(|&e| e == node) {
             self.selected = i;
         }
     }
 
-    fn analyze(&mut self) {
+    /// The terminal was resized (the runner calls this before each draw).
+    pub fn resize(&mut self, area: Rect) {
+        self.area = area;
+    }
+
+    /// Whether the terminal is below the size the layout needs.
+    pub fn too_small(&self) -> bool {
+        self.area.width < view::MIN_WIDTH || self.area.height < view::MIN_HEIGHT
+    }
+
+    pub(super) fn analyze(&mut self) {
         self.generation += 1;
         self.residual_generation += 1;
         self.residual = None;
+        self.residual_blast = None;
         self.paths_from = None;
         self.jobs.push(Job::Analyze {
             generation: self.generation,
             compromised: self.compromised.clone(),
         });
+    }
+
+    /// Marks the plan's steps from [`App::done_ids`], and asks for what remains.
+    pub(super) fn apply_marks(&mut self) {
+        let Some(plan) = &self.plan else {
+            return;
+        };
+        self.done = plan
+            .steps
+            .iter()
+            .map(|s| self.done_ids.contains(&s.id))
+            .collect();
+        if self.done.iter().any(|&d| d) {
+            self.request_residual();
+        } else {
+            self.residual_generation += 1;
+            self.residual = Some(plan.before);
+            self.residual_blast = None;
+        }
     }
 
     fn request_residual(&mut self) {
@@ -285,28 +393,30 @@ impl<'g> App<'g> {
         let cuts = plan.cuts(&self.done);
         self.residual_generation += 1;
         self.residual = None;
+        self.residual_blast = None;
         self.jobs.push(Job::Residual {
             generation: self.residual_generation,
             cuts,
         });
     }
 
-    /// Handles one key: typed text goes to the search or the prompt; otherwise the key
-    /// map decides.
+    /// Handles one key: typed text goes to the search, the picker, the help filter or
+    /// the prompt; otherwise the key map decides. While the terminal is too small only
+    /// quitting acts.
     pub fn key(&mut self, key: KeyEvent) {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let action = self.keys.action(key);
+        if self.too_small() {
+            if action == Some(Action::Quit) {
+                self.quit = true;
+            }
+            return;
+        }
+        let quits = ctrl && action == Some(Action::Quit);
         match self.mode {
-            Mode::Help => {
-                // Any key closes the help.
-                self.mode = Mode::Normal;
-                return;
-            }
-            Mode::Search | Mode::Prompt(_)
-                if !ctrl || self.keys.action(key) != Some(Action::Quit) =>
-            {
-                self.typed(key);
-                return;
-            }
+            Mode::Help if !quits => return self.help_key(key),
+            Mode::Picker if !quits => return self.picker_key(key),
+            Mode::Search | Mode::Prompt(_) if !quits => return self.typed(key),
             _ => {}
         }
         if key.code == KeyCode::Esc && !self.query.is_empty() {
@@ -314,9 +424,91 @@ impl<'g> App<'g> {
             self.filter();
             return;
         }
-        if let Some(action) = self.keys.action(key) {
+        if let Some(action) = action {
             self.update(action);
         }
+    }
+
+    fn help_key(&mut self, key: KeyEvent) {
+        match key.code {
+            KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?') => {
+                self.mode = Mode::Normal;
+                self.help_query.clear();
+                self.help_scroll = 0;
+            }
+            KeyCode::Backspace => {
+                self.help_query.pop();
+                self.help_scroll = 0;
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.help_query.push(c);
+                self.help_scroll = 0;
+            }
+            KeyCode::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+            KeyCode::Down => self.help_scroll += 1,
+            KeyCode::PageUp => self.help_scroll = self.help_scroll.saturating_sub(PAGE),
+            KeyCode::PageDown => self.help_scroll += PAGE,
+            KeyCode::Home => self.help_scroll = 0,
+            _ => {}
+        }
+        self.help_scroll = self.help_scroll.min(view::help_max_scroll(self));
+    }
+
+    /// The picker: typing searches every node, Space chooses, Enter starts.
+    fn picker_key(&mut self, key: KeyEvent) {
+        match key.code {
+            KeyCode::Enter => self.start_from_picker(),
+            KeyCode::Char(' ') => {
+                let Some(node) = self.selection() else {
+                    return;
+                };
+                match self.picked.iter().position(|&n| n == node) {
+                    Some(i) => {
+                        self.picked.remove(i);
+                    }
+                    None => self.picked.push(node),
+                }
+            }
+            KeyCode::Esc if !self.query.is_empty() => {
+                self.query.clear();
+                self.filter();
+            }
+            KeyCode::Backspace => {
+                self.query.pop();
+                self.filter();
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.query.push(c);
+                self.filter();
+            }
+            KeyCode::Up => self.move_list(Action::Up),
+            KeyCode::Down => self.move_list(Action::Down),
+            KeyCode::PageUp => self.move_list(Action::PageUp),
+            KeyCode::PageDown => self.move_list(Action::PageDown),
+            _ => {}
+        }
+    }
+
+    fn start_from_picker(&mut self) {
+        if self.picked.is_empty() {
+            match self.selection() {
+                Some(node) => self.picked.push(node),
+                None => {
+                    self.status = "nothing matches: type less of a name, key or id".into();
+                    return;
+                }
+            }
+        }
+        self.compromised = std::mem::take(&mut self.picked);
+        self.mode = Mode::Normal;
+        self.query.clear();
+        self.filter();
+        if let Some(&c) = self.compromised.first() {
+            self.select_node(c);
+        }
+        self.tab = Tab::Plan;
+        self.analyze();
+        self.changed();
     }
 
     fn typed(&mut self, key: KeyEvent) {
@@ -354,15 +546,14 @@ impl<'g> App<'g> {
                     self.filter();
                 }
             }
-            KeyCode::Up => self.update(Action::Up),
-            KeyCode::Down => self.update(Action::Down),
+            KeyCode::Up => self.move_list(Action::Up),
+            KeyCode::Down => self.move_list(Action::Down),
             _ => {}
         }
     }
 
     pub fn update(&mut self, action: Action) {
         self.status.clear();
-        let on_steps = self.focus == Focus::Tab && self.tab == Tab::Plan;
         match action {
             Action::Quit => self.quit = true,
             Action::Help => self.mode = Mode::Help,
@@ -370,32 +561,26 @@ impl<'g> App<'g> {
                 self.mode = Mode::Search;
                 self.focus = Focus::List;
             }
-            Action::NextTab => self.tab = Tab::ALL[(self.tab.index() + 1) % Tab::ALL.len()],
+            Action::NextTab => self.set_tab(Tab::ALL[(self.tab.index() + 1) % Tab::ALL.len()]),
             Action::PrevTab => {
-                self.tab = Tab::ALL[(self.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len()];
+                self.set_tab(Tab::ALL[(self.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len()]);
             }
-            Action::SwitchPane => {
-                self.focus = match self.focus {
-                    Focus::List => Focus::Tab,
-                    Focus::Tab => Focus::List,
-                };
-            }
+            Action::SwitchPane => self.enter(),
+            Action::Back => self.back(),
             Action::Up
             | Action::Down
             | Action::PageUp
             | Action::PageDown
             | Action::Top
-            | Action::Bottom => {
-                let steps = self.plan.as_ref().map_or(0, |p| p.steps.len());
-                let (cursor, len) = if on_steps {
-                    (&mut self.step, steps)
-                } else {
-                    (&mut self.selected, self.entries.len())
-                };
-                *cursor = moved(*cursor, len, action);
-            }
+            | Action::Bottom => match self.focus {
+                Focus::List => self.move_list(action),
+                Focus::Tab => self.move_in_tab(action),
+            },
             Action::ToggleStep => self.toggle_step(),
             Action::MarkCompromised => self.toggle_compromised(),
+            Action::Undo => self.undo(),
+            Action::CopyStep => self.copy_step(),
+            Action::CopyPlan => self.copy_plan(),
             Action::FilterPlatform => self.next_platform(),
             Action::FilterKind => self.next_kind(),
             Action::Export => self.export(),
@@ -406,149 +591,113 @@ impl<'g> App<'g> {
         self.want_paths();
     }
 
-    fn prompt(&mut self, p: Prompt) {
-        if p != Prompt::Note && self.data_dir.is_none() {
-            self.status = "no data directory: incidents cannot be saved or opened".into();
-            return;
-        }
-        self.input = match p {
-            Prompt::Save => self.incident.clone().unwrap_or_default(),
-            _ => String::new(),
-        };
-        if p == Prompt::Open
-            && let Some(dir) = &self.data_dir
-        {
-            let names = incident::list(dir);
-            self.status = if names.is_empty() {
-                "no saved incidents yet".into()
-            } else {
-                format!("saved: {}", names.join(", "))
-            };
-        }
-        self.mode = Mode::Prompt(p);
+    /// Shows a tab (a key or a click on its title).
+    pub fn set_tab(&mut self, tab: Tab) {
+        self.tab = tab;
+        self.want_paths();
     }
 
-    fn submit(&mut self, p: Prompt, input: &str) {
-        match p {
-            Prompt::Note if !input.is_empty() => {
-                self.notes.push(input.to_string());
-                self.status = format!("note {} added (saved with the incident)", self.notes.len());
-            }
-            Prompt::Note => {}
-            Prompt::Save => self.save(input),
-            Prompt::Open => self.open(input),
+    fn move_list(&mut self, action: Action) {
+        let before = self.selected;
+        self.selected = moved(self.selected, self.entries.len(), action, PAGE);
+        if self.selected != before {
+            self.selection_changed();
         }
     }
 
-    /// Saves the incident (compromised set, steps done, notes) under `name`.
-    pub fn save(&mut self, name: &str) {
-        let Some(dir) = self.data_dir.clone() else {
-            return;
-        };
-        if !incident::valid_name(name) {
-            self.status = format!(
-                "`{}` is not a name: use letters, digits, `.`, `_` and `-`",
-                clean(name)
-            );
-            return;
-        }
-        let done = self
-            .plan
-            .iter()
-            .flat_map(|p| p.steps.iter().zip(&self.done))
-            .filter(|(_, d)| **d)
-            .map(|(s, _)| s.id.clone())
-            .collect();
-        let saved = Incident {
-            schema: incident::SCHEMA.into(),
-            name: name.to_string(),
-            compromised: self
-                .compromised
-                .iter()
-                .map(|&c| self.graph.node(c).key.to_string())
-                .collect(),
-            done,
-            notes: self.notes.clone(),
-        };
-        match incident::save(&dir, &saved) {
-            Ok(path) => {
-                self.incident = Some(name.to_string());
-                self.status = format!("saved {}", path.display());
-            }
-            Err(e) => self.status = format!("cannot save: {e}"),
-        }
+    /// A new node under the cursor: its panes start at their top.
+    fn selection_changed(&mut self) {
+        self.edge = 0;
+        self.scroll[Tab::Details.index()] = 0;
+        self.scroll[Tab::Blast.index()] = 0;
+        self.scroll[Tab::Paths.index()] = 0;
     }
 
-    /// Opens a saved incident: its compromised set, steps done and notes.
-    pub fn open(&mut self, name: &str) {
-        let Some(dir) = self.data_dir.clone() else {
-            return;
-        };
-        if !incident::valid_name(name) {
-            self.status = format!("`{}` is not an incident name", clean(name));
-            return;
-        }
-        let saved = match incident::load(&dir, name) {
-            Ok(i) => i,
-            Err(e) => {
-                self.status = e;
-                return;
+    /// Movement keys with the focus on the tab: the steps, the jewels, the edges of
+    /// Details, or the lines of the other panes.
+    fn move_in_tab(&mut self, action: Action) {
+        let page = view::body_height(self).max(2) - 1;
+        match self.tab {
+            Tab::Plan if !self.step_open => {
+                let steps = self.plan.as_ref().map_or(0, |p| p.steps.len());
+                self.step = moved(self.step, steps, action, page);
             }
-        };
-        let mut compromised = Vec::new();
-        for key in &saved.compromised {
-            match self.graph.find(key) {
-                Some(n) => compromised.push(n),
-                None => {
-                    self.status = format!(
-                        "incident {name} names {}, which these inputs do not hold",
-                        clean(key)
-                    );
-                    return;
-                }
+            Tab::Jewels => self.jewel = moved(self.jewel, self.jewels.len(), action, page),
+            Tab::Details => {
+                let edges = self.selection().map_or(0, |n| {
+                    self.graph.outgoing(n).count() + self.graph.incoming(n).count()
+                });
+                self.edge = moved(self.edge, edges, action, page);
+            }
+            tab => {
+                let max = view::max_scroll(self);
+                let i = tab.index();
+                self.scroll[i] = moved(self.scroll[i], max + 1, action, page);
             }
         }
-        if compromised.is_empty() {
-            self.status = format!("incident {name} has no compromised node");
-            return;
-        }
-        self.compromised = compromised;
-        self.pending_done = saved.done;
-        self.notes = saved.notes;
-        self.incident = Some(name.to_string());
-        self.status = format!("opened incident {name}");
-        self.analyze();
     }
 
-    fn toggle_step(&mut self) {
-        if self.tab != Tab::Plan || self.done.is_empty() {
-            self.status = "space marks a step done in the Plan tab".into();
+    /// Enter: from the list into the tab; in the Plan tab, the step whole; in Details,
+    /// the other end of the edge under the cursor.
+    fn enter(&mut self) {
+        if self.focus == Focus::List {
+            self.focus = Focus::Tab;
             return;
         }
-        let i = self.step.min(self.done.len() - 1);
-        self.done[i] = !self.done[i];
-        self.request_residual();
+        match self.tab {
+            Tab::Plan if self.plan.as_ref().is_some_and(|p| !p.steps.is_empty()) => {
+                self.step_open = true;
+                self.scroll[Tab::Plan.index()] = 0;
+            }
+            Tab::Details => self.follow_edge(),
+            _ => {}
+        }
     }
 
-    /// Marks or unmarks the selection as compromised and recomputes everything.
-    fn toggle_compromised(&mut self) {
+    fn follow_edge(&mut self) {
         let Some(node) = self.selection() else {
             return;
         };
-        let key = clean(&self.graph.node(node).key).into_owned();
-        if let Some(i) = self.compromised.iter().position(|&c| c == node) {
-            if self.compromised.len() == 1 {
-                self.status = "the compromised set cannot be empty: mark another node first".into();
-                return;
-            }
-            self.compromised.remove(i);
-            self.status = format!("{key} is no longer marked compromised");
-        } else {
-            self.compromised.push(node);
-            self.status = format!("{key} marked compromised");
+        let g = self.graph;
+        let Some(other) = g
+            .outgoing(node)
+            .chain(g.incoming(node))
+            .nth(self.edge)
+            .map(|(_, other)| other)
+        else {
+            return;
+        };
+        self.trail.push(node);
+        self.show_node(other);
+        self.status = format!(
+            "followed to {} (Esc goes back)",
+            crate::report::clean(&g.node(other).key)
+        );
+    }
+
+    /// Selects `node` in the list, clearing the filters that hide it.
+    fn show_node(&mut self, node: NodeId) {
+        if !self.entries.contains(&node) {
+            self.query.clear();
+            self.platform = None;
+            self.kind = None;
+            self.filter();
         }
-        self.step = 0;
-        self.analyze();
+        self.select_node(node);
+        self.selection_changed();
+    }
+
+    fn back(&mut self) {
+        if self.tab == Tab::Plan && self.step_open {
+            self.step_open = false;
+        } else if self.tab == Tab::Details
+            && self.focus == Focus::Tab
+            && let Some(node) = self.trail.pop()
+        {
+            self.show_node(node);
+        } else {
+            self.focus = Focus::List;
+        }
     }
 
     /// The Paths tab shows what the selection reaches: ask for it when it changes.
@@ -556,6 +705,9 @@ impl<'g> App<'g> {
         let Some(node) = self.selection() else {
             return;
         };
+        if self.mode == Mode::Picker {
+            return;
+        }
         let cached = self.paths_from.as_ref().is_some_and(|(n, _)| *n == node);
         let asked = self.jobs.contains(&Job::PathsFrom { node });
         if self.tab == Tab::Paths && !cached && !asked {
@@ -580,40 +732,10 @@ impl<'g> App<'g> {
         self.filter();
     }
 
-    /// Writes the current view as DOT: the blast radius with the plan's cuts marked.
-    fn export(&mut self) {
-        let (Some(dir), Some(blast), Some(plan)) = (&self.data_dir, &self.blast, &self.plan) else {
-            self.status = "nothing to export yet (or no data directory)".into();
-            return;
-        };
-        let stem = self.incident.clone().unwrap_or_else(|| "view".into());
-        let exports = dir.join("exports");
-        let path = (1..)
-            .map(|i| exports.join(format!("{stem}-{i}.dot")))
-            .find(|p| !p.exists())
-            .unwrap_or_else(|| exports.join(format!("{stem}.dot")));
-        let mut dot = Vec::new();
-        let marks = crate::report::dot::Marks::of_plan(plan);
-        let opts = crate::report::dot::DotOptions {
-            blast: Some(blast),
-            blast_only: true,
-            marks: Some(&marks),
-        };
-        let written = crate::report::dot::write_dot(&mut dot, self.graph, &opts)
-            .and_then(|()| incident::write_atomic(&path, &dot));
-        self.status = match written {
-            Ok(()) => format!(
-                "wrote {} (render: dot -Tsvg FILE > view.svg)",
-                path.display()
-            ),
-            Err(e) => format!("cannot write {}: {e}", path.display()),
-        };
-    }
-
     /// Rebuilds the list: the nodes that pass the platform and kind filters, by key, or
     /// the fuzzy matches of the query, ranked. Matching runs as a job: typing never waits
     /// for it, and a query that extends the previous one only narrows its matches.
-    fn filter(&mut self) {
+    pub(super) fn filter(&mut self) {
         let filters = (self.platform.clone(), self.kind);
         if self.listed_filters.as_ref() != Some(&filters) {
             let graph = self.graph;
@@ -656,6 +778,32 @@ impl<'g> App<'g> {
     }
 }
 
+/// Lines a page key moves in the list.
+const PAGE: usize = 10;
+
+/// Crown jewels reached (most critical first, then nearest), then admin identities that
+/// are not crown jewels; ties by key.
+fn jewels(graph: &TrustGraph, blast: &BlastRadius) -> Vec<NodeId> {
+    let mut out: Vec<(bool, std::cmp::Reverse<u8>, u32, u32, NodeId)> = blast
+        .reached
+        .iter()
+        .filter_map(|r| {
+            let facts = graph.facts(r.node);
+            (facts.is_crown_jewel() || facts.admin).then(|| {
+                (
+                    !facts.is_crown_jewel(),
+                    std::cmp::Reverse(facts.criticality),
+                    r.depth,
+                    graph.key_rank(r.node),
+                    r.node,
+                )
+            })
+        })
+        .collect();
+    out.sort_unstable();
+    out.into_iter().map(|t| t.4).collect()
+}
+
 /// The next value after `current` in `all`, then `None` (no filter) after the last.
 fn cycle<T: Copy + PartialEq>(all: &[T], current: Option<T>) -> Option<T> {
     match current.and_then(|c| all.iter().position(|&x| x == c)) {
@@ -664,15 +812,17 @@ fn cycle<T: Copy + PartialEq>(all: &[T], current: Option<T>) -> Option<T> {
     }
 }
 
-fn moved(cursor: usize, len: usize, action: Action) -> usize {
+/// A cursor over `len` items moved by `action`; a page is `page` items.
+fn moved(cursor: usize, len: usize, action: Action, page: usize) -> usize {
     let last = len.saturating_sub(1);
     match action {
         Action::Up => cursor.saturating_sub(1),
         Action::Down => (cursor + 1).min(last),
-        Action::PageUp => cursor.saturating_sub(PAGE),
-        Action::PageDown => (cursor + PAGE).min(last),
+        Action::PageUp => cursor.saturating_sub(page),
+        Action::PageDown => (cursor + page).min(last),
         Action::Top => 0,
         Action::Bottom => last,
         _ => cursor,
     }
+    .min(last)
 }

@@ -1,6 +1,7 @@
 //! Saved incidents: the compromised set, the plan steps marked done and the responder's
 //! notes, as JSON in the data directory. Written beside the target and renamed, so a
-//! crash never leaves half a file.
+//! crash never leaves half a file. The TUI saves after every change, under a name
+//! derived from the compromised set until the responder names the incident.
 
 use std::fs;
 use std::io;
@@ -18,7 +19,71 @@ pub struct Incident {
     #[serde(default)]
     pub done: Vec<String>,
     #[serde(default)]
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
+}
+
+/// A responder's note and when it was written (wall-clock time, not `--at`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "NoteIn")]
+pub struct Note {
+    pub at: Option<jiff::Timestamp>,
+    pub text: String,
+}
+
+/// Notes as files hold them: `{"at", "text"}`, or a plain string (files written before
+/// notes had times).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum NoteIn {
+    Timed {
+        at: Option<jiff::Timestamp>,
+        text: String,
+    },
+    Plain(String),
+}
+
+impl From<NoteIn> for Note {
+    fn from(n: NoteIn) -> Note {
+        match n {
+            NoteIn::Timed { at, text } => Note { at, text },
+            NoteIn::Plain(text) => Note { at: None, text },
+        }
+    }
+}
+
+/// The name an incident is saved under until the responder gives one: the name of the
+/// compromised node whose key sorts first, made file-safe, and a hash of the whole set (so two sets
+/// never share a file, and the same set finds its file again).
+pub fn derived_name(keys: &[&str]) -> String {
+    let mut sorted = keys.to_vec();
+    sorted.sort_unstable();
+    // FNV-1a: stable across runs and platforms, unlike the std hasher.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for key in &sorted {
+        for b in key.bytes().chain([0]) {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    let first = sorted
+        .first()
+        .map_or("incident", |k| crate::model::name_of_key(k));
+    let mut slug = String::new();
+    for c in first.chars() {
+        let c = if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+            c
+        } else {
+            '-'
+        };
+        if !(c == '-' && (slug.is_empty() || slug.ends_with('-'))) {
+            slug.push(c);
+        }
+        if slug.len() >= 40 {
+            break;
+        }
+    }
+    let slug = slug.trim_matches(['-', '.']);
+    let slug = if slug.is_empty() { "incident" } else { slug };
+    format!("{slug}-{:08x}", hash as u32)
 }
 
 pub const SCHEMA: &str = "trustpath/incident/v1";
@@ -122,11 +187,46 @@ mod tests {
             name: "tj".into(),
             compromised: vec!["a".into()],
             done: vec!["pin:x".into()],
-            notes: vec!["called the owner".into()],
+            notes: vec![Note {
+                at: Some("2026-12-03T03:12:00Z".parse().expect("time")),
+                text: "called the owner".into(),
+            }],
         };
         save(dir.path(), &incident).expect("saves");
         assert_eq!(load(dir.path(), "tj"), Ok(incident));
         assert_eq!(list(dir.path()), ["tj"]);
         assert!(load(dir.path(), "missing").is_err());
+        // Notes written before they had times still load.
+        let old = r#"{"schema":"trustpath/incident/v1","name":"old","compromised":["a"],"notes":["paged"]}"#;
+        write_atomic(&path(dir.path(), "old"), old.as_bytes()).expect("writes");
+        let notes = load(dir.path(), "old").expect("loads").notes;
+        assert_eq!(
+            notes,
+            [Note {
+                at: None,
+                text: "paged".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn derived_names_are_safe_stable_and_distinct() {
+        let one = derived_name(&["github:action:tj-style/changed-files@v45"]);
+        assert!(valid_name(&one), "{one}");
+        assert!(one.starts_with("changed-files-v45-"), "{one}");
+        assert_eq!(
+            one,
+            derived_name(&["github:action:tj-style/changed-files@v45"])
+        );
+        let two = derived_name(&["github:action:tj-style/changed-files@v45", "AKIA1"]);
+        assert_ne!(one, two);
+        assert_eq!(
+            two,
+            derived_name(&["AKIA1", "github:action:tj-style/changed-files@v45"]),
+            "the order of the set does not matter"
+        );
+        for hostile in ["../../etc/passwd", "", "\x1b[31m", "...", "é/ü"] {
+            assert!(valid_name(&derived_name(&[hostile])), "{hostile:?}");
+        }
     }
 }

@@ -41,6 +41,8 @@ pub enum Done<'g> {
     Residual {
         generation: u64,
         figures: Figures,
+        /// What stays reachable, for the witness paths that remain.
+        blast: BlastRadius,
     },
     PathsFrom {
         node: NodeId,
@@ -87,6 +89,7 @@ impl Job {
                             .count(),
                         criticality: r.summary.criticality,
                     },
+                    blast: r,
                 }
             }
             Job::PathsFrom { node } => Done::PathsFrom {
@@ -142,23 +145,38 @@ pub fn tree(graph: &TrustGraph, blast: &BlastRadius) -> Vec<(u32, NodeId)> {
 /// More matches than this are listed in key order, not ranked by score.
 const RANK_AT_MOST: usize = 50_000;
 
-/// The nodes of `base` whose key fuzzy-matches `query`: first a subsequence test per key
-/// (what any fuzzy match needs), then, when few enough remain to be worth it, the skim
-/// score, best first, ties by key. Matched characters are found when a row is drawn.
+/// The nodes of `base` whose key or name fuzzy-matches `query` (keys hold ARNs and
+/// credential ids; a name may say what the key does not, "ci-deployer access key 1"):
+/// first a subsequence test (what any fuzzy match needs), then, when few enough remain to
+/// be worth it, the skim score, best first, ties by key. Matched characters are found
+/// when a row is drawn.
 pub fn search(graph: &TrustGraph, mut base: Vec<NodeId>, query: &str) -> Vec<NodeId> {
     let q = Query::new(query);
-    base.retain(|&n| q.subsequence_of(&graph.node(n).key));
+    base.retain(|&n| {
+        let node = graph.node(n);
+        q.subsequence_of(&node.key) || q.subsequence_of(&node.name)
+    });
     if base.len() <= RANK_AT_MOST {
         let matcher = SkimMatcherV2::default();
-        let mut scored: Vec<(i64, u32, NodeId)> = base
+        // Equal scores: the shorter name is the closer match ("key-maker" before
+        // "key-maker access key 1"), then key order.
+        let mut scored: Vec<(std::cmp::Reverse<i64>, usize, u32, NodeId)> = base
             .iter()
             .map(|&n| {
-                let score = matcher.fuzzy_match(&graph.node(n).key, query);
-                (score.unwrap_or(0), graph.key_rank(n), n)
+                let node = graph.node(n);
+                let score = matcher
+                    .fuzzy_match(&node.key, query)
+                    .max(matcher.fuzzy_match(&node.name, query));
+                (
+                    std::cmp::Reverse(score.unwrap_or(0)),
+                    node.name.len(),
+                    graph.key_rank(n),
+                    n,
+                )
             })
             .collect();
-        scored.sort_unstable_by_key(|&(score, rank, _)| (std::cmp::Reverse(score), rank));
-        scored.into_iter().map(|(_, _, n)| n).collect()
+        scored.sort_unstable();
+        scored.into_iter().map(|t| t.3).collect()
     } else {
         // Too many to rank usefully: key order until the query narrows them.
         base.sort_unstable_by_key(|&n| graph.key_rank(n));

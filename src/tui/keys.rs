@@ -27,6 +27,11 @@ pub enum Action {
     Save,
     Open,
     Note,
+    /// Close the step, go back along followed edges, or return to the list.
+    Back,
+    Undo,
+    CopyStep,
+    CopyPlan,
 }
 
 /// One binding: the keys that trigger an action, and what it does.
@@ -55,13 +60,13 @@ pub const DEFAULTS: &[Binding] = &[
         action: Action::PageUp,
         name: "page_up",
         keys: &["PageUp"],
-        help: "ten items up",
+        help: "a page up (the list, the steps, or the lines of the pane)",
     },
     Binding {
         action: Action::PageDown,
         name: "page_down",
         keys: &["PageDown"],
-        help: "ten items down",
+        help: "a page down",
     },
     Binding {
         action: Action::Top,
@@ -91,7 +96,13 @@ pub const DEFAULTS: &[Binding] = &[
         action: Action::SwitchPane,
         name: "switch_pane",
         keys: &["Enter"],
-        help: "move between the list and the tab",
+        help: "into the tab; in it: open the step, follow the edge to its other end",
+    },
+    Binding {
+        action: Action::Back,
+        name: "back",
+        keys: &["Esc"],
+        help: "close the step, go back along followed edges, or return to the list",
     },
     Binding {
         action: Action::Search,
@@ -115,7 +126,25 @@ pub const DEFAULTS: &[Binding] = &[
         action: Action::ToggleStep,
         name: "toggle_step",
         keys: &["Space"],
-        help: "Plan tab: mark the step done or not done",
+        help: "Plan tab: mark the step done or not done (kept across recomputes)",
+    },
+    Binding {
+        action: Action::Undo,
+        name: "undo",
+        keys: &["u"],
+        help: "undo the last change to the steps done or the compromised set",
+    },
+    Binding {
+        action: Action::CopyStep,
+        name: "copy_step",
+        keys: &["y"],
+        help: "copy the step's commands (OSC 52 clipboard, and a file in exports/)",
+    },
+    Binding {
+        action: Action::CopyPlan,
+        name: "copy_plan",
+        keys: &["Y"],
+        help: "copy the whole plan as a Markdown checklist (clipboard and exports/)",
     },
     Binding {
         action: Action::MarkCompromised,
@@ -133,7 +162,7 @@ pub const DEFAULTS: &[Binding] = &[
         action: Action::Save,
         name: "save",
         keys: &["s"],
-        help: "save the incident (compromised set, steps done, notes)",
+        help: "name the incident (it is saved after every change anyway)",
     },
     Binding {
         action: Action::Open,
@@ -145,7 +174,7 @@ pub const DEFAULTS: &[Binding] = &[
         action: Action::Note,
         name: "note",
         keys: &["n"],
-        help: "add a note to the incident",
+        help: "add a timestamped note to the incident (Notes tab)",
     },
     Binding {
         action: Action::Help,
@@ -234,6 +263,15 @@ impl KeyMap {
             .position(|b| b.action == action)
             .map(|i| self.keys[i].join(", "))
             .unwrap_or_default()
+    }
+
+    /// The shortest key of an action (`j` rather than `Down`), for the footer.
+    pub fn short_of(&self, action: Action) -> &str {
+        DEFAULTS
+            .iter()
+            .position(|b| b.action == action)
+            .and_then(|i| self.keys[i].iter().min_by_key(|k| k.chars().count()))
+            .map_or("", String::as_str)
     }
 
     /// The first key of an action, for the status bar.

@@ -6,7 +6,9 @@ mod app;
 mod incident;
 mod jobs;
 mod keys;
+mod text;
 mod view;
+mod work;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -21,7 +23,7 @@ use ratatui::crossterm::execute;
 use ratatui::layout::{Position, Rect};
 
 pub use app::{App, Focus, Mode, Prompt, Tab};
-pub use incident::{Incident, load as load_incident};
+pub use incident::{Incident, Note, derived_name, load as load_incident};
 pub use jobs::{Done, Job, search};
 pub use keys::{Action, Binding, DEFAULTS, KeyMap};
 
@@ -79,8 +81,9 @@ pub fn run(
     app.keys = settings.keys;
     app.data_dir = settings.data_dir;
     app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    if let Some(name) = &settings.incident {
-        app.open(name);
+    match &settings.incident {
+        Some(name) => app.open(name),
+        None => app.resume(),
     }
     std::thread::scope(|scope| {
         let (done_tx, done_rx) = mpsc::channel::<Done<'_>>();
@@ -128,6 +131,10 @@ pub fn run(
                 while let Ok(done) = done_rx.try_recv() {
                     app.finish(done);
                 }
+                if let Some(text) = app.clipboard.take() {
+                    copy_to_clipboard(&text)?;
+                }
+                app.resize(terminal.size()?.into());
                 terminal.draw(|frame| frame.render_widget(&app, frame.area()))?;
                 if app.quit {
                     return Ok(());
@@ -139,14 +146,10 @@ pub fn run(
                 match event::read()? {
                     Event::Key(key) if key.kind == KeyEventKind::Press => app.key(key),
                     Event::Mouse(m) => {
-                        let size = terminal.size()?;
-                        mouse(
-                            &mut app,
-                            m.kind,
-                            Position::new(m.column, m.row),
-                            size.into(),
-                        );
+                        app.resize(terminal.size()?.into());
+                        mouse(&mut app, m.kind, Position::new(m.column, m.row));
                     }
+                    Event::Resize(w, h) => app.resize(Rect::new(0, 0, w, h)),
                     _ => {}
                 }
             }
@@ -159,12 +162,33 @@ pub fn run(
     })
 }
 
+/// Puts `text` on the terminal's clipboard with OSC 52: xterm-compatible terminals, tmux
+/// with `set-clipboard on`, and terminals at the far end of an ssh session all take it.
+fn copy_to_clipboard(text: &str) -> io::Result<()> {
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = io::stdout();
+    write!(out, "\x1b]52;c;{encoded}\x07")?;
+    out.flush()
+}
+
 /// Scroll moves the pane under the pointer; a click in the list selects that row, a
-/// click in the tab pane gives it the focus.
-pub fn mouse(app: &mut App<'_>, kind: MouseEventKind, at: Position, size: Rect) {
-    let areas = view::areas(size);
+/// click on a tab's title shows it, a click in the tab pane gives it the focus. Only
+/// `Ctrl-c`/`q` act while the terminal is too small, and the mouse not at all.
+pub fn mouse(app: &mut App<'_>, kind: MouseEventKind, at: Position) {
+    if app.too_small() || app.mode != Mode::Normal {
+        return;
+    }
+    let areas = view::areas(app, app.area);
     let in_list = areas.list.contains(at);
     let in_tabs = areas.tabs.contains(at);
+    if kind == MouseEventKind::Down(MouseButton::Left)
+        && let Some(tab) = view::tab_at(app, at)
+    {
+        app.focus = Focus::Tab;
+        app.set_tab(tab);
+        return;
+    }
     match kind {
         MouseEventKind::ScrollUp | MouseEventKind::ScrollDown if in_list || in_tabs => {
             app.focus = if in_list { Focus::List } else { Focus::Tab };

@@ -184,6 +184,23 @@ impl<'a> PlanOut<'a> {
     }
 }
 
+/// Step `index` of `plan` as the text plan prints it (the TUI shows it whole).
+pub fn step_text(graph: &TrustGraph, plan: &Plan<'_>, index: usize) -> String {
+    let Some(step) = plan.steps.get(index) else {
+        return String::new();
+    };
+    let before = match index {
+        0 => plan.before,
+        i => plan.steps[i - 1].after,
+    };
+    let mut out = Vec::new();
+    // Writing to memory cannot fail.
+    let _ = text::write_step(&mut out, &step_out(graph, plan, step, before));
+    String::from_utf8_lossy(&out)
+        .trim_start_matches('\n')
+        .to_string()
+}
+
 impl PlanOut<'_> {
     /// The note on admin identities the required steps leave reachable because the
     /// inputs rate them below crown-jewel criticality, naming each (`name` renders a key

@@ -154,7 +154,7 @@ fn heading(phase: &str) -> &'static str {
     }
 }
 
-fn write_step(out: &mut dyn Write, s: &StepOut<'_>) -> io::Result<()> {
+pub(super) fn write_step(out: &mut dyn Write, s: &StepOut<'_>) -> io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,

@@ -1,0 +1,871 @@
+//! The tab panes. A pane that scrolls is a [`Content`]: lines built whole (wrapped to
+//! the pane's width) followed by rows built only when on screen, so a blast radius of a
+//! hundred thousand nodes or a hub with as many edges costs what the screen shows.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Gauge, Paragraph, Widget};
+
+use super::{Theme, areas, badges, computing_line, fit, key, spinner, wrapped};
+use crate::analysis::BlastRadius;
+use crate::analysis::plan::Target;
+use crate::model::{EdgeId, NodeId};
+use crate::report::clean;
+use crate::tui::app::{App, Focus, Tab};
+use crate::tui::text::middle;
+
+/// Crown jewels a selection's reach lists in the Paths tab before "and N more".
+const JEWELS_LISTED: usize = 200;
+
+/// What a scrolling pane shows: `head`, then `rows` lines made by `row` on demand.
+struct Content<'a> {
+    head: Vec<Line<'static>>,
+    rows: usize,
+    row: Box<dyn Fn(usize) -> Line<'static> + 'a>,
+}
+
+impl<'a> Content<'a> {
+    fn lines(head: Vec<Line<'static>>) -> Content<'a> {
+        Content {
+            head,
+            rows: 0,
+            row: Box::new(|_| Line::default()),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.head.len() + self.rows
+    }
+
+    fn render(&self, offset: usize, area: Rect, buf: &mut Buffer) {
+        let h = area.height as usize;
+        let lines: Vec<Line> = (offset..self.len().min(offset + h))
+            .map(|i| match self.head.get(i) {
+                Some(line) => line.clone(),
+                None => (self.row)(i - self.head.len()),
+            })
+            .collect();
+        Paragraph::new(lines).render(area, buf);
+    }
+}
+
+/// The tab body at the app's last known size.
+fn body_rect(app: &App<'_>) -> Rect {
+    let tabs = areas(app, app.area).tabs;
+    Rect {
+        x: tabs.x + 1,
+        y: tabs.y + 2,
+        width: tabs.width.saturating_sub(2),
+        height: tabs.height.saturating_sub(3),
+    }
+}
+
+/// Rows of the tab body.
+pub(in crate::tui) fn body_height(app: &App<'_>) -> usize {
+    body_rect(app).height as usize
+}
+
+/// The content of the panes that scroll by line, at `cols` columns.
+fn scrolling<'a>(app: &'a App<'_>, theme: &'a Theme, cols: usize) -> Option<Content<'a>> {
+    match app.tab {
+        Tab::Blast => Some(blast(app, theme, cols)),
+        Tab::Paths => Some(paths(app, theme, cols)),
+        Tab::Notes => Some(notes(app, theme, cols)),
+        Tab::Plan if app.step_open => Some(step_whole(app, theme, cols)),
+        _ => None,
+    }
+}
+
+/// The last first-line a scrolling pane can show.
+pub(in crate::tui) fn max_scroll(app: &App<'_>) -> usize {
+    let body = body_rect(app);
+    let theme = Theme { color: false };
+    scrolling(app, &theme, body.width as usize)
+        .map_or(0, |c| c.len().saturating_sub(body.height as usize))
+}
+
+/// The first line a scrolling pane shows: its scroll, clamped to its content.
+fn offset(app: &App<'_>, content: &Content<'_>, height: usize) -> usize {
+    app.scroll[app.tab.index()].min(content.len().saturating_sub(height))
+}
+
+/// "↓ N more" for the pane's bottom border, when lines lie below the screen.
+pub(super) fn more_below(app: &App<'_>) -> Option<String> {
+    let body = body_rect(app);
+    let (h, cols) = (body.height as usize, body.width as usize);
+    let theme = Theme { color: false };
+    let (shown_to, len) = match app.tab {
+        Tab::Details => {
+            let c = details(app, &theme, cols);
+            (details_offset(app, &c, h) + h, c.len())
+        }
+        _ => {
+            let c = scrolling(app, &theme, cols)?;
+            (offset(app, &c, h) + h, c.len())
+        }
+    };
+    (len > shown_to).then(|| format!(" ↓ {} more lines ", len - shown_to))
+}
+
+pub(super) fn render(app: &App<'_>, theme: &Theme, body: Rect, buf: &mut Buffer) {
+    let cols = body.width as usize;
+    match app.tab {
+        Tab::Details => render_details(app, theme, body, buf),
+        Tab::Jewels => render_jewels(app, theme, body, buf),
+        Tab::Plan if !app.step_open => render_plan(app, theme, body, buf),
+        _ => {
+            if let Some(content) = scrolling(app, theme, cols) {
+                let first = offset(app, &content, body.height as usize);
+                content.render(first, body, buf);
+            }
+        }
+    }
+}
+
+/// The witness path to `node` in `blast`, a hop and its reason per line.
+fn path_lines(
+    app: &App<'_>,
+    theme: &Theme,
+    blast: &BlastRadius,
+    node: NodeId,
+    cols: usize,
+) -> Vec<Line<'static>> {
+    if !blast.contains(node) {
+        return vec![Line::styled("  not in the blast radius", theme.dim())];
+    }
+    let path = blast.path(app.graph, node);
+    hops(app, theme, &path, cols).unwrap_or_else(|| {
+        vec![Line::raw(format!(
+            "  {} is compromised itself",
+            middle(&key(app, node), cols.saturating_sub(24))
+        ))]
+    })
+}
+
+/// A path as lines: its start, then per hop the edge kind, the node reached and the
+/// reason, wrapped; `None` for an empty path.
+fn hops(app: &App<'_>, theme: &Theme, path: &[EdgeId], cols: usize) -> Option<Vec<Line<'static>>> {
+    let first = *path.first()?;
+    let g = app.graph;
+    let mut lines = vec![Line::raw(format!(
+        "  {}",
+        middle(&key(app, g.endpoints(first).0), cols.saturating_sub(2))
+    ))];
+    for &e in path {
+        let edge = g.edge(e);
+        let to = key(app, g.endpoints(e).1);
+        let badge = match g.facts(g.endpoints(e).1) {
+            f if f.is_crown_jewel() => "  [crown jewel]",
+            f if f.admin => "  [admin]",
+            _ => "",
+        };
+        lines.extend(wrapped(
+            &format!("  └─ {} → {to}{badge}", edge.kind),
+            cols,
+            7,
+            Style::new(),
+        ));
+        lines.extend(wrapped(
+            &format!("       {}", clean(&edge.reason)),
+            cols,
+            7,
+            theme.dim(),
+        ));
+    }
+    Some(lines)
+}
+
+fn details<'a>(app: &'a App<'_>, theme: &'a Theme, cols: usize) -> Content<'a> {
+    let Some(node) = app.selection() else {
+        return Content::lines(vec![Line::raw("No identity matches.")]);
+    };
+    let g = app.graph;
+    let n = g.node(node);
+    let mut head = wrapped(&key(app, node), cols, 2, theme.title());
+    let mut field = |name: &str, value: Option<&str>| {
+        let value = value.map_or_else(|| "—".to_string(), |v| clean(v).into_owned());
+        head.extend(wrapped(
+            &format!("{name:<12}{value}"),
+            cols,
+            12,
+            Style::new(),
+        ));
+    };
+    field("kind", Some(n.kind.as_str()));
+    field("platform", Some(&n.platform));
+    field("name", Some(&n.name));
+    field("owner", n.owner.as_deref());
+    field("purpose", n.purpose.as_deref());
+    field("environment", n.environment.as_deref());
+    field("criticality", Some(&n.criticality().to_string()));
+    field("admin", Some(if n.admin { "yes" } else { "no" }));
+    if let Some(c) = &n.credential {
+        let when = |t: Option<jiff::Timestamp>| t.map(|t| t.to_string());
+        field("status", c.status.as_deref());
+        field("created", when(c.created).as_deref());
+        field("expires", when(c.expires).as_deref());
+        field("last used", when(c.last_used).as_deref());
+    }
+    let out: Vec<(EdgeId, NodeId)> = g.outgoing(node).collect();
+    let inc: Vec<(EdgeId, NodeId)> = g.incoming(node).collect();
+    let (n_out, n_in) = (out.len(), inc.len());
+    let cursor = (app.focus == Focus::Tab).then_some(app.edge);
+    let selected = theme.selected();
+    let title = theme.title();
+    // Rows: "Outgoing (n)", n edges, "Incoming (m)", m edges.
+    let row = move |i: usize| -> Line<'static> {
+        if i == 0 {
+            return Line::styled(format!("Outgoing (what it can reach) {n_out}"), title);
+        }
+        if i == n_out + 1 {
+            return Line::styled(format!("Incoming (who can reach it) {n_in}"), title);
+        }
+        let (index, arrow, (e, other)) = if i <= n_out {
+            (i - 1, "→", out[i - 1])
+        } else {
+            (i - 2, "←", inc[i - n_out - 2])
+        };
+        let edge = g.edge(e);
+        let text = format!(
+            "  {arrow} {} {}  {}",
+            edge.kind,
+            middle(&key(app, other), cols.saturating_sub(20).max(16)),
+            clean(&edge.reason)
+        );
+        let line = Line::raw(fit(&text, cols));
+        if cursor == Some(index) {
+            line.style(selected)
+        } else {
+            line
+        }
+    };
+    Content {
+        head,
+        rows: n_out + n_in + 2,
+        row: Box::new(row),
+    }
+}
+
+/// Details scrolls with its edge cursor: the row under it stays on screen.
+fn details_offset(app: &App<'_>, content: &Content<'_>, height: usize) -> usize {
+    if app.focus != Focus::Tab {
+        return 0;
+    }
+    let outgoing = app.selection().map_or(0, |n| app.graph.outgoing(n).count());
+    let row = content.head.len() + app.edge + if app.edge < outgoing { 1 } else { 2 };
+    row.saturating_sub(height.saturating_sub(1))
+}
+
+fn render_details(app: &App<'_>, theme: &Theme, body: Rect, buf: &mut Buffer) {
+    let cols = body.width as usize;
+    let edge = app.selection().and_then(|n| {
+        let g = app.graph;
+        g.outgoing(n).chain(g.incoming(n)).nth(app.edge)
+    });
+    // With the focus here, the edge under the cursor is shown whole below.
+    let strip = match edge {
+        Some((e, _)) if app.focus == Focus::Tab => {
+            let g = app.graph;
+            let (from, to) = g.endpoints(e);
+            let edge = g.edge(e);
+            let mut text = format!(
+                "{} -[{}]-> {}: {}",
+                key(app, from),
+                edge.kind,
+                key(app, to),
+                clean(&edge.reason)
+            );
+            for c in &edge.conditions {
+                text.push_str(&format!(" · if {}", clean(&c.description)));
+            }
+            let mut lines = wrapped(&text, cols, 2, theme.dim());
+            lines.truncate(4);
+            lines
+        }
+        _ => Vec::new(),
+    };
+    let [top, bottom] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(strip.len() as u16)]).areas(body);
+    let content = details(app, theme, cols);
+    let first = details_offset(app, &content, top.height as usize);
+    content.render(first, top, buf);
+    Paragraph::new(strip).render(bottom, buf);
+}
+
+/// Tree rows mark crown jewels and admins, so the blast radius reads at a glance.
+fn blast<'a>(app: &'a App<'_>, theme: &'a Theme, cols: usize) -> Content<'a> {
+    let Some(b) = &app.blast else {
+        return Content::lines(vec![computing_line(app)]);
+    };
+    let mut head = wrapped(&b.summary.headline(), cols, 2, Style::new());
+    if let Some(node) = app.selection() {
+        head.push(Line::styled(
+            middle(&format!("Witness path to {}", key(app, node)), cols).into_owned(),
+            theme.title(),
+        ));
+        head.extend(path_lines(app, theme, b, node, cols));
+    }
+    head.push(Line::styled(
+        fit(
+            "Reached, as a tree of witness paths (J crown jewel, A admin)",
+            cols,
+        ),
+        theme.title(),
+    ));
+    let alarm = theme.alarm();
+    let row = move |i: usize| -> Line<'static> {
+        let (depth, node) = app.tree[i];
+        let indent = "  ".repeat(depth.min(12) as usize);
+        let branch = if depth == 0 { "" } else { "└─ " };
+        let facts = app.graph.facts(node);
+        let badge = match (facts.is_crown_jewel(), facts.admin) {
+            (true, true) => " JA",
+            (true, false) => " J",
+            (false, true) => " A",
+            _ => "",
+        };
+        let room = cols.saturating_sub(indent.len() + branch.len() + badge.len() + 1);
+        Line::from(vec![
+            format!("{indent}{branch}{}", middle(&key(app, node), room)).into(),
+            ratatui::text::Span::styled(badge, alarm),
+        ])
+    };
+    Content {
+        head,
+        rows: app.tree.len(),
+        row: Box::new(row),
+    }
+}
+
+/// Whether the steps marked done cut `node` off: `Some(true)` cut, `Some(false)` still
+/// reachable, `None` when no step is marked or the answer is being computed.
+fn cut_by_marks(app: &App<'_>, node: NodeId) -> Option<bool> {
+    if !app.done.iter().any(|&d| d) {
+        return None;
+    }
+    app.residual_blast.as_ref().map(|r| !r.contains(node))
+}
+
+fn render_jewels(app: &App<'_>, theme: &Theme, body: Rect, buf: &mut Buffer) {
+    let Some(blast) = &app.blast else {
+        return Paragraph::new(computing_line(app)).render(body, buf);
+    };
+    let cols = body.width as usize;
+    let g = app.graph;
+    let jewels = app
+        .jewels
+        .iter()
+        .filter(|&&n| g.facts(n).is_crown_jewel())
+        .count();
+    let marked = app.done.iter().any(|&d| d);
+    let open = |jewel: bool| {
+        app.jewels
+            .iter()
+            .filter(|&&n| g.facts(n).is_crown_jewel() == jewel)
+            .filter(|&&n| cut_by_marks(app, n) == Some(false))
+            .count()
+    };
+    let mut head = wrapped(
+        &format!(
+            "reached: {jewels} crown jewels, {} other admins",
+            app.jewels.len() - jewels
+        ),
+        cols,
+        2,
+        theme.title(),
+    );
+    if marked {
+        let now = match &app.residual_blast {
+            Some(_) => format!(
+                "with the steps marked done: {} crown jewels, {} other admins still reachable",
+                open(true),
+                open(false)
+            ),
+            None => format!("{} checking the steps marked done", spinner(app)),
+        };
+        head.extend(wrapped(&now, cols, 2, theme.title()));
+    }
+    let list_rows = (body.height as usize / 2).max(3);
+    let [top, list, detail] = Layout::vertical([
+        Constraint::Length(head.len() as u16),
+        Constraint::Length(list_rows as u16),
+        Constraint::Min(0),
+    ])
+    .areas(body);
+    Paragraph::new(head).render(top, buf);
+    let first = app.jewel.saturating_sub(list_rows.saturating_sub(1));
+    let rows: Vec<Line> = app
+        .jewels
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(list_rows)
+        .map(|(i, &n)| {
+            let mark = match cut_by_marks(app, n) {
+                Some(true) => "cut ",
+                Some(false) => "OPEN",
+                None => "    ",
+            };
+            let kind = if g.facts(n).is_crown_jewel() {
+                "J"
+            } else {
+                "A"
+            };
+            let step = app
+                .cut_by
+                .get(&n)
+                .map_or_else(|| "no step".to_string(), |r| format!("step {r}"));
+            let room = cols.saturating_sub(mark.len() + step.len() + 6);
+            let line = Line::raw(format!(
+                "{mark} {kind} {:<room$} {step}",
+                middle(&key(app, n), room)
+            ));
+            let line = if mark == "OPEN" {
+                line.style(theme.alarm())
+            } else {
+                line
+            };
+            if i == app.jewel && app.focus == Focus::Tab {
+                line.style(theme.selected())
+            } else {
+                line
+            }
+        })
+        .collect();
+    Paragraph::new(rows).render(list, buf);
+    let Some(&node) = app.jewels.get(app.jewel) else {
+        return Paragraph::new(Line::styled("  none reached", theme.dim())).render(detail, buf);
+    };
+    let n = g.node(node);
+    let mut lines = wrapped(
+        &format!(
+            "{} · criticality {} · owner {}",
+            key(app, node),
+            n.criticality(),
+            n.owner
+                .as_deref()
+                .map_or_else(|| "unknown".to_string(), |o| clean(o).into_owned())
+        ),
+        cols,
+        2,
+        theme.title(),
+    );
+    let plan_says = match (app.cut_by.get(&node), &app.plan) {
+        (Some(&rank), Some(plan)) => {
+            let s = &plan.steps[rank - 1];
+            format!(
+                "cut by step {rank}: {} {}",
+                clean(&s.action),
+                target(app, &s.target)
+            )
+        }
+        _ if app
+            .plan
+            .as_ref()
+            .is_some_and(|p| p.admins_left.contains(&node)) =>
+        {
+            "no step cuts it: rated below crown-jewel criticality (raise it in the inventory)"
+                .into()
+        }
+        _ => "no step of the plan cuts it".into(),
+    };
+    lines.extend(wrapped(&plan_says, cols, 2, Style::new()));
+    lines.push(match cut_by_marks(app, node) {
+        Some(true) => Line::styled("cut off by the steps marked done", theme.good()),
+        Some(false) => Line::styled("STILL REACHABLE with the steps marked done", theme.alarm()),
+        None if marked => computing_line(app),
+        None => Line::styled("no step marked done yet", theme.dim()),
+    });
+    lines.push(Line::styled("witness path", theme.dim()));
+    lines.extend(path_lines(app, theme, blast, node, cols));
+    Paragraph::new(lines).render(detail, buf);
+}
+
+pub(super) fn target(app: &App<'_>, target: &Target) -> String {
+    match target {
+        Target::Node(n) => key(app, *n),
+        Target::Edges(e) => {
+            let (f, t) = app.graph.endpoints(e[0]);
+            format!("{} → {}", key(app, f), key(app, t))
+        }
+        Target::Platform(p) => clean(p).into_owned(),
+    }
+}
+
+fn render_plan(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let Some(plan) = &app.plan else {
+        return Paragraph::new(computing_line(app)).render(area, buf);
+    };
+    let cols = area.width as usize;
+    let before = plan.before;
+    let now = app.residual.unwrap_or(before);
+    let figures = wrapped(
+        &format!(
+            "before {} reached · {} crown jewels → with the steps marked done {} reached · {} crown jewels · cost {} (lower bound {})",
+            before.reached,
+            before.crown_jewels,
+            now.reached,
+            now.crown_jewels,
+            plan.cost,
+            plan.lower_bound
+        ),
+        cols,
+        2,
+        Style::new(),
+    );
+    let [gauge, figures_area, list, detail] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(figures.len() as u16),
+        Constraint::Min(3),
+        Constraint::Length(5),
+    ])
+    .areas(area);
+    let cut_off = before.crown_jewels.saturating_sub(now.crown_jewels);
+    let ratio = if before.crown_jewels == 0 {
+        1.0
+    } else {
+        cut_off as f64 / before.crown_jewels as f64
+    };
+    let waiting = if app.residual.is_none() {
+        format!(" {}", spinner(app))
+    } else {
+        String::new()
+    };
+    Gauge::default()
+        .ratio(ratio)
+        .label(format!(
+            "{cut_off} of {} crown jewels cut off{waiting}",
+            before.crown_jewels
+        ))
+        .gauge_style(theme.title())
+        .render(gauge, buf);
+    Paragraph::new(figures).render(figures_area, buf);
+    let rows = list.height as usize;
+    let first = app.step.saturating_sub(rows.saturating_sub(1));
+    let lines: Vec<Line> = plan
+        .steps
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(rows)
+        .map(|(i, s)| {
+            let mark = if app.done.get(i) == Some(&true) {
+                "[x]"
+            } else {
+                "[ ]"
+            };
+            // The target is shortened, never the mark, the rank or the action.
+            let lead = format!(
+                "{mark} {:>3} {:<7} {} ",
+                s.rank,
+                s.phase.as_str(),
+                clean(&s.action)
+            );
+            let room = cols.saturating_sub(crate::tui::text::width(&lead));
+            let line = Line::raw(format!("{lead}{}", middle(&target(app, &s.target), room)));
+            if i == app.step && app.focus == Focus::Tab {
+                line.style(theme.selected())
+            } else {
+                line
+            }
+        })
+        .collect();
+    Paragraph::new(lines).render(list, buf);
+    if let Some(s) = plan.steps.get(app.step) {
+        let mut lines = wrapped(
+            &format!(
+                "{}. {} (cost {}{}) · Enter: the whole step (why, owner, collateral, undo) · y copies its commands",
+                s.rank,
+                clean(&s.action),
+                s.cost,
+                if s.required { ", required" } else { "" }
+            ),
+            cols,
+            2,
+            theme.title(),
+        );
+        lines.truncate(2);
+        lines.extend(
+            s.playbook
+                .commands
+                .iter()
+                .take(3)
+                .map(|c| Line::raw(fit(&format!("$ {}", clean(c)), cols))),
+        );
+        Paragraph::new(lines).render(detail, buf);
+    }
+}
+
+/// The selected step whole, as the text plan prints it, wrapped: why, owner,
+/// collateral, live tokens, undo, figures and every command.
+fn step_whole<'a>(app: &'a App<'_>, theme: &'a Theme, cols: usize) -> Content<'a> {
+    let Some(plan) = &app.plan else {
+        return Content::lines(vec![computing_line(app)]);
+    };
+    if app.step >= plan.steps.len() {
+        return Content::lines(Vec::new());
+    }
+    let done = if app.done.get(app.step) == Some(&true) {
+        "[x] marked done"
+    } else {
+        "[ ] not done"
+    };
+    let mut head = wrapped(
+        &format!("{done} · Space toggles · y copies the commands · Esc back to the steps"),
+        cols,
+        2,
+        theme.dim(),
+    );
+    let text = crate::report::plan::step_text(app.graph, plan, app.step);
+    for line in text.lines() {
+        let line = line.strip_prefix("  ").unwrap_or(line);
+        let style = if line.trim_start().starts_with('$') {
+            theme.title()
+        } else {
+            Style::new()
+        };
+        // Hanging under the value reads best, unless the pane is too narrow for it.
+        let hang = Some(hang(line)).filter(|&h| h <= cols / 3).unwrap_or(4);
+        head.extend(wrapped(line, cols, hang, style));
+    }
+    Content::lines(head)
+}
+
+/// Where a wrapped line of the text plan continues: under the value of `field:  value`,
+/// or past the `$ ` of a command.
+fn hang(line: &str) -> usize {
+    let lead = line.len() - line.trim_start().len();
+    let rest = &line[lead..];
+    if rest.starts_with("$ ") {
+        return lead + 2;
+    }
+    match rest.find(":  ") {
+        Some(colon) if colon < 16 => {
+            let after = &rest[colon + 1..];
+            lead + colon + 1 + (after.len() - after.trim_start().len())
+        }
+        _ => lead + 2,
+    }
+}
+
+fn paths<'a>(app: &'a App<'_>, theme: &'a Theme, cols: usize) -> Content<'a> {
+    let Some(node) = app.selection() else {
+        return Content::lines(Vec::new());
+    };
+    let name = key(app, node);
+    let mut head = wrapped(
+        &format!("From the compromised set to {name}"),
+        cols,
+        2,
+        theme.title(),
+    );
+    if let Some(blast) = &app.blast {
+        head.extend(path_lines(app, theme, blast, node, cols));
+    }
+    let marked = app.done.iter().filter(|&&d| d).count();
+    if marked > 0 && app.blast.as_ref().is_some_and(|b| b.contains(node)) {
+        head.extend(wrapped(
+            &format!(
+                "After the {marked} steps marked done (from any foothold the attacker may hold)"
+            ),
+            cols,
+            2,
+            theme.title(),
+        ));
+        match &app.residual_blast {
+            Some(r) if r.contains(node) => head.extend(path_lines(app, theme, r, node, cols)),
+            Some(_) => head.extend(wrapped(
+                "  no path remains: the steps marked done cut it off",
+                cols,
+                4,
+                theme.good(),
+            )),
+            None => head.push(computing_line(app)),
+        }
+    }
+    head.extend(wrapped(
+        &format!("Crown jewels {name} reaches"),
+        cols,
+        2,
+        theme.title(),
+    ));
+    match &app.paths_from {
+        Some((from, reach)) if *from == node => {
+            let jewels: Vec<NodeId> = reach
+                .reached
+                .iter()
+                .map(|r| r.node)
+                .filter(|&n| n != node && app.graph.facts(n).is_crown_jewel())
+                .collect();
+            if jewels.is_empty() {
+                head.push(Line::styled("  none", theme.dim()));
+            }
+            for &j in jewels.iter().take(JEWELS_LISTED) {
+                let hops: Vec<String> = reach
+                    .path(app.graph, j)
+                    .iter()
+                    .map(|&e| {
+                        let to = app.graph.endpoints(e).1;
+                        format!("-[{}]-> {}", app.graph.edge(e).kind, key(app, to))
+                    })
+                    .collect();
+                head.extend(wrapped(
+                    &format!("  {}", key(app, j)),
+                    cols,
+                    4,
+                    Style::new(),
+                ));
+                head.extend(wrapped(
+                    &format!("    {}", hops.join(" ")),
+                    cols,
+                    6,
+                    theme.dim(),
+                ));
+            }
+            if jewels.len() > JEWELS_LISTED {
+                head.push(Line::styled(
+                    format!(
+                        "  … and {} more: trustpath blast -c KEY lists them all",
+                        jewels.len() - JEWELS_LISTED
+                    ),
+                    theme.dim(),
+                ));
+            }
+        }
+        _ => head.push(computing_line(app)),
+    }
+    head.extend(wrapped(
+        "`trustpath path FROM TO --all` lists every path between two nodes.",
+        cols,
+        2,
+        theme.dim(),
+    ));
+    Content::lines(head)
+}
+
+fn notes<'a>(app: &'a App<'_>, theme: &'a Theme, cols: usize) -> Content<'a> {
+    let mut head = Vec::new();
+    let saved = match (&app.incident, &app.data_dir) {
+        (Some(name), Some(dir)) => format!(
+            "Incident {} · saved after every change to {}",
+            clean(name),
+            crate::tui::incident::path(dir, name).display()
+        ),
+        (None, Some(_)) => {
+            "Not saved yet: the first change (a step marked, a note, c) saves it".into()
+        }
+        (_, None) => "No data directory: notes and marks last for this session only".into(),
+    };
+    head.extend(wrapped(&saved, cols, 2, theme.title()));
+    let keys: Vec<String> = app.compromised.iter().map(|&c| key(app, c)).collect();
+    head.extend(wrapped(
+        &format!("compromised: {}", keys.join(", ")),
+        cols,
+        2,
+        Style::new(),
+    ));
+    head.extend(wrapped(
+        &format!(
+            "steps done: {} of {}",
+            app.done.iter().filter(|&&d| d).count(),
+            app.done.len()
+        ),
+        cols,
+        2,
+        Style::new(),
+    ));
+    head.push(Line::styled(
+        format!("Notes ({}) · n adds one", app.notes.len()),
+        theme.title(),
+    ));
+    if app.notes.is_empty() {
+        head.push(Line::styled("  none yet", theme.dim()));
+    }
+    for note in &app.notes {
+        let when = note.at.map_or_else(
+            || "(no time)".to_string(),
+            |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+        );
+        head.extend(wrapped(
+            &format!("  {when}  {}", clean(&note.text)),
+            cols,
+            4,
+            Style::new(),
+        ));
+    }
+    Content::lines(head)
+}
+
+/// The picker's pane: what is chosen, and the node under the cursor.
+pub(super) fn render_picker(app: &App<'_>, theme: &Theme, body: Rect, buf: &mut Buffer) {
+    let cols = body.width as usize;
+    let mut lines = wrapped(
+        "Nothing in the inputs says what is compromised. Type part of a name, key, ARN or \
+         credential id (AKIA…, a GCP key id) to search every node; Space chooses one, Enter \
+         starts the analysis (with nothing chosen: the node under the cursor).",
+        cols,
+        0,
+        Style::new(),
+    );
+    lines.push(Line::default());
+    lines.push(Line::styled(
+        format!("Chosen ({})", app.picked.len()),
+        theme.title(),
+    ));
+    if app.picked.is_empty() {
+        lines.push(Line::styled("  none yet", theme.dim()));
+    }
+    for &p in &app.picked {
+        lines.push(Line::raw(format!(
+            "  {}",
+            middle(&key(app, p), cols.saturating_sub(2))
+        )));
+    }
+    if let Some(node) = app.selection() {
+        let n = app.graph.node(node);
+        lines.push(Line::default());
+        lines.push(Line::styled("Under the cursor", theme.title()));
+        lines.extend(wrapped(
+            &format!("  {}", key(app, node)),
+            cols,
+            4,
+            Style::new(),
+        ));
+        lines.extend(wrapped(
+            &format!(
+                "  {} · {} · {} · owner {}{}",
+                n.kind,
+                clean(&n.platform),
+                clean(&n.name),
+                n.owner
+                    .as_deref()
+                    .map_or_else(|| "unknown".to_string(), |o| clean(o).into_owned()),
+                badge_words(&badges(app, node))
+            ),
+            cols,
+            4,
+            theme.dim(),
+        ));
+    }
+    Paragraph::new(lines).render(body, buf);
+}
+
+/// Badges spelled out for the picker.
+fn badge_words(badges: &str) -> String {
+    let words: Vec<&str> = badges
+        .chars()
+        .filter_map(|c| match c {
+            'J' => Some("crown jewel"),
+            'A' => Some("admin"),
+            'L' => Some("long-lived credential"),
+            _ => None,
+        })
+        .collect();
+    if words.is_empty() {
+        String::new()
+    } else {
+        format!(" · {}", words.join(", "))
+    }
+}

@@ -4,6 +4,7 @@
 
 mod app;
 mod incident;
+mod input;
 mod jobs;
 mod keys;
 mod text;

@@ -3,6 +3,7 @@
 //! footer and the help are here; the tab panes are in `panes.rs`.
 
 mod panes;
+mod plan;
 
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;

@@ -1,7 +1,9 @@
 //! Renders the TUI on the sample incident to an SVG for the README (no terminal, no
 //! recording tool): a TestBackend buffer, each run of same-styled cells one `<text>`.
+//! The Plan tab with four steps marked done; with `jewels`, the Jewels tab after them;
+//! with `step`, the fifth step whole.
 //!
-//!     cargo run --example tui_screenshot > assets/tui.svg     (assets/screenshot.sh)
+//!     cargo run --example tui_screenshot [jewels|step] > assets/tui.svg   (assets/screenshot.sh)
 
 use std::fmt::Write as _;
 
@@ -64,6 +66,7 @@ fn main() {
         .find("github:action:tj-style/changed-files@v45")
         .expect("compromised node");
     let mut app = App::new(&graph, vec![compromised], at);
+    app.resize(ratatui::layout::Rect::new(0, 0, WIDTH, HEIGHT));
     // The plan tab with its first four steps done.
     for code in [
         KeyCode::Enter,
@@ -80,6 +83,15 @@ fn main() {
     ]) {
         app.run_jobs();
         app.key(KeyEvent::new(code, KeyModifiers::NONE));
+    }
+    app.run_jobs();
+    match std::env::args().nth(1).as_deref() {
+        Some("jewels") => {
+            app.key(KeyEvent::new(KeyCode::Char('h'), KeyModifiers::NONE));
+            app.key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE));
+        }
+        Some("step") => app.key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        _ => {}
     }
     app.run_jobs();
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("test terminal");

@@ -539,6 +539,12 @@ fn crown_jewels_first_with_their_cuts() {
     assert!(jewels.len() >= 10);
     assert!(graph.node(jewels[0]).is_crown_jewel());
     insta::assert_snapshot!("tui_jewels_80x24", screen(&mut app, 80, 24));
+    // Enter shows the jewel's paths (they scroll there); Esc comes back.
+    press(&mut app, "\n\n");
+    assert_eq!((app.tab, app.selection()), (Tab::Paths, Some(jewels[0])));
+    press(&mut app, "\x1b");
+    assert_eq!(app.tab, Tab::Jewels);
+    press(&mut app, "\x1b");
     // Every required step done: every crown jewel is cut off, and Paths says so.
     let required = app
         .plan

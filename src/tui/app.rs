@@ -515,7 +515,7 @@ impl<'g> App<'g> {
     }
 
     /// Enter: from the list into the tab; in the Plan tab, the step whole; in Details,
-    /// the other end of the edge under the cursor.
+    /// the other end of the edge under the cursor; in Jewels, the jewel's paths.
     fn enter(&mut self) {
         if self.focus == Focus::List {
             self.focus = Focus::Tab;
@@ -527,6 +527,16 @@ impl<'g> App<'g> {
                 self.scroll[Tab::Plan.index()] = 0;
             }
             Tab::Details => self.follow_edge(),
+            // A jewel's whole path, and what remains of it, scroll in Paths.
+            Tab::Jewels => {
+                if let Some(&jewel) = self.jewels.get(self.jewel) {
+                    if let Some(node) = self.selection() {
+                        self.trail.push(node);
+                    }
+                    self.show_node(jewel);
+                    self.set_tab(Tab::Paths);
+                }
+            }
             _ => {}
         }
     }
@@ -567,11 +577,14 @@ impl<'g> App<'g> {
     fn back(&mut self) {
         if self.tab == Tab::Plan && self.step_open {
             self.step_open = false;
-        } else if self.tab == Tab::Details
+        } else if matches!(self.tab, Tab::Details | Tab::Paths)
             && self.focus == Focus::Tab
             && let Some(node) = self.trail.pop()
         {
             self.show_node(node);
+            if self.tab == Tab::Paths {
+                self.set_tab(Tab::Jewels);
+            }
         } else {
             self.focus = Focus::List;
         }

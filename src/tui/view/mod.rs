@@ -402,7 +402,12 @@ fn hints(app: &App<'_>) -> Vec<(Action, &'static str)> {
             (SwitchPane, "follow"),
             (Back, if app.trail.is_empty() { "list" } else { "back" }),
         ],
-        (Focus::Tab, Tab::Jewels) => vec![(Down, "jewel"), (NextTab, "tabs"), (Back, "list")],
+        (Focus::Tab, Tab::Jewels) => vec![
+            (Down, "jewel"),
+            (SwitchPane, "its paths"),
+            (NextTab, "tabs"),
+            (Back, "list"),
+        ],
         (Focus::Tab, _) => vec![
             (Down, "scroll"),
             (PageDown, "page"),

@@ -167,6 +167,32 @@ pub fn list(dir: &Path) -> Vec<String> {
     names
 }
 
+/// The most recently saved incident whose compromised set is `keys` (in any order):
+/// what a responder starting trustpath on the same compromise again wants back, whether
+/// it still has its derived name or was given one.
+pub fn find_by_set(dir: &Path, keys: &[&str]) -> Option<String> {
+    let mut want: Vec<&str> = keys.to_vec();
+    want.sort_unstable();
+    want.dedup();
+    list(dir)
+        .into_iter()
+        .filter_map(|name| {
+            let incident = load(dir, &name).ok()?;
+            let mut have: Vec<&str> = incident.compromised.iter().map(String::as_str).collect();
+            have.sort_unstable();
+            have.dedup();
+            if have != want {
+                return None;
+            }
+            let modified = fs::metadata(path(dir, &name))
+                .and_then(|m| m.modified())
+                .ok()?;
+            Some((modified, name))
+        })
+        .max()
+        .map(|(_, name)| name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +233,32 @@ mod tests {
                 text: "paged".into()
             }]
         );
+    }
+
+    #[test]
+    fn the_newest_incident_of_a_set_is_found() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let of = |name: &str, keys: &[&str]| Incident {
+            schema: SCHEMA.into(),
+            name: name.into(),
+            compromised: keys.iter().map(|k| k.to_string()).collect(),
+            done: Vec::new(),
+            notes: Vec::new(),
+        };
+        save(dir.path(), &of("derived", &["a", "b"])).expect("saves");
+        save(dir.path(), &of("other", &["a"])).expect("saves");
+        assert_eq!(
+            find_by_set(dir.path(), &["b", "a"]).as_deref(),
+            Some("derived")
+        );
+        // Named later: the named one is newer, and wins.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        save(dir.path(), &of("named", &["b", "a"])).expect("saves");
+        assert_eq!(
+            find_by_set(dir.path(), &["a", "b"]).as_deref(),
+            Some("named")
+        );
+        assert_eq!(find_by_set(dir.path(), &["c"]), None);
     }
 
     #[test]

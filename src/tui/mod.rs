@@ -177,7 +177,7 @@ fn copy_to_clipboard(text: &str) -> io::Result<()> {
 /// click on a tab's title shows it, a click in the tab pane gives it the focus. Only
 /// `Ctrl-c`/`q` act while the terminal is too small, and the mouse not at all.
 pub fn mouse(app: &mut App<'_>, kind: MouseEventKind, at: Position) {
-    if app.too_small() || app.mode != Mode::Normal {
+    if app.too_small() || !matches!(app.mode, Mode::Normal | Mode::Search) {
         return;
     }
     let areas = view::areas(app, app.area);

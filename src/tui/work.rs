@@ -12,6 +12,11 @@ use crate::report::clean;
 /// Changes `u` can undo, newest last.
 const UNDO_DEPTH: usize = 100;
 
+/// The most text put on the clipboard with OSC 52: terminals cap the sequence (xterm,
+/// tmux and others at a few hundred KiB), and a larger one would hang the screen while it
+/// is written. The file in exports/ has the whole text whatever its size.
+const CLIPBOARD_MAX: usize = 256 * 1024;
+
 impl App<'_> {
     fn snapshot(&self) -> Snapshot {
         Snapshot {
@@ -133,8 +138,8 @@ impl App<'_> {
         Ok(path)
     }
 
-    /// Picks up the incident saved for this compromised set, if there is one: starting
-    /// `trustpath -c KEY` again resumes the work (steps done, notes).
+    /// Picks up the incident last saved for this compromised set, if there is one:
+    /// starting `trustpath -c KEY` again resumes the work (steps done, notes).
     pub fn resume(&mut self) {
         let Some(dir) = &self.data_dir else {
             return;
@@ -142,8 +147,12 @@ impl App<'_> {
         if self.incident.is_some() || self.compromised.is_empty() {
             return;
         }
-        let name = self.derived_name();
-        if incident::path(dir, &name).exists() {
+        let keys: Vec<&str> = self
+            .compromised
+            .iter()
+            .map(|&c| &*self.graph.node(c).key)
+            .collect();
+        if let Some(name) = incident::find_by_set(dir, &keys) {
             self.open(&name);
             if self.incident.as_deref() == Some(&name) {
                 self.status = format!(
@@ -283,8 +292,10 @@ impl App<'_> {
             .collect();
         let (rank, id) = (step.rank, clean(&step.id).into_owned());
         let file = self.write_export(&format!("step-{rank}.txt"), &text);
-        self.clipboard = Some(text);
-        self.status = format!("copied step {rank} ({id}){file}");
+        self.status = match self.put_on_clipboard(text) {
+            Ok(()) => format!("copied step {rank} ({id}){file}"),
+            Err(why) => format!("step {rank}: {why}{file}"),
+        };
     }
 
     /// `Y`: the whole plan as the Markdown checklist, to the clipboard and to a file.
@@ -301,8 +312,23 @@ impl App<'_> {
         }
         let text = String::from_utf8_lossy(&md).into_owned();
         let file = self.write_export("plan.md", &text);
+        self.status = match self.put_on_clipboard(text) {
+            Ok(()) => format!("copied the plan as Markdown{file}"),
+            Err(why) => format!("the plan: {why}{file}"),
+        };
+    }
+
+    /// Hands `text` to the runner for the clipboard, unless it is too large for
+    /// terminals to take in one escape sequence.
+    fn put_on_clipboard(&mut self, text: String) -> Result<(), String> {
+        if text.len() > CLIPBOARD_MAX {
+            return Err(format!(
+                "{} KiB is too large for the terminal's clipboard",
+                text.len() / 1024
+            ));
+        }
         self.clipboard = Some(text);
-        self.status = format!("copied the plan as Markdown{file}");
+        Ok(())
     }
 
     /// Writes `text` to `exports/INCIDENT-SUFFIX`, and says where for the status line.

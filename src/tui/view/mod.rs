@@ -208,19 +208,19 @@ fn header(app: &App<'_>, theme: &Theme, cols: u16) -> Vec<Line<'static>> {
         lines.push(Line::from(vec![lead, Span::styled(part, style)]));
     }
     if app.mode != Mode::Picker {
-        let mut who = String::from(" compromised: ");
+        let mut who = match &app.incident {
+            Some(name) => format!(" incident {} · compromised: ", clean(name)),
+            None => " compromised: ".to_string(),
+        };
         // Each key gets an equal share of two lines, so none hides the others.
         let n = app.compromised.len().max(1);
-        let share = ((cols * 2).saturating_sub(who.len() + 2 * n) / n).max(12);
+        let share = ((cols * 2).saturating_sub(width(&who) + 4 + 3 * n) / n).max(12);
         let keys: Vec<String> = app
             .compromised
             .iter()
             .map(|&c| middle(&key(app, c), share).into_owned())
             .collect();
         who.push_str(&keys.join(", "));
-        if let Some(name) = &app.incident {
-            who.push_str(&format!(" · incident {}", clean(name)));
-        }
         for part in text::wrap(&who, cols, 2) {
             lines.push(Line::styled(part, theme.dim()));
         }

@@ -372,6 +372,36 @@ fn render_tabs(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
     panes::render(app, theme, body, buf);
 }
 
+/// The focused pane's hints that fit in `cols`, in order, always ending with help and
+/// quit: a hint is left out whole rather than cut.
+fn footer_hints(app: &App<'_>, cols: usize) -> String {
+    let spelled: Vec<String> = hints(app)
+        .iter()
+        .map(|&(a, what)| match a {
+            // Down stands for the pair: "j/k step".
+            Action::Down => format!(
+                "{}/{} {what}",
+                app.keys.short_of(Action::Down),
+                app.keys.short_of(Action::Up)
+            ),
+            a => format!("{} {what}", app.keys.short_of(a)),
+        })
+        .collect();
+    let (optional, always) = spelled.split_at(spelled.len().saturating_sub(2));
+    let sep = " · ";
+    let mut used = always.iter().map(|h| width(h) + width(sep)).sum::<usize>() + 1;
+    let mut shown: Vec<&str> = Vec::new();
+    for h in optional {
+        if used + width(h) + width(sep) > cols {
+            continue;
+        }
+        used += width(h) + width(sep);
+        shown.push(h);
+    }
+    shown.extend(always.iter().map(String::as_str));
+    shown.join(sep) + spinner(app)
+}
+
 /// The keys of the focused pane, from the key map, for the footer.
 fn hints(app: &App<'_>) -> Vec<(Action, &'static str)> {
     use Action::*;
@@ -452,23 +482,7 @@ fn render_footer(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 .trim_start()
                 .to_string(),
         ),
-        _ => Line::styled(
-            hints(app)
-                .iter()
-                .map(|&(a, what)| match a {
-                    // Down stands for the pair: "j/k step".
-                    Action::Down => format!(
-                        "{}/{} {what}",
-                        app.keys.short_of(Action::Down),
-                        app.keys.short_of(Action::Up)
-                    ),
-                    a => format!("{} {what}", app.keys.short_of(a)),
-                })
-                .collect::<Vec<_>>()
-                .join(" · ")
-                + spinner(app),
-            theme.dim(),
-        ),
+        _ => Line::styled(footer_hints(app, area.width as usize), theme.dim()),
     };
     let shown = middle(&line.to_string(), area.width as usize).into_owned();
     Paragraph::new(Line::styled(shown, line.style)).render(area, buf);

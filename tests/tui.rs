@@ -587,3 +587,68 @@ fn crown_jewels_first_with_their_cuts() {
         "{text}"
     );
 }
+
+#[test]
+fn an_unnamed_incident_follows_its_set_and_the_picker_resumes_it() {
+    let graph = sample();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut app = on_plan(&graph, dir.path(), 120, 32);
+    press(&mut app, " nfirst note\n");
+    let alone = trustpath::tui::derived_name(&[COMPROMISED]);
+    assert_eq!(app.incident.as_deref(), Some(alone.as_str()));
+    // Another node compromised: the work goes to the new set's file; the old file keeps
+    // the old set.
+    press(&mut app, "\x1b/ci-deployer\n");
+    let deployer = app.selection().expect("ci-deployer");
+    press(&mut app, "c");
+    let key = graph.node(deployer).key.to_string();
+    let both = trustpath::tui::derived_name(&[COMPROMISED, &key]);
+    assert_eq!(app.incident.as_deref(), Some(both.as_str()));
+    let old = trustpath::tui::load_incident(dir.path(), &alone).expect("the first file");
+    assert_eq!(old.compromised, [COMPROMISED]);
+    // The picker, on the first set again, brings its work back instead of wiping it.
+    let mut picker = App::new(&graph, Vec::new(), at());
+    picker.data_dir = Some(dir.path().to_path_buf());
+    for c in "changed-files@v45".chars() {
+        // No run_jobs: Enter comes before the worker's results.
+        picker.key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+    picker.key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    picker.run_jobs();
+    let c = graph.find(COMPROMISED).expect("compromised");
+    assert_eq!(picker.compromised, [c], "the node the query names");
+    assert_eq!(picker.incident.as_deref(), Some(alone.as_str()));
+    assert_eq!(picker.notes.len(), 1);
+    assert_eq!(picker.done.iter().filter(|&&d| d).count(), 1);
+}
+
+#[test]
+fn every_tab_shows_and_clicks_at_sixty_columns() {
+    let graph = sample();
+    let mut app = app(&graph);
+    let text = screen(&mut app, 60, 16);
+    // The screen's lines are quoted: a cell's x is its char index less one.
+    let (y, row) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("Det│"))
+        .expect("the tab row");
+    for title in ["Det", "Blast", "Jwl", "Plan", "Path", "Note"] {
+        assert!(row.contains(title), "{text}");
+    }
+    let x = row.chars().position(|c| c == 'N').expect("Note") as u16 - 1;
+    let y = y as u16;
+    trustpath::tui::mouse(
+        &mut app,
+        MouseEventKind::Down(MouseButton::Left),
+        Position::new(x, y),
+    );
+    assert_eq!(app.tab, Tab::Notes);
+    // The pane's right border is no tab.
+    trustpath::tui::mouse(
+        &mut app,
+        MouseEventKind::Down(MouseButton::Left),
+        Position::new(59, y),
+    );
+    assert_eq!(app.tab, Tab::Notes);
+}

@@ -129,8 +129,11 @@ pub struct App<'g> {
     pub step_open: bool,
     /// Details: the edge under the cursor (outgoing first, then incoming).
     pub edge: usize,
-    /// Nodes left by following an edge in Details (Esc goes back).
-    pub trail: Vec<NodeId>,
+    /// Where Esc goes back to: the tab and node left by following an edge in Details
+    /// or a jewel to its paths. Moving the selection in the list forgets it.
+    pub trail: Vec<(Tab, NodeId)>,
+    /// The node the panes were last set up for (a new one starts them at their top).
+    shown: Option<NodeId>,
     /// Jewels: the row under the cursor.
     pub jewel: usize,
     /// First line shown, per tab, for the panes that scroll by line.
@@ -158,6 +161,9 @@ pub struct App<'g> {
     /// Where incidents and exports go (`None`: no data directory, nothing is saved).
     pub data_dir: Option<PathBuf>,
     pub incident: Option<String>,
+    /// The responder named the incident (or opened one by its name): saves keep that
+    /// name. Otherwise each save goes under the name derived from the current set.
+    pub named: bool,
     pub notes: Vec<Note>,
     /// Text for the terminal's clipboard (OSC 52), taken by the runner.
     pub clipboard: Option<String>,
@@ -204,6 +210,7 @@ impl<'g> App<'g> {
             step_open: false,
             edge: 0,
             trail: Vec::new(),
+            shown: None,
             jewel: 0,
             scroll: [0; Tab::ALL.len()],
             tab: Tab::Plan,
@@ -222,6 +229,7 @@ impl<'g> App<'g> {
             area: Rect::new(0, 0, 120, 32),
             data_dir: None,
             incident: None,
+            named: false,
             notes: Vec::new(),
             clipboard: None,
             undo: Vec::new(),
@@ -293,9 +301,11 @@ impl<'g> App<'g> {
                     .iter()
                     .flat_map(|s| s.protects.iter().map(move |&n| (n, s.rank)))
                     .collect();
+                let listed: std::collections::HashSet<NodeId> =
+                    self.jewels.iter().copied().collect();
                 for s in &plan.steps {
                     if let crate::analysis::plan::Target::Node(n) = s.target
-                        && self.jewels.contains(&n)
+                        && listed.contains(&n)
                     {
                         self.cut_by.entry(n).or_insert(s.rank);
                     }
@@ -321,9 +331,24 @@ impl<'g> App<'g> {
                 self.entries = entries;
                 self.matched_query = query;
                 self.selected = 0;
+                self.trail.clear();
             }
             _ => {}
         }
+        self.sync_selection();
+    }
+
+    /// After anything that may move the selection: a new node starts Details, Blast and
+    /// Paths at their top, and Paths asks for what it reaches.
+    pub(super) fn sync_selection(&mut self) {
+        if self.selection() != self.shown {
+            self.shown = self.selection();
+            self.edge = 0;
+            self.scroll[Tab::Details.index()] = 0;
+            self.scroll[Tab::Blast.index()] = 0;
+            self.scroll[Tab::Paths.index()] = 0;
+        }
+        self.want_paths();
     }
 
     /// The node under the cursor of the list.
@@ -334,8 +359,8 @@ impl<'g> App<'g> {
     /// Selects a row of the list (a mouse click).
     pub fn select(&mut self, index: usize) {
         self.selected = index.min(self.entries.len().saturating_sub(1));
-        self.selection_changed();
-        self.want_paths();
+        self.trail.clear();
+        self.sync_selection();
     }
 
     pub(super) fn select_node(&mut self, node: NodeId) {
@@ -355,6 +380,8 @@ impl<'g> App<'g> {
     }
 
     pub(super) fn analyze(&mut self) {
+        // A newer request replaces one not handed out yet (an incident opened at start).
+        self.jobs.retain(|j| !matches!(j, Job::Analyze { .. }));
         self.generation += 1;
         self.residual_generation += 1;
         self.residual = None;
@@ -414,19 +441,27 @@ impl<'g> App<'g> {
         }
         let quits = ctrl && action == Some(Action::Quit);
         match self.mode {
-            Mode::Help if !quits => return self.help_key(key),
-            Mode::Picker if !quits => return self.picker_key(key),
-            Mode::Search | Mode::Prompt(_) if !quits => return self.typed(key),
-            _ => {}
+            Mode::Help if !quits => self.help_key(key),
+            Mode::Picker if !quits => self.picker_key(key),
+            Mode::Search | Mode::Prompt(_) if !quits => self.typed(key),
+            _ => {
+                self.command_key(key, action);
+                return;
+            }
         }
-        if key.code == KeyCode::Esc && !self.query.is_empty() {
+        self.sync_selection();
+    }
+
+    /// A key outside typed text: the key map decides.
+    fn command_key(&mut self, key: KeyEvent, action: Option<Action>) {
+        // Esc in the list clears a kept search first; in a tab it goes back.
+        if key.code == KeyCode::Esc && self.focus == Focus::List && !self.query.is_empty() {
             self.query.clear();
             self.filter();
-            return;
-        }
-        if let Some(action) = action {
+        } else if let Some(action) = action {
             self.update(action);
         }
+        self.sync_selection();
     }
 
     pub fn update(&mut self, action: Action) {
@@ -465,7 +500,7 @@ impl<'g> App<'g> {
             Action::Open => self.prompt(Prompt::Open),
             Action::Note => self.prompt(Prompt::Note),
         }
-        self.want_paths();
+        self.sync_selection();
     }
 
     /// Shows a tab (a key or a click on its title).
@@ -478,16 +513,9 @@ impl<'g> App<'g> {
         let before = self.selected;
         self.selected = moved(self.selected, self.entries.len(), action, PAGE);
         if self.selected != before {
-            self.selection_changed();
+            self.trail.clear();
         }
-    }
-
-    /// A new node under the cursor: its panes start at their top.
-    fn selection_changed(&mut self) {
-        self.edge = 0;
-        self.scroll[Tab::Details.index()] = 0;
-        self.scroll[Tab::Blast.index()] = 0;
-        self.scroll[Tab::Paths.index()] = 0;
+        self.sync_selection();
     }
 
     /// Movement keys with the focus on the tab: the steps, the jewels, the edges of
@@ -531,7 +559,7 @@ impl<'g> App<'g> {
             Tab::Jewels => {
                 if let Some(&jewel) = self.jewels.get(self.jewel) {
                     if let Some(node) = self.selection() {
-                        self.trail.push(node);
+                        self.trail.push((Tab::Jewels, node));
                     }
                     self.show_node(jewel);
                     self.set_tab(Tab::Paths);
@@ -554,7 +582,7 @@ impl<'g> App<'g> {
         else {
             return;
         };
-        self.trail.push(node);
+        self.trail.push((Tab::Details, node));
         self.show_node(other);
         self.status = format!(
             "followed to {} (Esc goes back)",
@@ -571,20 +599,17 @@ impl<'g> App<'g> {
             self.filter();
         }
         self.select_node(node);
-        self.selection_changed();
+        self.sync_selection();
     }
 
     fn back(&mut self) {
         if self.tab == Tab::Plan && self.step_open {
             self.step_open = false;
-        } else if matches!(self.tab, Tab::Details | Tab::Paths)
-            && self.focus == Focus::Tab
-            && let Some(node) = self.trail.pop()
+        } else if self.focus == Focus::Tab
+            && let Some((tab, node)) = self.trail.pop()
         {
             self.show_node(node);
-            if self.tab == Tab::Paths {
-                self.set_tab(Tab::Jewels);
-            }
+            self.set_tab(tab);
         } else {
             self.focus = Focus::List;
         }
@@ -665,6 +690,21 @@ impl<'g> App<'g> {
             query: self.query.clone(),
             base,
         });
+    }
+}
+
+impl App<'_> {
+    /// The query the list's entries were matched against.
+    pub(super) fn matched_query(&self) -> &str {
+        &self.matched_query
+    }
+
+    /// Matches the query on this thread (when the worker's answer cannot be waited for).
+    pub(super) fn search_now(&mut self) {
+        self.search_generation += 1;
+        self.entries = super::jobs::search(self.graph, self.listing.clone(), &self.query);
+        self.matched_query = self.query.clone();
+        self.selected = 0;
     }
 }
 

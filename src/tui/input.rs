@@ -69,6 +69,11 @@ impl App<'_> {
     }
 
     fn start_from_picker(&mut self) {
+        // Enter may come before the worker's results for the last key: match now, so
+        // the node under the cursor is the one the query names.
+        if !self.query.is_empty() && self.matched_query() != self.query {
+            self.search_now();
+        }
         if self.picked.is_empty() {
             match self.selection() {
                 Some(node) => self.picked.push(node),
@@ -86,8 +91,12 @@ impl App<'_> {
             self.select_node(c);
         }
         self.tab = Tab::Plan;
-        self.analyze();
-        self.changed();
+        // Work saved for this set before comes back; otherwise a new incident starts.
+        self.resume();
+        if self.incident.is_none() {
+            self.analyze();
+            self.changed();
+        }
     }
 
     pub(super) fn typed(&mut self, key: KeyEvent) {

@@ -223,6 +223,7 @@ impl KeyMap {
         let at = path.display();
         let config: Config = serde_saphyr::from_str(text).map_err(|e| format!("{at}: {e}"))?;
         let mut map = KeyMap::default();
+        let mut configured = vec![false; DEFAULTS.len()];
         for (name, keys) in config.keys {
             let Some(i) = DEFAULTS.iter().position(|b| b.name == name) else {
                 let names: Vec<&str> = DEFAULTS.iter().map(|b| b.name).collect();
@@ -232,6 +233,19 @@ impl KeyMap {
                 ));
             };
             map.keys[i] = keys;
+            configured[i] = true;
+        }
+        // A key the file gives an action is taken from the action it had by default, so
+        // a file written before a new default (`u`, `y`) still loads; the file binding a
+        // key to two actions is an error.
+        let taken: Vec<String> = (0..DEFAULTS.len())
+            .filter(|&i| configured[i])
+            .flat_map(|i| map.keys[i].clone())
+            .collect();
+        for (i, keys) in map.keys.iter_mut().enumerate() {
+            if !configured[i] {
+                keys.retain(|k| !taken.contains(k));
+            }
         }
         let mut seen = std::collections::HashMap::new();
         for (i, keys) in map.keys.iter().enumerate() {
@@ -351,9 +365,15 @@ mod tests {
             unknown.starts_with("config.yaml: no action `teleport`"),
             "{unknown}"
         );
-        let twice = KeyMap::from_config(path, "keys:\n  quit: [\"j\"]\n").expect_err("j is down");
+        // A key taken from a default: the file wins, the default action keeps its others.
+        let moved = KeyMap::from_config(path, "keys:\n  quit: [\"j\"]\n").expect("j moves");
+        let j = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+        assert_eq!(moved.action(j), Some(Action::Quit));
+        assert_eq!(moved.keys_of(Action::Down), "Down");
+        let twice = KeyMap::from_config(path, "keys:\n  quit: [\"x\"]\n  undo: [\"x\"]\n")
+            .expect_err("x twice");
         assert!(
-            twice.contains("`j` is bound to both down and quit"),
+            twice.contains("`x` is bound to both undo and quit"),
             "{twice}"
         );
         assert!(

@@ -103,7 +103,12 @@ impl App<'_> {
         if self.data_dir.is_none() {
             return;
         }
-        let name = self.incident.clone().unwrap_or_else(|| self.derived_name());
+        // Unnamed, the incident follows its set: marking another node compromised saves
+        // under the new set's name, and the old set's file keeps the old set's work.
+        let name = match &self.incident {
+            Some(name) if self.named => name.clone(),
+            _ => self.derived_name(),
+        };
         if let Err(e) = self.write_incident(&name) {
             self.status = format!("NOT SAVED: {e}");
         }
@@ -225,7 +230,10 @@ impl App<'_> {
             return;
         }
         self.status = match self.write_incident(name) {
-            Ok(path) => format!("saved {}", path.display()),
+            Ok(path) => {
+                self.named = true;
+                format!("saved {}", path.display())
+            }
             Err(e) => format!("cannot save: {e}"),
         };
     }
@@ -263,6 +271,8 @@ impl App<'_> {
         self.done_ids = saved.done.into_iter().collect();
         self.notes = saved.notes;
         self.incident = Some(name.to_string());
+        // A file under its derived name is still unnamed: it follows its set.
+        self.named = name != self.derived_name();
         self.undo.clear();
         self.picked.clear();
         if self.mode == Mode::Picker {

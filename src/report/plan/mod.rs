@@ -206,19 +206,25 @@ impl PlanOut<'_> {
     /// inputs rate them below crown-jewel criticality, naming each (`name` renders a key
     /// for the format); `None` when there are none.
     pub fn admins_left_note(&self, name: impl Fn(&str) -> String) -> Option<String> {
-        let listed: Vec<String> = self
+        // Named up to a handful: the JSON lists them all.
+        const NAMED: usize = 10;
+        let mut listed: Vec<String> = self
             .admins_left
             .iter()
+            .take(NAMED)
             .map(|a| format!("{} (criticality {})", name(a.id), a.criticality))
             .collect();
-        let (stays, them) = match listed.len() {
+        let all = self.admins_left.len();
+        if all > NAMED {
+            listed.push(format!("and {} more", all - NAMED));
+        }
+        let (stays, them) = match all {
             0 => return None,
             1 => ("admin identity stays", "it"),
             _ => ("admin identities stay", "them"),
         };
         Some(format!(
-            "{} {stays} reachable after the required steps, rated below crown-jewel criticality ({}) by the inputs: {}; raise {them} in the inventory for the plan to cut {them}",
-            listed.len(),
+            "{all} {stays} reachable after the required steps, rated below crown-jewel criticality ({}) by the inputs: {}; raise {them} in the inventory for the plan to cut {them}",
             crate::model::CROWN_JEWEL,
             listed.join(", ")
         ))

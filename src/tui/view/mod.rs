@@ -98,17 +98,38 @@ pub fn list_offset(app: &App<'_>, list: Rect) -> usize {
     app.selected.saturating_sub(rows.saturating_sub(1))
 }
 
+/// The tab titles and their padding for a row of `room` columns: whole and padded when
+/// they fit, then unpadded, then shortened, so that every tab stays visible.
+fn tab_titles(room: u16) -> ([&'static str; 6], u16) {
+    const SHORT: [&str; 6] = ["Det", "Blast", "Jwl", "Plan", "Path", "Note"];
+    let full = Tab::ALL.map(Tab::title);
+    // The last title's right padding may fall off the edge.
+    let need = |titles: &[&str; 6], pad: u16| {
+        titles.iter().map(|t| t.len() as u16 + 2 * pad).sum::<u16>() + 5 - pad
+    };
+    if need(&full, 1) <= room {
+        (full, 1)
+    } else if need(&full, 0) <= room {
+        (full, 0)
+    } else {
+        (SHORT, 0)
+    }
+}
+
 /// The tab whose title is at `at`, for a click.
 pub fn tab_at(app: &App<'_>, at: Position) -> Option<Tab> {
     let tabs = areas(app, app.area).tabs;
     if at.y != tabs.y + 1 {
         return None;
     }
-    // Tabs draws " title " per tab with a one-column divider between them.
+    // Tabs draws each title with its padding on both sides and a one-column divider
+    // between them, inside the pane's border; nothing past the border is a tab.
     let mut x = tabs.x + 1;
-    for tab in Tab::ALL {
-        let w = tab.title().len() as u16 + 2;
-        if (x..x + w).contains(&at.x) {
+    let right = tabs.right().saturating_sub(1);
+    let (titles, pad) = tab_titles(right.saturating_sub(x));
+    for (tab, title) in Tab::ALL.into_iter().zip(titles) {
+        let w = title.len() as u16 + 2 * pad;
+        if (x..(x + w).min(right)).contains(&at.x) {
             return Some(tab);
         }
         x += w + 1;
@@ -364,8 +385,10 @@ fn render_tabs(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Paragraph::new(Line::styled(" Pick the compromised set", theme.title())).render(head, buf);
         return panes::render_picker(app, theme, body, buf);
     }
-    let titles: Vec<&str> = Tab::ALL.iter().map(|t| t.title()).collect();
+    let (titles, pad) = tab_titles(head.width);
+    let pad = " ".repeat(pad as usize);
     Tabs::new(titles)
+        .padding(pad.clone(), pad)
         .select(app.tab.index())
         .highlight_style(theme.title().add_modifier(Modifier::REVERSED))
         .render(head, buf);

@@ -1,6 +1,7 @@
 //! The tab panes. A pane that scrolls is a [`Content`]: lines built whole (wrapped to
 //! the pane's width) followed by rows built only when on screen, so a blast radius of a
-//! hundred thousand nodes or a hub with as many edges costs what the screen shows.
+//! hundred thousand nodes costs what the screen shows, and a hub's edges cost one pass
+//! over its adjacency (to count and index them) plus the rows shown.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -99,6 +100,7 @@ pub(super) fn more_below(app: &App<'_>) -> Option<String> {
     let (shown_to, len) = match app.tab {
         Tab::Details => {
             let c = details(app, &theme, cols);
+            let h = h.saturating_sub(edge_strip(app, &theme, cols).len()).max(3);
             (details_offset(app, &c, h) + h, c.len())
         }
         _ => {
@@ -258,14 +260,13 @@ fn details_offset(app: &App<'_>, content: &Content<'_>, height: usize) -> usize 
     row.saturating_sub(height.saturating_sub(1))
 }
 
-fn render_details(app: &App<'_>, theme: &Theme, body: Rect, buf: &mut Buffer) {
-    let cols = body.width as usize;
+/// With the focus on Details, the edge under the cursor whole, below the list.
+fn edge_strip(app: &App<'_>, theme: &Theme, cols: usize) -> Vec<Line<'static>> {
     let edge = app.selection().and_then(|n| {
         let g = app.graph;
         g.outgoing(n).chain(g.incoming(n)).nth(app.edge)
     });
-    // With the focus here, the edge under the cursor is shown whole below.
-    let strip = match edge {
+    match edge {
         Some((e, _)) if app.focus == Focus::Tab => {
             let g = app.graph;
             let (from, to) = g.endpoints(e);
@@ -285,7 +286,12 @@ fn render_details(app: &App<'_>, theme: &Theme, body: Rect, buf: &mut Buffer) {
             lines
         }
         _ => Vec::new(),
-    };
+    }
+}
+
+fn render_details(app: &App<'_>, theme: &Theme, body: Rect, buf: &mut Buffer) {
+    let cols = body.width as usize;
+    let strip = edge_strip(app, theme, cols);
     let [top, bottom] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(strip.len() as u16)]).areas(body);
     let content = details(app, theme, cols);

@@ -18,8 +18,8 @@ use crate::tui::text::middle;
 
 /// Whether the steps marked done cut `node` off: `Some(true)` cut, `Some(false)` still
 /// reachable, `None` when no step is marked or the answer is being computed.
-fn cut_by_marks(app: &App<'_>, node: NodeId) -> Option<bool> {
-    if !app.done.iter().any(|&d| d) {
+fn cut_by_marks(app: &App<'_>, marked: bool, node: NodeId) -> Option<bool> {
+    if !marked {
         return None;
     }
     app.residual_blast.as_ref().map(|r| !r.contains(node))
@@ -41,7 +41,7 @@ pub(super) fn render_jewels(app: &App<'_>, theme: &Theme, body: Rect, buf: &mut 
         app.jewels
             .iter()
             .filter(|&&n| g.facts(n).is_crown_jewel() == jewel)
-            .filter(|&&n| cut_by_marks(app, n) == Some(false))
+            .filter(|&&n| cut_by_marks(app, marked, n) == Some(false))
             .count()
     };
     let mut head = wrapped(
@@ -80,7 +80,7 @@ pub(super) fn render_jewels(app: &App<'_>, theme: &Theme, body: Rect, buf: &mut 
         .skip(first)
         .take(list_rows)
         .map(|(i, &n)| {
-            let mark = match cut_by_marks(app, n) {
+            let mark = match cut_by_marks(app, marked, n) {
                 Some(true) => "cut ",
                 Some(false) => "OPEN",
                 None => "    ",
@@ -149,7 +149,7 @@ pub(super) fn render_jewels(app: &App<'_>, theme: &Theme, body: Rect, buf: &mut 
         _ => "no step of the plan cuts it".into(),
     };
     lines.extend(wrapped(&plan_says, cols, 2, Style::new()));
-    lines.push(match cut_by_marks(app, node) {
+    lines.push(match cut_by_marks(app, marked, node) {
         Some(true) => Line::styled("cut off by the steps marked done", theme.good()),
         Some(false) => Line::styled("STILL REACHABLE with the steps marked done", theme.alarm()),
         None if marked => computing_line(app),

@@ -56,14 +56,6 @@ fn main() {
             .expect("draw");
         let draw = t.elapsed();
 
-        let mut keystroke = |app: &mut App<'_>, code: KeyCode| {
-            let t = Instant::now();
-            app.key(KeyEvent::new(code, KeyModifiers::NONE));
-            terminal
-                .draw(|f| f.render_widget(&*app, f.area()))
-                .expect("draw");
-            t.elapsed()
-        };
         let nav: Vec<Duration> = (0..200)
             .map(|i| match i % 5 {
                 0 => KeyCode::PageDown,
@@ -71,30 +63,22 @@ fn main() {
                 3 => KeyCode::Home,
                 _ => KeyCode::Down,
             })
-            .map(|code| keystroke(&mut app, code))
+            .map(|code| stroke(&mut app, &mut terminal, code))
             .collect();
         // Typing: the keystroke (the query grows, a search job goes out, the screen is
         // drawn), and apart from it the job that brings the matches.
-        let mut search = vec![keystroke(&mut app, KeyCode::Char('/'))];
+        let mut search = vec![stroke(&mut app, &mut terminal, KeyCode::Char('/'))];
         let mut matching = Vec::new();
         for c in "aws:role:00".chars() {
-            search.push(keystroke(&mut app, KeyCode::Char(c)));
+            search.push(stroke(&mut app, &mut terminal, KeyCode::Char(c)));
             let t = Instant::now();
             app.run_jobs();
             matching.push(t.elapsed());
         }
-        search.push(keystroke(&mut app, KeyCode::Esc));
-        let stats = |v: &[Duration]| {
-            let total: Duration = v.iter().sum();
-            (
-                total / v.len() as u32,
-                v.iter().max().copied().unwrap_or_default(),
-            )
-        };
+        search.push(stroke(&mut app, &mut terminal, KeyCode::Esc));
         let (nav_mean, nav_max) = stats(&nav);
         let (search_mean, search_max) = stats(&search);
         let (match_mean, match_max) = stats(&matching);
-        let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1e3);
         println!(
             "{:>9} {:>12} {:>12} {:>10} {:>10} {:>10} {:>11} {:>11} {:>12} {:>12}",
             n,
@@ -108,7 +92,7 @@ fn main() {
             ms(match_mean),
             ms(match_max)
         );
-        views(&graph, &mut app, &mut terminal);
+        views(&mut app, &mut terminal);
         picker(&graph, at, &mut terminal);
         let _ = std::fs::remove_file(&file);
     }
@@ -139,12 +123,7 @@ fn stroke(app: &mut App<'_>, terminal: &mut Terminal<TestBackend>, code: KeyCode
 
 /// Every tab with the focus on it: 60 movement keys each (Down, PageDown, End, Home),
 /// on the node the analysis started from (the compromised one, with the largest tree).
-fn views(
-    graph: &trustpath::model::TrustGraph,
-    app: &mut App<'_>,
-    terminal: &mut Terminal<TestBackend>,
-) {
-    let _ = graph;
+fn views(app: &mut App<'_>, terminal: &mut Terminal<TestBackend>) {
     app.resize(ratatui::layout::Rect::new(0, 0, 160, 48));
     stroke(app, terminal, KeyCode::Enter);
     for tab in trustpath::tui::Tab::ALL {

@@ -43,6 +43,14 @@ impl Theme {
     pub(super) fn selected(&self) -> Style {
         Style::new().add_modifier(Modifier::REVERSED)
     }
+    /// `line`, shown as the cursor's row when `on`.
+    pub(super) fn cursor<'a>(&self, line: Line<'a>, on: bool) -> Line<'a> {
+        if on {
+            line.style(self.selected())
+        } else {
+            line
+        }
+    }
     pub(super) fn matched(&self) -> Style {
         self.pick(
             Style::new().yellow().bold(),

@@ -104,11 +104,7 @@ pub(super) fn render_jewels(app: &App<'_>, theme: &Theme, body: Rect, buf: &mut 
             } else {
                 line
             };
-            if i == app.jewel && app.focus == Focus::Tab {
-                line.style(theme.selected())
-            } else {
-                line
-            }
+            theme.cursor(line, i == app.jewel && app.focus == Focus::Tab)
         })
         .collect();
     Paragraph::new(rows).render(list, buf);
@@ -242,11 +238,7 @@ pub(super) fn render_plan(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Bu
             );
             let room = cols.saturating_sub(crate::tui::text::width(&lead));
             let line = Line::raw(format!("{lead}{}", middle(&target(app, &s.target), room)));
-            if i == app.step && app.focus == Focus::Tab {
-                line.style(theme.selected())
-            } else {
-                line
-            }
+            theme.cursor(line, i == app.step && app.focus == Focus::Tab)
         })
         .collect();
     Paragraph::new(lines).render(list, buf);

@@ -11,6 +11,7 @@ pub mod glob;
 pub mod import;
 pub mod model;
 pub mod report;
+pub mod shell;
 mod status;
 pub mod synth;
 pub mod tui;

@@ -409,17 +409,8 @@ struct Holder<'a> {
     arn: &'a str,
 }
 
-/// Quotes a value for a POSIX shell.
-pub fn shell(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:@+=,".contains(&b))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
+/// Values in commands are quoted by the one shell-quoting function.
+pub use crate::shell::quote as shell;
 
 fn inline_origin(h: &Holder<'_>, policy: &str) -> Origin {
     let (kind, name, p) = (h.kind, shell(h.name), shell(policy));
@@ -431,8 +422,8 @@ fn inline_origin(h: &Holder<'_>, policy: &str) -> Origin {
             cost: 3,
             commands: vec![
                 format!(
-                    "aws iam get-{kind}-policy --{kind}-name {name} --policy-name {p} > {}.json  # keep a copy",
-                    policy.replace(['/', ' '], "_")
+                    "aws iam get-{kind}-policy --{kind}-name {name} --policy-name {p} > {}  # keep a copy",
+                    shell(&format!("{}.json", policy.replace(['/', ' '], "_")))
                 ),
                 format!("aws iam delete-{kind}-policy --{kind}-name {name} --policy-name {p}"),
             ],

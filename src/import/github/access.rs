@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::{Adder, Inventory, revoke};
 use crate::import::{Builder, Warning};
 use crate::model::{Credential, EdgeKind, Node, NodeKind, TrustGraph};
+use crate::shell::quote;
 
 #[derive(Debug, Clone)]
 pub(super) struct DeployKey {
@@ -146,7 +147,11 @@ pub(super) fn build(github: &Inventory, graph: &mut TrustGraph) {
                 format!("delete-deploy-key:{}/{}", k.repo, k.id),
                 "delete_deploy_key",
                 2,
-                vec![format!("gh repo deploy-key delete {} -R {}", k.id, k.repo)],
+                vec![format!(
+                    "gh repo deploy-key delete {} -R {}",
+                    quote(&k.id.to_string()),
+                    quote(&k.repo)
+                )],
             )];
             let _ = g.graph.add_node(node);
         }

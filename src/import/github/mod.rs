@@ -14,6 +14,7 @@ use super::{Builder, ImportError, Warning};
 use crate::model::{
     Credential, Edge, EdgeKind, Node, NodeKind, Place, Provenance, Revoke, TrustGraph,
 };
+use crate::shell::{comment, quote};
 pub use workflow::{Pinned, Workflow};
 
 /// Everything read from GitHub inputs, turned into nodes and edges once all are in.
@@ -502,7 +503,11 @@ fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {
         format!("disable-workflow:{}/{}", w.repo, w.path),
         "disable_workflow",
         3,
-        vec![format!("gh workflow disable {file} -R {}", w.repo)],
+        vec![format!(
+            "gh workflow disable {} -R {}",
+            quote(&file),
+            quote(&w.repo)
+        )],
     );
     g.edge(
         &repo_key,
@@ -584,11 +589,15 @@ fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {
                 "pin_action",
                 2,
                 vec![
-                    format!(
-                        "# in {}/{}: replace `uses: {}@{}` with a reviewed full commit SHA, or remove it",
+                    comment(&format!(
+                        "in {}/{}: replace `uses: {}@{}` with a reviewed full commit SHA, or remove it",
                         w.repo, w.path, uses.action, uses.reference
+                    )),
+                    format!(
+                        "gh workflow disable {} -R {}  # until then",
+                        quote(&file),
+                        quote(&w.repo)
                     ),
-                    format!("gh workflow disable {file} -R {}  # until then", w.repo),
                 ],
             );
             g.edge(
@@ -612,17 +621,22 @@ fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {
                     SecretScope::Environment(env) => (
                         format!("github:secret:{}/env/{env}/{name}", w.repo),
                         format!("{name} ({} environment {env})", w.repo),
-                        format!("gh secret set {name} -R {} --env {env}", w.repo),
+                        format!(
+                            "gh secret set {} -R {} --env {}",
+                            quote(name),
+                            quote(&w.repo),
+                            quote(&env)
+                        ),
                     ),
                     SecretScope::Org => (
                         format!("github:secret:{owner}/{name}"),
                         format!("{name} (organisation {owner})"),
-                        format!("gh secret set {name} --org {owner}"),
+                        format!("gh secret set {} --org {}", quote(name), quote(owner)),
                     ),
                     SecretScope::Repo => (
                         format!("github:secret:{}/{name}", w.repo),
                         format!("{name} ({})", w.repo),
-                        format!("gh secret set {name} -R {}", w.repo),
+                        format!("gh secret set {} -R {}", quote(name), quote(&w.repo)),
                     ),
                 };
             g.node(&key, NodeKind::Secret, label, owner, &[]);
@@ -631,9 +645,9 @@ fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {
                 "rotate",
                 3,
                 vec![
-                    format!(
-                        "# rotate the credential {name} holds at its issuer first: deleting the GitHub copy does not revoke it"
-                    ),
+                    comment(&format!(
+                        "rotate the credential {name} holds at its issuer first: deleting the GitHub copy does not revoke it"
+                    )),
                     format!("{set}  # store the new value"),
                 ],
             );

@@ -20,7 +20,8 @@ use crate::model::{Edge, Node, NodeKind, Revoke};
 /// What the plan needs to know about one revocation action to print it as a runbook step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Playbook {
-    /// Commands to run, in order. The input's `revoke.commands` win when present (returned unchanged);
+    /// Commands to run, in order. The input's `revoke.commands` win when present (with any
+    /// control character escaped, see [`crate::shell::one_line`]);
     /// otherwise generated from the action type and the target's platform. Every command is a
     /// single line; a trailing `  # comment` explains placeholders such as <KEY_ID>.
     pub commands: Vec<String>,
@@ -49,14 +50,16 @@ pub enum Target<'a> {
 pub fn playbook(revoke: &Revoke, target: Target<'_>) -> Playbook {
     let site = Site::of(&revoke.action, &target, &revoke.id);
     let mut book = catalogue(&revoke.action, &site);
-    if revoke.commands.is_empty() {
-        // A quoted value may hold a newline; the runbook promises one command per line.
-        for c in &mut book.commands {
-            *c = c.replace(['\n', '\r'], " ");
-        }
-    } else {
+    if !revoke.commands.is_empty() {
         book.commands.clone_from(&revoke.commands);
     }
+    // Every command is one line with no control character, whoever wrote it: values are
+    // quoted without raw control characters already, and a command from an input file
+    // that smuggles a second line in is shown broken rather than run.
+    for c in &mut book.commands {
+        *c = crate::shell::one_line(c);
+    }
+    book.note = crate::report::clean(&book.note).into_owned();
     book
 }
 

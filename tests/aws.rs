@@ -364,6 +364,9 @@ fn iam_semantics() {
 /// which .ci/run installs).
 #[test]
 fn trust_edit_commands_work() {
+    if !common::have("jq", &["--version"]) {
+        return;
+    }
     let loaded = load();
     let g = &loaded.graph;
     let service = g

@@ -107,6 +107,9 @@ fn commands(input: &Path, compromised: &str, more: &[&str]) -> Vec<String> {
 
 #[test]
 fn no_command_runs_anything_but_its_programs() {
+    if !common::have("bash", &["--version"]) {
+        return;
+    }
     // The stubs replace PATH, so bash is run by its full path.
     let Some(bash) = Command::new("sh")
         .args(["-c", "command -v bash"])

@@ -4,6 +4,8 @@
 //! (`set-clipboard on`). `.ci/run` installs tmux; on a machine without it the tests say
 //! so and do nothing.
 
+mod common;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -22,11 +24,7 @@ impl Drop for Tui {
 }
 
 fn have_tmux() -> bool {
-    let ok = Command::new("tmux").arg("-V").output().is_ok();
-    if !ok {
-        eprintln!("tmux is not installed: skipping (.ci/run installs it)");
-    }
-    ok
+    common::have("tmux", &["-V"])
 }
 
 impl Tui {

@@ -534,7 +534,8 @@ pub fn load_paths_with(
 }
 
 /// The files under the input paths, in name order. A path given on the command line
-/// must be readable; inside a directory, an unreadable entry or a dangling link is a
+/// must be readable (and may be a pipe); inside a directory only regular files are read,
+/// an unreadable entry, a dangling link or a special file (FIFO, socket, device) is a
 /// warning, and a directory reached twice through links is walked once.
 #[derive(Default)]
 struct Walk {
@@ -579,8 +580,24 @@ impl Walk {
                     continue;
                 }
             };
+            if meta.is_file() {
+                // Opened now to tell an unreadable file from a readable one: one bad
+                // entry in a directory is a warning, not the end of the load.
+                match fs::File::open(&entry) {
+                    Ok(_) => self.files.push(entry),
+                    Err(e) => self.skip(&entry, &e),
+                }
+                continue;
+            }
             if !meta.is_dir() {
-                self.files.push(entry);
+                // A FIFO would block the load forever, a device could be endless: inside a
+                // directory only regular files are read (name one with -i to read it).
+                let what = special_kind(&meta);
+                self.warnings.push(Warning::new(
+                    &entry.display().to_string(),
+                    "",
+                    format!("skipped: not a regular file ({what}); give it with -i to read it"),
+                ));
                 continue;
             }
             // Hidden directories (.git, .terraform) hold tool state, not exports; .github
@@ -601,6 +618,26 @@ impl Walk {
         self.warnings
             .push(Warning::new(&name, "", format!("skipped: {error}")));
     }
+}
+
+/// What a file that is neither regular nor a directory is, for a warning.
+fn special_kind(meta: &fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+    }
+    let _ = meta;
+    "a special file"
 }
 
 /// The sample incident's files, embedded in the binary.

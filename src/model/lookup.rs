@@ -10,18 +10,24 @@ const SUGGESTIONS: usize = 10;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LookupError {
-    #[error("no node matches '{query}'{}", list("close matches", suggestions))]
+    #[error(
+        "no node matches '{}'{}",
+        crate::report::clean(query),
+        list("close matches", suggestions)
+    )]
     Unknown {
         query: String,
         suggestions: Vec<String>,
     },
-    #[error("'{query}' is ambiguous: {} nodes are named so{}; use a stable key", candidates.len(), list("candidates", candidates))]
+    #[error("'{}' is ambiguous: {} nodes are named so{}; use a stable key", crate::report::clean(query), candidates.len(), list("candidates", candidates))]
     Ambiguous {
         query: String,
         candidates: Vec<String>,
     },
 }
 
+/// The keys an error lists, one a line: each escaped on its own, so a key holding a
+/// newline cannot pass for another line of the message.
 fn list(title: &str, keys: &[String]) -> String {
     if keys.is_empty() {
         return String::new();
@@ -29,7 +35,7 @@ fn list(title: &str, keys: &[String]) -> String {
     let shown: Vec<_> = keys
         .iter()
         .take(SUGGESTIONS)
-        .map(|k| format!("\n  {k}"))
+        .map(|k| format!("\n  {}", crate::report::clean(k)))
         .collect();
     let more = keys.len().saturating_sub(SUGGESTIONS);
     let more = if more > 0 {
@@ -135,6 +141,14 @@ mod tests {
         let id = g.add_node(key).expect("distinct keys");
         assert_eq!(g.resolve("3f9a2c7e"), Ok(id));
         assert_eq!(g.resolve("exporter key"), Ok(id));
+    }
+
+    #[test]
+    fn listed_keys_stay_on_their_line() {
+        let g = graph(&["role:x\nerror: all clear", "role:y"]);
+        let err = g.resolve("role:").expect_err("no such node").to_string();
+        assert!(err.contains("\n  role:x\\u{a}error: all clear"), "{err}");
+        assert!(!err.lines().any(|l| l.starts_with("error:")), "{err}");
     }
 
     #[test]

@@ -55,3 +55,21 @@ pub fn assert_golden(got: &BTreeSet<String>, name: &str) {
         "missing: {missing:#?}\nunexpected: {extra:#?}"
     );
 }
+
+/// Whether an outside tool a test needs is installed. Missing, the test says so and is
+/// skipped on a developer's machine; under CI (`CI=true`, where `.ci/run` installs it)
+/// a missing tool fails the test instead of letting it pass without running.
+pub fn have(tool: &str, probe: &[&str]) -> bool {
+    let found = std::process::Command::new(tool)
+        .args(probe)
+        .output()
+        .is_ok();
+    if !found {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "`{tool}` is not installed, and CI must run this test (.ci/run installs it)"
+        );
+        eprintln!("`{tool}` is not installed: skipping (.ci/run installs it)");
+    }
+    found
+}

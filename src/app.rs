@@ -492,23 +492,12 @@ fn suggested(graph: &TrustGraph) -> Option<&str> {
         .and_then(|v| v.as_str())
 }
 
-fn save_graph(path: &PathBuf, graph: &TrustGraph) -> Result<(), Error> {
-    // Write beside the target, then rename: a crash never leaves half a graph.
-    let mut tmp = path.clone().into_os_string();
-    tmp.push(".partial");
-    let tmp = PathBuf::from(tmp);
-    let write = || -> io::Result<()> {
-        let mut w = io::BufWriter::new(fs::File::create(&tmp)?);
-        report::json::write_graph(&mut w, graph, &|_| true)?;
-        w.flush()?;
-        drop(w);
-        fs::rename(&tmp, path)
-    };
-    write().map_err(|source| {
-        let _ = fs::remove_file(&tmp);
-        Error::Write {
-            path: path.clone(),
+fn save_graph(path: &std::path::Path, graph: &TrustGraph) -> Result<(), Error> {
+    // A crash never leaves half a graph, and nothing planted beside it is followed.
+    crate::atomic::write(path, |w| report::json::write_graph(w, graph, &|_| true)).map_err(
+        |source| Error::Write {
+            path: path.to_path_buf(),
             source,
-        }
-    })
+        },
+    )
 }

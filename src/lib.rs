@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod app;
+pub mod atomic;
 pub mod cli;
 pub mod glob;
 pub mod import;

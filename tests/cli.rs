@@ -790,3 +790,33 @@ fn special_and_unreadable_files_in_a_directory_are_warnings() {
         assert!(stderr.contains("secret.json: skipped:"), "{stderr}");
     }
 }
+
+#[test]
+fn save_keeps_permissions_and_follows_no_planted_link() {
+    // Issue 14, defect 7: `--save` wrote through a predictable FILE.partial, following a
+    // link planted there, and a 0600 target came back 0644.
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let target = dir.path().join("graph.json");
+    std::fs::write(&target, "{}").expect("write");
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "untouched").expect("write");
+    std::os::unix::fs::symlink(&victim, dir.path().join("graph.json.partial")).expect("symlink");
+    trustpath()
+        .args(["import", "--save", target.to_str().expect("utf-8")])
+        .assert()
+        .success();
+    assert_eq!(std::fs::read_to_string(&victim).expect("read"), "untouched");
+    let saved = std::fs::read_to_string(&target).expect("read");
+    assert!(
+        saved.starts_with("{\"schema\": \"trustpath/graph/v1\""),
+        "{saved}"
+    );
+    let mode = std::fs::metadata(&target)
+        .expect("meta")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+}

@@ -102,19 +102,9 @@ pub fn path(dir: &Path, name: &str) -> PathBuf {
     dir.join("incidents").join(format!("{name}.json"))
 }
 
-/// Writes `bytes` to `path` atomically: a sibling temporary file, then a rename.
+/// Writes `bytes` to `path` atomically (see [`crate::atomic`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent)?;
-    }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".partial");
-    let tmp = PathBuf::from(tmp);
-    fs::write(&tmp, bytes)
-        .and_then(|()| fs::rename(&tmp, path))
-        .inspect_err(|_| {
-            let _ = fs::remove_file(&tmp);
-        })
+    crate::atomic::write_bytes(path, bytes)
 }
 
 pub fn save(dir: &Path, incident: &Incident) -> io::Result<PathBuf> {

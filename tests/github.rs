@@ -279,3 +279,39 @@ fn repository_and_environment_listings() {
         );
     }
 }
+
+#[test]
+fn a_workflow_cannot_hide_behind_comments() {
+    // Issue 14, defect 5: detection read 64 KiB; a workflow with more comments before its
+    // keys was "skipped: not JSON" and its jobs were absent.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let workflows = dir.path().join("acme/web/.github/workflows");
+    std::fs::create_dir_all(&workflows).expect("mkdir");
+    let padding = "# nothing to see here\n".repeat(4_000);
+    std::fs::write(
+        workflows.join("hidden.yml"),
+        format!("{padding}on: [push]\njobs:\n  ship:\n    runs-on: x\n    steps:\n      - uses: evil/act@v1\n"),
+    )
+    .expect("write");
+    assert!(padding.len() > 64 * 1024);
+    // A file there that is no workflow at all is a warning with its place, not a skip.
+    std::fs::write(workflows.join("notes.yml"), "just: [text\n").expect("write");
+    let loaded = load_paths(&[dir.path().to_path_buf()]).expect("loads");
+    let g = &loaded.graph;
+    assert!(
+        g.find("github:workflow:acme/web/.github/workflows/hidden.yml#ship")
+            .is_some(),
+        "the hidden job is loaded"
+    );
+    assert!(g.find("github:action:evil/act@v1").is_some());
+    let notes = loaded
+        .warnings
+        .iter()
+        .find(|w| w.file.ends_with("notes.yml"))
+        .expect("a warning for notes.yml");
+    assert!(
+        !notes.message.contains("skipped: not JSON"),
+        "{}",
+        notes.message
+    );
+}

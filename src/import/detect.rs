@@ -157,6 +157,18 @@ pub fn detect(head: &[u8], tail: Option<&[u8]>) -> Result<Format, String> {
     Err("not JSON, and no CSV header trustpath knows".into())
 }
 
+/// Whether a file is where GitHub looks for workflows (`.github/workflows/*.yml` or
+/// `.yaml`): such a file is read as a workflow whatever its first bytes say, and a
+/// malformed one is a warning with its line, never a silent skip.
+pub(crate) fn in_workflows_dir(name: &str) -> bool {
+    let name = name.replace('\\', "/");
+    let Some((dir, file)) = name.rsplit_once('/') else {
+        return false;
+    };
+    (dir == ".github/workflows" || dir.ends_with("/.github/workflows"))
+        && (file.ends_with(".yml") || file.ends_with(".yaml"))
+}
+
 /// Whether the text holds `"schema": "trustpath/graph/…"` (any spacing).
 fn names_native_schema(text: &str) -> bool {
     text.match_indices("\"schema\"").any(|(i, m)| {
@@ -169,6 +181,15 @@ fn names_native_schema(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn workflow_files_are_known_by_their_place() {
+        assert!(in_workflows_dir("x/acme/web/.github/workflows/deploy.yml"));
+        assert!(in_workflows_dir(".github/workflows/a.yaml"));
+        assert!(!in_workflows_dir("x/.github/workflows/notes.txt"));
+        assert!(!in_workflows_dir("x/workflows/deploy.yml"));
+        assert!(!in_workflows_dir("x/.github/workflows/sub/deploy.yml"));
+    }
 
     #[test]
     fn detects_by_content() {

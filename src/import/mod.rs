@@ -455,6 +455,9 @@ pub fn load_inputs_with(
         let opened = input.open()?;
         let format = match detect(&opened.head, opened.tail.as_deref()) {
             Ok(format) => Some(format),
+            // GitHub runs every file there: one whose `on:` and `jobs:` come after the
+            // bytes detection reads (64 KiB of comments) must not hide from the analysis.
+            Err(_) if detect::in_workflows_dir(&input.name) => Some(Format::GithubWorkflow),
             Err(why) => {
                 builder
                     .warnings

@@ -170,18 +170,11 @@ fn dispatch(
             }
             let t = Instant::now();
             let found = if args.all {
-                paths::k_shortest(
-                    graph,
-                    from,
-                    to,
-                    at,
-                    usize::from(args.max),
-                    paths::DEFAULT_BUDGET,
-                )
+                paths::k_shortest(graph, from, to, at, usize::from(args.max), args.max_work)
             } else {
                 paths::Paths {
                     paths: paths::shortest(graph, from, to, at).into_iter().collect(),
-                    truncated: false,
+                    ..paths::Paths::default()
                 }
             };
             *analysis = t.elapsed();

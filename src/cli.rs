@@ -179,6 +179,10 @@ pub struct PathArgs {
     /// With --all: how many paths at most.
     #[arg(long, default_value_t = 5, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub max: u16,
+    /// With --all: how many edges the search may scan before it stops and says so
+    /// (about a second of work by default; it also stops after 10 s).
+    #[arg(long, default_value_t = crate::analysis::paths::DEFAULT_BUDGET, value_name = "EDGES")]
+    pub max_work: usize,
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,
 }

@@ -820,3 +820,35 @@ fn save_keeps_permissions_and_follows_no_planted_link() {
         & 0o777;
     assert_eq!(mode, 0o600);
 }
+
+#[test]
+fn path_all_on_a_dense_graph_stops_on_its_budget_and_says_so() {
+    // Issue 14, defect 3: the budget counted node visits, so all-to-all wiring ran for
+    // minutes and then reported `truncated: false`.
+    let n = 150;
+    let nodes: Vec<serde_json::Value> = (0..n)
+        .map(|i| serde_json::json!({ "id": format!("v{i}"), "kind": "role" }))
+        .collect();
+    let edges: Vec<serde_json::Value> = (0..n)
+        .flat_map(|a| (0..n).filter(move |&b| b != a).map(move |b| (a, b)))
+        .map(|(a, b)| serde_json::json!({ "from": format!("v{a}"), "to": format!("v{b}"), "kind": "can_assume" }))
+        .collect();
+    let doc = serde_json::json!({ "schema": "trustpath/graph/v1", "nodes": nodes, "edges": edges });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("dense.graph.json");
+    std::fs::write(&file, doc.to_string()).expect("write");
+    let file = file.to_str().expect("utf-8");
+    let args = ["-i", file, "path", "v0", "v99", "--all", "--max", "1000"];
+    let json = stdout_of(&[&args[..], &["--max-work", "200000", "--format", "json"]].concat());
+    let found: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(found["truncated"], true);
+    let scanned = found["edges_scanned"].as_u64().expect("edges scanned");
+    assert!((200_000..=200_001).contains(&scanned), "{scanned}");
+    assert!(!found["paths"].as_array().expect("paths").is_empty());
+    let text = stdout_of(&[&args[..], &["--max-work", "200000"]].concat());
+    assert!(
+        text.contains("TRUNCATED: the search stopped after scanning 200001 edges"),
+        "{text}"
+    );
+    assert!(text.contains("raise --max-work"));
+}

@@ -2,8 +2,8 @@
 //!
 //! k paths use Yen's algorithm with BFS spurs, run only inside the nodes that lie on
 //! *some* path (forward reach of `from` ∩ backward reach of `to`), and under a work
-//! budget, so a dense graph cannot make it run away: when the budget is spent the
-//! result says so.
+//! budget counted in edges scanned (a dense graph spends it on edges, not nodes) and a
+//! deadline, so no graph can make it run away: when either is spent the result says so.
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
@@ -12,16 +12,25 @@ use jiff::Timestamp;
 use super::Bfs;
 use crate::model::{EdgeId, NodeId, TrustGraph};
 
-/// Node visits the k-path search may spend before it stops and reports truncation.
-pub const DEFAULT_BUDGET: usize = 2_000_000;
+/// Edges the k-path search may scan before it stops and reports truncation (about a
+/// second of work).
+pub const DEFAULT_BUDGET: usize = 50_000_000;
+
+/// However large the budget, the search stops after this long and says so.
+pub const DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Paths found, shortest first (ties ordered by the keys along the path).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Paths {
     pub paths: Vec<Vec<EdgeId>>,
-    /// The search stopped on its budget; more paths may exist.
+    /// The search stopped on its budget or its deadline; more paths may exist.
     pub truncated: bool,
+    /// Edges scanned.
+    pub scanned: usize,
 }
+
+/// The search ran out of budget or time.
+struct Stopped;
 
 /// Whether an attacker at `from` of edge `e` can use it at `at` (same rule as the blast radius).
 fn usable(graph: &TrustGraph, e: EdgeId, at: Timestamp) -> bool {
@@ -155,9 +164,18 @@ pub fn k_shortest(
         relevant,
         budget,
         spent: 0,
+        deadline: std::time::Instant::now() + DEADLINE,
     };
-    let Some(first) = search.bfs(from, to, &HashSet::new(), &HashSet::new()) else {
-        return Paths::default();
+    let first = match search.bfs(from, to, &HashSet::new(), &HashSet::new()) {
+        Ok(Some(first)) => first,
+        Ok(None) => return Paths::default(),
+        Err(Stopped) => {
+            return Paths {
+                truncated: true,
+                scanned: search.spent,
+                ..Paths::default()
+            };
+        }
     };
     let mut found: Vec<Vec<EdgeId>> = vec![first];
     let mut seen: HashSet<Vec<EdgeId>> = found.iter().cloned().collect();
@@ -175,7 +193,14 @@ pub fn k_shortest(
                 .map(|p| p[i])
                 .collect();
             let removed_nodes: HashSet<NodeId> = nodes[..i].iter().copied().collect();
-            if let Some(spur) = search.bfs(nodes[i], to, &removed_edges, &removed_nodes) {
+            let spur = match search.bfs(nodes[i], to, &removed_edges, &removed_nodes) {
+                Ok(spur) => spur,
+                Err(Stopped) => {
+                    truncated = true;
+                    break;
+                }
+            };
+            if let Some(spur) = spur {
                 let path: Vec<EdgeId> = root.iter().copied().chain(spur).collect();
                 if seen.insert(path.clone()) {
                     let keys = path_nodes(graph, from, &path)
@@ -184,10 +209,6 @@ pub fn k_shortest(
                         .collect();
                     candidates.insert((path.len(), keys, path));
                 }
-            }
-            if search.spent > search.budget {
-                truncated = true;
-                break;
             }
         }
         if truncated {
@@ -201,6 +222,7 @@ pub fn k_shortest(
     Paths {
         paths: found,
         truncated,
+        scanned: search.spent,
     }
 }
 
@@ -234,10 +256,25 @@ struct Search<'g> {
     at: Timestamp,
     relevant: HashSet<NodeId>,
     budget: usize,
+    /// Edges scanned (and nodes taken from the queue) so far.
     spent: usize,
+    deadline: std::time::Instant,
 }
 
 impl Search<'_> {
+    /// Counts `n` units of work; `Err` once the budget or the deadline is spent (the
+    /// clock is read every few thousand units).
+    fn spend(&mut self, n: usize) -> Result<(), Stopped> {
+        let before = self.spent;
+        self.spent += n;
+        if self.spent > self.budget
+            || before >> 12 != self.spent >> 12 && std::time::Instant::now() > self.deadline
+        {
+            return Err(Stopped);
+        }
+        Ok(())
+    }
+
     /// BFS inside the relevant set, avoiding removed edges and nodes.
     fn bfs(
         &mut self,
@@ -245,12 +282,12 @@ impl Search<'_> {
         to: NodeId,
         removed_edges: &HashSet<EdgeId>,
         removed_nodes: &HashSet<NodeId>,
-    ) -> Option<Vec<EdgeId>> {
+    ) -> Result<Option<Vec<EdgeId>>, Stopped> {
         let mut parent: HashMap<NodeId, EdgeId> = HashMap::new();
         let mut queue = VecDeque::from([from]);
         let mut visited = HashSet::from([from]);
         while let Some(node) = queue.pop_front() {
-            self.spent += 1;
+            self.spend(1)?;
             if node == to {
                 let mut path = Vec::new();
                 let mut at = to;
@@ -259,9 +296,10 @@ impl Search<'_> {
                     at = self.graph.endpoints(e).0;
                 }
                 path.reverse();
-                return Some(path);
+                return Ok(Some(path));
             }
             for (edge, next) in self.graph.outgoing(node) {
+                self.spend(1)?;
                 if self.relevant.contains(&next)
                     && !removed_nodes.contains(&next)
                     && !removed_edges.contains(&edge)
@@ -273,7 +311,7 @@ impl Search<'_> {
                 }
             }
         }
-        None
+        Ok(None)
     }
 }
 
@@ -326,7 +364,11 @@ mod tests {
     #[test]
     fn budget_stops_the_search() {
         let (g, n) = diamond();
-        let found = k_shortest(&g, n[0], n[4], Timestamp::UNIX_EPOCH, 10, 3);
+        let found = k_shortest(&g, n[0], n[4], Timestamp::UNIX_EPOCH, 10, 20);
+        assert_eq!(
+            found.scanned, 21,
+            "it stops on the first unit past the budget"
+        );
         assert!(found.truncated);
         assert!(!found.paths.is_empty());
     }

@@ -381,6 +381,9 @@ struct PathsOut<'a> {
     from: &'a str,
     to: &'a str,
     truncated: bool,
+    /// Edges the search scanned, when it stopped early (raise `--max-work` to go on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    edges_scanned: Option<usize>,
     paths: Vec<PathOut<'a>>,
 }
 
@@ -404,6 +407,7 @@ pub fn write_paths(
         from: &graph.node(from).key,
         to: &graph.node(to).key,
         truncated: found.truncated,
+        edges_scanned: found.truncated.then_some(found.scanned),
         paths: found
             .paths
             .iter()

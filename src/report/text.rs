@@ -303,7 +303,8 @@ pub fn write_paths(
     if found.truncated {
         writeln!(
             out,
-            "\nThe search stopped at its work limit; more paths may exist."
+            "\nTRUNCATED: the search stopped after scanning {} edges (its --max-work, or 10 s); more paths may exist: raise --max-work to look further.",
+            found.scanned
         )?;
     }
     Ok(())

@@ -139,8 +139,8 @@ fn dispatch(
             };
             match args.format {
                 BlastFormat::Text => report::text::write_blast(out, graph, &blast)?,
-                BlastFormat::Json => report::json::write_blast(out, graph, &blast)?,
-                BlastFormat::Csv => report::csv::write_blast(out, graph, &blast)?,
+                BlastFormat::Json => report::json::write_blast(out, graph, &blast, args.paths)?,
+                BlastFormat::Csv => report::csv::write_blast(out, graph, &blast, args.paths)?,
             }
         }
         Some(Command::Plan(args)) => {

@@ -87,6 +87,11 @@ pub struct ImportArgs {
 pub struct BlastArgs {
     #[arg(long, value_enum, default_value_t = BlastFormat::Text)]
     pub format: BlastFormat,
+    /// JSON and CSV: the whole witness path of every reached node, not only of crown
+    /// jewels and admins (each node always names the hop it is reached by; the output
+    /// grows with the depth of the graph times its size).
+    #[arg(long)]
+    pub paths: bool,
     /// A plan written by `trustpath plan --format json`: show what stays reachable once its
     /// steps are done (from the footholds the plan assumes).
     #[arg(long, value_name = "FILE")]

@@ -852,3 +852,72 @@ fn path_all_on_a_dense_graph_stops_on_its_budget_and_says_so() {
     );
     assert!(text.contains("raise --max-work"));
 }
+
+#[test]
+fn blast_output_grows_linearly_with_a_chain() {
+    // Issue 14, defect 2: every reached node carried its whole witness path, so a
+    // 10,000-node chain gave 6.4 GB of JSON. Now each names its last hop; whole paths
+    // are for crown jewels and admins (and --paths).
+    let chain = |n: usize| {
+        let nodes: Vec<serde_json::Value> = (0..n)
+            .map(|i| serde_json::json!({ "id": format!("r{i:05}"), "kind": "role" }))
+            .collect();
+        let edges: Vec<serde_json::Value> = (1..n)
+            .map(|i| serde_json::json!({ "from": format!("r{:05}", i - 1), "to": format!("r{i:05}"), "kind": "can_assume" }))
+            .collect();
+        serde_json::json!({ "schema": "trustpath/graph/v1", "nodes": nodes, "edges": edges })
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let size = |n: usize, format: &str| {
+        let file = dir.path().join(format!("chain{n}.graph.json"));
+        std::fs::write(&file, chain(n).to_string()).expect("write");
+        let args = [
+            "-i",
+            file.to_str().expect("utf-8"),
+            "blast",
+            "-c",
+            "r00000",
+            "--format",
+            format,
+        ];
+        stdout_of(&args).len()
+    };
+    for format in ["json", "csv", "text"] {
+        let (small, large) = (size(1_000, format), size(4_000, format));
+        assert!(
+            large < small * 5,
+            "{format}: 1,000 nodes give {small} bytes, 4,000 give {large}"
+        );
+    }
+    // The last hop rebuilds the path: every node's via.from is reached one level up.
+    let file = dir.path().join("chain1000.graph.json");
+    let json = stdout_of(&[
+        "-i",
+        file.to_str().expect("utf-8"),
+        "blast",
+        "-c",
+        "r00000",
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(doc["schema"], "trustpath/blast/v2");
+    let reached = doc["reached"].as_array().expect("reached");
+    assert_eq!(reached[500]["via"]["from"], "r00499");
+    assert!(reached[500].get("path").is_none());
+    let with = stdout_of(&[
+        "-i",
+        file.to_str().expect("utf-8"),
+        "blast",
+        "-c",
+        "r00000",
+        "--format",
+        "json",
+        "--paths",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&with).expect("JSON");
+    assert_eq!(
+        doc["reached"][500]["path"].as_array().map(Vec::len),
+        Some(500)
+    );
+}

@@ -18,8 +18,16 @@ pub(crate) fn cell(s: &str) -> Cow<'_, str> {
     }
 }
 
-pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius) -> io::Result<()> {
-    write_rows(out, graph, blast).map_err(into_io)
+/// One row per reached node, then per exposed credential: `via` is the last hop (the
+/// node it is reached from); `path` the whole witness path for crown jewels and admins,
+/// or every row with `all_paths` (`--paths`), so the output stays linear in the graph.
+pub fn write_blast(
+    out: &mut dyn Write,
+    graph: &TrustGraph,
+    blast: &BlastRadius,
+    all_paths: bool,
+) -> io::Result<()> {
+    write_rows(out, graph, blast, all_paths).map_err(into_io)
 }
 
 /// Keeps an io error as it is, so that a closed pipe is still recognised as one.
@@ -30,7 +38,12 @@ pub(crate) fn into_io(e: csv::Error) -> io::Error {
     }
 }
 
-fn write_rows(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius) -> csv::Result<()> {
+fn write_rows(
+    out: &mut dyn Write,
+    graph: &TrustGraph,
+    blast: &BlastRadius,
+    all_paths: bool,
+) -> csv::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record([
         "id",
@@ -44,6 +57,7 @@ fn write_rows(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius) -> c
         "criticality",
         "conditional",
         "owner",
+        "via",
         "path",
         "reason",
     ])?;
@@ -59,18 +73,27 @@ fn write_rows(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius) -> c
         );
     for (id, depth, conditional, usable) in rows {
         let n = graph.node(id);
-        let path = blast.path(graph, id);
-        let trail: Vec<String> = path
-            .iter()
-            .map(|&e| {
-                let (from, _) = graph.endpoints(e);
-                format!("{} -[{}]->", graph.node(from).key, graph.edge(e).kind)
-            })
-            .chain(std::iter::once(n.key.to_string()))
-            .collect();
-        let reason = path
-            .last()
-            .map_or("compromised", |&e| &*graph.edge(e).reason);
+        let last = blast.via(graph, id);
+        let via = last.map_or(String::new(), |e| {
+            let (from, _) = graph.endpoints(e);
+            format!("{} -[{}]->", graph.node(from).key, graph.edge(e).kind)
+        });
+        let whole = all_paths || n.admin || n.is_crown_jewel();
+        let trail = if whole {
+            blast
+                .path(graph, id)
+                .iter()
+                .map(|&e| {
+                    let (from, _) = graph.endpoints(e);
+                    format!("{} -[{}]->", graph.node(from).key, graph.edge(e).kind)
+                })
+                .chain(std::iter::once(n.key.to_string()))
+                .collect::<Vec<_>>()
+                .join(" ")
+        } else {
+            String::new()
+        };
+        let reason = last.map_or("compromised", |e| &*graph.edge(e).reason);
         let (depth, criticality) = (depth.to_string(), n.criticality().to_string());
         w.write_record([
             &*cell(&n.key),
@@ -84,7 +107,8 @@ fn write_rows(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius) -> c
             &criticality,
             bool_str(conditional),
             &cell(n.owner.as_deref().unwrap_or("")),
-            &cell(&trail.join(" ")),
+            &cell(&via),
+            &cell(&trail),
             &cell(reason),
         ])?;
     }

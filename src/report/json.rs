@@ -1,4 +1,4 @@
-//! JSON writers: the native graph (`trustpath/graph/v1`), `trustpath/blast/v1`,
+//! JSON writers: the native graph (`trustpath/graph/v1`), `trustpath/blast/v2`,
 //! `trustpath/path/v1` and `trustpath/import/v1`.
 
 use std::collections::BTreeMap;
@@ -205,8 +205,8 @@ pub fn write_graph(
 // ---------------------------------------------------------------------------------
 // Blast radius
 
-/// A list serialized from an iterator made on demand: a million reached nodes, each
-/// with its witness path, are written one by one and never held as DTOs together.
+/// A list serialized from an iterator made on demand: a million reached nodes are
+/// written one by one and never held as DTOs together.
 struct Lazy<F>(F);
 
 impl<F, I> Serialize for Lazy<F>
@@ -258,7 +258,12 @@ struct ReachedOut<'a> {
     /// Set on a compromised credential that cannot be used at `at`.
     #[serde(skip_serializing_if = "Option::is_none")]
     unusable: Option<&'a str>,
-    path: Vec<HopOut<'a>>,
+    /// The last hop of the witness path (none for a compromised node): following `via.from`
+    /// back through `reached` rebuilds the path, so the output stays linear in the graph.
+    via: Option<HopOut<'a>>,
+    /// The whole witness path: for crown jewels and admins, or every node with `--paths`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<Vec<HopOut<'a>>>,
 }
 
 #[derive(Serialize)]
@@ -269,7 +274,9 @@ struct ExposedOut<'a> {
     name: &'a str,
     depth: u32,
     why_unusable: &'a str,
-    path: Vec<HopOut<'a>>,
+    via: Option<HopOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<Vec<HopOut<'a>>>,
 }
 
 #[derive(Serialize)]
@@ -305,10 +312,30 @@ pub(crate) fn hops<'a>(graph: &'a TrustGraph, path: &[EdgeId]) -> Vec<HopOut<'a>
         .collect()
 }
 
-pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius) -> io::Result<()> {
+/// The last hop into `node` in `blast`, and its whole path when `whole`.
+fn via_and_path<'a>(
+    graph: &'a TrustGraph,
+    blast: &BlastRadius,
+    node: NodeId,
+    whole: bool,
+) -> (Option<HopOut<'a>>, Option<Vec<HopOut<'a>>>) {
+    let via = blast.via(graph, node).and_then(|e| hops(graph, &[e]).pop());
+    let path = whole.then(|| hops(graph, &blast.path(graph, node)));
+    (via, path)
+}
+
+/// `trustpath/blast/v2`: every reached node with its last hop; whole witness paths for
+/// crown jewels and admins, or for every node when `all_paths` (`--paths`, quadratic
+/// in the depth of the graph).
+pub fn write_blast(
+    out: &mut dyn Write,
+    graph: &TrustGraph,
+    blast: &BlastRadius,
+    all_paths: bool,
+) -> io::Result<()> {
     let s = &blast.summary;
     let doc = BlastOut {
-        schema: "trustpath/blast/v1",
+        schema: "trustpath/blast/v2",
         at: blast.at,
         compromised: blast
             .compromised
@@ -328,6 +355,8 @@ pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius)
         reached: Lazy(|| {
             blast.reached.iter().map(|r| {
                 let n = graph.node(r.node);
+                let whole = all_paths || n.admin || n.is_crown_jewel();
+                let (via, path) = via_and_path(graph, blast, r.node, whole);
                 ReachedOut {
                     id: &n.key,
                     kind: n.kind,
@@ -348,13 +377,15 @@ pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius)
                         })
                         .flatten()
                         .map(|(_, why)| why.as_str()),
-                    path: hops(graph, &blast.path(graph, r.node)),
+                    via,
+                    path,
                 }
             })
         }),
         exposed_unusable: Lazy(|| {
             blast.exposed.iter().map(|x| {
                 let n = graph.node(x.node);
+                let (via, path) = via_and_path(graph, blast, x.node, all_paths);
                 ExposedOut {
                     id: &n.key,
                     kind: n.kind,
@@ -362,7 +393,8 @@ pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius)
                     name: &n.name,
                     depth: x.depth,
                     why_unusable: &x.why_unusable,
-                    path: hops(graph, &blast.path(graph, x.node)),
+                    via,
+                    path,
                 }
             })
         }),

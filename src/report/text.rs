@@ -111,12 +111,21 @@ fn write_path(
     Ok(())
 }
 
+/// Names along a path on one line; a long path keeps its first three and last four
+/// names, so a listing line stays short however deep the graph.
 fn compact_path(graph: &TrustGraph, from: NodeId, path: &[EdgeId]) -> String {
-    path_nodes(graph, from, path)
-        .iter()
-        .map(|&n| clean(&graph.node(n).name).into_owned())
-        .collect::<Vec<_>>()
-        .join(" → ")
+    const HEAD: usize = 3;
+    const TAIL: usize = 4;
+    let nodes = path_nodes(graph, from, path);
+    let name = |n: &NodeId| clean(&graph.node(*n).name).into_owned();
+    if nodes.len() <= HEAD + TAIL + 1 {
+        return nodes.iter().map(name).collect::<Vec<_>>().join(" → ");
+    }
+    let skipped = nodes.len() - HEAD - TAIL;
+    let mut parts: Vec<String> = nodes[..HEAD].iter().map(name).collect();
+    parts.push(format!("… {skipped} more …"));
+    parts.extend(nodes[nodes.len() - TAIL..].iter().map(name));
+    parts.join(" → ")
 }
 
 pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius) -> io::Result<()> {
@@ -206,7 +215,7 @@ pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius)
         if critical.len() > WITH_FULL_PATH {
             writeln!(
                 out,
-                "\n  … and {} more, listed by kind below (--format json has every path)",
+                "\n  … and {} more, listed by kind below (--format json has each one's path)",
                 critical.len() - WITH_FULL_PATH
             )?;
         }

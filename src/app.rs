@@ -51,6 +51,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome
             .round(jiff::Unit::Second)
             .unwrap_or_else(|_| Timestamp::now())
     });
+    if let Some(bytes) = cli.max_input_size {
+        import::set_max_input_size(bytes);
+    }
     let mut inputs = cli.inputs;
     let command = match cli.command {
         Some(Command::Gen(args)) => return generate(&args, out, err),

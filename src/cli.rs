@@ -42,6 +42,11 @@ pub struct Cli {
     #[arg(short, long = "compromised", value_name = "ID", global = true)]
     pub compromised: Vec<String>,
 
+    /// The most one input file (or pipe) may hold, in bytes or with a K, M or G suffix;
+    /// a larger one is an error naming it. Default 16G.
+    #[arg(long, value_name = "SIZE", global = true, value_parser = parse_size)]
+    pub max_input_size: Option<u64>,
+
     /// Open a saved incident (its compromised set, steps done and notes) in the TUI; when
     /// stdout is not a terminal, print its plan. Incidents are saved from the TUI with `s`.
     #[arg(long, value_name = "NAME")]
@@ -251,6 +256,22 @@ pub enum ExportFormat {
     Json,
 }
 
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (digits, shift) = match t.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&t[..i], 10),
+        Some((i, 'm' | 'M')) => (&t[..i], 20),
+        Some((i, 'g' | 'G')) => (&t[..i], 30),
+        _ => (t, 0),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("`{s}` is not a size such as 500M or 20G"))
+}
+
 fn parse_time(s: &str) -> Result<Timestamp, String> {
     let s = s.trim();
     if let Ok(ts) = s.parse::<Timestamp>() {
@@ -281,6 +302,16 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes_parse_with_suffixes() {
+        assert_eq!(parse_size("512"), Ok(512));
+        assert_eq!(parse_size("500M"), Ok(500 << 20));
+        assert_eq!(parse_size("20g"), Ok(20 << 30));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("99999999999G").is_err());
     }
 
     #[test]

@@ -921,3 +921,62 @@ fn blast_output_grows_linearly_with_a_chain() {
         Some(500)
     );
 }
+
+#[test]
+fn a_saved_graph_reloads_without_false_duplicate_warnings() {
+    // Issue 14, defect 8: the links the first import made were made again on reloading
+    // the saved graph, and reported as duplicates "was a file loaded twice?".
+    let dir = tempfile::tempdir().expect("tempdir");
+    let saved = dir.path().join("sample.json");
+    let saved = saved.to_str().expect("utf-8");
+    trustpath()
+        .args(["import", "--save", saved])
+        .assert()
+        .success();
+    trustpath()
+        .args(["-i", saved, "import"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("appeared more than once").not());
+}
+
+#[test]
+fn an_input_larger_than_the_cap_is_an_error_naming_it() {
+    // Issue 14, defect 8: an endless `-i /dev/stdin` grew without bound.
+    let big = format!(
+        "{{\"schema\": \"trustpath/graph/v1\", \"nodes\": [{}]}}",
+        vec!["{\"id\": \"a\", \"kind\": \"role\"}"; 10_000].join(",")
+    );
+    assert!(big.len() > 200 << 10);
+    let out = trustpath()
+        .args(["-i", "/dev/stdin", "--max-input-size", "100K", "import"])
+        .write_stdin(big.clone())
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("/dev/stdin")
+            && stderr.contains("larger than 102400 bytes")
+            && stderr.contains("--max-input-size"),
+        "{stderr}"
+    );
+    // A CSV (read whole) is capped the same way; the default cap reads both.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("links.csv");
+    let rows: String = (0..20_000)
+        .map(|i| format!("a{i},b{i},can_assume,x\n"))
+        .collect();
+    std::fs::write(&csv, format!("from,to,kind,reason\n{rows}")).expect("write");
+    fails_with(
+        &[
+            "-i",
+            csv.to_str().expect("utf-8"),
+            "--max-input-size",
+            "64K",
+            "import",
+        ],
+        &["links.csv", "larger than 65536 bytes"],
+    );
+}

@@ -131,13 +131,35 @@ impl Opened<'_> {
     fn all(self) -> Result<Vec<u8>, io::Error> {
         match self.source {
             Source::Bytes(b) => Ok(b.to_vec()),
-            Source::File(mut file) => {
+            Source::File(file) => {
                 let mut all = self.head;
-                file.read_to_end(&mut all)?;
+                let read = all.len() as u64;
+                progress::Capped {
+                    inner: file,
+                    read,
+                    limit: max_input_size(),
+                }
+                .read_to_end(&mut all)?;
                 Ok(all)
             }
         }
     }
+}
+
+/// The most bytes one input may hold unless raised (`--max-input-size`): far above any
+/// real export (a million-node graph is 1.2 GB), far below what would exhaust memory.
+pub const DEFAULT_MAX_INPUT_SIZE: u64 = 16 << 30;
+
+static MAX_INPUT_SIZE: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(DEFAULT_MAX_INPUT_SIZE);
+
+/// Sets the most bytes one input may hold, for every load that follows.
+pub fn set_max_input_size(bytes: u64) {
+    MAX_INPUT_SIZE.store(bytes, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn max_input_size() -> u64 {
+    MAX_INPUT_SIZE.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// An importer that reads an input's bytes at once.
@@ -383,7 +405,22 @@ impl Builder {
         let (nodes_before, edges_before) = (self.graph.node_count(), self.graph.edge_count());
         aws::finish(&mut aws, &mut self.graph, &mut self.warnings, self.at);
         github::finish(&self.github, &mut self.graph);
+        let before_links = self.graph.edge_count();
         link::github_oidc(&mut self.graph);
+        // A saved graph holds the links made when it was first imported: made again
+        // now, they repeat it, and that is no sign of a file loaded twice.
+        let linked: std::collections::HashSet<(Box<str>, Box<str>)> = self
+            .graph
+            .edge_ids()
+            .skip(before_links)
+            .map(|e| {
+                let (from, to) = self.graph.endpoints(e);
+                (
+                    self.graph.node(from).key.clone(),
+                    self.graph.node(to).key.clone(),
+                )
+            })
+            .collect();
         self.count_by_source(nodes_before, edges_before);
         // Resolve every pending endpoint first, then add: adding an edge drops the
         // graph's traversal cache, which name lookups would rebuild edge after edge.
@@ -420,7 +457,8 @@ impl Builder {
         }
         let overlay = std::mem::take(&mut self.overlay);
         inventory::apply(&mut self.graph, &overlay, &mut self.warnings);
-        let duplicates = self.graph.remove_duplicate_edges();
+        let mut duplicates = self.graph.remove_duplicate_edges();
+        duplicates.retain(|pair| !linked.contains(pair));
         if let Some((from, to)) = duplicates.first() {
             let message = format!(
                 "{} edge(s) appeared more than once and were kept once (first: {from} -> {to}); \
@@ -476,8 +514,13 @@ pub fn load_inputs_with(
                 match opened.source {
                     Source::Bytes(b) => native::read_slice(b, name, &mut builder)?,
                     Source::File(file) => {
-                        let counting = progress::Counting {
+                        let capped = progress::Capped {
                             inner: io::Cursor::new(opened.head).chain(file),
+                            read: 0,
+                            limit: max_input_size(),
+                        };
+                        let counting = progress::Counting {
+                            inner: capped,
                             file: name,
                             total,
                             done: 0,

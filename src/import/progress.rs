@@ -44,3 +44,26 @@ impl<R: Read> Read for Counting<'_, R> {
         Ok(n)
     }
 }
+
+/// A reader that fails once more than `limit` bytes come through it: an endless input
+/// (`-i /dev/stdin` on a stream that never ends) stops with a clear error instead of
+/// growing without bound.
+pub(super) struct Capped<R> {
+    pub(super) inner: R,
+    pub(super) read: u64,
+    pub(super) limit: u64,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.read > self.limit {
+            return Err(io::Error::other(format!(
+                "larger than {} bytes, the most one input may hold (--max-input-size raises it)",
+                self.limit
+            )));
+        }
+        Ok(n)
+    }
+}

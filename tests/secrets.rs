@@ -1,0 +1,150 @@
+//! No secret value that an input holds reaches any output, saved file or message. A
+//! distinctive value is planted wherever each supported format can carry one (workflow
+//! `env:`, `with:` and `run:` text, a `gh api` listing with values, unknown fields and
+//! columns of the native graph and the CSVs, an access key listing's extra field), and
+//! every command, in every format, is searched for it.
+
+mod common;
+
+use std::path::Path;
+
+use common::{AT, trustpath};
+
+const PLANTED: &str = "PLANTEDSECRETVALUE9f3k2";
+
+fn plant(root: &Path) {
+    let workflows = root.join("acme/web/.github/workflows");
+    std::fs::create_dir_all(&workflows).expect("mkdir");
+    std::fs::write(
+        workflows.join("deploy.yml"),
+        format!(
+            "on: [push]
+env:
+  API_KEY: {PLANTED}
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    permissions:
+      id-token: write
+      contents: write
+    env:
+      TOKEN: {PLANTED}
+    steps:
+      - uses: evil/act@v1
+        with:
+          password: {PLANTED}
+      - run: \"curl -H 'Authorization: token {PLANTED}' https://example.invalid ${{{{ secrets.DEPLOY }}}}\"
+"
+        ),
+    )
+    .expect("write");
+    // `gh api /repos/O/R/actions/variables`: variables carry values.
+    std::fs::write(
+        root.join("acme/web/variables.json"),
+        format!(
+            r#"{{"total_count": 1, "variables": [{{"name": "X", "value": "{PLANTED}"}}], "secrets": [{{"name": "DEPLOY", "value": "{PLANTED}"}}]}}"#
+        ),
+    )
+    .expect("write");
+    let graph = serde_json::json!({
+        "schema": "trustpath/graph/v1",
+        "nodes": [
+            { "id": "arn:aws:iam::111122223333:user/bot", "kind": "service_account",
+              "secret_value": PLANTED, "credential_value": { "nested": PLANTED } },
+            { "id": "AKIAPLANTEDKEY000001", "kind": "credential",
+              "credential": { "type": "access_key", "status": "Active", "secret_access_key": PLANTED } },
+            { "id": "arn:aws:s3:::jewel", "kind": "resource", "criticality": 9 }
+        ],
+        "edges": [
+            { "from": "AKIAPLANTEDKEY000001", "to": "arn:aws:iam::111122223333:user/bot",
+              "kind": "authenticates_as", "value": PLANTED },
+            { "from": "arn:aws:iam::111122223333:user/bot", "to": "arn:aws:s3:::jewel", "kind": "can_access" }
+        ]
+    });
+    std::fs::write(root.join("planted.graph.json"), graph.to_string()).expect("write");
+    std::fs::write(
+        root.join("inventory.csv"),
+        format!(
+            "id_or_glob,owner,purpose,environment,criticality,password\narn:aws:s3:::jewel,data,,production,9,{PLANTED}\n"
+        ),
+    )
+    .expect("write");
+    std::fs::write(
+        root.join("list-access-keys.bot.json"),
+        format!(
+            r#"{{"AccessKeyMetadata": [{{"UserName": "bot", "AccessKeyId": "AKIAPLANTEDKEY000002", "Status": "Active", "CreateDate": "2025-01-01T00:00:00Z", "SecretAccessKey": "{PLANTED}"}}]}}"#
+        ),
+    )
+    .expect("write");
+}
+
+#[test]
+fn no_planted_secret_value_reaches_any_output() {
+    let inputs = tempfile::tempdir().expect("temp dir");
+    plant(inputs.path());
+    let out = tempfile::tempdir().expect("temp dir");
+    let saved = out.path().join("saved.graph.json");
+    let input = inputs.path().to_str().expect("utf-8");
+    let saved_arg = saved.to_str().expect("utf-8");
+    let c = "AKIAPLANTEDKEY000001";
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["import", "--format", "text"],
+        vec!["import", "--format", "json", "--save", saved_arg],
+        vec!["blast", "-c", c, "--format", "text"],
+        vec!["blast", "-c", c, "--format", "json", "--paths"],
+        vec!["blast", "-c", c, "--format", "csv", "--paths"],
+        vec!["plan", "-c", c, "--format", "text"],
+        vec!["plan", "-c", c, "--format", "markdown"],
+        vec!["plan", "-c", c, "--format", "json"],
+        vec!["plan", "-c", c, "--format", "csv"],
+        vec![
+            "plan",
+            "-c",
+            "github:action:evil/act@v1",
+            "--format",
+            "json",
+        ],
+        vec!["export", "--format", "dot"],
+        vec!["export", "--format", "json"],
+        vec!["path", c, "arn:aws:s3:::jewel", "--all"],
+        vec!["blast", "-c", PLANTED],
+        vec!["-c", c],
+    ];
+    for args in runs {
+        let output = trustpath()
+            .args(["-i", input, "--at", AT])
+            .args(&args)
+            .output()
+            .expect("runs");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        // The run that names the value on its own command line may echo it back; no
+        // other may show it.
+        if args.contains(&PLANTED) {
+            assert!(!output.status.success());
+            continue;
+        }
+        assert!(
+            output.status.success(),
+            "trustpath {args:?} failed:\n{text}"
+        );
+        assert!(
+            !text.contains(PLANTED),
+            "trustpath {args:?} printed the secret:\n{text}"
+        );
+    }
+    let written = std::fs::read_to_string(&saved).expect("saved graph");
+    assert!(
+        !written.contains(PLANTED),
+        "the saved graph holds the secret"
+    );
+    // The saved graph read back prints nothing of it either.
+    let again = trustpath()
+        .args(["-i", saved_arg, "import"])
+        .output()
+        .expect("runs");
+    assert!(!String::from_utf8_lossy(&again.stderr).contains(PLANTED));
+}

@@ -9,13 +9,15 @@
 /// escaped, which bash, zsh and POSIX.1-2024 shells read back to the same bytes, so
 /// the command stays on one line and still names exactly the value.
 pub fn quote(s: &str) -> String {
+    // Bare only when no shell reads anything into it: `=x` is a path lookup in zsh.
     if !s.is_empty()
+        && !s.starts_with('=')
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_./:@+=,".contains(&b))
     {
         return s.to_string();
     }
-    if !s.chars().any(char::is_control) {
+    if !s.chars().any(needs_escape) {
         return format!("'{}'", s.replace('\'', "'\\''"));
     }
     let mut out = String::from("$'");
@@ -26,16 +28,37 @@ pub fn quote(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
-                // \u escapes are read as Unicode by bash and zsh; every control
-                // character fits in four hex digits.
-                out.push_str(&format!("\\u{:04x}", c as u32));
+            c if needs_escape(c) => {
+                // Its UTF-8 bytes as \xHH: the same bytes back whatever the locale.
+                let mut bytes = [0; 4];
+                for b in c.encode_utf8(&mut bytes).bytes() {
+                    out.push_str(&format!("\\x{b:02x}"));
+                }
             }
             c => out.push(c),
         }
     }
     out.push('\'');
     out
+}
+
+/// Characters written escaped inside `$'…'`: controls (C0, DEL, C1), and the line
+/// separators and bidirectional overrides a terminal would act on (the reports escape
+/// those too, which would otherwise change the value inside single quotes).
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200E}' | '\u{200F}')
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A key with a part (between `/`, `:` or `@`) that starts with `-`, or with a NUL: a
+/// command could take the part for an option (`kubectl delete secret --all`), and no
+/// shell can pass a NUL. Commands naming such a node are not offered to run.
+pub fn unsafe_name(key: &str) -> bool {
+    key.contains('\0')
+        || key
+            .split(['/', ':', '@', ' '])
+            .any(|part| part.starts_with('-'))
 }
 
 /// A `# comment` for the end of a command or a line of its own: text from an input
@@ -76,7 +99,10 @@ mod tests {
         assert_eq!(quote("it's"), "'it'\\''s'");
         assert_eq!(quote("a\nb"), "$'a\\nb'");
         assert_eq!(quote("x'\n\\"), "$'x\\'\\n\\\\'");
-        assert_eq!(quote("bell\x07"), "$'bell\\u0007'");
+        assert_eq!(quote("bell\x07"), "$'bell\\x07'");
+        assert_eq!(quote("=admin"), "'=admin'");
+        assert_eq!(quote("c1\u{85}"), "$'c1\\xc2\\x85'");
+        assert_eq!(quote("rtl\u{202E}"), "$'rtl\\xe2\\x80\\xae'");
         assert!(!quote("a\nb\r\x1b").chars().any(char::is_control));
     }
 
@@ -97,6 +123,7 @@ mod tests {
             "it's; echo>PWNED",
             "line\necho>PWNED",
             "tab\there\r\x1b[31m",
+            "c1\u{85}del\x7f rtl\u{202E}",
             "back\\slash'quote\"",
             "é ✓ 鍵",
         ] {
@@ -107,6 +134,15 @@ mod tests {
                 .expect("bash runs");
             assert_eq!(String::from_utf8_lossy(&out.stdout), value, "{script}");
         }
+    }
+
+    #[test]
+    fn option_like_and_nul_names_are_unsafe() {
+        assert!(unsafe_name("k8s:prod:secret:ns/--all"));
+        assert!(unsafe_name("arn:aws:iam::1:user/-x"));
+        assert!(unsafe_name("a\0b"));
+        assert!(!unsafe_name("arn:aws:iam::1:role/deploy-x"));
+        assert!(!unsafe_name("github:action:tj-style/changed-files@v45"));
     }
 
     #[test]

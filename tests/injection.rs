@@ -82,6 +82,69 @@ fn hostile_graph(root: &Path) {
     std::fs::write(root.join("hostile.graph.json"), doc.to_string()).expect("write");
 }
 
+/// An AWS export whose role, user and policy names carry payloads (AWS would refuse
+/// them; a doctored file need not).
+fn hostile_gaad(root: &Path) {
+    let doc = serde_json::json!({
+        "UserDetailList": [{
+            "Path": "/", "UserName": "u$(echo>PWNED_USER2)", "UserId": "AIDAHOSTILE0000000001",
+            "Arn": "arn:aws:iam::111122223333:user/u$(echo>PWNED_USER2)",
+            "CreateDate": "2024-01-01T00:00:00Z",
+            "UserPolicyList": [{ "PolicyName": "p;echo>PWNED_POLICY", "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{ "Effect": "Allow", "Action": ["sts:AssumeRole", "iam:CreateAccessKey"], "Resource": "*" }] } }],
+            "GroupList": [], "AttachedManagedPolicies": [], "Tags": []
+        }],
+        "GroupDetailList": [],
+        "RoleDetailList": [{
+            "Path": "/", "RoleName": "r$(echo>PWNED_TRUST)", "RoleId": "AROAHOSTILE0000000001",
+            "Arn": "arn:aws:iam::111122223333:role/r$(echo>PWNED_TRUST)",
+            "CreateDate": "2024-01-01T00:00:00Z",
+            "AssumeRolePolicyDocument": { "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": { "AWS": "arn:aws:iam::111122223333:user/u$(echo>PWNED_USER2)" },
+                "Action": "sts:AssumeRole" }] },
+            "InstanceProfileList": [],
+            "RolePolicyList": [{ "PolicyName": "all`echo>PWNED_INLINE`", "PolicyDocument": {
+                "Version": "2012-10-17", "Statement": [{ "Effect": "Allow", "Action": "*", "Resource": "*" }] } }],
+            "AttachedManagedPolicies": [], "Tags": []
+        }],
+        "Policies": []
+    });
+    std::fs::write(root.join("hostile.gaad.json"), doc.to_string()).expect("write");
+}
+
+/// Every command the importers wrote into the graph (`revoke[].commands` of the native
+/// export), whatever the plan picks.
+fn importer_commands(input: &Path) -> Vec<String> {
+    let out = trustpath()
+        .args([
+            "-i",
+            input.to_str().expect("utf-8 path"),
+            "export",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let graph: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let mut commands = Vec::new();
+    for list in ["nodes", "edges"] {
+        for item in graph[list].as_array().expect("list") {
+            for revoke in item["revoke"].as_array().into_iter().flatten() {
+                for c in revoke["commands"].as_array().into_iter().flatten() {
+                    commands.push(c.as_str().expect("a string").to_string());
+                }
+            }
+        }
+    }
+    commands
+}
+
 /// Every command of the plan for `compromised` over `input` (with more plan options).
 fn commands(input: &Path, compromised: &str, more: &[&str]) -> Vec<String> {
     let out = trustpath()
@@ -136,6 +199,19 @@ fn no_command_runs_anything_but_its_programs() {
         "arn:aws:iam::111122223333:role/x';echo>PWNED_ROLE;'",
         &[],
     ));
+    // The importers' own commands, every one (the plan picks only some): the AWS export
+    // and the workflows, without the native graph whose smuggled command is data there.
+    let importers = tempfile::tempdir().expect("temp dir");
+    hostile_workflows(importers.path());
+    hostile_gaad(importers.path());
+    let written = importer_commands(importers.path());
+    assert!(
+        written
+            .iter()
+            .any(|c| c.contains("update-assume-role-policy")),
+        "the trust edit is among them: {written:#?}"
+    );
+    all.extend(written);
     for (what, part) in [
         ("the uses: comment", "evil/two@v1\\u{a}echo>PWNED_USES"),
         (
@@ -204,7 +280,9 @@ fn no_command_runs_anything_but_its_programs() {
         .expect("read")
         .filter_map(Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("PWNED"))
+        // A payload `echo>PWNED_X` leaves a file named PWNED_X; the commands' own
+        // backups (`> 'r$(echo>PWNED_TRUST).trust.json'`) carry the name whole.
+        .filter(|n| n.starts_with("PWNED"))
         .collect();
     assert!(left.is_empty(), "a payload ran: {left:?}\n{all:#?}");
     // The hostile names reached the programs whole, as arguments.

@@ -477,6 +477,7 @@ fn compact(mut revoke: Vec<Revoke>) -> Vec<Revoke> {
     for r in &mut revoke {
         let name = std::mem::take(&mut r.action).into_owned();
         r.action = Revoke::action_name(name);
+        r.from_file = !r.commands.is_empty();
     }
     revoke.shrink_to_fit();
     revoke

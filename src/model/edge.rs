@@ -109,6 +109,10 @@ pub struct Revoke {
     /// them (a placeholder like `<TRUST_DOC>` is explained in the command's comment).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub commands: Vec<String>,
+    /// The commands were read from a graph file (whoever wrote it), not written by this
+    /// run's importers: the runbook says so above them. Not part of the file format.
+    #[serde(skip)]
+    pub from_file: bool,
 }
 
 fn default_cost() -> u32 {

@@ -335,6 +335,7 @@ mod tests {
             action: Revoke::action_name("detach_policy".into()),
             cost: 1,
             commands: Vec::new(),
+            from_file: false,
         }
     }
 

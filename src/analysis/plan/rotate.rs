@@ -106,6 +106,7 @@ fn rotation(graph: &TrustGraph, actions: &Actions<'_>, node: NodeId, allowed: &[
         action: at_issuer.into(),
         cost: 1,
         commands: Vec::new(),
+        from_file: false,
     };
     let target = Target::Node(node);
     Step {

@@ -313,6 +313,7 @@ pub(super) fn admin_marker(account: &str) -> String {
 pub(super) fn revoke(id: &str, action: &str, cost: u32, commands: Vec<String>) -> Revoke {
     Revoke {
         commands,
+        from_file: false,
         id: id.to_string(),
         action: Revoke::action_name(action.to_string()),
         cost,

@@ -395,6 +395,7 @@ impl Default for Labels {
                     action: "detach_policy".into(),
                     cost: 3,
                     commands: Vec::new(),
+                    from_file: false,
                 },
             },
         }
@@ -427,6 +428,7 @@ fn inline_origin(h: &Holder<'_>, policy: &str) -> Origin {
                 ),
                 format!("aws iam delete-{kind}-policy --{kind}-name {name} --policy-name {p}"),
             ],
+            from_file: false,
         },
     }
 }
@@ -443,6 +445,7 @@ fn managed_origin(h: &Holder<'_>, policy: &str, arn: &str) -> Origin {
                 "aws iam detach-{kind}-policy --{kind}-name {name} --policy-arn {}",
                 shell(arn)
             )],
+            from_file: false,
         },
     }
 }

@@ -367,7 +367,10 @@ fn remove_trust(role: &Principal, kind: &str, who: &str) -> Revoke {
         vec![
             format!("aws iam get-role --role-name {name} --query Role.AssumeRolePolicyDocument --output json > {file_q}"),
             format!("jq {} {file_q} > {file_q}.new && mv {file_q}.new {file_q}", shell(&trust_filter(kind, who))),
-            format!("aws iam update-assume-role-policy --role-name {name} --policy-document file://{file}"),
+            format!(
+                "aws iam update-assume-role-policy --role-name {name} --policy-document {}",
+                shell(&format!("file://{file}"))
+            ),
             "# sessions already issued stay valid until they expire (1 h by default, up to 12 h): revoke the role's sessions too".into(),
         ],
     )

@@ -323,6 +323,7 @@ fn revoke(id: String, action: &str, cost: u32, commands: Vec<String>) -> Revoke 
         action: Revoke::action_name(action.to_string()),
         cost,
         commands,
+        from_file: false,
     }
 }
 

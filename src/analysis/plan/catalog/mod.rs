@@ -12,6 +12,17 @@ mod github;
 mod k8s;
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod placeholder_tests {
+    #[test]
+    fn only_trustpaths_own_placeholders_stay_bare() {
+        assert_eq!(super::q("<KEY_ID>"), "<KEY_ID>");
+        assert_eq!(super::q("<$(echo>PWNED)>"), "'<$(echo>PWNED)>'");
+        assert_eq!(super::q("<admin>"), "'<admin>'");
+        assert_eq!(super::q("<>"), "'<>'");
+    }
+}
 mod vault;
 
 use crate::import::shell;
@@ -52,6 +63,26 @@ pub fn playbook(revoke: &Revoke, target: Target<'_>) -> Playbook {
     let mut book = catalogue(&revoke.action, &site);
     if !revoke.commands.is_empty() {
         book.commands.clone_from(&revoke.commands);
+        if revoke.from_file {
+            // Whoever wrote the graph file wrote these: the runbook says so.
+            book.commands.insert(0, FROM_FILE.to_string());
+        }
+    }
+    // A name a command could take for an option (`--all` as a secret's name) or that a
+    // shell cannot pass whole (a NUL cuts it short): quoting cannot make it safe, so
+    // the commands are shown, not offered to run.
+    let keys: Vec<&str> = match &target {
+        Target::Node(n) => vec![&n.key],
+        Target::Edge { from, to, .. } => vec![&from.key, &to.key],
+    };
+    if let Some(bad) = keys.iter().find(|k| crate::shell::unsafe_name(k)) {
+        let why = format!(
+            "# NOT RUN: {} has a part that starts with `-` or holds a NUL, which a command could take for an option or cut short; act on it by hand:",
+            crate::report::clean(bad)
+        );
+        book.commands = std::iter::once(why)
+            .chain(book.commands.iter().map(|c| format!("#   {c}")))
+            .collect();
     }
     // Every command is one line with no control character, whoever wrote it: values are
     // quoted without raw control characters already, and a command from an input file
@@ -62,6 +93,9 @@ pub fn playbook(revoke: &Revoke, target: Target<'_>) -> Playbook {
     book.note = crate::report::clean(&book.note).into_owned();
     book
 }
+
+/// The line above commands a graph file brought (`revoke.commands`).
+pub const FROM_FILE: &str = "# these commands come from an input graph file, not from trustpath: read each one before you run it";
 
 /// Actions the importers and inputs produce; anything else is "unknown".
 const ACTIONS: [&str; 14] = [
@@ -226,13 +260,26 @@ pub(super) fn copy(mut commands: Vec<String>, reversible: bool, note: &str) -> O
     leaves(commands, COPY_ONLY, reversible, note)
 }
 
-/// Quotes a value for the shell, leaving `<PLACEHOLDER>`s for the responder to fill in.
+/// Quotes a value for the shell, leaving trustpath's own `<PLACEHOLDER>`s (capitals,
+/// digits and `_` between angle brackets) for the responder to fill in. Anything else in
+/// angle brackets came from an input and is quoted like any value.
 pub(super) fn q(s: &str) -> String {
-    if s.starts_with('<') && s.ends_with('>') {
+    if is_placeholder(s) {
         s.to_string()
     } else {
         shell(s)
     }
+}
+
+fn is_placeholder(s: &str) -> bool {
+    s.strip_prefix('<')
+        .and_then(|s| s.strip_suffix('>'))
+        .is_some_and(|inner| {
+            !inner.is_empty()
+                && inner
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        })
 }
 
 /// An API path with each segment quoted on its own, so a placeholder segment stays bare.

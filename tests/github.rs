@@ -294,6 +294,12 @@ fn a_workflow_cannot_hide_behind_comments() {
     )
     .expect("write");
     assert!(padding.len() > 64 * 1024);
+    // Nor behind a first line that reads like another format's header.
+    std::fs::write(
+        workflows.join("csv-like.yml"),
+        "name: x,from,to,kind\non: [push]\njobs:\n  lurk:\n    runs-on: x\n    steps:\n      - run: echo\n",
+    )
+    .expect("write");
     // A file there that is no workflow at all is a warning with its place, not a skip.
     std::fs::write(workflows.join("notes.yml"), "just: [text\n").expect("write");
     let loaded = load_paths(&[dir.path().to_path_buf()]).expect("loads");
@@ -304,6 +310,11 @@ fn a_workflow_cannot_hide_behind_comments() {
         "the hidden job is loaded"
     );
     assert!(g.find("github:action:evil/act@v1").is_some());
+    assert!(
+        g.find("github:workflow:acme/web/.github/workflows/csv-like.yml#lurk")
+            .is_some(),
+        "the CSV-looking workflow is read as one"
+    );
     let notes = loaded
         .warnings
         .iter()

@@ -77,6 +77,13 @@ impl Input {
                 let mut file = fs::File::open(path).map_err(io)?;
                 let meta = file.metadata().map_err(io)?;
                 let total = if meta.is_file() { meta.len() } else { 0 };
+                // A regular file says its size: refuse it before reading a byte.
+                if total > max_input_size() {
+                    return Err(io(io::Error::other(format!(
+                        "{total} bytes, larger than {} bytes, the most one input may hold (--max-input-size raises it)",
+                        max_input_size()
+                    ))));
+                }
                 let mut head = Vec::with_capacity(detect::HEAD);
                 (&mut file)
                     .take(detect::HEAD as u64)
@@ -491,11 +498,16 @@ pub fn load_inputs_with(
         builder.begin_file(&input.name);
         let nodes_before = builder.graph.node_count();
         let opened = input.open()?;
-        let format = match detect(&opened.head, opened.tail.as_deref()) {
+        // GitHub runs every file in a workflows directory: one whose `on:` and `jobs:`
+        // come after the bytes detection reads (64 KiB of comments), or whose first line
+        // looks like something else, must not hide from the analysis.
+        let detected = if detect::in_workflows_dir(&input.name) {
+            Ok(Format::GithubWorkflow)
+        } else {
+            detect(&opened.head, opened.tail.as_deref())
+        };
+        let format = match detected {
             Ok(format) => Some(format),
-            // GitHub runs every file there: one whose `on:` and `jobs:` come after the
-            // bytes detection reads (64 KiB of comments) must not hide from the analysis.
-            Err(_) if detect::in_workflows_dir(&input.name) => Some(Format::GithubWorkflow),
             Err(why) => {
                 builder
                     .warnings

@@ -385,7 +385,8 @@ pub fn write_blast(
         exposed_unusable: Lazy(|| {
             blast.exposed.iter().map(|x| {
                 let n = graph.node(x.node);
-                let (via, path) = via_and_path(graph, blast, x.node, all_paths);
+                let whole = all_paths || n.admin || n.is_crown_jewel();
+                let (via, path) = via_and_path(graph, blast, x.node, whole);
                 ExposedOut {
                     id: &n.key,
                     kind: n.kind,

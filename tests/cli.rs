@@ -575,14 +575,20 @@ fn loading_a_file_twice_keeps_each_edge_once() {
     assert!(String::from_utf8_lossy(&out).contains("12 nodes, 12 edges"));
 }
 
-#[test]
-fn links_and_dangling_entries_in_directories() {
+/// A directory holding the small native graph (12 nodes, 12 edges) as `g.json`.
+fn small_graph_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::copy(
         "tests/fixtures/native/small.graph.json",
         dir.path().join("g.json"),
     )
     .expect("copy");
+    dir
+}
+
+#[test]
+fn links_and_dangling_entries_in_directories() {
+    let dir = small_graph_dir();
     std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).expect("symlink");
     std::os::unix::fs::symlink("/nonexistent/x", dir.path().join("dangling")).expect("symlink");
     trustpath()
@@ -752,12 +758,7 @@ fn compromised_is_a_global_option_and_names_credentials_by_id() {
 #[test]
 fn special_and_unreadable_files_in_a_directory_are_warnings() {
     // Issue 14, defect 4: a FIFO inside an input directory hung the load forever.
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::copy(
-        "tests/fixtures/native/small.graph.json",
-        dir.path().join("g.json"),
-    )
-    .expect("copy");
+    let dir = small_graph_dir();
     let fifo = dir.path().join("pipe");
     let made = std::process::Command::new("mkfifo").arg(&fifo).status();
     if !made.is_ok_and(|s| s.success()) {

@@ -78,7 +78,7 @@ fn write_rows(
             let (from, _) = graph.endpoints(e);
             format!("{} -[{}]->", graph.node(from).key, graph.edge(e).kind)
         });
-        let whole = all_paths || n.admin || n.is_crown_jewel();
+        let whole = super::whole_path(n, all_paths);
         let trail = if whole {
             blast
                 .path(graph, id)

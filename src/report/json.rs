@@ -355,7 +355,7 @@ pub fn write_blast(
         reached: Lazy(|| {
             blast.reached.iter().map(|r| {
                 let n = graph.node(r.node);
-                let whole = all_paths || n.admin || n.is_crown_jewel();
+                let whole = super::whole_path(n, all_paths);
                 let (via, path) = via_and_path(graph, blast, r.node, whole);
                 ReachedOut {
                     id: &n.key,
@@ -385,7 +385,7 @@ pub fn write_blast(
         exposed_unusable: Lazy(|| {
             blast.exposed.iter().map(|x| {
                 let n = graph.node(x.node);
-                let whole = all_paths || n.admin || n.is_crown_jewel();
+                let whole = super::whole_path(n, all_paths);
                 let (via, path) = via_and_path(graph, blast, x.node, whole);
                 ExposedOut {
                     id: &n.key,

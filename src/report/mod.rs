@@ -28,6 +28,12 @@ pub fn clean(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Whether a blast output writes `node`'s whole witness path: always for crown jewels and
+/// admins, for every node when asked (`--paths`); the others name their last hop only.
+pub(crate) fn whole_path(node: &crate::model::Node, all_paths: bool) -> bool {
+    all_paths || node.admin || node.is_crown_jewel()
+}
+
 /// [`clean`] for multi-line messages (errors that list candidates): keeps line breaks,
 /// escapes every other control character.
 pub fn clean_message(s: &str) -> String {

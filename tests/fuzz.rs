@@ -1,0 +1,324 @@
+//! Structure-aware fuzzing: documents in the shapes each importer reads (AWS
+//! authorization details, workflows, `gh api` listings, native graphs, inventory and
+//! links CSVs), filled with hostile names (quotes, substitutions, control characters,
+//! option-like and wide characters) and odd structure. Whatever loads must then go
+//! through the blast radius, the plan and every output without a panic, and every
+//! command printed must be one line with no control character.
+//!
+//! Short in `cargo test` (64 cases a target); the long mode is run by hand:
+//!     TRUSTPATH_FUZZ_CASES=1000000 cargo test --release --test fuzz
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use serde_json::{Value, json};
+use trustpath::analysis::BlastRadius;
+use trustpath::analysis::plan::{Plan, PlanOptions};
+use trustpath::import::{Input, load_inputs};
+
+/// Characters names are made of: plain ones, and every kind that has broken a tool.
+const CHARS: &[char] = &[
+    'a', 'b', 'z', 'A', '0', '9', '-', '_', '.', '/', ':', '@', '*', '?', ' ', '\'', '"', '`', '$',
+    '(', ')', '{', '}', ';', '|', '&', '<', '>', '\\', '#', '=', ',', '\n', '\r', '\t', '\0',
+    '\x1b', '\u{7f}', '\u{85}', '\u{202e}', '\u{2028}', 'é', '鍵', '🔑',
+];
+
+fn name() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(CHARS), 0..10).prop_map(String::from_iter)
+}
+
+fn cases() -> u32 {
+    std::env::var("TRUSTPATH_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64)
+}
+
+/// Loads `files`; when they load, runs every analysis and output on them. Returns
+/// whether they loaded with at least one edge (the harness must reach the analyses).
+fn exercise(files: Vec<(String, Vec<u8>)>) -> Result<bool, TestCaseError> {
+    let inputs = files.into_iter().map(|(n, b)| Input::bytes(&n, b));
+    let Ok(loaded) = load_inputs(inputs) else {
+        return Ok(false);
+    };
+    let g = &loaded.graph;
+    let at = "2026-11-25T00:00:00Z".parse().expect("time");
+    let Some(start) = g.nodes_by_key().next() else {
+        return Ok(false);
+    };
+    let blast = BlastRadius::compute(g, &[start], at);
+    let plan = Plan::for_blast(g, &blast, &PlanOptions::new(at));
+    let mut sink = Vec::new();
+    trustpath::report::json::write_blast(&mut sink, g, &blast, true).expect("in memory");
+    trustpath::report::csv::write_blast(&mut sink, g, &blast, false).expect("in memory");
+    trustpath::report::text::write_blast(&mut sink, g, &blast).expect("in memory");
+    let doc = trustpath::report::plan::PlanOut::new(g, &plan);
+    for write in [
+        trustpath::report::plan::write_text,
+        trustpath::report::plan::write_markdown,
+        trustpath::report::plan::write_json,
+        trustpath::report::plan::write_csv,
+    ] {
+        write(&mut sink, &doc).expect("in memory");
+    }
+    let opts = trustpath::report::dot::DotOptions {
+        blast: Some(&blast),
+        blast_only: false,
+        marks: None,
+    };
+    trustpath::report::dot::write_dot(&mut sink, g, &opts).expect("in memory");
+    for step in &plan.steps {
+        for c in &step.playbook.commands {
+            prop_assert!(
+                !c.chars().any(char::is_control),
+                "a control character in {c:?}"
+            );
+        }
+    }
+    Ok(g.edge_count() > 0)
+}
+
+fn run(strategy: impl Strategy<Value = Vec<(String, Vec<u8>)>>) {
+    let mut runner = TestRunner::new(Config {
+        cases: cases(),
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let analysed = std::cell::Cell::new(0u32);
+    runner
+        .run(&strategy, |files| {
+            analysed.set(analysed.get() + u32::from(exercise(files)?));
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        analysed.get() * 4 >= cases(),
+        "only {} of {} cases loaded a graph with edges: the generator is off",
+        analysed.get(),
+        cases()
+    );
+}
+
+fn statement() -> impl Strategy<Value = Value> {
+    (
+        prop::bool::ANY,
+        prop::sample::select(vec!["*", "sts:AssumeRole", "iam:PassRole", "iam:CreateAccessKey", "s3:*", "iam:Put*"]),
+        name(),
+        prop::option::of(name()),
+    )
+        .prop_map(|(allow, action, resource, condition)| {
+            let mut s = json!({
+                "Effect": if allow { "Allow" } else { "Deny" },
+                "Action": action,
+                "Resource": if resource.is_empty() { "*".to_string() } else { format!("arn:aws:iam::111122223333:role/{resource}") },
+            });
+            if let Some(c) = condition {
+                s["Condition"] = json!({ "StringLike": { "aws:username": c } });
+            }
+            s
+        })
+}
+
+fn gaad() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
+    (
+        prop::collection::vec((name(), prop::collection::vec(statement(), 0..3)), 1..4),
+        prop::collection::vec((name(), name(), prop::collection::vec(statement(), 0..3)), 1..4),
+    )
+        .prop_map(|(users, roles)| {
+            let users: Vec<Value> = users
+                .iter()
+                .enumerate()
+                .map(|(i, (n, st))| json!({
+                    "UserName": n, "UserId": format!("AIDA{i:017}"),
+                    "Arn": format!("arn:aws:iam::111122223333:user/{n}"),
+                    "UserPolicyList": [{ "PolicyName": n, "PolicyDocument": { "Version": "2012-10-17", "Statement": st } }],
+                    "GroupList": [], "AttachedManagedPolicies": []
+                }))
+                .collect();
+            let roles: Vec<Value> = roles
+                .iter()
+                .enumerate()
+                .map(|(i, (n, who, st))| json!({
+                    "RoleName": n, "RoleId": format!("AROA{i:017}"),
+                    "Arn": format!("arn:aws:iam::111122223333:role/{n}"),
+                    "AssumeRolePolicyDocument": { "Version": "2012-10-17", "Statement": [{
+                        "Effect": "Allow", "Action": "sts:AssumeRole",
+                        "Principal": { "AWS": format!("arn:aws:iam::111122223333:user/{who}") } }] },
+                    "RolePolicyList": [{ "PolicyName": who, "PolicyDocument": { "Version": "2012-10-17", "Statement": st } }],
+                    "AttachedManagedPolicies": [], "InstanceProfileList": []
+                }))
+                .collect();
+            let doc = json!({ "UserDetailList": users, "RoleDetailList": roles, "GroupDetailList": [], "Policies": [] });
+            vec![("a.gaad.json".to_string(), doc.to_string().into_bytes())]
+        })
+}
+
+fn workflow() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
+    (
+        name(),
+        prop::sample::select(vec!["push", "pull_request_target", "workflow_run", "issue_comment"]),
+        prop::collection::vec((name(), name(), name()), 1..4),
+        prop::bool::ANY,
+    )
+        .prop_map(|(file, on, steps, write)| {
+            let steps: Vec<Value> = steps
+                .iter()
+                .map(|(uses, run, secret)| json!([
+                    { "uses": format!("{uses}/act@v1"), "with": { "ref": "${{ github.event.pull_request.head.sha }}" } },
+                    { "run": format!("{run} ${{{{ secrets.{secret} }}}}") }
+                ]))
+                .flat_map(|v| v.as_array().cloned().unwrap_or_default())
+                .collect();
+            let perms = if write { json!({ "id-token": "write", "contents": "write" }) } else { json!("read-all") };
+            // JSON is YAML: the workflow reader takes it, whatever the names hold.
+            let doc = json!({ "on": [on], "permissions": perms, "jobs": { "j": { "runs-on": "x", "environment": file, "steps": steps } } });
+            let file: String = file.chars().filter(|c| !matches!(c, '/' | '\0')).collect();
+            vec![(format!("acme/web/.github/workflows/w{file}.yml"), doc.to_string().into_bytes())]
+        })
+}
+
+fn native() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
+    let kinds = vec![
+        "human",
+        "service_account",
+        "role",
+        "group",
+        "credential",
+        "secret",
+        "workload",
+        "resource",
+        "provider",
+    ];
+    let edges = vec![
+        "authenticates_as",
+        "can_assume",
+        "member_of",
+        "runs_as",
+        "can_control",
+        "can_read",
+        "contains",
+        "can_escalate",
+        "can_access",
+    ];
+    let actions = vec![
+        "disable_identity",
+        "revoke_sessions",
+        "deactivate_key",
+        "rotate",
+        "delete_secret",
+        "remove_binding",
+        "pin_action",
+        "unknown",
+    ];
+    (
+        prop::collection::vec((name(), prop::sample::select(kinds), prop::sample::select(vec!["aws", "gcp", "k8s", "vault", "github", "azure", "x"]), 0u8..12, prop::bool::ANY), 1..8),
+        prop::collection::vec((0usize..8, 0usize..8, prop::sample::select(edges), prop::sample::select(actions.clone()), prop::option::of(name())), 0..14),
+    )
+        .prop_map(|(nodes, links)| {
+            let ids: Vec<String> = nodes
+                .iter()
+                .enumerate()
+                .map(|(i, (n, _, p, _, _))| format!("{p}:{i}:{n}"))
+                .collect();
+            let nodes: Vec<Value> = nodes
+                .iter()
+                .zip(&ids)
+                .map(|((n, kind, _, crit, admin), id)| json!({
+                    "id": id, "kind": kind, "name": n, "criticality": crit, "admin": admin,
+                    "revoke": [{ "id": format!("x:{id}"), "action": "disable_identity", "cost": 1 }]
+                }))
+                .collect();
+            let edges: Vec<Value> = links
+                .iter()
+                .map(|(a, b, kind, action, cmd)| {
+                    let mut e = json!({
+                        "from": ids[a % ids.len()], "to": ids[b % ids.len()], "kind": kind,
+                        "conditions": ["if"], "revoke": [{ "id": format!("{action}:{a}:{b}"), "action": action, "cost": 1 }]
+                    });
+                    if let Some(c) = cmd {
+                        e["revoke"][0]["commands"] = json!([c]);
+                    }
+                    e
+                })
+                .collect();
+            let doc = json!({ "schema": "trustpath/graph/v1", "nodes": nodes, "edges": edges });
+            vec![("g.graph.json".to_string(), doc.to_string().into_bytes())]
+        })
+}
+
+fn csvs() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
+    (
+        native(),
+        prop::collection::vec((name(), name(), name()), 1..5),
+    )
+        .prop_map(|(mut files, rows)| {
+            let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+            let inventory: String = rows
+                .iter()
+                .map(|(a, b, c)| {
+                    format!(
+                        "{}*,{},{},production,{}\n",
+                        quote(a),
+                        quote(b),
+                        quote(c),
+                        a.len() % 11
+                    )
+                })
+                .collect();
+            let links: String = rows
+                .iter()
+                .map(|(a, b, c)| format!("{},{},can_read,{}\n", quote(a), quote(b), quote(c)))
+                .collect();
+            files.push((
+                "inv.csv".into(),
+                format!("id_or_glob,owner,purpose,environment,criticality\n{inventory}")
+                    .into_bytes(),
+            ));
+            files.push((
+                "links.csv".into(),
+                format!("from,to,kind,reason\n{links}").into_bytes(),
+            ));
+            files
+        })
+}
+
+fn gh_api() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
+    (workflow(), prop::collection::vec(name(), 1..4)).prop_map(|(mut files, names)| {
+        let secrets: Vec<Value> = names.iter().map(|n| json!({ "name": n, "visibility": "all" })).collect();
+        files.push((
+            "acme/web/secrets.json".into(),
+            json!({ "total_count": secrets.len(), "secrets": secrets }).to_string().into_bytes(),
+        ));
+        files.push((
+            "acme/web/permissions.json".into(),
+            json!({ "default_workflow_permissions": "write", "can_approve_pull_request_reviews": false })
+                .to_string()
+                .into_bytes(),
+        ));
+        files
+    })
+}
+
+#[test]
+fn aws_authorization_details() {
+    run(gaad());
+}
+
+#[test]
+fn github_workflows() {
+    run(workflow());
+}
+
+#[test]
+fn github_api_listings() {
+    run(gh_api());
+}
+
+#[test]
+fn native_graphs() {
+    run(native());
+}
+
+#[test]
+fn inventory_and_links_csv() {
+    run(csvs());
+}

@@ -15,6 +15,8 @@ pub const EXACT_MAX: usize = 20;
 /// visits in all.
 const EXACT_BUDGET: usize = 200_000;
 const EXACT_WORK: usize = 1_000_000_000;
+/// The exact search's wall-clock limit, whatever its work budget.
+const EXACT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 /// Arc visits one phase of the search may spend on region traversals (about a tenth of a
 /// second): greedy selection needs one traversal per candidate at least, pruning and
 /// ordering one per action of the set. Past it, greedy does not run, pruning stops with
@@ -150,6 +152,7 @@ pub fn select(
             best_cost: cost_of(actions, &cut),
             best: None,
             budget: EXACT_BUDGET.min(EXACT_WORK / region.arc_count().max(1)),
+            deadline: std::time::Instant::now() + EXACT_DEADLINE,
         };
         let mut chosen = base.to_vec();
         let mut banned = vec![false; actions.len()];
@@ -329,6 +332,9 @@ struct Exact<'a> {
     best_cost: u64,
     best: Option<Vec<bool>>,
     budget: usize,
+    /// However much budget is left, the search gives up at this instant (the plan then
+    /// takes the heuristic's answer and says it is not proven cheapest).
+    deadline: std::time::Instant,
 }
 
 impl Exact<'_> {
@@ -337,6 +343,10 @@ impl Exact<'_> {
             return;
         }
         self.budget -= 1;
+        if self.budget.is_multiple_of(64) && std::time::Instant::now() > self.deadline {
+            self.budget = 0;
+            return;
+        }
         let reach = self.region.reach(chosen);
         if reach.weight == 0 {
             if cost < self.best_cost || self.best.is_none() && cost <= self.best_cost {

@@ -386,18 +386,12 @@ fn generate(
         w.flush()
     };
     match &args.output {
-        Some(path) => {
-            let mut file = fs::File::create(path)
-                .map(io::BufWriter::new)
-                .map_err(|source| Error::Write {
-                    path: path.clone(),
-                    source,
-                })?;
-            write(&mut file).map_err(|source| Error::Write {
-                path: path.clone(),
-                source,
-            })?;
-        }
+        // Atomically, like every file trustpath writes: an interrupted run leaves no
+        // half-written organisation behind, and nothing planted beside it is followed.
+        Some(path) => crate::atomic::write(path, |w| write(w)).map_err(|source| Error::Write {
+            path: path.clone(),
+            source,
+        })?,
         None => write(out)?,
     }
     status.clear(err);

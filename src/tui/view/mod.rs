@@ -383,24 +383,27 @@ fn render_tabs(app: &App<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Block::default()
             .borders(Borders::ALL)
             .border_style(border(app, theme, Focus::Tab));
-    if let Some(more) = panes::more_below(app) {
+    let inner = block.inner(area);
+    let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    let more = if app.mode == Mode::Picker {
+        Paragraph::new(Line::styled(" Pick the compromised set", theme.title())).render(head, buf);
+        panes::render_picker(app, theme, body, buf);
+        None
+    } else {
+        let (titles, pad) = tab_titles(head.width);
+        let pad = " ".repeat(pad as usize);
+        Tabs::new(titles)
+            .padding(pad.clone(), pad)
+            .select(app.tab.index())
+            .highlight_style(theme.title().add_modifier(Modifier::REVERSED))
+            .render(head, buf);
+        panes::render(app, theme, body, buf)
+    };
+    // The border goes last: it says how much of the pane just drawn lies below.
+    if let Some(more) = more {
         block = block.title_bottom(Line::styled(more, theme.title()).right_aligned());
     }
-    let inner = block.inner(area);
     block.render(area, buf);
-    let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
-    if app.mode == Mode::Picker {
-        Paragraph::new(Line::styled(" Pick the compromised set", theme.title())).render(head, buf);
-        return panes::render_picker(app, theme, body, buf);
-    }
-    let (titles, pad) = tab_titles(head.width);
-    let pad = " ".repeat(pad as usize);
-    Tabs::new(titles)
-        .padding(pad.clone(), pad)
-        .select(app.tab.index())
-        .highlight_style(theme.title().add_modifier(Modifier::REVERSED))
-        .render(head, buf);
-    panes::render(app, theme, body, buf);
 }
 
 /// The focused pane's hints that fit in `cols`, in order, always ending with help and

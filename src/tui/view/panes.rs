@@ -92,38 +92,30 @@ fn offset(app: &App<'_>, content: &Content<'_>, height: usize) -> usize {
     app.scroll[app.tab.index()].min(content.len().saturating_sub(height))
 }
 
-/// "↓ N more" for the pane's bottom border, when lines lie below the screen.
-pub(super) fn more_below(app: &App<'_>) -> Option<String> {
-    let body = body_rect(app);
-    let (h, cols) = (body.height as usize, body.width as usize);
-    let theme = Theme { color: false };
+/// Draws the selected tab into `body`; returns "↓ N more lines" for the pane's border
+/// when lines of a scrolling pane lie below the screen (from the content just drawn, so
+/// no pane is built twice a frame).
+pub(super) fn render(app: &App<'_>, theme: &Theme, body: Rect, buf: &mut Buffer) -> Option<String> {
+    let cols = body.width as usize;
     let (shown_to, len) = match app.tab {
-        Tab::Details => {
-            let c = details(app, &theme, cols);
-            let h = h.saturating_sub(edge_strip(app, &theme, cols).len()).max(3);
-            (details_offset(app, &c, h) + h, c.len())
+        Tab::Details => render_details(app, theme, body, buf),
+        Tab::Jewels => {
+            render_jewels(app, theme, body, buf);
+            return None;
+        }
+        Tab::Plan if !app.step_open => {
+            render_plan(app, theme, body, buf);
+            return None;
         }
         _ => {
-            let c = scrolling(app, &theme, cols)?;
-            (offset(app, &c, h) + h, c.len())
+            let content = scrolling(app, theme, cols)?;
+            let h = body.height as usize;
+            let first = offset(app, &content, h);
+            content.render(first, body, buf);
+            (first + h, content.len())
         }
     };
     (len > shown_to).then(|| format!(" ↓ {} more lines ", len - shown_to))
-}
-
-pub(super) fn render(app: &App<'_>, theme: &Theme, body: Rect, buf: &mut Buffer) {
-    let cols = body.width as usize;
-    match app.tab {
-        Tab::Details => render_details(app, theme, body, buf),
-        Tab::Jewels => render_jewels(app, theme, body, buf),
-        Tab::Plan if !app.step_open => render_plan(app, theme, body, buf),
-        _ => {
-            if let Some(content) = scrolling(app, theme, cols) {
-                let first = offset(app, &content, body.height as usize);
-                content.render(first, body, buf);
-            }
-        }
-    }
 }
 
 /// The witness path to `node` in `blast`, a hop and its reason per line.
@@ -289,15 +281,18 @@ fn edge_strip(app: &App<'_>, theme: &Theme, cols: usize) -> Vec<Line<'static>> {
     }
 }
 
-fn render_details(app: &App<'_>, theme: &Theme, body: Rect, buf: &mut Buffer) {
+/// Draws Details; returns the line after the last one shown, and the content's length.
+fn render_details(app: &App<'_>, theme: &Theme, body: Rect, buf: &mut Buffer) -> (usize, usize) {
     let cols = body.width as usize;
     let strip = edge_strip(app, theme, cols);
     let [top, bottom] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(strip.len() as u16)]).areas(body);
     let content = details(app, theme, cols);
-    let first = details_offset(app, &content, top.height as usize);
+    let h = top.height as usize;
+    let first = details_offset(app, &content, h);
     content.render(first, top, buf);
     Paragraph::new(strip).render(bottom, buf);
+    (first + h, content.len())
 }
 
 /// Tree rows mark crown jewels and admins, so the blast radius reads at a glance.

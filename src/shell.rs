@@ -17,7 +17,7 @@ pub fn quote(s: &str) -> String {
     {
         return s.to_string();
     }
-    if !s.chars().any(needs_escape) {
+    if !s.chars().any(crate::report::is_unsafe) {
         return format!("'{}'", s.replace('\'', "'\\''"));
     }
     let mut out = String::from("$'");
@@ -28,7 +28,7 @@ pub fn quote(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if needs_escape(c) => {
+            c if crate::report::is_unsafe(c) => {
                 // Its UTF-8 bytes as \xHH: the same bytes back whatever the locale.
                 let mut bytes = [0; 4];
                 for b in c.encode_utf8(&mut bytes).bytes() {
@@ -40,15 +40,6 @@ pub fn quote(s: &str) -> String {
     }
     out.push('\'');
     out
-}
-
-/// Characters written escaped inside `$'…'`: controls (C0, DEL, C1), and the line
-/// separators and bidirectional overrides a terminal would act on (the reports escape
-/// those too, which would otherwise change the value inside single quotes).
-fn needs_escape(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200E}' | '\u{200F}')
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// A key with a part (between `/`, `:` or `@`) that starts with `-`, or with a NUL: a

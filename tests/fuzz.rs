@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use trustpath::analysis::BlastRadius;
 use trustpath::analysis::plan::{Plan, PlanOptions};
 use trustpath::import::{Input, load_inputs};
+use trustpath::model::NodeKind;
 
 /// Characters names are made of: plain ones, and every kind that has broken a tool.
 const CHARS: &[char] = &[
@@ -177,17 +178,8 @@ fn workflow() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
 }
 
 fn native() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
-    let kinds = vec![
-        "human",
-        "service_account",
-        "role",
-        "group",
-        "credential",
-        "secret",
-        "workload",
-        "resource",
-        "provider",
-    ];
+    // Every node kind the model has, so a new one is fuzzed without a change here.
+    let kinds: Vec<&str> = NodeKind::ALL.iter().map(|k| k.as_str()).collect();
     let edges = vec![
         "authenticates_as",
         "can_assume",

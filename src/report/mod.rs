@@ -40,7 +40,9 @@ pub fn clean_message(s: &str) -> String {
     s.split('\n').map(clean).collect::<Vec<_>>().join("\n")
 }
 
-fn is_unsafe(c: char) -> bool {
+/// Characters a terminal would act on: controls, line separators, bidirectional
+/// overrides. Reports show them escaped; commands write them escaped inside `$'…'`.
+pub(crate) fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{2028}' | '\u{2029}')
         || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')

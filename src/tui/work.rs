@@ -115,12 +115,7 @@ impl App<'_> {
     }
 
     fn derived_name(&self) -> String {
-        let keys: Vec<&str> = self
-            .compromised
-            .iter()
-            .map(|&c| &*self.graph.node(c).key)
-            .collect();
-        incident::derived_name(&keys)
+        incident::derived_name(&self.compromised_keys())
     }
 
     fn write_incident(&mut self, name: &str) -> std::io::Result<PathBuf> {
@@ -131,9 +126,9 @@ impl App<'_> {
             schema: incident::SCHEMA.into(),
             name: name.to_string(),
             compromised: self
-                .compromised
-                .iter()
-                .map(|&c| self.graph.node(c).key.to_string())
+                .compromised_keys()
+                .into_iter()
+                .map(str::to_string)
                 .collect(),
             done: self.done_ids.iter().cloned().collect(),
             notes: self.notes.clone(),
@@ -152,12 +147,7 @@ impl App<'_> {
         if self.incident.is_some() || self.compromised.is_empty() {
             return;
         }
-        let keys: Vec<&str> = self
-            .compromised
-            .iter()
-            .map(|&c| &*self.graph.node(c).key)
-            .collect();
-        if let Some(name) = incident::find_by_set(dir, &keys) {
+        if let Some(name) = incident::find_by_set(dir, &self.compromised_keys()) {
             self.open(&name);
             if self.incident.as_deref() == Some(&name) {
                 self.status = format!(
@@ -382,6 +372,17 @@ impl App<'_> {
             ),
             Err(e) => format!("cannot write {}: {e}", path.display()),
         };
+    }
+}
+
+impl<'g> App<'g> {
+    /// The stable keys of the compromised set, as incidents store them.
+    fn compromised_keys(&self) -> Vec<&'g str> {
+        let graph = self.graph;
+        self.compromised
+            .iter()
+            .map(|&c| &*graph.node(c).key)
+            .collect()
     }
 }
 

@@ -51,6 +51,26 @@ pub fn cut(s: &str, max: usize) -> Option<(usize, usize)> {
     Some((head, tail))
 }
 
+/// `s` in at most `max` columns, cut at its end with `…` (for rows whose start matters
+/// most).
+pub fn fit(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > max {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
 /// Wraps `text` into lines of at most `max` columns, breaking at spaces (a word longer
 /// than a line is split). Lines after the first start with `indent` spaces.
 pub fn wrap(text: &str, max: usize, indent: usize) -> Vec<String> {

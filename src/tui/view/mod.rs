@@ -605,25 +605,6 @@ pub(super) fn wrapped(text: &str, cols: usize, indent: usize, style: Style) -> V
         .collect()
 }
 
-/// `s` cut to `cols` columns at its end (for rows whose start matters most).
-pub(super) fn fit(s: &str, cols: usize) -> String {
-    if width(s) <= cols {
-        return s.to_string();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if used + w + 1 > cols {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    out.push('…');
-    out
-}
-
 /// "computing…" with the spinner, where a result is on its way.
 pub(super) fn computing_line(app: &App<'_>) -> Line<'static> {
     Line::raw(format!("  {} computing…", spinner(app)))

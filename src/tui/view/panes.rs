@@ -10,12 +10,12 @@ use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::plan::{render_jewels, render_plan, step_whole};
-use super::{Theme, areas, badges, computing_line, fit, key, wrapped};
+use super::{Theme, areas, badges, computing_line, key, wrapped};
 use crate::analysis::BlastRadius;
 use crate::model::{EdgeId, NodeId};
 use crate::report::clean;
 use crate::tui::app::{App, Focus, Tab};
-use crate::tui::text::middle;
+use crate::tui::text::{fit, middle};
 
 /// Crown jewels a selection's reach lists in the Paths tab before "and N more".
 const JEWELS_LISTED: usize = 200;

@@ -9,12 +9,12 @@ use ratatui::text::Line;
 use ratatui::widgets::{Gauge, Paragraph, Widget};
 
 use super::panes::{Content, path_lines};
-use super::{Theme, computing_line, fit, key, spinner, wrapped};
+use super::{Theme, computing_line, key, spinner, wrapped};
 use crate::analysis::plan::Target;
 use crate::model::NodeId;
 use crate::report::clean;
 use crate::tui::app::{App, Focus};
-use crate::tui::text::middle;
+use crate::tui::text::{fit, middle};
 
 /// Whether the steps marked done cut `node` off: `Some(true)` cut, `Some(false)` still
 /// reachable, `None` when no step is marked or the answer is being computed.

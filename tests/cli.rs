@@ -917,31 +917,17 @@ fn blast_output_grows_linearly_with_a_chain() {
     }
     // The last hop rebuilds the path: every node's via.from is reached one level up.
     let file = dir.path().join("chain1000.graph.json");
-    let json = stdout_of(&[
-        "-i",
-        file.to_str().expect("utf-8"),
-        "blast",
-        "-c",
-        "r00000",
-        "--format",
-        "json",
-    ]);
-    let doc: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let file = file.to_str().expect("utf-8");
+    let blast = |more: &[&str]| -> serde_json::Value {
+        let base = ["-i", file, "blast", "-c", "r00000", "--format", "json"];
+        serde_json::from_str(&stdout_of(&[&base[..], more].concat())).expect("JSON")
+    };
+    let doc = blast(&[]);
     assert_eq!(doc["schema"], "trustpath/blast/v2");
     let reached = doc["reached"].as_array().expect("reached");
     assert_eq!(reached[500]["via"]["from"], "r00499");
     assert!(reached[500].get("path").is_none());
-    let with = stdout_of(&[
-        "-i",
-        file.to_str().expect("utf-8"),
-        "blast",
-        "-c",
-        "r00000",
-        "--format",
-        "json",
-        "--paths",
-    ]);
-    let doc: serde_json::Value = serde_json::from_str(&with).expect("JSON");
+    let doc = blast(&["--paths"]);
     assert_eq!(
         doc["reached"][500]["path"].as_array().map(Vec::len),
         Some(500)

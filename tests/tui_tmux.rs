@@ -91,15 +91,21 @@ impl Tui {
 
     /// Waits until the screen shows `text`, and returns the screen.
     fn wait_for(&self, text: &str) -> String {
+        self.wait_for_all(&[text])
+    }
+
+    /// Waits until one capture of the screen shows every one of `texts` (a capture can
+    /// catch the terminal mid-redraw), and returns it.
+    fn wait_for_all(&self, texts: &[&str]) -> String {
         let start = Instant::now();
         loop {
             let screen = self.screen();
-            if screen.contains(text) {
+            if texts.iter().all(|t| screen.contains(t)) {
                 return screen;
             }
             assert!(
                 start.elapsed() < Duration::from_secs(30),
-                "waited 30 s for {text:?}; the screen shows:\n{screen}"
+                "waited 30 s for {texts:?}; the screen shows:\n{screen}"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -121,8 +127,10 @@ fn the_tui_runs_in_a_real_terminal_and_exits_cleanly() {
         return;
     }
     let tui = Tui::start("sample", "", 120, 32);
-    let first = tui.wait_for("Identities (75)");
-    assert!(first.contains("github:action:tj-style/changed-files@v45"));
+    tui.wait_for_all(&[
+        "Identities (75)",
+        "github:action:tj-style/changed-files@v45",
+    ]);
     tui.wait_for("[ ]   1 contain pin_action");
     tui.keys(&["?"]);
     tui.wait_for("Keys · type to filter");
@@ -146,16 +154,17 @@ fn a_gaad_export_with_no_suggestion_opens_the_picker() {
     tui.type_text("key-maker");
     tui.wait_for("arn:aws:iam::111122223333:user/key-maker      ");
     tui.keys(&["Enter"]);
-    let plan = tui.wait_for("[ ]   1 contain");
-    assert!(
-        plan.contains("compromised: arn:aws:iam::111122223333:user/key-maker"),
-        "{plan}"
-    );
+    tui.wait_for_all(&[
+        "[ ]   1 contain",
+        "compromised: arn:aws:iam::111122223333:user/key-maker",
+    ]);
     tui.quit();
     // -c opens on it directly.
     tui.run("-i tests/fixtures/aws -c key-maker", 120, 32);
-    let direct = tui.wait_for("[ ]   1 contain");
-    assert!(direct.contains("compromised: arn:aws:iam::111122223333:user/key-maker"));
+    let direct = tui.wait_for_all(&[
+        "[ ]   1 contain",
+        "compromised: arn:aws:iam::111122223333:user/key-maker",
+    ]);
     assert!(!direct.contains("Pick the compromised set"));
     tui.quit();
 }
@@ -192,10 +201,7 @@ fn y_copies_exactly_the_steps_commands_into_the_clipboard() {
     assert_eq!(got, want, "tmux's buffer holds step 1's commands");
     // The step whole: why, owner, collateral and undo are on screen.
     tui.keys(&["Enter"]);
-    let step = tui.wait_for("why:");
-    for field in ["owner:", "collateral:", "reversible:"] {
-        assert!(step.contains(field), "{field}:\n{step}");
-    }
+    tui.wait_for_all(&["why:", "owner:", "collateral:", "reversible:"]);
     tui.quit();
 }
 
@@ -205,7 +211,7 @@ fn marks_survive_c_and_u_and_notes_survive_quitting() {
         return;
     }
     let tui = Tui::start("work", "", 80, 24);
-    let first = tui.wait_for("[ ]   1 contain");
+    let first = tui.wait_for_all(&["[ ]   1 contain", "51 reached · 10 crown jewels"]);
     // At 80×24 the header still shows the figures.
     assert!(
         first
@@ -220,11 +226,10 @@ fn marks_survive_c_and_u_and_notes_survive_quitting() {
     tui.type_text("ci-deployer");
     tui.keys(&["Enter", "c"]);
     tui.wait_for("user/ci-deployer marked compromised");
-    let after = tui.wait_for("with 2 of");
-    assert!(after.contains("[x]"), "marks kept after c:\n{after}");
+    // Marks kept after c.
+    tui.wait_for_all(&["with 2 of", "[x]"]);
     tui.keys(&["u"]);
-    let undone = tui.wait_for("the compromised set is back");
-    assert!(undone.contains("with 2 of"), "{undone}");
+    tui.wait_for_all(&["the compromised set is back", "with 2 of"]);
     tui.keys(&["n"]);
     tui.type_text("owner of deploy paged at 03:12");
     tui.keys(&["Enter"]);

@@ -18,7 +18,7 @@ use std::io::{self, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub(crate) use aws::shell;
+pub(crate) use aws::commands as aws_commands;
 pub use detect::{Format, detect};
 pub use error::{ImportError, Warning};
 pub use progress::Progress;

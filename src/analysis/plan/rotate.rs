@@ -5,8 +5,8 @@ use super::actions::Actions;
 use super::catalog::Playbook;
 use super::{Figures, Phase, Schedule, Step, Target, listed_step, playbook_for};
 use crate::analysis::BlastRadius;
-use crate::import::shell;
 use crate::model::{EdgeKind, NodeId, NodeKind, Revoke, TrustGraph};
+use crate::shell::{Cmd, Piece, comment, hole, quote};
 
 /// Id prefix of a rotation the input lists no action for.
 pub const ROTATE_PREFIX: &str = "rotate-at-issuer:";
@@ -205,8 +205,9 @@ pub fn checks(graph: &TrustGraph, blast: &BlastRadius) -> Vec<Step> {
 /// Read-only checks for persistence an attacker leaves behind: new keys, changed trust,
 /// new bindings (playbooks.md §3, "sweep what the credential could create").
 fn verify(graph: &TrustGraph, blast: &BlastRadius, platform: &str) -> Playbook {
-    let since = "<INCIDENT_START>";
-    let commands: Vec<String> = match platform {
+    // The start of the incident is the responder's to fill in: a bare placeholder.
+    let since = || hole("<INCIDENT_START>");
+    let commands: Vec<Cmd> = match platform {
         "aws" => [
             "CreateAccessKey",
             "CreateLoginProfile",
@@ -222,47 +223,92 @@ fn verify(graph: &TrustGraph, blast: &BlastRadius, platform: &str) -> Playbook {
         ]
         .iter()
         .map(|event| {
-            format!(
-                "aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue={event} --start-time {since}  # in every account and region reached"
-            )
+            Cmd::new("aws")
+                .args(["cloudtrail", "lookup-events", "--lookup-attributes"])
+                .arg(format!("AttributeKey=EventName,AttributeValue={event}"))
+                .arg("--start-time")
+                .word([since()])
+                .note("in every account and region reached")
         })
         .chain(std::iter::once(
-            "aws iam generate-credential-report && aws iam get-credential-report --query Content --output text | base64 -d  # keys created or used since the compromise".to_string(),
+            Cmd::new("aws")
+                .args(["iam", "generate-credential-report"])
+                .and(Cmd::new("aws").args(["iam", "get-credential-report", "--query", "Content", "--output", "text"]))
+                .pipe(Cmd::new("base64").arg("-d"))
+                .note("keys created or used since the compromise"),
         ))
         .collect(),
-        "gcp" => vec![
-            format!("gcloud logging read 'protoPayload.methodName:(\"CreateServiceAccountKey\" OR \"SetIamPolicy\" OR \"CreateServiceAccount\" OR \"UpdateWorkloadIdentityPoolProvider\") AND timestamp>=\"{since}\"' --format=json  # in every project reached"),
-        ]
-        .into_iter()
+        "gcp" => std::iter::once(
+            Cmd::new("gcloud").args(["logging", "read"]).word([
+                Piece::Own(r#"'protoPayload.methodName:("CreateServiceAccountKey" OR "SetIamPolicy" OR "CreateServiceAccount" OR "UpdateWorkloadIdentityPoolProvider") AND timestamp>="'"#),
+                since(),
+                Piece::Own(r#"'"'"#),
+            ])
+            .arg("--format=json")
+            .note("in every project reached"),
+        )
         .chain(reached_of(graph, blast, platform, NodeKind::ServiceAccount).map(|sa| {
-            format!("gcloud iam service-accounts keys list --iam-account={} --managed-by=user  # keys created since the compromise", shell(&graph.node(sa).name))
+            Cmd::new("gcloud")
+                .args(["iam", "service-accounts", "keys", "list"])
+                .eq("--iam-account", sa_email(graph.node(sa)))
+                .arg("--managed-by=user")
+                .note("keys created since the compromise")
         }))
         .collect(),
-        "k8s" => vec![
-            "kubectl get clusterrolebindings,rolebindings -A --sort-by=.metadata.creationTimestamp  # bindings created since the compromise".into(),
-            "kubectl get serviceaccounts,secrets -A --sort-by=.metadata.creationTimestamp  # new service accounts and token secrets".into(),
-            "kubectl get pods -A --sort-by=.metadata.creationTimestamp -o wide  # pods started since the compromise, privileged or on unexpected nodes".into(),
-        ],
-        "github" => vec![
-            format!("gh api -X GET /orgs/<ORG>/audit-log -f phrase='created:>={since}' --paginate  # new deploy keys, secrets, members, app installations, tag pushes"),
-            "gh api /repos/<OWNER>/<REPO>/keys  # deploy keys in each repository reached".into(),
-            "gh api /repos/<OWNER>/<REPO>/git/matching-refs/tags  # tags re-pointed since the compromise (compare with the release history)".into(),
-        ],
+        "k8s" => {
+            let sorted = |kinds| {
+                Cmd::new("kubectl")
+                    .args(["get", kinds, "-A", "--sort-by=.metadata.creationTimestamp"])
+            };
+            vec![
+                sorted("clusterrolebindings,rolebindings").note("bindings created since the compromise"),
+                sorted("serviceaccounts,secrets").note("new service accounts and token secrets"),
+                sorted("pods").args(["-o", "wide"]).note("pods started since the compromise, privileged or on unexpected nodes"),
+            ]
+        }
+        "github" => {
+            let repo_api = |tail| Cmd::new("gh").arg("api").word([Piece::Own("/repos/<OWNER>/<REPO>/"), Piece::Own(tail)]);
+            vec![
+                Cmd::new("gh")
+                    .args(["api", "-X", "GET"])
+                    .word([Piece::Own("/orgs/"), hole("<ORG>"), Piece::Own("/audit-log")])
+                    .arg("-f")
+                    .word(["phrase=created:>=".into(), since()])
+                    .arg("--paginate")
+                    .note("new deploy keys, secrets, members, app installations, tag pushes"),
+                repo_api("keys").note("deploy keys in each repository reached"),
+                repo_api("git/matching-refs/tags").note("tags re-pointed since the compromise (compare with the release history)"),
+            ]
+        }
         "vault" => vec![
-            "vault list auth/token/accessors  # then `vault token lookup -accessor A` for tokens created since the compromise".into(),
-            "vault policy list && vault auth list  # policies and auth methods added or changed".into(),
-            "# read the audit device's log for logins and secret reads by the revoked roles since <INCIDENT_START>".into(),
+            Cmd::new("vault").args(["list", "auth/token/accessors"]).note("then `vault token lookup -accessor A` for tokens created since the compromise"),
+            Cmd::new("vault").args(["policy", "list"]).and(Cmd::new("vault").args(["auth", "list"])).note("policies and auth methods added or changed"),
         ],
-        "azure" => vec![
-            format!("az monitor activity-log list --start-time {since} --query \"[?contains(operationName.value, 'roleAssignments/write')]\"  # new role assignments"),
-            "az ad app credential list --id <APP_ID>  # secrets and certificates added to each app reached".into(),
-            "az ad app federated-credential list --id <APP_ID>  # federated credentials added".into(),
-        ],
-        other => vec![format!(
-            "# review {}'s audit log since <INCIDENT_START> for new credentials, bindings and trust changes",
-            shell(other)
-        )],
+        "azure" => {
+            let app_list = |what| Cmd::new("az").args(["ad", "app", what, "list", "--id"]).word([hole("<APP_ID>")]);
+            vec![
+                Cmd::new("az")
+                    .args(["monitor", "activity-log", "list", "--start-time"])
+                    .word([since()])
+                    .args(["--query", "[?contains(operationName.value, 'roleAssignments/write')]"])
+                    .note("new role assignments"),
+                app_list("credential").note("secrets and certificates added to each app reached"),
+                app_list("federated-credential").note("federated credentials added"),
+            ]
+        }
+        _ => Vec::new(),
     };
+    let mut commands: Vec<String> = commands.into_iter().map(String::from).collect();
+    match platform {
+        "vault" => commands.push(comment(
+            "read the audit device's log for logins and secret reads by the revoked roles since <INCIDENT_START>",
+        )),
+        "aws" | "gcp" | "k8s" | "github" | "azure" => {}
+        other => commands.push(comment(&format!(
+            "review {}'s audit log since <INCIDENT_START> for new credentials, bindings and trust changes",
+            quote(other)
+        ))),
+    }
     Playbook {
         commands,
         kills_live_tokens: false,
@@ -270,6 +316,12 @@ fn verify(graph: &TrustGraph, blast: &BlastRadius, platform: &str) -> Playbook {
         reversible: true,
         note: "read-only: look for anything created or changed since the compromise; each finding is a new foothold to add with -c and re-plan".into(),
     }
+}
+
+/// The email `gcloud` takes for a service account: its key holds it (`gcp:sa:EMAIL`); the
+/// name is often only the account's display name.
+fn sa_email(node: &crate::model::Node) -> &str {
+    node.key.strip_prefix("gcp:sa:").unwrap_or(&node.name)
 }
 
 fn reached_of<'a>(

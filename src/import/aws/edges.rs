@@ -3,8 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::commands::{
+    deactivate_key, delete_provider, deny_all, key_events, list_keys, revoke_older,
+};
 use super::credentials::{Credentials, ReportRow};
-use super::eval::{Grant, Labels, Permissions, shell};
+use super::eval::{Grant, Labels, Permissions};
 use super::gaad::{Gaad, Principal, PrincipalKind, account_of};
 use super::policy::Context;
 use super::providers::{Provider, Providers};
@@ -12,6 +15,7 @@ use crate::import::Warning;
 use crate::model::{
     Credential, Edge, EdgeKind, Node, NodeId, NodeKind, Place, Provenance, Revoke, TrustGraph,
 };
+use crate::shell::Cmd;
 
 /// Actions whose allowance on `*` together marks an administrator: full control of IAM,
 /// STS, compute, data and keys. (`Action: "*"` passes; `NotAction: iam:*` does not.)
@@ -105,11 +109,12 @@ pub fn build(
                 &format!("remove-from-group:{}:{}", group.name, p.name),
                 "remove_membership",
                 1,
-                vec![format!(
-                    "aws iam remove-user-from-group --group-name {} --user-name {}",
-                    shell(&group.name),
-                    shell(&p.name)
-                )],
+                vec![
+                    Cmd::new("aws")
+                        .args(["iam", "remove-user-from-group", "--group-name", &group.name])
+                        .args(["--user-name", &p.name])
+                        .into(),
+                ],
             );
             g.edge(
                 &p.arn,
@@ -266,12 +271,6 @@ fn access_keys(gaad: &Gaad, creds: &Credentials, g: &mut Adder<'_>) {
 /// Permissions by principal ARN.
 pub(super) type Perms<'g> = rustc_hash::FxHashMap<&'g str, Permissions<'g>>;
 
-/// The `AWSRevokeOlderSessions` policy, with `%s` for the cut-off time.
-const REVOKE_OLDER: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":["*"],"Resource":["*"],"Condition":{"DateLessThan":{"aws:TokenIssueTime":"%s"}}}]}"#;
-
-const DENY_ALL: &str =
-    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#;
-
 /// One grant standing for several: every distinct statement quoted, every condition and
 /// every policy to remove kept (an administrator through two policies needs both cut).
 fn merge(grants: Vec<Grant>) -> Grant {
@@ -370,23 +369,20 @@ impl Adder<'_> {
         if p.service_linked() {
             node.tags.insert("service_linked".into(), "true".into());
         } else {
-            let name = shell(&p.name);
             node.revoke = vec![match p.kind {
                 PrincipalKind::User => revoke(
                     &format!("deny-all:{}", p.arn),
                     "disable_identity",
                     4,
                     vec![
-                        format!(
-                            "aws iam put-user-policy --user-name {name} --policy-name DenyAll --policy-document {}",
-                            shell(DENY_ALL)
-                        ),
-                        format!(
-                            "aws iam delete-login-profile --user-name {name}  # if it has a console password"
-                        ),
-                        format!(
-                            "aws iam list-access-keys --user-name {name}  # then deactivate each key"
-                        ),
+                        deny_all("user", &p.name).into(),
+                        Cmd::new("aws")
+                            .args(["iam", "delete-login-profile", "--user-name", &p.name])
+                            .note("if it has a console password")
+                            .into(),
+                        list_keys(Some(&p.name))
+                            .note("then deactivate each key")
+                            .into(),
                     ],
                 ),
                 PrincipalKind::Role => revoke(
@@ -395,9 +391,7 @@ impl Adder<'_> {
                     2,
                     // The cut-off is the moment the command runs, as the console's
                     // "Revoke active sessions" does: the shell fills it in.
-                    vec![format!(
-                        r#"aws iam put-role-policy --role-name {name} --policy-name AWSRevokeOlderSessions --policy-document "$(printf '{REVOKE_OLDER}' "$(date -u +%Y-%m-%dT%H:%M:%SZ)")""#
-                    )],
+                    vec![revoke_older("role", &p.name).into()],
                 ),
             }];
         }
@@ -414,22 +408,16 @@ impl Adder<'_> {
         reason: String,
         (file, place): (&str, &Place),
     ) {
-        let (u, k) = (shell(user.rsplit('/').next().unwrap_or(user)), shell(id));
+        let u = Some(user.rsplit('/').next().unwrap_or(user));
         let commands = if id.starts_with("AKIA") {
             vec![
-                format!(
-                    "aws iam update-access-key --user-name {u} --access-key-id {k} --status Inactive"
-                ),
-                format!(
-                    "aws cloudtrail lookup-events --lookup-attributes AttributeKey=AccessKeyId,AttributeValue={k}  # what it did"
-                ),
+                deactivate_key(u, Some(id)).into(),
+                key_events(Some(id)).into(),
             ]
         } else {
             vec![
-                format!("aws iam list-access-keys --user-name {u}  # find the key id"),
-                format!(
-                    "aws iam update-access-key --user-name {u} --access-key-id <KEY_ID> --status Inactive"
-                ),
+                list_keys(u).note("find <KEY_ID>").into(),
+                deactivate_key(u, None).into(),
             ]
         };
         let cut = revoke(&format!("deactivate:{id}"), "deactivate_key", 1, commands);
@@ -508,23 +496,14 @@ impl Adder<'_> {
                 );
             }
         }
-        let command = if saml {
-            format!(
-                "aws iam delete-saml-provider --saml-provider-arn {}",
-                shell(arn)
-            )
-        } else {
-            format!(
-                "aws iam delete-open-id-connect-provider --open-id-connect-provider-arn {}",
-                shell(arn)
-            )
-        };
         node.revoke = vec![revoke(
             &format!("delete-provider:{arn}"),
             "disable_provider",
             6,
             vec![
-                format!("{command}  # every role that trusts it stops accepting its tokens; only re-creating it undoes this"),
+                delete_provider(saml, arn)
+                    .note("every role that trusts it stops accepting its tokens; only re-creating it undoes this")
+                    .into(),
                 "# sessions already issued from its tokens stay valid until they expire: revoke the roles' sessions too".into(),
             ],
         )];

@@ -4,11 +4,13 @@
 //! one, in the boundary. Conditions trustpath cannot evaluate are carried on the grant,
 //! so the edge it becomes is marked conditional instead of dropped.
 
+use super::commands::policy_cmd;
 use super::gaad::{Gaad, Inline, Principal, PrincipalKind};
 use super::policy::{Clause, Context, Effect, Statement, Vars};
 use std::collections::HashMap;
 
 use crate::model::{Condition, Revoke};
+use crate::shell::Cmd;
 
 /// A statement with the policy it sits in.
 #[derive(Clone, Copy)]
@@ -410,11 +412,8 @@ struct Holder<'a> {
     arn: &'a str,
 }
 
-/// Values in commands are quoted by the one shell-quoting function.
-pub use crate::shell::quote as shell;
-
 fn inline_origin(h: &Holder<'_>, policy: &str) -> Origin {
-    let (kind, name, p) = (h.kind, shell(h.name), shell(policy));
+    let kind = h.kind;
     Origin {
         label: format!("inline policy {policy} of {kind}/{}", h.name),
         revoke: Revoke {
@@ -422,11 +421,14 @@ fn inline_origin(h: &Holder<'_>, policy: &str) -> Origin {
             action: "detach_policy".into(),
             cost: 3,
             commands: vec![
-                format!(
-                    "aws iam get-{kind}-policy --{kind}-name {name} --policy-name {p} > {}  # keep a copy",
-                    shell(&format!("{}.json", policy.replace(['/', ' '], "_")))
-                ),
-                format!("aws iam delete-{kind}-policy --{kind}-name {name} --policy-name {p}"),
+                policy_cmd("get", kind, h.name)
+                    .args(["--policy-name", policy])
+                    .to_file(format!("{}.json", policy.replace(['/', ' '], "_")))
+                    .note("keep a copy")
+                    .into(),
+                policy_cmd("delete", kind, h.name)
+                    .args(["--policy-name", policy])
+                    .into(),
             ],
             from_file: false,
         },
@@ -434,17 +436,20 @@ fn inline_origin(h: &Holder<'_>, policy: &str) -> Origin {
 }
 
 fn managed_origin(h: &Holder<'_>, policy: &str, arn: &str) -> Origin {
-    let (kind, name) = (h.kind, shell(h.name));
+    let kind = h.kind;
     Origin {
         label: format!("managed policy {policy} (attached to {kind}/{})", h.name),
         revoke: Revoke {
             id: format!("detach-policy:{arn}:{}", h.arn),
             action: "detach_policy".into(),
             cost: 3,
-            commands: vec![format!(
-                "aws iam detach-{kind}-policy --{kind}-name {name} --policy-arn {}",
-                shell(arn)
-            )],
+            commands: vec![
+                Cmd::new("aws")
+                    .args(["iam", &format!("detach-{kind}-policy")])
+                    .arg(format!("--{kind}-name"))
+                    .args([h.name, "--policy-arn", arn])
+                    .into(),
+            ],
             from_file: false,
         },
     }

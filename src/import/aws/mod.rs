@@ -4,6 +4,7 @@
 //! Files are collected first (a GAAD may be split into pages, and trust crosses
 //! accounts); edges are derived once every file is read.
 
+pub(crate) mod commands;
 mod credentials;
 mod edges;
 mod escalation;
@@ -17,7 +18,6 @@ mod trust;
 use jiff::Timestamp;
 use serde_json::Value;
 
-pub(crate) use eval::shell;
 pub(crate) use gaad::Gaad;
 
 /// Everything read from AWS exports, turned into nodes and edges once all files are in.

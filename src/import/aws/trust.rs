@@ -3,12 +3,13 @@
 use std::collections::BTreeSet;
 
 use super::edges::{Adder, Perms, plain, revoke};
-use super::eval::{Grant, shell};
+use super::eval::Grant;
 use super::gaad::{Gaad, Principal, PrincipalKind, account_of};
 use super::policy::{Context, Effect};
 use super::providers::Providers;
 use crate::import::Warning;
 use crate::model::{EdgeKind, NodeKind, Revoke};
+use crate::shell::Cmd;
 
 const ASSUME: [&str; 3] = [
     "sts:AssumeRole",
@@ -359,18 +360,29 @@ fn remove_trust(role: &Principal, kind: &str, who: &str) -> Revoke {
     // Read, edit, write: the live document may have changed since the export, and other
     // steps of the plan may edit it too, so each step edits what is there now.
     let file = format!("{}.trust.json", role.name.replace(['/', ' '], "_"));
-    let (name, file_q) = (shell(&role.name), shell(&file));
+    let name = &*role.name;
+    let new = format!("{file}.new");
     revoke(
         &format!("remove-trust:{}:{who}", role.arn),
         "remove_trust",
         2,
         vec![
-            format!("aws iam get-role --role-name {name} --query Role.AssumeRolePolicyDocument --output json > {file_q}"),
-            format!("jq {} {file_q} > {file_q}.new && mv {file_q}.new {file_q}", shell(&trust_filter(kind, who))),
-            format!(
-                "aws iam update-assume-role-policy --role-name {name} --policy-document {}",
-                shell(&format!("file://{file}"))
-            ),
+            Cmd::new("aws")
+                .args(["iam", "get-role", "--role-name", name])
+                .args(["--query", "Role.AssumeRolePolicyDocument", "--output", "json"])
+                .to_file(&file)
+                .into(),
+            Cmd::new("jq")
+                .arg(trust_filter(kind, who))
+                .arg(&file)
+                .to_file(&new)
+                .and(Cmd::new("mv").args([&new, &file]))
+                .into(),
+            Cmd::new("aws")
+                .args(["iam", "update-assume-role-policy", "--role-name", name])
+                .arg("--policy-document")
+                .arg(format!("file://{file}"))
+                .into(),
             "# sessions already issued stay valid until they expire (1 h by default, up to 12 h): revoke the role's sessions too".into(),
         ],
     )

@@ -10,7 +10,6 @@ use serde_json::Value;
 use super::{Adder, Inventory, revoke};
 use crate::import::{Builder, Warning};
 use crate::model::{Credential, EdgeKind, Node, NodeKind, TrustGraph};
-use crate::shell::quote;
 
 #[derive(Debug, Clone)]
 pub(super) struct DeployKey {
@@ -147,11 +146,7 @@ pub(super) fn build(github: &Inventory, graph: &mut TrustGraph) {
                 format!("delete-deploy-key:{}/{}", k.repo, k.id),
                 "delete_deploy_key",
                 2,
-                vec![format!(
-                    "gh repo deploy-key delete {} -R {}",
-                    quote(&k.id.to_string()),
-                    quote(&k.repo)
-                )],
+                vec![super::commands::delete_deploy_key(&k.repo, &k.id.to_string()).into()],
             )];
             let _ = g.graph.add_node(node);
         }

@@ -3,6 +3,7 @@
 //! would use.
 
 mod access;
+pub(crate) mod commands;
 mod repos;
 mod workflow;
 
@@ -14,7 +15,8 @@ use super::{Builder, ImportError, Warning};
 use crate::model::{
     Credential, Edge, EdgeKind, Node, NodeKind, Place, Provenance, Revoke, TrustGraph,
 };
-use crate::shell::{comment, quote};
+use crate::shell::comment;
+use commands::Store;
 pub use workflow::{Pinned, Workflow};
 
 /// Everything read from GitHub inputs, turned into nodes and edges once all are in.
@@ -504,11 +506,7 @@ fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {
         format!("disable-workflow:{}/{}", w.repo, w.path),
         "disable_workflow",
         3,
-        vec![format!(
-            "gh workflow disable {} -R {}",
-            quote(&file),
-            quote(&w.repo)
-        )],
+        vec![commands::workflow("disable", &w.repo, &file).into()],
     );
     g.edge(
         &repo_key,
@@ -594,11 +592,9 @@ fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {
                         "in {}/{}: replace `uses: {}@{}` with a reviewed full commit SHA, or remove it",
                         w.repo, w.path, uses.action, uses.reference
                     )),
-                    format!(
-                        "gh workflow disable {} -R {}  # until then",
-                        quote(&file),
-                        quote(&w.repo)
-                    ),
+                    commands::workflow("disable", &w.repo, &file)
+                        .note("until then")
+                        .into(),
                 ],
             );
             g.edge(
@@ -622,22 +618,17 @@ fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {
                     SecretScope::Environment(env) => (
                         format!("github:secret:{}/env/{env}/{name}", w.repo),
                         format!("{name} ({} environment {env})", w.repo),
-                        format!(
-                            "gh secret set {} -R {} --env {}",
-                            quote(name),
-                            quote(&w.repo),
-                            quote(&env)
-                        ),
+                        commands::secret("set", name, Store::Env(&w.repo, &env)),
                     ),
                     SecretScope::Org => (
                         format!("github:secret:{owner}/{name}"),
                         format!("{name} (organisation {owner})"),
-                        format!("gh secret set {} --org {}", quote(name), quote(owner)),
+                        commands::secret("set", name, Store::Org(owner)),
                     ),
                     SecretScope::Repo => (
                         format!("github:secret:{}/{name}", w.repo),
                         format!("{name} ({})", w.repo),
-                        format!("gh secret set {} -R {}", quote(name), quote(&w.repo)),
+                        commands::secret("set", name, Store::Repo(&w.repo)),
                     ),
                 };
             g.node(&key, NodeKind::Secret, label, owner, &[]);
@@ -649,7 +640,7 @@ fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {
                     comment(&format!(
                         "rotate the credential {name} holds at its issuer first: deleting the GitHub copy does not revoke it"
                     )),
-                    format!("{set}  # store the new value"),
+                    set.note("store the new value").into(),
                 ],
             );
             let how = if job.secrets.contains(name) {

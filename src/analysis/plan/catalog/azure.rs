@@ -4,11 +4,17 @@ use super::*;
 
 const AZURE_LIVE: &str = "access tokens already issued stay valid until they expire (about 1 h); only CAE-capable Microsoft Graph clients are cut sooner";
 
-fn azure_id(node: &Node) -> String {
-    let tag = ["app_id", "object_id"]
+/// The id `az` takes for a node: its app id, object id, or the last part of its key.
+fn azure_id(node: &Node) -> &str {
+    ["app_id", "object_id"]
         .iter()
-        .find_map(|t| node.tags.get(*t));
-    tag.map_or_else(|| shell(crate::model::name_of_key(&node.key)), |t| shell(t))
+        .find_map(|t| node.tags.get(*t))
+        .map_or_else(|| crate::model::name_of_key(&node.key), String::as_str)
+}
+
+/// `az WORDS…`
+fn az<'a>(words: impl IntoIterator<Item = &'a str>) -> Cmd {
+    Cmd::new("az").args(words)
 }
 
 pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
@@ -18,13 +24,28 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
         .map_or_else(|| azure_id(site.node), azure_id);
     match action {
         "deactivate_key" | "rotate" | "revoke_token" if site.node.kind == NodeKind::Credential => {
-            let app = site.node.tags.get("app_id").map_or(app, |a| shell(a));
-            let key_id = shell(crate::model::name_of_key(site.key()));
-            let mut commands = vec![format!(
-                "az ad app credential delete --id {app} --key-id {key_id}"
-            )];
+            let app = site.node.tags.get("app_id").map_or(app, String::as_str);
+            let key_id = crate::model::name_of_key(site.key());
+            let mut commands = vec![
+                az([
+                    "ad",
+                    "app",
+                    "credential",
+                    "delete",
+                    "--id",
+                    app,
+                    "--key-id",
+                    key_id,
+                ])
+                .into(),
+            ];
             if action == "rotate" {
-                commands.insert(0, format!("az ad app credential reset --id {app} --append  # new secret for the consumers, then:"));
+                commands.insert(
+                    0,
+                    az(["ad", "app", "credential", "reset", "--id", app, "--append"])
+                        .note("new secret for the consumers, then:")
+                        .into(),
+                );
             }
             leaves(
                 commands,
@@ -34,47 +55,80 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
             )
         }
         "disable_identity" => leaves(
-            vec![format!(
-                "az ad sp update --id {} --set accountEnabled=false",
-                azure_id(site.node)
-            )],
+            vec![
+                az([
+                    "ad",
+                    "sp",
+                    "update",
+                    "--id",
+                    azure_id(site.node),
+                    "--set",
+                    "accountEnabled=false",
+                ])
+                .into(),
+            ],
             AZURE_LIVE,
             true,
             "undo: the same command with accountEnabled=true",
         ),
         "revoke_sessions" if site.node.kind == NodeKind::Human => leaves(
-            vec![format!(
-                "az rest --method POST --uri https://graph.microsoft.com/v1.0/users/{}/revokeSignInSessions",
-                azure_id(site.node)
-            )],
+            vec![
+                az(["rest", "--method", "POST", "--uri"])
+                    .arg(format!(
+                        "https://graph.microsoft.com/v1.0/users/{}/revokeSignInSessions",
+                        azure_id(site.node)
+                    ))
+                    .into(),
+            ],
             format!("{AZURE_LIVE}; this revokes refresh tokens only, after a few minutes"),
             false,
             "not reversible: the user signs in again",
         ),
         "remove_binding" => {
-            let assignee = site.peer.map_or("<ASSIGNEE>".into(), azure_id);
+            let assignee = site.peer.map(azure_id);
+            let assignee_p = || assignee.map_or(hole("<ASSIGNEE>"), Piece::from);
             let scope = site
                 .key()
                 .strip_prefix("azure:")
                 .filter(|s| s.starts_with("/subscriptions/"))
-                .map_or("<SCOPE>".into(), shell);
+                .map_or(hole("<SCOPE>"), Piece::from);
             kills(
-                vec![format!(
-                    "az role assignment delete --assignee {assignee} --role <ROLE> --scope {scope}  # az role assignment list --assignee {assignee} --all shows <ROLE> and <SCOPE>"
-                )],
+                vec![
+                    az(["role", "assignment", "delete", "--assignee"])
+                        .arg(assignee_p())
+                        .arg("--role")
+                        .word([hole("<ROLE>")])
+                        .arg("--scope")
+                        .arg(scope)
+                        .note(format!(
+                            "{} shows <ROLE> and <SCOPE>",
+                            az(["role", "assignment", "list", "--assignee"])
+                                .arg(assignee_p())
+                                .arg("--all")
+                        ))
+                        .into(),
+                ],
                 true,
                 "effective after ARM caching (up to 30 min); undo: az role assignment create with the same assignee, role and scope",
             )
         }
-        "remove_trust" | "disable_provider" => leaves(
-            vec![format!(
-                "az ad app federated-credential delete --id {} --federated-credential-id <FIC_ID>  # az ad app federated-credential list --id {0}",
-                azure_id(site.node)
-            )],
-            AZURE_LIVE,
-            false,
-            "not reversible: re-create the federated credential (same issuer, subject, audience) to undo",
-        ),
+        "remove_trust" | "disable_provider" => {
+            let id = azure_id(site.node);
+            leaves(
+                vec![
+                    az(["ad", "app", "federated-credential", "delete", "--id", id])
+                        .arg("--federated-credential-id")
+                        .word([hole("<FIC_ID>")])
+                        .note(
+                            az(["ad", "app", "federated-credential", "list", "--id", id]).render(),
+                        )
+                        .into(),
+                ],
+                AZURE_LIVE,
+                false,
+                "not reversible: re-create the federated credential (same issuer, subject, audience) to undo",
+            )
+        }
         _ => None,
     }
 }

@@ -8,83 +8,106 @@ fn gcp_sa(node: &Node) -> Option<&str> {
         .or_else(|| rest(&node.key, "gcp", "key").map(|r| r.split('/').next().unwrap_or(r)))
 }
 
+/// `gcloud iam service-accounts …`
+fn sa_cmd(verbs: &[&str]) -> Cmd {
+    Cmd::new("gcloud")
+        .args(["iam", "service-accounts"])
+        .args(verbs.iter().copied())
+}
+
 pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
-    let sa = site
-        .either(|n| gcp_sa(n).is_some())
-        .and_then(gcp_sa)
-        .unwrap_or("<SA_EMAIL>");
-    let sa_q = q(sa);
+    let sa = site.either(|n| gcp_sa(n).is_some()).and_then(gcp_sa);
+    let sa_p = || sa.map_or(hole("<SA_EMAIL>"), Piece::from);
+    let disable_sa = || sa_cmd(&["disable"]).arg(sa_p());
     let token_live = format!(
-        "access tokens minted from this key stay valid up to 1 h: disable the service account to reject them (gcloud iam service-accounts disable {sa_q})"
+        "access tokens minted from this key stay valid up to 1 h: disable the service account to reject them ({})",
+        disable_sa()
     );
     match action {
         "deactivate_key" | "rotate" | "revoke_token" if site.node.key.starts_with("gcp:key:") => {
-            let id = q(site.node.key.rsplit('/').next().unwrap_or("<KEY_ID>"));
+            let id = site.node.key.rsplit('/').next().unwrap_or_default();
+            let key_cmd = |verb| sa_cmd(&["keys", verb, id]).eq("--iam-account", sa_p());
             let mut commands = Vec::new();
             if action == "rotate" {
-                commands.push(format!("gcloud iam service-accounts keys create new-key.json --iam-account={sa_q}  # hand it to the consumers, then:"));
+                commands.push(
+                    sa_cmd(&["keys", "create", "new-key.json"])
+                        .eq("--iam-account", sa_p())
+                        .note("hand it to the consumers, then:")
+                        .into(),
+                );
             }
-            commands.push(format!(
-                "gcloud iam service-accounts keys disable {id} --iam-account={sa_q}"
-            ));
+            commands.push(key_cmd("disable").into());
             leaves(
                 commands,
                 token_live,
                 true,
                 format!(
-                    "undo: gcloud iam service-accounts keys enable {id} --iam-account={sa_q}; keep it disabled at least 24 h before deleting it (delete is final)"
+                    "undo: {}; keep it disabled at least 24 h before deleting it (delete is final)",
+                    key_cmd("enable")
                 ),
             )
         }
         "revoke_token" => leaves(
-            vec![format!(
-                "# service account access tokens are not revocable: disable the account that minted it (gcloud iam service-accounts disable {sa_q})"
-            )],
+            vec![comment(&format!(
+                "service account access tokens are not revocable: disable the account that minted it ({})",
+                disable_sa()
+            ))],
             "the token stays valid until it expires (up to 1 h) unless its service account is disabled",
             false,
             "nothing to undo: tokens cannot be revoked, only outlived",
         ),
         "disable_identity" => kills(
-            vec![format!("gcloud iam service-accounts disable {sa_q}")],
+            vec![disable_sa().into()],
             true,
             format!(
-                "its existing tokens are rejected, and accepted again on re-enable: gcloud iam service-accounts enable {sa_q}; everything running as it loses access (the default Compute service account means VMs)"
+                "its existing tokens are rejected, and accepted again on re-enable: {}; everything running as it loses access (the default Compute service account means VMs)",
+                sa_cmd(&["enable"]).arg(sa_p())
             ),
         ),
         "remove_binding" => {
-            let member = match site.peer.and_then(gcp_sa) {
-                Some(email) => shell(&format!("serviceAccount:{email}")),
-                None => "<MEMBER>".into(),
+            let peer = site.peer.and_then(gcp_sa);
+            let member = || {
+                peer.map_or(hole("<MEMBER>"), |email| {
+                    format!("serviceAccount:{email}").into()
+                })
             };
-            let role = site
-                .id
-                .split(':')
-                .find(|f| f.starts_with("roles/"))
-                .unwrap_or("<ROLE>");
-            let hint = if role.starts_with('<') {
-                "  # gcloud projects get-iam-policy shows the member's <ROLE>"
-            } else {
-                ""
-            };
+            let role = site.id.split(':').find(|f| f.starts_with("roles/"));
+            let role_p = || role.map_or(hole("<ROLE>"), Piece::from);
+            let (member_text, role_text) = (
+                peer.map_or("<MEMBER>".into(), |email| format!("serviceAccount:{email}")),
+                role.unwrap_or("<ROLE>"),
+            );
             let key = site.key();
             let command = if let Some(project) = rest(key, "gcp", "project") {
-                format!(
-                    "gcloud projects remove-iam-policy-binding {} --member={member} --role={}{hint}",
-                    shell(project),
-                    q(role)
-                )
+                let cmd = Cmd::new("gcloud")
+                    .args(["projects", "remove-iam-policy-binding", project])
+                    .eq("--member", member())
+                    .eq("--role", role_p());
+                if role.is_none() {
+                    cmd.note("gcloud projects get-iam-policy shows the member's <ROLE>")
+                } else {
+                    cmd
+                }
+                .into()
             } else if let Some(target) = rest(key, "gcp", "sa") {
-                format!(
-                    "gcloud iam service-accounts remove-iam-policy-binding {} --member={member} --role=roles/iam.serviceAccountTokenCreator",
-                    shell(target)
-                )
+                sa_cmd(&["remove-iam-policy-binding", target])
+                    .eq("--member", member())
+                    .eq("--role", "roles/iam.serviceAccountTokenCreator")
+                    .into()
             } else if let Some(ds) = rest(key, "gcp", "bigquery") {
-                let ds = shell(&ds.replacen('/', ":", 1));
-                format!(
-                    "bq show --format=prettyjson {ds} > dataset.json  # drop the access entry of {member} ({role}) from it, then: bq update --source dataset.json {ds}"
-                )
+                let ds = ds.replacen('/', ":", 1);
+                Cmd::new("bq")
+                    .args(["show", "--format=prettyjson", &ds])
+                    .to_file("dataset.json")
+                    .note(format!(
+                        "drop the access entry of {member_text} ({role_text}) from it, then: {}",
+                        Cmd::new("bq").args(["update", "--source", "dataset.json", &ds])
+                    ))
+                    .into()
             } else {
-                format!("# remove the binding of {member} ({role}) from {key}")
+                comment(&format!(
+                    "remove the binding of {member_text} ({role_text}) from {key}"
+                ))
             };
             kills(
                 vec![command],
@@ -93,32 +116,39 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
             )
         }
         "disable_provider" => {
-            let field = |name: &str| {
-                site.node
-                    .key
-                    .split('/')
-                    .skip_while(|f| *f != name)
-                    .nth(1)
-                    .map(str::to_string)
+            let field = |name: &str| site.node.key.split('/').skip_while(|f| *f != name).nth(1);
+            let pool = || field("workloadIdentityPools").map_or(hole("<POOL>"), Piece::from);
+            let prov = field("providers").unwrap_or(&site.node.name);
+            let wif = |verbs: &[&str]| {
+                Cmd::new("gcloud")
+                    .args(["iam", "workload-identity-pools"])
+                    .args(verbs.iter().copied())
             };
-            let pool = field("workloadIdentityPools").map_or("<POOL>".into(), |p| shell(&p));
-            let prov = field("providers").map_or_else(|| shell(&site.node.name), |p| shell(&p));
             leaves(
-                vec![format!(
-                    "gcloud iam workload-identity-pools providers update-oidc {prov} --workload-identity-pool={pool} --location=global --disabled"
-                )],
+                vec![
+                    wif(&["providers", "update-oidc", prov])
+                        .eq("--workload-identity-pool", pool())
+                        .args(["--location=global", "--disabled"])
+                        .into(),
+                ],
                 format!(
-                    "tokens already exchanged through it still grant access until they expire: disable the pool to block them (gcloud iam workload-identity-pools update {pool} --location=global --disabled)"
+                    "tokens already exchanged through it still grant access until they expire: disable the pool to block them ({})",
+                    wif(&["update"])
+                        .arg(pool())
+                        .args(["--location=global", "--disabled"])
                 ),
                 true,
                 "undo: the same update without --disabled (or a narrower --attribute-condition instead); a deleted provider can be undeleted for 30 days",
             )
         }
         "delete_secret" => copy(
-            vec![format!(
-                "gcloud secrets versions disable latest --secret={}  # disabling keeps evidence; delete later",
-                q(&site.node.name)
-            )],
+            vec![
+                Cmd::new("gcloud")
+                    .args(["secrets", "versions", "disable", "latest"])
+                    .eq("--secret", &*site.node.name)
+                    .note("disabling keeps evidence; delete later")
+                    .into(),
+            ],
             true,
             "undo: gcloud secrets versions enable",
         ),

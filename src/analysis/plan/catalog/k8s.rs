@@ -2,21 +2,48 @@
 
 use super::*;
 
-/// `kubectl --context CLUSTER [-n NS]` and the object name of a `k8s:CLUSTER:KIND:NS/NAME` key.
-fn kubectl(key: &str) -> Option<(String, String, &str)> {
-    let mut fields = key.strip_prefix("k8s:")?.splitn(3, ':');
-    let (cluster, kind, path) = (fields.next()?, fields.next()?, fields.next().unwrap_or(""));
-    let (ns, name) = match path.split_once('/') {
-        Some((ns, name)) => (format!(" -n {}", shell(ns)), name),
-        None if path.is_empty() => (String::new(), kind),
-        None => (String::new(), path),
-    };
-    Some((format!("kubectl --context {}", shell(cluster)), ns, name))
+/// The cluster, namespace and object name of a `k8s:CLUSTER:KIND:NS/NAME` key.
+struct Object<'k> {
+    cluster: &'k str,
+    ns: Option<&'k str>,
+    name: &'k str,
+}
+
+impl<'k> Object<'k> {
+    fn of(key: &'k str) -> Option<Object<'k>> {
+        let mut fields = key.strip_prefix("k8s:")?.splitn(3, ':');
+        let (cluster, kind, path) = (fields.next()?, fields.next()?, fields.next().unwrap_or(""));
+        let (ns, name) = match path.split_once('/') {
+            Some((ns, name)) => (Some(ns), name),
+            None if path.is_empty() => (None, kind),
+            None => (None, path),
+        };
+        Some(Object { cluster, ns, name })
+    }
+
+    /// `kubectl --context CLUSTER WORDS…`
+    fn kubectl<'a>(&self, words: impl IntoIterator<Item = &'a str>) -> Cmd {
+        Cmd::new("kubectl")
+            .arg("--context")
+            .arg(self.cluster)
+            .args(words)
+    }
+
+    /// `-n NS` when the object is namespaced.
+    fn in_ns(&self, cmd: Cmd) -> Cmd {
+        in_ns(cmd, self.ns)
+    }
+}
+
+fn in_ns(cmd: Cmd, ns: Option<&str>) -> Cmd {
+    match ns {
+        Some(ns) => cmd.arg("-n").arg(ns),
+        None => cmd,
+    }
 }
 
 pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
-    let (kc, ns, name) = kubectl(site.key())?;
-    let name = shell(name);
+    let obj = Object::of(site.key())?;
     let ty = site.node.tags.get("type").map(String::as_str);
     let token_secret = ty == Some("kubernetes.io/service-account-token")
         || site
@@ -25,24 +52,25 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
             .as_ref()
             .and_then(|c| c.kind.as_deref())
             == Some("service_account_token");
+    let delete_secret = || obj.in_ns(obj.kubectl(["delete", "secret", obj.name]));
     match action {
         "delete_secret" | "revoke_token" if token_secret => kills(
-            vec![format!("{kc} delete secret {name}{ns}")],
+            vec![delete_secret().into()],
             false,
             "not reversible: the legacy token dies with its Secret; a new Secret gets a new token",
         ),
         "delete_secret" | "rotate" if site.node.kind == NodeKind::Secret => {
             let command = if action == "rotate" {
-                format!(
-                    "{kc} create secret generic {name}{ns} --from-file=<KEY>=<NEW_VALUE_FILE> --dry-run=client -o yaml | {kc} apply -f -  # then restart the pods that read it"
-                )
+                obj.in_ns(obj.kubectl(["create", "secret", "generic", obj.name]))
+                    .word([Piece::Own("--from-file=<KEY>=<NEW_VALUE_FILE>")])
+                    .args(["--dry-run=client", "-o", "yaml"])
+                    .pipe(obj.kubectl(["apply", "-f", "-"]))
+                    .note("then restart the pods that read it")
             } else {
-                format!(
-                    "{kc} delete secret {name}{ns}  # running pods keep the value they already read"
-                )
+                delete_secret().note("running pods keep the value they already read")
             };
             let mut book = copy(
-                vec![command],
+                vec![command.into()],
                 false,
                 "not reversible from the cluster: re-create it with a new value from the issuer",
             )?;
@@ -56,9 +84,10 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
         "remove_binding" if site.id.contains("aws-auth") => {
             let who = site.peer.map_or("<PRINCIPAL>", |p| &p.key);
             kills(
-                vec![format!(
-                    "{kc} -n kube-system edit configmap aws-auth  # remove the mapRoles/mapUsers entry for {who}"
-                )],
+                vec![obj
+                    .kubectl(["-n", "kube-system", "edit", "configmap", "aws-auth"])
+                    .note(format!("remove the mapRoles/mapUsers entry for {who}"))
+                    .into()],
                 true,
                 "takes effect at the next request; undo: add the entry back (save the ConfigMap first with get -o yaml)",
             )
@@ -70,21 +99,32 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
                 .find(|w| w[0] == "rolebinding" || w[0] == "clusterrolebinding");
             let (kind, binding, ns) = match named {
                 Some(&[kind, path]) => match path.split_once('/') {
-                    Some((n, b)) => (kind, shell(b), format!(" -n {}", shell(n))),
-                    None if kind == "rolebinding" => (kind, shell(path), ns),
-                    None => (kind, shell(path), String::new()),
+                    Some((n, b)) => (kind, Some(b), Some(n)),
+                    None if kind == "rolebinding" => (kind, Some(path), obj.ns),
+                    None => (kind, Some(path), None),
                 },
-                _ => ("rolebinding", "<BINDING_NAME>".to_string(), ns),
+                _ => ("rolebinding", None, obj.ns),
+            };
+            let on_binding = |verb| {
+                let cmd = obj.kubectl([verb, kind]).arg(binding.map_or(hole("<BINDING_NAME>"), Piece::from));
+                in_ns(cmd, ns)
             };
             let mut commands = vec![
-                format!(
-                    "{kc} get {kind} {binding}{ns} -o yaml > binding.yaml  # keep a copy to restore"
-                ),
-                format!("{kc} delete {kind} {binding}{ns}"),
+                on_binding("get")
+                    .args(["-o", "yaml"])
+                    .to_file("binding.yaml")
+                    .note("keep a copy to restore")
+                    .into(),
+                on_binding("delete").into(),
             ];
-            if binding.starts_with('<') {
+            if binding.is_none() {
                 let who = site.peer.map_or(site.key(), |p| &p.key);
-                commands.insert(0, format!("{kc} get rolebindings,clusterrolebindings -A -o wide  # <BINDING_NAME> (and its kind): the one whose subjects include {who}"));
+                commands.insert(
+                    0,
+                    obj.kubectl(["get", "rolebindings,clusterrolebindings", "-A", "-o", "wide"])
+                        .note(format!("<BINDING_NAME> (and its kind): the one whose subjects include {who}"))
+                        .into(),
+                );
             }
             kills(
                 commands,
@@ -97,21 +137,25 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
         {
             kills(
                 vec![
-                    format!(
-                        "{kc} delete serviceaccount {name}{ns}  # every token bound to it dies; re-create it (new UID) once the workloads are clean"
-                    ),
-                    format!(
-                        "{kc} rollout restart deployment{ns}  # pods that used it get fresh tokens"
-                    ),
+                    obj.in_ns(obj.kubectl(["delete", "serviceaccount", obj.name]))
+                        .note("every token bound to it dies; re-create it (new UID) once the workloads are clean")
+                        .into(),
+                    obj.in_ns(obj.kubectl(["rollout", "restart", "deployment"]))
+                        .note("pods that used it get fresh tokens")
+                        .into(),
                 ],
                 false,
                 "not reversible: a re-created ServiceAccount has a new UID, old tokens stay dead; bindings by name apply to it again",
             )
         }
         "revoke_token" => kills(
-            vec![format!(
-                "{kc} delete pod <POD>{ns}  # the pod the token is bound to: {kc} get pods{ns}"
-            )],
+            vec![obj
+                .in_ns(obj.kubectl(["delete", "pod"]).word([hole("<POD>")]))
+                .note(format!(
+                    "the pod the token is bound to: {}",
+                    obj.in_ns(obj.kubectl(["get", "pods"]))
+                ))
+                .into()],
             false,
             "not reversible: a bound token dies with its pod; its controller starts a new pod with a new token",
         ),

@@ -13,20 +13,10 @@ mod k8s;
 #[cfg(test)]
 mod tests;
 
-#[cfg(test)]
-mod placeholder_tests {
-    #[test]
-    fn only_trustpaths_own_placeholders_stay_bare() {
-        assert_eq!(super::q("<KEY_ID>"), "<KEY_ID>");
-        assert_eq!(super::q("<$(echo>PWNED)>"), "'<$(echo>PWNED)>'");
-        assert_eq!(super::q("<admin>"), "'<admin>'");
-        assert_eq!(super::q("<>"), "'<>'");
-    }
-}
 mod vault;
 
-use crate::import::shell;
 use crate::model::{Edge, Node, NodeKind, Revoke};
+use crate::shell::{Cmd, Piece, comment, hole, quote};
 
 /// What the plan needs to know about one revocation action to print it as a runbook step.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,11 +194,11 @@ fn by_hand(action: &str, site: &Site<'_>) -> Playbook {
         format!("unknown action {action:?}")
     };
     Playbook {
-        commands: vec![format!(
-            "# {what}: carry out {} on {} by hand",
+        commands: vec![comment(&format!(
+            "{what}: carry out {} on {} by hand",
             site.id,
             site.key()
-        )],
+        ))],
         kills_live_tokens: false,
         live_tokens: Some(format!(
             "unknown ({what}): check whether credentials already issued survive it"
@@ -258,37 +248,6 @@ pub(super) fn copy(mut commands: Vec<String>, reversible: bool, note: &str) -> O
         "# first rotate or revoke the credential it holds at its issuer: the copy going away does not revoke it".into(),
     );
     leaves(commands, COPY_ONLY, reversible, note)
-}
-
-/// Quotes a value for the shell, leaving trustpath's own `<PLACEHOLDER>`s (capitals,
-/// digits and `_` between angle brackets) for the responder to fill in. Anything else in
-/// angle brackets came from an input and is quoted like any value.
-pub(super) fn q(s: &str) -> String {
-    if is_placeholder(s) {
-        s.to_string()
-    } else {
-        shell(s)
-    }
-}
-
-fn is_placeholder(s: &str) -> bool {
-    s.strip_prefix('<')
-        .and_then(|s| s.strip_suffix('>'))
-        .is_some_and(|inner| {
-            !inner.is_empty()
-                && inner
-                    .bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-        })
-}
-
-/// An API path with each segment quoted on its own, so a placeholder segment stays bare.
-pub(super) fn qpath(path: &str) -> String {
-    let segments: Vec<String> = path
-        .split('/')
-        .map(|s| if s.is_empty() { String::new() } else { q(s) })
-        .collect();
-    segments.join("/")
 }
 
 /// The policy a `detach-policy:…:<name>` style id names (its last `:` field).

@@ -12,6 +12,16 @@ fn vault_role(node: &Node) -> Option<(String, &'static str)> {
     })
 }
 
+/// `vault WORDS…`
+fn vault<'a>(words: impl IntoIterator<Item = &'a str>) -> Cmd {
+    Cmd::new("vault").args(words)
+}
+
+/// Revokes every token issued through an auth mount.
+fn revoke_mount(mount: &str) -> Cmd {
+    vault(["token", "revoke", "-mode=path"]).arg(format!("auth/{mount}/"))
+}
+
 pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
     let key = site.key();
     let ttl = site
@@ -21,10 +31,11 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
         .map_or(String::new(), |t| format!(" (token_ttl {t})"));
     match action {
         "revoke_token" if rest(key, "vault", "token").is_some() => kills(
-            vec![format!(
-                "vault token revoke -accessor {}  # and its child tokens",
-                shell(rest(key, "vault", "token")?)
-            )],
+            vec![
+                vault(["token", "revoke", "-accessor", rest(key, "vault", "token")?])
+                    .note("and its child tokens")
+                    .into(),
+            ],
             false,
             "not reversible: a revoked token cannot be restored; issue a new one",
         ),
@@ -35,19 +46,26 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
             let (mount, role) = role.rsplit_once('/')?;
             let mut commands = Vec::new();
             if action == "rotate" {
-                commands.push(format!("vault write -f auth/{}/secret-id  # hand the new secret-id to its consumer, then:", shell(&format!("{mount}/role/{role}"))));
+                commands.push(
+                    vault(["write", "-f"])
+                        .arg(format!("auth/{mount}/role/{role}/secret-id"))
+                        .note("hand the new secret-id to its consumer, then:")
+                        .into(),
+                );
             }
-            commands.push(format!(
-                "vault write {} secret_id_accessor={}",
-                shell(&format!(
-                    "auth/{mount}/role/{role}/secret-id-accessor/destroy"
-                )),
-                shell(accessor)
-            ));
+            commands.push(
+                vault(["write"])
+                    .arg(format!(
+                        "auth/{mount}/role/{role}/secret-id-accessor/destroy"
+                    ))
+                    .arg(format!("secret_id_accessor={accessor}"))
+                    .into(),
+            );
             leaves(
                 commands,
                 format!(
-                    "tokens from earlier logins with it stay valid until their TTL: revoke them (vault token revoke -accessor per token, or vault token revoke -mode=path auth/{mount}/ for every token of that mount)"
+                    "tokens from earlier logins with it stay valid until their TTL: revoke them (vault token revoke -accessor per token, or {} for every token of that mount)",
+                    revoke_mount(mount)
                 ),
                 false,
                 "not reversible: a destroyed secret-id cannot be restored; generate a new one",
@@ -56,42 +74,49 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
         "revoke_sessions" => {
             let mount = rest(key, "vault", "role")?.rsplit_once('/')?.0;
             kills(
-                vec![format!(
-                    "vault token revoke -mode=path {}  # every token from this auth mount, not only this role",
-                    shell(&format!("auth/{mount}/"))
-                )],
+                vec![
+                    revoke_mount(mount)
+                        .note("every token from this auth mount, not only this role")
+                        .into(),
+                ],
                 false,
                 "not reversible: clients must log in again",
             )
         }
         "detach_policy" | "remove_binding" | "disable_identity" => {
             let (path, field) = vault_role(site.node)?;
-            let path_q = shell(&path);
-            let save =
-                format!("vault read -format=json {path_q} > role.json  # keep a copy to restore");
-            let mount = path.split('/').nth(1).unwrap_or("<MOUNT>");
+            let save = vault(["read", "-format=json", &path])
+                .to_file("role.json")
+                .note("keep a copy to restore");
+            let mount = path.split('/').nth(1).unwrap_or_default();
             let live = format!(
-                "tokens already issued through this role keep their policies until they expire{ttl}: revoke them (vault token revoke -mode=path auth/{mount}/), or edit the policy itself (vault policy write), which applies to every token at once"
+                "tokens already issued through this role keep their policies until they expire{ttl}: revoke them ({}), or edit the policy itself (vault policy write), which applies to every token at once",
+                revoke_mount(mount)
             );
+            let write = || vault(["write", &path]);
             let change = match action {
-                "detach_policy" => format!(
-                    "vault write {path_q} {field}=<POLICIES>  # the current list without {}",
-                    policy_of(site.id).unwrap_or("<POLICY>")
-                ),
-                "disable_identity" => format!("vault delete {path_q}  # stops new logins only"),
+                "detach_policy" => write()
+                    .word([Piece::Own(field), Piece::Own("=<POLICIES>")])
+                    .note(format!(
+                        "the current list without {}",
+                        policy_of(site.id).unwrap_or("<POLICY>")
+                    )),
+                "disable_identity" => vault(["delete", &path]).note("stops new logins only"),
                 _ => match site.peer.filter(|p| &*p.platform == "k8s") {
-                    Some(p) => format!(
-                        "vault write {path_q} bound_service_account_names=<NAMES> bound_service_account_namespaces=<NAMESPACES>  # the current lists without {}",
-                        p.key
-                    ),
-                    None => format!(
-                        "vault write {path_q} <BOUND_FIELD>=<VALUES>  # the role's binding (bound_claims, bound_subjects…) without {}",
-                        site.peer.map_or("<MEMBER>", |p| &p.key)
-                    ),
+                    Some(p) => write()
+                        .word([Piece::Own("bound_service_account_names=<NAMES>")])
+                        .word([Piece::Own("bound_service_account_namespaces=<NAMESPACES>")])
+                        .note(format!("the current lists without {}", p.key)),
+                    None => write()
+                        .word([Piece::Own("<BOUND_FIELD>=<VALUES>")])
+                        .note(format!(
+                            "the role's binding (bound_claims, bound_subjects…) without {}",
+                            site.peer.map_or("<MEMBER>", |p| &p.key)
+                        )),
                 },
             };
             leaves(
-                vec![save, change],
+                vec![save.into(), change.into()],
                 live,
                 true,
                 "undo: vault write the saved role.json back",
@@ -99,16 +124,16 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
         }
         "delete_secret" | "rotate" => {
             let (mount, path) = rest(key, "vault", "secret")?.split_once('/')?;
-            let (m, p) = (shell(mount), shell(path));
+            let kv = |verb| vault(["kv", verb]).eq("-mount", mount).arg(path);
             let command = if action == "rotate" {
-                format!(
-                    "vault kv put -mount={m} {p} <FIELD>=@<NEW_VALUE_FILE>  # the rotated credential; keep it off the command line"
-                )
+                kv("put")
+                    .word([Piece::Own("<FIELD>=@<NEW_VALUE_FILE>")])
+                    .note("the rotated credential; keep it off the command line")
             } else {
-                format!("vault kv delete -mount={m} {p}")
+                kv("delete")
             };
             copy(
-                vec![command],
+                vec![command.into()],
                 action == "delete_secret",
                 "undo (KV v2): vault kv undelete -versions=<N>; a rotated value stays rotated",
             )

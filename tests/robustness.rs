@@ -85,3 +85,24 @@ proptest! {
         let _ = load_inputs(inputs);
     }
 }
+
+/// A file the directory walk found regular but that became a FIFO before it was read
+/// (swapped in between) is an error naming it, not a load that waits for a writer forever.
+#[test]
+fn a_file_swapped_for_a_fifo_after_the_walk_is_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fifo = dir.path().join("users.json");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("mkfifo is not available: skipping");
+        return;
+    }
+    let error = load_inputs([Input::found(fifo)])
+        .err()
+        .expect("a FIFO is refused")
+        .to_string();
+    assert!(
+        error.contains("users.json") && error.contains("not a regular file"),
+        "{error}"
+    );
+}

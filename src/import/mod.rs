@@ -37,7 +37,10 @@ pub struct Input {
 /// gigabyte export never sits in memory beside the graph built from it.
 pub enum Content {
     Bytes(Cow<'static, [u8]>),
+    /// A file named on the command line: it may be a pipe.
     File(PathBuf),
+    /// A file found inside an input directory: read only while it is a regular file.
+    Found(PathBuf),
 }
 
 impl Input {
@@ -52,6 +55,14 @@ impl Input {
         Input {
             name: path.display().to_string(),
             content: Content::File(path),
+        }
+    }
+
+    /// A file found inside an input directory (see [`Content::Found`]).
+    pub fn found(path: PathBuf) -> Input {
+        Input {
+            name: path.display().to_string(),
+            content: Content::Found(path),
         }
     }
 
@@ -72,9 +83,13 @@ impl Input {
                     source: Source::Bytes(b),
                 })
             }
-            Content::File(path) => {
+            Content::File(path) | Content::Found(path) => {
                 let io = |source| io_error(path, source);
-                let mut file = fs::File::open(path).map_err(io)?;
+                let mut file = match self.content {
+                    Content::Found(_) => open_regular(path),
+                    _ => fs::File::open(path),
+                }
+                .map_err(io)?;
                 let meta = file.metadata().map_err(io)?;
                 let total = if meta.is_file() { meta.len() } else { 0 };
                 // A regular file says its size: refuse it before reading a byte.
@@ -108,9 +123,30 @@ impl Input {
     }
 }
 
+/// Opens a file without blocking, and only while it is a regular file: a file the walk
+/// found may have been swapped for a FIFO since, and a plain open of a FIFO blocks until
+/// a writer comes, which may be never.
+fn open_regular(path: &Path) -> io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // No effect on reads of a regular file; makes opening a FIFO return at once.
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::other(
+            "not a regular file any more (it was replaced while loading)",
+        ));
+    }
+    Ok(file)
+}
+
 /// The last [`detect::HEAD`] bytes of a regular file.
 fn read_tail(path: &Path, len: u64) -> io::Result<Vec<u8>> {
-    let mut file = fs::File::open(path)?;
+    let mut file = open_regular(path)?;
     file.seek(io::SeekFrom::Start(len - detect::HEAD as u64))?;
     let mut tail = Vec::with_capacity(detect::HEAD);
     file.take(detect::HEAD as u64).read_to_end(&mut tail)?;
@@ -517,7 +553,7 @@ pub fn load_inputs_with(
         };
         let name = input.name.as_str();
         let io = |source| match &input.content {
-            Content::File(path) => io_error(path, source),
+            Content::File(path) | Content::Found(path) => io_error(path, source),
             Content::Bytes(_) => io_error(Path::new(name), source),
         };
         match format {
@@ -586,7 +622,7 @@ pub fn load_paths_with(
     for path in paths {
         walk.top(path)?;
     }
-    let mut loaded = load_inputs_with(walk.files.into_iter().map(Input::file), at, report)?;
+    let mut loaded = load_inputs_with(walk.files, at, report)?;
     loaded.warnings.splice(0..0, walk.warnings);
     Ok(loaded)
 }
@@ -597,7 +633,7 @@ pub fn load_paths_with(
 /// warning, and a directory reached twice through links is walked once.
 #[derive(Default)]
 struct Walk {
-    files: Vec<PathBuf>,
+    files: Vec<Input>,
     warnings: Vec<Warning>,
     seen_dirs: std::collections::HashSet<PathBuf>,
 }
@@ -606,7 +642,7 @@ impl Walk {
     fn top(&mut self, path: &Path) -> Result<(), ImportError> {
         let meta = fs::metadata(path).map_err(|source| io_error(path, source))?;
         if !meta.is_dir() {
-            self.files.push(path.to_path_buf());
+            self.files.push(Input::file(path.to_path_buf()));
             return Ok(());
         }
         // A directory already walked (given twice, or inside another input) adds nothing
@@ -641,8 +677,8 @@ impl Walk {
             if meta.is_file() {
                 // Opened now to tell an unreadable file from a readable one: one bad
                 // entry in a directory is a warning, not the end of the load.
-                match fs::File::open(&entry) {
-                    Ok(_) => self.files.push(entry),
+                match open_regular(&entry) {
+                    Ok(_) => self.files.push(Input::found(entry)),
                     Err(e) => self.skip(&entry, &e),
                 }
                 continue;

@@ -97,10 +97,10 @@ fn a_file_swapped_for_a_fifo_after_the_walk_is_an_error() {
         eprintln!("mkfifo is not available: skipping");
         return;
     }
-    let error = load_inputs([Input::found(fifo)])
-        .err()
-        .expect("a FIFO is refused")
-        .to_string();
+    let Err(error) = load_inputs([Input::found(fifo)]) else {
+        panic!("a FIFO is refused");
+    };
+    let error = error.to_string();
     assert!(
         error.contains("users.json") && error.contains("not a regular file"),
         "{error}"

@@ -54,6 +54,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome
     if let Some(bytes) = cli.max_input_size {
         import::set_max_input_size(bytes);
     }
+    import::k8s::set_cluster_name(cli.cluster.clone());
     let mut inputs = cli.inputs;
     let command = match cli.command {
         Some(Command::Gen(args)) => return generate(&args, out, err),

@@ -47,6 +47,12 @@ pub struct Cli {
     #[arg(long, value_name = "SIZE", global = true, value_parser = parse_size)]
     pub max_input_size: Option<u64>,
 
+    /// The cluster every Kubernetes export describes (keys `k8s:NAME:…`, `kubectl
+    /// --context NAME` in plans). Default: the name of the directory holding each export
+    /// (`exports/prod/pods.json` is cluster `prod`).
+    #[arg(long, value_name = "NAME", global = true)]
+    pub cluster: Option<String>,
+
     /// Open a saved incident (its compromised set, steps done and notes) in the TUI; when
     /// stdout is not a terminal, print its plan. Incidents are saved from the TUI with `s`.
     #[arg(long, value_name = "NAME")]

@@ -1,8 +1,10 @@
 //! No secret value that an input holds reaches any output, saved file or message. A
 //! distinctive value is planted wherever each supported format can carry one (workflow
 //! `env:`, `with:` and `run:` text, a `gh api` listing with values, unknown fields and
-//! columns of the native graph and the CSVs, an access key listing's extra field), and
-//! every command, in every format, is searched for it.
+//! columns of the native graph and the CSVs, an access key listing's extra field, a
+//! Kubernetes Secret's `data` and `stringData` (raw and base64), the last-applied
+//! annotation, a literal `env` value, a ConfigMap's data, a broken YAML export), and every
+//! command, in every format, is searched for it (and for its base64 form).
 
 mod common;
 
@@ -11,8 +13,62 @@ use std::path::Path;
 use common::{AT, trustpath};
 
 const PLANTED: &str = "PLANTEDSECRETVALUE9f3k2";
+/// `PLANTED` in base64, as a Secret's `data` holds it.
+const PLANTED_B64: &str = "UExBTlRFRFNFQ1JFVFZBTFVFOWYzazI=";
+
+/// `kubectl get` output of cluster `prodk8s` with the value wherever an object can hold one.
+fn plant_k8s(root: &Path) {
+    let dir = root.join("prodk8s");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let last_applied =
+        format!(r#"{{"apiVersion":"v1","kind":"Secret","stringData":{{"token":"{PLANTED}"}}}}"#);
+    let list = serde_json::json!({
+        "apiVersion": "v1", "kind": "List", "metadata": { "resourceVersion": "" },
+        "items": [
+            { "apiVersion": "v1", "kind": "ServiceAccount",
+              "metadata": { "name": "app", "namespace": "shop",
+                            "annotations": { "kubectl.kubernetes.io/last-applied-configuration": last_applied.clone(),
+                                             "acme.example/note": PLANTED } } },
+            { "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+              "data": { "token": PLANTED_B64 }, "stringData": { "token": PLANTED },
+              "metadata": { "name": "upstream", "namespace": "shop",
+                            "annotations": { "kubectl.kubernetes.io/last-applied-configuration": last_applied } } },
+            { "apiVersion": "v1", "kind": "ConfigMap", "data": { "settings": PLANTED },
+              "metadata": { "name": "settings", "namespace": "shop" } },
+            { "apiVersion": "v1", "kind": "ConfigMap",
+              "data": { "mapRoles": format!("- rolearn: arn:aws:iam::111122223333:role/x\n  username: x\n  groups: [system:masters]\n  password: {PLANTED}\n") },
+              "metadata": { "name": "aws-auth", "namespace": "kube-system" } },
+            { "apiVersion": "v1", "kind": "Pod",
+              "metadata": { "name": "app-0", "namespace": "shop" },
+              "spec": { "serviceAccountName": "app", "nodeName": "n1",
+                        "containers": [{ "name": "app", "env": [
+                            { "name": "API_KEY", "value": PLANTED },
+                            { "name": "TOKEN", "valueFrom": { "secretKeyRef": { "name": "upstream", "key": "token" } } }
+                        ] }] } },
+            { "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+              "metadata": { "name": "reads", "namespace": "shop" },
+              "roleRef": { "kind": "ClusterRole", "name": "view" },
+              "subjects": [{ "kind": "ServiceAccount", "name": "app", "namespace": "shop" }] }
+        ]
+    });
+    std::fs::write(dir.join("all.json"), list.to_string()).expect("write");
+    std::fs::write(
+        dir.join("secrets.yaml"),
+        format!(
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: yaml-held\n    namespace: shop\n  data:\n    key: {PLANTED_B64}\n  stringData:\n    key: {PLANTED}\n"
+        ),
+    )
+    .expect("write");
+    // Broken YAML right at the value: the error names the place, never the text.
+    std::fs::write(
+        dir.join("broken.yaml"),
+        format!("apiVersion: v1\nkind: Secret\ndata:\n  key: [{PLANTED}\n"),
+    )
+    .expect("write");
+}
 
 fn plant(root: &Path) {
+    plant_k8s(root);
     let workflows = root.join("acme/web/.github/workflows");
     std::fs::create_dir_all(&workflows).expect("mkdir");
     std::fs::write(
@@ -107,6 +163,21 @@ fn no_planted_secret_value_reaches_any_output() {
         vec!["export", "--format", "dot"],
         vec!["export", "--format", "json"],
         vec!["path", c, "arn:aws:s3:::jewel", "--all"],
+        vec![
+            "blast",
+            "-c",
+            "k8s:prodk8s:sa:shop/app",
+            "--format",
+            "json",
+            "--paths",
+        ],
+        vec![
+            "plan",
+            "-c",
+            "k8s:prodk8s:pod:shop/app-0",
+            "--format",
+            "json",
+        ],
         vec!["blast", "-c", PLANTED],
         vec!["-c", c],
     ];
@@ -132,14 +203,18 @@ fn no_planted_secret_value_reaches_any_output() {
             "trustpath {args:?} failed:\n{text}"
         );
         assert!(
-            !text.contains(PLANTED),
+            !text.contains(PLANTED) && !text.contains(PLANTED_B64),
             "trustpath {args:?} printed the secret:\n{text}"
         );
     }
     let written = std::fs::read_to_string(&saved).expect("saved graph");
     assert!(
-        !written.contains(PLANTED),
+        !written.contains(PLANTED) && !written.contains(PLANTED_B64),
         "the saved graph holds the secret"
+    );
+    assert!(
+        written.contains("k8s:prodk8s:secret:shop/upstream"),
+        "the Kubernetes export was read"
     );
     // The saved graph read back prints nothing of it either.
     let again = trustpath()

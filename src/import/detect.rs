@@ -24,6 +24,10 @@ pub enum Format {
     GithubWorkflow,
     /// `gh api` output: default workflow permissions, OIDC subject template
     GithubApi,
+    /// `kubectl get … -o json|yaml`: a List or one object
+    Kubernetes,
+    /// `aws eks describe-access-entry`, `describe-pod-identity-association` (and the lists)
+    Eks,
 }
 
 impl Format {
@@ -39,6 +43,8 @@ impl Format {
             Format::AwsServiceControlPolicy => "AWS service control policy",
             Format::GithubWorkflow => "GitHub workflow",
             Format::GithubApi => "GitHub API export",
+            Format::Kubernetes => "Kubernetes objects",
+            Format::Eks => "EKS access entries / pod identities",
         }
     }
 }
@@ -103,6 +109,16 @@ pub fn detect(head: &[u8], tail: Option<&[u8]>) -> Result<Format, String> {
         {
             return Ok(Format::GithubApi);
         }
+        if is_kubernetes_json(&text) {
+            return Ok(Format::Kubernetes);
+        }
+        if text.contains("\"accessEntry\"")
+            || text.contains("\"accessEntries\"")
+            || ((text.contains("\"association\"") || text.contains("\"associations\""))
+                && text.contains("\"clusterName\""))
+        {
+            return Ok(Format::Eks);
+        }
         if text.contains("\"PolicySummary\"") && text.contains("\"Content\"") {
             return Ok(Format::AwsServiceControlPolicy);
         }
@@ -136,6 +152,10 @@ pub fn detect(head: &[u8], tail: Option<&[u8]>) -> Result<Format, String> {
     if top_level("jobs") && top_level("on") {
         return Ok(Format::GithubWorkflow);
     }
+    // `kubectl get -o yaml`: top-level `apiVersion:` and `kind:`.
+    if top_level("apiVersion") && top_level("kind") {
+        return Ok(Format::Kubernetes);
+    }
     let header = trimmed
         .lines()
         .find(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
@@ -167,6 +187,24 @@ pub(crate) fn in_workflows_dir(name: &str) -> bool {
     };
     (dir == ".github/workflows" || dir.ends_with("/.github/workflows"))
         && (file.ends_with(".yml") || file.ends_with(".yaml"))
+}
+
+/// A `kubectl get -o json` document: `apiVersion` and `kind` in its first object, and a
+/// Kubernetes-looking `apiVersion` (`v1`, or `GROUP/VERSION`).
+fn is_kubernetes_json(text: &str) -> bool {
+    let value_of = |key: &str| {
+        text.match_indices(key).find_map(|(i, m)| {
+            let rest = text[i + m.len()..]
+                .trim_start()
+                .strip_prefix(':')?
+                .trim_start();
+            let rest = rest.strip_prefix('"')?;
+            Some(&rest[..rest.find('"')?])
+        })
+    };
+    let version = value_of("\"apiVersion\"");
+    text.contains("\"kind\"")
+        && version.is_some_and(|v| v == "v1" || (v.contains('/') && !v.contains(' ')))
 }
 
 /// Whether the text holds `"schema": "trustpath/graph/…"` (any spacing).

@@ -41,8 +41,8 @@ impl ImportError {
         // first, compiler-style, so strip the duplicate.
         let message = err.to_string();
         let message = match message.rfind(" at line ") {
-            Some(i) => message[..i].to_string(),
-            None => message,
+            Some(i) => redact_values(&message[..i]),
+            None => redact_values(&message),
         };
         ImportError::Json {
             file: file.to_string(),
@@ -51,6 +51,33 @@ impl ImportError {
             message,
         }
     }
+}
+
+/// A parser's message without the values it quotes: `invalid type: string "…", expected
+/// u32` can quote whatever sat where a number was expected, a secret included.
+pub(crate) fn redact_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut quote: Option<char> = None;
+    for c in message.chars() {
+        match quote {
+            Some(q) if c == q => {
+                out.push('…');
+                out.push(c);
+                quote = None;
+            }
+            Some(_) => {}
+            None => {
+                out.push(c);
+                if c == '"' {
+                    quote = Some('"');
+                }
+            }
+        }
+    }
+    if quote.is_some() {
+        out.push('…');
+    }
+    out
 }
 
 /// A problem that does not stop the import: an unknown field, a dangling reference, a

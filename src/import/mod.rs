@@ -6,6 +6,7 @@ mod detect;
 mod error;
 pub mod github;
 mod inventory;
+pub mod k8s;
 mod link;
 mod links;
 pub mod native;
@@ -222,6 +223,8 @@ fn read_whole(format: Format) -> Reader {
         Format::AwsServiceControlPolicy => aws::read_scp,
         Format::GithubWorkflow => github::read_workflow,
         Format::GithubApi => github::read_api,
+        Format::Kubernetes => k8s::read_objects,
+        Format::Eks => k8s::read_eks,
     }
 }
 
@@ -280,6 +283,8 @@ pub(crate) struct Builder {
     aws: aws::Inventory,
     /// GitHub workflows, turned into nodes and edges once all files are read.
     github: github::Inventory,
+    /// Kubernetes objects by cluster, turned into nodes and edges once all files are read.
+    k8s: k8s::Inventory,
     /// Time against which importers evaluate time conditions (`--at`).
     at: jiff::Timestamp,
     /// Edge reasons seen so far, so that edges giving the same reason share one copy.
@@ -305,6 +310,7 @@ impl Builder {
             late_nodes: Vec::new(),
             aws: aws::Inventory::default(),
             github: github::Inventory::default(),
+            k8s: k8s::Inventory::default(),
             at,
             reasons: FxHashSet::default(),
             last_revoke: no_revoke(),
@@ -448,6 +454,7 @@ impl Builder {
         let (nodes_before, edges_before) = (self.graph.node_count(), self.graph.edge_count());
         aws::finish(&mut aws, &mut self.graph, &mut self.warnings, self.at);
         github::finish(&self.github, &mut self.graph);
+        k8s::finish(&self.k8s, &mut self.graph, &mut self.warnings);
         let before_links = self.graph.edge_count();
         link::github_oidc(&mut self.graph);
         // A saved graph holds the links made when it was first imported: made again

@@ -1,0 +1,383 @@
+//! The ways between a cluster and AWS or GCP: who in AWS is who in the cluster
+//! (`aws-auth`, EKS access entries), and which cloud identity a service account becomes
+//! (IRSA, EKS pod identity, GKE workload identity).
+
+use super::Cluster;
+use super::build::{Build, provenance, revoke};
+use super::grants::{sa, user_as};
+use super::objects::{AwsAuthEntry, Object};
+use crate::glob::glob_match;
+use crate::import::Warning;
+use crate::model::{Condition, EdgeKind, NodeKind, Provenance};
+use crate::shell::Cmd;
+
+/// An AWS principal's node, added (marked as not in the inputs) when no AWS export
+/// defines it, so the way in shows whichever files are loaded.
+fn aws_principal(b: &mut Build<'_>, arn: &str, file: &str, by: &str) {
+    if b.graph.find(arn).is_some() {
+        return;
+    }
+    let kind = if arn.contains(":role/") {
+        NodeKind::Role
+    } else {
+        NodeKind::ServiceAccount
+    };
+    let prov = provenance(b.graph, file, by.to_string());
+    let mut node = crate::model::Node::new(arn, kind, prov);
+    node.platform = "aws".into();
+    node.tags
+        .insert("not_in_inputs".into(), format!("named by {by}"));
+    let _ = b.graph.add_node(node);
+}
+
+/// The Kubernetes user and groups an AWS principal is mapped to.
+fn mapped(
+    b: &mut Build<'_>,
+    arn: &str,
+    username: &str,
+    groups: &[String],
+    file: &str,
+    by: &str,
+    cut: crate::model::Revoke,
+) {
+    let prov = &provenance(b.graph, file, by.to_string());
+    aws_principal(b, arn, file, by);
+    let to = user_as(b, username, file, by, Some(NodeKind::ServiceAccount));
+    let revoke: std::sync::Arc<[crate::model::Revoke]> = vec![cut].into();
+    let r = revoke.clone();
+    b.edge(
+        arn,
+        &to,
+        EdgeKind::CanAssume,
+        format!("{by} maps {arn} to Kubernetes user {username}"),
+        prov,
+        |e| e.revoke = r,
+    );
+    // A node's identity (`system:node:{{EC2PrivateDNSName}}`): whoever holds the node's
+    // role (its instance profile, read from the instance metadata) is its kubelet.
+    if let Some(node) = username.strip_prefix("system:node:") {
+        let nodes: Vec<String> = if node.contains("{{") {
+            b.nodes.iter().cloned().collect()
+        } else {
+            vec![node.to_string()]
+        };
+        for n in nodes {
+            let key = b.key("node", None, &n);
+            b.edge(&to, &key, EdgeKind::CanControl, format!("{username} is the kubelet identity of node {n}: it can read the Secrets and tokens of the pods scheduled there"), prov, |_| {});
+        }
+    }
+    for group in groups {
+        let key = if group == "system:masters" {
+            b.admin()
+        } else {
+            let key = b.key("group", None, group);
+            b.referred(&key, NodeKind::Group, group, None, file, by);
+            b.groups.insert(group.clone());
+            key
+        };
+        let why = if group == "system:masters" {
+            format!("{by} puts {arn} in group system:masters, which bypasses RBAC: cluster-admin")
+        } else {
+            format!("{by} puts {arn} in group {group}")
+        };
+        let r = revoke.clone();
+        b.edge(arn, &key, EdgeKind::CanAssume, why, prov, |e| e.revoke = r);
+    }
+}
+
+/// `kube-system/aws-auth`: `mapRoles` and `mapUsers` (YAML inside the ConfigMap).
+pub(super) fn aws_auth(b: &mut Build<'_>, o: &Object, file: &str) {
+    let Some(data) = &o.data else { return };
+    for (field, text) in [("mapRoles", &data.map_roles), ("mapUsers", &data.map_users)] {
+        let Some(text) = text else { continue };
+        let entries: Vec<AwsAuthEntry> = match serde_saphyr::from_str(text) {
+            Ok(entries) => entries,
+            Err(e) => {
+                let first = crate::import::error::redact_values(
+                    e.to_string().lines().next().unwrap_or_default(),
+                );
+                b.warnings.push(Warning::new(
+                    file,
+                    format!("aws-auth {field}"),
+                    format!("not valid YAML ({first}); its mappings are skipped"),
+                ));
+                continue;
+            }
+        };
+        for entry in entries {
+            let Some(arn) = entry.rolearn.or(entry.userarn) else {
+                continue;
+            };
+            let username = entry.username.unwrap_or_else(|| arn.clone());
+            let by = format!("ConfigMap kube-system/aws-auth ({field})");
+            let cut = revoke(
+                format!("remove-binding:eks:{}:aws-auth:{arn}", b.cluster),
+                "remove_binding",
+                2,
+                Vec::new(),
+            );
+            mapped(b, &arn, &username, &entry.groups, file, &by, cut);
+        }
+    }
+}
+
+/// EKS access entries: an AWS principal's Kubernetes user and groups.
+pub(super) fn access_entries(b: &mut Build<'_>, c: &Cluster) {
+    for (entry, file) in &c.access_entries {
+        if entry.principal_arn.is_empty()
+            || entry.entry_type.as_deref().is_some_and(|t| t != "STANDARD")
+        {
+            continue;
+        }
+        let arn = entry.principal_arn.as_str();
+        let by = format!("EKS access entry of {arn}");
+        let username = entry.username.clone().unwrap_or_else(|| arn.to_string());
+        let command = Cmd::new("aws")
+            .args([
+                "eks",
+                "delete-access-entry",
+                "--cluster-name",
+                b.cluster,
+                "--principal-arn",
+                arn,
+            ])
+            .into();
+        let cut = revoke(
+            format!("delete-access-entry:{}:{arn}", b.cluster),
+            "remove_binding",
+            2,
+            vec![command],
+        );
+        mapped(b, arn, &username, &entry.kubernetes_groups, file, &by, cut);
+    }
+}
+
+/// The `sub` patterns an EKS OIDC provider's trust into `role` accepts, with the edge's
+/// reason; `None` when nothing in the graph shows that trust.
+fn eks_trust(b: &Build<'_>, role: &str) -> Option<Vec<(String, bool, String)>> {
+    let id = b.graph.find(role)?;
+    let mut found: Option<Vec<(String, bool, String)>> = None;
+    for (edge, from) in b.graph.incoming(id) {
+        let provider = b.graph.node(from);
+        let e = b.graph.edge(edge);
+        if e.kind != EdgeKind::CanAssume || !provider.key.contains(":oidc-provider/oidc.eks.") {
+            continue;
+        }
+        let list = found.get_or_insert_with(Vec::new);
+        let subs: Vec<&Condition> = e
+            .conditions
+            .iter()
+            .filter(|c| c.key.as_deref().is_some_and(|k| k.ends_with(":sub")))
+            .collect();
+        if subs.is_empty() {
+            list.push(("*".into(), true, e.reason.to_string()));
+        }
+        for c in subs {
+            let like = c.operator.as_deref().unwrap_or("").contains("Like");
+            list.extend(
+                c.values
+                    .iter()
+                    .map(|v| (v.clone(), like, e.reason.to_string())),
+            );
+        }
+    }
+    found
+}
+
+/// IRSA, EKS pod identity and GKE workload identity: a service account becomes a cloud
+/// identity.
+pub(super) fn workload_identity(b: &mut Build<'_>, c: &Cluster) {
+    for (o, file) in &c.objects {
+        let (true, Some(ns)) = (o.kind == "ServiceAccount", o.metadata.namespace.as_deref()) else {
+            continue;
+        };
+        let name = o.metadata.name.as_str();
+        let from = b.key("sa", Some(ns), name);
+        let prov = provenance(b.graph, file, format!("ServiceAccount {ns}/{name}"));
+        if let Some(role) = o.metadata.annotations.get("eks.amazonaws.com/role-arn") {
+            irsa(b, role, (ns, name), file, &prov);
+        }
+        if let Some(gsa) = o.metadata.annotations.get("iam.gke.io/gcp-service-account") {
+            let to = format!("gcp:sa:{gsa}");
+            if b.graph.find(&to).is_none() {
+                let p = provenance(b.graph, file, format!("ServiceAccount {ns}/{name}"));
+                let mut node = crate::model::Node::new(&to, NodeKind::ServiceAccount, p);
+                node.tags.insert(
+                    "not_in_inputs".into(),
+                    format!("named by ServiceAccount {ns}/{name}"),
+                );
+                let _ = b.graph.add_node(node);
+            }
+            let unannotate = annotate(b.cluster, ns, name, "iam.gke.io/gcp-service-account-");
+            let cut = revoke(
+                format!("remove-gke-wi:{from}"),
+                "remove_trust",
+                2,
+                vec![unannotate],
+            );
+            let condition = condition(&format!(
+                "holds only if {gsa} grants roles/iam.workloadIdentityUser to serviceAccount:PROJECT_ID.svc.id.goog[{ns}/{name}] (its IAM policy is not checked here)"
+            ));
+            b.edge(&from, &to, EdgeKind::CanAssume, format!("ServiceAccount {ns}/{name} is annotated iam.gke.io/gcp-service-account: {gsa} (GKE workload identity)"), &prov, |e| {
+                e.revoke = vec![cut].into();
+                e.conditions = vec![condition];
+            });
+        }
+    }
+    for (p, file) in &c.pod_identities {
+        if p.namespace.is_empty() || p.service_account.is_empty() {
+            continue;
+        }
+        let from = sa(
+            b,
+            &p.namespace,
+            &p.service_account,
+            file,
+            "an EKS pod identity association",
+        );
+        let Some(role) = &p.role_arn else {
+            b.warnings.push(Warning::new(file, "", format!("pod identity association of {}/{} names no role (list-pod-identity-associations output): save describe-pod-identity-association for it", p.namespace, p.service_account)));
+            continue;
+        };
+        let by = format!(
+            "EKS pod identity association {}",
+            p.association_id.as_deref().unwrap_or("?")
+        );
+        let prov = provenance(b.graph, file, by.clone());
+        aws_principal(b, role, file, &by);
+        let mut commands = Vec::new();
+        if let Some(id) = &p.association_id {
+            commands.push(
+                Cmd::new("aws")
+                    .args(["eks", "delete-pod-identity-association", "--cluster-name", b.cluster, "--association-id", id])
+                    .note("credentials already handed to pods stay valid until they expire (up to 6 h)")
+                    .into(),
+            );
+        }
+        let cut = revoke(
+            format!(
+                "delete-pod-identity:{}:{}",
+                b.cluster,
+                p.association_id.as_deref().unwrap_or(&from)
+            ),
+            "remove_trust",
+            2,
+            commands,
+        );
+        let r: std::sync::Arc<[crate::model::Revoke]> = vec![cut].into();
+        let rr = r.clone();
+        b.edge(
+            &from,
+            role,
+            EdgeKind::CanAssume,
+            format!(
+                "{by} gives service account {}/{} the credentials of {role}",
+                p.namespace, p.service_account
+            ),
+            &prov,
+            |e| e.revoke = rr,
+        );
+        if let Some(target) = &p.target_role_arn {
+            aws_principal(b, target, file, &by);
+            b.edge(
+                role,
+                target,
+                EdgeKind::CanAssume,
+                format!("{by} chains {role} into {target} (targetRoleArn)"),
+                &prov,
+                |e| e.revoke = r,
+            );
+        }
+    }
+}
+
+fn condition(description: &str) -> Condition {
+    Condition {
+        description: description.into(),
+        key: None,
+        operator: None,
+        values: Vec::new(),
+    }
+}
+
+/// `kubectl annotate serviceaccount` removing (`KEY-`) an annotation.
+fn annotate(cluster: &str, ns: &str, name: &str, change: &str) -> String {
+    Cmd::new("kubectl")
+        .args([
+            "--context",
+            cluster,
+            "annotate",
+            "serviceaccount",
+            name,
+            "-n",
+            ns,
+            change,
+        ])
+        .note("new pods stop getting the cloud identity; restart running ones")
+        .into()
+}
+
+/// IRSA: the annotation names a role; the role's trust decides. With the trust in the
+/// graph, the edge exists only when it accepts this service account's `sub`.
+fn irsa(b: &mut Build<'_>, role: &str, (ns, name): (&str, &str), file: &str, prov: &Provenance) {
+    let from = &b.key("sa", Some(ns), name);
+    let subject = &format!("system:serviceaccount:{ns}:{name}");
+    let trust = eks_trust(b, role);
+    let accepted = trust.as_ref().and_then(|subs| {
+        subs.iter()
+            .find(|(pattern, like, _)| {
+                if *like {
+                    glob_match(pattern, subject)
+                } else {
+                    pattern == subject
+                }
+            })
+            .cloned()
+    });
+    if trust.is_some() && accepted.is_none() {
+        b.warnings.push(Warning::new(file, format!("ServiceAccount {ns}/{name}"), format!("annotated eks.amazonaws.com/role-arn: {role}, but the role's trust does not accept {subject}: no edge")));
+        return;
+    }
+    if b.graph.find(role).is_some() && trust.is_none() && !role_not_in_inputs(b, role) {
+        b.warnings.push(Warning::new(file, format!("ServiceAccount {ns}/{name}"), format!("annotated eks.amazonaws.com/role-arn: {role}, but no EKS OIDC provider is trusted by that role: no edge")));
+        return;
+    }
+    aws_principal(b, role, file, &format!("ServiceAccount {ns}/{name}"));
+    let unannotate = annotate(b.cluster, ns, name, "eks.amazonaws.com/role-arn-");
+    let cut = revoke(
+        format!("remove-irsa:{from}"),
+        "remove_trust",
+        2,
+        vec![
+            unannotate,
+            crate::shell::comment(&format!(
+                "and remove {subject} from the trust policy of {role}: the annotation alone does not stop a token already minted"
+            )),
+        ],
+    );
+    let reason = match &accepted {
+        Some((pattern, _, why)) => format!(
+            "ServiceAccount {ns}/{name} is annotated eks.amazonaws.com/role-arn: {role} (IRSA), and the role's trust accepts sub {pattern}: {why}"
+        ),
+        None => format!(
+            "ServiceAccount {ns}/{name} is annotated eks.amazonaws.com/role-arn: {role} (IRSA)"
+        ),
+    };
+    let conditions = if accepted.is_none() {
+        vec![condition(&format!(
+            "the trust policy of {role} is not in the inputs: holds if it trusts the cluster's OIDC provider for {subject}"
+        ))]
+    } else {
+        Vec::new()
+    };
+    b.edge(from, role, EdgeKind::CanAssume, reason, prov, |e| {
+        e.revoke = vec![cut].into();
+        e.conditions = conditions;
+    });
+}
+
+fn role_not_in_inputs(b: &Build<'_>, role: &str) -> bool {
+    b.graph
+        .find(role)
+        .is_some_and(|id| b.graph.node(id).tags.contains_key("not_in_inputs"))
+}

@@ -1,0 +1,369 @@
+//! Kubernetes importer on `kubectl get -o json|yaml` fixtures (tests/fixtures/k8s/: a
+//! JSON-and-YAML cluster `staging` with aws-auth, an access entry, a pod identity
+//! association and the IAM roles they name; a YAML cluster `edge`): the derived edges,
+//! compared with a golden list, each RBAC rule of the semantics checked on its own, and
+//! no value of a fixture's Secrets in any output.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use common::{AT, trustpath};
+use trustpath::import::{Loaded, load_paths_with};
+use trustpath::model::EdgeKind;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/k8s")
+}
+
+fn load() -> Loaded {
+    load_paths_with(&[fixtures()], AT.parse().expect("timestamp"), &mut |_| {})
+        .expect("fixtures load")
+}
+
+/// A key without its cluster or account prefix, for short lines.
+fn short(key: &str) -> String {
+    key.replace("k8s:staging:", "")
+        .replace("arn:aws:iam::111122223333:", "")
+}
+
+/// One line per edge: `from -kind[technique]-> to`, `(conditional)` when it is.
+fn edge_lines(loaded: &Loaded) -> BTreeSet<String> {
+    let g = &loaded.graph;
+    g.edge_ids()
+        .map(|e| {
+            let edge = g.edge(e);
+            let (a, b) = g.endpoints(e);
+            let technique = edge
+                .technique
+                .as_deref()
+                .map(|t| format!("[{t}]"))
+                .unwrap_or_default();
+            let mut line = format!(
+                "{} -{}{technique}-> {}",
+                short(&g.node(a).key),
+                edge.kind,
+                short(&g.node(b).key)
+            );
+            if edge.is_conditional() {
+                line.push_str(" (conditional)");
+            }
+            line
+        })
+        .collect()
+}
+
+/// Whether an edge of `kind` goes from `from` to `to` (short keys).
+fn has(loaded: &Loaded, from: &str, kind: EdgeKind, to: &str) -> bool {
+    let g = &loaded.graph;
+    g.edge_ids().any(|e| {
+        let (a, b) = g.endpoints(e);
+        g.edge(e).kind == kind && short(&g.node(a).key) == from && short(&g.node(b).key) == to
+    })
+}
+
+#[test]
+fn edges_match_the_golden_list() {
+    common::assert_golden(&edge_lines(&load()), "k8s.edges");
+}
+
+#[test]
+fn rbac_follows_the_api_servers_semantics() {
+    let l = load();
+    // resourceNames narrows a rule to the Secrets it names.
+    assert!(has(
+        &l,
+        "sa:web/api",
+        EdgeKind::CanRead,
+        "secret:web/db-password"
+    ));
+    assert!(!has(
+        &l,
+        "sa:web/api",
+        EdgeKind::CanRead,
+        "secret:web/worker-token"
+    ));
+    // A RoleBinding to a ClusterRole grants it in the binding's namespace only.
+    assert!(has(
+        &l,
+        "user:alice@acme.example",
+        EdgeKind::CanControl,
+        "pod:web/quiet-0"
+    ));
+    assert!(!has(
+        &l,
+        "user:alice@acme.example",
+        EdgeKind::CanControl,
+        "pod:batch/debug"
+    ));
+    // Aggregation: `ops` takes the rules of the ClusterRoles its selector matches, and
+    // only those (not-aggregated holds `*` but has another label).
+    assert!(has(
+        &l,
+        "group:ops-team",
+        EdgeKind::CanRead,
+        "secret:batch/report-api-key"
+    ));
+    assert!(!has(
+        &l,
+        "group:ops-team",
+        EdgeKind::CanAssume,
+        "cluster-admin"
+    ));
+    // A ClusterRoleBinding to a Role, and a binding to a missing role, grant nothing.
+    let g = &l.graph;
+    let quiet = g.find("k8s:staging:sa:web/quiet").expect("quiet");
+    assert_eq!(g.outgoing(quiet).count(), 0, "web/quiet is granted nothing");
+    let warned = |text: &str| l.warnings.iter().any(|w| w.message.contains(text));
+    assert!(warned(
+        "ClusterRoleBinding invalid-to-role refers to Role secret-reader"
+    ));
+    assert!(warned(
+        "refers to ClusterRole deleted-long-ago, which is not in the inputs"
+    ));
+    // automountServiceAccountToken: false, on the pod or its service account, leaves
+    // the pod without the account's token.
+    assert!(!has(
+        &l,
+        "pod:web/quiet-0",
+        EdgeKind::RunsAs,
+        "sa:web/quiet"
+    ));
+    assert!(!has(
+        &l,
+        "pod:batch/debug",
+        EdgeKind::RunsAs,
+        "sa:batch/robot"
+    ));
+    assert!(has(
+        &l,
+        "pod:web/api-7d9f8c6b5-x2x4q",
+        EdgeKind::RunsAs,
+        "sa:web/api"
+    ));
+    // Escalations: create deployments → any service account of the namespace;
+    // impersonating system:masters → cluster-admin; a privileged pod → its node → every
+    // pod on it.
+    assert!(has(
+        &l,
+        "sa:batch/ci",
+        EdgeKind::CanEscalate,
+        "sa:batch/robot"
+    ));
+    assert!(!has(&l, "sa:batch/ci", EdgeKind::CanEscalate, "sa:web/api"));
+    assert!(has(
+        &l,
+        "sa:batch/robot",
+        EdgeKind::CanEscalate,
+        "cluster-admin"
+    ));
+    assert!(has(
+        &l,
+        "pod:batch/debug",
+        EdgeKind::CanEscalate,
+        "node:ip-10-0-1-17.ec2.internal"
+    ));
+    assert!(!has(
+        &l,
+        "pod:web/quiet-0",
+        EdgeKind::CanEscalate,
+        "node:ip-10-0-2-33.ec2.internal"
+    ));
+    // A legacy token Secret is a long-lived credential of its service account.
+    let token = g
+        .find("k8s:staging:secret:web/worker-token")
+        .expect("token");
+    let cred = g.node(token).credential.as_deref().expect("a credential");
+    assert_eq!(cred.kind.as_deref(), Some("service_account_token"));
+    assert!(cred.last_used.is_some());
+    assert!(has(
+        &l,
+        "secret:web/worker-token",
+        EdgeKind::AuthenticatesAs,
+        "sa:web/worker"
+    ));
+}
+
+#[test]
+fn cloud_identities_follow_the_trust_that_exists() {
+    let l = load();
+    // IRSA: web/api's role trusts the cluster's OIDC provider for system:serviceaccount:web:api.
+    assert!(has(&l, "sa:web/api", EdgeKind::CanAssume, "role/web-api"));
+    // web/worker's role trusts another subject: no edge, and a warning says why.
+    assert!(!has(
+        &l,
+        "sa:web/worker",
+        EdgeKind::CanAssume,
+        "role/web-worker"
+    ));
+    assert!(l.warnings.iter().any(|w| {
+        w.message
+            .contains("does not accept system:serviceaccount:web:worker")
+    }));
+    // aws-auth: system:masters is cluster-admin; EKS access entries and pod identity.
+    assert!(has(
+        &l,
+        "role/eks-admin",
+        EdgeKind::CanAssume,
+        "cluster-admin"
+    ));
+    assert!(has(
+        &l,
+        "role/ci-deployer",
+        EdgeKind::CanAssume,
+        "group:batch-deployers"
+    ));
+    assert!(has(
+        &l,
+        "sa:batch/default",
+        EdgeKind::CanAssume,
+        "role/batch-reports"
+    ));
+    // GKE workload identity, conditional on the GCP binding that is not loaded.
+    let lines = edge_lines(&l);
+    assert!(lines.contains("sa:batch/ci -can_assume-> gcp:sa:reporter@acme-analytics.iam.gserviceaccount.com (conditional)"));
+    // The YAML cluster is named by its directory.
+    assert!(has(
+        &l,
+        "k8s:edge:sa:telemetry/collector",
+        EdgeKind::CanAssume,
+        "k8s:edge:cluster-admin"
+    ));
+}
+
+#[test]
+fn plan_commands_name_the_cluster_and_the_binding() {
+    let out = trustpath()
+        .args(["-i", fixtures().to_str().expect("utf-8"), "--at", AT])
+        .args([
+            "plan",
+            "-c",
+            "k8s:staging:user:alice@acme.example",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let commands: Vec<String> = plan["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .flat_map(|s| s["commands"].as_array().expect("commands").clone())
+        .filter_map(|c| c.as_str().map(str::to_string))
+        .collect();
+    assert!(
+        commands
+            .iter()
+            .any(|c| c == "kubectl --context staging delete rolebinding alice-exec -n web"),
+        "{commands:#?}"
+    );
+}
+
+/// Every value a fixture's Secrets, annotations or env carry (`PLANTED-…`), and its
+/// base64 form.
+fn planted_values() -> Vec<String> {
+    let mut values = BTreeSet::new();
+    for dir in ["staging", "edge"] {
+        for entry in std::fs::read_dir(fixtures().join(dir)).expect("dir") {
+            let text = std::fs::read_to_string(entry.expect("entry").path()).expect("read");
+            for (i, _) in text.match_indices("PLANTED-") {
+                let value: String = text[i..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                    .collect();
+                values.insert(value);
+            }
+        }
+    }
+    let mut all: Vec<String> = values.iter().cloned().collect();
+    all.extend(values.iter().map(|v| base64(v.as_bytes())));
+    assert!(all.len() >= 10, "planted values found: {all:?}");
+    all
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_secret_value_of_a_fixture_reaches_any_output() {
+    let values = planted_values();
+    let input = fixtures();
+    let input = input.to_str().expect("utf-8");
+    let out = tempfile::tempdir().expect("temp dir");
+    let saved = out.path().join("saved.json");
+    let saved_arg = saved.to_str().expect("utf-8");
+    let c = "k8s:staging:pod:batch/debug";
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["import", "--save", saved_arg],
+        vec!["import", "--format", "json"],
+        vec!["blast", "-c", c, "--format", "json", "--paths"],
+        vec!["blast", "-c", c, "--format", "csv", "--paths"],
+        vec!["plan", "-c", c, "--format", "markdown"],
+        vec!["plan", "-c", c, "--format", "json"],
+        vec!["export", "--format", "dot"],
+        vec!["export", "--format", "json"],
+    ];
+    for args in runs {
+        let output = trustpath()
+            .args(["-i", input, "--at", AT])
+            .args(&args)
+            .output()
+            .expect("runs");
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        for v in &values {
+            assert!(!text.contains(v.as_str()), "trustpath {args:?} printed {v}");
+        }
+    }
+    let written = std::fs::read_to_string(&saved).expect("saved");
+    for v in &values {
+        assert!(!written.contains(v.as_str()), "the saved graph holds {v}");
+    }
+}
+
+#[test]
+fn cluster_names_the_export_when_given() {
+    let file = fixtures().join("edge/all.yaml");
+    let out = trustpath()
+        .args(["-i", file.to_str().expect("utf-8"), "--cluster", "prod-eu"])
+        .args(["export", "--format", "json"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("\"k8s:prod-eu:sa:telemetry/collector\""),
+        "{text}"
+    );
+    assert!(!text.contains("k8s:edge:"), "{text}");
+}

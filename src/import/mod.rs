@@ -806,8 +806,28 @@ pub const SAMPLE: &[(&str, &[u8])] = &[
         include_bytes!("../../sample-data/github-extra.graph.json"),
     ),
     (
-        "sample-data/k8s.graph.json",
-        include_bytes!("../../sample-data/k8s.graph.json"),
+        "sample-data/k8s/prod/aws-auth.json",
+        include_bytes!("../../sample-data/k8s/prod/aws-auth.json"),
+    ),
+    (
+        "sample-data/k8s/prod/cronjobs.json",
+        include_bytes!("../../sample-data/k8s/prod/cronjobs.json"),
+    ),
+    (
+        "sample-data/k8s/prod/deployments.json",
+        include_bytes!("../../sample-data/k8s/prod/deployments.json"),
+    ),
+    (
+        "sample-data/k8s/prod/rbac.json",
+        include_bytes!("../../sample-data/k8s/prod/rbac.json"),
+    ),
+    (
+        "sample-data/k8s/prod/secrets.json",
+        include_bytes!("../../sample-data/k8s/prod/secrets.json"),
+    ),
+    (
+        "sample-data/k8s/prod/serviceaccounts.json",
+        include_bytes!("../../sample-data/k8s/prod/serviceaccounts.json"),
     ),
     (
         "sample-data/gcp.graph.json",

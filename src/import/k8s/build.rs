@@ -276,6 +276,9 @@ fn objects_nodes(b: &mut Build<'_>, o: &Object, file: &str) {
             let id = format!("delete-secret:{key}");
             if let Some(node) = b.node(&key, kind, &shown, Some(ns), prov) {
                 node.tags.insert("type".into(), ty);
+                if let Some(data) = o.data.as_ref().filter(|d| !d.keys.is_empty()) {
+                    node.tags.insert("data_keys".into(), data.keys.join(","));
+                }
                 if token {
                     node.credential = Some(Box::new(Credential {
                         kind: Some("service_account_token".into()),

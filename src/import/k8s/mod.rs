@@ -129,7 +129,7 @@ fn flatten(mut doc: Object, out: &mut Vec<Object>) {
                 flatten(item, out);
             }
         }
-        None if !doc.kind.is_empty() => out.push(doc),
+        None if !doc.kind.is_empty() => out.push(doc.secret_data_checked()),
         None => {}
     }
 }

@@ -40,8 +40,9 @@ pub(super) struct Object {
     pub subjects: Option<Vec<Subject>>,
     /// Pod, workload controllers, Node
     pub spec: Option<Spec>,
-    /// ConfigMap: kept for `kube-system/aws-auth` only (see [`ConfigData`]).
-    pub data: Option<ConfigData>,
+    /// Secret and ConfigMap `data`: the key names, and the values of `aws-auth`'s keys
+    /// only (see [`Data`]).
+    pub data: Option<Data>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -238,13 +239,58 @@ pub(super) struct SecurityContext {
     pub allow_privilege_escalation: Option<bool>,
 }
 
-/// A ConfigMap's `data`: only `mapRoles` and `mapUsers` (the `aws-auth` keys) are kept;
-/// a Secret's `data` deserializes to this too and keeps nothing (a Secret has neither).
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub(super) struct ConfigData {
+/// A Secret's or ConfigMap's `data`: the names of its keys (`key.json`, `token`: they
+/// tell a responder what the object holds) and, for a ConfigMap, the values of
+/// `mapRoles` and `mapUsers` (the `aws-auth` mappings). Every other value is skipped
+/// unread, and a Secret keeps no value at all (see [`Object::secret_data_checked`]).
+#[derive(Debug, Default)]
+pub(super) struct Data {
+    pub keys: Vec<String>,
     pub map_roles: Option<String>,
     pub map_users: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Data {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Data, D::Error> {
+        struct Keys;
+        impl<'de> Visitor<'de> for Keys {
+            type Value = Data;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map of data")
+            }
+            fn visit_unit<E>(self) -> Result<Data, E> {
+                Ok(Data::default())
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Data, A::Error> {
+                let mut data = Data::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "mapRoles" => data.map_roles = map.next_value()?,
+                        "mapUsers" => data.map_users = map.next_value()?,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                    data.keys.push(key);
+                }
+                Ok(data)
+            }
+        }
+        d.deserialize_any(Keys)
+    }
+}
+
+impl Object {
+    /// A Secret holds no value once read: `aws-auth`-named keys in a Secret are dropped too.
+    pub(super) fn secret_data_checked(mut self) -> Object {
+        if self.kind == "Secret"
+            && let Some(data) = &mut self.data
+        {
+            data.map_roles = None;
+            data.map_users = None;
+        }
+        self
+    }
 }
 
 /// Annotations, keeping only [`KEPT_ANNOTATIONS`]: the others are skipped unread.

@@ -581,7 +581,7 @@ fn crown_jewels_first_with_their_cuts() {
     // The Blast tree marks crown jewels and admins.
     press(&mut app, "/changed-files\n");
     app.tab = Tab::Blast;
-    let text = screen(&mut app, 120, 32);
+    let text = screen(&mut app, 120, 48);
     assert!(
         text.contains("role/admin JA") && text.contains("cluster-admin A"),
         "{text}"

@@ -2,7 +2,7 @@
 //! subject do to them, and the ways in from AWS (aws-auth, access entries) and out to the
 //! clouds (IRSA, EKS pod identity, GKE workload identity).
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 
@@ -10,7 +10,7 @@ use super::Cluster;
 use super::objects::{Object, Spec};
 use crate::import::Warning;
 use crate::model::{
-    Credential, Edge, EdgeKind, Node, NodeKind, Place, Provenance, Revoke, TrustGraph,
+    Credential, Edge, EdgeKind, Node, NodeId, NodeKind, Place, Provenance, Revoke, TrustGraph,
 };
 
 /// Workload controllers: their kind, the key part, and the API group RBAC names them in.
@@ -31,12 +31,13 @@ pub(super) struct Build<'a> {
     pub(super) graph: &'a mut TrustGraph,
     pub(super) warnings: &'a mut Vec<Warning>,
     /// Edges made, so that two rules of one binding granting the same thing make one edge.
-    pub(super) made: HashSet<(String, String, EdgeKind, String)>,
+    /// (Keyed by the endpoints, the kind and the revoke list shared by a binding's edges.)
+    pub(super) made: rustc_hash::FxHashSet<(NodeId, NodeId, EdgeKind, usize)>,
     /// Names by namespace, of service accounts, secrets, pods and each controller kind.
     pub(super) sas: BTreeMap<String, BTreeSet<String>>,
     pub(super) secrets: BTreeMap<String, BTreeSet<String>>,
     pub(super) pods: BTreeMap<String, BTreeSet<String>>,
-    pub(super) workloads: BTreeMap<(&'static str, String), BTreeSet<String>>,
+    pub(super) workloads: BTreeMap<&'static str, BTreeMap<String, BTreeSet<String>>>,
     pub(super) nodes: BTreeSet<String>,
     pub(super) users: BTreeSet<String>,
     pub(super) groups: BTreeSet<String>,
@@ -118,20 +119,15 @@ impl Build<'_> {
         prov: &Provenance,
         tune: impl FnOnce(&mut Edge),
     ) {
-        let mut edge = Edge::new(kind, reason, prov.clone());
-        tune(&mut edge);
-        let seen = (
-            from.to_string(),
-            to.to_string(),
-            kind,
-            edge.revoke.first().map_or(String::new(), |r| r.id.clone()),
-        );
-        if from == to || !self.made.insert(seen) {
-            return;
-        }
         let (Some(a), Some(b)) = (self.graph.find(from), self.graph.find(to)) else {
             return;
         };
+        let mut edge = Edge::new(kind, reason, prov.clone());
+        tune(&mut edge);
+        let revoke = std::sync::Arc::as_ptr(&edge.revoke).cast::<()>() as usize;
+        if a == b || !self.made.insert((a, b, kind, revoke)) {
+            return;
+        }
         self.graph.add_edge(a, b, edge);
     }
 }
@@ -156,7 +152,7 @@ pub(super) fn cluster(
         cluster: name,
         graph,
         warnings,
-        made: HashSet::new(),
+        made: Default::default(),
         sas: BTreeMap::new(),
         secrets: BTreeMap::new(),
         pods: BTreeMap::new(),
@@ -327,7 +323,9 @@ fn objects_nodes(b: &mut Build<'_>, o: &Object, file: &str) {
             let part = kind.to_ascii_lowercase();
             let key = b.key(&part, Some(ns), name);
             b.workloads
-                .entry((plural, ns.into()))
+                .entry(plural)
+                .or_default()
+                .entry(ns.into())
                 .or_default()
                 .insert(name.into());
             let label = format!("{shown} ({kind})");
@@ -602,7 +600,11 @@ fn admin_edges(b: &mut Build<'_>, admin: &str) {
             ));
         }
     }
-    for ((plural, ns), names) in &b.workloads {
+    let workloads = b
+        .workloads
+        .iter()
+        .flat_map(|(plural, by_ns)| by_ns.iter().map(move |(ns, names)| (plural, ns, names)));
+    for (plural, ns, names) in workloads {
         let kind = CONTROLLERS
             .iter()
             .find(|(_, p, _)| p == plural)

@@ -415,13 +415,10 @@ fn capabilities(b: &mut Build<'_>, from: &str, g: &Grant<'_>) {
             continue;
         };
         let part = kind.to_ascii_lowercase();
-        let names: BTreeMap<String, BTreeSet<String>> = b
-            .workloads
-            .iter()
-            .filter(|((p, _), _)| *p == plural)
-            .map(|((_, ns), set)| (ns.clone(), set.clone()))
-            .collect();
-        for (ns, name) in in_scope(&names, &g.scope, &a.names) {
+        let Some(names) = b.workloads.get(plural) else {
+            continue;
+        };
+        for (ns, name) in in_scope(names, &g.scope, &a.names) {
             let to = b.key(&part, Some(&ns), &name);
             edge(
                 b,

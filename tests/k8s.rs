@@ -114,7 +114,15 @@ fn rbac_follows_the_api_servers_semantics() {
     // A ClusterRoleBinding to a Role, and a binding to a missing role, grant nothing.
     let g = &l.graph;
     let quiet = g.find("k8s:staging:sa:web/quiet").expect("quiet");
-    assert_eq!(g.outgoing(quiet).count(), 0, "web/quiet is granted nothing");
+    let granted: Vec<_> = g
+        .outgoing(quiet)
+        .filter(|(e, _)| g.edge(*e).kind != EdgeKind::MemberOf)
+        .map(|(e, _)| g.edge(e).reason.to_string())
+        .collect();
+    assert!(
+        granted.is_empty(),
+        "web/quiet is granted nothing: {granted:#?}"
+    );
     let warned = |text: &str| l.warnings.iter().any(|w| w.message.contains(text));
     assert!(warned(
         "ClusterRoleBinding invalid-to-role refers to Role secret-reader"
@@ -170,6 +178,103 @@ fn rbac_follows_the_api_servers_semantics() {
         EdgeKind::CanEscalate,
         "node:ip-10-0-2-33.ec2.internal"
     ));
+    // serviceaccounts/token narrowed by resourceNames; bind + create rolebindings is
+    // everything in the namespace, bind alone nothing; escalate + update clusterroles
+    // is cluster-admin; nodes/proxy reaches every node; patch narrowed to one
+    // Deployment; impersonation of one user and of every service account in scope.
+    assert!(has(
+        &l,
+        "sa:tools/minter",
+        EdgeKind::CanAssume,
+        "sa:web/api"
+    ));
+    assert!(!has(
+        &l,
+        "sa:tools/minter",
+        EdgeKind::CanAssume,
+        "sa:web/worker"
+    ));
+    assert!(has(
+        &l,
+        "sa:tools/binder",
+        EdgeKind::CanEscalate,
+        "sa:batch/robot"
+    ));
+    assert!(has(
+        &l,
+        "sa:tools/binder",
+        EdgeKind::CanControl,
+        "cronjob:batch/report"
+    ));
+    assert!(!has(
+        &l,
+        "sa:tools/binder",
+        EdgeKind::CanEscalate,
+        "sa:web/api"
+    ));
+    let half = g
+        .find("k8s:staging:sa:tools/half-binder")
+        .expect("half-binder");
+    assert_eq!(
+        g.outgoing(half).count(),
+        0,
+        "bind without writing bindings grants nothing"
+    );
+    assert!(has(
+        &l,
+        "sa:tools/escalator",
+        EdgeKind::CanEscalate,
+        "cluster-admin"
+    ));
+    assert!(has(
+        &l,
+        "sa:tools/kubelet-proxy",
+        EdgeKind::CanControl,
+        "node:ip-10-0-2-33.ec2.internal"
+    ));
+    assert!(has(
+        &l,
+        "sa:tools/patcher",
+        EdgeKind::CanControl,
+        "deployment:web/api"
+    ));
+    assert!(!has(
+        &l,
+        "sa:tools/patcher",
+        EdgeKind::CanControl,
+        "replicaset:web/api-7d9f8c6b5"
+    ));
+    assert!(has(
+        &l,
+        "sa:tools/impersonator",
+        EdgeKind::CanAssume,
+        "user:alice@acme.example"
+    ));
+    assert!(has(
+        &l,
+        "sa:tools/impersonator",
+        EdgeKind::CanAssume,
+        "sa:web/worker"
+    ));
+    assert!(!has(
+        &l,
+        "sa:tools/impersonator",
+        EdgeKind::CanAssume,
+        "sa:batch/robot"
+    ));
+    // A group of service accounts: its members get its grants.
+    assert!(has(
+        &l,
+        "sa:web/worker",
+        EdgeKind::MemberOf,
+        "group:system:serviceaccounts:web"
+    ));
+    assert!(has(
+        &l,
+        "group:system:serviceaccounts:web",
+        EdgeKind::CanRead,
+        "secret:web/db-password"
+    ));
     // A legacy token Secret is a long-lived credential of its service account.
     let token = g
         .find("k8s:staging:secret:web/worker-token")
@@ -223,6 +328,8 @@ fn cloud_identities_follow_the_trust_that_exists() {
     // GKE workload identity, conditional on the GCP binding that is not loaded.
     let lines = edge_lines(&l);
     assert!(lines.contains("sa:batch/ci -can_assume-> gcp:sa:reporter@acme-analytics.iam.gserviceaccount.com (conditional)"));
+    // Azure workload identity: conditional on the federated credential.
+    assert!(lines.contains("sa:tools/azure-sync -can_assume-> azure:app:00000000-0000-4000-8000-00000000a2e1 (conditional)"));
     // The YAML cluster is named by its directory.
     assert!(has(
         &l,

@@ -197,31 +197,27 @@ pub(super) fn workload_identity(b: &mut Build<'_>, c: &Cluster) {
         if let Some(role) = o.metadata.annotations.get("eks.amazonaws.com/role-arn") {
             irsa(b, role, (ns, name), file, &prov);
         }
-        if let Some(gsa) = o.metadata.annotations.get("iam.gke.io/gcp-service-account") {
-            let to = format!("gcp:sa:{gsa}");
-            if b.graph.find(&to).is_none() {
-                let p = provenance(b.graph, file, format!("ServiceAccount {ns}/{name}"));
-                let mut node = crate::model::Node::new(&to, NodeKind::ServiceAccount, p);
-                node.tags.insert(
-                    "not_in_inputs".into(),
-                    format!("named by ServiceAccount {ns}/{name}"),
-                );
-                let _ = b.graph.add_node(node);
-            }
-            let unannotate = annotate(b.cluster, ns, name, "iam.gke.io/gcp-service-account-");
-            let cut = revoke(
-                format!("remove-gke-wi:{from}"),
-                "remove_trust",
-                2,
-                vec![unannotate],
-            );
-            let condition = condition(&format!(
-                "holds only if {gsa} grants roles/iam.workloadIdentityUser to serviceAccount:PROJECT_ID.svc.id.goog[{ns}/{name}] (its IAM policy is not checked here)"
-            ));
-            b.edge(&from, &to, EdgeKind::CanAssume, format!("ServiceAccount {ns}/{name} is annotated iam.gke.io/gcp-service-account: {gsa} (GKE workload identity)"), &prov, |e| {
-                e.revoke = vec![cut].into();
-                e.conditions = vec![condition];
-            });
+        for (annotation, id) in &o.metadata.annotations {
+            let federation = match annotation.as_str() {
+                "iam.gke.io/gcp-service-account" => Federation {
+                    to: format!("gcp:sa:{id}"),
+                    platform: "gcp",
+                    what: "GKE workload identity",
+                    condition: format!(
+                        "holds only if {id} grants roles/iam.workloadIdentityUser to serviceAccount:PROJECT_ID.svc.id.goog[{ns}/{name}] (its IAM policy is not checked here)"
+                    ),
+                },
+                "azure.workload.identity/client-id" => Federation {
+                    to: format!("azure:app:{id}"),
+                    platform: "azure",
+                    what: "Azure workload identity",
+                    condition: format!(
+                        "holds only if the app or managed identity with client id {id} has a federated credential for the cluster's OIDC issuer with subject system:serviceaccount:{ns}:{name}, and the pods carry the label azure.workload.identity/use: \"true\" (neither is checked here)"
+                    ),
+                },
+                _ => continue,
+            };
+            federate(b, &from, (ns, name), annotation, federation, file, &prov);
         }
     }
     for (p, file) in &c.pod_identities {
@@ -289,6 +285,53 @@ pub(super) fn workload_identity(b: &mut Build<'_>, c: &Cluster) {
             );
         }
     }
+}
+
+/// A cloud identity a service account's annotation names, and what else must hold.
+struct Federation {
+    to: String,
+    platform: &'static str,
+    what: &'static str,
+    condition: String,
+}
+
+/// The conditional edge from a service account to the cloud identity its annotation
+/// names (the cloud side's trust is not in a Kubernetes export).
+fn federate(
+    b: &mut Build<'_>,
+    from: &str,
+    (ns, name): (&str, &str),
+    annotation: &str,
+    f: Federation,
+    file: &str,
+    prov: &Provenance,
+) {
+    let by = format!("ServiceAccount {ns}/{name}");
+    if b.graph.find(&f.to).is_none() {
+        let p = provenance(b.graph, file, by.clone());
+        let mut node = crate::model::Node::new(&f.to, NodeKind::ServiceAccount, p);
+        node.platform = f.platform.into();
+        node.tags
+            .insert("not_in_inputs".into(), format!("named by {by}"));
+        let _ = b.graph.add_node(node);
+    }
+    let unannotate = annotate(b.cluster, ns, name, &format!("{annotation}-"));
+    let cut = revoke(
+        format!("remove-federation:{from}:{}", f.to),
+        "remove_trust",
+        2,
+        vec![unannotate],
+    );
+    let reason = format!(
+        "{by} is annotated {annotation}: {} ({})",
+        crate::model::name_of_key(&f.to),
+        f.what
+    );
+    let condition = condition(&f.condition);
+    b.edge(from, &f.to, EdgeKind::CanAssume, reason, prov, |e| {
+        e.revoke = vec![cut].into();
+        e.conditions = vec![condition];
+    });
 }
 
 fn condition(description: &str) -> Condition {

@@ -469,6 +469,15 @@ fn namespace_admin(
     for (ns, n) in in_scope(&b.pods, &scope, &Names::All) {
         targets.push((b.key("pod", Some(&ns), &n), EdgeKind::CanControl));
     }
+    for (kind, plural, _) in CONTROLLERS {
+        let Some(by_ns) = b.workloads.get(plural) else {
+            continue;
+        };
+        let part = kind.to_ascii_lowercase();
+        for (ns, n) in in_scope(by_ns, &scope, &Names::All) {
+            targets.push((b.key(&part, Some(&ns), &n), EdgeKind::CanControl));
+        }
+    }
     for to in targets {
         let revoke = g.revoke.clone();
         b.edge(from, &to.0, to.1, reason.to_string(), &g.prov, |e| {

@@ -474,3 +474,80 @@ fn cluster_names_the_export_when_given() {
     );
     assert!(!text.contains("k8s:edge:"), "{text}");
 }
+
+/// A GAAD with `role/ops/deployer` (a path) trusted by two EKS issuers for
+/// `system:serviceaccount:app:api`, and a cluster whose aws-auth names the role without
+/// its path, as aws-auth must.
+fn paths_and_issuers(root: &std::path::Path) {
+    let trust = |issuer: &str| {
+        serde_json::json!({ "Effect": "Allow",
+            "Principal": { "Federated": format!("arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/{issuer}") },
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": { "StringEquals": { format!("oidc.eks.us-east-1.amazonaws.com/id/{issuer}:sub"): "system:serviceaccount:app:api" } } })
+    };
+    let gaad = serde_json::json!({ "UserDetailList": [], "GroupDetailList": [], "Policies": [],
+        "RoleDetailList": [{ "Path": "/ops/", "RoleName": "deployer", "RoleId": "AROAEXAMPLEPATH00001",
+            "Arn": "arn:aws:iam::111122223333:role/ops/deployer", "CreateDate": "2025-01-01T00:00:00Z",
+            "AssumeRolePolicyDocument": { "Version": "2012-10-17", "Statement": [trust("AAAA"), trust("BBBB")] },
+            "InstanceProfileList": [], "RolePolicyList": [], "AttachedManagedPolicies": [], "Tags": [] }] });
+    std::fs::create_dir_all(root.join("aws")).expect("mkdir");
+    std::fs::write(root.join("aws/gaad.json"), gaad.to_string()).expect("write");
+    let cluster = serde_json::json!({ "apiVersion": "v1", "kind": "List", "items": [
+        { "apiVersion": "v1", "kind": "ServiceAccount",
+          "metadata": { "name": "api", "namespace": "app",
+                        "annotations": { "eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/ops/deployer" } } },
+        { "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "name": "aws-auth", "namespace": "kube-system" },
+          "data": { "mapRoles": "- rolearn: arn:aws:iam::111122223333:role/deployer\n  username: deployer\n  groups: [system:masters]\n" } }
+    ]});
+    std::fs::create_dir_all(root.join("blue")).expect("mkdir");
+    std::fs::write(root.join("blue/cluster.json"), cluster.to_string()).expect("write");
+}
+
+#[test]
+fn aws_auth_finds_a_role_with_a_path_and_irsa_says_which_issuer_it_assumed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    paths_and_issuers(dir.path());
+    let l = load_paths_with(
+        &[dir.path().to_path_buf()],
+        AT.parse().expect("time"),
+        &mut |_| {},
+    )
+    .expect("loads");
+    let g = &l.graph;
+    let role = g
+        .find("arn:aws:iam::111122223333:role/ops/deployer")
+        .expect("role");
+    let admin = g.find("k8s:blue:cluster-admin").expect("admin");
+    assert!(
+        g.outgoing(role).any(|(_, to)| to == admin),
+        "aws-auth's path-less ARN is the role with its path"
+    );
+    assert!(
+        g.find("arn:aws:iam::111122223333:role/deployer").is_none(),
+        "no second node"
+    );
+    let sa = g.find("k8s:blue:sa:app/api").expect("sa");
+    let irsa = g
+        .outgoing(sa)
+        .find(|(_, to)| *to == role)
+        .map(|(e, _)| g.edge(e))
+        .expect("the IRSA edge");
+    assert!(
+        irsa.conditions
+            .iter()
+            .any(|c| c.description.contains("is the OIDC issuer of cluster blue")),
+        "two issuers trust the subject: the edge says which it assumed: {:?}",
+        irsa.conditions
+    );
+}
+
+#[test]
+fn a_pipe_names_no_cluster() {
+    let out = trustpath()
+        .args(["-i", "/dev/stdin", "import"])
+        .write_stdin(r#"{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"x","namespace":"y"}}"#)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("give --cluster NAME"), "{stderr}");
+}

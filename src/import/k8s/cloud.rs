@@ -11,11 +11,26 @@ use crate::import::Warning;
 use crate::model::{Condition, EdgeKind, NodeKind, Provenance};
 use crate::shell::Cmd;
 
-/// An AWS principal's node, added (marked as not in the inputs) when no AWS export
-/// defines it, so the way in shows whichever files are loaded.
-fn aws_principal(b: &mut Build<'_>, arn: &str, file: &str, by: &str) {
+/// The key of the AWS principal `arn` names: its node, or, for a role ARN without a path
+/// (aws-auth takes none), the role of that account and name with its path; else a node
+/// added and marked as not in the inputs, so the way in shows whichever files are loaded.
+fn aws_principal(b: &mut Build<'_>, arn: &str, file: &str, by: &str) -> String {
     if b.graph.find(arn).is_some() {
-        return;
+        return arn.to_string();
+    }
+    if let Some((account, name)) = arn.split_once(":role/").filter(|(_, n)| !n.contains('/')) {
+        let with_path = b
+            .graph
+            .node_ids()
+            .map(|id| &b.graph.node(id).key)
+            .find(|k| {
+                k.strip_prefix(account)
+                    .and_then(|rest| rest.strip_prefix(":role/"))
+                    .is_some_and(|path| path.rsplit('/').next() == Some(name))
+            });
+        if let Some(key) = with_path {
+            return key.to_string();
+        }
     }
     let kind = if arn.contains(":role/") {
         NodeKind::Role
@@ -28,6 +43,7 @@ fn aws_principal(b: &mut Build<'_>, arn: &str, file: &str, by: &str) {
     node.tags
         .insert("not_in_inputs".into(), format!("named by {by}"));
     let _ = b.graph.add_node(node);
+    arn.to_string()
 }
 
 /// The Kubernetes user and groups an AWS principal is mapped to.
@@ -41,7 +57,7 @@ fn mapped(
     cut: crate::model::Revoke,
 ) {
     let prov = &provenance(b.graph, file, by.to_string());
-    aws_principal(b, arn, file, by);
+    let arn = &aws_principal(b, arn, file, by);
     let to = user_as(b, username, file, by, Some(NodeKind::ServiceAccount));
     let revoke: std::sync::Arc<[crate::model::Revoke]> = vec![cut].into();
     let r = revoke.clone();
@@ -154,13 +170,24 @@ pub(super) fn access_entries(b: &mut Build<'_>, c: &Cluster) {
 
 /// The `sub` patterns an EKS OIDC provider's trust into `role` accepts, with the edge's
 /// reason; `None` when nothing in the graph shows that trust.
-fn eks_trust(b: &Build<'_>, role: &str) -> Option<Vec<(String, bool, String)>> {
+fn eks_trust(b: &Build<'_>, role: &str) -> Option<Vec<Accepts>> {
     let id = b.graph.find(role)?;
-    let mut found: Option<Vec<(String, bool, String)>> = None;
+    let mut found: Option<Vec<Accepts>> = None;
     for (edge, from) in b.graph.incoming(id) {
         let provider = b.graph.node(from);
         let e = b.graph.edge(edge);
-        if e.kind != EdgeKind::CanAssume || !provider.key.contains(":oidc-provider/oidc.eks.") {
+        // An EKS issuer, or any OIDC issuer trusted for a service account's subject
+        // (self-managed clusters publish their own).
+        let for_service_accounts = e.conditions.iter().any(|c| {
+            c.key.as_deref().is_some_and(|k| k.ends_with(":sub"))
+                && c.values
+                    .iter()
+                    .any(|v| v.starts_with("system:serviceaccount:"))
+        });
+        if e.kind != EdgeKind::CanAssume
+            || !provider.key.contains(":oidc-provider/")
+            || !(provider.key.contains(":oidc-provider/oidc.eks.") || for_service_accounts)
+        {
             continue;
         }
         let list = found.get_or_insert_with(Vec::new);
@@ -169,24 +196,36 @@ fn eks_trust(b: &Build<'_>, role: &str) -> Option<Vec<(String, bool, String)>> {
             .iter()
             .filter(|c| c.key.as_deref().is_some_and(|k| k.ends_with(":sub")))
             .collect();
+        let issuer = provider.key.to_string();
         if subs.is_empty() {
-            list.push(("*".into(), true, e.reason.to_string()));
+            list.push(("*".into(), true, e.reason.to_string(), issuer.clone()));
         }
         for c in subs {
             let like = c.operator.as_deref().unwrap_or("").contains("Like");
             list.extend(
                 c.values
                     .iter()
-                    .map(|v| (v.clone(), like, e.reason.to_string())),
+                    .map(|v| (v.clone(), like, e.reason.to_string(), issuer.clone())),
             );
         }
     }
     found
 }
 
-/// IRSA, EKS pod identity and GKE workload identity: a service account becomes a cloud
-/// identity.
+/// A `sub` pattern a trust accepts, whether it is a `StringLike`, the trust edge's
+/// reason, and the issuer (provider key) it trusts.
+type Accepts = (String, bool, String, String);
+
+/// IRSA, EKS pod identity and GKE and Azure workload identity: a service account
+/// becomes a cloud identity.
 pub(super) fn workload_identity(b: &mut Build<'_>, c: &Cluster) {
+    // With one EKS issuer in the inputs it is this cluster's; with several, which one is
+    // is not in a Kubernetes export, and an IRSA edge says so.
+    let issuers = b
+        .graph
+        .node_ids()
+        .filter(|&id| b.graph.node(id).key.contains(":oidc-provider/oidc.eks."))
+        .count();
     for (o, file) in &c.objects {
         let (true, Some(ns)) = (o.kind == "ServiceAccount", o.metadata.namespace.as_deref()) else {
             continue;
@@ -195,7 +234,7 @@ pub(super) fn workload_identity(b: &mut Build<'_>, c: &Cluster) {
         let from = b.key("sa", Some(ns), name);
         let prov = provenance(b.graph, file, format!("ServiceAccount {ns}/{name}"));
         if let Some(role) = o.metadata.annotations.get("eks.amazonaws.com/role-arn") {
-            irsa(b, role, (ns, name), file, &prov);
+            irsa(b, role, (ns, name), file, &prov, issuers);
         }
         for (annotation, id) in &o.metadata.annotations {
             let federation = match annotation.as_str() {
@@ -240,7 +279,7 @@ pub(super) fn workload_identity(b: &mut Build<'_>, c: &Cluster) {
             p.association_id.as_deref().unwrap_or("?")
         );
         let prov = provenance(b.graph, file, by.clone());
-        aws_principal(b, role, file, &by);
+        let role = &aws_principal(b, role, file, &by);
         let mut commands = Vec::new();
         if let Some(id) = &p.association_id {
             commands.push(
@@ -274,7 +313,7 @@ pub(super) fn workload_identity(b: &mut Build<'_>, c: &Cluster) {
             |e| e.revoke = rr,
         );
         if let Some(target) = &p.target_role_arn {
-            aws_principal(b, target, file, &by);
+            let target = &aws_principal(b, target, file, &by);
             b.edge(
                 role,
                 target,
@@ -362,13 +401,20 @@ fn annotate(cluster: &str, ns: &str, name: &str, change: &str) -> String {
 
 /// IRSA: the annotation names a role; the role's trust decides. With the trust in the
 /// graph, the edge exists only when it accepts this service account's `sub`.
-fn irsa(b: &mut Build<'_>, role: &str, (ns, name): (&str, &str), file: &str, prov: &Provenance) {
+fn irsa(
+    b: &mut Build<'_>,
+    role: &str,
+    (ns, name): (&str, &str),
+    file: &str,
+    prov: &Provenance,
+    issuers: usize,
+) {
     let from = &b.key("sa", Some(ns), name);
     let subject = &format!("system:serviceaccount:{ns}:{name}");
     let trust = eks_trust(b, role);
     let accepted = trust.as_ref().and_then(|subs| {
         subs.iter()
-            .find(|(pattern, like, _)| {
+            .find(|(pattern, like, _, _)| {
                 if *like {
                     glob_match(pattern, subject)
                 } else {
@@ -385,7 +431,7 @@ fn irsa(b: &mut Build<'_>, role: &str, (ns, name): (&str, &str), file: &str, pro
         b.warnings.push(Warning::new(file, format!("ServiceAccount {ns}/{name}"), format!("annotated eks.amazonaws.com/role-arn: {role}, but no EKS OIDC provider is trusted by that role: no edge")));
         return;
     }
-    aws_principal(b, role, file, &format!("ServiceAccount {ns}/{name}"));
+    let role = &aws_principal(b, role, file, &format!("ServiceAccount {ns}/{name}"));
     let unannotate = annotate(b.cluster, ns, name, "eks.amazonaws.com/role-arn-");
     let cut = revoke(
         format!("remove-irsa:{from}"),
@@ -399,19 +445,23 @@ fn irsa(b: &mut Build<'_>, role: &str, (ns, name): (&str, &str), file: &str, pro
         ],
     );
     let reason = match &accepted {
-        Some((pattern, _, why)) => format!(
+        Some((pattern, _, why, _)) => format!(
             "ServiceAccount {ns}/{name} is annotated eks.amazonaws.com/role-arn: {role} (IRSA), and the role's trust accepts sub {pattern}: {why}"
         ),
         None => format!(
             "ServiceAccount {ns}/{name} is annotated eks.amazonaws.com/role-arn: {role} (IRSA)"
         ),
     };
-    let conditions = if accepted.is_none() {
-        vec![condition(&format!(
+    let conditions = match &accepted {
+        None => vec![condition(&format!(
             "the trust policy of {role} is not in the inputs: holds if it trusts the cluster's OIDC provider for {subject}"
-        ))]
-    } else {
-        Vec::new()
+        ))],
+        Some((_, _, _, issuer)) if issuers > 1 => vec![condition(&format!(
+            "holds if {issuer} is the OIDC issuer of cluster {} (aws eks describe-cluster --name {} --query cluster.identity.oidc.issuer): several EKS issuers are in the inputs",
+            b.cluster,
+            crate::shell::quote(b.cluster)
+        ))],
+        Some(_) => Vec::new(),
     };
     b.edge(from, role, EdgeKind::CanAssume, reason, prov, |e| {
         e.revoke = vec![cut].into();

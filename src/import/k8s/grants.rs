@@ -20,6 +20,8 @@ struct Grant<'r> {
     via: String,
     revoke: Arc<[Revoke]>,
     prov: Provenance,
+    /// The file the binding is in.
+    file: &'r str,
 }
 
 impl Grant<'_> {
@@ -95,6 +97,7 @@ pub(super) fn rbac_edges(b: &mut Build<'_>, c: &Cluster) {
             )]
             .into(),
             prov: provenance(b.graph, file, binding.clone()),
+            file,
         };
         for subject in o.subjects.iter().flatten() {
             if let Some(from) = subject_key(b, subject, ns, file, &binding) {
@@ -296,7 +299,7 @@ fn capabilities(b: &mut Build<'_>, from: &str, g: &Grant<'_>) {
             Names::Only(names) => names.iter().cloned().collect(),
         };
         for name in users {
-            let to = user(b, &name, "", &g.via);
+            let to = user(b, &name, g.file, &g.via);
             edge(
                 b,
                 &to,

@@ -49,6 +49,10 @@ fn cluster_of(file: &str) -> Option<String> {
         return Some(name);
     }
     let file = file.replace('\\', "/");
+    // A pipe or process substitution (`/dev/stdin`, `/dev/fd/63`) names no cluster.
+    if file.starts_with("/dev/") || file.starts_with("/proc/") {
+        return None;
+    }
     let mut dirs = file.rsplit('/').skip(1);
     dirs.next()
         .filter(|d| !d.is_empty() && *d != "." && *d != "..")

@@ -339,6 +339,51 @@ fn cloud_identities_follow_the_trust_that_exists() {
     ));
 }
 
+/// Every command of the JSON plan for `compromised` over the fixtures.
+fn plan_commands(compromised: &str) -> Vec<String> {
+    let out = trustpath()
+        .args(["-i", fixtures().to_str().expect("utf-8"), "--at", AT])
+        .args(["plan", "-c", compromised, "--format", "json"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    plan["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .flat_map(|s| s["commands"].as_array().expect("commands").clone())
+        .filter_map(|c| c.as_str().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn a_compromised_pod_is_stopped_after_its_spec_is_kept() {
+    let commands = plan_commands("k8s:staging:pod:batch/debug");
+    let keep = commands.iter().position(|c| {
+        c.starts_with("kubectl --context staging get pod debug -n batch -o yaml > debug.pod.yaml")
+    });
+    let delete = commands
+        .iter()
+        .position(|c| c.starts_with("kubectl --context staging delete pod debug -n batch"));
+    assert!(
+        matches!((keep, delete), (Some(k), Some(d)) if k < d),
+        "{commands:#?}"
+    );
+    let scale = plan_commands("k8s:staging:deployment:web/api");
+    assert!(
+        scale
+            .iter()
+            .any(|c| c
+                .starts_with("kubectl --context staging scale deployment api -n web --replicas=0")),
+        "{scale:#?}"
+    );
+}
+
 #[test]
 fn plan_commands_name_the_cluster_and_the_binding() {
     let out = trustpath()

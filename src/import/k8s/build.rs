@@ -203,6 +203,7 @@ pub(super) fn cluster(
     super::grants::rbac_edges(&mut b, c);
     super::cloud::workload_identity(&mut b, c);
     admin_edges(&mut b, &admin);
+    stoppable(&mut b);
 }
 
 /// The key part of a controller kind (`Deployment` → `deployment`), if it is one.
@@ -568,6 +569,39 @@ fn token_owner(b: &mut Build<'_>, o: &Object, file: &str) {
     let me = b.key("secret", Some(ns), name);
     let prov = provenance(b.graph, file, what.clone());
     b.edge(&me, &sa_key, EdgeKind::AuthenticatesAs, format!("{what} is a legacy token of service account {ns}/{sa} (type kubernetes.io/service-account-token): it never expires"), &prov, |_| {});
+}
+
+/// Every pod, controller and node can be stopped (the plan catalogue has the commands):
+/// a pod costs least, a controller's pods are a service, a node holds many pods.
+fn stoppable(b: &mut Build<'_>) {
+    let mut keys: Vec<(String, u32)> = Vec::new();
+    for (ns, names) in &b.pods {
+        keys.extend(names.iter().map(|n| (b.key("pod", Some(ns), n), 3)));
+    }
+    for (plural, by_ns) in &b.workloads {
+        let Some((kind, _, _)) = CONTROLLERS.iter().find(|(_, p, _)| p == plural) else {
+            continue;
+        };
+        let part = kind.to_ascii_lowercase();
+        for (ns, names) in by_ns {
+            keys.extend(names.iter().map(|n| (b.key(&part, Some(ns), n), 6)));
+        }
+    }
+    keys.extend(b.nodes.iter().map(|n| (b.key("node", None, n), 8)));
+    for (key, cost) in keys {
+        let Some(id) = b.graph.find(&key) else {
+            continue;
+        };
+        let node = b.graph.node_mut(id);
+        if node.platform.as_ref() == "k8s" && node.revoke.is_empty() {
+            node.revoke = vec![revoke(
+                format!("stop:{key}"),
+                "disable_workload",
+                cost,
+                Vec::new(),
+            )];
+        }
+    }
 }
 
 /// Cluster-admin controls everything in the cluster.

@@ -5,6 +5,8 @@ use super::*;
 /// The cluster, namespace and object name of a `k8s:CLUSTER:KIND:NS/NAME` key.
 struct Object<'k> {
     cluster: &'k str,
+    /// The key's kind part: `sa`, `pod`, `deployment`, `node`, …
+    kind: &'k str,
     ns: Option<&'k str>,
     name: &'k str,
 }
@@ -18,7 +20,12 @@ impl<'k> Object<'k> {
             None if path.is_empty() => (None, kind),
             None => (None, path),
         };
-        Some(Object { cluster, ns, name })
+        Some(Object {
+            cluster,
+            kind,
+            ns,
+            name,
+        })
     }
 
     /// `kubectl --context CLUSTER WORDS…`
@@ -148,6 +155,7 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
                 "not reversible: a re-created ServiceAccount has a new UID, old tokens stay dead; bindings by name apply to it again",
             )
         }
+        "disable_workload" => stop(&obj),
         "revoke_token" => kills(
             vec![obj
                 .in_ns(obj.kubectl(["delete", "pod"]).word([hole("<POD>")]))
@@ -158,6 +166,87 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
                 .into()],
             false,
             "not reversible: a bound token dies with its pod; its controller starts a new pod with a new token",
+        ),
+        _ => None,
+    }
+}
+
+/// Stops a pod, a controller's pods, or a node, keeping what a responder needs first.
+fn stop(obj: &Object<'_>) -> Option<Playbook> {
+    let evidence = |what: &str| {
+        obj.in_ns(obj.kubectl(["get", what, obj.name]))
+            .args(["-o", "yaml"])
+            .to_file(format!("{}.{what}.yaml", obj.name))
+            .note("keep the spec as evidence (and to restore)")
+            .into()
+    };
+    match obj.kind {
+        "pod" => kills(
+            vec![
+                evidence("pod"),
+                obj.in_ns(obj.kubectl(["delete", "pod", obj.name]))
+                    .note("its service-account token dies with it; a controller starts a new pod from the same template: stop the controller too")
+                    .into(),
+            ],
+            false,
+            "not reversible: a deleted pod is gone (its controller, if any, makes a new one)",
+        ),
+        "deployment" | "statefulset" | "replicaset" | "replicationcontroller" => kills(
+            vec![
+                evidence(obj.kind),
+                obj.in_ns(obj.kubectl(["scale", obj.kind, obj.name]))
+                    .arg("--replicas=0")
+                    .note("its pods and their tokens go; nothing it served is served until it is scaled back")
+                    .into(),
+            ],
+            true,
+            format!("undo: kubectl --context {} scale {} {} --replicas=<N> with the count saved in the YAML", crate::shell::quote(obj.cluster), obj.kind, crate::shell::quote(obj.name)),
+        ),
+        "daemonset" => kills(
+            vec![
+                evidence("daemonset"),
+                obj.in_ns(obj.kubectl(["patch", "daemonset", obj.name]))
+                    .args(["-p", r#"{"spec":{"template":{"spec":{"nodeSelector":{"trustpath.io/stopped":"true"}}}}}"#])
+                    .note("no node matches the selector, so every pod of it goes")
+                    .into(),
+            ],
+            true,
+            "undo: remove the nodeSelector again (kubectl apply the saved YAML)",
+        ),
+        "cronjob" => leaves(
+            vec![
+                evidence("cronjob"),
+                obj.in_ns(obj.kubectl(["patch", "cronjob", obj.name]))
+                    .args(["-p", r#"{"spec":{"suspend":true}}"#])
+                    .into(),
+            ],
+            "jobs it already started keep running: delete them (kubectl get jobs shows them)",
+            true,
+            "undo: the same patch with suspend false",
+        ),
+        "job" => kills(
+            vec![
+                evidence("job"),
+                obj.in_ns(obj.kubectl(["delete", "job", obj.name]))
+                    .note("its pods go with it")
+                    .into(),
+            ],
+            false,
+            "not reversible: re-create it from the saved YAML",
+        ),
+        "node" => kills(
+            vec![
+                obj.kubectl(["cordon", obj.name]).note("no new pods land on it").into(),
+                obj.kubectl(["drain", obj.name])
+                    .args(["--ignore-daemonsets", "--delete-emptydir-data"])
+                    .note("its pods move elsewhere: pods without a controller are lost")
+                    .into(),
+                obj.kubectl(["delete", "node", obj.name])
+                    .note("node-bound tokens die; then terminate the machine and revoke its cloud role, which the kubelet's credentials come from")
+                    .into(),
+            ],
+            false,
+            "not reversible: the machine must rejoin the cluster (a new node)",
         ),
         _ => None,
     }

@@ -88,7 +88,7 @@ pub fn playbook(revoke: &Revoke, target: Target<'_>) -> Playbook {
 pub const FROM_FILE: &str = "# these commands come from an input graph file, not from trustpath: read each one before you run it";
 
 /// Actions the importers and inputs produce; anything else is "unknown".
-const ACTIONS: [&str; 14] = [
+const ACTIONS: [&str; 15] = [
     "disable_identity",
     "revoke_sessions",
     "deactivate_key",
@@ -103,6 +103,7 @@ const ACTIONS: [&str; 14] = [
     "disable_workflow",
     "pin_action",
     "delete_deploy_key",
+    "disable_workload",
 ];
 
 /// The node the action changes, and the other end when the action sits on an edge.
@@ -157,12 +158,13 @@ impl<'a> Site<'a> {
 }
 
 pub(super) fn subject_kinds(action: &str) -> &'static [NodeKind] {
-    use NodeKind::{Credential, Group, Human, Provider, Role, Secret, ServiceAccount};
+    use NodeKind::{Credential, Group, Human, Provider, Role, Secret, ServiceAccount, Workload};
     match action {
         "delete_secret" | "rotate" => &[Secret, Credential],
         "deactivate_key" | "revoke_token" | "delete_deploy_key" => &[Credential],
         "disable_identity" | "revoke_sessions" => &[ServiceAccount, Role, Human, Group],
         "disable_provider" => &[Provider],
+        "disable_workload" => &[Workload],
         _ => &[],
     }
 }

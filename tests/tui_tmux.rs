@@ -74,10 +74,16 @@ impl Tui {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Sends keys, one `send-keys` each. An `Escape` is followed by a pause: a terminal
+    /// reads ESC and the next key arriving together as one Alt-chord (`ESC /` is Alt-/),
+    /// which on a loaded machine turned a search into a lost keystroke.
     fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "tp"];
-        args.extend(keys);
-        self.tmux(&args);
+        for key in keys {
+            self.tmux(&["send-keys", "-t", "tp", key]);
+            if *key == "Escape" {
+                std::thread::sleep(Duration::from_millis(150));
+            }
+        }
     }
 
     /// Types `text` literally.

@@ -95,6 +95,18 @@ pub struct Condition {
     pub values: Vec<String>,
 }
 
+impl Condition {
+    /// A condition an importer states in words (nothing a policy engine could evaluate).
+    pub fn described(description: impl Into<String>) -> Condition {
+        Condition {
+            description: description.into(),
+            key: None,
+            operator: None,
+            values: Vec::new(),
+        }
+    }
+}
+
 /// A candidate revocation action. Every edge or node listing the same `id` is cut by it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Revoke {

@@ -295,16 +295,6 @@ fn merge(grants: Vec<Grant>) -> Grant {
     merged
 }
 
-/// A condition described in words (no policy key behind it).
-pub(super) fn plain(description: &str) -> crate::model::Condition {
-    crate::model::Condition {
-        description: description.to_string(),
-        key: None,
-        operator: None,
-        values: Vec::new(),
-    }
-}
-
 pub(super) fn admin_marker(account: &str) -> String {
     format!("aws:account-admin:{account}")
 }

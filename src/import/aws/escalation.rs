@@ -3,10 +3,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::credentials::Credentials;
-use super::edges::{ADMIN_PROBES, Adder, Perms, admin_marker, ensure_marker, plain};
+use super::edges::{ADMIN_PROBES, Adder, Perms, admin_marker, ensure_marker};
 use super::eval::{Grant, Labels, Permissions};
 use super::gaad::{Gaad, Principal, PrincipalKind};
 use super::policy::{Context, Effect};
+use crate::model::Condition;
 use crate::model::{Edge, EdgeKind};
 
 /// PassRole to a service that then runs code as the role: the service, and the action
@@ -163,7 +164,7 @@ impl Source<'_, '_> {
                 };
                 if let Some(mut grant) = perm.allows(action, &u.arn, ctx) {
                     if let Some(note) = note {
-                        grant.conditions.push(plain(note));
+                        grant.conditions.push(Condition::described(note));
                     }
                     let reason = format!("{action} on user/{}: {}", u.name, grant.why);
                     g.escalation(&p.arn, &u.arn, action, reason, &grant, cut(&grant), p);
@@ -286,7 +287,7 @@ impl Source<'_, '_> {
                             .iter()
                             .all(|a| perm.allows_some(a, ctx).is_some());
                         if !make {
-                            grant.conditions.push(plain(
+                            grant.conditions.push(Condition::described(
                                 "if an instance profile holds the role (the export shows none)",
                             ));
                         }
@@ -328,7 +329,7 @@ impl Source<'_, '_> {
             let Some(mut grant) = perm.allows_some(action, ctx) else {
                 continue;
             };
-            grant.conditions.push(plain(&format!(
+            grant.conditions.push(Condition::described(format!(
                 "a resource ({service}) running as the role must exist; the export does not list them"
             )));
             for r in roles

@@ -2,13 +2,13 @@
 
 use std::collections::BTreeSet;
 
-use super::edges::{Adder, Perms, plain, revoke};
+use super::edges::{Adder, Perms, revoke};
 use super::eval::Grant;
 use super::gaad::{Gaad, Principal, PrincipalKind, account_of};
 use super::policy::{Context, Effect};
 use super::providers::Providers;
 use crate::import::Warning;
-use crate::model::{EdgeKind, NodeKind, Revoke};
+use crate::model::{Condition, EdgeKind, NodeKind, Revoke};
 use crate::shell::Cmd;
 
 const ASSUME: [&str; 3] = [
@@ -85,7 +85,10 @@ pub(super) fn edges(
                     .chain(&principals.federated)
                     .map(String::as_str)
                     .collect();
-                conditions.push(plain(&format!("everyone except {}", except.join(", "))));
+                conditions.push(Condition::described(format!(
+                    "everyone except {}",
+                    except.join(", ")
+                )));
             }
             if (principals.anyone || principals.not) && by_aws {
                 g.outside(
@@ -294,7 +297,7 @@ fn aws_principal(
         };
         if let Some(grant) = grant {
             let mut all = conditions.to_vec();
-            all.push(plain(&format!(
+            all.push(Condition::described(format!(
                 "with role session name {session} (the role's holder chooses it)"
             )));
             all.extend(grant.conditions);

@@ -329,15 +329,6 @@ fn revoke(id: String, action: &str, cost: u32, commands: Vec<String>) -> Revoke 
     }
 }
 
-fn condition(description: &str) -> crate::model::Condition {
-    crate::model::Condition {
-        description: description.to_string(),
-        key: None,
-        operator: None,
-        values: Vec::new(),
-    }
-}
-
 /// Adds nodes once (another input may define them first) and edges between keys.
 struct Adder<'a> {
     graph: &'a mut TrustGraph,
@@ -390,7 +381,10 @@ impl<'a> Adder<'a> {
             return;
         };
         let mut edge = Edge::new(kind, reason, self.provenance.clone());
-        edge.conditions = conditions.into_iter().map(condition).collect();
+        edge.conditions = conditions
+            .into_iter()
+            .map(crate::model::Condition::described)
+            .collect();
         edge.revoke = cut.into();
         self.graph.add_edge(a, b, edge);
     }

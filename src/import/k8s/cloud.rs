@@ -366,20 +366,11 @@ fn federate(
         crate::model::name_of_key(&f.to),
         f.what
     );
-    let condition = condition(&f.condition);
+    let condition = crate::model::Condition::described(f.condition);
     b.edge(from, &f.to, EdgeKind::CanAssume, reason, prov, |e| {
         e.revoke = vec![cut].into();
         e.conditions = vec![condition];
     });
-}
-
-fn condition(description: &str) -> Condition {
-    Condition {
-        description: description.into(),
-        key: None,
-        operator: None,
-        values: Vec::new(),
-    }
 }
 
 /// `kubectl annotate serviceaccount` removing (`KEY-`) an annotation.
@@ -453,14 +444,16 @@ fn irsa(
         ),
     };
     let conditions = match &accepted {
-        None => vec![condition(&format!(
+        None => vec![crate::model::Condition::described(format!(
             "the trust policy of {role} is not in the inputs: holds if it trusts the cluster's OIDC provider for {subject}"
         ))],
-        Some((_, _, _, issuer)) if issuers > 1 => vec![condition(&format!(
-            "holds if {issuer} is the OIDC issuer of cluster {} (aws eks describe-cluster --name {} --query cluster.identity.oidc.issuer): several EKS issuers are in the inputs",
-            b.cluster,
-            crate::shell::quote(b.cluster)
-        ))],
+        Some((_, _, _, issuer)) if issuers > 1 => {
+            vec![crate::model::Condition::described(format!(
+                "holds if {issuer} is the OIDC issuer of cluster {} (aws eks describe-cluster --name {} --query cluster.identity.oidc.issuer): several EKS issuers are in the inputs",
+                b.cluster,
+                crate::shell::quote(b.cluster)
+            ))]
+        }
         Some(_) => Vec::new(),
     };
     b.edge(from, role, EdgeKind::CanAssume, reason, prov, |e| {

@@ -231,33 +231,54 @@ fn capabilities(b: &mut Build<'_>, from: &str, g: &Grant<'_>) {
         Scope::Cluster => ("clusterroles", "clusterrolebindings"),
         Scope::Namespace(_) => ("roles", "rolebindings"),
     };
+    let write = |resource| g.allows(&["create", "update", "patch"], RBAC_GROUP, resource);
     let bind = g
         .allows(&["bind"], RBAC_GROUP, roles)
         .or_else(|| g.allows(&["bind"], RBAC_GROUP, "clusterroles"))
-        .filter(|_| {
-            g.allows(&["create", "update", "patch"], RBAC_GROUP, bindings)
-                .is_some()
-        })
-        .map(|a| (a, "bind"));
+        .zip(write(bindings))
+        .map(|(a, w)| (a, w, "bind"));
     let escalate = g
         .allows(&["escalate"], RBAC_GROUP, roles)
-        .filter(|_| {
-            g.allows(&["create", "update", "patch"], RBAC_GROUP, roles)
-                .is_some()
-        })
-        .map(|a| (a, "escalate"));
-    if let Some((allowed, technique)) = bind.or(escalate) {
+        .zip(write(roles))
+        .map(|(a, w)| (a, w, "escalate"));
+    if let Some((allowed, written, technique)) = bind.or(escalate) {
+        let effect = match &g.scope {
+            Scope::Cluster => format!("can {technique} any ClusterRole to itself: cluster-admin"),
+            Scope::Namespace(ns) => {
+                format!(
+                    "can {technique} any role to itself in namespace {ns}: it holds everything there"
+                )
+            }
+        };
+        let reason = format!(
+            "{}: {} and {}, so it {effect}",
+            g.via,
+            quote_rule(allowed.rule),
+            quote_rule(written.rule)
+        );
+        // `resourceNames` on bind or escalate limits it to the roles named: the grant is
+        // then theirs, which the edge cannot tell without reading them.
+        let narrowed = match &allowed.names {
+            Names::All => None,
+            Names::Only(names) => Some(format!(
+                "only for the roles named [{}]: holds as far as they grant",
+                names.iter().cloned().collect::<Vec<_>>().join(" ")
+            )),
+        };
         match &g.scope {
             Scope::Cluster => {
-                let reason = g.reason(
-                    &allowed,
-                    &format!("can {technique} any ClusterRole to itself: cluster-admin"),
-                );
-                edge(b, &admin, EdgeKind::CanEscalate, reason, Some(technique));
+                let revoke = g.revoke.clone();
+                b.edge(from, &admin, EdgeKind::CanEscalate, reason, &g.prov, |e| {
+                    e.revoke = revoke;
+                    e.technique = Some(technique.into());
+                    e.conditions = narrowed
+                        .iter()
+                        .map(|n| crate::model::Condition::described(n.as_str()))
+                        .collect();
+                });
             }
             Scope::Namespace(ns) => {
-                let reason = g.reason(&allowed, &format!("can {technique} any role to itself in namespace {ns}: it holds everything there"));
-                namespace_admin(b, from, g, ns, &reason, technique);
+                namespace_admin(b, from, g, ns, &reason, technique, narrowed.as_deref());
             }
         }
     }
@@ -460,6 +481,7 @@ fn namespace_admin(
     ns: &str,
     reason: &str,
     technique: &str,
+    narrowed: Option<&str>,
 ) {
     let scope = Scope::Namespace(ns.into());
     let mut targets: Vec<(String, EdgeKind)> = Vec::new();
@@ -488,6 +510,10 @@ fn namespace_admin(
             if to.1 == EdgeKind::CanEscalate {
                 e.technique = Some(technique.into());
             }
+            e.conditions = narrowed
+                .iter()
+                .map(|n| crate::model::Condition::described(*n))
+                .collect();
         });
     }
 }

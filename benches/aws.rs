@@ -12,18 +12,9 @@ use std::time::Instant;
 use serde_json::{Value, json};
 use trustpath::import::{Input, load_inputs};
 
-/// SplitMix64, as in `trustpath gen`: deterministic without a dependency.
-struct Rng(u64);
+use common::Rng;
 
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) % n.max(1) as u64) as usize
-    }
-}
+mod common;
 
 const ACCOUNT: &str = "111122223333";
 const SERVICES: [&str; 5] = ["lambda", "ec2", "glue", "ecs-tasks", "codebuild"];

@@ -21,33 +21,14 @@ fn short(key: &str) -> &str {
     key.rsplit(['/', ':']).next().unwrap_or(key)
 }
 
-/// One line per edge: `from -kind[technique]-> to` plus `(conditional)`/`(potential)`.
+/// One line per edge but `can_control`: `from -kind[technique]-> to` plus
+/// `(conditional)`/`(potential)`.
 fn edge_lines(loaded: &Loaded) -> BTreeSet<String> {
-    let g = &loaded.graph;
-    g.edge_ids()
-        .filter(|&e| g.edge(e).kind != trustpath::model::EdgeKind::CanControl)
-        .map(|e| {
-            let edge = g.edge(e);
-            let (a, b) = g.endpoints(e);
-            let technique = edge
-                .technique
-                .as_deref()
-                .map(|t| format!("[{t}]"))
-                .unwrap_or_default();
-            let mut line = format!(
-                "{} -{}{technique}-> {}",
-                short(&g.node(a).key),
-                edge.kind,
-                short(&g.node(b).key)
-            );
-            if edge.potential {
-                line.push_str(" (potential)");
-            } else if edge.is_conditional() {
-                line.push_str(" (conditional)");
-            }
-            line
-        })
-        .collect()
+    common::edge_lines(
+        loaded,
+        |k| short(k).to_string(),
+        |kind| kind != trustpath::model::EdgeKind::CanControl,
+    )
 }
 
 #[test]

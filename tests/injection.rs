@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use common::{AT, trustpath};
+use common::trustpath;
 
 /// Writes a workflow checkout whose file name and `uses:` carry payloads.
 fn hostile_workflows(root: &Path) {
@@ -147,25 +147,7 @@ fn importer_commands(input: &Path) -> Vec<String> {
 
 /// Every command of the plan for `compromised` over `input` (with more plan options).
 fn commands(input: &Path, compromised: &str, more: &[&str]) -> Vec<String> {
-    let out = trustpath()
-        .args(["-i", input.to_str().expect("utf-8 path")])
-        .args(["plan", "-c", compromised, "--format", "json", "--at", AT])
-        .args(more)
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "plan failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    plan["steps"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .flat_map(|s| s["commands"].as_array().expect("commands").clone())
-        .map(|c| c.as_str().expect("a string").to_string())
-        .collect()
+    common::plan_commands(input, compromised, more)
 }
 
 #[test]

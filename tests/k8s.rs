@@ -28,30 +28,8 @@ fn short(key: &str) -> String {
         .replace("arn:aws:iam::111122223333:", "")
 }
 
-/// One line per edge: `from -kind[technique]-> to`, `(conditional)` when it is.
 fn edge_lines(loaded: &Loaded) -> BTreeSet<String> {
-    let g = &loaded.graph;
-    g.edge_ids()
-        .map(|e| {
-            let edge = g.edge(e);
-            let (a, b) = g.endpoints(e);
-            let technique = edge
-                .technique
-                .as_deref()
-                .map(|t| format!("[{t}]"))
-                .unwrap_or_default();
-            let mut line = format!(
-                "{} -{}{technique}-> {}",
-                short(&g.node(a).key),
-                edge.kind,
-                short(&g.node(b).key)
-            );
-            if edge.is_conditional() {
-                line.push_str(" (conditional)");
-            }
-            line
-        })
-        .collect()
+    common::edge_lines(loaded, short, |_| true)
 }
 
 /// Whether an edge of `kind` goes from `from` to `to` (short keys).
@@ -341,24 +319,7 @@ fn cloud_identities_follow_the_trust_that_exists() {
 
 /// Every command of the JSON plan for `compromised` over the fixtures.
 fn plan_commands(compromised: &str) -> Vec<String> {
-    let out = trustpath()
-        .args(["-i", fixtures().to_str().expect("utf-8"), "--at", AT])
-        .args(["plan", "-c", compromised, "--format", "json"])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    plan["steps"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .flat_map(|s| s["commands"].as_array().expect("commands").clone())
-        .filter_map(|c| c.as_str().map(str::to_string))
-        .collect()
+    common::plan_commands(&fixtures(), compromised, &[])
 }
 
 #[test]
@@ -386,30 +347,7 @@ fn a_compromised_pod_is_stopped_after_its_spec_is_kept() {
 
 #[test]
 fn plan_commands_name_the_cluster_and_the_binding() {
-    let out = trustpath()
-        .args(["-i", fixtures().to_str().expect("utf-8"), "--at", AT])
-        .args([
-            "plan",
-            "-c",
-            "k8s:staging:user:alice@acme.example",
-            "--format",
-            "json",
-        ])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    let commands: Vec<String> = plan["steps"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .flat_map(|s| s["commands"].as_array().expect("commands").clone())
-        .filter_map(|c| c.as_str().map(str::to_string))
-        .collect();
+    let commands = plan_commands("k8s:staging:user:alice@acme.example");
     assert!(
         commands
             .iter()

@@ -1,5 +1,6 @@
-//! Shared by the benchmarks: the sizes asked for on the command line, and generated
-//! organisations written to a temporary file.
+//! Shared by the benchmarks: the sizes asked for on the command line, generated
+//! organisations written to a temporary file, and a deterministic random source for the
+//! generators of exports.
 
 // Each benchmark uses part of this.
 #![allow(dead_code)]
@@ -41,4 +42,18 @@ pub fn suggested(graph: &trustpath::model::TrustGraph) -> trustpath::model::Node
         .and_then(|v| v.as_str())
         .and_then(|k| graph.find(k))
         .expect("generated graphs name a compromised node")
+}
+
+/// SplitMix64, as in `trustpath gen`: deterministic without a dependency.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// A number in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) % n.max(1) as u64) as usize
+    }
 }

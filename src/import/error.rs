@@ -53,6 +53,22 @@ impl ImportError {
     }
 }
 
+/// A YAML parser error as a warning's place (`line:column`) and message: its first
+/// line, without the place it repeats and without the values it quotes.
+pub(crate) fn yaml_error(e: &serde_saphyr::Error) -> (String, String) {
+    let place = e
+        .location()
+        .map_or(String::new(), |l| format!("{}:{}", l.line(), l.column()));
+    // The parser's first line repeats the place ("error: line 3 column 5: …").
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or_default();
+    let first = first
+        .find("column ")
+        .and_then(|i| first[i..].split_once(": "))
+        .map_or(first, |(_, msg)| msg);
+    (place, redact_values(first))
+}
+
 /// A parser's message without the values it quotes: `invalid type: string "…", expected
 /// u32` can quote whatever sat where a number was expected, a secret included.
 pub(crate) fn redact_values(message: &str) -> String {

@@ -31,6 +31,63 @@ pub fn stdout_of(args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
+/// Every command of the JSON plan for `compromised` over `input`, with more plan options.
+pub fn plan_commands(input: &std::path::Path, compromised: &str, more: &[&str]) -> Vec<String> {
+    let out = trustpath()
+        .args(["-i", input.to_str().expect("utf-8 path")])
+        .args(["plan", "-c", compromised, "--format", "json", "--at", AT])
+        .args(more)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "plan failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    plan["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .flat_map(|s| s["commands"].as_array().expect("commands").clone())
+        .map(|c| c.as_str().expect("a string").to_string())
+        .collect()
+}
+
+/// One line per edge of the kinds `keep` accepts: `from -kind[technique]-> to`, with
+/// `(potential)` or `(conditional)`, keys shortened by `short`.
+pub fn edge_lines(
+    loaded: &trustpath::import::Loaded,
+    short: impl Fn(&str) -> String,
+    keep: impl Fn(trustpath::model::EdgeKind) -> bool,
+) -> BTreeSet<String> {
+    let g = &loaded.graph;
+    g.edge_ids()
+        .filter(|&e| keep(g.edge(e).kind))
+        .map(|e| {
+            let edge = g.edge(e);
+            let (a, b) = g.endpoints(e);
+            let technique = edge
+                .technique
+                .as_deref()
+                .map(|t| format!("[{t}]"))
+                .unwrap_or_default();
+            let mut line = format!(
+                "{} -{}{technique}-> {}",
+                short(&g.node(a).key),
+                edge.kind,
+                short(&g.node(b).key)
+            );
+            if edge.potential {
+                line.push_str(" (potential)");
+            } else if edge.is_conditional() {
+                line.push_str(" (conditional)");
+            }
+            line
+        })
+        .collect()
+}
+
 /// Compares `got` with `tests/golden/NAME` line by line, ignoring order; with
 /// `UPDATE_GOLDEN` set it rewrites the file first.
 pub fn assert_golden(got: &BTreeSet<String>, name: &str) {

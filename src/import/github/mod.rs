@@ -291,17 +291,7 @@ pub(super) fn read_workflow(
     let doc: Value = match serde_saphyr::from_str(&text) {
         Ok(doc) => doc,
         Err(e) => {
-            let place = e
-                .location()
-                .map_or(String::new(), |l| format!("{}:{}", l.line(), l.column()));
-            // The parser's first line repeats the place ("error: line 3 column 5: …").
-            let text = e.to_string();
-            let first = text.lines().next().unwrap_or_default();
-            let first = first
-                .find("column ")
-                .and_then(|i| first[i..].split_once(": "))
-                .map_or(first, |(_, msg)| msg)
-                .to_string();
+            let (place, first) = super::error::yaml_error(&e);
             builder.warnings.push(Warning::new(
                 file,
                 place,

@@ -109,12 +109,10 @@ pub(super) fn aws_auth(b: &mut Build<'_>, o: &Object, file: &str) {
         let entries: Vec<AwsAuthEntry> = match serde_saphyr::from_str(text) {
             Ok(entries) => entries,
             Err(e) => {
-                let first = crate::import::error::redact_values(
-                    e.to_string().lines().next().unwrap_or_default(),
-                );
+                let (place, first) = crate::import::error::yaml_error(&e);
                 b.warnings.push(Warning::new(
                     file,
-                    format!("aws-auth {field}"),
+                    format!("aws-auth {field} {place}"),
                     format!("not valid YAML ({first}); its mappings are skipped"),
                 ));
                 continue;

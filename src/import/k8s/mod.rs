@@ -85,11 +85,7 @@ pub(super) fn read_objects(
         match serde_saphyr::from_multiple(&text) {
             Ok(docs) => docs,
             Err(e) => {
-                let place = e
-                    .location()
-                    .map_or(String::new(), |l| format!("{}:{}", l.line(), l.column()));
-                let text = e.to_string();
-                let first = super::error::redact_values(text.lines().next().unwrap_or_default());
+                let (place, first) = super::error::yaml_error(&e);
                 builder.warnings.push(Warning::new(
                     file,
                     &place,

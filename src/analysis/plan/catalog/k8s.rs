@@ -142,17 +142,23 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
         "disable_identity" | "revoke_sessions" | "revoke_token"
             if site.node.kind == NodeKind::ServiceAccount =>
         {
-            kills(
+            leaves(
                 vec![
+                    obj.in_ns(obj.kubectl(["get", "serviceaccount", obj.name]))
+                        .args(["-o", "yaml"])
+                        .to_file(format!("{}.serviceaccount.yaml", obj.name))
+                        .note("its annotations (IRSA, workload identity) and pull secrets, to re-create it")
+                        .into(),
                     obj.in_ns(obj.kubectl(["delete", "serviceaccount", obj.name]))
-                        .note("every token bound to it dies; re-create it (new UID) once the workloads are clean")
+                        .note("the API server rejects every token bound to it; re-create it (new UID) once the workloads are clean")
                         .into(),
                     obj.in_ns(obj.kubectl(["rollout", "restart", "deployment"]))
                         .note("pods that used it get fresh tokens")
                         .into(),
                 ],
+                "tokens already issued stay valid wherever only their signature and expiry are checked (AWS STS through IRSA, Vault's jwt or kubernetes auth without TokenReview, any OIDC consumer) until they expire: an IRSA token lives up to 24 h, an in-pod token up to a year when the API server extends it; revoke what they were exchanged for there too",
                 false,
-                "not reversible: a re-created ServiceAccount has a new UID, old tokens stay dead; bindings by name apply to it again",
+                "not reversible: a re-created ServiceAccount has a new UID, old tokens stay dead in the cluster; bindings by name apply to it again",
             )
         }
         "disable_workload" => stop(&obj),

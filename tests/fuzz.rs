@@ -1,6 +1,6 @@
 //! Structure-aware fuzzing: documents in the shapes each importer reads (AWS
 //! authorization details, workflows, `gh api` listings, native graphs, inventory and
-//! links CSVs, Kubernetes objects in JSON and YAML), filled with hostile names (quotes, substitutions, control characters,
+//! links CSVs, Kubernetes objects in JSON and YAML, GCP policies, accounts and keys), filled with hostile names (quotes, substitutions, control characters,
 //! option-like and wide characters) and odd structure. Whatever loads must then go
 //! through the blast radius, the plan and every output without a panic, and every
 //! command printed must be one line with no control character.
@@ -375,6 +375,51 @@ fn kubernetes() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
     })
 }
 
+/// GCP: IAM policies in gcloud's resource-name layout, with members and roles drawn from
+/// the kinds the importer reads, service-account listings and keys.
+fn gcp() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
+    let pick = |v: Vec<&'static str>| prop::sample::select(v);
+    let binding = (
+        pick(vec!["roles/owner", "roles/editor", "roles/iam.serviceAccountTokenCreator", "roles/iam.serviceAccountUser", "roles/viewer", "projects/p/roles/custom", "roles/nonexistent"]),
+        pick(vec!["serviceAccount:", "user:", "group:", "domain:", "deleted:serviceAccount:", "principalSet://", "", "allUsers"]),
+        name(),
+        prop::option::of(pick(vec!["request.time < timestamp(\"2020-01-01T00:00:00Z\")", "request.time > timestamp(\"2030-01-01T00:00:00Z\")", "resource.name.startsWith(\"x\")"])),
+    )
+        .prop_map(|(role, kind, n, cond)| {
+            let mut b = json!({ "role": role, "members": [format!("{kind}{n}@p.iam.gserviceaccount.com")] });
+            if let Some(c) = cond {
+                b["condition"] = json!({ "title": "t", "expression": c });
+            }
+            b
+        });
+    (
+        prop::collection::vec((pick(vec!["projects/p", "folders/1", "organizations/9", "projects/p/serviceAccounts/a@p.iam.gserviceaccount.com", "projects/p/secrets/s"]), prop::collection::vec(binding, 0..4)), 1..4),
+        prop::collection::vec((name(), prop::bool::ANY), 1..4),
+    )
+        .prop_map(|(policies, accounts)| {
+            let mut files: Vec<(String, Vec<u8>)> = policies
+                .into_iter()
+                .enumerate()
+                .map(|(i, (place, bindings))| {
+                    (format!("{place}/{i}/../get-iam-policy.json").replace(&format!("/{i}/.."), ""), json!({ "bindings": bindings, "etag": "x" }).to_string().into_bytes())
+                })
+                .collect();
+            let list: Vec<Value> = accounts
+                .iter()
+                .map(|(n, disabled)| json!({ "email": format!("{n}@p.iam.gserviceaccount.com"), "uniqueId": "1", "projectId": "p", "disabled": disabled }))
+                .collect();
+            let keys: Vec<Value> = accounts
+                .iter()
+                .map(|(n, disabled)| json!({ "keyType": if *disabled { "SYSTEM_MANAGED" } else { "USER_MANAGED" }, "name": format!("projects/p/serviceAccounts/{n}@p.iam.gserviceaccount.com/keys/{n}"), "validAfterTime": "2025-01-01T00:00:00Z", "validBeforeTime": "9999-12-31T23:59:59Z" }))
+                .collect();
+            files.push(("projects/p/service-accounts.json".into(), Value::from(list).to_string().into_bytes()));
+            files.push(("projects/p/keys.json".into(), Value::from(keys).to_string().into_bytes()));
+            files.push(("projects.json".into(), json!([{ "projectId": "p", "projectNumber": "1", "parent": { "type": "folder", "id": "1" } }]).to_string().into_bytes()));
+            files.push(("folders.json".into(), json!([{ "name": "folders/1", "displayName": "f", "parent": "organizations/9" }]).to_string().into_bytes()));
+            files
+        })
+}
+
 #[test]
 fn aws_authorization_details() {
     run(gaad());
@@ -403,4 +448,9 @@ fn inventory_and_links_csv() {
 #[test]
 fn kubernetes_objects() {
     run(kubernetes());
+}
+
+#[test]
+fn gcp_exports() {
+    run(gcp());
 }

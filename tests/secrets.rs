@@ -3,7 +3,8 @@
 //! `env:`, `with:` and `run:` text, a `gh api` listing with values, unknown fields and
 //! columns of the native graph and the CSVs, an access key listing's extra field, a
 //! Kubernetes Secret's `data` and `stringData` (raw and base64), the last-applied
-//! annotation, a literal `env` value, a ConfigMap's data, a broken YAML export), and every
+//! annotation, a literal `env` value, a ConfigMap's data, a broken YAML export, a GCP key's
+//! `privateKeyData` as `keys create` prints it), and every
 //! command, in every format, is searched for it (and for its base64 form).
 
 mod common;
@@ -69,6 +70,16 @@ fn plant_k8s(root: &Path) {
 
 fn plant(root: &Path) {
     plant_k8s(root);
+    // `gcloud iam service-accounts keys create --format=json` prints the private key.
+    let keys = root.join("projects/p1/serviceAccounts/bot@p1.iam.gserviceaccount.com");
+    std::fs::create_dir_all(&keys).expect("mkdir");
+    std::fs::write(
+        keys.join("keys.json"),
+        format!(
+            r#"[{{"keyType": "USER_MANAGED", "name": "projects/p1/serviceAccounts/bot@p1.iam.gserviceaccount.com/keys/k1", "validAfterTime": "2025-01-01T00:00:00Z", "validBeforeTime": "9999-12-31T23:59:59Z", "privateKeyData": "{PLANTED_B64}", "privateKeyType": "TYPE_GOOGLE_CREDENTIALS_FILE"}}]"#
+        ),
+    )
+    .expect("write");
     let workflows = root.join("acme/web/.github/workflows");
     std::fs::create_dir_all(&workflows).expect("mkdir");
     std::fs::write(
@@ -213,8 +224,9 @@ fn no_planted_secret_value_reaches_any_output() {
         "the saved graph holds the secret"
     );
     assert!(
-        written.contains("k8s:prodk8s:secret:shop/upstream"),
-        "the Kubernetes export was read"
+        written.contains("k8s:prodk8s:secret:shop/upstream")
+            && written.contains("gcp:key:bot@p1.iam.gserviceaccount.com/k1"),
+        "the Kubernetes and GCP exports were read"
     );
     // The saved graph read back prints nothing of it either.
     let again = trustpath()

@@ -28,6 +28,8 @@ pub enum Format {
     Kubernetes,
     /// `aws eks describe-access-entry`, `describe-pod-identity-association` (and the lists)
     Eks,
+    /// `gcloud … --format=json`: IAM policies, service accounts, keys, roles, projects, folders
+    Gcp,
 }
 
 impl Format {
@@ -45,6 +47,7 @@ impl Format {
             Format::GithubApi => "GitHub API export",
             Format::Kubernetes => "Kubernetes objects",
             Format::Eks => "EKS access entries / pod identities",
+            Format::Gcp => "GCP (gcloud) export",
         }
     }
 }
@@ -118,6 +121,9 @@ pub fn detect(head: &[u8], tail: Option<&[u8]>) -> Result<Format, String> {
                 && text.contains("\"clusterName\""))
         {
             return Ok(Format::Eks);
+        }
+        if is_gcp_json(&text) {
+            return Ok(Format::Gcp);
         }
         if text.contains("\"PolicySummary\"") && text.contains("\"Content\"") {
             return Ok(Format::AwsServiceControlPolicy);
@@ -205,6 +211,21 @@ fn is_kubernetes_json(text: &str) -> bool {
     let version = value_of("\"apiVersion\"");
     text.contains("\"kind\"")
         && version.is_some_and(|v| v == "v1" || (v.contains('/') && !v.contains(' ')))
+}
+
+/// `gcloud … --format=json` output trustpath reads: an IAM policy (`bindings` and `etag`,
+/// or `etag` alone for an empty one), service accounts (`email` and `uniqueId`), keys
+/// (`keyType`), roles (`includedPermissions`), projects (`projectId` and
+/// `projectNumber`), folders (`"name": "folders/…"`).
+fn is_gcp_json(text: &str) -> bool {
+    let has = |k: &str| text.contains(&format!("\"{k}\""));
+    (has("bindings") && has("etag"))
+        || (has("etag") && text.len() < 200 && !has("bindings") && text.contains("\"ACAB\""))
+        || (has("email") && has("uniqueId"))
+        || (has("keyType") && has("validAfterTime"))
+        || has("includedPermissions")
+        || (has("projectId") && has("projectNumber"))
+        || (text.contains("\"folders/") && has("parent") && has("displayName"))
 }
 
 /// Whether the text holds `"schema": "trustpath/graph/…"` (any spacing).

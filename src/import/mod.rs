@@ -4,6 +4,7 @@
 mod aws;
 mod detect;
 mod error;
+mod gcp;
 pub mod github;
 mod inventory;
 pub mod k8s;
@@ -225,6 +226,7 @@ fn read_whole(format: Format) -> Reader {
         Format::GithubApi => github::read_api,
         Format::Kubernetes => k8s::read_objects,
         Format::Eks => k8s::read_eks,
+        Format::Gcp => gcp::read,
     }
 }
 
@@ -285,6 +287,8 @@ pub(crate) struct Builder {
     github: github::Inventory,
     /// Kubernetes objects by cluster, turned into nodes and edges once all files are read.
     k8s: k8s::Inventory,
+    /// GCP policies, accounts, keys and hierarchy, turned into the graph at the end.
+    gcp: gcp::Inventory,
     /// Time against which importers evaluate time conditions (`--at`).
     at: jiff::Timestamp,
     /// Edge reasons seen so far, so that edges giving the same reason share one copy.
@@ -311,6 +315,7 @@ impl Builder {
             aws: aws::Inventory::default(),
             github: github::Inventory::default(),
             k8s: k8s::Inventory::default(),
+            gcp: gcp::Inventory::default(),
             at,
             reasons: FxHashSet::default(),
             last_revoke: no_revoke(),
@@ -455,6 +460,7 @@ impl Builder {
         aws::finish(&mut aws, &mut self.graph, &mut self.warnings, self.at);
         github::finish(&self.github, &mut self.graph);
         k8s::finish(&self.k8s, &mut self.graph, &mut self.warnings);
+        gcp::finish(&self.gcp, &mut self.graph, &mut self.warnings, self.at);
         let before_links = self.graph.edge_count();
         link::github_oidc(&mut self.graph);
         // A saved graph holds the links made when it was first imported: made again

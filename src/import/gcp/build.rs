@@ -1,0 +1,689 @@
+//! The graph of everything GCP inputs hold: the hierarchy, service accounts and their
+//! keys, and what every IAM binding lets its members do, inherited down organization →
+//! folders → project → resource.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::Timestamp;
+use rustc_hash::FxHashSet;
+
+use super::members::{self, ANY_GOOGLE_ACCOUNT, ANY_USER, Member};
+use super::nodes::{accounts, ensure_resource, gke_members, keys, lineage, parents, revoke};
+use super::{Binding, Inventory, Resource};
+use crate::import::Warning;
+use crate::model::{
+    Condition, Edge, EdgeKind, Node, NodeId, NodeKind, Place, Provenance, Revoke, TrustGraph,
+};
+use crate::shell::Cmd;
+
+/// Permissions that let the holder act as a service account on the spot.
+const IMPERSONATE: [&str; 4] = [
+    "iam.serviceAccounts.getAccessToken",
+    "iam.serviceAccounts.signJwt",
+    "iam.serviceAccounts.signBlob",
+    "iam.serviceAccounts.implicitDelegation",
+];
+
+/// Permissions that run code somewhere a service account can be attached (with actAs).
+const RUNTIMES: [&str; 9] = [
+    "compute.instances.create",
+    "run.services.create",
+    "run.jobs.create",
+    "cloudfunctions.functions.create",
+    "cloudbuild.builds.create",
+    "cloudscheduler.jobs.create",
+    "dataproc.clusters.create",
+    "composer.environments.create",
+    "deploymentmanager.deployments.create",
+];
+
+pub(super) struct Build<'a> {
+    pub(super) graph: &'a mut TrustGraph,
+    pub(super) warnings: &'a mut Vec<Warning>,
+    pub(super) at: Timestamp,
+    pub(super) made: FxHashSet<(NodeId, NodeId, EdgeKind, String)>,
+    /// Service accounts marked disabled: nothing reaches through them.
+    pub(super) disabled: BTreeSet<String>,
+}
+
+pub(super) fn provenance(graph: &mut TrustGraph, file: &str, what: String) -> Provenance {
+    Provenance {
+        source: graph.intern_source(file),
+        place: Place::Other(what.into()),
+    }
+}
+
+impl Build<'_> {
+    /// Adds a node unless its key is known; returns whether it was added.
+    pub(super) fn node(
+        &mut self,
+        key: &str,
+        kind: NodeKind,
+        name: &str,
+        scope: Option<&str>,
+        prov: Provenance,
+    ) -> Option<&mut Node> {
+        if self.graph.find(key).is_some() {
+            return None;
+        }
+        let mut node = Node::new(key, kind, prov);
+        node.platform = "gcp".into();
+        node.name = name.into();
+        node.scope = scope.map(Into::into);
+        let id = self.graph.add_node(node).ok()?;
+        Some(self.graph.node_mut(id))
+    }
+
+    pub(super) fn edge(
+        &mut self,
+        from: &str,
+        to: &str,
+        kind: EdgeKind,
+        reason: String,
+        prov: &Provenance,
+        tune: impl FnOnce(&mut Edge),
+    ) {
+        let (Some(a), Some(b)) = (self.graph.find(from), self.graph.find(to)) else {
+            return;
+        };
+        if a == b {
+            return;
+        }
+        let mut edge = Edge::new(kind, reason, prov.clone());
+        tune(&mut edge);
+        let id = edge.revoke.first().map_or(String::new(), |r| r.id.clone());
+        if !self.made.insert((a, b, kind, id)) {
+            return;
+        }
+        for end in [from, to] {
+            if self.disabled.contains(end) {
+                edge.dormant = true;
+            }
+        }
+        self.graph.add_edge(a, b, edge);
+    }
+}
+
+/// The node key of a resource.
+pub(super) fn key_of(r: &Resource) -> String {
+    match r {
+        Resource::Org(n) => format!("gcp:org:{n}"),
+        Resource::Folder(n) => format!("gcp:folder:{n}"),
+        Resource::Project(p) => format!("gcp:project:{p}"),
+        Resource::Child {
+            project,
+            collection,
+            name,
+        } => match collection.as_str() {
+            "serviceAccounts" => format!("gcp:sa:{name}"),
+            "secrets" => format!("gcp:secret:projects/{project}/secrets/{name}"),
+            "buckets" => format!("gcp:bucket:{name}"),
+            "datasets" => format!("gcp:bigquery:{project}/{name}"),
+            other => format!(
+                "gcp:{}:projects/{project}/{other}/{name}",
+                other.trim_end_matches('s')
+            ),
+        },
+    }
+}
+
+/// The permissions a role grants that matter for reach; `None` for a custom role the
+/// inputs do not hold.
+fn permissions<'r>(gcp: &'r Inventory, role: &str) -> Option<Vec<&'r str>> {
+    if let Some(custom) = gcp.roles.get(role) {
+        return Some(
+            custom
+                .included_permissions
+                .iter()
+                .map(String::as_str)
+                .collect(),
+        );
+    }
+    use super::roles::{ALL, PREDEFINED};
+    if let Ok(i) = PREDEFINED.binary_search_by(|(name, _)| (*name).cmp(role)) {
+        return Some(PREDEFINED[i].1.to_vec());
+    }
+    // A predefined role of the dump absent from the table grants nothing that matters
+    // for reach; one newer than the dump is unknown, like a custom role not loaded.
+    ALL.binary_search(&role).ok().map(|_| Vec::new())
+}
+
+/// Whether an IAM condition holds at `at`: `Ok(None)` it does (or names only time, and
+/// time allows), `Err(why)` it cannot (expired, not yet valid), `Ok(Some(text))` it is an
+/// expression trustpath does not evaluate (the edge is conditional on it).
+fn condition_at(expression: &str, at: Timestamp) -> Result<Option<String>, String> {
+    let mut open = Vec::new();
+    for clause in expression.split("&&").map(str::trim) {
+        let clause = clause.trim_matches(|c| c == '(' || c == ')').trim();
+        let time = |op: &str| {
+            clause
+                .strip_prefix("request.time")?
+                .trim_start()
+                .strip_prefix(op)?
+                .trim()
+                .strip_prefix("timestamp(")?
+                .trim_end_matches(')')
+                .trim_matches(['"', '\''])
+                .parse::<Timestamp>()
+                .ok()
+        };
+        if let Some(t) = time("<=").or_else(|| time("<")) {
+            if at >= t {
+                return Err(format!("expired: `{clause}`"));
+            }
+        } else if let Some(t) = time(">=").or_else(|| time(">")) {
+            if at < t {
+                return Err(format!("not valid yet: `{clause}`"));
+            }
+        } else {
+            open.push(clause.to_string());
+        }
+    }
+    Ok((!open.is_empty()).then(|| expression.to_string()))
+}
+
+/// The gcloud command that removes one member's role from a resource (every binding of
+/// that member and role, with or without a condition).
+fn remove_binding(r: &Resource, member: &str, role: &str) -> Cmd {
+    let cmd = match r {
+        Resource::Org(n) => {
+            Cmd::new("gcloud").args(["organizations", "remove-iam-policy-binding", n])
+        }
+        Resource::Folder(n) => Cmd::new("gcloud").args([
+            "resource-manager",
+            "folders",
+            "remove-iam-policy-binding",
+            n,
+        ]),
+        Resource::Project(p) => {
+            Cmd::new("gcloud").args(["projects", "remove-iam-policy-binding", p])
+        }
+        Resource::Child {
+            project,
+            collection,
+            name,
+        } => match collection.as_str() {
+            "serviceAccounts" => Cmd::new("gcloud").args([
+                "iam",
+                "service-accounts",
+                "remove-iam-policy-binding",
+                name,
+            ]),
+            "secrets" => Cmd::new("gcloud")
+                .args(["secrets", "remove-iam-policy-binding", name])
+                .eq("--project", project.as_str()),
+            "buckets" => Cmd::new("gcloud")
+                .args(["storage", "buckets", "remove-iam-policy-binding"])
+                .arg(format!("gs://{name}")),
+            "datasets" => Cmd::new("bq")
+                .args(["remove-iam-policy-binding"])
+                .eq("--member", member)
+                .eq("--role", role)
+                .arg(format!("{project}:{name}")),
+            _ => Cmd::new("gcloud")
+                .args([collection.as_str(), "remove-iam-policy-binding", name])
+                .eq("--project", project.as_str()),
+        },
+    };
+    if matches!(r, Resource::Child { collection, .. } if collection == "datasets") {
+        return cmd;
+    }
+    cmd.eq("--member", member).eq("--role", role).arg("--all")
+}
+
+/// The level of access a role's permissions give on the resource they are granted on.
+fn level(role: &str, perms: &[&str]) -> crate::model::AccessLevel {
+    use crate::model::AccessLevel;
+    if role == "roles/owner" || perms.iter().any(|p| p.ends_with(".setIamPolicy")) {
+        AccessLevel::Admin
+    } else if role == "roles/editor"
+        || perms.iter().any(|p| {
+            [
+                ".create",
+                ".update",
+                ".delete",
+                ".set",
+                "updateData",
+                ".actAs",
+            ]
+            .iter()
+            .any(|w| p.contains(w))
+        })
+    {
+        AccessLevel::Write
+    } else {
+        AccessLevel::Read
+    }
+}
+
+/// What a binding grants, for its edges.
+struct Grant<'g> {
+    scope: &'g Resource,
+    scope_key: String,
+    role: &'g str,
+    perms: Vec<&'g str>,
+    /// `IAM policy of project acme: {role: roles/owner, members: [serviceAccount:…]}`
+    quote: String,
+    condition: Option<String>,
+    prov: Provenance,
+}
+
+pub(super) fn build(
+    gcp: &Inventory,
+    graph: &mut TrustGraph,
+    warnings: &mut Vec<Warning>,
+    at: Timestamp,
+) {
+    let mut b = Build {
+        graph,
+        warnings,
+        at,
+        made: FxHashSet::default(),
+        disabled: gcp
+            .accounts
+            .values()
+            .filter(|(a, _)| a.disabled)
+            .map(|(a, _)| format!("gcp:sa:{}", a.email))
+            .collect(),
+    };
+    let up = parents(gcp);
+    // The hierarchy's nodes, and its edges: whoever controls a parent controls the child.
+    for p in gcp.projects.values() {
+        let key = format!("gcp:project:{}", p.project_id);
+        let prov = provenance(
+            b.graph,
+            "projects.json",
+            format!("project {}", p.project_id),
+        );
+        if let Some(node) = b.node(
+            &key,
+            NodeKind::Resource,
+            &p.project_id,
+            Some(&p.project_id),
+            prov,
+        ) && !p.project_number.is_empty()
+        {
+            node.tags
+                .insert("project_number".into(), p.project_number.clone());
+        }
+    }
+    for f in gcp.folders.values() {
+        let Some(id) = f.name.strip_prefix("folders/") else {
+            continue;
+        };
+        let prov = provenance(b.graph, "folders.json", format!("folder {id}"));
+        let name = if f.display_name.is_empty() {
+            id.to_string()
+        } else {
+            format!("{} (folder {id})", f.display_name)
+        };
+        b.node(
+            &format!("gcp:folder:{id}"),
+            NodeKind::Resource,
+            &name,
+            None,
+            prov,
+        );
+    }
+    for (child, parent) in &up {
+        if b.graph.find(parent).is_none() {
+            let prov = provenance(b.graph, "folders.json", format!("parent of {child}"));
+            let name = parent.trim_start_matches("gcp:").replace(':', " ");
+            b.node(parent, NodeKind::Resource, &name, None, prov);
+        }
+        let prov = provenance(b.graph, "projects.json", format!("parent of {child}"));
+        b.edge(
+            parent,
+            child,
+            EdgeKind::CanControl,
+            format!("{child} is under {parent}: a role granted on {parent} holds on {child} too"),
+            &prov,
+            |_| {},
+        );
+    }
+    accounts(&mut b, gcp);
+    keys(&mut b, gcp);
+    // Resources with their own policy (secrets, buckets, datasets) by project, for grants
+    // made higher up.
+    let mut children: BTreeMap<&str, Vec<&Resource>> = BTreeMap::new();
+    for (r, _, _) in &gcp.policies {
+        if let Resource::Child {
+            project,
+            collection,
+            ..
+        } = r
+            && collection != "serviceAccounts"
+        {
+            children.entry(project.as_str()).or_default().push(r);
+        }
+    }
+    let sa_projects: Vec<(String, String)> = gcp
+        .accounts
+        .values()
+        .map(|(a, _)| (format!("gcp:sa:{}", a.email), a.project_id.clone()))
+        .collect();
+    // Who can create something an account can be attached to, anywhere.
+    let mut creators: BTreeMap<String, &str> = BTreeMap::new();
+    for (_, bindings, _) in &gcp.policies {
+        for binding in bindings {
+            let Some(perms) = permissions(gcp, &binding.role) else {
+                continue;
+            };
+            if let Some(p) = perms.iter().find(|p| RUNTIMES.contains(p)) {
+                for m in &binding.members {
+                    creators.entry(m.clone()).or_insert(p);
+                }
+            }
+        }
+    }
+    let ctx = Ctx {
+        gcp,
+        up: &up,
+        children: &children,
+        sa_projects: &sa_projects,
+        creators: &creators,
+    };
+    for (resource, bindings, file) in &gcp.policies {
+        let scope_key = key_of(resource);
+        let scope_prov = provenance(b.graph, file, format!("IAM policy of {scope_key}"));
+        ensure_resource(&mut b, resource, &scope_key, scope_prov);
+        for binding in bindings {
+            policy_binding(&mut b, &ctx, resource, &scope_key, binding, file);
+        }
+    }
+    // allUsers holds whatever allAuthenticatedUsers holds.
+    if b.graph.find(ANY_USER).is_some() && b.graph.find(ANY_GOOGLE_ACCOUNT).is_some() {
+        let prov = provenance(b.graph, "inputs", "allUsers".into());
+        b.edge(
+            ANY_USER,
+            ANY_GOOGLE_ACCOUNT,
+            EdgeKind::MemberOf,
+            "anyone can sign in with some Google account: allUsers covers allAuthenticatedUsers"
+                .into(),
+            &prov,
+            |_| {},
+        );
+    }
+    gke_members(&mut b);
+}
+
+/// What every binding's edges are derived against.
+struct Ctx<'c> {
+    gcp: &'c Inventory,
+    up: &'c BTreeMap<String, String>,
+    children: &'c BTreeMap<&'c str, Vec<&'c Resource>>,
+    /// Every listed service account's key and project.
+    sa_projects: &'c [(String, String)],
+    /// Members that can create a runtime somewhere, and the permission that lets them.
+    creators: &'c BTreeMap<String, &'c str>,
+}
+
+/// Whether a service account of `project` (or the account `sa` itself) is under `scope`.
+fn covers(ctx: &Ctx<'_>, scope_key: &str, sa: &str, project: &str) -> bool {
+    sa == scope_key
+        || lineage(&format!("gcp:project:{project}"), ctx.up)
+            .iter()
+            .any(|k| k == scope_key)
+}
+
+fn policy_binding(
+    b: &mut Build<'_>,
+    ctx: &Ctx<'_>,
+    resource: &Resource,
+    scope_key: &str,
+    binding: &Binding,
+    file: &str,
+) {
+    let condition = match &binding.condition {
+        None => None,
+        Some(c) => match condition_at(&c.expression, b.at) {
+            Err(_) => return,
+            Ok(open) => open.map(|e| {
+                let title = if c.title.is_empty() {
+                    String::new()
+                } else {
+                    format!(" \"{}\"", c.title)
+                };
+                format!("IAM condition{title}: {e}")
+            }),
+        },
+    };
+    let perms = permissions(ctx.gcp, &binding.role);
+    let mut condition = condition;
+    if perms.is_none() {
+        let what = if binding.role.starts_with("roles/") {
+            format!(
+                "predefined role {} is newer than trustpath's role table ({})",
+                binding.role,
+                super::roles::DUMP
+            )
+        } else {
+            format!("custom role {} is not in the inputs", binding.role)
+        };
+        b.warnings.push(Warning::new(file, format!("{} {}", scope_key, binding.role), format!("{what}: its members get a conditional edge to {scope_key} only (save `gcloud iam roles describe {}` with the inputs)", binding.role)));
+        condition = Some(format!("{what}: what it grants is unknown"));
+    }
+    let perms = perms.unwrap_or_default();
+    let g = Grant {
+        scope: resource,
+        scope_key: scope_key.to_string(),
+        role: &binding.role,
+        quote: format!(
+            "IAM policy of {}: {{role: {}, members: [{}]}}",
+            scope_key.trim_start_matches("gcp:"),
+            binding.role,
+            binding.members.join(", ")
+        ),
+        perms,
+        condition,
+        prov: provenance(b.graph, file, format!("{} {}", scope_key, binding.role)),
+    };
+    for member in &binding.members {
+        let (from, kind, name) = match members::parse(member) {
+            Member::Node { key, kind, name } => (key, kind, name),
+            Member::Deleted(_) => continue,
+            Member::Unknown(m) => {
+                b.warnings.push(Warning::new(
+                    file,
+                    scope_key,
+                    format!(
+                        "member {} of {} is not a kind trustpath models yet; skipped",
+                        crate::report::clean(&m),
+                        binding.role
+                    ),
+                ));
+                continue;
+            }
+        };
+        if b.graph.find(&from).is_none() {
+            let prov = g.prov.clone();
+            if let Some(node) = b.node(&from, kind, &name, None, prov)
+                && from.starts_with("gcp:sa:")
+            {
+                node.tags.insert(
+                    "not_in_inputs".into(),
+                    "a member of an IAM policy; not in a service-account listing".into(),
+                );
+                node.revoke = vec![revoke(
+                    format!("disable:{from}"),
+                    "disable_identity",
+                    6,
+                    Vec::new(),
+                )];
+            }
+        }
+        member_edges(b, ctx, &g, member, &from);
+    }
+}
+
+fn member_edges(b: &mut Build<'_>, ctx: &Ctx<'_>, g: &Grant<'_>, member: &str, from: &str) {
+    let cut: std::sync::Arc<[Revoke]> = vec![revoke(
+        format!("remove-binding:{}:{}:{member}", g.scope_key, g.role),
+        "remove_binding",
+        3,
+        vec![remove_binding(g.scope, member, g.role).into()],
+    )]
+    .into();
+    let conditions: Vec<Condition> = g
+        .condition
+        .iter()
+        .map(|c| Condition::described(c.clone()))
+        .collect();
+    let edge = |b: &mut Build<'_>,
+                to: &str,
+                kind: EdgeKind,
+                why: String,
+                technique: Option<String>,
+                level: Option<crate::model::AccessLevel>| {
+        let (cut, conditions) = (cut.clone(), conditions.clone());
+        b.edge(
+            from,
+            to,
+            kind,
+            format!("{}: {why}", g.quote),
+            &g.prov,
+            |e| {
+                e.revoke = cut;
+                e.conditions = conditions;
+                e.technique = technique.map(Into::into);
+                e.level = level;
+            },
+        );
+    };
+    let has = |p: &str| g.perms.contains(&p);
+    // The resource it is granted on.
+    // (On a service account, what a role grants is said by the edges below.)
+    let on = g.scope_key.trim_start_matches("gcp:");
+    if g.scope_key.starts_with("gcp:secret:") && has("secretmanager.versions.access") {
+        edge(
+            b,
+            &g.scope_key,
+            EdgeKind::CanRead,
+            format!("secretmanager.versions.access reads {on}"),
+            None,
+            None,
+        );
+    } else if !g.scope_key.starts_with("gcp:sa:") {
+        let lvl = level(g.role, &g.perms);
+        edge(
+            b,
+            &g.scope_key,
+            EdgeKind::CanAccess,
+            format!("{} on {on}", g.role),
+            None,
+            Some(lvl),
+        );
+    }
+    let admin = g
+        .perms
+        .iter()
+        .any(|p| p.starts_with("resourcemanager.") && p.ends_with(".setIamPolicy"));
+    // Service accounts it covers.
+    let mut sas: Vec<(String, String)> = ctx
+        .sa_projects
+        .iter()
+        .filter(|(sa, project)| covers(ctx, &g.scope_key, sa, project))
+        .cloned()
+        .collect();
+    if g.scope_key.starts_with("gcp:sa:") && !sas.iter().any(|(sa, _)| *sa == g.scope_key) {
+        sas.push((g.scope_key.clone(), String::new()));
+    }
+    for (sa, _) in &sas {
+        let email = sa.trim_start_matches("gcp:sa:");
+        if let Some(p) = IMPERSONATE.iter().find(|p| has(p)) {
+            edge(
+                b,
+                sa,
+                EdgeKind::CanAssume,
+                format!("{p} lets it act as {email}"),
+                None,
+                None,
+            );
+        } else if has("iam.serviceAccountKeys.create") {
+            edge(
+                b,
+                sa,
+                EdgeKind::CanEscalate,
+                format!(
+                    "iam.serviceAccountKeys.create lets it mint a key of {email} that lasts until deleted"
+                ),
+                Some("iam.serviceAccountKeys.create".into()),
+                None,
+            );
+        } else if has("iam.serviceAccounts.actAs")
+            && let Some(run) = ctx.creators.get(member)
+        {
+            edge(
+                b,
+                sa,
+                EdgeKind::CanEscalate,
+                format!(
+                    "iam.serviceAccounts.actAs, with {run} that it holds, lets it run code as {email}"
+                ),
+                Some(format!("iam.serviceAccounts.actAs+{run}")),
+                None,
+            );
+        } else if has("iam.serviceAccounts.setIamPolicy") || admin {
+            let p = if admin {
+                "setIamPolicy on an ancestor"
+            } else {
+                "iam.serviceAccounts.setIamPolicy"
+            };
+            edge(
+                b,
+                sa,
+                EdgeKind::CanEscalate,
+                format!("{p} lets it grant itself roles/iam.serviceAccountTokenCreator on {email}"),
+                Some("setIamPolicy".into()),
+                None,
+            );
+        }
+    }
+    // Resources below with their own policies.
+    let projects: Vec<&str> = ctx
+        .children
+        .keys()
+        .copied()
+        .filter(|p| lineage(&format!("gcp:project:{p}"), ctx.up).contains(&g.scope_key))
+        .collect();
+    for project in projects {
+        for child in ctx.children.get(project).into_iter().flatten() {
+            let Resource::Child { collection, .. } = child else {
+                continue;
+            };
+            let to = key_of(child);
+            let (wanted, kind) = match collection.as_str() {
+                "secrets" => ("secretmanager.versions.access", EdgeKind::CanRead),
+                "buckets" => ("storage.objects.get", EdgeKind::CanAccess),
+                "datasets" => ("bigquery.tables.getData", EdgeKind::CanAccess),
+                _ => ("", EdgeKind::CanAccess),
+            };
+            if admin {
+                edge(
+                    b,
+                    &to,
+                    EdgeKind::CanAccess,
+                    format!(
+                        "setIamPolicy on an ancestor lets it grant itself anything on {}",
+                        to.trim_start_matches("gcp:")
+                    ),
+                    None,
+                    Some(crate::model::AccessLevel::Admin),
+                );
+            } else if !wanted.is_empty() && has(wanted) {
+                let level = (kind == EdgeKind::CanAccess).then(|| level(g.role, &g.perms));
+                edge(
+                    b,
+                    &to,
+                    kind,
+                    format!(
+                        "{wanted} holds on {} below it",
+                        to.trim_start_matches("gcp:")
+                    ),
+                    None,
+                    level,
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! GCP: `gcloud … --format=json` output, read as it is. IAM policies name no resource,
+//! so a policy's resource is the gcloud resource name its path spells
+//! (`projects/P/get-iam-policy.json`, `folders/F/…`, `projects/P/serviceAccounts/EMAIL/…`);
+//! service-account, key, role and hierarchy listings name their own. Everything is
+//! collected first (a policy and the roles, accounts and folders it needs may come in any
+//! order) and turned into nodes and edges once every file is read.
+
+mod build;
+mod members;
+mod nodes;
+mod roles;
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Builder, ImportError, Warning};
+use crate::model::TrustGraph;
+
+/// Where an IAM policy applies, as gcloud names it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Resource {
+    Org(String),
+    Folder(String),
+    Project(String),
+    /// A resource inside a project: `projects/P/COLLECTION/NAME` (`serviceAccounts`,
+    /// `secrets`, `buckets`, `datasets`, …).
+    Child {
+        project: String,
+        collection: String,
+        name: String,
+    },
+}
+
+/// The resource a file's path names: the last `organizations/ID`, `folders/ID` or
+/// `projects/ID[/COLLECTION/NAME]` among its directories.
+fn resource_of(file: &str) -> Option<Resource> {
+    let file = file.replace('\\', "/");
+    let dirs: Vec<&str> = file.split('/').collect();
+    let dirs = &dirs[..dirs.len().saturating_sub(1)];
+    let i = dirs
+        .iter()
+        .rposition(|d| matches!(*d, "organizations" | "folders" | "projects"))?;
+    let id = (*dirs.get(i + 1)?).to_string();
+    Some(match dirs[i] {
+        "organizations" => Resource::Org(id),
+        "folders" => Resource::Folder(id),
+        _ => match (dirs.get(i + 2), dirs.get(i + 3)) {
+            (Some(collection), Some(name)) => Resource::Child {
+                project: id,
+                collection: (*collection).to_string(),
+                name: (*name).to_string(),
+            },
+            _ => Resource::Project(id),
+        },
+    })
+}
+
+/// One binding of an IAM policy.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Binding {
+    pub role: String,
+    pub members: Vec<String>,
+    pub condition: Option<Expr>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Expr {
+    pub expression: String,
+    pub title: String,
+}
+
+/// A service account from `gcloud iam service-accounts list` (or the REST `accounts`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct Account {
+    pub email: String,
+    pub project_id: String,
+    pub unique_id: String,
+    pub display_name: String,
+    pub description: String,
+    pub disabled: bool,
+}
+
+/// A key from `gcloud iam service-accounts keys list`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct Key {
+    pub name: String,
+    pub valid_after_time: Option<String>,
+    pub valid_before_time: Option<String>,
+    pub key_algorithm: String,
+    pub key_origin: String,
+    pub key_type: String,
+    pub disabled: bool,
+}
+
+/// A custom role (`gcloud iam roles list|describe`, REST `view=FULL`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct Role {
+    pub name: String,
+    pub title: String,
+    pub included_permissions: Vec<String>,
+    pub deleted: bool,
+}
+
+/// A project from `gcloud projects list`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct Project {
+    pub project_id: String,
+    pub project_number: String,
+    pub name: String,
+    pub parent: Option<Parent>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Parent {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: String,
+}
+
+/// A folder from `gcloud resource-manager folders list`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct Folder {
+    pub name: String,
+    pub display_name: String,
+    pub parent: String,
+}
+
+/// Everything read from GCP inputs.
+#[derive(Debug, Default)]
+pub(crate) struct Inventory {
+    policies: Vec<(Resource, Vec<Binding>, String)>,
+    accounts: BTreeMap<String, (Account, String)>,
+    keys: Vec<(Key, String)>,
+    roles: BTreeMap<String, Role>,
+    projects: BTreeMap<String, Project>,
+    folders: BTreeMap<String, Folder>,
+}
+
+/// Reads any GCP export trustpath knows, by its shape.
+pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<(), ImportError> {
+    let doc: Value = serde_json::from_slice(bytes).map_err(|e| ImportError::json(file, &e))?;
+    let gcp = &mut builder.gcp;
+    let items = |v: &Value| -> Vec<Value> {
+        match v {
+            Value::Array(list) => list.clone(),
+            other => vec![other.clone()],
+        }
+    };
+    let first = match &doc {
+        Value::Array(list) => list.first().cloned().unwrap_or(Value::Null),
+        other => other.clone(),
+    };
+    let has = |k: &str| first.get(k).is_some();
+    if doc.get("bindings").is_some() || is_empty_policy(&doc) {
+        let Some(resource) = resource_of(file) else {
+            let message = "an IAM policy names no resource: save it under the gcloud resource name it belongs to (organizations/ORG/, folders/FOLDER/, projects/PROJECT/, projects/PROJECT/serviceAccounts/EMAIL/…); skipped";
+            builder.warnings.push(Warning::new(file, "", message));
+            return Ok(());
+        };
+        let bindings: Vec<Binding> = doc
+            .get("bindings")
+            .map(|b| parse(b.clone(), file))
+            .transpose()?
+            .unwrap_or_default();
+        gcp.policies.push((resource, bindings, file.to_string()));
+    } else if let Some(accounts) = doc.get("accounts").or(has("uniqueId").then_some(&doc)) {
+        for a in items(accounts) {
+            let a: Account = parse(a, file)?;
+            if !a.email.is_empty() {
+                gcp.accounts.insert(a.email.clone(), (a, file.to_string()));
+            }
+        }
+    } else if let Some(keys) = doc.get("keys").or(has("keyType").then_some(&doc)) {
+        for k in items(keys) {
+            let k: Key = parse(k, file)?;
+            gcp.keys.push((k, file.to_string()));
+        }
+    } else if let Some(roles) = doc
+        .get("roles")
+        .or(has("includedPermissions").then_some(&doc))
+    {
+        for r in items(roles) {
+            let r: Role = parse(r, file)?;
+            if !r.name.is_empty() {
+                gcp.roles.insert(r.name.clone(), r);
+            }
+        }
+    } else if has("projectId") {
+        for p in items(&doc) {
+            let p: Project = parse(p, file)?;
+            gcp.projects.insert(p.project_id.clone(), p);
+        }
+    } else if first
+        .get("name")
+        .and_then(Value::as_str)
+        .is_some_and(|n| n.starts_with("folders/"))
+    {
+        for f in items(&doc) {
+            let f: Folder = parse(f, file)?;
+            gcp.folders.insert(f.name.clone(), f);
+        }
+    } else {
+        let message = "GCP output of a kind trustpath does not read yet; skipped";
+        builder.warnings.push(Warning::new(file, "", message));
+    }
+    Ok(())
+}
+
+/// One item of a listing, in its typed shape.
+fn parse<T: serde::de::DeserializeOwned>(v: Value, file: &str) -> Result<T, ImportError> {
+    serde_json::from_value(v).map_err(|e| ImportError::json(file, &e))
+}
+
+/// `{"etag": "ACAB"}`: the policy of a resource nobody holds a role on.
+fn is_empty_policy(doc: &Value) -> bool {
+    doc.as_object().is_some_and(|o| {
+        o.contains_key("etag")
+            && o.keys()
+                .all(|k| ["etag", "version", "auditConfigs"].contains(&k.as_str()))
+    })
+}
+
+/// Derives the nodes and edges of everything read.
+pub(super) fn finish(
+    gcp: &Inventory,
+    graph: &mut TrustGraph,
+    warnings: &mut Vec<Warning>,
+    at: jiff::Timestamp,
+) {
+    build::build(gcp, graph, warnings, at);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_policys_resource_is_the_last_resource_name_in_its_path() {
+        assert_eq!(
+            resource_of("x/organizations/123/get-iam-policy.json"),
+            Some(Resource::Org("123".into()))
+        );
+        assert_eq!(
+            resource_of("gcp/projects/acme/get-iam-policy.json"),
+            Some(Resource::Project("acme".into()))
+        );
+        assert_eq!(
+            resource_of(
+                "projects/acme/serviceAccounts/a@acme.iam.gserviceaccount.com/get-iam-policy.json"
+            ),
+            Some(Resource::Child {
+                project: "acme".into(),
+                collection: "serviceAccounts".into(),
+                name: "a@acme.iam.gserviceaccount.com".into()
+            })
+        );
+        assert_eq!(
+            resource_of("folders/1/projects/acme/get-iam-policy.json"),
+            Some(Resource::Project("acme".into()))
+        );
+        assert_eq!(resource_of("exports/get-iam-policy.json"), None);
+        assert_eq!(resource_of("projects/get-iam-policy.json"), None);
+    }
+}

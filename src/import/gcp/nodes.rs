@@ -1,0 +1,281 @@
+//! The nodes GCP listings define: the hierarchy, service accounts and their keys, the
+//! resources policies are on, and the GKE workload identity members' Kubernetes side.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+
+use super::build::{Build, provenance};
+use super::members;
+use super::{Inventory, Resource};
+use crate::import::Warning;
+use crate::model::{Condition, Credential, EdgeKind, NodeKind, Provenance, Revoke};
+
+/// The hierarchy: each resource's parent (`gcp:project:P` → `gcp:folder:F` → `gcp:org:O`).
+pub(super) fn parents(gcp: &Inventory) -> BTreeMap<String, String> {
+    let mut up = BTreeMap::new();
+    let key = |kind: &str, id: &str| match kind {
+        "organization" | "organizations" => Some(format!("gcp:org:{id}")),
+        "folder" | "folders" => Some(format!("gcp:folder:{id}")),
+        _ => None,
+    };
+    for p in gcp.projects.values() {
+        if let Some(parent) = p.parent.as_ref().and_then(|pa| key(&pa.kind, &pa.id)) {
+            up.insert(format!("gcp:project:{}", p.project_id), parent);
+        }
+    }
+    for f in gcp.folders.values() {
+        let Some(id) = f.name.strip_prefix("folders/") else {
+            continue;
+        };
+        if let Some((kind, parent)) = f.parent.split_once('/')
+            && let Some(parent) = key(kind, parent)
+        {
+            up.insert(format!("gcp:folder:{id}"), parent);
+        }
+    }
+    up
+}
+
+/// A resource and every ancestor of it, nearest first.
+pub(super) fn lineage(start: &str, up: &BTreeMap<String, String>) -> Vec<String> {
+    let mut out = vec![start.to_string()];
+    while let Some(parent) = up.get(out.last().map(String::as_str).unwrap_or_default()) {
+        if out.contains(parent) || out.len() > 64 {
+            break;
+        }
+        out.push(parent.clone());
+    }
+    out
+}
+
+/// Service accounts from the listings: disabled ones are marked, and nothing reaches
+/// through them.
+pub(super) fn accounts(b: &mut Build<'_>, gcp: &Inventory) {
+    for (a, file) in gcp.accounts.values() {
+        let key = format!("gcp:sa:{}", a.email);
+        let prov = provenance(b.graph, file, format!("service account {}", a.email));
+        let id = format!("disable:{key}");
+        if let Some(node) = b.node(
+            &key,
+            NodeKind::ServiceAccount,
+            members::local(&a.email),
+            Some(&a.project_id),
+            prov,
+        ) {
+            if !a.display_name.is_empty() {
+                node.tags
+                    .insert("display_name".into(), a.display_name.clone());
+            }
+            if !a.unique_id.is_empty() {
+                node.tags.insert("unique_id".into(), a.unique_id.clone());
+            }
+            if a.disabled {
+                node.tags.insert("disabled".into(), "true".into());
+            }
+            node.revoke = vec![revoke(id, "disable_identity", 6, Vec::new())];
+        }
+    }
+}
+
+pub(super) fn revoke(id: String, action: &'static str, cost: u32, commands: Vec<String>) -> Revoke {
+    Revoke {
+        id,
+        action: action.into(),
+        cost,
+        commands,
+        from_file: false,
+    }
+}
+
+/// User-managed keys: long-lived, copyable credentials of their account. System-managed
+/// keys never leave Google and are only counted.
+pub(super) fn keys(b: &mut Build<'_>, gcp: &Inventory) {
+    let mut system: BTreeMap<String, usize> = BTreeMap::new();
+    for (k, file) in &gcp.keys {
+        // projects/P/serviceAccounts/EMAIL/keys/ID
+        let mut parts = k.name.split('/');
+        let (Some(email), Some(id)) = (parts.nth(3), parts.nth(1)) else {
+            b.warnings.push(Warning::new(
+                file,
+                "",
+                format!(
+                    "key {} names no service account and key id; skipped",
+                    crate::report::clean(&k.name)
+                ),
+            ));
+            continue;
+        };
+        let sa = format!("gcp:sa:{email}");
+        if k.key_type == "SYSTEM_MANAGED" {
+            *system.entry(sa).or_default() += 1;
+            continue;
+        }
+        let prov = provenance(b.graph, file, format!("key {id}"));
+        if b.graph.find(&sa).is_none()
+            && let Some(node) = b.node(
+                &sa,
+                NodeKind::ServiceAccount,
+                members::local(email),
+                None,
+                prov.clone(),
+            )
+        {
+            node.tags
+                .insert("not_in_inputs".into(), format!("named by its key {id}"));
+            node.revoke = vec![revoke(
+                format!("disable:{sa}"),
+                "disable_identity",
+                6,
+                Vec::new(),
+            )];
+        }
+        let key = format!("gcp:key:{email}/{id}");
+        let time = |t: &Option<String>| t.as_deref().and_then(|t| t.parse::<Timestamp>().ok());
+        // 9999-12-31T23:59:59Z is gcloud's "never".
+        let expires = time(&k.valid_before_time).filter(|t| t.as_second() < 253_402_300_000 - 1);
+        let short: String = id.chars().take(8).collect();
+        if let Some(node) = b.node(
+            &key,
+            NodeKind::Credential,
+            &format!("{} key {short}", members::local(email)),
+            None,
+            prov.clone(),
+        ) {
+            node.tags.insert("key_type".into(), "USER_MANAGED".into());
+            if !k.key_algorithm.is_empty() {
+                node.tags
+                    .insert("key_algorithm".into(), k.key_algorithm.clone());
+            }
+            if !k.key_origin.is_empty() {
+                node.tags.insert("key_origin".into(), k.key_origin.clone());
+            }
+            node.credential = Some(Box::new(Credential {
+                kind: Some("sa_key".into()),
+                status: Some(if k.disabled { "disabled" } else { "active" }.into()),
+                created: time(&k.valid_after_time),
+                expires,
+                long_lived: Some(expires.is_none()),
+                ..Credential::default()
+            }));
+            node.revoke = vec![revoke(
+                format!("disable-key:{key}"),
+                "deactivate_key",
+                4,
+                Vec::new(),
+            )];
+        }
+        let never = if expires.is_none() {
+            " (validBeforeTime 9999-12-31: it never expires)"
+        } else {
+            ""
+        };
+        let reason = format!(
+            "USER_MANAGED key {id} of {email}{never}: whoever holds its private key file is the account"
+        );
+        b.edge(&key, &sa, EdgeKind::AuthenticatesAs, reason, &prov, |_| {});
+    }
+    for (sa, n) in system {
+        if let Some(id) = b.graph.find(&sa) {
+            b.graph
+                .node_mut(id)
+                .tags
+                .insert("system_managed_keys".into(), n.to_string());
+        }
+    }
+}
+
+/// The node of a resource a policy is on, when no listing made it.
+pub(super) fn ensure_resource(b: &mut Build<'_>, r: &Resource, key: &str, prov: Provenance) {
+    let (kind, name, scope) = match r {
+        Resource::Org(n) => (NodeKind::Resource, format!("organization {n}"), None),
+        Resource::Folder(n) => (NodeKind::Resource, format!("folder {n}"), None),
+        Resource::Project(p) => (NodeKind::Resource, p.clone(), Some(p.as_str())),
+        Resource::Child {
+            project,
+            collection,
+            name,
+        } => {
+            let kind = if collection == "serviceAccounts" {
+                NodeKind::ServiceAccount
+            } else if collection == "secrets" {
+                NodeKind::Secret
+            } else {
+                NodeKind::Resource
+            };
+            let shown = if collection == "serviceAccounts" {
+                members::local(name).to_string()
+            } else {
+                format!("{collection} {name}")
+            };
+            (kind, shown, Some(project.as_str()))
+        }
+    };
+    let is_sa = kind == NodeKind::ServiceAccount;
+    if let Some(node) = b.node(key, kind, &name, scope, prov) {
+        node.tags.insert(
+            "not_in_inputs".into(),
+            "named by its IAM policy; not in a listing".into(),
+        );
+        if is_sa {
+            node.revoke = vec![revoke(
+                format!("disable:{key}"),
+                "disable_identity",
+                6,
+                Vec::new(),
+            )];
+        }
+    }
+}
+
+/// GKE workload identity: `PROJECT.svc.id.goog[NS/KSA]` is any Kubernetes service account
+/// NS/KSA of a cluster in that project's workload pool.
+pub(super) fn gke_members(b: &mut Build<'_>) {
+    let members: Vec<String> = b
+        .graph
+        .node_ids()
+        .map(|id| b.graph.node(id).key.to_string())
+        .filter(|k| k.starts_with("gcp:wi:"))
+        .collect();
+    if members.is_empty() {
+        return;
+    }
+    let mut by_name: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for id in b.graph.node_ids() {
+        let key = &b.graph.node(id).key;
+        if let Some((_, sa)) = key.strip_prefix("k8s:").and_then(|r| r.split_once(":sa:")) {
+            by_name
+                .entry(sa.to_string())
+                .or_default()
+                .push(key.to_string());
+        }
+    }
+    for member in members {
+        let inner = member.trim_start_matches("gcp:wi:");
+        let Some((pool, rest)) = inner.split_once('[') else {
+            continue;
+        };
+        let sa = rest.trim_end_matches(']');
+        let prov = match b.graph.find(&member) {
+            Some(id) => b.graph.node(id).provenance.clone(),
+            None => continue,
+        };
+        for k8s in by_name.get(sa).cloned().unwrap_or_default() {
+            let cluster = k8s.split(':').nth(1).unwrap_or_default().to_string();
+            b.edge(
+                &k8s,
+                &member,
+                EdgeKind::CanAssume,
+                format!(
+                    "Kubernetes service account {sa} is the GKE workload identity member {inner}"
+                ),
+                &prov,
+                |e| {
+                    e.conditions = vec![Condition::described(format!(
+                        "holds if cluster {cluster} runs in the workload pool {pool}"
+                    ))];
+                },
+            );
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! GCP importer on `gcloud … --format=json` fixtures in gcloud's resource-name layout
+//! (tests/fixtures/gcp/): the derived edges against a golden list, and each rule of the
+//! semantics on its own: inheritance through nested folders, service-account roles at
+//! project and folder level, custom roles (an escalating one and a harmless one), IAM
+//! conditions (expired, other), `deleted:` members, a disabled account, disabled,
+//! expired and system-managed keys, allUsers.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use common::AT;
+use trustpath::import::{Loaded, load_paths_with};
+use trustpath::model::EdgeKind;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gcp")
+}
+
+fn load() -> Loaded {
+    load_paths_with(&[fixtures()], AT.parse().expect("timestamp"), &mut |_| {})
+        .expect("fixtures load")
+}
+
+fn short(key: &str) -> String {
+    key.replace("gcp:", "")
+        .replace("@acme-prod.iam.gserviceaccount.com", "")
+        .replace("@acme-sandbox.iam.gserviceaccount.com", "@sandbox")
+}
+
+fn edge_lines(loaded: &Loaded) -> BTreeSet<String> {
+    common::edge_lines(loaded, short, |_| true)
+}
+
+/// The edge of `kind` from `from` to `to` (short keys), if any.
+fn edge<'l>(
+    l: &'l Loaded,
+    from: &str,
+    kind: EdgeKind,
+    to: &str,
+) -> Option<&'l trustpath::model::Edge> {
+    let g = &l.graph;
+    g.edge_ids()
+        .find(|&e| {
+            let (a, b) = g.endpoints(e);
+            g.edge(e).kind == kind && short(&g.node(a).key) == from && short(&g.node(b).key) == to
+        })
+        .map(|e| g.edge(e))
+}
+
+#[test]
+fn edges_match_the_golden_list() {
+    common::assert_golden(&edge_lines(&load()), "gcp.edges");
+}
+
+#[test]
+fn bindings_follow_googles_semantics() {
+    let l = load();
+    // Token Creator on folder 111 covers the accounts of acme-prod, two folders down,
+    // and not those of acme-sandbox, which is outside it.
+    assert!(edge(&l, "sa:ci@sandbox", EdgeKind::CanAssume, "sa:reporter").is_some());
+    assert!(edge(&l, "sa:ci@sandbox", EdgeKind::CanAssume, "sa:ci@sandbox").is_none());
+    // A custom role with serviceAccountKeys.create escalates; a log reader does not.
+    assert!(edge(&l, "sa:deployer", EdgeKind::CanEscalate, "sa:app").is_some());
+    let g = &l.graph;
+    let reporter = g
+        .find("gcp:sa:reporter@acme-prod.iam.gserviceaccount.com")
+        .expect("reporter");
+    let escalations = g
+        .outgoing(reporter)
+        .filter(|(e, _)| g.edge(*e).kind == EdgeKind::CanEscalate)
+        .count();
+    assert_eq!(escalations, 0, "logReader grants nothing that escalates");
+    // actAs with run.jobs.create (roles/run.developer) runs code as any account of the
+    // project.
+    let act = edge(&l, "sa:deployer", EdgeKind::CanEscalate, "sa:reporter");
+    assert!(act.is_some());
+    // An expired condition grants nothing; another condition is carried on the edge.
+    assert!(
+        edge(
+            &l,
+            "sa:app",
+            EdgeKind::CanRead,
+            "secret:projects/acme-prod/secrets/db-password"
+        )
+        .is_none()
+    );
+    let conditional =
+        edge(&l, "sa:app", EdgeKind::CanAccess, "bucket:acme-public").expect("conditional access");
+    assert!(
+        conditional.conditions[0]
+            .description
+            .contains("only reports/"),
+        "{:?}",
+        conditional.conditions
+    );
+    // deleted: members grant nothing.
+    assert!(
+        g.find("gcp:sa:old-ci@acme-prod.iam.gserviceaccount.com")
+            .is_none()
+    );
+    // A disabled account can be neither impersonated nor used.
+    let frozen = edge(&l, "sa:reporter", EdgeKind::CanAssume, "sa:frozen").expect("edge kept");
+    assert!(frozen.dormant);
+    // allUsers reads the public bucket.
+    assert!(edge(&l, "any-user", EdgeKind::CanAccess, "bucket:acme-public").is_some());
+    // Organization admins (setIamPolicy) can grant themselves anything below.
+    assert!(
+        edge(
+            &l,
+            "group:gcp-admins@acme.example",
+            EdgeKind::CanEscalate,
+            "sa:app"
+        )
+        .is_some()
+    );
+}
+
+#[test]
+fn keys_are_credentials_only_when_user_managed() {
+    let l = load();
+    let g = &l.graph;
+    let at: jiff::Timestamp = AT.parse().expect("time");
+    let key = |id: &str| {
+        g.find(&format!(
+            "gcp:key:reporter@acme-prod.iam.gserviceaccount.com/{id}"
+        ))
+        .map(|n| g.node(n))
+    };
+    let live = key("a1b2c3d4e5f60718293a4b5c6d7e8f9012345678").expect("user-managed key");
+    assert!(live.usable_at(at) && live.is_long_lived_credential());
+    let disabled = key("b1b2c3d4e5f60718293a4b5c6d7e8f9012345678").expect("disabled key");
+    assert!(!disabled.usable_at(at));
+    let expired = key("c1b2c3d4e5f60718293a4b5c6d7e8f9012345678").expect("expired key");
+    assert!(!expired.usable_at(at));
+    assert!(
+        key("d1b2c3d4e5f60718293a4b5c6d7e8f9012345678").is_none(),
+        "system-managed keys are not copyable credentials"
+    );
+    let sa = g
+        .find("gcp:sa:reporter@acme-prod.iam.gserviceaccount.com")
+        .expect("sa");
+    assert_eq!(
+        g.node(sa)
+            .tags
+            .get("system_managed_keys")
+            .map(String::as_str),
+        Some("1")
+    );
+}
+
+#[test]
+fn commands_name_the_account_by_email_and_the_binding_exactly() {
+    let commands = common::plan_commands(
+        &fixtures(),
+        "gcp:sa:ci@acme-sandbox.iam.gserviceaccount.com",
+        &[],
+    );
+    assert!(
+        commands.iter().any(|c| c.starts_with(
+            "gcloud resource-manager folders remove-iam-policy-binding 111 --member=serviceAccount:ci@acme-sandbox.iam.gserviceaccount.com --role=roles/iam.serviceAccountTokenCreator --all"
+        )) || commands.iter().any(|c| c.starts_with("gcloud iam service-accounts disable ci@acme-sandbox.iam.gserviceaccount.com")),
+        "{commands:#?}"
+    );
+    assert!(
+        !commands.iter().any(|c| c.contains("--iam-account=ci ")),
+        "{commands:#?}"
+    );
+}

@@ -345,7 +345,25 @@ pub(super) fn build(
     keys(&mut b, gcp);
     // Resources with their own policy (secrets, buckets, datasets) by project, for grants
     // made higher up.
-    let mut children: BTreeMap<&str, Vec<&Resource>> = BTreeMap::new();
+    // What each resource covers, by the key of every ancestor it has (and its own): the
+    // accounts and the resources with their own policies. Computed once, so that a
+    // binding finds what it covers without walking the hierarchy again.
+    let mut lineages: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut under = |project: &str| -> Vec<String> {
+        lineages
+            .entry(project.to_string())
+            .or_insert_with(|| lineage(&format!("gcp:project:{project}"), &up))
+            .clone()
+    };
+    let mut sas_under: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (a, _) in gcp.accounts.values() {
+        let key = format!("gcp:sa:{}", a.email);
+        for scope in under(&a.project_id) {
+            sas_under.entry(scope).or_default().push(key.clone());
+        }
+        sas_under.entry(key.clone()).or_default().push(key);
+    }
+    let mut children_under: BTreeMap<String, Vec<&Resource>> = BTreeMap::new();
     for (r, _, _) in &gcp.policies {
         if let Resource::Child {
             project,
@@ -354,14 +372,11 @@ pub(super) fn build(
         } = r
             && collection != "serviceAccounts"
         {
-            children.entry(project.as_str()).or_default().push(r);
+            for scope in under(project) {
+                children_under.entry(scope).or_default().push(r);
+            }
         }
     }
-    let sa_projects: Vec<(String, String)> = gcp
-        .accounts
-        .values()
-        .map(|(a, _)| (format!("gcp:sa:{}", a.email), a.project_id.clone()))
-        .collect();
     // Who can create something an account can be attached to, anywhere.
     let mut creators: BTreeMap<String, &str> = BTreeMap::new();
     for (_, bindings, _) in &gcp.policies {
@@ -378,9 +393,8 @@ pub(super) fn build(
     }
     let ctx = Ctx {
         gcp,
-        up: &up,
-        children: &children,
-        sa_projects: &sa_projects,
+        sas_under: &sas_under,
+        children_under: &children_under,
         creators: &creators,
     };
     for (resource, bindings, file) in &gcp.policies {
@@ -410,20 +424,12 @@ pub(super) fn build(
 /// What every binding's edges are derived against.
 struct Ctx<'c> {
     gcp: &'c Inventory,
-    up: &'c BTreeMap<String, String>,
-    children: &'c BTreeMap<&'c str, Vec<&'c Resource>>,
-    /// Every listed service account's key and project.
-    sa_projects: &'c [(String, String)],
+    /// The resources with their own policy below each resource key.
+    children_under: &'c BTreeMap<String, Vec<&'c Resource>>,
+    /// The service accounts under each resource key (an account is under itself).
+    sas_under: &'c BTreeMap<String, Vec<String>>,
     /// Members that can create a runtime somewhere, and the permission that lets them.
     creators: &'c BTreeMap<String, &'c str>,
-}
-
-/// Whether a service account of `project` (or the account `sa` itself) is under `scope`.
-fn covers(ctx: &Ctx<'_>, scope_key: &str, sa: &str, project: &str) -> bool {
-    sa == scope_key
-        || lineage(&format!("gcp:project:{project}"), ctx.up)
-            .iter()
-            .any(|k| k == scope_key)
 }
 
 fn policy_binding(
@@ -579,16 +585,25 @@ fn member_edges(b: &mut Build<'_>, ctx: &Ctx<'_>, g: &Grant<'_>, member: &str, f
         .iter()
         .any(|p| p.starts_with("resourcemanager.") && p.ends_with(".setIamPolicy"));
     // Service accounts it covers.
-    let mut sas: Vec<(String, String)> = ctx
-        .sa_projects
-        .iter()
-        .filter(|(sa, project)| covers(ctx, &g.scope_key, sa, project))
-        .cloned()
-        .collect();
-    if g.scope_key.starts_with("gcp:sa:") && !sas.iter().any(|(sa, _)| *sa == g.scope_key) {
-        sas.push((g.scope_key.clone(), String::new()));
+    let relevant = admin
+        || g.perms.iter().any(|p| {
+            IMPERSONATE.contains(p)
+                || [
+                    "iam.serviceAccountKeys.create",
+                    "iam.serviceAccounts.actAs",
+                    "iam.serviceAccounts.setIamPolicy",
+                ]
+                .contains(p)
+        });
+    let mut sas: Vec<String> = if relevant {
+        ctx.sas_under.get(&g.scope_key).cloned().unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    if relevant && g.scope_key.starts_with("gcp:sa:") && !sas.contains(&g.scope_key) {
+        sas.push(g.scope_key.clone());
     }
-    for (sa, _) in &sas {
+    for sa in &sas {
         let email = sa.trim_start_matches("gcp:sa:");
         if let Some(p) = IMPERSONATE.iter().find(|p| has(p)) {
             edge(
@@ -640,50 +655,42 @@ fn member_edges(b: &mut Build<'_>, ctx: &Ctx<'_>, g: &Grant<'_>, member: &str, f
         }
     }
     // Resources below with their own policies.
-    let projects: Vec<&str> = ctx
-        .children
-        .keys()
-        .copied()
-        .filter(|p| lineage(&format!("gcp:project:{p}"), ctx.up).contains(&g.scope_key))
-        .collect();
-    for project in projects {
-        for child in ctx.children.get(project).into_iter().flatten() {
-            let Resource::Child { collection, .. } = child else {
-                continue;
-            };
-            let to = key_of(child);
-            let (wanted, kind) = match collection.as_str() {
-                "secrets" => ("secretmanager.versions.access", EdgeKind::CanRead),
-                "buckets" => ("storage.objects.get", EdgeKind::CanAccess),
-                "datasets" => ("bigquery.tables.getData", EdgeKind::CanAccess),
-                _ => ("", EdgeKind::CanAccess),
-            };
-            if admin {
-                edge(
-                    b,
-                    &to,
-                    EdgeKind::CanAccess,
-                    format!(
-                        "setIamPolicy on an ancestor lets it grant itself anything on {}",
-                        to.trim_start_matches("gcp:")
-                    ),
-                    None,
-                    Some(crate::model::AccessLevel::Admin),
-                );
-            } else if !wanted.is_empty() && has(wanted) {
-                let level = (kind == EdgeKind::CanAccess).then(|| level(g.role, &g.perms));
-                edge(
-                    b,
-                    &to,
-                    kind,
-                    format!(
-                        "{wanted} holds on {} below it",
-                        to.trim_start_matches("gcp:")
-                    ),
-                    None,
-                    level,
-                );
-            }
+    for child in ctx.children_under.get(&g.scope_key).into_iter().flatten() {
+        let Resource::Child { collection, .. } = child else {
+            continue;
+        };
+        let to = key_of(child);
+        let (wanted, kind) = match collection.as_str() {
+            "secrets" => ("secretmanager.versions.access", EdgeKind::CanRead),
+            "buckets" => ("storage.objects.get", EdgeKind::CanAccess),
+            "datasets" => ("bigquery.tables.getData", EdgeKind::CanAccess),
+            _ => ("", EdgeKind::CanAccess),
+        };
+        if admin {
+            edge(
+                b,
+                &to,
+                EdgeKind::CanAccess,
+                format!(
+                    "setIamPolicy on an ancestor lets it grant itself anything on {}",
+                    to.trim_start_matches("gcp:")
+                ),
+                None,
+                Some(crate::model::AccessLevel::Admin),
+            );
+        } else if !wanted.is_empty() && has(wanted) {
+            let level = (kind == EdgeKind::CanAccess).then(|| level(g.role, &g.perms));
+            edge(
+                b,
+                &to,
+                kind,
+                format!(
+                    "{wanted} holds on {} below it",
+                    to.trim_start_matches("gcp:")
+                ),
+                None,
+                level,
+            );
         }
     }
 }

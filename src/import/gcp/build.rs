@@ -232,9 +232,14 @@ fn remove_binding(r: &Resource, member: &str, role: &str) -> Cmd {
 }
 
 /// The level of access a role's permissions give on the resource they are granted on.
-fn level(role: &str, perms: &[&str]) -> crate::model::AccessLevel {
+/// (`setIamPolicy` makes it admin of a project, folder or organization only through
+/// `resourcemanager.…`; of a resource inside one, through that resource's own.)
+fn level(role: &str, perms: &[&str], child: bool) -> crate::model::AccessLevel {
     use crate::model::AccessLevel;
-    if role == "roles/owner" || perms.iter().any(|p| p.ends_with(".setIamPolicy")) {
+    let admin = perms
+        .iter()
+        .any(|p| p.ends_with(".setIamPolicy") && (child || p.starts_with("resourcemanager.")));
+    if role == "roles/owner" || admin {
         AccessLevel::Admin
     } else if role == "roles/editor"
         || perms.iter().any(|p| {
@@ -288,13 +293,9 @@ pub(super) fn build(
     };
     let up = parents(gcp);
     // The hierarchy's nodes, and its edges: whoever controls a parent controls the child.
-    for p in gcp.projects.values() {
+    for (p, file) in gcp.projects.values() {
         let key = format!("gcp:project:{}", p.project_id);
-        let prov = provenance(
-            b.graph,
-            "projects.json",
-            format!("project {}", p.project_id),
-        );
+        let prov = provenance(b.graph, file, format!("project {}", p.project_id));
         if let Some(node) = b.node(
             &key,
             NodeKind::Resource,
@@ -307,11 +308,11 @@ pub(super) fn build(
                 .insert("project_number".into(), p.project_number.clone());
         }
     }
-    for f in gcp.folders.values() {
+    for (f, file) in gcp.folders.values() {
         let Some(id) = f.name.strip_prefix("folders/") else {
             continue;
         };
-        let prov = provenance(b.graph, "folders.json", format!("folder {id}"));
+        let prov = provenance(b.graph, file, format!("folder {id}"));
         let name = if f.display_name.is_empty() {
             id.to_string()
         } else {
@@ -326,12 +327,18 @@ pub(super) fn build(
         );
     }
     for (child, parent) in &up {
+        // Where the child was listed, which names its parent.
+        let Some(prov) = b
+            .graph
+            .find(child)
+            .map(|id| b.graph.node(id).provenance.clone())
+        else {
+            continue;
+        };
         if b.graph.find(parent).is_none() {
-            let prov = provenance(b.graph, "folders.json", format!("parent of {child}"));
             let name = parent.trim_start_matches("gcp:").replace(':', " ");
-            b.node(parent, NodeKind::Resource, &name, None, prov);
+            b.node(parent, NodeKind::Resource, &name, None, prov.clone());
         }
-        let prov = provenance(b.graph, "projects.json", format!("parent of {child}"));
         b.edge(
             parent,
             child,
@@ -570,7 +577,7 @@ fn member_edges(b: &mut Build<'_>, ctx: &Ctx<'_>, g: &Grant<'_>, member: &str, f
             None,
         );
     } else if !g.scope_key.starts_with("gcp:sa:") {
-        let lvl = level(g.role, &g.perms);
+        let lvl = level(g.role, &g.perms, matches!(g.scope, Resource::Child { .. }));
         edge(
             b,
             &g.scope_key,
@@ -679,7 +686,7 @@ fn member_edges(b: &mut Build<'_>, ctx: &Ctx<'_>, g: &Grant<'_>, member: &str, f
                 Some(crate::model::AccessLevel::Admin),
             );
         } else if !wanted.is_empty() && has(wanted) {
-            let level = (kind == EdgeKind::CanAccess).then(|| level(g.role, &g.perms));
+            let level = (kind == EdgeKind::CanAccess).then(|| level(g.role, &g.perms, true));
             edge(
                 b,
                 &to,

@@ -142,8 +142,9 @@ pub(crate) struct Inventory {
     accounts: BTreeMap<String, (Account, String)>,
     keys: Vec<(Key, String)>,
     roles: BTreeMap<String, Role>,
-    projects: BTreeMap<String, Project>,
-    folders: BTreeMap<String, Folder>,
+    /// Projects and folders, each with the file that listed it.
+    projects: BTreeMap<String, (Project, String)>,
+    folders: BTreeMap<String, (Folder, String)>,
 }
 
 /// Reads any GCP export trustpath knows, by its shape.
@@ -198,7 +199,8 @@ pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<()
     } else if has("projectId") {
         for p in items(&doc) {
             let p: Project = parse(p, file)?;
-            gcp.projects.insert(p.project_id.clone(), p);
+            gcp.projects
+                .insert(p.project_id.clone(), (p, file.to_string()));
         }
     } else if first
         .get("name")
@@ -207,7 +209,7 @@ pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<()
     {
         for f in items(&doc) {
             let f: Folder = parse(f, file)?;
-            gcp.folders.insert(f.name.clone(), f);
+            gcp.folders.insert(f.name.clone(), (f, file.to_string()));
         }
     } else {
         let message = "GCP output of a kind trustpath does not read yet; skipped";

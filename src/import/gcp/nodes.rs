@@ -19,12 +19,12 @@ pub(super) fn parents(gcp: &Inventory) -> BTreeMap<String, String> {
         "folder" | "folders" => Some(format!("gcp:folder:{id}")),
         _ => None,
     };
-    for p in gcp.projects.values() {
+    for (p, _) in gcp.projects.values() {
         if let Some(parent) = p.parent.as_ref().and_then(|pa| key(&pa.kind, &pa.id)) {
             up.insert(format!("gcp:project:{}", p.project_id), parent);
         }
     }
-    for f in gcp.folders.values() {
+    for (f, _) in gcp.folders.values() {
         let Some(id) = f.name.strip_prefix("folders/") else {
             continue;
         };

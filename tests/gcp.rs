@@ -130,6 +130,9 @@ fn keys_are_credentials_only_when_user_managed() {
     };
     let live = key("a1b2c3d4e5f60718293a4b5c6d7e8f9012345678").expect("user-managed key");
     assert!(live.usable_at(at) && live.is_long_lived_credential());
+    // Last use from `policy-intelligence query-activity`.
+    let used = live.credential.as_deref().and_then(|c| c.last_used);
+    assert_eq!(used, Some("2026-11-20T07:00:00Z".parse().expect("time")));
     let disabled = key("b1b2c3d4e5f60718293a4b5c6d7e8f9012345678").expect("disabled key");
     assert!(!disabled.usable_at(at));
     let expired = key("c1b2c3d4e5f60718293a4b5c6d7e8f9012345678").expect("expired key");

@@ -225,6 +225,7 @@ fn is_gcp_json(text: &str) -> bool {
         || (has("keyType") && has("validAfterTime"))
         || has("includedPermissions")
         || (has("projectId") && has("projectNumber"))
+        || (has("activityType") && has("lastAuthenticatedTime"))
         || (text.contains("\"folders/") && has("parent") && has("displayName"))
 }
 

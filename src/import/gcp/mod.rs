@@ -144,6 +144,9 @@ pub(crate) struct Inventory {
     roles: BTreeMap<String, Role>,
     /// Projects and folders, each with the file that listed it.
     projects: BTreeMap<String, (Project, String)>,
+    /// Last authentication (`policy-intelligence query-activity`) by key (`EMAIL/KEY_ID`)
+    /// or account (email or unique id).
+    last_used: BTreeMap<String, String>,
     folders: BTreeMap<String, (Folder, String)>,
 }
 
@@ -194,6 +197,24 @@ pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<()
             let r: Role = parse(r, file)?;
             if !r.name.is_empty() {
                 gcp.roles.insert(r.name.clone(), r);
+            }
+        }
+    } else if has("activityType") {
+        for a in items(&doc) {
+            let name = a
+                .get("fullResourceName")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let when = a
+                .pointer("/activity/lastAuthenticatedTime")
+                .and_then(Value::as_str);
+            // //iam.googleapis.com/projects/P/serviceAccounts/EMAIL_OR_ID[/keys/ID]
+            let Some((_, tail)) = name.split_once("/serviceAccounts/") else {
+                continue;
+            };
+            if let Some(when) = when {
+                gcp.last_used
+                    .insert(tail.replace("/keys/", "/"), when.to_string());
             }
         }
     } else if has("projectId") {

@@ -70,6 +70,13 @@ pub(super) fn accounts(b: &mut Build<'_>, gcp: &Inventory) {
             if !a.unique_id.is_empty() {
                 node.tags.insert("unique_id".into(), a.unique_id.clone());
             }
+            let used = gcp
+                .last_used
+                .get(&a.email)
+                .or_else(|| gcp.last_used.get(&a.unique_id));
+            if let Some(when) = used {
+                node.tags.insert("last_authenticated".into(), when.clone());
+            }
             if a.disabled {
                 node.tags.insert("disabled".into(), "true".into());
             }
@@ -154,6 +161,10 @@ pub(super) fn keys(b: &mut Build<'_>, gcp: &Inventory) {
                 kind: Some("sa_key".into()),
                 status: Some(if k.disabled { "disabled" } else { "active" }.into()),
                 created: time(&k.valid_after_time),
+                last_used: gcp
+                    .last_used
+                    .get(&format!("{email}/{id}"))
+                    .and_then(|t| t.parse().ok()),
                 expires,
                 long_lived: Some(expires.is_none()),
                 ..Credential::default()

@@ -222,7 +222,8 @@ fn rbac_follows_the_api_servers_semantics() {
         EdgeKind::CanControl,
         "replicaset:web/api-7d9f8c6b5"
     ));
-    assert!(has(
+    // Users are cluster-scoped: a RoleBinding cannot grant impersonating them.
+    assert!(!has(
         &l,
         "sa:tools/impersonator",
         EdgeKind::CanAssume,

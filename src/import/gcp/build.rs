@@ -17,17 +17,19 @@ use crate::model::{
 use crate::shell::Cmd;
 
 /// Permissions that let the holder act as a service account on the spot.
-const IMPERSONATE: [&str; 4] = [
+/// (`implicitDelegation` alone only passes a delegation chain through the account.)
+const IMPERSONATE: [&str; 3] = [
     "iam.serviceAccounts.getAccessToken",
     "iam.serviceAccounts.signJwt",
     "iam.serviceAccounts.signBlob",
-    "iam.serviceAccounts.implicitDelegation",
 ];
 
 /// Permissions that run code somewhere a service account can be attached (with actAs).
-const RUNTIMES: [&str; 9] = [
+const RUNTIMES: [&str; 11] = [
     "compute.instances.create",
     "run.services.create",
+    "run.services.update",
+    "cloudfunctions.functions.update",
     "run.jobs.create",
     "cloudfunctions.functions.create",
     "cloudbuild.builds.create",
@@ -152,6 +154,10 @@ fn permissions<'r>(gcp: &'r Inventory, role: &str) -> Option<Vec<&'r str>> {
 /// time allows), `Err(why)` it cannot (expired, not yet valid), `Ok(Some(text))` it is an
 /// expression trustpath does not evaluate (the edge is conditional on it).
 fn condition_at(expression: &str, at: Timestamp) -> Result<Option<String>, String> {
+    // Only a conjunction can be decided clause by clause.
+    if expression.contains("||") || expression.contains('!') {
+        return Ok(Some(expression.to_string()));
+    }
     let mut open = Vec::new();
     for clause in expression.split("&&").map(str::trim) {
         let clause = clause.trim_matches(|c| c == '(' || c == ')').trim();
@@ -184,7 +190,7 @@ fn condition_at(expression: &str, at: Timestamp) -> Result<Option<String>, Strin
 
 /// The gcloud command that removes one member's role from a resource (every binding of
 /// that member and role, with or without a condition).
-fn remove_binding(r: &Resource, member: &str, role: &str) -> Cmd {
+fn remove_binding(r: &Resource, member: &str, role: &str) -> String {
     let cmd = match r {
         Resource::Org(n) => {
             Cmd::new("gcloud").args(["organizations", "remove-iam-policy-binding", n])
@@ -220,15 +226,21 @@ fn remove_binding(r: &Resource, member: &str, role: &str) -> Cmd {
                 .eq("--member", member)
                 .eq("--role", role)
                 .arg(format!("{project}:{name}")),
-            _ => Cmd::new("gcloud")
-                .args([collection.as_str(), "remove-iam-policy-binding", name])
-                .eq("--project", project.as_str()),
+            // No generic gcloud command: the service's own (`gcloud pubsub topics …`).
+            _ => {
+                return crate::shell::comment(&format!(
+                    "remove {member} ({role}) from the IAM policy of {collection} {name} in project {project} with that service's own remove-iam-policy-binding"
+                ));
+            }
         },
     };
     if matches!(r, Resource::Child { collection, .. } if collection == "datasets") {
-        return cmd;
+        return cmd.into();
     }
-    cmd.eq("--member", member).eq("--role", role).arg("--all")
+    cmd.eq("--member", member)
+        .eq("--role", role)
+        .arg("--all")
+        .into()
 }
 
 /// The level of access a role's permissions give on the resource they are granted on.
@@ -335,18 +347,12 @@ pub(super) fn build(
         else {
             continue;
         };
+        // (No edge: holding a parent is not holding its children; each binding's edges
+        // reach what lies below it, at its own level.)
         if b.graph.find(parent).is_none() {
             let name = parent.trim_start_matches("gcp:").replace(':', " ");
-            b.node(parent, NodeKind::Resource, &name, None, prov.clone());
+            b.node(parent, NodeKind::Resource, &name, None, prov);
         }
-        b.edge(
-            parent,
-            child,
-            EdgeKind::CanControl,
-            format!("{child} is under {parent}: a role granted on {parent} holds on {child} too"),
-            &prov,
-            |_| {},
-        );
     }
     accounts(&mut b, gcp);
     keys(&mut b, gcp);
@@ -362,13 +368,48 @@ pub(super) fn build(
             .or_insert_with(|| lineage(&format!("gcp:project:{project}"), &up))
             .clone()
     };
+    // Accounts from the listings, and those only a policy file or a key names.
+    let mut known: BTreeMap<String, String> = gcp
+        .accounts
+        .values()
+        .map(|(a, _)| (a.email.clone(), a.project_id.clone()))
+        .collect();
+    for (r, _, _) in &gcp.policies {
+        if let Resource::Child {
+            project,
+            collection,
+            name,
+        } = r
+            && collection == "serviceAccounts"
+        {
+            known.entry(name.clone()).or_insert_with(|| project.clone());
+        }
+    }
+    for (k, _) in &gcp.keys {
+        let mut parts = k.name.split('/');
+        if let (Some(project), Some(email)) = (parts.nth(1), parts.nth(1)) {
+            known
+                .entry(email.to_string())
+                .or_insert_with(|| project.to_string());
+        }
+    }
     let mut sas_under: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (a, _) in gcp.accounts.values() {
-        let key = format!("gcp:sa:{}", a.email);
-        for scope in under(&a.project_id) {
+    for (email, project) in &known {
+        let key = format!("gcp:sa:{email}");
+        for scope in under(project) {
             sas_under.entry(scope).or_default().push(key.clone());
         }
         sas_under.entry(key.clone()).or_default().push(key);
+    }
+    // Projects and folders below each resource, for grants that hold on them too.
+    let mut containers_under: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for child in up.keys() {
+        for ancestor in lineage(child, &up).into_iter().skip(1) {
+            containers_under
+                .entry(ancestor)
+                .or_default()
+                .push(child.clone());
+        }
     }
     let mut children_under: BTreeMap<String, Vec<&Resource>> = BTreeMap::new();
     for (r, _, _) in &gcp.policies {
@@ -391,8 +432,18 @@ pub(super) fn build(
             let Some(perms) = permissions(gcp, &binding.role) else {
                 continue;
             };
-            if let Some(p) = perms.iter().find(|p| RUNTIMES.contains(p)) {
-                for m in &binding.members {
+            let expired = binding
+                .condition
+                .as_ref()
+                .is_some_and(|c| condition_at(&c.expression, at).is_err());
+            if let Some(p) = perms.iter().find(|p| RUNTIMES.contains(p))
+                && !expired
+            {
+                for m in binding
+                    .members
+                    .iter()
+                    .filter(|m| !m.starts_with("deleted:"))
+                {
                     creators.entry(m.clone()).or_insert(p);
                 }
             }
@@ -402,6 +453,7 @@ pub(super) fn build(
         gcp,
         sas_under: &sas_under,
         children_under: &children_under,
+        containers_under: &containers_under,
         creators: &creators,
     };
     for (resource, bindings, file) in &gcp.policies {
@@ -431,6 +483,8 @@ pub(super) fn build(
 /// What every binding's edges are derived against.
 struct Ctx<'c> {
     gcp: &'c Inventory,
+    /// The projects and folders below each resource key.
+    containers_under: &'c BTreeMap<String, Vec<String>>,
     /// The resources with their own policy below each resource key.
     children_under: &'c BTreeMap<String, Vec<&'c Resource>>,
     /// The service accounts under each resource key (an account is under itself).
@@ -534,7 +588,7 @@ fn member_edges(b: &mut Build<'_>, ctx: &Ctx<'_>, g: &Grant<'_>, member: &str, f
         format!("remove-binding:{}:{}:{member}", g.scope_key, g.role),
         "remove_binding",
         3,
-        vec![remove_binding(g.scope, member, g.role).into()],
+        vec![remove_binding(g.scope, member, g.role)],
     )]
     .into();
     let conditions: Vec<Condition> = g
@@ -586,11 +640,24 @@ fn member_edges(b: &mut Build<'_>, ctx: &Ctx<'_>, g: &Grant<'_>, member: &str, f
             None,
             Some(lvl),
         );
+        for below in ctx.containers_under.get(&g.scope_key).into_iter().flatten() {
+            let why = format!(
+                "{} on {on} holds on {} below it",
+                g.role,
+                below.trim_start_matches("gcp:")
+            );
+            edge(b, below, EdgeKind::CanAccess, why, None, Some(lvl));
+        }
     }
-    let admin = g
-        .perms
-        .iter()
-        .any(|p| p.starts_with("resourcemanager.") && p.ends_with(".setIamPolicy"));
+    // Setting the policy of the scope, or of every project below it (a project-level
+    // permission granted higher up holds on each project beneath).
+    let own = match g.scope {
+        Resource::Org(_) => "resourcemanager.organizations.setIamPolicy",
+        Resource::Folder(_) => "resourcemanager.folders.setIamPolicy",
+        _ => "resourcemanager.projects.setIamPolicy",
+    };
+    let admin = !matches!(g.scope, Resource::Child { .. })
+        && (has(own) || has("resourcemanager.projects.setIamPolicy"));
     // Service accounts it covers.
     let relevant = admin
         || g.perms.iter().any(|p| {

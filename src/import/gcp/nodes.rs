@@ -56,13 +56,31 @@ pub(super) fn accounts(b: &mut Build<'_>, gcp: &Inventory) {
         let key = format!("gcp:sa:{}", a.email);
         let prov = provenance(b.graph, file, format!("service account {}", a.email));
         let id = format!("disable:{key}");
-        if let Some(node) = b.node(
-            &key,
-            NodeKind::ServiceAccount,
-            members::local(&a.email),
-            Some(&a.project_id),
-            prov,
-        ) {
+        // Another importer may have named it first (a GKE annotation): the listing is
+        // the account, so its node takes what the listing says.
+        let existing = b
+            .graph
+            .find(&key)
+            .filter(|&n| b.graph.node(n).tags.contains_key("not_in_inputs"));
+        let node = match existing {
+            Some(n) => {
+                let node = b.graph.node_mut(n);
+                node.tags.remove("not_in_inputs");
+                node.platform = "gcp".into();
+                node.name = members::local(&a.email).into();
+                node.scope = Some(a.project_id.as_str().into());
+                node.provenance = prov;
+                Some(node)
+            }
+            None => b.node(
+                &key,
+                NodeKind::ServiceAccount,
+                members::local(&a.email),
+                Some(&a.project_id),
+                prov,
+            ),
+        };
+        if let Some(node) = node {
             if !a.display_name.is_empty() {
                 node.tags
                     .insert("display_name".into(), a.display_name.clone());

@@ -279,7 +279,7 @@ fn objects_nodes(b: &mut Build<'_>, o: &Object, file: &str) {
                 if token {
                     node.credential = Some(Box::new(Credential {
                         kind: Some("service_account_token".into()),
-                        status: Some(if invalid { "invalid" } else { "active" }.into()),
+                        status: Some(if invalid { "revoked" } else { "active" }.into()),
                         created,
                         last_used,
                         long_lived: Some(true),

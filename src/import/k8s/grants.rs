@@ -36,6 +36,16 @@ impl Grant<'_> {
 
 pub(super) fn rbac_edges(b: &mut Build<'_>, c: &Cluster) {
     let roles = Roles::new(c.objects.iter().map(|(o, _)| o));
+    // Every subject first: impersonating "any user" or "any group" reaches those that
+    // bindings later in the inputs name too.
+    for (o, file) in &c.objects {
+        if matches!(o.kind.as_str(), "RoleBinding" | "ClusterRoleBinding") {
+            let binding = format!("{} {}", o.kind, o.metadata.name);
+            for subject in o.subjects.iter().flatten() {
+                subject_key(b, subject, o.metadata.namespace.as_deref(), file, &binding);
+            }
+        }
+    }
     for (o, file) in &c.objects {
         let ns = o.metadata.namespace.as_deref();
         let (scope, id_part) = match (o.kind.as_str(), ns) {
@@ -282,8 +292,9 @@ fn capabilities(b: &mut Build<'_>, from: &str, g: &Grant<'_>) {
             }
         }
     }
-    // Impersonation.
-    if let Some(a) = g.allows(&["impersonate"], "", "groups") {
+    // Impersonation. Users and groups are cluster-scoped: a RoleBinding cannot grant it.
+    let cluster = g.scope == Scope::Cluster;
+    if cluster && let Some(a) = g.allows(&["impersonate"], "", "groups") {
         if a.names.contains("system:masters") {
             let reason = g.reason(
                 &a,
@@ -314,7 +325,7 @@ fn capabilities(b: &mut Build<'_>, from: &str, g: &Grant<'_>) {
             );
         }
     }
-    if let Some(a) = g.allows(&["impersonate"], "", "users") {
+    if cluster && let Some(a) = g.allows(&["impersonate"], "", "users") {
         let users: Vec<String> = match &a.names {
             Names::All => b.users.iter().cloned().collect(),
             Names::Only(names) => names.iter().cloned().collect(),
@@ -371,13 +382,20 @@ fn capabilities(b: &mut Build<'_>, from: &str, g: &Grant<'_>) {
                 .iter()
                 .map(|(_, plural, group)| (*group, *plural)),
         )
-        .find_map(|(group, resource)| g.allows(&["create"], group, resource));
+        .find_map(|(group, resource)| g.allows(&["create"], group, resource))
+        .or_else(|| {
+            // Rewriting a controller's pod template sets any service account or Secret
+            // of the namespace too.
+            CONTROLLERS
+                .iter()
+                .find_map(|(_, plural, group)| g.allows(&["patch", "update"], group, plural))
+        });
     if let Some(a) = &create {
         for (ns, name) in in_scope(&b.sas, &g.scope, &Names::All) {
             let to = b.key("sa", Some(&ns), &name);
             let reason = g.reason(
                 a,
-                &format!("can create a pod in namespace {ns} that runs as service account {name}"),
+                &format!("can start a pod in namespace {ns} (create one, or rewrite a controller's template) that runs as service account {name}"),
             );
             edge(b, &to, EdgeKind::CanEscalate, reason, Some("create pods"));
         }
@@ -385,7 +403,7 @@ fn capabilities(b: &mut Build<'_>, from: &str, g: &Grant<'_>) {
             let to = b.key("secret", Some(&ns), &name);
             let reason = g.reason(
                 a,
-                &format!("can create a pod in namespace {ns} that mounts Secret {name}"),
+                &format!("can start a pod in namespace {ns} (create one, or rewrite a controller's template) that mounts Secret {name}"),
             );
             edge(b, &to, EdgeKind::CanRead, reason, Some("create pods"));
         }
@@ -397,32 +415,35 @@ fn capabilities(b: &mut Build<'_>, from: &str, g: &Grant<'_>) {
         for (ns, name) in in_scope(&b.sas, &g.scope, &Names::All) {
             let to = b.key("sa", Some(&ns), &name);
             let reason = g.reason(&a, &format!("can create a Secret of type kubernetes.io/service-account-token for service account {ns}/{name}, which the token controller fills"));
-            edge(
-                b,
-                &to,
-                EdgeKind::CanEscalate,
-                reason,
-                Some("create token secret"),
-            );
+            // The token appears in the Secret later: reading it needs get, list or watch.
+            let readable = g.allows(&["get", "list", "watch"], "", "secrets").is_some();
+            let revoke = g.revoke.clone();
+            b.edge(from, &to, EdgeKind::CanEscalate, reason, &g.prov, |e| {
+                e.revoke = revoke;
+                e.technique = Some("create token secret".into());
+                if !readable {
+                    e.conditions = vec![crate::model::Condition::described(
+                        "if it can also read the Secret once the token controller fills it (this grant cannot)",
+                    )];
+                }
+            });
         }
     }
     // Running code in existing pods.
-    let exec = g
-        .allows(&["create", "get"], "", "pods/exec")
-        .map(|a| (a, "exec into"))
-        .or_else(|| {
-            g.allows(&["create", "get"], "", "pods/attach")
-                .map(|a| (a, "attach to"))
-        })
-        .or_else(|| {
-            g.allows(&["patch", "update"], "", "pods/ephemeralcontainers")
-                .map(|a| (a, "add an ephemeral container to"))
-        })
-        .or_else(|| {
-            g.allows(&["patch", "update"], "", "pods")
-                .map(|a| (a, "replace the image of"))
-        });
-    if let Some((a, what)) = exec {
+    // Running code in existing pods, each way counted (one may name fewer pods).
+    for (verbs, resource, what) in [
+        (&["create", "get"][..], "pods/exec", "exec into"),
+        (&["create", "get"][..], "pods/attach", "attach to"),
+        (
+            &["patch", "update"][..],
+            "pods/ephemeralcontainers",
+            "add an ephemeral container to",
+        ),
+        (&["patch", "update"][..], "pods", "replace the image of"),
+    ] {
+        let Some(a) = g.allows(verbs, "", resource) else {
+            continue;
+        };
         for (ns, name) in in_scope(&b.pods, &g.scope, &a.names) {
             let to = b.key("pod", Some(&ns), &name);
             edge(
@@ -560,6 +581,21 @@ fn group_members(b: &mut Build<'_>) {
                 &prov,
                 |_| {},
             );
+        }
+        // Every user who signs in is authenticated too.
+        if group == "system:authenticated" {
+            let users: Vec<String> = b.users.iter().cloned().collect();
+            for user in users {
+                let from = b.key("user", None, &user);
+                b.edge(
+                    &from,
+                    &key,
+                    EdgeKind::MemberOf,
+                    format!("user {user} is in group system:authenticated once signed in"),
+                    &prov,
+                    |_| {},
+                );
+            }
         }
     }
 }

@@ -142,8 +142,16 @@ pub(super) fn read_eks(bytes: &[u8], file: &str, builder: &mut Builder) -> Resul
         let message = "list-access-entries names principals only: save `aws eks describe-access-entry` for each to see its Kubernetes user and groups";
         builder.warnings.push(Warning::new(file, "", message));
     }
+    // `--cluster` names every export's cluster, these too.
+    let named = |own: &str| {
+        CLUSTER_OVERRIDE
+            .read()
+            .ok()
+            .and_then(|s| s.clone())
+            .unwrap_or_else(|| own.to_string())
+    };
     if let Some(entry) = doc.access_entry {
-        let cluster = entry.cluster_name.clone();
+        let cluster = named(&entry.cluster_name);
         builder
             .k8s
             .clusters
@@ -157,7 +165,7 @@ pub(super) fn read_eks(bytes: &[u8], file: &str, builder: &mut Builder) -> Resul
         .into_iter()
         .chain(doc.associations.into_iter().flatten())
     {
-        let cluster = association.cluster_name.clone();
+        let cluster = named(&association.cluster_name);
         builder
             .k8s
             .clusters

@@ -58,13 +58,15 @@ fn any_is(list: &[String], wanted: &str) -> bool {
     list.iter().any(|x| x == "*" || x == wanted)
 }
 
+/// As the API server's `ResourceMatches`: `*` is every resource and subresource, `*/SUB`
+/// that subresource of every resource; anything else (`pods/*` too) is literal.
 fn resource_matches(list: &[String], wanted: &str) -> bool {
     list.iter().any(|r| {
         r == "*"
             || r == wanted
             || wanted
                 .split_once('/')
-                .is_some_and(|(base, _)| r.strip_suffix("/*") == Some(base))
+                .is_some_and(|(_, sub)| r.strip_prefix("*/") == Some(sub))
     })
 }
 
@@ -237,10 +239,13 @@ mod tests {
     fn wildcards_subresources_and_names() {
         let star = [rule(&["*"], &["*"], &["*"], &[])];
         assert!(allows(&star, &["create"], "", "pods/exec").is_some());
-        let exec = [rule(&["create"], &[""], &["pods/*"], &[])];
-        assert!(allows(&exec, &["create"], "", "pods/exec").is_some());
-        assert!(allows(&exec, &["create"], "", "pods").is_none());
-        assert!(allows(&exec, &["create"], "apps", "pods/exec").is_none());
+        let any_exec = [rule(&["create"], &[""], &["*/exec"], &[])];
+        assert!(allows(&any_exec, &["create"], "", "pods/exec").is_some());
+        assert!(allows(&any_exec, &["create"], "", "pods").is_none());
+        assert!(allows(&any_exec, &["create"], "apps", "pods/exec").is_none());
+        // `pods/*` is no wildcard to the API server.
+        let literal = [rule(&["create"], &[""], &["pods/*"], &[])];
+        assert!(allows(&literal, &["create"], "", "pods/exec").is_none());
         let named = [
             rule(&["get"], &[""], &["secrets"], &["a"]),
             rule(&["get"], &[""], &["secrets"], &["b"]),

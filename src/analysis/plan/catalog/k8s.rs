@@ -49,6 +49,20 @@ fn in_ns(cmd: Cmd, ns: Option<&str>) -> Cmd {
     }
 }
 
+/// The kind and name of the binding a `remove-binding:k8s:CLUSTER:KIND:NAME` id names
+/// (`rolebinding:NS/NAME` or `clusterrolebinding:NAME`). Binding names hold `:` often
+/// (`system:controller:…`): everything after the kind is the name.
+fn binding_of(id: &str) -> Option<(&'static str, &str)> {
+    ["clusterrolebinding", "rolebinding"]
+        .into_iter()
+        .filter_map(|kind| {
+            let at = id.find(&format!(":{kind}:"))?;
+            Some((at, kind, &id[at + kind.len() + 2..]))
+        })
+        .min_by_key(|(at, _, _)| *at)
+        .map(|(_, kind, name)| (kind, name))
+}
+
 pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
     let obj = Object::of(site.key())?;
     let ty = site.node.tags.get("type").map(String::as_str);
@@ -88,7 +102,7 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
             }
             Some(book)
         }
-        "remove_binding" if site.id.contains("aws-auth") => {
+        "remove_binding" if site.id.starts_with("remove-binding:eks:") => {
             let who = site.peer.map_or("<PRINCIPAL>", |p| &p.key);
             kills(
                 vec![obj
@@ -100,17 +114,13 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
             )
         }
         "remove_binding" => {
-            let fields: Vec<&str> = site.id.split(':').collect();
-            let named = fields
-                .windows(2)
-                .find(|w| w[0] == "rolebinding" || w[0] == "clusterrolebinding");
-            let (kind, binding, ns) = match named {
-                Some(&[kind, path]) => match path.split_once('/') {
-                    Some((n, b)) => (kind, Some(b), Some(n)),
-                    None if kind == "rolebinding" => (kind, Some(path), obj.ns),
-                    None => (kind, Some(path), None),
+            let (kind, binding, ns) = match binding_of(site.id) {
+                Some(("rolebinding", path)) => match path.split_once('/') {
+                    Some((n, b)) => ("rolebinding", Some(b), Some(n)),
+                    None => ("rolebinding", Some(path), obj.ns),
                 },
-                _ => ("rolebinding", None, obj.ns),
+                Some((kind, name)) => (kind, Some(name), None),
+                None => ("rolebinding", None, obj.ns),
             };
             let on_binding = |verb| {
                 let cmd = obj.kubectl([verb, kind]).arg(binding.map_or(hole("<BINDING_NAME>"), Piece::from));
@@ -119,7 +129,7 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
             let mut commands = vec![
                 on_binding("get")
                     .args(["-o", "yaml"])
-                    .to_file("binding.yaml")
+                    .to_file(format!("{}.{kind}.yaml", binding.unwrap_or("binding")))
                     .note("keep a copy to restore")
                     .into(),
                 on_binding("delete").into(),
@@ -136,7 +146,7 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
             kills(
                 commands,
                 true,
-                "effective at the next authorization check (the token still authenticates); undo: kubectl apply -f binding.yaml",
+                "effective at the next authorization check (the token still authenticates); undo: kubectl apply -f the saved YAML",
             )
         }
         "disable_identity" | "revoke_sessions" | "revoke_token"
@@ -152,9 +162,7 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
                     obj.in_ns(obj.kubectl(["delete", "serviceaccount", obj.name]))
                         .note("the API server rejects every token bound to it; re-create it (new UID) once the workloads are clean")
                         .into(),
-                    obj.in_ns(obj.kubectl(["rollout", "restart", "deployment"]))
-                        .note("pods that used it get fresh tokens")
-                        .into(),
+                    crate::shell::comment("then re-create it and restart the workloads that run as it (kubectl rollout restart deployment/NAME …), so their pods get fresh tokens"),
                 ],
                 "tokens already issued stay valid wherever only their signature and expiry are checked (AWS STS through IRSA, Vault's jwt or kubernetes auth without TokenReview, any OIDC consumer) until they expire: an IRSA token lives up to 24 h, an in-pod token up to a year when the API server extends it; revoke what they were exchanged for there too",
                 false,
@@ -255,5 +263,28 @@ fn stop(obj: &Object<'_>) -> Option<Playbook> {
             "not reversible: the machine must rejoin the cluster (a new node)",
         ),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod binding_tests {
+    #[test]
+    fn binding_names_keep_their_colons() {
+        assert_eq!(
+            super::binding_of(
+                "remove-binding:k8s:prod:clusterrolebinding:system:controller:bootstrap-signer"
+            ),
+            Some(("clusterrolebinding", "system:controller:bootstrap-signer"))
+        );
+        assert_eq!(
+            super::binding_of(
+                "remove-binding:k8s:prod:rolebinding:kube-system/system:controller:x"
+            ),
+            Some(("rolebinding", "kube-system/system:controller:x"))
+        );
+        assert_eq!(
+            super::binding_of("remove-binding:eks:prod:aws-auth:arn"),
+            None
+        );
     }
 }

@@ -128,6 +128,13 @@ fn rbac_follows_the_api_servers_semantics() {
         EdgeKind::RunsAs,
         "sa:web/api"
     ));
+    // ... but an IRSA account's identity reaches its pods without the token mounted.
+    assert!(has(
+        &l,
+        "pod:web/api-migrate",
+        EdgeKind::RunsAs,
+        "sa:web/api"
+    ));
     // Escalations: create deployments → any service account of the namespace;
     // impersonating system:masters → cluster-admin; a privileged pod → its node → every
     // pod on it.

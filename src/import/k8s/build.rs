@@ -413,11 +413,28 @@ fn workload_edges(b: &mut Build<'_>, o: &Object, file: &str) {
     } else {
         "spec.template.spec"
     };
-    if automount || !projected.is_empty() {
+    // A cloud identity reaches the pod whatever automount says: the IRSA and Azure
+    // webhooks mount their own token, GKE's metadata server answers for the account.
+    let cloud = b.graph.find(&sa_key).and_then(|id| {
+        let tags = &b.graph.node(id).tags;
+        [
+            "eks.amazonaws.com/role-arn",
+            "iam.gke.io/gcp-service-account",
+            "azure.workload.identity/client-id",
+        ]
+        .into_iter()
+        .find(|a| tags.contains_key(*a))
+    });
+    if automount || !projected.is_empty() || cloud.is_some() {
         let how = if automount {
             "its token is mounted".to_string()
-        } else {
+        } else if !projected.is_empty() {
             format!("a projected token for {} is mounted", projected.join(", "))
+        } else {
+            format!(
+                "no token is mounted, but the account's {} gives the pod its cloud identity all the same",
+                cloud.unwrap_or_default()
+            )
         };
         b.edge(
             &me,

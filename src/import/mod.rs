@@ -27,7 +27,7 @@ pub use progress::Progress;
 
 use rustc_hash::FxHashSet;
 
-use crate::model::{Edge, Node, NodeId, Place, Revoke, TrustGraph, no_revoke};
+use crate::model::{Edge, Node, NodeId, Place, Provenance, Revoke, TrustGraph, no_revoke};
 
 /// One input: a display name (used in provenance and messages) and its content.
 pub struct Input {
@@ -266,6 +266,30 @@ struct PendingEdge {
     at: Place,
     /// Links CSV rows may name nodes the way the CLI does (key or unambiguous name).
     by_name: bool,
+}
+
+/// A revoke entry an importer writes (its commands, when it knows them exactly).
+pub(crate) fn revoke(
+    id: impl Into<String>,
+    action: &str,
+    cost: u32,
+    commands: Vec<String>,
+) -> Revoke {
+    Revoke {
+        id: id.into(),
+        action: Revoke::action_name(action.to_string()),
+        cost,
+        commands,
+        from_file: false,
+    }
+}
+
+/// Where an importer found something: the file, and the object in it.
+pub(crate) fn provenance(graph: &mut TrustGraph, file: &str, what: String) -> Provenance {
+    Provenance {
+        source: graph.intern_source(file),
+        place: Place::Other(what.into()),
+    }
 }
 
 /// Accumulates nodes and edges across files.

@@ -11,7 +11,7 @@ use super::eval::{Grant, Labels, Permissions};
 use super::gaad::{Gaad, Principal, PrincipalKind, account_of};
 use super::policy::Context;
 use super::providers::{Provider, Providers};
-use crate::import::Warning;
+use crate::import::{Warning, revoke};
 use crate::model::{
     Credential, Edge, EdgeKind, Node, NodeId, NodeKind, Place, Provenance, Revoke, TrustGraph,
 };
@@ -106,7 +106,7 @@ pub fn build(
                 p.name, group.name
             );
             let revoke = revoke(
-                &format!("remove-from-group:{}:{}", group.name, p.name),
+                format!("remove-from-group:{}:{}", group.name, p.name),
                 "remove_membership",
                 1,
                 vec![
@@ -299,16 +299,6 @@ pub(super) fn admin_marker(account: &str) -> String {
     format!("aws:account-admin:{account}")
 }
 
-pub(super) fn revoke(id: &str, action: &str, cost: u32, commands: Vec<String>) -> Revoke {
-    Revoke {
-        commands,
-        from_file: false,
-        id: id.to_string(),
-        action: Revoke::action_name(action.to_string()),
-        cost,
-    }
-}
-
 /// Adds nodes and edges, keeping whatever another input defined first.
 pub(super) struct Adder<'a> {
     pub(super) graph: &'a mut TrustGraph,
@@ -361,7 +351,7 @@ impl Adder<'_> {
         } else {
             node.revoke = vec![match p.kind {
                 PrincipalKind::User => revoke(
-                    &format!("deny-all:{}", p.arn),
+                    format!("deny-all:{}", p.arn),
                     "disable_identity",
                     4,
                     vec![
@@ -376,7 +366,7 @@ impl Adder<'_> {
                     ],
                 ),
                 PrincipalKind::Role => revoke(
-                    &format!("revoke-sessions:{}", p.arn),
+                    format!("revoke-sessions:{}", p.arn),
                     "revoke_sessions",
                     2,
                     // The cut-off is the moment the command runs, as the console's
@@ -410,7 +400,7 @@ impl Adder<'_> {
                 deactivate_key(u, None).into(),
             ]
         };
-        let cut = revoke(&format!("deactivate:{id}"), "deactivate_key", 1, commands);
+        let cut = revoke(format!("deactivate:{id}"), "deactivate_key", 1, commands);
         let mut node = Node::new(id, NodeKind::Credential, self.provenance(file, place));
         node.platform = "aws".into();
         node.name = name.into();
@@ -487,7 +477,7 @@ impl Adder<'_> {
             }
         }
         node.revoke = vec![revoke(
-            &format!("delete-provider:{arn}"),
+            format!("delete-provider:{arn}"),
             "disable_provider",
             6,
             vec![

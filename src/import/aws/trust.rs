@@ -2,12 +2,13 @@
 
 use std::collections::BTreeSet;
 
-use super::edges::{Adder, Perms, revoke};
+use super::edges::{Adder, Perms};
 use super::eval::Grant;
 use super::gaad::{Gaad, Principal, PrincipalKind, account_of};
 use super::policy::{Context, Effect};
 use super::providers::Providers;
 use crate::import::Warning;
+use crate::import::revoke;
 use crate::model::{Condition, EdgeKind, NodeKind, Revoke};
 use crate::shell::Cmd;
 
@@ -366,7 +367,7 @@ fn remove_trust(role: &Principal, kind: &str, who: &str) -> Revoke {
     let name = &*role.name;
     let new = format!("{file}.new");
     revoke(
-        &format!("remove-trust:{}:{who}", role.arn),
+        format!("remove-trust:{}:{who}", role.arn),
         "remove_trust",
         2,
         vec![

@@ -8,11 +8,11 @@ use jiff::Timestamp;
 use rustc_hash::FxHashSet;
 
 use super::members::{self, ANY_GOOGLE_ACCOUNT, ANY_USER, Member};
-use super::nodes::{accounts, ensure_resource, gke_members, keys, lineage, parents, revoke};
+use super::nodes::{accounts, ensure_resource, gke_members, keys, lineage, parents};
 use super::{Binding, Inventory, Resource};
-use crate::import::Warning;
+use crate::import::{Warning, provenance, revoke};
 use crate::model::{
-    Condition, Edge, EdgeKind, Node, NodeId, NodeKind, Place, Provenance, Revoke, TrustGraph,
+    Condition, Edge, EdgeKind, Node, NodeId, NodeKind, Provenance, Revoke, TrustGraph,
 };
 use crate::shell::Cmd;
 
@@ -46,13 +46,6 @@ pub(super) struct Build<'a> {
     pub(super) made: FxHashSet<(NodeId, NodeId, EdgeKind, String)>,
     /// Service accounts marked disabled: nothing reaches through them.
     pub(super) disabled: BTreeSet<String>,
-}
-
-pub(super) fn provenance(graph: &mut TrustGraph, file: &str, what: String) -> Provenance {
-    Provenance {
-        source: graph.intern_source(file),
-        place: Place::Other(what.into()),
-    }
 }
 
 impl Build<'_> {

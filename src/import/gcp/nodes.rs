@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
-use super::build::{Build, provenance};
+use super::build::Build;
 use super::members;
 use super::{Inventory, Resource};
-use crate::import::Warning;
-use crate::model::{Condition, Credential, EdgeKind, NodeKind, Provenance, Revoke};
+use crate::import::{Warning, provenance, revoke};
+use crate::model::{Condition, Credential, EdgeKind, NodeKind, Provenance};
 
 /// The hierarchy: each resource's parent (`gcp:project:P` → `gcp:folder:F` → `gcp:org:O`).
 pub(super) fn parents(gcp: &Inventory) -> BTreeMap<String, String> {
@@ -100,16 +100,6 @@ pub(super) fn accounts(b: &mut Build<'_>, gcp: &Inventory) {
             }
             node.revoke = vec![revoke(id, "disable_identity", 6, Vec::new())];
         }
-    }
-}
-
-pub(super) fn revoke(id: String, action: &'static str, cost: u32, commands: Vec<String>) -> Revoke {
-    Revoke {
-        id,
-        action: action.into(),
-        cost,
-        commands,
-        from_file: false,
     }
 }
 

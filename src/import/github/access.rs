@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 use jiff::Timestamp;
 use serde_json::Value;
 
-use super::{Adder, Inventory, revoke};
+use super::{Adder, Inventory};
+use crate::import::revoke;
 use crate::import::{Builder, Warning};
 use crate::model::{Credential, EdgeKind, Node, NodeKind, TrustGraph};
 

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::{Builder, ImportError, Warning};
+use super::{Builder, ImportError, Warning, revoke};
 use crate::model::{
     Credential, Edge, EdgeKind, Node, NodeKind, Place, Provenance, Revoke, TrustGraph,
 };
@@ -307,16 +307,6 @@ pub(super) fn read_workflow(
             .push(Warning::new(file, "", format!("workflow skipped: {e}"))),
     }
     Ok(())
-}
-
-fn revoke(id: String, action: &str, cost: u32, commands: Vec<String>) -> Revoke {
-    Revoke {
-        id,
-        action: Revoke::action_name(action.to_string()),
-        cost,
-        commands,
-        from_file: false,
-    }
 }
 
 /// Adds nodes once (another input may define them first) and edges between keys.

@@ -8,10 +8,8 @@ use jiff::Timestamp;
 
 use super::Cluster;
 use super::objects::{Object, Spec};
-use crate::import::Warning;
-use crate::model::{
-    Credential, Edge, EdgeKind, Node, NodeId, NodeKind, Place, Provenance, Revoke, TrustGraph,
-};
+use crate::import::{Warning, provenance, revoke};
+use crate::model::{Credential, Edge, EdgeKind, Node, NodeId, NodeKind, Provenance, TrustGraph};
 
 /// Workload controllers: their kind, the key part, and the API group RBAC names them in.
 pub(super) const CONTROLLERS: [(&str, &str, &str); 7] = [
@@ -41,13 +39,6 @@ pub(super) struct Build<'a> {
     pub(super) nodes: BTreeSet<String>,
     pub(super) users: BTreeSet<String>,
     pub(super) groups: BTreeSet<String>,
-}
-
-pub(super) fn provenance(graph: &mut TrustGraph, file: &str, what: String) -> Provenance {
-    Provenance {
-        source: graph.intern_source(file),
-        place: Place::Other(what.into()),
-    }
 }
 
 fn parse_time(s: &Option<String>) -> Option<Timestamp> {
@@ -129,16 +120,6 @@ impl Build<'_> {
             return;
         }
         self.graph.add_edge(a, b, edge);
-    }
-}
-
-pub(super) fn revoke(id: String, action: &'static str, cost: u32, commands: Vec<String>) -> Revoke {
-    Revoke {
-        id,
-        action: action.into(),
-        cost,
-        commands,
-        from_file: false,
     }
 }
 

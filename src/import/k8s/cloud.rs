@@ -3,11 +3,12 @@
 //! (IRSA, EKS pod identity, GKE workload identity).
 
 use super::Cluster;
-use super::build::{Build, provenance, revoke};
+use super::build::Build;
 use super::grants::{sa, user_as};
 use super::objects::{AwsAuthEntry, Object};
 use crate::glob::glob_match;
 use crate::import::Warning;
+use crate::import::{provenance, revoke};
 use crate::model::{Condition, EdgeKind, NodeKind, Provenance};
 use crate::shell::Cmd;
 

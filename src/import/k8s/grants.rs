@@ -6,10 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::Cluster;
-use super::build::{Build, CONTROLLERS, RBAC_GROUP, provenance, revoke};
+use super::build::{Build, CONTROLLERS, RBAC_GROUP};
 use super::objects::{Rule, Subject};
 use super::rbac::{Allowed, Names, Roles, Scope, allows, quote_rule};
 use crate::import::Warning;
+use crate::import::{provenance, revoke};
 use crate::model::{EdgeKind, NodeKind, Provenance, Revoke};
 
 /// One binding's grant, as its edges carry it.

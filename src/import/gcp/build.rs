@@ -126,13 +126,16 @@ pub(super) fn key_of(r: &Resource) -> String {
 /// inputs do not hold.
 fn permissions<'r>(gcp: &'r Inventory, role: &str) -> Option<Vec<&'r str>> {
     if let Some(custom) = gcp.roles.get(role) {
-        return Some(
+        // A deleted custom role grants nothing while it stays deleted.
+        return Some(if custom.deleted {
+            Vec::new()
+        } else {
             custom
                 .included_permissions
                 .iter()
                 .map(String::as_str)
-                .collect(),
-        );
+                .collect()
+        });
     }
     use super::roles::{ALL, PREDEFINED};
     if let Ok(i) = PREDEFINED.binary_search_by(|(name, _)| (*name).cmp(role)) {

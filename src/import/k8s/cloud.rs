@@ -139,9 +139,12 @@ pub(super) fn aws_auth(b: &mut Build<'_>, o: &Object, file: &str) {
 /// EKS access entries: an AWS principal's Kubernetes user and groups.
 pub(super) fn access_entries(b: &mut Build<'_>, c: &Cluster) {
     for (entry, file) in &c.access_entries {
-        if entry.principal_arn.is_empty()
-            || entry.entry_type.as_deref().is_some_and(|t| t != "STANDARD")
-        {
+        if entry.principal_arn.is_empty() {
+            continue;
+        }
+        if let Some(t) = entry.entry_type.as_deref().filter(|t| *t != "STANDARD") {
+            // EC2_LINUX, FARGATE_LINUX…: a node's entry, which the Node authorizer governs.
+            b.warnings.push(Warning::new(file, "", format!("access entry of {} is of type {t} (a node's): not modelled; its nodes' reach is not shown", crate::report::clean(&entry.principal_arn))));
             continue;
         }
         let arn = entry.principal_arn.as_str();

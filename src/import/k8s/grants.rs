@@ -383,7 +383,12 @@ fn capabilities(b: &mut Build<'_>, from: &str, g: &Grant<'_>) {
                 .iter()
                 .map(|(_, plural, group)| (*group, *plural)),
         )
-        .find_map(|(group, resource)| g.allows(&["create"], group, resource))
+        // `create` cannot be narrowed by name (the object has none yet): a rule that
+        // names objects grants no create.
+        .find_map(|(group, resource)| {
+            g.allows(&["create"], group, resource)
+                .filter(|a| a.names == Names::All)
+        })
         .or_else(|| {
             // Rewriting a controller's pod template sets any service account or Secret
             // of the namespace too.
@@ -411,7 +416,9 @@ fn capabilities(b: &mut Build<'_>, from: &str, g: &Grant<'_>) {
     }
     // Creating a legacy token Secret for a service account: the token controller fills it.
     if create.is_none()
-        && let Some(a) = g.allows(&["create"], "", "secrets")
+        && let Some(a) = g
+            .allows(&["create"], "", "secrets")
+            .filter(|a| a.names == Names::All)
     {
         for (ns, name) in in_scope(&b.sas, &g.scope, &Names::All) {
             let to = b.key("sa", Some(&ns), &name);

@@ -214,7 +214,10 @@ fn stop(obj: &Object<'_>) -> Option<Playbook> {
                     .into(),
             ],
             true,
-            format!("undo: kubectl --context {} scale {} {} --replicas=<N> with the count saved in the YAML", crate::shell::quote(obj.cluster), obj.kind, crate::shell::quote(obj.name)),
+            format!(
+                "undo: {} with the count saved in the YAML (a ReplicaSet a Deployment owns is scaled back by it: stop the Deployment instead)",
+                obj.in_ns(obj.kubectl(["scale", obj.kind, obj.name])).word([Piece::Own("--replicas="), hole("<N>")])
+            ),
         ),
         "daemonset" => kills(
             vec![

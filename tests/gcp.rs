@@ -171,3 +171,43 @@ fn commands_name_the_account_by_email_and_the_binding_exactly() {
         "{commands:#?}"
     );
 }
+
+#[test]
+fn gke_members_link_the_kubernetes_service_accounts_and_domains_their_users() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cluster = dir.path().join("gke-prod");
+    std::fs::create_dir_all(&cluster).expect("mkdir");
+    std::fs::write(
+        cluster.join("sa.json"),
+        r#"{"apiVersion": "v1", "kind": "List", "items": [
+            {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "api", "namespace": "payments"}}]}"#,
+    )
+    .expect("write");
+    let l = load_paths_with(
+        &[fixtures(), dir.path().to_path_buf()],
+        AT.parse().expect("time"),
+        &mut |_| {},
+    )
+    .expect("loads");
+    let sa = edge(
+        &l,
+        "k8s:gke-prod:sa:payments/api",
+        EdgeKind::CanAssume,
+        "wi:acme-prod.svc.id.goog[payments/api]",
+    )
+    .expect("the Kubernetes account is the member");
+    assert!(
+        sa.conditions[0]
+            .description
+            .contains("workload pool acme-prod.svc.id.goog")
+    );
+    assert!(
+        edge(
+            &l,
+            "user:alice@acme.example",
+            EdgeKind::MemberOf,
+            "domain:acme.example"
+        )
+        .is_some()
+    );
+}

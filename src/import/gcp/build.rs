@@ -43,7 +43,9 @@ pub(super) struct Build<'a> {
     pub(super) graph: &'a mut TrustGraph,
     pub(super) warnings: &'a mut Vec<Warning>,
     pub(super) at: Timestamp,
-    pub(super) made: FxHashSet<(NodeId, NodeId, EdgeKind, String)>,
+    /// (Keyed by endpoints, kind, revoke id and whether it is conditional: an
+    /// unconditional grant is not hidden behind a conditional one of the same binding.)
+    pub(super) made: FxHashSet<(NodeId, NodeId, EdgeKind, String, bool)>,
     /// Service accounts marked disabled: nothing reaches through them.
     pub(super) disabled: BTreeSet<String>,
 }
@@ -87,7 +89,10 @@ impl Build<'_> {
         let mut edge = Edge::new(kind, reason, prov.clone());
         tune(&mut edge);
         let id = edge.revoke.first().map_or(String::new(), |r| r.id.clone());
-        if !self.made.insert((a, b, kind, id)) {
+        if !self
+            .made
+            .insert((a, b, kind, id, edge.conditions.is_empty()))
+        {
             return;
         }
         for end in [from, to] {

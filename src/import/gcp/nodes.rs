@@ -247,46 +247,56 @@ pub(super) fn ensure_resource(b: &mut Build<'_>, r: &Resource, key: &str, prov: 
     }
 }
 
-/// GKE workload identity: `PROJECT.svc.id.goog[NS/KSA]` is any Kubernetes service account
-/// NS/KSA of a cluster in that project's workload pool.
+/// GKE workload identity: a member naming `PROJECT.svc.id.goog` Kubernetes service
+/// accounts is every such account of a cluster in that pool (conditional on the
+/// cluster's pool); and a `domain:` member is every user of the domain.
 pub(super) fn gke_members(b: &mut Build<'_>) {
-    let members: Vec<String> = b
-        .graph
-        .node_ids()
-        .map(|id| b.graph.node(id).key.to_string())
-        .filter(|k| k.starts_with("gcp:wi:"))
-        .collect();
-    if members.is_empty() {
-        return;
-    }
+    // Kubernetes service accounts by `NS/NAME`, and by namespace.
     let mut by_name: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut by_ns: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut members = Vec::new();
+    let mut domains = Vec::new();
+    let mut users = Vec::new();
     for id in b.graph.node_ids() {
-        let key = &b.graph.node(id).key;
+        let key = b.graph.node(id).key.to_string();
         if let Some((_, sa)) = key.strip_prefix("k8s:").and_then(|r| r.split_once(":sa:")) {
-            by_name
-                .entry(sa.to_string())
-                .or_default()
-                .push(key.to_string());
+            by_name.entry(sa.to_string()).or_default().push(key.clone());
+            if let Some((ns, _)) = sa.split_once('/') {
+                by_ns.entry(ns.to_string()).or_default().push(key.clone());
+            }
+        } else if key.starts_with("gcp:wi:") || key.starts_with("gcp:principal") {
+            members.push(key);
+        } else if let Some(d) = key.strip_prefix("gcp:domain:") {
+            domains.push(d.to_string());
+        } else if key.starts_with("gcp:user:") {
+            users.push(key);
         }
     }
     for member in members {
-        let inner = member.trim_start_matches("gcp:wi:");
-        let Some((pool, rest)) = inner.split_once('[') else {
+        let Some((pool, who)) = gke_member(&member) else {
             continue;
         };
-        let sa = rest.trim_end_matches(']');
-        let prov = match b.graph.find(&member) {
-            Some(id) => b.graph.node(id).provenance.clone(),
-            None => continue,
+        let k8s = match &who {
+            Gke::Account(sa) => by_name.get(sa.as_str()),
+            Gke::Namespace(ns) => by_ns.get(ns.as_str()),
         };
-        for k8s in by_name.get(sa).cloned().unwrap_or_default() {
-            let cluster = k8s.split(':').nth(1).unwrap_or_default().to_string();
+        let Some(prov) = b
+            .graph
+            .find(&member)
+            .map(|id| b.graph.node(id).provenance.clone())
+        else {
+            continue;
+        };
+        for from in k8s.cloned().unwrap_or_default() {
+            let cluster = from.split(':').nth(1).unwrap_or_default().to_string();
+            let what = from.rsplit(":sa:").next().unwrap_or_default().to_string();
             b.edge(
-                &k8s,
+                &from,
                 &member,
                 EdgeKind::CanAssume,
                 format!(
-                    "Kubernetes service account {sa} is the GKE workload identity member {inner}"
+                    "Kubernetes service account {what} is the GKE workload identity member {}",
+                    member.trim_start_matches("gcp:")
                 ),
                 &prov,
                 |e| {
@@ -296,5 +306,81 @@ pub(super) fn gke_members(b: &mut Build<'_>) {
                 },
             );
         }
+    }
+    // A domain's grants hold for every account of the domain.
+    for domain in domains {
+        let key = format!("gcp:domain:{domain}");
+        let Some(prov) = b
+            .graph
+            .find(&key)
+            .map(|id| b.graph.node(id).provenance.clone())
+        else {
+            continue;
+        };
+        for user in users.iter().filter(|u| u.ends_with(&format!("@{domain}"))) {
+            b.edge(
+                user,
+                &key,
+                EdgeKind::MemberOf,
+                format!(
+                    "{} is an account of domain {domain}",
+                    user.trim_start_matches("gcp:user:")
+                ),
+                &prov,
+                |_| {},
+            );
+        }
+    }
+}
+
+/// What a GKE workload identity member names: one Kubernetes service account, or every
+/// account of a namespace; with the pool it belongs to.
+enum Gke {
+    Account(String),
+    Namespace(String),
+}
+
+/// `gcp:wi:POOL[NS/KSA]`, or the principal forms
+/// `…/workloadIdentityPools/POOL.svc.id.goog/subject/ns/NS/sa/KSA` and
+/// `…/workloadIdentityPools/POOL.svc.id.goog/namespace/NS`.
+fn gke_member(key: &str) -> Option<(String, Gke)> {
+    if let Some(inner) = key.strip_prefix("gcp:wi:") {
+        let (pool, rest) = inner.split_once('[')?;
+        return Some((
+            pool.to_string(),
+            Gke::Account(rest.trim_end_matches(']').to_string()),
+        ));
+    }
+    let (_, rest) = key.split_once("/workloadIdentityPools/")?;
+    let (pool, rest) = rest.split_once('/')?;
+    if !pool.ends_with(".svc.id.goog") {
+        return None;
+    }
+    if let Some(path) = rest.strip_prefix("subject/ns/") {
+        let (ns, sa) = path.split_once("/sa/")?;
+        return Some((pool.to_string(), Gke::Account(format!("{ns}/{sa}"))));
+    }
+    let ns = rest.strip_prefix("namespace/")?;
+    Some((pool.to_string(), Gke::Namespace(ns.to_string())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gke_members_in_every_form() {
+        assert!(
+            matches!(gke_member("gcp:wi:p.svc.id.goog[ns/ksa]"), Some((pool, Gke::Account(a))) if pool == "p.svc.id.goog" && a == "ns/ksa")
+        );
+        assert!(matches!(
+            gke_member("gcp:principal:iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p.svc.id.goog/subject/ns/ns1/sa/ksa"),
+            Some((_, Gke::Account(a))) if a == "ns1/ksa"
+        ));
+        assert!(matches!(
+            gke_member("gcp:principal-set:iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p.svc.id.goog/namespace/ns1"),
+            Some((_, Gke::Namespace(n))) if n == "ns1"
+        ));
+        assert!(gke_member("gcp:principal-set:iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/github/attribute.repository/o/r").is_none());
     }
 }

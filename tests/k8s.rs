@@ -425,21 +425,8 @@ fn no_secret_value_of_a_fixture_reaches_any_output() {
         vec!["export", "--format", "json"],
     ];
     for args in runs {
-        let output = trustpath()
-            .args(["-i", input, "--at", AT])
-            .args(&args)
-            .output()
-            .expect("runs");
-        assert!(
-            output.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let (ok, text) = common::run_text(input, &args);
+        assert!(ok, "{args:?}: {text}");
         for v in &values {
             assert!(!text.contains(v.as_str()), "trustpath {args:?} printed {v}");
         }

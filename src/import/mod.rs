@@ -27,7 +27,9 @@ pub use progress::Progress;
 
 use rustc_hash::FxHashSet;
 
-use crate::model::{Edge, Node, NodeId, Place, Provenance, Revoke, TrustGraph, no_revoke};
+use crate::model::{
+    Edge, Node, NodeId, NodeKind, Place, Provenance, Revoke, TrustGraph, no_revoke,
+};
 
 /// One input: a display name (used in provenance and messages) and its content.
 pub struct Input {
@@ -282,6 +284,28 @@ pub(crate) fn revoke(
         commands,
         from_file: false,
     }
+}
+
+/// Adds a node of `platform` unless its key is known (another input, or another
+/// importer, may define it first), and returns the new node for its importer to fill in.
+pub(crate) fn add_new_node<'g>(
+    graph: &'g mut TrustGraph,
+    key: &str,
+    kind: NodeKind,
+    platform: &str,
+    name: &str,
+    scope: Option<&str>,
+    prov: Provenance,
+) -> Option<&'g mut Node> {
+    if graph.find(key).is_some() {
+        return None;
+    }
+    let mut node = Node::new(key, kind, prov);
+    node.platform = platform.into();
+    node.name = name.into();
+    node.scope = scope.map(Into::into);
+    let id = graph.add_node(node).ok()?;
+    Some(graph.node_mut(id))
 }
 
 /// Where an importer found something: the file, and the object in it.

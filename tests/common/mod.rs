@@ -20,6 +20,22 @@ pub fn trustpath() -> Command {
     cmd
 }
 
+/// Runs over `input` as of [`AT`]: whether it succeeded, and all it printed (stdout,
+/// then stderr), for checks that no output holds something.
+pub fn run_text(input: &str, args: &[&str]) -> (bool, String) {
+    let output = trustpath()
+        .args(["-i", input, "--at", AT])
+        .args(args)
+        .output()
+        .expect("runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
 /// Runs and returns stdout, asserting success.
 pub fn stdout_of(args: &[&str]) -> String {
     let out = trustpath().args(args).output().expect("binary runs");

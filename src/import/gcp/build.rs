@@ -60,15 +60,7 @@ impl Build<'_> {
         scope: Option<&str>,
         prov: Provenance,
     ) -> Option<&mut Node> {
-        if self.graph.find(key).is_some() {
-            return None;
-        }
-        let mut node = Node::new(key, kind, prov);
-        node.platform = "gcp".into();
-        node.name = name.into();
-        node.scope = scope.map(Into::into);
-        let id = self.graph.add_node(node).ok()?;
-        Some(self.graph.node_mut(id))
+        crate::import::add_new_node(self.graph, key, kind, "gcp", name, scope, prov)
     }
 
     pub(super) fn edge(

@@ -260,6 +260,26 @@ pub(super) fn finish(
     warnings: &mut Vec<Warning>,
     at: jiff::Timestamp,
 ) {
+    // No GCP input: nothing to derive, and no pass over a graph that may be huge.
+    let Inventory {
+        policies,
+        accounts,
+        keys,
+        roles,
+        projects,
+        last_used,
+        folders,
+    } = gcp;
+    if policies.is_empty()
+        && accounts.is_empty()
+        && keys.is_empty()
+        && roles.is_empty()
+        && projects.is_empty()
+        && last_used.is_empty()
+        && folders.is_empty()
+    {
+        return;
+    }
     build::build(gcp, graph, warnings, at);
 }
 

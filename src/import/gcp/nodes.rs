@@ -258,18 +258,19 @@ pub(super) fn gke_members(b: &mut Build<'_>) {
     let mut domains = Vec::new();
     let mut users = Vec::new();
     for id in b.graph.node_ids() {
-        let key = b.graph.node(id).key.to_string();
+        // (Borrowed: only the keys kept are copied.)
+        let key = &*b.graph.node(id).key;
         if let Some((_, sa)) = key.strip_prefix("k8s:").and_then(|r| r.split_once(":sa:")) {
-            by_name.entry(sa.to_string()).or_default().push(key.clone());
+            by_name.entry(sa.to_string()).or_default().push(key.to_string());
             if let Some((ns, _)) = sa.split_once('/') {
-                by_ns.entry(ns.to_string()).or_default().push(key.clone());
+                by_ns.entry(ns.to_string()).or_default().push(key.to_string());
             }
         } else if key.starts_with("gcp:wi:") || key.starts_with("gcp:principal") {
-            members.push(key);
+            members.push(key.to_string());
         } else if let Some(d) = key.strip_prefix("gcp:domain:") {
             domains.push(d.to_string());
         } else if key.starts_with("gcp:user:") {
-            users.push(key);
+            users.push(key.to_string());
         }
     }
     for member in members {

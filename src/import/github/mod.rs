@@ -334,18 +334,14 @@ impl<'a> Adder<'a> {
         scope: &str,
         tags: &[(&str, String)],
     ) {
-        if self.graph.find(key).is_some() {
-            return;
+        let prov = self.provenance.clone();
+        let added = super::add_new_node(self.graph, key, kind, "github", &name, Some(scope), prov);
+        if let Some(node) = added {
+            node.tags = tags
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), v.clone()))
+                .collect();
         }
-        let mut node = Node::new(key, kind, self.provenance.clone());
-        node.platform = "github".into();
-        node.name = name.into();
-        node.scope = Some(scope.into());
-        node.tags = tags
-            .iter()
-            .map(|(k, v)| ((*k).to_string(), v.clone()))
-            .collect();
-        let _ = self.graph.add_node(node);
     }
 
     fn edge(

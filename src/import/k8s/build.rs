@@ -70,18 +70,11 @@ impl Build<'_> {
         ns: Option<&str>,
         prov: Provenance,
     ) -> Option<&mut Node> {
-        if self.graph.find(key).is_some() {
-            return None;
-        }
-        let mut node = Node::new(key, kind, prov);
-        node.platform = "k8s".into();
-        node.name = name.into();
-        node.scope = Some(match ns {
-            Some(ns) => format!("{}/{ns}", self.cluster).into(),
-            None => self.cluster.into(),
-        });
-        let id = self.graph.add_node(node).ok()?;
-        Some(self.graph.node_mut(id))
+        let scope = match ns {
+            Some(ns) => format!("{}/{ns}", self.cluster),
+            None => self.cluster.to_string(),
+        };
+        crate::import::add_new_node(self.graph, key, kind, "k8s", name, Some(&scope), prov)
     }
 
     /// A node that an object refers to but the inputs do not define.

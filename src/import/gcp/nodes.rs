@@ -261,9 +261,15 @@ pub(super) fn gke_members(b: &mut Build<'_>) {
         // (Borrowed: only the keys kept are copied.)
         let key = &*b.graph.node(id).key;
         if let Some((_, sa)) = key.strip_prefix("k8s:").and_then(|r| r.split_once(":sa:")) {
-            by_name.entry(sa.to_string()).or_default().push(key.to_string());
+            by_name
+                .entry(sa.to_string())
+                .or_default()
+                .push(key.to_string());
             if let Some((ns, _)) = sa.split_once('/') {
-                by_ns.entry(ns.to_string()).or_default().push(key.to_string());
+                by_ns
+                    .entry(ns.to_string())
+                    .or_default()
+                    .push(key.to_string());
             }
         } else if key.starts_with("gcp:wi:") || key.starts_with("gcp:principal") {
             members.push(key.to_string());

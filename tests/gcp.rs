@@ -211,3 +211,111 @@ fn gke_members_link_the_kubernetes_service_accounts_and_domains_their_users() {
         .is_some()
     );
 }
+
+/// The GCP fixtures with a GitHub workflow of `acme/web` whose job can mint an OIDC
+/// token on pushes to main, and the secret it can reach marked a crown jewel.
+fn with_workflow() -> (tempfile::TempDir, Loaded) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("inventory.csv"),
+        "id_or_glob,owner,purpose,environment,criticality\ngcp:secret:projects/acme-prod/secrets/db-password,payments,database password,production,9\n",
+    )
+    .expect("write");
+    let workflows = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gcp-github");
+    let l = load_paths_with(
+        &[fixtures(), workflows, dir.path().to_path_buf()],
+        AT.parse().expect("time"),
+        &mut |_| {},
+    )
+    .expect("loads");
+    (dir, l)
+}
+
+const POOLS: &str =
+    "iam.googleapis.com/projects/444400001111/locations/global/workloadIdentityPools";
+
+#[test]
+fn federation_follows_the_providers_condition_and_mapping() {
+    let (_dir, l) = with_workflow();
+    let job = "github:workflow:acme/web/.github/workflows/deploy.yml#deploy";
+    let repo_set = format!("principal-set:{POOLS}/github/attribute.repository/acme/web");
+    let subject = format!("principal:{POOLS}/github/subject/repo:acme/web:ref:refs/heads/main");
+    let legacy = format!("principal-set:{POOLS}/legacy/*");
+    // The job's token (repository acme/web, owner acme, ref main) passes
+    // `assertion.repository_owner == 'acme'` and maps to both principals, outright.
+    for to in [&repo_set, &subject] {
+        let e = edge(&l, job, EdgeKind::CanAssume, to).expect("job → principal");
+        assert!(e.conditions.is_empty(), "{:?}", e.conditions);
+    }
+    // A provider with no condition on GitHub's shared issuer lets any repository in.
+    let open = edge(&l, "github:any-repo", EdgeKind::CanAssume, &legacy).expect("world-assumable");
+    assert!(
+        open.reason.contains("no attributeCondition"),
+        "{}",
+        open.reason
+    );
+    // Nobody outside acme passes the acme provider: not a stranger, not evil/fork,
+    // although a principal set names it.
+    let g = &l.graph;
+    let any = g.find("github:any-repo").expect("any-repo");
+    assert!(
+        g.outgoing(any)
+            .all(|(_, to)| g.node(to).key.contains("/legacy/")),
+        "a stranger reaches only the legacy pool"
+    );
+    assert!(g.find("github:repo:evil/fork").is_none());
+    // A disabled provider's edges stay, dormant.
+    let retired = "wif-provider:projects/444400001111/locations/global/workloadIdentityPools/legacy/providers/retired";
+    assert!(
+        edge(&l, retired, EdgeKind::CanAssume, &legacy)
+            .expect("kept")
+            .dormant
+    );
+    // Through the principals: the deployer account, and the secret granted by subject.
+    let blast = trustpath::analysis::BlastRadius::compute(
+        g,
+        &[g.find(job).expect("job")],
+        AT.parse().expect("time"),
+    );
+    let reached: BTreeSet<String> = blast
+        .reached
+        .iter()
+        .map(|r| short(&g.node(r.node).key))
+        .collect();
+    for key in [
+        "sa:deployer",
+        "sa:legacy-ci",
+        "secret:projects/acme-prod/secrets/db-password",
+    ] {
+        assert!(reached.contains(key), "{key} in {reached:#?}");
+    }
+}
+
+#[test]
+fn a_federated_principals_grant_is_removed_with_its_exact_member() {
+    let (dir, _) = with_workflow();
+    let workflows = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gcp-github");
+    let commands = common::plan_commands(
+        &fixtures(),
+        "github:workflow:acme/web/.github/workflows/deploy.yml#deploy",
+        // (All three after the subcommand: clap's values there replace those before it.)
+        &[
+            "-i",
+            fixtures().to_str().expect("utf-8"),
+            "-i",
+            workflows.to_str().expect("utf-8"),
+            "-i",
+            dir.path().to_str().expect("utf-8"),
+        ],
+    );
+    let cut = commands.iter().any(|c| {
+        c.starts_with("gcloud secrets remove-iam-policy-binding db-password --project=acme-prod --member=principal://iam.googleapis.com/projects/444400001111/locations/global/workloadIdentityPools/github/subject/repo:acme/web:ref:refs/heads/main --role=roles/secretmanager.secretAccessor")
+    });
+    assert!(cut, "{commands:#?}");
+    assert!(
+        !commands
+            .iter()
+            .any(|c| c.contains("--iam-account=iam.googleapis.com")),
+        "workload identity principals have no keys to list: {commands:#?}"
+    );
+}

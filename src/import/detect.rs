@@ -227,6 +227,10 @@ fn is_gcp_json(text: &str) -> bool {
         || (has("projectId") && has("projectNumber"))
         || (has("activityType") && has("lastAuthenticatedTime"))
         || (text.contains("\"folders/") && has("parent") && has("displayName"))
+        || (text.contains("/workloadIdentityPools/") && has("name"))
+        // Cloud Asset Inventory: `search-all-iam-policies` and `asset export` (NDJSON).
+        || (has("resource") && has("policy") && text.contains("\"//"))
+        || (has("asset_type") && has("iam_policy"))
 }
 
 /// Whether the text holds `"schema": "trustpath/graph/…"` (any spacing).

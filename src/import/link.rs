@@ -203,7 +203,7 @@ pub(crate) fn github_oidc(graph: &mut TrustGraph) {
 }
 
 /// The repository's node, created (and flagged) when no input defines it.
-fn ensure_repo(graph: &mut TrustGraph, repo: &str, at: &Provenance) -> NodeId {
+pub(crate) fn ensure_repo(graph: &mut TrustGraph, repo: &str, at: &Provenance) -> NodeId {
     let key = format!("github:repo:{repo}");
     if let Some(n) = graph.find(&key) {
         return n;
@@ -222,7 +222,7 @@ fn ensure_repo(graph: &mut TrustGraph, repo: &str, at: &Provenance) -> NodeId {
     }
 }
 
-fn ensure_any_repo(graph: &mut TrustGraph, at: &Provenance) -> NodeId {
+pub(crate) fn ensure_any_repo(graph: &mut TrustGraph, at: &Provenance) -> NodeId {
     if let Some(n) = graph.find("github:any-repo") {
         return n;
     }

@@ -511,6 +511,7 @@ impl Builder {
         gcp::finish(&self.gcp, &mut self.graph, &mut self.warnings, self.at);
         let before_links = self.graph.edge_count();
         link::github_oidc(&mut self.graph);
+        gcp::link_wif(&mut self.graph);
         // A saved graph holds the links made when it was first imported: made again
         // now, they repeat it, and that is no sign of a file loaded twice.
         let linked: std::collections::HashSet<(Box<str>, Box<str>)> = self

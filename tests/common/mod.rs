@@ -94,7 +94,9 @@ pub fn edge_lines(
                 edge.kind,
                 short(&g.node(b).key)
             );
-            if edge.potential {
+            if edge.dormant {
+                line.push_str(" (dormant)");
+            } else if edge.potential {
                 line.push_str(" (potential)");
             } else if edge.is_conditional() {
                 line.push_str(" (conditional)");

@@ -247,12 +247,14 @@ fn verify(graph: &TrustGraph, blast: &BlastRadius, platform: &str) -> Playbook {
             .arg("--format=json")
             .note("in every project reached"),
         )
-        .chain(reached_of(graph, blast, platform, NodeKind::ServiceAccount).map(|sa| {
-            Cmd::new("gcloud")
+        // (Workload identity principals and GKE members are accounts without keys.)
+        .chain(reached_of(graph, blast, platform, NodeKind::ServiceAccount).filter_map(|sa| {
+            let email = graph.node(sa).key.strip_prefix("gcp:sa:")?;
+            Some(Cmd::new("gcloud")
                 .args(["iam", "service-accounts", "keys", "list"])
-                .eq("--iam-account", sa_email(graph.node(sa)))
+                .eq("--iam-account", email)
                 .arg("--managed-by=user")
-                .note("keys created since the compromise")
+                .note("keys created since the compromise"))
         }))
         .collect(),
         "k8s" => {
@@ -320,10 +322,6 @@ fn verify(graph: &TrustGraph, blast: &BlastRadius, platform: &str) -> Playbook {
 
 /// The email `gcloud` takes for a service account: its key holds it (`gcp:sa:EMAIL`); the
 /// name is often only the account's display name.
-fn sa_email(node: &crate::model::Node) -> &str {
-    node.key.strip_prefix("gcp:sa:").unwrap_or(&node.name)
-}
-
 fn reached_of<'a>(
     graph: &'a TrustGraph,
     blast: &'a BlastRadius,

@@ -470,6 +470,7 @@ pub(super) fn build(
             |_| {},
         );
     }
+    super::wif::providers(&mut b, &gcp.providers, &gcp.pools);
     gke_members(&mut b);
 }
 

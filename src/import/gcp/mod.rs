@@ -6,9 +6,11 @@
 //! order) and turned into nodes and edges once every file is read.
 
 mod build;
+mod cel;
 mod members;
 mod nodes;
 mod roles;
+mod wif;
 
 use std::collections::BTreeMap;
 
@@ -148,6 +150,8 @@ pub(crate) struct Inventory {
     /// or account (email or unique id).
     last_used: BTreeMap<String, String>,
     folders: BTreeMap<String, (Folder, String)>,
+    providers: Vec<(wif::Provider, String)>,
+    pools: Vec<(wif::Pool, String)>,
 }
 
 /// Reads any GCP export trustpath knows, by its shape.
@@ -217,6 +221,23 @@ pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<()
                     .insert(tail.replace("/keys/", "/"), when.to_string());
             }
         }
+    } else if let Some(list) = doc
+        .get("workloadIdentityPoolProviders")
+        .or_else(|| doc.get("workloadIdentityPools"))
+        .or_else(|| wif_name(&first).then_some(&doc))
+    {
+        // Providers (`…/workloadIdentityPools/POOL/providers/PROV`) or pools.
+        for item in items(list) {
+            if wif_name(&item)
+                && item["name"]
+                    .as_str()
+                    .is_some_and(|n| n.contains("/providers/"))
+            {
+                gcp.providers.push((parse(item, file)?, file.to_string()));
+            } else if wif_name(&item) {
+                gcp.pools.push((parse(item, file)?, file.to_string()));
+            }
+        }
     } else if has("projectId") {
         for p in items(&doc) {
             let p: Project = parse(p, file)?;
@@ -237,6 +258,13 @@ pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<()
         builder.warnings.push(Warning::new(file, "", message));
     }
     Ok(())
+}
+
+/// Whether a listing item names a workload identity pool or provider.
+fn wif_name(item: &Value) -> bool {
+    item.get("name")
+        .and_then(Value::as_str)
+        .is_some_and(|n| n.contains("/workloadIdentityPools/"))
 }
 
 /// One item of a listing, in its typed shape.
@@ -269,6 +297,8 @@ pub(super) fn finish(
         projects,
         last_used,
         folders,
+        providers,
+        pools,
     } = gcp;
     if policies.is_empty()
         && accounts.is_empty()
@@ -277,10 +307,18 @@ pub(super) fn finish(
         && projects.is_empty()
         && last_used.is_empty()
         && folders.is_empty()
+        && providers.is_empty()
+        && pools.is_empty()
     {
         return;
     }
     build::build(gcp, graph, warnings, at);
+}
+
+/// Links GitHub Actions identities to the workload identity principals they can become
+/// (on the graph alone, like [`super::link`]).
+pub(super) fn link_wif(graph: &mut TrustGraph) {
+    wif::link(graph);
 }
 
 #[cfg(test)]

@@ -116,9 +116,18 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
             )
         }
         "disable_provider" => {
-            let field = |name: &str| site.node.key.split('/').skip_while(|f| *f != name).nth(1);
-            let pool = || field("workloadIdentityPools").map_or(hole("<POOL>"), Piece::from);
-            let prov = field("providers").unwrap_or(&site.node.name);
+            // `projects/N/locations/global/workloadIdentityPools/POOL/providers/P`: from
+            // the provider's key, or the action's id on a link into its pool.
+            let path = rest(&site.node.key, "gcp", "wif-provider")
+                .or_else(|| site.id.strip_prefix("disable-provider:gcp:wif-provider:"));
+            let pool_path = path
+                .and_then(|p| p.split_once("/providers/"))
+                .map(|(pool, _)| pool);
+            let update = match site.node.tags.get("provider_type").map(|t| &**t) {
+                Some("aws") => "update-aws",
+                Some("saml") => "update-saml",
+                _ => "update-oidc",
+            };
             let wif = |verbs: &[&str]| {
                 Cmd::new("gcloud")
                     .args(["iam", "workload-identity-pools"])
@@ -126,32 +135,70 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
             };
             leaves(
                 vec![
-                    wif(&["providers", "update-oidc", prov])
-                        .eq("--workload-identity-pool", pool())
-                        .args(["--location=global", "--disabled"])
+                    wif(&["providers", update])
+                        .arg(path.map_or(hole("<PROVIDER>"), Piece::from))
+                        .arg("--disabled")
+                        .note("the provider's full resource name; or a narrower --attribute-condition instead")
                         .into(),
                 ],
                 format!(
-                    "tokens already exchanged through it still grant access until they expire: disable the pool to block them ({})",
+                    "tokens already exchanged through it still grant access until they expire (1 h by default): disable the pool to block them ({})",
                     wif(&["update"])
-                        .arg(pool())
-                        .args(["--location=global", "--disabled"])
+                        .arg(pool_path.map_or(hole("<POOL>"), Piece::from))
+                        .arg("--disabled")
                 ),
                 true,
-                "undo: the same update without --disabled (or a narrower --attribute-condition instead); a deleted provider can be undeleted for 30 days",
+                "undo: the same update without --disabled; a deleted provider can be undeleted for 30 days",
             )
         }
-        "delete_secret" => copy(
-            vec![
-                Cmd::new("gcloud")
-                    .args(["secrets", "versions", "disable", "latest"])
-                    .eq("--secret", &*site.node.name)
-                    .note("disabling keeps evidence; delete later")
-                    .into(),
-            ],
-            true,
-            "undo: gcloud secrets versions enable",
-        ),
+        "delete_secret" | "rotate" if site.node.key.starts_with("gcp:secret:") => {
+            // `gcp:secret:projects/P/secrets/S` (a native graph may name it otherwise).
+            let path = rest(&site.node.key, "gcp", "secret").unwrap_or_default();
+            let (project, name) = match path
+                .strip_prefix("projects/")
+                .and_then(|p| p.split_once("/secrets/"))
+            {
+                Some((p, n)) => (Some(p), n),
+                None => (None, &*site.node.name),
+            };
+            let versions = |verb: &str, version: Piece| {
+                let cmd = Cmd::new("gcloud")
+                    .args(["secrets", "versions", verb])
+                    .arg(version)
+                    .eq("--secret", name);
+                match project {
+                    Some(p) => cmd.eq("--project", p),
+                    None => cmd,
+                }
+            };
+            if action == "rotate" {
+                return leaves(
+                    vec![
+                        Cmd::new("gcloud")
+                            .args(["secrets", "versions", "add", name])
+                            .eq("--data-file", hole("<NEW_VALUE_FILE>"))
+                            .args(project.map(|p| format!("--project={p}")))
+                            .note("a new value, issued where the secret comes from; then:")
+                            .into(),
+                        versions("disable", hole("<OLD_VERSION>"))
+                            .note("every version an attacker may have read")
+                            .into(),
+                    ],
+                    "the old value keeps working wherever it is accepted until it is changed there too",
+                    true,
+                    "undo: gcloud secrets versions enable <OLD_VERSION>",
+                );
+            }
+            copy(
+                vec![
+                    versions("disable", "latest".into())
+                        .note("disabling keeps evidence; delete later")
+                        .into(),
+                ],
+                true,
+                "undo: gcloud secrets versions enable",
+            )
+        }
         _ => None,
     }
 }

@@ -132,6 +132,9 @@ impl<'a> Site<'a> {
             "remove_binding" => known(&to.platform) || !known(&from.platform),
             "disable_workflow" => to.key.starts_with("github:workflow:"),
             "detach_policy" | "pin_action" => false,
+            // A link from outside (a repository to a pool principal) is cut at the
+            // provider, which lives with the identity it issues.
+            "disable_provider" => from.kind != NodeKind::Provider,
             _ => {
                 let kinds = subject_kinds(action);
                 !kinds.contains(&from.kind) && kinds.contains(&to.kind)

@@ -338,3 +338,31 @@ fn a_name_that_reads_as_an_option_is_not_offered_to_run() {
         book.commands
     );
 }
+
+#[test]
+fn a_link_into_a_pool_is_cut_at_its_provider_by_full_name() {
+    let provider = "projects/1/locations/global/workloadIdentityPools/gh/providers/github";
+    let any = node("github:any-repo", NodeKind::Group);
+    let mut set = node(
+        "gcp:principal-set:iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/gh/*",
+        NodeKind::Group,
+    );
+    set.platform = "gcp".into();
+    let book = on_edge(
+        &format!("disable-provider:gcp:wif-provider:{provider}"),
+        "disable_provider",
+        &any,
+        &set,
+    );
+    assert_eq!(
+        book.commands,
+        [format!(
+            "gcloud iam workload-identity-pools providers update-oidc {provider} --disabled  # the provider's full resource name; or a narrower --attribute-condition instead"
+        )]
+    );
+    assert!(
+        book.live_tokens.as_deref().is_some_and(|l| l
+            .contains("update projects/1/locations/global/workloadIdentityPools/gh --disabled")),
+        "{book:?}"
+    );
+}

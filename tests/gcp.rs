@@ -3,7 +3,9 @@
 //! semantics on its own: inheritance through nested folders, service-account roles at
 //! project and folder level, custom roles (an escalating one and a harmless one), IAM
 //! conditions (expired, other), `deleted:` members, a disabled account, disabled,
-//! expired and system-managed keys, allUsers.
+//! expired and system-managed keys, allUsers; workload identity federation (a provider
+//! with a condition, one without, a disabled one) with a GitHub workflow; Cloud Asset
+//! Inventory search results and an export.
 
 mod common;
 
@@ -318,4 +320,67 @@ fn a_federated_principals_grant_is_removed_with_its_exact_member() {
             .any(|c| c.contains("--iam-account=iam.googleapis.com")),
         "workload identity principals have no keys to list: {commands:#?}"
     );
+}
+
+#[test]
+fn cloud_asset_inventory_is_resolved_against_the_listings() {
+    let l = load();
+    // search-all-iam-policies: an account by unique id, a secret by project number, a
+    // bucket placed by the result's project.
+    assert!(
+        edge(
+            &l,
+            "user:bob@acme.example",
+            EdgeKind::CanAssume,
+            "sa:reporter"
+        )
+        .is_some()
+    );
+    assert!(
+        edge(
+            &l,
+            "sa:app",
+            EdgeKind::CanRead,
+            "secret:projects/acme-prod/secrets/api-token"
+        )
+        .is_some()
+    );
+    assert!(
+        edge(
+            &l,
+            "group:auditors@acme.example",
+            EdgeKind::CanAccess,
+            "bucket:acme-audit-logs"
+        )
+        .is_some()
+    );
+    // An account no listing names is a warning, not a guess.
+    assert!(
+        l.warnings
+            .iter()
+            .any(|w| w.message.contains("unique id 119999999999999999")),
+        "{:?}",
+        l.warnings
+    );
+    // asset export (NDJSON): the project's number is its id's, its ancestors nest it
+    // under folder 333 under 111, so a grant on 111 holds there.
+    assert!(
+        edge(
+            &l,
+            "sa:ci@sandbox",
+            EdgeKind::CanAccess,
+            "project:acme-data"
+        )
+        .is_some()
+    );
+    assert!(
+        edge(
+            &l,
+            "any-google-account",
+            EdgeKind::CanAccess,
+            "topic:projects/acme-data/topics/orders"
+        )
+        .is_some()
+    );
+    assert!(l.graph.find("gcp:project:444400003333").is_none());
 }

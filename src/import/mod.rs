@@ -508,7 +508,7 @@ impl Builder {
         aws::finish(&mut aws, &mut self.graph, &mut self.warnings, self.at);
         github::finish(&self.github, &mut self.graph);
         k8s::finish(&self.k8s, &mut self.graph, &mut self.warnings);
-        gcp::finish(&self.gcp, &mut self.graph, &mut self.warnings, self.at);
+        gcp::finish(&mut self.gcp, &mut self.graph, &mut self.warnings, self.at);
         let before_links = self.graph.edge_count();
         link::github_oidc(&mut self.graph);
         gcp::link_wif(&mut self.graph);

@@ -111,9 +111,14 @@ pub(super) fn key_of(r: &Resource) -> String {
             "secrets" => format!("gcp:secret:projects/{project}/secrets/{name}"),
             "buckets" => format!("gcp:bucket:{name}"),
             "datasets" => format!("gcp:bigquery:{project}/{name}"),
+            // `topics`, `locations/L/services`, `datasets/D/tables`: the type is the last.
             other => format!(
                 "gcp:{}:projects/{project}/{other}/{name}",
-                other.trim_end_matches('s')
+                other
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(other)
+                    .trim_end_matches('s')
             ),
         },
     }
@@ -449,10 +454,15 @@ pub(super) fn build(
         containers_under: &containers_under,
         creators: &creators,
     };
-    for (resource, bindings, file) in &gcp.policies {
+    // Every resource with a policy first: a grant higher up reaches those below it,
+    // whichever file was read first.
+    for (resource, _, file) in &gcp.policies {
         let scope_key = key_of(resource);
         let scope_prov = provenance(b.graph, file, format!("IAM policy of {scope_key}"));
         ensure_resource(&mut b, resource, &scope_key, scope_prov);
+    }
+    for (resource, bindings, file) in &gcp.policies {
+        let scope_key = key_of(resource);
         for binding in bindings {
             policy_binding(&mut b, &ctx, resource, &scope_key, binding, file);
         }

@@ -6,6 +6,7 @@
 //! order) and turned into nodes and edges once every file is read.
 
 mod build;
+mod cai;
 mod cel;
 mod members;
 mod nodes;
@@ -152,11 +153,21 @@ pub(crate) struct Inventory {
     folders: BTreeMap<String, (Folder, String)>,
     providers: Vec<(wif::Provider, String)>,
     pools: Vec<(wif::Pool, String)>,
+    /// Cloud Asset Inventory policies, resolved against the listings once all are read.
+    assets: Vec<(cai::Asset, String)>,
 }
 
 /// Reads any GCP export trustpath knows, by its shape.
 pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<(), ImportError> {
-    let doc: Value = serde_json::from_slice(bytes).map_err(|e| ImportError::json(file, &e))?;
+    // One document, or NDJSON (`gcloud asset export`): one per line.
+    let mut docs = serde_json::Deserializer::from_slice(bytes)
+        .into_iter::<Value>()
+        .collect::<Result<Vec<Value>, _>>()
+        .map_err(|e| ImportError::json(file, &e))?;
+    let doc = match docs.len() {
+        1 => docs.pop().unwrap_or_default(),
+        _ => Value::Array(docs),
+    };
     let gcp = &mut builder.gcp;
     let items = |v: &Value| -> Vec<Value> {
         match v {
@@ -169,7 +180,11 @@ pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<()
         other => other.clone(),
     };
     let has = |k: &str| first.get(k).is_some();
-    if doc.get("bindings").is_some() || is_empty_policy(&doc) {
+    if has("asset_type") || (has("resource") && has("policy")) {
+        for a in items(&doc) {
+            gcp.assets.push((parse(a, file)?, file.to_string()));
+        }
+    } else if doc.get("bindings").is_some() || is_empty_policy(&doc) {
         let Some(resource) = resource_of(file) else {
             let message = "an IAM policy names no resource: save it under the gcloud resource name it belongs to (organizations/ORG/, folders/FOLDER/, projects/PROJECT/, projects/PROJECT/serviceAccounts/EMAIL/…); skipped";
             builder.warnings.push(Warning::new(file, "", message));
@@ -283,7 +298,7 @@ fn is_empty_policy(doc: &Value) -> bool {
 
 /// Derives the nodes and edges of everything read.
 pub(super) fn finish(
-    gcp: &Inventory,
+    gcp: &mut Inventory,
     graph: &mut TrustGraph,
     warnings: &mut Vec<Warning>,
     at: jiff::Timestamp,
@@ -299,7 +314,8 @@ pub(super) fn finish(
         folders,
         providers,
         pools,
-    } = gcp;
+        assets,
+    } = &*gcp;
     if policies.is_empty()
         && accounts.is_empty()
         && keys.is_empty()
@@ -309,9 +325,11 @@ pub(super) fn finish(
         && folders.is_empty()
         && providers.is_empty()
         && pools.is_empty()
+        && assets.is_empty()
     {
         return;
     }
+    cai::resolve(gcp, warnings);
     build::build(gcp, graph, warnings, at);
 }
 

@@ -885,8 +885,34 @@ pub const SAMPLE: &[(&str, &[u8])] = &[
         include_bytes!("../../sample-data/k8s/prod/serviceaccounts.json"),
     ),
     (
-        "sample-data/gcp.graph.json",
-        include_bytes!("../../sample-data/gcp.graph.json"),
+        "sample-data/gcp/projects.json",
+        include_bytes!("../../sample-data/gcp/projects.json"),
+    ),
+    (
+        "sample-data/gcp/projects/acme-analytics/get-iam-policy.json",
+        include_bytes!("../../sample-data/gcp/projects/acme-analytics/get-iam-policy.json"),
+    ),
+    (
+        "sample-data/gcp/projects/acme-analytics/datasets/customers/get-iam-policy.json",
+        include_bytes!(
+            "../../sample-data/gcp/projects/acme-analytics/datasets/customers/get-iam-policy.json"
+        ),
+    ),
+    (
+        "sample-data/gcp/projects/acme-analytics/service-accounts.json",
+        include_bytes!("../../sample-data/gcp/projects/acme-analytics/service-accounts.json"),
+    ),
+    (
+        "sample-data/gcp/projects/acme-analytics/serviceAccounts/exporter@acme-analytics.iam.gserviceaccount.com/keys.json",
+        include_bytes!(
+            "../../sample-data/gcp/projects/acme-analytics/serviceAccounts/exporter@acme-analytics.iam.gserviceaccount.com/keys.json"
+        ),
+    ),
+    (
+        "sample-data/gcp/projects/acme-analytics/key-last-authentication.json",
+        include_bytes!(
+            "../../sample-data/gcp/projects/acme-analytics/key-last-authentication.json"
+        ),
     ),
     (
         "sample-data/vault.graph.json",

@@ -328,16 +328,23 @@ pub fn write_import(out: &mut dyn Write, loaded: &Loaded) -> io::Result<()> {
         g.node_count(),
         g.edge_count()
     )?;
-    let width = loaded.files.iter().map(|f| f.name.len()).max().unwrap_or(0);
+    // The path goes last: gcloud's resource-name layout makes long ones
+    // (`…/serviceAccounts/EMAIL/keys.json`) that would push the counts off the screen.
+    let format_of = |f: &crate::import::FileReport| f.format.map_or("skipped", |f| f.as_str());
+    let width = loaded
+        .files
+        .iter()
+        .map(|f| format_of(f).len())
+        .max()
+        .unwrap_or(0);
     for f in &loaded.files {
-        let format = f.format.map_or("skipped", |f| f.as_str());
         writeln!(
             out,
-            "  {:width$}  {:22} {:>7} nodes {:>8} edges",
-            clean(&f.name),
-            format,
+            "  {:>7} nodes {:>8} edges  {:width$}  {}",
             f.nodes,
-            f.edges
+            f.edges,
+            format_of(f),
+            clean(&f.name),
         )?;
     }
     writeln!(out, "\nNodes by platform and kind")?;

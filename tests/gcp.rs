@@ -1,7 +1,8 @@
 //! GCP importer on `gcloud … --format=json` fixtures in gcloud's resource-name layout
 //! (tests/fixtures/gcp/): the derived edges against a golden list, and each rule of the
 //! semantics on its own: inheritance through nested folders, service-account roles at
-//! project and folder level, custom roles (an escalating one and a harmless one), IAM
+//! project and folder level, custom roles (an escalating one, a harmless one, one its
+//! holder can rewrite with iam.roles.update, one with only implicitDelegation), IAM
 //! conditions (expired, other), `deleted:` members, a disabled account, disabled,
 //! expired and system-managed keys, allUsers; workload identity federation (a provider
 //! with a condition, one without, a disabled one) with a GitHub workflow; Cloud Asset
@@ -105,6 +106,43 @@ fn bindings_follow_googles_semantics() {
     // A disabled account can be neither impersonated nor used.
     let frozen = edge(&l, "sa:reporter", EdgeKind::CanAssume, "sa:frozen").expect("edge kept");
     assert!(frozen.dormant);
+    // A member that can rewrite the custom role it holds (iam.roles.update on its project)
+    // can give itself anything where it holds it; a harmless role stays harmless to
+    // everyone else.
+    let rewrite = edge(&l, "user:carol@acme.example", EdgeKind::CanAssume, "sa:app")
+        .expect("roles.update escalates");
+    assert_eq!(rewrite.technique.as_deref(), Some("iam.roles.update"));
+    assert!(
+        edge(
+            &l,
+            "sa:reporter",
+            EdgeKind::CanAccess,
+            "secret:projects/acme-prod/secrets/api-token"
+        )
+        .is_none()
+    );
+    // implicitDelegation on reporter reaches what reporter can impersonate (app), not
+    // reporter itself.
+    assert!(edge(&l, "user:dave@acme.example", EdgeKind::CanAssume, "sa:app").is_some());
+    assert!(
+        edge(
+            &l,
+            "user:dave@acme.example",
+            EdgeKind::CanAssume,
+            "sa:reporter"
+        )
+        .is_none()
+    );
+    // Every account of a project is a member of its `…/type/ServiceAccount` set.
+    assert!(
+        edge(
+            &l,
+            "sa:legacy-ci",
+            EdgeKind::MemberOf,
+            "principal-set:cloudresourcemanager.googleapis.com/projects/444400001111/type/ServiceAccount"
+        )
+        .is_some()
+    );
     // allUsers reads the public bucket.
     assert!(edge(&l, "any-user", EdgeKind::CanAccess, "bucket:acme-public").is_some());
     // Organization admins (setIamPolicy) can grant themselves anything below.

@@ -9,12 +9,12 @@ use rustc_hash::FxHashSet;
 
 use super::members::{self, ANY_GOOGLE_ACCOUNT, ANY_USER, Member};
 use super::nodes::{accounts, ensure_resource, gke_members, keys, lineage, parents};
+use super::policy::{condition_at, level, remove_binding};
 use super::{Binding, Inventory, Resource};
 use crate::import::{Warning, provenance, revoke};
 use crate::model::{
     Condition, Edge, EdgeKind, Node, NodeId, NodeKind, Provenance, Revoke, TrustGraph,
 };
-use crate::shell::Cmd;
 
 /// Permissions that let the holder act as a service account on the spot.
 /// (`implicitDelegation` alone only passes a delegation chain through the account.)
@@ -48,6 +48,20 @@ pub(super) struct Build<'a> {
     pub(super) made: FxHashSet<(NodeId, NodeId, EdgeKind, String, bool)>,
     /// Service accounts marked disabled: nothing reaches through them.
     pub(super) disabled: BTreeSet<String>,
+    /// `implicitDelegation` grants without impersonation: resolved once every account's
+    /// own edges are in.
+    delegations: Vec<Delegation>,
+}
+
+/// A member that can pass a token request through an account (`implicitDelegation`):
+/// it reaches whatever the account can impersonate, not the account itself.
+struct Delegation {
+    from: String,
+    through: String,
+    quote: String,
+    cut: std::sync::Arc<[Revoke]>,
+    conditions: Vec<Condition>,
+    prov: Provenance,
 }
 
 impl Build<'_> {
@@ -148,130 +162,8 @@ fn permissions<'r>(gcp: &'r Inventory, role: &str) -> Option<Vec<&'r str>> {
     ALL.binary_search(&role).ok().map(|_| Vec::new())
 }
 
-/// Whether an IAM condition holds at `at`: `Ok(None)` it does (or names only time, and
-/// time allows), `Err(why)` it cannot (expired, not yet valid), `Ok(Some(text))` it is an
-/// expression trustpath does not evaluate (the edge is conditional on it).
-fn condition_at(expression: &str, at: Timestamp) -> Result<Option<String>, String> {
-    // Only a conjunction can be decided clause by clause.
-    if expression.contains("||") || expression.contains('!') {
-        return Ok(Some(expression.to_string()));
-    }
-    let mut open = Vec::new();
-    for clause in expression.split("&&").map(str::trim) {
-        let clause = clause.trim_matches(|c| c == '(' || c == ')').trim();
-        let time = |op: &str| {
-            clause
-                .strip_prefix("request.time")?
-                .trim_start()
-                .strip_prefix(op)?
-                .trim()
-                .strip_prefix("timestamp(")?
-                .trim_end_matches(')')
-                .trim_matches(['"', '\''])
-                .parse::<Timestamp>()
-                .ok()
-        };
-        if let Some(t) = time("<=").or_else(|| time("<")) {
-            if at >= t {
-                return Err(format!("expired: `{clause}`"));
-            }
-        } else if let Some(t) = time(">=").or_else(|| time(">")) {
-            if at < t {
-                return Err(format!("not valid yet: `{clause}`"));
-            }
-        } else {
-            open.push(clause.to_string());
-        }
-    }
-    Ok((!open.is_empty()).then(|| expression.to_string()))
-}
-
-/// The gcloud command that removes one member's role from a resource (every binding of
-/// that member and role, with or without a condition).
-fn remove_binding(r: &Resource, member: &str, role: &str) -> String {
-    let cmd = match r {
-        Resource::Org(n) => {
-            Cmd::new("gcloud").args(["organizations", "remove-iam-policy-binding", n])
-        }
-        Resource::Folder(n) => Cmd::new("gcloud").args([
-            "resource-manager",
-            "folders",
-            "remove-iam-policy-binding",
-            n,
-        ]),
-        Resource::Project(p) => {
-            Cmd::new("gcloud").args(["projects", "remove-iam-policy-binding", p])
-        }
-        Resource::Child {
-            project,
-            collection,
-            name,
-        } => match collection.as_str() {
-            "serviceAccounts" => Cmd::new("gcloud").args([
-                "iam",
-                "service-accounts",
-                "remove-iam-policy-binding",
-                name,
-            ]),
-            "secrets" => Cmd::new("gcloud")
-                .args(["secrets", "remove-iam-policy-binding", name])
-                .eq("--project", project.as_str()),
-            "buckets" => Cmd::new("gcloud")
-                .args(["storage", "buckets", "remove-iam-policy-binding"])
-                .arg(format!("gs://{name}")),
-            "datasets" => Cmd::new("bq")
-                .args(["remove-iam-policy-binding"])
-                .eq("--member", member)
-                .eq("--role", role)
-                .arg(format!("{project}:{name}")),
-            // No generic gcloud command: the service's own (`gcloud pubsub topics …`).
-            _ => {
-                return crate::shell::comment(&format!(
-                    "remove {member} ({role}) from the IAM policy of {collection} {name} in project {project} with that service's own remove-iam-policy-binding"
-                ));
-            }
-        },
-    };
-    if matches!(r, Resource::Child { collection, .. } if collection == "datasets") {
-        return cmd.into();
-    }
-    cmd.eq("--member", member)
-        .eq("--role", role)
-        .arg("--all")
-        .into()
-}
-
-/// The level of access a role's permissions give on the resource they are granted on.
-/// (`setIamPolicy` makes it admin of a project, folder or organization only through
-/// `resourcemanager.…`; of a resource inside one, through that resource's own.)
-fn level(role: &str, perms: &[&str], child: bool) -> crate::model::AccessLevel {
-    use crate::model::AccessLevel;
-    let admin = perms
-        .iter()
-        .any(|p| p.ends_with(".setIamPolicy") && (child || p.starts_with("resourcemanager.")));
-    if role == "roles/owner" || admin {
-        AccessLevel::Admin
-    } else if role == "roles/editor"
-        || perms.iter().any(|p| {
-            [
-                ".create",
-                ".update",
-                ".delete",
-                ".set",
-                "updateData",
-                ".actAs",
-            ]
-            .iter()
-            .any(|w| p.contains(w))
-        })
-    {
-        AccessLevel::Write
-    } else {
-        AccessLevel::Read
-    }
-}
-
 /// What a binding grants, for its edges.
+#[derive(Clone)]
 struct Grant<'g> {
     scope: &'g Resource,
     scope_key: String,
@@ -281,6 +173,8 @@ struct Grant<'g> {
     quote: String,
     condition: Option<String>,
     prov: Provenance,
+    /// The escalation that makes this grant wider than the role says, for every edge.
+    technique: Option<&'static str>,
 }
 
 pub(super) fn build(
@@ -294,6 +188,7 @@ pub(super) fn build(
         warnings,
         at,
         made: FxHashSet::default(),
+        delegations: Vec::new(),
         disabled: gcp
             .accounts
             .values()
@@ -425,7 +320,10 @@ pub(super) fn build(
     }
     // Who can create something an account can be attached to, anywhere.
     let mut creators: BTreeMap<String, &str> = BTreeMap::new();
-    for (_, bindings, _) in &gcp.policies {
+    // Who can rewrite custom roles, and where (a role's project or organization, or
+    // above it).
+    let mut updaters: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (resource, bindings, _) in &gcp.policies {
         for binding in bindings {
             let Some(perms) = permissions(gcp, &binding.role) else {
                 continue;
@@ -445,6 +343,18 @@ pub(super) fn build(
                     creators.entry(m.clone()).or_insert(p);
                 }
             }
+            if perms.contains(&"iam.roles.update") && !expired {
+                for m in binding
+                    .members
+                    .iter()
+                    .filter(|m| !m.starts_with("deleted:"))
+                {
+                    updaters
+                        .entry(m.clone())
+                        .or_default()
+                        .push(key_of(resource));
+                }
+            }
         }
     }
     let ctx = Ctx {
@@ -453,6 +363,7 @@ pub(super) fn build(
         children_under: &children_under,
         containers_under: &containers_under,
         creators: &creators,
+        updaters: &updaters,
     };
     // Every resource with a policy first: a grant higher up reaches those below it,
     // whichever file was read first.
@@ -480,6 +391,8 @@ pub(super) fn build(
             |_| {},
         );
     }
+    delegate(&mut b);
+    super::nodes::account_sets(&mut b, gcp, &sas_under);
     super::wif::providers(&mut b, &gcp.providers, &gcp.pools);
     gke_members(&mut b);
 }
@@ -495,7 +408,40 @@ struct Ctx<'c> {
     sas_under: &'c BTreeMap<String, Vec<String>>,
     /// Members that can create a runtime somewhere, and the permission that lets them.
     creators: &'c BTreeMap<String, &'c str>,
+    /// Members that hold `iam.roles.update`, and the resources they hold it on.
+    updaters: &'c BTreeMap<String, Vec<String>>,
 }
+
+impl Ctx<'_> {
+    /// Whether `member` can rewrite custom role `role` (`projects/P/roles/R` or
+    /// `organizations/O/roles/R`): it holds `iam.roles.update` where the role lives or
+    /// above it.
+    fn can_rewrite(&self, member: &str, role: &str) -> bool {
+        let parent = match role.split('/').collect::<Vec<_>>().as_slice() {
+            ["projects", p, "roles", _] => format!("gcp:project:{p}"),
+            ["organizations", o, "roles", _] => format!("gcp:org:{o}"),
+            _ => return false,
+        };
+        self.updaters.get(member).is_some_and(|scopes| {
+            scopes.iter().any(|s| {
+                *s == parent
+                    || self
+                        .containers_under
+                        .get(s)
+                        .is_some_and(|c| c.contains(&parent))
+            })
+        })
+    }
+}
+
+/// What a member who can rewrite the custom role it holds can give itself: anything.
+const ANY_PERMISSION: [&str; 5] = [
+    "iam.serviceAccounts.getAccessToken",
+    "secretmanager.versions.access",
+    "storage.objects.get",
+    "bigquery.tables.getData",
+    "iam.serviceAccounts.setIamPolicy",
+];
 
 fn policy_binding(
     b: &mut Build<'_>,
@@ -548,6 +494,7 @@ fn policy_binding(
         perms,
         condition,
         prov: provenance(b.graph, file, format!("{} {}", scope_key, binding.role)),
+        technique: None,
     };
     for member in &binding.members {
         let (from, kind, name) = match members::parse(member) {
@@ -583,7 +530,26 @@ fn policy_binding(
                 )];
             }
         }
-        member_edges(b, ctx, &g, member, &from);
+        if ctx.can_rewrite(member, &binding.role) {
+            // It can add any permission to the role it holds here: setIamPolicy included.
+            let own = match resource {
+                Resource::Org(_) => "resourcemanager.organizations.setIamPolicy",
+                Resource::Folder(_) => "resourcemanager.folders.setIamPolicy",
+                Resource::Project(_) => "resourcemanager.projects.setIamPolicy",
+                Resource::Child { .. } => "resource.setIamPolicy",
+            };
+            let mut rewritten = g.clone();
+            rewritten.perms.extend(ANY_PERMISSION);
+            rewritten.perms.push(own);
+            rewritten.quote = format!(
+                "{} (and iam.roles.update lets it add any permission to {})",
+                g.quote, binding.role
+            );
+            rewritten.technique = Some("iam.roles.update");
+            member_edges(b, ctx, &rewritten, member, &from);
+        } else {
+            member_edges(b, ctx, &g, member, &from);
+        }
     }
 }
 
@@ -616,7 +582,7 @@ fn member_edges(b: &mut Build<'_>, ctx: &Ctx<'_>, g: &Grant<'_>, member: &str, f
             |e| {
                 e.revoke = cut;
                 e.conditions = conditions;
-                e.technique = technique.map(Into::into);
+                e.technique = technique.or(g.technique.map(String::from)).map(Into::into);
                 e.level = level;
             },
         );
@@ -670,6 +636,7 @@ fn member_edges(b: &mut Build<'_>, ctx: &Ctx<'_>, g: &Grant<'_>, member: &str, f
                     "iam.serviceAccountKeys.create",
                     "iam.serviceAccounts.actAs",
                     "iam.serviceAccounts.setIamPolicy",
+                    "iam.serviceAccounts.implicitDelegation",
                 ]
                 .contains(p)
         });
@@ -683,6 +650,16 @@ fn member_edges(b: &mut Build<'_>, ctx: &Ctx<'_>, g: &Grant<'_>, member: &str, f
     }
     for sa in &sas {
         let email = sa.trim_start_matches("gcp:sa:");
+        if has("iam.serviceAccounts.implicitDelegation") && !IMPERSONATE.iter().any(|p| has(p)) {
+            b.delegations.push(Delegation {
+                from: from.to_string(),
+                through: sa.clone(),
+                quote: g.quote.clone(),
+                cut: cut.clone(),
+                conditions: conditions.clone(),
+                prov: g.prov.clone(),
+            });
+        }
         if let Some(p) = IMPERSONATE.iter().find(|p| has(p)) {
             edge(
                 b,
@@ -769,6 +746,47 @@ fn member_edges(b: &mut Build<'_>, ctx: &Ctx<'_>, g: &Grant<'_>, member: &str, f
                 None,
                 level,
             );
+        }
+    }
+}
+
+/// A delegation chain: whoever holds `implicitDelegation` on an account can request the
+/// tokens of every account that one can impersonate (one link: the chain a request names
+/// can be longer, each link another `implicitDelegation`).
+fn delegate(b: &mut Build<'_>) {
+    for d in std::mem::take(&mut b.delegations) {
+        let Some(through) = b.graph.find(&d.through) else {
+            continue;
+        };
+        let targets: Vec<(String, Vec<Condition>)> = b
+            .graph
+            .outgoing(through)
+            .filter(|(e, _)| {
+                let e = b.graph.edge(*e);
+                e.kind == EdgeKind::CanAssume && !e.dormant
+            })
+            .filter(|(_, to)| b.graph.node(*to).key.starts_with("gcp:sa:"))
+            .map(|(e, to)| {
+                (
+                    b.graph.node(to).key.to_string(),
+                    b.graph.edge(e).conditions.clone(),
+                )
+            })
+            .collect();
+        let via = d.through.trim_start_matches("gcp:sa:");
+        for (to, more) in targets {
+            let reason = format!(
+                "{}: iam.serviceAccounts.implicitDelegation on {via} lets it request the tokens of {} through {via}, which can act as it",
+                d.quote,
+                to.trim_start_matches("gcp:sa:")
+            );
+            let (cut, mut conditions) = (d.cut.clone(), d.conditions.clone());
+            conditions.extend(more);
+            b.edge(&d.from, &to, EdgeKind::CanAssume, reason, &d.prov, |e| {
+                e.revoke = cut;
+                e.conditions = conditions;
+                e.technique = Some("iam.serviceAccounts.implicitDelegation".into());
+            });
         }
     }
 }

@@ -47,11 +47,14 @@ pub(super) fn parse(member: &str) -> Member {
         _ => {}
     }
     if let Some(rest) = member.strip_prefix("principal://") {
-        return node(
-            format!("gcp:principal:{rest}"),
-            NodeKind::ServiceAccount,
-            rest,
-        );
+        // A workforce pool's principal is a person signed in through the company's
+        // identity provider; a workload pool's is a workload.
+        let kind = if rest.contains("/workforcePools/") {
+            NodeKind::Human
+        } else {
+            NodeKind::ServiceAccount
+        };
+        return node(format!("gcp:principal:{rest}"), kind, rest);
     }
     if let Some(rest) = member.strip_prefix("principalSet://") {
         return node(format!("gcp:principal-set:{rest}"), NodeKind::Group, rest);

@@ -10,6 +10,7 @@ mod cai;
 mod cel;
 mod members;
 mod nodes;
+mod policy;
 mod roles;
 mod wif;
 

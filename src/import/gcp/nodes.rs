@@ -340,6 +340,60 @@ pub(super) fn gke_members(b: &mut Build<'_>) {
     }
 }
 
+/// `principalSet://cloudresourcemanager.googleapis.com/{projects|folders|organizations}/
+/// ID/type/ServiceAccount`: every service account below that resource is a member.
+pub(super) fn account_sets(
+    b: &mut Build<'_>,
+    gcp: &Inventory,
+    sas_under: &BTreeMap<String, Vec<String>>,
+) {
+    let sets: Vec<String> = b
+        .graph
+        .node_ids()
+        .map(|id| &*b.graph.node(id).key)
+        .filter(|k| {
+            k.starts_with("gcp:principal-set:cloudresourcemanager.googleapis.com/")
+                && k.ends_with("/type/ServiceAccount")
+        })
+        .map(str::to_string)
+        .collect();
+    for set in sets {
+        let path = set
+            .trim_start_matches("gcp:principal-set:cloudresourcemanager.googleapis.com/")
+            .trim_end_matches("/type/ServiceAccount");
+        let scope = match path.split_once('/') {
+            // Projects by number (or id), as the member names them.
+            Some(("projects", p)) => gcp
+                .projects
+                .values()
+                .find(|(x, _)| x.project_number == p || x.project_id == p)
+                .map(|(x, _)| format!("gcp:project:{}", x.project_id)),
+            Some(("folders", f)) => Some(format!("gcp:folder:{f}")),
+            Some(("organizations", o)) => Some(format!("gcp:org:{o}")),
+            _ => None,
+        };
+        let Some(scope) = scope else {
+            continue;
+        };
+        let Some(prov) = b
+            .graph
+            .find(&set)
+            .map(|id| b.graph.node(id).provenance.clone())
+        else {
+            continue;
+        };
+        for sa in sas_under.get(&scope).into_iter().flatten() {
+            let reason = format!(
+                "{} is a service account under {}: a member of {}",
+                sa.trim_start_matches("gcp:sa:"),
+                scope.trim_start_matches("gcp:"),
+                set.trim_start_matches("gcp:principal-set:")
+            );
+            b.edge(sa, &set, EdgeKind::MemberOf, reason, &prov, |_| {});
+        }
+    }
+}
+
 /// What a GKE workload identity member names: one Kubernetes service account, or every
 /// account of a namespace; with the pool it belongs to.
 enum Gke {

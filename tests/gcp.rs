@@ -422,3 +422,86 @@ fn cloud_asset_inventory_is_resolved_against_the_listings() {
     );
     assert!(l.graph.find("gcp:project:444400003333").is_none());
 }
+
+/// A key file, a `keys create --format=json` output and a Secret Manager `versions
+/// access` output among the inputs: their private parts (`PLANTED-…`, and base64 of
+/// them) reach no output, while the key file's key becomes a credential.
+#[test]
+fn no_private_key_or_secret_payload_reaches_any_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let planted = [
+        "PLANTED-GCP-PRIVATE-KEY",
+        "PLANTED-GCP-KEY-DATA",
+        "PLANTED-GCP-SECRET-PAYLOAD",
+    ];
+    let b64 = |s: &str| common::base64(s.as_bytes());
+    let files = [
+        (
+            "key.json",
+            format!(
+                r#"{{"type": "service_account", "project_id": "acme-prod", "private_key_id": "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c", "private_key": "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", "client_email": "reporter@acme-prod.iam.gserviceaccount.com", "client_id": "110010859850023775", "token_uri": "https://oauth2.googleapis.com/token"}}"#,
+                planted[0]
+            ),
+        ),
+        (
+            "new-key.json",
+            format!(
+                r#"{{"keyAlgorithm": "KEY_ALG_RSA_2048", "keyOrigin": "GOOGLE_PROVIDED", "keyType": "USER_MANAGED", "name": "projects/acme-prod/serviceAccounts/app@acme-prod.iam.gserviceaccount.com/keys/9a8b7c6d5e4f", "privateKeyData": "{}", "privateKeyType": "TYPE_GOOGLE_CREDENTIALS_FILE", "validAfterTime": "2026-11-24T10:00:00Z", "validBeforeTime": "9999-12-31T23:59:59Z"}}"#,
+                b64(planted[1])
+            ),
+        ),
+        (
+            "secret-version.json",
+            format!(
+                r#"{{"name": "projects/444400001111/secrets/db-password/versions/3", "payload": {{"data": "{}", "dataCrc32c": "2821417446"}}}}"#,
+                b64(planted[2])
+            ),
+        ),
+    ];
+    for (name, text) in &files {
+        std::fs::write(dir.path().join(name), text).expect("write");
+    }
+    let values: Vec<String> = planted
+        .iter()
+        .flat_map(|p| [p.to_string(), b64(p)])
+        .filter(|v| !v.is_empty())
+        .collect();
+    let saved = dir.path().join("out").join("saved.json");
+    std::fs::create_dir_all(saved.parent().expect("parent")).expect("mkdir");
+    let (fixtures, planted_dir) = (fixtures(), dir.path().to_path_buf());
+    let inputs = [
+        "-i",
+        fixtures.to_str().expect("utf-8"),
+        "-i",
+        planted_dir.to_str().expect("utf-8"),
+    ];
+    let key = "gcp:key:reporter@acme-prod.iam.gserviceaccount.com/0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c";
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["import", "--save", saved.to_str().expect("utf-8")],
+        vec!["import", "--format", "json"],
+        vec!["blast", "-c", key, "--format", "json", "--paths"],
+        vec!["blast", "-c", key, "--format", "csv", "--paths"],
+        vec!["plan", "-c", key, "--format", "markdown"],
+        vec!["plan", "-c", key, "--format", "json"],
+        vec!["export", "-c", key, "--format", "dot"],
+        vec!["export", "--format", "json"],
+    ];
+    for mut args in runs {
+        args.extend(inputs);
+        let (ok, text) = common::run_text(dir.path().to_str().expect("utf-8"), &args);
+        assert!(ok, "{args:?}: {text}");
+        for v in &values {
+            assert!(!text.contains(v.as_str()), "trustpath {args:?} printed {v}");
+        }
+        if args[0] == "blast" && args[3] == "json" {
+            assert!(
+                text.contains("gcp:sa:reporter@acme-prod.iam.gserviceaccount.com"),
+                "the key file's key is the account's credential: {text}"
+            );
+        }
+    }
+    let written = std::fs::read_to_string(&saved).expect("saved");
+    for v in &values {
+        assert!(!written.contains(v.as_str()), "the saved graph holds {v}");
+    }
+}

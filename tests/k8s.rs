@@ -381,28 +381,9 @@ fn planted_values() -> Vec<String> {
         }
     }
     let mut all: Vec<String> = values.iter().cloned().collect();
-    all.extend(values.iter().map(|v| base64(v.as_bytes())));
+    all.extend(values.iter().map(|v| common::base64(v.as_bytes())));
     assert!(all.len() >= 10, "planted values found: {all:?}");
     all
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 #[test]

@@ -231,6 +231,8 @@ fn is_gcp_json(text: &str) -> bool {
         // Cloud Asset Inventory: `search-all-iam-policies` and `asset export` (NDJSON).
         || (has("resource") && has("policy") && text.contains("\"//"))
         || (has("asset_type") && has("iam_policy"))
+        // A service-account key file: only its names are read.
+        || (has("private_key_id") && has("client_email"))
 }
 
 /// Whether the text holds `"schema": "trustpath/graph/…"` (any spacing).

@@ -102,6 +102,16 @@ pub(crate) struct Key {
     pub disabled: bool,
 }
 
+/// A service-account key file (`gcloud iam service-accounts keys create key.json`) found
+/// among the inputs: a copy of the key. Only its names are read; `private_key` is never
+/// deserialized into anything kept.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct KeyFile {
+    pub client_email: String,
+    pub private_key_id: String,
+}
+
 /// A custom role (`gcloud iam roles list|describe`, REST `view=FULL`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -154,6 +164,8 @@ pub(crate) struct Inventory {
     folders: BTreeMap<String, (Folder, String)>,
     providers: Vec<(wif::Provider, String)>,
     pools: Vec<(wif::Pool, String)>,
+    /// Key files found among the inputs.
+    key_files: Vec<(KeyFile, String)>,
     /// Cloud Asset Inventory policies, resolved against the listings once all are read.
     assets: Vec<(cai::Asset, String)>,
 }
@@ -181,7 +193,11 @@ pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<()
         other => other.clone(),
     };
     let has = |k: &str| first.get(k).is_some();
-    if has("asset_type") || (has("resource") && has("policy")) {
+    if has("private_key_id") && has("client_email") {
+        // Only the names: the typed shape has no field for the private key.
+        let k: KeyFile = parse(first.clone(), file)?;
+        gcp.key_files.push((k, file.to_string()));
+    } else if has("asset_type") || (has("resource") && has("policy")) {
         for a in items(&doc) {
             gcp.assets.push((parse(a, file)?, file.to_string()));
         }
@@ -316,6 +332,7 @@ pub(super) fn finish(
         providers,
         pools,
         assets,
+        key_files,
     } = &*gcp;
     if policies.is_empty()
         && accounts.is_empty()
@@ -327,6 +344,7 @@ pub(super) fn finish(
         && providers.is_empty()
         && pools.is_empty()
         && assets.is_empty()
+        && key_files.is_empty()
     {
         return;
     }

@@ -194,6 +194,65 @@ pub(super) fn keys(b: &mut Build<'_>, gcp: &Inventory) {
         );
         b.edge(&key, &sa, EdgeKind::AuthenticatesAs, reason, &prov, |_| {});
     }
+    // A key file among the inputs is a copy of the key, wherever it was found.
+    for (k, file) in &gcp.key_files {
+        let key = format!("gcp:key:{}/{}", k.client_email, k.private_key_id);
+        let sa = format!("gcp:sa:{}", k.client_email);
+        let prov = provenance(b.graph, file, format!("key file of {}", k.client_email));
+        if k.client_email.is_empty() || k.private_key_id.is_empty() {
+            continue;
+        }
+        let short: String = k.private_key_id.chars().take(8).collect();
+        if b.graph.find(&sa).is_none()
+            && let Some(node) = b.node(
+                &sa,
+                NodeKind::ServiceAccount,
+                members::local(&k.client_email),
+                None,
+                prov.clone(),
+            )
+        {
+            node.tags
+                .insert("not_in_inputs".into(), format!("named by key file {file}"));
+            node.revoke = vec![revoke(
+                format!("disable:{sa}"),
+                "disable_identity",
+                6,
+                Vec::new(),
+            )];
+        }
+        if let Some(node) = b.node(
+            &key,
+            NodeKind::Credential,
+            &format!("{} key {short}", members::local(&k.client_email)),
+            None,
+            prov.clone(),
+        ) {
+            node.tags.insert("key_type".into(), "USER_MANAGED".into());
+            node.credential = Some(Box::new(Credential {
+                kind: Some("sa_key".into()),
+                long_lived: Some(true),
+                ..Credential::default()
+            }));
+            node.revoke = vec![revoke(
+                format!("disable-key:{key}"),
+                "deactivate_key",
+                4,
+                Vec::new(),
+            )];
+            let reason = format!(
+                "key file {file} holds the private key {} of {}: whoever holds a copy is the account",
+                k.private_key_id, k.client_email
+            );
+            b.edge(&key, &sa, EdgeKind::AuthenticatesAs, reason, &prov, |_| {});
+        }
+        if let Some(id) = b.graph.find(&key) {
+            b.graph
+                .node_mut(id)
+                .tags
+                .insert("copy_found_at".into(), file.clone());
+        }
+    }
     for (sa, n) in system {
         if let Some(id) = b.graph.find(&sa) {
             b.graph

@@ -1,7 +1,7 @@
 //! GCP importer at scale: a generated organization in gcloud's resource-name layout,
 //! 500 projects under nested folders, 10,000 service accounts and 50,000 IAM bindings
-//! (most of them narrow, a few project-wide service-account roles and owners), loaded
-//! and turned into the graph.
+//! (most of them narrow, a few project-wide service-account roles and owners), a GitHub
+//! workload identity provider per project, loaded and turned into the graph.
 //!
 //!     cargo bench --bench gcp                 # 10,000 accounts / 50,000 bindings
 //!     cargo bench --bench gcp -- 20000 100000 # other sizes
@@ -83,6 +83,23 @@ fn generate(accounts: usize, bindings: usize) -> Vec<(String, Value)> {
         files.push((
             format!("projects/p{p}/get-iam-policy.json"),
             json!({"bindings": bindings, "etag": "x", "version": 1}),
+        ));
+        // Workload identity federation: a GitHub provider per project, pinned to the
+        // owner, and its first account usable by one repository's principal set.
+        let number = 1_000_000 + p;
+        let pool = format!("projects/{number}/locations/global/workloadIdentityPools/github");
+        files.push((
+            format!("projects/p{p}/workloadIdentityPools/github/workload-identity-providers.json"),
+            json!([{"name": format!("{pool}/providers/gh"), "state": "ACTIVE",
+                    "attributeCondition": "assertion.repository_owner == 'acme'",
+                    "attributeMapping": {"google.subject": "assertion.sub", "attribute.repository": "assertion.repository"},
+                    "oidc": {"issuerUri": "https://token.actions.githubusercontent.com"}}]),
+        ));
+        files.push((
+            format!("projects/p{p}/serviceAccounts/{}/get-iam-policy.json", sa(p, 0)),
+            json!({"bindings": [{"role": "roles/iam.workloadIdentityUser",
+                   "members": [format!("principalSet://iam.googleapis.com/{pool}/attribute.repository/acme/repo{p}")]}],
+                   "etag": "x", "version": 1}),
         ));
     }
     files

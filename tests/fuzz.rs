@@ -395,8 +395,15 @@ fn gcp() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
     (
         prop::collection::vec((pick(vec!["projects/p", "folders/1", "organizations/9", "projects/p/serviceAccounts/a@p.iam.gserviceaccount.com", "projects/p/secrets/s"]), prop::collection::vec(binding, 0..4)), 1..4),
         prop::collection::vec((name(), prop::bool::ANY), 1..4),
+        // Workload identity federation and Cloud Asset Inventory, with hostile names in
+        // the CEL condition, the principal set and the resource names.
+        (
+            name(),
+            pick(vec!["assertion.repository_owner == 'X'", "assertion.sub.startsWith('X') || !(assertion.ref in ['X'])", "X", "assertion['X'] != 'y' && attribute.repository == \"X\"", ""]),
+            pick(vec!["attribute.repository/", "subject/", "*", "group/"]),
+        ),
     )
-        .prop_map(|(policies, accounts)| {
+        .prop_map(|(policies, accounts, (n, condition, selector))| {
             let mut files: Vec<(String, Vec<u8>)> = policies
                 .into_iter()
                 .enumerate()
@@ -416,6 +423,24 @@ fn gcp() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
             files.push(("projects/p/keys.json".into(), Value::from(keys).to_string().into_bytes()));
             files.push(("projects.json".into(), json!([{ "projectId": "p", "projectNumber": "1", "parent": { "type": "folder", "id": "1" } }]).to_string().into_bytes()));
             files.push(("folders.json".into(), json!([{ "name": "folders/1", "displayName": "f", "parent": "organizations/9" }]).to_string().into_bytes()));
+            let pool = "projects/1/locations/global/workloadIdentityPools/pool";
+            let member = if selector == "*" { format!("principalSet://iam.googleapis.com/{pool}/*") } else { format!("principalSet://iam.googleapis.com/{pool}/{selector}{n}") };
+            files.push((
+                "projects/p/workloadIdentityPools/pool/workload-identity-providers.json".into(),
+                json!([{ "name": format!("{pool}/providers/gh"), "attributeCondition": condition.replace('X', &n), "attributeMapping": { "google.subject": "assertion.sub", "attribute.repository": format!("assertion.{n}") }, "oidc": { "issuerUri": "https://token.actions.githubusercontent.com" } }]).to_string().into_bytes(),
+            ));
+            files.push((
+                format!("projects/p/serviceAccounts/{n}@p.iam.gserviceaccount.com/get-iam-policy.json"),
+                json!({ "bindings": [{ "role": "roles/iam.workloadIdentityUser", "members": [member] }], "etag": "x" }).to_string().into_bytes(),
+            ));
+            files.push((
+                "search-all-iam-policies.json".into(),
+                json!([
+                    { "resource": "//iam.googleapis.com/projects/p/serviceAccounts/1", "project": "projects/1", "policy": { "bindings": [{ "role": "roles/iam.serviceAccountTokenCreator", "members": [format!("user:{n}")] }] } },
+                    { "resource": format!("//storage.googleapis.com/{n}"), "project": "projects/1", "policy": { "bindings": [{ "role": "roles/storage.objectViewer", "members": ["allUsers"] }] } },
+                    { "resource": format!("//secretmanager.googleapis.com/projects/{n}/secrets/s"), "project": "projects/1", "folders": ["folders/1"], "organization": "organizations/9", "policy": { "bindings": [] } }
+                ]).to_string().into_bytes(),
+            ));
             files
         })
 }

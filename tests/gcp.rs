@@ -287,6 +287,19 @@ fn federation_follows_the_providers_condition_and_mapping() {
         let e = edge(&l, job, EdgeKind::CanAssume, to).expect("job → principal");
         assert!(e.conditions.is_empty(), "{:?}", e.conditions);
     }
+    // Pinned to the owner: any repository of acme reaches what the owner's principal set
+    // holds, if the attacker can push a workflow there; the job reaches it outright.
+    let owner_set = format!("principal-set:{POOLS}/github/attribute.repository_owner/acme");
+    let any_acme = edge(&l, "github:any-repo:acme", EdgeKind::CanAssume, &owner_set)
+        .expect("any repository of acme");
+    assert!(
+        any_acme.conditions[0]
+            .description
+            .contains("a repository of acme")
+    );
+    assert!(
+        edge(&l, job, EdgeKind::CanAssume, &owner_set).is_some_and(|e| e.conditions.is_empty())
+    );
     // A provider with no condition on GitHub's shared issuer lets any repository in.
     let open = edge(&l, "github:any-repo", EdgeKind::CanAssume, &legacy).expect("world-assumable");
     assert!(
@@ -421,6 +434,16 @@ fn cloud_asset_inventory_is_resolved_against_the_listings() {
         .is_some()
     );
     assert!(l.graph.find("gcp:project:444400003333").is_none());
+    // An exported bucket is placed by its ancestors: grants above its project reach it.
+    assert!(
+        edge(
+            &l,
+            "group:gcp-admins@acme.example",
+            EdgeKind::CanAccess,
+            "bucket:acme-data-exports"
+        )
+        .is_some()
+    );
 }
 
 /// A key file, a `keys create --format=json` output and a Secret Manager `versions
@@ -492,6 +515,12 @@ fn no_private_key_or_secret_payload_reaches_any_output() {
         assert!(ok, "{args:?}: {text}");
         for v in &values {
             assert!(!text.contains(v.as_str()), "trustpath {args:?} printed {v}");
+        }
+        if args[..3] == ["import", "--format", "json"] {
+            assert!(
+                text.contains("probably deleted"),
+                "a key file whose key the listing lacks is said: {text}"
+            );
         }
         if args[0] == "blast" && args[3] == "json" {
             assert!(

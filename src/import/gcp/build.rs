@@ -322,7 +322,7 @@ pub(super) fn build(
     let mut creators: BTreeMap<String, &str> = BTreeMap::new();
     // Who can rewrite custom roles, and where (a role's project or organization, or
     // above it).
-    let mut updaters: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut updaters: BTreeMap<String, Vec<(String, Option<String>)>> = BTreeMap::new();
     for (resource, bindings, _) in &gcp.policies {
         for binding in bindings {
             let Some(perms) = permissions(gcp, &binding.role) else {
@@ -343,6 +343,10 @@ pub(super) fn build(
                     creators.entry(m.clone()).or_insert(p);
                 }
             }
+            let open = binding
+                .condition
+                .as_ref()
+                .and_then(|c| condition_at(&c.expression, at).ok().flatten());
             if perms.contains(&"iam.roles.update") && !expired {
                 for m in binding
                     .members
@@ -352,7 +356,7 @@ pub(super) fn build(
                     updaters
                         .entry(m.clone())
                         .or_default()
-                        .push(key_of(resource));
+                        .push((key_of(resource), open.clone()));
                 }
             }
         }
@@ -391,8 +395,8 @@ pub(super) fn build(
             |_| {},
         );
     }
-    delegate(&mut b);
     super::nodes::account_sets(&mut b, gcp, &sas_under);
+    delegate(&mut b);
     super::wif::providers(&mut b, &gcp.providers, &gcp.pools);
     gke_members(&mut b);
 }
@@ -409,28 +413,40 @@ struct Ctx<'c> {
     /// Members that can create a runtime somewhere, and the permission that lets them.
     creators: &'c BTreeMap<String, &'c str>,
     /// Members that hold `iam.roles.update`, and the resources they hold it on.
-    updaters: &'c BTreeMap<String, Vec<String>>,
+    updaters: &'c BTreeMap<String, Vec<(String, Option<String>)>>,
 }
 
 impl Ctx<'_> {
     /// Whether `member` can rewrite custom role `role` (`projects/P/roles/R` or
     /// `organizations/O/roles/R`): it holds `iam.roles.update` where the role lives or
     /// above it.
-    fn can_rewrite(&self, member: &str, role: &str) -> bool {
+    /// `None`: it cannot; `Some(condition)`: it can, under the IAM condition of its
+    /// `iam.roles.update` grant if that has one.
+    fn can_rewrite(&self, member: &str, role: &str) -> Option<Option<&str>> {
         let parent = match role.split('/').collect::<Vec<_>>().as_slice() {
             ["projects", p, "roles", _] => format!("gcp:project:{p}"),
             ["organizations", o, "roles", _] => format!("gcp:org:{o}"),
-            _ => return false,
+            _ => return None,
         };
-        self.updaters.get(member).is_some_and(|scopes| {
-            scopes.iter().any(|s| {
+        let grants: Vec<Option<&str>> = self
+            .updaters
+            .get(member)?
+            .iter()
+            .filter(|(s, _)| {
                 *s == parent
                     || self
                         .containers_under
                         .get(s)
                         .is_some_and(|c| c.contains(&parent))
             })
-        })
+            .map(|(_, c)| c.as_deref())
+            .collect();
+        // An unconditional grant wins over conditional ones.
+        grants
+            .iter()
+            .find(|c| c.is_none())
+            .or(grants.first())
+            .copied()
     }
 }
 
@@ -530,7 +546,7 @@ fn policy_binding(
                 )];
             }
         }
-        if ctx.can_rewrite(member, &binding.role) {
+        if let Some(when) = ctx.can_rewrite(member, &binding.role) {
             // It can add any permission to the role it holds here: setIamPolicy included.
             let own = match resource {
                 Resource::Org(_) => "resourcemanager.organizations.setIamPolicy",
@@ -546,6 +562,13 @@ fn policy_binding(
                 g.quote, binding.role
             );
             rewritten.technique = Some("iam.roles.update");
+            if let Some(c) = when {
+                let also = format!("IAM condition on its iam.roles.update: {c}");
+                rewritten.condition = Some(match &g.condition {
+                    Some(own) => format!("{own}; {also}"),
+                    None => also,
+                });
+            }
             member_edges(b, ctx, &rewritten, member, &from);
         } else {
             member_edges(b, ctx, &g, member, &from);
@@ -751,42 +774,63 @@ fn member_edges(b: &mut Build<'_>, ctx: &Ctx<'_>, g: &Grant<'_>, member: &str, f
 }
 
 /// A delegation chain: whoever holds `implicitDelegation` on an account can request the
-/// tokens of every account that one can impersonate (one link: the chain a request names
-/// can be longer, each link another `implicitDelegation`).
+/// tokens of every account that one can impersonate, directly or as a member of a group
+/// or set; repeated until nothing changes, so that chains of delegations are followed
+/// whatever order their bindings were read in.
 fn delegate(b: &mut Build<'_>) {
-    for d in std::mem::take(&mut b.delegations) {
-        let Some(through) = b.graph.find(&d.through) else {
-            continue;
-        };
-        let targets: Vec<(String, Vec<Condition>)> = b
-            .graph
-            .outgoing(through)
-            .filter(|(e, _)| {
-                let e = b.graph.edge(*e);
-                e.kind == EdgeKind::CanAssume && !e.dormant
-            })
-            .filter(|(_, to)| b.graph.node(*to).key.starts_with("gcp:sa:"))
-            .map(|(e, to)| {
-                (
-                    b.graph.node(to).key.to_string(),
-                    b.graph.edge(e).conditions.clone(),
-                )
-            })
-            .collect();
-        let via = d.through.trim_start_matches("gcp:sa:");
-        for (to, more) in targets {
-            let reason = format!(
-                "{}: iam.serviceAccounts.implicitDelegation on {via} lets it request the tokens of {} through {via}, which can act as it",
-                d.quote,
-                to.trim_start_matches("gcp:sa:")
-            );
-            let (cut, mut conditions) = (d.cut.clone(), d.conditions.clone());
-            conditions.extend(more);
-            b.edge(&d.from, &to, EdgeKind::CanAssume, reason, &d.prov, |e| {
-                e.revoke = cut;
-                e.conditions = conditions;
-                e.technique = Some("iam.serviceAccounts.implicitDelegation".into());
-            });
+    let delegations = std::mem::take(&mut b.delegations);
+    for _ in 0..=delegations.len() {
+        let before = b.made.len();
+        for d in &delegations {
+            let Some(through) = b.graph.find(&d.through) else {
+                continue;
+            };
+            let via = d.through.trim_start_matches("gcp:sa:");
+            for (to, more) in impersonable(b.graph, through) {
+                let reason = format!(
+                    "{}: iam.serviceAccounts.implicitDelegation on {via} lets it request the tokens of {} through {via}, which can act as it",
+                    d.quote,
+                    to.trim_start_matches("gcp:sa:")
+                );
+                let (cut, mut conditions) = (d.cut.clone(), d.conditions.clone());
+                conditions.extend(more);
+                b.edge(&d.from, &to, EdgeKind::CanAssume, reason, &d.prov, |e| {
+                    e.revoke = cut;
+                    e.conditions = conditions;
+                    e.technique = Some("iam.serviceAccounts.implicitDelegation".into());
+                });
+            }
+        }
+        if b.made.len() == before {
+            break;
         }
     }
+}
+
+/// The accounts `from` can act as: its usable `can_assume` edges to accounts, and those
+/// of the groups and sets it is a member of; with their conditions.
+fn impersonable(graph: &TrustGraph, from: NodeId) -> Vec<(String, Vec<Condition>)> {
+    let usable = |e: crate::model::EdgeId, kind| {
+        let e = graph.edge(e);
+        e.kind == kind && !e.dormant
+    };
+    let mut out = Vec::new();
+    let mut add = |e: crate::model::EdgeId, to: NodeId, outer: &[Condition]| {
+        let key = &graph.node(to).key;
+        if usable(e, EdgeKind::CanAssume) && key.starts_with("gcp:sa:") && to != from {
+            let mut conditions = outer.to_vec();
+            conditions.extend(graph.edge(e).conditions.iter().cloned());
+            out.push((key.to_string(), conditions));
+        }
+    };
+    for (e, to) in graph.outgoing(from) {
+        add(e, to, &[]);
+        if usable(e, EdgeKind::MemberOf) {
+            let outer = graph.edge(e).conditions.clone();
+            for (e2, to2) in graph.outgoing(to) {
+                add(e2, to2, &outer);
+            }
+        }
+    }
+    out
 }

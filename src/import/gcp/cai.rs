@@ -92,7 +92,14 @@ pub(super) fn resolve(gcp: &mut Inventory, warnings: &mut Vec<Warning>) {
                 }
             }
         };
-        let resource = match to_resource(&name, &asset.project, &emails, project) {
+        // A bucket's project: the search result's `project`, or an export's nearest
+        // ancestor.
+        let in_project = if asset.project.is_empty() {
+            asset.ancestors.first().cloned().unwrap_or_default()
+        } else {
+            asset.project.clone()
+        };
+        let resource = match to_resource(&name, &in_project, &emails, project) {
             Ok(r) => r,
             Err(why) => {
                 warnings.push(Warning::new(

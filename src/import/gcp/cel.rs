@@ -9,12 +9,16 @@
 //! nobody knows. Anything outside the subset is unknown, never false: an expression
 //! trustpath cannot read must not hide a path.
 
-/// A three-valued truth: Kleene logic, so that `unknown && false` is false and
-/// `unknown || true` is true.
+/// A truth in four values: Kleene logic over true, false and unknown, plus `Chosen` —
+/// true or false as the identity picks a claim it controls (a branch name, its own
+/// organization's name). Negating a choice is still a choice, so `!ref.startsWith(…)`
+/// does not hide a path; combining two choices is taken as one (generous: it may link,
+/// never hide).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tri {
     True,
     False,
+    Chosen,
     Unknown,
 }
 
@@ -25,13 +29,15 @@ impl Tri {
     pub(crate) fn and(self, other: Tri) -> Tri {
         match (self, other) {
             (Tri::False, _) | (_, Tri::False) => Tri::False,
+            (Tri::Unknown, _) | (_, Tri::Unknown) => Tri::Unknown,
             (Tri::True, Tri::True) => Tri::True,
-            _ => Tri::Unknown,
+            _ => Tri::Chosen,
         }
     }
     fn or(self, other: Tri) -> Tri {
         match (self, other) {
             (Tri::True, _) | (_, Tri::True) => Tri::True,
+            (Tri::Chosen, _) | (_, Tri::Chosen) => Tri::Chosen,
             (Tri::False, Tri::False) => Tri::False,
             _ => Tri::Unknown,
         }
@@ -40,7 +46,7 @@ impl Tri {
         match self {
             Tri::True => Tri::False,
             Tri::False => Tri::True,
-            Tri::Unknown => Tri::Unknown,
+            other => other,
         }
     }
 }
@@ -49,15 +55,31 @@ impl Tri {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Claim {
     /// A value, where `*` stands for a part the identity chooses (`refs/heads/*`: any
-    /// branch it can push). A pattern matches whatever some choice of it spells: the
-    /// answer may be generous, never hide a path.
+    /// branch it can push).
     Value(String),
     /// The identity's own value, which is never a literal the policy names (another
     /// owner's repository): equal to nothing named; starting with a prefix only when the
     /// prefix stops short of a whole owner (`acme` can be `acme-evil`, `acme/` cannot).
     Foreign,
+    /// A stranger's `sub`: its repository's subject template is its own to choose, so
+    /// only a literal that names an owner (`repo:acme/…`, `repository_owner:acme:…`)
+    /// rules it out.
+    ForeignSubject,
+    /// Some value that starts with the prefix and is none of the literals the policy
+    /// names (those are tried as identities of their own): any other repository of an
+    /// owner.
+    Within(String),
     Unknown,
 }
+
+/// `sub` claim keys that name the repository or its owner, and what ends the name.
+const SUBJECT_OWNERS: [(&str, char); 5] = [
+    ("repo:", '/'),
+    ("repository:", '/'),
+    ("repository_owner:", ':'),
+    ("repository_id:", ':'),
+    ("repository_owner_id:", ':'),
+];
 
 /// A parsed expression.
 #[derive(Debug, Clone, PartialEq)]
@@ -101,7 +123,11 @@ fn lex(src: &str) -> Option<Vec<Tok>> {
             let end = loop {
                 match chars.next()? {
                     (i, q) if q == c => break i + 2,
-                    (_, '\\') => value.push(chars.next()?.1),
+                    // Only the escapes that keep a literal what it reads as.
+                    (_, '\\') => match chars.next()?.1 {
+                        e @ ('\\' | '\'' | '"') => value.push(e),
+                        _ => return None,
+                    },
                     (_, ch) => value.push(ch),
                 }
             };
@@ -124,11 +150,22 @@ fn lex(src: &str) -> Option<Vec<Tok>> {
 struct Parser {
     toks: Vec<Tok>,
     at: usize,
+    /// Nesting so far: a hostile expression must not exhaust the stack.
+    depth: usize,
 }
+
+/// Longer or deeper expressions than real providers write are not evaluated.
+const MAX_LEN: usize = 4096;
+const MAX_DEPTH: usize = 64;
 
 impl Parser {
     fn peek(&self) -> Option<&Tok> {
         self.toks.get(self.at)
+    }
+    /// One more link of an `&&`/`||` chain, which nests the tree as deep as it is long.
+    fn chain(&mut self) -> Option<()> {
+        self.depth += 1;
+        (self.depth <= MAX_DEPTH * 4).then_some(())
     }
     fn eat(&mut self, op: &str) -> bool {
         if matches!(self.peek(), Some(Tok::Op(o)) if *o == op) {
@@ -139,8 +176,18 @@ impl Parser {
         }
     }
     fn or(&mut self) -> Option<Expr> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return None;
+        }
+        let e = self.or_inner();
+        self.depth -= 1;
+        e
+    }
+    fn or_inner(&mut self) -> Option<Expr> {
         let mut left = self.and()?;
         while self.eat("||") {
+            self.chain()?;
             left = Expr::Or(Box::new(left), Box::new(self.and()?));
         }
         Some(left)
@@ -148,13 +195,20 @@ impl Parser {
     fn and(&mut self) -> Option<Expr> {
         let mut left = self.unary()?;
         while self.eat("&&") {
+            self.chain()?;
             left = Expr::And(Box::new(left), Box::new(self.unary()?));
         }
         Some(left)
     }
     fn unary(&mut self) -> Option<Expr> {
         if self.eat("!") {
-            return Some(Expr::Not(Box::new(self.unary()?)));
+            self.depth += 1;
+            if self.depth > MAX_DEPTH {
+                return None;
+            }
+            let e = self.unary();
+            self.depth -= 1;
+            return Some(Expr::Not(Box::new(e?)));
         }
         let left = self.term()?;
         let op = if self.eat("==") {
@@ -237,9 +291,13 @@ impl Parser {
 
 /// Parses an expression of the subset; `None` for anything else.
 pub(crate) fn parse(src: &str) -> Option<Expr> {
+    if src.len() > MAX_LEN {
+        return None;
+    }
     let mut p = Parser {
         toks: lex(src)?,
         at: 0,
+        depth: 0,
     };
     let e = p.or()?;
     (p.at == p.toks.len()).then_some(e)
@@ -300,31 +358,44 @@ fn equal(a: &Val, b: &Val) -> Tri {
     match (a, b) {
         (Val::Str(x), Val::Str(y)) => Tri::from_bool(x == y),
         (Val::Claim(c), Val::Str(s)) | (Val::Str(s), Val::Claim(c)) => match c {
-            Claim::Value(p) if p.contains('*') => Tri::from_bool(crate::glob::glob_match(p, s)),
-            Claim::Value(p) => Tri::from_bool(p == s),
-            Claim::Foreign => Tri::False,
+            // A choice that can spell the literal can also spell something else.
+            Claim::Value(p) if p.contains('*') => {
+                if crate::glob::glob_match(p, s) {
+                    Tri::Chosen
+                } else {
+                    Tri::False
+                }
+            }
+            Claim::Value(p) if p == s => Tri::True,
+            // GitHub names ignore case, CEL does not: which one the token carries, the
+            // inputs do not say.
+            Claim::Value(p) if p.eq_ignore_ascii_case(s) => Tri::Unknown,
+            Claim::Value(_) | Claim::Foreign | Claim::Within(_) => Tri::False,
+            Claim::ForeignSubject => {
+                if SUBJECT_OWNERS.iter().any(|(k, _)| s.starts_with(k)) {
+                    Tri::False
+                } else {
+                    Tri::Unknown
+                }
+            }
             Claim::Unknown => Tri::Unknown,
         },
-        (Val::Bool(x), Val::Bool(y)) if *x != Tri::Unknown && *y != Tri::Unknown => {
-            Tri::from_bool(x == y)
-        }
+        (Val::Bool(x), Val::Bool(y)) => match (x, y) {
+            (Tri::True | Tri::False, Tri::True | Tri::False) => Tri::from_bool(x == y),
+            _ => Tri::Unknown,
+        },
         _ => Tri::Unknown,
     }
 }
 
-/// `a != b`: a claim the identity can vary differs from any one literal.
+/// `claim == value`.
+pub(crate) fn compare(claim: Claim, value: &str) -> Tri {
+    equal(&Val::Claim(claim), &Val::Str(value.to_string()))
+}
+
+/// `a != b`.
 fn differ(a: &Val, b: &Val) -> Tri {
-    match (a, b) {
-        (Val::Claim(Claim::Value(p)), Val::Str(s)) | (Val::Str(s), Val::Claim(Claim::Value(p)))
-            if p.contains('*') =>
-        {
-            Tri::from_bool(p != s)
-        }
-        (Val::Claim(Claim::Foreign), Val::Str(_)) | (Val::Str(_), Val::Claim(Claim::Foreign)) => {
-            Tri::True
-        }
-        _ => equal(a, b).not(),
-    }
+    equal(a, b).not()
 }
 
 fn call(recv: &Val, method: &str, arg: &str) -> Tri {
@@ -334,6 +405,7 @@ fn call(recv: &Val, method: &str, arg: &str) -> Tri {
         "contains" => Some(s.contains(arg)),
         _ => None,
     };
+    let known = ["startsWith", "endsWith", "contains"].contains(&method);
     match recv {
         Val::Str(s) => test(s).map_or(Tri::Unknown, Tri::from_bool),
         Val::Claim(Claim::Value(p)) if !p.contains('*') => {
@@ -344,14 +416,33 @@ fn call(recv: &Val, method: &str, arg: &str) -> Tri {
             // identity's choice can spell anything.
             let fixed = &p[..p.find('*').unwrap_or(p.len())];
             match method {
-                "startsWith" => Tri::from_bool(fixed.starts_with(arg) || arg.starts_with(fixed)),
-                "endsWith" | "contains" => Tri::True,
+                "startsWith" if fixed.starts_with(arg) => Tri::True,
+                "startsWith" if arg.starts_with(fixed) => Tri::Chosen,
+                "startsWith" => Tri::False,
+                _ if known => Tri::Chosen,
                 _ => Tri::Unknown,
             }
         }
         Val::Claim(Claim::Foreign) => match method {
-            "startsWith" => Tri::from_bool(!arg.contains('/')),
-            "endsWith" | "contains" => Tri::True,
+            "startsWith" if arg.contains('/') => Tri::False,
+            _ if known => Tri::Chosen,
+            _ => Tri::Unknown,
+        },
+        Val::Claim(Claim::Within(prefix)) => match method {
+            "startsWith" if prefix.starts_with(arg) => Tri::True,
+            "startsWith" if !arg.starts_with(prefix.as_str()) => Tri::False,
+            // Which of the owner's repositories: the inputs do not say.
+            _ => Tri::Unknown,
+        },
+        Val::Claim(Claim::ForeignSubject) => match method {
+            "startsWith" => {
+                // Ruled out only by a prefix that names a whole owner.
+                let owner_named = SUBJECT_OWNERS
+                    .iter()
+                    .any(|(k, end)| arg.strip_prefix(k).is_some_and(|rest| rest.contains(*end)));
+                if owner_named { Tri::False } else { Tri::Chosen }
+            }
+            _ if known => Tri::Chosen,
             _ => Tri::Unknown,
         },
         _ => Tri::Unknown,
@@ -475,14 +566,54 @@ mod tests {
             run("assertion.sub.startsWith('repo:acme/')", &anyone),
             Tri::False
         );
-        // An owner named `acme-evil` starts with `acme`.
+        // An owner named `acme-evil` starts with `acme`: the stranger can pick it.
         assert_eq!(
             run("assertion.repository.startsWith('acme')", &anyone),
-            Tri::True
+            Tri::Chosen
         );
         assert_eq!(
             run("assertion.ref == 'refs/heads/main'", &anyone),
-            Tri::True
+            Tri::Chosen
+        );
+        // Negating a choice is a choice, not a refusal.
+        for negated in [
+            "!assertion.ref.startsWith('refs/pull/')",
+            "!(assertion.ref != 'refs/heads/main')",
+            "!(assertion.ref in ['refs/heads/main'])",
+        ] {
+            assert_eq!(run(negated, &anyone), Tri::Chosen, "{negated}");
+        }
+        assert_eq!(
+            run(
+                "assertion.repository_owner == 'acme' && !assertion.ref.startsWith('refs/pull/')",
+                &anyone
+            ),
+            Tri::False
+        );
+    }
+
+    #[test]
+    fn names_that_differ_in_case_are_undecided() {
+        let claims = [("assertion.repository", v("Acme/Web"))];
+        assert_eq!(
+            run("assertion.repository == 'acme/web'", &claims),
+            Tri::Unknown
+        );
+    }
+
+    #[test]
+    fn hostile_expressions_are_refused_not_evaluated() {
+        assert!(parse(&"(".repeat(10_000)).is_none());
+        assert!(parse(&format!("{}true", "!".repeat(1_000))).is_none());
+        assert!(parse(&vec!["assertion.a == 'b'"; 2_000].join(" && ")).is_none());
+        // Escapes other than \\, \' and \" could change what a literal reads as.
+        assert!(parse(r"assertion.sub == 'repo\x3aacme'").is_none());
+        assert_eq!(
+            parse(r"assertion.sub == 'it\'s'"),
+            Some(Expr::Eq(
+                Box::new(Expr::Path("assertion.sub".into())),
+                Box::new(Expr::Str("it's".into()))
+            ))
         );
     }
 

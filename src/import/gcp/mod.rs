@@ -8,6 +8,7 @@
 mod build;
 mod cai;
 mod cel;
+mod federation;
 mod members;
 mod nodes;
 mod policy;
@@ -355,7 +356,7 @@ pub(super) fn finish(
 /// Links GitHub Actions identities to the workload identity principals they can become
 /// (on the graph alone, like [`super::link`]).
 pub(super) fn link_wif(graph: &mut TrustGraph) {
-    wif::link(graph);
+    federation::link(graph);
 }
 
 #[cfg(test)]

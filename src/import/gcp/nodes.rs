@@ -252,6 +252,28 @@ pub(super) fn keys(b: &mut Build<'_>, gcp: &Inventory) {
                 .tags
                 .insert("copy_found_at".into(), file.clone());
         }
+        // A key listing of the account read, without this key: deleted since, most
+        // likely; kept (a copy is no proof), and said.
+        let of_account = |l: &super::Key| l.name.split('/').nth(3) == Some(k.client_email.as_str());
+        if gcp.keys.iter().any(|(l, _)| of_account(l))
+            && !gcp.keys.iter().any(|(l, _)| {
+                of_account(l) && l.name.rsplit('/').next() == Some(k.private_key_id.as_str())
+            })
+            && let Some(id) = b.graph.find(&key)
+        {
+            b.graph
+                .node_mut(id)
+                .tags
+                .insert("absent_from_key_listing".into(), "true".into());
+            b.warnings.push(Warning::new(
+                file,
+                "",
+                format!(
+                    "key file of {} holds key {}, which its key listing does not show: probably deleted since; kept as a credential",
+                    k.client_email, k.private_key_id
+                ),
+            ));
+        }
     }
     for (sa, n) in system {
         if let Some(id) = b.graph.find(&sa) {
@@ -426,7 +448,11 @@ pub(super) fn account_sets(
                 .projects
                 .values()
                 .find(|(x, _)| x.project_number == p || x.project_id == p)
-                .map(|(x, _)| format!("gcp:project:{}", x.project_id)),
+                .map(|(x, _)| format!("gcp:project:{}", x.project_id))
+                // Not listed: named by its id, it is still that project.
+                .or_else(|| {
+                    (!p.bytes().all(|c| c.is_ascii_digit())).then(|| format!("gcp:project:{p}"))
+                }),
             Some(("folders", f)) => Some(format!("gcp:folder:{f}")),
             Some(("organizations", o)) => Some(format!("gcp:org:{o}")),
             _ => None,

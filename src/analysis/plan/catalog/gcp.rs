@@ -119,7 +119,14 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
             // `projects/N/locations/global/workloadIdentityPools/POOL/providers/P`: from
             // the provider's key, or the action's id on a link into its pool.
             let path = rest(&site.node.key, "gcp", "wif-provider")
-                .or_else(|| site.id.strip_prefix("disable-provider:gcp:wif-provider:"));
+                .or_else(|| site.id.strip_prefix("disable-provider:gcp:wif-provider:"))
+                // (An id comes from the inputs: only a provider's resource name, and
+                // nothing a command could take for an option.)
+                .filter(|p| {
+                    p.starts_with("projects/")
+                        && p.contains("/workloadIdentityPools/")
+                        && !crate::shell::unsafe_name(p)
+                });
             let pool_path = path
                 .and_then(|p| p.split_once("/providers/"))
                 .map(|(pool, _)| pool);
@@ -142,7 +149,7 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
                         .into(),
                 ],
                 format!(
-                    "tokens already exchanged through it still grant access until they expire (1 h by default): disable the pool to block them ({})",
+                    "federated tokens already exchanged through it still grant access until they expire (1 h by default): disable the pool to block them ({}); service-account access tokens already minted with them stay valid until they expire (up to 1 h) unless the account is disabled",
                     wif(&["update"])
                         .arg(pool_path.map_or(hole("<POOL>"), Piece::from))
                         .arg("--disabled")
@@ -152,51 +159,55 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
             )
         }
         "delete_secret" | "rotate" if site.node.key.starts_with("gcp:secret:") => {
-            // `gcp:secret:projects/P/secrets/S` (a native graph may name it otherwise).
+            // `gcp:secret:projects/P/secrets/S`; another shape (a native graph's) leaves
+            // holes rather than guess a project gcloud would default.
             let path = rest(&site.node.key, "gcp", "secret").unwrap_or_default();
             let (project, name) = match path
                 .strip_prefix("projects/")
                 .and_then(|p| p.split_once("/secrets/"))
             {
-                Some((p, n)) => (Some(p), n),
-                None => (None, &*site.node.name),
+                Some((p, n)) if !n.contains('/') => (Piece::from(p), Piece::from(n)),
+                _ => (hole("<PROJECT>"), hole("<SECRET>")),
             };
             let versions = |verb: &str, version: Piece| {
-                let cmd = Cmd::new("gcloud")
+                Cmd::new("gcloud")
                     .args(["secrets", "versions", verb])
                     .arg(version)
-                    .eq("--secret", name);
-                match project {
-                    Some(p) => cmd.eq("--project", p),
-                    None => cmd,
-                }
+                    .eq("--secret", name.clone())
+                    .eq("--project", project.clone())
             };
+            let enabled = Cmd::new("gcloud")
+                .args(["secrets", "versions", "list"])
+                .arg(name.clone())
+                .eq("--project", project.clone())
+                .arg("--filter=state:enabled");
+            let disable_each = versions("disable", hole("<VERSION>"))
+                .note(format!("for each version {enabled} lists"));
             if action == "rotate" {
                 return leaves(
                     vec![
                         Cmd::new("gcloud")
-                            .args(["secrets", "versions", "add", name])
+                            .args(["secrets", "versions", "add"])
+                            .arg(name.clone())
                             .eq("--data-file", hole("<NEW_VALUE_FILE>"))
-                            .args(project.map(|p| format!("--project={p}")))
-                            .note("a new value, issued where the secret comes from; then:")
+                            .eq("--project", project.clone())
+                            .note("a new value, issued where the secret comes from; then disable the old ones:")
                             .into(),
-                        versions("disable", hole("<OLD_VERSION>"))
-                            .note("every version an attacker may have read")
-                            .into(),
+                        disable_each.into(),
                     ],
                     "the old value keeps working wherever it is accepted until it is changed there too",
                     true,
-                    "undo: gcloud secrets versions enable <OLD_VERSION>",
+                    "undo: gcloud secrets versions enable <VERSION>",
                 );
             }
             copy(
                 vec![
-                    versions("disable", "latest".into())
+                    disable_each
                         .note("disabling keeps evidence; delete later")
                         .into(),
                 ],
                 true,
-                "undo: gcloud secrets versions enable",
+                "undo: gcloud secrets versions enable <VERSION>",
             )
         }
         _ => None,

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 use rustc_hash::FxHashSet;
 
+use super::delegation::{Delegation, delegate};
 use super::members::{self, ANY_GOOGLE_ACCOUNT, ANY_USER, Member};
 use super::nodes::{accounts, ensure_resource, gke_members, keys, lineage, parents};
 use super::policy::{condition_at, level, remove_binding};
@@ -50,18 +51,7 @@ pub(super) struct Build<'a> {
     pub(super) disabled: BTreeSet<String>,
     /// `implicitDelegation` grants without impersonation: resolved once every account's
     /// own edges are in.
-    delegations: Vec<Delegation>,
-}
-
-/// A member that can pass a token request through an account (`implicitDelegation`):
-/// it reaches whatever the account can impersonate, not the account itself.
-struct Delegation {
-    from: String,
-    through: String,
-    quote: String,
-    cut: std::sync::Arc<[Revoke]>,
-    conditions: Vec<Condition>,
-    prov: Provenance,
+    pub(super) delegations: Vec<Delegation>,
 }
 
 impl Build<'_> {
@@ -771,66 +761,4 @@ fn member_edges(b: &mut Build<'_>, ctx: &Ctx<'_>, g: &Grant<'_>, member: &str, f
             );
         }
     }
-}
-
-/// A delegation chain: whoever holds `implicitDelegation` on an account can request the
-/// tokens of every account that one can impersonate, directly or as a member of a group
-/// or set; repeated until nothing changes, so that chains of delegations are followed
-/// whatever order their bindings were read in.
-fn delegate(b: &mut Build<'_>) {
-    let delegations = std::mem::take(&mut b.delegations);
-    for _ in 0..=delegations.len() {
-        let before = b.made.len();
-        for d in &delegations {
-            let Some(through) = b.graph.find(&d.through) else {
-                continue;
-            };
-            let via = d.through.trim_start_matches("gcp:sa:");
-            for (to, more) in impersonable(b.graph, through) {
-                let reason = format!(
-                    "{}: iam.serviceAccounts.implicitDelegation on {via} lets it request the tokens of {} through {via}, which can act as it",
-                    d.quote,
-                    to.trim_start_matches("gcp:sa:")
-                );
-                let (cut, mut conditions) = (d.cut.clone(), d.conditions.clone());
-                conditions.extend(more);
-                b.edge(&d.from, &to, EdgeKind::CanAssume, reason, &d.prov, |e| {
-                    e.revoke = cut;
-                    e.conditions = conditions;
-                    e.technique = Some("iam.serviceAccounts.implicitDelegation".into());
-                });
-            }
-        }
-        if b.made.len() == before {
-            break;
-        }
-    }
-}
-
-/// The accounts `from` can act as: its usable `can_assume` edges to accounts, and those
-/// of the groups and sets it is a member of; with their conditions.
-fn impersonable(graph: &TrustGraph, from: NodeId) -> Vec<(String, Vec<Condition>)> {
-    let usable = |e: crate::model::EdgeId, kind| {
-        let e = graph.edge(e);
-        e.kind == kind && !e.dormant
-    };
-    let mut out = Vec::new();
-    let mut add = |e: crate::model::EdgeId, to: NodeId, outer: &[Condition]| {
-        let key = &graph.node(to).key;
-        if usable(e, EdgeKind::CanAssume) && key.starts_with("gcp:sa:") && to != from {
-            let mut conditions = outer.to_vec();
-            conditions.extend(graph.edge(e).conditions.iter().cloned());
-            out.push((key.to_string(), conditions));
-        }
-    };
-    for (e, to) in graph.outgoing(from) {
-        add(e, to, &[]);
-        if usable(e, EdgeKind::MemberOf) {
-            let outer = graph.edge(e).conditions.clone();
-            for (e2, to2) in graph.outgoing(to) {
-                add(e2, to2, &outer);
-            }
-        }
-    }
-    out
 }

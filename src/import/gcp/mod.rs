@@ -8,6 +8,7 @@
 mod build;
 mod cai;
 mod cel;
+mod delegation;
 mod federation;
 mod members;
 mod nodes;

@@ -9,7 +9,9 @@ use rustc_hash::FxHashSet;
 
 use super::delegation::{Delegation, delegate};
 use super::members::{self, ANY_GOOGLE_ACCOUNT, ANY_USER, Member};
-use super::nodes::{accounts, ensure_resource, gke_members, keys, lineage, parents};
+use super::nodes::{
+    accounts, ensure_resource, gke_members, keys, lineage, parents, unlisted_account,
+};
 use super::policy::{condition_at, level, remove_binding};
 use super::{Binding, Inventory, Resource};
 use crate::import::{Warning, provenance, revoke};
@@ -519,22 +521,11 @@ fn policy_binding(
                 continue;
             }
         };
-        if b.graph.find(&from).is_none() {
-            let prov = g.prov.clone();
-            if let Some(node) = b.node(&from, kind, &name, None, prov)
-                && from.starts_with("gcp:sa:")
-            {
-                node.tags.insert(
-                    "not_in_inputs".into(),
-                    "a member of an IAM policy; not in a service-account listing".into(),
-                );
-                node.revoke = vec![revoke(
-                    format!("disable:{from}"),
-                    "disable_identity",
-                    6,
-                    Vec::new(),
-                )];
-            }
+        if let Some(email) = from.strip_prefix("gcp:sa:") {
+            let why = "a member of an IAM policy; not in a service-account listing";
+            unlisted_account(b, email, None, why.into(), g.prov.clone());
+        } else {
+            b.node(&from, kind, &name, None, g.prov.clone());
         }
         if let Some(when) = ctx.can_rewrite(member, &binding.role) {
             // It can add any permission to the role it holds here: setIamPolicy included.

@@ -49,13 +49,39 @@ pub(super) fn lineage(start: &str, up: &BTreeMap<String, String>) -> Vec<String>
     out
 }
 
+/// Disabling an account: its revocation, listed or not.
+fn disable_account(key: &str) -> crate::model::Revoke {
+    revoke(format!("disable:{key}"), "disable_identity", 6, Vec::new())
+}
+
+/// A service account no listing holds (a key, a key file or a policy names it): flagged
+/// as such, and revocable like a listed one.
+pub(super) fn unlisted_account(
+    b: &mut Build<'_>,
+    email: &str,
+    scope: Option<&str>,
+    why: String,
+    prov: Provenance,
+) {
+    let key = format!("gcp:sa:{email}");
+    if let Some(node) = b.node(
+        &key,
+        NodeKind::ServiceAccount,
+        members::local(email),
+        scope,
+        prov,
+    ) {
+        node.tags.insert("not_in_inputs".into(), why);
+        node.revoke = vec![disable_account(&key)];
+    }
+}
+
 /// Service accounts from the listings: disabled ones are marked, and nothing reaches
 /// through them.
 pub(super) fn accounts(b: &mut Build<'_>, gcp: &Inventory) {
     for (a, file) in gcp.accounts.values() {
         let key = format!("gcp:sa:{}", a.email);
         let prov = provenance(b.graph, file, format!("service account {}", a.email));
-        let id = format!("disable:{key}");
         // Another importer may have named it first (a GKE annotation): the listing is
         // the account, so its node takes what the listing says.
         let existing = b
@@ -98,7 +124,7 @@ pub(super) fn accounts(b: &mut Build<'_>, gcp: &Inventory) {
             if a.disabled {
                 node.tags.insert("disabled".into(), "true".into());
             }
-            node.revoke = vec![revoke(id, "disable_identity", 6, Vec::new())];
+            node.revoke = vec![disable_account(&key)];
         }
     }
 }
@@ -127,24 +153,13 @@ pub(super) fn keys(b: &mut Build<'_>, gcp: &Inventory) {
             continue;
         }
         let prov = provenance(b.graph, file, format!("key {id}"));
-        if b.graph.find(&sa).is_none()
-            && let Some(node) = b.node(
-                &sa,
-                NodeKind::ServiceAccount,
-                members::local(email),
-                None,
-                prov.clone(),
-            )
-        {
-            node.tags
-                .insert("not_in_inputs".into(), format!("named by its key {id}"));
-            node.revoke = vec![revoke(
-                format!("disable:{sa}"),
-                "disable_identity",
-                6,
-                Vec::new(),
-            )];
-        }
+        unlisted_account(
+            b,
+            email,
+            None,
+            format!("named by its key {id}"),
+            prov.clone(),
+        );
         let key = format!("gcp:key:{email}/{id}");
         let time = |t: &Option<String>| t.as_deref().and_then(|t| t.parse::<Timestamp>().ok());
         // 9999-12-31T23:59:59Z is gcloud's "never".
@@ -203,24 +218,13 @@ pub(super) fn keys(b: &mut Build<'_>, gcp: &Inventory) {
             continue;
         }
         let short: String = k.private_key_id.chars().take(8).collect();
-        if b.graph.find(&sa).is_none()
-            && let Some(node) = b.node(
-                &sa,
-                NodeKind::ServiceAccount,
-                members::local(&k.client_email),
-                None,
-                prov.clone(),
-            )
-        {
-            node.tags
-                .insert("not_in_inputs".into(), format!("named by key file {file}"));
-            node.revoke = vec![revoke(
-                format!("disable:{sa}"),
-                "disable_identity",
-                6,
-                Vec::new(),
-            )];
-        }
+        unlisted_account(
+            b,
+            &k.client_email,
+            None,
+            format!("named by key file {file}"),
+            prov.clone(),
+        );
         if let Some(node) = b.node(
             &key,
             NodeKind::Credential,
@@ -311,20 +315,11 @@ pub(super) fn ensure_resource(b: &mut Build<'_>, r: &Resource, key: &str, prov: 
             (kind, shown, Some(project.as_str()))
         }
     };
-    let is_sa = kind == NodeKind::ServiceAccount;
-    if let Some(node) = b.node(key, kind, &name, scope, prov) {
-        node.tags.insert(
-            "not_in_inputs".into(),
-            "named by its IAM policy; not in a listing".into(),
-        );
-        if is_sa {
-            node.revoke = vec![revoke(
-                format!("disable:{key}"),
-                "disable_identity",
-                6,
-                Vec::new(),
-            )];
-        }
+    let why = "named by its IAM policy; not in a listing".to_string();
+    if let Some(email) = key.strip_prefix("gcp:sa:") {
+        unlisted_account(b, email, scope, why, prov);
+    } else if let Some(node) = b.node(key, kind, &name, scope, prov) {
+        node.tags.insert("not_in_inputs".into(), why);
     }
 }
 

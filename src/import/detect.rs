@@ -30,6 +30,9 @@ pub enum Format {
     Eks,
     /// `gcloud … --format=json`: IAM policies, service accounts, keys, roles, projects, folders
     Gcp,
+    /// `az … -o json` and `az rest` (Graph): role assignments and definitions, managed
+    /// identities, compute, service principals, applications, owners, Entra roles
+    Azure,
 }
 
 impl Format {
@@ -48,6 +51,7 @@ impl Format {
             Format::Kubernetes => "Kubernetes objects",
             Format::Eks => "EKS access entries / pod identities",
             Format::Gcp => "GCP (gcloud) export",
+            Format::Azure => "Azure / Entra (az) export",
         }
     }
 }
@@ -124,6 +128,9 @@ pub fn detect(head: &[u8], tail: Option<&[u8]>) -> Result<Format, String> {
         }
         if is_gcp_json(&text) {
             return Ok(Format::Gcp);
+        }
+        if is_azure_json(&text) {
+            return Ok(Format::Azure);
         }
         if text.contains("\"PolicySummary\"") && text.contains("\"Content\"") {
             return Ok(Format::AwsServiceControlPolicy);
@@ -233,6 +240,23 @@ fn is_gcp_json(text: &str) -> bool {
         || (has("asset_type") && has("iam_policy"))
         // A service-account key file: only its names are read.
         || (has("private_key_id") && has("client_email"))
+}
+
+fn is_azure_json(text: &str) -> bool {
+    let has = |k: &str| text.contains(&format!("\"{k}\""));
+    (has("roleDefinitionId") && has("principalId") && (has("scope") || has("directoryScopeId")))
+        || (has("roleName") && has("permissions") && has("assignableScopes"))
+        || has("servicePrincipalType")
+        || (has("signInAudience") && has("appId"))
+        || (has("appRoleId") && has("resourceId"))
+        || text.contains("Microsoft.ManagedIdentity/userAssignedIdentities")
+        || (has("identity") && text.contains("\"/subscriptions/"))
+        || (has("issuer")
+            && has("audiences")
+            && (has("subject") || has("claimsMatchingExpression")))
+        || text.contains("\"#microsoft.graph.")
+        || has("lastSignInActivity")
+        || (has("signInActivity") && has("keyId"))
 }
 
 /// Whether the text holds `"schema": "trustpath/graph/…"` (any spacing).

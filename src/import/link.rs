@@ -68,7 +68,7 @@ fn trusts(graph: &TrustGraph) -> Vec<Trust> {
 
 /// Whether a job that can present `subject` (where `*` stands for a part the job can
 /// vary) satisfies a trust value; `StringLike` values are patterns too.
-fn accepts(value: &str, like: bool, subject: &str) -> bool {
+pub(crate) fn accepts(value: &str, like: bool, subject: &str) -> bool {
     let subject_varies = subject.contains('*');
     match (like, subject_varies) {
         (false, false) => value == subject,

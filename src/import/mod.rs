@@ -2,6 +2,7 @@
 //! file with its importer, then resolving cross-file references and applying overlays.
 
 mod aws;
+mod azure;
 mod detect;
 mod error;
 mod gcp;
@@ -229,6 +230,7 @@ fn read_whole(format: Format) -> Reader {
         Format::Kubernetes => k8s::read_objects,
         Format::Eks => k8s::read_eks,
         Format::Gcp => gcp::read,
+        Format::Azure => azure::read,
     }
 }
 
@@ -337,6 +339,7 @@ pub(crate) struct Builder {
     k8s: k8s::Inventory,
     /// GCP policies, accounts, keys and hierarchy, turned into the graph at the end.
     gcp: gcp::Inventory,
+    azure: azure::Inventory,
     /// Time against which importers evaluate time conditions (`--at`).
     at: jiff::Timestamp,
     /// Edge reasons seen so far, so that edges giving the same reason share one copy.
@@ -364,6 +367,7 @@ impl Builder {
             github: github::Inventory::default(),
             k8s: k8s::Inventory::default(),
             gcp: gcp::Inventory::default(),
+            azure: azure::Inventory::default(),
             at,
             reasons: FxHashSet::default(),
             last_revoke: no_revoke(),
@@ -509,6 +513,7 @@ impl Builder {
         github::finish(&self.github, &mut self.graph);
         k8s::finish(&self.k8s, &mut self.graph, &mut self.warnings);
         gcp::finish(&mut self.gcp, &mut self.graph, &mut self.warnings, self.at);
+        azure::finish(&self.azure, &mut self.graph, &mut self.warnings, self.at);
         let before_links = self.graph.edge_count();
         link::github_oidc(&mut self.graph);
         gcp::link_wif(&mut self.graph);

@@ -1,0 +1,740 @@
+//! Azure RBAC: role assignments through the scope tree (management group → subscription
+//! → resource group → resource), role definitions' `actions`/`notActions` and data
+//! actions, and what they let a principal do to the compute, identities and vaults
+//! below: grant itself anything (`roleAssignments/write`), run commands on a VM and so
+//! act as its managed identities, add a federated credential to a user-assigned
+//! identity, read a vault's secrets.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::entra::{Azure, az};
+use super::{Assignment, Inventory, Permission};
+use crate::glob::glob_match;
+use crate::import::{Warning, provenance, revoke};
+use crate::model::{AccessLevel, Condition, EdgeKind, NodeKind, Revoke, TrustGraph};
+
+const ROLE_ASSIGNMENTS_WRITE: &str = "microsoft.authorization/roleassignments/write";
+const RUN_COMMAND: &str = "microsoft.compute/virtualmachines/runcommand/action";
+const VM_WRITE: &str = "microsoft.compute/virtualmachines/write";
+const FIC_WRITE: &str =
+    "microsoft.managedidentity/userassignedidentities/federatedidentitycredentials/write";
+const MI_ASSIGN: &str = "microsoft.managedidentity/userassignedidentities/assign/action";
+const GET_SECRET: &str = "microsoft.keyvault/vaults/secrets/getsecret/action";
+
+/// Built-in roles, for inputs without `az role definition list`: by id (the GUID at the
+/// end of `roleDefinitionId`) and name. Actions, notActions, dataActions as Microsoft
+/// publishes them, trimmed to what matters for reach.
+/// A built-in role's permissions.
+struct BuiltIn {
+    guid: &'static str,
+    name: &'static str,
+    actions: &'static [&'static str],
+    not_actions: &'static [&'static str],
+    data: &'static [&'static str],
+}
+
+const BUILT_IN: [BuiltIn; 9] = [
+    BuiltIn {
+        guid: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+        name: "Owner",
+        actions: &["*"],
+        not_actions: &[],
+        data: &[],
+    },
+    BuiltIn {
+        guid: "b24988ac-6180-42a0-ab88-20f7382dd24c",
+        name: "Contributor",
+        actions: &["*"],
+        not_actions: &[
+            "Microsoft.Authorization/*/Delete",
+            "Microsoft.Authorization/*/Write",
+            "Microsoft.Authorization/elevateAccess/Action",
+        ],
+        data: &[],
+    },
+    BuiltIn {
+        guid: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+        name: "Reader",
+        actions: &["*/read"],
+        not_actions: &[],
+        data: &[],
+    },
+    BuiltIn {
+        guid: "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+        name: "User Access Administrator",
+        actions: &["*/read", "Microsoft.Authorization/*", "Microsoft.Support/*"],
+        not_actions: &[],
+        data: &[],
+    },
+    BuiltIn {
+        guid: "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+        name: "Role Based Access Control Administrator",
+        actions: &[
+            "Microsoft.Authorization/roleAssignments/write",
+            "Microsoft.Authorization/roleAssignments/delete",
+            "*/read",
+        ],
+        not_actions: &[],
+        data: &[],
+    },
+    BuiltIn {
+        guid: "9980e02c-c2be-4d73-94e8-173b1dc7cf3c",
+        name: "Virtual Machine Contributor",
+        actions: &["Microsoft.Compute/virtualMachines/*", "*/read"],
+        not_actions: &[],
+        data: &[],
+    },
+    BuiltIn {
+        guid: "f1a07417-d97a-45cb-824c-7a7467783830",
+        name: "Managed Identity Operator",
+        actions: &[
+            "Microsoft.ManagedIdentity/userAssignedIdentities/*/read",
+            "Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action",
+        ],
+        not_actions: &[],
+        data: &[],
+    },
+    BuiltIn {
+        guid: "e40ec5ca-96e0-45a2-b4ff-59039f2c2b59",
+        name: "Managed Identity Contributor",
+        actions: &["Microsoft.ManagedIdentity/userAssignedIdentities/*"],
+        not_actions: &[],
+        data: &[],
+    },
+    BuiltIn {
+        guid: "4633458b-17de-408a-b874-0445c86b69e6",
+        name: "Key Vault Secrets User",
+        actions: &[],
+        not_actions: &[],
+        data: &[
+            "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+            "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+        ],
+    },
+];
+
+/// What a role lets its holder do, lower-cased.
+struct Role {
+    name: String,
+    actions: Vec<(Vec<String>, Vec<String>)>,
+    data: Vec<(Vec<String>, Vec<String>)>,
+}
+
+impl Role {
+    fn from_permissions(name: &str, perms: &[Permission]) -> Role {
+        let low = |v: &[String]| v.iter().map(|a| a.to_ascii_lowercase()).collect::<Vec<_>>();
+        Role {
+            name: name.to_string(),
+            actions: perms
+                .iter()
+                .map(|p| (low(&p.actions), low(&p.not_actions)))
+                .collect(),
+            data: perms
+                .iter()
+                .map(|p| (low(&p.data_actions), low(&p.not_data_actions)))
+                .collect(),
+        }
+    }
+
+    /// Whether the role allows `op` (lower-case): some block's actions match it and none
+    /// of that block's notActions do.
+    fn allows(&self, op: &str) -> bool {
+        allowed(&self.actions, op)
+    }
+
+    fn allows_data(&self, op: &str) -> bool {
+        allowed(&self.data, op)
+    }
+
+    fn level(&self) -> AccessLevel {
+        if self.allows(ROLE_ASSIGNMENTS_WRITE) {
+            AccessLevel::Admin
+        } else if self
+            .actions
+            .iter()
+            .any(|(a, _)| a.iter().any(|x| !x.ends_with("/read")))
+            || self.data.iter().any(|(a, _)| !a.is_empty())
+        {
+            AccessLevel::Write
+        } else {
+            AccessLevel::Read
+        }
+    }
+}
+
+fn allowed(blocks: &[(Vec<String>, Vec<String>)], op: &str) -> bool {
+    blocks.iter().any(|(allow, deny)| {
+        allow.iter().any(|a| glob_match(a, op)) && !deny.iter().any(|d| glob_match(d, op))
+    })
+}
+
+/// A place in the scope tree, as a node key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Scope {
+    Root,
+    Mg(String),
+    Sub(String),
+    Rg(String, String),
+    Resource(String),
+}
+
+/// The scope an ARM id names (lower-cased).
+fn scope_of(id: &str) -> Option<Scope> {
+    let low = id.trim_end_matches('/').to_ascii_lowercase();
+    if low.is_empty() {
+        return Some(Scope::Root);
+    }
+    let parts: Vec<&str> = low.trim_start_matches('/').split('/').collect();
+    match parts.as_slice() {
+        ["providers", "microsoft.management", "managementgroups", mg] => {
+            Some(Scope::Mg((*mg).to_string()))
+        }
+        ["subscriptions", s] => Some(Scope::Sub((*s).to_string())),
+        ["subscriptions", s, "resourcegroups", rg] => {
+            Some(Scope::Rg((*s).to_string(), (*rg).to_string()))
+        }
+        ["subscriptions", _, "resourcegroups", _, _, ..] => Some(Scope::Resource(low.clone())),
+        _ => None,
+    }
+}
+
+fn key_of(scope: &Scope, tenant: Option<&str>) -> Option<String> {
+    Some(match scope {
+        Scope::Root => tenant?.to_string(),
+        Scope::Mg(m) => format!("azure:mg:{m}"),
+        Scope::Sub(s) => format!("azure:subscription:{s}"),
+        Scope::Rg(s, r) => format!("azure:rg:{s}/{r}"),
+        Scope::Resource(id) => format!("azure:resource:{id}"),
+    })
+}
+
+/// What lies at a place below a scope, for the edges a role there gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Vm,
+    Identity,
+    Vault,
+    Other,
+}
+
+/// A resource the inputs name, with the scope keys above it (its own resource key, its
+/// group, subscription, the management groups seen over it, the root).
+struct Place {
+    key: String,
+    kind: Kind,
+    above: Vec<String>,
+}
+
+pub(super) fn build(
+    inv: &Inventory,
+    graph: &mut TrustGraph,
+    warnings: &mut Vec<Warning>,
+    tenant: Option<&str>,
+) {
+    let mut b = Azure {
+        graph,
+        disabled: inv
+            .sps
+            .iter()
+            .filter(|(s, _)| s.account_enabled == Some(false))
+            .map(|(s, _)| format!("azure:sp:{}", s.id))
+            .collect(),
+    };
+    // Management groups over each subscription: an inherited assignment at a management
+    // group shows up in the listing of every subscription below it.
+    let mut mgs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (a, sub, _) in inv.assignments.values() {
+        if let (Some(Scope::Mg(m)), Some(s)) = (scope_of(&a.scope), sub) {
+            mgs.entry(s.to_ascii_lowercase())
+                .or_default()
+                .insert(format!("azure:mg:{m}"));
+        }
+    }
+    let above = |id: &str, own: bool| -> Vec<String> {
+        let low = id.to_ascii_lowercase();
+        let parts: Vec<&str> = low.trim_start_matches('/').split('/').collect();
+        let mut out = Vec::new();
+        if own {
+            out.push(format!("azure:resource:{low}"));
+        }
+        if let ["subscriptions", s, "resourcegroups", rg, ..] = parts.as_slice() {
+            out.push(format!("azure:rg:{s}/{rg}"));
+        }
+        if let ["subscriptions", s, ..] = parts.as_slice() {
+            out.push(format!("azure:subscription:{s}"));
+            out.extend(mgs.get(*s).into_iter().flatten().cloned());
+        }
+        out.extend(tenant.map(str::to_string));
+        out
+    };
+    let mut places = Vec::new();
+    compute(&mut b, inv, &mut places, &above);
+    for (a, _, _) in inv.assignments.values() {
+        if let Some(Scope::Resource(id)) = scope_of(&a.scope) {
+            let kind = if id.contains("/providers/microsoft.keyvault/vaults/") {
+                Kind::Vault
+            } else {
+                Kind::Other
+            };
+            let key = format!("azure:resource:{id}");
+            if !places.iter().any(|p: &Place| p.key == key) {
+                // (Its own key too: a role granted on the vault itself reads it.)
+                places.push(Place {
+                    key,
+                    kind,
+                    above: above(&id, true),
+                });
+            }
+        }
+    }
+    // The places below each scope key.
+    let mut below: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, p) in places.iter().enumerate() {
+        for s in &p.above {
+            below.entry(s.as_str()).or_default().push(i);
+        }
+    }
+    let roles = roles(inv);
+    // Every scope first: an assignment higher up reaches resources whose own assignment
+    // comes later.
+    for (a, _, file) in inv.assignments.values() {
+        if let Some(scope) = scope_of(&a.scope)
+            && let Some(key) = key_of(&scope, tenant)
+        {
+            let prov = provenance(b.graph, file, format!("role assignment {}", a.name_or_id()));
+            ensure_scope(&mut b, &scope, &key, &a.scope, &prov);
+        }
+    }
+    for (a, _, file) in inv.assignments.values() {
+        assignment(&mut b, a, file, tenant, &roles, &places, &below, warnings);
+    }
+}
+
+/// Role definitions from the inputs, then the built-in table; by GUID and by name.
+fn roles(inv: &Inventory) -> BTreeMap<String, Role> {
+    let mut out = BTreeMap::new();
+    for BuiltIn {
+        guid,
+        name,
+        actions,
+        not_actions,
+        data,
+    } in BUILT_IN
+    {
+        let s = |v: &[&str]| v.iter().map(|x| (*x).to_string()).collect::<Vec<_>>();
+        let perm = Permission {
+            actions: s(actions),
+            not_actions: s(not_actions),
+            data_actions: s(data),
+            not_data_actions: Vec::new(),
+        };
+        out.insert(
+            guid.to_string(),
+            Role::from_permissions(name, std::slice::from_ref(&perm)),
+        );
+        out.insert(
+            name.to_ascii_lowercase(),
+            Role::from_permissions(name, &[perm]),
+        );
+    }
+    for (d, _) in inv.definitions.values() {
+        let role = |d: &super::RoleDefinition| Role::from_permissions(&d.role_name, &d.permissions);
+        out.insert(d.name.to_ascii_lowercase(), role(d));
+        out.insert(d.role_name.to_ascii_lowercase(), role(d));
+    }
+    out
+}
+
+/// Virtual machines and other compute with an identity, and user-assigned identities.
+fn compute(
+    b: &mut Azure<'_>,
+    inv: &Inventory,
+    places: &mut Vec<Place>,
+    above: &dyn Fn(&str, bool) -> Vec<String>,
+) {
+    for (mi, file) in &inv.identities {
+        if mi.principal_id.is_empty() {
+            continue;
+        }
+        let key = format!("azure:sp:{}", mi.principal_id);
+        let prov = provenance(b.graph, file, format!("managed identity {}", mi.name));
+        if let Some(node) = b.node(&key, NodeKind::ServiceAccount, &mi.name, prov) {
+            node.tags
+                .insert("object_id".into(), mi.principal_id.clone());
+            node.tags.insert("client_id".into(), mi.client_id.clone());
+            node.tags.insert("sp_type".into(), "ManagedIdentity".into());
+        }
+        if let Some(id) = b.graph.find(&key) {
+            b.graph
+                .node_mut(id)
+                .tags
+                .insert("arm_id".into(), mi.id.to_ascii_lowercase());
+        }
+        places.push(Place {
+            key,
+            kind: Kind::Identity,
+            above: above(&mi.id, true),
+        });
+    }
+    for (c, file) in &inv.compute {
+        let Some(identity) = &c.identity else {
+            continue;
+        };
+        let key = format!("azure:resource:{}", c.id.to_ascii_lowercase());
+        let prov = provenance(b.graph, file, format!("{} {}", c.kind, c.name));
+        let vm = c
+            .kind
+            .eq_ignore_ascii_case("Microsoft.Compute/virtualMachines");
+        b.node(&key, NodeKind::Workload, &c.name, prov.clone());
+        places.push(Place {
+            key: key.clone(),
+            kind: if vm { Kind::Vm } else { Kind::Other },
+            above: above(&c.id, false),
+        });
+        let (rg, name) = rg_and_name(&c.id);
+        let mut runs_as = Vec::new();
+        if let Some(pid) = &identity.principal_id {
+            runs_as.push((
+                pid.clone(),
+                format!("{} (system-assigned identity)", c.name),
+                "[system]".to_string(),
+            ));
+        }
+        for (mi_id, ua) in identity.user_assigned_identities.iter().flatten() {
+            if let Some(pid) = &ua.principal_id {
+                let mi_name = mi_id.rsplit('/').next().unwrap_or(mi_id).to_string();
+                runs_as.push((pid.clone(), mi_name, mi_id.clone()));
+            }
+        }
+        for (pid, name_of_identity, remove_id) in runs_as {
+            let sp = format!("azure:sp:{pid}");
+            if let Some(node) = b.node(
+                &sp,
+                NodeKind::ServiceAccount,
+                &name_of_identity,
+                prov.clone(),
+            ) {
+                node.tags.insert("object_id".into(), pid.clone());
+                node.tags.insert("sp_type".into(), "ManagedIdentity".into());
+            }
+            let remove: String = if vm {
+                az([
+                    "vm",
+                    "identity",
+                    "remove",
+                    "--resource-group",
+                    &rg,
+                    "--name",
+                    &name,
+                    "--identities",
+                    &remove_id,
+                ])
+                .into()
+            } else {
+                az(["resource", "update", "--ids", &c.id])
+                    .arg("--remove")
+                    .arg("identity")
+                    .into()
+            };
+            let cut: std::sync::Arc<[Revoke]> = vec![revoke(
+                format!("remove-identity:{key}:{pid}"),
+                "remove_binding",
+                4,
+                vec![remove],
+            )]
+            .into();
+            let reason = format!(
+                "{} runs with managed identity {name_of_identity}: code on it gets the identity's tokens from the instance metadata service",
+                c.name
+            );
+            b.edge(&key, &sp, EdgeKind::RunsAs, reason, &prov, |e| {
+                e.revoke = cut
+            });
+        }
+    }
+}
+
+/// The resource group and name in an ARM id, as written.
+fn rg_and_name(id: &str) -> (String, String) {
+    let parts: Vec<&str> = id.trim_start_matches('/').split('/').collect();
+    let rg = parts
+        .iter()
+        .position(|p| p.eq_ignore_ascii_case("resourceGroups"))
+        .and_then(|i| parts.get(i + 1))
+        .map_or_else(String::new, |s| (*s).to_string());
+    (
+        rg,
+        parts.last().map_or_else(String::new, |s| (*s).to_string()),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn assignment(
+    b: &mut Azure<'_>,
+    a: &Assignment,
+    file: &str,
+    tenant: Option<&str>,
+    roles: &BTreeMap<String, Role>,
+    places: &[Place],
+    below: &BTreeMap<&str, Vec<usize>>,
+    warnings: &mut Vec<Warning>,
+) {
+    let Some(scope) = scope_of(&a.scope) else {
+        warnings.push(Warning::new(
+            file,
+            &a.id,
+            format!(
+                "scope {} is not an ARM scope trustpath places; skipped",
+                crate::report::clean(&a.scope)
+            ),
+        ));
+        return;
+    };
+    let Some(scope_key) = key_of(&scope, tenant) else {
+        warnings.push(Warning::new(
+            file,
+            &a.id,
+            "an assignment at the root scope `/`, and no listing read names the tenant; skipped"
+                .to_string(),
+        ));
+        return;
+    };
+    let prov = provenance(b.graph, file, format!("role assignment {}", a.name_or_id()));
+    let guid = a
+        .role_definition_id
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let role = roles
+        .get(&guid)
+        .or_else(|| roles.get(&a.role_definition_name.to_ascii_lowercase()));
+    let mut conditions: Vec<Condition> = a
+        .condition
+        .iter()
+        .filter(|c| !c.is_empty())
+        .map(|c| Condition::described(format!("ABAC condition: {c}")))
+        .collect();
+    let role_name = role.map_or_else(|| a.role_definition_name.clone(), |r| r.name.clone());
+    if role.is_none() {
+        warnings.push(Warning::new(file, &a.id, format!("role {} is in no role-definitions.json read and not a built-in trustpath knows: its holder gets a conditional edge to the scope only (save `az role definition list`)", crate::report::clean(&a.role_definition_id))));
+        conditions.push(Condition::described(format!(
+            "role {role_name} is unknown: what it grants is not known"
+        )));
+    }
+    // The principal.
+    let (from, kind) = match a.principal_type.as_str() {
+        "ServicePrincipal" => (
+            format!("azure:sp:{}", a.principal_id),
+            NodeKind::ServiceAccount,
+        ),
+        "Group" | "ForeignGroup" => (format!("azure:group:{}", a.principal_id), NodeKind::Group),
+        _ => {
+            let upn = if a.principal_name.is_empty() {
+                &a.principal_id
+            } else {
+                &a.principal_name
+            };
+            (format!("azure:user:{upn}"), NodeKind::Human)
+        }
+    };
+    let shown = if a.principal_name.is_empty() {
+        a.principal_id.clone()
+    } else {
+        a.principal_name.clone()
+    };
+    if let Some(node) = b.node(&from, kind, &shown, prov.clone()) {
+        node.tags.insert("object_id".into(), a.principal_id.clone());
+    }
+    let cut: std::sync::Arc<[Revoke]> = vec![revoke(
+        format!("remove-assignment:{}", a.id.to_ascii_lowercase()),
+        "remove_binding",
+        3,
+        vec![az(["role", "assignment", "delete", "--ids", &a.id]).into()],
+    )]
+    .into();
+    let quote = format!("role assignment of {role_name} to {shown} at {}", a.scope);
+    let edge = |b: &mut Azure<'_>,
+                to: &str,
+                kind: EdgeKind,
+                why: String,
+                technique: Option<&str>,
+                level: Option<AccessLevel>| {
+        let (cut, conditions) = (cut.clone(), conditions.clone());
+        b.edge(&from, to, kind, format!("{quote}: {why}"), &prov, |e| {
+            e.revoke = cut;
+            e.conditions = conditions;
+            e.technique = technique.map(Into::into);
+            e.level = level;
+        });
+    };
+    let Some(role) = role else {
+        edge(
+            b,
+            &scope_key,
+            EdgeKind::CanAccess,
+            "a role trustpath does not know".into(),
+            None,
+            None,
+        );
+        return;
+    };
+    let admin = role.allows(ROLE_ASSIGNMENTS_WRITE);
+    if admin {
+        edge(b, &scope_key, EdgeKind::CanEscalate, "Microsoft.Authorization/roleAssignments/write: it can assign itself any role there, Owner included".into(), Some("Microsoft.Authorization/roleAssignments/write"), Some(AccessLevel::Admin));
+    } else {
+        edge(
+            b,
+            &scope_key,
+            EdgeKind::CanAccess,
+            format!("{role_name} on it"),
+            None,
+            Some(role.level()),
+        );
+    }
+    for &i in below.get(scope_key.as_str()).into_iter().flatten() {
+        let p = &places[i];
+        let at = p.key.trim_start_matches("azure:");
+        match p.kind {
+            Kind::Vm if admin || role.allows(RUN_COMMAND) => {
+                let how = if admin {
+                    "it can grant itself a role that runs commands on"
+                } else {
+                    "Microsoft.Compute/virtualMachines/runCommand/action runs commands on"
+                };
+                edge(
+                    b,
+                    &p.key,
+                    EdgeKind::CanControl,
+                    format!("{how} {at}"),
+                    Some("runCommand"),
+                    None,
+                );
+            }
+            Kind::Identity if admin || role.allows(FIC_WRITE) => {
+                let how = if admin {
+                    "it can grant itself the right to add a federated credential to"
+                } else {
+                    "federatedIdentityCredentials/write adds a federated credential of its own to"
+                };
+                edge(
+                    b,
+                    &p.key,
+                    EdgeKind::CanEscalate,
+                    format!("{how} managed identity {at}, and sign in as it"),
+                    Some("federatedIdentityCredentials/write"),
+                    None,
+                );
+            }
+            Kind::Identity if role.allows(MI_ASSIGN) && role.allows(VM_WRITE) => {
+                edge(
+                    b,
+                    &p.key,
+                    EdgeKind::CanEscalate,
+                    format!(
+                        "userAssignedIdentities/assign/action with virtualMachines/write attaches managed identity {at} to a VM it changes, and runs code as it"
+                    ),
+                    Some("assign/action+virtualMachines/write"),
+                    None,
+                );
+            }
+            Kind::Vault if role.allows_data(GET_SECRET) => {
+                edge(
+                    b,
+                    &p.key,
+                    EdgeKind::CanRead,
+                    format!("secrets/getSecret/action reads the secrets of {at}"),
+                    None,
+                    None,
+                );
+            }
+            Kind::Identity => {}
+            _ if p.key != scope_key => {
+                let level = role.level();
+                edge(
+                    b,
+                    &p.key,
+                    EdgeKind::CanAccess,
+                    format!("{role_name} holds on {at} below it"),
+                    None,
+                    Some(level),
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Assignment {
+    fn name_or_id(&self) -> &str {
+        self.id.rsplit('/').next().unwrap_or(&self.id)
+    }
+}
+
+/// The node of a scope an assignment names, when no listing made it.
+fn ensure_scope(
+    b: &mut Azure<'_>,
+    scope: &Scope,
+    key: &str,
+    original: &str,
+    prov: &crate::model::Provenance,
+) {
+    let (kind, name) = match scope {
+        Scope::Root => return,
+        Scope::Mg(_) => (
+            NodeKind::Resource,
+            format!(
+                "management group {}",
+                original.rsplit('/').next().unwrap_or(original)
+            ),
+        ),
+        Scope::Sub(_) => (
+            NodeKind::Resource,
+            format!(
+                "subscription {}",
+                original.rsplit('/').next().unwrap_or(original)
+            ),
+        ),
+        Scope::Rg(..) => (
+            NodeKind::Resource,
+            format!(
+                "resource group {}",
+                original.rsplit('/').next().unwrap_or(original)
+            ),
+        ),
+        Scope::Resource(_) => (NodeKind::Resource, rg_and_name(original).1),
+    };
+    if let Some(node) = b.node(key, kind, &name, prov.clone()) {
+        node.tags.insert("arm_id".into(), original.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_ignore_case() {
+        assert_eq!(
+            scope_of("/subscriptions/S1/resourceGroups/RG-Web-Prod"),
+            Some(Scope::Rg("s1".into(), "rg-web-prod".into()))
+        );
+        assert_eq!(
+            scope_of("/providers/Microsoft.Management/managementGroups/Platform"),
+            Some(Scope::Mg("platform".into()))
+        );
+        assert_eq!(scope_of("/"), Some(Scope::Root));
+        assert_eq!(scope_of("/weird/thing"), None);
+    }
+
+    #[test]
+    fn contributor_runs_commands_but_cannot_grant_roles() {
+        let roles = roles(&Inventory::default());
+        let c = &roles["b24988ac-6180-42a0-ab88-20f7382dd24c"];
+        assert!(c.allows(RUN_COMMAND) && c.allows(FIC_WRITE));
+        assert!(!c.allows(ROLE_ASSIGNMENTS_WRITE));
+        let r = &roles["reader"];
+        assert!(!r.allows(RUN_COMMAND) && r.level() == AccessLevel::Read);
+        assert!(roles["user access administrator"].allows(ROLE_ASSIGNMENTS_WRITE));
+    }
+}

@@ -1,0 +1,676 @@
+//! Entra ID: service principals (managed identities included), app registrations and
+//! their credentials, owners, app-role assignments (Microsoft Graph's critical ones
+//! take over the tenant) and directory roles.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+
+use super::{Credential, Inventory, OwnerOf};
+use crate::import::{Warning, add_new_node, provenance, revoke};
+use crate::model::{
+    AccessLevel, Condition, Edge, EdgeKind, NodeKind, Provenance, Revoke, TrustGraph,
+};
+use crate::shell::Cmd;
+
+/// Microsoft Graph's application id.
+pub(super) const GRAPH: &str = "00000003-0000-0000-c000-000000000000";
+
+/// Microsoft's own tenants: their apps are first-party, not a third party's.
+const MICROSOFT_TENANTS: [&str; 2] = [
+    "f8cdef31-a31e-4b4a-93e4-5f571e91255a",
+    "72f988bf-86f1-41af-91ab-2d7cd011db47",
+];
+
+/// Graph application permissions, by app-role id, and what they give.
+enum GraphPower {
+    /// Assign any directory role or app role, itself included.
+    Tenant,
+    /// Add credentials to any application and service principal.
+    AnyApp,
+}
+
+const GRAPH_ROLES: [(&str, &str, GraphPower); 3] = [
+    (
+        "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8",
+        "RoleManagement.ReadWrite.Directory",
+        GraphPower::Tenant,
+    ),
+    (
+        "06b708a9-e830-4db3-a914-8e69da51d44f",
+        "AppRoleAssignment.ReadWrite.All",
+        GraphPower::Tenant,
+    ),
+    (
+        "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9",
+        "Application.ReadWrite.All",
+        GraphPower::AnyApp,
+    ),
+];
+
+/// Directory roles, by template id, and what they give tenant-wide.
+const DIRECTORY_ROLES: [(&str, &str, GraphPower); 5] = [
+    (
+        "62e90394-69f5-4237-9190-012177145e10",
+        "Global Administrator",
+        GraphPower::Tenant,
+    ),
+    (
+        "e8611ab8-c189-46e8-94e1-60213ab1f814",
+        "Privileged Role Administrator",
+        GraphPower::Tenant,
+    ),
+    (
+        "7be44c8a-adaf-4e2a-84d6-ab2649e08a13",
+        "Privileged Authentication Administrator",
+        GraphPower::Tenant,
+    ),
+    (
+        "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
+        "Application Administrator",
+        GraphPower::AnyApp,
+    ),
+    (
+        "158c047a-c907-4556-b7ef-446551a6b5f7",
+        "Cloud Application Administrator",
+        GraphPower::AnyApp,
+    ),
+];
+
+/// Adds nodes and edges by key, once each; edges into or out of a disabled service
+/// principal are dormant.
+pub(super) struct Azure<'g> {
+    pub(super) graph: &'g mut TrustGraph,
+    pub(super) disabled: std::collections::BTreeSet<String>,
+}
+
+impl Azure<'_> {
+    pub(super) fn node(
+        &mut self,
+        key: &str,
+        kind: NodeKind,
+        name: &str,
+        prov: Provenance,
+    ) -> Option<&mut crate::model::Node> {
+        add_new_node(self.graph, key, kind, "azure", name, None, prov)
+    }
+
+    pub(super) fn edge(
+        &mut self,
+        from: &str,
+        to: &str,
+        kind: EdgeKind,
+        reason: String,
+        prov: &Provenance,
+        tune: impl FnOnce(&mut Edge),
+    ) {
+        let (Some(a), Some(b)) = (self.graph.find(from), self.graph.find(to)) else {
+            return;
+        };
+        if a == b {
+            return;
+        }
+        let mut edge = Edge::new(kind, reason, prov.clone());
+        tune(&mut edge);
+        edge.dormant |= self.disabled.contains(from) || self.disabled.contains(to);
+        self.graph.add_edge(a, b, edge);
+    }
+}
+
+/// `az …` with the words given.
+pub(super) fn az<'a>(words: impl IntoIterator<Item = &'a str>) -> Cmd {
+    Cmd::new("az").args(words)
+}
+
+/// `az rest --method DELETE --url URL`.
+fn graph_delete(url: String) -> String {
+    az(["rest", "--method", "DELETE", "--url"]).arg(url).into()
+}
+
+/// The tenant: the owner organisation of the tenant's own apps' service principals.
+fn tenant_of(inv: &Inventory) -> Option<String> {
+    let own: std::collections::BTreeSet<&str> =
+        inv.apps.iter().map(|(a, _)| a.app_id.as_str()).collect();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for (sp, _) in &inv.sps {
+        if own.contains(sp.app_id.as_str())
+            && let Some(t) = sp.app_owner_organization_id.as_deref()
+        {
+            *counts.entry(t).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .map(|(t, _)| t.to_string())
+}
+
+/// Builds Entra's nodes and edges; returns the tenant node's key when the tenant is known.
+pub(super) fn build(
+    inv: &Inventory,
+    graph: &mut TrustGraph,
+    warnings: &mut Vec<Warning>,
+    at: Timestamp,
+) -> Option<String> {
+    let tenant_id = tenant_of(inv);
+    let mut b = Azure {
+        graph,
+        disabled: inv
+            .sps
+            .iter()
+            .filter(|(s, _)| s.account_enabled == Some(false))
+            .map(|(s, _)| format!("azure:sp:{}", s.id))
+            .collect(),
+    };
+    let sp_by_app: BTreeMap<&str, &str> = inv
+        .sps
+        .iter()
+        .map(|(s, _)| (s.app_id.as_str(), s.id.as_str()))
+        .collect();
+    let tenant = tenant_id.as_ref().map(|t| format!("azure:tenant:{t}"));
+    if let (Some(key), Some(t)) = (&tenant, &tenant_id) {
+        let file = inv.sps.first().map_or("inputs", |(_, f)| f.as_str());
+        let prov = provenance(
+            b.graph,
+            file,
+            "the tenant of the listed applications".into(),
+        );
+        if let Some(node) = b.node(key, NodeKind::Resource, &format!("tenant {t}"), prov) {
+            node.admin = true;
+        }
+    }
+    // Service principals.
+    for (sp, file) in &inv.sps {
+        let key = format!("azure:sp:{}", sp.id);
+        let prov = provenance(
+            b.graph,
+            file,
+            format!("service principal {}", sp.display_name),
+        );
+        let owner_org = sp.app_owner_organization_id.as_deref();
+        let Some(node) = b.node(&key, NodeKind::ServiceAccount, &sp.display_name, prov) else {
+            continue;
+        };
+        node.tags.insert("app_id".into(), sp.app_id.clone());
+        node.tags.insert("object_id".into(), sp.id.clone());
+        node.tags
+            .insert("sp_type".into(), sp.service_principal_type.clone());
+        if sp.account_enabled == Some(false) {
+            node.tags.insert("disabled".into(), "true".into());
+        }
+        match owner_org {
+            Some(o) if MICROSOFT_TENANTS.contains(&o) => {
+                node.tags.insert("first_party".into(), "microsoft".into());
+            }
+            Some(o) if tenant_id.as_deref().is_some_and(|t| t != o) => {
+                node.tags.insert("third_party".into(), o.to_string());
+            }
+            _ => {}
+        }
+        node.revoke = vec![revoke(
+            format!("disable:{key}"),
+            "disable_identity",
+            6,
+            vec![
+                az([
+                    "ad",
+                    "sp",
+                    "update",
+                    "--id",
+                    &sp.id,
+                    "--set",
+                    "accountEnabled=false",
+                ])
+                .into(),
+            ],
+        )];
+    }
+    // App registrations: whoever controls one adds a credential and signs in as its
+    // service principal.
+    for (app, file) in &inv.apps {
+        let key = format!("azure:app:{}", app.app_id);
+        let prov = provenance(b.graph, file, format!("application {}", app.display_name));
+        if let Some(node) = b.node(&key, NodeKind::Resource, &app.display_name, prov.clone()) {
+            node.tags.insert("app_id".into(), app.app_id.clone());
+            node.tags.insert("object_id".into(), app.id.clone());
+            node.tags.insert("app_registration".into(), "true".into());
+            node.tags
+                .insert("sign_in_audience".into(), app.sign_in_audience.clone());
+        }
+        if let Some(sp) = sp_by_app.get(app.app_id.as_str()) {
+            let reason = format!(
+                "a credential added to application {} signs in as its service principal",
+                app.display_name
+            );
+            b.edge(
+                &key,
+                &format!("azure:sp:{sp}"),
+                EdgeKind::CanControl,
+                reason,
+                &prov,
+                |_| {},
+            );
+        }
+    }
+    credentials(&mut b, inv, &sp_by_app, at);
+    owners(&mut b, inv, &sp_by_app);
+    let everything: Vec<String> = inv
+        .sps
+        .iter()
+        .map(|(s, _)| format!("azure:sp:{}", s.id))
+        .chain(
+            inv.apps
+                .iter()
+                .map(|(a, _)| format!("azure:app:{}", a.app_id)),
+        )
+        .collect();
+    app_roles(&mut b, inv, tenant.as_deref(), &everything, warnings);
+    directory_roles(&mut b, inv, tenant.as_deref(), &everything, warnings);
+    // The tenant's administrators control every application and service principal.
+    if let Some(t) = &tenant
+        && let Some(prov) = b.graph.find(t).map(|n| b.graph.node(n).provenance.clone())
+    {
+        for target in &everything {
+            b.edge(
+                t,
+                target,
+                EdgeKind::CanControl,
+                "a tenant administrator can add credentials to any application and service principal".into(),
+                &prov,
+                |_| {},
+            );
+        }
+    }
+    tenant
+}
+
+/// Password and certificate credentials of apps and service principals: dates only.
+fn credentials(
+    b: &mut Azure<'_>,
+    inv: &Inventory,
+    sp_by_app: &BTreeMap<&str, &str>,
+    at: Timestamp,
+) {
+    let _ = at;
+    let apps = inv.apps.iter().map(|(a, f)| {
+        (
+            a.app_id.as_str(),
+            a.app_id.as_str(),
+            "app",
+            &a.password_credentials,
+            &a.key_credentials,
+            f,
+        )
+    });
+    let sps = inv.sps.iter().map(|(s, f)| {
+        (
+            s.app_id.as_str(),
+            s.id.as_str(),
+            "sp",
+            &s.password_credentials,
+            &s.key_credentials,
+            f,
+        )
+    });
+    for (app_id, owner_id, on, passwords, certs, file) in apps.chain(sps) {
+        let to = sp_by_app
+            .get(app_id)
+            .map_or(format!("azure:app:{app_id}"), |sp| format!("azure:sp:{sp}"));
+        let all = passwords
+            .iter()
+            .map(|c| (c, false))
+            .chain(certs.iter().map(|c| (c, true)));
+        for (c, cert) in all {
+            credential(b, inv, c, cert, (app_id, owner_id, on), &to, file);
+        }
+    }
+}
+
+fn credential(
+    b: &mut Azure<'_>,
+    inv: &Inventory,
+    c: &Credential,
+    cert: bool,
+    (app_id, owner_id, on): (&str, &str, &str),
+    to: &str,
+    file: &str,
+) {
+    if c.key_id.is_empty() {
+        return;
+    }
+    let key = format!("azure:cred:{app_id}/{}", c.key_id);
+    let what = if cert { "certificate" } else { "client secret" };
+    let prov = provenance(b.graph, file, format!("{what} {}", c.key_id));
+    let time = |t: &Option<String>| t.as_deref().and_then(|t| t.parse::<Timestamp>().ok());
+    let expires = time(&c.end_date_time);
+    let short: String = c.key_id.chars().take(8).collect();
+    let name = match &c.display_name {
+        Some(d) if !d.is_empty() => format!("{what} {d} ({short})"),
+        _ => format!("{what} {short}"),
+    };
+    let mut delete = az([
+        "ad",
+        on,
+        "credential",
+        "delete",
+        "--id",
+        owner_id,
+        "--key-id",
+        &c.key_id,
+    ]);
+    if cert {
+        delete = delete.arg("--cert");
+    }
+    if let Some(node) = b.node(&key, NodeKind::Credential, &name, prov.clone()) {
+        node.tags.insert("app_id".into(), app_id.to_string());
+        node.credential = Some(Box::new(crate::model::Credential {
+            kind: Some(if cert { "certificate" } else { "client_secret" }.into()),
+            status: Some("active".into()),
+            created: time(&c.start_date_time),
+            expires,
+            last_used: inv
+                .last_used
+                .get(&c.key_id.to_ascii_lowercase())
+                .and_then(|t| t.parse().ok()),
+            long_lived: Some(true),
+            ..crate::model::Credential::default()
+        }));
+        node.revoke = vec![revoke(
+            format!("delete-credential:{key}"),
+            "deactivate_key",
+            4,
+            vec![delete.into()],
+        )];
+    }
+    let until = c
+        .end_date_time
+        .as_deref()
+        .map_or(String::new(), |e| format!(", valid until {e}"));
+    let reason = format!(
+        "{what} {} of application {app_id}{until}: whoever holds it signs in as the service principal",
+        c.key_id
+    );
+    b.edge(&key, to, EdgeKind::AuthenticatesAs, reason, &prov, |_| {});
+}
+
+/// Owners of apps and service principals can add credentials to them.
+fn owners(b: &mut Azure<'_>, inv: &Inventory, sp_by_app: &BTreeMap<&str, &str>) {
+    // An app named in a path by app id or object id.
+    let app_by_object: BTreeMap<&str, &str> = inv
+        .apps
+        .iter()
+        .map(|(a, _)| (a.id.as_str(), a.app_id.as_str()))
+        .collect();
+    for (of, owner, file) in &inv.owners {
+        let from = owner_key(b, owner, file);
+        let prov = provenance(b.graph, file, format!("owner {}", owner.id));
+        let (to, what, remove) = match of {
+            OwnerOf::App(id) => {
+                let app_id = app_by_object.get(id.as_str()).copied().unwrap_or(id);
+                let cmd: String = az([
+                    "ad",
+                    "app",
+                    "owner",
+                    "remove",
+                    "--id",
+                    app_id,
+                    "--owner-object-id",
+                    &owner.id,
+                ])
+                .into();
+                (
+                    format!("azure:app:{app_id}"),
+                    format!("application {app_id}"),
+                    cmd,
+                )
+            }
+            OwnerOf::Sp(id) => {
+                let sp = sp_by_app.get(id.as_str()).copied().unwrap_or(id);
+                let url = format!(
+                    "https://graph.microsoft.com/v1.0/servicePrincipals/{sp}/owners/{}/$ref",
+                    owner.id
+                );
+                (
+                    format!("azure:sp:{sp}"),
+                    format!("service principal {sp}"),
+                    graph_delete(url),
+                )
+            }
+        };
+        let reason = format!("an owner of {what} can add credentials to it and sign in as it");
+        let cut: std::sync::Arc<[Revoke]> = vec![revoke(
+            format!("remove-owner:{to}:{}", owner.id),
+            "remove_membership",
+            3,
+            vec![remove],
+        )]
+        .into();
+        b.edge(&from, &to, EdgeKind::CanControl, reason, &prov, |e| {
+            e.revoke = cut
+        });
+    }
+}
+
+/// The node of a directory object named as an owner or assignee.
+fn owner_key(b: &mut Azure<'_>, o: &super::DirectoryObject, file: &str) -> String {
+    let prov = provenance(b.graph, file, format!("directory object {}", o.id));
+    let name = o.display_name.clone().unwrap_or_else(|| o.id.clone());
+    let (key, kind) = if o.odata_type.ends_with("servicePrincipal") {
+        (format!("azure:sp:{}", o.id), NodeKind::ServiceAccount)
+    } else if o.odata_type.ends_with("group") {
+        (format!("azure:group:{}", o.id), NodeKind::Group)
+    } else {
+        let upn = o
+            .user_principal_name
+            .clone()
+            .unwrap_or_else(|| o.id.clone());
+        (format!("azure:user:{upn}"), NodeKind::Human)
+    };
+    if let Some(node) = b.node(&key, kind, &name, prov) {
+        node.tags.insert("object_id".into(), o.id.clone());
+    }
+    key
+}
+
+/// Graph application permissions: the critical ones take over the tenant or every app.
+fn app_roles(
+    b: &mut Azure<'_>,
+    inv: &Inventory,
+    tenant: Option<&str>,
+    everything: &[String],
+    warnings: &mut Vec<Warning>,
+) {
+    let graph_sp: Option<&str> = inv
+        .sps
+        .iter()
+        .find(|(s, _)| s.app_id == GRAPH)
+        .map(|(s, _)| s.id.as_str());
+    let role_names: BTreeMap<&str, &str> = inv
+        .sps
+        .iter()
+        .flat_map(|(s, _)| s.app_roles.iter())
+        .filter_map(|r| Some((r.id.as_str(), r.value.as_deref()?)))
+        .collect();
+    for (a, file) in &inv.app_role_assignments {
+        let from = format!("azure:sp:{}", a.principal_id);
+        let prov = provenance(b.graph, file, format!("app-role assignment {}", a.id));
+        let is_graph = graph_sp == Some(a.resource_id.as_str())
+            || a.resource_display_name.as_deref() == Some("Microsoft Graph");
+        let critical = GRAPH_ROLES
+            .iter()
+            .find(|(id, _, _)| is_graph && *id == a.app_role_id);
+        let url = format!(
+            "https://graph.microsoft.com/v1.0/servicePrincipals/{}/appRoleAssignments/{}",
+            a.principal_id, a.id
+        );
+        let cut: std::sync::Arc<[Revoke]> = vec![revoke(
+            format!("remove-app-role:{}", a.id),
+            "remove_binding",
+            3,
+            vec![graph_delete(url)],
+        )]
+        .into();
+        if b.graph.find(&from).is_none() {
+            warnings.push(Warning::new(file, &a.id, format!("app-role assignment of service principal {}, which no `az ad sp list` output read holds; skipped", a.principal_id)));
+            continue;
+        }
+        match critical {
+            Some((_, name, GraphPower::Tenant)) => {
+                if let Some(t) = tenant {
+                    let reason = format!(
+                        "Microsoft Graph application permission {name}: it can grant itself any directory role, Global Administrator included"
+                    );
+                    let cut = cut.clone();
+                    b.edge(&from, t, EdgeKind::CanEscalate, reason, &prov, |e| {
+                        e.revoke = cut;
+                        e.technique = Some((*name).into());
+                        e.level = Some(AccessLevel::Admin);
+                    });
+                }
+            }
+            Some((_, name, GraphPower::AnyApp)) => {
+                for target in everything.iter().filter(|t| **t != from) {
+                    let reason = format!(
+                        "Microsoft Graph application permission {name}: it can add a credential to {} and sign in as it",
+                        target.trim_start_matches("azure:")
+                    );
+                    let cut = cut.clone();
+                    b.edge(&from, target, EdgeKind::CanEscalate, reason, &prov, |e| {
+                        e.revoke = cut;
+                        e.technique = Some((*name).into());
+                    });
+                }
+            }
+            None => {
+                // Another application permission: access to that API, at its word.
+                let value = role_names
+                    .get(a.app_role_id.as_str())
+                    .copied()
+                    .unwrap_or(&a.app_role_id);
+                let to = format!("azure:sp:{}", a.resource_id);
+                let level = if value.contains("ReadWrite") {
+                    AccessLevel::Write
+                } else {
+                    AccessLevel::Read
+                };
+                let api = a
+                    .resource_display_name
+                    .clone()
+                    .unwrap_or_else(|| a.resource_id.clone());
+                let reason = format!("application permission {value} on {api}");
+                b.edge(&from, &to, EdgeKind::CanAccess, reason, &prov, |e| {
+                    e.revoke = cut;
+                    e.level = Some(level);
+                });
+            }
+        }
+    }
+}
+
+/// Directory roles: tenant-wide ones through the role's node, scoped ones straight to
+/// the object they are scoped to.
+fn directory_roles(
+    b: &mut Azure<'_>,
+    inv: &Inventory,
+    tenant: Option<&str>,
+    everything: &[String],
+    warnings: &mut Vec<Warning>,
+) {
+    let by_object: BTreeMap<&str, String> = inv
+        .apps
+        .iter()
+        .map(|(a, _)| (a.id.as_str(), format!("azure:app:{}", a.app_id)))
+        .chain(
+            inv.sps
+                .iter()
+                .map(|(s, _)| (s.id.as_str(), format!("azure:sp:{}", s.id))),
+        )
+        .collect();
+    // Principals by object id, found once: listed service principals, and the users and
+    // groups the inputs name.
+    let known: BTreeMap<String, String> = b
+        .graph
+        .node_ids()
+        .map(|n| b.graph.node(n))
+        .filter(|n| &*n.platform == "azure")
+        .filter_map(|n| Some((n.tags.get("object_id")?.to_string(), n.key.to_string())))
+        .collect();
+    for (r, file) in &inv.directory_roles {
+        let Some((template, name, power)) = DIRECTORY_ROLES
+            .iter()
+            .find(|(id, _, _)| *id == r.role_definition_id)
+        else {
+            continue;
+        };
+        let prov = provenance(b.graph, file, format!("directory role assignment {}", r.id));
+        let Some(from) = known.get(&r.principal_id).cloned() else {
+            let message = format!(
+                "{name} is assigned to {}, which no listing read names (a user or group?); skipped",
+                r.principal_id
+            );
+            warnings.push(Warning::new(file, &r.id, message));
+            continue;
+        };
+        let url = format!(
+            "https://graph.microsoft.com/v1.0/roleManagement/directory/roleAssignments/{}",
+            r.id
+        );
+        let cut: std::sync::Arc<[Revoke]> = vec![revoke(
+            format!("remove-directory-role:{}", r.id),
+            "remove_binding",
+            3,
+            vec![graph_delete(url)],
+        )]
+        .into();
+        let scope = r.directory_scope_id.trim_start_matches('/');
+        if !scope.is_empty() {
+            // Scoped to one application or service principal.
+            if let Some(to) = by_object.get(scope) {
+                let reason = format!(
+                    "{name} scoped to {}: it can add credentials to it",
+                    to.trim_start_matches("azure:")
+                );
+                b.edge(&from, to, EdgeKind::CanControl, reason, &prov, |e| {
+                    e.revoke = cut
+                });
+            }
+            continue;
+        }
+        let role = format!("azure:directory-role:{template}");
+        if let Some(node) = b.node(&role, NodeKind::Role, name, prov.clone()) {
+            node.admin = matches!(power, GraphPower::Tenant);
+            let role_prov = prov.clone();
+            match power {
+                GraphPower::Tenant => {
+                    if let Some(t) = tenant {
+                        let reason = format!("{name} administers the tenant");
+                        b.edge(&role, t, EdgeKind::CanControl, reason, &role_prov, |e| {
+                            e.level = Some(AccessLevel::Admin)
+                        });
+                    }
+                }
+                GraphPower::AnyApp => {
+                    for target in everything {
+                        let reason = format!(
+                            "{name} can add credentials to {}",
+                            target.trim_start_matches("azure:")
+                        );
+                        b.edge(
+                            &role,
+                            target,
+                            EdgeKind::CanControl,
+                            reason,
+                            &role_prov,
+                            |_| {},
+                        );
+                    }
+                }
+            }
+        }
+        let reason = format!("directory role {name}, assigned tenant-wide (directoryScopeId /)");
+        b.edge(&from, &role, EdgeKind::MemberOf, reason, &prov, |e| {
+            e.revoke = cut;
+            e.conditions = Vec::<Condition>::new();
+        });
+    }
+}

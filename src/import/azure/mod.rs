@@ -1,0 +1,380 @@
+//! Azure and Entra ID: `az … -o json` and `az rest` (Graph v1.0) output, read as it is.
+//! ARM role assignments and definitions, managed identities and compute with an
+//! `identity` block name their own scopes (ARM ids, case-insensitive: keys are
+//! lower-cased, names keep the original); Entra listings name their objects; owners,
+//! app-role assignments and federated credentials of an application or service
+//! principal are placed by their path (`entra/applications/APP/…`,
+//! `entra/servicePrincipals/ID/…`). Everything is collected first and turned into nodes
+//! and edges once every file is read.
+
+mod arm;
+mod entra;
+mod fic;
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Builder, ImportError, Warning};
+use crate::model::TrustGraph;
+
+/// A role assignment (`az role assignment list --all --include-inherited`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct Assignment {
+    pub id: String,
+    pub principal_id: String,
+    pub principal_name: String,
+    pub principal_type: String,
+    pub role_definition_id: String,
+    pub role_definition_name: String,
+    pub scope: String,
+    pub condition: Option<String>,
+}
+
+/// A role definition (`az role definition list`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct RoleDefinition {
+    pub id: String,
+    pub name: String,
+    pub role_name: String,
+    pub permissions: Vec<Permission>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct Permission {
+    pub actions: Vec<String>,
+    pub not_actions: Vec<String>,
+    pub data_actions: Vec<String>,
+    pub not_data_actions: Vec<String>,
+}
+
+/// A user-assigned managed identity (`az identity list`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct Identity {
+    pub id: String,
+    pub name: String,
+    pub client_id: String,
+    pub principal_id: String,
+}
+
+/// Compute with an `identity` block (`az vm list`, `az resource list`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct Compute {
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub identity: Option<ComputeIdentity>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct ComputeIdentity {
+    pub principal_id: Option<String>,
+    pub user_assigned_identities: Option<BTreeMap<String, UserAssigned>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct UserAssigned {
+    pub principal_id: Option<String>,
+    pub client_id: Option<String>,
+}
+
+/// A password or certificate credential: names and dates only. `secretText`, `hint`
+/// (the secret's first characters) and `key` have no field here, so they are never kept.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct Credential {
+    pub key_id: String,
+    pub display_name: Option<String>,
+    pub start_date_time: Option<String>,
+    pub end_date_time: Option<String>,
+}
+
+/// A service principal (`az ad sp list --all`), managed identities included.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct ServicePrincipal {
+    pub id: String,
+    pub app_id: String,
+    pub display_name: String,
+    pub service_principal_type: String,
+    pub app_owner_organization_id: Option<String>,
+    pub account_enabled: Option<bool>,
+    pub key_credentials: Vec<Credential>,
+    pub password_credentials: Vec<Credential>,
+    pub app_roles: Vec<AppRole>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct AppRole {
+    pub id: String,
+    pub value: Option<String>,
+}
+
+/// An app registration (`az ad app list --all`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct Application {
+    pub id: String,
+    pub app_id: String,
+    pub display_name: String,
+    pub sign_in_audience: String,
+    pub key_credentials: Vec<Credential>,
+    pub password_credentials: Vec<Credential>,
+}
+
+/// A directory object in an owners listing.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct DirectoryObject {
+    #[serde(rename = "@odata.type")]
+    pub odata_type: String,
+    pub id: String,
+    pub user_principal_name: Option<String>,
+    pub display_name: Option<String>,
+}
+
+/// An app-role assignment (`…/servicePrincipals/ID/appRoleAssignments`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct AppRoleAssignment {
+    pub id: String,
+    pub app_role_id: String,
+    pub resource_id: String,
+    pub resource_display_name: Option<String>,
+    pub principal_id: String,
+}
+
+/// A directory role assignment (`roleManagement/directory/roleAssignments`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct DirectoryRoleAssignment {
+    pub id: String,
+    pub principal_id: String,
+    pub role_definition_id: String,
+    pub directory_scope_id: String,
+}
+
+/// A federated identity credential (an app's, or a user-assigned identity's).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct Federated {
+    pub id: String,
+    pub name: String,
+    pub issuer: String,
+    pub subject: Option<String>,
+    pub claims_matching_expression: Option<ClaimsMatching>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct ClaimsMatching {
+    pub value: String,
+}
+
+/// Who a federated credential lets in: an application (by app id or object id, as its
+/// path gives it) or a user-assigned identity (by its ARM id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FicOwner {
+    App(String),
+    Identity(String),
+}
+
+/// Everything read from Azure inputs, each with the file it came from.
+#[derive(Debug, Default)]
+pub(crate) struct Inventory {
+    /// By lower-cased assignment id: management-group assignments repeat in every
+    /// subscription's listing. With the subscription whose listing held it.
+    assignments: BTreeMap<String, (Assignment, Option<String>, String)>,
+    definitions: BTreeMap<String, (RoleDefinition, String)>,
+    identities: Vec<(Identity, String)>,
+    compute: Vec<(Compute, String)>,
+    sps: Vec<(ServicePrincipal, String)>,
+    apps: Vec<(Application, String)>,
+    /// Owners of an application (`App`) or service principal (`Sp`), by the id in the path.
+    owners: Vec<(OwnerOf, DirectoryObject, String)>,
+    app_role_assignments: Vec<(AppRoleAssignment, String)>,
+    directory_roles: Vec<(DirectoryRoleAssignment, String)>,
+    federated: Vec<(FicOwner, Federated, String)>,
+    /// Last sign-in by app id, and by credential key id.
+    last_used: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum OwnerOf {
+    App(String),
+    Sp(String),
+}
+
+/// The id after `name` among a file's directories (`applications`, `servicePrincipals`,
+/// `subscriptions`).
+fn dir_after<'f>(file: &'f str, name: &str) -> Option<&'f str> {
+    let dirs: Vec<&str> = file.split(['/', '\\']).collect();
+    let dirs = &dirs[..dirs.len().saturating_sub(1)];
+    let i = dirs.iter().rposition(|d| *d == name)?;
+    dirs.get(i + 1).copied()
+}
+
+/// Reads any Azure or Entra output trustpath knows, by its shape.
+pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<(), ImportError> {
+    let doc: Value = serde_json::from_slice(bytes).map_err(|e| ImportError::json(file, &e))?;
+    // `az rest` keeps Graph's `{"value": […]}`; `az … list` prints the array.
+    let list: Vec<Value> = match doc {
+        Value::Array(list) => list,
+        Value::Object(mut o) => match o.remove("value") {
+            Some(Value::Array(list)) => list,
+            Some(other) => vec![other],
+            None => vec![Value::Object(o)],
+        },
+        other => vec![other],
+    };
+    let inv = &mut builder.azure;
+    let Some(first) = list.first() else {
+        return Ok(());
+    };
+    let has = |k: &str| first.get(k).is_some();
+    let odata = first
+        .get("@odata.type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let file_name = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    if has("roleDefinitionId") && has("scope") && has("principalId") {
+        let sub = dir_after(file, "subscriptions").map(str::to_string);
+        for a in list {
+            let a: Assignment = parse(a, file)?;
+            inv.assignments
+                .entry(a.id.to_ascii_lowercase())
+                .or_insert_with(|| (a, sub.clone(), file.to_string()));
+        }
+    } else if has("roleName") && has("permissions") {
+        for d in list {
+            let d: RoleDefinition = parse(d, file)?;
+            inv.definitions
+                .insert(d.name.to_ascii_lowercase(), (d, file.to_string()));
+        }
+    } else if has("directoryScopeId") && has("roleDefinitionId") {
+        for r in list {
+            inv.directory_roles
+                .push((parse(r, file)?, file.to_string()));
+        }
+    } else if has("appRoleId") && has("resourceId") {
+        for r in list {
+            inv.app_role_assignments
+                .push((parse(r, file)?, file.to_string()));
+        }
+    } else if has("issuer") && (has("subject") || has("claimsMatchingExpression")) {
+        for f in list {
+            let f: Federated = parse(f, file)?;
+            let owner = match (dir_after(file, "applications"), fic::identity_of(&f.id)) {
+                (_, Some(identity)) => FicOwner::Identity(identity),
+                (Some(app), None) => FicOwner::App(app.to_string()),
+                (None, None) => {
+                    let message = "a federated credential names no owner: save an app's under entra/applications/APP/ (app id or object id); skipped";
+                    builder.warnings.push(Warning::new(file, &f.name, message));
+                    continue;
+                }
+            };
+            builder.azure.federated.push((owner, f, file.to_string()));
+        }
+    } else if has("servicePrincipalType") {
+        for s in list {
+            inv.sps.push((parse(s, file)?, file.to_string()));
+        }
+    } else if has("signInAudience") && has("appId") {
+        for a in list {
+            inv.apps.push((parse(a, file)?, file.to_string()));
+        }
+    } else if has("clientId")
+        && first.get("type").and_then(Value::as_str).is_some_and(|t| {
+            t.eq_ignore_ascii_case("Microsoft.ManagedIdentity/userAssignedIdentities")
+        })
+    {
+        for i in list {
+            inv.identities.push((parse(i, file)?, file.to_string()));
+        }
+    } else if has("identity")
+        && first
+            .get("id")
+            .and_then(Value::as_str)
+            .is_some_and(|i| i.starts_with("/subscriptions/"))
+    {
+        for c in list {
+            inv.compute.push((parse(c, file)?, file.to_string()));
+        }
+    } else if file_name == "owners.json" || odata.starts_with("#microsoft.graph.") {
+        let of = match (
+            dir_after(file, "applications"),
+            dir_after(file, "servicePrincipals"),
+        ) {
+            (Some(app), _) => OwnerOf::App(app.to_string()),
+            (None, Some(sp)) => OwnerOf::Sp(sp.to_string()),
+            (None, None) => {
+                let message = "an owners listing names no object: save it under entra/applications/APP/ or entra/servicePrincipals/ID/; skipped";
+                builder.warnings.push(Warning::new(file, "", message));
+                return Ok(());
+            }
+        };
+        for o in list {
+            inv.owners
+                .push((of.clone(), parse(o, file)?, file.to_string()));
+        }
+    } else if has("lastSignInActivity") || has("signInActivity") {
+        for a in list {
+            let when = a
+                .pointer("/lastSignInActivity/lastSignInDateTime")
+                .or_else(|| a.pointer("/signInActivity/lastSignInDateTime"))
+                .and_then(Value::as_str);
+            let by = a
+                .get("keyId")
+                .or_else(|| a.get("appId"))
+                .and_then(Value::as_str);
+            if let (Some(when), Some(by)) = (when, by) {
+                inv.last_used
+                    .insert(by.to_ascii_lowercase(), when.to_string());
+            }
+        }
+    } else {
+        let message = "Azure output of a kind trustpath does not read yet; skipped";
+        builder.warnings.push(Warning::new(file, "", message));
+    }
+    Ok(())
+}
+
+fn parse<T: serde::de::DeserializeOwned>(v: Value, file: &str) -> Result<T, ImportError> {
+    serde_json::from_value(v).map_err(|e| ImportError::json(file, &e))
+}
+
+/// Derives the nodes and edges of everything read.
+pub(super) fn finish(
+    inv: &Inventory,
+    graph: &mut TrustGraph,
+    warnings: &mut Vec<Warning>,
+    at: jiff::Timestamp,
+) {
+    let empty = inv.assignments.is_empty()
+        && inv.definitions.is_empty()
+        && inv.identities.is_empty()
+        && inv.compute.is_empty()
+        && inv.sps.is_empty()
+        && inv.apps.is_empty()
+        && inv.owners.is_empty()
+        && inv.app_role_assignments.is_empty()
+        && inv.directory_roles.is_empty()
+        && inv.federated.is_empty();
+    if empty {
+        return;
+    }
+    let tenant = entra::build(inv, graph, warnings, at);
+    arm::build(inv, graph, warnings, tenant.as_deref());
+    fic::build(inv, graph, warnings);
+}

@@ -1,0 +1,318 @@
+//! Azure / Entra importer on `az … -o json` and `az rest` fixtures (tests/fixtures/azure/):
+//! the derived edges against a golden list, and each rule on its own: RBAC inheritance
+//! through management group, subscription and resource group (ARM ids in any case),
+//! the escalating roles and a read-only custom one, an ABAC condition, live and expired
+//! credentials, owners, tenant-wide and app-scoped Application Administrator, critical
+//! and harmless Graph app roles, exact and flexible federated credentials, a VM with
+//! both identity kinds, a third-party service principal, a disabled one.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::AT;
+use trustpath::import::{Loaded, load_paths_with};
+use trustpath::model::EdgeKind;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/azure")
+}
+
+fn load() -> Loaded {
+    load_paths_with(&[fixtures()], AT.parse().expect("timestamp"), &mut |_| {})
+        .expect("fixtures load")
+}
+
+/// Short names for the fixture's ids.
+fn short(key: &str) -> String {
+    let names = [
+        ("sp000000-0000-4000-8000-00000000000a", "web-deployer"),
+        ("sp000000-0000-4000-8000-00000000000b", "graph-syncer"),
+        ("sp000000-0000-4000-8000-00000000000c", "reporter"),
+        ("sp000000-0000-4000-8000-00000000000d", "app-admin-bot"),
+        ("sp000000-0000-4000-8000-00000000000e", "ci-helper"),
+        ("sp000000-0000-4000-8000-00000000000f", "ops-bot"),
+        ("sp000000-0000-4000-8000-000000000010", "old-sync"),
+        ("sp000000-0000-4000-8000-0000000000aa", "vendor"),
+        ("sp000000-0000-4000-8000-0000000000ff", "graph"),
+        ("mi000000-0000-4000-8000-000000000001", "deploy-mi"),
+        ("vm000000-0000-4000-8000-000000000001", "vm-system"),
+        ("a0000000-0000-4000-8000-00000000000", "app-"),
+        ("a0000000-0000-4000-8000-0000000000", "app-"),
+        (
+            "/subscriptions/aaaa0000-0000-4000-8000-000000000001",
+            "/SUB",
+        ),
+        ("aaaa0000-0000-4000-8000-000000000001", "SUB"),
+        ("11111111-1111-1111-1111-111111111111", "TENANT"),
+    ];
+    let mut s = key.replace("azure:", "");
+    for (id, name) in names {
+        s = s.replace(id, name);
+    }
+    s
+}
+
+fn edge<'l>(
+    l: &'l Loaded,
+    from: &str,
+    kind: EdgeKind,
+    to: &str,
+) -> Option<&'l trustpath::model::Edge> {
+    let g = &l.graph;
+    g.edge_ids()
+        .find(|&e| {
+            let (a, b) = g.endpoints(e);
+            g.edge(e).kind == kind && short(&g.node(a).key) == from && short(&g.node(b).key) == to
+        })
+        .map(|e| g.edge(e))
+}
+
+#[test]
+fn edges_match_the_golden_list() {
+    common::assert_golden(&common::edge_lines(&load(), short, |_| true), "azure.edges");
+}
+
+#[test]
+fn rbac_follows_the_scope_tree_and_the_roles_actions() {
+    let l = load();
+    let vm = "resource:/SUB/resourcegroups/rg-web-prod/providers/microsoft.compute/virtualmachines/web-vm-1";
+    // Contributor on `RG-Web-Prod` (as written) holds on the VM in `RG-WEB-PROD`: it runs
+    // commands there, and so acts as both of the VM's identities; it can also add a
+    // federated credential to the user-assigned one. It cannot grant roles.
+    let run = edge(&l, "sp:web-deployer", EdgeKind::CanControl, vm).expect("runCommand");
+    assert_eq!(run.technique.as_deref(), Some("runCommand"));
+    assert!(edge(&l, vm, EdgeKind::RunsAs, "sp:deploy-mi").is_some());
+    assert!(edge(&l, vm, EdgeKind::RunsAs, "sp:vm-system").is_some());
+    assert!(edge(&l, "sp:web-deployer", EdgeKind::CanEscalate, "sp:deploy-mi").is_some());
+    assert!(
+        edge(
+            &l,
+            "sp:web-deployer",
+            EdgeKind::CanEscalate,
+            "rg:SUB/rg-web-prod"
+        )
+        .is_none()
+    );
+    // Reader sees, and controls nothing; a read-only custom role neither.
+    assert!(edge(&l, "sp:reporter", EdgeKind::CanControl, vm).is_none());
+    assert!(edge(&l, "sp:reporter", EdgeKind::CanAccess, vm).is_some());
+    assert!(
+        edge(
+            &l,
+            "sp:reporter",
+            EdgeKind::CanRead,
+            "resource:/SUB/resourcegroups/rg-web-prod/providers/microsoft.keyvault/vaults/kv-web"
+        )
+        .is_none()
+    );
+    // RBAC Administrator can grant itself anything at its scope.
+    let rbac = edge(
+        &l,
+        "sp:ci-helper",
+        EdgeKind::CanEscalate,
+        "rg:SUB/rg-web-prod",
+    )
+    .expect("escalation");
+    assert_eq!(rbac.level, Some(trustpath::model::AccessLevel::Admin));
+    // Owner at a management group reaches the subscription's VM below it.
+    assert!(
+        edge(
+            &l,
+            "group:g0000000-0000-4000-8000-0000000000p1",
+            EdgeKind::CanControl,
+            vm
+        )
+        .is_some()
+    );
+    // Key Vault Secrets User on the vault reads its secrets.
+    assert!(
+        edge(
+            &l,
+            "sp:web-deployer",
+            EdgeKind::CanRead,
+            "resource:/SUB/resourcegroups/rg-web-prod/providers/microsoft.keyvault/vaults/kv-web"
+        )
+        .is_some()
+    );
+    // An ABAC condition is carried on the edge.
+    let abac = l
+        .graph
+        .edge_ids()
+        .map(|e| l.graph.edge(e))
+        .find(|e| e.reason.contains("Storage Blob Data Reader"))
+        .expect("abac edge");
+    assert!(
+        abac.conditions
+            .iter()
+            .any(|c| c.description.starts_with("ABAC condition"))
+    );
+    // A disabled service principal's edges stay, dormant.
+    assert!(
+        edge(&l, "sp:old-sync", EdgeKind::CanControl, vm)
+            .expect("kept")
+            .dormant
+    );
+}
+
+#[test]
+fn entra_roles_credentials_and_owners() {
+    let l = load();
+    let g = &l.graph;
+    let at: jiff::Timestamp = AT.parse().expect("time");
+    let node = |key: &str| g.find(key).map(|n| g.node(n)).expect(key);
+    // Live and expired client secrets.
+    let live = node(
+        "azure:cred:a0000000-0000-4000-8000-00000000000a/c1000000-0000-4000-8000-000000000001",
+    );
+    let expired = node(
+        "azure:cred:a0000000-0000-4000-8000-00000000000a/c1000000-0000-4000-8000-000000000002",
+    );
+    assert!(live.usable_at(at) && !expired.usable_at(at));
+    // Critical and harmless Graph application permissions.
+    assert!(
+        edge(
+            &l,
+            "sp:graph-syncer",
+            EdgeKind::CanEscalate,
+            "tenant:TENANT"
+        )
+        .is_some()
+    );
+    assert!(
+        edge(
+            &l,
+            "sp:app-admin-bot",
+            EdgeKind::CanEscalate,
+            "sp:web-deployer"
+        )
+        .is_some()
+    );
+    let read = edge(&l, "sp:reporter", EdgeKind::CanAccess, "sp:graph").expect("User.Read.All");
+    assert_eq!(read.level, Some(trustpath::model::AccessLevel::Read));
+    assert!(edge(&l, "sp:reporter", EdgeKind::CanEscalate, "tenant:TENANT").is_none());
+    // Application Administrator: tenant-wide through its role, or only the app it is
+    // scoped to.
+    assert!(
+        edge(
+            &l,
+            "sp:ops-bot",
+            EdgeKind::MemberOf,
+            "directory-role:158c047a-c907-4556-b7ef-446551a6b5f7"
+        )
+        .is_some()
+    );
+    assert!(edge(&l, "sp:ci-helper", EdgeKind::CanControl, "app:app-c").is_some());
+    assert!(edge(&l, "sp:ci-helper", EdgeKind::CanControl, "app:app-a").is_none());
+    // Owners of an app and of a service principal.
+    assert!(
+        edge(
+            &l,
+            "user:alice@acme.example",
+            EdgeKind::CanControl,
+            "app:app-a"
+        )
+        .is_some()
+    );
+    assert!(edge(&l, "sp:web-deployer", EdgeKind::CanControl, "sp:reporter").is_some());
+    // A service principal owned by another organisation is third-party.
+    assert!(
+        node("azure:sp:sp000000-0000-4000-8000-0000000000aa")
+            .tags
+            .contains_key("third_party")
+    );
+    assert!(
+        node("azure:sp:sp000000-0000-4000-8000-0000000000ff")
+            .tags
+            .contains_key("first_party")
+    );
+    // A role assigned to a principal no listing names is said.
+    assert!(
+        l.warnings
+            .iter()
+            .any(|w| w.message.contains("u0000000-0000-4000-8000-0000000000ee"))
+    );
+}
+
+#[test]
+fn federated_credentials_link_github() {
+    let l = load();
+    // Exact subject: the repository it names, if the attacker can push there.
+    let web = edge(
+        &l,
+        "github:repo:acme/web",
+        EdgeKind::CanAssume,
+        "sp:web-deployer",
+    )
+    .expect("exact");
+    assert!(!web.conditions.is_empty());
+    // A flexible credential matching `repo:*` admits any repository on GitHub.
+    assert!(
+        edge(
+            &l,
+            "github:any-repo",
+            EdgeKind::CanAssume,
+            "sp:graph-syncer"
+        )
+        .is_some()
+    );
+    // A user-assigned identity's credential, placed by its own ARM id.
+    assert!(
+        edge(
+            &l,
+            "github:repo:acme/infra",
+            EdgeKind::CanAssume,
+            "sp:deploy-mi"
+        )
+        .is_some()
+    );
+}
+
+#[test]
+fn commands_name_exact_ids() {
+    let commands = common::plan_commands(&fixtures(), "github:any-repo", &[]);
+    assert!(commands.iter().any(|c| c == "az ad app federated-credential delete --id a0000000-0000-4000-8000-00000000000b --federated-credential-id f1000000-0000-4000-8000-000000000002"), "{commands:#?}");
+}
+
+/// Secret values planted where `az` could print them (`secretText`, `hint`, a
+/// certificate's `key`) reach no output.
+#[test]
+fn no_credential_value_reaches_any_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let planted = ["PLANTED-AZURE-SECRET-TEXT", "PLANTED-AZURE-CERT-KEY", "PLH"];
+    let apps = format!(
+        r#"[{{"id": "o1", "appId": "a1", "displayName": "leaky", "signInAudience": "AzureADMyOrg",
+             "passwordCredentials": [{{"keyId": "k1", "secretText": "{}", "hint": "{}", "startDateTime": "2025-01-01T00:00:00Z", "endDateTime": "2027-01-01T00:00:00Z"}}],
+             "keyCredentials": [{{"keyId": "k2", "key": "{}", "type": "AsymmetricX509Cert", "usage": "Verify", "startDateTime": "2025-01-01T00:00:00Z", "endDateTime": "2027-01-01T00:00:00Z"}}]}}]"#,
+        planted[0], planted[2], planted[1]
+    );
+    std::fs::create_dir_all(dir.path().join("entra")).expect("mkdir");
+    std::fs::write(dir.path().join("entra/applications.json"), apps).expect("write");
+    let saved = dir.path().join("saved.json");
+    let input = dir.path().to_str().expect("utf-8");
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["import", "--save", saved.to_str().expect("utf-8")],
+        vec!["import", "--format", "json"],
+        vec![
+            "blast",
+            "-c",
+            "azure:cred:a1/k1",
+            "--format",
+            "json",
+            "--paths",
+        ],
+        vec!["plan", "-c", "azure:cred:a1/k1", "--format", "json"],
+        vec!["export", "--format", "dot"],
+    ];
+    for args in runs {
+        let (ok, text) = common::run_text(input, &args);
+        assert!(ok, "{args:?}: {text}");
+        for v in planted {
+            assert!(!text.contains(v), "trustpath {args:?} printed {v}");
+        }
+    }
+    let written = std::fs::read_to_string(&saved).expect("saved");
+    for v in planted {
+        assert!(!written.contains(v), "the saved graph holds {v}");
+    }
+}

@@ -78,6 +78,11 @@ pub fn detect(head: &[u8], tail: Option<&[u8]>) -> Result<Format, String> {
     if trimmed.is_empty() {
         return Err("empty file".into());
     }
+    // `az … list` and `gcloud … list` print `[]` when there is nothing: no shape to
+    // tell, and nothing to read.
+    if trimmed.strip_prefix('[').is_some_and(|r| r.trim() == "]") {
+        return Err("an empty JSON list: nothing to read".into());
+    }
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         let tail = tail.map(String::from_utf8_lossy);
         if names_native_schema(&text) || tail.is_some_and(|t| names_native_schema(&t)) {

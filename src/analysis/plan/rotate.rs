@@ -287,16 +287,52 @@ fn verify(graph: &TrustGraph, blast: &BlastRadius, platform: &str) -> Playbook {
             Cmd::new("vault").args(["policy", "list"]).and(Cmd::new("vault").args(["auth", "list"])).note("policies and auth methods added or changed"),
         ],
         "azure" => {
-            let app_list = |what| Cmd::new("az").args(["ad", "app", what, "list", "--id"]).word([hole("<APP_ID>")]);
-            vec![
-                Cmd::new("az")
-                    .args(["monitor", "activity-log", "list", "--start-time"])
-                    .word([since()])
-                    .args(["--query", "[?contains(operationName.value, 'roleAssignments/write')]"])
-                    .note("new role assignments"),
-                app_list("credential").note("secrets and certificates added to each app reached"),
-                app_list("federated-credential").note("federated credentials added"),
-            ]
+            // The applications and user-assigned identities reached, by the ids `az`
+            // takes (a managed identity has no app registration to list).
+            let mut apps = std::collections::BTreeSet::new();
+            let mut identities = std::collections::BTreeSet::new();
+            for r in &blast.reached {
+                let node = graph.node(r.node);
+                if node.platform.as_ref() != "azure" {
+                    continue;
+                }
+                let tag = |t: &str| node.tags.get(t).map(String::as_str);
+                match (tag("sp_type"), tag("app_id"), tag("arm_id")) {
+                    (Some("ManagedIdentity"), _, Some(arm)) => {
+                        identities.insert(arm.to_string());
+                    }
+                    (Some("ManagedIdentity"), _, None) => {}
+                    (_, Some(app), _) => {
+                        apps.insert(app.to_string());
+                    }
+                    _ => {}
+                }
+            }
+            let app_list = |what, app: Piece| Cmd::new("az").args(["ad", "app", what, "list", "--id"]).arg(app);
+            let mut out = vec![Cmd::new("az")
+                .args(["monitor", "activity-log", "list", "--start-time"])
+                .word([since()])
+                .args(["--query", "[?contains(operationName.value, 'roleAssignments/write')]"])
+                .note("new role assignments")];
+            if apps.is_empty() && identities.is_empty() {
+                out.push(app_list("credential", hole("<APP_ID>")).note("secrets and certificates added to each app reached"));
+                out.push(app_list("federated-credential", hole("<APP_ID>")).note("federated credentials added"));
+            }
+            for app in &apps {
+                out.push(app_list("credential", app.as_str().into()).note("secrets and certificates added since the compromise"));
+                out.push(app_list("federated-credential", app.as_str().into()).note("federated credentials added"));
+            }
+            for arm in &identities {
+                let parts: Vec<&str> = arm.split('/').collect();
+                let at = |name: &str| parts.iter().position(|p| *p == name).and_then(|i| parts.get(i + 1)).copied().unwrap_or_default();
+                out.push(
+                    Cmd::new("az")
+                        .args(["identity", "federated-credential", "list", "--identity-name", at("userassignedidentities"), "--resource-group", at("resourcegroups")])
+                        .eq("--subscription", at("subscriptions"))
+                        .note("federated credentials added to the managed identity"),
+                );
+            }
+            out
         }
         _ => Vec::new(),
     };

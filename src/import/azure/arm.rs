@@ -113,17 +113,24 @@ const BUILT_IN: [BuiltIn; 9] = [
     },
 ];
 
-/// What a role lets its holder do, lower-cased.
+/// What a role lets its holder do: its actions, lower-cased, and the answers that
+/// matter, worked out once (a role is held by many).
 struct Role {
     name: String,
     actions: Vec<(Vec<String>, Vec<String>)>,
     data: Vec<(Vec<String>, Vec<String>)>,
+    admin: bool,
+    run_command: bool,
+    fic_write: bool,
+    attach: bool,
+    get_secret: bool,
+    level: AccessLevel,
 }
 
 impl Role {
     fn from_permissions(name: &str, perms: &[Permission]) -> Role {
         let low = |v: &[String]| v.iter().map(|a| a.to_ascii_lowercase()).collect::<Vec<_>>();
-        Role {
+        let mut role = Role {
             name: name.to_string(),
             actions: perms
                 .iter()
@@ -133,7 +140,20 @@ impl Role {
                 .iter()
                 .map(|p| (low(&p.data_actions), low(&p.not_data_actions)))
                 .collect(),
-        }
+            admin: false,
+            run_command: false,
+            fic_write: false,
+            attach: false,
+            get_secret: false,
+            level: AccessLevel::Read,
+        };
+        role.admin = role.allows(ROLE_ASSIGNMENTS_WRITE);
+        role.run_command = role.allows(RUN_COMMAND);
+        role.fic_write = role.allows(FIC_WRITE);
+        role.attach = role.allows(MI_ASSIGN) && role.allows(VM_WRITE);
+        role.get_secret = role.allows_data(GET_SECRET);
+        role.level = role.compute_level();
+        role
     }
 
     /// Whether the role allows `op` (lower-case): some block's actions match it and none
@@ -146,7 +166,7 @@ impl Role {
         allowed(&self.data, op)
     }
 
-    fn level(&self) -> AccessLevel {
+    fn compute_level(&self) -> AccessLevel {
         if self.allows(ROLE_ASSIGNMENTS_WRITE) {
             AccessLevel::Admin
         } else if self
@@ -225,6 +245,12 @@ struct Place {
     above: Vec<String>,
 }
 
+/// An assignment, its file, and its scope with the scope's key (none: not placeable).
+type Scoped<'a> = (&'a Assignment, &'a str, Option<(Scope, String)>);
+
+/// A place's node, once every node is in, and whether it is disabled.
+type Found = Option<(crate::model::NodeId, bool)>;
+
 pub(super) fn build(
     inv: &Inventory,
     graph: &mut TrustGraph,
@@ -243,7 +269,7 @@ pub(super) fn build(
     // Management groups over each subscription: an inherited assignment at a management
     // group shows up in the listing of every subscription below it.
     let mut mgs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (a, sub, _) in inv.assignments.values() {
+    for (a, sub, _) in inv.assignments.iter() {
         if let (Some(Scope::Mg(m)), Some(s)) = (scope_of(&a.scope), sub) {
             mgs.entry(s.to_ascii_lowercase())
                 .or_default()
@@ -269,7 +295,8 @@ pub(super) fn build(
     };
     let mut places = Vec::new();
     compute(&mut b, inv, &mut places, &above);
-    for (a, _, _) in inv.assignments.values() {
+    let mut placed: rustc_hash::FxHashSet<String> = places.iter().map(|p| p.key.clone()).collect();
+    for (a, _, _) in inv.assignments.iter() {
         if let Some(Scope::Resource(id)) = scope_of(&a.scope) {
             let kind = if id.contains("/providers/microsoft.keyvault/vaults/") {
                 Kind::Vault
@@ -277,7 +304,7 @@ pub(super) fn build(
                 Kind::Other
             };
             let key = format!("azure:resource:{id}");
-            if !places.iter().any(|p: &Place| p.key == key) {
+            if placed.insert(key.clone()) {
                 // (Its own key too: a role granted on the vault itself reads it.)
                 places.push(Place {
                     key,
@@ -288,26 +315,62 @@ pub(super) fn build(
         }
     }
     // The places below each scope key.
-    let mut below: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut below: rustc_hash::FxHashMap<&str, Vec<usize>> = Default::default();
     for (i, p) in places.iter().enumerate() {
         for s in &p.above {
             below.entry(s.as_str()).or_default().push(i);
         }
     }
     let roles = roles(inv);
-    // Every scope first: an assignment higher up reaches resources whose own assignment
-    // comes later.
-    for (a, _, file) in inv.assignments.values() {
-        if let Some(scope) = scope_of(&a.scope)
-            && let Some(key) = key_of(&scope, tenant)
+    // Every assignment's scope, parsed once; every scope's node first: an assignment
+    // higher up reaches resources whose own assignment comes later.
+    let scoped: Vec<Scoped<'_>> = inv
+        .assignments
+        .iter()
+        .map(|(a, _, file)| {
+            let scope = scope_of(&a.scope).and_then(|s| {
+                let key = key_of(&s, tenant)?;
+                Some((s, key))
+            });
+            (a, &**file, scope)
+        })
+        .collect();
+    for (a, file, scope) in &scoped {
+        if let Some((scope, key)) = scope
+            && b.graph.find(key).is_none()
         {
             let prov = provenance(b.graph, file, format!("role assignment {}", a.name_or_id()));
-            ensure_scope(&mut b, &scope, &key, &a.scope, &prov);
+            ensure_scope(&mut b, scope, key, &a.scope, &prov);
         }
     }
-    for (a, _, file) in inv.assignments.values() {
-        assignment(&mut b, a, file, tenant, &roles, &places, &below, warnings);
+    let found: Vec<Found> = places
+        .iter()
+        .map(|p| Some((b.graph.find(&p.key)?, b.disabled.contains(&p.key))))
+        .collect();
+    let at = Places {
+        places: &places,
+        found: &found,
+        below: &below,
+    };
+    for (a, file, scope) in &scoped {
+        assignment(
+            &mut b,
+            a,
+            file,
+            scope.as_ref(),
+            tenant,
+            &roles,
+            &at,
+            warnings,
+        );
     }
+}
+
+/// The places an assignment's edges go to.
+struct Places<'p> {
+    places: &'p [Place],
+    found: &'p [Found],
+    below: &'p rustc_hash::FxHashMap<&'p str, Vec<usize>>,
 }
 
 /// Role definitions from the inputs, then the built-in table; by GUID and by name.
@@ -473,32 +536,26 @@ fn assignment(
     b: &mut Azure<'_>,
     a: &Assignment,
     file: &str,
+    scope: Option<&(Scope, String)>,
     tenant: Option<&str>,
     roles: &BTreeMap<String, Role>,
-    places: &[Place],
-    below: &BTreeMap<&str, Vec<usize>>,
+    at: &Places<'_>,
     warnings: &mut Vec<Warning>,
 ) {
-    let Some(scope) = scope_of(&a.scope) else {
-        warnings.push(Warning::new(
-            file,
-            &a.id,
+    let Some((_, scope_key)) = scope else {
+        let why = if scope_of(&a.scope) == Some(Scope::Root) && tenant.is_none() {
+            "an assignment at the root scope `/`, and no listing read names the tenant; skipped"
+                .to_string()
+        } else {
             format!(
                 "scope {} is not an ARM scope trustpath places; skipped",
                 crate::report::clean(&a.scope)
-            ),
-        ));
+            )
+        };
+        warnings.push(Warning::new(file, &a.id, why));
         return;
     };
-    let Some(scope_key) = key_of(&scope, tenant) else {
-        warnings.push(Warning::new(
-            file,
-            &a.id,
-            "an assignment at the root scope `/`, and no listing read names the tenant; skipped"
-                .to_string(),
-        ));
-        return;
-    };
+    let scope_key = scope_key.as_str();
     let prov = provenance(b.graph, file, format!("role assignment {}", a.name_or_id()));
     let guid = a
         .role_definition_id
@@ -546,6 +603,10 @@ fn assignment(
     if let Some(node) = b.node(&from, kind, &shown, prov.clone()) {
         node.tags.insert("object_id".into(), a.principal_id.clone());
     }
+    let (Some(from_id), Some(scope_id)) = (b.graph.find(&from), b.graph.find(scope_key)) else {
+        return;
+    };
+    let from_off = b.disabled.contains(&from);
     let cut: std::sync::Arc<[Revoke]> = vec![revoke(
         format!("remove-assignment:{}", a.id.to_ascii_lowercase()),
         "remove_binding",
@@ -554,24 +615,33 @@ fn assignment(
     )]
     .into();
     let quote = format!("role assignment of {role_name} to {shown} at {}", a.scope);
+    let reasons: std::cell::RefCell<rustc_hash::FxHashMap<String, std::sync::Arc<str>>> =
+        Default::default();
     let edge = |b: &mut Azure<'_>,
-                to: &str,
+                to: (crate::model::NodeId, bool),
                 kind: EdgeKind,
                 why: String,
                 technique: Option<&str>,
                 level: Option<AccessLevel>| {
         let (cut, conditions) = (cut.clone(), conditions.clone());
-        b.edge(&from, to, kind, format!("{quote}: {why}"), &prov, |e| {
+        // One reason string per kind of edge of this assignment, shared by all of them.
+        let reason = reasons
+            .borrow_mut()
+            .entry(why)
+            .or_insert_with_key(|why| format!("{quote}: {why}").into())
+            .clone();
+        b.edge_between(from_id, to.0, from_off || to.1, kind, reason, &prov, |e| {
             e.revoke = cut;
             e.conditions = conditions;
             e.technique = technique.map(Into::into);
             e.level = level;
         });
     };
+    let at_scope = (scope_id, false);
     let Some(role) = role else {
         edge(
             b,
-            &scope_key,
+            at_scope,
             EdgeKind::CanAccess,
             "a role trustpath does not know".into(),
             None,
@@ -579,24 +649,25 @@ fn assignment(
         );
         return;
     };
-    let admin = role.allows(ROLE_ASSIGNMENTS_WRITE);
+    let admin = role.admin;
     if admin {
-        edge(b, &scope_key, EdgeKind::CanEscalate, "Microsoft.Authorization/roleAssignments/write: it can assign itself any role there, Owner included".into(), Some("Microsoft.Authorization/roleAssignments/write"), Some(AccessLevel::Admin));
+        edge(b, at_scope, EdgeKind::CanEscalate, "Microsoft.Authorization/roleAssignments/write: it can assign itself any role there, Owner included".into(), Some("Microsoft.Authorization/roleAssignments/write"), Some(AccessLevel::Admin));
     } else {
         edge(
             b,
-            &scope_key,
+            at_scope,
             EdgeKind::CanAccess,
             format!("{role_name} on it"),
             None,
-            Some(role.level()),
+            Some(role.level),
         );
     }
-    for &i in below.get(scope_key.as_str()).into_iter().flatten() {
-        let p = &places[i];
-        let at = p.key.trim_start_matches("azure:");
+    for &i in at.below.get(scope_key).into_iter().flatten() {
+        let (p, Some(to)) = (&at.places[i], at.found[i]) else {
+            continue;
+        };
         match p.kind {
-            Kind::Vm if admin || role.allows(RUN_COMMAND) => {
+            Kind::Vm if admin || role.run_command => {
                 let how = if admin {
                     "it can grant itself a role that runs commands on"
                 } else {
@@ -604,14 +675,14 @@ fn assignment(
                 };
                 edge(
                     b,
-                    &p.key,
+                    to,
                     EdgeKind::CanControl,
-                    format!("{how} {at}"),
+                    format!("{how} it"),
                     Some("runCommand"),
                     None,
                 );
             }
-            Kind::Identity if admin || role.allows(FIC_WRITE) => {
+            Kind::Identity if admin || role.fic_write => {
                 let how = if admin {
                     "it can grant itself the right to add a federated credential to"
                 } else {
@@ -619,45 +690,42 @@ fn assignment(
                 };
                 edge(
                     b,
-                    &p.key,
+                    to,
                     EdgeKind::CanEscalate,
-                    format!("{how} managed identity {at}, and sign in as it"),
+                    format!("{how} this managed identity, and sign in as it"),
                     Some("federatedIdentityCredentials/write"),
                     None,
                 );
             }
-            Kind::Identity if role.allows(MI_ASSIGN) && role.allows(VM_WRITE) => {
+            Kind::Identity if role.attach => {
                 edge(
                     b,
-                    &p.key,
+                    to,
                     EdgeKind::CanEscalate,
-                    format!(
-                        "userAssignedIdentities/assign/action with virtualMachines/write attaches managed identity {at} to a VM it changes, and runs code as it"
-                    ),
+                    "userAssignedIdentities/assign/action with virtualMachines/write attaches this managed identity to a VM it changes, and runs code as it".to_string(),
                     Some("assign/action+virtualMachines/write"),
                     None,
                 );
             }
-            Kind::Vault if role.allows_data(GET_SECRET) => {
+            Kind::Vault if role.get_secret => {
                 edge(
                     b,
-                    &p.key,
+                    to,
                     EdgeKind::CanRead,
-                    format!("secrets/getSecret/action reads the secrets of {at}"),
+                    "secrets/getSecret/action reads its secrets".to_string(),
                     None,
                     None,
                 );
             }
             Kind::Identity => {}
             _ if p.key != scope_key => {
-                let level = role.level();
                 edge(
                     b,
-                    &p.key,
+                    to,
                     EdgeKind::CanAccess,
-                    format!("{role_name} holds on {at} below it"),
+                    "the role holds on it, below the scope".to_string(),
                     None,
-                    Some(level),
+                    Some(role.level),
                 );
             }
             _ => {}
@@ -734,7 +802,7 @@ mod tests {
         assert!(c.allows(RUN_COMMAND) && c.allows(FIC_WRITE));
         assert!(!c.allows(ROLE_ASSIGNMENTS_WRITE));
         let r = &roles["reader"];
-        assert!(!r.allows(RUN_COMMAND) && r.level() == AccessLevel::Read);
+        assert!(!r.allows(RUN_COMMAND) && r.level == AccessLevel::Read);
         assert!(roles["user access administrator"].allows(ROLE_ASSIGNMENTS_WRITE));
     }
 }

@@ -107,12 +107,28 @@ impl Azure<'_> {
         let (Some(a), Some(b)) = (self.graph.find(from), self.graph.find(to)) else {
             return;
         };
+        let dormant = self.disabled.contains(from) || self.disabled.contains(to);
+        self.edge_between(a, b, dormant, kind, reason, prov, tune);
+    }
+
+    /// [`Azure::edge`] between nodes already found (`dormant`: an end is disabled).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn edge_between(
+        &mut self,
+        a: crate::model::NodeId,
+        b: crate::model::NodeId,
+        dormant: bool,
+        kind: EdgeKind,
+        reason: impl Into<std::sync::Arc<str>>,
+        prov: &Provenance,
+        tune: impl FnOnce(&mut Edge),
+    ) {
         if a == b {
             return;
         }
         let mut edge = Edge::new(kind, reason, prov.clone());
         tune(&mut edge);
-        edge.dormant |= self.disabled.contains(from) || self.disabled.contains(to);
+        edge.dormant |= dormant;
         self.graph.add_edge(a, b, edge);
     }
 }

@@ -192,9 +192,11 @@ pub(crate) enum FicOwner {
 /// Everything read from Azure inputs, each with the file it came from.
 #[derive(Debug, Default)]
 pub(crate) struct Inventory {
-    /// By lower-cased assignment id: management-group assignments repeat in every
-    /// subscription's listing. With the subscription whose listing held it.
-    assignments: BTreeMap<String, (Assignment, Option<String>, String)>,
+    /// In input order, once each (management-group assignments repeat in every
+    /// subscription's listing: `seen` holds the lower-cased ids), with the subscription
+    /// whose listing held it.
+    assignments: Vec<(Assignment, Option<String>, std::sync::Arc<str>)>,
+    seen: rustc_hash::FxHashSet<String>,
     definitions: BTreeMap<String, (RoleDefinition, String)>,
     identities: Vec<(Identity, String)>,
     compute: Vec<(Compute, String)>,
@@ -215,6 +217,19 @@ pub(crate) enum OwnerOf {
     Sp(String),
 }
 
+impl Inventory {
+    /// Role assignments of one listing, each kept once.
+    fn add_assignments(&mut self, list: Vec<Assignment>, file: &str) {
+        let sub = dir_after(file, "subscriptions").map(str::to_string);
+        let file: std::sync::Arc<str> = file.into();
+        for a in list {
+            if self.seen.insert(a.id.to_ascii_lowercase()) {
+                self.assignments.push((a, sub.clone(), file.clone()));
+            }
+        }
+    }
+}
+
 /// The id after `name` among a file's directories (`applications`, `servicePrincipals`,
 /// `subscriptions`).
 fn dir_after<'f>(file: &'f str, name: &str) -> Option<&'f str> {
@@ -226,6 +241,31 @@ fn dir_after<'f>(file: &'f str, name: &str) -> Option<&'f str> {
 
 /// Reads any Azure or Entra output trustpath knows, by its shape.
 pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<(), ImportError> {
+    // Role assignments are the bulk of a tenant's export: read straight into their
+    // typed shape, without a `Value` tree in between.
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
+    if head.trim_start().starts_with('[')
+        && ["\"roleDefinitionId\"", "\"scope\"", "\"principalId\""]
+            .iter()
+            .all(|k| head.contains(k))
+        && !head.contains("\"directoryScopeId\"")
+        && let Ok(list) = serde_json::from_slice::<Vec<Assignment>>(bytes)
+    {
+        builder.azure.add_assignments(list, file);
+        return Ok(());
+    }
+    // Service principals and applications, the bulk of a tenant's Entra export, likewise.
+    if head.trim_start().starts_with('[')
+        && head.contains("\"servicePrincipalType\"")
+        && let Ok(list) = serde_json::from_slice::<Vec<ServicePrincipal>>(bytes)
+    {
+        let file = file.to_string();
+        builder
+            .azure
+            .sps
+            .extend(list.into_iter().map(|s| (s, file.clone())));
+        return Ok(());
+    }
     let doc: Value = serde_json::from_slice(bytes).map_err(|e| ImportError::json(file, &e))?;
     // `az rest` keeps Graph's `{"value": […]}`; `az … list` prints the array.
     let list: Vec<Value> = match doc {
@@ -249,13 +289,11 @@ pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<()
         .to_string();
     let file_name = file.rsplit(['/', '\\']).next().unwrap_or(file);
     if has("roleDefinitionId") && has("scope") && has("principalId") {
-        let sub = dir_after(file, "subscriptions").map(str::to_string);
-        for a in list {
-            let a: Assignment = parse(a, file)?;
-            inv.assignments
-                .entry(a.id.to_ascii_lowercase())
-                .or_insert_with(|| (a, sub.clone(), file.to_string()));
-        }
+        let list = list
+            .into_iter()
+            .map(|a| parse(a, file))
+            .collect::<Result<Vec<Assignment>, _>>()?;
+        inv.add_assignments(list, file);
     } else if has("roleName") && has("permissions") {
         for d in list {
             let d: RoleDefinition = parse(d, file)?;

@@ -112,6 +112,28 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
                 "effective after ARM caching (up to 30 min); undo: az role assignment create with the same assignee, role and scope",
             )
         }
+        "remove_membership" => leaves(
+            vec![
+                az([
+                    "ad",
+                    "app",
+                    "owner",
+                    "remove",
+                    "--id",
+                    app,
+                    "--owner-object-id",
+                ])
+                .word([hole("<OWNER_OBJECT_ID>")])
+                .note(az(["ad", "app", "owner", "list", "--id", app]).render())
+                .into(),
+            ],
+            format!(
+                "credentials the owner already added stay valid: list them ({}) and delete the ones it added; {AZURE_LIVE}",
+                az(["ad", "app", "credential", "list", "--id", app])
+            ),
+            true,
+            "undo: az ad app owner add --id <APP> --owner-object-id <OWNER_OBJECT_ID>",
+        ),
         "remove_trust" | "disable_provider" => {
             let id = azure_id(site.node);
             leaves(

@@ -445,6 +445,55 @@ fn gcp() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
         })
 }
 
+/// Azure / Entra: role assignments at hostile scopes, service principals, apps with
+/// credentials, owners, app-role and directory role assignments, federated credentials.
+fn azure() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
+    let pick = |v: Vec<&'static str>| prop::sample::select(v);
+    (
+        prop::collection::vec((name(), pick(vec!["Owner", "Contributor", "Reader", "Custom"]), pick(vec!["/subscriptions/s1", "/subscriptions/s1/resourceGroups/RG", "/providers/Microsoft.Management/managementGroups/m", "/", "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/"])), 1..5),
+        name(),
+        pick(vec!["claims['sub'] matches 'X'", "X", "claims['sub'] matches \"repo:X/*\""]),
+        prop::bool::ANY,
+    )
+        .prop_map(|(assignments, n, expression, exact)| {
+            let sp = |i: usize| format!("sp-{i}");
+            let ras: Vec<Value> = assignments
+                .iter()
+                .enumerate()
+                .map(|(i, (p, role, scope))| {
+                    let scope = if scope.ends_with('/') && scope.len() > 1 { format!("{scope}{p}") } else { (*scope).to_string() };
+                    json!({"id": format!("{scope}/providers/Microsoft.Authorization/roleAssignments/{i}"), "principalId": sp(i), "principalName": p,
+                        "principalType": if i % 2 == 0 { "ServicePrincipal" } else { "User" }, "roleDefinitionId": format!("/x/roleDefinitions/{role}"),
+                        "roleDefinitionName": role, "scope": scope, "condition": if i == 1 { Value::from(p.clone()) } else { Value::Null }})
+                })
+                .collect();
+            let sps: Vec<Value> = (0..assignments.len())
+                .map(|i| json!({"id": sp(i), "appId": format!("app-{i}"), "displayName": n, "servicePrincipalType": "Application", "appOwnerOrganizationId": "t", "accountEnabled": i != 2}))
+                .collect();
+            let apps = json!([{"id": "o-0", "appId": "app-0", "displayName": n, "signInAudience": "AzureADMyOrg",
+                "passwordCredentials": [{"keyId": n, "secretText": "PLANTED", "hint": "PLA", "endDateTime": "2030-01-01T00:00:00Z"}], "keyCredentials": []}]);
+            let fic = if exact {
+                json!([{"id": "f", "name": n, "issuer": "https://token.actions.githubusercontent.com/", "subject": format!("repo:{n}:ref:refs/heads/main"), "audiences": ["api://AzureADTokenExchange"]}])
+            } else {
+                json!([{"id": "f", "name": n, "issuer": "https://token.actions.githubusercontent.com", "subject": null, "claimsMatchingExpression": {"value": expression.replace('X', &n), "languageVersion": 1}, "audiences": ["api://AzureADTokenExchange"]}])
+            };
+            vec![
+                ("subscriptions/s1/role-assignments.json".into(), Value::from(ras).to_string().into_bytes()),
+                ("entra/service-principals.json".into(), Value::from(sps).to_string().into_bytes()),
+                ("entra/applications.json".into(), apps.to_string().into_bytes()),
+                ("entra/applications/app-0/federated-credentials.json".into(), fic.to_string().into_bytes()),
+                ("entra/applications/app-0/owners.json".into(), json!([{"@odata.type": "#microsoft.graph.user", "id": n, "userPrincipalName": n}]).to_string().into_bytes()),
+                ("entra/servicePrincipals/sp-0/app-role-assignments.json".into(), json!({"value": [{"id": n, "appRoleId": "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9", "resourceId": "g", "resourceDisplayName": "Microsoft Graph", "principalId": "sp-0"}]}).to_string().into_bytes()),
+                ("entra/directory-role-assignments.json".into(), json!({"value": [{"id": n, "principalId": "sp-1", "roleDefinitionId": "62e90394-69f5-4237-9190-012177145e10", "directoryScopeId": format!("/{n}")}]}).to_string().into_bytes()),
+            ]
+        })
+}
+
+#[test]
+fn azure_exports() {
+    run(azure());
+}
+
 #[test]
 fn aws_authorization_details() {
     run(gaad());

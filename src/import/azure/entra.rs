@@ -268,6 +268,35 @@ pub(super) fn build(
             );
         }
     }
+    // A managed identity's client id is its service principal's app id: whatever names
+    // it by client id (a Kubernetes service account's workload identity annotation)
+    // reaches it.
+    for (sp, file) in inv
+        .sps
+        .iter()
+        .filter(|(s, _)| s.service_principal_type == "ManagedIdentity")
+    {
+        let by_client = format!("azure:app:{}", sp.app_id);
+        if b.graph.find(&by_client).is_some() {
+            let prov = provenance(
+                b.graph,
+                file,
+                format!("managed identity {}", sp.display_name),
+            );
+            let reason = format!(
+                "client id {} is managed identity {}'s",
+                sp.app_id, sp.display_name
+            );
+            b.edge(
+                &by_client,
+                &format!("azure:sp:{}", sp.id),
+                EdgeKind::CanAssume,
+                reason,
+                &prov,
+                |_| {},
+            );
+        }
+    }
     credentials(&mut b, inv, &sp_by_app, at);
     owners(&mut b, inv, &sp_by_app);
     let everything: Vec<String> = inv

@@ -96,7 +96,9 @@ fn rbac_follows_the_scope_tree_and_the_roles_actions() {
     );
     // Reader sees, and controls nothing; a read-only custom role neither.
     assert!(edge(&l, "sp:reporter", EdgeKind::CanControl, vm).is_none());
-    assert!(edge(&l, "sp:reporter", EdgeKind::CanAccess, vm).is_some());
+    // (Seeing a VM is not running code on it: no edge, or a reader would reach the
+    // identities it runs as.)
+    assert!(edge(&l, "sp:reporter", EdgeKind::CanAccess, vm).is_none());
     assert!(
         edge(
             &l,
@@ -122,6 +124,16 @@ fn rbac_follows_the_scope_tree_and_the_roles_actions() {
             "group:g0000000-0000-4000-8000-0000000000p1",
             EdgeKind::CanControl,
             vm
+        )
+        .is_some()
+    );
+    // …and that of every other subscription whose listing repeats the assignment.
+    assert!(
+        edge(
+            &l,
+            "group:g0000000-0000-4000-8000-0000000000p1",
+            EdgeKind::CanControl,
+            "resource:/subscriptions/bbbb0000-0000-4000-8000-000000000002/resourcegroups/rg-batch/providers/microsoft.compute/virtualmachines/batch-vm"
         )
         .is_some()
     );
@@ -188,8 +200,28 @@ fn entra_roles_credentials_and_owners() {
         )
         .is_some()
     );
-    let read = edge(&l, "sp:reporter", EdgeKind::CanAccess, "sp:graph").expect("User.Read.All");
-    assert_eq!(read.level, Some(trustpath::model::AccessLevel::Read));
+    // A harmless permission is said on its holder, and is no edge into the API.
+    assert!(edge(&l, "sp:reporter", EdgeKind::CanAccess, "sp:graph").is_none());
+    assert_eq!(
+        node("azure:sp:sp000000-0000-4000-8000-00000000000c")
+            .tags
+            .get("app_permissions")
+            .map(String::as_str),
+        Some("User.Read.All on Microsoft Graph")
+    );
+    // Nobody adds a credential to a managed identity or to Microsoft's own apps.
+    assert!(edge(&l, "sp:app-admin-bot", EdgeKind::CanEscalate, "sp:graph").is_none());
+    assert!(
+        edge(
+            &l,
+            "sp:app-admin-bot",
+            EdgeKind::CanEscalate,
+            "sp:deploy-mi"
+        )
+        .is_none()
+    );
+    // A Global Administrator can elevate into every subscription.
+    assert!(edge(&l, "tenant:TENANT", EdgeKind::CanEscalate, "mg:TENANT").is_some());
     assert!(edge(&l, "sp:reporter", EdgeKind::CanEscalate, "tenant:TENANT").is_none());
     // Application Administrator: tenant-wide through its role, or only the app it is
     // scoped to.
@@ -215,6 +247,17 @@ fn entra_roles_credentials_and_owners() {
         .is_some()
     );
     assert!(edge(&l, "sp:web-deployer", EdgeKind::CanControl, "sp:reporter").is_some());
+    // (An owners listing holding whole service principal objects is still an owners
+    // listing: its user owner too.)
+    assert!(
+        edge(
+            &l,
+            "user:bob@acme.example",
+            EdgeKind::CanControl,
+            "sp:reporter"
+        )
+        .is_some()
+    );
     // A service principal owned by another organisation is third-party.
     assert!(
         node("azure:sp:sp000000-0000-4000-8000-0000000000aa")

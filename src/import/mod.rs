@@ -833,7 +833,9 @@ pub const SAMPLE: &[(&str, &[u8])] = &[
     ),
     (
         "sample-data/azure/entra/applications/8d3f1a2b-4c5e-4f6a-8b7c-9d0e1f2a3b4c/federated-credentials.json",
-        include_bytes!("../../sample-data/azure/entra/applications/8d3f1a2b-4c5e-4f6a-8b7c-9d0e1f2a3b4c/federated-credentials.json"),
+        include_bytes!(
+            "../../sample-data/azure/entra/applications/8d3f1a2b-4c5e-4f6a-8b7c-9d0e1f2a3b4c/federated-credentials.json"
+        ),
     ),
     (
         "sample-data/azure/entra/service-principals.json",
@@ -841,7 +843,9 @@ pub const SAMPLE: &[(&str, &[u8])] = &[
     ),
     (
         "sample-data/azure/subscriptions/5f0c7b1e-8a2d-4c3e-9b6f-2d4e8a1c7f30/role-assignments.json",
-        include_bytes!("../../sample-data/azure/subscriptions/5f0c7b1e-8a2d-4c3e-9b6f-2d4e8a1c7f30/role-assignments.json"),
+        include_bytes!(
+            "../../sample-data/azure/subscriptions/5f0c7b1e-8a2d-4c3e-9b6f-2d4e8a1c7f30/role-assignments.json"
+        ),
     ),
     (
         "sample-data/aws-resources.graph.json",

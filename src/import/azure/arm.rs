@@ -183,9 +183,15 @@ impl Role {
 }
 
 fn allowed(blocks: &[(Vec<String>, Vec<String>)], op: &str) -> bool {
-    blocks.iter().any(|(allow, deny)| {
-        allow.iter().any(|a| glob_match(a, op)) && !deny.iter().any(|d| glob_match(d, op))
-    })
+    // Azure grants `…/userAssignedIdentities/*/assign/action` the operation
+    // `…/userAssignedIdentities/assign/action`: a `/*/` may stand for no segment.
+    let matches = |pattern: &str| {
+        glob_match(pattern, op)
+            || (pattern.contains("/*/") && glob_match(&pattern.replace("/*/", "/"), op))
+    };
+    blocks
+        .iter()
+        .any(|(allow, deny)| allow.iter().any(|a| matches(a)) && !deny.iter().any(|d| matches(d)))
 }
 
 /// A place in the scope tree, as a node key.
@@ -220,7 +226,8 @@ fn scope_of(id: &str) -> Option<Scope> {
 
 fn key_of(scope: &Scope, tenant: Option<&str>) -> Option<String> {
     Some(match scope {
-        Scope::Root => tenant?.to_string(),
+        // The tenant root management group, named by the tenant's id.
+        Scope::Root => format!("azure:mg:{}", tenant?.trim_start_matches("azure:tenant:")),
         Scope::Mg(m) => format!("azure:mg:{m}"),
         Scope::Sub(s) => format!("azure:subscription:{s}"),
         Scope::Rg(s, r) => format!("azure:rg:{s}/{r}"),
@@ -232,6 +239,8 @@ fn key_of(scope: &Scope, tenant: Option<&str>) -> Option<String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Vm,
+    /// Other compute with an identity (App Service, Functions, …).
+    Compute,
     Identity,
     Vault,
     Other,
@@ -269,12 +278,10 @@ pub(super) fn build(
     // Management groups over each subscription: an inherited assignment at a management
     // group shows up in the listing of every subscription below it.
     let mut mgs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (a, sub, _) in inv.assignments.iter() {
-        if let (Some(Scope::Mg(m)), Some(s)) = (scope_of(&a.scope), sub) {
-            mgs.entry(s.to_ascii_lowercase())
-                .or_default()
-                .insert(format!("azure:mg:{m}"));
-        }
+    for (mg, sub) in &inv.mg_subs {
+        mgs.entry(sub.clone())
+            .or_default()
+            .insert(format!("azure:mg:{mg}"));
     }
     let above = |id: &str, own: bool| -> Vec<String> {
         let low = id.to_ascii_lowercase();
@@ -290,7 +297,12 @@ pub(super) fn build(
             out.push(format!("azure:subscription:{s}"));
             out.extend(mgs.get(*s).into_iter().flatten().cloned());
         }
-        out.extend(tenant.map(str::to_string));
+        if let Some(t) = tenant {
+            out.push(format!(
+                "azure:mg:{}",
+                t.trim_start_matches("azure:tenant:")
+            ));
+        }
         out
     };
     let mut places = Vec::new();
@@ -451,7 +463,7 @@ fn compute(
         b.node(&key, NodeKind::Workload, &c.name, prov.clone());
         places.push(Place {
             key: key.clone(),
-            kind: if vm { Kind::Vm } else { Kind::Other },
+            kind: if vm { Kind::Vm } else { Kind::Compute },
             above: above(&c.id, false),
         });
         let (rg, name) = rg_and_name(&c.id);
@@ -492,6 +504,13 @@ fn compute(
                     "--identities",
                     &remove_id,
                 ])
+                .eq(
+                    "--subscription",
+                    c.id.split('/')
+                        .skip_while(|p| !p.eq_ignore_ascii_case("subscriptions"))
+                        .nth(1)
+                        .unwrap_or_default(),
+                )
                 .into()
             } else {
                 az(["resource", "update", "--ids", &c.id])
@@ -717,7 +736,13 @@ fn assignment(
                     None,
                 );
             }
-            Kind::Identity => {}
+            Kind::Compute if admin || role.level == AccessLevel::Write => {
+                // (Writing its code or configuration runs code as its identities.)
+                edge(b, to, EdgeKind::CanControl, "it can change the code or configuration of this compute, which runs as its identities".to_string(), Some("compute write"), None);
+            }
+            // Seeing compute is not running code on it: no edge, or a reader would reach
+            // the identities it runs as.
+            Kind::Identity | Kind::Vm | Kind::Compute => {}
             _ if p.key != scope_key => {
                 edge(
                     b,
@@ -748,7 +773,10 @@ fn ensure_scope(
     prov: &crate::model::Provenance,
 ) {
     let (kind, name) = match scope {
-        Scope::Root => return,
+        Scope::Root => (
+            NodeKind::Resource,
+            "tenant root management group".to_string(),
+        ),
         Scope::Mg(_) => (
             NodeKind::Resource,
             format!(

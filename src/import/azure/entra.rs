@@ -138,9 +138,25 @@ pub(super) fn az<'a>(words: impl IntoIterator<Item = &'a str>) -> Cmd {
     Cmd::new("az").args(words)
 }
 
-/// `az rest --method DELETE --url URL`.
-fn graph_delete(url: String) -> String {
-    az(["rest", "--method", "DELETE", "--url"]).arg(url).into()
+/// `az rest --method DELETE --url URL`, when every id in it is an id Graph writes
+/// (letters, digits, `-`, `_`): an id from the inputs with `/`, `?` or `..` in it could
+/// aim the DELETE at another object.
+fn graph_delete(path: &str, ids: &[&str]) -> String {
+    let plain = |id: &str| {
+        !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    if ids.iter().all(|id| plain(id)) {
+        az(["rest", "--method", "DELETE", "--url"])
+            .arg(format!("https://graph.microsoft.com/v1.0/{path}"))
+            .into()
+    } else {
+        crate::shell::comment(&format!(
+            "NOT RUN: an id here is not an object id; delete https://graph.microsoft.com/v1.0/{path} by hand after checking it"
+        ))
+    }
 }
 
 /// The tenant: the owner organisation of the tenant's own apps' service principals.
@@ -299,9 +315,16 @@ pub(super) fn build(
     }
     credentials(&mut b, inv, &sp_by_app, at);
     owners(&mut b, inv, &sp_by_app);
+    // What an administrator or Application.ReadWrite.All can add a credential to: apps,
+    // and service principals of this tenant's own (not managed identities, not
+    // Microsoft's or another organisation's).
     let everything: Vec<String> = inv
         .sps
         .iter()
+        .filter(|(s, _)| {
+            s.service_principal_type != "ManagedIdentity"
+                && s.app_owner_organization_id.as_deref() == tenant_id.as_deref()
+        })
         .map(|(s, _)| format!("azure:sp:{}", s.id))
         .chain(
             inv.apps
@@ -325,6 +348,32 @@ pub(super) fn build(
                 |_| {},
             );
         }
+    }
+    match (&tenant, &tenant_id) {
+        (Some(t), Some(id)) => {
+            // A Global Administrator can elevate to User Access Administrator at `/`.
+            let root = format!("azure:mg:{id}");
+            if let Some(prov) = b.graph.find(t).map(|n| b.graph.node(n).provenance.clone()) {
+                if b.graph.find(&root).is_none() {
+                    b.node(
+                        &root,
+                        NodeKind::Resource,
+                        "tenant root management group",
+                        prov.clone(),
+                    );
+                }
+                let reason = "a Global Administrator can elevate itself to User Access Administrator at the root scope `/` (Microsoft.Authorization/elevateAccess/action)".to_string();
+                b.edge(t, &root, EdgeKind::CanEscalate, reason, &prov, |e| {
+                    e.technique = Some("elevateAccess".into());
+                    e.level = Some(AccessLevel::Admin);
+                });
+            }
+        }
+        _ if !inv.directory_roles.is_empty() || !inv.app_role_assignments.is_empty() => {
+            let message = "the tenant is not known (it is the owner organisation of the tenant's own apps: read `az ad app list` and `az ad sp list` together): tenant-wide roles and Graph permissions reach no tenant node";
+            warnings.push(Warning::new("inputs", "", message));
+        }
+        _ => {}
     }
     tenant
 }
@@ -471,14 +520,14 @@ fn owners(b: &mut Azure<'_>, inv: &Inventory, sp_by_app: &BTreeMap<&str, &str>) 
             }
             OwnerOf::Sp(id) => {
                 let sp = sp_by_app.get(id.as_str()).copied().unwrap_or(id);
-                let url = format!(
-                    "https://graph.microsoft.com/v1.0/servicePrincipals/{sp}/owners/{}/$ref",
-                    owner.id
+                let url = graph_delete(
+                    &format!("servicePrincipals/{sp}/owners/{}/$ref", owner.id),
+                    &[sp, &owner.id],
                 );
                 (
                     format!("azure:sp:{sp}"),
                     format!("service principal {sp}"),
-                    graph_delete(url),
+                    url,
                 )
             }
         };
@@ -544,15 +593,18 @@ fn app_roles(
         let critical = GRAPH_ROLES
             .iter()
             .find(|(id, _, _)| is_graph && *id == a.app_role_id);
-        let url = format!(
-            "https://graph.microsoft.com/v1.0/servicePrincipals/{}/appRoleAssignments/{}",
-            a.principal_id, a.id
+        let url = graph_delete(
+            &format!(
+                "servicePrincipals/{}/appRoleAssignments/{}",
+                a.principal_id, a.id
+            ),
+            &[&a.principal_id, &a.id],
         );
         let cut: std::sync::Arc<[Revoke]> = vec![revoke(
             format!("remove-app-role:{}", a.id),
             "remove_binding",
             3,
-            vec![graph_delete(url)],
+            vec![url],
         )]
         .into();
         if b.graph.find(&from).is_none() {
@@ -587,26 +639,26 @@ fn app_roles(
                 }
             }
             None => {
-                // Another application permission: access to that API, at its word.
+                // Another application permission: access to that API, at its word. No
+                // edge into the API's service principal (holding a permission on an API is
+                // not acting as it): a tag on the holder.
                 let value = role_names
                     .get(a.app_role_id.as_str())
                     .copied()
                     .unwrap_or(&a.app_role_id);
-                let to = format!("azure:sp:{}", a.resource_id);
-                let level = if value.contains("ReadWrite") {
-                    AccessLevel::Write
-                } else {
-                    AccessLevel::Read
-                };
                 let api = a
                     .resource_display_name
                     .clone()
                     .unwrap_or_else(|| a.resource_id.clone());
-                let reason = format!("application permission {value} on {api}");
-                b.edge(&from, &to, EdgeKind::CanAccess, reason, &prov, |e| {
-                    e.revoke = cut;
-                    e.level = Some(level);
-                });
+                if let Some(n) = b.graph.find(&from) {
+                    let tags = &mut b.graph.node_mut(n).tags;
+                    let entry = tags.entry("app_permissions".into()).or_default();
+                    if !entry.is_empty() {
+                        entry.push_str(", ");
+                    }
+                    entry.push_str(&format!("{value} on {api}"));
+                }
+                let _ = cut;
             }
         }
     }
@@ -656,15 +708,15 @@ fn directory_roles(
             warnings.push(Warning::new(file, &r.id, message));
             continue;
         };
-        let url = format!(
-            "https://graph.microsoft.com/v1.0/roleManagement/directory/roleAssignments/{}",
-            r.id
+        let url = graph_delete(
+            &format!("roleManagement/directory/roleAssignments/{}", r.id),
+            &[&r.id],
         );
         let cut: std::sync::Arc<[Revoke]> = vec![revoke(
             format!("remove-directory-role:{}", r.id),
             "remove_binding",
             3,
-            vec![graph_delete(url)],
+            vec![url],
         )]
         .into();
         let scope = r.directory_scope_id.trim_start_matches('/');

@@ -144,6 +144,13 @@ pub(super) fn build(inv: &Inventory, graph: &mut TrustGraph, warnings: &mut Vec<
                         rg,
                         "--yes",
                     ])
+                    .eq(
+                        "--subscription",
+                        arm.split('/')
+                            .skip_while(|p| *p != "subscriptions")
+                            .nth(1)
+                            .unwrap_or_default(),
+                    )
                     .into(),
                 )
             }
@@ -184,11 +191,19 @@ pub(super) fn build(inv: &Inventory, graph: &mut TrustGraph, warnings: &mut Vec<
                 "federated credential {} of {shown} (issuer {issuer}, subject {pattern})",
                 f.name
             );
+            // A pattern admits strangers when its owner part varies (`repo:*`, `repo:acme*`:
+            // anyone can register `acme-evil`) or it matches a stranger's subject outright.
+            let owner_varies = pattern
+                .strip_prefix("repo:")
+                .map_or(pattern.starts_with(['*', '?']), |r| {
+                    r.split('/').next().is_some_and(|o| o.contains(['*', '?']))
+                });
             if like
-                && crate::glob::glob_match(
-                    &pattern,
-                    "repo:some-attacker/any-repo:ref:refs/heads/main",
-                )
+                && (owner_varies
+                    || crate::glob::glob_match(
+                        &pattern,
+                        "repo:some-attacker/any-repo:ref:refs/heads/main",
+                    ))
             {
                 let any = link::ensure_any_repo(b.graph, &prov);
                 let key = b.graph.node(any).key.to_string();
@@ -234,6 +249,13 @@ pub(super) fn build(inv: &Inventory, graph: &mut TrustGraph, warnings: &mut Vec<
                     );
                 }
             }
+        } else if issuer.starts_with(GITHUB) {
+            let message = format!(
+                "federated credential of {shown} trusts GitHub Enterprise issuer {}: no job of it is linked (its subjects are not read yet); whoever can mint its tokens for `{}` signs in as it",
+                crate::report::clean(issuer),
+                crate::report::clean(&pattern)
+            );
+            warnings.push(Warning::new(file, &f.name, message));
         } else if let Some(rest) = pattern.strip_prefix("system:serviceaccount:") {
             // A Kubernetes cluster's issuer (AKS or another): its service account.
             let sa = rest.replacen(':', "/", 1);
@@ -252,6 +274,15 @@ pub(super) fn build(inv: &Inventory, graph: &mut TrustGraph, warnings: &mut Vec<
                     vec![cond],
                 );
             }
+        } else {
+            // GitLab, Terraform Cloud, another cloud, or an issuer of the attacker's own:
+            // nothing in the inputs holds its tokens, so no edge; said, with the trust.
+            let message = format!(
+                "federated credential of {shown} trusts issuer {} for subject `{}`, which no input speaks for: whoever can mint that token signs in as it",
+                crate::report::clean(issuer),
+                crate::report::clean(&pattern)
+            );
+            warnings.push(Warning::new(file, &f.name, message));
         }
     }
 }

@@ -11,7 +11,7 @@ mod arm;
 mod entra;
 mod fic;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -23,12 +23,19 @@ use crate::model::TrustGraph;
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct Assignment {
+    #[serde(deserialize_with = "null_default")]
     pub id: String,
+    #[serde(deserialize_with = "null_default")]
     pub principal_id: String,
+    #[serde(deserialize_with = "null_default")]
     pub principal_name: String,
+    #[serde(deserialize_with = "null_default")]
     pub principal_type: String,
+    #[serde(deserialize_with = "null_default")]
     pub role_definition_id: String,
+    #[serde(deserialize_with = "null_default")]
     pub role_definition_name: String,
+    #[serde(deserialize_with = "null_default")]
     pub scope: String,
     pub condition: Option<String>,
 }
@@ -37,18 +44,26 @@ pub(crate) struct Assignment {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct RoleDefinition {
+    #[serde(deserialize_with = "null_default")]
     pub id: String,
+    #[serde(deserialize_with = "null_default")]
     pub name: String,
+    #[serde(deserialize_with = "null_default")]
     pub role_name: String,
+    #[serde(deserialize_with = "null_default")]
     pub permissions: Vec<Permission>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct Permission {
+    #[serde(deserialize_with = "null_default")]
     pub actions: Vec<String>,
+    #[serde(deserialize_with = "null_default")]
     pub not_actions: Vec<String>,
+    #[serde(deserialize_with = "null_default")]
     pub data_actions: Vec<String>,
+    #[serde(deserialize_with = "null_default")]
     pub not_data_actions: Vec<String>,
 }
 
@@ -56,9 +71,13 @@ pub(crate) struct Permission {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct Identity {
+    #[serde(deserialize_with = "null_default")]
     pub id: String,
+    #[serde(deserialize_with = "null_default")]
     pub name: String,
+    #[serde(deserialize_with = "null_default")]
     pub client_id: String,
+    #[serde(deserialize_with = "null_default")]
     pub principal_id: String,
 }
 
@@ -66,9 +85,12 @@ pub(crate) struct Identity {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct Compute {
+    #[serde(deserialize_with = "null_default")]
     pub id: String,
+    #[serde(deserialize_with = "null_default")]
     pub name: String,
     #[serde(rename = "type")]
+    #[serde(deserialize_with = "null_default")]
     pub kind: String,
     pub identity: Option<ComputeIdentity>,
 }
@@ -92,6 +114,7 @@ pub(crate) struct UserAssigned {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct Credential {
+    #[serde(deserialize_with = "null_default")]
     pub key_id: String,
     pub display_name: Option<String>,
     pub start_date_time: Option<String>,
@@ -102,20 +125,28 @@ pub(crate) struct Credential {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct ServicePrincipal {
+    #[serde(deserialize_with = "null_default")]
     pub id: String,
+    #[serde(deserialize_with = "null_default")]
     pub app_id: String,
+    #[serde(deserialize_with = "null_default")]
     pub display_name: String,
+    #[serde(deserialize_with = "null_default")]
     pub service_principal_type: String,
     pub app_owner_organization_id: Option<String>,
     pub account_enabled: Option<bool>,
+    #[serde(deserialize_with = "null_default")]
     pub key_credentials: Vec<Credential>,
+    #[serde(deserialize_with = "null_default")]
     pub password_credentials: Vec<Credential>,
+    #[serde(deserialize_with = "null_default")]
     pub app_roles: Vec<AppRole>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct AppRole {
+    #[serde(deserialize_with = "null_default")]
     pub id: String,
     pub value: Option<String>,
 }
@@ -124,11 +155,17 @@ pub(crate) struct AppRole {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct Application {
+    #[serde(deserialize_with = "null_default")]
     pub id: String,
+    #[serde(deserialize_with = "null_default")]
     pub app_id: String,
+    #[serde(deserialize_with = "null_default")]
     pub display_name: String,
+    #[serde(deserialize_with = "null_default")]
     pub sign_in_audience: String,
+    #[serde(deserialize_with = "null_default")]
     pub key_credentials: Vec<Credential>,
+    #[serde(deserialize_with = "null_default")]
     pub password_credentials: Vec<Credential>,
 }
 
@@ -137,7 +174,9 @@ pub(crate) struct Application {
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct DirectoryObject {
     #[serde(rename = "@odata.type")]
+    #[serde(deserialize_with = "null_default")]
     pub odata_type: String,
+    #[serde(deserialize_with = "null_default")]
     pub id: String,
     pub user_principal_name: Option<String>,
     pub display_name: Option<String>,
@@ -147,10 +186,14 @@ pub(crate) struct DirectoryObject {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct AppRoleAssignment {
+    #[serde(deserialize_with = "null_default")]
     pub id: String,
+    #[serde(deserialize_with = "null_default")]
     pub app_role_id: String,
+    #[serde(deserialize_with = "null_default")]
     pub resource_id: String,
     pub resource_display_name: Option<String>,
+    #[serde(deserialize_with = "null_default")]
     pub principal_id: String,
 }
 
@@ -158,9 +201,13 @@ pub(crate) struct AppRoleAssignment {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct DirectoryRoleAssignment {
+    #[serde(deserialize_with = "null_default")]
     pub id: String,
+    #[serde(deserialize_with = "null_default")]
     pub principal_id: String,
+    #[serde(deserialize_with = "null_default")]
     pub role_definition_id: String,
+    #[serde(deserialize_with = "null_default")]
     pub directory_scope_id: String,
 }
 
@@ -168,8 +215,11 @@ pub(crate) struct DirectoryRoleAssignment {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct Federated {
+    #[serde(deserialize_with = "null_default")]
     pub id: String,
+    #[serde(deserialize_with = "null_default")]
     pub name: String,
+    #[serde(deserialize_with = "null_default")]
     pub issuer: String,
     pub subject: Option<String>,
     pub claims_matching_expression: Option<ClaimsMatching>,
@@ -178,6 +228,7 @@ pub(crate) struct Federated {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct ClaimsMatching {
+    #[serde(deserialize_with = "null_default")]
     pub value: String,
 }
 
@@ -197,6 +248,9 @@ pub(crate) struct Inventory {
     /// whose listing held it.
     assignments: Vec<(Assignment, Option<String>, std::sync::Arc<str>)>,
     seen: rustc_hash::FxHashSet<String>,
+    /// (management group, subscription) pairs: every subscription whose listing repeats
+    /// an inherited management-group assignment is below that group.
+    mg_subs: BTreeSet<(String, String)>,
     definitions: BTreeMap<String, (RoleDefinition, String)>,
     identities: Vec<(Identity, String)>,
     compute: Vec<(Compute, String)>,
@@ -220,9 +274,34 @@ pub(crate) enum OwnerOf {
 impl Inventory {
     /// Role assignments of one listing, each kept once.
     fn add_assignments(&mut self, list: Vec<Assignment>, file: &str) {
-        let sub = dir_after(file, "subscriptions").map(str::to_string);
+        // The subscription the listing is of: its path, else the one its own
+        // assignments' scopes name.
+        let sub = dir_after(file, "subscriptions")
+            .map(str::to_string)
+            .or_else(|| {
+                list.iter().find_map(|a| {
+                    let low = a.scope.to_ascii_lowercase();
+                    let rest = low.strip_prefix("/subscriptions/")?;
+                    Some(rest.split('/').next()?.to_string())
+                })
+            });
         let file: std::sync::Arc<str> = file.into();
+        for a in &list {
+            let low = a.scope.to_ascii_lowercase();
+            if let (Some(mg), Some(sub)) = (
+                low.strip_prefix("/providers/microsoft.management/managementgroups/"),
+                &sub,
+            ) {
+                self.mg_subs.insert((
+                    mg.trim_end_matches('/').to_string(),
+                    sub.to_ascii_lowercase(),
+                ));
+            }
+        }
         for a in list {
+            if a.id.is_empty() {
+                continue;
+            }
             if self.seen.insert(a.id.to_ascii_lowercase()) {
                 self.assignments.push((a, sub.clone(), file.clone()));
             }
@@ -244,7 +323,12 @@ pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<()
     // Role assignments are the bulk of a tenant's export: read straight into their
     // typed shape, without a `Value` tree in between.
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
-    if head.trim_start().starts_with('[')
+    let file_name = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    // Owners listings hold whole directory objects (a service principal owner carries
+    // `servicePrincipalType`): known by their name, never taken for another listing.
+    let owners_file = file_name == "owners.json";
+    if !owners_file
+        && head.trim_start().starts_with('[')
         && ["\"roleDefinitionId\"", "\"scope\"", "\"principalId\""]
             .iter()
             .all(|k| head.contains(k))
@@ -277,6 +361,9 @@ pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<()
         },
         other => vec![other],
     };
+    if owners_file {
+        return read_owners(list, file, builder);
+    }
     let inv = &mut builder.azure;
     let Some(first) = list.first() else {
         return Ok(());
@@ -287,7 +374,6 @@ pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<()
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    let file_name = file.rsplit(['/', '\\']).next().unwrap_or(file);
     if has("roleDefinitionId") && has("scope") && has("principalId") {
         let list = list
             .into_iter()
@@ -349,23 +435,8 @@ pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<()
         for c in list {
             inv.compute.push((parse(c, file)?, file.to_string()));
         }
-    } else if file_name == "owners.json" || odata.starts_with("#microsoft.graph.") {
-        let of = match (
-            dir_after(file, "applications"),
-            dir_after(file, "servicePrincipals"),
-        ) {
-            (Some(app), _) => OwnerOf::App(app.to_string()),
-            (None, Some(sp)) => OwnerOf::Sp(sp.to_string()),
-            (None, None) => {
-                let message = "an owners listing names no object: save it under entra/applications/APP/ or entra/servicePrincipals/ID/; skipped";
-                builder.warnings.push(Warning::new(file, "", message));
-                return Ok(());
-            }
-        };
-        for o in list {
-            inv.owners
-                .push((of.clone(), parse(o, file)?, file.to_string()));
-        }
+    } else if odata.starts_with("#microsoft.graph.") {
+        return read_owners(list, file, builder);
     } else if has("lastSignInActivity") || has("signInActivity") {
         for a in list {
             let when = a
@@ -386,6 +457,38 @@ pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<()
         builder.warnings.push(Warning::new(file, "", message));
     }
     Ok(())
+}
+
+/// An owners listing of the application or service principal its path names.
+fn read_owners(list: Vec<Value>, file: &str, builder: &mut Builder) -> Result<(), ImportError> {
+    let of = match (
+        dir_after(file, "applications"),
+        dir_after(file, "servicePrincipals"),
+    ) {
+        (Some(app), _) => OwnerOf::App(app.to_string()),
+        (None, Some(sp)) => OwnerOf::Sp(sp.to_string()),
+        (None, None) => {
+            let message = "an owners listing names no object: save it under entra/applications/APP/ or entra/servicePrincipals/ID/; skipped";
+            builder.warnings.push(Warning::new(file, "", message));
+            return Ok(());
+        }
+    };
+    for o in list {
+        builder
+            .azure
+            .owners
+            .push((of.clone(), parse(o, file)?, file.to_string()));
+    }
+    Ok(())
+}
+
+/// A field that `az` and Graph write as `null` when unset: its default.
+fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 fn parse<T: serde::de::DeserializeOwned>(v: Value, file: &str) -> Result<T, ImportError> {

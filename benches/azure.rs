@@ -9,11 +9,8 @@
 //!     cargo bench --bench azure                  # 20,000 SPs / 100,000 assignments
 //!     cargo bench --bench azure -- 40000 200000  # other sizes
 
-use std::time::Instant;
-
 use common::Rng;
 use serde_json::{Value, json};
-use trustpath::import::{Input, load_inputs};
 
 mod common;
 
@@ -141,24 +138,5 @@ fn main() {
         files.len(),
         bytes as f64 / 1e6
     );
-    for run in 0..3 {
-        let inputs: Vec<Input> = files
-            .iter()
-            .map(|(n, b)| Input::bytes(n, b.clone()))
-            .collect();
-        let start = Instant::now();
-        let l = load_inputs(inputs).expect("loads");
-        println!(
-            "run {run}: load {:.3} s ({} nodes, {} edges, {} warnings)",
-            start.elapsed().as_secs_f64(),
-            l.graph.node_count(),
-            l.graph.edge_count(),
-            l.warnings.len()
-        );
-        if run == 0
-            && let Some(w) = l.warnings.first()
-        {
-            println!("first warning: {} {}", w.file, w.message);
-        }
-    }
+    common::time_loads(&files);
 }

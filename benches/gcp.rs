@@ -6,11 +6,8 @@
 //!     cargo bench --bench gcp                 # 10,000 accounts / 50,000 bindings
 //!     cargo bench --bench gcp -- 20000 100000 # other sizes
 
-use std::time::Instant;
-
 use common::Rng;
 use serde_json::{Value, json};
-use trustpath::import::{Input, load_inputs};
 
 mod common;
 
@@ -124,19 +121,5 @@ fn main() {
         files.len(),
         bytes as f64 / 1e6
     );
-    for run in 0..3 {
-        let inputs: Vec<Input> = files
-            .iter()
-            .map(|(n, b)| Input::bytes(n, b.clone()))
-            .collect();
-        let start = Instant::now();
-        let l = load_inputs(inputs).expect("loads");
-        println!(
-            "run {run}: load {:.3} s ({} nodes, {} edges, {} warnings)",
-            start.elapsed().as_secs_f64(),
-            l.graph.node_count(),
-            l.graph.edge_count(),
-            l.warnings.len()
-        );
-    }
+    common::time_loads(&files);
 }

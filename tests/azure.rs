@@ -59,13 +59,7 @@ fn edge<'l>(
     kind: EdgeKind,
     to: &str,
 ) -> Option<&'l trustpath::model::Edge> {
-    let g = &l.graph;
-    g.edge_ids()
-        .find(|&e| {
-            let (a, b) = g.endpoints(e);
-            g.edge(e).kind == kind && short(&g.node(a).key) == from && short(&g.node(b).key) == to
-        })
-        .map(|e| g.edge(e))
+    common::find_edge(l, short, from, kind, to)
 }
 
 #[test]

@@ -57,3 +57,28 @@ impl Rng {
         ((z ^ (z >> 31)) % n.max(1) as u64) as usize
     }
 }
+
+/// Loads `files` (name, bytes) three times in this process and prints each load's time
+/// and what it built, and the first warning of the first.
+pub fn time_loads(files: &[(String, Vec<u8>)]) {
+    for run in 0..3 {
+        let inputs: Vec<trustpath::import::Input> = files
+            .iter()
+            .map(|(n, b)| trustpath::import::Input::bytes(n, b.clone()))
+            .collect();
+        let start = std::time::Instant::now();
+        let l = trustpath::import::load_inputs(inputs).expect("loads");
+        println!(
+            "run {run}: load {:.3} s ({} nodes, {} edges, {} warnings)",
+            start.elapsed().as_secs_f64(),
+            l.graph.node_count(),
+            l.graph.edge_count(),
+            l.warnings.len()
+        );
+        if run == 0
+            && let Some(w) = l.warnings.first()
+        {
+            println!("first warning: {} {}", w.file, w.message);
+        }
+    }
+}

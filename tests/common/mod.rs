@@ -168,3 +168,20 @@ pub fn base64(bytes: &[u8]) -> String {
     }
     out
 }
+
+/// The edge of `kind` from `from` to `to`, keys as `short` writes them, if any.
+pub fn find_edge<'l>(
+    l: &'l trustpath::import::Loaded,
+    short: impl Fn(&str) -> String,
+    from: &str,
+    kind: trustpath::model::EdgeKind,
+    to: &str,
+) -> Option<&'l trustpath::model::Edge> {
+    let g = &l.graph;
+    g.edge_ids()
+        .find(|&e| {
+            let (a, b) = g.endpoints(e);
+            g.edge(e).kind == kind && short(&g.node(a).key) == from && short(&g.node(b).key) == to
+        })
+        .map(|e| g.edge(e))
+}

@@ -266,15 +266,7 @@ pub(super) fn build(
     warnings: &mut Vec<Warning>,
     tenant: Option<&str>,
 ) {
-    let mut b = Azure {
-        graph,
-        disabled: inv
-            .sps
-            .iter()
-            .filter(|(s, _)| s.account_enabled == Some(false))
-            .map(|(s, _)| format!("azure:sp:{}", s.id))
-            .collect(),
-    };
+    let mut b = Azure::new(graph, inv);
     // Management groups over each subscription: an inherited assignment at a management
     // group shows up in the listing of every subscription below it.
     let mut mgs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();

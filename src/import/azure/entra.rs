@@ -84,7 +84,20 @@ pub(super) struct Azure<'g> {
     pub(super) disabled: std::collections::BTreeSet<String>,
 }
 
-impl Azure<'_> {
+impl<'g> Azure<'g> {
+    /// Over `graph`, with the service principals the inputs mark disabled.
+    pub(super) fn new(graph: &'g mut TrustGraph, inv: &Inventory) -> Azure<'g> {
+        Azure {
+            graph,
+            disabled: inv
+                .sps
+                .iter()
+                .filter(|(s, _)| s.account_enabled == Some(false))
+                .map(|(s, _)| format!("azure:sp:{}", s.id))
+                .collect(),
+        }
+    }
+
     pub(super) fn node(
         &mut self,
         key: &str,
@@ -185,15 +198,7 @@ pub(super) fn build(
     at: Timestamp,
 ) -> Option<String> {
     let tenant_id = tenant_of(inv);
-    let mut b = Azure {
-        graph,
-        disabled: inv
-            .sps
-            .iter()
-            .filter(|(s, _)| s.account_enabled == Some(false))
-            .map(|(s, _)| format!("azure:sp:{}", s.id))
-            .collect(),
-    };
+    let mut b = Azure::new(graph, inv);
     let sp_by_app: BTreeMap<&str, &str> = inv
         .sps
         .iter()

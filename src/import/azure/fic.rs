@@ -39,15 +39,7 @@ pub(super) fn build(inv: &Inventory, graph: &mut TrustGraph, warnings: &mut Vec<
     if inv.federated.is_empty() {
         return;
     }
-    let mut b = Azure {
-        graph,
-        disabled: inv
-            .sps
-            .iter()
-            .filter(|(s, _)| s.account_enabled == Some(false))
-            .map(|(s, _)| format!("azure:sp:{}", s.id))
-            .collect(),
-    };
+    let mut b = Azure::new(graph, inv);
     let app_ids: BTreeMap<&str, &str> = inv
         .apps
         .iter()

@@ -175,6 +175,10 @@ fn entra_roles_credentials_and_owners() {
         "azure:cred:a0000000-0000-4000-8000-00000000000a/c1000000-0000-4000-8000-000000000002",
     );
     assert!(live.usable_at(at) && !expired.usable_at(at));
+    let status =
+        |n: &trustpath::model::Node| n.credential.as_deref().and_then(|c| c.status.clone());
+    assert_eq!(status(expired).as_deref(), Some("expired"));
+    assert_eq!(status(live).as_deref(), Some("active"));
     // Critical and harmless Graph application permissions.
     assert!(
         edge(

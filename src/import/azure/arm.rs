@@ -33,7 +33,21 @@ struct BuiltIn {
     data: &'static [&'static str],
 }
 
-const BUILT_IN: [BuiltIn; 9] = [
+const BUILT_IN: [BuiltIn; 11] = [
+    BuiltIn {
+        guid: "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
+        name: "Key Vault Secrets Officer",
+        actions: &["Microsoft.KeyVault/vaults/*/read"],
+        not_actions: &[],
+        data: &["Microsoft.KeyVault/vaults/secrets/*"],
+    },
+    BuiltIn {
+        guid: "00482a5a-887f-4fb3-b363-3b7fe8e74483",
+        name: "Key Vault Administrator",
+        actions: &["Microsoft.KeyVault/vaults/*/read"],
+        not_actions: &[],
+        data: &["Microsoft.KeyVault/vaults/*"],
+    },
     BuiltIn {
         guid: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
         name: "Owner",
@@ -824,5 +838,9 @@ mod tests {
         let r = &roles["reader"];
         assert!(!r.allows(RUN_COMMAND) && r.level == AccessLevel::Read);
         assert!(roles["user access administrator"].allows(ROLE_ASSIGNMENTS_WRITE));
+        assert!(roles["key vault secrets officer"].get_secret);
+        assert!(roles["key vault secrets user"].get_secret);
+        // `…/userAssignedIdentities/*/assign/action` grants `…/assign/action`.
+        assert!(roles["managed identity operator"].allows(MI_ASSIGN));
     }
 }

@@ -390,7 +390,6 @@ fn credentials(
     sp_by_app: &BTreeMap<&str, &str>,
     at: Timestamp,
 ) {
-    let _ = at;
     let apps = inv.apps.iter().map(|(a, f)| {
         (
             a.app_id.as_str(),
@@ -420,11 +419,12 @@ fn credentials(
             .map(|c| (c, false))
             .chain(certs.iter().map(|c| (c, true)));
         for (c, cert) in all {
-            credential(b, inv, c, cert, (app_id, owner_id, on), &to, file);
+            credential(b, inv, c, cert, (app_id, owner_id, on), &to, file, at);
         }
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn credential(
     b: &mut Azure<'_>,
     inv: &Inventory,
@@ -433,6 +433,7 @@ fn credential(
     (app_id, owner_id, on): (&str, &str, &str),
     to: &str,
     file: &str,
+    at: Timestamp,
 ) {
     if c.key_id.is_empty() {
         return;
@@ -464,7 +465,15 @@ fn credential(
         node.tags.insert("app_id".into(), app_id.to_string());
         node.credential = Some(Box::new(crate::model::Credential {
             kind: Some(if cert { "certificate" } else { "client_secret" }.into()),
-            status: Some("active".into()),
+            // Past its end date it signs nobody in (`--at`).
+            status: Some(
+                if expires.is_some_and(|e| e <= at) {
+                    "expired"
+                } else {
+                    "active"
+                }
+                .into(),
+            ),
             created: time(&c.start_date_time),
             expires,
             last_used: inv
@@ -702,6 +711,12 @@ fn directory_roles(
             .iter()
             .find(|(id, _, _)| *id == r.role_definition_id)
         else {
+            let message = format!(
+                "directory role {} is not one trustpath rates (it knows the Global, Privileged Role, Privileged Authentication, Application and Cloud Application Administrators); its assignment to {} gives no edge",
+                crate::report::clean(&r.role_definition_id),
+                crate::report::clean(&r.principal_id)
+            );
+            warnings.push(Warning::new(file, &r.id, message));
             continue;
         };
         let prov = provenance(b.graph, file, format!("directory role assignment {}", r.id));

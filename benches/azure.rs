@@ -120,23 +120,10 @@ fn generate(sps: usize, assignments: usize) -> Vec<(String, Value)> {
 }
 
 fn main() {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let (sps, assignments) = (
-        args.first().copied().unwrap_or(20_000),
-        args.get(1).copied().unwrap_or(100_000),
+    let n = common::sizes(&[20_000, 100_000]);
+    let (sps, assignments) = (n[0], n.get(1).copied().unwrap_or(100_000));
+    common::load_generated(
+        generate(sps, assignments),
+        &format!("{sps} service principals, {assignments} role assignments"),
     );
-    let files: Vec<(String, Vec<u8>)> = generate(sps, assignments)
-        .into_iter()
-        .map(|(name, doc)| (name, serde_json::to_vec(&doc).expect("JSON")))
-        .collect();
-    let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
-    println!(
-        "{} files, {:.1} MB: {sps} service principals, {assignments} role assignments",
-        files.len(),
-        bytes as f64 / 1e6
-    );
-    common::time_loads(&files);
 }

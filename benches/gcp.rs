@@ -103,23 +103,10 @@ fn generate(accounts: usize, bindings: usize) -> Vec<(String, Value)> {
 }
 
 fn main() {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let (accounts, bindings) = (
-        args.first().copied().unwrap_or(10_000),
-        args.get(1).copied().unwrap_or(50_000),
+    let n = common::sizes(&[10_000, 50_000]);
+    let (accounts, bindings) = (n[0], n.get(1).copied().unwrap_or(50_000));
+    common::load_generated(
+        generate(accounts, bindings),
+        &format!("{accounts} service accounts, {bindings} member-role pairs"),
     );
-    let files: Vec<(String, Vec<u8>)> = generate(accounts, bindings)
-        .into_iter()
-        .map(|(name, doc)| (name, serde_json::to_vec(&doc).expect("JSON")))
-        .collect();
-    let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
-    println!(
-        "{} files, {:.1} MB: {accounts} service accounts, {bindings} member-role pairs",
-        files.len(),
-        bytes as f64 / 1e6
-    );
-    common::time_loads(&files);
 }

@@ -58,6 +58,22 @@ impl Rng {
     }
 }
 
+/// Encodes a generated export's documents, says how big it is (`what`: its contents),
+/// and times three loads of it.
+pub fn load_generated(files: Vec<(String, serde_json::Value)>, what: &str) {
+    let files: Vec<(String, Vec<u8>)> = files
+        .into_iter()
+        .map(|(name, doc)| (name, serde_json::to_vec(&doc).expect("JSON")))
+        .collect();
+    let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
+    println!(
+        "{} files, {:.1} MB: {what}",
+        files.len(),
+        bytes as f64 / 1e6
+    );
+    time_loads(&files);
+}
+
 /// Loads `files` (name, bytes) three times in this process and prints each load's time
 /// and what it built, and the first warning of the first.
 pub fn time_loads(files: &[(String, Vec<u8>)]) {

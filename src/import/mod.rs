@@ -2,7 +2,7 @@
 //! file with its importer, then resolving cross-file references and applying overlays.
 
 mod aws;
-mod azure;
+pub(crate) mod azure;
 mod detect;
 mod error;
 mod gcp;

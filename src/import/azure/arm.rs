@@ -7,7 +7,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::entra::{Azure, az};
+use super::commands::az;
+use super::entra::Azure;
 use super::{Assignment, Inventory, Permission};
 use crate::glob::glob_match;
 use crate::import::{Warning, provenance, revoke};

@@ -6,12 +6,13 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
+use super::commands::az;
+use super::commands::disable_sp;
 use super::{Credential, Inventory, OwnerOf};
 use crate::import::{Warning, add_new_node, provenance, revoke};
 use crate::model::{
     AccessLevel, Condition, Edge, EdgeKind, NodeKind, Provenance, Revoke, TrustGraph,
 };
-use crate::shell::Cmd;
 
 /// Microsoft Graph's application id.
 pub(super) const GRAPH: &str = "00000003-0000-0000-c000-000000000000";
@@ -146,11 +147,6 @@ impl<'g> Azure<'g> {
     }
 }
 
-/// `az …` with the words given.
-pub(super) fn az<'a>(words: impl IntoIterator<Item = &'a str>) -> Cmd {
-    Cmd::new("az").args(words)
-}
-
 /// `az rest --method DELETE --url URL`, when every id in it is an id Graph writes
 /// (letters, digits, `-`, `_`): an id from the inputs with `/`, `?` or `..` in it could
 /// aim the DELETE at another object.
@@ -248,18 +244,7 @@ pub(super) fn build(
             format!("disable:{key}"),
             "disable_identity",
             6,
-            vec![
-                az([
-                    "ad",
-                    "sp",
-                    "update",
-                    "--id",
-                    &sp.id,
-                    "--set",
-                    "accountEnabled=false",
-                ])
-                .into(),
-            ],
+            vec![disable_sp(sp.id.as_str()).into()],
         )];
     }
     // App registrations: whoever controls one adds a credential and signs in as its

@@ -6,7 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use super::entra::{Azure, az};
+use super::commands::az;
+use super::entra::Azure;
 use super::{FicOwner, Inventory};
 use crate::import::{Warning, link, provenance, revoke};
 use crate::model::{Condition, EdgeKind, NodeId, Revoke, TrustGraph};

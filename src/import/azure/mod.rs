@@ -8,6 +8,7 @@
 //! and edges once every file is read.
 
 mod arm;
+pub(crate) mod commands;
 mod entra;
 mod fic;
 

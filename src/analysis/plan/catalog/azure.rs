@@ -1,6 +1,7 @@
 //! Azure / Entra commands for the playbook catalogue.
 
 use super::*;
+use crate::import::azure::commands::{az, disable_sp};
 
 const AZURE_LIVE: &str = "access tokens already issued stay valid until they expire (about 1 h); only CAE-capable Microsoft Graph clients are cut sooner";
 
@@ -10,11 +11,6 @@ fn azure_id(node: &Node) -> &str {
         .iter()
         .find_map(|t| node.tags.get(*t))
         .map_or_else(|| crate::model::name_of_key(&node.key), String::as_str)
-}
-
-/// `az WORDS…`
-fn az<'a>(words: impl IntoIterator<Item = &'a str>) -> Cmd {
-    Cmd::new("az").args(words)
 }
 
 pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
@@ -55,18 +51,7 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
             )
         }
         "disable_identity" => leaves(
-            vec![
-                az([
-                    "ad",
-                    "sp",
-                    "update",
-                    "--id",
-                    azure_id(site.node),
-                    "--set",
-                    "accountEnabled=false",
-                ])
-                .into(),
-            ],
+            vec![disable_sp(azure_id(site.node)).into()],
             AZURE_LIVE,
             true,
             "undo: the same command with accountEnabled=true",

@@ -309,6 +309,39 @@ fn federated_credentials_link_github() {
     );
 }
 
+/// A flexible credential of several clauses: each alternative links on its own, and a
+/// clause on another claim stays a condition of the link, quoted.
+#[test]
+fn flexible_credentials_with_several_clauses() {
+    let l = load();
+    let g = &l.graph;
+    let mut conditions: Vec<Vec<String>> = g
+        .edge_ids()
+        .filter(|&e| {
+            let (a, b) = g.endpoints(e);
+            &*g.node(a).key == "github:repo:acme/api" && short(&g.node(b).key) == "sp:ci-helper"
+        })
+        .map(|e| {
+            g.edge(e)
+                .conditions
+                .iter()
+                .map(|c| c.description.clone())
+                .collect()
+        })
+        .collect();
+    conditions.sort();
+    assert_eq!(conditions.len(), 2, "{conditions:#?}");
+    assert!(conditions[1].iter().any(|c| c.contains(
+        "claims['job_workflow_ref'] matches 'acme/shared/.github/workflows/*@refs/heads/main'"
+    )));
+    assert!(
+        conditions[0].len() == 1 && conditions[0][0].contains("push a workflow"),
+        "{conditions:#?}"
+    );
+    // Neither alternative admits a stranger's repository.
+    assert!(edge(&l, "github:any-repo", EdgeKind::CanAssume, "sp:ci-helper").is_none());
+}
+
 #[test]
 fn commands_name_exact_ids() {
     let commands = common::plan_commands(&fixtures(), "github:any-repo", &[]);

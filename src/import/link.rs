@@ -82,7 +82,7 @@ pub(crate) fn accepts(value: &str, like: bool, subject: &str) -> bool {
 
 /// The immutable-subject form of a default subject (`repo:O@ID/R@ID:…`), with the ids
 /// the inputs do not give as wildcards.
-fn immutable(subject: &str) -> Option<String> {
+pub(crate) fn immutable(subject: &str) -> Option<String> {
     let rest = subject.strip_prefix("repo:")?;
     let (repo, tail) = rest.split_once(':')?;
     let (owner, name) = repo.split_once('/')?;

@@ -24,16 +24,62 @@ pub(super) fn identity_of(id: &str) -> Option<String> {
         .then(|| low[..i].to_string())
 }
 
-/// The pattern of a flexible credential: `claims['sub'] matches 'PATTERN'`.
-fn flexible(expression: &str) -> Option<String> {
-    let (claim, rest) = expression.split_once("matches")?;
-    if !claim.contains("sub") {
-        return None;
+/// One alternative a flexible credential's expression admits: the `sub` pattern it
+/// requires (`None`: any subject) with whether it is a pattern (`matches`) or exact
+/// (`eq`), and the clauses on other claims, which the link keeps as conditions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Admit {
+    sub: Option<(String, bool)>,
+    others: Vec<String>,
+}
+
+/// Reads a `claimsMatchingExpression` (language version 1): clauses
+/// `claims['NAME'] matches|eq 'VALUE'`, joined by `and`, alternatives by `or`. `None`
+/// for anything else, which the caller reports rather than guess at.
+fn expression(text: &str) -> Option<Vec<Admit>> {
+    let mut admits = vec![Admit {
+        sub: None,
+        others: Vec::new(),
+    }];
+    let mut rest = text.trim();
+    loop {
+        // A clause: the claim, the operator, the quoted comparand.
+        let after = rest.strip_prefix("claims[")?;
+        let quote = after.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+        let (claim, after) = after[1..].split_once(quote)?;
+        let after = after.strip_prefix(']')?.trim_start();
+        let (op, after) = after.split_once(char::is_whitespace)?;
+        let after = after.trim_start();
+        let quote = after.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+        let (value, after) = after[1..].split_once(quote)?;
+        let like = match op {
+            "matches" => true,
+            "eq" => false,
+            _ => return None,
+        };
+        let admit = admits.last_mut()?;
+        if claim == "sub" && admit.sub.is_none() {
+            admit.sub = Some((value.to_string(), like));
+        } else {
+            admit
+                .others
+                .push(format!("claims['{claim}'] {op} '{value}'"));
+        }
+        rest = after.trim_start();
+        if rest.is_empty() {
+            return Some(admits);
+        }
+        let (word, after) = rest.split_once(char::is_whitespace)?;
+        match word {
+            "and" => {}
+            "or" => admits.push(Admit {
+                sub: None,
+                others: Vec::new(),
+            }),
+            _ => return None,
+        }
+        rest = after.trim_start();
     }
-    let rest = rest.trim();
-    let quote = rest.chars().next().filter(|c| *c == '\'' || *c == '"')?;
-    let inner = rest.strip_prefix(quote)?;
-    Some(inner[..inner.find(quote)?].to_string())
 }
 
 pub(super) fn build(inv: &Inventory, graph: &mut TrustGraph, warnings: &mut Vec<Warning>) {
@@ -158,31 +204,86 @@ pub(super) fn build(inv: &Inventory, graph: &mut TrustGraph, warnings: &mut Vec<
             vec![delete],
         )]
         .into();
-        let issuer = f.issuer.trim_end_matches('/');
-        let shown = to.trim_start_matches("azure:");
-        let add = |b: &mut Azure<'_>, from: &str, reason: String, conditions: Vec<Condition>| {
-            let cut = cut.clone();
-            b.edge(from, &to, EdgeKind::CanAssume, reason, &prov, |e| {
-                e.revoke = cut;
-                e.conditions = conditions;
-            });
-        };
-        // The subject it admits: exact, or a flexible pattern.
-        let (pattern, like) = match (&f.subject, &f.claims_matching_expression) {
-            (Some(s), _) if !s.is_empty() => (s.clone(), false),
-            (_, Some(c)) => match flexible(&c.value) {
-                Some(p) => (p, true),
+        // What it admits: an exact subject, or a flexible expression's alternatives.
+        let admits = match (&f.subject, &f.claims_matching_expression) {
+            (Some(s), _) if !s.is_empty() => vec![Admit {
+                sub: Some((s.clone(), false)),
+                others: Vec::new(),
+            }],
+            (_, Some(c)) => match expression(&c.value) {
+                Some(admits) => admits,
                 None => {
-                    warnings.push(Warning::new(file, &f.name, format!("claimsMatchingExpression `{}` is not a `claims['sub'] matches '…'` trustpath reads; skipped", crate::report::clean(&c.value))));
+                    warnings.push(Warning::new(file, &f.name, format!("claimsMatchingExpression `{}` is not the `claims['…'] matches|eq '…'` language (joined by and/or) trustpath reads; skipped", crate::report::clean(&c.value))));
                     continue;
                 }
             },
             _ => continue,
         };
+        let fic = Fic {
+            name: &f.name,
+            file,
+            to: &to,
+            issuer: f.issuer.trim_end_matches('/'),
+            cut,
+            prov,
+        };
+        for admit in &admits {
+            fic.link(&mut b, admit, &jobs, &k8s, warnings);
+        }
+    }
+}
+
+/// A federated credential being linked: what it signs in as, and how to cut it.
+struct Fic<'a> {
+    name: &'a str,
+    file: &'a str,
+    to: &'a str,
+    issuer: &'a str,
+    cut: std::sync::Arc<[Revoke]>,
+    prov: crate::model::Provenance,
+}
+
+impl Fic<'_> {
+    fn add(&self, b: &mut Azure<'_>, from: &str, reason: String, conditions: Vec<Condition>) {
+        let cut = self.cut.clone();
+        b.edge(
+            from,
+            self.to,
+            EdgeKind::CanAssume,
+            reason,
+            &self.prov,
+            |e| {
+                e.revoke = cut;
+                e.conditions = conditions;
+            },
+        );
+    }
+
+    /// Links whoever can present a token that one alternative admits.
+    fn link(
+        &self,
+        b: &mut Azure<'_>,
+        admit: &Admit,
+        jobs: &[(NodeId, String, Vec<String>)],
+        k8s: &BTreeMap<String, Vec<String>>,
+        warnings: &mut Vec<Warning>,
+    ) {
+        let (issuer, shown) = (self.issuer, self.to.trim_start_matches("azure:"));
+        // No `sub` clause: any subject, narrowed only by the other claims' clauses.
+        let (pattern, like) = admit.sub.clone().unwrap_or_else(|| ("*".into(), true));
+        let extra: Vec<Condition> = admit
+            .others
+            .iter()
+            .map(|o| Condition::described(format!("if the token also satisfies {o}")))
+            .collect();
+        let with = |mut conditions: Vec<Condition>| {
+            conditions.extend(extra.iter().cloned());
+            conditions
+        };
         if issuer == GITHUB {
             let quote = format!(
                 "federated credential {} of {shown} (issuer {issuer}, subject {pattern})",
-                f.name
+                self.name
             );
             // A pattern admits strangers when its owner part varies (`repo:*`, `repo:acme*`:
             // anyone can register `acme-evil`) or it matches a stranger's subject outright.
@@ -198,13 +299,13 @@ pub(super) fn build(inv: &Inventory, graph: &mut TrustGraph, warnings: &mut Vec<
                         "repo:some-attacker/any-repo:ref:refs/heads/main",
                     ))
             {
-                let any = link::ensure_any_repo(b.graph, &prov);
+                let any = link::ensure_any_repo(b.graph, &self.prov);
                 let key = b.graph.node(any).key.to_string();
-                add(
-                    &mut b,
+                self.add(
+                    b,
                     &key,
                     format!("{quote}: the pattern admits any repository on GitHub"),
-                    Vec::new(),
+                    with(Vec::new()),
                 );
             }
             if let Some(repo) = pattern
@@ -213,20 +314,26 @@ pub(super) fn build(inv: &Inventory, graph: &mut TrustGraph, warnings: &mut Vec<
                 && repo.contains('/')
                 && !repo.contains(['*', '?'])
             {
-                let node = link::ensure_repo(b.graph, repo, &prov);
+                let node = link::ensure_repo(b.graph, repo, &self.prov);
                 let key = b.graph.node(node).key.to_string();
                 let push = Condition::described(format!(
                     "if the attacker can push a workflow with id-token: write to {repo}, on the branch or environment the subject names"
                 ));
-                add(
-                    &mut b,
+                self.add(
+                    b,
                     &key,
                     format!("{quote}: tokens of {repo}"),
-                    vec![push],
+                    with(vec![push]),
                 );
             }
-            for (job, name, subjects) in &jobs {
-                if let Some(s) = subjects.iter().find(|s| link::accepts(&pattern, like, s)) {
+            for (job, name, subjects) in jobs {
+                // A job presents its default subject, or the immutable form a repository
+                // that opted into it uses (`repo:OWNER@ID/NAME@ID:…`).
+                let hit = subjects.iter().find(|s| {
+                    link::accepts(&pattern, like, s)
+                        || link::immutable(s).is_some_and(|i| link::accepts(&pattern, like, &i))
+                });
+                if let Some(s) = hit {
                     let key = b.graph.node(*job).key.to_string();
                     let mut conditions = Vec::new();
                     if s.contains('*') {
@@ -234,11 +341,11 @@ pub(super) fn build(inv: &Inventory, graph: &mut TrustGraph, warnings: &mut Vec<
                             "if the attacker can run it where its token says `{pattern}`"
                         )));
                     }
-                    add(
-                        &mut b,
+                    self.add(
+                        b,
                         &key,
                         format!("{quote}: {name} presents `sub` {s}"),
-                        conditions,
+                        with(conditions),
                     );
                 }
             }
@@ -248,23 +355,23 @@ pub(super) fn build(inv: &Inventory, graph: &mut TrustGraph, warnings: &mut Vec<
                 crate::report::clean(issuer),
                 crate::report::clean(&pattern)
             );
-            warnings.push(Warning::new(file, &f.name, message));
+            warnings.push(Warning::new(self.file, self.name, message));
         } else if let Some(rest) = pattern.strip_prefix("system:serviceaccount:") {
             // A Kubernetes cluster's issuer (AKS or another): its service account.
             let sa = rest.replacen(':', "/", 1);
-            for from in k8s.get(&sa).cloned().unwrap_or_default() {
-                let cluster = from.split(':').nth(1).unwrap_or_default().to_string();
+            for from in k8s.get(&sa).into_iter().flatten() {
+                let cluster = from.split(':').nth(1).unwrap_or_default();
                 let cond = Condition::described(format!(
                     "holds if cluster {cluster}'s service account issuer is {issuer}"
                 ));
-                add(
-                    &mut b,
-                    &from,
+                self.add(
+                    b,
+                    from,
                     format!(
                         "federated credential {} of {shown} admits service account {sa} of the cluster whose issuer is {issuer}",
-                        f.name
+                        self.name
                     ),
-                    vec![cond],
+                    with(vec![cond]),
                 );
             }
         } else {
@@ -275,7 +382,7 @@ pub(super) fn build(inv: &Inventory, graph: &mut TrustGraph, warnings: &mut Vec<
                 crate::report::clean(issuer),
                 crate::report::clean(&pattern)
             );
-            warnings.push(Warning::new(file, &f.name, message));
+            warnings.push(Warning::new(self.file, self.name, message));
         }
     }
 }
@@ -286,11 +393,36 @@ mod tests {
 
     #[test]
     fn flexible_and_identity_forms() {
+        let one = |sub: Option<(&str, bool)>, others: &[&str]| Admit {
+            sub: sub.map(|(s, l)| (s.to_string(), l)),
+            others: others.iter().map(|o| o.to_string()).collect(),
+        };
         assert_eq!(
-            flexible("claims['sub'] matches 'repo:contoso/*:ref:refs/heads/*'").as_deref(),
-            Some("repo:contoso/*:ref:refs/heads/*")
+            expression("claims['sub'] matches 'repo:contoso/*:ref:refs/heads/*'"),
+            Some(vec![one(
+                Some(("repo:contoso/*:ref:refs/heads/*", true)),
+                &[]
+            )])
         );
-        assert_eq!(flexible("claims['aud'] matches 'x'"), None);
+        assert_eq!(
+            expression("claims['aud'] matches 'x'"),
+            Some(vec![one(None, &["claims['aud'] matches 'x'"])])
+        );
+        assert_eq!(
+            expression(
+                "claims['sub'] eq 'repo:a/b:environment:prod' and claims['job_workflow_ref'] matches 'a/shared/*@refs/heads/main' or claims['sub'] matches 'repo:a/c:*'"
+            ),
+            Some(vec![
+                one(
+                    Some(("repo:a/b:environment:prod", false)),
+                    &["claims['job_workflow_ref'] matches 'a/shared/*@refs/heads/main'"]
+                ),
+                one(Some(("repo:a/c:*", true)), &[]),
+            ])
+        );
+        assert_eq!(expression("claims['sub'] startswith 'repo:a'"), None);
+        assert_eq!(expression("claims['sub'] matches 'x' xor"), None);
+        assert_eq!(expression("sub == 'x'"), None);
         assert_eq!(
             identity_of("/subscriptions/S/resourceGroups/RG/providers/Microsoft.ManagedIdentity/userAssignedIdentities/Deploy/federatedIdentityCredentials/gh").as_deref(),
             Some("/subscriptions/s/resourcegroups/rg/providers/microsoft.managedidentity/userassignedidentities/deploy")

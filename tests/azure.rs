@@ -342,6 +342,103 @@ fn flexible_credentials_with_several_clauses() {
     assert!(edge(&l, "github:any-repo", EdgeKind::CanAssume, "sp:ci-helper").is_none());
 }
 
+/// `azure/login` steps: a job whose federated credential matches is linked once (by the
+/// credential); one that no credential read admits gets a warning and no edge; an
+/// identity whose credentials were not read, or that no input holds, a conditional edge.
+#[test]
+fn azure_login_steps_name_the_identity() {
+    let workflows = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/azure-github");
+    let l = load_paths_with(
+        &[fixtures(), workflows],
+        AT.parse().expect("timestamp"),
+        &mut |_| {},
+    )
+    .expect("loads");
+    let job = |name: &str| format!("github:workflow:acme/web/.github/workflows/azure.yml#{name}");
+    let into = |from: &str, to: &str| -> Vec<&trustpath::model::Edge> {
+        let g = &l.graph;
+        g.edge_ids()
+            .filter(|&e| {
+                let (a, b) = g.endpoints(e);
+                &*g.node(a).key == from && short(&g.node(b).key) == to
+            })
+            .map(|e| g.edge(e))
+            .collect()
+    };
+    let production = into(&job("production"), "sp:web-deployer");
+    assert_eq!(
+        production.len(),
+        1,
+        "linked by its federated credential alone"
+    );
+    assert!(
+        production[0]
+            .reason
+            .contains("federated credential github-web-production")
+    );
+    assert!(into(&job("staging"), "sp:web-deployer").is_empty());
+    let admin = into(&job("admin"), "sp:app-admin-bot");
+    assert_eq!(admin.len(), 1);
+    assert!(admin[0].reason.contains("azure/login"));
+    assert!(
+        admin[0].conditions[0]
+            .description
+            .contains("no credential of it was read")
+    );
+    let elsewhere = into(
+        &job("elsewhere"),
+        "app:99999999-0000-4000-8000-000000000099",
+    );
+    assert_eq!(elsewhere.len(), 1);
+    let placeholder = l
+        .graph
+        .find("azure:app:99999999-0000-4000-8000-000000000099")
+        .expect("placeholder");
+    assert!(l.graph.node(placeholder).tags.contains_key("not_in_inputs"));
+    assert!(into(&job("no-token"), "sp:app-admin-bot").is_empty());
+    let warned = |needle: &str| l.warnings.iter().any(|w| w.to_string().contains(needle));
+    assert!(
+        warned("job staging: azure/login signs in as web-deployer"),
+        "{:#?}",
+        l.warnings
+    );
+    assert!(warned(
+        "job no-token: azure/login signs in with client id a0000000-0000-4000-8000-00000000000d, but the job cannot mint an OIDC token"
+    ));
+    // A client id from an expression names nothing: no warning, no edge.
+    assert!(!warned("vars.AZURE_CLIENT_ID"));
+}
+
+/// A Kubernetes service account's workload-identity annotation names an app by client
+/// id; the app listing, read too, describes that node: no "not in inputs" left on it.
+#[test]
+fn a_listed_app_replaces_the_placeholder_an_annotation_made() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cluster = dir.path().join("prod");
+    std::fs::create_dir_all(&cluster).expect("mkdir");
+    let sa = r#"{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "ServiceAccount",
+        "metadata": {"name": "web", "namespace": "shop", "uid": "u1",
+          "annotations": {"azure.workload.identity/client-id": "a0000000-0000-4000-8000-00000000000a"}}}]}"#;
+    std::fs::write(cluster.join("serviceaccounts.json"), sa).expect("write");
+    let l = load_paths_with(
+        &[dir.path().to_path_buf(), fixtures()],
+        AT.parse().expect("timestamp"),
+        &mut |_| {},
+    )
+    .expect("loads");
+    let app = l
+        .graph
+        .find("azure:app:a0000000-0000-4000-8000-00000000000a")
+        .expect("app");
+    let node = l.graph.node(app);
+    assert_eq!(&*node.name, "web-deployer");
+    assert!(!node.tags.contains_key("not_in_inputs"), "{:?}", node.tags);
+    assert!(
+        edge(&l, "k8s:prod:sa:shop/web", EdgeKind::CanAssume, "app:app-a").is_some(),
+        "the annotation's edge stays"
+    );
+}
+
 #[test]
 fn commands_name_exact_ids() {
     let commands = common::plan_commands(&fixtures(), "github:any-repo", &[]);

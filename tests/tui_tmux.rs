@@ -134,7 +134,7 @@ fn the_tui_runs_in_a_real_terminal_and_exits_cleanly() {
     }
     let tui = Tui::start("sample", "", 120, 32);
     tui.wait_for_all(&[
-        "Identities (87)",
+        "Identities (88)",
         "github:action:tj-style/changed-files@v45",
     ]);
     tui.wait_for("[ ]   1 contain pin_action");
@@ -146,7 +146,7 @@ fn the_tui_runs_in_a_real_terminal_and_exits_cleanly() {
     tui.tmux(&["resize-window", "-t", "tp", "-x", "50", "-y", "12"]);
     tui.wait_for("terminal too small");
     tui.tmux(&["resize-window", "-t", "tp", "-x", "120", "-y", "32"]);
-    tui.wait_for("Identities (87)");
+    tui.wait_for("Identities (88)");
     tui.quit();
 }
 

@@ -299,8 +299,18 @@ pub(crate) fn add_new_node<'g>(
     scope: Option<&str>,
     prov: Provenance,
 ) -> Option<&'g mut Node> {
-    if graph.find(key).is_some() {
-        return None;
+    if let Some(id) = graph.find(key) {
+        // A placeholder another importer made for something it names (a Kubernetes
+        // annotation's cloud identity, a trust's repository) gives way to the listing
+        // that holds it: its kind, name and place, and no more "not in inputs".
+        let node = graph.node_mut(id);
+        node.tags.remove("not_in_inputs")?;
+        node.kind = kind;
+        node.platform = platform.into();
+        node.name = name.into();
+        node.scope = scope.map(Into::into);
+        node.provenance = prov;
+        return Some(node);
     }
     let mut node = Node::new(key, kind, prov);
     node.platform = platform.into();
@@ -517,6 +527,7 @@ impl Builder {
         let before_links = self.graph.edge_count();
         link::github_oidc(&mut self.graph);
         gcp::link_wif(&mut self.graph);
+        azure::link_logins(&mut self.graph, &mut self.warnings);
         // A saved graph holds the links made when it was first imported: made again
         // now, they repeat it, and that is no sign of a file loaded twice.
         let linked: std::collections::HashSet<(Box<str>, Box<str>)> = self

@@ -11,6 +11,9 @@ mod arm;
 pub(crate) mod commands;
 mod entra;
 mod fic;
+mod login;
+
+pub(crate) use login::link_logins;
 
 use std::collections::{BTreeMap, BTreeSet};
 

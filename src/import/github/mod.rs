@@ -500,6 +500,10 @@ fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {
         if id_token != Some(false) {
             tags.push(("oidc_subjects", subs.join(" | ")));
         }
+        if !job.azure_client_ids.is_empty() {
+            let ids: Vec<&str> = job.azure_client_ids.iter().map(String::as_str).collect();
+            tags.push(("azure_client_ids", ids.join(" | ")));
+        }
         g.node(
             &job_key,
             NodeKind::Workload,

@@ -117,6 +117,10 @@ pub struct Job {
     pub inherits_secrets: bool,
     /// A step checks out the pull request's head (`ref: ${{ github.event.pull_request.head.sha }}`).
     pub checks_out_head: bool,
+    /// The client ids `azure/login` steps name as literals (`client-id:`): the Entra app
+    /// or managed identity the job signs in as with its OIDC token. An expression
+    /// (`${{ vars.AZURE_CLIENT_ID }}`) names nothing the file shows.
+    pub azure_client_ids: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -262,6 +266,18 @@ pub fn read(doc: &Value, repo: String, path: String) -> Result<Workflow, String>
                         .iter()
                         .any(|h| reference.contains(h))
             });
+            let azure_client_ids = steps
+                .iter()
+                .filter(|s| {
+                    s.get("uses")
+                        .and_then(Value::as_str)
+                        .is_some_and(|u| u.to_ascii_lowercase().starts_with("azure/login@"))
+                })
+                .filter_map(|s| s.get("with")?.get("client-id")?.as_str())
+                .map(str::trim)
+                .filter(|id| !id.is_empty() && !id.contains("${{"))
+                .map(str::to_string)
+                .collect();
             let environment = match job.get("environment") {
                 Some(Value::String(e)) => Some(e.clone()),
                 Some(Value::Object(e)) => e.get("name").and_then(Value::as_str).map(str::to_string),
@@ -277,6 +293,7 @@ pub fn read(doc: &Value, repo: String, path: String) -> Result<Workflow, String>
                 secrets: secret_names(&job.to_string()),
                 inherits_secrets: job.get("secrets").and_then(Value::as_str) == Some("inherit"),
                 checks_out_head,
+                azure_client_ids,
             }
         })
         .collect();

@@ -159,6 +159,25 @@ fn rbac_follows_the_scope_tree_and_the_roles_actions() {
             .expect("kept")
             .dormant
     );
+    // Roles assigned on the VM itself: VM Contributor runs commands on it; Reader sees
+    // it and reaches nothing (no edge into the VM, which would reach its identities).
+    assert!(edge(&l, "sp:ops-bot", EdgeKind::CanControl, vm).is_some());
+    let g = &l.graph;
+    let vm_node = g
+        .nodes_by_key()
+        .find(|&n| short(&g.node(n).key) == vm)
+        .expect("vm");
+    assert!(
+        g.incoming(vm_node)
+            .all(|(_, from)| short(&g.node(from).key) != "sp:graph-syncer"),
+        "Reader on the VM reaches nothing"
+    );
+    // Managed Identity Operator on an identity plus Virtual Machine Contributor on another
+    // group, two assignments: together they attach the identity to a VM; either one
+    // deleted cuts it. Managed Identity Operator alone (graph-syncer) does not.
+    let attach = edge(&l, "sp:ops-bot", EdgeKind::CanEscalate, "sp:deploy-mi").expect("attach");
+    assert_eq!(attach.revoke.len(), 2);
+    assert!(edge(&l, "sp:graph-syncer", EdgeKind::CanEscalate, "sp:deploy-mi").is_none());
 }
 
 #[test]

@@ -9,205 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::commands::az;
 use super::entra::Azure;
-use super::{Assignment, Inventory, Permission};
-use crate::glob::glob_match;
+use super::roles::{MI_ASSIGN, Role, VM_WRITE, roles};
+use super::{Assignment, Inventory};
 use crate::import::{Warning, provenance, revoke};
 use crate::model::{AccessLevel, Condition, EdgeKind, NodeKind, Revoke, TrustGraph};
-
-const ROLE_ASSIGNMENTS_WRITE: &str = "microsoft.authorization/roleassignments/write";
-const RUN_COMMAND: &str = "microsoft.compute/virtualmachines/runcommand/action";
-const VM_WRITE: &str = "microsoft.compute/virtualmachines/write";
-const FIC_WRITE: &str =
-    "microsoft.managedidentity/userassignedidentities/federatedidentitycredentials/write";
-const MI_ASSIGN: &str = "microsoft.managedidentity/userassignedidentities/assign/action";
-const GET_SECRET: &str = "microsoft.keyvault/vaults/secrets/getsecret/action";
-
-/// Built-in roles, for inputs without `az role definition list`: by id (the GUID at the
-/// end of `roleDefinitionId`) and name. Actions, notActions, dataActions as Microsoft
-/// publishes them, trimmed to what matters for reach.
-/// A built-in role's permissions.
-struct BuiltIn {
-    guid: &'static str,
-    name: &'static str,
-    actions: &'static [&'static str],
-    not_actions: &'static [&'static str],
-    data: &'static [&'static str],
-}
-
-const BUILT_IN: [BuiltIn; 11] = [
-    BuiltIn {
-        guid: "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
-        name: "Key Vault Secrets Officer",
-        actions: &["Microsoft.KeyVault/vaults/*/read"],
-        not_actions: &[],
-        data: &["Microsoft.KeyVault/vaults/secrets/*"],
-    },
-    BuiltIn {
-        guid: "00482a5a-887f-4fb3-b363-3b7fe8e74483",
-        name: "Key Vault Administrator",
-        actions: &["Microsoft.KeyVault/vaults/*/read"],
-        not_actions: &[],
-        data: &["Microsoft.KeyVault/vaults/*"],
-    },
-    BuiltIn {
-        guid: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
-        name: "Owner",
-        actions: &["*"],
-        not_actions: &[],
-        data: &[],
-    },
-    BuiltIn {
-        guid: "b24988ac-6180-42a0-ab88-20f7382dd24c",
-        name: "Contributor",
-        actions: &["*"],
-        not_actions: &[
-            "Microsoft.Authorization/*/Delete",
-            "Microsoft.Authorization/*/Write",
-            "Microsoft.Authorization/elevateAccess/Action",
-        ],
-        data: &[],
-    },
-    BuiltIn {
-        guid: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
-        name: "Reader",
-        actions: &["*/read"],
-        not_actions: &[],
-        data: &[],
-    },
-    BuiltIn {
-        guid: "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
-        name: "User Access Administrator",
-        actions: &["*/read", "Microsoft.Authorization/*", "Microsoft.Support/*"],
-        not_actions: &[],
-        data: &[],
-    },
-    BuiltIn {
-        guid: "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
-        name: "Role Based Access Control Administrator",
-        actions: &[
-            "Microsoft.Authorization/roleAssignments/write",
-            "Microsoft.Authorization/roleAssignments/delete",
-            "*/read",
-        ],
-        not_actions: &[],
-        data: &[],
-    },
-    BuiltIn {
-        guid: "9980e02c-c2be-4d73-94e8-173b1dc7cf3c",
-        name: "Virtual Machine Contributor",
-        actions: &["Microsoft.Compute/virtualMachines/*", "*/read"],
-        not_actions: &[],
-        data: &[],
-    },
-    BuiltIn {
-        guid: "f1a07417-d97a-45cb-824c-7a7467783830",
-        name: "Managed Identity Operator",
-        actions: &[
-            "Microsoft.ManagedIdentity/userAssignedIdentities/*/read",
-            "Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action",
-        ],
-        not_actions: &[],
-        data: &[],
-    },
-    BuiltIn {
-        guid: "e40ec5ca-96e0-45a2-b4ff-59039f2c2b59",
-        name: "Managed Identity Contributor",
-        actions: &["Microsoft.ManagedIdentity/userAssignedIdentities/*"],
-        not_actions: &[],
-        data: &[],
-    },
-    BuiltIn {
-        guid: "4633458b-17de-408a-b874-0445c86b69e6",
-        name: "Key Vault Secrets User",
-        actions: &[],
-        not_actions: &[],
-        data: &[
-            "Microsoft.KeyVault/vaults/secrets/getSecret/action",
-            "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
-        ],
-    },
-];
-
-/// What a role lets its holder do: its actions, lower-cased, and the answers that
-/// matter, worked out once (a role is held by many).
-struct Role {
-    name: String,
-    actions: Vec<(Vec<String>, Vec<String>)>,
-    data: Vec<(Vec<String>, Vec<String>)>,
-    admin: bool,
-    run_command: bool,
-    fic_write: bool,
-    attach: bool,
-    get_secret: bool,
-    level: AccessLevel,
-}
-
-impl Role {
-    fn from_permissions(name: &str, perms: &[Permission]) -> Role {
-        let low = |v: &[String]| v.iter().map(|a| a.to_ascii_lowercase()).collect::<Vec<_>>();
-        let mut role = Role {
-            name: name.to_string(),
-            actions: perms
-                .iter()
-                .map(|p| (low(&p.actions), low(&p.not_actions)))
-                .collect(),
-            data: perms
-                .iter()
-                .map(|p| (low(&p.data_actions), low(&p.not_data_actions)))
-                .collect(),
-            admin: false,
-            run_command: false,
-            fic_write: false,
-            attach: false,
-            get_secret: false,
-            level: AccessLevel::Read,
-        };
-        role.admin = role.allows(ROLE_ASSIGNMENTS_WRITE);
-        role.run_command = role.allows(RUN_COMMAND);
-        role.fic_write = role.allows(FIC_WRITE);
-        role.attach = role.allows(MI_ASSIGN) && role.allows(VM_WRITE);
-        role.get_secret = role.allows_data(GET_SECRET);
-        role.level = role.compute_level();
-        role
-    }
-
-    /// Whether the role allows `op` (lower-case): some block's actions match it and none
-    /// of that block's notActions do.
-    fn allows(&self, op: &str) -> bool {
-        allowed(&self.actions, op)
-    }
-
-    fn allows_data(&self, op: &str) -> bool {
-        allowed(&self.data, op)
-    }
-
-    fn compute_level(&self) -> AccessLevel {
-        if self.allows(ROLE_ASSIGNMENTS_WRITE) {
-            AccessLevel::Admin
-        } else if self
-            .actions
-            .iter()
-            .any(|(a, _)| a.iter().any(|x| !x.ends_with("/read")))
-            || self.data.iter().any(|(a, _)| !a.is_empty())
-        {
-            AccessLevel::Write
-        } else {
-            AccessLevel::Read
-        }
-    }
-}
-
-fn allowed(blocks: &[(Vec<String>, Vec<String>)], op: &str) -> bool {
-    // Azure grants `…/userAssignedIdentities/*/assign/action` the operation
-    // `…/userAssignedIdentities/assign/action`: a `/*/` may stand for no segment.
-    let matches = |pattern: &str| {
-        glob_match(pattern, op)
-            || (pattern.contains("/*/") && glob_match(&pattern.replace("/*/", "/"), op))
-    };
-    blocks
-        .iter()
-        .any(|(allow, deny)| allow.iter().any(|a| matches(a)) && !deny.iter().any(|d| matches(d)))
-}
 
 /// A place in the scope tree, as a node key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -315,6 +120,18 @@ pub(super) fn build(
     let mut places = Vec::new();
     compute(&mut b, inv, &mut places, &above);
     let mut placed: rustc_hash::FxHashSet<String> = places.iter().map(|p| p.key.clone()).collect();
+    // A role assigned on a managed identity's own ARM id is placed on its node.
+    let identity_scopes: rustc_hash::FxHashMap<String, String> = inv
+        .identities
+        .iter()
+        .filter(|(m, _)| !m.principal_id.is_empty())
+        .map(|(m, _)| {
+            (
+                format!("azure:resource:{}", m.id.to_ascii_lowercase()),
+                format!("azure:sp:{}", m.principal_id),
+            )
+        })
+        .collect();
     for (a, _, _) in inv.assignments.iter() {
         if let Some(Scope::Resource(id)) = scope_of(&a.scope) {
             let kind = if id.contains("/providers/microsoft.keyvault/vaults/") {
@@ -323,7 +140,7 @@ pub(super) fn build(
                 Kind::Other
             };
             let key = format!("azure:resource:{id}");
-            if placed.insert(key.clone()) {
+            if !identity_scopes.contains_key(&key) && placed.insert(key.clone()) {
                 // (Its own key too: a role granted on the vault itself reads it.)
                 places.push(Place {
                     key,
@@ -349,6 +166,7 @@ pub(super) fn build(
         .map(|(a, _, file)| {
             let scope = scope_of(&a.scope).and_then(|s| {
                 let key = key_of(&s, tenant)?;
+                let key = identity_scopes.get(&key).cloned().unwrap_or(key);
                 Some((s, key))
             });
             (a, &**file, scope)
@@ -366,10 +184,18 @@ pub(super) fn build(
         .iter()
         .map(|p| Some((b.graph.find(&p.key)?, b.disabled.contains(&p.key))))
         .collect();
+    // Compute and identities: what a role on them gives is decided by what it allows
+    // (run code, add a credential), never by reaching them as a plain resource.
+    let workloads: rustc_hash::FxHashSet<&str> = places
+        .iter()
+        .filter(|p| matches!(p.kind, Kind::Vm | Kind::Compute | Kind::Identity))
+        .map(|p| p.key.as_str())
+        .collect();
     let at = Places {
         places: &places,
         found: &found,
         below: &below,
+        workloads: &workloads,
     };
     for (a, file, scope) in &scoped {
         assignment(
@@ -383,6 +209,7 @@ pub(super) fn build(
             warnings,
         );
     }
+    attach_across(&mut b, &scoped, &roles, &at);
 }
 
 /// The places an assignment's edges go to.
@@ -390,41 +217,8 @@ struct Places<'p> {
     places: &'p [Place],
     found: &'p [Found],
     below: &'p rustc_hash::FxHashMap<&'p str, Vec<usize>>,
-}
-
-/// Role definitions from the inputs, then the built-in table; by GUID and by name.
-fn roles(inv: &Inventory) -> BTreeMap<String, Role> {
-    let mut out = BTreeMap::new();
-    for BuiltIn {
-        guid,
-        name,
-        actions,
-        not_actions,
-        data,
-    } in BUILT_IN
-    {
-        let s = |v: &[&str]| v.iter().map(|x| (*x).to_string()).collect::<Vec<_>>();
-        let perm = Permission {
-            actions: s(actions),
-            not_actions: s(not_actions),
-            data_actions: s(data),
-            not_data_actions: Vec::new(),
-        };
-        out.insert(
-            guid.to_string(),
-            Role::from_permissions(name, std::slice::from_ref(&perm)),
-        );
-        out.insert(
-            name.to_ascii_lowercase(),
-            Role::from_permissions(name, &[perm]),
-        );
-    }
-    for (d, _) in inv.definitions.values() {
-        let role = |d: &super::RoleDefinition| Role::from_permissions(&d.role_name, &d.permissions);
-        out.insert(d.name.to_ascii_lowercase(), role(d));
-        out.insert(d.role_name.to_ascii_lowercase(), role(d));
-    }
-    out
+    /// The keys of compute and identity places.
+    workloads: &'p rustc_hash::FxHashSet<&'p str>,
 }
 
 /// Virtual machines and other compute with an identity, and user-assigned identities.
@@ -452,10 +246,14 @@ fn compute(
                 .tags
                 .insert("arm_id".into(), mi.id.to_ascii_lowercase());
         }
+        // Above it: its own node (a role assigned on its ARM id is placed there), its
+        // group, subscription and so on.
+        let mut over = above(&mi.id, false);
+        over.push(key.clone());
         places.push(Place {
             key,
             kind: Kind::Identity,
-            above: above(&mi.id, true),
+            above: over,
         });
     }
     for (c, file) in &inv.compute {
@@ -471,7 +269,8 @@ fn compute(
         places.push(Place {
             key: key.clone(),
             kind: if vm { Kind::Vm } else { Kind::Compute },
-            above: above(&c.id, false),
+            // (Its own key too: a role assigned on the VM itself runs commands on it.)
+            above: above(&c.id, true),
         });
         let (rg, name) = rg_and_name(&c.id);
         let mut runs_as = Vec::new();
@@ -592,12 +391,7 @@ fn assignment(
     let role = roles
         .get(&guid)
         .or_else(|| roles.get(&a.role_definition_name.to_ascii_lowercase()));
-    let mut conditions: Vec<Condition> = a
-        .condition
-        .iter()
-        .filter(|c| !c.is_empty())
-        .map(|c| Condition::described(format!("ABAC condition: {c}")))
-        .collect();
+    let mut conditions = a.conditions();
     let role_name = role.map_or_else(|| a.role_definition_name.clone(), |r| r.name.clone());
     if role.is_none() {
         warnings.push(Warning::new(file, &a.id, format!("role {} is in no role-definitions.json read and not a built-in trustpath knows: its holder gets a conditional edge to the scope only (save `az role definition list`)", crate::report::clean(&a.role_definition_id))));
@@ -605,22 +399,7 @@ fn assignment(
             "role {role_name} is unknown: what it grants is not known"
         )));
     }
-    // The principal.
-    let (from, kind) = match a.principal_type.as_str() {
-        "ServicePrincipal" => (
-            format!("azure:sp:{}", a.principal_id),
-            NodeKind::ServiceAccount,
-        ),
-        "Group" | "ForeignGroup" => (format!("azure:group:{}", a.principal_id), NodeKind::Group),
-        _ => {
-            let upn = if a.principal_name.is_empty() {
-                &a.principal_id
-            } else {
-                &a.principal_name
-            };
-            (format!("azure:user:{upn}"), NodeKind::Human)
-        }
-    };
+    let (from, kind) = a.principal();
     let shown = if a.principal_name.is_empty() {
         a.principal_id.clone()
     } else {
@@ -633,13 +412,7 @@ fn assignment(
         return;
     };
     let from_off = b.disabled.contains(&from);
-    let cut: std::sync::Arc<[Revoke]> = vec![revoke(
-        format!("remove-assignment:{}", a.id.to_ascii_lowercase()),
-        "remove_binding",
-        3,
-        vec![az(["role", "assignment", "delete", "--ids", &a.id]).into()],
-    )]
-    .into();
+    let cut: std::sync::Arc<[Revoke]> = vec![a.remove()].into();
     let quote = format!("role assignment of {role_name} to {shown} at {}", a.scope);
     let reasons: std::cell::RefCell<rustc_hash::FxHashMap<String, std::sync::Arc<str>>> =
         Default::default();
@@ -676,7 +449,9 @@ fn assignment(
         return;
     };
     let admin = role.admin;
-    if admin {
+    if at.workloads.contains(scope_key) {
+        // A VM, other compute or an identity: the edges below say what the role gives.
+    } else if admin {
         edge(b, at_scope, EdgeKind::CanEscalate, "Microsoft.Authorization/roleAssignments/write: it can assign itself any role there, Owner included".into(), Some("Microsoft.Authorization/roleAssignments/write"), Some(AccessLevel::Admin));
     } else {
         edge(
@@ -697,7 +472,7 @@ fn assignment(
                 let how = if admin {
                     "it can grant itself a role that runs commands on"
                 } else {
-                    "Microsoft.Compute/virtualMachines/runCommand/action runs commands on"
+                    "runCommand/action, runCommands/write or extensions/write (Custom Script) runs commands on"
                 };
                 edge(
                     b,
@@ -769,6 +544,109 @@ impl Assignment {
     fn name_or_id(&self) -> &str {
         self.id.rsplit('/').next().unwrap_or(&self.id)
     }
+
+    /// The principal's key and kind.
+    fn principal(&self) -> (String, NodeKind) {
+        match self.principal_type.as_str() {
+            "ServicePrincipal" => (
+                format!("azure:sp:{}", self.principal_id),
+                NodeKind::ServiceAccount,
+            ),
+            "Group" | "ForeignGroup" => (
+                format!("azure:group:{}", self.principal_id),
+                NodeKind::Group,
+            ),
+            _ => {
+                let upn = if self.principal_name.is_empty() {
+                    &self.principal_id
+                } else {
+                    &self.principal_name
+                };
+                (format!("azure:user:{upn}"), NodeKind::Human)
+            }
+        }
+    }
+
+    /// Deleting the assignment.
+    fn remove(&self) -> Revoke {
+        revoke(
+            format!("remove-assignment:{}", self.id.to_ascii_lowercase()),
+            "remove_binding",
+            3,
+            vec![az(["role", "assignment", "delete", "--ids", &self.id]).into()],
+        )
+    }
+
+    /// Its ABAC condition, quoted.
+    fn conditions(&self) -> Vec<Condition> {
+        self.condition
+            .iter()
+            .filter(|c| !c.is_empty())
+            .map(|c| Condition::described(format!("ABAC condition: {c}")))
+            .collect()
+    }
+}
+
+/// Managed Identity Operator on an identity and Virtual Machine Contributor somewhere,
+/// held through two assignments of one principal: together they attach the identity to
+/// a VM the principal changes or creates, and run code as it. (One role that allows both
+/// is handled with the rest of that assignment's edges.)
+fn attach_across(
+    b: &mut Azure<'_>,
+    scoped: &[Scoped<'_>],
+    roles: &BTreeMap<String, Role>,
+    at: &Places<'_>,
+) {
+    let role_of = |a: &Assignment| {
+        let guid = a.role_definition_id.rsplit('/').next().unwrap_or_default();
+        roles
+            .get(&guid.to_ascii_lowercase())
+            .or_else(|| roles.get(&a.role_definition_name.to_ascii_lowercase()))
+    };
+    // Per principal: its first assignment that writes VMs; the identities it can assign.
+    let mut writers: BTreeMap<String, &Assignment> = BTreeMap::new();
+    let mut assigners: Vec<(String, &Assignment, &str, &str, usize)> = Vec::new();
+    for (a, file, scope) in scoped {
+        let (Some(role), Some((_, scope_key))) = (role_of(a), scope) else {
+            continue;
+        };
+        let principal = a.principal().0;
+        if role.allows(VM_WRITE) {
+            writers.entry(principal.clone()).or_insert(a);
+        }
+        // (A role that allows both, or admin, reaches the identities below it already.)
+        if role.allows(MI_ASSIGN) && !role.attach && !role.admin {
+            for &i in at.below.get(scope_key.as_str()).into_iter().flatten() {
+                if at.places[i].kind == Kind::Identity {
+                    assigners.push((principal.clone(), a, file, &role.name, i));
+                }
+            }
+        }
+    }
+    for (principal, a, file, role_name, i) in assigners {
+        let (Some(&w), Some((to, off))) = (writers.get(&principal), at.found[i]) else {
+            continue;
+        };
+        let writer = role_of(w).map_or(w.role_definition_name.as_str(), |r| r.name.as_str());
+        let prov = provenance(b.graph, file, format!("role assignment {}", a.name_or_id()));
+        let reason = format!(
+            "role assignment of {role_name} at {} (userAssignedIdentities/assign/action) with {writer} at {} (virtualMachines/write): it attaches this managed identity to a VM it changes or creates, and runs code as it",
+            a.scope, w.scope
+        );
+        let Some(from) = b.graph.find(&principal) else {
+            continue;
+        };
+        let off = off || b.disabled.contains(&principal);
+        let mut conditions = a.conditions();
+        conditions.extend(w.conditions());
+        // Deleting either assignment cuts it.
+        let cut: std::sync::Arc<[Revoke]> = vec![a.remove(), w.remove()].into();
+        b.edge_between(from, to, off, EdgeKind::CanEscalate, reason, &prov, |e| {
+            e.revoke = cut;
+            e.conditions = conditions;
+            e.technique = Some("assign/action+virtualMachines/write".into());
+        });
+    }
 }
 
 /// The node of a scope an assignment names, when no listing made it.
@@ -828,20 +706,5 @@ mod tests {
         );
         assert_eq!(scope_of("/"), Some(Scope::Root));
         assert_eq!(scope_of("/weird/thing"), None);
-    }
-
-    #[test]
-    fn contributor_runs_commands_but_cannot_grant_roles() {
-        let roles = roles(&Inventory::default());
-        let c = &roles["b24988ac-6180-42a0-ab88-20f7382dd24c"];
-        assert!(c.allows(RUN_COMMAND) && c.allows(FIC_WRITE));
-        assert!(!c.allows(ROLE_ASSIGNMENTS_WRITE));
-        let r = &roles["reader"];
-        assert!(!r.allows(RUN_COMMAND) && r.level == AccessLevel::Read);
-        assert!(roles["user access administrator"].allows(ROLE_ASSIGNMENTS_WRITE));
-        assert!(roles["key vault secrets officer"].get_secret);
-        assert!(roles["key vault secrets user"].get_secret);
-        // `…/userAssignedIdentities/*/assign/action` grants `…/assign/action`.
-        assert!(roles["managed identity operator"].allows(MI_ASSIGN));
     }
 }

@@ -12,6 +12,7 @@ pub(crate) mod commands;
 mod entra;
 mod fic;
 mod login;
+mod roles;
 
 pub(crate) use login::link_logins;
 

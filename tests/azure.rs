@@ -33,6 +33,7 @@ fn short(key: &str) -> String {
         ("sp000000-0000-4000-8000-00000000000e", "ci-helper"),
         ("sp000000-0000-4000-8000-00000000000f", "ops-bot"),
         ("sp000000-0000-4000-8000-000000000010", "old-sync"),
+        ("sp000000-0000-4000-8000-000000000011", "role-tweaker"),
         ("sp000000-0000-4000-8000-0000000000aa", "vendor"),
         ("sp000000-0000-4000-8000-0000000000ff", "graph"),
         ("mi000000-0000-4000-8000-000000000001", "deploy-mi"),
@@ -178,6 +179,26 @@ fn rbac_follows_the_scope_tree_and_the_roles_actions() {
     let attach = edge(&l, "sp:ops-bot", EdgeKind::CanEscalate, "sp:deploy-mi").expect("attach");
     assert_eq!(attach.revoke.len(), 2);
     assert!(edge(&l, "sp:graph-syncer", EdgeKind::CanEscalate, "sp:deploy-mi").is_none());
+    // roleDefinitions/write over every assignable scope of a custom role one holds (here the
+    // writer role itself, assignable at the subscription): rewrite it to allow everything.
+    let rewrite = edge(
+        &l,
+        "sp:role-tweaker",
+        EdgeKind::CanEscalate,
+        "subscription:SUB",
+    )
+    .expect("rewrite");
+    assert!(
+        rewrite
+            .reason
+            .contains("a custom role it can rewrite to allow everything")
+    );
+    assert_eq!(rewrite.revoke.len(), 2);
+    // Held only on a resource group, it cannot rewrite a role assignable at the
+    // subscription: graph-syncer administers neither.
+    for scope in ["rg:SUB/rg-batch", "subscription:SUB"] {
+        assert!(edge(&l, "sp:graph-syncer", EdgeKind::CanEscalate, scope).is_none());
+    }
 }
 
 #[test]

@@ -207,6 +207,20 @@ pub(super) fn build(
             &roles,
             &at,
             warnings,
+            None,
+        );
+    }
+    for ((a, file, scope), definer) in rewritable(&scoped, &roles, &inv.mg_subs) {
+        assignment(
+            &mut b,
+            a,
+            file,
+            scope.as_ref(),
+            tenant,
+            &roles,
+            &at,
+            warnings,
+            Some(definer),
         );
     }
     attach_across(&mut b, &scoped, &roles, &at);
@@ -366,6 +380,7 @@ fn assignment(
     roles: &BTreeMap<String, Role>,
     at: &Places<'_>,
     warnings: &mut Vec<Warning>,
+    rewrite: Option<&Assignment>,
 ) {
     let Some((_, scope_key)) = scope else {
         let why = if scope_of(&a.scope) == Some(Scope::Root) && tenant.is_none() {
@@ -382,15 +397,7 @@ fn assignment(
     };
     let scope_key = scope_key.as_str();
     let prov = provenance(b.graph, file, format!("role assignment {}", a.name_or_id()));
-    let guid = a
-        .role_definition_id
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let role = roles
-        .get(&guid)
-        .or_else(|| roles.get(&a.role_definition_name.to_ascii_lowercase()));
+    let role = role_of(roles, a);
     let mut conditions = a.conditions();
     let role_name = role.map_or_else(|| a.role_definition_name.clone(), |r| r.name.clone());
     if role.is_none() {
@@ -412,8 +419,22 @@ fn assignment(
         return;
     };
     let from_off = b.disabled.contains(&from);
-    let cut: std::sync::Arc<[Revoke]> = vec![a.remove()].into();
-    let quote = format!("role assignment of {role_name} to {shown} at {}", a.scope);
+    let mut cut: std::sync::Arc<[Revoke]> = vec![a.remove()].into();
+    let mut quote = format!("role assignment of {role_name} to {shown} at {}", a.scope);
+    // A custom role its holder can rewrite: held as Owner, until either assignment goes.
+    let role = match rewrite {
+        Some(d) => {
+            let definer = role_of(roles, d).map_or(d.role_definition_name.as_str(), |r| &r.name);
+            quote = format!(
+                "{quote}, a custom role it can rewrite to allow everything (roleDefinitions/write through {definer} at {})",
+                d.scope
+            );
+            conditions.extend(d.conditions());
+            cut = vec![a.remove(), d.remove()].into();
+            roles.get("owner")
+        }
+        None => role,
+    };
     let reasons: std::cell::RefCell<rustc_hash::FxHashMap<String, std::sync::Arc<str>>> =
         Default::default();
     let edge = |b: &mut Azure<'_>,
@@ -452,7 +473,12 @@ fn assignment(
     if at.workloads.contains(scope_key) {
         // A VM, other compute or an identity: the edges below say what the role gives.
     } else if admin {
-        edge(b, at_scope, EdgeKind::CanEscalate, "Microsoft.Authorization/roleAssignments/write: it can assign itself any role there, Owner included".into(), Some("Microsoft.Authorization/roleAssignments/write"), Some(AccessLevel::Admin));
+        let technique = if rewrite.is_some() {
+            "Microsoft.Authorization/roleDefinitions/write"
+        } else {
+            "Microsoft.Authorization/roleAssignments/write"
+        };
+        edge(b, at_scope, EdgeKind::CanEscalate, "Microsoft.Authorization/roleAssignments/write: it can assign itself any role there, Owner included".into(), Some(technique), Some(AccessLevel::Admin));
     } else {
         edge(
             b,
@@ -540,6 +566,63 @@ fn assignment(
     }
 }
 
+/// The role an assignment grants: by the GUID ending its `roleDefinitionId`, else by name.
+fn role_of<'r>(roles: &'r BTreeMap<String, Role>, a: &Assignment) -> Option<&'r Role> {
+    let guid = a.role_definition_id.rsplit('/').next().unwrap_or_default();
+    roles
+        .get(&guid.to_ascii_lowercase())
+        .or_else(|| roles.get(&a.role_definition_name.to_ascii_lowercase()))
+}
+
+/// Custom roles their holder can rewrite: a principal holding `roleDefinitions/write`
+/// over every scope a custom role it holds may be assigned at can make that role allow
+/// everything. Each such assignment, with the one that lets it rewrite the role.
+fn rewritable<'a>(
+    scoped: &'a [Scoped<'a>],
+    roles: &BTreeMap<String, Role>,
+    mg_subs: &BTreeSet<(String, String)>,
+) -> Vec<(&'a Scoped<'a>, &'a Assignment)> {
+    let mut definers: BTreeMap<String, Vec<&Assignment>> = BTreeMap::new();
+    for (a, _, _) in scoped {
+        if role_of(roles, a).is_some_and(|r| r.define && !r.admin) {
+            definers.entry(a.principal().0).or_default().push(a);
+        }
+    }
+    if definers.is_empty() {
+        return Vec::new();
+    }
+    // Whether `over` (an assignment's scope) covers `scope` (an assignable scope).
+    let covers = |over: &str, scope: &str| {
+        let over = over.trim_end_matches('/').to_ascii_lowercase();
+        let under_mg = over
+            .strip_prefix("/providers/microsoft.management/managementgroups/")
+            .is_some_and(|mg| {
+                scope
+                    .strip_prefix("/subscriptions/")
+                    .and_then(|r| r.split('/').next())
+                    .is_some_and(|sub| mg_subs.contains(&(mg.to_string(), sub.to_string())))
+            });
+        over.is_empty() || scope == over || scope.starts_with(&format!("{over}/")) || under_mg
+    };
+    let mut out = Vec::new();
+    for s in scoped {
+        let (a, _, Some(_)) = s else { continue };
+        let Some(role) = role_of(roles, a).filter(|r| !r.assignable.is_empty() && !r.admin) else {
+            continue;
+        };
+        let Some(ds) = definers.get(&a.principal().0) else {
+            continue;
+        };
+        if let Some(d) = ds
+            .iter()
+            .find(|d| role.assignable.iter().all(|scope| covers(&d.scope, scope)))
+        {
+            out.push((s, *d));
+        }
+    }
+    out
+}
+
 impl Assignment {
     fn name_or_id(&self) -> &str {
         self.id.rsplit('/').next().unwrap_or(&self.id)
@@ -597,12 +680,7 @@ fn attach_across(
     roles: &BTreeMap<String, Role>,
     at: &Places<'_>,
 ) {
-    let role_of = |a: &Assignment| {
-        let guid = a.role_definition_id.rsplit('/').next().unwrap_or_default();
-        roles
-            .get(&guid.to_ascii_lowercase())
-            .or_else(|| roles.get(&a.role_definition_name.to_ascii_lowercase()))
-    };
+    let role_of = |a: &Assignment| role_of(roles, a);
     // Per principal: its first assignment that writes VMs; the identities it can assign.
     let mut writers: BTreeMap<String, &Assignment> = BTreeMap::new();
     let mut assigners: Vec<(String, &Assignment, &str, &str, usize)> = Vec::new();

@@ -57,6 +57,11 @@ pub(crate) struct RoleDefinition {
     pub role_name: String,
     #[serde(deserialize_with = "null_default")]
     pub permissions: Vec<Permission>,
+    /// `CustomRole` or `BuiltInRole`.
+    #[serde(deserialize_with = "null_default")]
+    pub role_type: String,
+    #[serde(deserialize_with = "null_default")]
+    pub assignable_scopes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -14,6 +14,7 @@ const RUN_COMMAND: &str = "microsoft.compute/virtualmachines/runcommand/action";
 const RUN_COMMANDS_WRITE: &str = "microsoft.compute/virtualmachines/runcommands/write";
 const EXTENSIONS_WRITE: &str = "microsoft.compute/virtualmachines/extensions/write";
 pub(super) const VM_WRITE: &str = "microsoft.compute/virtualmachines/write";
+const ROLE_DEFINITIONS_WRITE: &str = "microsoft.authorization/roledefinitions/write";
 const FIC_WRITE: &str =
     "microsoft.managedidentity/userassignedidentities/federatedidentitycredentials/write";
 pub(super) const MI_ASSIGN: &str = "microsoft.managedidentity/userassignedidentities/assign/action";
@@ -137,6 +138,10 @@ pub(super) struct Role {
     pub(super) attach: bool,
     pub(super) get_secret: bool,
     pub(super) level: AccessLevel,
+    /// It may change role definitions (`roleDefinitions/write`).
+    pub(super) define: bool,
+    /// A custom role's assignable scopes (lower-cased ARM ids); empty for a built-in.
+    pub(super) assignable: Vec<String>,
 }
 
 impl Role {
@@ -158,6 +163,8 @@ impl Role {
             attach: false,
             get_secret: false,
             level: AccessLevel::Read,
+            define: false,
+            assignable: Vec::new(),
         };
         role.admin = role.allows(ROLE_ASSIGNMENTS_WRITE);
         role.run_command = [RUN_COMMAND, RUN_COMMANDS_WRITE, EXTENSIONS_WRITE]
@@ -167,6 +174,7 @@ impl Role {
         role.attach = role.allows(MI_ASSIGN) && role.allows(VM_WRITE);
         role.get_secret = role.allows_data(GET_SECRET);
         role.level = role.compute_level();
+        role.define = role.allows(ROLE_DEFINITIONS_WRITE);
         role
     }
 
@@ -236,7 +244,17 @@ pub(super) fn roles(inv: &Inventory) -> BTreeMap<String, Role> {
         );
     }
     for (d, _) in inv.definitions.values() {
-        let role = |d: &super::RoleDefinition| Role::from_permissions(&d.role_name, &d.permissions);
+        let role = |d: &super::RoleDefinition| {
+            let mut role = Role::from_permissions(&d.role_name, &d.permissions);
+            if d.role_type == "CustomRole" {
+                role.assignable = d
+                    .assignable_scopes
+                    .iter()
+                    .map(|s| s.trim_end_matches('/').to_ascii_lowercase())
+                    .collect();
+            }
+            role
+        };
         out.insert(d.name.to_ascii_lowercase(), role(d));
         out.insert(d.role_name.to_ascii_lowercase(), role(d));
     }

@@ -201,6 +201,38 @@ fn rbac_follows_the_scope_tree_and_the_roles_actions() {
     }
 }
 
+/// Key Vaults: listed vaults are reached by the roles above them, by what the role
+/// allows. Reading a vault's metadata reads no secret; in the access-policy model a
+/// policy granting `get`, or `vaults/write` (which writes policies), reads them; in the
+/// RBAC model `vaults/write` does not.
+#[test]
+fn key_vaults_by_permission_model() {
+    let l = load();
+    let legacy =
+        "resource:/SUB/resourcegroups/rg-web-prod/providers/microsoft.keyvault/vaults/kv-legacy";
+    let web = "resource:/SUB/resourcegroups/rg-web-prod/providers/microsoft.keyvault/vaults/kv-web";
+    let policy = edge(&l, "sp:reporter", EdgeKind::CanRead, legacy).expect("policy get");
+    assert!(policy.reason.contains("grants secrets Get"));
+    assert!(policy.revoke[0].commands[0].starts_with("az keyvault delete-policy --name kv-legacy --object-id sp000000-0000-4000-8000-00000000000c"));
+    // `list` alone reads no value.
+    assert!(edge(&l, "sp:ci-helper", EdgeKind::CanRead, legacy).is_none());
+    // Contributor writes the legacy vault's policies, not the RBAC vault's.
+    assert!(edge(&l, "sp:web-deployer", EdgeKind::CanEscalate, legacy).is_some());
+    assert!(edge(&l, "sp:web-deployer", EdgeKind::CanEscalate, web).is_none());
+    // Reader and a vault-listing custom role see the vault and reach nothing in it.
+    let g = &l.graph;
+    let reached_by_reporter = g.edge_ids().any(|e| {
+        let (a, b) = g.endpoints(e);
+        short(&g.node(a).key) == "sp:reporter" && short(&g.node(b).key) == web
+    });
+    assert!(!reached_by_reporter);
+    // A policy naming an object no listing holds is said.
+    assert!(l.warnings.iter().any(|w| {
+        w.to_string()
+            .contains("lets object 00000000-dead-4000-8000-000000000001 read its secrets (all)")
+    }));
+}
+
 #[test]
 fn entra_roles_credentials_and_owners() {
     let l = load();

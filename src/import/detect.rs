@@ -256,6 +256,7 @@ fn is_azure_json(text: &str) -> bool {
         || (has("appRoleId") && has("resourceId"))
         || text.contains("Microsoft.ManagedIdentity/userAssignedIdentities")
         || (has("identity") && text.contains("\"/subscriptions/"))
+        || (text.contains("Microsoft.KeyVault/vaults") && text.contains("\"/subscriptions/"))
         || (has("issuer")
             && has("audiences")
             && (has("subject") || has("claimsMatchingExpression")))

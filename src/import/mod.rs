@@ -853,6 +853,12 @@ pub const SAMPLE: &[(&str, &[u8])] = &[
         include_bytes!("../../sample-data/azure/entra/service-principals.json"),
     ),
     (
+        "sample-data/azure/subscriptions/5f0c7b1e-8a2d-4c3e-9b6f-2d4e8a1c7f30/keyvaults.json",
+        include_bytes!(
+            "../../sample-data/azure/subscriptions/5f0c7b1e-8a2d-4c3e-9b6f-2d4e8a1c7f30/keyvaults.json"
+        ),
+    ),
+    (
         "sample-data/azure/subscriptions/5f0c7b1e-8a2d-4c3e-9b6f-2d4e8a1c7f30/role-assignments.json",
         include_bytes!(
             "../../sample-data/azure/subscriptions/5f0c7b1e-8a2d-4c3e-9b6f-2d4e8a1c7f30/role-assignments.json"

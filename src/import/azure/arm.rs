@@ -57,21 +57,22 @@ fn key_of(scope: &Scope, tenant: Option<&str>) -> Option<String> {
 
 /// What lies at a place below a scope, for the edges a role there gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     Vm,
     /// Other compute with an identity (App Service, Functions, …).
     Compute,
     Identity,
-    Vault,
+    /// A Key Vault, and whether it uses access policies (`None`: its listing was not read).
+    Vault(Option<bool>),
     Other,
 }
 
 /// A resource the inputs name, with the scope keys above it (its own resource key, its
 /// group, subscription, the management groups seen over it, the root).
-struct Place {
-    key: String,
-    kind: Kind,
-    above: Vec<String>,
+pub(super) struct Place {
+    pub(super) key: String,
+    pub(super) kind: Kind,
+    pub(super) above: Vec<String>,
 }
 
 /// An assignment, its file, and its scope with the scope's key (none: not placeable).
@@ -119,6 +120,7 @@ pub(super) fn build(
     };
     let mut places = Vec::new();
     compute(&mut b, inv, &mut places, &above);
+    super::vault::places(&mut b, inv, &mut places, &above);
     let mut placed: rustc_hash::FxHashSet<String> = places.iter().map(|p| p.key.clone()).collect();
     // A role assigned on a managed identity's own ARM id is placed on its node.
     let identity_scopes: rustc_hash::FxHashMap<String, String> = inv
@@ -135,7 +137,7 @@ pub(super) fn build(
     for (a, _, _) in inv.assignments.iter() {
         if let Some(Scope::Resource(id)) = scope_of(&a.scope) {
             let kind = if id.contains("/providers/microsoft.keyvault/vaults/") {
-                Kind::Vault
+                Kind::Vault(None)
             } else {
                 Kind::Other
             };
@@ -184,11 +186,12 @@ pub(super) fn build(
         .iter()
         .map(|p| Some((b.graph.find(&p.key)?, b.disabled.contains(&p.key))))
         .collect();
-    // Compute and identities: what a role on them gives is decided by what it allows
-    // (run code, add a credential), never by reaching them as a plain resource.
+    // Compute, identities and vaults: what a role on them gives is decided by what it
+    // allows (run code, add a credential, read secrets), never by reaching them as a
+    // plain resource: a reader would reach the identities they run as, or the secrets.
     let workloads: rustc_hash::FxHashSet<&str> = places
         .iter()
-        .filter(|p| matches!(p.kind, Kind::Vm | Kind::Compute | Kind::Identity))
+        .filter(|p| !matches!(p.kind, Kind::Other))
         .map(|p| p.key.as_str())
         .collect();
     let at = Places {
@@ -224,6 +227,7 @@ pub(super) fn build(
         );
     }
     attach_across(&mut b, &scoped, &roles, &at);
+    super::vault::access_policies(&mut b, inv, warnings);
 }
 
 /// The places an assignment's edges go to.
@@ -231,7 +235,7 @@ struct Places<'p> {
     places: &'p [Place],
     found: &'p [Found],
     below: &'p rustc_hash::FxHashMap<&'p str, Vec<usize>>,
-    /// The keys of compute and identity places.
+    /// The keys of compute, identity and vault places.
     workloads: &'p rustc_hash::FxHashSet<&'p str>,
 }
 
@@ -534,7 +538,7 @@ fn assignment(
                     None,
                 );
             }
-            Kind::Vault if role.get_secret => {
+            Kind::Vault(_) if role.get_secret => {
                 edge(
                     b,
                     to,
@@ -544,13 +548,51 @@ fn assignment(
                     None,
                 );
             }
+            Kind::Vault(_) if admin => {
+                edge(
+                    b,
+                    to,
+                    EdgeKind::CanEscalate,
+                    "it can grant itself a role (or, in the access-policy model, a policy) that reads its secrets".to_string(),
+                    Some("Microsoft.Authorization/roleAssignments/write"),
+                    Some(AccessLevel::Admin),
+                );
+            }
+            // In the access-policy model, whoever writes the vault writes its policies:
+            // it adds one for itself. An RBAC vault's model changes only with
+            // roleAssignments/write, so there vaults/write reads nothing.
+            Kind::Vault(model) if role.vault_write && model != Some(false) => {
+                let how = "Microsoft.KeyVault/vaults/write adds an access policy for itself (`az keyvault set-policy`) and reads its secrets".to_string();
+                let unknown = model.is_none().then(|| {
+                    Condition::described("if the vault uses access policies: its listing (`az keyvault list`) was not read")
+                });
+                let (cut, conditions) = (
+                    cut.clone(),
+                    conditions.iter().cloned().chain(unknown).collect(),
+                );
+                let reason: std::sync::Arc<str> = format!("{quote}: {how}").into();
+                b.edge_between(
+                    from_id,
+                    to.0,
+                    from_off || to.1,
+                    EdgeKind::CanEscalate,
+                    reason,
+                    &prov,
+                    |e| {
+                        e.revoke = cut;
+                        e.conditions = conditions;
+                        e.technique = Some("vaults/write access policy".into());
+                    },
+                );
+            }
             Kind::Compute if admin || role.level == AccessLevel::Write => {
                 // (Writing its code or configuration runs code as its identities.)
                 edge(b, to, EdgeKind::CanControl, "it can change the code or configuration of this compute, which runs as its identities".to_string(), Some("compute write"), None);
             }
             // Seeing compute is not running code on it: no edge, or a reader would reach
             // the identities it runs as.
-            Kind::Identity | Kind::Vm | Kind::Compute => {}
+            // Nor is seeing a vault reading its secrets.
+            Kind::Identity | Kind::Vm | Kind::Compute | Kind::Vault(_) => {}
             _ if p.key != scope_key => {
                 edge(
                     b,

@@ -13,6 +13,7 @@ mod entra;
 mod fic;
 mod login;
 mod roles;
+mod vault;
 
 pub(crate) use login::link_logins;
 
@@ -117,6 +118,43 @@ pub(crate) struct ComputeIdentity {
 pub(crate) struct UserAssigned {
     pub principal_id: Option<String>,
     pub client_id: Option<String>,
+}
+
+/// A Key Vault (`az keyvault list`, or an `az resource list` entry of its type): its
+/// permission model and, in the access-policy model, who may do what with its secrets.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct Vault {
+    #[serde(deserialize_with = "null_default")]
+    pub id: String,
+    #[serde(deserialize_with = "null_default")]
+    pub name: String,
+    pub properties: Option<VaultProperties>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct VaultProperties {
+    pub enable_rbac_authorization: Option<bool>,
+    pub access_policies: Option<Vec<AccessPolicy>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct AccessPolicy {
+    #[serde(deserialize_with = "null_default")]
+    pub object_id: String,
+    /// Set for a compound identity (a user through an application): both are needed.
+    pub application_id: Option<String>,
+    #[serde(deserialize_with = "null_default")]
+    pub permissions: PolicyPermissions,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct PolicyPermissions {
+    #[serde(deserialize_with = "null_default")]
+    pub secrets: Vec<String>,
 }
 
 /// A password or certificate credential: names and dates only. `secretText`, `hint`
@@ -264,6 +302,7 @@ pub(crate) struct Inventory {
     definitions: BTreeMap<String, (RoleDefinition, String)>,
     identities: Vec<(Identity, String)>,
     compute: Vec<(Compute, String)>,
+    vaults: Vec<(Vault, String)>,
     sps: Vec<(ServicePrincipal, String)>,
     apps: Vec<(Application, String)>,
     /// Owners of an application (`App`) or service principal (`Sp`), by the id in the path.
@@ -436,14 +475,19 @@ pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<()
         for i in list {
             inv.identities.push((parse(i, file)?, file.to_string()));
         }
-    } else if has("identity")
+    } else if (has("identity") || is_vault(first))
         && first
             .get("id")
             .and_then(Value::as_str)
             .is_some_and(|i| i.starts_with("/subscriptions/"))
     {
+        // `az vm list`, `az keyvault list`, or `az resource list`, which mixes both.
         for c in list {
-            inv.compute.push((parse(c, file)?, file.to_string()));
+            if is_vault(&c) {
+                inv.vaults.push((parse(c, file)?, file.to_string()));
+            } else {
+                inv.compute.push((parse(c, file)?, file.to_string()));
+            }
         }
     } else if odata.starts_with("#microsoft.graph.") {
         return read_owners(list, file, builder);
@@ -501,6 +545,12 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
+fn is_vault(v: &Value) -> bool {
+    v.get("type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.KeyVault/vaults"))
+}
+
 fn parse<T: serde::de::DeserializeOwned>(v: Value, file: &str) -> Result<T, ImportError> {
     serde_json::from_value(v).map_err(|e| ImportError::json(file, &e))
 }
@@ -516,6 +566,7 @@ pub(super) fn finish(
         && inv.definitions.is_empty()
         && inv.identities.is_empty()
         && inv.compute.is_empty()
+        && inv.vaults.is_empty()
         && inv.sps.is_empty()
         && inv.apps.is_empty()
         && inv.owners.is_empty()

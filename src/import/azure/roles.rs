@@ -15,6 +15,8 @@ const RUN_COMMANDS_WRITE: &str = "microsoft.compute/virtualmachines/runcommands/
 const EXTENSIONS_WRITE: &str = "microsoft.compute/virtualmachines/extensions/write";
 pub(super) const VM_WRITE: &str = "microsoft.compute/virtualmachines/write";
 const ROLE_DEFINITIONS_WRITE: &str = "microsoft.authorization/roledefinitions/write";
+const VAULT_WRITE: &str = "microsoft.keyvault/vaults/write";
+const ACCESS_POLICIES_WRITE: &str = "microsoft.keyvault/vaults/accesspolicies/write";
 const FIC_WRITE: &str =
     "microsoft.managedidentity/userassignedidentities/federatedidentitycredentials/write";
 pub(super) const MI_ASSIGN: &str = "microsoft.managedidentity/userassignedidentities/assign/action";
@@ -140,6 +142,8 @@ pub(super) struct Role {
     pub(super) level: AccessLevel,
     /// It may change role definitions (`roleDefinitions/write`).
     pub(super) define: bool,
+    /// It may change a vault's access policies (`vaults/write`, `accessPolicies/write`).
+    pub(super) vault_write: bool,
     /// A custom role's assignable scopes (lower-cased ARM ids); empty for a built-in.
     pub(super) assignable: Vec<String>,
 }
@@ -164,6 +168,7 @@ impl Role {
             get_secret: false,
             level: AccessLevel::Read,
             define: false,
+            vault_write: false,
             assignable: Vec::new(),
         };
         role.admin = role.allows(ROLE_ASSIGNMENTS_WRITE);
@@ -175,6 +180,7 @@ impl Role {
         role.get_secret = role.allows_data(GET_SECRET);
         role.level = role.compute_level();
         role.define = role.allows(ROLE_DEFINITIONS_WRITE);
+        role.vault_write = role.allows(VAULT_WRITE) || role.allows(ACCESS_POLICIES_WRITE);
         role
     }
 

@@ -309,17 +309,33 @@ fn verify(graph: &TrustGraph, blast: &BlastRadius, platform: &str) -> Playbook {
                 }
             }
             let app_list = |what, app: Piece| Cmd::new("az").args(["ad", "app", what, "list", "--id"]).arg(app);
-            let mut out = vec![Cmd::new("az")
-                .args(["monitor", "activity-log", "list", "--start-time"])
-                .word([since()])
-                .args(["--query", "[?contains(operationName.value, 'roleAssignments/write')]"])
-                .note("new role assignments")];
+            let sp_list = |app: Piece| Cmd::new("az").args(["ad", "sp", "credential", "list", "--id"]).arg(app);
+            // Entra's audit log, by category: credentials, owners and federated
+            // credentials added to apps; directory roles granted.
+            let audit = |category: &str| {
+                Cmd::new("az").args(["rest", "--method", "GET", "--url"]).word([
+                    "https://graph.microsoft.com/v1.0/auditLogs/directoryAudits?$filter=activityDateTime ge ".into(),
+                    since(),
+                    format!(" and category eq '{category}'").into(),
+                ])
+            };
+            let mut out = vec![
+                Cmd::new("az")
+                    .args(["monitor", "activity-log", "list", "--start-time"])
+                    .word([since()])
+                    .args(["--query", "[?contains(operationName.value, 'roleAssignments/write')]"])
+                    .note("new role assignments"),
+                audit("ApplicationManagement").note("credentials, owners and federated credentials added to apps and service principals"),
+                audit("RoleManagement").note("directory roles granted"),
+            ];
             if apps.is_empty() && identities.is_empty() {
                 out.push(app_list("credential", hole("<APP_ID>")).note("secrets and certificates added to each app reached"));
+                out.push(sp_list(hole("<APP_ID>")).note("and to its service principal, which holds credentials of its own"));
                 out.push(app_list("federated-credential", hole("<APP_ID>")).note("federated credentials added"));
             }
             for app in &apps {
                 out.push(app_list("credential", app.as_str().into()).note("secrets and certificates added since the compromise"));
+                out.push(sp_list(app.as_str().into()).note("credentials added to the service principal itself"));
                 out.push(app_list("federated-credential", app.as_str().into()).note("federated credentials added"));
             }
             for arm in &identities {

@@ -233,6 +233,42 @@ fn key_vaults_by_permission_model() {
     }));
 }
 
+/// `az resource list`: compute of other types runs as its identities, and each is taken
+/// off with its own command (`az webapp identity remove`, `az containerapp identity
+/// remove`); a type without one falls back to `az resource update --remove identity`,
+/// which says it takes every identity off. Its vaults are places too.
+#[test]
+fn other_compute_and_its_identity_commands() {
+    let l = load();
+    let g = &l.graph;
+    let runs_as = |compute: &str| -> String {
+        let e = g
+            .edge_ids()
+            .find(|&e| {
+                let (a, _) = g.endpoints(e);
+                g.edge(e).kind == EdgeKind::RunsAs && g.node(a).key.ends_with(compute)
+            })
+            .expect("runs_as");
+        g.edge(e).revoke[0].commands[0].clone()
+    };
+    assert_eq!(
+        runs_as("/microsoft.web/sites/orders-api"),
+        "az webapp identity remove --resource-group rg-apps --name orders-api --identities '[system]' --subscription=bbbb0000-0000-4000-8000-000000000002"
+    );
+    assert_eq!(
+        runs_as("/microsoft.app/containerapps/billing-worker"),
+        "az containerapp identity remove --resource-group rg-apps --name billing-worker --user-assigned /subscriptions/bbbb0000-0000-4000-8000-000000000002/resourceGroups/rg-apps/providers/Microsoft.ManagedIdentity/userAssignedIdentities/billing-mi --subscription=bbbb0000-0000-4000-8000-000000000002"
+    );
+    assert!(
+        runs_as("/microsoft.logic/workflows/nightly")
+            .starts_with("az resource update --ids /subscriptions/bbbb0000-0000-4000-8000-000000000002/resourceGroups/rg-apps/providers/Microsoft.Logic/workflows/nightly --remove identity  # takes every identity off")
+    );
+    let vault = g
+        .find("azure:resource:/subscriptions/bbbb0000-0000-4000-8000-000000000002/resourcegroups/rg-apps/providers/microsoft.keyvault/vaults/kv-apps")
+        .expect("vault from az resource list");
+    assert_eq!(g.node(vault).tags["permission_model"], "unknown");
+}
+
 #[test]
 fn entra_roles_credentials_and_owners() {
     let l = load();

@@ -13,6 +13,7 @@ use super::roles::{MI_ASSIGN, Role, VM_WRITE, roles};
 use super::{Assignment, Inventory};
 use crate::import::{Warning, provenance, revoke};
 use crate::model::{AccessLevel, Condition, EdgeKind, NodeKind, Revoke, TrustGraph};
+use crate::shell::Cmd;
 
 /// A place in the scope tree, as a node key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -316,32 +317,7 @@ fn compute(
                 node.tags.insert("object_id".into(), pid.clone());
                 node.tags.insert("sp_type".into(), "ManagedIdentity".into());
             }
-            let remove: String = if vm {
-                az([
-                    "vm",
-                    "identity",
-                    "remove",
-                    "--resource-group",
-                    &rg,
-                    "--name",
-                    &name,
-                    "--identities",
-                    &remove_id,
-                ])
-                .eq(
-                    "--subscription",
-                    c.id.split('/')
-                        .skip_while(|p| !p.eq_ignore_ascii_case("subscriptions"))
-                        .nth(1)
-                        .unwrap_or_default(),
-                )
-                .into()
-            } else {
-                az(["resource", "update", "--ids", &c.id])
-                    .arg("--remove")
-                    .arg("identity")
-                    .into()
-            };
+            let remove: String = remove_identity(&c.kind, &c.id, &rg, &name, &remove_id).into();
             let cut: std::sync::Arc<[Revoke]> = vec![revoke(
                 format!("remove-identity:{key}:{pid}"),
                 "remove_binding",
@@ -358,6 +334,44 @@ fn compute(
             });
         }
     }
+}
+
+/// The command that takes one identity (`[system]`, or a user-assigned identity's ARM
+/// id) off a compute resource, by the resource's type. Other types have no such
+/// command: `az resource update --remove identity` takes every identity off, and says so.
+fn remove_identity(kind: &str, id: &str, rg: &str, name: &str, identity: &str) -> Cmd {
+    let sub = id
+        .split('/')
+        .skip_while(|p| !p.eq_ignore_ascii_case("subscriptions"))
+        .nth(1)
+        .unwrap_or_default();
+    let group = |group: &'static str| {
+        az([
+            group,
+            "identity",
+            "remove",
+            "--resource-group",
+            rg,
+            "--name",
+            name,
+        ])
+    };
+    let cmd = match kind.to_ascii_lowercase().as_str() {
+        "microsoft.compute/virtualmachines" => group("vm").args(["--identities", identity]),
+        "microsoft.compute/virtualmachinescalesets" => {
+            group("vmss").args(["--identities", identity])
+        }
+        "microsoft.web/sites" => group("webapp").args(["--identities", identity]),
+        "microsoft.app/containerapps" if identity == "[system]" => {
+            group("containerapp").arg("--system-assigned")
+        }
+        "microsoft.app/containerapps" => group("containerapp").args(["--user-assigned", identity]),
+        _ => {
+            return az(["resource", "update", "--ids", id, "--remove", "identity"])
+                .note("takes every identity off the resource, not only this one");
+        }
+    };
+    cmd.eq("--subscription", sub)
 }
 
 /// The resource group and name in an ARM id, as written.

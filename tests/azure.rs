@@ -267,6 +267,18 @@ fn other_compute_and_its_identity_commands() {
         .find("azure:resource:/subscriptions/bbbb0000-0000-4000-8000-000000000002/resourcegroups/rg-apps/providers/microsoft.keyvault/vaults/kv-apps")
         .expect("vault from az resource list");
     assert_eq!(g.node(vault).tags["permission_model"], "unknown");
+    // Writing VMs is not writing web apps: VM Contributor on their group changes none.
+    let orders = "resource:/subscriptions/bbbb0000-0000-4000-8000-000000000002/resourcegroups/rg-apps/providers/microsoft.web/sites/orders-api";
+    assert!(edge(&l, "sp:ops-bot", EdgeKind::CanControl, orders).is_none());
+    assert!(
+        edge(
+            &l,
+            "group:g0000000-0000-4000-8000-0000000000p1",
+            EdgeKind::CanControl,
+            orders
+        )
+        .is_some()
+    );
 }
 
 #[test]

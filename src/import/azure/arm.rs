@@ -74,6 +74,8 @@ pub(super) struct Place {
     pub(super) key: String,
     pub(super) kind: Kind,
     pub(super) above: Vec<String>,
+    /// For other compute, the operation that changes it (`TYPE/write`, lower-cased).
+    pub(super) write: Option<String>,
 }
 
 /// An assignment, its file, and its scope with the scope's key (none: not placeable).
@@ -149,6 +151,7 @@ pub(super) fn build(
                     key,
                     kind,
                     above: above(&id, true),
+                    write: None,
                 });
             }
         }
@@ -273,6 +276,7 @@ fn compute(
             key,
             kind: Kind::Identity,
             above: over,
+            write: None,
         });
     }
     for (c, file) in &inv.compute {
@@ -290,6 +294,7 @@ fn compute(
             kind: if vm { Kind::Vm } else { Kind::Compute },
             // (Its own key too: a role assigned on the VM itself runs commands on it.)
             above: above(&c.id, true),
+            write: (!vm).then(|| format!("{}/write", c.kind.to_ascii_lowercase())),
         });
         let (rg, name) = rg_and_name(&c.id);
         let mut runs_as = Vec::new();
@@ -599,7 +604,7 @@ fn assignment(
                     },
                 );
             }
-            Kind::Compute if admin || role.level == AccessLevel::Write => {
+            Kind::Compute if admin || p.write.as_deref().is_some_and(|op| role.allows(op)) => {
                 // (Writing its code or configuration runs code as its identities.)
                 edge(b, to, EdgeKind::CanControl, "it can change the code or configuration of this compute, which runs as its identities".to_string(), Some("compute write"), None);
             }

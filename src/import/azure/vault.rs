@@ -47,6 +47,7 @@ pub(super) fn places(
             key,
             kind: Kind::Vault(model),
             above: above(&v.id, true),
+            write: None,
         });
     }
 }

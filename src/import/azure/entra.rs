@@ -624,18 +624,41 @@ fn app_roles(
                     });
                 }
             }
-            Some((_, name, GraphPower::AnyApp)) => {
-                for target in everything.iter().filter(|t| **t != from) {
-                    let reason = format!(
-                        "Microsoft Graph application permission {name}: it can add a credential to {} and sign in as it",
-                        target.trim_start_matches("azure:")
-                    );
-                    let cut = cut.clone();
-                    b.edge(&from, target, EdgeKind::CanEscalate, reason, &prov, |e| {
-                        e.revoke = cut;
-                        e.technique = Some((*name).into());
-                    });
+            Some((role_id, name, GraphPower::AnyApp)) => {
+                // One node for the permission, which reaches every app once: its
+                // holders join it, so the edges grow with holders plus apps, not their
+                // product.
+                let permission = format!("azure:app-role:{role_id}");
+                if let Some(node) = b.node(
+                    &permission,
+                    NodeKind::Role,
+                    &format!("Microsoft Graph {name}"),
+                    prov.clone(),
+                ) {
+                    node.tags.insert("graph_permission".into(), (*name).into());
+                    for target in everything {
+                        let reason = format!(
+                            "Microsoft Graph application permission {name}: its holder can add a credential to {} and sign in as it",
+                            target.trim_start_matches("azure:")
+                        );
+                        b.edge(
+                            &permission,
+                            target,
+                            EdgeKind::CanEscalate,
+                            reason,
+                            &prov,
+                            |e| {
+                                e.technique = Some((*name).into());
+                            },
+                        );
+                    }
                 }
+                let reason =
+                    format!("Microsoft Graph application permission {name}, granted to it");
+                let cut = cut.clone();
+                b.edge(&from, &permission, EdgeKind::MemberOf, reason, &prov, |e| {
+                    e.revoke = cut;
+                });
             }
             None => {
                 // Another application permission: access to that API, at its word. No

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::commands::az;
 use super::entra::Azure;
-use super::roles::{MI_ASSIGN, Role, VM_WRITE, roles};
+use super::roles::{Role, roles};
 use super::{Assignment, Inventory};
 use crate::import::{Warning, provenance, revoke};
 use crate::model::{AccessLevel, Condition, EdgeKind, NodeKind, Revoke, TrustGraph};
@@ -458,21 +458,26 @@ fn assignment(
         }
         None => role,
     };
-    let reasons: std::cell::RefCell<rustc_hash::FxHashMap<String, std::sync::Arc<str>>> =
+    // One reason string per kind of edge of this assignment, shared by all of them.
+    let reasons: std::cell::RefCell<rustc_hash::FxHashMap<&'static str, std::sync::Arc<str>>> =
         Default::default();
+    let reason = |why: &'static str| -> std::sync::Arc<str> {
+        reasons
+            .borrow_mut()
+            .entry(why)
+            .or_insert_with(|| format!("{quote}: {why}").into())
+            .clone()
+    };
     let edge = |b: &mut Azure<'_>,
                 to: (crate::model::NodeId, bool),
                 kind: EdgeKind,
-                why: String,
+                reason: std::sync::Arc<str>,
                 technique: Option<&str>,
-                level: Option<AccessLevel>| {
-        let (cut, conditions) = (cut.clone(), conditions.clone());
-        // One reason string per kind of edge of this assignment, shared by all of them.
-        let reason = reasons
-            .borrow_mut()
-            .entry(why)
-            .or_insert_with_key(|why| format!("{quote}: {why}").into())
-            .clone();
+                level: Option<AccessLevel>,
+                extra: Option<&Condition>| {
+        let cut = cut.clone();
+        let mut conditions = conditions.clone();
+        conditions.extend(extra.cloned());
         b.edge_between(from_id, to.0, from_off || to.1, kind, reason, &prov, |e| {
             e.revoke = cut;
             e.conditions = conditions;
@@ -482,14 +487,8 @@ fn assignment(
     };
     let at_scope = (scope_id, false);
     let Some(role) = role else {
-        edge(
-            b,
-            at_scope,
-            EdgeKind::CanAccess,
-            "a role trustpath does not know".into(),
-            None,
-            None,
-        );
+        let why = reason("a role trustpath does not know");
+        edge(b, at_scope, EdgeKind::CanAccess, why, None, None, None);
         return;
     };
     let admin = role.admin;
@@ -501,137 +500,133 @@ fn assignment(
         } else {
             "Microsoft.Authorization/roleAssignments/write"
         };
-        edge(b, at_scope, EdgeKind::CanEscalate, "Microsoft.Authorization/roleAssignments/write: it can assign itself any role there, Owner included".into(), Some(technique), Some(AccessLevel::Admin));
+        let why = reason(
+            "Microsoft.Authorization/roleAssignments/write: it can assign itself any role there, Owner included",
+        );
+        let level = Some(AccessLevel::Admin);
+        edge(
+            b,
+            at_scope,
+            EdgeKind::CanEscalate,
+            why,
+            Some(technique),
+            level,
+            None,
+        );
     } else {
+        let why = format!("{quote}: {role_name} on it").into();
         edge(
             b,
             at_scope,
             EdgeKind::CanAccess,
-            format!("{role_name} on it"),
+            why,
             None,
             Some(role.level),
+            None,
         );
     }
     for &i in at.below.get(scope_key).into_iter().flatten() {
         let (p, Some(to)) = (&at.places[i], at.found[i]) else {
             continue;
         };
-        match p.kind {
-            Kind::Vm if admin || role.run_command => {
-                let how = if admin {
-                    "it can grant itself a role that runs commands on"
-                } else {
-                    "runCommand/action, runCommands/write or extensions/write (Custom Script) runs commands on"
-                };
-                edge(
-                    b,
-                    to,
-                    EdgeKind::CanControl,
-                    format!("{how} it"),
-                    Some("runCommand"),
-                    None,
-                );
-            }
-            Kind::Identity if admin || role.fic_write => {
-                let how = if admin {
-                    "it can grant itself the right to add a federated credential to"
-                } else {
-                    "federatedIdentityCredentials/write adds a federated credential of its own to"
-                };
-                edge(
-                    b,
-                    to,
-                    EdgeKind::CanEscalate,
-                    format!("{how} this managed identity, and sign in as it"),
-                    Some("federatedIdentityCredentials/write"),
-                    None,
-                );
-            }
-            Kind::Identity if role.attach => {
-                edge(
-                    b,
-                    to,
-                    EdgeKind::CanEscalate,
-                    "userAssignedIdentities/assign/action with virtualMachines/write attaches this managed identity to a VM it changes, and runs code as it".to_string(),
-                    Some("assign/action+virtualMachines/write"),
-                    None,
-                );
-            }
-            Kind::Vault(_) if role.get_secret => {
-                edge(
-                    b,
-                    to,
-                    EdgeKind::CanRead,
-                    "secrets/getSecret/action reads its secrets".to_string(),
-                    None,
-                    None,
-                );
-            }
-            Kind::Vault(_) if admin => {
-                edge(
-                    b,
-                    to,
-                    EdgeKind::CanEscalate,
-                    "it can grant itself a role (or, in the access-policy model, a policy) that reads its secrets".to_string(),
-                    Some("Microsoft.Authorization/roleAssignments/write"),
-                    Some(AccessLevel::Admin),
-                );
-            }
+        let (why, kind, technique, level, extra) = match p.kind {
+            Kind::Vm if admin => (
+                "it can grant itself a role that runs commands on it",
+                EdgeKind::CanControl,
+                Some("runCommand"),
+                None,
+                None,
+            ),
+            Kind::Vm if role.run_command => (
+                "runCommand/action, runCommands/write or extensions/write (Custom Script) runs commands on it",
+                EdgeKind::CanControl,
+                Some("runCommand"),
+                None,
+                None,
+            ),
+            Kind::Identity if admin => (
+                "it can grant itself the right to add a federated credential to this managed identity, and sign in as it",
+                EdgeKind::CanEscalate,
+                Some("federatedIdentityCredentials/write"),
+                None,
+                None,
+            ),
+            Kind::Identity if role.fic_write => (
+                "federatedIdentityCredentials/write adds a federated credential of its own to this managed identity, and sign in as it",
+                EdgeKind::CanEscalate,
+                Some("federatedIdentityCredentials/write"),
+                None,
+                None,
+            ),
+            Kind::Identity if role.attach => (
+                "userAssignedIdentities/assign/action with virtualMachines/write attaches this managed identity to a VM it changes, and runs code as it",
+                EdgeKind::CanEscalate,
+                Some("assign/action+virtualMachines/write"),
+                None,
+                None,
+            ),
+            Kind::Vault(_) if role.get_secret => (
+                "secrets/getSecret/action reads its secrets",
+                EdgeKind::CanRead,
+                None,
+                None,
+                None,
+            ),
+            Kind::Vault(_) if admin => (
+                "it can grant itself a role (or, in the access-policy model, a policy) that reads its secrets",
+                EdgeKind::CanEscalate,
+                Some("Microsoft.Authorization/roleAssignments/write"),
+                Some(AccessLevel::Admin),
+                None,
+            ),
             // In the access-policy model, whoever writes the vault writes its policies:
             // it adds one for itself. An RBAC vault's model changes only with
             // roleAssignments/write, so there vaults/write reads nothing.
-            Kind::Vault(model) if role.vault_write && model != Some(false) => {
-                let how = "Microsoft.KeyVault/vaults/write adds an access policy for itself (`az keyvault set-policy`) and reads its secrets".to_string();
-                let unknown = model.is_none().then(|| {
-                    Condition::described("if the vault uses access policies: its listing (`az keyvault list`) was not read")
-                });
-                let (cut, conditions) = (
-                    cut.clone(),
-                    conditions.iter().cloned().chain(unknown).collect(),
-                );
-                let reason: std::sync::Arc<str> = format!("{quote}: {how}").into();
-                b.edge_between(
-                    from_id,
-                    to.0,
-                    from_off || to.1,
-                    EdgeKind::CanEscalate,
-                    reason,
-                    &prov,
-                    |e| {
-                        e.revoke = cut;
-                        e.conditions = conditions;
-                        e.technique = Some("vaults/write access policy".into());
-                    },
-                );
-            }
-            Kind::Compute if admin || p.write.as_deref().is_some_and(|op| role.allows(op)) => {
+            Kind::Vault(model) if role.vault_write && model != Some(false) => (
+                "Microsoft.KeyVault/vaults/write adds an access policy for itself (`az keyvault set-policy`) and reads its secrets",
+                EdgeKind::CanEscalate,
+                Some("vaults/write access policy"),
+                None,
+                model.is_none().then(|| &*UNKNOWN_VAULT_MODEL),
+            ),
+            Kind::Compute if admin || p.write.as_deref().is_some_and(|op| role.allows(op)) => (
                 // (Writing its code or configuration runs code as its identities.)
-                edge(b, to, EdgeKind::CanControl, "it can change the code or configuration of this compute, which runs as its identities".to_string(), Some("compute write"), None);
-            }
+                "it can change the code or configuration of this compute, which runs as its identities",
+                EdgeKind::CanControl,
+                Some("compute write"),
+                None,
+                None,
+            ),
             // Seeing compute is not running code on it: no edge, or a reader would reach
-            // the identities it runs as.
-            // Nor is seeing a vault reading its secrets.
-            Kind::Identity | Kind::Vm | Kind::Compute | Kind::Vault(_) => {}
-            _ if p.key != scope_key => {
-                edge(
-                    b,
-                    to,
-                    EdgeKind::CanAccess,
-                    "the role holds on it, below the scope".to_string(),
-                    None,
-                    Some(role.level),
-                );
-            }
-            _ => {}
-        }
+            // the identities it runs as. Nor is seeing a vault reading its secrets.
+            Kind::Identity | Kind::Vm | Kind::Compute | Kind::Vault(_) => continue,
+            _ if p.key != scope_key => (
+                "the role holds on it, below the scope",
+                EdgeKind::CanAccess,
+                None,
+                Some(role.level),
+                None,
+            ),
+            _ => continue,
+        };
+        edge(b, to, kind, reason(why), technique, level, extra);
     }
 }
+
+/// The condition on `vaults/write` reaching a vault whose permission model is unknown.
+static UNKNOWN_VAULT_MODEL: std::sync::LazyLock<Condition> = std::sync::LazyLock::new(|| {
+    Condition::described(
+        "if the vault uses access policies: its listing (`az keyvault list`) was not read",
+    )
+});
 
 /// The role an assignment grants: by the GUID ending its `roleDefinitionId`, else by name.
 fn role_of<'r>(roles: &'r BTreeMap<String, Role>, a: &Assignment) -> Option<&'r Role> {
     let guid = a.role_definition_id.rsplit('/').next().unwrap_or_default();
+    // (GUIDs come lower-case: try that before allocating.)
     roles
-        .get(&guid.to_ascii_lowercase())
+        .get(guid)
+        .or_else(|| roles.get(&guid.to_ascii_lowercase()))
         .or_else(|| roles.get(&a.role_definition_name.to_ascii_lowercase()))
 }
 
@@ -744,47 +739,72 @@ fn attach_across(
     let role_of = |a: &Assignment| role_of(roles, a);
     // Per principal: its first assignment that writes VMs; the identities it can assign.
     let mut writers: BTreeMap<String, &Assignment> = BTreeMap::new();
-    let mut assigners: Vec<(String, &Assignment, &str, &str, usize)> = Vec::new();
+    let mut assigners: Vec<(String, &Assignment, &str, &str, Vec<usize>)> = Vec::new();
     for (a, file, scope) in scoped {
         let (Some(role), Some((_, scope_key))) = (role_of(a), scope) else {
             continue;
         };
+        let assigns = role.assign && !role.attach && !role.admin;
+        let writes = role.vm_write;
+        if !assigns && !writes {
+            continue;
+        }
         let principal = a.principal().0;
-        if role.allows(VM_WRITE) {
+        if writes {
             writers.entry(principal.clone()).or_insert(a);
         }
         // (A role that allows both, or admin, reaches the identities below it already.)
-        if role.allows(MI_ASSIGN) && !role.attach && !role.admin {
-            for &i in at.below.get(scope_key.as_str()).into_iter().flatten() {
-                if at.places[i].kind == Kind::Identity {
-                    assigners.push((principal.clone(), a, file, &role.name, i));
-                }
+        if assigns {
+            let identities: Vec<usize> = at
+                .below
+                .get(scope_key.as_str())
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|&i| at.places[i].kind == Kind::Identity)
+                .collect();
+            if !identities.is_empty() {
+                assigners.push((principal, a, file, &role.name, identities));
             }
         }
     }
-    for (principal, a, file, role_name, i) in assigners {
-        let (Some(&w), Some((to, off))) = (writers.get(&principal), at.found[i]) else {
+    for (principal, a, file, role_name, identities) in assigners {
+        let (Some(&w), Some(from)) = (writers.get(&principal), b.graph.find(&principal)) else {
             continue;
         };
+        // One reason, one revoke list and one set of conditions for every identity the
+        // pair reaches.
         let writer = role_of(w).map_or(w.role_definition_name.as_str(), |r| r.name.as_str());
         let prov = provenance(b.graph, file, format!("role assignment {}", a.name_or_id()));
-        let reason = format!(
+        let reason: std::sync::Arc<str> = format!(
             "role assignment of {role_name} at {} (userAssignedIdentities/assign/action) with {writer} at {} (virtualMachines/write): it attaches this managed identity to a VM it changes or creates, and runs code as it",
             a.scope, w.scope
-        );
-        let Some(from) = b.graph.find(&principal) else {
-            continue;
-        };
-        let off = off || b.disabled.contains(&principal);
+        )
+        .into();
+        let from_off = b.disabled.contains(&principal);
         let mut conditions = a.conditions();
         conditions.extend(w.conditions());
         // Deleting either assignment cuts it.
         let cut: std::sync::Arc<[Revoke]> = vec![a.remove(), w.remove()].into();
-        b.edge_between(from, to, off, EdgeKind::CanEscalate, reason, &prov, |e| {
-            e.revoke = cut;
-            e.conditions = conditions;
-            e.technique = Some("assign/action+virtualMachines/write".into());
-        });
+        for i in identities {
+            let Some((to, off)) = at.found[i] else {
+                continue;
+            };
+            let (cut, conditions) = (cut.clone(), conditions.clone());
+            b.edge_between(
+                from,
+                to,
+                from_off || off,
+                EdgeKind::CanEscalate,
+                reason.clone(),
+                &prov,
+                |e| {
+                    e.revoke = cut;
+                    e.conditions = conditions;
+                    e.technique = Some("assign/action+virtualMachines/write".into());
+                },
+            );
+        }
     }
 }
 

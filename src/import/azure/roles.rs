@@ -13,13 +13,13 @@ const RUN_COMMAND: &str = "microsoft.compute/virtualmachines/runcommand/action";
 /// Other ways to run code on a VM: managed run commands and extensions (Custom Script).
 const RUN_COMMANDS_WRITE: &str = "microsoft.compute/virtualmachines/runcommands/write";
 const EXTENSIONS_WRITE: &str = "microsoft.compute/virtualmachines/extensions/write";
-pub(super) const VM_WRITE: &str = "microsoft.compute/virtualmachines/write";
+const VM_WRITE: &str = "microsoft.compute/virtualmachines/write";
 const ROLE_DEFINITIONS_WRITE: &str = "microsoft.authorization/roledefinitions/write";
 const VAULT_WRITE: &str = "microsoft.keyvault/vaults/write";
 const ACCESS_POLICIES_WRITE: &str = "microsoft.keyvault/vaults/accesspolicies/write";
 const FIC_WRITE: &str =
     "microsoft.managedidentity/userassignedidentities/federatedidentitycredentials/write";
-pub(super) const MI_ASSIGN: &str = "microsoft.managedidentity/userassignedidentities/assign/action";
+const MI_ASSIGN: &str = "microsoft.managedidentity/userassignedidentities/assign/action";
 const GET_SECRET: &str = "microsoft.keyvault/vaults/secrets/getsecret/action";
 
 /// Built-in roles, for inputs without `az role definition list`: by id (the GUID at the
@@ -138,6 +138,10 @@ pub(super) struct Role {
     pub(super) run_command: bool,
     pub(super) fic_write: bool,
     pub(super) attach: bool,
+    /// `userAssignedIdentities/assign/action`, and `virtualMachines/write`: together,
+    /// `attach`.
+    pub(super) assign: bool,
+    pub(super) vm_write: bool,
     pub(super) get_secret: bool,
     pub(super) level: AccessLevel,
     /// It may change role definitions (`roleDefinitions/write`).
@@ -165,6 +169,8 @@ impl Role {
             run_command: false,
             fic_write: false,
             attach: false,
+            assign: false,
+            vm_write: false,
             get_secret: false,
             level: AccessLevel::Read,
             define: false,
@@ -176,7 +182,9 @@ impl Role {
             .iter()
             .any(|op| role.allows(op));
         role.fic_write = role.allows(FIC_WRITE);
-        role.attach = role.allows(MI_ASSIGN) && role.allows(VM_WRITE);
+        role.assign = role.allows(MI_ASSIGN);
+        role.vm_write = role.allows(VM_WRITE);
+        role.attach = role.assign && role.vm_write;
         role.get_secret = role.allows_data(GET_SECRET);
         role.level = role.compute_level();
         role.define = role.allows(ROLE_DEFINITIONS_WRITE);

@@ -204,7 +204,10 @@ pub(super) fn build(
         below: &below,
         workloads: &workloads,
     };
-    for (a, file, scope) in &scoped {
+    // Every assignment as it is, then the custom roles their holders can rewrite, as Owner.
+    let rewrites = rewritable(&scoped, &roles, &inv.mg_subs);
+    let all = scoped.iter().map(|s| (s, None));
+    for ((a, file, scope), definer) in all.chain(rewrites.into_iter().map(|(s, d)| (s, Some(d)))) {
         assignment(
             &mut b,
             a,
@@ -214,20 +217,7 @@ pub(super) fn build(
             &roles,
             &at,
             warnings,
-            None,
-        );
-    }
-    for ((a, file, scope), definer) in rewritable(&scoped, &roles, &inv.mg_subs) {
-        assignment(
-            &mut b,
-            a,
-            file,
-            scope.as_ref(),
-            tenant,
-            &roles,
-            &at,
-            warnings,
-            Some(definer),
+            definer,
         );
     }
     attach_across(&mut b, &scoped, &roles, &at);

@@ -501,6 +501,8 @@ fn azure_login_steps_name_the_identity() {
             .description
             .contains("no credential of it was read")
     );
+    // A second job naming it gets its own edge: the first one's is no credential.
+    assert_eq!(into(&job("admin-again"), "sp:app-admin-bot").len(), 1);
     let elsewhere = into(
         &job("elsewhere"),
         "app:99999999-0000-4000-8000-000000000099",

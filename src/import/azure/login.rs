@@ -79,10 +79,15 @@ pub(crate) fn link_logins(graph: &mut TrustGraph, warnings: &mut Vec<Warning>) {
 }
 
 /// Whether an identity has federated credentials for GitHub's issuer in the inputs:
-/// each of them links from a `github:` node (a job, a repository, any repository).
+/// each of them links from a `github:` node (a job, a repository, any repository) with
+/// the credential's removal as its revoke. (The conditional edges this pass draws have
+/// none, so another job's login never counts as a credential.)
 fn trusts_github(graph: &TrustGraph, identity: NodeId) -> bool {
     graph.incoming(identity).any(|(e, from)| {
-        graph.edge(e).kind == EdgeKind::CanAssume && graph.node(from).key.starts_with("github:")
+        let edge = graph.edge(e);
+        edge.kind == EdgeKind::CanAssume
+            && !edge.revoke.is_empty()
+            && graph.node(from).key.starts_with("github:")
     })
 }
 

@@ -320,6 +320,29 @@ pub(crate) fn add_new_node<'g>(
     Some(graph.node_mut(id))
 }
 
+/// The node of something an input names but no input lists (a cloud identity a
+/// Kubernetes annotation or a workflow step names), tagged `not_in_inputs` with `why`;
+/// the node already there, if any. A listing read later replaces it ([`add_new_node`]).
+pub(crate) fn add_placeholder(
+    graph: &mut TrustGraph,
+    key: &str,
+    kind: NodeKind,
+    platform: &str,
+    why: String,
+    prov: Provenance,
+) -> NodeId {
+    if let Some(id) = graph.find(key) {
+        return id;
+    }
+    let mut node = Node::new(key, kind, prov);
+    node.platform = platform.into();
+    node.tags.insert("not_in_inputs".into(), why);
+    match graph.add_node(node) {
+        Ok(id) => id,
+        Err(existing) => existing.0,
+    }
+}
+
 /// Where an importer found something: the file, and the object in it.
 pub(crate) fn provenance(graph: &mut TrustGraph, file: &str, what: String) -> Provenance {
     Provenance {

@@ -8,8 +8,8 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::import::{Warning, provenance};
-use crate::model::{Condition, Edge, EdgeKind, Node, NodeId, NodeKind, TrustGraph};
+use crate::import::{Warning, add_placeholder, provenance};
+use crate::model::{Condition, Edge, EdgeKind, NodeId, NodeKind, TrustGraph};
 
 pub(crate) fn link_logins(graph: &mut TrustGraph, warnings: &mut Vec<Warning>) {
     let jobs: Vec<(NodeId, Vec<String>)> = graph
@@ -94,20 +94,11 @@ fn trusts_github(graph: &TrustGraph, identity: NodeId) -> bool {
 /// The node of a client id that no input lists.
 fn placeholder(graph: &mut TrustGraph, client_id: &str, file: &str, job: &str) -> NodeId {
     let at = provenance(graph, file, format!("azure/login in {job}"));
-    let mut node = Node::new(
-        &format!("azure:app:{client_id}"),
-        NodeKind::ServiceAccount,
-        at,
-    );
-    node.platform = "azure".into();
+    let key = format!("azure:app:{client_id}");
+    let why = format!("named by azure/login in {job}");
+    let id = add_placeholder(graph, &key, NodeKind::ServiceAccount, "azure", why, at);
+    let node = graph.node_mut(id);
     node.name = format!("Azure client id {client_id}").into();
     node.tags.insert("app_id".into(), client_id.to_string());
-    node.tags.insert(
-        "not_in_inputs".into(),
-        format!("named by azure/login in {job}"),
-    );
-    match graph.add_node(node) {
-        Ok(n) => n,
-        Err(existing) => existing.0,
-    }
+    id
 }

@@ -39,11 +39,7 @@ fn aws_principal(b: &mut Build<'_>, arn: &str, file: &str, by: &str) -> String {
         NodeKind::ServiceAccount
     };
     let prov = provenance(b.graph, file, by.to_string());
-    let mut node = crate::model::Node::new(arn, kind, prov);
-    node.platform = "aws".into();
-    node.tags
-        .insert("not_in_inputs".into(), format!("named by {by}"));
-    let _ = b.graph.add_node(node);
+    crate::import::add_placeholder(b.graph, arn, kind, "aws", format!("named by {by}"), prov);
     arn.to_string()
 }
 
@@ -350,11 +346,15 @@ fn federate(
     let by = format!("ServiceAccount {ns}/{name}");
     if b.graph.find(&f.to).is_none() {
         let p = provenance(b.graph, file, by.clone());
-        let mut node = crate::model::Node::new(&f.to, NodeKind::ServiceAccount, p);
-        node.platform = f.platform.into();
-        node.tags
-            .insert("not_in_inputs".into(), format!("named by {by}"));
-        let _ = b.graph.add_node(node);
+        let why = format!("named by {by}");
+        crate::import::add_placeholder(
+            b.graph,
+            &f.to,
+            NodeKind::ServiceAccount,
+            f.platform,
+            why,
+            p,
+        );
     }
     let unannotate = annotate(b.cluster, ns, name, &format!("{annotation}-"));
     let cut = revoke(

@@ -26,10 +26,10 @@ pub use detect::{Format, detect};
 pub use error::{ImportError, Warning};
 pub use progress::Progress;
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::model::{
-    Edge, Node, NodeId, NodeKind, Place, Provenance, Revoke, TrustGraph, no_revoke,
+    Edge, Node, NodeId, NodeKind, Place, Provenance, Revoke, SourceId, TrustGraph, no_revoke,
 };
 
 /// One input: a display name (used in provenance and messages) and its content.
@@ -512,25 +512,23 @@ impl Builder {
     /// Resolves pending edges and applies the inventory overlay.
     /// Credits nodes and edges added since the given counts to the files they came from.
     fn count_by_source(&mut self, nodes_before: usize, edges_before: usize) {
-        let index = |graph: &TrustGraph, files: &[String], source| {
-            let name = graph.source_name(source);
-            files.iter().position(|f| f == name)
+        // Each interned source is looked up among the file names once, not once per edge:
+        // a subscription-per-directory tenant has hundreds of files and 100,000s of edges.
+        let mut memo: FxHashMap<SourceId, Option<usize>> = FxHashMap::default();
+        let (graph, files) = (&self.graph, &self.files);
+        let mut index = |source: SourceId| {
+            *memo.entry(source).or_insert_with(|| {
+                let name = graph.source_name(source);
+                files.iter().position(|f| f == name)
+            })
         };
-        for n in self.graph.node_ids().skip(nodes_before) {
-            if let Some(i) = index(
-                &self.graph,
-                &self.files,
-                self.graph.node(n).provenance.source,
-            ) {
+        for n in graph.node_ids().skip(nodes_before) {
+            if let Some(i) = index(graph.node(n).provenance.source) {
                 self.late_nodes[i] += 1;
             }
         }
-        for e in self.graph.edge_ids().skip(edges_before) {
-            if let Some(i) = index(
-                &self.graph,
-                &self.files,
-                self.graph.edge(e).provenance.source,
-            ) {
+        for e in graph.edge_ids().skip(edges_before) {
+            if let Some(i) = index(graph.edge(e).provenance.source) {
                 self.edges_added[i] += 1;
             }
         }

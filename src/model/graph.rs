@@ -239,6 +239,9 @@ pub struct TrustGraph {
     /// load, and ten million lookups per million-node import make the hash matter.
     index: FxHashMap<Box<str>, NodeId>,
     sources: Vec<Box<str>>,
+    /// Name → index into `sources`: an importer interns its file once per record, and an
+    /// estate exported per subscription or per namespace has hundreds of files.
+    source_ids: FxHashMap<Box<str>, SourceId>,
     metadata: serde_json::Map<String, serde_json::Value>,
     adjacency: OnceLock<Adjacency>,
 }
@@ -247,7 +250,7 @@ impl TrustGraph {
     pub fn new() -> TrustGraph {
         let mut graph = TrustGraph::default();
         // SourceId(0) is what `Provenance::default()` points at.
-        graph.sources.push("<unknown>".into());
+        graph.intern_source("<unknown>");
         graph
     }
 
@@ -413,11 +416,13 @@ impl TrustGraph {
 
     /// Interns an input file name for provenance.
     pub fn intern_source(&mut self, name: &str) -> SourceId {
-        if let Some(i) = self.sources.iter().position(|s| &**s == name) {
-            return SourceId(i as u32);
+        if let Some(&id) = self.source_ids.get(name) {
+            return id;
         }
+        let id = SourceId(self.sources.len() as u32);
         self.sources.push(name.into());
-        SourceId((self.sources.len() - 1) as u32)
+        self.source_ids.insert(name.into(), id);
+        id
     }
 
     pub fn source_name(&self, id: SourceId) -> &str {

@@ -4,6 +4,7 @@
 //! the common places, "/nodes/N", "/edges/N" and "line N", are stored as numbers.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// Index of an input file name interned in a [`super::TrustGraph`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -20,8 +21,9 @@ pub enum Place {
     Edge(u32),
     /// line N (1-based) of a text file such as a CSV
     Line(u64),
-    /// any other JSON pointer or place description
-    Other(Box<str>),
+    /// any other JSON pointer or place description; shared, because an importer gives one
+    /// place to every edge a record produces (a role assignment's dozens of edges clone it)
+    Other(Arc<str>),
 }
 
 impl Place {

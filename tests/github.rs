@@ -78,11 +78,11 @@ fn secrets_resolve_to_repository_or_organisation_by_the_listings() {
     assert!(lines.contains("workflow:acme/web/.github/workflows/deploy.yml#deploy -can_read-> secret:acme/SLACK_DEPLOY_WEBHOOK"));
     // `secrets: inherit` in acme/docs passes what acme/docs can see: not the secret
     // selected for acme/web only.
+    // It reaches them through the node of every secret the repository sees.
     let publish = "workflow:acme/docs/.github/workflows/publish.yml#publish";
-    assert!(lines.contains(&format!("{publish} -can_read-> secret:acme/NPM_TOKEN")));
-    assert!(!lines.contains(&format!(
-        "{publish} -can_read-> secret:acme/SLACK_DEPLOY_WEBHOOK"
-    )));
+    assert!(lines.contains(&format!("{publish} -can_read-> secrets:acme/docs")));
+    assert!(lines.contains("secrets:acme/docs -can_read-> secret:acme/NPM_TOKEN"));
+    assert!(!lines.contains("secrets:acme/docs -can_read-> secret:acme/SLACK_DEPLOY_WEBHOOK"));
 }
 
 #[test]
@@ -229,11 +229,10 @@ fn deploy_keys_and_apps() {
 fn repository_and_environment_listings() {
     let loaded = load();
     let lines = edge_lines(&loaded);
-    let publish = "workflow:acme/docs/.github/workflows/publish.yml#publish";
     let release = "workflow:acme/web/.github/workflows/release.yml#publish";
-    assert!(lines.contains(&format!(
-        "{publish} -can_read-> secret:acme/INTERNAL_REGISTRY_TOKEN"
-    )));
+    let publish = "workflow:acme/docs/.github/workflows/publish.yml#publish";
+    assert!(lines.contains(&format!("{publish} -can_read-> secrets:acme/docs")));
+    assert!(lines.contains("secrets:acme/docs -can_read-> secret:acme/INTERNAL_REGISTRY_TOKEN"));
     assert!(
         !lines.contains(&format!(
             "{release} -can_read-> secret:acme/INTERNAL_REGISTRY_TOKEN"

@@ -4,19 +4,18 @@
 
 mod access;
 pub(crate) mod commands;
+mod expr;
+mod jobs;
 mod repos;
+mod untrusted;
 mod workflow;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::{Builder, ImportError, Warning, revoke};
-use crate::model::{
-    Credential, Edge, EdgeKind, Node, NodeKind, Place, Provenance, Revoke, TrustGraph,
-};
-use crate::shell::comment;
-use commands::Store;
+use super::{Builder, ImportError, Warning};
+use crate::model::{Edge, EdgeKind, NodeKind, Place, Provenance, Revoke, TrustGraph};
 pub use workflow::{Pinned, Workflow};
 
 /// Everything read from GitHub inputs, turned into nodes and edges once all are in.
@@ -300,7 +299,7 @@ pub(super) fn read_workflow(
             return Ok(());
         }
     };
-    match workflow::read(&doc, repo, path) {
+    match workflow::read(&doc, &text, repo, path) {
         Ok(w) => builder.github.workflows.push((w, file.to_string())),
         Err(e) => builder
             .warnings
@@ -433,259 +432,7 @@ pub(super) fn finish(github: &Inventory, graph: &mut TrustGraph) {
     repos::build(github, graph);
     for (w, file) in &github.workflows {
         let mut g = Adder::for_file(graph, file);
-        build(w, github, &mut g);
+        jobs::build(w, github, &mut g);
     }
     access::build(github, graph);
-}
-
-fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {
-    // The repository default, when its `gh api` export is loaded: `write` grants the
-    // token contents: write; neither default grants id-token.
-    let default = github.defaults.get(&w.repo).map(String::as_str);
-    let writes = |job: &workflow::Job, scope: &str| match (job.permissions.writes(scope), default) {
-        (Some(w), _) => Some(w),
-        (None, Some(d)) => Some(scope != "id-token" && d == "write"),
-        (None, None) => None,
-    };
-    let (owner, _) = w.repo.split_once('/').unwrap_or((&w.repo, ""));
-    let repo_key = format!("github:repo:{}", w.repo);
-    let workflow_key = w.key();
-    let file = w.path.rsplit('/').next().unwrap_or(&w.path).to_string();
-    let info = github.repos.get(&w.repo);
-    let repo_tags = info.map(repos::RepoInfo::tags).unwrap_or_default();
-    g.node(
-        &repo_key,
-        NodeKind::Resource,
-        w.repo.clone(),
-        owner,
-        &repo_tags,
-    );
-    // An archived repository is read-only and runs no workflows.
-    let archived = info
-        .is_some_and(|i| i.archived)
-        .then_some("if the repository is unarchived: archived repositories run no workflows");
-    let triggers: Vec<&str> = w.triggers.iter().map(String::as_str).collect();
-    g.node(
-        &workflow_key,
-        NodeKind::Workload,
-        format!("{} {file}", w.repo),
-        owner,
-        &[("triggers", triggers.join(","))],
-    );
-    let disable = revoke(
-        format!("disable-workflow:{}/{}", w.repo, w.path),
-        "disable_workflow",
-        3,
-        vec![commands::workflow("disable", &w.repo, &file).into()],
-    );
-    g.edge(
-        &repo_key,
-        &workflow_key,
-        EdgeKind::CanControl,
-        format!("a push to {} can change {}", w.repo, w.path),
-        vec!["if the attacker can push to the branch the workflow runs from"],
-        Vec::new(),
-    );
-    for job in &w.jobs {
-        let job_key = w.job_key(job);
-        let id_token = writes(job, "id-token");
-        let subs = subjects(w, job, github.template(&w.repo));
-        let mut tags = vec![(
-            "id_token",
-            id_token.map_or("repo default".to_string(), |b| b.to_string()),
-        )];
-        if let Some(env) = &job.environment {
-            tags.push(("environment", env.clone()));
-        }
-        if id_token != Some(false) {
-            tags.push(("oidc_subjects", subs.join(" | ")));
-        }
-        if !job.azure_client_ids.is_empty() {
-            let ids: Vec<&str> = job.azure_client_ids.iter().map(String::as_str).collect();
-            tags.push(("azure_client_ids", ids.join(" | ")));
-        }
-        g.node(
-            &job_key,
-            NodeKind::Workload,
-            format!("{} {file} job {}", w.repo, job.id),
-            owner,
-            &tags,
-        );
-        // Every way into a job is gated by what gates the job's start.
-        let gate = job.environment.as_ref().and_then(|env| {
-            github
-                .environments
-                .get(&(w.repo.clone(), env.to_lowercase()))
-                .and_then(|p| p.gate(env))
-        });
-        let gates: Vec<&str> = archived.into_iter().chain(gate.as_deref()).collect();
-        g.edge(
-            &workflow_key,
-            &job_key,
-            EdgeKind::CanControl,
-            format!("{} defines job `{}`", w.path, job.id),
-            gates.clone(),
-            vec![disable.clone()],
-        );
-
-        for uses in &job.uses {
-            let pinned = Pinned::of(&uses.reference);
-            let key = format!("github:action:{}@{}", uses.action, uses.reference);
-            let third_party = uses.owner() != owner;
-            g.node(
-                &key,
-                NodeKind::Workload,
-                format!("{}@{}", uses.action, uses.reference),
-                uses.owner(),
-                &[
-                    ("pinned", pinned.as_str().into()),
-                    ("third_party", third_party.to_string()),
-                ],
-            );
-            let place = uses
-                .step
-                .map_or("the job itself (a reusable workflow)".to_string(), |i| {
-                    format!("step {}", i + 1)
-                });
-            let risk = match pinned {
-                Pinned::Sha => "pinned to a commit: only that code runs".to_string(),
-                Pinned::Tag => {
-                    "pinned by a mutable tag: whoever moves the tag runs code in the job"
-                        .to_string()
-                }
-                Pinned::Branch => {
-                    "pinned to a branch: every push to it runs in the job".to_string()
-                }
-            };
-            let cut = revoke(
-                format!("pin-action:{}/{}:{}", w.repo, w.path, uses.action),
-                "pin_action",
-                2,
-                vec![
-                    comment(&format!(
-                        "in {}/{}: replace `uses: {}@{}` with a reviewed full commit SHA, or remove it",
-                        w.repo, w.path, uses.action, uses.reference
-                    )),
-                    commands::workflow("disable", &w.repo, &file)
-                        .note("until then")
-                        .into(),
-                ],
-            );
-            g.edge(
-                &key,
-                &job_key,
-                EdgeKind::CanControl,
-                format!("{} job `{}` {place} runs `{}@{}`, {risk}; its code sees the job's secrets, token and OIDC identity", w.path, job.id, uses.action, uses.reference),
-                gates.clone(),
-                vec![cut],
-            );
-        }
-
-        // `secrets: inherit` passes every secret the repository can see.
-        let mut names: BTreeSet<String> = job.secrets.clone();
-        if job.inherits_secrets {
-            names.extend(github.visible_secrets(&w.repo));
-        }
-        for name in &names {
-            let (key, label, set) =
-                match github.resolve_secret(&w.repo, job.environment.as_deref(), name) {
-                    SecretScope::Environment(env) => (
-                        format!("github:secret:{}/env/{env}/{name}", w.repo),
-                        format!("{name} ({} environment {env})", w.repo),
-                        commands::secret("set", name, Store::Env(&w.repo, &env)),
-                    ),
-                    SecretScope::Org => (
-                        format!("github:secret:{owner}/{name}"),
-                        format!("{name} (organisation {owner})"),
-                        commands::secret("set", name, Store::Org(owner)),
-                    ),
-                    SecretScope::Repo => (
-                        format!("github:secret:{}/{name}", w.repo),
-                        format!("{name} ({})", w.repo),
-                        commands::secret("set", name, Store::Repo(&w.repo)),
-                    ),
-                };
-            g.node(&key, NodeKind::Secret, label, owner, &[]);
-            let cut = revoke(
-                format!("rotate:{key}"),
-                "rotate",
-                3,
-                vec![
-                    comment(&format!(
-                        "rotate the credential {name} holds at its issuer first: deleting the GitHub copy does not revoke it"
-                    )),
-                    set.note("store the new value").into(),
-                ],
-            );
-            let how = if job.secrets.contains(name) {
-                format!("references secrets.{name}")
-            } else {
-                "calls a reusable workflow with `secrets: inherit`".to_string()
-            };
-            g.edge(
-                &job_key,
-                &key,
-                EdgeKind::CanRead,
-                format!("job `{}` {how}: every step of the job can read it", job.id),
-                Vec::new(),
-                vec![cut],
-            );
-        }
-
-        let token_key = format!("github:token:{}/{}#{}", w.repo, w.path, job.id);
-        let contents = writes(job, "contents");
-        let mut node = Node::new(&token_key, NodeKind::Credential, g.provenance.clone());
-        node.platform = "github".into();
-        node.name = format!("GITHUB_TOKEN of {} job {}", w.repo, job.id).into();
-        node.scope = Some(owner.into());
-        node.credential = Some(Box::new(Credential {
-            kind: Some("github_token".into()),
-            long_lived: Some(false),
-            ..Credential::default()
-        }));
-        if g.graph.find(&token_key).is_none() {
-            let _ = g.graph.add_node(node);
-        }
-        g.edge(
-            &job_key,
-            &token_key,
-            EdgeKind::CanRead,
-            format!("job `{}` gets a GITHUB_TOKEN for {}", job.id, w.repo),
-            Vec::new(),
-            Vec::new(),
-        );
-        if contents != Some(false) {
-            let conditions = if contents.is_none() {
-                vec!["if the repository's default workflow permissions grant contents: write"]
-            } else {
-                Vec::new()
-            };
-            g.edge(&token_key, &repo_key, EdgeKind::CanControl, format!("the GITHUB_TOKEN of job `{}` can write contents: it can push to {} (and change its workflows)", job.id, w.repo), conditions, Vec::new());
-        }
-
-        if w.runs_for_outsiders() && job.checks_out_head {
-            // Only those who can read a private or internal repository can fork it.
-            let outsider = match info {
-                Some(i) if !i.is_public() => {
-                    "if the attacker can read the repository (it is not public: only those who can read it can fork it and open a pull request)"
-                }
-                _ => "if the repository accepts pull requests from the attacker",
-            };
-            g.node(
-                "github:any-user",
-                NodeKind::Group,
-                "anyone who can open a pull request".into(),
-                "github",
-                &[],
-            );
-            g.edge(
-                "github:any-user",
-                &job_key,
-                EdgeKind::CanControl,
-                format!("{} runs on {} and job `{}` checks out the pull request's head: code from a fork runs with the job's secrets", w.path, w.triggers.iter().filter(|t| t.starts_with("pull_request_target") || *t == "workflow_run").cloned().collect::<Vec<_>>().join(","), job.id),
-                std::iter::once(outsider).chain(gates.iter().copied()).collect(),
-                vec![disable.clone()],
-            );
-        }
-    }
 }

@@ -2,9 +2,11 @@
 //! (`OWNER/REPO/.github/workflows/FILE.yml`): who controls each job, what each job can
 //! read, and which OIDC subjects it can present.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
+
+use super::untrusted::{self, Evidence};
 
 /// Who decides what a job's token may do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,55 +15,91 @@ pub enum Permissions {
     RepoDefault,
     /// `write-all`
     WriteAll,
-    /// `read-all`, `{}` or a map: the scopes granted `write`.
-    Writes(BTreeSet<String>),
+    /// `read-all` (every scope `read`), `{}` or a map: each scope's level (`read`,
+    /// `write`, `none`); a scope not named is `none`.
+    Scopes(BTreeMap<String, String>),
 }
 
 impl Permissions {
     fn parse(v: &Value) -> Permissions {
         match v {
             Value::String(s) if s == "write-all" => Permissions::WriteAll,
-            Value::Object(map) => Permissions::Writes(
+            Value::String(s) if s == "read-all" => {
+                Permissions::Scopes(BTreeMap::from([("*".to_string(), "read".to_string())]))
+            }
+            Value::Object(map) => Permissions::Scopes(
                 map.iter()
-                    .filter(|(_, level)| level.as_str() == Some("write"))
-                    .map(|(scope, _)| scope.clone())
+                    .map(|(scope, level)| {
+                        let level = level.as_str().unwrap_or("none");
+                        (scope.clone(), level.to_string())
+                    })
                     .collect(),
             ),
-            // read-all, {} and anything unexpected: nothing written.
-            _ => Permissions::Writes(BTreeSet::new()),
+            // Anything unexpected: nothing granted.
+            _ => Permissions::Scopes(BTreeMap::new()),
         }
     }
 
-    /// Whether `scope` (`contents`, `id-token`) may be written: `None` when it depends
-    /// on the repository default, which the workflow file does not show.
+    /// Whether `scope` (`contents`, `id-token`, `actions`…) may be written: `None` when
+    /// it depends on the repository default, which the workflow file does not show.
     pub fn writes(&self, scope: &str) -> Option<bool> {
         match self {
             Permissions::RepoDefault => None,
             Permissions::WriteAll => Some(true),
-            Permissions::Writes(scopes) => Some(scopes.contains(scope)),
+            Permissions::Scopes(scopes) => Some(scopes.get(scope).is_some_and(|l| l == "write")),
+        }
+    }
+
+    /// `contents:write,pull-requests:read` for the token's details.
+    pub fn describe(&self) -> String {
+        match self {
+            Permissions::RepoDefault => "repository default".to_string(),
+            Permissions::WriteAll => "write-all".to_string(),
+            Permissions::Scopes(s) if s.get("*").is_some() => "read-all".to_string(),
+            Permissions::Scopes(s) if s.is_empty() => "none".to_string(),
+            Permissions::Scopes(s) => s
+                .iter()
+                .map(|(scope, level)| format!("{scope}:{level}"))
+                .collect::<Vec<_>>()
+                .join(","),
         }
     }
 }
 
-/// How an action or reusable workflow is pinned.
+/// How an action, reusable workflow or image is pinned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pinned {
-    /// A full 40-hex commit SHA: the code cannot change under the workflow.
+    /// A full 40-hex commit SHA (or an image digest): the code cannot change.
     Sha,
-    /// A tag (or anything that is not a known branch name): whoever can move it runs code.
+    /// A version-like tag (`v4`, `v1.2.3`): whoever can move the tag runs code.
     Tag,
-    /// A branch: every push to it runs in the job.
+    /// A branch (a known branch name, or a ref with `/`): every push to it runs.
     Branch,
+    /// Some other ref: mutable, branch or tag unknown.
+    Ref,
 }
 
 impl Pinned {
     pub fn of(reference: &str) -> Pinned {
+        let version_like = reference
+            .strip_prefix(['v', 'V'])
+            .unwrap_or(reference)
+            .split(['.', '-', '+'])
+            .next()
+            .is_some_and(|major| !major.is_empty() && major.bytes().all(|b| b.is_ascii_digit()));
         if reference.len() == 40 && reference.bytes().all(|b| b.is_ascii_hexdigit()) {
             Pinned::Sha
-        } else if ["main", "master", "develop", "dev", "trunk", "latest"].contains(&reference) {
+        } else if reference.contains('/')
+            || [
+                "main", "master", "develop", "dev", "trunk", "latest", "stable",
+            ]
+            .contains(&reference)
+        {
             Pinned::Branch
-        } else {
+        } else if version_like {
             Pinned::Tag
+        } else {
+            Pinned::Ref
         }
     }
 
@@ -70,53 +108,94 @@ impl Pinned {
             Pinned::Sha => "sha",
             Pinned::Tag => "tag",
             Pinned::Branch => "branch",
+            Pinned::Ref => "ref",
+        }
+    }
+
+    /// What the pin means for the job, for edge reasons.
+    pub fn risk(self) -> &'static str {
+        match self {
+            Pinned::Sha => "pinned to a commit: only that code runs",
+            Pinned::Tag => "pinned by a mutable tag: whoever moves the tag runs code in the job",
+            Pinned::Branch => "pinned to a branch: every push to it runs in the job",
+            Pinned::Ref => {
+                "pinned by a mutable ref (branch or tag): whoever moves it runs code in the job"
+            }
         }
     }
 }
 
-/// A `uses:` of a job or step: `owner/name[/path]@ref`.
+/// What a `uses:` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// `owner/name[/path]@ref`: an action or a reusable workflow in another repository.
+    Remote {
+        /// `owner/name`
+        repo: String,
+        /// The path inside it (`init`, `.github/workflows/x.yml`), if any.
+        path: Option<String>,
+        reference: String,
+    },
+    /// `./path`: a composite action or reusable workflow in the same repository, at
+    /// the commit the job runs (or whatever the job checked out).
+    Local(String),
+    /// `docker://image[:tag|@digest]`
+    Docker(String),
+}
+
+/// A `uses:` of a job (a reusable workflow) or of a step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Uses {
-    /// `owner/name` (the repository of the action).
-    pub action: String,
-    pub reference: String,
+    pub target: Target,
     /// Step index, or `None` for a job-level reusable workflow.
     pub step: Option<usize>,
 }
 
 impl Uses {
-    /// `None` for local (`./…`) and container (`docker://…`) references.
     fn parse(text: &str, step: Option<usize>) -> Option<Uses> {
-        if text.starts_with("./") || text.starts_with("docker://") {
-            return None;
-        }
-        let (path, reference) = text.split_once('@')?;
-        let mut parts = path.split('/');
-        let (owner, name) = (parts.next()?, parts.next()?);
-        Some(Uses {
-            action: format!("{owner}/{name}"),
-            reference: reference.to_string(),
-            step,
-        })
+        let text = text.trim();
+        let target = if let Some(image) = text.strip_prefix("docker://") {
+            Target::Docker(image.to_string())
+        } else if let Some(path) = text.strip_prefix("./") {
+            Target::Local(path.trim_end_matches('/').to_string())
+        } else {
+            let (path, reference) = text.split_once('@')?;
+            let mut parts = path.splitn(3, '/');
+            let (owner, name) = (parts.next()?, parts.next()?);
+            Target::Remote {
+                repo: format!("{owner}/{name}"),
+                path: parts.next().filter(|p| !p.is_empty()).map(str::to_string),
+                reference: reference.to_string(),
+            }
+        };
+        Some(Uses { target, step })
     }
 
-    pub fn owner(&self) -> &str {
-        self.action.split('/').next().unwrap_or("")
+    /// Where in the job it is used, for reasons.
+    pub fn place(&self) -> String {
+        self.step
+            .map_or("the job itself (a reusable workflow)".to_string(), |i| {
+                format!("step {}", i + 1)
+            })
     }
 }
 
 #[derive(Debug, Clone)]
 pub struct Job {
     pub id: String,
+    /// The job's `if:` as written.
+    pub condition: Option<String>,
     pub environment: Option<String>,
     pub permissions: Permissions,
     pub uses: Vec<Uses>,
-    /// Secret names the job's text references (`secrets.NAME`, `secrets['NAME']`).
+    /// Secret names the job's text (and the workflow's `env:`) references
+    /// (`secrets.NAME`, `secrets['NAME']`); never `GITHUB_TOKEN`, the job's own token.
     pub secrets: BTreeSet<String>,
-    /// `secrets: inherit` on a reusable-workflow call: every secret of the repository.
-    pub inherits_secrets: bool,
-    /// A step checks out the pull request's head (`ref: ${{ github.event.pull_request.head.sha }}`).
-    pub checks_out_head: bool,
+    /// How the job reaches every secret of the repository, if it does: `secrets:
+    /// inherit`, `toJSON(secrets)` or a computed `secrets[…]` index.
+    pub all_secrets: Option<&'static str>,
+    /// Where outsiders' code or text gets into the job.
+    pub untrusted: Vec<Evidence>,
     /// The client ids `azure/login` steps name as literals (`client-id:`): the Entra app
     /// or managed identity the job signs in as with its OIDC token. An expression
     /// (`${{ vars.AZURE_CLIENT_ID }}`) names nothing the file shows.
@@ -129,27 +208,30 @@ pub struct Workflow {
     pub repo: String,
     /// `.github/workflows/deploy.yml`
     pub path: String,
+    /// `name:`, which `on.workflow_run.workflows` refers to (the path when absent).
+    pub name: String,
     pub triggers: BTreeSet<String>,
     /// Branch filters of `on.push.branches` (empty: any branch).
     pub push_branches: Vec<String>,
+    /// `on.workflow_run.workflows`: the workflows whose runs start this one.
+    pub follows: Vec<String>,
     pub jobs: Vec<Job>,
 }
 
 impl Workflow {
     /// The stable key of the workflow node.
     pub fn key(&self) -> String {
-        format!("github:workflow:{}/{}", self.repo, self.path)
+        key(&self.repo, &self.path)
     }
 
     pub fn job_key(&self, job: &Job) -> String {
         format!("{}#{}", self.key(), job.id)
     }
+}
 
-    /// Triggers that run the workflow with code or data from outside the repository's
-    /// writers: a pull request from a fork (`pull_request_target`) or the run it follows.
-    pub fn runs_for_outsiders(&self) -> bool {
-        self.triggers.contains("pull_request_target") || self.triggers.contains("workflow_run")
-    }
+/// The key of the workflow at `path` in `repo`.
+pub fn key(repo: &str, path: &str) -> String {
+    format!("github:workflow:{repo}/{path}")
 }
 
 /// `OWNER/REPO` and `.github/workflows/FILE` from an input path in checkout layout.
@@ -165,28 +247,47 @@ pub fn locate(path: &str) -> Option<(String, String)> {
     })
 }
 
-/// The names after `secrets.` or inside `secrets['…']` in some text.
-fn secret_names(text: &str) -> BTreeSet<String> {
+/// The names after `secrets.` or inside `secrets['…']` in some text, and whether the
+/// text reaches all of them (`toJSON(secrets)`, a computed index).
+fn secret_names(text: &str) -> (BTreeSet<String>, Option<&'static str>) {
     let mut names = BTreeSet::new();
-    let mut rest = text;
-    while let Some(i) = rest.find("secrets") {
-        rest = &rest[i + "secrets".len()..];
-        let name: String = if let Some(r) = rest.strip_prefix('.') {
+    let mut all = None;
+    let lower = text.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find("secrets") {
+        let start = from + i;
+        from = start + "secrets".len();
+        // `secrets` as a whole word: not `my_secrets.x` or `secretsmanager`.
+        let before = lower[..start].chars().next_back();
+        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+            continue;
+        }
+        let rest = &text[from..];
+        let word = |r: &str| -> String {
             r.chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                 .collect()
+        };
+        let name = if let Some(r) = rest.strip_prefix('.') {
+            word(r)
         } else if let Some(r) = rest.strip_prefix("['").or_else(|| rest.strip_prefix("[\"")) {
-            r.chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect()
+            word(r)
+        } else if rest.starts_with('[') {
+            all = Some("reads `secrets[…]` with a computed name");
+            continue;
+        } else if rest.trim_start().starts_with(')')
+            && lower[..start].trim_end().ends_with("tojson(")
+        {
+            all = Some("expands `toJSON(secrets)`");
+            continue;
         } else {
             continue;
         };
-        if !name.is_empty() {
+        if !name.is_empty() && !name.eq_ignore_ascii_case("GITHUB_TOKEN") {
             names.insert(name);
         }
     }
-    names
+    (names, all)
 }
 
 fn triggers(on: &Value) -> BTreeSet<String> {
@@ -202,8 +303,31 @@ fn triggers(on: &Value) -> BTreeSet<String> {
     }
 }
 
-/// Reads a parsed workflow document.
-pub fn read(doc: &Value, repo: String, path: String) -> Result<Workflow, String> {
+/// A list of strings, or one string, at `v`.
+fn strings(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::Array(list)) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        Some(Value::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// An `if:` as text (YAML may have read `if: false` as a boolean).
+pub(super) fn condition(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Reads a parsed workflow document; `text` is the file as written, for line numbers.
+pub fn read(doc: &Value, text: &str, repo: String, path: String) -> Result<Workflow, String> {
     let jobs = doc
         .get("jobs")
         .and_then(Value::as_object)
@@ -216,25 +340,19 @@ pub fn read(doc: &Value, repo: String, path: String) -> Result<Workflow, String>
     let top = doc
         .get("permissions")
         .map_or(Permissions::RepoDefault, Permissions::parse);
-    let push_branches = on
-        .get("push")
-        .and_then(|p| p.get("branches"))
-        .and_then(Value::as_array)
-        .map(|b| {
-            b.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let push_branches = strings(on.get("push").and_then(|p| p.get("branches")));
+    let follows = strings(on.get("workflow_run").and_then(|p| p.get("workflows")));
+    // The workflow's `env:` is every job's: its secrets are read by every job.
+    let top_env = doc.get("env");
+    let (env_secrets, env_all) =
+        top_env.map_or_else(Default::default, |e| secret_names(&e.to_string()));
     let jobs = jobs
         .iter()
         .map(|(id, job)| {
-            let steps = job
+            let steps: &[Value] = job
                 .get("steps")
                 .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
+                .map_or(&[], Vec::as_slice);
             let mut uses: Vec<Uses> = steps
                 .iter()
                 .enumerate()
@@ -251,21 +369,6 @@ pub fn read(doc: &Value, repo: String, path: String) -> Result<Workflow, String>
             {
                 uses.push(reusable);
             }
-            let checks_out_head = steps.iter().any(|s| {
-                let is_checkout = s
-                    .get("uses")
-                    .and_then(Value::as_str)
-                    .is_some_and(|u| u.starts_with("actions/checkout@"));
-                let reference = s
-                    .get("with")
-                    .and_then(|w| w.get("ref"))
-                    .map(Value::to_string)
-                    .unwrap_or_default();
-                is_checkout
-                    && ["pull_request.head", "github.head_ref", "workflow_run.head"]
-                        .iter()
-                        .any(|h| reference.contains(h))
-            });
             let azure_client_ids = steps
                 .iter()
                 .filter(|s| {
@@ -283,25 +386,38 @@ pub fn read(doc: &Value, repo: String, path: String) -> Result<Workflow, String>
                 Some(Value::Object(e)) => e.get("name").and_then(Value::as_str).map(str::to_string),
                 _ => None,
             };
+            let (mut secrets, mut all_secrets) = secret_names(&job.to_string());
+            secrets.extend(env_secrets.iter().cloned());
+            all_secrets = all_secrets.or(env_all);
+            if job.get("secrets").and_then(Value::as_str) == Some("inherit") {
+                all_secrets = Some("calls a reusable workflow with `secrets: inherit`");
+            }
+            let envs = [top_env, job.get("env")];
             Job {
                 id: id.clone(),
+                condition: condition(job.get("if")),
                 environment,
                 permissions: job
                     .get("permissions")
                     .map_or_else(|| top.clone(), Permissions::parse),
                 uses,
-                secrets: secret_names(&job.to_string()),
-                inherits_secrets: job.get("secrets").and_then(Value::as_str) == Some("inherit"),
-                checks_out_head,
+                secrets,
+                all_secrets,
+                untrusted: untrusted::scan(steps, &envs, text),
                 azure_client_ids,
             }
         })
         .collect();
     Ok(Workflow {
+        name: doc
+            .get("name")
+            .and_then(Value::as_str)
+            .map_or_else(|| path.clone(), str::to_string),
         repo,
         path,
         triggers: triggers(on),
         push_branches,
+        follows,
         jobs,
     })
 }
@@ -322,24 +438,43 @@ mod tests {
     #[test]
     fn pins_and_uses() {
         assert_eq!(Pinned::of("v45"), Pinned::Tag);
+        assert_eq!(Pinned::of("v1.2.3"), Pinned::Tag);
+        assert_eq!(Pinned::of("2.0.1"), Pinned::Tag);
         assert_eq!(
             Pinned::of("11bd71901bbe5b1630ceea73d27597364c9af683"),
             Pinned::Sha
         );
         assert_eq!(Pinned::of("main"), Pinned::Branch);
+        assert_eq!(Pinned::of("release/v1"), Pinned::Branch);
+        assert_eq!(Pinned::of("feature-x"), Pinned::Ref);
+        assert_eq!(Pinned::of("11bd719"), Pinned::Ref);
         let u = Uses::parse("github/codeql-action/init@v3", Some(2)).expect("parses");
         assert_eq!(
-            (u.action.as_str(), u.reference.as_str()),
-            ("github/codeql-action", "v3")
+            u.target,
+            Target::Remote {
+                repo: "github/codeql-action".into(),
+                path: Some("init".into()),
+                reference: "v3".into()
+            }
         );
-        assert_eq!(Uses::parse("./local-action", None), None);
+        assert_eq!(
+            Uses::parse("./.github/actions/build/", None).map(|u| u.target),
+            Some(Target::Local(".github/actions/build".into()))
+        );
+        assert_eq!(
+            Uses::parse("docker://alpine:3.19", None).map(|u| u.target),
+            Some(Target::Docker("alpine:3.19".into()))
+        );
     }
 
     #[test]
     fn secrets_in_text() {
-        let names = secret_names(
-            r#"{"env":{"A":"${{ secrets.AWS_KEY }}","B":"${{ secrets['OTHER'] }}","C":"secrets"}}"#,
+        let (names, all) = secret_names(
+            r#"{"env":{"A":"${{ secrets.AWS_KEY }}","B":"${{ secrets['OTHER'] }}","C":"secrets","D":"${{ secrets.GITHUB_TOKEN }}","E":"${{ steps.my_secrets.outputs.x }}"}}"#,
         );
         assert_eq!(names.into_iter().collect::<Vec<_>>(), ["AWS_KEY", "OTHER"]);
+        assert_eq!(all, None);
+        assert!(secret_names("${{ toJSON(secrets) }}").1.is_some());
+        assert!(secret_names("${{ secrets[matrix.name] }}").1.is_some());
     }
 }

@@ -1,0 +1,676 @@
+//! A workflow's nodes and edges: its jobs, what runs in them (actions, reusable
+//! workflows, local actions, images), what they read (secrets, the job token and its
+//! scopes) and who outside the repository controls them.
+
+use super::expr::{self, Runs};
+use super::untrusted::{Evidence, Kind};
+use super::workflow::{self, Job, Pinned, Target, Uses, Workflow};
+use super::{Adder, Inventory, SecretScope, commands, repos, subjects};
+use crate::import::revoke;
+use crate::model::{Credential, EdgeKind, Node, NodeKind, Revoke};
+use crate::shell::comment;
+use commands::Store;
+
+/// Triggers anyone can fire on a public repository, whose runs get the repository's
+/// secrets and a token that may write: a fork's pull request (`pull_request_target`),
+/// an issue, a comment, a review, a discussion, and the run that follows a fork's.
+const OUTSIDER_TRIGGERS: [&str; 8] = [
+    "pull_request_target",
+    "issue_comment",
+    "issues",
+    "pull_request_review",
+    "pull_request_review_comment",
+    "discussion",
+    "discussion_comment",
+    "workflow_run",
+];
+
+/// Token scopes that give control beyond the repository's contents, and what over.
+const SCOPE_EDGES: [(&str, &str); 2] = [
+    (
+        "actions",
+        "re-runs and dispatches the repository's workflows",
+    ),
+    ("packages", "publishes the repository's packages"),
+];
+
+pub(super) fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {
+    // The repository default, when its `gh api` export is loaded: `write` grants the
+    // token every scope but id-token.
+    let default = github.defaults.get(&w.repo).map(String::as_str);
+    let writes = |job: &Job, scope: &str| match (job.permissions.writes(scope), default) {
+        (Some(w), _) => Some(w),
+        (None, Some(d)) => Some(scope != "id-token" && d == "write"),
+        (None, None) => None,
+    };
+    let (owner, _) = w.repo.split_once('/').unwrap_or((&w.repo, ""));
+    let repo_key = format!("github:repo:{}", w.repo);
+    let workflow_key = w.key();
+    let file = w.path.rsplit('/').next().unwrap_or(&w.path).to_string();
+    let info = github.repos.get(&w.repo);
+    let repo_tags = info.map(repos::RepoInfo::tags).unwrap_or_default();
+    g.node(
+        &repo_key,
+        NodeKind::Resource,
+        w.repo.clone(),
+        owner,
+        &repo_tags,
+    );
+    // An archived repository is read-only and runs no workflows.
+    let archived = info
+        .is_some_and(|i| i.archived)
+        .then_some("if the repository is unarchived: archived repositories run no workflows");
+    let triggers: Vec<&str> = w.triggers.iter().map(String::as_str).collect();
+    g.node(
+        &workflow_key,
+        NodeKind::Workload,
+        format!("{} {file}", w.repo),
+        owner,
+        &[("triggers", triggers.join(","))],
+    );
+    let disable = revoke(
+        format!("disable-workflow:{}/{}", w.repo, w.path),
+        "disable_workflow",
+        3,
+        vec![commands::workflow("disable", &w.repo, &file).into()],
+    );
+    g.edge(
+        &repo_key,
+        &workflow_key,
+        EdgeKind::CanControl,
+        format!("a push to {} can change {}", w.repo, w.path),
+        vec!["if the attacker can push to the branch the workflow runs from"],
+        Vec::new(),
+    );
+    for job in &w.jobs {
+        let job_key = w.job_key(job);
+        let id_token = writes(job, "id-token");
+        let subs = subjects(w, job, github.template(&w.repo));
+        let mut tags = vec![(
+            "id_token",
+            id_token.map_or("repo default".to_string(), |b| b.to_string()),
+        )];
+        if let Some(env) = &job.environment {
+            tags.push(("environment", env.clone()));
+        }
+        if id_token != Some(false) {
+            tags.push(("oidc_subjects", subs.join(" | ")));
+        }
+        if !job.azure_client_ids.is_empty() {
+            let ids: Vec<&str> = job.azure_client_ids.iter().map(String::as_str).collect();
+            tags.push(("azure_client_ids", ids.join(" | ")));
+        }
+        if let Some(c) = &job.condition {
+            tags.push(("if", c.clone()));
+        }
+        g.node(
+            &job_key,
+            NodeKind::Workload,
+            format!("{} {file} job {}", w.repo, job.id),
+            owner,
+            &tags,
+        );
+        // Every way into a job is gated by what gates the job's start.
+        let gate = job.environment.as_ref().and_then(|env| {
+            github
+                .environments
+                .get(&(w.repo.clone(), env.to_lowercase()))
+                .and_then(|p| p.gate(env))
+        });
+        let gates: Vec<&str> = archived.into_iter().chain(gate.as_deref()).collect();
+        g.edge(
+            &workflow_key,
+            &job_key,
+            EdgeKind::CanControl,
+            format!("{} defines job `{}`", w.path, job.id),
+            gates.clone(),
+            vec![disable.clone()],
+        );
+        for uses in &job.uses {
+            code(w, job, uses, &gates, &disable, g);
+        }
+        secrets(w, job, github, g);
+        token(w, job, github, &writes, g);
+        outsiders(w, job, github, &gates, &disable, g);
+    }
+}
+
+/// What a `uses:` runs in the job: its node, and the edge by which its code controls it.
+fn code(w: &Workflow, job: &Job, uses: &Uses, gates: &[&str], disable: &Revoke, g: &mut Adder<'_>) {
+    let (owner, _) = w.repo.split_once('/').unwrap_or((&w.repo, ""));
+    let job_key = w.job_key(job);
+    let file = w.path.rsplit('/').next().unwrap_or(&w.path);
+    let place = uses.place();
+    // One entry per action repository (or image) and workflow, whatever the ref or path:
+    // pinning is done in the file, once per `uses:` of it.
+    let pin = |id: &str, written: &str, how: &str| {
+        revoke(
+            format!("pin-action:{}/{}:{id}", w.repo, w.path),
+            "pin_action",
+            2,
+            vec![
+                comment(&format!(
+                    "in {}/{}: replace `uses: {written}` with {how}, or remove it",
+                    w.repo, w.path
+                )),
+                commands::workflow("disable", &w.repo, file)
+                    .note("until then")
+                    .into(),
+            ],
+        )
+    };
+    let sees = "its code sees the job's secrets, token and OIDC identity";
+    match &uses.target {
+        Target::Remote {
+            repo,
+            path,
+            reference,
+        } => {
+            let pinned = Pinned::of(reference);
+            let action_owner = repo.split('/').next().unwrap_or(repo);
+            let third_party = (action_owner != owner).to_string();
+            let shared = format!("github:action:{repo}@{reference}");
+            let shown = format!("{repo}@{reference}");
+            let tags = [
+                ("pinned", pinned.as_str().to_string()),
+                ("third_party", third_party),
+            ];
+            g.node(
+                &shared,
+                NodeKind::Workload,
+                shown.clone(),
+                action_owner,
+                &tags,
+            );
+            // `owner/repo/path@ref` is its own node under the repository's, so the step
+            // that used it stays visible; the repository at that ref is its code.
+            let (used, written) = match path {
+                Some(path) => {
+                    let written = format!("{repo}/{path}@{reference}");
+                    let key = format!("github:action:{written}");
+                    g.node(
+                        &key,
+                        NodeKind::Workload,
+                        written.clone(),
+                        action_owner,
+                        &tags,
+                    );
+                    g.edge(
+                        &shared,
+                        &key,
+                        EdgeKind::CanControl,
+                        format!("`{written}` is code in {repo} at {reference}"),
+                        Vec::new(),
+                        Vec::new(),
+                    );
+                    (key, written)
+                }
+                None => (shared, shown),
+            };
+            g.edge(
+                &used,
+                &job_key,
+                EdgeKind::CanControl,
+                format!(
+                    "{} job `{}` {place} runs `{written}`, {}; {sees}",
+                    w.path,
+                    job.id,
+                    pinned.risk()
+                ),
+                gates.to_vec(),
+                vec![pin(repo, &written, "a reviewed full commit SHA")],
+            );
+        }
+        Target::Local(path) if path.starts_with(".github/workflows/") => {
+            // A reusable workflow of this repository: the job *is* its run.
+            let key = workflow::key(&w.repo, path);
+            let why = format!(
+                "{} job `{}` calls it, and no input holds it",
+                w.path, job.id
+            );
+            crate::import::add_placeholder(
+                g.graph,
+                &key,
+                NodeKind::Workload,
+                "github",
+                why,
+                g.provenance.clone(),
+            );
+            g.edge(
+                &key,
+                &job_key,
+                EdgeKind::CanControl,
+                format!(
+                    "{} job `{}` runs the reusable workflow ./{path}: its code runs as this job, with the secrets and token the call passes",
+                    w.path, job.id
+                ),
+                gates.to_vec(),
+                vec![disable.clone()],
+            );
+        }
+        Target::Local(path) => {
+            let key = format!("github:local-action:{}/{path}", w.repo);
+            g.node(
+                &key,
+                NodeKind::Workload,
+                format!("{} ./{path}", w.repo),
+                owner,
+                &[("pinned", "same repository".to_string())],
+            );
+            g.edge(
+                &format!("github:repo:{}", w.repo),
+                &key,
+                EdgeKind::CanControl,
+                format!("a push to {} can change ./{path}", w.repo),
+                vec!["if the attacker can push to the branch the workflow runs from"],
+                Vec::new(),
+            );
+            g.edge(
+                &key,
+                &job_key,
+                EdgeKind::CanControl,
+                format!(
+                    "{} job `{}` {place} runs the local action ./{path} (as checked out at that point); {sees}",
+                    w.path, job.id
+                ),
+                gates.to_vec(),
+                vec![disable.clone()],
+            );
+        }
+        Target::Docker(image) => {
+            let digest = image.contains("@sha256:");
+            let key = format!("github:docker:{image}");
+            let pinned = if digest { "digest" } else { "tag" };
+            g.node(
+                &key,
+                NodeKind::Workload,
+                format!("docker://{image}"),
+                image.split('/').next().unwrap_or(image),
+                &[("pinned", pinned.to_string())],
+            );
+            let risk = if digest {
+                "pinned by digest: only that image runs"
+            } else {
+                "pinned by a mutable tag: whoever pushes the tag runs code in the job"
+            };
+            g.edge(
+                &key,
+                &job_key,
+                EdgeKind::CanControl,
+                format!(
+                    "{} job `{}` {place} runs the image docker://{image}, {risk}; {sees}",
+                    w.path, job.id
+                ),
+                gates.to_vec(),
+                vec![pin(
+                    image.split(['@', ':']).next().unwrap_or(image),
+                    &format!("docker://{image}"),
+                    "an image digest (@sha256:…)",
+                )],
+            );
+        }
+    }
+}
+
+/// The secrets a job reads: the ones it names, and all of them through `secrets:
+/// inherit` or `toJSON(secrets)`.
+fn secrets(w: &Workflow, job: &Job, github: &Inventory, g: &mut Adder<'_>) {
+    let (owner, _) = w.repo.split_once('/').unwrap_or((&w.repo, ""));
+    let job_key = w.job_key(job);
+    let add = |g: &mut Adder<'_>, from: &str, name: &str, why: String| {
+        let (key, label, set) =
+            match github.resolve_secret(&w.repo, job.environment.as_deref(), name) {
+                SecretScope::Environment(env) => (
+                    format!("github:secret:{}/env/{env}/{name}", w.repo),
+                    format!("{name} ({} environment {env})", w.repo),
+                    commands::secret("set", name, Store::Env(&w.repo, &env)),
+                ),
+                SecretScope::Org => (
+                    format!("github:secret:{owner}/{name}"),
+                    format!("{name} (organisation {owner})"),
+                    commands::secret("set", name, Store::Org(owner)),
+                ),
+                SecretScope::Repo => (
+                    format!("github:secret:{}/{name}", w.repo),
+                    format!("{name} ({})", w.repo),
+                    commands::secret("set", name, Store::Repo(&w.repo)),
+                ),
+            };
+        g.node(&key, NodeKind::Secret, label, owner, &[]);
+        let cut = revoke(
+            format!("rotate:{key}"),
+            "rotate",
+            3,
+            vec![
+                comment(&format!(
+                    "rotate the credential {name} holds at its issuer first: deleting the GitHub copy does not revoke it"
+                )),
+                set.note("store the new value").into(),
+            ],
+        );
+        g.edge(from, &key, EdgeKind::CanRead, why, Vec::new(), vec![cut]);
+    };
+    for name in &job.secrets {
+        let why = format!(
+            "job `{}` references secrets.{name}: every step of the job can read it",
+            job.id
+        );
+        add(g, &job_key, name, why);
+    }
+    let Some(how) = job.all_secrets else { return };
+    // Every secret at once: one node, which the listings (when loaded) expand.
+    let all = format!("github:secrets:{}", w.repo);
+    g.node(
+        &all,
+        NodeKind::Secret,
+        format!("every secret {}'s workflows can see", w.repo),
+        owner,
+        &[],
+    );
+    let cut = revoke(
+        format!("rotate-all:{}", w.repo),
+        "rotate",
+        5,
+        vec![comment(&format!(
+            "rotate every secret {} can see at its issuer (`gh secret list -R {}` and the organisation's list name them): job `{}` of {} {how}",
+            w.repo, w.repo, job.id, w.path
+        ))],
+    );
+    g.edge(
+        &job_key,
+        &all,
+        EdgeKind::CanRead,
+        format!(
+            "job `{}` {how}: every secret of the repository reaches it",
+            job.id
+        ),
+        Vec::new(),
+        vec![cut],
+    );
+    for name in github.visible_secrets(&w.repo) {
+        if name.eq_ignore_ascii_case("GITHUB_TOKEN") {
+            continue;
+        }
+        let why = format!("{name} is one of the secrets {} can see", w.repo);
+        add(g, &all, &name, why);
+    }
+}
+
+/// The job's GITHUB_TOKEN: every scope kept in its details; `contents`, `actions` and
+/// `packages` write give edges.
+fn token(
+    w: &Workflow,
+    job: &Job,
+    github: &Inventory,
+    writes: &dyn Fn(&Job, &str) -> Option<bool>,
+    g: &mut Adder<'_>,
+) {
+    let (owner, _) = w.repo.split_once('/').unwrap_or((&w.repo, ""));
+    let job_key = w.job_key(job);
+    let repo_key = format!("github:repo:{}", w.repo);
+    let token_key = format!("github:token:{}/{}#{}", w.repo, w.path, job.id);
+    let mut node = Node::new(&token_key, NodeKind::Credential, g.provenance.clone());
+    node.platform = "github".into();
+    node.name = format!("GITHUB_TOKEN of {} job {}", w.repo, job.id).into();
+    node.scope = Some(owner.into());
+    node.credential = Some(Box::new(Credential {
+        kind: Some("github_token".into()),
+        long_lived: Some(false),
+        ..Credential::default()
+    }));
+    let mut permissions = job.permissions.describe();
+    if let (workflow::Permissions::RepoDefault, Some(d)) =
+        (&job.permissions, github.defaults.get(&w.repo))
+    {
+        permissions = format!("repository default ({d})");
+    }
+    node.tags.insert("permissions".into(), permissions);
+    if g.graph.find(&token_key).is_none() {
+        let _ = g.graph.add_node(node);
+    }
+    g.edge(
+        &job_key,
+        &token_key,
+        EdgeKind::CanRead,
+        format!("job `{}` gets a GITHUB_TOKEN for {}", job.id, w.repo),
+        Vec::new(),
+        Vec::new(),
+    );
+    let unknown = "if the repository's default workflow permissions are write";
+    let contents = writes(job, "contents");
+    if contents != Some(false) {
+        let conditions = if contents.is_none() {
+            vec!["if the repository's default workflow permissions grant contents: write"]
+        } else {
+            Vec::new()
+        };
+        g.edge(&token_key, &repo_key, EdgeKind::CanControl, format!("the GITHUB_TOKEN of job `{}` can write contents: it can push to {} (and change its workflows)", job.id, w.repo), conditions, Vec::new());
+    }
+    for (scope, what) in SCOPE_EDGES {
+        let Some(write) = writes(job, scope).map_or(Some(Some(unknown)), |w| w.then_some(None))
+        else {
+            continue;
+        };
+        let why = format!(
+            "the GITHUB_TOKEN of job `{}` has {scope}: write: it {what}",
+            job.id
+        );
+        if scope == "packages" {
+            let key = format!("github:packages:{}", w.repo);
+            g.node(
+                &key,
+                NodeKind::Resource,
+                format!("packages of {}", w.repo),
+                owner,
+                &[],
+            );
+            g.edge(
+                &token_key,
+                &key,
+                EdgeKind::CanControl,
+                why,
+                write.into_iter().collect(),
+                Vec::new(),
+            );
+            continue;
+        }
+        // Dispatching runs a workflow as written; the attacker steers it only through
+        // its inputs or the ref it is dispatched on.
+        for other in github
+            .workflows
+            .iter()
+            .map(|(o, _)| o)
+            .filter(|o| o.repo == w.repo && o.triggers.contains("workflow_dispatch"))
+        {
+            let conditions: Vec<&str> = write
+                .into_iter()
+                .chain(["if what the workflow runs depends on its dispatch inputs or the ref it is dispatched on"])
+                .collect();
+            g.edge(
+                &token_key,
+                &other.key(),
+                EdgeKind::CanControl,
+                why.clone(),
+                conditions,
+                Vec::new(),
+            );
+        }
+    }
+}
+
+/// Whether the runs `workflow_run` follows can be a fork's: `None` when every workflow
+/// it follows is loaded and none runs for outsiders; else the condition (none when one
+/// provably does).
+fn follows_outsiders(w: &Workflow, github: &Inventory) -> Option<Option<String>> {
+    let mut unknown = Vec::new();
+    for name in &w.follows {
+        let upstream: Vec<&Workflow> = github
+            .workflows
+            .iter()
+            .map(|(o, _)| o)
+            .filter(|o| o.repo == w.repo && o.name.eq_ignore_ascii_case(name))
+            .collect();
+        if upstream.is_empty() {
+            unknown.push(format!(
+                "if the workflow it follows (\"{name}\", not among the inputs) runs for pull requests from forks"
+            ));
+        }
+        for u in upstream {
+            if u.triggers.contains("pull_request")
+                || OUTSIDER_TRIGGERS[..7]
+                    .iter()
+                    .any(|t| u.triggers.contains(*t))
+            {
+                return Some(None);
+            }
+            if u.triggers.contains("workflow_run") {
+                unknown.push(format!(
+                    "if the run of \"{name}\" it follows was started by a fork's"
+                ));
+            }
+        }
+    }
+    if w.follows.is_empty() {
+        unknown.push("if a workflow it follows runs for pull requests from forks".to_string());
+    }
+    unknown.into_iter().next().map(Some)
+}
+
+/// Edges from anyone who can open a pull request or write a comment to a job that runs
+/// their code or their text with the repository's secrets.
+fn outsiders(
+    w: &Workflow,
+    job: &Job,
+    github: &Inventory,
+    gates: &[&str],
+    disable: &Revoke,
+    g: &mut Adder<'_>,
+) {
+    // A local reusable workflow's findings are the caller's: it runs on the caller's
+    // event, as the caller's job.
+    let mut findings: Vec<(Option<&str>, &Evidence, String)> = job
+        .untrusted
+        .iter()
+        .map(|e| (None, e, String::new()))
+        .collect();
+    for uses in &job.uses {
+        let Target::Local(path) = &uses.target else {
+            continue;
+        };
+        let callee = github
+            .workflows
+            .iter()
+            .map(|(o, _)| o)
+            .find(|o| o.repo == w.repo && &o.path == path);
+        for cj in callee.into_iter().flat_map(|c| &c.jobs) {
+            for e in &cj.untrusted {
+                let via = format!(" (in reusable workflow ./{path}, job `{}`)", cj.id);
+                findings.push((cj.condition.as_deref(), e, via));
+            }
+        }
+    }
+    if findings.is_empty() {
+        return;
+    }
+    // Only those who can read a private or internal repository can fork it or comment.
+    let outsider = match github.repos.get(&w.repo) {
+        Some(i) if !i.is_public() => {
+            "if the attacker can read the repository (it is not public: only those who can read it can open a pull request or comment)"
+        }
+        _ => "if the repository accepts pull requests and comments from the attacker",
+    };
+    let mut best: Option<(Vec<String>, String)> = None;
+    for trigger in OUTSIDER_TRIGGERS
+        .iter()
+        .filter(|t| w.triggers.contains(**t))
+    {
+        let upstream = if *trigger == "workflow_run" {
+            match follows_outsiders(w, github) {
+                None => continue,
+                Some(c) => c,
+            }
+        } else {
+            None
+        };
+        let ctx = expr::Outsider {
+            trigger,
+            repo: &w.repo,
+        };
+        let judge = |c: Option<&str>| c.map_or(Runs::Yes, |c| expr::runs(c, &ctx));
+        let job_runs = judge(job.condition.as_deref());
+        if job_runs == Runs::No {
+            continue;
+        }
+        for (callee_if, e, via) in &findings {
+            if !e.applies_to(trigger) {
+                continue;
+            }
+            let (step_runs, callee_runs) = (judge(e.condition.as_deref()), judge(*callee_if));
+            if step_runs == Runs::No || callee_runs == Runs::No {
+                continue;
+            }
+            let mut conditions: Vec<String> = Vec::new();
+            if job_runs == Runs::Maybe {
+                let c = job.condition.as_deref().unwrap_or_default();
+                conditions.push(format!("if the job's condition holds: `if: {c}`"));
+            }
+            if callee_runs == Runs::Maybe {
+                let c = callee_if.unwrap_or_default();
+                conditions.push(format!("if the called job's condition holds: `if: {c}`"));
+            }
+            if step_runs == Runs::Maybe {
+                let c = e.condition.as_deref().unwrap_or_default();
+                conditions.push(format!(
+                    "if step {}'s condition holds: `if: {c}`",
+                    e.step + 1
+                ));
+            }
+            if e.kind == Kind::Artifact {
+                conditions.push("if a later step runs or trusts what the artifact holds".into());
+            }
+            conditions.extend(upstream.clone());
+            let what = match (e.kind, e.payload) {
+                (Kind::HeadCheckout, Some("workflow_run")) => {
+                    "checks out the head of the fork's run that started it"
+                }
+                (Kind::HeadCheckout, _) => "checks out the pull request's head",
+                (Kind::Injection, _) => "expands text the outsider writes into a script",
+                (Kind::Artifact, _) => "downloads an artifact of the run that started it",
+            };
+            let reason = format!(
+                "{} runs on {trigger}, which anyone can fire, and job `{}` {what}{via} at {}: their code runs with the job's secrets, token and OIDC identity",
+                w.path,
+                job.id,
+                e.at()
+            );
+            if best
+                .as_ref()
+                .is_none_or(|(c, _)| conditions.len() < c.len())
+            {
+                best = Some((conditions, reason));
+            }
+        }
+    }
+    let Some((conditions, reason)) = best else {
+        return;
+    };
+    g.node(
+        "github:any-user",
+        NodeKind::Group,
+        "anyone who can open a pull request or write a comment".into(),
+        "github",
+        &[],
+    );
+    let all: Vec<&str> = std::iter::once(outsider)
+        .chain(gates.iter().copied())
+        .chain(conditions.iter().map(String::as_str))
+        .collect();
+    g.edge(
+        "github:any-user",
+        &w.job_key(job),
+        EdgeKind::CanControl,
+        reason,
+        all,
+        vec![disable.clone()],
+    );
+}

@@ -1,0 +1,396 @@
+//! Where an outsider's code or text gets into a job: a checkout of the pull request's
+//! head by any means (the checkout action's `ref:`, `git` or `gh` in a `run:` step, an
+//! `env:` variable that holds the head), an expression the outsider writes (a title, a
+//! comment, a branch name) expanded into a script, or an artifact of the run that
+//! started this one. Which trigger carries the outsider's data is decided when the
+//! graph is built; here each finding records the event payload it depends on.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+/// What the outsider gets into the job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Their code is checked out, and the job's later steps build or run it.
+    HeadCheckout,
+    /// Their text is expanded into a script before the shell reads it.
+    Injection,
+    /// An artifact of their run is downloaded into this privileged one.
+    Artifact,
+}
+
+/// One finding in a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    pub kind: Kind,
+    /// Step index.
+    pub step: usize,
+    /// The step's `if:`, as written.
+    pub condition: Option<String>,
+    /// 1-based line in the file, when the text was found there.
+    pub line: Option<usize>,
+    /// The line as written (trimmed).
+    pub text: String,
+    /// The event payload the outsider's data comes in (`pull_request`, `issue`,
+    /// `comment`, `review`, `discussion`, `workflow_run`), or `None` for any event that
+    /// names a pull request (`refs/pull/N/head`, `gh pr checkout`).
+    pub payload: Option<&'static str>,
+}
+
+impl Evidence {
+    /// Whether the trigger's event carries what this finding depends on.
+    pub fn applies_to(&self, trigger: &str) -> bool {
+        match self.payload {
+            Some(p) => super::expr::payloads(trigger).contains(&p),
+            None => trigger != "workflow_run",
+        }
+    }
+
+    /// `line 12: `ref: ${{ … }}`` (or `step 3: …` when the line was not found).
+    pub fn at(&self) -> String {
+        let text: String = self.text.chars().take(160).collect();
+        match self.line {
+            Some(n) => format!("line {n}: `{text}`"),
+            None => format!("step {}: `{text}`", self.step + 1),
+        }
+    }
+}
+
+/// Expressions that name the pull request's (or the triggering run's) head, by the
+/// payload they come in.
+const HEAD: [(&str, &str); 10] = [
+    ("github.event.pull_request.head.sha", "pull_request"),
+    ("github.event.pull_request.head.ref", "pull_request"),
+    (
+        "github.event.pull_request.head.repo.full_name",
+        "pull_request",
+    ),
+    ("github.event.pull_request.merge_commit_sha", "pull_request"),
+    ("github.head_ref", "pull_request"),
+    ("github.event.workflow_run.head_sha", "workflow_run"),
+    ("github.event.workflow_run.head_branch", "workflow_run"),
+    ("github.event.workflow_run.head_commit.id", "workflow_run"),
+    (
+        "github.event.workflow_run.head_repository.full_name",
+        "workflow_run",
+    ),
+    ("github.event.workflow_run.pull_requests", "workflow_run"),
+];
+
+/// Expressions whose text an outsider writes (GitHub's own list of untrusted input,
+/// and branch names), by the payload they come in.
+const WRITTEN: [(&str, &str); 17] = [
+    ("github.event.pull_request.title", "pull_request"),
+    ("github.event.pull_request.body", "pull_request"),
+    ("github.event.pull_request.head.ref", "pull_request"),
+    ("github.event.pull_request.head.label", "pull_request"),
+    (
+        "github.event.pull_request.head.repo.default_branch",
+        "pull_request",
+    ),
+    ("github.head_ref", "pull_request"),
+    ("github.event.issue.title", "issue"),
+    ("github.event.issue.body", "issue"),
+    ("github.event.comment.body", "comment"),
+    ("github.event.review_comment.body", "comment"),
+    ("github.event.review.body", "review"),
+    ("github.event.discussion.title", "discussion"),
+    ("github.event.discussion.body", "discussion"),
+    ("github.event.workflow_run.head_branch", "workflow_run"),
+    (
+        "github.event.workflow_run.head_commit.message",
+        "workflow_run",
+    ),
+    (
+        "github.event.workflow_run.head_commit.author",
+        "workflow_run",
+    ),
+    ("github.event.workflow_run.display_title", "workflow_run"),
+];
+
+/// The payload an expression (normalised: lower case, no spaces) takes from `table`.
+fn payload_in(expr: &str, table: &[(&str, &'static str)]) -> Option<&'static str> {
+    table
+        .iter()
+        .find(|(needle, _)| {
+            expr.match_indices(needle).any(|(i, _)| {
+                // The whole path, not a prefix of a longer name (`head.ref` ≠ `head.refs`).
+                let next = expr[i + needle.len()..].chars().next();
+                !next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+        })
+        .map(|(_, p)| *p)
+}
+
+/// The `${{ … }}` expressions in some text, normalised.
+fn expressions(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("${{") {
+        let after = &rest[i + 3..];
+        let end = after.find("}}").unwrap_or(after.len());
+        out.push(
+            after[..end]
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_ascii_lowercase(),
+        );
+        rest = &after[end..];
+    }
+    out
+}
+
+/// Environment variables (workflow, job and step `env:`, inner levels winning) whose
+/// value holds a head reference or outsider-written text, by name.
+struct Tainted {
+    head: BTreeMap<String, &'static str>,
+    written: BTreeMap<String, &'static str>,
+}
+
+impl Tainted {
+    fn of(envs: &[Option<&Value>]) -> Tainted {
+        let mut t = Tainted {
+            head: BTreeMap::new(),
+            written: BTreeMap::new(),
+        };
+        for env in envs.iter().flatten().filter_map(|e| e.as_object()) {
+            for (name, value) in env {
+                let text = value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), str::to_string);
+                let exprs = expressions(&text);
+                let find = |table: &[(&str, &'static str)]| {
+                    exprs.iter().find_map(|e| payload_in(e, table))
+                };
+                let key = name.to_ascii_lowercase();
+                match find(&HEAD) {
+                    Some(p) => t.head.insert(key.clone(), p),
+                    None => t.head.remove(&key),
+                };
+                match find(&WRITTEN) {
+                    Some(p) => t.written.insert(key, p),
+                    None => t.written.remove(&key),
+                };
+            }
+        }
+        t
+    }
+
+    /// The payload an expression draws outsider data from: directly, or through
+    /// `env.NAME`.
+    fn expr(&self, expr: &str, head: bool) -> Option<&'static str> {
+        let (table, map): (&[_], _) = if head {
+            (&HEAD, &self.head)
+        } else {
+            (&WRITTEN, &self.written)
+        };
+        payload_in(expr, table).or_else(|| {
+            map.iter()
+                .find(|(name, _)| payload_in(expr, &[(&format!("env.{name}"), "")]).is_some())
+                .map(|(_, p)| *p)
+        })
+    }
+
+    /// A shell variable (`$NAME`, `${NAME}`) in a `run:` line that holds a head.
+    fn shell_head(&self, line: &str) -> Option<&'static str> {
+        let lower = line.to_ascii_lowercase();
+        self.head
+            .iter()
+            .find(|(name, _)| {
+                [format!("${name}"), format!("${{{name}}}")]
+                    .iter()
+                    .any(|v| payload_in(&lower, &[(v.as_str(), "")]).is_some())
+            })
+            .map(|(_, p)| *p)
+    }
+}
+
+/// A `run:` line that fetches or checks out a pull request's head with `git` or `gh`.
+fn git_head(line: &str, tainted: &Tainted) -> Option<Option<&'static str>> {
+    let lower = line.to_ascii_lowercase();
+    if lower.contains("gh pr checkout") {
+        return Some(None);
+    }
+    let git = lower.contains("git ")
+        && [
+            "fetch", "checkout", "pull", "switch", "reset", "merge", "worktree",
+        ]
+        .iter()
+        .any(|verb| lower.contains(verb));
+    if !git {
+        return None;
+    }
+    if lower.contains("pull/") {
+        return Some(None);
+    }
+    if let Some(p) = expressions(line).iter().find_map(|e| tainted.expr(e, true)) {
+        return Some(Some(p));
+    }
+    tainted.shell_head(line).map(Some)
+}
+
+/// The first 1-based line of `file` that contains `needle` (trimmed).
+fn line_of(file: &str, needle: &str) -> Option<usize> {
+    let needle = needle.trim();
+    if needle.is_empty() {
+        return None;
+    }
+    file.lines().position(|l| l.contains(needle)).map(|i| i + 1)
+}
+
+/// The findings in a job's steps; `envs` are the workflow's and the job's `env:`.
+pub fn scan(steps: &[Value], envs: &[Option<&Value>], file: &str) -> Vec<Evidence> {
+    let mut out = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        let mut levels = envs.to_vec();
+        levels.push(step.get("env"));
+        let tainted = Tainted::of(&levels);
+        let condition = super::workflow::condition(step.get("if"));
+        let mut found = |kind, text: &str, payload| {
+            out.push(Evidence {
+                kind,
+                step: i,
+                condition: condition.clone(),
+                line: line_of(file, text),
+                text: text.trim().to_string(),
+                payload,
+            });
+        };
+        let uses = step
+            .get("uses")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let with = |key: &str| {
+            step.get("with")
+                .and_then(|w| w.get(key))
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+        };
+        if uses.starts_with("actions/checkout@") {
+            for input in ["ref", "repository"] {
+                let Some(value) = with(input) else { continue };
+                let head = expressions(&value)
+                    .iter()
+                    .find_map(|e| tainted.expr(e, true))
+                    .map(Some)
+                    .or_else(|| value.contains("refs/pull/").then_some(None));
+                if let Some(payload) = head {
+                    found(Kind::HeadCheckout, &format!("{input}: {value}"), payload);
+                }
+            }
+        }
+        let artifact = (uses.starts_with("actions/download-artifact@")
+            && with("run-id").is_some_and(|r| r.contains("workflow_run")))
+            || uses.starts_with("dawidd6/action-download-artifact@");
+        if artifact {
+            let text = step.get("uses").and_then(Value::as_str).unwrap_or_default();
+            found(
+                Kind::Artifact,
+                &format!("uses: {text}"),
+                Some("workflow_run"),
+            );
+        }
+        // Scripts: `run:`, and `actions/github-script`'s `script:`.
+        let script = step
+            .get("run")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| {
+                uses.starts_with("actions/github-script@")
+                    .then(|| with("script"))
+                    .flatten()
+            });
+        let Some(script) = script else { continue };
+        let is_run = step.get("run").is_some();
+        for line in script.lines() {
+            if let Some(payload) = expressions(line)
+                .iter()
+                .find_map(|e| tainted.expr(e, false))
+            {
+                found(Kind::Injection, line, Some(payload));
+            }
+            if is_run {
+                if let Some(payload) = git_head(line, &tainted) {
+                    found(Kind::HeadCheckout, line, payload);
+                }
+                if line.contains("gh run download") {
+                    found(Kind::Artifact, line, Some("workflow_run"));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan_yaml(steps: &str, env: &str) -> Vec<(Kind, Option<&'static str>, String)> {
+        let steps: Value = serde_saphyr::from_str(steps).expect("yaml");
+        let env: Value = serde_saphyr::from_str(env).expect("yaml");
+        let list = steps.as_array().cloned().unwrap_or_default();
+        scan(&list, &[Some(&env)], "")
+            .into_iter()
+            .map(|e| (e.kind, e.payload, e.text))
+            .collect()
+    }
+
+    #[test]
+    fn head_checkouts_by_any_means() {
+        let found = scan_yaml(
+            r#"
+- uses: actions/checkout@v4
+  with: {ref: "${{ env.HEAD }}"}
+- run: git fetch origin pull/${{ github.event.issue.number }}/head:pr && git checkout pr
+- run: gh pr checkout ${{ github.event.issue.number }}
+- run: git checkout "$BRANCH"
+  env: {BRANCH: "${{ github.head_ref }}"}
+- uses: actions/checkout@v4
+  with: {ref: "${{ github.event.pull_request.base.sha }}"}
+- run: echo "$TITLE"
+  env: {TITLE: "${{ github.event.pull_request.title }}"}
+"#,
+            r#"{HEAD: "${{ github.event.pull_request.head.sha }}"}"#,
+        );
+        let kinds: Vec<_> = found.iter().map(|(k, p, _)| (*k, *p)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (Kind::HeadCheckout, Some("pull_request")),
+                (Kind::HeadCheckout, None),
+                (Kind::HeadCheckout, None),
+                (Kind::HeadCheckout, Some("pull_request")),
+            ]
+        );
+    }
+
+    #[test]
+    fn injections_and_their_safe_look_alikes() {
+        let found = scan_yaml(
+            r#"
+- run: |
+    echo "safe: $TITLE"
+    echo "${{ github.event.issue.title }}"
+  env: {TITLE: "${{ github.event.issue.title }}"}
+- uses: actions/github-script@v7
+  with:
+    script: console.log("${{ github.event.comment.body }}")
+- run: echo "${{ env.BODY }}"
+- run: echo "${{ github.event.pull_request.number }} ${{ github.event.issue.title_length }}"
+"#,
+            r#"{BODY: "${{ github.event.review.body }}"}"#,
+        );
+        let kinds: Vec<_> = found.iter().map(|(k, p, _)| (*k, *p)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (Kind::Injection, Some("issue")),
+                (Kind::Injection, Some("comment")),
+                (Kind::Injection, Some("review")),
+            ]
+        );
+    }
+}

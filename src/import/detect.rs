@@ -207,6 +207,15 @@ pub(crate) fn in_workflows_dir(name: &str) -> bool {
         && (file.ends_with(".yml") || file.ends_with(".yaml"))
 }
 
+/// Whether a file is an action's metadata under a repository's `.github/` directory
+/// (`.github/actions/NAME/action.yml`), which workflows run as `uses: ./.github/…`.
+pub(crate) fn is_local_action(name: &str) -> bool {
+    let name = name.replace('\\', "/");
+    let file = name.rsplit('/').next().unwrap_or(&name);
+    (file == "action.yml" || file == "action.yaml")
+        && (name.starts_with(".github/") || name.contains("/.github/"))
+}
+
 /// A `kubectl get -o json` document: `apiVersion` and `kind` in its first object, and a
 /// Kubernetes-looking `apiVersion` (`v1`, or `GROUP/VERSION`).
 fn is_kubernetes_json(text: &str) -> bool {
@@ -285,6 +294,10 @@ mod tests {
         assert!(!in_workflows_dir("x/.github/workflows/notes.txt"));
         assert!(!in_workflows_dir("x/workflows/deploy.yml"));
         assert!(!in_workflows_dir("x/.github/workflows/sub/deploy.yml"));
+        assert!(is_local_action(
+            "x/acme/web/.github/actions/setup/action.yml"
+        ));
+        assert!(!is_local_action("x/acme/web/action.yml"));
     }
 
     #[test]

@@ -636,11 +636,12 @@ pub fn load_inputs_with(
         // GitHub runs every file in a workflows directory: one whose `on:` and `jobs:`
         // come after the bytes detection reads (64 KiB of comments), or whose first line
         // looks like something else, must not hide from the analysis.
-        let detected = if detect::in_workflows_dir(&input.name) {
-            Ok(Format::GithubWorkflow)
-        } else {
-            detect(&opened.head, opened.tail.as_deref())
-        };
+        let detected =
+            if detect::in_workflows_dir(&input.name) || detect::is_local_action(&input.name) {
+                Ok(Format::GithubWorkflow)
+            } else {
+                detect(&opened.head, opened.tail.as_deref())
+            };
         let format = match detected {
             Ok(format) => Some(format),
             Err(why) => {

@@ -127,7 +127,7 @@ pub(super) fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {
             vec![disable.clone()],
         );
         for uses in &job.uses {
-            code(w, job, uses, &gates, &disable, g);
+            code(w, github, job, uses, &gates, &disable, g);
         }
         secrets(w, job, github, g);
         token(w, job, github, &writes, g);
@@ -136,7 +136,16 @@ pub(super) fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {
 }
 
 /// What a `uses:` runs in the job: its node, and the edge by which its code controls it.
-fn code(w: &Workflow, job: &Job, uses: &Uses, gates: &[&str], disable: &Revoke, g: &mut Adder<'_>) {
+#[allow(clippy::too_many_arguments)]
+fn code(
+    w: &Workflow,
+    github: &Inventory,
+    job: &Job,
+    uses: &Uses,
+    gates: &[&str],
+    disable: &Revoke,
+    g: &mut Adder<'_>,
+) {
     let (owner, _) = w.repo.split_once('/').unwrap_or((&w.repo, ""));
     let job_key = w.job_key(job);
     let file = w.path.rsplit('/').next().unwrap_or(&w.path);
@@ -166,47 +175,7 @@ fn code(w: &Workflow, job: &Job, uses: &Uses, gates: &[&str], disable: &Revoke, 
             path,
             reference,
         } => {
-            let pinned = Pinned::of(reference);
-            let action_owner = repo.split('/').next().unwrap_or(repo);
-            let third_party = (action_owner != owner).to_string();
-            let shared = format!("github:action:{repo}@{reference}");
-            let shown = format!("{repo}@{reference}");
-            let tags = [
-                ("pinned", pinned.as_str().to_string()),
-                ("third_party", third_party),
-            ];
-            g.node(
-                &shared,
-                NodeKind::Workload,
-                shown.clone(),
-                action_owner,
-                &tags,
-            );
-            // `owner/repo/path@ref` is its own node under the repository's, so the step
-            // that used it stays visible; the repository at that ref is its code.
-            let (used, written) = match path {
-                Some(path) => {
-                    let written = format!("{repo}/{path}@{reference}");
-                    let key = format!("github:action:{written}");
-                    g.node(
-                        &key,
-                        NodeKind::Workload,
-                        written.clone(),
-                        action_owner,
-                        &tags,
-                    );
-                    g.edge(
-                        &shared,
-                        &key,
-                        EdgeKind::CanControl,
-                        format!("`{written}` is code in {repo} at {reference}"),
-                        Vec::new(),
-                        Vec::new(),
-                    );
-                    (key, written)
-                }
-                None => (shared, shown),
-            };
+            let (used, written, pinned) = remote(g, repo, path.as_deref(), reference, owner);
             g.edge(
                 &used,
                 &job_key,
@@ -265,6 +234,40 @@ fn code(w: &Workflow, job: &Job, uses: &Uses, gates: &[&str], disable: &Revoke, 
                 vec!["if the attacker can push to the branch the workflow runs from"],
                 Vec::new(),
             );
+            // A composite action's own steps run in every job that uses it.
+            let inner = github.actions.get(&(w.repo.clone(), path.clone()));
+            for u in inner.into_iter().flatten() {
+                let Target::Remote {
+                    repo,
+                    path: sub,
+                    reference,
+                } = &u.target
+                else {
+                    continue;
+                };
+                let (used, written, pinned) = remote(g, repo, sub.as_deref(), reference, owner);
+                let cut = revoke(
+                    format!("pin-action:{}/{path}:{repo}", w.repo),
+                    "pin_action",
+                    2,
+                    vec![comment(&format!(
+                        "in {}/{path}/action.yml: replace `uses: {written}` with a reviewed full commit SHA, or remove it",
+                        w.repo
+                    ))],
+                );
+                g.edge(
+                    &used,
+                    &key,
+                    EdgeKind::CanControl,
+                    format!(
+                        "./{path} {} runs `{written}`, {}; it runs in every job that uses ./{path}",
+                        u.place(),
+                        pinned.risk()
+                    ),
+                    Vec::new(),
+                    vec![cut],
+                );
+            }
             g.edge(
                 &key,
                 &job_key,
@@ -310,6 +313,54 @@ fn code(w: &Workflow, job: &Job, uses: &Uses, gates: &[&str], disable: &Revoke, 
             );
         }
     }
+}
+
+/// The node of `owner/repo[/path]@ref`: the repository's at that ref, and under it the
+/// path's own (so the step that used it stays visible). Its key, how it was written,
+/// and its pin.
+fn remote(
+    g: &mut Adder<'_>,
+    repo: &str,
+    path: Option<&str>,
+    reference: &str,
+    owner: &str,
+) -> (String, String, Pinned) {
+    let pinned = Pinned::of(reference);
+    let action_owner = repo.split('/').next().unwrap_or(repo);
+    let tags = [
+        ("pinned", pinned.as_str().to_string()),
+        ("third_party", (action_owner != owner).to_string()),
+    ];
+    let shared = format!("github:action:{repo}@{reference}");
+    let shown = format!("{repo}@{reference}");
+    g.node(
+        &shared,
+        NodeKind::Workload,
+        shown.clone(),
+        action_owner,
+        &tags,
+    );
+    let Some(path) = path else {
+        return (shared, shown, pinned);
+    };
+    let written = format!("{repo}/{path}@{reference}");
+    let key = format!("github:action:{written}");
+    g.node(
+        &key,
+        NodeKind::Workload,
+        written.clone(),
+        action_owner,
+        &tags,
+    );
+    g.edge(
+        &shared,
+        &key,
+        EdgeKind::CanControl,
+        format!("`{written}` is code in {repo} at {reference}"),
+        Vec::new(),
+        Vec::new(),
+    );
+    (key, written, pinned)
 }
 
 /// The secrets a job reads: the ones it names, and all of them through `secrets:
@@ -436,7 +487,6 @@ fn token(
         Vec::new(),
         Vec::new(),
     );
-    let unknown = "if the repository's default workflow permissions are write";
     let contents = writes(job, "contents");
     if contents != Some(false) {
         let conditions = if contents.is_none() {
@@ -447,10 +497,11 @@ fn token(
         g.edge(&token_key, &repo_key, EdgeKind::CanControl, format!("the GITHUB_TOKEN of job `{}` can write contents: it can push to {} (and change its workflows)", job.id, w.repo), conditions, Vec::new());
     }
     for (scope, what) in SCOPE_EDGES {
-        let Some(write) = writes(job, scope).map_or(Some(Some(unknown)), |w| w.then_some(None))
-        else {
+        // Only a grant the inputs show: under an unknown default these stay in the
+        // token's `permissions` detail (contents alone gets a conditional edge).
+        if writes(job, scope) != Some(true) {
             continue;
-        };
+        }
         let why = format!(
             "the GITHUB_TOKEN of job `{}` has {scope}: write: it {what}",
             job.id
@@ -469,7 +520,7 @@ fn token(
                 &key,
                 EdgeKind::CanControl,
                 why,
-                write.into_iter().collect(),
+                Vec::new(),
                 Vec::new(),
             );
             continue;
@@ -482,10 +533,9 @@ fn token(
             .map(|(o, _)| o)
             .filter(|o| o.repo == w.repo && o.triggers.contains("workflow_dispatch"))
         {
-            let conditions: Vec<&str> = write
-                .into_iter()
-                .chain(["if what the workflow runs depends on its dispatch inputs or the ref it is dispatched on"])
-                .collect();
+            let conditions = vec![
+                "if what the workflow runs depends on its dispatch inputs or the ref it is dispatched on",
+            ];
             g.edge(
                 &token_key,
                 &other.key(),
@@ -637,8 +687,16 @@ fn outsiders(
                 (Kind::Injection, _) => "expands text the outsider writes into a script",
                 (Kind::Artifact, _) => "downloads an artifact of the run that started it",
             };
+            let fired = if *trigger == "workflow_run" {
+                format!(
+                    "workflow_run after {}, which a fork's run can start",
+                    w.follows.join(", ")
+                )
+            } else {
+                format!("{trigger}, which anyone can fire")
+            };
             let reason = format!(
-                "{} runs on {trigger}, which anyone can fire, and job `{}` {what}{via} at {}: their code runs with the job's secrets, token and OIDC identity",
+                "{} runs on {fired}, and job `{}` {what}{via} at {}: their code runs with the job's secrets, token and OIDC identity",
                 w.path,
                 job.id,
                 e.at()

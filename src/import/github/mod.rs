@@ -22,6 +22,9 @@ pub use workflow::{Pinned, Workflow};
 #[derive(Debug, Default)]
 pub(crate) struct Inventory {
     workflows: Vec<(Workflow, String)>,
+    /// What local composite actions run, by (`owner/repo`, directory): their steps'
+    /// `uses:`.
+    actions: BTreeMap<(String, String), Vec<workflow::Uses>>,
     /// `default_workflow_permissions` (`read` or `write`) by `owner/repo`.
     defaults: BTreeMap<String, String>,
     /// OIDC subject templates by `owner/repo` or `owner`: `None` for `use_default`.
@@ -281,8 +284,11 @@ pub(super) fn read_workflow(
     file: &str,
     builder: &mut Builder,
 ) -> Result<(), ImportError> {
-    let Some((repo, path)) = workflow::locate(file) else {
-        let message = "workflow file outside a checkout layout (OWNER/REPO/.github/workflows/FILE): cannot tell its repository; skipped";
+    let action = super::detect::is_local_action(file)
+        .then(|| workflow::locate_action(file))
+        .flatten();
+    let Some((repo, path)) = action.clone().or_else(|| workflow::locate(file)) else {
+        let message = "workflow or action file outside a checkout layout (OWNER/REPO/.github/…): cannot tell its repository; skipped";
         builder.warnings.push(Warning::new(file, "", message));
         return Ok(());
     };
@@ -299,6 +305,11 @@ pub(super) fn read_workflow(
             return Ok(());
         }
     };
+    if action.is_some() {
+        let uses = workflow::action_uses(&doc);
+        builder.github.actions.insert((repo, path), uses);
+        return Ok(());
+    }
     match workflow::read(&doc, &text, repo, path) {
         Ok(w) => builder.github.workflows.push((w, file.to_string())),
         Err(e) => builder

@@ -231,29 +231,55 @@ fn git_head(line: &str, tainted: &Tainted) -> Option<Option<&'static str>> {
     tainted.shell_head(line).map(Some)
 }
 
-/// The first 1-based line of `file` that contains `needle` (trimmed).
-fn line_of(file: &str, needle: &str) -> Option<usize> {
+/// The first 1-based line at or after `from` that contains `needle` (trimmed).
+fn line_of(file: &str, from: usize, needle: &str) -> Option<usize> {
     let needle = needle.trim();
     if needle.is_empty() {
         return None;
     }
-    file.lines().position(|l| l.contains(needle)).map(|i| i + 1)
+    let skip = from.saturating_sub(1);
+    file.lines()
+        .skip(skip)
+        .position(|l| l.contains(needle))
+        .map(|i| i + skip + 1)
 }
 
-/// The findings in a job's steps; `envs` are the workflow's and the job's `env:`.
-pub fn scan(steps: &[Value], envs: &[Option<&Value>], file: &str) -> Vec<Evidence> {
+/// The 1-based line of job `id`'s key under `jobs:`, or 1.
+pub fn job_line(file: &str, id: &str) -> usize {
+    let jobs = file
+        .lines()
+        .position(|l| l.starts_with("jobs:"))
+        .unwrap_or(0);
+    file.lines()
+        .enumerate()
+        .skip(jobs)
+        .find(|(_, l)| {
+            let t = l.trim_start();
+            l.len() > t.len()
+                && t.strip_prefix(id)
+                    .is_some_and(|rest| rest.trim_end() == ":" || rest.starts_with(": #"))
+        })
+        .map_or(1, |(i, _)| i + 1)
+}
+
+/// The findings in a job's steps; `envs` are the workflow's and the job's `env:`;
+/// `from` is the job's first line in `file` (findings are looked up in order after it).
+pub fn scan(steps: &[Value], envs: &[Option<&Value>], file: &str, from: usize) -> Vec<Evidence> {
     let mut out = Vec::new();
+    let mut cursor = from;
     for (i, step) in steps.iter().enumerate() {
         let mut levels = envs.to_vec();
         levels.push(step.get("env"));
         let tainted = Tainted::of(&levels);
         let condition = super::workflow::condition(step.get("if"));
         let mut found = |kind, text: &str, payload| {
+            let line = line_of(file, cursor, text);
+            cursor = line.unwrap_or(cursor);
             out.push(Evidence {
                 kind,
                 step: i,
                 condition: condition.clone(),
-                line: line_of(file, text),
+                line,
                 text: text.trim().to_string(),
                 payload,
             });
@@ -332,7 +358,7 @@ mod tests {
         let steps: Value = serde_saphyr::from_str(steps).expect("yaml");
         let env: Value = serde_saphyr::from_str(env).expect("yaml");
         let list = steps.as_array().cloned().unwrap_or_default();
-        scan(&list, &[Some(&env)], "")
+        scan(&list, &[Some(&env)], "", 1)
             .into_iter()
             .map(|e| (e.kind, e.payload, e.text))
             .collect()

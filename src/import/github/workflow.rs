@@ -247,6 +247,40 @@ pub fn locate(path: &str) -> Option<(String, String)> {
     })
 }
 
+/// `OWNER/REPO` and the action's directory (`.github/actions/setup`) from the path of
+/// an `action.yml` under a checkout's `.github/`.
+pub fn locate_action(path: &str) -> Option<(String, String)> {
+    let path = path.replace('\\', "/");
+    let (before, inside) = match path.split_once("/.github/") {
+        Some((before, inside)) => (before, inside),
+        None => ("", path.strip_prefix(".github/")?),
+    };
+    let mut parts = before.rsplit('/');
+    let (repo, owner) = (parts.next()?, parts.next()?);
+    let dir = inside.rsplit_once('/').map_or("", |(dir, _)| dir);
+    (!owner.is_empty() && !repo.is_empty()).then(|| {
+        let dir = if dir.is_empty() {
+            ".github".to_string()
+        } else {
+            format!(".github/{dir}")
+        };
+        (format!("{owner}/{repo}"), dir)
+    })
+}
+
+/// The `uses:` of a composite action's steps (`runs.steps`); other kinds of action run
+/// code from the repository itself.
+pub fn action_uses(doc: &Value) -> Vec<Uses> {
+    doc.get("runs")
+        .and_then(|r| r.get("steps"))
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice)
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| Uses::parse(s.get("uses")?.as_str()?, Some(i)))
+        .collect()
+}
+
 /// The names after `secrets.` or inside `secrets['…']` in some text, and whether the
 /// text reaches all of them (`toJSON(secrets)`, a computed index).
 fn secret_names(text: &str) -> (BTreeSet<String>, Option<&'static str>) {
@@ -403,7 +437,7 @@ pub fn read(doc: &Value, text: &str, repo: String, path: String) -> Result<Workf
                 uses,
                 secrets,
                 all_secrets,
-                untrusted: untrusted::scan(steps, &envs, text),
+                untrusted: untrusted::scan(steps, &envs, text, untrusted::job_line(text, id)),
                 azure_client_ids,
             }
         })

@@ -105,6 +105,23 @@ jobs:
         ),
     )
     .expect("write");
+    // A pwn request whose quoted lines hold a hard-coded token: the reason quotes the
+    // line's place and its expressions, never the token.
+    std::fs::write(
+        workflows.join("pwn.yml"),
+        format!(
+            "on: issue_comment
+jobs:
+  run:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          echo \"${{{{ github.event.comment.body }}}}\" --token {PLANTED}
+          git fetch https://bot:{PLANTED}@github.com/acme/web pull/1/head --auth={PLANTED}
+"
+        ),
+    )
+    .expect("write");
     // `gh api /repos/O/R/actions/variables`: variables carry values.
     std::fs::write(
         root.join("acme/web/variables.json"),

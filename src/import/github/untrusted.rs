@@ -231,6 +231,35 @@ fn git_head(line: &str, tainted: &Tainted) -> Option<Option<&'static str>> {
     tainted.shell_head(line).map(Some)
 }
 
+/// A line with what may be a credential masked: a URL's user and password, and long
+/// opaque words (a token pasted into a script), which no reason may repeat.
+fn mask(line: &str) -> String {
+    line.trim()
+        .split(' ')
+        .map(|word| {
+            if let (Some(scheme), Some(at)) = (word.find("://"), word.rfind('@'))
+                && at > scheme
+            {
+                return format!("{}…{}", &word[..scheme + 3], &word[at..]);
+            }
+            let bare = word.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+            let opaque = bare.len() >= 16
+                && !word.contains("${{")
+                && bare.bytes().any(|b| b.is_ascii_digit())
+                && bare.bytes().any(|b| b.is_ascii_alphabetic())
+                && bare
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_-+=".contains(&b));
+            if opaque {
+                word.replace(bare, "…")
+            } else {
+                word.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The first 1-based line at or after `from` that contains `needle` (trimmed).
 fn line_of(file: &str, from: usize, needle: &str) -> Option<usize> {
     let needle = needle.trim();
@@ -272,15 +301,16 @@ pub fn scan(steps: &[Value], envs: &[Option<&Value>], file: &str, from: usize) -
         levels.push(step.get("env"));
         let tainted = Tainted::of(&levels);
         let condition = super::workflow::condition(step.get("if"));
-        let mut found = |kind, text: &str, payload| {
-            let line = line_of(file, cursor, text);
+        // `lookup` finds the line; `shown` is what the reason quotes of it.
+        let mut found = |kind, lookup: &str, shown: String, payload| {
+            let line = line_of(file, cursor, lookup);
             cursor = line.unwrap_or(cursor);
             out.push(Evidence {
                 kind,
                 step: i,
                 condition: condition.clone(),
                 line,
-                text: text.trim().to_string(),
+                text: shown,
                 payload,
             });
         };
@@ -303,7 +333,8 @@ pub fn scan(steps: &[Value], envs: &[Option<&Value>], file: &str, from: usize) -
                     .map(Some)
                     .or_else(|| value.contains("refs/pull/").then_some(None));
                 if let Some(payload) = head {
-                    found(Kind::HeadCheckout, &format!("{input}: {value}"), payload);
+                    let shown = format!("{input}: {}", mask(&value));
+                    found(Kind::HeadCheckout, &value, shown, payload);
                 }
             }
         }
@@ -312,11 +343,8 @@ pub fn scan(steps: &[Value], envs: &[Option<&Value>], file: &str, from: usize) -
             || uses.starts_with("dawidd6/action-download-artifact@");
         if artifact {
             let text = step.get("uses").and_then(Value::as_str).unwrap_or_default();
-            found(
-                Kind::Artifact,
-                &format!("uses: {text}"),
-                Some("workflow_run"),
-            );
+            let shown = format!("uses: {}", mask(text));
+            found(Kind::Artifact, text, shown, Some("workflow_run"));
         }
         // Scripts: `run:`, and `actions/github-script`'s `script:`.
         let script = step
@@ -331,18 +359,23 @@ pub fn scan(steps: &[Value], envs: &[Option<&Value>], file: &str, from: usize) -
         let Some(script) = script else { continue };
         let is_run = step.get("run").is_some();
         for line in script.lines() {
-            if let Some(payload) = expressions(line)
-                .iter()
-                .find_map(|e| tainted.expr(e, false))
-            {
-                found(Kind::Injection, line, Some(payload));
+            // Only the expressions are quoted: the rest of a script line may hold anything,
+            // a hard-coded token included.
+            let injected: Vec<(String, &'static str)> = expressions(line)
+                .into_iter()
+                .filter_map(|e| Some((tainted.expr(&e, false)?, e)))
+                .map(|(p, e)| (format!("${{{{ {e} }}}}"), p))
+                .collect();
+            if let Some((_, payload)) = injected.first() {
+                let shown: Vec<&str> = injected.iter().map(|(e, _)| e.as_str()).collect();
+                found(Kind::Injection, line, shown.join(" "), Some(payload));
             }
             if is_run {
                 if let Some(payload) = git_head(line, &tainted) {
-                    found(Kind::HeadCheckout, line, payload);
+                    found(Kind::HeadCheckout, line, mask(line), payload);
                 }
                 if line.contains("gh run download") {
-                    found(Kind::Artifact, line, Some("workflow_run"));
+                    found(Kind::Artifact, line, mask(line), Some("workflow_run"));
                 }
             }
         }
@@ -362,6 +395,20 @@ mod tests {
             .into_iter()
             .map(|e| (e.kind, e.payload, e.text))
             .collect()
+    }
+
+    #[test]
+    fn quoted_lines_hide_credentials() {
+        assert_eq!(
+            mask("git fetch https://bot:s3cr3t@github.com/a/b pull/1/head"),
+            "git fetch https://…@github.com/a/b pull/1/head"
+        );
+        assert_eq!(
+            mask("curl -H 'token ghp_16C7e42F292c6912E7710c838347Ae178B4a'"),
+            "curl -H 'token …'"
+        );
+        let sha = "git checkout ${{ github.event.pull_request.head.sha }}";
+        assert_eq!(mask(sha), sha);
     }
 
     #[test]

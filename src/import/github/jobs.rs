@@ -5,7 +5,7 @@
 use super::expr::{self, Runs};
 use super::untrusted::{Evidence, Kind};
 use super::workflow::{self, Job, Pinned, Target, Uses, Workflow};
-use super::{Adder, Inventory, SecretScope, commands, repos, subjects};
+use super::{Adder, Inventory, Revokes, SecretScope, commands, repos, subjects};
 use crate::import::revoke;
 use crate::model::{Credential, EdgeKind, Node, NodeKind, Revoke};
 use crate::shell::comment;
@@ -34,7 +34,14 @@ const SCOPE_EDGES: [(&str, &str); 2] = [
     ("packages", "publishes the repository's packages"),
 ];
 
-pub(super) fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {
+/// Builds one workflow; `siblings` are the workflows of its repository (itself included).
+pub(super) fn build(
+    w: &Workflow,
+    siblings: &[&Workflow],
+    github: &Inventory,
+    revokes: &mut Revokes,
+    g: &mut Adder<'_>,
+) {
     // The repository default, when its `gh api` export is loaded: `write` grants the
     // token every scope but id-token.
     let default = github.defaults.get(&w.repo).map(String::as_str);
@@ -127,11 +134,11 @@ pub(super) fn build(w: &Workflow, github: &Inventory, g: &mut Adder<'_>) {
             vec![disable.clone()],
         );
         for uses in &job.uses {
-            code(w, github, job, uses, &gates, &disable, g);
+            code(w, github, job, uses, &gates, &disable, revokes, g);
         }
-        secrets(w, job, github, g);
-        token(w, job, github, &writes, g);
-        outsiders(w, job, github, &gates, &disable, g);
+        secrets(w, job, github, revokes, g);
+        token(w, job, siblings, github, &writes, g);
+        outsiders(w, job, siblings, github, &gates, &disable, g);
     }
 }
 
@@ -144,6 +151,7 @@ fn code(
     uses: &Uses,
     gates: &[&str],
     disable: &Revoke,
+    revokes: &mut Revokes,
     g: &mut Adder<'_>,
 ) {
     let (owner, _) = w.repo.split_once('/').unwrap_or((&w.repo, ""));
@@ -152,21 +160,24 @@ fn code(
     let place = uses.place();
     // One entry per action repository (or image) and workflow, whatever the ref or path:
     // pinning is done in the file, once per `uses:` of it.
-    let pin = |id: &str, written: &str, how: &str| {
-        revoke(
-            format!("pin-action:{}/{}:{id}", w.repo, w.path),
-            "pin_action",
-            2,
-            vec![
-                comment(&format!(
-                    "in {}/{}: replace `uses: {written}` with {how}, or remove it",
-                    w.repo, w.path
-                )),
-                commands::workflow("disable", &w.repo, file)
-                    .note("until then")
-                    .into(),
-            ],
-        )
+    let mut pin = |id: &str, written: &str, how: &str| {
+        let id = format!("pin-action:{}/{}:{id}", w.repo, w.path);
+        revokes.get(format!("{id}\n{written}"), || {
+            vec![revoke(
+                id,
+                "pin_action",
+                2,
+                vec![
+                    comment(&format!(
+                        "in {}/{}: replace `uses: {written}` with {how}, or remove it",
+                        w.repo, w.path
+                    )),
+                    commands::workflow("disable", &w.repo, file)
+                        .note("until then")
+                        .into(),
+                ],
+            )]
+        })
     };
     let sees = "its code sees the job's secrets, token and OIDC identity";
     match &uses.target {
@@ -187,7 +198,7 @@ fn code(
                     pinned.risk()
                 ),
                 gates.to_vec(),
-                vec![pin(repo, &written, "a reviewed full commit SHA")],
+                pin(repo, &written, "a reviewed full commit SHA"),
             );
         }
         Target::Local(path) if path.starts_with(".github/workflows/") => {
@@ -219,6 +230,8 @@ fn code(
         }
         Target::Local(path) => {
             let key = format!("github:local-action:{}/{path}", w.repo);
+            // Its node, the repository's edge and its own steps' once; each use's edge.
+            let new = g.graph.find(&key).is_none();
             g.node(
                 &key,
                 NodeKind::Workload,
@@ -226,16 +239,22 @@ fn code(
                 owner,
                 &[("pinned", "same repository".to_string())],
             );
-            g.edge(
-                &format!("github:repo:{}", w.repo),
-                &key,
-                EdgeKind::CanControl,
-                format!("a push to {} can change ./{path}", w.repo),
-                vec!["if the attacker can push to the branch the workflow runs from"],
-                Vec::new(),
-            );
+            let repo_edge = new.then(|| format!("github:repo:{}", w.repo));
+            if let Some(repo_key) = repo_edge {
+                g.edge(
+                    &repo_key,
+                    &key,
+                    EdgeKind::CanControl,
+                    format!("a push to {} can change ./{path}", w.repo),
+                    vec!["if the attacker can push to the branch the workflow runs from"],
+                    Vec::new(),
+                );
+            }
             // A composite action's own steps run in every job that uses it.
-            let inner = github.actions.get(&(w.repo.clone(), path.clone()));
+            let inner = github
+                .actions
+                .get(&(w.repo.clone(), path.clone()))
+                .filter(|_| new);
             for u in inner.into_iter().flatten() {
                 let Target::Remote {
                     repo,
@@ -305,11 +324,11 @@ fn code(
                     w.path, job.id
                 ),
                 gates.to_vec(),
-                vec![pin(
+                pin(
                     image.split(['@', ':']).next().unwrap_or(image),
                     &format!("docker://{image}"),
                     "an image digest (@sha256:…)",
-                )],
+                ),
             );
         }
     }
@@ -345,6 +364,9 @@ fn remote(
     };
     let written = format!("{repo}/{path}@{reference}");
     let key = format!("github:action:{written}");
+    if g.graph.find(&key).is_some() {
+        return (key, written, pinned);
+    }
     g.node(
         &key,
         NodeKind::Workload,
@@ -365,10 +387,10 @@ fn remote(
 
 /// The secrets a job reads: the ones it names, and all of them through `secrets:
 /// inherit` or `toJSON(secrets)`.
-fn secrets(w: &Workflow, job: &Job, github: &Inventory, g: &mut Adder<'_>) {
+fn secrets(w: &Workflow, job: &Job, github: &Inventory, revokes: &mut Revokes, g: &mut Adder<'_>) {
     let (owner, _) = w.repo.split_once('/').unwrap_or((&w.repo, ""));
     let job_key = w.job_key(job);
-    let add = |g: &mut Adder<'_>, from: &str, name: &str, why: String| {
+    let add = |g: &mut Adder<'_>, revokes: &mut Revokes, from: &str, name: &str, why: String| {
         let (key, label, set) =
             match github.resolve_secret(&w.repo, job.environment.as_deref(), name) {
                 SecretScope::Environment(env) => (
@@ -388,25 +410,27 @@ fn secrets(w: &Workflow, job: &Job, github: &Inventory, g: &mut Adder<'_>) {
                 ),
             };
         g.node(&key, NodeKind::Secret, label, owner, &[]);
-        let cut = revoke(
-            format!("rotate:{key}"),
-            "rotate",
-            3,
-            vec![
-                comment(&format!(
-                    "rotate the credential {name} holds at its issuer first: deleting the GitHub copy does not revoke it"
-                )),
-                set.note("store the new value").into(),
-            ],
-        );
-        g.edge(from, &key, EdgeKind::CanRead, why, Vec::new(), vec![cut]);
+        let cut = revokes.get(format!("rotate:{key}"), || {
+            vec![revoke(
+                format!("rotate:{key}"),
+                "rotate",
+                3,
+                vec![
+                    comment(&format!(
+                        "rotate the credential {name} holds at its issuer first: deleting the GitHub copy does not revoke it"
+                    )),
+                    set.note("store the new value").into(),
+                ],
+            )]
+        });
+        g.edge(from, &key, EdgeKind::CanRead, why, Vec::new(), cut);
     };
     for name in &job.secrets {
         let why = format!(
             "job `{}` references secrets.{name}: every step of the job can read it",
             job.id
         );
-        add(g, &job_key, name, why);
+        add(g, revokes, &job_key, name, why);
     }
     let Some(how) = job.all_secrets else { return };
     // Every secret at once: one node, which the listings (when loaded) expand.
@@ -443,7 +467,7 @@ fn secrets(w: &Workflow, job: &Job, github: &Inventory, g: &mut Adder<'_>) {
             continue;
         }
         let why = format!("{name} is one of the secrets {} can see", w.repo);
-        add(g, &all, &name, why);
+        add(g, revokes, &all, &name, why);
     }
 }
 
@@ -452,6 +476,7 @@ fn secrets(w: &Workflow, job: &Job, github: &Inventory, g: &mut Adder<'_>) {
 fn token(
     w: &Workflow,
     job: &Job,
+    siblings: &[&Workflow],
     github: &Inventory,
     writes: &dyn Fn(&Job, &str) -> Option<bool>,
     g: &mut Adder<'_>,
@@ -527,11 +552,9 @@ fn token(
         }
         // Dispatching runs a workflow as written; the attacker steers it only through
         // its inputs or the ref it is dispatched on.
-        for other in github
-            .workflows
+        for other in siblings
             .iter()
-            .map(|(o, _)| o)
-            .filter(|o| o.repo == w.repo && o.triggers.contains("workflow_dispatch"))
+            .filter(|o| o.triggers.contains("workflow_dispatch"))
         {
             let conditions = vec![
                 "if what the workflow runs depends on its dispatch inputs or the ref it is dispatched on",
@@ -551,14 +574,13 @@ fn token(
 /// Whether the runs `workflow_run` follows can be a fork's: `None` when every workflow
 /// it follows is loaded and none runs for outsiders; else the condition (none when one
 /// provably does).
-fn follows_outsiders(w: &Workflow, github: &Inventory) -> Option<Option<String>> {
+fn follows_outsiders(w: &Workflow, siblings: &[&Workflow]) -> Option<Option<String>> {
     let mut unknown = Vec::new();
     for name in &w.follows {
-        let upstream: Vec<&Workflow> = github
-            .workflows
+        let upstream: Vec<&Workflow> = siblings
             .iter()
-            .map(|(o, _)| o)
-            .filter(|o| o.repo == w.repo && o.name.eq_ignore_ascii_case(name))
+            .copied()
+            .filter(|o| o.name.eq_ignore_ascii_case(name))
             .collect();
         if upstream.is_empty() {
             unknown.push(format!(
@@ -588,9 +610,11 @@ fn follows_outsiders(w: &Workflow, github: &Inventory) -> Option<Option<String>>
 
 /// Edges from anyone who can open a pull request or write a comment to a job that runs
 /// their code or their text with the repository's secrets.
+#[allow(clippy::too_many_arguments)]
 fn outsiders(
     w: &Workflow,
     job: &Job,
+    siblings: &[&Workflow],
     github: &Inventory,
     gates: &[&str],
     disable: &Revoke,
@@ -607,11 +631,7 @@ fn outsiders(
         let Target::Local(path) = &uses.target else {
             continue;
         };
-        let callee = github
-            .workflows
-            .iter()
-            .map(|(o, _)| o)
-            .find(|o| o.repo == w.repo && &o.path == path);
+        let callee = siblings.iter().find(|o| &o.path == path);
         for cj in callee.into_iter().flat_map(|c| &c.jobs) {
             for e in &cj.untrusted {
                 let via = format!(" (in reusable workflow ./{path}, job `{}`)", cj.id);
@@ -635,7 +655,7 @@ fn outsiders(
         .filter(|t| w.triggers.contains(**t))
     {
         let upstream = if *trigger == "workflow_run" {
-            match follows_outsiders(w, github) {
+            match follows_outsiders(w, siblings) {
                 None => continue,
                 Some(c) => c,
             }

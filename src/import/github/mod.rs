@@ -22,6 +22,7 @@ pub use workflow::{Pinned, Workflow};
 #[derive(Debug, Default)]
 pub(crate) struct Inventory {
     workflows: Vec<(Workflow, String)>,
+    unparsed: Vec<Unparsed>,
     /// What local composite actions run, by (`owner/repo`, directory): their steps'
     /// `uses:`.
     actions: BTreeMap<(String, String), Vec<workflow::Uses>>,
@@ -277,8 +278,27 @@ pub(super) fn read_api(bytes: &[u8], file: &str, builder: &mut Builder) -> Resul
     Ok(())
 }
 
-/// Reads one workflow file; a file that is not valid YAML, or not in checkout layout,
-/// is a warning (with its line) and the rest of the inputs still load.
+/// A workflow or action file in checkout layout, not parsed yet: parsing waits for
+/// [`finish`], which spreads the files over the cores.
+#[derive(Debug)]
+struct Unparsed {
+    file: String,
+    repo: String,
+    /// The workflow's path, or the local action's directory.
+    path: String,
+    action: bool,
+    bytes: Vec<u8>,
+}
+
+/// What one file gave.
+enum Parsed {
+    Workflow(Workflow, String),
+    Action((String, String), Vec<workflow::Uses>),
+    Skipped(Warning),
+}
+
+/// Takes one workflow or local action file; a file not in checkout layout is a warning
+/// and the rest of the inputs still load.
 pub(super) fn read_workflow(
     bytes: &[u8],
     file: &str,
@@ -292,31 +312,62 @@ pub(super) fn read_workflow(
         builder.warnings.push(Warning::new(file, "", message));
         return Ok(());
     };
-    let text = String::from_utf8_lossy(bytes);
+    builder.github.unparsed.push(Unparsed {
+        file: file.to_string(),
+        repo,
+        path,
+        action: action.is_some(),
+        bytes: bytes.to_vec(),
+    });
+    Ok(())
+}
+
+/// Parses one file; one that is not valid YAML is a warning with its line.
+fn parse(u: &Unparsed) -> Parsed {
+    let text = String::from_utf8_lossy(&u.bytes);
     let doc: Value = match serde_saphyr::from_str(&text) {
         Ok(doc) => doc,
         Err(e) => {
             let (place, first) = super::error::yaml_error(&e);
-            builder.warnings.push(Warning::new(
-                file,
-                place,
-                format!("workflow skipped: {first}"),
-            ));
-            return Ok(());
+            let why = format!("workflow skipped: {first}");
+            return Parsed::Skipped(Warning::new(&u.file, place, why));
         }
     };
-    if action.is_some() {
-        let uses = workflow::action_uses(&doc);
-        builder.github.actions.insert((repo, path), uses);
-        return Ok(());
+    if u.action {
+        let at = (u.repo.clone(), u.path.clone());
+        return Parsed::Action(at, workflow::action_uses(&doc));
     }
-    match workflow::read(&doc, &text, repo, path) {
-        Ok(w) => builder.github.workflows.push((w, file.to_string())),
-        Err(e) => builder
-            .warnings
-            .push(Warning::new(file, "", format!("workflow skipped: {e}"))),
+    match workflow::read(&doc, &text, u.repo.clone(), u.path.clone()) {
+        Ok(w) => Parsed::Workflow(w, u.file.clone()),
+        Err(e) => Parsed::Skipped(Warning::new(&u.file, "", format!("workflow skipped: {e}"))),
     }
-    Ok(())
+}
+
+/// Parses every file taken, on all cores (YAML parsing is most of a large import), and
+/// files the results in input order.
+fn parse_all(github: &mut Inventory, warnings: &mut Vec<Warning>) {
+    let unparsed = std::mem::take(&mut github.unparsed);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = unparsed.len().div_ceil(cores.clamp(1, 8)).max(1);
+    let parsed: Vec<Parsed> = std::thread::scope(|s| {
+        let workers: Vec<_> = unparsed
+            .chunks(chunk)
+            .map(|files| s.spawn(move || files.iter().map(parse).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    for p in parsed {
+        match p {
+            Parsed::Workflow(w, file) => github.workflows.push((w, file)),
+            Parsed::Action(at, uses) => {
+                github.actions.insert(at, uses);
+            }
+            Parsed::Skipped(w) => warnings.push(w),
+        }
+    }
 }
 
 /// Adds nodes once (another input may define them first) and edges between keys.
@@ -361,7 +412,7 @@ impl<'a> Adder<'a> {
         kind: EdgeKind,
         reason: String,
         conditions: Vec<&str>,
-        cut: Vec<Revoke>,
+        cut: impl Into<std::sync::Arc<[Revoke]>>,
     ) {
         let (Some(a), Some(b)) = (self.graph.find(from), self.graph.find(to)) else {
             return;
@@ -373,6 +424,21 @@ impl<'a> Adder<'a> {
             .collect();
         edge.revoke = cut.into();
         self.graph.add_edge(a, b, edge);
+    }
+}
+
+/// Revoke lists already built, by what they revoke: a secret read by a thousand jobs,
+/// or an action used in every job of a file, shares one list.
+#[derive(Default)]
+pub(super) struct Revokes(rustc_hash::FxHashMap<String, std::sync::Arc<[Revoke]>>);
+
+impl Revokes {
+    pub(super) fn get(
+        &mut self,
+        key: String,
+        make: impl FnOnce() -> Vec<Revoke>,
+    ) -> std::sync::Arc<[Revoke]> {
+        self.0.entry(key).or_insert_with(|| make().into()).clone()
     }
 }
 
@@ -439,11 +505,19 @@ pub fn subjects(w: &Workflow, job: &workflow::Job, template: Option<&[String]>) 
 }
 
 /// Derives the nodes and edges of every workflow read.
-pub(super) fn finish(github: &Inventory, graph: &mut TrustGraph) {
+pub(super) fn finish(github: &mut Inventory, graph: &mut TrustGraph, warnings: &mut Vec<Warning>) {
+    parse_all(github, warnings);
+    let github = &*github;
     repos::build(github, graph);
+    let mut by_repo: BTreeMap<&str, Vec<&Workflow>> = BTreeMap::new();
+    for (w, _) in &github.workflows {
+        by_repo.entry(w.repo.as_str()).or_default().push(w);
+    }
+    let mut revokes = Revokes::default();
     for (w, file) in &github.workflows {
+        let siblings = by_repo.get(w.repo.as_str()).map_or(&[][..], Vec::as_slice);
         let mut g = Adder::for_file(graph, file);
-        jobs::build(w, github, &mut g);
+        jobs::build(w, siblings, github, &mut revokes, &mut g);
     }
     access::build(github, graph);
 }

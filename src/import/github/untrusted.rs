@@ -109,17 +109,25 @@ const WRITTEN: [(&str, &str); 17] = [
     ("github.event.workflow_run.display_title", "workflow_run"),
 ];
 
+/// Whether `needle` occurs in `text` as a whole path, not as the prefix of a longer name
+/// (`head.ref` is not in `head.refs`).
+fn has_path(text: &str, needle: &str) -> bool {
+    text.match_indices(needle).any(|(i, _)| {
+        let next = text[i + needle.len()..].chars().next();
+        !next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
 /// The payload an expression (normalised: lower case, no spaces) takes from `table`.
 fn payload_in(expr: &str, table: &[(&str, &'static str)]) -> Option<&'static str> {
+    // Every needle names a `github.` context: most expressions (`secrets.X`,
+    // `matrix.os`) are ruled out by one search.
+    if !expr.contains("github.") {
+        return None;
+    }
     table
         .iter()
-        .find(|(needle, _)| {
-            expr.match_indices(needle).any(|(i, _)| {
-                // The whole path, not a prefix of a longer name (`head.ref` ≠ `head.refs`).
-                let next = expr[i + needle.len()..].chars().next();
-                !next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-            })
-        })
+        .find(|(needle, _)| has_path(expr, needle))
         .map(|(_, p)| *p)
 }
 
@@ -144,36 +152,38 @@ fn expressions(text: &str) -> Vec<String> {
 
 /// Environment variables (workflow, job and step `env:`, inner levels winning) whose
 /// value holds a head reference or outsider-written text, by name.
-struct Tainted {
+#[derive(Debug, Clone, Default)]
+pub struct Tainted {
     head: BTreeMap<String, &'static str>,
     written: BTreeMap<String, &'static str>,
 }
 
 impl Tainted {
-    fn of(envs: &[Option<&Value>]) -> Tainted {
-        let mut t = Tainted {
-            head: BTreeMap::new(),
-            written: BTreeMap::new(),
-        };
-        for env in envs.iter().flatten().filter_map(|e| e.as_object()) {
-            for (name, value) in env {
-                let text = value
-                    .as_str()
-                    .map_or_else(|| value.to_string(), str::to_string);
-                let exprs = expressions(&text);
-                let find = |table: &[(&str, &'static str)]| {
-                    exprs.iter().find_map(|e| payload_in(e, table))
-                };
-                let key = name.to_ascii_lowercase();
-                match find(&HEAD) {
-                    Some(p) => t.head.insert(key.clone(), p),
-                    None => t.head.remove(&key),
-                };
-                match find(&WRITTEN) {
-                    Some(p) => t.written.insert(key, p),
-                    None => t.written.remove(&key),
-                };
-            }
+    /// These variables with an `env:` map's on top (an inner level wins).
+    pub fn with(&self, env: Option<&Value>) -> Tainted {
+        let mut t = self.clone();
+        for (name, value) in env.and_then(Value::as_object).into_iter().flatten() {
+            let text = match value {
+                Value::String(s) => std::borrow::Cow::Borrowed(s.as_str()),
+                other => std::borrow::Cow::Owned(other.to_string()),
+            };
+            let key = name.to_ascii_lowercase();
+            // Most values hold no expression at all.
+            let exprs = if text.contains("${{") {
+                expressions(&text)
+            } else {
+                Vec::new()
+            };
+            let find =
+                |table: &[(&str, &'static str)]| exprs.iter().find_map(|e| payload_in(e, table));
+            match find(&HEAD) {
+                Some(p) => t.head.insert(key.clone(), p),
+                None => t.head.remove(&key),
+            };
+            match find(&WRITTEN) {
+                Some(p) => t.written.insert(key, p),
+                None => t.written.remove(&key),
+            };
         }
         t
     }
@@ -187,8 +197,11 @@ impl Tainted {
             (&WRITTEN, &self.written)
         };
         payload_in(expr, table).or_else(|| {
+            if map.is_empty() || !expr.contains("env.") {
+                return None;
+            }
             map.iter()
-                .find(|(name, _)| payload_in(expr, &[(&format!("env.{name}"), "")]).is_some())
+                .find(|(name, _)| has_path(expr, &format!("env.{name}")))
                 .map(|(_, p)| *p)
         })
     }
@@ -201,7 +214,7 @@ impl Tainted {
             .find(|(name, _)| {
                 [format!("${name}"), format!("${{{name}}}")]
                     .iter()
-                    .any(|v| payload_in(&lower, &[(v.as_str(), "")]).is_some())
+                    .any(|v| has_path(&lower, v))
             })
             .map(|(_, p)| *p)
     }
@@ -266,40 +279,62 @@ fn line_of(file: &str, from: usize, needle: &str) -> Option<usize> {
     if needle.is_empty() {
         return None;
     }
-    let skip = from.saturating_sub(1);
-    file.lines()
-        .skip(skip)
-        .position(|l| l.contains(needle))
-        .map(|i| i + skip + 1)
+    let start = match from {
+        0 | 1 => 0,
+        n => file
+            .match_indices('\n')
+            .nth(n - 2)
+            .map_or(file.len(), |(i, _)| i + 1),
+    };
+    let at = start + file[start..].find(needle)?;
+    Some(line_at(file, at))
+}
+
+/// The 1-based line of byte `at`.
+fn line_at(file: &str, at: usize) -> usize {
+    file.as_bytes()[..at]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// The 1-based line of job `id`'s key under `jobs:`, or 1.
 pub fn job_line(file: &str, id: &str) -> usize {
-    let jobs = file
-        .lines()
-        .position(|l| l.starts_with("jobs:"))
-        .unwrap_or(0);
-    file.lines()
-        .enumerate()
-        .skip(jobs)
-        .find(|(_, l)| {
-            let t = l.trim_start();
-            l.len() > t.len()
-                && t.strip_prefix(id)
-                    .is_some_and(|rest| rest.trim_end() == ":" || rest.starts_with(": #"))
-        })
-        .map_or(1, |(i, _)| i + 1)
+    let key = format!("{id}:");
+    let mut from = file.find("jobs:").unwrap_or(0);
+    while let Some(i) = file[from..].find(&key) {
+        let at = from + i;
+        let line_start = file[..at].rfind('\n').map_or(0, |n| n + 1);
+        let indented = at > line_start && file[line_start..at].bytes().all(|b| b == b' ');
+        let rest = file[at + key.len()..]
+            .split('\n')
+            .next()
+            .unwrap_or_default()
+            .trim();
+        if indented && (rest.is_empty() || rest.starts_with('#')) {
+            return line_at(file, at);
+        }
+        from = at + key.len();
+    }
+    1
 }
 
 /// The findings in a job's steps; `envs` are the workflow's and the job's `env:`;
 /// `from` is the job's first line in `file` (findings are looked up in order after it).
-pub fn scan(steps: &[Value], envs: &[Option<&Value>], file: &str, from: usize) -> Vec<Evidence> {
+pub fn scan(steps: &[Value], job: &Tainted, file: &str, from: usize) -> Vec<Evidence> {
     let mut out = Vec::new();
     let mut cursor = from;
     for (i, step) in steps.iter().enumerate() {
-        let mut levels = envs.to_vec();
-        levels.push(step.get("env"));
-        let tainted = Tainted::of(&levels);
+        // A step's own `env:` overrides the job's for that step alone.
+        let own;
+        let tainted = match step.get("env") {
+            Some(env) => {
+                own = job.with(Some(env));
+                &own
+            }
+            None => job,
+        };
         let condition = super::workflow::condition(step.get("if"));
         // `lookup` finds the line; `shown` is what the reason quotes of it.
         let mut found = |kind, lookup: &str, shown: String, payload| {
@@ -371,7 +406,7 @@ pub fn scan(steps: &[Value], envs: &[Option<&Value>], file: &str, from: usize) -
                 found(Kind::Injection, line, shown.join(" "), Some(payload));
             }
             if is_run {
-                if let Some(payload) = git_head(line, &tainted) {
+                if let Some(payload) = git_head(line, tainted) {
                     found(Kind::HeadCheckout, line, mask(line), payload);
                 }
                 if line.contains("gh run download") {
@@ -391,7 +426,7 @@ mod tests {
         let steps: Value = serde_saphyr::from_str(steps).expect("yaml");
         let env: Value = serde_saphyr::from_str(env).expect("yaml");
         let list = steps.as_array().cloned().unwrap_or_default();
-        scan(&list, &[Some(&env)], "", 1)
+        scan(&list, &Tainted::default().with(Some(&env)), "", 1)
             .into_iter()
             .map(|e| (e.kind, e.payload, e.text))
             .collect()

@@ -378,6 +378,7 @@ pub fn read(doc: &Value, text: &str, repo: String, path: String) -> Result<Workf
     let follows = strings(on.get("workflow_run").and_then(|p| p.get("workflows")));
     // The workflow's `env:` is every job's: its secrets are read by every job.
     let top_env = doc.get("env");
+    let top_tainted = untrusted::Tainted::default().with(top_env);
     let (env_secrets, env_all) =
         top_env.map_or_else(Default::default, |e| secret_names(&e.to_string()));
     let jobs = jobs
@@ -426,7 +427,7 @@ pub fn read(doc: &Value, text: &str, repo: String, path: String) -> Result<Workf
             if job.get("secrets").and_then(Value::as_str) == Some("inherit") {
                 all_secrets = Some("calls a reusable workflow with `secrets: inherit`");
             }
-            let envs = [top_env, job.get("env")];
+            let tainted = top_tainted.with(job.get("env"));
             Job {
                 id: id.clone(),
                 condition: condition(job.get("if")),
@@ -437,7 +438,7 @@ pub fn read(doc: &Value, text: &str, repo: String, path: String) -> Result<Workf
                 uses,
                 secrets,
                 all_secrets,
-                untrusted: untrusted::scan(steps, &envs, text, untrusted::job_line(text, id)),
+                untrusted: untrusted::scan(steps, &tainted, text, untrusted::job_line(text, id)),
                 azure_client_ids,
             }
         })

@@ -45,6 +45,7 @@ fn conditions_that_keep_outsiders_out_leave_no_edge() {
         "pr-target.yml#unit",
         "pr-target.yml#same-repo",
         "pr-target.yml#base",
+        "pr-target.yml#after-same-repo",
         "comment-ops.yml#members",
         "triage.yml#safe",
         "after-nightly.yml#report",
@@ -76,6 +77,17 @@ fn what_is_not_provable_stays_an_edge_with_its_expression() {
 #[test]
 fn the_head_arrives_by_git_and_by_env() {
     let l = load();
+    let clone = outsider(&l, "fetch-head.yml#clone").expect("git clone of the fork");
+    assert!(clone.reason.contains("clone_url"), "{}", clone.reason);
+    let output = outsider(&l, "comment-ops.yml#branch-output").expect("a step's head output");
+    assert!(output.reason.contains("steps.branch.outputs.head_ref"));
+    // Needing a label-gated job carries its condition.
+    let after = outsider(&l, "pr-target.yml#after-label").expect("needs the labelled job");
+    assert!(
+        conditions(after)
+            .join(" ")
+            .contains("job `labelled`'s (which it needs)")
+    );
     let fetch = outsider(&l, "fetch-head.yml#fetch").expect("git fetch pull/N/head");
     assert!(fetch.reason.contains("line 14"), "{}", fetch.reason);
     assert!(fetch.reason.contains("git fetch origin pull/"));
@@ -111,6 +123,8 @@ fn workflow_run_after_a_forks_run() {
     let l = load();
     let publish = outsider(&l, "after-ci.yml#publish").expect("artifact poisoning");
     assert!(conditions(publish).join(" ").contains("artifact"));
+    let script = outsider(&l, "after-ci.yml#script-download").expect("github-script download");
+    assert!(conditions(script).join(" ").contains("artifact"));
     let comment = outsider(&l, "after-ci.yml#comment").expect("head of the fork's run");
     assert!(comment.reason.contains("workflow_run after CI"));
     // Nightly runs on a schedule: nothing of a fork's reaches the run after it.

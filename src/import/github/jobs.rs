@@ -608,6 +608,51 @@ fn follows_outsiders(w: &Workflow, siblings: &[&Workflow]) -> Option<Option<Stri
     unknown.into_iter().next().map(Some)
 }
 
+/// Whether `job` can run on the imagined outsider's run: `false` when its `if:` or one
+/// it transitively needs provably fails (a skipped job skips the jobs that need it,
+/// unless their `if:` calls a status function); the undecided conditions go to `open`.
+fn job_runs(
+    w: &Workflow,
+    job: &Job,
+    ctx: &expr::Outsider<'_>,
+    depth: usize,
+    open: &mut Vec<String>,
+) -> bool {
+    let runs = job
+        .condition
+        .as_deref()
+        .map_or(Runs::Yes, |c| expr::runs(c, ctx));
+    match runs {
+        Runs::No => return false,
+        Runs::Maybe => {
+            let c = job.condition.as_deref().unwrap_or_default();
+            let whose = if depth == 0 {
+                "the job's".to_string()
+            } else {
+                format!("job `{}`'s (which it needs)", job.id)
+            };
+            open.push(format!("if {whose} condition holds: `if: {c}`"));
+        }
+        Runs::Yes => {}
+    }
+    let status = job.condition.as_deref().is_some_and(|c| {
+        let c = c.to_ascii_lowercase();
+        ["always()", "failure()", "cancelled()"]
+            .iter()
+            .any(|f| c.contains(f))
+    });
+    // (A cycle of needs is an invalid workflow; the depth bounds it anyway.)
+    if status || depth > 16 {
+        return true;
+    }
+    job.needs.iter().all(|id| {
+        w.jobs
+            .iter()
+            .find(|j| &j.id == id)
+            .is_none_or(|needed| job_runs(w, needed, ctx, depth + 1, open))
+    })
+}
+
 /// Edges from anyone who can open a pull request or write a comment to a job that runs
 /// their code or their text with the repository's secrets.
 #[allow(clippy::too_many_arguments)]
@@ -667,8 +712,8 @@ fn outsiders(
             repo: &w.repo,
         };
         let judge = |c: Option<&str>| c.map_or(Runs::Yes, |c| expr::runs(c, &ctx));
-        let job_runs = judge(job.condition.as_deref());
-        if job_runs == Runs::No {
+        let mut needed = Vec::new();
+        if !job_runs(w, job, &ctx, 0, &mut needed) {
             continue;
         }
         for (callee_if, e, via) in &findings {
@@ -679,11 +724,7 @@ fn outsiders(
             if step_runs == Runs::No || callee_runs == Runs::No {
                 continue;
             }
-            let mut conditions: Vec<String> = Vec::new();
-            if job_runs == Runs::Maybe {
-                let c = job.condition.as_deref().unwrap_or_default();
-                conditions.push(format!("if the job's condition holds: `if: {c}`"));
-            }
+            let mut conditions = needed.clone();
             if callee_runs == Runs::Maybe {
                 let c = callee_if.unwrap_or_default();
                 conditions.push(format!("if the called job's condition holds: `if: {c}`"));

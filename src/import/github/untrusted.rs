@@ -59,22 +59,15 @@ impl Evidence {
 
 /// Expressions that name the pull request's (or the triggering run's) head, by the
 /// payload they come in.
-const HEAD: [(&str, &str); 10] = [
-    ("github.event.pull_request.head.sha", "pull_request"),
-    ("github.event.pull_request.head.ref", "pull_request"),
-    (
-        "github.event.pull_request.head.repo.full_name",
-        "pull_request",
-    ),
+const HEAD: [(&str, &str); 8] = [
+    // `head.sha`, `head.ref`, `head.repo.full_name`, `head.repo.clone_url`…
+    ("github.event.pull_request.head.", "pull_request"),
     ("github.event.pull_request.merge_commit_sha", "pull_request"),
     ("github.head_ref", "pull_request"),
     ("github.event.workflow_run.head_sha", "workflow_run"),
     ("github.event.workflow_run.head_branch", "workflow_run"),
     ("github.event.workflow_run.head_commit.id", "workflow_run"),
-    (
-        "github.event.workflow_run.head_repository.full_name",
-        "workflow_run",
-    ),
+    ("github.event.workflow_run.head_repository.", "workflow_run"),
     ("github.event.workflow_run.pull_requests", "workflow_run"),
 ];
 
@@ -112,6 +105,10 @@ const WRITTEN: [(&str, &str); 17] = [
 /// Whether `needle` occurs in `text` as a whole path, not as the prefix of a longer name
 /// (`head.ref` is not in `head.refs`).
 fn has_path(text: &str, needle: &str) -> bool {
+    // A needle ending in `.` names every path under it.
+    if needle.ends_with('.') {
+        return text.contains(needle);
+    }
     text.match_indices(needle).any(|(i, _)| {
         let next = text[i + needle.len()..].chars().next();
         !next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -228,7 +225,7 @@ fn git_head(line: &str, tainted: &Tainted) -> Option<Option<&'static str>> {
     }
     let git = lower.contains("git ")
         && [
-            "fetch", "checkout", "pull", "switch", "reset", "merge", "worktree",
+            "fetch", "checkout", "pull", "switch", "reset", "merge", "worktree", "clone",
         ]
         .iter()
         .any(|verb| lower.contains(verb));
@@ -238,10 +235,22 @@ fn git_head(line: &str, tainted: &Tainted) -> Option<Option<&'static str>> {
     if lower.contains("pull/") {
         return Some(None);
     }
-    if let Some(p) = expressions(line).iter().find_map(|e| tainted.expr(e, true)) {
+    let exprs = expressions(line);
+    if let Some(p) = exprs.iter().find_map(|e| tainted.expr(e, true)) {
         return Some(Some(p));
     }
+    if exprs.iter().any(|e| step_output_head(e)) {
+        return Some(None);
+    }
     tainted.shell_head(line).map(Some)
+}
+
+/// An earlier step's output named for the head (`steps.branch.outputs.head_ref`, as
+/// `xt0rted/pull-request-comment-branch` and its kin write for comment-triggered runs).
+fn step_output_head(expr: &str) -> bool {
+    expr.split_once("steps.")
+        .and_then(|(_, rest)| rest.split_once(".outputs."))
+        .is_some_and(|(_, output)| output.starts_with("head"))
 }
 
 /// A line with what may be a credential masked: a URL's user and password, and long
@@ -362,11 +371,16 @@ pub fn scan(steps: &[Value], job: &Tainted, file: &str, from: usize) -> Vec<Evid
         if uses.starts_with("actions/checkout@") {
             for input in ["ref", "repository"] {
                 let Some(value) = with(input) else { continue };
-                let head = expressions(&value)
+                let exprs = expressions(&value);
+                let head = exprs
                     .iter()
                     .find_map(|e| tainted.expr(e, true))
                     .map(Some)
-                    .or_else(|| value.contains("refs/pull/").then_some(None));
+                    .or_else(|| {
+                        let any = value.contains("refs/pull/")
+                            || exprs.iter().any(|e| step_output_head(e));
+                        any.then_some(None)
+                    });
                 if let Some(payload) = head {
                     let shown = format!("{input}: {}", mask(&value));
                     found(Kind::HeadCheckout, &value, shown, payload);
@@ -375,7 +389,13 @@ pub fn scan(steps: &[Value], job: &Tainted, file: &str, from: usize) -> Vec<Evid
         }
         let artifact = (uses.starts_with("actions/download-artifact@")
             && with("run-id").is_some_and(|r| r.contains("workflow_run")))
-            || uses.starts_with("dawidd6/action-download-artifact@");
+            || uses.starts_with("dawidd6/action-download-artifact@")
+            // A script that lists the triggering run's artifacts and downloads them.
+            || (uses.starts_with("actions/github-script@")
+                && with("script").is_some_and(|script| {
+                    let script = script.to_ascii_lowercase();
+                    script.contains("workflow_run") && script.contains("downloadartifact")
+                }));
         if artifact {
             let text = step.get("uses").and_then(Value::as_str).unwrap_or_default();
             let shown = format!("uses: {}", mask(text));

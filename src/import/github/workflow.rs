@@ -185,6 +185,9 @@ pub struct Job {
     pub id: String,
     /// The job's `if:` as written.
     pub condition: Option<String>,
+    /// The jobs it `needs:`: it is skipped when one of them is, unless its `if:` calls
+    /// a status function (`always()`, `failure()`, `cancelled()`).
+    pub needs: Vec<String>,
     pub environment: Option<String>,
     pub permissions: Permissions,
     pub uses: Vec<Uses>,
@@ -431,6 +434,7 @@ pub fn read(doc: &Value, text: &str, repo: String, path: String) -> Result<Workf
             Job {
                 id: id.clone(),
                 condition: condition(job.get("if")),
+                needs: strings(job.get("needs")),
                 environment,
                 permissions: job
                     .get("permissions")

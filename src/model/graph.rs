@@ -1,6 +1,6 @@
 //! [`TrustGraph`]: storage, handles and adjacency.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use jiff::Timestamp;
 use petgraph::Direction;
@@ -268,6 +268,53 @@ impl TrustGraph {
         self.index.insert(key, id);
         self.adjacency = OnceLock::new();
         Ok(id)
+    }
+
+    /// Moves another graph's nodes and edges into this one, in their order: a node whose
+    /// key is here already is skipped (the first reading wins), unless the one here is a
+    /// placeholder (`not_in_inputs`) and the incoming one is not; an edge identical to one
+    /// `seen` earlier (same ends, kind and reason) is dropped. Provenance is re-interned.
+    /// For importers that build parts of the graph on several cores.
+    pub(crate) fn absorb(
+        &mut self,
+        other: TrustGraph,
+        seen: &mut rustc_hash::FxHashSet<(NodeId, NodeId, crate::model::EdgeKind, Arc<str>)>,
+    ) {
+        let sources = other.sources;
+        let mut source_map: FxHashMap<u32, SourceId> = FxHashMap::default();
+        let mut source = |this: &mut TrustGraph, id: SourceId| {
+            *source_map.entry(id.0).or_insert_with(|| {
+                this.intern_source(sources.get(id.0 as usize).map_or("<unknown>", |s| s))
+            })
+        };
+        let (nodes, edges) = other.graph.into_nodes_edges();
+        let mut ids = Vec::with_capacity(nodes.len());
+        for n in nodes {
+            let mut node = n.weight;
+            node.provenance.source = source(self, node.provenance.source);
+            let id = match self.find(&node.key) {
+                None => self.add_node(node).unwrap_or_else(|e| e.0),
+                Some(id) => {
+                    let here = self.node_mut(id);
+                    if here.tags.contains_key("not_in_inputs")
+                        && !node.tags.contains_key("not_in_inputs")
+                    {
+                        *here = node;
+                    }
+                    id
+                }
+            };
+            ids.push(id);
+        }
+        for e in edges {
+            let (a, b) = (ids[e.source().index()], ids[e.target().index()]);
+            let mut edge = e.weight;
+            if !seen.insert((a, b, edge.kind, edge.reason.clone())) {
+                continue;
+            }
+            edge.provenance.source = source(self, edge.provenance.source);
+            self.add_edge(a, b, edge);
+        }
     }
 
     pub fn add_edge(&mut self, from: NodeId, to: NodeId, edge: Edge) -> EdgeId {

@@ -559,9 +559,20 @@ fn token(
             let conditions = vec![
                 "if what the workflow runs depends on its dispatch inputs or the ref it is dispatched on",
             ];
+            // The workflow may be built after this one: its own build fills the node in.
+            let key = other.key();
+            let why_here = format!("{} dispatches it; its own file is read too", w.path);
+            crate::import::add_placeholder(
+                g.graph,
+                &key,
+                NodeKind::Workload,
+                "github",
+                why_here,
+                g.provenance.clone(),
+            );
             g.edge(
                 &token_key,
-                &other.key(),
+                &key,
                 EdgeKind::CanControl,
                 why.clone(),
                 conditions,

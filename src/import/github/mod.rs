@@ -513,11 +513,36 @@ pub(super) fn finish(github: &mut Inventory, graph: &mut TrustGraph, warnings: &
     for (w, _) in &github.workflows {
         by_repo.entry(w.repo.as_str()).or_default().push(w);
     }
-    let mut revokes = Revokes::default();
-    for (w, file) in &github.workflows {
-        let siblings = by_repo.get(w.repo.as_str()).map_or(&[][..], Vec::as_slice);
-        let mut g = Adder::for_file(graph, file);
-        jobs::build(w, siblings, github, &mut revokes, &mut g);
+    // Each core builds a run of workflows into a graph of its own; the parts are then
+    // absorbed in input order, so the result is the one a single core would build.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = github.workflows.len().div_ceil(cores.clamp(1, 8)).max(1);
+    let by_repo = &by_repo;
+    let parts: Vec<TrustGraph> = std::thread::scope(|s| {
+        let workers: Vec<_> = github
+            .workflows
+            .chunks(chunk)
+            .map(|run| {
+                s.spawn(move || {
+                    let mut part = TrustGraph::new();
+                    let mut revokes = Revokes::default();
+                    for (w, file) in run {
+                        let siblings = by_repo.get(w.repo.as_str()).map_or(&[][..], Vec::as_slice);
+                        let mut g = Adder::for_file(&mut part, file);
+                        jobs::build(w, siblings, github, &mut revokes, &mut g);
+                    }
+                    part
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    let mut seen = rustc_hash::FxHashSet::default();
+    for part in parts {
+        graph.absorb(part, &mut seen);
     }
     access::build(github, graph);
 }

@@ -1,6 +1,6 @@
 //! [`TrustGraph`]: storage, handles and adjacency.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use jiff::Timestamp;
 use petgraph::Direction;
@@ -272,14 +272,13 @@ impl TrustGraph {
 
     /// Moves another graph's nodes and edges into this one, in their order: a node whose
     /// key is here already is skipped (the first reading wins), unless the one here is a
-    /// placeholder (`not_in_inputs`) and the incoming one is not; an edge identical to one
-    /// `seen` earlier (same ends, kind and reason) is dropped. Provenance is re-interned.
-    /// For importers that build parts of the graph on several cores.
-    pub(crate) fn absorb(
-        &mut self,
-        other: TrustGraph,
-        seen: &mut rustc_hash::FxHashSet<(NodeId, NodeId, crate::model::EdgeKind, Arc<str>)>,
-    ) {
+    /// placeholder (`not_in_inputs`) and the incoming one is not; an edge between two
+    /// nodes that were here already is dropped when one with the same kind and reason
+    /// joins them (each part adds such an edge once, so only another part can repeat
+    /// it). Provenance is re-interned. For importers that build parts of the graph on
+    /// several cores.
+    pub(crate) fn absorb(&mut self, other: TrustGraph) {
+        let before = self.graph.node_count();
         let sources = other.sources;
         let mut source_map: FxHashMap<u32, SourceId> = FxHashMap::default();
         let mut source = |this: &mut TrustGraph, id: SourceId| {
@@ -309,7 +308,13 @@ impl TrustGraph {
         for e in edges {
             let (a, b) = (ids[e.source().index()], ids[e.target().index()]);
             let mut edge = e.weight;
-            if !seen.insert((a, b, edge.kind, edge.reason.clone())) {
+            let repeated = a.index() < before
+                && b.index() < before
+                && self
+                    .graph
+                    .edges_connecting(ix(a), ix(b))
+                    .any(|e| e.weight().kind == edge.kind && e.weight().reason == edge.reason);
+            if repeated {
                 continue;
             }
             edge.provenance.source = source(self, edge.provenance.source);

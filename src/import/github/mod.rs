@@ -325,10 +325,10 @@ pub(super) fn read_workflow(
 /// Parses one file; one that is not valid YAML is a warning with its line.
 fn parse(u: &Unparsed) -> Parsed {
     let text = String::from_utf8_lossy(&u.bytes);
-    let doc: Value = match serde_saphyr::from_str(&text) {
+    let doc: Value = match serde_norway::from_str(&text) {
         Ok(doc) => doc,
         Err(e) => {
-            let (place, first) = super::error::yaml_error(&e);
+            let (place, first) = super::error::workflow_yaml_error(&e);
             let why = format!("workflow skipped: {first}");
             return Parsed::Skipped(Warning::new(&u.file, place, why));
         }
@@ -540,9 +540,8 @@ pub(super) fn finish(github: &mut Inventory, graph: &mut TrustGraph, warnings: &
             .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
-    let mut seen = rustc_hash::FxHashSet::default();
     for part in parts {
-        graph.absorb(part, &mut seen);
+        graph.absorb(part);
     }
     access::build(github, graph);
 }

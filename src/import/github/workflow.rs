@@ -286,6 +286,30 @@ pub fn action_uses(doc: &Value) -> Vec<Uses> {
 
 /// The names after `secrets.` or inside `secrets['…']` in some text, and whether the
 /// text reaches all of them (`toJSON(secrets)`, a computed index).
+/// [`secret_names`] over every string in a YAML value (keys hold no expressions).
+fn secrets_in(v: &Value) -> (BTreeSet<String>, Option<&'static str>) {
+    fn walk(v: &Value, names: &mut BTreeSet<String>, all: &mut Option<&'static str>) {
+        match v {
+            // (Most strings name no secret: one case-insensitive probe first.)
+            Value::String(s)
+                if s.as_bytes()
+                    .windows(7)
+                    .any(|w| w.eq_ignore_ascii_case(b"secrets")) =>
+            {
+                let (more, every) = secret_names(s);
+                names.extend(more);
+                *all = all.or(every);
+            }
+            Value::Array(list) => list.iter().for_each(|x| walk(x, names, all)),
+            Value::Object(map) => map.values().for_each(|x| walk(x, names, all)),
+            _ => {}
+        }
+    }
+    let (mut names, mut all) = (BTreeSet::new(), None);
+    walk(v, &mut names, &mut all);
+    (names, all)
+}
+
 fn secret_names(text: &str) -> (BTreeSet<String>, Option<&'static str>) {
     let mut names = BTreeSet::new();
     let mut all = None;
@@ -382,8 +406,7 @@ pub fn read(doc: &Value, text: &str, repo: String, path: String) -> Result<Workf
     // The workflow's `env:` is every job's: its secrets are read by every job.
     let top_env = doc.get("env");
     let top_tainted = untrusted::Tainted::default().with(top_env);
-    let (env_secrets, env_all) =
-        top_env.map_or_else(Default::default, |e| secret_names(&e.to_string()));
+    let (env_secrets, env_all) = top_env.map_or_else(Default::default, secrets_in);
     let jobs = jobs
         .iter()
         .map(|(id, job)| {
@@ -424,7 +447,7 @@ pub fn read(doc: &Value, text: &str, repo: String, path: String) -> Result<Workf
                 Some(Value::Object(e)) => e.get("name").and_then(Value::as_str).map(str::to_string),
                 _ => None,
             };
-            let (mut secrets, mut all_secrets) = secret_names(&job.to_string());
+            let (mut secrets, mut all_secrets) = secrets_in(job);
             secrets.extend(env_secrets.iter().cloned());
             all_secrets = all_secrets.or(env_all);
             if job.get("secrets").and_then(Value::as_str) == Some("inherit") {

@@ -322,6 +322,24 @@ pub(super) fn read_workflow(
     Ok(())
 }
 
+/// `work` on consecutive runs of `items`, one run per core, and its results in the
+/// runs' order.
+fn on_every_core<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let run = items.len().div_ceil(cores.clamp(1, 8)).max(1);
+    let work = &work;
+    std::thread::scope(|s| {
+        let workers: Vec<_> = items
+            .chunks(run)
+            .map(|c| s.spawn(move || work(c)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
 /// Parses one file; one that is not valid YAML is a warning with its line.
 fn parse(u: &Unparsed) -> Parsed {
     let text = String::from_utf8_lossy(&u.bytes);
@@ -347,19 +365,10 @@ fn parse(u: &Unparsed) -> Parsed {
 /// files the results in input order.
 fn parse_all(github: &mut Inventory, warnings: &mut Vec<Warning>) {
     let unparsed = std::mem::take(&mut github.unparsed);
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = unparsed.len().div_ceil(cores.clamp(1, 8)).max(1);
-    let parsed: Vec<Parsed> = std::thread::scope(|s| {
-        let workers: Vec<_> = unparsed
-            .chunks(chunk)
-            .map(|files| s.spawn(move || files.iter().map(parse).collect::<Vec<_>>()))
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
+    let parsed = on_every_core(&unparsed, |files| {
+        files.iter().map(parse).collect::<Vec<_>>()
     });
-    for p in parsed {
+    for p in parsed.into_iter().flatten() {
         match p {
             Parsed::Workflow(w, file) => github.workflows.push((w, file)),
             Parsed::Action(at, uses) => {
@@ -515,30 +524,15 @@ pub(super) fn finish(github: &mut Inventory, graph: &mut TrustGraph, warnings: &
     }
     // Each core builds a run of workflows into a graph of its own; the parts are then
     // absorbed in input order, so the result is the one a single core would build.
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = github.workflows.len().div_ceil(cores.clamp(1, 8)).max(1);
-    let by_repo = &by_repo;
-    let parts: Vec<TrustGraph> = std::thread::scope(|s| {
-        let workers: Vec<_> = github
-            .workflows
-            .chunks(chunk)
-            .map(|run| {
-                s.spawn(move || {
-                    let mut part = TrustGraph::new();
-                    let mut revokes = Revokes::default();
-                    for (w, file) in run {
-                        let siblings = by_repo.get(w.repo.as_str()).map_or(&[][..], Vec::as_slice);
-                        let mut g = Adder::for_file(&mut part, file);
-                        jobs::build(w, siblings, github, &mut revokes, &mut g);
-                    }
-                    part
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
+    let parts = on_every_core(&github.workflows, |run| {
+        let mut part = TrustGraph::new();
+        let mut revokes = Revokes::default();
+        for (w, file) in run {
+            let siblings = by_repo.get(w.repo.as_str()).map_or(&[][..], Vec::as_slice);
+            let mut g = Adder::for_file(&mut part, file);
+            jobs::build(w, siblings, github, &mut revokes, &mut g);
+        }
+        part
     });
     for part in parts {
         graph.absorb(part);

@@ -46,6 +46,8 @@ fn conditions_that_keep_outsiders_out_leave_no_edge() {
         "pr-target.yml#same-repo",
         "pr-target.yml#base",
         "pr-target.yml#after-same-repo",
+        "review.yml#build-head",
+        "fetch-head.yml#diff",
         "comment-ops.yml#members",
         "triage.yml#safe",
         "after-nightly.yml#report",
@@ -90,7 +92,11 @@ fn the_head_arrives_by_git_and_by_env() {
     );
     let fetch = outsider(&l, "fetch-head.yml#fetch").expect("git fetch pull/N/head");
     assert!(fetch.reason.contains("line 14"), "{}", fetch.reason);
-    assert!(fetch.reason.contains("git fetch origin pull/"));
+    assert!(
+        fetch.reason.contains("git fetch … pull/…"),
+        "{}",
+        fetch.reason
+    );
     let env = outsider(&l, "fetch-head.yml#env-ref").expect("ref through env");
     assert!(env.reason.contains("env.PR_HEAD"), "{}", env.reason);
     // A reusable workflow that checks out the head makes its pull_request_target caller
@@ -110,6 +116,14 @@ fn template_injection_on_every_trigger_anyone_fires() {
     let greet = outsider(&l, "triage.yml#greet").expect("issue title in run:");
     assert!(greet.reason.contains("github.event.issue.title"));
     assert!(greet.reason.contains("issues"));
+    let review = outsider(&l, "review.yml#echo-review").expect("review body");
+    assert!(conditions(review).join(" ").contains("head.repo.full_name"));
+    let dump = outsider(&l, "dump-event.yml#dump").expect("toJSON(github.event)");
+    assert!(
+        dump.reason.contains("tojson(github.event)"),
+        "{}",
+        dump.reason
+    );
     let reply = outsider(&l, "triage.yml#reply").expect("comment body in github-script");
     assert!(
         reply.reason.contains("discussion_comment"),

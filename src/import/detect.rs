@@ -214,6 +214,8 @@ pub(crate) fn is_local_action(name: &str) -> bool {
     let file = name.rsplit('/').next().unwrap_or(&name);
     (file == "action.yml" || file == "action.yaml")
         && (name.starts_with(".github/") || name.contains("/.github/"))
+        // A workflow may be named action.yml too; GitHub runs it as one.
+        && !in_workflows_dir(&name)
 }
 
 /// A `kubectl get -o json` document: `apiVersion` and `kind` in its first object, and a
@@ -298,6 +300,7 @@ mod tests {
             "x/acme/web/.github/actions/setup/action.yml"
         ));
         assert!(!is_local_action("x/acme/web/action.yml"));
+        assert!(!is_local_action("x/acme/web/.github/workflows/action.yml"));
     }
 
     #[test]

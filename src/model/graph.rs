@@ -273,8 +273,7 @@ impl TrustGraph {
     /// Moves another graph's nodes and edges into this one, in their order: a node whose
     /// key is here already is skipped (the first reading wins), unless the one here is a
     /// placeholder (`not_in_inputs`) and the incoming one is not; an edge between two
-    /// nodes that were here already is dropped when one with the same kind and reason
-    /// joins them (each part adds such an edge once, so only another part can repeat
+    /// nodes that were here already is dropped when one of the same meaning joins them (each part adds such an edge once, so only another part can repeat
     /// it). Provenance is re-interned. For importers that build parts of the graph on
     /// several cores.
     pub(crate) fn absorb(&mut self, other: TrustGraph) {
@@ -313,7 +312,7 @@ impl TrustGraph {
                 && self
                     .graph
                     .edges_connecting(ix(a), ix(b))
-                    .any(|e| e.weight().kind == edge.kind && e.weight().reason == edge.reason);
+                    .any(|e| same_meaning(e.weight(), &edge));
             if repeated {
                 continue;
             }

@@ -69,6 +69,8 @@ enum V {
     Fork,
     /// An outsider's `author_association`: never OWNER, MEMBER or COLLABORATOR.
     Outsider,
+    /// The owner of the outsider's fork: never this repository's owner.
+    ForkOwner,
 }
 
 const INSIDERS: [&str; 3] = ["OWNER", "MEMBER", "COLLABORATOR"];
@@ -80,7 +82,7 @@ impl V {
             V::Bool(b) => Some(*b),
             V::Num(n) => Some(*n != 0.0 && !n.is_nan()),
             V::Str(s) => Some(!s.is_empty()),
-            V::Array(_) | V::Object | V::Fork | V::Outsider => Some(true),
+            V::Array(_) | V::Object | V::Fork | V::Outsider | V::ForkOwner => Some(true),
             V::Unknown => None,
         }
     }
@@ -115,8 +117,18 @@ fn equals(a: &V, b: &V, ctx: &Outsider<'_>) -> Option<bool> {
                 None
             }
         }
-        (V::Fork | V::Outsider, V::Null) | (V::Null, V::Fork | V::Outsider) => Some(false),
-        (V::Fork | V::Outsider, _) | (_, V::Fork | V::Outsider) => None,
+        (V::ForkOwner, V::Str(s)) | (V::Str(s), V::ForkOwner) => {
+            if s.eq_ignore_ascii_case(owner) {
+                Some(false)
+            } else {
+                None
+            }
+        }
+        (V::Fork | V::Outsider | V::ForkOwner, V::Null)
+        | (V::Null, V::Fork | V::Outsider | V::ForkOwner) => Some(false),
+        (V::Fork | V::Outsider | V::ForkOwner, _) | (_, V::Fork | V::Outsider | V::ForkOwner) => {
+            None
+        }
         (V::Str(x), V::Str(y)) => Some(x.eq_ignore_ascii_case(y)),
         (V::Null, V::Null) => Some(true),
         (V::Bool(x), V::Bool(y)) => Some(x == y),
@@ -180,10 +192,20 @@ fn eval(e: &Expr, ctx: &Outsider<'_>) -> V {
             match op {
                 Op::Eq => equals(&a, &b, ctx).map_or(V::Unknown, V::Bool),
                 Op::Ne => equals(&a, &b, ctx).map_or(V::Unknown, |x| V::Bool(!x)),
-                _ if matches!(a, V::Unknown | V::Fork | V::Outsider)
-                    || matches!(b, V::Unknown | V::Fork | V::Outsider) =>
+                _ if matches!(a, V::Unknown | V::Fork | V::Outsider | V::ForkOwner)
+                    || matches!(b, V::Unknown | V::Fork | V::Outsider | V::ForkOwner) =>
                 {
                     V::Unknown
+                }
+                // Strings order lexically, ignoring case; anything else as numbers.
+                _ if let (V::Str(x), V::Str(y)) = (&a, &b) => {
+                    let order = x.to_ascii_lowercase().cmp(&y.to_ascii_lowercase());
+                    V::Bool(match op {
+                        Op::Lt => order.is_lt(),
+                        Op::Le => order.is_le(),
+                        Op::Gt => order.is_gt(),
+                        _ => order.is_ge(),
+                    })
                 }
                 Op::Lt => V::Bool(a.num() < b.num()),
                 Op::Le => V::Bool(a.num() <= b.num()),
@@ -254,6 +276,18 @@ pub fn payloads(trigger: &str) -> &'static [&'static str] {
     }
 }
 
+/// The payload object the outsider wrote when they fired `trigger`.
+fn authored_by_outsider(trigger: &str) -> &'static str {
+    match trigger {
+        "pull_request" | "pull_request_target" => "pull_request",
+        "issues" => "issue",
+        "issue_comment" | "discussion_comment" | "pull_request_review_comment" => "comment",
+        "pull_request_review" => "review",
+        "discussion" => "discussion",
+        _ => "",
+    }
+}
+
 /// The events whose payload holds a pull request (and so set `github.head_ref`).
 pub fn has_pull_request(trigger: &str) -> bool {
     payloads(trigger).contains(&"pull_request")
@@ -282,17 +316,49 @@ fn lookup(path: &[String], ctx: &Outsider<'_>) -> V {
             if !payloads(ctx.trigger).contains(payload) {
                 return V::Null;
             }
+            // Review events reach a workflow with secrets only for a pull request from a
+            // branch of the repository itself (a fork's gets none): there the head is no
+            // fork's, and whoever reviews may be the outsider.
+            let fork = !matches!(
+                ctx.trigger,
+                "pull_request_review" | "pull_request_review_comment"
+            );
+            let owner = ctx.repo.split('/').next().unwrap_or_default();
             match (*payload, rest) {
                 (_, []) => V::Object,
-                ("pull_request", ["head", "repo", "full_name" | "name"])
-                | ("pull_request", ["head", "repo", "owner", "login"])
-                | ("workflow_run", ["head_repository", "full_name" | "name"])
-                | ("workflow_run", ["head_repository", "owner", "login"]) => V::Fork,
+                ("pull_request", ["head", "repo", "full_name"])
+                | ("workflow_run", ["head_repository", "full_name"])
+                    if fork =>
+                {
+                    V::Fork
+                }
+                ("pull_request", ["head", "repo", "owner", "login"])
+                | ("workflow_run", ["head_repository", "owner", "login"])
+                    if fork =>
+                {
+                    V::ForkOwner
+                }
                 ("pull_request", ["head", "repo", "fork"])
-                | ("workflow_run", ["head_repository", "fork"]) => V::Bool(true),
-                (_, ["author_association"]) => V::Outsider,
+                | ("workflow_run", ["head_repository", "fork"])
+                    if fork =>
+                {
+                    V::Bool(true)
+                }
+                ("pull_request", ["base", "repo", "full_name"]) => V::Str(ctx.repo.to_string()),
+                ("pull_request", ["base", "repo", "owner", "login"]) => V::Str(owner.to_string()),
+                // Only the outsider's own object (their pull request, issue, comment,
+                // review, discussion) carries their association.
+                (authored, ["author_association"])
+                    if authored == authored_by_outsider(ctx.trigger) =>
+                {
+                    V::Outsider
+                }
                 _ => V::Unknown,
             }
+        }
+        ["github", "event", "repository", "full_name"] => V::Str(ctx.repo.to_string()),
+        ["github", "event", "repository", "owner", "login"] => {
+            V::Str(ctx.repo.split('/').next().unwrap_or_default().to_string())
         }
         _ => V::Unknown,
     }
@@ -301,7 +367,13 @@ fn lookup(path: &[String], ctx: &Outsider<'_>) -> V {
 struct Parser<'s> {
     tokens: Vec<Tok<'s>>,
     at: usize,
+    /// Nesting so far: a hostile `if:` of ten thousand `(` must not exhaust the stack of
+    /// a parsing thread (evaluating and dropping the tree recurse as deep).
+    depth: usize,
 }
+
+/// How deep an expression may nest; GitHub's own limit is far lower in practice.
+const MAX_DEPTH: usize = 64;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok<'s> {
@@ -375,6 +447,7 @@ impl<'s> Parser<'s> {
         let mut p = Parser {
             tokens: tokenize(s)?,
             at: 0,
+            depth: 0,
         };
         let e = p.or()?;
         (p.at == p.tokens.len()).then_some(e)
@@ -391,10 +464,15 @@ impl<'s> Parser<'s> {
     }
 
     fn or(&mut self) -> Option<Expr> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return None;
+        }
         let mut e = self.and()?;
         while self.eat("||") {
             e = Expr::Or(Box::new(e), Box::new(self.and()?));
         }
+        self.depth -= 1;
         Some(e)
     }
 
@@ -426,7 +504,13 @@ impl<'s> Parser<'s> {
 
     fn unary(&mut self) -> Option<Expr> {
         if self.eat("!") {
-            return Some(Expr::Not(Box::new(self.unary()?)));
+            self.depth += 1;
+            if self.depth > MAX_DEPTH {
+                return None;
+            }
+            let e = Expr::Not(Box::new(self.unary()?));
+            self.depth -= 1;
+            return Some(e);
         }
         self.primary()
     }
@@ -544,6 +628,37 @@ mod tests {
         assert_eq!(
             on(
                 "pull_request_target",
+                "github.event.pull_request.head.repo.owner.login == github.repository_owner"
+            ),
+            Runs::No
+        );
+        assert_eq!(
+            on(
+                "pull_request_target",
+                "github.event.pull_request.head.repo.full_name == github.event.pull_request.base.repo.full_name"
+            ),
+            Runs::No
+        );
+        // A review comes with secrets only on a branch of the repository itself: the
+        // fork guard passes there, and the reviewer may be anyone.
+        assert_eq!(
+            on(
+                "pull_request_review",
+                "github.event.pull_request.head.repo.full_name == github.repository"
+            ),
+            Runs::Maybe
+        );
+        // The issue may be a member's; the comment is the outsider's.
+        assert_eq!(
+            on(
+                "issue_comment",
+                "github.event.issue.author_association == 'MEMBER'"
+            ),
+            Runs::Maybe
+        );
+        assert_eq!(
+            on(
+                "pull_request_target",
                 "github.event.pull_request.head.repo.full_name != 'acme/web'"
             ),
             Runs::Yes
@@ -585,6 +700,11 @@ mod tests {
             Runs::Yes
         );
         assert_eq!(on("pull_request_target", "false"), Runs::No);
+        // Nesting past the limit is not evaluated (and does not overflow a stack).
+        let deep = format!("{}true{}", "(".repeat(50_000), ")".repeat(50_000));
+        assert_eq!(on("pull_request_target", &deep), Runs::Maybe);
+        assert_eq!(on("pull_request_target", &"!".repeat(50_000)), Runs::Maybe);
+        assert_eq!(on("issues", "'b' > 'A'"), Runs::Yes);
         assert_eq!(on("pull_request_target", "always()"), Runs::Yes);
         assert_eq!(
             on(

@@ -435,6 +435,7 @@ fn secrets(w: &Workflow, job: &Job, github: &Inventory, revokes: &mut Revokes, g
     let Some(how) = job.all_secrets else { return };
     // Every secret at once: one node, which the listings (when loaded) expand.
     let all = format!("github:secrets:{}", w.repo);
+    let new = g.graph.find(&all).is_none();
     g.node(
         &all,
         NodeKind::Secret,
@@ -462,7 +463,8 @@ fn secrets(w: &Workflow, job: &Job, github: &Inventory, revokes: &mut Revokes, g
         Vec::new(),
         vec![cut],
     );
-    for name in github.visible_secrets(&w.repo) {
+    // (Its edges to the named secrets once, with the node.)
+    for name in github.visible_secrets(&w.repo).into_iter().filter(|_| new) {
         if name.eq_ignore_ascii_case("GITHUB_TOKEN") {
             continue;
         }
@@ -628,6 +630,7 @@ fn job_runs(
     ctx: &expr::Outsider<'_>,
     depth: usize,
     open: &mut Vec<String>,
+    judged: &mut std::collections::BTreeSet<String>,
 ) -> bool {
     let runs = job
         .condition
@@ -652,15 +655,19 @@ fn job_runs(
             .iter()
             .any(|f| c.contains(f))
     });
-    // (A cycle of needs is an invalid workflow; the depth bounds it anyway.)
-    if status || depth > 16 {
+    if status {
         return true;
     }
+    // Each needed job is judged once however many paths lead to it (a cycle of needs is
+    // an invalid workflow; `judged` ends it anyway).
     job.needs.iter().all(|id| {
+        if !judged.insert(id.clone()) {
+            return true;
+        }
         w.jobs
             .iter()
             .find(|j| &j.id == id)
-            .is_none_or(|needed| job_runs(w, needed, ctx, depth + 1, open))
+            .is_none_or(|needed| job_runs(w, needed, ctx, depth + 1, open, judged))
     })
 }
 
@@ -724,7 +731,7 @@ fn outsiders(
         };
         let judge = |c: Option<&str>| c.map_or(Runs::Yes, |c| expr::runs(c, &ctx));
         let mut needed = Vec::new();
-        if !job_runs(w, job, &ctx, 0, &mut needed) {
+        if !job_runs(w, job, &ctx, 0, &mut needed, &mut Default::default()) {
             continue;
         }
         for (callee_if, e, via) in &findings {

@@ -145,7 +145,7 @@ fn read_secrets(list: &[Value], file: &str, builder: &mut Builder) {
     let names: BTreeSet<String> = list
         .iter()
         .filter_map(|s| s.get("name").and_then(Value::as_str))
-        .map(str::to_string)
+        .map(str::to_ascii_uppercase)
         .collect();
     let org = list.iter().any(|s| s.get("visibility").is_some());
     let dirs: Vec<&str> = file.rsplit('/').skip(1).take(4).collect();
@@ -163,7 +163,7 @@ fn read_secrets(list: &[Value], file: &str, builder: &mut Builder) {
                 let entry = builder
                     .github
                     .org_secrets
-                    .entry(((*owner).to_string(), name.to_string()))
+                    .entry(((*owner).to_string(), name.to_ascii_uppercase()))
                     .or_default();
                 entry.visibility = visibility;
             }
@@ -237,7 +237,7 @@ pub(super) fn read_api(bytes: &[u8], file: &str, builder: &mut Builder) -> Resul
             let entry = builder
                 .github
                 .org_secrets
-                .entry(((*owner).to_string(), (*name).to_string()))
+                .entry(((*owner).to_string(), name.to_ascii_uppercase()))
                 .or_default();
             entry.selected = Some(repos);
         } else {

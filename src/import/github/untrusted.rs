@@ -41,9 +41,19 @@ pub struct Evidence {
 impl Evidence {
     /// Whether the trigger's event carries what this finding depends on.
     pub fn applies_to(&self, trigger: &str) -> bool {
+        // A review event has secrets only on a pull request from the repository's own
+        // branch: its code is a writer's; what the reviewer writes is the outsider's.
+        let review = matches!(
+            trigger,
+            "pull_request_review" | "pull_request_review_comment"
+        );
         match self.payload {
+            // `toJSON(github.event)`: whatever the event carries.
+            Some("event") => !super::expr::payloads(trigger).is_empty(),
+            Some("review" | "comment") if review => true,
+            _ if review => false,
             Some(p) => super::expr::payloads(trigger).contains(&p),
-            None => trigger != "workflow_run",
+            None => true,
         }
     }
 
@@ -188,6 +198,23 @@ impl Tainted {
     /// The payload an expression draws outsider data from: directly, or through
     /// `env.NAME`.
     fn expr(&self, expr: &str, head: bool) -> Option<&'static str> {
+        // The whole event, or one of its objects, as JSON: every text in it at once.
+        const WHOLE: &str = "tojson(github.event";
+        if !head && let Some(i) = expr.find(WHOLE) {
+            let rest = &expr[i + WHOLE.len()..];
+            let object = rest
+                .trim_start_matches('.')
+                .split([')', '.'])
+                .next()
+                .unwrap_or("");
+            return match object {
+                "" => Some("event"),
+                "pull_request" | "issue" | "comment" | "review" | "discussion" | "workflow_run" => {
+                    WRITTEN.iter().find(|(_, p)| *p == object).map(|(_, p)| *p)
+                }
+                _ => None,
+            };
+        }
         let (table, map): (&[_], _) = if head {
             (&HEAD, &self.head)
         } else {
@@ -204,7 +231,7 @@ impl Tainted {
     }
 
     /// A shell variable (`$NAME`, `${NAME}`) in a `run:` line that holds a head.
-    fn shell_head(&self, line: &str) -> Option<&'static str> {
+    fn shell_head(&self, line: &str) -> Option<(String, &'static str)> {
         let lower = line.to_ascii_lowercase();
         self.head
             .iter()
@@ -213,36 +240,52 @@ impl Tainted {
                     .iter()
                     .any(|v| has_path(&lower, v))
             })
-            .map(|(_, p)| *p)
+            .map(|(name, p)| (name.to_ascii_uppercase(), *p))
     }
 }
 
 /// A `run:` line that fetches or checks out a pull request's head with `git` or `gh`.
-fn git_head(line: &str, tainted: &Tainted) -> Option<Option<&'static str>> {
+/// What it quotes of the line (never the line itself: a script line may hold a pasted
+/// token) and the payload the head comes in.
+fn git_head(line: &str, tainted: &Tainted) -> Option<(String, Option<&'static str>)> {
     let lower = line.to_ascii_lowercase();
     if lower.contains("gh pr checkout") {
-        return Some(None);
+        return Some(("gh pr checkout …".to_string(), None));
     }
-    let git = lower.contains("git ")
-        && [
-            "fetch", "checkout", "pull", "switch", "reset", "merge", "worktree", "clone",
-        ]
-        .iter()
-        .any(|verb| lower.contains(verb));
-    if !git {
-        return None;
+    const VERBS: [&str; 8] = [
+        "fetch", "checkout", "pull", "switch", "reset", "merge", "worktree", "clone",
+    ];
+    // The subcommand of a `git` on the line: the first word after it that is not an
+    // option (`git -C dir fetch …`; the line is lower-cased, so `-C` reads `-c`).
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    let verb = words.iter().enumerate().find_map(|(i, w)| {
+        if *w != "git" {
+            return None;
+        }
+        let mut rest = words[i + 1..].iter();
+        while let Some(&word) = rest.next() {
+            match word {
+                "-c" => {
+                    rest.next();
+                }
+                _ if word.starts_with('-') => {}
+                _ => return VERBS.iter().find(|v| **v == word).copied(),
+            }
+        }
+        None
+    })?;
+    let exprs = expressions(line);
+    if let Some((e, p)) = exprs.iter().find_map(|e| Some((e, tainted.expr(e, true)?))) {
+        return Some((format!("git {verb} … ${{{{ {e} }}}}"), Some(p)));
     }
     if lower.contains("pull/") {
-        return Some(None);
+        return Some((format!("git {verb} … pull/…"), None));
     }
-    let exprs = expressions(line);
-    if let Some(p) = exprs.iter().find_map(|e| tainted.expr(e, true)) {
-        return Some(Some(p));
+    if let Some(e) = exprs.iter().find(|e| step_output_head(e)) {
+        return Some((format!("git {verb} … ${{{{ {e} }}}}"), None));
     }
-    if exprs.iter().any(|e| step_output_head(e)) {
-        return Some(None);
-    }
-    tainted.shell_head(line).map(Some)
+    let (name, p) = tainted.shell_head(line)?;
+    Some((format!("git {verb} … ${name}"), Some(p)))
 }
 
 /// An earlier step's output named for the head (`steps.branch.outputs.head_ref`, as
@@ -426,11 +469,12 @@ pub fn scan(steps: &[Value], job: &Tainted, file: &str, from: usize) -> Vec<Evid
                 found(Kind::Injection, line, shown.join(" "), Some(payload));
             }
             if is_run {
-                if let Some(payload) = git_head(line, tainted) {
-                    found(Kind::HeadCheckout, line, mask(line), payload);
+                if let Some((shown, payload)) = git_head(line, tainted) {
+                    found(Kind::HeadCheckout, line, shown, payload);
                 }
                 if line.contains("gh run download") {
-                    found(Kind::Artifact, line, mask(line), Some("workflow_run"));
+                    let shown = "gh run download …".to_string();
+                    found(Kind::Artifact, line, shown, Some("workflow_run"));
                 }
             }
         }
@@ -474,6 +518,8 @@ mod tests {
   with: {ref: "${{ env.HEAD }}"}
 - run: git fetch origin pull/${{ github.event.issue.number }}/head:pr && git checkout pr
 - run: gh pr checkout ${{ github.event.issue.number }}
+- run: git -C src fetch origin "$BRANCH"
+  env: {BRANCH: "${{ github.head_ref }}"}
 - run: git checkout "$BRANCH"
   env: {BRANCH: "${{ github.head_ref }}"}
 - uses: actions/checkout@v4
@@ -490,6 +536,7 @@ mod tests {
                 (Kind::HeadCheckout, Some("pull_request")),
                 (Kind::HeadCheckout, None),
                 (Kind::HeadCheckout, None),
+                (Kind::HeadCheckout, Some("pull_request")),
                 (Kind::HeadCheckout, Some("pull_request")),
             ]
         );

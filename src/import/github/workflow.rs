@@ -344,8 +344,9 @@ fn secret_names(text: &str) -> (BTreeSet<String>, Option<&'static str>) {
         } else {
             continue;
         };
+        // Secret names ignore case; GitHub stores and lists them in upper case.
         if !name.is_empty() && !name.eq_ignore_ascii_case("GITHUB_TOKEN") {
-            names.insert(name);
+            names.insert(name.to_ascii_uppercase());
         }
     }
     (names, all)

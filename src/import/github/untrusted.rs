@@ -325,56 +325,86 @@ fn mask(line: &str) -> String {
         .join(" ")
 }
 
-/// The first 1-based line at or after `from` that contains `needle` (trimmed).
-fn line_of(file: &str, from: usize, needle: &str) -> Option<usize> {
-    let needle = needle.trim();
-    if needle.is_empty() {
-        return None;
+/// A workflow file's text with where its lines start, to say a finding's line without
+/// rescanning the file for each (a hostile file may hold thousands of findings).
+pub struct Text<'t> {
+    text: &'t str,
+    /// Byte offsets of the newlines.
+    newlines: Vec<usize>,
+}
+
+/// How far past the last finding the next one is looked for: findings come in file
+/// order, and a step is never this long.
+const WINDOW: usize = 1 << 16;
+
+impl<'t> Text<'t> {
+    pub fn new(text: &'t str) -> Text<'t> {
+        let newlines = text.match_indices('\n').map(|(i, _)| i).collect();
+        Text { text, newlines }
     }
-    let start = match from {
-        0 | 1 => 0,
-        n => file
-            .match_indices('\n')
-            .nth(n - 2)
-            .map_or(file.len(), |(i, _)| i + 1),
-    };
-    let at = start + file[start..].find(needle)?;
-    Some(line_at(file, at))
-}
 
-/// The 1-based line of byte `at`.
-fn line_at(file: &str, at: usize) -> usize {
-    file.as_bytes()[..at]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
+    /// The 1-based line of byte `at`.
+    fn line_at(&self, at: usize) -> usize {
+        self.newlines.partition_point(|&n| n < at) + 1
+    }
 
-/// The 1-based line of job `id`'s key under `jobs:`, or 1.
-pub fn job_line(file: &str, id: &str) -> usize {
-    let key = format!("{id}:");
-    let mut from = file.find("jobs:").unwrap_or(0);
-    while let Some(i) = file[from..].find(&key) {
-        let at = from + i;
-        let line_start = file[..at].rfind('\n').map_or(0, |n| n + 1);
-        let indented = at > line_start && file[line_start..at].bytes().all(|b| b == b' ');
-        let rest = file[at + key.len()..]
-            .split('\n')
-            .next()
-            .unwrap_or_default()
-            .trim();
-        if indented && (rest.is_empty() || rest.starts_with('#')) {
-            return line_at(file, at);
+    /// The byte where 1-based line `line` starts.
+    fn start_of(&self, line: usize) -> usize {
+        match line {
+            0 | 1 => 0,
+            n => self.newlines.get(n - 2).map_or(self.text.len(), |&i| i + 1),
         }
-        from = at + key.len();
     }
-    1
+
+    /// The first line at or after `from`, and within [`WINDOW`] of it, that contains
+    /// `needle` (trimmed).
+    fn line_of(&self, from: usize, needle: &str) -> Option<usize> {
+        let needle = needle.trim();
+        if needle.is_empty() {
+            return None;
+        }
+        let start = self.start_of(from);
+        let mut end = (start + WINDOW).min(self.text.len());
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let at = start + self.text[start..end].find(needle)?;
+        Some(self.line_at(at))
+    }
+
+    /// The 1-based line of every job's key under `jobs:`, by job id: one pass over the
+    /// lines, taking the keys at the indentation of the first one.
+    pub fn job_lines(&self) -> std::collections::HashMap<&'t str, usize> {
+        let mut out = std::collections::HashMap::new();
+        let mut indent = None;
+        let mut in_jobs = false;
+        for (i, line) in self.text.lines().enumerate() {
+            let content = line.trim_start();
+            if content.is_empty() || content.starts_with('#') {
+                continue;
+            }
+            let depth = line.len() - content.len();
+            if depth == 0 {
+                in_jobs = content.starts_with("jobs:");
+                continue;
+            }
+            if !in_jobs || *indent.get_or_insert(depth) != depth {
+                continue;
+            }
+            if let Some((key, rest)) = content.split_once(':') {
+                let rest = rest.trim();
+                if rest.is_empty() || rest.starts_with('#') {
+                    out.insert(key.trim().trim_matches(['"', '\'']), i + 1);
+                }
+            }
+        }
+        out
+    }
 }
 
-/// The findings in a job's steps; `envs` are the workflow's and the job's `env:`;
+/// The findings in a job's steps; `job` holds the workflow's and the job's `env:`;
 /// `from` is the job's first line in `file` (findings are looked up in order after it).
-pub fn scan(steps: &[Value], job: &Tainted, file: &str, from: usize) -> Vec<Evidence> {
+pub fn scan(steps: &[Value], job: &Tainted, file: &Text<'_>, from: usize) -> Vec<Evidence> {
     let mut out = Vec::new();
     let mut cursor = from;
     for (i, step) in steps.iter().enumerate() {
@@ -390,7 +420,7 @@ pub fn scan(steps: &[Value], job: &Tainted, file: &str, from: usize) -> Vec<Evid
         let condition = super::workflow::condition(step.get("if"));
         // `lookup` finds the line; `shown` is what the reason quotes of it.
         let mut found = |kind, lookup: &str, shown: String, payload| {
-            let line = line_of(file, cursor, lookup);
+            let line = file.line_of(cursor, lookup);
             cursor = line.unwrap_or(cursor);
             out.push(Evidence {
                 kind,
@@ -490,10 +520,15 @@ mod tests {
         let steps: Value = serde_saphyr::from_str(steps).expect("yaml");
         let env: Value = serde_saphyr::from_str(env).expect("yaml");
         let list = steps.as_array().cloned().unwrap_or_default();
-        scan(&list, &Tainted::default().with(Some(&env)), "", 1)
-            .into_iter()
-            .map(|e| (e.kind, e.payload, e.text))
-            .collect()
+        scan(
+            &list,
+            &Tainted::default().with(Some(&env)),
+            &Text::new(""),
+            1,
+        )
+        .into_iter()
+        .map(|e| (e.kind, e.payload, e.text))
+        .collect()
     }
 
     #[test]

@@ -407,6 +407,8 @@ pub fn read(doc: &Value, text: &str, repo: String, path: String) -> Result<Workf
     // The workflow's `env:` is every job's: its secrets are read by every job.
     let top_env = doc.get("env");
     let top_tainted = untrusted::Tainted::default().with(top_env);
+    let lines = untrusted::Text::new(text);
+    let job_lines = lines.job_lines();
     let (env_secrets, env_all) = top_env.map_or_else(Default::default, secrets_in);
     let jobs = jobs
         .iter()
@@ -466,7 +468,12 @@ pub fn read(doc: &Value, text: &str, repo: String, path: String) -> Result<Workf
                 uses,
                 secrets,
                 all_secrets,
-                untrusted: untrusted::scan(steps, &tainted, text, untrusted::job_line(text, id)),
+                untrusted: untrusted::scan(
+                    steps,
+                    &tainted,
+                    &lines,
+                    job_lines.get(id.as_str()).copied().unwrap_or(1),
+                ),
                 azure_client_ids,
             }
         })

@@ -6,6 +6,7 @@ mod access;
 pub(crate) mod commands;
 mod expr;
 mod jobs;
+mod outsiders;
 mod repos;
 mod untrusted;
 mod workflow;

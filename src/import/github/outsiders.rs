@@ -1,0 +1,251 @@
+//! Who outside the repository controls a job: the triggers anyone can fire, evaluated
+//! against the job's (and the jobs it needs') `if:`, with what the job takes from the
+//! outsider (their code, their text, their artifacts).
+
+use super::expr::{self, Runs};
+use super::untrusted::{Evidence, Kind};
+use super::workflow::{Job, Target, Workflow};
+use super::{Adder, Inventory};
+use crate::model::{EdgeKind, NodeKind, Revoke};
+
+/// Triggers anyone can fire on a public repository, whose runs get the repository's
+/// secrets and a token that may write: a fork's pull request (`pull_request_target`),
+/// an issue, a comment, a review, a discussion, and the run that follows a fork's.
+const OUTSIDER_TRIGGERS: [&str; 8] = [
+    "pull_request_target",
+    "issue_comment",
+    "issues",
+    "pull_request_review",
+    "pull_request_review_comment",
+    "discussion",
+    "discussion_comment",
+    "workflow_run",
+];
+
+/// Whether the runs `workflow_run` follows can be a fork's: `None` when every workflow
+/// it follows is loaded and none runs for outsiders; else the condition (none when one
+/// provably does).
+fn follows_outsiders(w: &Workflow, siblings: &[&Workflow]) -> Option<Option<String>> {
+    let mut unknown = Vec::new();
+    for name in &w.follows {
+        let upstream: Vec<&Workflow> = siblings
+            .iter()
+            .copied()
+            .filter(|o| o.name.eq_ignore_ascii_case(name))
+            .collect();
+        if upstream.is_empty() {
+            unknown.push(format!(
+                "if the workflow it follows (\"{name}\", not among the inputs) runs for pull requests from forks"
+            ));
+        }
+        for u in upstream {
+            if u.triggers.contains("pull_request")
+                || OUTSIDER_TRIGGERS[..7]
+                    .iter()
+                    .any(|t| u.triggers.contains(*t))
+            {
+                return Some(None);
+            }
+            if u.triggers.contains("workflow_run") {
+                unknown.push(format!(
+                    "if the run of \"{name}\" it follows was started by a fork's"
+                ));
+            }
+        }
+    }
+    if w.follows.is_empty() {
+        unknown.push("if a workflow it follows runs for pull requests from forks".to_string());
+    }
+    unknown.into_iter().next().map(Some)
+}
+
+/// Whether `job` can run on the imagined outsider's run: `false` when its `if:` or one
+/// it transitively needs provably fails (a skipped job skips the jobs that need it,
+/// unless their `if:` calls a status function); the undecided conditions go to `open`.
+fn job_runs(
+    w: &Workflow,
+    job: &Job,
+    ctx: &expr::Outsider<'_>,
+    depth: usize,
+    open: &mut Vec<String>,
+    judged: &mut std::collections::BTreeSet<String>,
+) -> bool {
+    let runs = job
+        .condition
+        .as_deref()
+        .map_or(Runs::Yes, |c| expr::runs(c, ctx));
+    match runs {
+        Runs::No => return false,
+        Runs::Maybe => {
+            let c = job.condition.as_deref().unwrap_or_default();
+            let whose = if depth == 0 {
+                "the job's".to_string()
+            } else {
+                format!("job `{}`'s (which it needs)", job.id)
+            };
+            open.push(format!("if {whose} condition holds: `if: {c}`"));
+        }
+        Runs::Yes => {}
+    }
+    let status = job.condition.as_deref().is_some_and(|c| {
+        let c = c.to_ascii_lowercase();
+        ["always()", "failure()", "cancelled()"]
+            .iter()
+            .any(|f| c.contains(f))
+    });
+    if status {
+        return true;
+    }
+    // Each needed job is judged once however many paths lead to it (a cycle of needs is
+    // an invalid workflow; `judged` ends it anyway).
+    job.needs.iter().all(|id| {
+        if !judged.insert(id.clone()) {
+            return true;
+        }
+        w.jobs
+            .iter()
+            .find(|j| &j.id == id)
+            .is_none_or(|needed| job_runs(w, needed, ctx, depth + 1, open, judged))
+    })
+}
+
+/// Edges from anyone who can open a pull request or write a comment to a job that runs
+/// their code or their text with the repository's secrets.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn outsiders(
+    w: &Workflow,
+    job: &Job,
+    siblings: &[&Workflow],
+    github: &Inventory,
+    gates: &[&str],
+    disable: &Revoke,
+    g: &mut Adder<'_>,
+) {
+    // A local reusable workflow's findings are the caller's: it runs on the caller's
+    // event, as the caller's job.
+    let mut findings: Vec<(Option<&str>, &Evidence, String)> = job
+        .untrusted
+        .iter()
+        .map(|e| (None, e, String::new()))
+        .collect();
+    for uses in &job.uses {
+        let Target::Local(path) = &uses.target else {
+            continue;
+        };
+        let callee = siblings.iter().find(|o| &o.path == path);
+        for cj in callee.into_iter().flat_map(|c| &c.jobs) {
+            for e in &cj.untrusted {
+                let via = format!(" (in reusable workflow ./{path}, job `{}`)", cj.id);
+                findings.push((cj.condition.as_deref(), e, via));
+            }
+        }
+    }
+    if findings.is_empty() {
+        return;
+    }
+    // Only those who can read a private or internal repository can fork it or comment.
+    let outsider = match github.repos.get(&w.repo) {
+        Some(i) if !i.is_public() => {
+            "if the attacker can read the repository (it is not public: only those who can read it can open a pull request or comment)"
+        }
+        _ => "if the repository accepts pull requests and comments from the attacker",
+    };
+    let mut best: Option<(Vec<String>, String)> = None;
+    for trigger in OUTSIDER_TRIGGERS
+        .iter()
+        .filter(|t| w.triggers.contains(**t))
+    {
+        let upstream = if *trigger == "workflow_run" {
+            match follows_outsiders(w, siblings) {
+                None => continue,
+                Some(c) => c,
+            }
+        } else {
+            None
+        };
+        let ctx = expr::Outsider {
+            trigger,
+            repo: &w.repo,
+        };
+        let judge = |c: Option<&str>| c.map_or(Runs::Yes, |c| expr::runs(c, &ctx));
+        let mut needed = Vec::new();
+        if !job_runs(w, job, &ctx, 0, &mut needed, &mut Default::default()) {
+            continue;
+        }
+        for (callee_if, e, via) in &findings {
+            if !e.applies_to(trigger) {
+                continue;
+            }
+            let (step_runs, callee_runs) = (judge(e.condition.as_deref()), judge(*callee_if));
+            if step_runs == Runs::No || callee_runs == Runs::No {
+                continue;
+            }
+            let mut conditions = needed.clone();
+            if callee_runs == Runs::Maybe {
+                let c = callee_if.unwrap_or_default();
+                conditions.push(format!("if the called job's condition holds: `if: {c}`"));
+            }
+            if step_runs == Runs::Maybe {
+                let c = e.condition.as_deref().unwrap_or_default();
+                conditions.push(format!(
+                    "if step {}'s condition holds: `if: {c}`",
+                    e.step + 1
+                ));
+            }
+            if e.kind == Kind::Artifact {
+                conditions.push("if a later step runs or trusts what the artifact holds".into());
+            }
+            conditions.extend(upstream.clone());
+            let what = match (e.kind, e.payload) {
+                (Kind::HeadCheckout, Some("workflow_run")) => {
+                    "checks out the head of the fork's run that started it"
+                }
+                (Kind::HeadCheckout, _) => "checks out the pull request's head",
+                (Kind::Injection, _) => "expands text the outsider writes into a script",
+                (Kind::Artifact, _) => "downloads an artifact of the run that started it",
+            };
+            let fired = if *trigger == "workflow_run" {
+                format!(
+                    "workflow_run after {}, which a fork's run can start",
+                    w.follows.join(", ")
+                )
+            } else {
+                format!("{trigger}, which anyone can fire")
+            };
+            let reason = format!(
+                "{} runs on {fired}, and job `{}` {what}{via} at {}: their code runs with the job's secrets, token and OIDC identity",
+                w.path,
+                job.id,
+                e.at()
+            );
+            if best
+                .as_ref()
+                .is_none_or(|(c, _)| conditions.len() < c.len())
+            {
+                best = Some((conditions, reason));
+            }
+        }
+    }
+    let Some((conditions, reason)) = best else {
+        return;
+    };
+    g.node(
+        "github:any-user",
+        NodeKind::Group,
+        "anyone who can open a pull request or write a comment".into(),
+        "github",
+        &[],
+    );
+    let all: Vec<&str> = std::iter::once(outsider)
+        .chain(gates.iter().copied())
+        .chain(conditions.iter().map(String::as_str))
+        .collect();
+    g.edge(
+        "github:any-user",
+        &w.job_key(job),
+        EdgeKind::CanControl,
+        reason,
+        all,
+        vec![disable.clone()],
+    );
+}

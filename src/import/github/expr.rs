@@ -164,29 +164,8 @@ fn eval(e: &Expr, ctx: &Outsider<'_>) -> V {
         Expr::Lit(v) => v.clone(),
         Expr::Path(p) => lookup(p, ctx),
         Expr::Not(x) => eval(x, ctx).truthy().map_or(V::Unknown, |b| V::Bool(!b)),
-        // `&&` and `||` give an operand, not a boolean; only truthiness matters in `if:`.
-        Expr::And(a, b) => {
-            let a = eval(a, ctx);
-            match a.truthy() {
-                Some(false) => a,
-                Some(true) => eval(b, ctx),
-                None => match eval(b, ctx).truthy() {
-                    Some(false) => V::Bool(false),
-                    _ => V::Unknown,
-                },
-            }
-        }
-        Expr::Or(a, b) => {
-            let a = eval(a, ctx);
-            match a.truthy() {
-                Some(true) => a,
-                Some(false) => eval(b, ctx),
-                None => match eval(b, ctx).truthy() {
-                    Some(true) => V::Bool(true),
-                    _ => V::Unknown,
-                },
-            }
-        }
+        Expr::And(a, b) => junction(a, b, false, ctx),
+        Expr::Or(a, b) => junction(a, b, true, ctx),
         Expr::Cmp(a, op, b) => {
             let (a, b) = (eval(a, ctx), eval(b, ctx));
             match op {
@@ -214,6 +193,21 @@ fn eval(e: &Expr, ctx: &Outsider<'_>) -> V {
             }
         }
         Expr::Call(name, args) => call(name, args, ctx),
+    }
+}
+
+/// `a && b` (`decisive` false) or `a || b` (true): the left operand when its truthiness
+/// decides, else the right; when the left is unknown, only a deciding right decides.
+/// (They give an operand, not a boolean; only truthiness matters in `if:`.)
+fn junction(a: &Expr, b: &Expr, decisive: bool, ctx: &Outsider<'_>) -> V {
+    let a = eval(a, ctx);
+    match a.truthy() {
+        Some(t) if t == decisive => a,
+        Some(_) => eval(b, ctx),
+        None => match eval(b, ctx).truthy() {
+            Some(t) if t == decisive => V::Bool(decisive),
+            _ => V::Unknown,
+        },
     }
 }
 

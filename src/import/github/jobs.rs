@@ -65,14 +65,7 @@ pub(super) fn build(
         3,
         vec![commands::workflow("disable", &w.repo, &file).into()],
     );
-    g.edge(
-        &repo_key,
-        &workflow_key,
-        EdgeKind::CanControl,
-        format!("a push to {} can change {}", w.repo, w.path),
-        vec!["if the attacker can push to the branch the workflow runs from"],
-        Vec::new(),
-    );
+    pushed(g, &w.repo, &workflow_key, &w.path);
     for job in &w.jobs {
         let job_key = w.job_key(job);
         let id_token = writes(job, "id-token");
@@ -223,16 +216,8 @@ fn code(
                 owner,
                 &[("pinned", "same repository".to_string())],
             );
-            let repo_edge = new.then(|| format!("github:repo:{}", w.repo));
-            if let Some(repo_key) = repo_edge {
-                g.edge(
-                    &repo_key,
-                    &key,
-                    EdgeKind::CanControl,
-                    format!("a push to {} can change ./{path}", w.repo),
-                    vec!["if the attacker can push to the branch the workflow runs from"],
-                    Vec::new(),
-                );
+            if new {
+                pushed(g, &w.repo, &key, &format!("./{path}"));
             }
             // A composite action's own steps run in every job that uses it.
             let inner = github
@@ -316,6 +301,19 @@ fn code(
             );
         }
     }
+}
+
+/// The repository's edge to code kept in it (a workflow, a local action): whoever can
+/// push to the branch it runs from changes it.
+fn pushed(g: &mut Adder<'_>, repo: &str, key: &str, what: &str) {
+    g.edge(
+        &format!("github:repo:{repo}"),
+        key,
+        EdgeKind::CanControl,
+        format!("a push to {repo} can change {what}"),
+        vec!["if the attacker can push to the branch the workflow runs from"],
+        Vec::new(),
+    );
 }
 
 /// The node of `owner/repo[/path]@ref`: the repository's at that ref, and under it the

@@ -196,6 +196,13 @@ pub(super) fn outsiders(
                 conditions.push("if a later step runs or trusts what the artifact holds".into());
             }
             conditions.extend(upstream.clone());
+            // The candidate with the fewest conditions is the edge; only it needs a reason.
+            if best
+                .as_ref()
+                .is_some_and(|(c, _)| c.len() <= conditions.len())
+            {
+                continue;
+            }
             let what = match (e.kind, e.payload) {
                 (Kind::HeadCheckout, Some("workflow_run")) => {
                     "checks out the head of the fork's run that started it"
@@ -218,12 +225,7 @@ pub(super) fn outsiders(
                 job.id,
                 e.at()
             );
-            if best
-                .as_ref()
-                .is_none_or(|(c, _)| conditions.len() < c.len())
-            {
-                best = Some((conditions, reason));
-            }
+            best = Some((conditions, reason));
         }
     }
     let Some((conditions, reason)) = best else {

@@ -512,15 +512,19 @@ impl Builder {
     /// Resolves pending edges and applies the inventory overlay.
     /// Credits nodes and edges added since the given counts to the files they came from.
     fn count_by_source(&mut self, nodes_before: usize, edges_before: usize) {
-        // Each interned source is looked up among the file names once, not once per edge:
-        // a subscription-per-directory tenant has hundreds of files and 100,000s of edges.
+        // Each interned source is looked up among the file names once, not once per edge
+        // (a subscription-per-directory tenant has hundreds of files and 100,000s of
+        // edges), and by hash (a GitHub organisation has tens of thousands of files).
+        let mut first: FxHashMap<&str, usize> = FxHashMap::default();
+        for (i, f) in self.files.iter().enumerate() {
+            first.entry(f.as_str()).or_insert(i);
+        }
         let mut memo: FxHashMap<SourceId, Option<usize>> = FxHashMap::default();
-        let (graph, files) = (&self.graph, &self.files);
+        let graph = &self.graph;
         let mut index = |source: SourceId| {
-            *memo.entry(source).or_insert_with(|| {
-                let name = graph.source_name(source);
-                files.iter().position(|f| f == name)
-            })
+            *memo
+                .entry(source)
+                .or_insert_with(|| first.get(graph.source_name(source)).copied())
         };
         for n in graph.node_ids().skip(nodes_before) {
             if let Some(i) = index(graph.node(n).provenance.source) {

@@ -286,6 +286,8 @@ impl TrustGraph {
             })
         };
         let (nodes, edges) = other.graph.into_nodes_edges();
+        self.graph.reserve_nodes(nodes.len());
+        self.graph.reserve_edges(edges.len());
         let mut ids = Vec::with_capacity(nodes.len());
         for n in nodes {
             let mut node = n.weight;
@@ -505,22 +507,26 @@ impl TrustGraph {
     /// do not depend on input order: usable before dormant, unconditional before
     /// conditional, then by reason, conditions and provenance.
     fn parallel_order(&self, a: &Edge, b: &Edge) -> std::cmp::Ordering {
-        let key = |e: &'_ Edge| {
-            let conditions: Vec<&str> = e
-                .conditions
-                .iter()
-                .map(|c| c.description.as_str())
-                .collect();
-            (
-                e.dormant,
-                e.is_conditional(),
-                e.reason.clone(),
-                conditions.join("\n"),
-                self.source_name(e.provenance.source).to_string(),
-                e.provenance.place.to_string(),
-            )
-        };
-        key(a).cmp(&key(b))
+        // Field by field and without allocating: a hub's thousands of parallel edges are
+        // compared while the adjacency sorts. Conditions compare as their descriptions
+        // joined by newlines would.
+        fn conditions(e: &Edge) -> impl Iterator<Item = &u8> {
+            e.conditions.iter().enumerate().flat_map(|(i, c)| {
+                let separator: &[u8] = if i == 0 { b"" } else { b"\n" };
+                separator.iter().chain(c.description.as_bytes())
+            })
+        }
+        (a.dormant, a.is_conditional(), &*a.reason)
+            .cmp(&(b.dormant, b.is_conditional(), &*b.reason))
+            .then_with(|| conditions(a).cmp(conditions(b)))
+            .then_with(|| {
+                let source = |e: &Edge| self.source_name(e.provenance.source);
+                source(a).cmp(source(b))
+            })
+            .then_with(|| {
+                let place = |e: &Edge| e.provenance.place.to_string();
+                place(a).cmp(&place(b))
+            })
     }
 
     fn build_adjacency(&self) -> Adjacency {

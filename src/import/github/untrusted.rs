@@ -6,7 +6,9 @@
 //! graph is built; here each finding records the event payload it depends on.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
+use memchr::memmem::Finder;
 use serde_json::Value;
 
 /// What the outsider gets into the job.
@@ -112,39 +114,66 @@ const WRITTEN: [(&str, &str); 17] = [
     ("github.event.workflow_run.display_title", "workflow_run"),
 ];
 
+/// A table's needles, each searched for with a searcher built once (a workflow
+/// corpus has hundreds of thousands of expressions: building a substring searcher per
+/// needle and expression was a tenth of the import).
+struct Needles(Vec<(Finder<'static>, &'static str)>);
+
+impl Needles {
+    fn of(table: &[(&'static str, &'static str)]) -> Needles {
+        Needles(table.iter().map(|(n, p)| (Finder::new(*n), *p)).collect())
+    }
+}
+
+static HEAD_NEEDLES: LazyLock<Needles> = LazyLock::new(|| Needles::of(&HEAD));
+static WRITTEN_NEEDLES: LazyLock<Needles> = LazyLock::new(|| Needles::of(&WRITTEN));
+
 /// Whether `needle` occurs in `text` as a whole path, not as the prefix of a longer name
 /// (`head.ref` is not in `head.refs`).
 fn has_path(text: &str, needle: &str) -> bool {
+    has_path_with(text, &Finder::new(needle))
+}
+
+fn has_path_with(text: &str, needle: &Finder<'_>) -> bool {
+    let n = needle.needle();
     // A needle ending in `.` names every path under it.
-    if needle.ends_with('.') {
-        return text.contains(needle);
+    if n.ends_with(b".") {
+        return needle.find(text.as_bytes()).is_some();
     }
-    text.match_indices(needle).any(|(i, _)| {
-        let next = text[i + needle.len()..].chars().next();
-        !next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    needle.find_iter(text.as_bytes()).any(|i| {
+        let next = text.as_bytes().get(i + n.len());
+        !next.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
     })
 }
 
 /// The payload an expression (normalised: lower case, no spaces) takes from `table`.
-fn payload_in(expr: &str, table: &[(&str, &'static str)]) -> Option<&'static str> {
+fn payload_in(expr: &str, table: &Needles) -> Option<&'static str> {
     // Every needle names a `github.` context: most expressions (`secrets.X`,
     // `matrix.os`) are ruled out by one search.
-    if !expr.contains("github.") {
-        return None;
-    }
+    static GITHUB: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("github."));
+    GITHUB.find(expr.as_bytes())?;
     table
+        .0
         .iter()
-        .find(|(needle, _)| has_path(expr, needle))
+        .find(|(needle, _)| has_path_with(expr, needle))
         .map(|(_, p)| *p)
+}
+
+static OPEN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("${{"));
+static CLOSE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("}}"));
+
+/// Whether some text holds a `${{ … }}` expression (most values hold none).
+pub(super) fn has_expression(text: &str) -> bool {
+    OPEN.find(text.as_bytes()).is_some()
 }
 
 /// The `${{ … }}` expressions in some text, normalised.
 fn expressions(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = text;
-    while let Some(i) = rest.find("${{") {
+    while let Some(i) = OPEN.find(rest.as_bytes()) {
         let after = &rest[i + 3..];
-        let end = after.find("}}").unwrap_or(after.len());
+        let end = CLOSE.find(after.as_bytes()).unwrap_or(after.len());
         out.push(
             after[..end]
                 .chars()
@@ -176,18 +205,17 @@ impl Tainted {
             };
             let key = name.to_ascii_lowercase();
             // Most values hold no expression at all.
-            let exprs = if text.contains("${{") {
+            let exprs = if has_expression(&text) {
                 expressions(&text)
             } else {
                 Vec::new()
             };
-            let find =
-                |table: &[(&str, &'static str)]| exprs.iter().find_map(|e| payload_in(e, table));
-            match find(&HEAD) {
+            let find = |table: &Needles| exprs.iter().find_map(|e| payload_in(e, table));
+            match find(&HEAD_NEEDLES) {
                 Some(p) => t.head.insert(key.clone(), p),
                 None => t.head.remove(&key),
             };
-            match find(&WRITTEN) {
+            match find(&WRITTEN_NEEDLES) {
                 Some(p) => t.written.insert(key, p),
                 None => t.written.remove(&key),
             };
@@ -215,10 +243,10 @@ impl Tainted {
                 _ => None,
             };
         }
-        let (table, map): (&[_], _) = if head {
-            (&HEAD, &self.head)
+        let (table, map): (&Needles, _) = if head {
+            (&HEAD_NEEDLES, &self.head)
         } else {
-            (&WRITTEN, &self.written)
+            (&WRITTEN_NEEDLES, &self.written)
         };
         payload_in(expr, table).or_else(|| {
             if map.is_empty() || !expr.contains("env.") {
@@ -248,6 +276,13 @@ impl Tainted {
 /// What it quotes of the line (never the line itself: a script line may hold a pasted
 /// token) and the payload the head comes in.
 fn git_head(line: &str, tainted: &Tainted) -> Option<(String, Option<&'static str>)> {
+    // Most script lines name neither `git` nor `gh`: a probe at each `g` first.
+    let bytes = line.as_bytes();
+    let named = memchr::memchr2_iter(b'g', b'G', bytes)
+        .any(|i| bytes.get(i + 1).is_some_and(|c| b"hHiI".contains(c)));
+    if !named {
+        return None;
+    }
     let lower = line.to_ascii_lowercase();
     if lower.contains("gh pr checkout") {
         return Some(("gh pr checkout …".to_string(), None));

@@ -65,6 +65,14 @@ pub(super) fn build(
         3,
         vec![commands::workflow("disable", &w.repo, &file).into()],
     );
+    let site = Site {
+        w,
+        github,
+        owner,
+        disable_until: commands::workflow("disable", &w.repo, &file)
+            .note("until then")
+            .into(),
+    };
     pushed(g, &w.repo, &workflow_key, &w.path);
     for job in &w.jobs {
         let job_key = w.job_key(job);
@@ -111,7 +119,7 @@ pub(super) fn build(
             vec![disable.clone()],
         );
         for uses in &job.uses {
-            code(w, github, job, uses, &gates, &disable, revokes, g);
+            code(&site, job, &job_key, uses, &gates, &disable, revokes, g);
         }
         secrets(w, job, github, revokes, g);
         token(w, job, siblings, github, &writes, g);
@@ -119,21 +127,30 @@ pub(super) fn build(
     }
 }
 
+/// What every job of one workflow shares, worked out once per workflow.
+struct Site<'a> {
+    w: &'a Workflow,
+    github: &'a Inventory,
+    owner: &'a str,
+    /// `gh workflow disable` of the file, as the last step of pinning an action in it.
+    disable_until: String,
+}
+
 /// What a `uses:` runs in the job: its node, and the edge by which its code controls it.
 #[allow(clippy::too_many_arguments)]
 fn code(
-    w: &Workflow,
-    github: &Inventory,
+    site: &Site<'_>,
     job: &Job,
+    job_key: &str,
     uses: &Uses,
     gates: &[&str],
     disable: &Revoke,
     revokes: &mut Revokes,
     g: &mut Adder<'_>,
 ) {
-    let (owner, _) = w.repo.split_once('/').unwrap_or((&w.repo, ""));
-    let job_key = w.job_key(job);
-    let file = w.path.rsplit('/').next().unwrap_or(&w.path);
+    let Site {
+        w, github, owner, ..
+    } = *site;
     let place = uses.place();
     // One entry per action repository (or image) and workflow, whatever the ref or path:
     // pinning is done in the file, once per `uses:` of it.
@@ -149,9 +166,7 @@ fn code(
                         "in {}/{}: replace `uses: {written}` with {how}, or remove it",
                         w.repo, w.path
                     )),
-                    commands::workflow("disable", &w.repo, file)
-                        .note("until then")
-                        .into(),
+                    site.disable_until.clone(),
                 ],
             )]
         })
@@ -166,7 +181,7 @@ fn code(
             let (used, written, pinned) = remote(g, repo, path.as_deref(), reference, owner);
             g.edge(
                 &used,
-                &job_key,
+                job_key,
                 EdgeKind::CanControl,
                 format!(
                     "{} job `{}` {place} runs `{written}`, {}; {sees}",
@@ -195,7 +210,7 @@ fn code(
             );
             g.edge(
                 &key,
-                &job_key,
+                job_key,
                 EdgeKind::CanControl,
                 format!(
                     "{} job `{}` runs the reusable workflow ./{path}: its code runs as this job, with the secrets and token the call passes",
@@ -258,7 +273,7 @@ fn code(
             }
             g.edge(
                 &key,
-                &job_key,
+                job_key,
                 EdgeKind::CanControl,
                 format!(
                     "{} job `{}` {place} runs the local action ./{path} (as checked out at that point); {sees}",
@@ -286,7 +301,7 @@ fn code(
             };
             g.edge(
                 &key,
-                &job_key,
+                job_key,
                 EdgeKind::CanControl,
                 format!(
                     "{} job `{}` {place} runs the image docker://{image}, {risk}; {sees}",
@@ -328,19 +343,24 @@ fn remote(
 ) -> (String, String, Pinned) {
     let pinned = Pinned::of(reference);
     let action_owner = repo.split('/').next().unwrap_or(repo);
-    let tags = [
-        ("pinned", pinned.as_str().to_string()),
-        ("third_party", (action_owner != owner).to_string()),
-    ];
+    let tags = || {
+        [
+            ("pinned", pinned.as_str().to_string()),
+            ("third_party", (action_owner != owner).to_string()),
+        ]
+    };
     let shared = format!("github:action:{repo}@{reference}");
     let shown = format!("{repo}@{reference}");
-    g.node(
-        &shared,
-        NodeKind::Workload,
-        shown.clone(),
-        action_owner,
-        &tags,
-    );
+    // (A few actions are used in every job: their nodes are made once.)
+    if g.graph.find(&shared).is_none() {
+        g.node(
+            &shared,
+            NodeKind::Workload,
+            shown.clone(),
+            action_owner,
+            &tags(),
+        );
+    }
     let Some(path) = path else {
         return (shared, shown, pinned);
     };
@@ -354,7 +374,7 @@ fn remote(
         NodeKind::Workload,
         written.clone(),
         action_owner,
-        &tags,
+        &tags(),
     );
     g.edge(
         &shared,
@@ -373,26 +393,28 @@ fn secrets(w: &Workflow, job: &Job, github: &Inventory, revokes: &mut Revokes, g
     let (owner, _) = w.repo.split_once('/').unwrap_or((&w.repo, ""));
     let job_key = w.job_key(job);
     let add = |g: &mut Adder<'_>, revokes: &mut Revokes, from: &str, name: &str, why: String| {
-        let (key, label, set) =
-            match github.resolve_secret(&w.repo, job.environment.as_deref(), name) {
-                SecretScope::Environment(env) => (
-                    format!("github:secret:{}/env/{env}/{name}", w.repo),
-                    format!("{name} ({} environment {env})", w.repo),
-                    commands::secret("set", name, Store::Env(&w.repo, &env)),
-                ),
-                SecretScope::Org => (
-                    format!("github:secret:{owner}/{name}"),
-                    format!("{name} (organisation {owner})"),
-                    commands::secret("set", name, Store::Org(owner)),
-                ),
-                SecretScope::Repo => (
-                    format!("github:secret:{}/{name}", w.repo),
-                    format!("{name} ({})", w.repo),
-                    commands::secret("set", name, Store::Repo(&w.repo)),
-                ),
+        let scope = github.resolve_secret(&w.repo, job.environment.as_deref(), name);
+        let key = match &scope {
+            SecretScope::Environment(env) => format!("github:secret:{}/env/{env}/{name}", w.repo),
+            SecretScope::Org => format!("github:secret:{owner}/{name}"),
+            SecretScope::Repo => format!("github:secret:{}/{name}", w.repo),
+        };
+        // The node, its label and its rotation once per secret, not once per job that
+        // reads it.
+        if g.graph.find(&key).is_none() {
+            let label = match &scope {
+                SecretScope::Environment(env) => format!("{name} ({} environment {env})", w.repo),
+                SecretScope::Org => format!("{name} (organisation {owner})"),
+                SecretScope::Repo => format!("{name} ({})", w.repo),
             };
-        g.node(&key, NodeKind::Secret, label, owner, &[]);
+            g.node(&key, NodeKind::Secret, label, owner, &[]);
+        }
         let cut = revokes.get(format!("rotate:{key}"), || {
+            let store = match &scope {
+                SecretScope::Environment(env) => Store::Env(&w.repo, env),
+                SecretScope::Org => Store::Org(owner),
+                SecretScope::Repo => Store::Repo(&w.repo),
+            };
             vec![revoke(
                 format!("rotate:{key}"),
                 "rotate",
@@ -401,7 +423,9 @@ fn secrets(w: &Workflow, job: &Job, github: &Inventory, revokes: &mut Revokes, g
                     comment(&format!(
                         "rotate the credential {name} holds at its issuer first: deleting the GitHub copy does not revoke it"
                     )),
-                    set.note("store the new value").into(),
+                    commands::secret("set", name, store)
+                        .note("store the new value")
+                        .into(),
                 ],
             )]
         });

@@ -79,7 +79,9 @@ impl Inventory {
     /// Which secret `name` a job of `repo` (in `environment`) gets. Without listings it
     /// is taken to be a repository secret.
     fn resolve_secret(&self, repo: &str, environment: Option<&str>, name: &str) -> SecretScope {
+        // (Most organisations' inputs hold no listings: no lookup, no key built.)
         if let Some(env) = environment
+            && !self.env_secrets.is_empty()
             && self
                 .env_secrets
                 .get(&(repo.to_string(), env.to_lowercase()))
@@ -92,6 +94,9 @@ impl Inventory {
             .get(repo)
             .is_some_and(|s| s.contains(name))
         {
+            return SecretScope::Repo;
+        }
+        if self.org_secrets.is_empty() {
             return SecretScope::Repo;
         }
         let owner = repo.split('/').next().unwrap_or(repo);

@@ -225,3 +225,66 @@ fn pins_local_code_images_and_token_scopes() {
     let nightly = "github:token:acme/app/.github/workflows/nightly.yml#build";
     assert!(edge(&l, nightly, "github:packages:acme/app").is_none());
 }
+
+#[test]
+fn inputs_carry_the_outsider_into_local_actions_and_reusable_workflows() {
+    let l = load();
+    // A local composite action expands `${{ inputs.body }}` into its script: the caller
+    // that hands it a comment's body is the commenter's, the one that hands it a fixed
+    // text is not.
+    let echo = outsider(&l, "echo-comment.yml#echo").expect("comment body through input");
+    assert!(
+        echo.reason
+            .contains("in local action ./.github/actions/comment, through input `body`"),
+        "{}",
+        echo.reason
+    );
+    assert!(echo.reason.contains("issue_comment"), "{}", echo.reason);
+    assert!(outsider(&l, "thank-issue.yml#thank").is_none());
+    // A reusable workflow of the same repository called by its full name, checking out
+    // `inputs.ref`: the head makes the caller the fork's, the base does not.
+    let head = outsider(&l, "pr-build.yml#head").expect("head through input");
+    assert!(
+        head.reason.contains("through input `ref`") && head.reason.contains("build-ref.yml"),
+        "{}",
+        head.reason
+    );
+    assert!(outsider(&l, "pr-build.yml#base").is_none());
+    assert!(outsider(&l, "build-ref.yml#build").is_none());
+    let call = edge(&l, "~build-ref.yml", "~pr-build.yml#head").expect("callee runs as caller");
+    assert!(
+        call.reason.contains("build-ref.yml@main"),
+        "{}",
+        call.reason
+    );
+    assert!(
+        conditions(call).join(" ").contains("version at the ref"),
+        "{:?}",
+        conditions(call)
+    );
+}
+
+#[test]
+fn job_and_service_containers_are_images_the_job_runs() {
+    let l = load();
+    let job = "~integration.yml#test";
+    let container = edge(&l, "github:docker:node:20-bookworm", job).expect("job container");
+    assert!(container.reason.contains("runs every step inside"));
+    assert!(container.conditions.is_empty());
+    let db = "github:docker:postgres@sha256:4ec37d2a07a0067f176fdcc9d4bb633a5724d2cc4d86a9d6d4b9d3ac9e1b8b2a";
+    let service = edge(&l, db, job).expect("service container");
+    assert!(service.reason.contains("service container `db`"));
+    assert!(service.reason.contains("pinned by digest"));
+    assert!(
+        conditions(service)
+            .join(" ")
+            .contains("hands the service secrets")
+    );
+    // An image named by an expression names nothing the file shows.
+    let images = l
+        .graph
+        .node_ids()
+        .filter(|&n| l.graph.node(n).key.starts_with("github:docker:${{"))
+        .count();
+    assert_eq!(images, 0);
+}

@@ -2,7 +2,7 @@
 //! workflows, local actions, images), what they read (secrets, the job token and its
 //! scopes); who outside the repository controls them is [`super::outsiders`].
 
-use super::workflow::{self, Job, Pinned, Target, Uses, Workflow};
+use super::workflow::{self, Job, Pinned, Target, UsedAt, Uses, Workflow};
 use super::{Adder, Inventory, Revokes, SecretScope, commands, repos, subjects};
 use crate::import::revoke;
 use crate::model::{Credential, EdgeKind, Node, NodeKind, Revoke};
@@ -172,6 +172,10 @@ fn code(
         })
     };
     let sees = "its code sees the job's secrets, token and OIDC identity";
+    if let Some(path) = uses.reusable_in(&w.repo) {
+        reusable(site, job, job_key, uses, path, gates, disable, g);
+        return;
+    }
     match &uses.target {
         Target::Remote {
             repo,
@@ -179,6 +183,23 @@ fn code(
             reference,
         } => {
             let (used, written, pinned) = remote(g, repo, path.as_deref(), reference, owner);
+            // A reusable workflow of another repository that was read too: its file is
+            // what the ref runs, if the ref is the version read.
+            if let Some(callee) = path.as_deref().and_then(|p| github.workflow(repo, p)) {
+                let why = format!(
+                    "`{written}` runs {}'s {} as read, if {reference} is the version read",
+                    callee.repo, callee.path
+                );
+                let unsure = format!("if {written} is the version of the file that was read");
+                g.edge(
+                    &callee.key(),
+                    &used,
+                    EdgeKind::CanControl,
+                    why,
+                    vec![&unsure],
+                    Vec::new(),
+                );
+            }
             g.edge(
                 &used,
                 job_key,
@@ -191,33 +212,6 @@ fn code(
                 ),
                 gates.to_vec(),
                 pin(repo, &written, "a reviewed full commit SHA"),
-            );
-        }
-        Target::Local(path) if path.starts_with(".github/workflows/") => {
-            // A reusable workflow of this repository: the job *is* its run.
-            let key = workflow::key(&w.repo, path);
-            let why = format!(
-                "{} job `{}` calls it, and no input holds it",
-                w.path, job.id
-            );
-            crate::import::add_placeholder(
-                g.graph,
-                &key,
-                NodeKind::Workload,
-                "github",
-                why,
-                g.provenance.clone(),
-            );
-            g.edge(
-                &key,
-                job_key,
-                EdgeKind::CanControl,
-                format!(
-                    "{} job `{}` runs the reusable workflow ./{path}: its code runs as this job, with the secrets and token the call passes",
-                    w.path, job.id
-                ),
-                gates.to_vec(),
-                vec![disable.clone()],
             );
         }
         Target::Local(path) => {
@@ -238,7 +232,8 @@ fn code(
             let inner = github
                 .actions
                 .get(&(w.repo.clone(), path.clone()))
-                .filter(|_| new);
+                .filter(|_| new)
+                .map(|a| &a.uses);
             for u in inner.into_iter().flatten() {
                 let Target::Remote {
                     repo,
@@ -285,6 +280,18 @@ fn code(
         }
         Target::Docker(image) => {
             let digest = image.contains("@sha256:");
+            // A service container runs beside the steps: it sees what the job hands it.
+            let (runs, mut conditions) = match &uses.at {
+                UsedAt::Container => ("runs every step inside".to_string(), gates.to_vec()),
+                UsedAt::Service(name) => (
+                    format!("starts, as its service container `{name}`,"),
+                    gates.to_vec(),
+                ),
+                _ => (format!("{place} runs"), gates.to_vec()),
+            };
+            if matches!(uses.at, UsedAt::Service(_)) {
+                conditions.push("if the job hands the service secrets or trusts what it serves");
+            }
             let key = format!("github:docker:{image}");
             let pinned = if digest { "digest" } else { "tag" };
             g.node(
@@ -304,10 +311,10 @@ fn code(
                 job_key,
                 EdgeKind::CanControl,
                 format!(
-                    "{} job `{}` {place} runs the image docker://{image}, {risk}; {sees}",
+                    "{} job `{}` {runs} the image docker://{image}, {risk}; {sees}",
                     w.path, job.id
                 ),
-                gates.to_vec(),
+                conditions,
                 pin(
                     image.split(['@', ':']).next().unwrap_or(image),
                     &format!("docker://{image}"),
@@ -316,6 +323,54 @@ fn code(
             );
         }
     }
+}
+
+/// A reusable workflow of the job's own repository (`./.github/workflows/x.yml`, or
+/// `owner/repo/.github/workflows/x.yml@ref`): the job *is* its run.
+#[allow(clippy::too_many_arguments)]
+fn reusable(
+    site: &Site<'_>,
+    job: &Job,
+    job_key: &str,
+    uses: &Uses,
+    path: &str,
+    gates: &[&str],
+    disable: &Revoke,
+    g: &mut Adder<'_>,
+) {
+    let w = site.w;
+    let key = workflow::key(&w.repo, path);
+    let why = format!(
+        "{} job `{}` calls it, and no input holds it",
+        w.path, job.id
+    );
+    crate::import::add_placeholder(
+        g.graph,
+        &key,
+        NodeKind::Workload,
+        "github",
+        why,
+        g.provenance.clone(),
+    );
+    let mut conditions = gates.to_vec();
+    let called = match &uses.target {
+        Target::Remote { reference, .. } => {
+            conditions.push("if the file read is the version at the ref it is called at");
+            format!("{}/{path}@{reference}", w.repo)
+        }
+        _ => format!("./{path}"),
+    };
+    g.edge(
+        &key,
+        job_key,
+        EdgeKind::CanControl,
+        format!(
+            "{} job `{}` runs the reusable workflow {called}: its code runs as this job, with the secrets and token the call passes",
+            w.path, job.id
+        ),
+        conditions,
+        vec![disable.clone()],
+    );
 }
 
 /// The repository's edge to code kept in it (a workflow, a local action): whoever can

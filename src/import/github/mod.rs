@@ -23,10 +23,11 @@ pub use workflow::{Pinned, Workflow};
 #[derive(Debug, Default)]
 pub(crate) struct Inventory {
     workflows: Vec<(Workflow, String)>,
+    /// Each workflow's place in `workflows`, by (`owner/repo` in lower case, path).
+    index: rustc_hash::FxHashMap<(String, String), usize>,
     unparsed: Vec<Unparsed>,
-    /// What local composite actions run, by (`owner/repo`, directory): their steps'
-    /// `uses:`.
-    actions: BTreeMap<(String, String), Vec<workflow::Uses>>,
+    /// What local composite actions run, by (`owner/repo`, directory).
+    actions: BTreeMap<(String, String), workflow::Action>,
     /// `default_workflow_permissions` (`read` or `write`) by `owner/repo`.
     defaults: BTreeMap<String, String>,
     /// OIDC subject templates by `owner/repo` or `owner`: `None` for `use_default`.
@@ -119,6 +120,14 @@ impl Inventory {
                 .map(|((_, name), _)| name.clone()),
         );
         names
+    }
+
+    /// The workflow at `path` of `repo`, if it was read (repository names ignore case).
+    fn workflow(&self, repo: &str, path: &str) -> Option<&Workflow> {
+        let at = self
+            .index
+            .get(&(repo.to_ascii_lowercase(), path.to_string()))?;
+        self.workflows.get(*at).map(|(w, _)| w)
     }
 
     /// The subject template that applies to a repository: its own, else its owner's.
@@ -299,7 +308,7 @@ struct Unparsed {
 /// What one file gave.
 enum Parsed {
     Workflow(Workflow, String),
-    Action((String, String), Vec<workflow::Uses>),
+    Action((String, String), workflow::Action),
     Skipped(Warning),
 }
 
@@ -359,7 +368,7 @@ fn parse(u: &Unparsed) -> Parsed {
     };
     if u.action {
         let at = (u.repo.clone(), u.path.clone());
-        return Parsed::Action(at, workflow::action_uses(&doc));
+        return Parsed::Action(at, workflow::action(&doc, &text));
     }
     match workflow::read(&doc, &text, u.repo.clone(), u.path.clone()) {
         Ok(w) => Parsed::Workflow(w, u.file.clone()),
@@ -376,9 +385,13 @@ fn parse_all(github: &mut Inventory, warnings: &mut Vec<Warning>) {
     });
     for p in parsed.into_iter().flatten() {
         match p {
-            Parsed::Workflow(w, file) => github.workflows.push((w, file)),
-            Parsed::Action(at, uses) => {
-                github.actions.insert(at, uses);
+            Parsed::Workflow(w, file) => {
+                let at = (w.repo.to_ascii_lowercase(), w.path.clone());
+                github.index.entry(at).or_insert(github.workflows.len());
+                github.workflows.push((w, file));
+            }
+            Parsed::Action(at, action) => {
+                github.actions.insert(at, action);
             }
             Parsed::Skipped(w) => warnings.push(w),
         }

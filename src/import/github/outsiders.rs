@@ -121,22 +121,59 @@ pub(super) fn outsiders(
     disable: &Revoke,
     g: &mut Adder<'_>,
 ) {
-    // A local reusable workflow's findings are the caller's: it runs on the caller's
-    // event, as the caller's job.
-    let mut findings: Vec<(Option<&str>, &Evidence, String)> = job
+    // A reusable workflow's or a local action's findings are the caller's: it runs on
+    // the caller's event, as the caller's job, with the inputs the caller hands it. The
+    // job's own findings through an input are not: a workflow's own inputs are its
+    // dispatcher's.
+    let mut findings: Vec<(Option<&str>, Evidence, String)> = job
         .untrusted
         .iter()
-        .map(|e| (None, e, String::new()))
+        .filter(|e| e.input.is_none())
+        .map(|e| (None, e.clone(), String::new()))
         .collect();
     for uses in &job.uses {
-        let Target::Local(path) = &uses.target else {
-            continue;
+        let through = |e: &Evidence| -> Option<(Evidence, String)> {
+            let Some(name) = &e.input else {
+                return Some((e.clone(), String::new()));
+            };
+            let pass = uses.passes.iter().find(|p| &p.input == name)?;
+            let mut e = e.clone();
+            e.payload = Some(pass.payload(e.kind)?);
+            Some((e, format!(", through input `{name}`")))
         };
-        let callee = siblings.iter().find(|o| &o.path == path);
-        for cj in callee.into_iter().flat_map(|c| &c.jobs) {
+        let callee = match &uses.target {
+            Target::Remote {
+                repo,
+                path: Some(path),
+                ..
+            } => github.workflow(repo, path),
+            Target::Local(path) if path.starts_with(".github/workflows/") => {
+                github.workflow(&w.repo, path)
+            }
+            Target::Local(path) => {
+                let action = github.actions.get(&(w.repo.clone(), path.clone()));
+                for e in action.into_iter().flat_map(|a| &a.untrusted) {
+                    if let Some((e, how)) = through(e) {
+                        let via = format!(" (in local action ./{path}{how})");
+                        findings.push((None, e, via));
+                    }
+                }
+                None
+            }
+            _ => None,
+        };
+        let Some(callee) = callee else { continue };
+        let name = if callee.repo == w.repo {
+            format!("./{}", callee.path)
+        } else {
+            format!("{}/{}", callee.repo, callee.path)
+        };
+        for cj in &callee.jobs {
             for e in &cj.untrusted {
-                let via = format!(" (in reusable workflow ./{path}, job `{}`)", cj.id);
-                findings.push((cj.condition.as_deref(), e, via));
+                if let Some((e, how)) = through(e) {
+                    let via = format!(" (in reusable workflow {name}, job `{}`{how})", cj.id);
+                    findings.push((cj.condition.as_deref(), e, via));
+                }
             }
         }
     }

@@ -38,6 +38,68 @@ pub struct Evidence {
     /// `comment`, `review`, `discussion`, `workflow_run`), or `None` for any event that
     /// names a pull request (`refs/pull/N/head`, `gh pr checkout`).
     pub payload: Option<&'static str>,
+    /// In a reusable workflow or a composite action, the input (`${{ inputs.NAME }}`,
+    /// lower case) it comes through: the finding holds only for a caller that hands it
+    /// the outsider's head or text.
+    pub input: Option<String>,
+}
+
+/// An input a caller hands a local action or a reusable workflow (`with:`), when an
+/// outsider controls it: the payload of the head it names, and of the text it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pass {
+    /// The input's name, lower case (GitHub's input names ignore case).
+    pub input: String,
+    pub head: Option<&'static str>,
+    pub written: Option<&'static str>,
+}
+
+impl Pass {
+    /// What a finding through this input depends on, if the outsider controls it.
+    pub fn payload(&self, kind: Kind) -> Option<&'static str> {
+        match kind {
+            Kind::HeadCheckout => self.head,
+            Kind::Injection => self.written,
+            Kind::Artifact => None,
+        }
+    }
+}
+
+/// The inputs of a `with:` map that carry a head or outsider-written text.
+pub fn passes(with: Option<&Value>, tainted: &Tainted) -> Vec<Pass> {
+    let mut out = Vec::new();
+    for (name, value) in with.and_then(Value::as_object).into_iter().flatten() {
+        let Some(text) = value.as_str().filter(|t| has_expression(t)) else {
+            continue;
+        };
+        let exprs = expressions(text);
+        let head = exprs.iter().find_map(|e| tainted.expr(e, true));
+        let written = exprs.iter().find_map(|e| tainted.expr(e, false));
+        if head.is_some() || written.is_some() {
+            out.push(Pass {
+                input: name.to_ascii_lowercase(),
+                head,
+                written,
+            });
+        }
+    }
+    out
+}
+
+/// The input an expression (normalised) reads, `inputs.NAME` as a whole path (not
+/// `github.event.inputs.NAME`, a dispatch's).
+fn input_of(expr: &str) -> Option<String> {
+    expr.match_indices("inputs.").find_map(|(i, _)| {
+        let before = expr[..i].chars().next_back();
+        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+            return None;
+        }
+        let name: String = expr[i + "inputs.".len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        (!name.is_empty()).then_some(name)
+    })
 }
 
 impl Evidence {
@@ -454,7 +516,7 @@ pub fn scan(steps: &[Value], job: &Tainted, file: &Text<'_>, from: usize) -> Vec
         };
         let condition = super::workflow::condition(step.get("if"));
         // `lookup` finds the line; `shown` is what the reason quotes of it.
-        let mut found = |kind, lookup: &str, shown: String, payload| {
+        let mut found = |kind, lookup: &str, shown: String, payload, input| {
             let line = file.line_of(cursor, lookup);
             cursor = line.unwrap_or(cursor);
             out.push(Evidence {
@@ -464,6 +526,7 @@ pub fn scan(steps: &[Value], job: &Tainted, file: &Text<'_>, from: usize) -> Vec
                 line,
                 text: shown,
                 payload,
+                input,
             });
         };
         let uses = step
@@ -489,9 +552,11 @@ pub fn scan(steps: &[Value], job: &Tainted, file: &Text<'_>, from: usize) -> Vec
                             || exprs.iter().any(|e| step_output_head(e));
                         any.then_some(None)
                     });
+                let shown = format!("{input}: {}", mask(&value));
                 if let Some(payload) = head {
-                    let shown = format!("{input}: {}", mask(&value));
-                    found(Kind::HeadCheckout, &value, shown, payload);
+                    found(Kind::HeadCheckout, &value, shown, payload, None);
+                } else if let Some(name) = exprs.iter().find_map(|e| input_of(e)) {
+                    found(Kind::HeadCheckout, &value, shown, None, Some(name));
                 }
             }
         }
@@ -507,7 +572,7 @@ pub fn scan(steps: &[Value], job: &Tainted, file: &Text<'_>, from: usize) -> Vec
         if artifact {
             let text = step.get("uses").and_then(Value::as_str).unwrap_or_default();
             let shown = format!("uses: {}", mask(text));
-            found(Kind::Artifact, text, shown, Some("workflow_run"));
+            found(Kind::Artifact, text, shown, Some("workflow_run"), None);
         }
         // Scripts: `run:`, and `actions/github-script`'s `script:`.
         let script = step
@@ -524,22 +589,27 @@ pub fn scan(steps: &[Value], job: &Tainted, file: &Text<'_>, from: usize) -> Vec
         for line in script.lines() {
             // Only the expressions are quoted: the rest of a script line may hold anything,
             // a hard-coded token included.
-            let injected: Vec<(String, &'static str)> = expressions(line)
-                .into_iter()
-                .filter_map(|e| Some((tainted.expr(&e, false)?, e)))
+            let exprs = expressions(line);
+            let injected: Vec<(String, &'static str)> = exprs
+                .iter()
+                .filter_map(|e| Some((tainted.expr(e, false)?, e)))
                 .map(|(p, e)| (format!("${{{{ {e} }}}}"), p))
                 .collect();
             if let Some((_, payload)) = injected.first() {
                 let shown: Vec<&str> = injected.iter().map(|(e, _)| e.as_str()).collect();
-                found(Kind::Injection, line, shown.join(" "), Some(payload));
+                found(Kind::Injection, line, shown.join(" "), Some(payload), None);
+            } else if let Some((e, name)) = exprs.iter().find_map(|e| Some((e, input_of(e)?))) {
+                // What the caller hands in is expanded like any text.
+                let shown = format!("${{{{ {e} }}}}");
+                found(Kind::Injection, line, shown, None, Some(name));
             }
             if is_run {
                 if let Some((shown, payload)) = git_head(line, tainted) {
-                    found(Kind::HeadCheckout, line, shown, payload);
+                    found(Kind::HeadCheckout, line, shown, payload, None);
                 }
                 if line.contains("gh run download") {
                     let shown = "gh run download …".to_string();
-                    found(Kind::Artifact, line, shown, Some("workflow_run"));
+                    found(Kind::Artifact, line, shown, Some("workflow_run"), None);
                 }
             }
         }
@@ -550,6 +620,33 @@ pub fn scan(steps: &[Value], job: &Tainted, file: &Text<'_>, from: usize) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inputs_are_read_as_whole_paths() {
+        assert_eq!(input_of("inputs.ref"), Some("ref".to_string()));
+        assert_eq!(input_of("fromjson(inputs.pr-ref)"), Some("pr-ref".to_string()));
+        // A dispatch's inputs are its dispatcher's, and a longer name is another.
+        assert_eq!(input_of("github.event.inputs.ref"), None);
+        assert_eq!(input_of("my_inputs.ref"), None);
+        let with: Value = serde_json::json!({
+            "Ref": "${{ github.event.pull_request.head.sha }}",
+            "title": "${{ github.event.pull_request.title }}",
+            "fixed": "main",
+            "base": "${{ github.event.pull_request.base.sha }}"
+        });
+        let passes = passes(Some(&with), &Tainted::default());
+        let named: Vec<(&str, Option<&str>, Option<&str>)> = passes
+            .iter()
+            .map(|p| (p.input.as_str(), p.head, p.written))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                ("ref", Some("pull_request"), None),
+                ("title", None, Some("pull_request"))
+            ]
+        );
+    }
 
     fn scan_yaml(steps: &str, env: &str) -> Vec<(Kind, Option<&'static str>, String)> {
         let steps: Value = serde_saphyr::from_str(steps).expect("yaml");

@@ -143,16 +143,30 @@ pub enum Target {
     Docker(String),
 }
 
-/// A `uses:` of a job (a reusable workflow) or of a step.
+/// Where in its job a `uses:` (or an image) runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UsedAt {
+    /// A step, by index.
+    Step(usize),
+    /// The job itself: a reusable workflow.
+    Job,
+    /// `container:`: every step of the job runs inside the image.
+    Container,
+    /// `services:`: a container beside the job, by its name there.
+    Service(String),
+}
+
+/// A `uses:` of a job (a reusable workflow) or of a step, or an image the job runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Uses {
     pub target: Target,
-    /// Step index, or `None` for a job-level reusable workflow.
-    pub step: Option<usize>,
+    pub at: UsedAt,
+    /// The `with:` inputs it is handed that an outsider controls.
+    pub passes: Vec<untrusted::Pass>,
 }
 
 impl Uses {
-    fn parse(text: &str, step: Option<usize>) -> Option<Uses> {
+    fn parse(text: &str, at: UsedAt) -> Option<Uses> {
         let text = text.trim();
         let target = if let Some(image) = text.strip_prefix("docker://") {
             Target::Docker(image.to_string())
@@ -168,16 +182,59 @@ impl Uses {
                 reference: reference.to_string(),
             }
         };
-        Some(Uses { target, step })
+        Some(Uses {
+            target,
+            at,
+            passes: Vec::new(),
+        })
+    }
+
+    /// An image named by `container:` or `services:` (`image:` or the bare string); one
+    /// named by an expression is not known.
+    fn image(v: &Value, at: UsedAt) -> Option<Uses> {
+        let image = v.as_str().or_else(|| v.get("image")?.as_str())?.trim();
+        if image.is_empty() || untrusted::has_expression(image) {
+            return None;
+        }
+        let image = image.strip_prefix("docker://").unwrap_or(image);
+        Some(Uses {
+            target: Target::Docker(image.to_string()),
+            at,
+            passes: Vec::new(),
+        })
     }
 
     /// Where in the job it is used, for reasons.
     pub fn place(&self) -> String {
-        self.step
-            .map_or("the job itself (a reusable workflow)".to_string(), |i| {
-                format!("step {}", i + 1)
-            })
+        match &self.at {
+            UsedAt::Step(i) => format!("step {}", i + 1),
+            UsedAt::Job => "the job itself (a reusable workflow)".to_string(),
+            UsedAt::Container => "its job container".to_string(),
+            UsedAt::Service(name) => format!("its service container `{name}`"),
+        }
     }
+
+    /// A reusable workflow of `repo` (called as `./.github/workflows/x.yml`, or by its
+    /// full name at some ref): its path there.
+    pub fn reusable_in<'u>(&'u self, repo: &str) -> Option<&'u str> {
+        let path = match &self.target {
+            Target::Local(path) => path.as_str(),
+            Target::Remote {
+                repo: other,
+                path: Some(path),
+                ..
+            } if other.eq_ignore_ascii_case(repo) => path.as_str(),
+            _ => return None,
+        };
+        path.starts_with(".github/workflows/").then_some(path)
+    }
+}
+
+/// A local composite action: what its steps run, and where outsiders' text gets in.
+#[derive(Debug, Clone, Default)]
+pub struct Action {
+    pub uses: Vec<Uses>,
+    pub untrusted: Vec<Evidence>,
 }
 
 #[derive(Debug, Clone)]
@@ -271,17 +328,24 @@ pub fn locate_action(path: &str) -> Option<(String, String)> {
     })
 }
 
-/// The `uses:` of a composite action's steps (`runs.steps`); other kinds of action run
-/// code from the repository itself.
-pub fn action_uses(doc: &Value) -> Vec<Uses> {
-    doc.get("runs")
+/// A composite action's steps (`runs.steps`): their `uses:` and their scripts; other
+/// kinds of action run code from the repository itself.
+pub fn action(doc: &Value, text: &str) -> Action {
+    let steps = doc
+        .get("runs")
         .and_then(|r| r.get("steps"))
         .and_then(Value::as_array)
-        .map_or(&[][..], Vec::as_slice)
+        .map_or(&[][..], Vec::as_slice);
+    let uses = steps
         .iter()
         .enumerate()
-        .filter_map(|(i, s)| Uses::parse(s.get("uses")?.as_str()?, Some(i)))
-        .collect()
+        .filter_map(|(i, s)| Uses::parse(s.get("uses")?.as_str()?, UsedAt::Step(i)))
+        .collect();
+    // A composite action's own `run:` steps: `${{ github.event… }}` is the calling
+    // job's event, `${{ inputs.X }}` what the caller hands it.
+    let lines = untrusted::Text::new(text);
+    let untrusted = untrusted::scan(steps, &untrusted::Tainted::default(), &lines, 1);
+    Action { uses, untrusted }
 }
 
 /// The names after `secrets.` or inside `secrets['…']` in some text, and whether the
@@ -424,22 +488,42 @@ pub fn read(doc: &Value, text: &str, repo: String, path: String) -> Result<Workf
                 .get("steps")
                 .and_then(Value::as_array)
                 .map_or(&[], Vec::as_slice);
+            let tainted = top_tainted.with(job.get("env"));
+            // What a local action or a reusable workflow is handed decides whether its
+            // `${{ inputs.X }}` is the outsider's.
             let mut uses: Vec<Uses> = steps
                 .iter()
                 .enumerate()
                 .filter_map(|(i, s)| {
-                    s.get("uses")
-                        .and_then(Value::as_str)
-                        .and_then(|u| Uses::parse(u, Some(i)))
+                    let mut u = Uses::parse(s.get("uses")?.as_str()?, UsedAt::Step(i))?;
+                    if matches!(u.target, Target::Local(_)) {
+                        let own = tainted.with(s.get("env"));
+                        u.passes = untrusted::passes(s.get("with"), &own);
+                    }
+                    Some(u)
                 })
                 .collect();
-            if let Some(reusable) = job
+            if let Some(mut reusable) = job
                 .get("uses")
                 .and_then(Value::as_str)
-                .and_then(|u| Uses::parse(u, None))
+                .and_then(|u| Uses::parse(u, UsedAt::Job))
             {
+                reusable.passes = untrusted::passes(job.get("with"), &tainted);
                 uses.push(reusable);
             }
+            uses.extend(
+                job.get("container")
+                    .and_then(|c| Uses::image(c, UsedAt::Container)),
+            );
+            let services = job.get("services").and_then(Value::as_object);
+            uses.extend(
+                services
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|(name, service)| {
+                        Uses::image(service, UsedAt::Service(name.clone()))
+                    }),
+            );
             let azure_client_ids = steps
                 .iter()
                 .filter(|s| {
@@ -463,7 +547,6 @@ pub fn read(doc: &Value, text: &str, repo: String, path: String) -> Result<Workf
             if job.get("secrets").and_then(Value::as_str) == Some("inherit") {
                 all_secrets = Some("calls a reusable workflow with `secrets: inherit`");
             }
-            let tainted = top_tainted.with(job.get("env"));
             Job {
                 id: id.clone(),
                 condition: condition(job.get("if")),
@@ -525,7 +608,7 @@ mod tests {
         assert_eq!(Pinned::of("release/v1"), Pinned::Branch);
         assert_eq!(Pinned::of("feature-x"), Pinned::Ref);
         assert_eq!(Pinned::of("11bd719"), Pinned::Ref);
-        let u = Uses::parse("github/codeql-action/init@v3", Some(2)).expect("parses");
+        let u = Uses::parse("github/codeql-action/init@v3", UsedAt::Step(2)).expect("parses");
         assert_eq!(
             u.target,
             Target::Remote {
@@ -535,11 +618,11 @@ mod tests {
             }
         );
         assert_eq!(
-            Uses::parse("./.github/actions/build/", None).map(|u| u.target),
+            Uses::parse("./.github/actions/build/", UsedAt::Job).map(|u| u.target),
             Some(Target::Local(".github/actions/build".into()))
         );
         assert_eq!(
-            Uses::parse("docker://alpine:3.19", None).map(|u| u.target),
+            Uses::parse("docker://alpine:3.19", UsedAt::Job).map(|u| u.target),
             Some(Target::Docker("alpine:3.19".into()))
         );
     }

@@ -541,7 +541,7 @@ impl TrustGraph {
         for (r, &node) in by_key.iter().enumerate() {
             rank[node as usize] = r as u32;
         }
-        let build = |dir: Direction| {
+        let build = |dir: Direction, duplicates_too: bool| {
             let mut start = vec![0u32; n + 1];
             for e in self.graph.edge_references() {
                 let at = if dir == Direction::Outgoing {
@@ -579,6 +579,9 @@ impl TrustGraph {
                         .then_with(|| self.parallel_order(edge(e1), edge(e2)))
                         .then(e1.cmp(&e2))
                 });
+                if !duplicates_too {
+                    continue;
+                }
                 // Parallel edges are now side by side; an edge that repeats an earlier one
                 // of its group is a duplicate (see `remove_duplicate_edges`).
                 let mut group = 0;
@@ -598,8 +601,16 @@ impl TrustGraph {
             }
             (start, list, duplicates)
         };
-        let (out_start, out, duplicates) = build(Direction::Outgoing);
-        let (in_start, inc, _) = build(Direction::Incoming);
+        // The two directions are independent: one on each core. (Duplicates are the same
+        // edges seen from either end; the outgoing side finds them.)
+        let ((out_start, out, duplicates), (in_start, inc, _)) = std::thread::scope(|s| {
+            let incoming = s.spawn(|| build(Direction::Incoming, false));
+            let outgoing = build(Direction::Outgoing, true);
+            let incoming = incoming
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (outgoing, incoming)
+        });
         let out_target = out
             .iter()
             .map(|&(n, e)| {

@@ -624,7 +624,10 @@ mod tests {
     #[test]
     fn inputs_are_read_as_whole_paths() {
         assert_eq!(input_of("inputs.ref"), Some("ref".to_string()));
-        assert_eq!(input_of("fromjson(inputs.pr-ref)"), Some("pr-ref".to_string()));
+        assert_eq!(
+            input_of("fromjson(inputs.pr-ref)"),
+            Some("pr-ref".to_string())
+        );
         // A dispatch's inputs are its dispatcher's, and a longer name is another.
         assert_eq!(input_of("github.event.inputs.ref"), None);
         assert_eq!(input_of("my_inputs.ref"), None);

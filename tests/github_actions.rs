@@ -241,6 +241,15 @@ fn inputs_carry_the_outsider_into_local_actions_and_reusable_workflows() {
     );
     assert!(echo.reason.contains("issue_comment"), "{}", echo.reason);
     assert!(outsider(&l, "thank-issue.yml#thank").is_none());
+    // The calling step's `if:` gates what the action does.
+    assert!(outsider(&l, "echo-comment.yml#owner-echo").is_none());
+    // `refs/pull/N/merge` handed to a reusable workflow that checks out its input.
+    let merge = outsider(&l, "echo-comment.yml#build-pr").expect("merge ref through input");
+    assert!(
+        merge.reason.contains("through input `ref`"),
+        "{}",
+        merge.reason
+    );
     // A reusable workflow of the same repository called by its full name, checking out
     // `inputs.ref`: the head makes the caller the fork's, the base does not.
     let head = outsider(&l, "pr-build.yml#head").expect("head through input");
@@ -248,6 +257,13 @@ fn inputs_carry_the_outsider_into_local_actions_and_reusable_workflows() {
         head.reason.contains("through input `ref`") && head.reason.contains("build-ref.yml"),
         "{}",
         head.reason
+    );
+    assert!(
+        conditions(head)
+            .join(" ")
+            .contains("build-ref.yml@main is the version of the file that was read"),
+        "{:?}",
+        conditions(head)
     );
     assert!(outsider(&l, "pr-build.yml#base").is_none());
     assert!(outsider(&l, "build-ref.yml#build").is_none());
@@ -280,6 +296,13 @@ fn job_and_service_containers_are_images_the_job_runs() {
             .join(" ")
             .contains("hands the service secrets")
     );
+    assert!(
+        service.reason.contains("not the job's token"),
+        "{}",
+        service.reason
+    );
+    let fix = service.revoke[0].commands.join("\n");
+    assert!(fix.contains("services.db.image: postgres@sha256"), "{fix}");
     // An image named by an expression names nothing the file shows.
     let images = l
         .graph

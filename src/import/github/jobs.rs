@@ -154,16 +154,17 @@ fn code(
     let place = uses.place();
     // One entry per action repository (or image) and workflow, whatever the ref or path:
     // pinning is done in the file, once per `uses:` of it.
-    let mut pin = |id: &str, written: &str, how: &str| {
+    // `line` is the line to change as written (`uses: …`, `container: …`).
+    let mut pin = |id: &str, line: &str, how: &str| {
         let id = format!("pin-action:{}/{}:{id}", w.repo, w.path);
-        revokes.get(format!("{id}\n{written}"), || {
+        revokes.get(format!("{id}\n{line}"), || {
             vec![revoke(
                 id,
                 "pin_action",
                 2,
                 vec![
                     comment(&format!(
-                        "in {}/{}: replace `uses: {written}` with {how}, or remove it",
+                        "in {}/{}: replace `{line}` with {how}, or remove it",
                         w.repo, w.path
                     )),
                     site.disable_until.clone(),
@@ -182,10 +183,24 @@ fn code(
             path,
             reference,
         } => {
+            let fresh = path.as_deref().is_some_and(|p| {
+                let key = format!("github:action:{repo}/{p}@{reference}");
+                g.graph.find(&key).is_none()
+            });
             let (used, written, pinned) = remote(g, repo, path.as_deref(), reference, owner);
             // A reusable workflow of another repository that was read too: its file is
-            // what the ref runs, if the ref is the version read.
-            if let Some(callee) = path.as_deref().and_then(|p| github.workflow(repo, p)) {
+            // what the ref runs, if the ref is the version read. (Once, with the ref's
+            // node; the callee may be built later, or on another core.)
+            let callee = path.as_deref().and_then(|p| github.workflow(repo, p));
+            if let Some(callee) = callee.filter(|_| fresh) {
+                crate::import::add_placeholder(
+                    g.graph,
+                    &callee.key(),
+                    NodeKind::Workload,
+                    "github",
+                    format!("{} calls it; its own file is read too", w.path),
+                    g.provenance.clone(),
+                );
                 let why = format!(
                     "`{written}` runs {}'s {} as read, if {reference} is the version read",
                     callee.repo, callee.path
@@ -211,7 +226,11 @@ fn code(
                     pinned.risk()
                 ),
                 gates.to_vec(),
-                pin(repo, &written, "a reviewed full commit SHA"),
+                pin(
+                    repo,
+                    &format!("uses: {written}"),
+                    "a reviewed full commit SHA",
+                ),
             );
         }
         Target::Local(path) => {
@@ -280,18 +299,30 @@ fn code(
         }
         Target::Docker(image) => {
             let digest = image.contains("@sha256:");
-            // A service container runs beside the steps: it sees what the job hands it.
-            let (runs, mut conditions) = match &uses.at {
-                UsedAt::Container => ("runs every step inside".to_string(), gates.to_vec()),
-                UsedAt::Service(name) => (
-                    format!("starts, as its service container `{name}`,"),
-                    gates.to_vec(),
+            let mut conditions = gates.to_vec();
+            // A service container runs beside the steps: it gets only what the job hands
+            // it (its env, volumes and ports), never the token.
+            let (runs, line, gets) = match &uses.at {
+                UsedAt::Container => (
+                    "runs every step inside".to_string(),
+                    format!("container: {image}"),
+                    sees,
                 ),
-                _ => (format!("{place} runs"), gates.to_vec()),
+                UsedAt::Service(name) => {
+                    conditions
+                        .push("if the job hands the service secrets or trusts what it serves");
+                    (
+                        format!("starts, as its service container `{name}`,"),
+                        format!("services.{name}.image: {image}"),
+                        "it gets what the job hands it (env, volumes, ports), not the job's token",
+                    )
+                }
+                _ => (
+                    format!("{place} runs"),
+                    format!("uses: docker://{image}"),
+                    sees,
+                ),
             };
-            if matches!(uses.at, UsedAt::Service(_)) {
-                conditions.push("if the job hands the service secrets or trusts what it serves");
-            }
             let key = format!("github:docker:{image}");
             let pinned = if digest { "digest" } else { "tag" };
             g.node(
@@ -311,13 +342,13 @@ fn code(
                 job_key,
                 EdgeKind::CanControl,
                 format!(
-                    "{} job `{}` {runs} the image docker://{image}, {risk}; {sees}",
+                    "{} job `{}` {runs} the image docker://{image}, {risk}; {gets}",
                     w.path, job.id
                 ),
                 conditions,
                 pin(
                     image.split(['@', ':']).next().unwrap_or(image),
-                    &format!("docker://{image}"),
+                    &line,
                     "an image digest (@sha256:…)",
                 ),
             );

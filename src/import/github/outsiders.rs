@@ -2,6 +2,8 @@
 //! against the job's (and the jobs it needs') `if:`, with what the job takes from the
 //! outsider (their code, their text, their artifacts).
 
+use std::borrow::Cow;
+
 use super::expr::{self, Runs};
 use super::untrusted::{Evidence, Kind};
 use super::workflow::{Job, Target, Workflow};
@@ -109,6 +111,107 @@ fn job_runs(
     })
 }
 
+/// A place where an outsider's code or text gets into a job, in it or in what it calls.
+struct Finding<'a> {
+    evidence: Cow<'a, Evidence>,
+    /// Where it is, for the reason (empty: the job's own step).
+    via: String,
+    /// Conditions judged per trigger besides the step's own (the calling step's, the
+    /// called job's), with whose they are.
+    gates: Vec<(&'static str, &'a str)>,
+    /// A condition that holds whatever the trigger.
+    unsure: Option<String>,
+}
+
+/// The job's findings, and those of what it calls: a reusable workflow's or a local
+/// action's run on the caller's event, as the caller's job, with the inputs the caller
+/// hands it. The job's own findings through an input are not the outsider's: a
+/// workflow's own inputs are its dispatcher's.
+fn findings<'a>(w: &Workflow, job: &'a Job, github: &'a Inventory) -> Vec<Finding<'a>> {
+    let mut out: Vec<Finding<'a>> = job
+        .untrusted
+        .iter()
+        .filter(|e| e.input.is_none())
+        .map(|e| Finding {
+            evidence: Cow::Borrowed(e),
+            via: String::new(),
+            gates: Vec::new(),
+            unsure: None,
+        })
+        .collect();
+    for uses in &job.uses {
+        let through = |e: &'a Evidence| -> Option<(Cow<'a, Evidence>, String)> {
+            let Some(name) = &e.input else {
+                return Some((Cow::Borrowed(e), String::new()));
+            };
+            let pass = uses.passes.iter().find(|p| &p.input == name)?;
+            let mut e = e.clone();
+            e.payload = pass.payload(e.kind)?;
+            Some((Cow::Owned(e), format!(", through input `{name}`")))
+        };
+        let calling: Vec<(&'static str, &'a str)> = uses
+            .condition
+            .as_deref()
+            .map(|c| ("the calling step's", c))
+            .into_iter()
+            .collect();
+        let (callee, unsure) = match &uses.target {
+            Target::Remote {
+                repo,
+                path: Some(path),
+                reference,
+            } => (
+                github.workflow(repo, path),
+                Some(format!(
+                    "if {repo}/{path}@{reference} is the version of the file that was read"
+                )),
+            ),
+            Target::Local(path) if path.starts_with(".github/workflows/") => {
+                (github.workflow(&w.repo, path), None)
+            }
+            Target::Local(path) => {
+                let action = github.actions.get(&(w.repo.clone(), path.clone()));
+                for e in action.into_iter().flat_map(|a| &a.untrusted) {
+                    if let Some((evidence, how)) = through(e) {
+                        out.push(Finding {
+                            evidence,
+                            via: format!(" (in local action ./{path}{how})"),
+                            gates: calling.clone(),
+                            unsure: None,
+                        });
+                    }
+                }
+                (None, None)
+            }
+            _ => (None, None),
+        };
+        let Some(callee) = callee else { continue };
+        let name = if callee.repo.eq_ignore_ascii_case(&w.repo) {
+            format!("./{}", callee.path)
+        } else {
+            format!("{}/{}", callee.repo, callee.path)
+        };
+        for cj in &callee.jobs {
+            for e in &cj.untrusted {
+                if let Some((evidence, how)) = through(e) {
+                    out.push(Finding {
+                        evidence,
+                        via: format!(" (in reusable workflow {name}, job `{}`{how})", cj.id),
+                        gates: cj
+                            .condition
+                            .as_deref()
+                            .map(|c| ("the called job's", c))
+                            .into_iter()
+                            .collect(),
+                        unsure: unsure.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Edges from anyone who can open a pull request or write a comment to a job that runs
 /// their code or their text with the repository's secrets.
 #[allow(clippy::too_many_arguments)]
@@ -121,62 +224,10 @@ pub(super) fn outsiders(
     disable: &Revoke,
     g: &mut Adder<'_>,
 ) {
-    // A reusable workflow's or a local action's findings are the caller's: it runs on
-    // the caller's event, as the caller's job, with the inputs the caller hands it. The
-    // job's own findings through an input are not: a workflow's own inputs are its
-    // dispatcher's.
-    let mut findings: Vec<(Option<&str>, Evidence, String)> = job
-        .untrusted
-        .iter()
-        .filter(|e| e.input.is_none())
-        .map(|e| (None, e.clone(), String::new()))
-        .collect();
-    for uses in &job.uses {
-        let through = |e: &Evidence| -> Option<(Evidence, String)> {
-            let Some(name) = &e.input else {
-                return Some((e.clone(), String::new()));
-            };
-            let pass = uses.passes.iter().find(|p| &p.input == name)?;
-            let mut e = e.clone();
-            e.payload = Some(pass.payload(e.kind)?);
-            Some((e, format!(", through input `{name}`")))
-        };
-        let callee = match &uses.target {
-            Target::Remote {
-                repo,
-                path: Some(path),
-                ..
-            } => github.workflow(repo, path),
-            Target::Local(path) if path.starts_with(".github/workflows/") => {
-                github.workflow(&w.repo, path)
-            }
-            Target::Local(path) => {
-                let action = github.actions.get(&(w.repo.clone(), path.clone()));
-                for e in action.into_iter().flat_map(|a| &a.untrusted) {
-                    if let Some((e, how)) = through(e) {
-                        let via = format!(" (in local action ./{path}{how})");
-                        findings.push((None, e, via));
-                    }
-                }
-                None
-            }
-            _ => None,
-        };
-        let Some(callee) = callee else { continue };
-        let name = if callee.repo == w.repo {
-            format!("./{}", callee.path)
-        } else {
-            format!("{}/{}", callee.repo, callee.path)
-        };
-        for cj in &callee.jobs {
-            for e in &cj.untrusted {
-                if let Some((e, how)) = through(e) {
-                    let via = format!(" (in reusable workflow {name}, job `{}`{how})", cj.id);
-                    findings.push((cj.condition.as_deref(), e, via));
-                }
-            }
-        }
+    if !OUTSIDER_TRIGGERS.iter().any(|t| w.triggers.contains(*t)) {
+        return;
     }
+    let findings = findings(w, job, github);
     if findings.is_empty() {
         return;
     }
@@ -209,26 +260,37 @@ pub(super) fn outsiders(
         if !job_runs(w, job, &ctx, 0, &mut needed, &mut Default::default()) {
             continue;
         }
-        for (callee_if, e, via) in &findings {
+        for Finding {
+            evidence: e,
+            via,
+            gates: outer,
+            unsure,
+        } in &findings
+        {
             if !e.applies_to(trigger) {
                 continue;
             }
-            let (step_runs, callee_runs) = (judge(e.condition.as_deref()), judge(*callee_if));
-            if step_runs == Runs::No || callee_runs == Runs::No {
+            let step_runs = judge(e.condition.as_deref());
+            let outer_runs: Vec<Runs> = outer.iter().map(|(_, c)| judge(Some(c))).collect();
+            if step_runs == Runs::No || outer_runs.contains(&Runs::No) {
                 continue;
             }
             let mut conditions = needed.clone();
-            if callee_runs == Runs::Maybe {
-                let c = callee_if.unwrap_or_default();
-                conditions.push(format!("if the called job's condition holds: `if: {c}`"));
+            for ((whose, c), runs) in outer.iter().zip(&outer_runs) {
+                if *runs == Runs::Maybe {
+                    conditions.push(format!("if {whose} condition holds: `if: {c}`"));
+                }
             }
             if step_runs == Runs::Maybe {
                 let c = e.condition.as_deref().unwrap_or_default();
-                conditions.push(format!(
-                    "if step {}'s condition holds: `if: {c}`",
-                    e.step + 1
-                ));
+                let whose = if via.is_empty() {
+                    format!("step {}'s", e.step + 1)
+                } else {
+                    format!("the called file's step {}'s", e.step + 1)
+                };
+                conditions.push(format!("if {whose} condition holds: `if: {c}`"));
             }
+            conditions.extend(unsure.clone());
             if e.kind == Kind::Artifact {
                 conditions.push("if a later step runs or trusts what the artifact holds".into());
             }

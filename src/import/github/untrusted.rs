@@ -50,16 +50,18 @@ pub struct Evidence {
 pub struct Pass {
     /// The input's name, lower case (GitHub's input names ignore case).
     pub input: String,
-    pub head: Option<&'static str>,
+    /// A head, by the payload it comes in (`Some(None)`: any event that names a pull
+    /// request, as `refs/pull/N/merge` or an earlier step's head output do).
+    pub head: Option<Option<&'static str>>,
     pub written: Option<&'static str>,
 }
 
 impl Pass {
     /// What a finding through this input depends on, if the outsider controls it.
-    pub fn payload(&self, kind: Kind) -> Option<&'static str> {
+    pub fn payload(&self, kind: Kind) -> Option<Option<&'static str>> {
         match kind {
             Kind::HeadCheckout => self.head,
-            Kind::Injection => self.written,
+            Kind::Injection => self.written.map(Some),
             Kind::Artifact => None,
         }
     }
@@ -73,7 +75,7 @@ pub fn passes(with: Option<&Value>, tainted: &Tainted) -> Vec<Pass> {
             continue;
         };
         let exprs = expressions(text);
-        let head = exprs.iter().find_map(|e| tainted.expr(e, true));
+        let head = head_in(text, &exprs, tainted);
         let written = exprs.iter().find_map(|e| tainted.expr(e, false));
         if head.is_some() || written.is_some() {
             out.push(Pass {
@@ -86,20 +88,59 @@ pub fn passes(with: Option<&Value>, tainted: &Tainted) -> Vec<Pass> {
     out
 }
 
-/// The input an expression (normalised) reads, `inputs.NAME` as a whole path (not
-/// `github.event.inputs.NAME`, a dispatch's).
-fn input_of(expr: &str) -> Option<String> {
-    expr.match_indices("inputs.").find_map(|(i, _)| {
-        let before = expr[..i].chars().next_back();
-        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
-            return None;
+/// The head a value names, by the payload it comes in: a head expression, or (for any
+/// event that names a pull request) `refs/pull/…` or an earlier step's head output.
+fn head_in(text: &str, exprs: &[String], tainted: &Tainted) -> Option<Option<&'static str>> {
+    exprs
+        .iter()
+        .find_map(|e| tainted.expr(e, true))
+        .map(Some)
+        .or_else(|| {
+            let any = text.contains("refs/pull/") || exprs.iter().any(|e| step_output_head(e));
+            any.then_some(None)
+        })
+}
+
+/// The inputs expressions (normalised) read, `inputs.NAME` as whole paths (not
+/// `github.event.inputs.NAME`, a dispatch's, nor `steps.get-inputs.…`), each once.
+fn inputs_of(exprs: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for expr in exprs {
+        for (i, _) in expr.match_indices("inputs.") {
+            let before = expr[..i].chars().next_back();
+            if before.is_some_and(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)) {
+                continue;
+            }
+            let name: String = expr[i + "inputs.".len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                .collect();
+            if !name.is_empty() && !names.contains(&name) {
+                names.push(name);
+            }
         }
-        let name: String = expr[i + "inputs.".len()..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-            .collect();
-        (!name.is_empty()).then_some(name)
-    })
+    }
+    names
+}
+
+/// An expression as a reason quotes it: a long string literal in it (a token someone
+/// wrote as a default) is elided.
+fn quoted(expr: &str) -> String {
+    let mut out = String::with_capacity(expr.len() + 8);
+    let mut parts = expr.split('\'');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for (i, part) in parts.enumerate() {
+        out.push('\'');
+        // Odd parts are inside quotes.
+        if i % 2 == 0 && part.chars().count() > 15 {
+            out.push('…');
+        } else {
+            out.push_str(part);
+        }
+    }
+    format!("${{{{ {out} }}}}")
 }
 
 impl Evidence {
@@ -337,7 +378,10 @@ impl Tainted {
 /// A `run:` line that fetches or checks out a pull request's head with `git` or `gh`.
 /// What it quotes of the line (never the line itself: a script line may hold a pasted
 /// token) and the payload the head comes in.
-fn git_head(line: &str, tainted: &Tainted) -> Option<(String, Option<&'static str>)> {
+fn git_head(
+    line: &str,
+    tainted: &Tainted,
+) -> Option<(String, Option<&'static str>, Option<String>)> {
     // Most script lines name neither `git` nor `gh`: a probe at each `g` first.
     let bytes = line.as_bytes();
     let named = memchr::memchr2_iter(b'g', b'G', bytes)
@@ -347,7 +391,7 @@ fn git_head(line: &str, tainted: &Tainted) -> Option<(String, Option<&'static st
     }
     let lower = line.to_ascii_lowercase();
     if lower.contains("gh pr checkout") {
-        return Some(("gh pr checkout …".to_string(), None));
+        return Some(("gh pr checkout …".to_string(), None, None));
     }
     const VERBS: [&str; 8] = [
         "fetch", "checkout", "pull", "switch", "reset", "merge", "worktree", "clone",
@@ -373,16 +417,21 @@ fn git_head(line: &str, tainted: &Tainted) -> Option<(String, Option<&'static st
     })?;
     let exprs = expressions(line);
     if let Some((e, p)) = exprs.iter().find_map(|e| Some((e, tainted.expr(e, true)?))) {
-        return Some((format!("git {verb} … ${{{{ {e} }}}}"), Some(p)));
+        return Some((format!("git {verb} … {}", quoted(e)), Some(p), None));
     }
     if lower.contains("pull/") {
-        return Some((format!("git {verb} … pull/…"), None));
+        return Some((format!("git {verb} … pull/…"), None, None));
     }
     if let Some(e) = exprs.iter().find(|e| step_output_head(e)) {
-        return Some((format!("git {verb} … ${{{{ {e} }}}}"), None));
+        return Some((format!("git {verb} … {}", quoted(e)), None, None));
+    }
+    // In a reusable workflow or a composite action: whatever the caller hands in.
+    if let Some(name) = inputs_of(&exprs).into_iter().next() {
+        let shown = format!("git {verb} … ${{{{ inputs.{name} }}}}");
+        return Some((shown, None, Some(name)));
     }
     let (name, p) = tainted.shell_head(line)?;
-    Some((format!("git {verb} … ${name}"), Some(p)))
+    Some((format!("git {verb} … ${name}"), Some(p), None))
 }
 
 /// An earlier step's output named for the head (`steps.branch.outputs.head_ref`, as
@@ -543,20 +592,12 @@ pub fn scan(steps: &[Value], job: &Tainted, file: &Text<'_>, from: usize) -> Vec
             for input in ["ref", "repository"] {
                 let Some(value) = with(input) else { continue };
                 let exprs = expressions(&value);
-                let head = exprs
-                    .iter()
-                    .find_map(|e| tainted.expr(e, true))
-                    .map(Some)
-                    .or_else(|| {
-                        let any = value.contains("refs/pull/")
-                            || exprs.iter().any(|e| step_output_head(e));
-                        any.then_some(None)
-                    });
-                let shown = format!("{input}: {}", mask(&value));
-                if let Some(payload) = head {
-                    found(Kind::HeadCheckout, &value, shown, payload, None);
-                } else if let Some(name) = exprs.iter().find_map(|e| input_of(e)) {
-                    found(Kind::HeadCheckout, &value, shown, None, Some(name));
+                let shown = || format!("{input}: {}", mask(&value));
+                if let Some(payload) = head_in(&value, &exprs, tainted) {
+                    found(Kind::HeadCheckout, &value, shown(), payload, None);
+                }
+                for name in inputs_of(&exprs) {
+                    found(Kind::HeadCheckout, &value, shown(), None, Some(name));
                 }
             }
         }
@@ -593,19 +634,20 @@ pub fn scan(steps: &[Value], job: &Tainted, file: &Text<'_>, from: usize) -> Vec
             let injected: Vec<(String, &'static str)> = exprs
                 .iter()
                 .filter_map(|e| Some((tainted.expr(e, false)?, e)))
-                .map(|(p, e)| (format!("${{{{ {e} }}}}"), p))
+                .map(|(p, e)| (quoted(e), p))
                 .collect();
             if let Some((_, payload)) = injected.first() {
                 let shown: Vec<&str> = injected.iter().map(|(e, _)| e.as_str()).collect();
                 found(Kind::Injection, line, shown.join(" "), Some(payload), None);
-            } else if let Some((e, name)) = exprs.iter().find_map(|e| Some((e, input_of(e)?))) {
-                // What the caller hands in is expanded like any text.
-                let shown = format!("${{{{ {e} }}}}");
+            }
+            // What a caller hands in is expanded like any text.
+            for name in inputs_of(&exprs) {
+                let shown = format!("${{{{ inputs.{name} }}}}");
                 found(Kind::Injection, line, shown, None, Some(name));
             }
             if is_run {
-                if let Some((shown, payload)) = git_head(line, tainted) {
-                    found(Kind::HeadCheckout, line, shown, payload, None);
+                if let Some((shown, payload, input)) = git_head(line, tainted) {
+                    found(Kind::HeadCheckout, line, shown, payload, input);
                 }
                 if line.contains("gh run download") {
                     let shown = "gh run download …".to_string();
@@ -623,29 +665,42 @@ mod tests {
 
     #[test]
     fn inputs_are_read_as_whole_paths() {
-        assert_eq!(input_of("inputs.ref"), Some("ref".to_string()));
+        let of = |e: &str| inputs_of(&[e.to_string()]);
+        assert_eq!(of("inputs.ref"), ["ref"]);
+        assert_eq!(of("fromjson(inputs.pr-ref)"), ["pr-ref"]);
         assert_eq!(
-            input_of("fromjson(inputs.pr-ref)"),
-            Some("pr-ref".to_string())
+            of("inputs.dry_run&&inputs.title||inputs.title"),
+            ["dry_run", "title"]
         );
         // A dispatch's inputs are its dispatcher's, and a longer name is another.
-        assert_eq!(input_of("github.event.inputs.ref"), None);
-        assert_eq!(input_of("my_inputs.ref"), None);
+        assert!(of("github.event.inputs.ref").is_empty());
+        assert!(of("my_inputs.ref").is_empty());
+        assert!(of("steps.get-inputs.outputs.x").is_empty());
+        assert_eq!(
+            quoted("inputs.token||'ghp_0123456789abcdefghij'"),
+            "${{ inputs.token||'…' }}"
+        );
+        assert_eq!(
+            quoted("github.head_ref||'main'"),
+            "${{ github.head_ref||'main' }}"
+        );
         let with: Value = serde_json::json!({
             "Ref": "${{ github.event.pull_request.head.sha }}",
             "title": "${{ github.event.pull_request.title }}",
             "fixed": "main",
+            "merge": "refs/pull/${{ github.event.issue.number }}/merge",
             "base": "${{ github.event.pull_request.base.sha }}"
         });
         let passes = passes(Some(&with), &Tainted::default());
-        let named: Vec<(&str, Option<&str>, Option<&str>)> = passes
+        let named: Vec<(&str, Option<Option<&str>>, Option<&str>)> = passes
             .iter()
             .map(|p| (p.input.as_str(), p.head, p.written))
             .collect();
         assert_eq!(
             named,
             [
-                ("ref", Some("pull_request"), None),
+                ("ref", Some(Some("pull_request")), None),
+                ("merge", Some(None), None),
                 ("title", None, Some("pull_request"))
             ]
         );

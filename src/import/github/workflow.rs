@@ -161,6 +161,8 @@ pub enum UsedAt {
 pub struct Uses {
     pub target: Target,
     pub at: UsedAt,
+    /// The calling step's `if:`, as written.
+    pub condition: Option<String>,
     /// The `with:` inputs it is handed that an outsider controls.
     pub passes: Vec<untrusted::Pass>,
 }
@@ -185,6 +187,7 @@ impl Uses {
         Some(Uses {
             target,
             at,
+            condition: None,
             passes: Vec::new(),
         })
     }
@@ -200,6 +203,7 @@ impl Uses {
         Some(Uses {
             target: Target::Docker(image.to_string()),
             at,
+            condition: None,
             passes: Vec::new(),
         })
     }
@@ -496,6 +500,7 @@ pub fn read(doc: &Value, text: &str, repo: String, path: String) -> Result<Workf
                 .enumerate()
                 .filter_map(|(i, s)| {
                     let mut u = Uses::parse(s.get("uses")?.as_str()?, UsedAt::Step(i))?;
+                    u.condition = condition(s.get("if"));
                     if matches!(u.target, Target::Local(_)) {
                         let own = tainted.with(s.get("env"));
                         u.passes = untrusted::passes(s.get("with"), &own);
@@ -508,7 +513,8 @@ pub fn read(doc: &Value, text: &str, repo: String, path: String) -> Result<Workf
                 .and_then(Value::as_str)
                 .and_then(|u| Uses::parse(u, UsedAt::Job))
             {
-                reusable.passes = untrusted::passes(job.get("with"), &tainted);
+                // (`env` is not among the contexts a call's `with:` can read.)
+                reusable.passes = untrusted::passes(job.get("with"), &Default::default());
                 uses.push(reusable);
             }
             uses.extend(

@@ -692,16 +692,17 @@ mod tests {
             "base": "${{ github.event.pull_request.base.sha }}"
         });
         let passes = passes(Some(&with), &Tainted::default());
-        let named: Vec<(&str, Option<Option<&str>>, Option<&str>)> = passes
-            .iter()
-            .map(|p| (p.input.as_str(), p.head, p.written))
-            .collect();
+        let pass = |input: &str, head, written| Pass {
+            input: input.to_string(),
+            head,
+            written,
+        };
         assert_eq!(
-            named,
+            passes,
             [
-                ("ref", Some(Some("pull_request")), None),
-                ("merge", Some(None), None),
-                ("title", None, Some("pull_request"))
+                pass("ref", Some(Some("pull_request")), None),
+                pass("merge", Some(None), None),
+                pass("title", None, Some("pull_request"))
             ]
         );
     }

@@ -102,9 +102,12 @@ fn main() {
         let path = format!("acme/repo{repo}/.github/workflows/wf{i}.yml");
         files.push((path, workflow(&mut rng, i).into_bytes()));
     }
+    // `DUMP=DIR` writes the corpus in checkout layout, for `trustpath import -i DIR`.
     if let Ok(dir) = std::env::var("DUMP") {
-        for (i, (_, b)) in files.iter().enumerate() {
-            std::fs::write(format!("{dir}/{i}.yml"), b).expect("dump");
+        for (path, b) in &files {
+            let path = std::path::Path::new(&dir).join(path);
+            std::fs::create_dir_all(path.parent().expect("in a directory")).expect("dump");
+            std::fs::write(path, b).expect("dump");
         }
     }
     let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();

@@ -288,6 +288,7 @@ impl TrustGraph {
         let (nodes, edges) = other.graph.into_nodes_edges();
         self.graph.reserve_nodes(nodes.len());
         self.graph.reserve_edges(edges.len());
+        self.index.reserve(nodes.len());
         let mut ids = Vec::with_capacity(nodes.len());
         for n in nodes {
             let mut node = n.weight;

@@ -545,7 +545,8 @@ impl Builder {
         let mut aws = std::mem::take(&mut self.aws);
         let (nodes_before, edges_before) = (self.graph.node_count(), self.graph.edge_count());
         aws::finish(&mut aws, &mut self.graph, &mut self.warnings, self.at);
-        github::finish(&mut self.github, &mut self.graph, &mut self.warnings);
+        let github = std::mem::take(&mut self.github);
+        github::finish(github, &mut self.graph, &mut self.warnings);
         k8s::finish(&self.k8s, &mut self.graph, &mut self.warnings);
         gcp::finish(&mut self.gcp, &mut self.graph, &mut self.warnings, self.at);
         azure::finish(&self.azure, &mut self.graph, &mut self.warnings, self.at);

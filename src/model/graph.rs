@@ -273,9 +273,10 @@ impl TrustGraph {
     /// Moves another graph's nodes and edges into this one, in their order: a node whose
     /// key is here already is skipped (the first reading wins), unless the one here is a
     /// placeholder (`not_in_inputs`) and the incoming one is not; an edge between two
-    /// nodes that were here already is dropped when one of the same meaning joins them (each part adds such an edge once, so only another part can repeat
-    /// it). Provenance is re-interned. For importers that build parts of the graph on
-    /// several cores.
+    /// nodes that were here already is dropped when one of the same meaning joins them
+    /// (each part adds such an edge once, so only another part can repeat it).
+    /// Provenance is re-interned. For importers that build parts of the graph on several
+    /// cores.
     pub(crate) fn absorb(&mut self, other: TrustGraph) {
         let before = self.graph.node_count();
         let sources = other.sources;

@@ -116,9 +116,9 @@ pub(super) fn read_installations(list: &[Value], file: &str, builder: &mut Build
 /// Repositories the inputs know of (from workflows, secret and repository listings).
 fn known_repos(github: &Inventory) -> BTreeSet<String> {
     github
-        .workflows
+        .known
         .iter()
-        .map(|(w, _)| w.repo.clone())
+        .cloned()
         .chain(github.repo_secrets.keys().cloned())
         .chain(github.repos.keys().cloned())
         .collect()

@@ -23,6 +23,8 @@ pub use workflow::{Pinned, Workflow};
 #[derive(Debug, Default)]
 pub(crate) struct Inventory {
     workflows: Vec<(Workflow, String)>,
+    /// The repositories of the workflows, kept once the workflows are built and freed.
+    known: BTreeSet<String>,
     /// Each workflow's place in `workflows`, by (`owner/repo` in lower case, path).
     index: rustc_hash::FxHashMap<(String, String), usize>,
     unparsed: Vec<Unparsed>,
@@ -533,28 +535,46 @@ pub fn subjects(w: &Workflow, job: &workflow::Job, template: Option<&[String]>) 
 }
 
 /// Derives the nodes and edges of every workflow read.
-pub(super) fn finish(github: &mut Inventory, graph: &mut TrustGraph, warnings: &mut Vec<Warning>) {
-    parse_all(github, warnings);
-    let github = &*github;
-    repos::build(github, graph);
-    let mut by_repo: BTreeMap<&str, Vec<&Workflow>> = BTreeMap::new();
-    for (w, _) in &github.workflows {
-        by_repo.entry(w.repo.as_str()).or_default().push(w);
-    }
-    // Each core builds a run of workflows into a graph of its own; the parts are then
-    // absorbed in input order, so the result is the one a single core would build.
-    let parts = on_every_core(&github.workflows, |run| {
-        let mut part = TrustGraph::new();
-        let mut revokes = Revokes::default();
-        for (w, file) in run {
-            let siblings = by_repo.get(w.repo.as_str()).map_or(&[][..], Vec::as_slice);
-            let mut g = Adder::for_file(&mut part, file);
-            jobs::build(w, siblings, github, &mut revokes, &mut g);
+pub(super) fn finish(mut github: Inventory, graph: &mut TrustGraph, warnings: &mut Vec<Warning>) {
+    parse_all(&mut github, warnings);
+    repos::build(&github, graph);
+    let parts = {
+        let github = &github;
+        let mut by_repo: BTreeMap<&str, Vec<&Workflow>> = BTreeMap::new();
+        for (w, _) in &github.workflows {
+            by_repo.entry(w.repo.as_str()).or_default().push(w);
         }
-        part
+        // Each core builds a run of workflows into a graph of its own; the parts are then
+        // absorbed in input order, so the result is the one a single core would build.
+        on_every_core(&github.workflows, |run| {
+            let mut part = TrustGraph::new();
+            let mut revokes = Revokes::default();
+            for (w, file) in run {
+                let siblings = by_repo.get(w.repo.as_str()).map_or(&[][..], Vec::as_slice);
+                let mut g = Adder::for_file(&mut part, file);
+                jobs::build(w, siblings, github, &mut revokes, &mut g);
+            }
+            part
+        })
+    };
+    // The workflows are in the parts now: they are freed on the other core while the
+    // parts join the graph, and their memory is reused for it (a large organisation's
+    // workflows are a fifth of the import's peak).
+    github.known = github
+        .workflows
+        .iter()
+        .map(|(w, _)| w.repo.clone())
+        .collect();
+    let done = (
+        std::mem::take(&mut github.workflows),
+        std::mem::take(&mut github.actions),
+        std::mem::take(&mut github.index),
+    );
+    std::thread::scope(|s| {
+        s.spawn(move || drop(done));
+        for part in parts {
+            graph.absorb(part);
+        }
     });
-    for part in parts {
-        graph.absorb(part);
-    }
-    access::build(github, graph);
+    access::build(&github, graph);
 }

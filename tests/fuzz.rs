@@ -170,17 +170,39 @@ fn workflow() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
         .prop_map(|(file, on, steps, write)| {
             let steps: Vec<Value> = steps
                 .iter()
-                .map(|(uses, run, secret)| json!([
-                    { "uses": format!("{uses}/act@v1"), "with": { "ref": "${{ github.event.pull_request.head.sha }}" } },
-                    { "run": format!("{run} ${{{{ secrets.{secret} }}}}") }
-                ]))
+                .map(|(uses, run, secret)| {
+                    // Hostile names go in values; a key that holds a line separator is
+                    // not YAML at all, so keys (input names) keep to what names allow.
+                    let key: String = secret.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                    let key = if key.is_empty() { "k".to_string() } else { key };
+                    json!([
+                        { "uses": format!("{uses}/act@v1"), "with": { "ref": "${{ github.event.pull_request.head.sha }}" } },
+                        { "run": format!("{run} ${{{{ secrets.{secret} }}}}") },
+                        // A local action handed outsider text, and inputs expanded.
+                        { "uses": "./.github/actions/x", "if": run, "with": { key.clone(): "${{ github.event.comment.body }}", "r": "refs/pull/${{ github.event.issue.number }}/merge" } },
+                        { "run": format!("git checkout ${{{{ inputs.{key} }}}} && echo ${{{{ inputs.{key}||'{uses}' }}}} {run}") }
+                    ])
+                })
                 .flat_map(|v| v.as_array().cloned().unwrap_or_default())
                 .collect();
             let perms = if write { json!({ "id-token": "write", "contents": "write" }) } else { json!("read-all") };
             // JSON is YAML: the workflow reader takes it, whatever the names hold.
-            let doc = json!({ "on": [on], "permissions": perms, "jobs": { "j": { "runs-on": "x", "environment": file, "steps": steps } } });
+            let image = steps.first().and_then(|s| s["uses"].as_str()).unwrap_or("x").to_string();
+            let doc = json!({ "on": [on], "permissions": perms, "jobs": {
+                "j": { "runs-on": "x", "environment": file, "steps": steps,
+                       "container": image, "services": { "db": { "image": format!("{file}:1") } } },
+                "call": { "uses": format!("acme/web/.github/workflows/w{file}.yml@{file}"), "with": { "ref": "${{ github.head_ref }}" } }
+            } });
+            // The local action's scripts expand its inputs (and a hostile name).
+            let action = json!({ "runs": { "using": "composite", "steps": [
+                { "run": format!("echo \"${{{{ inputs.r }}}} {file}\"; git fetch ${{{{ inputs.r }}}}"), "shell": "bash" },
+                { "uses": format!("{file}/x@{file}") }
+            ] } });
             let file: String = file.chars().filter(|c| !matches!(c, '/' | '\0')).collect();
-            vec![(format!("acme/web/.github/workflows/w{file}.yml"), doc.to_string().into_bytes())]
+            vec![
+                (format!("acme/web/.github/workflows/w{file}.yml"), doc.to_string().into_bytes()),
+                ("acme/web/.github/actions/x/action.yml".to_string(), action.to_string().into_bytes()),
+            ]
         })
 }
 

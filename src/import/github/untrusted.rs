@@ -101,17 +101,22 @@ fn head_in(text: &str, exprs: &[String], tainted: &Tainted) -> Option<Option<&'s
         })
 }
 
-/// The inputs expressions (normalised) read, `inputs.NAME` as whole paths (not
-/// `github.event.inputs.NAME`, a dispatch's, nor `steps.get-inputs.…`), each once.
+/// The inputs expressions (normalised) read, `inputs.NAME` or `inputs['NAME']` as whole
+/// paths (not `github.event.inputs.NAME`, a dispatch's, nor `steps.get-inputs.…`), each
+/// once.
 fn inputs_of(exprs: &[String]) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for expr in exprs {
-        for (i, _) in expr.match_indices("inputs.") {
+        for (i, _) in expr.match_indices("inputs") {
             let before = expr[..i].chars().next_back();
             if before.is_some_and(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)) {
                 continue;
             }
-            let name: String = expr[i + "inputs.".len()..]
+            let rest = &expr[i + "inputs".len()..];
+            let Some(rest) = ["['", "[\"", "."].iter().find_map(|p| rest.strip_prefix(p)) else {
+                continue;
+            };
+            let name: String = rest
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
                 .collect();
@@ -668,6 +673,7 @@ mod tests {
         let of = |e: &str| inputs_of(&[e.to_string()]);
         assert_eq!(of("inputs.ref"), ["ref"]);
         assert_eq!(of("fromjson(inputs.pr-ref)"), ["pr-ref"]);
+        assert_eq!(of("inputs['title']"), ["title"]);
         assert_eq!(
             of("inputs.dry_run&&inputs.title||inputs.title"),
             ["dry_run", "title"]

@@ -267,6 +267,15 @@ fn inputs_carry_the_outsider_into_local_actions_and_reusable_workflows() {
     );
     assert!(outsider(&l, "pr-build.yml#base").is_none());
     assert!(outsider(&l, "build-ref.yml#build").is_none());
+    // A reusable workflow that hands its input on to a local action.
+    let title = outsider(&l, "pr-lint.yml#title").expect("title through two inputs");
+    assert!(
+        title.reason.contains("in local action ./.github/actions/comment, which job `lint` of reusable workflow ./.github/workflows/lint-pr.yml runs, through input `body`"),
+        "{}",
+        title.reason
+    );
+    assert!(outsider(&l, "pr-lint.yml#fixed").is_none());
+    assert!(outsider(&l, "lint-pr.yml#lint").is_none());
     let call = edge(&l, "~build-ref.yml", "~pr-build.yml#head").expect("callee runs as caller");
     assert!(
         call.reason.contains("build-ref.yml@main"),

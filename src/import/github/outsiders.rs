@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use super::expr::{self, Runs};
-use super::untrusted::{Evidence, Kind};
+use super::untrusted::{self, Evidence, Kind, Pass};
 use super::workflow::{Job, Target, Workflow};
 use super::{Adder, Inventory};
 use crate::model::{EdgeKind, NodeKind, Revoke};
@@ -140,15 +140,7 @@ fn findings<'a>(w: &Workflow, job: &'a Job, github: &'a Inventory) -> Vec<Findin
         })
         .collect();
     for uses in &job.uses {
-        let through = |e: &'a Evidence| -> Option<(Cow<'a, Evidence>, String)> {
-            let Some(name) = &e.input else {
-                return Some((Cow::Borrowed(e), String::new()));
-            };
-            let pass = uses.passes.iter().find(|p| &p.input == name)?;
-            let mut e = e.clone();
-            e.payload = pass.payload(e.kind)?;
-            Some((Cow::Owned(e), format!(", through input `{name}`")))
-        };
+        let through = |e: &'a Evidence| resolve(e, &uses.passes, None);
         let calling: Vec<(&'static str, &'a str)> = uses
             .condition
             .as_deref()
@@ -192,17 +184,41 @@ fn findings<'a>(w: &Workflow, job: &'a Job, github: &'a Inventory) -> Vec<Findin
             format!("{}/{}", callee.repo, callee.path)
         };
         for cj in &callee.jobs {
+            let called: Vec<(&'static str, &'a str)> = cj
+                .condition
+                .as_deref()
+                .map(|c| ("the called job's", c))
+                .into_iter()
+                .collect();
             for e in &cj.untrusted {
                 if let Some((evidence, how)) = through(e) {
                     out.push(Finding {
                         evidence,
                         via: format!(" (in reusable workflow {name}, job `{}`{how})", cj.id),
-                        gates: cj
-                            .condition
-                            .as_deref()
-                            .map(|c| ("the called job's", c))
-                            .into_iter()
-                            .collect(),
+                        gates: called.clone(),
+                        unsure: unsure.clone(),
+                    });
+                }
+            }
+            // The called job's local actions, handed the caller's inputs.
+            for cu in &cj.uses {
+                let Target::Local(path) = &cu.target else {
+                    continue;
+                };
+                let action = github.actions.get(&(callee.repo.clone(), path.clone()));
+                for e in action.into_iter().flat_map(|a| &a.untrusted) {
+                    let Some((evidence, how)) = resolve(e, &cu.passes, Some(&uses.passes)) else {
+                        continue;
+                    };
+                    let mut gates = called.clone();
+                    gates.extend(cu.condition.as_deref().map(|c| ("the calling step's", c)));
+                    out.push(Finding {
+                        evidence,
+                        via: format!(
+                            " (in local action ./{path}, which job `{}` of reusable workflow {name} runs{how})",
+                            cj.id
+                        ),
+                        gates,
                         unsure: unsure.clone(),
                     });
                 }
@@ -210,6 +226,23 @@ fn findings<'a>(w: &Workflow, job: &'a Job, github: &'a Inventory) -> Vec<Findin
         }
     }
     out
+}
+
+/// A finding as its caller makes it: one through an input holds only if the caller hands
+/// that input the outsider's head or text (or, with `outer`, hands on an input its own
+/// caller hands so).
+fn resolve<'a>(
+    e: &'a Evidence,
+    passes: &[Pass],
+    outer: Option<&[Pass]>,
+) -> Option<(Cow<'a, Evidence>, String)> {
+    let Some(name) = &e.input else {
+        return Some((Cow::Borrowed(e), String::new()));
+    };
+    let payload = untrusted::through(e.kind, name, passes, outer)?;
+    let mut e = e.clone();
+    e.payload = payload;
+    Some((Cow::Owned(e), format!(", through input `{name}`")))
 }
 
 /// Edges from anyone who can open a pull request or write a comment to a job that runs

@@ -54,6 +54,9 @@ pub struct Pass {
     /// request, as `refs/pull/N/merge` or an earlier step's head output do).
     pub head: Option<Option<&'static str>>,
     pub written: Option<&'static str>,
+    /// The caller's own inputs the value expands (`${{ inputs.X }}` handed on): a
+    /// reusable workflow that hands its input to a local action.
+    pub forwards: Vec<String>,
 }
 
 impl Pass {
@@ -67,7 +70,26 @@ impl Pass {
     }
 }
 
-/// The inputs of a `with:` map that carry a head or outsider-written text.
+/// What a finding through input `name` depends on, given what its caller hands it
+/// (`passes`) and, for a caller that hands on its own inputs, what its caller hands that
+/// (`outer`).
+pub fn through(
+    kind: Kind,
+    name: &str,
+    passes: &[Pass],
+    outer: Option<&[Pass]>,
+) -> Option<Option<&'static str>> {
+    let pass = passes.iter().find(|p| p.input == name)?;
+    pass.payload(kind).or_else(|| {
+        let outer = outer?;
+        pass.forwards
+            .iter()
+            .find_map(|f| through(kind, f, outer, None))
+    })
+}
+
+/// The inputs of a `with:` map that carry a head or outsider-written text, or hand on
+/// the caller's own inputs.
 pub fn passes(with: Option<&Value>, tainted: &Tainted) -> Vec<Pass> {
     let mut out = Vec::new();
     for (name, value) in with.and_then(Value::as_object).into_iter().flatten() {
@@ -77,11 +99,13 @@ pub fn passes(with: Option<&Value>, tainted: &Tainted) -> Vec<Pass> {
         let exprs = expressions(text);
         let head = head_in(text, &exprs, tainted);
         let written = exprs.iter().find_map(|e| tainted.expr(e, false));
-        if head.is_some() || written.is_some() {
+        let forwards = inputs_of(&exprs);
+        if head.is_some() || written.is_some() || !forwards.is_empty() {
             out.push(Pass {
                 input: name.to_ascii_lowercase(),
                 head,
                 written,
+                forwards,
             });
         }
     }
@@ -702,6 +726,7 @@ mod tests {
             input: input.to_string(),
             head,
             written,
+            forwards: Vec::new(),
         };
         assert_eq!(
             passes,

@@ -141,12 +141,7 @@ fn findings<'a>(w: &Workflow, job: &'a Job, github: &'a Inventory) -> Vec<Findin
         .collect();
     for uses in &job.uses {
         let through = |e: &'a Evidence| resolve(e, &uses.passes, None);
-        let calling: Vec<(&'static str, &'a str)> = uses
-            .condition
-            .as_deref()
-            .map(|c| ("the calling step's", c))
-            .into_iter()
-            .collect();
+        let calling = gate("the calling step's", uses.condition.as_deref());
         let (callee, unsure) = match &uses.target {
             Target::Remote {
                 repo,
@@ -184,12 +179,7 @@ fn findings<'a>(w: &Workflow, job: &'a Job, github: &'a Inventory) -> Vec<Findin
             format!("{}/{}", callee.repo, callee.path)
         };
         for cj in &callee.jobs {
-            let called: Vec<(&'static str, &'a str)> = cj
-                .condition
-                .as_deref()
-                .map(|c| ("the called job's", c))
-                .into_iter()
-                .collect();
+            let called = gate("the called job's", cj.condition.as_deref());
             for e in &cj.untrusted {
                 if let Some((evidence, how)) = through(e) {
                     out.push(Finding {
@@ -211,7 +201,7 @@ fn findings<'a>(w: &Workflow, job: &'a Job, github: &'a Inventory) -> Vec<Findin
                         continue;
                     };
                     let mut gates = called.clone();
-                    gates.extend(cu.condition.as_deref().map(|c| ("the calling step's", c)));
+                    gates.extend(gate("the calling step's", cu.condition.as_deref()));
                     out.push(Finding {
                         evidence,
                         via: format!(
@@ -226,6 +216,11 @@ fn findings<'a>(w: &Workflow, job: &'a Job, github: &'a Inventory) -> Vec<Findin
         }
     }
     out
+}
+
+/// A condition to judge per trigger, with whose it is, when there is one.
+fn gate<'a>(whose: &'static str, condition: Option<&'a str>) -> Vec<(&'static str, &'a str)> {
+    condition.map(|c| (whose, c)).into_iter().collect()
 }
 
 /// A finding as its caller makes it: one through an input holds only if the caller hands

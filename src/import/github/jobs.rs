@@ -59,19 +59,18 @@ pub(super) fn build(
         owner,
         &[("triggers", triggers.join(","))],
     );
+    let disable_cmd = commands::workflow("disable", &w.repo, &file);
     let disable = revoke(
         format!("disable-workflow:{}/{}", w.repo, w.path),
         "disable_workflow",
         3,
-        vec![commands::workflow("disable", &w.repo, &file).into()],
+        vec![disable_cmd.clone().into()],
     );
     let site = Site {
         w,
         github,
         owner,
-        disable_until: commands::workflow("disable", &w.repo, &file)
-            .note("until then")
-            .into(),
+        disable_until: disable_cmd.note("until then").into(),
     };
     pushed(g, &w.repo, &workflow_key, &w.path);
     for job in &w.jobs {
@@ -183,11 +182,7 @@ fn code(
             path,
             reference,
         } => {
-            let fresh = path.as_deref().is_some_and(|p| {
-                let key = format!("github:action:{repo}/{p}@{reference}");
-                g.graph.find(&key).is_none()
-            });
-            let (used, written, pinned) = remote(g, repo, path.as_deref(), reference, owner);
+            let (used, written, pinned, fresh) = remote(g, repo, path.as_deref(), reference, owner);
             // A reusable workflow of another repository that was read too: its file is
             // what the ref runs, if the ref is the version read. (Once, with the ref's
             // node; the callee may be built later, or on another core.)
@@ -262,7 +257,7 @@ fn code(
                 else {
                     continue;
                 };
-                let (used, written, pinned) = remote(g, repo, sub.as_deref(), reference, owner);
+                let (used, written, pinned, _) = remote(g, repo, sub.as_deref(), reference, owner);
                 let cut = revoke(
                     format!("pin-action:{}/{path}:{repo}", w.repo),
                     "pin_action",
@@ -419,14 +414,14 @@ fn pushed(g: &mut Adder<'_>, repo: &str, key: &str, what: &str) {
 
 /// The node of `owner/repo[/path]@ref`: the repository's at that ref, and under it the
 /// path's own (so the step that used it stays visible). Its key, how it was written,
-/// and its pin.
+/// its pin, and whether the path's node was made now.
 fn remote(
     g: &mut Adder<'_>,
     repo: &str,
     path: Option<&str>,
     reference: &str,
     owner: &str,
-) -> (String, String, Pinned) {
+) -> (String, String, Pinned, bool) {
     let pinned = Pinned::of(reference);
     let action_owner = repo.split('/').next().unwrap_or(repo);
     let tags = || {
@@ -448,12 +443,12 @@ fn remote(
         );
     }
     let Some(path) = path else {
-        return (shared, shown, pinned);
+        return (shared, shown, pinned, false);
     };
     let written = format!("{repo}/{path}@{reference}");
     let key = format!("github:action:{written}");
     if g.graph.find(&key).is_some() {
-        return (key, written, pinned);
+        return (key, written, pinned, false);
     }
     g.node(
         &key,
@@ -470,7 +465,7 @@ fn remote(
         Vec::new(),
         Vec::new(),
     );
-    (key, written, pinned)
+    (key, written, pinned, true)
 }
 
 /// The secrets a job reads: the ones it names, and all of them through `secrets:

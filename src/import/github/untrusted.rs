@@ -409,6 +409,7 @@ impl Tainted {
 /// token) and the payload the head comes in.
 fn git_head(
     line: &str,
+    exprs: &[String],
     tainted: &Tainted,
 ) -> Option<(String, Option<&'static str>, Option<String>)> {
     // Most script lines name neither `git` nor `gh`: a probe at each `g` first.
@@ -444,7 +445,6 @@ fn git_head(
         }
         None
     })?;
-    let exprs = expressions(line);
     if let Some((e, p)) = exprs.iter().find_map(|e| Some((e, tainted.expr(e, true)?))) {
         return Some((format!("git {verb} … {}", quoted(e)), Some(p), None));
     }
@@ -455,7 +455,7 @@ fn git_head(
         return Some((format!("git {verb} … {}", quoted(e)), None, None));
     }
     // In a reusable workflow or a composite action: whatever the caller hands in.
-    if let Some(name) = inputs_of(&exprs).into_iter().next() {
+    if let Some(name) = inputs_of(exprs).into_iter().next() {
         let shown = format!("git {verb} … ${{{{ inputs.{name} }}}}");
         return Some((shown, None, Some(name)));
     }
@@ -675,7 +675,7 @@ pub fn scan(steps: &[Value], job: &Tainted, file: &Text<'_>, from: usize) -> Vec
                 found(Kind::Injection, line, shown, None, Some(name));
             }
             if is_run {
-                if let Some((shown, payload, input)) = git_head(line, tainted) {
+                if let Some((shown, payload, input)) = git_head(line, &exprs, tainted) {
                     found(Kind::HeadCheckout, line, shown, payload, input);
                 }
                 if line.contains("gh run download") {

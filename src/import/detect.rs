@@ -33,6 +33,12 @@ pub enum Format {
     /// `az … -o json` and `az rest` (Graph): role assignments and definitions, managed
     /// identities, compute, service principals, applications, owners, Entra roles
     Azure,
+    /// HashiCorp Vault: `vault auth list`, `vault read` of auth configs, roles and token
+    /// lookups, `vault policy read` (or a policy's HCL), `vault kv get` and `vault kv list`,
+    /// placed in a `vault/` tree
+    Vault,
+    /// `spire-server entry show -output json` (or `entry create -data` files)
+    Spire,
 }
 
 impl Format {
@@ -52,6 +58,8 @@ impl Format {
             Format::Eks => "EKS access entries / pod identities",
             Format::Gcp => "GCP (gcloud) export",
             Format::Azure => "Azure / Entra (az) export",
+            Format::Vault => "HashiCorp Vault export",
+            Format::Spire => "SPIRE registration entries",
         }
     }
 }
@@ -120,6 +128,12 @@ pub fn detect(head: &[u8], tail: Option<&[u8]>) -> Result<Format, String> {
             || repos
         {
             return Ok(Format::GithubApi);
+        }
+        if is_vault_json(trimmed) {
+            return Ok(Format::Vault);
+        }
+        if text.contains("\"entries\"") && text.contains("\"spiffe_id\"") {
+            return Ok(Format::Spire);
         }
         if is_kubernetes_json(&text) {
             return Ok(Format::Kubernetes);
@@ -216,6 +230,57 @@ pub(crate) fn is_local_action(name: &str) -> bool {
         && (name.starts_with(".github/") || name.contains("/.github/"))
         // A workflow may be named action.yml too; GitHub runs it as one.
         && !in_workflows_dir(&name)
+}
+
+/// Whether a file lies in a Vault export tree (`…/vault/auth-list.json`,
+/// `…/vault/auth/…`, `…/vault/policies/…`, `…/vault/kv/…`, `…/vault/tokens/…`): its
+/// place names what its content does not (a role's mount and name, a policy's name, a
+/// listed folder), and `vault kv list` output or a policy's HCL has no shape to detect.
+pub(crate) fn in_vault_tree(name: &str) -> bool {
+    vault_relative(name).is_some()
+}
+
+/// The part of a path below the `vault/` directory of an export tree.
+pub(crate) fn vault_relative(name: &str) -> Option<String> {
+    const CHILDREN: [&str; 6] = [
+        "auth-list.json",
+        "secrets-list.json",
+        "auth",
+        "policies",
+        "kv",
+        "tokens",
+    ];
+    let name = name.replace('\\', "/");
+    let parts: Vec<&str> = name.split('/').collect();
+    // The first `vault` directory followed by a known child: a secret's path may hold
+    // `vault` too (`vault/kv/secret/vault/config.json`).
+    let at = parts
+        .windows(2)
+        .position(|w| w[0] == "vault" && CHILDREN.contains(&w[1]))?;
+    let rest = &parts[at + 1..];
+    // `auth-list.json` and `secrets-list.json` are files; the others are directories.
+    let ok = match rest {
+        [file] => file.ends_with(".json") && CHILDREN[..2].contains(file),
+        [dir, ..] => CHILDREN[2..].contains(dir),
+        [] => false,
+    };
+    ok.then(|| rest.join("/"))
+}
+
+/// `vault … -format=json` output: a `vault read` response (`request_id`,
+/// `lease_duration`, `data`), `vault auth list` (mounts with `accessor` and `seal_wrap`),
+/// `vault policy read` (`{"policy": "…"}`).
+fn is_vault_json(trimmed: &str) -> bool {
+    let has = |k: &str| trimmed.contains(&format!("\"{k}\""));
+    (has("request_id") && has("lease_duration") && has("data"))
+        || (has("accessor") && has("seal_wrap") && has("uuid"))
+        || trimmed
+            .strip_prefix('{')
+            .map(str::trim_start)
+            .and_then(|r| r.strip_prefix("\"policy\""))
+            .map(str::trim_start)
+            .and_then(|r| r.strip_prefix(':'))
+            .is_some_and(|r| r.trim_start().starts_with('"'))
 }
 
 /// A `kubectl get -o json` document: `apiVersion` and `kind` in its first object, and a

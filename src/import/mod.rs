@@ -13,7 +13,10 @@ mod link;
 mod links;
 pub mod native;
 mod progress;
+mod sample;
+mod spire;
 mod table;
+mod vault;
 
 use std::borrow::Cow;
 use std::fs;
@@ -25,6 +28,7 @@ pub(crate) use aws::commands as aws_commands;
 pub use detect::{Format, detect};
 pub use error::{ImportError, Warning};
 pub use progress::Progress;
+pub use sample::{SAMPLE, load_sample, load_sample_at};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -231,6 +235,8 @@ fn read_whole(format: Format) -> Reader {
         Format::Eks => k8s::read_eks,
         Format::Gcp => gcp::read,
         Format::Azure => azure::read,
+        Format::Vault => vault::read,
+        Format::Spire => spire::read,
     }
 }
 
@@ -373,6 +379,10 @@ pub(crate) struct Builder {
     /// GCP policies, accounts, keys and hierarchy, turned into the graph at the end.
     gcp: gcp::Inventory,
     azure: azure::Inventory,
+    /// Vault mounts, roles, policies, secrets and credentials, evaluated at the end.
+    vault: vault::Inventory,
+    /// SPIRE registration entries, linked to agents and workloads at the end.
+    spire: spire::Inventory,
     /// Time against which importers evaluate time conditions (`--at`).
     at: jiff::Timestamp,
     /// Edge reasons seen so far, so that edges giving the same reason share one copy.
@@ -401,6 +411,8 @@ impl Builder {
             k8s: k8s::Inventory::default(),
             gcp: gcp::Inventory::default(),
             azure: azure::Inventory::default(),
+            vault: vault::Inventory::default(),
+            spire: spire::Inventory::default(),
             at,
             reasons: FxHashSet::default(),
             last_revoke: no_revoke(),
@@ -550,6 +562,10 @@ impl Builder {
         k8s::finish(&self.k8s, &mut self.graph, &mut self.warnings);
         gcp::finish(&mut self.gcp, &mut self.graph, &mut self.warnings, self.at);
         azure::finish(&self.azure, &mut self.graph, &mut self.warnings, self.at);
+        // After Kubernetes and GitHub: Vault and SPIRE admit their service accounts and
+        // jobs.
+        vault::finish(&self.vault, &mut self.graph, &mut self.warnings, self.at);
+        spire::finish(&self.spire, &mut self.graph, &mut self.warnings);
         let before_links = self.graph.edge_count();
         link::github_oidc(&mut self.graph);
         gcp::link_wif(&mut self.graph);
@@ -644,6 +660,8 @@ pub fn load_inputs_with(
         let detected =
             if detect::in_workflows_dir(&input.name) || detect::is_local_action(&input.name) {
                 Ok(Format::GithubWorkflow)
+            } else if detect::in_vault_tree(&input.name) {
+                Ok(Format::Vault)
             } else {
                 detect(&opened.head, opened.tail.as_deref())
             };
@@ -837,177 +855,6 @@ fn special_kind(meta: &fs::Metadata) -> &'static str {
     }
     let _ = meta;
     "a special file"
-}
-
-/// The sample incident's files, embedded in the binary.
-pub const SAMPLE: &[(&str, &[u8])] = &[
-    (
-        "sample-data/aws/111122223333.gaad.json",
-        include_bytes!("../../sample-data/aws/111122223333.gaad.json"),
-    ),
-    (
-        "sample-data/aws/444455556666.gaad.json",
-        include_bytes!("../../sample-data/aws/444455556666.gaad.json"),
-    ),
-    (
-        "sample-data/aws/credential-report.csv",
-        include_bytes!("../../sample-data/aws/credential-report.csv"),
-    ),
-    (
-        "sample-data/aws/list-access-keys.ci-deployer.json",
-        include_bytes!("../../sample-data/aws/list-access-keys.ci-deployer.json"),
-    ),
-    (
-        "sample-data/aws/list-access-keys.legacy-admin-bot.json",
-        include_bytes!("../../sample-data/aws/list-access-keys.legacy-admin-bot.json"),
-    ),
-    (
-        "sample-data/aws/list-access-keys.reporting-bot.json",
-        include_bytes!("../../sample-data/aws/list-access-keys.reporting-bot.json"),
-    ),
-    (
-        "sample-data/azure/entra/applications.json",
-        include_bytes!("../../sample-data/azure/entra/applications.json"),
-    ),
-    (
-        "sample-data/azure/entra/applications/8d3f1a2b-4c5e-4f6a-8b7c-9d0e1f2a3b4c/federated-credentials.json",
-        include_bytes!(
-            "../../sample-data/azure/entra/applications/8d3f1a2b-4c5e-4f6a-8b7c-9d0e1f2a3b4c/federated-credentials.json"
-        ),
-    ),
-    (
-        "sample-data/azure/entra/service-principals.json",
-        include_bytes!("../../sample-data/azure/entra/service-principals.json"),
-    ),
-    (
-        "sample-data/azure/subscriptions/5f0c7b1e-8a2d-4c3e-9b6f-2d4e8a1c7f30/keyvaults.json",
-        include_bytes!(
-            "../../sample-data/azure/subscriptions/5f0c7b1e-8a2d-4c3e-9b6f-2d4e8a1c7f30/keyvaults.json"
-        ),
-    ),
-    (
-        "sample-data/azure/subscriptions/5f0c7b1e-8a2d-4c3e-9b6f-2d4e8a1c7f30/role-assignments.json",
-        include_bytes!(
-            "../../sample-data/azure/subscriptions/5f0c7b1e-8a2d-4c3e-9b6f-2d4e8a1c7f30/role-assignments.json"
-        ),
-    ),
-    (
-        "sample-data/aws-resources.graph.json",
-        include_bytes!("../../sample-data/aws-resources.graph.json"),
-    ),
-    (
-        "sample-data/github/acme/docs/.github/workflows/publish.yml",
-        include_bytes!("../../sample-data/github/acme/docs/.github/workflows/publish.yml"),
-    ),
-    (
-        "sample-data/github/acme/infra/.github/workflows/terraform-apply.yml",
-        include_bytes!("../../sample-data/github/acme/infra/.github/workflows/terraform-apply.yml"),
-    ),
-    (
-        "sample-data/github/acme/org-actions-secrets.json",
-        include_bytes!("../../sample-data/github/acme/org-actions-secrets.json"),
-    ),
-    (
-        "sample-data/github/acme/secrets/SLACK_DEPLOY_WEBHOOK/repositories.json",
-        include_bytes!(
-            "../../sample-data/github/acme/secrets/SLACK_DEPLOY_WEBHOOK/repositories.json"
-        ),
-    ),
-    (
-        "sample-data/github/acme/web/.github/workflows/deploy.yml",
-        include_bytes!("../../sample-data/github/acme/web/.github/workflows/deploy.yml"),
-    ),
-    (
-        "sample-data/github/acme/web/actions-permissions-workflow.json",
-        include_bytes!("../../sample-data/github/acme/web/actions-permissions-workflow.json"),
-    ),
-    (
-        "sample-data/github/acme/web/actions-secrets.json",
-        include_bytes!("../../sample-data/github/acme/web/actions-secrets.json"),
-    ),
-    (
-        "sample-data/github-extra.graph.json",
-        include_bytes!("../../sample-data/github-extra.graph.json"),
-    ),
-    (
-        "sample-data/k8s/prod/aws-auth.json",
-        include_bytes!("../../sample-data/k8s/prod/aws-auth.json"),
-    ),
-    (
-        "sample-data/k8s/prod/cronjobs.json",
-        include_bytes!("../../sample-data/k8s/prod/cronjobs.json"),
-    ),
-    (
-        "sample-data/k8s/prod/deployments.json",
-        include_bytes!("../../sample-data/k8s/prod/deployments.json"),
-    ),
-    (
-        "sample-data/k8s/prod/rbac.json",
-        include_bytes!("../../sample-data/k8s/prod/rbac.json"),
-    ),
-    (
-        "sample-data/k8s/prod/secrets.json",
-        include_bytes!("../../sample-data/k8s/prod/secrets.json"),
-    ),
-    (
-        "sample-data/k8s/prod/serviceaccounts.json",
-        include_bytes!("../../sample-data/k8s/prod/serviceaccounts.json"),
-    ),
-    (
-        "sample-data/gcp/projects.json",
-        include_bytes!("../../sample-data/gcp/projects.json"),
-    ),
-    (
-        "sample-data/gcp/projects/acme-analytics/get-iam-policy.json",
-        include_bytes!("../../sample-data/gcp/projects/acme-analytics/get-iam-policy.json"),
-    ),
-    (
-        "sample-data/gcp/projects/acme-analytics/datasets/customers/get-iam-policy.json",
-        include_bytes!(
-            "../../sample-data/gcp/projects/acme-analytics/datasets/customers/get-iam-policy.json"
-        ),
-    ),
-    (
-        "sample-data/gcp/projects/acme-analytics/service-accounts.json",
-        include_bytes!("../../sample-data/gcp/projects/acme-analytics/service-accounts.json"),
-    ),
-    (
-        "sample-data/gcp/projects/acme-analytics/serviceAccounts/exporter@acme-analytics.iam.gserviceaccount.com/keys.json",
-        include_bytes!(
-            "../../sample-data/gcp/projects/acme-analytics/serviceAccounts/exporter@acme-analytics.iam.gserviceaccount.com/keys.json"
-        ),
-    ),
-    (
-        "sample-data/gcp/projects/acme-analytics/key-last-authentication.json",
-        include_bytes!(
-            "../../sample-data/gcp/projects/acme-analytics/key-last-authentication.json"
-        ),
-    ),
-    (
-        "sample-data/vault.graph.json",
-        include_bytes!("../../sample-data/vault.graph.json"),
-    ),
-    (
-        "sample-data/inventory.csv",
-        include_bytes!("../../sample-data/inventory.csv"),
-    ),
-    (
-        "sample-data/links.csv",
-        include_bytes!("../../sample-data/links.csv"),
-    ),
-];
-
-/// Loads the embedded sample incident.
-pub fn load_sample() -> Result<Loaded, ImportError> {
-    load_sample_at(jiff::Timestamp::now())
-}
-
-/// [`load_sample`], evaluating time conditions as of `at`.
-pub fn load_sample_at(at: jiff::Timestamp) -> Result<Loaded, ImportError> {
-    let inputs = SAMPLE
-        .iter()
-        .map(|&(name, bytes)| Input::bytes(name, bytes));
-    load_inputs_with(inputs, at, &mut |_| {})
 }
 
 /// The copy of `value` kept in `set`; `value` itself when it is the first.

@@ -133,8 +133,9 @@ fn default_cost() -> u32 {
 
 /// Action names the importers write; [`Revoke::action_name`] maps these to shared
 /// static strings.
-const KNOWN_ACTIONS: [&str; 17] = [
+const KNOWN_ACTIONS: [&str; 18] = [
     "deactivate_key",
+    "edit_policy",
     "delete_deploy_key",
     "delete_secret",
     "detach_policy",

@@ -282,6 +282,14 @@ fn verify(graph: &TrustGraph, blast: &BlastRadius, platform: &str) -> Playbook {
                 repo_api("git/matching-refs/tags").note("tags re-pointed since the compromise (compare with the release history)"),
             ]
         }
+        "spire" => vec![
+            Cmd::new("spire-server")
+                .args(["entry", "show", "-output", "json"])
+                .to_file("entries-now.json")
+                .note("compare with the export loaded: an entry added or changed since the compromise (admin, downstream, a new parent or selector) is a foothold"),
+            Cmd::new("spire-server").args(["agent", "list"]).note("agents attested since the compromise, and their selectors"),
+            Cmd::new("spire-server").args(["localauthority", "x509", "show"]).note("an authority prepared or activated by someone else"),
+        ],
         "vault" => vec![
             Cmd::new("vault").args(["list", "auth/token/accessors"]).note("then `vault token lookup -accessor A` for tokens created since the compromise"),
             Cmd::new("vault").args(["policy", "list"]).and(Cmd::new("vault").args(["auth", "list"])).note("policies and auth methods added or changed"),

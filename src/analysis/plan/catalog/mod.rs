@@ -10,6 +10,7 @@ mod azure;
 mod gcp;
 mod github;
 mod k8s;
+mod spire;
 #[cfg(test)]
 mod tests;
 
@@ -88,7 +89,7 @@ pub fn playbook(revoke: &Revoke, target: Target<'_>) -> Playbook {
 pub const FROM_FILE: &str = "# these commands come from an input graph file, not from trustpath: read each one before you run it";
 
 /// Actions the importers and inputs produce; anything else is "unknown".
-const ACTIONS: [&str; 15] = [
+const ACTIONS: [&str; 16] = [
     "disable_identity",
     "revoke_sessions",
     "deactivate_key",
@@ -104,6 +105,7 @@ const ACTIONS: [&str; 15] = [
     "pin_action",
     "delete_deploy_key",
     "disable_workload",
+    "edit_policy",
 ];
 
 /// The node the action changes, and the other end when the action sits on an edge.
@@ -178,6 +180,7 @@ pub(super) fn known(platform: &str) -> bool {
 
 fn catalogue(action: &str, site: &Site<'_>) -> Playbook {
     let found = match &*site.node.platform {
+        _ if spire::owns(site.id) => spire::playbook(action, site),
         "aws" => aws::playbook(action, site),
         "gcp" => gcp::playbook(action, site),
         "k8s" => k8s::playbook(action, site),

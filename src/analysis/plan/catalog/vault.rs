@@ -39,6 +39,16 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
             false,
             "not reversible: a revoked token cannot be restored; issue a new one",
         ),
+        // Dynamic secrets: revoking the leases deletes the credentials at the backend.
+        "revoke_token" if rest(key, "vault", "secret").is_some() => kills(
+            vec![
+                vault(["lease", "revoke", "-prefix"])
+                    .arg(rest(key, "vault", "secret")?.trim_end_matches('*'))
+                    .into(),
+            ],
+            false,
+            "not reversible: the backend deletes the credentials; the next read issues new ones",
+        ),
         "revoke_token" | "deactivate_key" | "rotate"
             if rest(key, "vault", "secret-id").is_some() =>
         {
@@ -120,6 +130,24 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
                 live,
                 true,
                 "undo: vault write the saved role.json back",
+            )
+        }
+        "edit_policy" => {
+            // The policy's rule, not the holder: `edit-policy:vault:policy:NAME:PATTERN`.
+            let rest = site.id.strip_prefix("edit-policy:vault:policy:")?;
+            let name = rest.split_once(':').map_or(rest, |(n, _)| n);
+            let save = vault(["policy", "read"])
+                .arg(name)
+                .to_file("policy.hcl")
+                .note("keep a copy to restore");
+            let write = vault(["policy", "write"])
+                .arg(name)
+                .arg(hole("<POLICY_FILE>"))
+                .note("the copy without the rule");
+            kills(
+                vec![save.into(), write.into()],
+                true,
+                "applies at once to every token holding the policy, those already issued included; undo: vault policy write the saved copy",
             )
         }
         "delete_secret" | "rotate" => {

@@ -109,7 +109,7 @@ fn sample_plan_json_has_every_field() {
 
 /// Issue 6, acceptance 6: the compromised action first, the `deploy` choke point left
 /// alone (cutting it would break the production services that run as it), and the
-/// exposed GCP key and Vault token rotated where they are issued.
+/// exposed GCP key rotated where it is issued, the Vault token revoked.
 #[test]
 fn sample_plan_contains_first_spares_deploy_and_rotates_at_issuers() {
     let plan = sample_plan();
@@ -149,10 +149,10 @@ fn sample_plan_contains_first_spares_deploy_and_rotates_at_issuers() {
         "gcp:key:exporter@acme-analytics.iam.gserviceaccount.com/3f9a2c7e1b4d8a6f0c5e9b2d7a1f4c8e6b3d0a92",
         "deactivate_key"
     ));
-    assert!(rotated(
-        "vault:token:ExampleAccessorPaymentsRecon1",
-        "revoke_token"
-    ));
+    // The Vault token reads the Stripe key itself: revoking it is one of the cuts.
+    assert!(steps(&plan).iter().any(|s| s["target"]
+        == "vault:token:ExampleAccessorPaymentsRecon1"
+        && s["action"] == "revoke_token"));
     // Deleting the Kubernetes Secrets that hold copies is not rotation.
     assert!(
         !ids(&plan, "rotate")

@@ -148,8 +148,54 @@ pub const SAMPLE: &[(&str, &[u8])] = &[
         ),
     ),
     (
-        "sample-data/vault.graph.json",
-        include_bytes!("../../sample-data/vault.graph.json"),
+        "sample-data/vault/auth-list.json",
+        include_bytes!("../../sample-data/vault/auth-list.json"),
+    ),
+    (
+        "sample-data/vault/auth/approle/role/payments-batch.json",
+        include_bytes!("../../sample-data/vault/auth/approle/role/payments-batch.json"),
+    ),
+    (
+        "sample-data/vault/auth/approle/role/payments-batch/secret-id-accessor/ExampleSecretIdAccessor01.json",
+        include_bytes!(
+            "../../sample-data/vault/auth/approle/role/payments-batch/secret-id-accessor/ExampleSecretIdAccessor01.json"
+        ),
+    ),
+    (
+        "sample-data/vault/auth/kubernetes/config.json",
+        include_bytes!("../../sample-data/vault/auth/kubernetes/config.json"),
+    ),
+    (
+        "sample-data/vault/auth/kubernetes/role/payments.json",
+        include_bytes!("../../sample-data/vault/auth/kubernetes/role/payments.json"),
+    ),
+    (
+        "sample-data/vault/auth/token/roles/payments-reconcile.json",
+        include_bytes!("../../sample-data/vault/auth/token/roles/payments-reconcile.json"),
+    ),
+    (
+        "sample-data/vault/kv/secret/payments.json",
+        include_bytes!("../../sample-data/vault/kv/secret/payments.json"),
+    ),
+    (
+        "sample-data/vault/policies/default.json",
+        include_bytes!("../../sample-data/vault/policies/default.json"),
+    ),
+    (
+        "sample-data/vault/policies/payments-batch.json",
+        include_bytes!("../../sample-data/vault/policies/payments-batch.json"),
+    ),
+    (
+        "sample-data/vault/policies/payments-read.json",
+        include_bytes!("../../sample-data/vault/policies/payments-read.json"),
+    ),
+    (
+        "sample-data/vault/secrets-list.json",
+        include_bytes!("../../sample-data/vault/secrets-list.json"),
+    ),
+    (
+        "sample-data/vault/tokens/payments-reconcile.json",
+        include_bytes!("../../sample-data/vault/tokens/payments-reconcile.json"),
     ),
     (
         "sample-data/inventory.csv",

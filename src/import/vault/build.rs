@@ -181,12 +181,8 @@ impl Build<'_> {
             node.tags.insert("kv_version".into(), shown);
             node.tags.insert("cli_path".into(), cli.clone());
             tag_secret(node, secret);
-            node.revoke.push(revoke(
-                format!("rotate:{key}"),
-                "rotate",
-                5,
-                vec![cmd::rotate_kv(&mount, rest).render()],
-            ));
+            // No revoke entry: rotating a stored value does not take away the read paths
+            // to it (the plan rotates exposed secrets at their issuer, after the cuts).
             let id = self.graph.find(&key).expect("just added");
             out.push(Target { path, node: id });
         }
@@ -223,14 +219,6 @@ impl Build<'_> {
                 let id = add_placeholder(self.graph, &key, NodeKind::Secret, "vault", why, prov);
                 let node = self.graph.node_mut(id);
                 node.name = p.into();
-                if p.contains("/creds/") {
-                    node.revoke.push(revoke(
-                        format!("revoke-leases:{key}"),
-                        "revoke_token",
-                        4,
-                        vec![cmd::revoke_leases(p.trim_end_matches('*')).render()],
-                    ));
-                }
                 out.push(Target {
                     path: p.to_string(),
                     node: id,

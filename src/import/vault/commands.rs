@@ -73,17 +73,3 @@ pub(crate) fn edit_policy(name: &str, pattern: &str) -> Cmd {
             "the policy as `vault policy read` prints it, without or narrowing path \"{pattern}\"; applies at once to every token that holds it"
         ))
 }
-
-/// Revokes the leases issued under a path (dynamic secrets).
-pub(crate) fn revoke_leases(prefix: &str) -> Cmd {
-    vault(["lease", "revoke", "-prefix"]).arg(prefix.to_string())
-}
-
-/// Writes a new version of a KV secret once its value was rotated where it is issued.
-pub(crate) fn rotate_kv(mount: &str, path: &str) -> Cmd {
-    vault(["kv", "put"])
-        .word([Piece::Own("-mount="), Piece::Value(mount.to_string())])
-        .arg(path.to_string())
-        .word([hole("<FIELD>"), Piece::Own("="), hole("<NEW_VALUE>")])
-        .note("rotate the value at its issuer first; earlier versions stay readable until `vault kv destroy`")
-}

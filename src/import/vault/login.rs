@@ -48,6 +48,9 @@ pub(super) fn tokens(b: &mut Build<'_>) -> Vec<Holder> {
             kind: Some("vault_token".into()),
             status: Some("active".into()),
             created: t.creation_time.and_then(|s| Timestamp::from_second(s).ok()),
+            last_used: t
+                .last_renewal_time
+                .and_then(|s| Timestamp::from_second(s).ok()),
             expires,
             long_lived: Some(periodic || expires.is_none()),
             ..Credential::default()

@@ -144,6 +144,8 @@ struct TokenLookup {
     accessor: String,
     display_name: Option<String>,
     creation_time: Option<i64>,
+    /// When it was last renewed: a use of the token.
+    last_renewal_time: Option<i64>,
     expire_time: Option<String>,
     policies: Strings,
     identity_policies: Strings,

@@ -39,16 +39,6 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
             false,
             "not reversible: a revoked token cannot be restored; issue a new one",
         ),
-        // Dynamic secrets: revoking the leases deletes the credentials at the backend.
-        "revoke_token" if rest(key, "vault", "secret").is_some() => kills(
-            vec![
-                vault(["lease", "revoke", "-prefix"])
-                    .arg(rest(key, "vault", "secret")?.trim_end_matches('*'))
-                    .into(),
-            ],
-            false,
-            "not reversible: the backend deletes the credentials; the next read issues new ones",
-        ),
         "revoke_token" | "deactivate_key" | "rotate"
             if rest(key, "vault", "secret-id").is_some() =>
         {
@@ -151,7 +141,29 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
             )
         }
         "delete_secret" | "rotate" => {
-            let (mount, path) = rest(key, "vault", "secret")?.split_once('/')?;
+            let api = rest(key, "vault", "secret")?;
+            // Dynamic secrets (`aws/creds/deploy`): revoking the leases deletes what the
+            // backend issued; the next read issues new ones.
+            if api.contains("/creds/") {
+                return kills(
+                    vec![
+                        vault(["lease", "revoke", "-prefix"])
+                            .arg(api.trim_end_matches('*'))
+                            .into(),
+                    ],
+                    false,
+                    "not reversible: the backend deletes the credentials it issued",
+                );
+            }
+            // The importer says where the KV mount ends (`scope`) and how the CLI names
+            // the secret (`cli_path`, without KV v2's `data/`).
+            let (mount, path) = match (&site.node.scope, site.node.tags.get("cli_path")) {
+                (Some(mount), Some(cli)) => (
+                    &**mount,
+                    cli.strip_prefix(&**mount)?.trim_start_matches('/'),
+                ),
+                _ => api.split_once('/')?,
+            };
             let kv = |verb| vault(["kv", verb]).eq("-mount", mount).arg(path);
             let command = if action == "rotate" {
                 kv("put")

@@ -464,3 +464,47 @@ fn entries_are_deleted_by_id_or_found_first() {
         ]
     );
 }
+
+/// A damaged copy of `bytes`: bytes replaced, removed or inserted, then maybe truncated.
+fn mutate(bytes: &[u8], edits: &[(usize, u8, u8)], cut: Option<usize>) -> Vec<u8> {
+    const NASTY: &[u8] = b"\"\\{}[],:\x00\x1b\n\xff-/0123456789.";
+    let mut out = bytes.to_vec();
+    for &(at, op, byte) in edits {
+        if out.is_empty() {
+            break;
+        }
+        let at = at % out.len();
+        let nasty = NASTY[usize::from(byte) % NASTY.len()];
+        match op % 3 {
+            0 => out[at] = nasty,
+            1 => {
+                out.remove(at);
+            }
+            _ => out.insert(at, nasty),
+        }
+    }
+    if let Some(cut) = cut {
+        out.truncate(cut % (out.len() + 1));
+    }
+    out
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Damaged entries load or fail with an error; nothing panics.
+    #[test]
+    fn damaged_entries_never_panic(
+        data in proptest::prelude::any::<bool>(),
+        edits in proptest::collection::vec(proptest::prelude::any::<(usize, u8, u8)>(), 1..8),
+        cut in proptest::option::of(proptest::prelude::any::<usize>()),
+    ) {
+        let (name, bytes): (&str, &[u8]) = if data {
+            ("create-data.json", include_bytes!("fixtures/spire/create-data.json"))
+        } else {
+            ("entries.json", include_bytes!("fixtures/spire/entries.json"))
+        };
+        let damaged = mutate(bytes, &edits, cut);
+        let _ = load_inputs_with([Input::bytes(name, damaged)], AT.parse().expect("timestamp"), &mut |_| {});
+    }
+}

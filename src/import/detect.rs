@@ -132,7 +132,10 @@ pub fn detect(head: &[u8], tail: Option<&[u8]>) -> Result<Format, String> {
         if is_vault_json(trimmed) {
             return Ok(Format::Vault);
         }
-        if text.contains("\"entries\"") && text.contains("\"spiffe_id\"") {
+        // `entry show` of a server with no entries prints `"entries": []` and its token.
+        if text.contains("\"entries\"")
+            && (text.contains("\"spiffe_id\"") || text.contains("\"next_page_token\""))
+        {
             return Ok(Format::Spire);
         }
         if is_kubernetes_json(&text) {

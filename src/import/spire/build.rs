@@ -394,13 +394,11 @@ impl Build<'_> {
                 }
                 self.edge(&agent.key(), &key, edge);
             }
-            let merged = self.alias_clusters.entry(key).or_default();
-            for (cluster, condition) in clusters {
-                match merged.get(&cluster) {
-                    Some(None) => {}
-                    _ => {
-                        merged.insert(cluster, condition);
-                    }
+            // An expired alias hands nothing to its clusters' service accounts.
+            if e.expired_at(self.at).is_none() {
+                let merged = self.alias_clusters.entry(key).or_default();
+                for (cluster, condition) in clusters {
+                    merge(merged, cluster, condition);
                 }
             }
         }
@@ -491,9 +489,7 @@ impl Build<'_> {
             );
             edges.push((node, make(EdgeKind::CanAssume, reason)));
             for (cluster, condition) in self.clusters_of(&via) {
-                if clusters.get(&cluster) != Some(&None) {
-                    clusters.insert(cluster, condition);
-                }
+                merge(&mut clusters, cluster, condition);
             }
         }
         for (from, edge) in edges {
@@ -507,10 +503,10 @@ impl Build<'_> {
                         sa.ns
                     )
                 } else {
-                    "pods running as it".to_string()
+                    format!("pods running as service account {}/{}", sa.ns, sa.name)
                 };
                 let reason = format!(
-                    "{} ({}) gives {svid} to {whose} on the SPIRE agents of cluster {cluster}",
+                    "{} ({}) gives {svid} to {whose}, on a node of cluster {cluster} whose SPIRE agent obtains it",
                     e.label(),
                     e.selector_list()
                 );
@@ -559,6 +555,13 @@ impl Build<'_> {
                 make(EdgeKind::CanControl, reason),
             );
         }
+    }
+}
+
+/// Adds a cluster: certain when any way to it is.
+fn merge(clusters: &mut Clusters, cluster: String, condition: Option<String>) {
+    if clusters.get(&cluster) != Some(&None) {
+        clusters.insert(cluster, condition);
     }
 }
 

@@ -72,3 +72,71 @@ pub(super) fn owns(id: &str) -> bool {
             .is_some_and(|rest| rest.starts_with("spire:"))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::playbook;
+    use super::*;
+    use crate::model::{EdgeKind, Provenance};
+
+    fn cut(id: &str, action: &str) -> Revoke {
+        Revoke {
+            id: id.into(),
+            action: Revoke::action_name(action.to_string()),
+            cost: 1,
+            commands: Vec::new(),
+            from_file: false,
+        }
+    }
+
+    #[test]
+    fn actions_are_told_by_their_id_whatever_the_node() {
+        let sa = Node::new(
+            "k8s:prod:sa:payments/api",
+            NodeKind::ServiceAccount,
+            Provenance::default(),
+        );
+        let svid = Node::new(
+            "spiffe://acme.example/ns/payments/sa/api",
+            NodeKind::ServiceAccount,
+            Provenance::default(),
+        );
+        let edge = Edge::new(EdgeKind::CanAssume, "test", Provenance::default());
+        let target = || Target::Edge {
+            from: &sa,
+            to: &svid,
+            edge: &edge,
+        };
+        let book = playbook(&cut("delete-entry:spire:e-1", "delete_identity"), target());
+        assert_eq!(book.commands, ["spire-server entry delete -entryID e-1"]);
+        assert!(!book.kills_live_tokens && book.reversible);
+        let unnamed = "delete-entry:spire:spiffe://acme.example/x|spiffe://acme.example/p";
+        let book = playbook(&cut(unnamed, "delete_identity"), target());
+        assert_eq!(
+            book.commands,
+            ["spire-server entry delete -entryID <ENTRY_ID>"]
+        );
+        let agent = "spiffe://acme.example/spire/agent/join_token/t";
+        let node = Node::new(agent, NodeKind::Workload, Provenance::default());
+        let book = playbook(
+            &cut(&format!("ban-agent:spire:{agent}"), "disable_workload"),
+            Target::Node(&node),
+        );
+        assert_eq!(
+            book.commands,
+            [format!("spire-server agent ban -spiffeID {agent}")]
+        );
+        assert!(book.note.contains("evict"));
+        let ca = Node::new(
+            "spiffe://acme.example",
+            NodeKind::Provider,
+            Provenance::default(),
+        );
+        let book = playbook(
+            &cut("rotate-authority:spire:acme.example", "rotate"),
+            Target::Node(&ca),
+        );
+        assert!(book.kills_live_tokens && !book.reversible);
+        assert!(!owns("delete-entry:vault:x"));
+    }
+}

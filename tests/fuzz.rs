@@ -1,6 +1,7 @@
 //! Structure-aware fuzzing: documents in the shapes each importer reads (AWS
 //! authorization details, workflows, `gh api` listings, native graphs, inventory and
-//! links CSVs, Kubernetes objects in JSON and YAML, GCP policies, accounts and keys), filled with hostile names (quotes, substitutions, control characters,
+//! links CSVs, Kubernetes objects in JSON and YAML, GCP policies, accounts and keys, Azure
+//! and Entra listings, Vault export trees), filled with hostile names (quotes, substitutions, control characters,
 //! option-like and wide characters) and odd structure. Whatever loads must then go
 //! through the blast radius, the plan and every output without a panic, and every
 //! command printed must be one line with no control character.
@@ -509,6 +510,60 @@ fn azure() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
                 ("entra/directory-role-assignments.json".into(), json!({"value": [{"id": n, "principalId": "sp-1", "roleDefinitionId": "62e90394-69f5-4237-9190-012177145e10", "directoryScopeId": format!("/{n}")}]}).to_string().into_bytes()),
             ]
         })
+}
+
+/// A Vault export tree: hostile names as mounts' roles, policies, secrets, service
+/// accounts, claims and accessors; policies in HCL or JSON over patterns of every kind.
+fn vault() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
+    let pick = |v: Vec<&'static str>| prop::sample::select(v);
+    (
+        (name(), name(), name(), name()),
+        0..6usize,
+        pick(vec!["read", "list", "deny", "update", "sudo", "bogus"]),
+        prop::bool::ANY,
+    )
+        .prop_map(|((role, policy, secret, sa), kind, cap, hcl)| {
+            let read = |data: Value| {
+                json!({"request_id": "r", "lease_id": "", "lease_duration": 0, "renewable": false, "data": data, "warnings": null})
+                    .to_string()
+                    .into_bytes()
+            };
+            let pattern = match kind {
+                0 => format!("secret/data/{secret}"),
+                1 => "secret/data/*".to_string(),
+                2 => format!("secret/+/{secret}*"),
+                3 => "*".to_string(),
+                4 => format!("sys/policies/acl/{policy}"),
+                _ => format!("secret/data/{{{{identity.entity.name}}}}/{secret}"),
+            };
+            let text = if hcl {
+                format!(
+                    "path {} {{ capabilities = [{}, \"read\"] }}",
+                    Value::from(pattern.clone()),
+                    Value::from(cap)
+                )
+            } else {
+                json!({"path": {pattern: {"capabilities": [cap]}}}).to_string()
+            };
+            let mount = |t: &str| json!({"type": t, "accessor": "a", "uuid": "u", "seal_wrap": false});
+            vec![
+                ("vault/auth-list.json".into(), json!({"kubernetes/": mount("kubernetes"), "jwt/": mount("jwt"), "approle/": mount("approle")}).to_string().into_bytes()),
+                ("vault/auth/kubernetes/config.json".into(), read(json!({"kubernetes_host": format!("https://{role}.example:6443")}))),
+                (format!("vault/auth/kubernetes/role/{role}.json"), read(json!({"bound_service_account_names": [sa.clone()], "bound_service_account_namespaces": [secret.clone(), "*"], "bound_service_account_namespace_selector": sa, "token_policies": [policy.clone()]}))),
+                ("vault/auth/jwt/config.json".into(), read(json!({"bound_issuer": "https://token.actions.githubusercontent.com"}))),
+                (format!("vault/auth/jwt/role/{role}.json"), read(json!({"role_type": "jwt", "bound_claims": {"sub": sa, role.clone(): [secret.clone()]}, "bound_claims_type": "glob", "policies": policy}))),
+                (format!("vault/auth/approle/role/{role}/secret-id-accessor/x.json"), read(json!({"secret_id_accessor": sa, "creation_time": secret, "expiration_time": "0001-01-01T00:00:00Z", "cidr_list": [role.clone()]}))),
+                (format!("vault/policies/{policy}.json"), json!({"policy": text}).to_string().into_bytes()),
+                (format!("vault/kv/secret/{secret}.json"), read(json!({"data": {"password": "PLANTED", secret.clone(): 1}, "metadata": {"version": 2, "created_time": sa}}))),
+                ("vault/kv/secret.json".into(), json!([secret, "x/", role]).to_string().into_bytes()),
+                ("vault/tokens/t.json".into(), read(json!({"accessor": role, "policies": [policy, "default"], "id": "PLANTED", "meta": {"role": sa}}))),
+            ]
+        })
+}
+
+#[test]
+fn vault_exports() {
+    run(vault());
 }
 
 #[test]

@@ -159,6 +159,18 @@ fn logins_follow_each_auth_method() {
     ));
     assert!(assumes("github:any-repo", "vault:role:jwt/any"));
     assert!(!assumes("github:any-repo", "vault:role:jwt/org"));
+    // A claim the workflow's author chooses (environment) binds no repository.
+    assert!(assumes("github:any-repo", "vault:role:jwt/env"));
+    // Since Vault 1.17 a role without bound_audiences rejects GitHub's tokens.
+    assert!(
+        lines.contains(
+            "workflow:deploy.yml#apply -can_assume-> vault:role:jwt/no-aud (conditional)"
+        )
+    );
+    // Minting an AppRole's secret-ids logs in as it (with its role-id).
+    assert!(lines.contains(
+        "vault:role:kubernetes/monitoring -can_assume-> vault:role:approle/batch (conditional)"
+    ));
     // A GitLab mount never admits GitHub jobs.
     assert!(!assumes(
         "workflow:deploy.yml#apply",
@@ -297,6 +309,20 @@ fn files_outside_the_export_tree_or_malformed_are_reported() {
     let (ok, text) = common::run_text(dir.path().to_str().expect("utf-8"), &["import"]);
     assert!(
         !ok && text.contains("bad.hcl") && text.contains("policy bad"),
+        "{text}"
+    );
+    // A number where an object belongs (a secret read with `-field`): not quoted back.
+    let tokens = dir.path().join("vault/tokens");
+    std::fs::create_dir_all(&tokens).expect("mkdir");
+    std::fs::remove_file(policies.join("bad.hcl")).expect("rm");
+    std::fs::write(
+        tokens.join("pin.json"),
+        r#"{"request_id": "x", "data": 987654321}"#,
+    )
+    .expect("write");
+    let (ok, text) = common::run_text(dir.path().to_str().expect("utf-8"), &["import"]);
+    assert!(
+        !ok && text.contains("pin.json") && !text.contains("987654321"),
         "{text}"
     );
     // Vault output with no place to say what it is: skipped with a warning.

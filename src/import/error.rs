@@ -97,26 +97,32 @@ pub(crate) fn workflow_yaml_error(e: &serde_norway::Error) -> (String, String) {
 /// u32` can quote whatever sat where a number was expected, a secret included.
 pub(crate) fn redact_values(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
-    let mut quote: Option<char> = None;
-    for c in message.chars() {
-        match quote {
-            Some(q) if c == q => {
-                out.push('…');
-                out.push(c);
-                quote = None;
-            }
-            Some(_) => {}
-            None => {
-                out.push(c);
-                if c == '"' {
-                    quote = Some('"');
-                }
-            }
+    let mut rest = message;
+    while let Some(i) = rest.find(['"', '`']) {
+        let q = rest[i..].chars().next().unwrap_or('"');
+        out.push_str(&rest[..=i]);
+        let after = &rest[i + 1..];
+        let Some(end) = after.find(q) else {
+            out.push('…');
+            return out;
+        };
+        // serde quotes a number it rejects in backticks (``invalid type: integer `1234` ``),
+        // and names in them too (`` unknown variant `robot`, expected `human` ``): only
+        // the number can be a value from the input's secrets.
+        let quoted = &after[..end];
+        let number = !quoted.is_empty()
+            && quoted
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
+        if q == '`' && !number {
+            out.push_str(&after[..end]);
+        } else {
+            out.push('…');
         }
+        out.push(q);
+        rest = &after[end + 1..];
     }
-    if quote.is_some() {
-        out.push('…');
-    }
+    out.push_str(rest);
     out
 }
 

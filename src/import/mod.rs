@@ -29,6 +29,7 @@ pub use detect::{Format, detect};
 pub use error::{ImportError, Warning};
 pub use progress::Progress;
 pub use sample::{SAMPLE, load_sample, load_sample_at};
+pub(crate) use vault::commands as vault_commands;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 

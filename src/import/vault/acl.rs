@@ -283,37 +283,64 @@ pub(crate) struct Merged<'p> {
 impl<'p> Acl<'p> {
     pub fn new(policies: impl IntoIterator<Item = (&'p str, &'p Policy)>) -> Acl<'p> {
         let mut rules: Vec<Merged<'p>> = Vec::new();
+        let mut at: rustc_hash::FxHashMap<&'p str, usize> = rustc_hash::FxHashMap::default();
         for (name, policy) in policies {
             for rule in &policy.rules {
-                match rules.iter_mut().find(|m| m.pattern == rule.pattern) {
-                    Some(m) => {
-                        m.caps = m.caps | rule.caps;
-                        m.from.push((name, rule));
-                    }
-                    None => rules.push(Merged {
+                let i = *at.entry(&rule.pattern).or_insert_with(|| {
+                    rules.push(Merged {
                         pattern: &rule.pattern,
-                        caps: rule.caps,
-                        from: vec![(name, rule)],
-                    }),
-                }
+                        caps: Caps::default(),
+                        from: Vec::new(),
+                    });
+                    rules.len() - 1
+                });
+                rules[i].caps = rules[i].caps | rule.caps;
+                rules[i].from.push((name, rule));
             }
         }
         Acl { rules }
     }
 
     /// The rule that decides a request on `path`: the matching pattern of highest
-    /// priority, or none (Vault then denies).
-    pub fn decide(&self, path: &str) -> Option<&Merged<'p>> {
+    /// priority (templated ones left out when asked), or none (Vault then denies).
+    fn decide(&self, path: &str, templated: bool) -> Option<&Merged<'p>> {
         self.rules
             .iter()
-            .filter(|m| matches(m.pattern, path))
+            .filter(|m| (templated || !is_templated(m.pattern)) && matches(m.pattern, path))
             .max_by(|a, b| priority(a.pattern, b.pattern))
     }
 
-    /// The deciding rule when it grants any of `caps` (and all of `also`).
-    pub fn allows(&self, path: &str, caps: Caps, also: Caps) -> Option<&Merged<'p>> {
-        self.decide(path)
-            .filter(|m| m.caps.any(caps) && (also == Caps::default() || m.caps.has(also)))
+    /// The deciding rule when it grants any of `caps` (and all of `also`), with the
+    /// condition a `{{…}}` template puts on it: a templated rule decides only for the
+    /// entity whose name it expands to, so a templated grant is conditional, and a
+    /// templated deny (or list) takes away the broader grant below it only for that
+    /// entity.
+    pub fn allows(
+        &self,
+        path: &str,
+        caps: Caps,
+        also: Caps,
+    ) -> Option<(&Merged<'p>, Option<String>)> {
+        let grants = |m: &Merged<'_>| m.caps.any(caps) && m.caps.has(also);
+        let m = self.decide(path, true)?;
+        if grants(m) {
+            let condition = is_templated(m.pattern).then(|| {
+                format!(
+                    "if the template in path \"{}\" expands to this path for the token's entity",
+                    m.pattern
+                )
+            });
+            return Some((m, condition));
+        }
+        if !is_templated(m.pattern) {
+            return None;
+        }
+        let below = self.decide(path, false).filter(|b| grants(b))?;
+        let condition = format!(
+            "unless the template in path \"{}\" expands to this path for the token's entity",
+            m.pattern
+        );
+        Some((below, Some(condition)))
     }
 }
 
@@ -394,6 +421,20 @@ mod tests {
             acl.allows("secret/data/other", Caps::READ, Caps::default())
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_templated_rule_decides_for_its_entity_only() {
+        let (p, _) = parse(
+            "path \"secret/data/*\" { capabilities = [\"read\"] }\npath \"secret/data/{{identity.entity.name}}/private\" { capabilities = [\"deny\"] }",
+        )
+        .expect("parses");
+        let acl = Acl::new([("p", &p)]);
+        let (m, condition) = acl
+            .allows("secret/data/bob/private", Caps::READ, Caps::default())
+            .expect("readable unless the entity is bob");
+        assert_eq!(m.pattern, "secret/data/*");
+        assert!(condition.expect("conditional").starts_with("unless"));
     }
 
     #[test]

@@ -5,11 +5,11 @@
 
 use std::collections::BTreeSet;
 
-use super::acl::{self, Acl, Caps, Merged};
+use super::acl::{self, Caps};
 use super::commands::{self as cmd, role_path};
-use super::{Inventory, KvSecret, Role, login};
+use super::{Inventory, KvSecret, Role, jwt, login};
 use crate::import::{Warning, add_new_node, add_placeholder, provenance, revoke};
-use crate::model::{Condition, Edge, EdgeKind, NodeId, NodeKind, Revoke, TrustGraph};
+use crate::model::{Edge, EdgeKind, NodeId, NodeKind, Revoke, TrustGraph};
 
 /// The node of the Vault cluster's root: whoever can rewrite policies, auth methods or
 /// roles at will, or mint tokens with any policy.
@@ -36,9 +36,9 @@ pub(super) struct Holder {
 }
 
 /// A secret a policy can reach: its API path and node.
-struct Target {
-    path: String,
-    node: NodeId,
+pub(super) struct Target {
+    pub(super) path: String,
+    pub(super) node: NodeId,
 }
 
 pub(crate) fn finish(v: &Inventory, graph: &mut TrustGraph, warnings: &mut Vec<Warning>) {
@@ -53,7 +53,7 @@ pub(crate) fn finish(v: &Inventory, graph: &mut TrustGraph, warnings: &mut Vec<W
     holders.extend(login::tokens(&mut b));
     login::secret_ids(&mut b);
     login::kubernetes(&mut b);
-    login::jwt(&mut b);
+    jwt::link(&mut b);
     targets.extend(b.glob_nodes(&targets));
     for holder in &holders {
         b.access(holder, &targets, admin);
@@ -101,22 +101,27 @@ impl Inventory {
         }
     }
 
-    /// KV version of a mount: `vault secrets list`'s `options.version`, else what a read
-    /// under it showed; `None` when nothing says.
-    fn kv_version(&self, mount: &str) -> Option<u8> {
-        if let Some(e) = self.engines.get(mount) {
-            let v = e
-                .options
-                .as_ref()
-                .and_then(|o| o.get("version").cloned().flatten());
+    /// KV version of every mount that holds a secret: `vault secrets list`'s
+    /// `options.version`, else what a read under it showed (`None`: nothing says).
+    fn kv_versions(&self) -> std::collections::BTreeMap<String, Option<u8>> {
+        let mut out: std::collections::BTreeMap<String, Option<u8>> = Default::default();
+        for (cli, secret) in &self.secrets {
+            let seen = out.entry(self.engine_of(cli).0).or_default();
+            *seen = seen.or(secret.version);
+        }
+        for (mount, e) in &self.engines {
             if e.kind == "kv" {
-                return Some(if v.as_deref() == Some("2") { 2 } else { 1 });
+                let v = e
+                    .options
+                    .as_ref()
+                    .and_then(|o| o.get("version").cloned().flatten());
+                out.insert(
+                    mount.clone(),
+                    Some(if v.as_deref() == Some("2") { 2 } else { 1 }),
+                );
             }
         }
-        self.secrets
-            .iter()
-            .filter(|(p, _)| self.engine_of(p).0 == mount)
-            .find_map(|(_, s)| s.version)
+        out
     }
 }
 
@@ -149,9 +154,10 @@ impl Build<'_> {
     /// KV secrets, keyed by their API path (`secret/data/payments/db` under KV v2).
     fn secret_nodes(&mut self) -> Vec<Target> {
         let mut out = Vec::new();
+        let versions = self.v.kv_versions();
         for (cli, secret) in &self.v.secrets {
             let (mount, rest) = self.v.engine_of(cli);
-            let known = self.v.kv_version(&mount);
+            let known = versions.get(&mount).copied().flatten();
             let version = known.unwrap_or(2);
             let path = if version == 2 && !rest.is_empty() {
                 format!("{mount}/data/{rest}")
@@ -194,6 +200,7 @@ impl Build<'_> {
     fn glob_nodes(&mut self, known: &[Target]) -> Vec<Target> {
         let mut out = Vec::new();
         let mut seen = BTreeSet::new();
+        let versions = self.v.kv_versions();
         for (name, (policy, file)) in &self.v.policies {
             for rule in &policy.rules {
                 let p = rule.pattern.as_str();
@@ -204,6 +211,7 @@ impl Build<'_> {
                 if !rule.caps.any(Caps::READ)
                     || internal
                     || p == "*"
+                    || !self.names_values(p, &versions)
                     || known.iter().any(|t| acl::matches(p, &t.path))
                     || !seen.insert(p.to_string())
                 {
@@ -226,6 +234,38 @@ impl Build<'_> {
             }
         }
         out
+    }
+
+    /// Whether a readable pattern can name a secret's value: under a KV v2 mount only
+    /// `MOUNT/data/…` does (`metadata/` and `subkeys/` read no value, and a CLI-style
+    /// `secret/payments/*` matches nothing), under a KV v1 mount anything, elsewhere
+    /// the credentials a secrets engine issues (`…/creds/…`, `…/sts/…`).
+    fn names_values(
+        &self,
+        pattern: &str,
+        versions: &std::collections::BTreeMap<String, Option<u8>>,
+    ) -> bool {
+        let (mount, rest) = self.v.engine_of(pattern);
+        let engine = self.v.engines.get(&mount).map(|e| e.kind.as_str());
+        let issued = ["creds/", "sts/"]
+            .iter()
+            .any(|d| rest.starts_with(d) || rest.contains(&format!("/{d}")));
+        if engine.is_none() && !versions.contains_key(&mount) {
+            // A mount no input describes: KV v2's shape, or issued credentials.
+            return rest.starts_with("data/") || issued;
+        }
+        if !(engine == Some("kv") || versions.get(&mount).is_some_and(Option::is_some)) {
+            return issued;
+        }
+        match versions.get(&mount).copied().flatten() {
+            Some(1) => true,
+            // `secret/*` and `secret/d*` reach `secret/data/…` too.
+            _ => {
+                let literal = rest.split(['*', '+']).next().unwrap_or_default();
+                rest.starts_with("data/")
+                    || ("data/".starts_with(literal) && literal.len() < rest.len())
+            }
+        }
     }
 
     fn role_nodes(&mut self) -> Vec<Holder> {
@@ -257,7 +297,18 @@ impl Build<'_> {
             let id = self.graph.find(&key).expect("just added");
             let d = &role.data;
             let mut policies: Vec<String> = if role.mount == "token" {
-                d.allowed_policies.0.clone()
+                // Tokens of a token role carry its allowed policies, or any read policy
+                // its globs admit.
+                let globbed = self.v.policies.keys().filter(|p| {
+                    d.allowed_policies_glob
+                        .iter()
+                        .any(|g| crate::glob::glob_match(g, p))
+                });
+                d.allowed_policies
+                    .iter()
+                    .map(str::to_string)
+                    .chain(globbed.cloned())
+                    .collect()
             } else {
                 d.token_policies
                     .iter()
@@ -317,232 +368,10 @@ impl Build<'_> {
         }
         self.graph.find(ADMIN).expect("just added")
     }
-
-    /// What one holder's policies give it: reads of every secret its merged ACL allows,
-    /// and the ways to Vault admin.
-    fn access(&mut self, h: &Holder, targets: &[Target], admin: NodeId) {
-        let held: Vec<&str> = h
-            .policies
-            .iter()
-            .filter(|p| self.v.policies.contains_key(*p))
-            .map(String::as_str)
-            .collect();
-        let missing: Vec<&str> = h
-            .policies
-            .iter()
-            .filter(|p| !self.v.policies.contains_key(*p) && *p != "default")
-            .map(String::as_str)
-            .collect();
-        if !missing.is_empty() {
-            self.graph
-                .node_mut(h.node)
-                .tags
-                .insert("policies_not_in_inputs".into(), missing.join(", "));
-        }
-        let acl = Acl::new(held.iter().map(|p| (*p, &self.v.policies[*p].0)));
-        let list = h.policies.join(", ");
-        for t in targets {
-            let Some(m) = acl.allows(&t.path, Caps::READ, Caps::default()) else {
-                continue;
-            };
-            let reason = format!("{} carries policies [{list}]; {}", h.label, m.because());
-            self.grant(h, t.node, EdgeKind::CanRead, reason, m, None);
-        }
-        // The first way in that holds; unconditional ones are tried first.
-        for e in self.escalations(h) {
-            if let Some(m) = acl.allows(&e.path, Caps::CREATE | Caps::UPDATE, e.also) {
-                let reason = format!("{} {}: {}", h.label, e.what, m.because());
-                let how = Some(("vault-admin", e.condition));
-                self.grant(h, admin, EdgeKind::CanEscalate, reason, m, how);
-                break;
-            }
-        }
-        // Rewriting a policy it does not hold sets what every holder of it can do.
-        for name in self.v.policies.keys() {
-            if h.policies.contains(name) {
-                continue;
-            }
-            let path = format!("sys/policies/acl/{name}");
-            if let Some(m) = acl.allows(&path, Caps::CREATE | Caps::UPDATE, Caps::default()) {
-                let Some(to) = self.graph.find(&format!("vault:policy:{name}")) else {
-                    continue;
-                };
-                let reason = format!(
-                    "{} can rewrite policy {name} ({path}), and so what every token holding it can do: {}",
-                    h.label,
-                    m.because()
-                );
-                self.grant(h, to, EdgeKind::CanControl, reason, m, None);
-            }
-        }
-        for role in &self.v.roles {
-            let path = format!("auth/token/create/{}", role.name);
-            if role.mount != "token" || h.mount == "token" && h.name == role.name {
-                continue;
-            }
-            if let Some(m) = acl.allows(&path, Caps::CREATE | Caps::UPDATE, Caps::default()) {
-                let to = format!("vault:role:token/{}", role.name);
-                if let Some(to) = self.graph.find(&to) {
-                    let reason = format!(
-                        "{} can create tokens of token role {} ({path}): {}",
-                        h.label,
-                        role.name,
-                        m.because()
-                    );
-                    self.grant(h, to, EdgeKind::CanAssume, reason, m, None);
-                }
-            }
-        }
-    }
-
-    /// The paths whose write makes a holder Vault admin, what each means, and the
-    /// capability it needs besides create or update.
-    fn escalations(&self, h: &Holder) -> Vec<Escalation> {
-        let none = Caps::default();
-        let mut out: Vec<(String, String, Caps)> = Vec::new();
-        for p in &h.policies {
-            for dir in ["sys/policies/acl", "sys/policy"] {
-                out.push((
-                    format!("{dir}/{p}"),
-                    format!("can rewrite policy {p}, which it holds ({dir}/{p})"),
-                    none,
-                ));
-            }
-        }
-        out.push((
-            "sys/policies/acl/trustpath-any-policy".into(),
-            "can rewrite any policy (sys/policies/acl/*), the default policy every token holds included".into(),
-            none,
-        ));
-        out.push((
-            "sys/auth/trustpath-any-mount".into(),
-            "can enable and configure auth methods (sys/auth/*, with sudo) and log in through one it made".into(),
-            Caps::SUDO,
-        ));
-        if h.role.is_some() && h.mount != "token" {
-            out.push((
-                role_path(&h.mount, &h.name),
-                format!(
-                    "can rewrite its own role ({}), policies included",
-                    role_path(&h.mount, &h.name)
-                ),
-                none,
-            ));
-        }
-        for path in ["auth/token/create", "auth/token/create-orphan"] {
-            out.push((
-                path.into(),
-                format!("can create tokens with any policy ({path} with sudo skips the check that a child's policies are its parent's)"),
-                Caps::SUDO,
-            ));
-        }
-        for path in [
-            "identity/entity",
-            "identity/group",
-            "identity/entity/id/trustpath-any",
-            "identity/group/id/trustpath-any",
-            "identity/entity/name/trustpath-any",
-            "identity/group/name/trustpath-any",
-        ] {
-            out.push((
-                path.into(),
-                format!("can attach any policy to an identity entity or group ({path})"),
-                none,
-            ));
-        }
-        let mut out: Vec<Escalation> = out
-            .into_iter()
-            .map(|(path, what, also)| Escalation {
-                path,
-                what,
-                also,
-                condition: None,
-            })
-            .collect();
-        // A role it writes gives it nothing until it can log in through it.
-        let mut mounts: BTreeSet<&str> = self.v.mounts.keys().map(String::as_str).collect();
-        mounts.extend(self.v.roles.iter().map(|r| r.mount.as_str()));
-        mounts.insert("token");
-        for m in mounts {
-            let dir = if m == "token" { "roles" } else { "role" };
-            out.push(Escalation {
-                path: format!("auth/{m}/{dir}/trustpath-any-role"),
-                what: format!(
-                    "can create or rewrite roles of auth/{m} (auth/{m}/{dir}/*) with any policy"
-                ),
-                also: none,
-                condition: Some(
-                    "if it can also log in through a role it writes (a secret-id, a service account token or a JWT the role accepts, or a token role's create path)",
-                ),
-            });
-        }
-        out
-    }
-
-    /// An edge a holder's policy rule gives, cut by detaching the policy from the role
-    /// (or revoking the token) or by editing the rule in the policy.
-    fn grant(
-        &mut self,
-        h: &Holder,
-        to: NodeId,
-        kind: EdgeKind,
-        reason: String,
-        m: &Merged<'_>,
-        escalation: Option<(&str, Option<&str>)>,
-    ) {
-        let at = self.graph.node(h.node).provenance.clone();
-        let mut edge = Edge::new(kind, reason, at);
-        if let Some((technique, condition)) = escalation {
-            edge.technique = Some(technique.into());
-            edge.conditions.extend(condition.map(Condition::described));
-        }
-        if acl::is_templated(m.pattern) {
-            edge.conditions.push(Condition::described(format!(
-                "if the template in path \"{}\" expands to this path for the token's entity",
-                m.pattern
-            )));
-        }
-        let mut revokes: Vec<Revoke> = Vec::new();
-        for (policy, _) in &m.from {
-            if let Some(field) = h.role {
-                let keep: Vec<&str> = h
-                    .policies
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|p| p != policy && *p != "default")
-                    .collect();
-                let command = crate::shell::Cmd::new("vault")
-                    .arg("write")
-                    .arg(role_path(&h.mount, &h.name))
-                    .word([
-                        crate::shell::Piece::Own(field),
-                        crate::shell::Piece::Value(keep.join(",")),
-                    ])
-                    .note("tokens issued before keep the policy until they expire or are revoked");
-                let command = if *policy == "default" {
-                    crate::shell::Cmd::new("vault")
-                        .arg("write")
-                        .arg(role_path(&h.mount, &h.name))
-                        .arg("token_no_default_policy=true")
-                } else {
-                    command
-                };
-                revokes.push(revoke(
-                    format!("detach-policy:{}:{policy}", self.graph.node(h.node).key),
-                    "detach_policy",
-                    4,
-                    vec![command.render()],
-                ));
-            }
-            revokes.push(edit_policy(policy, m.pattern));
-        }
-        edge.revoke = revokes.into();
-        self.graph.add_edge(h.node, to, edge);
-    }
 }
 
 /// Editing one rule of a policy: every edge that rule gives is cut by the one edit.
-fn edit_policy(policy: &str, pattern: &str) -> Revoke {
+pub(super) fn edit_policy(policy: &str, pattern: &str) -> Revoke {
     revoke(
         format!("edit-policy:vault:policy:{policy}:{pattern}"),
         "edit_policy",
@@ -551,18 +380,7 @@ fn edit_policy(policy: &str, pattern: &str) -> Revoke {
     )
 }
 
-/// A write that makes its writer Vault admin.
-struct Escalation {
-    /// A request path the rule must allow (a made-up name stands for "any").
-    path: String,
-    what: String,
-    /// Needed besides create or update (`sudo` for the sudo-protected endpoints).
-    also: Caps,
-    /// Why it may not hold, when it may not.
-    condition: Option<&'static str>,
-}
-
-fn dedup(list: &mut Vec<String>) {
+pub(super) fn dedup(list: &mut Vec<String>) {
     let mut seen = BTreeSet::new();
     list.retain(|p| seen.insert(p.clone()));
 }
@@ -579,8 +397,8 @@ fn tag_secret(node: &mut crate::model::Node, secret: &KvSecret) {
     }
     if secret.destroyed {
         node.tags.insert(
-            "current_version".into(),
-            "deleted or destroyed (earlier versions may still be readable)".into(),
+            "version_state".into(),
+            "current version deleted or destroyed (earlier versions may still be readable)".into(),
         );
     }
 }
@@ -595,6 +413,10 @@ fn tag_role(node: &mut crate::model::Node, role: &Role) {
     tag("token_policies", d.token_policies.0.join(", "));
     tag("policies", d.policies.0.join(", "));
     tag("allowed_policies", d.allowed_policies.0.join(", "));
+    tag(
+        "allowed_policies_glob",
+        d.allowed_policies_glob.0.join(", "),
+    );
     tag(
         "bound_service_account_names",
         d.bound_service_account_names.0.join(", "),

@@ -36,23 +36,33 @@ pub(crate) fn destroy_secret_id(mount: &str, role: &str, accessor: &str) -> Cmd 
         )
 }
 
-/// Sets one list field of a role to `values` (the ones to keep); deleting the role when
-/// nothing is left.
+/// Sets one field of a role (`KEY=` names it): stops new logins with the old value only.
+pub(crate) fn set_field(mount: &str, name: &str, key: &'static str, value: &str) -> Cmd {
+    vault(["write"])
+        .arg(role_path(mount, name))
+        .word(field(key, value.to_string()))
+        .note("stops new logins only: tokens issued before keep what they had until they expire or are revoked")
+}
+
+/// Sets one list field of a role to the values to keep, deleting the role when nothing
+/// is left.
 pub(crate) fn narrow_role(mount: &str, name: &str, key: &'static str, keep: &[&str]) -> Cmd {
-    let path = role_path(mount, name);
     if keep.is_empty() {
         return delete_role(mount, name);
     }
-    vault(["write"])
-        .arg(path)
-        .word(field(key, keep.join(",")))
-        .note("stops new logins only: tokens issued before stay valid until they expire or are revoked")
+    set_field(mount, name, key, &keep.join(","))
+}
+
+/// Revokes every token an auth mount issued.
+pub(crate) fn revoke_mount(mount: &str) -> Cmd {
+    vault(["token", "revoke", "-mode=path"]).arg(format!("auth/{mount}/"))
 }
 
 /// Deletes a role.
 pub(crate) fn delete_role(mount: &str, name: &str) -> Cmd {
     vault(["delete"]).arg(role_path(mount, name)).note(format!(
-        "stops new logins only; `vault token revoke -mode=path auth/{mount}/` revokes every token the mount issued"
+        "stops new logins only; `{}` revokes every token the mount issued",
+        revoke_mount(mount).render()
     ))
 }
 

@@ -6,6 +6,31 @@ use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+/// `visit_*` for every scalar, each returning `$value`: a visitor that never quotes the
+/// value it was given (serde's default error for an unexpected type prints it).
+macro_rules! scalars {
+    ($ty:ty, $value:expr) => {
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<$ty, E> {
+            $value
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<$ty, E> {
+            $value
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<$ty, E> {
+            $value
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<$ty, E> {
+            $value
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<$ty, E> {
+            $value
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<$ty, E> {
+            $value
+        }
+    };
+}
+
 /// A list Vault prints as an array, or that a user wrote as a comma-separated string
 /// (`vault write … token_policies=a,b` is stored as an array, but older exports and
 /// hand-made files hold the string); `null` is empty.
@@ -190,6 +215,12 @@ impl KvShape {
                 read.map(KvShape::Read)
                     .ok_or_else(|| de::Error::custom("a KV read with no \"data\""))
             }
+            scalars!(
+                KvShape,
+                Err(de::Error::custom(
+                    "neither `vault kv get` (an object) nor `vault kv list` (an array) output"
+                ))
+            );
         }
         d.deserialize_any(V)
     }
@@ -215,7 +246,15 @@ impl<'de> Deserialize<'de> for Body {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a KV read's data")
             }
-            fn visit_unit<E: de::Error>(self) -> Result<Body, E> {
+            scalars!(
+                Body,
+                Ok(Body(KvRead {
+                    fields: Vec::new(),
+                    metadata: None,
+                }))
+            );
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Body, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
                 Ok(Body(KvRead {
                     fields: Vec::new(),
                     metadata: None,
@@ -234,11 +273,12 @@ impl<'de> Deserialize<'de> for Body {
                     }
                     top.push(key.0);
                 }
-                // v2 has exactly the envelope's two keys, `data` a map and `metadata` one
-                // with its fields; anything else is a v1 secret's own fields.
+                // v2 has exactly the envelope's two keys, `metadata` with a version (`data`
+                // is null once the current version is deleted or destroyed); anything
+                // else is a v1 secret's own fields.
                 let read = match (inner, meta) {
-                    (Some(fields), Some(meta)) if top.len() == 2 => KvRead {
-                        fields,
+                    (fields, Some(meta)) if top.len() == 2 => KvRead {
+                        fields: fields.unwrap_or_default(),
                         metadata: Some(meta),
                     },
                     _ => KvRead {
@@ -276,24 +316,7 @@ impl<'de> Deserialize<'de> for Names {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
                 Ok(Names(None))
             }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Names, E> {
-                Ok(Names(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Names, E> {
-                Ok(Names(None))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Names, E> {
-                Ok(Names(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Names, E> {
-                Ok(Names(None))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Names, E> {
-                Ok(Names(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Names, E> {
-                Ok(Names(None))
-            }
+            scalars!(Names, Ok(Names(None)));
         }
         d.deserialize_any(V)
     }
@@ -335,24 +358,7 @@ impl<'de> Deserialize<'de> for Meta {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
                 Ok(Meta(None))
             }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Meta, E> {
-                Ok(Meta(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Meta, E> {
-                Ok(Meta(None))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Meta, E> {
-                Ok(Meta(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Meta, E> {
-                Ok(Meta(None))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Meta, E> {
-                Ok(Meta(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Meta, E> {
-                Ok(Meta(None))
-            }
+            scalars!(Meta, Ok(Meta(None)));
         }
         d.deserialize_any(V)
     }
@@ -384,6 +390,22 @@ mod tests {
         };
         assert_eq!(v1.fields, ["data", "metadata", "token"]);
         assert!(v1.metadata.is_none());
+        // Deleted: v2 with no data.
+        let KvShape::Read(gone) = kv(
+            r#"{"data":{"data":null,"metadata":{"created_time":"2025-01-02T03:04:05Z","deletion_time":"2025-02-01T00:00:00Z","destroyed":false,"version":4}}}"#,
+        ) else {
+            panic!("a read")
+        };
+        assert!(gone.fields.is_empty() && gone.metadata.expect("v2").deleted);
+        // A number where an object belongs: an error that does not quote it.
+        let err = KvShape::read(&mut serde_json::Deserializer::from_str(
+            r#"{"data": 987654}"#,
+        ));
+        assert!(err.is_ok());
+        let err = KvShape::read(&mut serde_json::Deserializer::from_str("987654"))
+            .err()
+            .expect("an error");
+        assert!(!err.to_string().contains("987654"));
         let KvShape::List(keys) = kv(r#"["db", "team/"]"#) else {
             panic!("a list")
         };

@@ -1,6 +1,6 @@
 //! Who logs in to Vault as what: tokens and AppRole secret-ids (credentials read from
-//! lookups), Kubernetes service accounts admitted by kubernetes roles, and GitHub
-//! Actions jobs admitted by jwt roles.
+//! lookups) and Kubernetes service accounts admitted by kubernetes roles. GitHub
+//! Actions jobs admitted by jwt roles are [`super::jwt`]'s.
 
 use std::collections::BTreeMap;
 
@@ -9,12 +9,8 @@ use jiff::Timestamp;
 use super::build::{Build, Holder};
 use super::commands as cmd;
 use super::{Role, TokenLookup};
-use crate::import::link::accepts;
 use crate::import::{add_new_node, add_placeholder, revoke};
 use crate::model::{Condition, Credential, Edge, EdgeKind, NodeId, NodeKind};
-
-/// GitHub Actions' OIDC issuer.
-const GITHUB_ISSUER: &str = "token.actions.githubusercontent.com";
 
 /// Token lookups: a credential node each, and the policies it carries (a token keeps
 /// the policy names it was issued with, whatever its role says now; the policies'
@@ -69,7 +65,7 @@ pub(super) fn tokens(b: &mut Build<'_>) -> Vec<Holder> {
             .chain(t.identity_policies.iter())
             .map(str::to_string)
             .collect();
-        policies.dedup();
+        super::build::dedup(&mut policies);
         if policies.iter().any(|p| p == "root") {
             root_token(b, id, &t.accessor);
         }
@@ -282,6 +278,8 @@ pub(super) fn kubernetes(b: &mut Build<'_>) {
             .iter()
             .filter(|r| b.mount_kind(&r.mount) == "kubernetes")
             .collect();
+    // The accounts the inputs hold, before this pass adds any.
+    let mut known: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for role in roles {
         let cluster = cluster_of(b, &role.mount);
         let d = &role.data;
@@ -291,18 +289,27 @@ pub(super) fn kubernetes(b: &mut Build<'_>) {
         let Some(to) = b.graph.find(&role_key) else {
             continue;
         };
-        let known = known_sas(b, &cluster);
-        let mut admitted: Vec<(String, String, Option<Condition>)> = Vec::new();
+        let known = known
+            .entry(cluster.clone())
+            .or_insert_with(|| known_sas(b, &cluster));
+        let mut admitted: BTreeMap<(String, String), Option<Condition>> = BTreeMap::new();
         for ns in &namespaces {
             for name in &names {
-                if *ns != "*" && *name != "*" && !name.contains('*') && !ns.contains('*') {
-                    admitted.push((ns.to_string(), name.to_string(), None));
+                if !name.contains('*') && !ns.contains('*') {
+                    admitted.insert((ns.to_string(), name.to_string()), None);
                     continue;
                 }
-                for (kns, kname) in &known {
-                    if crate::glob::glob_match(ns, kns) && crate::glob::glob_match(name, kname) {
-                        admitted.push((kns.clone(), kname.clone(), None));
+                let mut any = false;
+                for (kns, kname) in known.iter() {
+                    if star_match(ns, kns) && star_match(name, kname) {
+                        admitted.insert((kns.clone(), kname.clone()), None);
+                        any = true;
                     }
+                }
+                // No account the inputs hold matches: whoever can make one there can log
+                // in, so the pattern itself is a node.
+                if !any {
+                    admitted.insert((ns.to_string(), name.to_string()), None);
                 }
             }
         }
@@ -311,30 +318,33 @@ pub(super) fn kubernetes(b: &mut Build<'_>) {
             .as_deref()
             .filter(|s| !s.trim().is_empty())
         {
-            for (kns, kname) in &known {
-                if names.iter().any(|n| crate::glob::glob_match(n, kname))
-                    && !admitted.iter().any(|(a, b, _)| a == kns && b == kname)
-                {
-                    admitted.push((
-                        kns.clone(),
-                        kname.clone(),
+            for (kns, kname) in known.iter() {
+                if names.iter().any(|n| star_match(n, kname)) {
+                    admitted.entry((kns.clone(), kname.clone())).or_insert_with(|| {
                         Some(Condition::described(format!(
                             "if namespace {kns} matches the role's namespace selector {selector} (namespace labels are not in the inputs)"
-                        ))),
-                    ));
+                        )))
+                    });
                 }
             }
         }
         let api = cmd::role_path(&role.mount, &role.name);
         let prov = b.prov(&role.file, api.clone());
-        for (ns, name, condition) in admitted {
+        for ((ns, name), condition) in admitted {
             let sa_key = format!("k8s:{cluster}:sa:{ns}/{name}");
+            let why = if ns.contains('*') || name.contains('*') {
+                format!(
+                    "any service account matching {ns}/{name}, admitted by Vault role {api}: none in the inputs"
+                )
+            } else {
+                format!("admitted by Vault role {api}")
+            };
             let from = add_placeholder(
                 b.graph,
                 &sa_key,
                 NodeKind::ServiceAccount,
                 "k8s",
-                format!("admitted by Vault role {api}"),
+                why,
                 prov.clone(),
             );
             let mut edge = Edge::new(
@@ -349,7 +359,7 @@ pub(super) fn kubernetes(b: &mut Build<'_>) {
             edge.conditions.extend(condition);
             // Narrow the list that names this account, or delete the role when it would
             // be left empty.
-            let command = if !names.contains(&"*") && names.contains(&name.as_str()) {
+            let command = if !name.contains('*') && names.contains(&name.as_str()) {
                 let keep: Vec<&str> = names.iter().copied().filter(|n| *n != name).collect();
                 cmd::narrow_role(
                     &role.mount,
@@ -357,7 +367,7 @@ pub(super) fn kubernetes(b: &mut Build<'_>) {
                     "bound_service_account_names=",
                     &keep,
                 )
-            } else if !namespaces.contains(&"*") && namespaces.contains(&ns.as_str()) {
+            } else if !ns.contains('*') && namespaces.contains(&ns.as_str()) {
                 let keep: Vec<&str> = namespaces.iter().copied().filter(|n| *n != ns).collect();
                 cmd::narrow_role(
                     &role.mount,
@@ -393,166 +403,42 @@ fn known_sas(b: &Build<'_>, cluster: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Whether a jwt/oidc mount trusts GitHub Actions' issuer: its config says so, or (no
-/// config read) its roles bind GitHub-shaped claims, which makes the link conditional.
-fn github_mount(b: &Build<'_>, mount: &str) -> Option<Option<Condition>> {
-    if let Some((c, _)) = b.v.configs.get(mount) {
-        let urls = [&c.bound_issuer, &c.oidc_discovery_url, &c.jwks_url];
-        return urls
-            .iter()
-            .any(|u| u.as_deref().is_some_and(|u| u.contains(GITHUB_ISSUER)))
-            .then_some(None);
+/// Vault's globs (service account names, `bound_claims_type=glob`): `*` matches any run
+/// of characters, nothing else is special.
+pub(super) fn star_match(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let middle: Vec<&str> = parts.collect();
+    let Some((last, middle)) = middle.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
     }
-    let github_shaped = b.v.roles.iter().filter(|r| r.mount == mount).any(|r| {
-        let d = &r.data;
-        d.bound_subject
-            .as_deref()
-            .is_some_and(|s| s.starts_with("repo:"))
-            || d.bound_claims.as_ref().is_some_and(|c| {
-                c.keys().any(|k| {
-                    ["repository", "repository_owner", "job_workflow_ref"].contains(&k.as_str())
-                }) || c
-                    .get("sub")
-                    .is_some_and(|v| v.iter().any(|s| s.starts_with("repo:")))
-            })
-    });
-    github_shaped.then(|| {
-        Some(Condition::described(format!(
-            "if auth/{mount} trusts {GITHUB_ISSUER} (its config is not in the inputs; the roles bind GitHub's claims)"
-        )))
-    })
+    rest.ends_with(last)
 }
 
-/// A claim of a GitHub job's token, from one of its subjects; `None` when the subject
-/// does not tell it (the claim may still be in the token).
-fn claim(subject: &str, name: &str) -> Option<String> {
-    let rest = subject.strip_prefix("repo:")?;
-    let (repo, context) = rest.split_once(':').unwrap_or((rest, ""));
-    match name {
-        "sub" => Some(subject.to_string()),
-        "repository" => Some(repo.to_string()),
-        "repository_owner" => repo.split_once('/').map(|(o, _)| o.to_string()),
-        "ref" => context.strip_prefix("ref:").map(str::to_string),
-        "environment" => context.strip_prefix("environment:").map(str::to_string),
-        _ => None,
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::star_match;
 
-/// GitHub Actions jobs admitted by jwt roles, and `github:any-repo` where a role binds
-/// no subject and no claim (or only ones every repository satisfies).
-pub(super) fn jwt(b: &mut Build<'_>) {
-    let roles: Vec<&Role> =
-        b.v.roles
-            .iter()
-            .filter(|r| matches!(b.mount_kind(&r.mount).as_str(), "jwt" | "oidc"))
-            .collect();
-    if roles.is_empty() {
-        return;
-    }
-    let jobs: Vec<(NodeId, Vec<String>)> = b
-        .graph
-        .node_ids()
-        .filter_map(|n| {
-            let subs = b.graph.node(n).tags.get("oidc_subjects")?;
-            Some((n, subs.split(" | ").map(str::to_string).collect()))
-        })
-        .collect();
-    for role in roles {
-        let d = &role.data;
-        // Browser logins (`role_type=oidc`) are people's, not jobs'.
-        if d.role_type.as_deref() == Some("oidc") {
-            continue;
-        }
-        let Some(issuer_condition) = github_mount(b, &role.mount) else {
-            continue;
-        };
-        let role_key = format!("vault:role:{}/{}", role.mount, role.name);
-        let Some(to) = b.graph.find(&role_key) else {
-            continue;
-        };
-        let api = cmd::role_path(&role.mount, &role.name);
-        let prov = b.prov(&role.file, api.clone());
-        let glob = d.bound_claims_type.as_deref() == Some("glob");
-        let mut claims: Vec<(String, Vec<String>)> = d
-            .bound_claims
-            .iter()
-            .flatten()
-            .map(|(k, v)| (k.clone(), v.0.clone()))
-            .collect();
-        if let Some(s) = d.bound_subject.as_deref().filter(|s| !s.is_empty()) {
-            // bound_subject is compared exactly.
-            claims.push(("sub".into(), vec![s.to_string()]));
-        }
-        let rebind = revoke(
-            format!("rebind-role:{role_key}"),
-            "remove_trust",
-            5,
-            vec![cmd::rebind_role(&role.mount, &role.name).render()],
-        );
-        let add = |b: &mut Build<'_>, from: NodeId, reason: String, conditions: Vec<Condition>| {
-            let mut edge = Edge::new(EdgeKind::CanAssume, reason, prov.clone());
-            edge.conditions = conditions;
-            edge.conditions.extend(issuer_condition.clone());
-            edge.revoke = vec![rebind.clone()].into();
-            b.graph.add_edge(from, to, edge);
-        };
-        let bound: Vec<String> = claims
-            .iter()
-            .map(|(k, v)| format!("{k}={}", v.join("|")))
-            .collect();
-        let open = claims.iter().all(|(k, values)| {
-            let probe = match k.as_str() {
-                "sub" => "repo:some-attacker/any-repo:ref:refs/heads/main",
-                "repository" => "some-attacker/any-repo",
-                "repository_owner" => "some-attacker",
-                _ => return false,
-            };
-            values.iter().any(|v| accepts(v, glob, probe))
-        });
-        if open {
-            let any = crate::import::link::ensure_any_repo(b.graph, &prov);
-            let why = if claims.is_empty() {
-                format!(
-                    "{api} binds no subject and no claim: a token from any repository on GitHub logs in"
-                )
-            } else {
-                format!(
-                    "{api} binds [{}], which any repository on GitHub satisfies",
-                    bound.join(", ")
-                )
-            };
-            add(b, any, why, Vec::new());
-        }
-        for (job, subjects) in &jobs {
-            let mut best: Option<Vec<Condition>> = None;
-            for subject in subjects {
-                let mut unknown = Vec::new();
-                let fits = claims.iter().all(|(k, values)| match claim(subject, k) {
-                    Some(v) => values.iter().any(|want| accepts(want, glob, &v)),
-                    None => {
-                        unknown.push(Condition::described(format!(
-                            "if the token's {k} claim is one of [{}]",
-                            values.join(", ")
-                        )));
-                        true
-                    }
-                });
-                if fits && best.as_ref().is_none_or(|b| unknown.len() < b.len()) {
-                    best = Some(unknown);
-                }
-            }
-            if let Some(conditions) = best {
-                let name = b.graph.node(*job).name.to_string();
-                let why = if claims.is_empty() {
-                    format!("{api} binds no subject and no claim: {name}'s OIDC token logs in")
-                } else {
-                    format!(
-                        "{api} accepts {name}'s OIDC token: bound [{}]",
-                        bound.join(", ")
-                    )
-                };
-                add(b, *job, why, conditions);
-            }
-        }
+    #[test]
+    fn stars_only() {
+        assert!(star_match("*", ""));
+        assert!(star_match(
+            "repo:acme/*",
+            "repo:acme/web:ref:refs/heads/main"
+        ));
+        assert!(star_match("a*c*e", "abcde"));
+        assert!(!star_match("a*c*e", "abcd"));
+        assert!(!star_match("a?c", "abc"), "? is no wildcard");
+        assert!(star_match("a?c", "a?c"));
+        assert!(star_match("app-*", "app-1") && !star_match("app-*", "web-1"));
     }
 }

@@ -20,10 +20,12 @@
 //! version metadata, and a token lookup has no field for the token itself (`id`).
 //! Everything is collected first and evaluated once every file is read ([`build`]).
 
+mod access;
 mod acl;
 mod build;
-mod commands;
+pub(crate) mod commands;
 mod de;
+mod jwt;
 mod login;
 
 pub(crate) use build::finish;
@@ -56,7 +58,6 @@ pub(crate) struct Inventory {
 struct AuthMount {
     #[serde(rename = "type")]
     kind: String,
-    accessor: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -97,11 +98,12 @@ struct RoleData {
     bound_subject: Option<String>,
     bound_claims: Option<BTreeMap<String, Strings>>,
     bound_claims_type: Option<String>,
-    user_claim: Option<String>,
     bind_secret_id: Option<bool>,
     secret_id_num_uses: Option<Ttl>,
     secret_id_ttl: Option<Ttl>,
     allowed_policies: Strings,
+    /// Token roles: policy name globs tokens of the role may carry.
+    allowed_policies_glob: Strings,
     orphan: Option<bool>,
     token_policies: Strings,
     /// Deprecated mirror of `token_policies`; Vault still applies both.

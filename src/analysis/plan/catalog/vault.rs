@@ -1,25 +1,23 @@
 //! Vault commands for the playbook catalogue.
 
 use super::*;
+use crate::import::vault_commands::{self, revoke_mount};
 
-/// The API path and policy field of a `vault:role:MOUNT/NAME` key.
-fn vault_role(node: &Node) -> Option<(String, &'static str)> {
+/// The mount, name, API path and policy field of a `vault:role:MOUNT/NAME` key (a mount
+/// may hold slashes).
+fn vault_role(node: &Node) -> Option<(&str, &str, String, &'static str)> {
     let (mount, name) = rest(&node.key, "vault", "role")?.rsplit_once('/')?;
-    Some(if mount == "token" {
-        (format!("auth/token/roles/{name}"), "allowed_policies")
+    let field = if mount == "token" {
+        "allowed_policies"
     } else {
-        (format!("auth/{mount}/role/{name}"), "token_policies")
-    })
+        "token_policies"
+    };
+    Some((mount, name, vault_commands::role_path(mount, name), field))
 }
 
 /// `vault WORDS…`
 fn vault<'a>(words: impl IntoIterator<Item = &'a str>) -> Cmd {
     Cmd::new("vault").args(words)
-}
-
-/// Revokes every token issued through an auth mount.
-fn revoke_mount(mount: &str) -> Cmd {
-    vault(["token", "revoke", "-mode=path"]).arg(format!("auth/{mount}/"))
 }
 
 pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
@@ -53,14 +51,7 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
                         .into(),
                 );
             }
-            commands.push(
-                vault(["write"])
-                    .arg(format!(
-                        "auth/{mount}/role/{role}/secret-id-accessor/destroy"
-                    ))
-                    .arg(format!("secret_id_accessor={accessor}"))
-                    .into(),
-            );
+            commands.push(vault_commands::destroy_secret_id(mount, role, accessor).into());
             leaves(
                 commands,
                 format!(
@@ -84,11 +75,10 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
             )
         }
         "detach_policy" | "remove_binding" | "disable_identity" => {
-            let (path, field) = vault_role(site.node)?;
+            let (mount, _, path, field) = vault_role(site.node)?;
             let save = vault(["read", "-format=json", &path])
                 .to_file("role.json")
                 .note("keep a copy to restore");
-            let mount = path.split('/').nth(1).unwrap_or_default();
             let live = format!(
                 "tokens already issued through this role keep their policies until they expire{ttl}: revoke them ({}), or edit the policy itself (vault policy write), which applies to every token at once",
                 revoke_mount(mount)

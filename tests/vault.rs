@@ -338,3 +338,27 @@ fn files_outside_the_export_tree_or_malformed_are_reported() {
         "{text}"
     );
 }
+
+/// The inventory's `cluster` column names a kubernetes mount's cluster when its
+/// `kubernetes_host` (an EKS endpoint, an address) does not.
+#[test]
+fn the_inventory_names_a_mounts_cluster() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let inventory = dir.path().join("inventory.csv");
+    std::fs::write(
+        &inventory,
+        "id_or_glob,owner,cluster\nvault:role:kubernetes/*,payments-team,staging\n",
+    )
+    .expect("write");
+    let l = load_paths_with(
+        &[fixtures(), inventory],
+        AT.parse().expect("timestamp"),
+        &mut |_| {},
+    )
+    .expect("loads");
+    let g = &l.graph;
+    let role = g.find("vault:role:kubernetes/payments").expect("role");
+    let from: Vec<&str> = g.incoming(role).map(|(_, n)| &*g.node(n).key).collect();
+    assert!(from.contains(&"k8s:staging:sa:payments/api"), "{from:?}");
+    assert!(!from.contains(&"k8s:prod:sa:payments/api"), "{from:?}");
+}

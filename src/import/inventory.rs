@@ -19,19 +19,43 @@ pub(crate) struct Row {
     /// Optional `kind` column: what the node really is, when the export guesses wrong
     /// (an IAM user that is a person, a "service account" a human logs in with).
     kind: Option<NodeKind>,
+    /// Optional `cluster` column: the Kubernetes cluster a Vault kubernetes role's
+    /// mount verifies tokens of, when its `kubernetes_host` does not name it the way
+    /// the Kubernetes exports do (an EKS endpoint, an address, `kubernetes.default.svc`).
+    cluster: Option<String>,
     file: String,
     line: u64,
+}
+
+/// The cluster the overlay names for a node: the last exact row that names one, else
+/// the last matching glob row (as exact rows beat globs everywhere in the overlay).
+pub(crate) fn cluster_for<'r>(rows: &'r [Row], key: &str) -> Option<&'r str> {
+    let named = |exact: bool| {
+        rows.iter()
+            .rev()
+            .filter(|r| r.pattern.contains(['*', '?']) != exact)
+            .filter(|r| {
+                if exact {
+                    r.pattern == key
+                } else {
+                    glob_match(&r.pattern, key)
+                }
+            })
+            .find_map(|r| r.cluster.as_deref())
+    };
+    named(true).or_else(|| named(false))
 }
 
 pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<(), ImportError> {
     let mut table = Table::open(bytes, file)?;
     let id_col = table.required("id_or_glob")?;
-    let (owner, purpose, environment, criticality, kind) = (
+    let (owner, purpose, environment, criticality, kind, cluster) = (
         table.column("owner"),
         table.column("purpose"),
         table.column("environment"),
         table.column("criticality"),
         table.column("kind"),
+        table.column("cluster"),
     );
     let errors = table.errors();
     for row in table.rows() {
@@ -76,6 +100,7 @@ pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<()
             purpose: cell(purpose),
             environment: cell(environment),
             criticality,
+            cluster: cell(cluster),
             file: file.to_string(),
             line,
         });

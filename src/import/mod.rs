@@ -565,7 +565,12 @@ impl Builder {
         azure::finish(&self.azure, &mut self.graph, &mut self.warnings, self.at);
         // After Kubernetes and GitHub: Vault and SPIRE admit their service accounts and
         // jobs.
-        vault::finish(&self.vault, &mut self.graph, &mut self.warnings);
+        vault::finish(
+            &self.vault,
+            &self.overlay,
+            &mut self.graph,
+            &mut self.warnings,
+        );
         spire::finish(&self.spire, &mut self.graph, &mut self.warnings, self.at);
         let before_links = self.graph.edge_count();
         link::github_oidc(&mut self.graph);

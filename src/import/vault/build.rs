@@ -17,6 +17,8 @@ pub(crate) const ADMIN: &str = "vault:admin";
 
 pub(super) struct Build<'a> {
     pub(super) v: &'a Inventory,
+    /// The inventory overlay, which may name a kubernetes mount's cluster.
+    pub(super) overlay: &'a [crate::import::inventory::Row],
     pub(super) graph: &'a mut TrustGraph,
     pub(super) warnings: &'a mut Vec<Warning>,
 }
@@ -41,11 +43,21 @@ pub(super) struct Target {
     pub(super) node: NodeId,
 }
 
-pub(crate) fn finish(v: &Inventory, graph: &mut TrustGraph, warnings: &mut Vec<Warning>) {
+pub(crate) fn finish(
+    v: &Inventory,
+    overlay: &[crate::import::inventory::Row],
+    graph: &mut TrustGraph,
+    warnings: &mut Vec<Warning>,
+) {
     if v.is_empty() {
         return;
     }
-    let mut b = Build { v, graph, warnings };
+    let mut b = Build {
+        v,
+        overlay,
+        graph,
+        warnings,
+    };
     let admin = b.admin_node();
     b.policy_nodes();
     let mut targets = b.secret_nodes();

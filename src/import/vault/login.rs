@@ -208,10 +208,14 @@ pub(super) fn secret_ids(b: &mut Build<'_>) {
     }
 }
 
-/// The cluster a kubernetes mount verifies tokens against: the first DNS label of its
+/// The cluster a kubernetes mount verifies tokens against: the one the inventory's
+/// `cluster` column names for the role, else the first DNS label of its
 /// `kubernetes_host`. An in-cluster host (`kubernetes.default.svc`) or an address names
 /// none: then the one cluster the inputs hold, else the mount's name (with a warning).
-fn cluster_of(b: &mut Build<'_>, mount: &str) -> String {
+fn cluster_of(b: &mut Build<'_>, mount: &str, role_key: &str) -> String {
+    if let Some(named) = crate::import::inventory::cluster_for(b.overlay, role_key) {
+        return named.to_string();
+    }
     let host =
         b.v.configs
             .get(mount)
@@ -259,15 +263,23 @@ fn cluster_of(b: &mut Build<'_>, mount: &str) -> String {
     } else {
         format!("kubernetes_host {host}")
     };
-    b.warnings.push(crate::import::Warning::new(
-        &file,
-        "",
-        format!(
-            "auth/{mount}: {} names no cluster; its service accounts are keyed under cluster '{mount}' (name the Kubernetes export's directory after it to join them)",
-            crate::report::clean(&shown)
-        ),
-    ));
-    mount.replace('/', "-")
+    let fallback = mount.replace('/', "-");
+    // One warning per mount, however many roles it has.
+    if !b
+        .warnings
+        .iter()
+        .any(|w| w.file == file && w.message.contains(&format!("auth/{mount}: ")))
+    {
+        b.warnings.push(crate::import::Warning::new(
+            &file,
+            "",
+            format!(
+                "auth/{mount}: {} names no cluster; its service accounts are keyed under cluster '{fallback}' (name it in the inventory: a `cluster` column, e.g. vault:role:{mount}/*,CLUSTER)",
+                crate::report::clean(&shown)
+            ),
+        ));
+    }
+    fallback
 }
 
 /// Service accounts a kubernetes role admits: names × namespaces (`*` for any), a
@@ -281,11 +293,11 @@ pub(super) fn kubernetes(b: &mut Build<'_>) {
     // The accounts the inputs hold, before this pass adds any.
     let mut known: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for role in roles {
-        let cluster = cluster_of(b, &role.mount);
+        let role_key = format!("vault:role:{}/{}", role.mount, role.name);
+        let cluster = cluster_of(b, &role.mount, &role_key);
         let d = &role.data;
         let names: Vec<&str> = d.bound_service_account_names.iter().collect();
         let namespaces: Vec<&str> = d.bound_service_account_namespaces.iter().collect();
-        let role_key = format!("vault:role:{}/{}", role.mount, role.name);
         let Some(to) = b.graph.find(&role_key) else {
             continue;
         };

@@ -1,6 +1,8 @@
 //! No importer panics on damaged input: every sample file, mutated at random, either
 //! loads or fails with an error.
 
+mod common;
+
 use proptest::prelude::*;
 use trustpath::import::{Input, SAMPLE, load_inputs};
 
@@ -24,30 +26,6 @@ const AWS: &[(&str, &[u8])] = &[
     ),
 ];
 
-/// A damaged copy of `bytes`: flips, deletions, insertions of troublesome bytes, truncation.
-fn mutate(bytes: &[u8], edits: &[(usize, u8, u8)], cut: Option<usize>) -> Vec<u8> {
-    const NASTY: &[u8] = b"\"\\{}[],:\x00\x1b\n\r\xff\xc3-0123456789eE.+*?#";
-    let mut out = bytes.to_vec();
-    for &(at, op, byte) in edits {
-        if out.is_empty() {
-            break;
-        }
-        let at = at % out.len();
-        let nasty = NASTY[usize::from(byte) % NASTY.len()];
-        match op % 3 {
-            0 => out[at] = nasty,
-            1 => {
-                out.remove(at);
-            }
-            _ => out.insert(at, nasty),
-        }
-    }
-    if let Some(cut) = cut {
-        out.truncate(cut % (out.len() + 1));
-    }
-    out
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
@@ -58,7 +36,7 @@ proptest! {
         cut in prop::option::of(any::<usize>()),
     ) {
         let (name, bytes) = SAMPLE[file];
-        let damaged = mutate(bytes, &edits, cut);
+        let damaged = common::mutate(bytes, &edits, cut);
         // The other sample files stay intact so that cross-file references resolve.
         let inputs = SAMPLE.iter().enumerate().map(|(i, &(n, b))| {
             if i == file { Input::bytes(name, damaged.clone()) } else { Input::bytes(n, b) }
@@ -78,7 +56,7 @@ proptest! {
         cut in prop::option::of(any::<usize>()),
     ) {
         let (name, bytes) = AWS[file];
-        let damaged = mutate(bytes, &edits, cut);
+        let damaged = common::mutate(bytes, &edits, cut);
         let inputs = AWS.iter().enumerate().map(|(i, &(n, b))| {
             if i == file { Input::bytes(name, damaged.clone()) } else { Input::bytes(n, b) }
         });

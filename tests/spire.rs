@@ -29,7 +29,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use common::AT;
-use trustpath::import::{Input, Loaded, load_inputs_with, load_paths_with};
+use trustpath::import::{Input, Loaded, load_inputs_with};
 use trustpath::model::{Edge, EdgeKind};
 
 const TD: &str = "spiffe://acme.example";
@@ -40,8 +40,7 @@ fn fixtures() -> PathBuf {
 }
 
 fn load() -> Loaded {
-    load_paths_with(&[fixtures()], AT.parse().expect("timestamp"), &mut |_| {})
-        .expect("fixtures load")
+    common::load_fixtures("spire")
 }
 
 /// A key without the trust domain, agent prefix or cluster prefix, for short lines.
@@ -465,30 +464,6 @@ fn entries_are_deleted_by_id_or_found_first() {
     );
 }
 
-/// A damaged copy of `bytes`: bytes replaced, removed or inserted, then maybe truncated.
-fn mutate(bytes: &[u8], edits: &[(usize, u8, u8)], cut: Option<usize>) -> Vec<u8> {
-    const NASTY: &[u8] = b"\"\\{}[],:\x00\x1b\n\xff-/0123456789.";
-    let mut out = bytes.to_vec();
-    for &(at, op, byte) in edits {
-        if out.is_empty() {
-            break;
-        }
-        let at = at % out.len();
-        let nasty = NASTY[usize::from(byte) % NASTY.len()];
-        match op % 3 {
-            0 => out[at] = nasty,
-            1 => {
-                out.remove(at);
-            }
-            _ => out.insert(at, nasty),
-        }
-    }
-    if let Some(cut) = cut {
-        out.truncate(cut % (out.len() + 1));
-    }
-    out
-}
-
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
 
@@ -504,7 +479,7 @@ proptest::proptest! {
         } else {
             ("entries.json", include_bytes!("fixtures/spire/entries.json"))
         };
-        let damaged = mutate(bytes, &edits, cut);
+        let damaged = common::mutate(bytes, &edits, cut);
         let _ = load_inputs_with([Input::bytes(name, damaged)], AT.parse().expect("timestamp"), &mut |_| {});
     }
 }

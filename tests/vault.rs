@@ -20,8 +20,7 @@ fn fixtures() -> PathBuf {
 }
 
 fn load() -> Loaded {
-    load_paths_with(&[fixtures()], AT.parse().expect("timestamp"), &mut |_| {})
-        .expect("fixtures load")
+    common::load_fixtures("vault")
 }
 
 /// A key without its platform prefix for the long ones, for short lines.
@@ -36,11 +35,7 @@ fn edge_lines(loaded: &Loaded) -> BTreeSet<String> {
 
 /// Whether an edge of `kind` goes from `from` to `to` (short keys).
 fn has(loaded: &Loaded, from: &str, kind: EdgeKind, to: &str) -> bool {
-    let g = &loaded.graph;
-    g.edge_ids().any(|e| {
-        let (a, b) = g.endpoints(e);
-        g.edge(e).kind == kind && short(&g.node(a).key) == from && short(&g.node(b).key) == to
-    })
+    common::find_edge(loaded, short, from, kind, to).is_some()
 }
 
 #[test]

@@ -185,3 +185,36 @@ pub fn find_edge<'l>(
         })
         .map(|e| g.edge(e))
 }
+
+/// The loaded fixture directory `tests/fixtures/NAME`, as of [`AT`].
+pub fn load_fixtures(name: &str) -> trustpath::import::Loaded {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    trustpath::import::load_paths_with(&[dir], AT.parse().expect("timestamp"), &mut |_| {})
+        .expect("fixtures load")
+}
+
+/// A damaged copy of `bytes`: flips, deletions, insertions of troublesome bytes, truncation.
+pub fn mutate(bytes: &[u8], edits: &[(usize, u8, u8)], cut: Option<usize>) -> Vec<u8> {
+    const NASTY: &[u8] = b"\"\\{}[],:\x00\x1b\n\r\xff\xc3-0123456789eE.+*?#";
+    let mut out = bytes.to_vec();
+    for &(at, op, byte) in edits {
+        if out.is_empty() {
+            break;
+        }
+        let at = at % out.len();
+        let nasty = NASTY[usize::from(byte) % NASTY.len()];
+        match op % 3 {
+            0 => out[at] = nasty,
+            1 => {
+                out.remove(at);
+            }
+            _ => out.insert(at, nasty),
+        }
+    }
+    if let Some(cut) = cut {
+        out.truncate(cut % (out.len() + 1));
+    }
+    out
+}

@@ -157,45 +157,47 @@ impl Build<'_> {
             let ca = e.spiffe_id.domain_key();
             let server = format!("{ca}/spire/server");
             let prov = self.prov(e);
-            let name = format!("trust domain {td} (its CA)");
-            if let Some(node) = add_new_node(
-                self.graph,
+            let authority = self.admin_node(
                 &ca,
                 NodeKind::Provider,
-                "spire",
-                &name,
-                Some(&td),
+                format!("trust domain {td} (its CA)"),
+                &td,
                 prov.clone(),
-            ) {
-                node.admin = true;
-                node.tags.insert(
-                    "meaning".into(),
-                    "the X.509 and JWT authority of the trust domain: it signs every SVID of it"
-                        .into(),
-                );
+                "the X.509 and JWT authority of the trust domain: it signs every SVID of it",
+            );
+            if let Some(node) = authority {
                 node.revoke = vec![rotate_authority(&td)];
             }
-            let name = format!("SPIRE server of {td} (admin)");
-            if let Some(node) = add_new_node(
-                self.graph,
+            self.admin_node(
                 &server,
                 NodeKind::Role,
-                "spire",
-                &name,
-                Some(&td),
+                format!("SPIRE server of {td} (admin)"),
+                &td,
                 prov.clone(),
-            ) {
-                node.admin = true;
-                node.tags.insert(
-                    "meaning".into(),
-                    "the server's admin APIs: registration entries, agents, minting SVIDs".into(),
-                );
-            }
+                "the server's admin APIs: registration entries, agents, minting SVIDs",
+            );
             let reason = format!(
                 "the SPIRE server of {td} holds the trust domain's signing keys (or its UpstreamAuthority's credentials)"
             );
             self.edge(&server, &ca, Edge::new(EdgeKind::CanControl, reason, prov));
         }
+    }
+
+    /// A new admin node of a trust domain, with what it means (`None` when another input
+    /// made it first).
+    fn admin_node(
+        &mut self,
+        key: &str,
+        kind: NodeKind,
+        name: String,
+        td: &str,
+        prov: Provenance,
+        meaning: &str,
+    ) -> Option<&mut crate::model::Node> {
+        let node = add_new_node(self.graph, key, kind, "spire", &name, Some(td), prov)?;
+        node.admin = true;
+        node.tags.insert("meaning".into(), meaning.into());
+        Some(node)
     }
 
     /// One node per SPIFFE ID: a service account for what workloads get, a group for a

@@ -76,18 +76,9 @@ pub(super) fn owns(id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::super::playbook;
+    use super::super::tests::cut;
     use super::*;
     use crate::model::{EdgeKind, Provenance};
-
-    fn cut(id: &str, action: &str) -> Revoke {
-        Revoke {
-            id: id.into(),
-            action: Revoke::action_name(action.to_string()),
-            cost: 1,
-            commands: Vec::new(),
-            from_file: false,
-        }
-    }
 
     #[test]
     fn actions_are_told_by_their_id_whatever_the_node() {

@@ -6,7 +6,7 @@ fn node(key: &str, kind: NodeKind) -> Node {
     Node::new(key, kind, Provenance::default())
 }
 
-fn cut(id: &str, action: &str) -> Revoke {
+pub(super) fn cut(id: &str, action: &str) -> Revoke {
     Revoke {
         id: id.into(),
         action: Revoke::action_name(action.to_string()),

@@ -6,10 +6,12 @@
 //!     cargo bench --bench vault            # 200 teams: 1,000 roles, 10,000 secrets
 //!     cargo bench --bench vault -- 500     # another number of teams
 //!
-//! Per team: 3 kubernetes roles, an approle and a jwt role (each with the team's policy,
-//! half of them a shared read-only one too), a policy of 8 rules (globs, `+` segments, a
+//! Per team: 3 kubernetes roles, an approle and a jwt role (each with the team's policy;
+//! one team in 20 has a platform policy too, which reads every secret), a policy of 8 rules (globs, `+` segments, a
 //! deny, a list-only rule), 50 secrets in its folder. Shared: an `ops` policy with sudo on
-//! token creation and a `platform` one that reads `secret/data/*`.
+//! token creation and a `platform` one that reads `secret/data/*`. The team policy's deny
+//! on `admin-*` overrides the platform read, so those roles' policies interact and their
+//! reads are drawn one by one (the others' through their policies).
 
 use std::time::Instant;
 
@@ -74,7 +76,7 @@ fn generate(teams: usize) -> Vec<(String, Vec<u8>)> {
             json!({"policy": policy(t)}).to_string().into_bytes(),
         ));
         let mut policies = vec![p.clone()];
-        if t % 2 == 0 {
+        if t % 20 == 0 {
             policies.push("platform".into());
         }
         if t % 50 == 0 {
@@ -95,7 +97,13 @@ fn generate(teams: usize) -> Vec<(String, Vec<u8>)> {
             read(json!({"role_type": "jwt", "bound_audiences": ["vault"], "bound_claims": {"repository": format!("acme/{p}-*")}, "bound_claims_type": "glob", "token_policies": policies})),
         ));
         let keys: Vec<String> = (0..50)
-            .map(|s| if s == 0 { "admin-db".to_string() } else { format!("secret-{s}") })
+            .map(|s| {
+                if s == 0 {
+                    "admin-db".to_string()
+                } else {
+                    format!("secret-{s}")
+                }
+            })
             .collect();
         files.push((
             format!("vault/kv/secret/{p}.json"),

@@ -1,15 +1,16 @@
-//! What one holder's policies let it do, from its merged ACL ([`Acl`]): read secrets,
-//! become Vault admin, log in as other roles, rewrite policies.
+//! What one holder's policies let it do, from its merged ACL ([`Acl`]): read secrets
+//! ([`super::reads`]), become Vault admin, log in as other roles, rewrite policies.
 //!
 //! Vault asks for `update` on a write to a path that has no existence check or whose
 //! object exists (rewriting a policy or a role, creating a token, enabling an auth
 //! method) and for `create` only when a new object is made on a path that checks
 //! (a new role): so each way in names the capabilities that suffice for it.
 
+use rustc_hash::FxHashMap;
+
 use super::acl::{Acl, Caps, Merged};
 use super::build::{Build, Holder, Target, edit_policy};
-use super::commands::{role_path, set_field};
-use crate::import::revoke;
+use super::commands::role_path;
 use crate::model::{Condition, Edge, EdgeKind, NodeId, Revoke};
 
 /// A write that makes its writer Vault admin.
@@ -42,19 +43,13 @@ impl Build<'_> {
                 .tags
                 .insert("policies_not_in_inputs".into(), missing.join(", "));
         }
+        self.reads(h, targets);
         let v = self.v;
         let acl = Acl::new(
             h.policies
                 .iter()
                 .filter_map(|p| Some((p.as_str(), &v.policies.get(p)?.0))),
         );
-        let list = h.policies.join(", ");
-        for t in targets {
-            if let Some((m, condition)) = acl.allows(&t.path, Caps::READ, Caps::default()) {
-                let reason = format!("{} carries policies [{list}]; {}", h.label, m.because());
-                self.grant(h, t.node, EdgeKind::CanRead, reason, m, None, condition);
-            }
-        }
         // The first way to admin that holds; unconditional ones come first.
         for w in self.ways_to_admin(h) {
             if let Some((m, templated)) = acl.allows(&w.path, w.caps, w.also) {
@@ -106,8 +101,17 @@ impl Build<'_> {
     /// of, an AppRole whose secret-ids it can mint (or whose role-id alone logs in),
     /// any role of a jwt or kubernetes mount whose config it can rewrite.
     fn logins(&mut self, h: &Holder, acl: &Acl<'_>) {
+        // Most holders' rules say nothing of a mount: its roles are skipped at once.
+        let mut mounts: FxHashMap<&str, bool> = FxHashMap::default();
+        for r in &self.v.roles {
+            mounts
+                .entry(r.mount.as_str())
+                .or_insert_with(|| acl.touches(&format!("auth/{}/", r.mount)));
+        }
         for role in &self.v.roles {
-            if h.role.is_some() && h.mount == role.mount && h.name == role.name {
+            if h.role.is_some() && h.mount == role.mount && h.name == role.name
+                || !mounts[role.mount.as_str()]
+            {
                 continue;
             }
             let Some(to) = self
@@ -280,29 +284,16 @@ impl Build<'_> {
         let mut edge = Edge::new(kind, reason, at);
         edge.technique = technique.map(Into::into);
         edge.conditions.extend(condition.map(Condition::described));
-        let mut revokes: Vec<Revoke> = Vec::new();
-        for (policy, _) in &m.from {
-            if let Some(field) = h.role {
-                let command = if *policy == "default" {
-                    set_field(&h.mount, &h.name, "token_no_default_policy=", "true")
-                } else {
-                    let keep: Vec<&str> = h
-                        .policies
-                        .iter()
-                        .map(String::as_str)
-                        .filter(|p| p != policy && *p != "default")
-                        .collect();
-                    set_field(&h.mount, &h.name, field, &keep.join(","))
-                };
-                revokes.push(revoke(
-                    format!("detach-policy:{}:{policy}", self.graph.node(h.node).key),
-                    "detach_policy",
-                    4,
-                    vec![command.render()],
-                ));
-            }
-            revokes.push(edit_policy(policy, m.pattern));
-        }
+        let mut revokes: Vec<Revoke> = m
+            .from
+            .iter()
+            .filter_map(|(policy, _)| self.detach(h, policy))
+            .collect();
+        revokes.extend(
+            m.from
+                .iter()
+                .map(|(policy, _)| edit_policy(policy, m.pattern)),
+        );
         edge.revoke = revokes.into();
         self.graph.add_edge(h.node, to, edge);
     }

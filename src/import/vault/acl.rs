@@ -203,27 +203,33 @@ fn first_line(message: &str) -> String {
 /// trailing `*` for any suffix, and a `{{…}}` template segment (which Vault fills in per
 /// token) is taken as `+`.
 pub(crate) fn matches(pattern: &str, path: &str) -> bool {
+    matches_with(pattern, path, is_templated(pattern))
+}
+
+/// [`matches`], told whether the pattern holds a template (the rules know it already).
+fn matches_with(pattern: &str, path: &str, templated: bool) -> bool {
     let (body, prefix) = match pattern.strip_suffix('*') {
         Some(body) => (body, true),
         None => (pattern, false),
     };
-    let segments: Vec<&str> = body.split('/').collect();
+    // Called for every rule against every secret of every holder: no allocation.
+    let mut segments = body.split('/').peekable();
     let mut rest = path;
-    for (i, seg) in segments.iter().enumerate() {
-        let any = *seg == "+" || seg.contains("{{");
-        if i + 1 == segments.len() {
+    while let Some(seg) = segments.next() {
+        let any = seg == "+" || templated && seg.contains("{{");
+        if segments.peek().is_none() {
             return if prefix {
                 // `secret/+*` is not something Vault accepts; read as "any segment, then
                 // anything".
                 any || rest.starts_with(seg)
             } else {
-                !rest.contains('/') && (any || rest == *seg)
+                !rest.contains('/') && (any || rest == seg)
             };
         }
         let Some((head, tail)) = rest.split_once('/') else {
             return false;
         };
-        if !any && head != *seg {
+        if !any && head != seg {
             return false;
         }
         rest = tail;
@@ -278,6 +284,27 @@ pub(crate) struct Merged<'p> {
     pub caps: Caps,
     /// `(policy name, rule)` for each rule on this pattern.
     pub from: Vec<(&'p str, &'p Rule)>,
+    /// The pattern's text before its first wildcard: a path that does not start with it
+    /// cannot match, which most rules fail at once.
+    lead: &'p str,
+    templated: bool,
+}
+
+/// The text of a pattern before its first `+` segment, template or `*`.
+pub(crate) fn lead(pattern: &str) -> &str {
+    let mut end = pattern.find('*').unwrap_or(pattern.len());
+    let mut at = 0;
+    for seg in pattern.split('/') {
+        if at >= end {
+            break;
+        }
+        if seg == "+" || seg.contains("{{") {
+            end = end.min(at);
+            break;
+        }
+        at += seg.len() + 1;
+    }
+    &pattern[..end]
 }
 
 impl<'p> Acl<'p> {
@@ -291,6 +318,8 @@ impl<'p> Acl<'p> {
                         pattern: &rule.pattern,
                         caps: Caps::default(),
                         from: Vec::new(),
+                        lead: lead(&rule.pattern),
+                        templated: is_templated(&rule.pattern),
                     });
                     rules.len() - 1
                 });
@@ -306,8 +335,19 @@ impl<'p> Acl<'p> {
     fn decide(&self, path: &str, templated: bool) -> Option<&Merged<'p>> {
         self.rules
             .iter()
-            .filter(|m| (templated || !is_templated(m.pattern)) && matches(m.pattern, path))
+            .filter(|m| {
+                path.starts_with(m.lead)
+                    && (templated || !m.templated)
+                    && matches_with(m.pattern, path, m.templated)
+            })
             .max_by(|a, b| priority(a.pattern, b.pattern))
+    }
+
+    /// Whether some rule may match a path under `prefix` (a cheap test before many).
+    pub fn touches(&self, prefix: &str) -> bool {
+        self.rules
+            .iter()
+            .any(|m| prefix.starts_with(m.lead) || m.lead.starts_with(prefix))
     }
 
     /// The deciding rule when it grants any of `caps` (and all of `also`), with the
@@ -324,7 +364,7 @@ impl<'p> Acl<'p> {
         let grants = |m: &Merged<'_>| m.caps.any(caps) && m.caps.has(also);
         let m = self.decide(path, true)?;
         if grants(m) {
-            let condition = is_templated(m.pattern).then(|| {
+            let condition = m.templated.then(|| {
                 format!(
                     "if the template in path \"{}\" expands to this path for the token's entity",
                     m.pattern
@@ -332,7 +372,7 @@ impl<'p> Acl<'p> {
             });
             return Some((m, condition));
         }
-        if !is_templated(m.pattern) {
+        if !m.templated {
             return None;
         }
         let below = self.decide(path, false).filter(|b| grants(b))?;
@@ -377,6 +417,19 @@ mod tests {
             "secret/data/{{identity.entity.name}}/*",
             "secret/data/alice/x"
         ));
+    }
+
+    #[test]
+    fn the_lead_is_the_text_before_the_first_wildcard() {
+        assert_eq!(lead("secret/data/*"), "secret/data/");
+        assert_eq!(lead("secret/+/db"), "secret/");
+        assert_eq!(
+            lead("secret/data/{{identity.entity.name}}/x"),
+            "secret/data/"
+        );
+        assert_eq!(lead("secret/data/db"), "secret/data/db");
+        assert_eq!(lead("+/x*"), "");
+        assert_eq!(lead("*"), "");
     }
 
     #[test]

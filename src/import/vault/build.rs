@@ -19,6 +19,7 @@ pub(super) struct Build<'a> {
     pub(super) v: &'a Inventory,
     /// The inventory overlay, which may name a kubernetes mount's cluster.
     pub(super) overlay: &'a [crate::import::inventory::Row],
+    pub(super) reads: super::reads::Reads,
     pub(super) graph: &'a mut TrustGraph,
     pub(super) warnings: &'a mut Vec<Warning>,
 }
@@ -55,6 +56,7 @@ pub(crate) fn finish(
     let mut b = Build {
         v,
         overlay,
+        reads: Default::default(),
         graph,
         warnings,
     };
@@ -146,10 +148,11 @@ impl Build<'_> {
         for (name, (policy, file)) in &self.v.policies {
             let prov = self.prov(file, format!("policy {name}"));
             let key = format!("vault:policy:{name}");
+            // A group: the holders that carry it gain what it reads.
             let Some(node) = add_new_node(
                 self.graph,
                 &key,
-                NodeKind::Resource,
+                NodeKind::Group,
                 "vault",
                 &format!("policy {name}"),
                 Some("sys/policies/acl"),
@@ -159,7 +162,12 @@ impl Build<'_> {
             };
             let rules: Vec<String> = policy.rules.iter().map(acl::Rule::text).collect();
             node.tags.insert("rules".into(), rules.join("\n"));
-            node.revoke.push(edit_policy(name, "*"));
+            node.revoke.push(revoke(
+                format!("edit-policy:vault:policy:{name}"),
+                "edit_policy",
+                9,
+                vec![cmd::delete_policy(name).render()],
+            ));
         }
     }
 
@@ -216,6 +224,7 @@ impl Build<'_> {
         for (name, (policy, file)) in &self.v.policies {
             for rule in &policy.rules {
                 let p = rule.pattern.as_str();
+                let lead = acl::lead(p);
                 let internal = ["sys/", "auth/", "identity/", "cubbyhole/"]
                     .iter()
                     .any(|s| p.starts_with(s));
@@ -224,7 +233,9 @@ impl Build<'_> {
                     || internal
                     || p == "*"
                     || !self.names_values(p, &versions)
-                    || known.iter().any(|t| acl::matches(p, &t.path))
+                    || known
+                        .iter()
+                        .any(|t| t.path.starts_with(lead) && acl::matches(p, &t.path))
                     || !seen.insert(p.to_string())
                 {
                     continue;

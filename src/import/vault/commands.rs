@@ -83,3 +83,10 @@ pub(crate) fn edit_policy(name: &str, pattern: &str) -> Cmd {
             "the policy as `vault policy read` prints it, without or narrowing path \"{pattern}\"; applies at once to every token that holds it"
         ))
 }
+
+/// Deletes a policy: every token and role that names it loses its grants at once.
+pub(crate) fn delete_policy(name: &str) -> Cmd {
+    vault(["policy", "delete"]).arg(name).note(
+        "every token and role that names it loses its grants at once, tokens already issued included; keep `vault policy read` of it to write it back",
+    )
+}

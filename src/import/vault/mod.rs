@@ -27,6 +27,7 @@ pub(crate) mod commands;
 mod de;
 mod jwt;
 mod login;
+mod reads;
 
 pub(crate) use build::finish;
 

@@ -202,6 +202,12 @@ fn details<'a>(app: &'a App<'_>, theme: &'a Theme, cols: usize) -> Content<'a> {
         field("expires", when(c.expires).as_deref());
         field("last used", when(c.last_used).as_deref());
     }
+    // What the importer read about it (a policy's rules, a role's bindings, why a node
+    // is not in the inputs), one line each, wrapped.
+    for (tag, value) in &n.tags {
+        let value = clean(&value.replace('\n', " · ")).into_owned();
+        head.extend(wrapped(&format!("{tag}: {value}"), cols, 2, Style::new()));
+    }
     let out: Vec<(EdgeId, NodeId)> = g.outgoing(node).collect();
     let inc: Vec<(EdgeId, NodeId)> = g.incoming(node).collect();
     let (n_out, n_in) = (out.len(), inc.len());

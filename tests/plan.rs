@@ -470,3 +470,38 @@ fn the_admin_note_names_only_admins_below_crown_jewel_criticality() {
     let text = stdout_of(&["-i", sample, "-i", inv, "plan", "--at", AT]);
     assert!(!text.contains("admin identity stays"), "{text}");
 }
+
+/// Rotating a stored secret's value kills the copies already read, not the paths that
+/// read it: it never counts as the cut that puts a secret out of reach.
+#[test]
+fn rotating_a_stored_secret_is_no_cut() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("g.graph.json");
+    let graph = serde_json::json!({
+        "schema": "trustpath/graph/v1",
+        "nodes": [
+            {"id": "ci:job", "kind": "workload",
+             "revoke": [{"id": "disable-job", "action": "disable_workload", "cost": 1}]},
+            {"id": "store:reader", "kind": "role"},
+            {"id": "store:stripe-key", "kind": "secret", "criticality": 10,
+             "revoke": [{"id": "rotate:store:stripe-key", "action": "rotate", "cost": 1}]}
+        ],
+        "edges": [
+            {"from": "ci:job", "to": "store:reader", "kind": "can_assume", "reason": "logs in",
+             "revoke": [{"id": "unbind-job", "action": "remove_binding", "cost": 30}]},
+            {"from": "store:reader", "to": "store:stripe-key", "kind": "can_read", "reason": "reads it",
+             "revoke": [{"id": "remove-read", "action": "detach_policy", "cost": 40}]}
+        ]
+    });
+    std::fs::write(&file, graph.to_string()).expect("write");
+    let out = trustpath()
+        .args(["-i", file.to_str().expect("utf-8"), "plan", "-c", "ci:job"])
+        .args(["--format", "json", "--at", AT])
+        .output()
+        .expect("runs");
+    let plan: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    // The role's session is a foothold: its read must be cut; rotating the key would
+    // leave the role reading the new one.
+    assert_eq!(ids(&plan, "cut"), ["remove-read"], "{plan:#}");
+    assert_eq!(plan["complete"], true);
+}

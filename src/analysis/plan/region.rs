@@ -5,7 +5,7 @@ use jiff::Timestamp;
 
 use super::actions::{ActionIx, Actions};
 use crate::analysis::BlastRadius;
-use crate::model::{EdgeId, NodeId, TrustGraph};
+use crate::model::{EdgeId, NodeId, NodeKind, TrustGraph};
 
 const NONE: u32 = u32::MAX;
 
@@ -154,7 +154,12 @@ impl Region {
             }
             region.out_start.push(region.arc_to.len() as u32);
             for &a in actions.on_node(v) {
-                if !allowed[a] {
+                // Rotating a stored secret's value kills the copies already read, not the
+                // paths that read it: whoever still reaches it reads the new value. It
+                // contains a leaked secret and is a rotation step, never a cut.
+                let rotates_a_copy = actions.all[a].revoke.action == "rotate"
+                    && graph.node(v).kind == NodeKind::Secret;
+                if !allowed[a] || rotates_a_copy {
                     continue;
                 }
                 touched[a] = true;

@@ -39,6 +39,10 @@ pub enum Format {
     Vault,
     /// `spire-server entry show -output json` (or `entry create -data` files)
     Spire,
+    /// PEM or DER X.509 certificates, chains and private keys (PKCS#1, PKCS#8, SEC1)
+    X509,
+    /// SSH: `authorized_keys`, `sshd_config`, keys and certificates in an `ssh/HOST/` tree
+    Ssh,
 }
 
 impl Format {
@@ -60,6 +64,8 @@ impl Format {
             Format::Azure => "Azure / Entra (az) export",
             Format::Vault => "HashiCorp Vault export",
             Format::Spire => "SPIRE registration entries",
+            Format::X509 => "X.509 certificates and keys",
+            Format::Ssh => "SSH keys and configuration",
         }
     }
 }
@@ -81,6 +87,9 @@ pub(crate) const LINKS_COLUMNS: [&str; 4] = ["from", "to", "kind", "reason"];
 pub fn detect(head: &[u8], tail: Option<&[u8]>) -> Result<Format, String> {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let head = &head[..head.len().min(HEAD)];
+    if is_der_certificate(head) {
+        return Ok(Format::X509);
+    }
     let text = String::from_utf8_lossy(head);
     let trimmed = text.trim_start();
     if trimmed.is_empty() {
@@ -176,6 +185,20 @@ pub fn detect(head: &[u8], tail: Option<&[u8]>) -> Result<Format, String> {
                 .into(),
         );
     }
+    if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----") {
+        return Ok(Format::Ssh);
+    }
+    const PEM: [&str; 6] = [
+        "-----BEGIN CERTIFICATE-----",
+        "-----BEGIN TRUSTED CERTIFICATE-----",
+        "-----BEGIN PRIVATE KEY-----",
+        "-----BEGIN RSA PRIVATE KEY-----",
+        "-----BEGIN EC PRIVATE KEY-----",
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----",
+    ];
+    if PEM.iter().any(|p| text.contains(p)) {
+        return Ok(Format::X509);
+    }
     // A workflow: top-level `on:` and `jobs:` keys (quoted or not).
     let top_level = |key: &str| {
         text.lines().any(|l| {
@@ -268,6 +291,32 @@ pub(crate) fn vault_relative(name: &str) -> Option<String> {
         [] => false,
     };
     ok.then(|| rest.join("/"))
+}
+
+/// A DER certificate: a SEQUENCE with a long-form length holding a SEQUENCE (the
+/// `tbsCertificate`) likewise; no text file starts so.
+fn is_der_certificate(head: &[u8]) -> bool {
+    let long = |b: Option<&u8>| b.is_some_and(|&b| (0x81..=0x83).contains(&b));
+    head.first() == Some(&0x30) && long(head.get(1)) && {
+        let inner = 2 + usize::from(head[1] - 0x80);
+        head.get(inner) == Some(&0x30) && long(head.get(inner + 1))
+    }
+}
+
+/// Whether a file lies in an SSH tree (`…/ssh/HOST/…`): `authorized_keys`, `sshd_config`,
+/// principals files and public keys have no shape of their own, and the place names the
+/// host and the account.
+pub(crate) fn in_ssh_tree(name: &str) -> bool {
+    ssh_relative(name).is_some()
+}
+
+/// The part of a path below an `ssh/` directory: `HOST/…` (at least a file below a host).
+pub(crate) fn ssh_relative(name: &str) -> Option<String> {
+    let name = name.replace('\\', "/");
+    let parts: Vec<&str> = name.split('/').collect();
+    let at = parts.iter().rposition(|p| *p == "ssh")?;
+    let rest = &parts[at + 1..];
+    (rest.len() >= 2 && rest.iter().all(|p| !p.is_empty())).then(|| rest.join("/"))
 }
 
 /// `vault … -format=json` output: a `vault read` response (`request_id`,

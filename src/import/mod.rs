@@ -15,8 +15,10 @@ pub mod native;
 mod progress;
 mod sample;
 mod spire;
+mod ssh;
 mod table;
 mod vault;
+mod x509;
 
 use std::borrow::Cow;
 use std::fs;
@@ -238,6 +240,8 @@ fn read_whole(format: Format) -> Reader {
         Format::Azure => azure::read,
         Format::Vault => vault::read,
         Format::Spire => spire::read,
+        Format::X509 => x509::read,
+        Format::Ssh => ssh::read,
     }
 }
 
@@ -384,6 +388,10 @@ pub(crate) struct Builder {
     vault: vault::Inventory,
     /// SPIRE registration entries, linked to agents and workloads at the end.
     spire: spire::Inventory,
+    /// Certificates and private keys (fingerprints and metadata only), chained at the end.
+    x509: x509::Inventory,
+    /// SSH keys, authorized_keys, sshd configuration and certificates, by host.
+    ssh: ssh::Inventory,
     /// Time against which importers evaluate time conditions (`--at`).
     at: jiff::Timestamp,
     /// Edge reasons seen so far, so that edges giving the same reason share one copy.
@@ -414,6 +422,8 @@ impl Builder {
             azure: azure::Inventory::default(),
             vault: vault::Inventory::default(),
             spire: spire::Inventory::default(),
+            x509: x509::Inventory::default(),
+            ssh: ssh::Inventory::default(),
             at,
             reasons: FxHashSet::default(),
             last_revoke: no_revoke(),
@@ -572,6 +582,8 @@ impl Builder {
             &mut self.warnings,
         );
         spire::finish(&self.spire, &mut self.graph, &mut self.warnings, self.at);
+        x509::finish(&self.x509, &mut self.graph, &mut self.warnings, self.at);
+        ssh::finish(&self.ssh, &mut self.graph, &mut self.warnings, self.at);
         let before_links = self.graph.edge_count();
         link::github_oidc(&mut self.graph);
         gcp::link_wif(&mut self.graph);
@@ -668,6 +680,8 @@ pub fn load_inputs_with(
                 Ok(Format::GithubWorkflow)
             } else if detect::in_vault_tree(&input.name) {
                 Ok(Format::Vault)
+            } else if detect::in_ssh_tree(&input.name) {
+                Ok(Format::Ssh)
             } else {
                 detect(&opened.head, opened.tail.as_deref())
             };

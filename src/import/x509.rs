@@ -1,0 +1,21 @@
+//! Skeleton: filled in by the x509 importer.
+
+use super::{Builder, ImportError, Warning};
+use crate::model::TrustGraph;
+
+#[derive(Debug, Default)]
+pub(crate) struct Inventory {}
+
+pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<(), ImportError> {
+    let _ = (bytes, file, &mut builder.x509);
+    Ok(())
+}
+
+pub(super) fn finish(
+    inventory: &Inventory,
+    graph: &mut TrustGraph,
+    warnings: &mut Vec<Warning>,
+    at: jiff::Timestamp,
+) {
+    let _ = (inventory, graph, warnings, at);
+}

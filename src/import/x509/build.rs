@@ -1,0 +1,389 @@
+//! Certificates, their chains, their private keys and the services that trust them.
+//!
+//! A CA certificate's node stands for its signing key: whoever holds it can sign any
+//! certificate, so it reaches every certificate it issued (down the chain, never up to
+//! its own issuer or across to other roots) and every relying service whose bundle
+//! holds it. A private key authenticates as every certificate with its public key. A
+//! relying service trusts a leaf only through a CA in its bundle.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::Timestamp;
+
+use super::{Cert, Inventory, Key};
+use crate::import::{Warning, add_new_node, provenance, revoke};
+use crate::model::{Condition, Credential, Edge, EdgeKind, NodeKind, Revoke, TrustGraph};
+use crate::shell::{Cmd, hole};
+
+pub(crate) fn finish(
+    inv: &Inventory,
+    graph: &mut TrustGraph,
+    warnings: &mut Vec<Warning>,
+    _at: Timestamp,
+) {
+    if inv.certs.is_empty() && inv.keys.is_empty() {
+        return;
+    }
+    let _ = warnings;
+    // One node per certificate, however many files hold it; every bundle it is in.
+    let mut certs: BTreeMap<&str, &Cert> = BTreeMap::new();
+    let mut bundles: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for c in &inv.certs {
+        certs.entry(&c.fingerprint).or_insert(c);
+        if let Some(s) = &c.place.relying {
+            bundles.entry(&c.fingerprint).or_default().insert(s);
+        }
+    }
+    let children = issued(&certs);
+    for c in certs.values() {
+        cert_node(graph, c, children.get(c.fingerprint.as_str()));
+    }
+    for (parent, kids) in &children {
+        for kid in kids {
+            sign_edge(graph, certs[parent], certs[kid]);
+        }
+    }
+    relying(graph, &certs, &bundles, &children);
+    for k in &inv.keys {
+        key_node(graph, k, &certs);
+    }
+}
+
+/// The certificates each CA issued: same issuer name as the CA's subject, and the same
+/// key identifier when both say one (a re-keyed CA keeps its name).
+fn issued<'c>(certs: &BTreeMap<&'c str, &'c Cert>) -> BTreeMap<&'c str, Vec<&'c str>> {
+    let mut out: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for c in certs.values() {
+        let self_signed = c.subject == c.issuer
+            && (c.authority_key_id.is_none() || c.authority_key_id == c.subject_key_id);
+        if self_signed {
+            continue;
+        }
+        for p in certs.values() {
+            let ids_agree = match (&c.authority_key_id, &p.subject_key_id) {
+                (Some(a), Some(s)) => a == s,
+                _ => true,
+            };
+            if p.ca && p.fingerprint != c.fingerprint && p.subject == c.issuer && ids_agree {
+                out.entry(&p.fingerprint).or_default().push(&c.fingerprint);
+            }
+        }
+    }
+    out
+}
+
+fn key_of(c: &Cert) -> String {
+    format!("x509:{}", c.fingerprint)
+}
+
+/// A short name: the subject's CN, else the whole subject.
+fn short(subject: &str) -> &str {
+    subject
+        .split(", ")
+        .find_map(|p| p.strip_prefix("CN="))
+        .unwrap_or(subject)
+}
+
+fn cert_node(graph: &mut TrustGraph, c: &Cert, children: Option<&Vec<&str>>) {
+    let prov = provenance(graph, &c.file, format!("certificate {}", short(&c.subject)));
+    let kind = if c.ca {
+        NodeKind::Provider
+    } else {
+        NodeKind::ServiceAccount
+    };
+    let name = format!(
+        "{} ({})",
+        short(&c.subject),
+        if c.ca { "CA" } else { "certificate" }
+    );
+    let Some(node) = add_new_node(graph, &key_of(c), kind, "x509", &name, None, prov) else {
+        return;
+    };
+    let mut tag = |k: &str, v: String| {
+        if !v.is_empty() {
+            node.tags.insert(k.into(), v);
+        }
+    };
+    tag("subject", c.subject.clone());
+    tag("issuer", c.issuer.clone());
+    tag("serial", c.serial.clone());
+    tag("sans", c.sans.join(", "));
+    tag("ca", c.ca.to_string());
+    tag("found_on", c.place.host.clone().unwrap_or_default());
+    node.credential = Some(Box::new(Credential {
+        kind: Some("certificate".into()),
+        status: Some("active".into()),
+        created: c.not_before,
+        expires: c.not_after,
+        ..Credential::default()
+    }));
+    if c.ca {
+        let signed = children.map_or(0, Vec::len);
+        node.revoke.push(revoke(
+            format!("rotate:{}", key_of(c)),
+            "rotate",
+            20,
+            vec![
+                Cmd::new("openssl")
+                    .args(["req", "-new", "-x509", "-key"])
+                    .arg(hole("<NEW_CA_KEY>"))
+                    .arg("-subj")
+                    .arg(c.subject.replace(", ", "/"))
+                    .args(["-days", "3650", "-out"])
+                    .arg(hole("<NEW_CA_CERT>"))
+                    .note(format!(
+                        "a new CA key and certificate; every certificate it signed ({signed} in the inputs) must be reissued under it, and every relying bundle must swap it in"
+                    ))
+                    .render(),
+            ],
+        ));
+    }
+}
+
+/// Revoking a certificate at its issuer: a private CA's revocation list.
+fn revoke_at_issuer(c: &Cert) -> Revoke {
+    revoke(
+        format!("revoke-cert:{}", key_of(c)),
+        "revoke_token",
+        4,
+        vec![
+            Cmd::new("openssl")
+                .args(["ca", "-config"])
+                .arg(hole("<CA_CONFIG>"))
+                .arg("-revoke")
+                .arg(hole("<CERT_FILE>"))
+                .note(format!(
+                    "serial {} of {}; then publish the CRL (openssl ca -gencrl) or let OCSP answer: relying parties that check neither keep accepting it until {}",
+                    c.serial,
+                    short(&c.subject),
+                    c.not_after.map_or("it expires".to_string(), |t| t.to_string())
+                ))
+                .render(),
+        ],
+    )
+}
+
+fn sign_edge(graph: &mut TrustGraph, parent: &Cert, child: &Cert) {
+    let (Some(from), Some(to)) = (graph.find(&key_of(parent)), graph.find(&key_of(child))) else {
+        return;
+    };
+    let prov = graph.node(to).provenance.clone();
+    let mut edge = Edge::new(
+        EdgeKind::CanAssume,
+        format!(
+            "{} signed {}: its key can sign another certificate with the same subject and names",
+            short(&parent.subject),
+            short(&child.subject)
+        ),
+        prov,
+    );
+    edge.revoke = vec![revoke_at_issuer(child)].into();
+    graph.add_edge(from, to, edge);
+}
+
+/// Relying services: each CA in a service's bundle reaches it; each leaf that chains to
+/// one of those CAs authenticates to it.
+fn relying(
+    graph: &mut TrustGraph,
+    certs: &BTreeMap<&str, &Cert>,
+    bundles: &BTreeMap<&str, BTreeSet<&str>>,
+    children: &BTreeMap<&str, Vec<&str>>,
+) {
+    let mut services: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (fp, in_bundles) in bundles {
+        for s in in_bundles {
+            services.entry(s).or_default().push(fp);
+        }
+    }
+    for (service, trusted) in services {
+        let key = format!("x509:relying:{service}");
+        let file = certs[trusted[0]].file.clone();
+        let prov = provenance(graph, &file, format!("trust bundle of {service}"));
+        let name = format!("{service} (trusts client certificates of its bundle)");
+        add_new_node(
+            graph,
+            &key,
+            NodeKind::Resource,
+            "x509",
+            &name,
+            None,
+            prov.clone(),
+        );
+        let Some(to) = graph.find(&key) else { continue };
+        for ca in &trusted {
+            let c = certs[ca];
+            let below = descendants(ca, children);
+            let leaves: Vec<&str> = below
+                .iter()
+                .filter(|d| !certs[*d].ca)
+                .map(|d| short(&certs[d].subject))
+                .collect();
+            let Some(from) = graph.find(&key_of(c)) else {
+                continue;
+            };
+            let mut edge = Edge::new(
+                EdgeKind::CanAccess,
+                format!(
+                    "{service} trusts client certificates chained to {} (in its bundle {})",
+                    short(&c.subject),
+                    file_name(&c.file)
+                ),
+                prov.clone(),
+            );
+            edge.revoke = vec![revoke(
+                format!("remove-trust:{key}:{}", c.fingerprint),
+                "remove_trust",
+                6,
+                vec![crate::shell::comment(&format!(
+                    "remove {} from {service}'s bundle; {} certificate(s) it signed stop working there: {}",
+                    short(&c.subject),
+                    leaves.len(),
+                    leaves.join(", ")
+                ))],
+            )]
+            .into();
+            graph.add_edge(from, to, edge);
+            for leaf in below.iter().filter(|d| !certs[*d].ca) {
+                let l = certs[leaf];
+                let Some(from) = graph.find(&key_of(l)) else {
+                    continue;
+                };
+                let mut edge = Edge::new(
+                    EdgeKind::CanAccess,
+                    format!(
+                        "{} chains to {}, which {service} trusts",
+                        short(&l.subject),
+                        short(&c.subject)
+                    ),
+                    prov.clone(),
+                );
+                edge.revoke = vec![revoke_at_issuer(l)].into();
+                graph.add_edge(from, to, edge);
+            }
+        }
+    }
+}
+
+/// Every certificate below a CA, in stable order.
+fn descendants<'c>(ca: &str, children: &BTreeMap<&'c str, Vec<&'c str>>) -> Vec<&'c str> {
+    let mut out: Vec<&str> = Vec::new();
+    let mut stack: Vec<&str> = children.get(ca).cloned().unwrap_or_default();
+    while let Some(c) = stack.pop() {
+        if out.contains(&c) {
+            continue;
+        }
+        out.push(c);
+        stack.extend(children.get(c).into_iter().flatten());
+    }
+    out.sort_unstable();
+    out
+}
+
+fn file_name(file: &str) -> &str {
+    file.rsplit(['/', '\\']).next().unwrap_or(file)
+}
+
+/// A private key: the credential behind every certificate with its public key.
+fn key_node(graph: &mut TrustGraph, k: &Key, certs: &BTreeMap<&str, &Cert>) {
+    let mut matching: Vec<&Cert> = certs
+        .values()
+        .filter(|c| k.public.as_ref().is_some_and(|p| *p == c.public))
+        .copied()
+        .collect();
+    // An encrypted key hides its public half: the one certificate beside it in its file
+    // (the usual `cert + key` PEM) is taken for its own.
+    if k.public.is_none() {
+        let beside: Vec<&Cert> = certs
+            .values()
+            .filter(|c| c.file == k.file && !c.ca)
+            .copied()
+            .collect();
+        if let [only] = beside.as_slice() {
+            matching.push(only);
+        }
+    }
+    let id = matching
+        .first()
+        .map_or(k.digest.as_str(), |c| c.fingerprint.as_str());
+    let key = format!("x509-key:{id}");
+    let prov = provenance(graph, &k.file, format!("private key ({})", k.label));
+    let name = match matching.first() {
+        Some(c) => format!("private key of {}", short(&c.subject)),
+        None => format!("private key in {}", file_name(&k.file)),
+    };
+    let rotate = revoke(
+        format!("rotate:{key}"),
+        "rotate",
+        5,
+        vec![
+            Cmd::new("openssl")
+                .args(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout"])
+                .arg(hole("<NEW_KEY_FILE>"))
+                .arg("-out")
+                .arg(hole("<CSR_FILE>"))
+                .note(format!(
+                    "a new key and request for each certificate it backs ({}): have them reissued, then revoke the old ones at their issuer",
+                    matching.len()
+                ))
+                .render(),
+        ],
+    );
+    if let Some(node) = add_new_node(
+        graph,
+        &key,
+        NodeKind::Credential,
+        "x509",
+        &name,
+        None,
+        prov.clone(),
+    ) {
+        node.credential = Some(Box::new(Credential {
+            kind: Some("private_key".into()),
+            status: Some("active".into()),
+            copyable: Some(true),
+            long_lived: Some(true),
+            ..Credential::default()
+        }));
+        node.tags.insert("key_type".into(), k.label.clone());
+        if k.encrypted {
+            node.tags.insert(
+                "encrypted".into(),
+                "true: usable with its passphrase".into(),
+            );
+        }
+        if let Some(h) = &k.place.host {
+            node.tags.insert("found_on".into(), h.clone());
+        }
+        if matching.is_empty() {
+            let why = if k.public.is_none() {
+                "its public half is not in the file (encrypted, or Ed25519 PKCS#8 v1): no certificate can be matched"
+            } else {
+                "no certificate in the inputs has its public key"
+            };
+            node.tags.insert("certificates".into(), why.into());
+        }
+        node.revoke.push(rotate);
+    }
+    let Some(from) = graph.find(&key) else { return };
+    for c in matching {
+        let Some(to) = graph.find(&key_of(c)) else {
+            continue;
+        };
+        let mut edge = Edge::new(
+            EdgeKind::AuthenticatesAs,
+            format!(
+                "the private key in {} holds the public key of {}",
+                file_name(&k.file),
+                short(&c.subject)
+            ),
+            prov.clone(),
+        );
+        if k.encrypted {
+            edge.conditions.push(Condition::described(
+                "if the key's passphrase is known (it is stored encrypted)",
+            ));
+        }
+        edge.revoke = vec![revoke_at_issuer(c)].into();
+        graph.add_edge(from, to, edge);
+    }
+}

@@ -134,7 +134,7 @@ fn the_tui_runs_in_a_real_terminal_and_exits_cleanly() {
     }
     let tui = Tui::start("sample", "", 120, 32);
     tui.wait_for_all(&[
-        "Identities (92)",
+        "Identities (96)",
         "github:action:tj-style/changed-files@v45",
     ]);
     tui.wait_for("[ ]   1 contain pin_action");
@@ -146,7 +146,7 @@ fn the_tui_runs_in_a_real_terminal_and_exits_cleanly() {
     tui.tmux(&["resize-window", "-t", "tp", "-x", "50", "-y", "12"]);
     tui.wait_for("terminal too small");
     tui.tmux(&["resize-window", "-t", "tp", "-x", "120", "-y", "32"]);
-    tui.wait_for("Identities (92)");
+    tui.wait_for("Identities (96)");
     tui.quit();
 }
 
@@ -217,13 +217,13 @@ fn marks_survive_c_and_u_and_notes_survive_quitting() {
         return;
     }
     let tui = Tui::start("work", "", 80, 24);
-    let first = tui.wait_for_all(&["[ ]   1 contain", "59 reached · 11 crown jewels"]);
+    let first = tui.wait_for_all(&["[ ]   1 contain", "62 reached · 12 crown jewels"]);
     // At 80×24 the header still shows the figures.
     assert!(
         first
             .lines()
             .take(2)
-            .any(|l| l.contains("59 reached · 11 crown jewels")),
+            .any(|l| l.contains("62 reached · 12 crown jewels")),
         "{first}"
     );
     tui.keys(&["Enter", "Space", "j", "Space"]);

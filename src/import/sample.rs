@@ -148,6 +148,18 @@ pub const SAMPLE: &[(&str, &[u8])] = &[
         ),
     ),
     (
+        "sample-data/pki/certs/payments-api-ledger-client.pem",
+        include_bytes!("../../sample-data/pki/certs/payments-api-ledger-client.pem"),
+    ),
+    (
+        "sample-data/pki/certs/payments-ca.pem",
+        include_bytes!("../../sample-data/pki/certs/payments-ca.pem"),
+    ),
+    (
+        "sample-data/pki/relying/ledger/ca.crt",
+        include_bytes!("../../sample-data/pki/relying/ledger/ca.crt"),
+    ),
+    (
         "sample-data/vault/auth-list.json",
         include_bytes!("../../sample-data/vault/auth-list.json"),
     ),

@@ -15,6 +15,7 @@ mod spire;
 mod tests;
 
 mod vault;
+mod x509;
 
 use crate::model::{Edge, Node, NodeKind, Revoke};
 use crate::shell::{Cmd, Piece, comment, hole, quote};
@@ -181,6 +182,7 @@ pub(super) fn known(platform: &str) -> bool {
 fn catalogue(action: &str, site: &Site<'_>) -> Playbook {
     let found = match &*site.node.platform {
         _ if spire::owns(site.id) => spire::playbook(action, site),
+        _ if x509::owns(site.id) => x509::playbook(action, site),
         "aws" => aws::playbook(action, site),
         "gcp" => gcp::playbook(action, site),
         "k8s" => k8s::playbook(action, site),

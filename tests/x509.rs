@@ -205,3 +205,46 @@ fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// Every fixture file, damaged: it loads or fails with an error; nothing panics.
+const FILES: &[(&str, &[u8])] = &[
+    (
+        "root.der",
+        include_bytes!("fixtures/x509/pki/certs/root.der"),
+    ),
+    (
+        "root.pem",
+        include_bytes!("fixtures/x509/pki/certs/root.pem"),
+    ),
+    (
+        "legacy.key",
+        include_bytes!("fixtures/x509/pki/certs/legacy.key"),
+    ),
+    (
+        "deploy-bot.pem",
+        include_bytes!("fixtures/x509/pki/hosts/ci-1/home/deploy/deploy-bot.pem"),
+    ),
+    (
+        "reporting.key",
+        include_bytes!("fixtures/x509/pki/hosts/ci-1/home/deploy/reporting.key"),
+    ),
+    (
+        "server.key",
+        include_bytes!("fixtures/x509/pki/hosts/web-1/etc/tls/server.key"),
+    ),
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn damaged_certificates_and_keys_never_panic(
+        file in 0..FILES.len(),
+        edits in proptest::collection::vec(proptest::prelude::any::<(usize, u8, u8)>(), 1..8),
+        cut in proptest::option::of(proptest::prelude::any::<usize>()),
+    ) {
+        let (name, bytes) = FILES[file];
+        let damaged = common::mutate(bytes, &edits, cut);
+        let _ = trustpath::import::load_inputs([trustpath::import::Input::bytes(name, damaged)]);
+    }
+}

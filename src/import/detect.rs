@@ -314,7 +314,10 @@ pub(crate) fn in_ssh_tree(name: &str) -> bool {
 pub(crate) fn ssh_relative(name: &str) -> Option<String> {
     let name = name.replace('\\', "/");
     let parts: Vec<&str> = name.split('/').collect();
-    let at = parts.iter().rposition(|p| *p == "ssh")?;
+    // The last `ssh` directory that is not a host's own `etc/ssh`.
+    let at = (0..parts.len())
+        .rev()
+        .find(|&i| parts[i] == "ssh" && (i == 0 || parts[i - 1] != "etc"))?;
     let rest = &parts[at + 1..];
     (rest.len() >= 2 && rest.iter().all(|p| !p.is_empty())).then(|| rest.join("/"))
 }
@@ -418,6 +421,20 @@ mod tests {
         ));
         assert!(!is_local_action("x/acme/web/action.yml"));
         assert!(!is_local_action("x/acme/web/.github/workflows/action.yml"));
+    }
+
+    #[test]
+    fn an_ssh_tree_starts_above_its_hosts() {
+        assert_eq!(
+            ssh_relative("x/ssh/web1/etc/ssh/user_ca.pub").as_deref(),
+            Some("web1/etc/ssh/user_ca.pub")
+        );
+        assert_eq!(
+            ssh_relative("ssh/web1/deploy/authorized_keys").as_deref(),
+            Some("web1/deploy/authorized_keys")
+        );
+        assert_eq!(ssh_relative("x/ssh/web1"), None);
+        assert_eq!(ssh_relative("x/etc/ssh/sshd_config"), None);
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod gcp;
 mod github;
 mod k8s;
 mod spire;
+mod ssh;
 #[cfg(test)]
 mod tests;
 
@@ -183,6 +184,7 @@ fn catalogue(action: &str, site: &Site<'_>) -> Playbook {
     let found = match &*site.node.platform {
         _ if spire::owns(site.id) => spire::playbook(action, site),
         _ if x509::owns(site.id) => x509::playbook(action, site),
+        _ if ssh::owns(site.id) => ssh::playbook(action, site),
         "aws" => aws::playbook(action, site),
         "gcp" => gcp::playbook(action, site),
         "k8s" => k8s::playbook(action, site),

@@ -248,3 +248,35 @@ proptest::proptest! {
         let _ = trustpath::import::load_inputs([trustpath::import::Input::bytes(name, damaged)]);
     }
 }
+
+/// A `kubernetes.io/tls` Secret is linked to the certificate in its `tls.crt`; its
+/// `tls.key` is never read.
+#[test]
+fn a_tls_secret_holds_its_certificate() {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cluster = dir.path().join("prod");
+    std::fs::create_dir_all(&cluster).expect("mkdir");
+    let crt = std::fs::read(pki().join("hosts/web-1/etc/tls/server.crt")).expect("cert");
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let secret = serde_json::json!({
+        "apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+        "metadata": {"name": "api-tls", "namespace": "web"},
+        "data": {"tls.crt": b64(&crt), "tls.key": b64(b"NEVER-READ-KEY-VALUE")}
+    });
+    std::fs::write(cluster.join("secret.json"), secret.to_string()).expect("write");
+    let (ok, text) = common::run_text(
+        dir.path().to_str().expect("utf-8"),
+        &["export", "--format", "json"],
+    );
+    assert!(ok, "{text}");
+    assert!(
+        text.contains(
+            "Secret web/api-tls (kubernetes.io/tls) holds the certificate api.acme.internal"
+        ),
+        "{text}"
+    );
+    assert!(
+        !text.contains("NEVER-READ-KEY-VALUE") && !text.contains(&b64(b"NEVER-READ-KEY-VALUE"))
+    );
+}

@@ -105,6 +105,23 @@ pub(super) fn read_objects(
     for doc in docs {
         flatten(doc, &mut objects);
     }
+    // A TLS Secret's certificate is read now and its text dropped: the Secret holds the
+    // certificate's private key too, which the X.509 importer links it to.
+    for o in &mut objects {
+        let tls = o.secret_type.as_deref() == Some("kubernetes.io/tls");
+        let Some(pem) = o.data.as_mut().and_then(|d| d.tls_crt.take()) else {
+            continue;
+        };
+        if tls && o.kind == "Secret" {
+            let ns = o
+                .metadata
+                .namespace
+                .clone()
+                .unwrap_or_else(|| "default".into());
+            let key = format!("k8s:{cluster}:secret:{ns}/{}", o.metadata.name);
+            super::x509::from_tls_secret(&pem, file, &key, builder);
+        }
+    }
     let entry = builder.k8s.clusters.entry(cluster).or_default();
     entry
         .objects

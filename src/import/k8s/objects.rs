@@ -248,6 +248,9 @@ pub(super) struct Data {
     pub keys: Vec<String>,
     pub map_roles: Option<String>,
     pub map_users: Option<String>,
+    /// A `kubernetes.io/tls` Secret's certificate (public, base64 PEM): fingerprinted
+    /// while reading, then dropped. `tls.key` is skipped unread like every other value.
+    pub tls_crt: Option<String>,
 }
 
 impl<'de> Deserialize<'de> for Data {
@@ -267,6 +270,7 @@ impl<'de> Deserialize<'de> for Data {
                     match key.as_str() {
                         "mapRoles" => data.map_roles = map.next_value()?,
                         "mapUsers" => data.map_users = map.next_value()?,
+                        "tls.crt" => data.tls_crt = map.next_value()?,
                         _ => {
                             map.next_value::<IgnoredAny>()?;
                         }

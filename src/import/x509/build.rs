@@ -21,7 +21,7 @@ pub(crate) fn finish(
     warnings: &mut Vec<Warning>,
     _at: Timestamp,
 ) {
-    if inv.certs.is_empty() && inv.keys.is_empty() {
+    if inv.certs.is_empty() && inv.keys.is_empty() && inv.secrets.is_empty() {
         return;
     }
     let _ = warnings;
@@ -47,6 +47,30 @@ pub(crate) fn finish(
     for k in &inv.keys {
         key_node(graph, k, &certs);
     }
+    for (secret, fingerprint, file) in &inv.secrets {
+        tls_secret(graph, secret, certs[fingerprint.as_str()], file);
+    }
+}
+
+/// A `kubernetes.io/tls` Secret holds its certificate's private key: whoever reads the
+/// Secret authenticates as the certificate.
+fn tls_secret(graph: &mut TrustGraph, secret: &str, c: &Cert, file: &str) {
+    let (Some(from), Some(to)) = (graph.find(secret), graph.find(&key_of(c))) else {
+        return;
+    };
+    let prov = provenance(graph, file, format!("TLS Secret of {}", short(&c.subject)));
+    let name = secret.rsplit(':').next().unwrap_or(secret);
+    let edge = Edge::new(
+        EdgeKind::Contains,
+        format!(
+            "Secret {name} (kubernetes.io/tls) holds the certificate {} and its private key (tls.key, never read)",
+            short(&c.subject)
+        ),
+        prov,
+    );
+    // No revoke of its own: a copy once read stays read. The certificate is revoked at
+    // its issuer, which cuts what it opens.
+    graph.add_edge(from, to, edge);
 }
 
 /// The certificates each CA issued: same issuer name as the CA's subject, and the same

@@ -78,6 +78,44 @@ impl Place {
 pub(crate) struct Inventory {
     certs: Vec<Cert>,
     keys: Vec<Key>,
+    /// `kubernetes.io/tls` Secrets: the Secret's key and the fingerprint of the
+    /// certificate in its `tls.crt` (the first: the leaf), whose private key it holds.
+    secrets: Vec<(String, String, String)>,
+}
+
+/// A `kubernetes.io/tls` Secret's `tls.crt` (base64 PEM, a leaf and maybe its chain):
+/// its certificates are read and the Secret is linked to the first, whose private key
+/// (`tls.key`, never read) it holds.
+pub(crate) fn from_tls_secret(tls_crt: &str, file: &str, secret: &str, builder: &mut Builder) {
+    use base64::Engine as _;
+    let shown = secret.rsplit(':').next().unwrap_or(secret);
+    let Ok(pem) = base64::engine::general_purpose::STANDARD.decode(tls_crt.trim()) else {
+        builder.warnings.push(Warning::new(
+            file,
+            format!("Secret {shown}"),
+            "tls.crt is not base64; its certificate is not read".to_string(),
+        ));
+        return;
+    };
+    let before = builder.x509.certs.len();
+    let read = Pem::iter_from_buffer(&pem)
+        .map_while(Result::ok)
+        .filter(|p| p.label == "CERTIFICATE")
+        .try_for_each(|p| cert(&p.contents, file, &Place::default(), builder));
+    match (read, builder.x509.certs.get(before)) {
+        (Ok(()), Some(leaf)) => {
+            let fingerprint = leaf.fingerprint.clone();
+            builder
+                .x509
+                .secrets
+                .push((secret.to_string(), fingerprint, file.to_string()));
+        }
+        _ => builder.warnings.push(Warning::new(
+            file,
+            format!("Secret {shown}"),
+            "tls.crt holds no certificate that could be read".to_string(),
+        )),
+    }
 }
 
 pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<(), ImportError> {

@@ -118,8 +118,18 @@ pub(super) fn read_objects(
                 .namespace
                 .clone()
                 .unwrap_or_else(|| "default".into());
-            let key = format!("k8s:{cluster}:secret:{ns}/{}", o.metadata.name);
-            super::x509::from_tls_secret(&pem, file, &key, builder);
+            let managed = super::x509::Managed {
+                secret: format!("k8s:{cluster}:secret:{ns}/{}", o.metadata.name),
+                cluster: cluster.clone(),
+                namespace: ns,
+                name: o.metadata.name.clone(),
+                certificate: o
+                    .metadata
+                    .annotations
+                    .get("cert-manager.io/certificate-name")
+                    .cloned(),
+            };
+            super::x509::from_tls_secret(&pem, file, managed, builder);
         }
     }
     let entry = builder.k8s.clusters.entry(cluster).or_default();

@@ -10,7 +10,9 @@ use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 
 /// Annotations that say who an object acts as; every other one is dropped unread.
-pub(super) const KEPT_ANNOTATIONS: [&str; 5] = [
+pub(super) const KEPT_ANNOTATIONS: [&str; 7] = [
+    "cert-manager.io/certificate-name",
+    "cert-manager.io/issuer-name",
     "eks.amazonaws.com/role-arn",
     "iam.gke.io/gcp-service-account",
     "azure.workload.identity/client-id",

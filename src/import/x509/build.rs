@@ -29,7 +29,15 @@ pub(crate) fn finish(
     let mut certs: BTreeMap<&str, &Cert> = BTreeMap::new();
     let mut bundles: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for c in &inv.certs {
-        certs.entry(&c.fingerprint).or_insert(c);
+        // The copy read from a TLS Secret knows how to reissue it.
+        certs
+            .entry(&c.fingerprint)
+            .and_modify(|kept| {
+                if kept.managed_by.is_none() && c.managed_by.is_some() {
+                    *kept = c;
+                }
+            })
+            .or_insert(c);
         if let Some(s) = &c.place.relying {
             bundles.entry(&c.fingerprint).or_default().insert(s);
         }
@@ -47,8 +55,8 @@ pub(crate) fn finish(
     for k in &inv.keys {
         key_node(graph, k, &certs);
     }
-    for (secret, fingerprint, file) in &inv.secrets {
-        tls_secret(graph, secret, certs[fingerprint.as_str()], file);
+    for (managed, fingerprint, file) in &inv.secrets {
+        tls_secret(graph, &managed.secret, certs[fingerprint.as_str()], file);
     }
 }
 
@@ -164,10 +172,45 @@ fn cert_node(graph: &mut TrustGraph, c: &Cert, children: Option<&Vec<&str>>) {
     }
 }
 
-/// Revoking a certificate at its issuer: a private CA's revocation list.
+/// Revoking a certificate at its issuer: a private CA's revocation list; for one that
+/// cert-manager keeps in a Secret, deleting the Secret so it is reissued.
 fn revoke_at_issuer(c: &Cert) -> Revoke {
+    let id = format!("revoke-cert:{}", key_of(c));
+    let until = c
+        .not_after
+        .map_or("it expires".to_string(), |t| t.to_string());
+    if let Some(m) = &c.managed_by {
+        let mut commands = vec![
+            Cmd::new("kubectl")
+                .arg("--context")
+                .arg(m.cluster.clone())
+                .args(["delete", "secret"])
+                .arg(m.name.clone())
+                .arg("-n")
+                .arg(m.namespace.clone())
+                .note("cert-manager issues a new certificate into it (a new key when the Certificate's privateKey.rotationPolicy is Always)")
+                .render(),
+        ];
+        if let Some(certificate) = &m.certificate {
+            commands.push(
+                Cmd::new("cmctl")
+                    .arg("renew")
+                    .arg(certificate.clone())
+                    .arg("-n")
+                    .arg(m.namespace.clone())
+                    .arg("--context")
+                    .arg(m.cluster.clone())
+                    .note(format!(
+                        "the old certificate (serial {}) stays valid until {until} unless its issuer publishes a CRL the relying services check",
+                        c.serial
+                    ))
+                    .render(),
+            );
+        }
+        return revoke(id, "revoke_token", 4, commands);
+    }
     revoke(
-        format!("revoke-cert:{}", key_of(c)),
+        id,
         "revoke_token",
         4,
         vec![
@@ -177,10 +220,9 @@ fn revoke_at_issuer(c: &Cert) -> Revoke {
                 .arg("-revoke")
                 .arg(hole("<CERT_FILE>"))
                 .note(format!(
-                    "serial {} of {}; then publish the CRL (openssl ca -gencrl) or let OCSP answer: relying parties that check neither keep accepting it until {}",
+                    "serial {} of {}; then publish the CRL (openssl ca -gencrl) or let OCSP answer: relying parties that check neither keep accepting it until {until}",
                     c.serial,
                     short(&c.subject),
-                    c.not_after.map_or("it expires".to_string(), |t| t.to_string())
                 ))
                 .render(),
         ],

@@ -34,6 +34,20 @@ pub(crate) struct Cert {
     pub public: Vec<u8>,
     pub file: String,
     pub place: Place,
+    /// The Kubernetes TLS Secret that holds it (and its key), when it came from one.
+    pub managed_by: Option<Managed>,
+}
+
+/// A `kubernetes.io/tls` Secret: where it is, and the cert-manager Certificate that
+/// fills it, when its annotation names one.
+#[derive(Debug, Clone)]
+pub(crate) struct Managed {
+    /// The Secret's node key.
+    pub secret: String,
+    pub cluster: String,
+    pub namespace: String,
+    pub name: String,
+    pub certificate: Option<String>,
 }
 
 /// A private key: its public half's identity and how it was found.
@@ -78,17 +92,17 @@ impl Place {
 pub(crate) struct Inventory {
     certs: Vec<Cert>,
     keys: Vec<Key>,
-    /// `kubernetes.io/tls` Secrets: the Secret's key and the fingerprint of the
-    /// certificate in its `tls.crt` (the first: the leaf), whose private key it holds.
-    secrets: Vec<(String, String, String)>,
+    /// `kubernetes.io/tls` Secrets: the fingerprint of the certificate in its `tls.crt`
+    /// (the first: the leaf), whose private key it holds, and the file it came from.
+    secrets: Vec<(Managed, String, String)>,
 }
 
 /// A `kubernetes.io/tls` Secret's `tls.crt` (base64 PEM, a leaf and maybe its chain):
 /// its certificates are read and the Secret is linked to the first, whose private key
 /// (`tls.key`, never read) it holds.
-pub(crate) fn from_tls_secret(tls_crt: &str, file: &str, secret: &str, builder: &mut Builder) {
+pub(crate) fn from_tls_secret(tls_crt: &str, file: &str, managed: Managed, builder: &mut Builder) {
     use base64::Engine as _;
-    let shown = secret.rsplit(':').next().unwrap_or(secret);
+    let shown = format!("{}/{}", managed.namespace, managed.name);
     let Ok(pem) = base64::engine::general_purpose::STANDARD.decode(tls_crt.trim()) else {
         builder.warnings.push(Warning::new(
             file,
@@ -102,13 +116,14 @@ pub(crate) fn from_tls_secret(tls_crt: &str, file: &str, secret: &str, builder: 
         .map_while(Result::ok)
         .filter(|p| p.label == "CERTIFICATE")
         .try_for_each(|p| cert(&p.contents, file, &Place::default(), builder));
-    match (read, builder.x509.certs.get(before)) {
+    match (read, builder.x509.certs.get_mut(before)) {
         (Ok(()), Some(leaf)) => {
+            leaf.managed_by = Some(managed.clone());
             let fingerprint = leaf.fingerprint.clone();
             builder
                 .x509
                 .secrets
-                .push((secret.to_string(), fingerprint, file.to_string()));
+                .push((managed, fingerprint, file.to_string()));
         }
         _ => builder.warnings.push(Warning::new(
             file,
@@ -212,6 +227,7 @@ fn cert(der: &[u8], file: &str, place: &Place, builder: &mut Builder) -> Result<
         ),
         file: file.to_string(),
         place: place.clone(),
+        managed_by: None,
     });
     Ok(())
 }

@@ -433,6 +433,10 @@ mod tests {
             ssh_relative("ssh/web1/deploy/authorized_keys").as_deref(),
             Some("web1/deploy/authorized_keys")
         );
+        assert_eq!(
+            ssh_relative("fixtures/ssh/ssh/web1/etc/ssh/principals/deploy").as_deref(),
+            Some("web1/etc/ssh/principals/deploy")
+        );
         assert_eq!(ssh_relative("x/ssh/web1"), None);
         assert_eq!(ssh_relative("x/etc/ssh/sshd_config"), None);
     }

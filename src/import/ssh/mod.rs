@@ -111,7 +111,7 @@ struct Cert {
 
 /// Reads one file of an SSH tree (or a private key found anywhere).
 pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<(), ImportError> {
-    let (host, rel) = match relative(file) {
+    let (host, rel) = match crate::import::detect::ssh_relative(file) {
         Some(relative) => match relative.split_once('/') {
             Some((host, rest)) => (Some(host.to_string()), normalize(rest)),
             None => (None, relative),
@@ -150,20 +150,6 @@ pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<()
         what,
     });
     Ok(())
-}
-
-/// The part of a path below its SSH tree: `HOST/…`. The tree's root is the last `ssh`
-/// component that is not a host's own `/etc/ssh` (`…/ssh/web1/etc/ssh/user_ca.pub` lies
-/// on web1). `detect::ssh_relative` takes the last `ssh` component whatever precedes it,
-/// so it is not used here.
-fn relative(name: &str) -> Option<String> {
-    let name = name.replace('\\', "/");
-    let parts: Vec<&str> = name.split('/').collect();
-    let at = (0..parts.len())
-        .rev()
-        .find(|&i| parts[i] == "ssh" && (i == 0 || parts[i - 1] != "etc"))?;
-    let rest = &parts[at + 1..];
-    (rest.len() >= 2 && rest.iter().all(|p| !p.is_empty())).then(|| rest.join("/"))
 }
 
 fn base_name(file: &str) -> &str {
@@ -269,21 +255,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_hosts_etc_ssh_is_not_the_tree() {
-        let r = |n: &str| relative(n);
-        assert_eq!(
-            r("x/ssh/web1/etc/ssh/user_ca.pub").as_deref(),
-            Some("web1/etc/ssh/user_ca.pub")
-        );
-        assert_eq!(
-            r("fixtures/ssh/ssh/web1/etc/ssh/principals/deploy").as_deref(),
-            Some("web1/etc/ssh/principals/deploy")
-        );
-        assert_eq!(
-            r("ssh/web1/deploy/authorized_keys").as_deref(),
-            Some("web1/deploy/authorized_keys")
-        );
-        assert_eq!(r("ssh/web1"), None);
+    fn homes_keep_or_flatten_their_shape() {
         assert_eq!(normalize("home/alice/.ssh/id_ed25519"), "alice/id_ed25519");
     }
 }

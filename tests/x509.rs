@@ -265,6 +265,21 @@ fn a_tls_secret_holds_its_certificate() {
         "data": {"tls.crt": b64(&crt), "tls.key": b64(b"NEVER-READ-KEY-VALUE")}
     });
     std::fs::write(cluster.join("secret.json"), secret.to_string()).expect("write");
+    // A `ca` Issuer whose Certificate fills that Secret: the issuer's own Secret holds
+    // the key of the CA above the leaf, though its values are not in the inputs.
+    let cert_manager = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "cert-manager.io/v1", "kind": "Issuer",
+         "metadata": {"name": "web-ca", "namespace": "web"}, "spec": {"ca": {"secretName": "web-ca-keypair"}}},
+        {"apiVersion": "cert-manager.io/v1", "kind": "Certificate",
+         "metadata": {"name": "api", "namespace": "web"},
+         "spec": {"secretName": "api-tls", "issuerRef": {"name": "web-ca", "kind": "Issuer"}}}
+    ]});
+    std::fs::write(cluster.join("cert-manager.json"), cert_manager.to_string()).expect("write");
+    std::fs::copy(
+        pki().join("certs/intermediate.pem"),
+        dir.path().join("intermediate.pem"),
+    )
+    .expect("copy");
     let (ok, text) = common::run_text(
         dir.path().to_str().expect("utf-8"),
         &["export", "--format", "json"],

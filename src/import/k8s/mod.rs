@@ -132,6 +132,37 @@ pub(super) fn read_objects(
             super::x509::from_tls_secret(&pem, file, managed, builder);
         }
     }
+    // cert-manager: which Secret holds each `ca` issuer's key pair, and which issuer
+    // signs each Certificate's Secret, for the X.509 importer to follow.
+    for o in &objects {
+        let Some(spec) = &o.spec else { continue };
+        match (
+            o.kind.as_str(),
+            &spec.ca,
+            &spec.issuer_ref,
+            &spec.secret_name,
+        ) {
+            ("Issuer" | "ClusterIssuer", Some(ca), _, _) => {
+                builder.x509.issuers.push(super::x509::CaIssuer {
+                    cluster: cluster.clone(),
+                    namespace: (o.kind == "Issuer").then(|| namespace(o)),
+                    name: o.metadata.name.clone(),
+                    secret: ca.secret_name.clone(),
+                    file: file.to_string(),
+                });
+            }
+            ("Certificate", _, Some(issuer), Some(secret)) => {
+                builder.x509.certificates.push(super::x509::Certificate {
+                    cluster: cluster.clone(),
+                    namespace: namespace(o),
+                    secret: secret.clone(),
+                    issuer: issuer.name.clone(),
+                    cluster_issuer: issuer.kind.as_deref() == Some("ClusterIssuer"),
+                });
+            }
+            _ => {}
+        }
+    }
     let entry = builder.k8s.clusters.entry(cluster).or_default();
     entry
         .objects
@@ -159,6 +190,13 @@ fn flatten(mut doc: Object, out: &mut Vec<Object>) {
         None if !doc.kind.is_empty() => out.push(doc.secret_data_checked()),
         None => {}
     }
+}
+
+fn namespace(o: &Object) -> String {
+    o.metadata
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".into())
 }
 
 /// Reads `aws eks describe-access-entry`, `list-access-entries`,

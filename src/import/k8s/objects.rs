@@ -135,6 +135,24 @@ pub(super) struct Spec {
     pub job_template: Option<Box<JobTemplate>>,
     pub replicas: Option<u32>,
     pub schedule: Option<String>,
+    /// cert-manager Certificate: the Secret it fills, and the issuer that signs it.
+    pub secret_name: Option<String>,
+    pub issuer_ref: Option<IssuerRef>,
+    /// cert-manager Issuer or ClusterIssuer of type `ca`: the Secret with its key pair.
+    pub ca: Option<CaIssuer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct IssuerRef {
+    pub name: String,
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(super) struct CaIssuer {
+    pub secret_name: String,
 }
 
 #[derive(Debug, Default, Deserialize)]

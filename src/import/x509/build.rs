@@ -21,7 +21,11 @@ pub(crate) fn finish(
     warnings: &mut Vec<Warning>,
     _at: Timestamp,
 ) {
-    if inv.certs.is_empty() && inv.keys.is_empty() && inv.secrets.is_empty() {
+    if inv.certs.is_empty()
+        && inv.keys.is_empty()
+        && inv.secrets.is_empty()
+        && inv.issuers.is_empty()
+    {
         return;
     }
     let _ = warnings;
@@ -57,6 +61,82 @@ pub(crate) fn finish(
     }
     for (managed, fingerprint, file) in &inv.secrets {
         tls_secret(graph, &managed.secret, certs[fingerprint.as_str()], file);
+    }
+    ca_issuers(graph, inv, &certs, &children);
+}
+
+/// The namespace cert-manager keeps a ClusterIssuer's Secret in (its
+/// `--cluster-resource-namespace`, by default its own).
+const CLUSTER_RESOURCE_NAMESPACE: &str = "cert-manager";
+
+/// A `ca` Issuer signs with the key pair in its Secret: whoever reads that Secret holds
+/// the CA key. Its CA certificate is the issuer of the leaves its Certificates' Secrets
+/// hold (the CA Secret's own values need not be in the inputs).
+fn ca_issuers(
+    graph: &mut TrustGraph,
+    inv: &Inventory,
+    certs: &BTreeMap<&str, &Cert>,
+    children: &BTreeMap<&str, Vec<&str>>,
+) {
+    for issuer in &inv.issuers {
+        let ns = issuer
+            .namespace
+            .as_deref()
+            .unwrap_or(CLUSTER_RESOURCE_NAMESPACE);
+        let secret = format!("k8s:{}:secret:{ns}/{}", issuer.cluster, issuer.secret);
+        // The leaves of this issuer's Certificates, then the CA certificates above them.
+        let leaves: BTreeSet<&str> = inv
+            .certificates
+            .iter()
+            .filter(|c| {
+                c.cluster == issuer.cluster
+                    && c.issuer == issuer.name
+                    && c.cluster_issuer == issuer.namespace.is_none()
+                    && (c.cluster_issuer || Some(&c.namespace) == issuer.namespace.as_ref())
+            })
+            .flat_map(|c| {
+                let key = format!("k8s:{}:secret:{}/{}", c.cluster, c.namespace, c.secret);
+                inv.secrets
+                    .iter()
+                    .filter(move |(m, _, _)| m.secret == key)
+                    .map(|(_, fp, _)| fp.as_str())
+            })
+            .collect();
+        let cas: BTreeSet<&str> = children
+            .iter()
+            .filter(|(_, kids)| kids.iter().any(|k| leaves.contains(k)))
+            .map(|(ca, _)| *ca)
+            .collect();
+        for ca in cas {
+            let c = certs[ca];
+            let Some(to) = graph.find(&key_of(c)) else {
+                continue;
+            };
+            let prov = provenance(
+                graph,
+                &issuer.file,
+                format!("cert-manager issuer {}", issuer.name),
+            );
+            let from = crate::import::add_placeholder(
+                graph,
+                &secret,
+                NodeKind::Secret,
+                "k8s",
+                format!("the key pair of cert-manager issuer {}", issuer.name),
+                prov.clone(),
+            );
+            let edge = Edge::new(
+                EdgeKind::Contains,
+                format!(
+                    "cert-manager issuer {} (ca) signs with the key pair in Secret {ns}/{}: {}",
+                    issuer.name,
+                    issuer.secret,
+                    short(&c.subject)
+                ),
+                prov,
+            );
+            graph.add_edge(from, to, edge);
+        }
     }
 }
 

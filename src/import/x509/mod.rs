@@ -95,6 +95,29 @@ pub(crate) struct Inventory {
     /// `kubernetes.io/tls` Secrets: the fingerprint of the certificate in its `tls.crt`
     /// (the first: the leaf), whose private key it holds, and the file it came from.
     secrets: Vec<(Managed, String, String)>,
+    pub(crate) issuers: Vec<CaIssuer>,
+    pub(crate) certificates: Vec<Certificate>,
+}
+
+/// A cert-manager `ca` Issuer or ClusterIssuer: the Secret that holds its key pair.
+#[derive(Debug, Clone)]
+pub(crate) struct CaIssuer {
+    pub cluster: String,
+    /// `None` for a ClusterIssuer (its Secret lies in cert-manager's own namespace).
+    pub namespace: Option<String>,
+    pub name: String,
+    pub secret: String,
+    pub file: String,
+}
+
+/// A cert-manager Certificate: the Secret it fills and the issuer that signs it.
+#[derive(Debug, Clone)]
+pub(crate) struct Certificate {
+    pub cluster: String,
+    pub namespace: String,
+    pub secret: String,
+    pub issuer: String,
+    pub cluster_issuer: bool,
 }
 
 /// A `kubernetes.io/tls` Secret's `tls.crt` (base64 PEM, a leaf and maybe its chain):

@@ -295,3 +295,38 @@ fn a_tls_secret_holds_its_certificate() {
         !text.contains("NEVER-READ-KEY-VALUE") && !text.contains(&b64(b"NEVER-READ-KEY-VALUE"))
     );
 }
+
+/// A key found in an account's home on a host is read by that account's login and by
+/// root's, when the SSH exports name them.
+#[test]
+fn a_key_found_on_a_host_is_read_through_its_logins() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let home = dir.path().join("hosts/ci-1/home/deploy");
+    std::fs::create_dir_all(&home).expect("mkdir");
+    std::fs::copy(
+        pki().join("hosts/web-1/etc/tls/server.key"),
+        home.join("server.key"),
+    )
+    .expect("copy");
+    let ssh = dir.path().join("ssh/ci-1/deploy");
+    std::fs::create_dir_all(&ssh).expect("mkdir");
+    let public = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/ssh/ssh/web1/deploy/id_ed25519.pub"),
+    )
+    .expect("a public key");
+    std::fs::write(ssh.join("authorized_keys"), public).expect("write");
+    let l = trustpath::import::load_paths_with(
+        &[dir.path().to_path_buf()],
+        AT.parse().expect("timestamp"),
+        &mut |_| {},
+    )
+    .expect("loads");
+    let g = &l.graph;
+    let login = g.find("ssh:login:ci-1/deploy").expect("the login");
+    assert!(
+        g.outgoing(login)
+            .any(|(_, to)| g.node(to).key.starts_with("x509-key:")),
+        "deploy's login reads the key in its home"
+    );
+}

@@ -582,8 +582,9 @@ impl Builder {
             &mut self.warnings,
         );
         spire::finish(&self.spire, &mut self.graph, &mut self.warnings, self.at);
-        x509::finish(&self.x509, &mut self.graph, &mut self.warnings, self.at);
+        // SSH first: a private key found on a host is read through its logins.
         ssh::finish(&self.ssh, &mut self.graph, &mut self.warnings, self.at);
+        x509::finish(&self.x509, &mut self.graph, &mut self.warnings, self.at);
         let before_links = self.graph.edge_count();
         link::github_oidc(&mut self.graph);
         gcp::link_wif(&mut self.graph);

@@ -429,6 +429,29 @@ fn file_name(file: &str) -> &str {
     file.rsplit(['/', '\\']).next().unwrap_or(file)
 }
 
+/// A key found on a host is read by whoever logs in there as root, or as the account
+/// whose home holds it (when the SSH exports name those logins; none is invented).
+fn found_on(graph: &mut TrustGraph, key: crate::model::NodeId, k: &Key) {
+    let Some(host) = &k.place.host else { return };
+    let mut users = vec!["root"];
+    users.extend(k.place.home.as_deref().filter(|u| *u != "root"));
+    for user in users {
+        let Some(login) = graph.find(&format!("ssh:login:{host}/{user}")) else {
+            continue;
+        };
+        let prov = graph.node(key).provenance.clone();
+        let why = if user == "root" {
+            format!(
+                "{} on {host}: root reads every file there",
+                file_name(&k.file)
+            )
+        } else {
+            format!("{} lies in {user}'s home on {host}", file_name(&k.file))
+        };
+        graph.add_edge(login, key, Edge::new(EdgeKind::CanRead, why, prov));
+    }
+}
+
 /// A private key: the credential behind every certificate with its public key.
 fn key_node(graph: &mut TrustGraph, k: &Key, certs: &BTreeMap<&str, &Cert>) {
     let mut matching: Vec<&Cert> = certs
@@ -511,6 +534,7 @@ fn key_node(graph: &mut TrustGraph, k: &Key, certs: &BTreeMap<&str, &Cert>) {
         node.revoke.push(rotate);
     }
     let Some(from) = graph.find(&key) else { return };
+    found_on(graph, from, k);
     for c in matching {
         let Some(to) = graph.find(&key_of(c)) else {
             continue;

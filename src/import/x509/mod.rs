@@ -69,6 +69,8 @@ pub(crate) struct Key {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Place {
     pub host: Option<String>,
+    /// The account whose home it lies in (`…/hosts/HOST/home/USER/…`, `…/root/…`).
+    pub home: Option<String>,
     pub relying: Option<String>,
 }
 
@@ -81,8 +83,20 @@ impl Place {
             let at = parts.iter().rposition(|p| *p == dir)?;
             (at + 2 < parts.len()).then(|| parts[at + 1].to_string())
         };
+        let host = after("hosts");
+        // The path inside the host: `home/USER/…` is USER's, `root/…` root's.
+        let inside: Vec<&str> = parts
+            .iter()
+            .rposition(|p| *p == "hosts")
+            .map_or(Vec::new(), |at| parts[(at + 2).min(parts.len())..].to_vec());
+        let home = match inside.as_slice() {
+            ["home", user, _, ..] => Some(user.to_string()),
+            ["root", _, ..] => Some("root".to_string()),
+            _ => None,
+        };
         Place {
-            host: after("hosts"),
+            home: host.as_ref().and(home),
+            host,
             relying: after("relying"),
         }
     }
@@ -278,5 +292,12 @@ mod tests {
             Some("billing")
         );
         assert_eq!(Place::of("x/hosts/web-1"), Place::default());
+        assert_eq!(
+            Place::of("x/hosts/ci-1/home/deploy/bot.pem")
+                .home
+                .as_deref(),
+            Some("deploy")
+        );
+        assert_eq!(Place::of("x/hosts/web-1/etc/tls/k.pem").home, None);
     }
 }

@@ -48,7 +48,13 @@ pub(crate) fn finish(
     }
     let children = issued(&certs);
     for c in certs.values() {
-        cert_node(graph, c, children.get(c.fingerprint.as_str()));
+        let signed: Vec<&str> = children
+            .get(c.fingerprint.as_str())
+            .into_iter()
+            .flatten()
+            .map(|k| short(&certs[k].subject))
+            .collect();
+        cert_node(graph, c, &signed);
     }
     for (parent, kids) in &children {
         for kid in kids {
@@ -196,7 +202,7 @@ fn short(subject: &str) -> &str {
         .unwrap_or(subject)
 }
 
-fn cert_node(graph: &mut TrustGraph, c: &Cert, children: Option<&Vec<&str>>) {
+fn cert_node(graph: &mut TrustGraph, c: &Cert, signed: &[&str]) {
     let prov = provenance(graph, &c.file, format!("certificate {}", short(&c.subject)));
     let kind = if c.ca {
         NodeKind::Provider
@@ -230,7 +236,6 @@ fn cert_node(graph: &mut TrustGraph, c: &Cert, children: Option<&Vec<&str>>) {
         ..Credential::default()
     }));
     if c.ca {
-        let signed = children.map_or(0, Vec::len);
         node.revoke.push(revoke(
             format!("rotate:{}", key_of(c)),
             "rotate",
@@ -240,11 +245,13 @@ fn cert_node(graph: &mut TrustGraph, c: &Cert, children: Option<&Vec<&str>>) {
                     .args(["req", "-new", "-x509", "-key"])
                     .arg(hole("<NEW_CA_KEY>"))
                     .arg("-subj")
-                    .arg(c.subject.replace(", ", "/"))
+                    .arg(format!("/{}", c.subject.replace(", ", "/")))
                     .args(["-days", "3650", "-out"])
                     .arg(hole("<NEW_CA_CERT>"))
                     .note(format!(
-                        "a new CA key and certificate; every certificate it signed ({signed} in the inputs) must be reissued under it, and every relying bundle must swap it in"
+                        "a new CA key and certificate; every certificate it signed must be reissued under it ({} in the inputs: {}), and every relying bundle must swap it in",
+                        signed.len(),
+                        signed.join(", ")
                     ))
                     .render(),
             ],

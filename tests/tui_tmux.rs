@@ -50,17 +50,29 @@ impl Tui {
             d = self.dirs.path().display(),
         );
         let (w, h) = (width.to_string(), height.to_string());
-        self.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            "tp",
-            "-x",
-            &w,
-            "-y",
-            &h,
-            &command,
-        ]);
+        // Killing the last session stops the server, and a new session asked for while it
+        // is still stopping is lost (seen on a loaded machine): ask until one exists.
+        for _ in 0..50 {
+            self.tmux(&[
+                "new-session",
+                "-d",
+                "-s",
+                "tp",
+                "-x",
+                &w,
+                "-y",
+                &h,
+                &command,
+            ]);
+            let up = Command::new("tmux")
+                .args(["-L", &self.socket, "has-session", "-t", "tp"])
+                .output()
+                .is_ok_and(|o| o.status.success());
+            if up {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
         // OSC 52 from the application sets tmux's buffer.
         self.tmux(&["set-option", "-s", "set-clipboard", "on"]);
     }

@@ -13,10 +13,8 @@
 //! on `admin-*` overrides the platform read, so those roles' policies interact and their
 //! reads are drawn one by one (the others' through their policies).
 
-use std::time::Instant;
-
 use serde_json::{Value, json};
-use trustpath::import::{Input, load_inputs};
+mod common;
 
 fn read(data: Value) -> Vec<u8> {
     json!({"request_id": "r", "lease_id": "", "lease_duration": 0, "renewable": false, "data": data, "warnings": null})
@@ -125,16 +123,5 @@ fn main() {
         files.len(),
         bytes as f64 / 1e6
     );
-    for run in 0..3 {
-        let inputs = files.iter().map(|(n, b)| Input::bytes(n, b.clone()));
-        let start = Instant::now();
-        let l = load_inputs(inputs).expect("loads");
-        println!(
-            "run {run}: load {:.3} s ({} nodes, {} edges, {} warnings)",
-            start.elapsed().as_secs_f64(),
-            l.graph.node_count(),
-            l.graph.edge_count(),
-            l.warnings.len()
-        );
-    }
+    common::time_loads(&files);
 }

@@ -366,11 +366,8 @@ fn relying(
         for ca in &trusted {
             let c = certs[ca];
             let below = descendants(ca, children);
-            let leaves: Vec<&str> = below
-                .iter()
-                .filter(|d| !certs[*d].ca)
-                .map(|d| short(&certs[d].subject))
-                .collect();
+            let leaf_certs: Vec<&Cert> = below.iter().map(|d| certs[d]).filter(|l| !l.ca).collect();
+            let leaves: Vec<&str> = leaf_certs.iter().map(|l| short(&l.subject)).collect();
             let Some(from) = graph.find(&key_of(c)) else {
                 continue;
             };
@@ -396,8 +393,7 @@ fn relying(
             )]
             .into();
             graph.add_edge(from, to, edge);
-            for leaf in below.iter().filter(|d| !certs[*d].ca) {
-                let l = certs[leaf];
+            for l in &leaf_certs {
                 let Some(from) = graph.find(&key_of(l)) else {
                     continue;
                 };

@@ -670,9 +670,19 @@ pub fn load_inputs_with(
     let mut builder = Builder::new(at);
     let mut files = Vec::new();
     for input in inputs {
+        let opened = match input.open() {
+            Ok(opened) => opened,
+            // Inside a directory, one entry that cannot be read is a warning, not the end
+            // of the load.
+            Err(ImportError::Io { source, .. }) if matches!(input.content, Content::Found(_)) => {
+                let why = format!("skipped: {source}");
+                builder.warnings.push(Warning::new(&input.name, "", why));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         builder.begin_file(&input.name);
         let nodes_before = builder.graph.node_count();
-        let opened = input.open()?;
         // GitHub runs every file in a workflows directory: one whose `on:` and `jobs:`
         // come after the bytes detection reads (64 KiB of comments), or whose first line
         // looks like something else, must not hide from the analysis.
@@ -806,11 +816,18 @@ impl Walk {
         if !self.seen_dirs.insert(fs::canonicalize(path)?) {
             return Ok(());
         }
-        let mut entries: Vec<PathBuf> = fs::read_dir(path)?
-            .map(|e| e.map(|e| e.path()))
+        // The entry's type as the directory listing gives it (no `stat` per file: a
+        // checkout of 10,000 workflows is 10,000 of them); a link is followed.
+        let mut entries: Vec<(PathBuf, fs::FileType)> = fs::read_dir(path)?
+            .map(|e| e.and_then(|e| Ok((e.path(), e.file_type()?))))
             .collect::<Result<_, _>>()?;
-        entries.sort();
-        for entry in entries {
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (entry, listed) in entries {
+            if listed.is_file() {
+                // One that cannot be read is a warning when it is read.
+                self.files.push(Input::found(entry));
+                continue;
+            }
             let meta = match fs::metadata(&entry) {
                 Ok(meta) => meta,
                 Err(e) => {
@@ -819,12 +836,7 @@ impl Walk {
                 }
             };
             if meta.is_file() {
-                // Opened now to tell an unreadable file from a readable one: one bad
-                // entry in a directory is a warning, not the end of the load.
-                match open_regular(&entry) {
-                    Ok(_) => self.files.push(Input::found(entry)),
-                    Err(e) => self.skip(&entry, &e),
-                }
+                self.files.push(Input::found(entry));
                 continue;
             }
             if !meta.is_dir() {

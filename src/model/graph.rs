@@ -270,34 +270,70 @@ impl TrustGraph {
         Ok(id)
     }
 
-    /// Moves another graph's nodes and edges into this one, in their order: a node whose
-    /// key is here already is skipped (the first reading wins), unless the one here is a
-    /// placeholder (`not_in_inputs`) and the incoming one is not; an edge between two
-    /// nodes that were here already is dropped when one of the same meaning joins them
-    /// (each part adds such an edge once, so only another part can repeat it).
-    /// Provenance is re-interned. For importers that build parts of the graph on several
-    /// cores.
-    pub(crate) fn absorb(&mut self, other: TrustGraph) {
+    /// Moves other graphs' nodes and edges into this one, part after part, in their
+    /// order: a node whose key is here already is skipped (the first reading wins), unless
+    /// the one here is a placeholder (`not_in_inputs`) and the incoming one is not; an
+    /// edge between two nodes that were here already is dropped when one of the same
+    /// meaning joins them (each part adds such an edge once, so only another part can
+    /// repeat it). Provenance is re-interned. For importers that build parts of the graph
+    /// on several cores.
+    pub(crate) fn absorb(&mut self, parts: Vec<TrustGraph>) {
+        // Room for all of them at once: growing part by part copies the graph each time.
+        let (nodes, edges) = parts.iter().fold((0, 0), |(n, e), p| {
+            (n + p.graph.node_count(), e + p.graph.edge_count())
+        });
+        self.graph.reserve_nodes(nodes);
+        self.graph.reserve_edges(edges);
+        self.index.reserve(nodes);
+        self.adjacency = OnceLock::new();
+        for part in parts {
+            self.absorb_part(part);
+        }
+    }
+
+    fn absorb_part(&mut self, other: TrustGraph) {
         let before = self.graph.node_count();
         let sources = other.sources;
-        let mut source_map: FxHashMap<u32, SourceId> = FxHashMap::default();
+        // A part's sources by their id there, interned here at first use.
+        let mut source_map: Vec<Option<SourceId>> = vec![None; sources.len()];
         let mut source = |this: &mut TrustGraph, id: SourceId| {
-            *source_map.entry(id.0).or_insert_with(|| {
-                this.intern_source(sources.get(id.0 as usize).map_or("<unknown>", |s| s))
-            })
+            let at = id.0 as usize;
+            match source_map.get(at).copied().flatten() {
+                Some(here) => here,
+                None => {
+                    let here =
+                        this.intern_source(sources.get(at).map_or("<unknown>", |s| s.as_ref()));
+                    if let Some(slot) = source_map.get_mut(at) {
+                        *slot = Some(here);
+                    }
+                    here
+                }
+            }
         };
+        // The part's index gives up its keys: a node new here is indexed by the key the
+        // part allocated, not by a copy.
+        let mut keys = other.index;
         let (nodes, edges) = other.graph.into_nodes_edges();
-        self.graph.reserve_nodes(nodes.len());
-        self.graph.reserve_edges(edges.len());
-        self.index.reserve(nodes.len());
         let mut ids = Vec::with_capacity(nodes.len());
         for n in nodes {
             let mut node = n.weight;
             node.provenance.source = source(self, node.provenance.source);
-            let id = match self.find(&node.key) {
-                None => self.add_node(node).unwrap_or_else(|e| e.0),
-                Some(id) => {
-                    let here = self.node_mut(id);
+            let key = keys
+                .remove_entry(&node.key)
+                .map_or_else(|| node.key.clone(), |(key, _)| key);
+            let id = match self.index.entry(key) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    assert!(
+                        self.graph.node_count() < MAX_NODES,
+                        "trustpath holds at most {MAX_NODES} nodes"
+                    );
+                    let id = NodeId(self.graph.add_node(node).index() as u32);
+                    slot.insert(id);
+                    id
+                }
+                std::collections::hash_map::Entry::Occupied(slot) => {
+                    let id = *slot.get();
+                    let here = &mut self.graph[ix(id)];
                     if here.tags.contains_key("not_in_inputs")
                         && !node.tags.contains_key("not_in_inputs")
                     {
@@ -321,7 +357,7 @@ impl TrustGraph {
                 continue;
             }
             edge.provenance.source = source(self, edge.provenance.source);
-            self.add_edge(a, b, edge);
+            self.graph.add_edge(ix(a), ix(b), edge);
         }
     }
 

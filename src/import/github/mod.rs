@@ -572,9 +572,7 @@ pub(super) fn finish(mut github: Inventory, graph: &mut TrustGraph, warnings: &m
     );
     std::thread::scope(|s| {
         s.spawn(move || drop(done));
-        for part in parts {
-            graph.absorb(part);
-        }
+        graph.absorb(parts);
     });
     access::build(&github, graph);
 }

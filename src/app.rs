@@ -120,7 +120,7 @@ fn dispatch(
     match command {
         Some(Command::Import(args)) => {
             if let Some(path) = &args.save {
-                save_graph(path, graph)?;
+                save_graph(path, loaded)?;
             }
             match args.format {
                 SummaryFormat::Text => report::text::write_import(out, loaded)?,
@@ -483,12 +483,20 @@ fn suggested(graph: &TrustGraph) -> Option<&str> {
         .and_then(|v| v.as_str())
 }
 
-fn save_graph(path: &std::path::Path, graph: &TrustGraph) -> Result<(), Error> {
+fn save_graph(path: &std::path::Path, loaded: &Loaded) -> Result<(), Error> {
+    let snapshot = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case(import::snapshot::EXTENSION));
     // A crash never leaves half a graph, and nothing planted beside it is followed.
-    crate::atomic::write(path, |w| report::json::write_graph(w, graph, &|_| true)).map_err(
-        |source| Error::Write {
-            path: path.to_path_buf(),
-            source,
-        },
-    )
+    crate::atomic::write(path, |w| {
+        if snapshot {
+            import::snapshot::write(w, &loaded.graph, &loaded.warnings)
+        } else {
+            report::json::write_graph(w, &loaded.graph, &|_| true)
+        }
+    })
+    .map_err(|source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }

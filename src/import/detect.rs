@@ -43,6 +43,8 @@ pub enum Format {
     X509,
     /// SSH: `authorized_keys`, `sshd_config`, keys and certificates in an `ssh/HOST/` tree
     Ssh,
+    /// A binary snapshot of a loaded graph (`import --save FILE.tpsnap`)
+    Snapshot,
 }
 
 impl Format {
@@ -65,6 +67,7 @@ impl Format {
             Format::Vault => "HashiCorp Vault export",
             Format::Spire => "SPIRE registration entries",
             Format::X509 => "X.509 certificates and keys",
+            Format::Snapshot => "trustpath snapshot",
             Format::Ssh => "SSH keys and configuration",
         }
     }
@@ -87,6 +90,9 @@ pub(crate) const LINKS_COLUMNS: [&str; 4] = ["from", "to", "kind", "reason"];
 pub fn detect(head: &[u8], tail: Option<&[u8]>) -> Result<Format, String> {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let head = &head[..head.len().min(HEAD)];
+    if super::snapshot::is_snapshot(head) {
+        return Ok(Format::Snapshot);
+    }
     if is_der_certificate(head) {
         return Ok(Format::X509);
     }

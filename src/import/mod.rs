@@ -14,6 +14,7 @@ mod links;
 pub mod native;
 mod progress;
 mod sample;
+pub mod snapshot;
 mod spire;
 mod ssh;
 mod table;
@@ -189,6 +190,8 @@ impl Opened<'_> {
             Source::File(file) => {
                 let mut all = self.head;
                 let read = all.len() as u64;
+                // (A snapshot of a million nodes is hundreds of megabytes: no doublings.)
+                all.reserve(usize::try_from(self.total.saturating_sub(read)).unwrap_or(0));
                 progress::Capped {
                     inner: file,
                     read,
@@ -242,6 +245,7 @@ fn read_whole(format: Format) -> Reader {
         Format::Spire => spire::read,
         Format::X509 => x509::read,
         Format::Ssh => ssh::read,
+        Format::Snapshot => snapshot::read,
     }
 }
 

@@ -516,6 +516,18 @@ impl TrustGraph {
         id
     }
 
+    /// Every interned source name, by id.
+    pub(crate) fn sources(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.sources.iter().map(|s| &**s)
+    }
+
+    /// Room for `nodes` and `edges` more, for a reader that knows how many follow.
+    pub(crate) fn reserve(&mut self, nodes: usize, edges: usize) {
+        self.graph.reserve_nodes(nodes);
+        self.graph.reserve_edges(edges);
+        self.index.reserve(nodes);
+    }
+
     pub fn source_name(&self, id: SourceId) -> &str {
         self.sources.get(id.0 as usize).map_or("<unknown>", |s| s)
     }

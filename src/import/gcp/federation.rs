@@ -381,12 +381,31 @@ pub(crate) fn link(graph: &mut TrustGraph) {
             }
         }
     }
-    for fed in &feds {
-        let Some(pool) = principals.get(&fed.prefix) else {
+    // What each provider's pool names. A repository a selector names is one of its
+    // owner's too, whether or not an input holds it (its node is made below): it presents
+    // the owner's claims as well, on this load as on the next one of the saved graph.
+    let named: Vec<Option<(BTreeSet<String>, BTreeSet<String>)>> = feds
+        .iter()
+        .map(|fed| {
+            let pool = principals.get(&fed.prefix)?;
+            let selectors: Vec<&str> = pool.iter().map(|(_, s)| s.as_str()).collect();
+            Some(fed.named_repos(&selectors))
+        })
+        .collect();
+    for (_, repos) in named.iter().flatten() {
+        for repo in repos {
+            if let Some((owner, _)) = repo.split_once('/') {
+                let known = repos_by_owner.entry(owner.to_string()).or_default();
+                if !known.contains(repo) {
+                    known.push(repo.clone());
+                }
+            }
+        }
+    }
+    for (fed, named) in feds.iter().zip(named) {
+        let (Some(pool), Some((owners, mut repos))) = (principals.get(&fed.prefix), named) else {
             continue;
         };
-        let selectors: Vec<&str> = pool.iter().map(|(_, s)| s.as_str()).collect();
-        let (owners, mut repos) = fed.named_repos(&selectors);
         for owner in &owners {
             repos.extend(repos_by_owner.get(owner).into_iter().flatten().cloned());
         }

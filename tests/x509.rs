@@ -123,20 +123,128 @@ fn chains_keys_and_relying_services() {
         .filter(|&n| l.graph.node(n).name.starts_with("Acme Root CA"))
         .count();
     assert_eq!(roots, 1);
-    // The expired leaf is there, and unusable.
+    // The expired leaf is there (its key still reaches it), and unusable: a certificate is
+    // no credential, so its validity is in tags and the edges out of it are dormant.
     let g = &l.graph;
     let legacy = g
         .node_ids()
         .find(|&n| g.node(n).name.starts_with("legacy.acme.internal"))
         .expect("legacy");
     let at = AT.parse().expect("timestamp");
+    let node = g.node(legacy);
     assert!(
-        !g.node(legacy)
-            .credential
-            .as_ref()
-            .expect("dates")
-            .usable_at(at)
+        node.credential.is_none(),
+        "a certificate is not a credential"
     );
+    assert_eq!(
+        node.tags.get("not_after").map(String::as_str),
+        Some("2025-06-01T00:00:00Z")
+    );
+    assert!(lines.contains(
+        "cert:legacy.acme.internal (certificate) -can_access-> x509:relying:billing (dormant)"
+    ));
+    let out: Vec<_> = g.outgoing(legacy).collect();
+    assert!(!out.is_empty());
+    for (e, _) in out {
+        assert!(!g.traversable(e, at), "{}", g.edge(e).reason);
+        assert!(
+            g.edge(e)
+                .reason
+                .ends_with("expired at 2025-06-01T00:00:00Z")
+        );
+    }
+    assert!(g.incoming(legacy).any(|(e, _)| g.traversable(e, at)));
+    // Before it expired, the same leaf worked.
+    let before = "2025-05-01T00:00:00Z".parse().expect("timestamp");
+    let earlier =
+        trustpath::import::load_paths_with(&[pki()], before, &mut |_| {}).expect("fixtures load");
+    let g = &earlier.graph;
+    let legacy = g.find(&node.key).expect("legacy");
+    assert!(g.outgoing(legacy).all(|(e, _)| g.traversable(e, before)));
+}
+
+/// A graph trustpath wrote loads back as it was: the sample incident saved as native JSON
+/// reads without a warning (no importer puts credential fields on a node that is not a
+/// credential, which the native reader warns about) and writes the same JSON again.
+#[test]
+fn the_sample_round_trips_through_native_json() {
+    use trustpath::import::{Input, load_inputs_with, load_sample_at};
+    use trustpath::model::NodeKind;
+    use trustpath::report::json::write_graph;
+
+    let at = AT.parse().expect("timestamp");
+    let sample = load_sample_at(at).expect("sample loads");
+    let g = &sample.graph;
+    for n in g.node_ids() {
+        let node = g.node(n);
+        assert!(
+            node.credential.is_none() || node.kind == NodeKind::Credential,
+            "{} is a {} with credential fields",
+            node.key,
+            node.kind
+        );
+    }
+    let mut saved = Vec::new();
+    write_graph(&mut saved, g, &|_| true).expect("writes");
+    let again = load_inputs_with([Input::bytes("saved.json", saved.clone())], at, &mut |_| {})
+        .expect("saved graph loads");
+    let warnings: Vec<String> = again.warnings.iter().map(ToString::to_string).collect();
+    assert!(warnings.is_empty(), "{warnings:#?}");
+    assert_eq!(again.graph.node_count(), g.node_count());
+    assert_eq!(again.graph.edge_count(), g.edge_count());
+    let mut rewritten = Vec::new();
+    write_graph(&mut rewritten, &again.graph, &|_| true).expect("writes");
+    assert!(
+        saved == rewritten,
+        "the graph JSON changed on the round trip:\n{}",
+        first_difference(&saved, &rewritten)
+    );
+}
+
+/// The same through the binary: `import --save F.json`, then `import -i F.json`.
+#[test]
+fn the_saved_sample_imports_without_warnings() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let saved = dir.path().join("sample.json");
+    let saved = saved.to_str().expect("utf-8");
+    let out = common::trustpath()
+        .args(["--at", AT, "import", "--save", saved])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = common::trustpath()
+        .args(["-i", saved, "--at", AT, "import"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("warning"), "{stderr}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("No warnings."),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// The first line where two outputs differ, for a readable failure.
+fn first_difference(a: &[u8], b: &[u8]) -> String {
+    let (a, b) = (String::from_utf8_lossy(a), String::from_utf8_lossy(b));
+    a.lines()
+        .zip(b.lines())
+        .enumerate()
+        .find(|(_, (x, y))| x != y)
+        .map_or(
+            "one output is a prefix of the other".into(),
+            |(i, (x, y))| format!("line {}:\n- {x}\n+ {y}", i + 1),
+        )
 }
 
 #[test]

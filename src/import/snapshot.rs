@@ -588,7 +588,8 @@ impl<'b> Decoder<'b> {
 
 /// Node and edge kinds by the string that names them, parsed once per string.
 struct KindCache<K> {
-    by_name: FxHashMap<*const u8, Option<K>>,
+    /// By the string's place in the table (each distinct string is there once).
+    by_name: FxHashMap<(*const u8, usize), Option<K>>,
 }
 
 impl<K: Copy + DeserializeOwned> KindCache<K> {
@@ -599,11 +600,14 @@ impl<K: Copy + DeserializeOwned> KindCache<K> {
     }
 
     fn get(&mut self, name: &str) -> Option<K> {
-        *self.by_name.entry(name.as_ptr()).or_insert_with(|| {
-            let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
-                name.into_deserializer();
-            K::deserialize(de).ok()
-        })
+        *self
+            .by_name
+            .entry((name.as_ptr(), name.len()))
+            .or_insert_with(|| {
+                let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+                    name.into_deserializer();
+                K::deserialize(de).ok()
+            })
     }
 }
 

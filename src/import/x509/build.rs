@@ -5,6 +5,12 @@
 //! its own issuer or across to other roots) and every relying service whose bundle
 //! holds it. A private key authenticates as every certificate with its public key. A
 //! relying service trusts a leaf only through a CA in its bundle.
+//!
+//! A certificate is an identity (a CA a provider, a leaf a service account), not a
+//! credential: only credential nodes carry a lifecycle in the model, so its validity is
+//! kept as tags and applied to the edges out of it as of `--at`: past its not-after they
+//! are dormant (the certificate is reachable but unusable), before its not-before they
+//! hold only from then.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -19,7 +25,7 @@ pub(crate) fn finish(
     inv: &Inventory,
     graph: &mut TrustGraph,
     warnings: &mut Vec<Warning>,
-    _at: Timestamp,
+    at: Timestamp,
 ) {
     if inv.certs.is_empty()
         && inv.keys.is_empty()
@@ -58,10 +64,10 @@ pub(crate) fn finish(
     }
     for (parent, kids) in &children {
         for kid in kids {
-            sign_edge(graph, certs[parent], certs[kid]);
+            sign_edge(graph, certs[parent], certs[kid], at);
         }
     }
-    relying(graph, &certs, &bundles, &children);
+    relying(graph, &certs, &bundles, &children, at);
     for k in &inv.keys {
         key_node(graph, k, &certs);
     }
@@ -228,13 +234,11 @@ fn cert_node(graph: &mut TrustGraph, c: &Cert, signed: &[&str]) {
     tag("sans", c.sans.join(", "));
     tag("ca", c.ca.to_string());
     tag("found_on", c.place.host.clone().unwrap_or_default());
-    node.credential = Some(Box::new(Credential {
-        kind: Some("certificate".into()),
-        status: Some("active".into()),
-        created: c.not_before,
-        expires: c.not_after,
-        ..Credential::default()
-    }));
+    // Validity as tags, not a `credential` block: a certificate node is no credential,
+    // and the model gives only credentials a lifecycle. [`validity`] applies it.
+    let time = |t: Option<Timestamp>| t.map(|t| t.to_string()).unwrap_or_default();
+    tag("not_before", time(c.not_before));
+    tag("not_after", time(c.not_after));
     if c.ca {
         node.revoke.push(revoke(
             format!("rotate:{}", key_of(c)),
@@ -316,7 +320,27 @@ fn revoke_at_issuer(c: &Cert) -> Revoke {
     )
 }
 
-fn sign_edge(graph: &mut TrustGraph, parent: &Cert, child: &Cert) {
+/// An edge out of a certificate holds only while the certificate is valid at `at`: past
+/// its not-after it is dormant (relying parties refuse the certificate and every chain
+/// through it), before its not-before it holds only from then.
+fn validity(edge: &mut Edge, c: &Cert, at: Timestamp) {
+    if let Some(after) = c.not_after.filter(|t| *t <= at) {
+        edge.dormant = true;
+        edge.reason = format!(
+            "{}; but {} expired at {after}",
+            edge.reason,
+            short(&c.subject)
+        )
+        .into();
+    } else if let Some(before) = c.not_before.filter(|t| *t > at) {
+        edge.conditions.push(Condition::described(format!(
+            "{} is valid only from {before}",
+            short(&c.subject)
+        )));
+    }
+}
+
+fn sign_edge(graph: &mut TrustGraph, parent: &Cert, child: &Cert, at: Timestamp) {
     let (Some(from), Some(to)) = (graph.find(&key_of(parent)), graph.find(&key_of(child))) else {
         return;
     };
@@ -331,6 +355,7 @@ fn sign_edge(graph: &mut TrustGraph, parent: &Cert, child: &Cert) {
         prov,
     );
     edge.revoke = vec![revoke_at_issuer(child)].into();
+    validity(&mut edge, parent, at);
     graph.add_edge(from, to, edge);
 }
 
@@ -341,6 +366,7 @@ fn relying(
     certs: &BTreeMap<&str, &Cert>,
     bundles: &BTreeMap<&str, BTreeSet<&str>>,
     children: &BTreeMap<&str, Vec<&str>>,
+    at: Timestamp,
 ) {
     let mut services: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (fp, in_bundles) in bundles {
@@ -392,6 +418,7 @@ fn relying(
                 ))],
             )]
             .into();
+            validity(&mut edge, c, at);
             graph.add_edge(from, to, edge);
             for l in &leaf_certs {
                 let Some(from) = graph.find(&key_of(l)) else {
@@ -407,6 +434,11 @@ fn relying(
                     prov.clone(),
                 );
                 edge.revoke = vec![revoke_at_issuer(l)].into();
+                validity(&mut edge, l, at);
+                // The service checks the whole chain: an expired anchor fails it too.
+                if !edge.dormant {
+                    validity(&mut edge, c, at);
+                }
                 graph.add_edge(from, to, edge);
             }
         }

@@ -2,7 +2,7 @@
 # trustpath next to networkx and a bare JSON parse, on one generated graph, in one run:
 #     bash benches/side_by_side.sh [NODES]        (default 1000000)
 # Builds trustpath, installs networkx into a virtualenv under target/, generates the
-# graph, and prints the figures and ratios (benches/side_by_side.py). jq is used when
+# graph (and its snapshot), and prints the figures and ratios (benches/side_by_side.py). jq is used when
 # installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,5 +15,7 @@ fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check networkx
 graph="$(mktemp -d)/gen-$nodes.json"
 ./target/release/trustpath gen --nodes "$nodes" --seed 42 -o "$graph"
-"$venv/bin/python" benches/side_by_side.py "$graph" ./target/release/trustpath
-rm -f "$graph"
+# The same graph as a binary snapshot: imported once, then every command reads it.
+./target/release/trustpath import -i "$graph" --save "$graph.tpsnap" > /dev/null
+"$venv/bin/python" benches/side_by_side.py "$graph" ./target/release/trustpath "$graph.tpsnap"
+rm -f "$graph" "$graph.tpsnap"

@@ -448,17 +448,20 @@ impl Builder {
     }
 
     /// Adds a node read at `at`; a second definition of a key is reported and ignored.
-    pub(crate) fn add_node(&mut self, node: Node, at: &Place) {
-        if let Err(dup) = self.graph.add_node(node) {
-            let first = self.graph.node(dup.0);
-            let message = format!(
-                "node '{}' is defined again; this definition is ignored (the one kept came from {}:{})",
-                first.key,
-                self.graph.source_name(first.provenance.source),
-                first.provenance.place.in_message()
-            );
-            self.warn(at, message);
-        }
+    pub(crate) fn add_node(&mut self, node: Node, at: &Place) -> NodeId {
+        let dup = match self.graph.add_node(node) {
+            Ok(id) => return id,
+            Err(dup) => dup,
+        };
+        let first = self.graph.node(dup.0);
+        let message = format!(
+            "node '{}' is defined again; this definition is ignored (the one kept came from {}:{})",
+            first.key,
+            self.graph.source_name(first.provenance.source),
+            first.provenance.place.in_message()
+        );
+        self.warn(at, message);
+        dup.0
     }
 
     /// The shared copy of an edge reason.

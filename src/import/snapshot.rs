@@ -488,10 +488,26 @@ impl<'b> Decoder<'b> {
         Ok(())
     }
 
+    /// A node or edge kind, by the string naming it.
+    fn kind<K: Copy + DeserializeOwned>(
+        &mut self,
+        kinds: &mut KindCache<K>,
+        what: &'static str,
+    ) -> Result<K, Damage> {
+        let at = self.at;
+        let id = self.u32(what)?;
+        let name = *self.strings.get(id as usize).ok_or((at, what))?;
+        let kind = *kinds.by_id.entry(id).or_insert_with(|| {
+            let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+                name.into_deserializer();
+            K::deserialize(de).ok()
+        });
+        kind.ok_or((at, what))
+    }
+
     fn node(&mut self, kinds: &mut KindCache<NodeKind>) -> Result<Node, Damage> {
         let key = self.str("node key")?.into();
-        let at = self.at;
-        let kind = kinds.get(self.str("node kind")?).ok_or((at, "node kind"))?;
+        let kind = self.kind(kinds, "node kind")?;
         let platform = self.str("node platform")?.into();
         let name = self.str("node name")?.into();
         let scope = self.opt("node scope")?.map(Into::into);
@@ -544,8 +560,7 @@ impl<'b> Decoder<'b> {
     }
 
     fn edge(&mut self, kinds: &mut KindCache<EdgeKind>) -> Result<Edge, Damage> {
-        let at = self.at;
-        let kind = kinds.get(self.str("edge kind")?).ok_or((at, "edge kind"))?;
+        let kind = self.kind(kinds, "edge kind")?;
         let reason = self.shared("edge reason")?;
         let mut edge = Edge::new(kind, reason, Provenance::default());
         let conditions = self.count(16, "conditions")?;
@@ -586,28 +601,16 @@ impl<'b> Decoder<'b> {
     }
 }
 
-/// Node and edge kinds by the string that names them, parsed once per string.
+/// Node and edge kinds by the index of the string that names them, parsed once each.
 struct KindCache<K> {
-    /// By the string's place in the table (each distinct string is there once).
-    by_name: FxHashMap<(*const u8, usize), Option<K>>,
+    by_id: FxHashMap<u32, Option<K>>,
 }
 
 impl<K: Copy + DeserializeOwned> KindCache<K> {
     fn new() -> Self {
         KindCache {
-            by_name: FxHashMap::default(),
+            by_id: FxHashMap::default(),
         }
-    }
-
-    fn get(&mut self, name: &str) -> Option<K> {
-        *self
-            .by_name
-            .entry((name.as_ptr(), name.len()))
-            .or_insert_with(|| {
-                let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
-                    name.into_deserializer();
-                K::deserialize(de).ok()
-            })
     }
 }
 
@@ -639,17 +642,7 @@ fn decode(payload: &[u8], builder: &mut Builder) -> Result<(), Damage> {
     for i in 0..nodes {
         let node = d.node(&mut node_kinds)?;
         let at = Place::Node(i as u32);
-        let id = match builder.graph.find(&node.key) {
-            Some(first) => {
-                builder.add_node(node, &at);
-                first
-            }
-            None => builder
-                .graph
-                .add_node(node)
-                .map_err(|_| (d.at, "node key"))?,
-        };
-        ids.push(id);
+        ids.push(builder.add_node(node, &at));
     }
     let edges = d.count(30, "edges")?;
     builder.graph.reserve(0, edges);

@@ -35,6 +35,7 @@ def trustpath(binary, graph, *args):
 def main():
     graph, binary = sys.argv[1], sys.argv[2]
     snapshot = sys.argv[3] if len(sys.argv) > 3 else None
+    reference = float(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[4] else None
     size_mb = os.path.getsize(graph) / 1e6
 
     start = time.perf_counter()
@@ -128,6 +129,12 @@ def main():
         print(f"from the snapshot: load {snap['load']:.3f} s ({blast['load'] / snap['load']:.1f}x faster "
               f"than from JSON), whole run {snap_wall:.2f} s ({python_blast / snap_wall:.1f}x faster "
               f"than Python), peak memory {snap.get('peak', float('nan')):.0f} MiB")
+    if reference:
+        line = (f"against the reference loader ({reference:.2f} s, benches/reference_loader.rs): "
+                f"JSON load {blast['load'] / reference:.2f}x (target 1.5x)")
+        if snap is not None:
+            line += f", snapshot load {snap['load'] / reference:.2f}x (target 0.15x)"
+        print(line)
 
 
 if __name__ == "__main__":

@@ -17,5 +17,8 @@ graph="$(mktemp -d)/gen-$nodes.json"
 ./target/release/trustpath gen --nodes "$nodes" --seed 42 -o "$graph"
 # The same graph as a binary snapshot: imported once, then every command reads it.
 ./target/release/trustpath import -i "$graph" --save "$graph.tpsnap" > /dev/null
-"$venv/bin/python" benches/side_by_side.py "$graph" ./target/release/trustpath "$graph.tpsnap"
+# The floor a load is measured against (benches/reference_loader.rs).
+reference="$(cargo bench --quiet --bench reference_loader -- "$graph" 2>/dev/null \
+    | sed -n 's/^reference load: \([0-9.]*\) s$/\1/p')"
+"$venv/bin/python" benches/side_by_side.py "$graph" ./target/release/trustpath "$graph.tpsnap" "$reference"
 rm -f "$graph" "$graph.tpsnap"

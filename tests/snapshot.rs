@@ -115,6 +115,35 @@ fn a_truncated_snapshot_is_refused() {
     }
 }
 
+#[test]
+fn a_damaged_snapshot_file_is_refused_by_name() {
+    // Read from a file, a snapshot is streamed: the checksum is checked as it is read,
+    // and damage found at the end still fails the whole load.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("incident.tpsnap");
+    let name = path.to_string_lossy().into_owned();
+    trustpath()
+        .args(["import", "--at", AT, "--save", &name])
+        .assert()
+        .success();
+    let good = std::fs::read(&path).expect("written");
+    let middle = good.len() / 2;
+    let mut flipped = good.clone();
+    flipped[middle] ^= 0x10;
+    for (damage, bytes) in [("flipped", flipped), ("truncated", good[..middle].to_vec())] {
+        std::fs::write(&path, &bytes).expect("write");
+        let out = trustpath()
+            .args(["-i", &name, "--at", AT, "blast"])
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{damage}: {stderr}");
+        assert!(stderr.contains("incident.tpsnap"), "{damage}: {stderr}");
+        assert!(stderr.contains("snapshot"), "{damage}: {stderr}");
+        assert!(out.stdout.is_empty(), "{damage}: printed a result");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 

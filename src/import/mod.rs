@@ -740,6 +740,26 @@ pub fn load_inputs_with(
                     }
                 }
             }
+            // A snapshot is streamed too: the graph is built while it is read, and the
+            // file is never held whole beside it.
+            Some(Format::Snapshot) => match opened.source {
+                Source::Bytes(b) => snapshot::read(b, name, &mut builder)?,
+                Source::File(file) => {
+                    let capped = progress::Capped {
+                        inner: io::Cursor::new(opened.head).chain(file),
+                        read: 0,
+                        limit: max_input_size(),
+                    };
+                    let counting = progress::Counting {
+                        inner: capped,
+                        file: name,
+                        total: opened.total,
+                        done: 0,
+                        report: &mut *report,
+                    };
+                    snapshot::read_stream(counting, name, &mut builder)?;
+                }
+            },
             Some(other) => read_whole(other)(&opened.all().map_err(io)?, name, &mut builder)?,
             None => {}
         }

@@ -14,7 +14,7 @@
 //! marked as read from a file, and every index is checked, so a damaged or hostile one
 //! is an error naming the file, never a panic or a wrong graph.
 
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -273,25 +273,80 @@ impl<'g> Encoder<'g> {
 
 // --- reading -------------------------------------------------------------------------
 
-/// Reads a snapshot into the graph being built: its nodes and edges join whatever the
-/// other inputs hold, as a native graph file's would.
+/// Reads a snapshot held in memory: see [`read_stream`].
 pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<(), ImportError> {
+    read_stream(bytes, file, builder)
+}
+
+/// Reads a snapshot into the graph being built: its nodes and edges join whatever the
+/// other inputs hold, as a native graph file's would. The file is streamed (only the
+/// string table is held whole), and its checksum is checked as it is read: a damaged
+/// snapshot fails the load however far it got.
+pub(super) fn read_stream(
+    mut input: impl Read,
+    file: &str,
+    builder: &mut Builder,
+) -> Result<(), ImportError> {
     let invalid = |message: String| ImportError::Invalid {
         file: file.to_string(),
         message,
     };
-    let payload = payload(bytes).map_err(invalid)?;
-    decode(payload, builder).map_err(|(at, what)| {
+    let (length, crc) = header(&mut input).map_err(invalid)?;
+    let damaged = |(at, what): Damage| {
         invalid(format!(
-            "damaged snapshot ({what} at byte {}); import the inputs again",
-            at + HEADER
+            "damaged or truncated snapshot ({what} at byte {}); import the inputs again",
+            at + HEADER as u64
         ))
-    })
+    };
+    let mut input = io::BufReader::with_capacity(
+        1 << 20,
+        Checked {
+            inner: input,
+            crc: crc32fast::Hasher::new(),
+            read: 0,
+        },
+    );
+    let (text, lengths, at) = table(&mut input, length).map_err(damaged)?;
+    let mut d = Decoder {
+        input: &mut input,
+        at,
+        length,
+        strings: split(&text, &lengths, at).map_err(damaged)?,
+        shared: Vec::new(),
+        lists: Vec::new(),
+        sources: Vec::new(),
+    };
+    d.shared = vec![None; d.strings.len()];
+    let decoded = decode(&mut d, builder);
+    let at = d.at;
+    // Whatever follows is read too, for the checksum (and is damage itself).
+    let extra = io::copy(&mut input, &mut io::sink()).unwrap_or(1);
+    let checked = input.into_inner();
+    if checked.read != length || u64::from(checked.crc.finalize()) != crc {
+        return Err(invalid(
+            "damaged or truncated snapshot: its checksum or length does not match its content; import the inputs again".into(),
+        ));
+    }
+    decoded.map_err(damaged)?;
+    if extra > 0 {
+        return Err(damaged((at, "trailing bytes")));
+    }
+    Ok(())
 }
 
-/// The payload after the header is checked: magic, format, length, checksum.
-fn payload(bytes: &[u8]) -> Result<&[u8], String> {
-    if !is_snapshot(bytes) || bytes.len() < HEADER {
+/// The payload's length and checksum, once the magic and the format are checked.
+fn header(input: &mut impl Read) -> Result<(u64, u64), String> {
+    let mut bytes = [0u8; HEADER];
+    let mut got = 0;
+    while got < HEADER {
+        match input.read(&mut bytes[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(format!("cannot read the snapshot's header: {e}")),
+        }
+    }
+    if got < HEADER || !is_snapshot(&bytes) {
         return Err("not a trustpath snapshot (it is too short to hold one)".into());
     }
     let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or([0; 8]));
@@ -302,73 +357,132 @@ fn payload(bytes: &[u8]) -> Result<&[u8], String> {
             env!("CARGO_PKG_VERSION")
         ));
     }
-    let (length, crc) = (word(16), word(24));
-    let payload = &bytes[HEADER..];
-    if payload.len() as u64 != length {
-        return Err(format!(
-            "truncated or extended snapshot: its header says {length} bytes follow it, the file has {}",
-            payload.len()
-        ));
-    }
-    if u64::from(crc32fast::hash(payload)) != crc {
-        return Err("damaged snapshot: its checksum does not match its content".into());
-    }
-    Ok(payload)
+    Ok((word(16), word(24)))
 }
 
-type Damage = (usize, &'static str);
+/// Counts and checksums what is read through it.
+struct Checked<R> {
+    inner: R,
+    crc: crc32fast::Hasher,
+    read: u64,
+}
 
-struct Decoder<'b> {
-    bytes: &'b [u8],
-    at: usize,
-    strings: Vec<&'b str>,
+impl<R: Read> Read for Checked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.crc.update(&buf[..n]);
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+/// Where in the payload something went wrong, and what was being read.
+type Damage = (u64, &'static str);
+
+/// Reads exactly `buf.len()` bytes at payload offset `at` of `length`.
+fn fill(
+    input: &mut impl Read,
+    buf: &mut [u8],
+    at: u64,
+    length: u64,
+    what: &'static str,
+) -> Result<(), Damage> {
+    if at + buf.len() as u64 > length {
+        return Err((at, what));
+    }
+    input.read_exact(buf).map_err(|_| (at, what))
+}
+
+/// The string table: its text (checked as UTF-8 once), each string's length, and the
+/// offset after it.
+fn table(input: &mut impl Read, length: u64) -> Result<(String, Vec<u32>, u64), Damage> {
+    let what = "string table";
+    let mut head = [0u8; 12];
+    fill(input, &mut head, 0, length, what)?;
+    let count = u64::from(u32::from_le_bytes([head[0], head[1], head[2], head[3]]));
+    let bytes = u64::from_le_bytes(head[4..12].try_into().unwrap_or([0; 8]));
+    // Sizes the rest of the file cannot hold are damage, not gigabytes allocated.
+    if count * 4 + bytes > length - 12 {
+        return Err((0, what));
+    }
+    let mut raw = vec![0u8; (count * 4) as usize];
+    fill(input, &mut raw, 12, length, what)?;
+    let lengths = raw
+        .chunks_exact(4)
+        .map(|l| u32::from_le_bytes([l[0], l[1], l[2], l[3]]))
+        .collect();
+    let at = 12 + count * 4;
+    let mut blob = vec![0u8; bytes as usize];
+    fill(input, &mut blob, at, length, what)?;
+    let text = String::from_utf8(blob).map_err(|_| (at, what))?;
+    Ok((text, lengths, at + bytes))
+}
+
+/// The table's strings, each on character boundaries, together exactly the text.
+fn split<'t>(text: &'t str, lengths: &[u32], end: u64) -> Result<Vec<&'t str>, Damage> {
+    let at = end - text.len() as u64;
+    let mut strings = Vec::with_capacity(lengths.len());
+    let mut from = 0usize;
+    for &len in lengths {
+        let s = from
+            .checked_add(len as usize)
+            .and_then(|to| text.get(from..to))
+            .ok_or((at + from as u64, "string table"))?;
+        strings.push(s);
+        from += len as usize;
+    }
+    if from != text.len() {
+        return Err((at + from as u64, "string table"));
+    }
+    Ok(strings)
+}
+
+struct Decoder<'t, 'r, R> {
+    input: &'r mut R,
+    /// Payload bytes read so far, and how many there are.
+    at: u64,
+    length: u64,
+    strings: Vec<&'t str>,
     /// Shared copies of the strings edges keep as `Arc<str>` (reasons, places).
     shared: Vec<Option<Arc<str>>>,
     lists: Vec<Arc<[Revoke]>>,
     sources: Vec<SourceId>,
 }
 
-impl<'b> Decoder<'b> {
-    fn take(&mut self, n: usize, what: &'static str) -> Result<&'b [u8], Damage> {
-        let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len());
-        let end = end.ok_or((self.at, what))?;
-        let slice = &self.bytes[self.at..end];
-        self.at = end;
-        Ok(slice)
+impl<'t, R: Read> Decoder<'t, '_, R> {
+    fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], Damage> {
+        let mut b = [0u8; N];
+        fill(self.input, &mut b, self.at, self.length, what)?;
+        self.at += N as u64;
+        Ok(b)
     }
 
     fn u8(&mut self, what: &'static str) -> Result<u8, Damage> {
-        Ok(self.take(1, what)?[0])
+        Ok(self.array::<1>(what)?[0])
     }
 
     fn u32(&mut self, what: &'static str) -> Result<u32, Damage> {
-        let b = self.take(4, what)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        Ok(u32::from_le_bytes(self.array(what)?))
     }
 
     /// A count of records that take at least `min` bytes each: a count the rest of the
     /// file cannot hold is damage, not an allocation of gigabytes.
-    fn count(&mut self, min: usize, what: &'static str) -> Result<usize, Damage> {
+    fn count(&mut self, min: u64, what: &'static str) -> Result<usize, Damage> {
         let at = self.at;
-        let n = self.u32(what)? as usize;
-        if n.saturating_mul(min) > self.bytes.len() - self.at {
+        let n = self.u32(what)?;
+        if u64::from(n) * min > self.length - self.at {
             return Err((at, what));
         }
-        Ok(n)
+        Ok(n as usize)
     }
 
-    fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], Damage> {
-        let b = self.take(N, what)?;
-        b.try_into().map_err(|_| (self.at, what))
-    }
-
-    fn str(&mut self, what: &'static str) -> Result<&'b str, Damage> {
+    fn str(&mut self, what: &'static str) -> Result<&'t str, Damage> {
         let at = self.at;
         let id = self.u32(what)? as usize;
         self.strings.get(id).copied().ok_or((at, what))
     }
 
-    fn opt(&mut self, what: &'static str) -> Result<Option<&'b str>, Damage> {
+    fn opt(&mut self, what: &'static str) -> Result<Option<&'t str>, Damage> {
         let at = self.at;
         match self.u32(what)? as usize {
             0 => Ok(None),
@@ -429,35 +543,6 @@ impl<'b> Decoder<'b> {
             _ => return Err((at, "place")),
         };
         Ok(Provenance { source, place })
-    }
-
-    fn strings(&mut self) -> Result<(), Damage> {
-        let count = self.count(4, "string table")?;
-        let at = self.at;
-        let bytes = u64::from_le_bytes(self.array("string table")?);
-        let bytes = usize::try_from(bytes).map_err(|_| (at, "string table"))?;
-        let lengths = self.take(count * 4, "string table")?;
-        let at = self.at;
-        let blob = self.take(bytes, "string table")?;
-        // One UTF-8 check for all of them; each string must then start and end on a
-        // character boundary.
-        let text = std::str::from_utf8(blob).map_err(|_| (at, "string table"))?;
-        self.strings.reserve(count);
-        let mut from = 0usize;
-        for len in lengths.chunks_exact(4) {
-            let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
-            let s = from
-                .checked_add(len)
-                .and_then(|end| text.get(from..end))
-                .ok_or((at + from, "string table"))?;
-            self.strings.push(s);
-            from += len;
-        }
-        if from != text.len() {
-            return Err((at + from, "string table"));
-        }
-        self.shared = vec![None; count];
-        Ok(())
     }
 
     fn revoke_lists(&mut self) -> Result<(), Damage> {
@@ -614,16 +699,7 @@ impl<K: Copy + DeserializeOwned> KindCache<K> {
     }
 }
 
-fn decode(payload: &[u8], builder: &mut Builder) -> Result<(), Damage> {
-    let mut d = Decoder {
-        bytes: payload,
-        at: 0,
-        strings: Vec::new(),
-        shared: Vec::new(),
-        lists: Vec::new(),
-        sources: Vec::new(),
-    };
-    d.strings()?;
+fn decode<R: Read>(d: &mut Decoder<'_, '_, R>, builder: &mut Builder) -> Result<(), Damage> {
     d.revoke_lists()?;
     let _writer = d.str("writer")?;
     let at = d.at;
@@ -664,9 +740,6 @@ fn decode(payload: &[u8], builder: &mut Builder) -> Result<(), Damage> {
         builder
             .warnings
             .push(Warning::new(f, place, message.to_string()));
-    }
-    if d.at != payload.len() {
-        return Err((d.at, "trailing bytes"));
     }
     Ok(())
 }

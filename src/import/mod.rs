@@ -718,46 +718,21 @@ pub fn load_inputs_with(
             Content::Bytes(_) => io_error(Path::new(name), source),
         };
         match format {
-            Some(Format::Native) => {
-                let total = opened.total;
-                match opened.source {
-                    Source::Bytes(b) => native::read_slice(b, name, &mut builder)?,
-                    Source::File(file) => {
-                        let capped = progress::Capped {
-                            inner: io::Cursor::new(opened.head).chain(file),
-                            read: 0,
-                            limit: max_input_size(),
-                        };
-                        let counting = progress::Counting {
-                            inner: capped,
-                            file: name,
-                            total,
-                            done: 0,
-                            report: &mut *report,
-                        };
-                        let reader = io::BufReader::with_capacity(1 << 20, counting);
-                        native::read_stream(reader, name, &mut builder)?;
-                    }
+            Some(Format::Native) => match opened.source {
+                Source::Bytes(b) => native::read_slice(b, name, &mut builder)?,
+                Source::File(file) => {
+                    let reader = streamed(opened.head, file, name, opened.total, &mut *report);
+                    let reader = io::BufReader::with_capacity(1 << 20, reader);
+                    native::read_stream(reader, name, &mut builder)?;
                 }
-            }
+            },
             // A snapshot is streamed too: the graph is built while it is read, and the
             // file is never held whole beside it.
             Some(Format::Snapshot) => match opened.source {
                 Source::Bytes(b) => snapshot::read(b, name, &mut builder)?,
                 Source::File(file) => {
-                    let capped = progress::Capped {
-                        inner: io::Cursor::new(opened.head).chain(file),
-                        read: 0,
-                        limit: max_input_size(),
-                    };
-                    let counting = progress::Counting {
-                        inner: capped,
-                        file: name,
-                        total: opened.total,
-                        done: 0,
-                        report: &mut *report,
-                    };
-                    snapshot::read_stream(counting, name, &mut builder)?;
+                    let reader = streamed(opened.head, file, name, opened.total, &mut *report);
+                    snapshot::read_stream(reader, name, &mut builder)?;
                 }
             },
             Some(other) => read_whole(other)(&opened.all().map_err(io)?, name, &mut builder)?,
@@ -786,6 +761,28 @@ pub fn load_inputs_with(
         warnings,
         files,
     })
+}
+
+/// A file whose first bytes were read for detection, read on from there: capped at the
+/// most one input may hold, with progress reported as it goes.
+fn streamed<'p>(
+    head: Vec<u8>,
+    file: fs::File,
+    name: &'p str,
+    total: u64,
+    report: &'p mut dyn FnMut(Progress<'_>),
+) -> impl Read + 'p {
+    progress::Counting {
+        inner: progress::Capped {
+            inner: io::Cursor::new(head).chain(file),
+            read: 0,
+            limit: max_input_size(),
+        },
+        file: name,
+        total,
+        done: 0,
+        report,
+    }
 }
 
 /// Loads files and directories (searched recursively, in name order).

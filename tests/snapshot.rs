@@ -176,13 +176,66 @@ proptest! {
     ) {
         let mut bytes = snapshot_of(&sample());
         for (at, value) in &edits {
-            let at = 32 + at.index(bytes.len() - 32);
+            // Anywhere after the magic: the format, the reserved bytes, the length too.
+            let at = 8 + at.index(bytes.len() - 8);
             bytes[at] = *value;
         }
         let crc = u64::from(crc32(&bytes[32..]));
         bytes[24..32].copy_from_slice(&crc.to_le_bytes());
         let _ = reload(bytes);
     }
+}
+
+/// A snapshot written by hand: one 1 MiB string named by 3,000 nodes, in a file of
+/// about 1 MiB. Copied out naively it would take 3 GB; it is refused instead.
+#[test]
+fn one_string_named_a_million_times_is_refused() {
+    let long = "x".repeat(1 << 20);
+    let mut strings: Vec<String> = vec!["{}".into(), "workload".into(), long];
+    let nodes = 3_000u32;
+    strings.extend((0..nodes).map(|i| format!("k{i}")));
+    let mut payload = Vec::new();
+    let u32le = |p: &mut Vec<u8>, v: u32| p.extend_from_slice(&v.to_le_bytes());
+    u32le(&mut payload, strings.len() as u32);
+    let total: usize = strings.iter().map(String::len).sum();
+    payload.extend_from_slice(&(total as u64).to_le_bytes());
+    for s in &strings {
+        u32le(&mut payload, s.len() as u32);
+    }
+    for s in &strings {
+        payload.extend_from_slice(s.as_bytes());
+    }
+    u32le(&mut payload, 0); // revoke lists
+    u32le(&mut payload, 0); // writer: "{}"
+    u32le(&mut payload, 0); // metadata: "{}"
+    u32le(&mut payload, 1); // sources
+    u32le(&mut payload, 1);
+    u32le(&mut payload, nodes);
+    for i in 0..nodes {
+        u32le(&mut payload, 3 + i); // key
+        u32le(&mut payload, 1); // kind
+        u32le(&mut payload, 1); // platform
+        u32le(&mut payload, 2); // name: the long string
+        for _ in 0..4 {
+            u32le(&mut payload, 0); // scope, owner, purpose, environment
+        }
+        payload.extend_from_slice(&[0, 0]); // criticality, admin
+        u32le(&mut payload, 0); // tags
+        payload.push(0); // credential
+        u32le(&mut payload, 0); // revoke list
+        u32le(&mut payload, 0); // source
+        payload.push(0); // place
+    }
+    u32le(&mut payload, 0); // edges
+    u32le(&mut payload, 0); // warnings
+    let mut bytes = b"TPSNAP\r\n".to_vec();
+    bytes.extend_from_slice(&1u32.to_le_bytes());
+    bytes.extend_from_slice(&[0; 4]);
+    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&u64::from(crc32(&payload)).to_le_bytes());
+    bytes.extend_from_slice(&payload);
+    let err = reload(bytes).expect_err("refused");
+    assert!(err.contains("repeated"), "{err}");
 }
 
 /// CRC-32 (IEEE), as the snapshot header holds it: written out here so the test does

@@ -693,16 +693,18 @@ pub fn load_inputs_with(
         // GitHub runs every file in a workflows directory: one whose `on:` and `jobs:`
         // come after the bytes detection reads (64 KiB of comments), or whose first line
         // looks like something else, must not hide from the analysis.
-        let detected =
-            if detect::in_workflows_dir(&input.name) || detect::is_local_action(&input.name) {
-                Ok(Format::GithubWorkflow)
-            } else if detect::in_vault_tree(&input.name) {
-                Ok(Format::Vault)
-            } else if detect::in_ssh_tree(&input.name) {
-                Ok(Format::Ssh)
-            } else {
-                detect(&opened.head, opened.tail.as_deref())
-            };
+        // (A snapshot says what it is in its first bytes, wherever it was saved.)
+        let detected = if snapshot::is_snapshot(&opened.head) {
+            Ok(Format::Snapshot)
+        } else if detect::in_workflows_dir(&input.name) || detect::is_local_action(&input.name) {
+            Ok(Format::GithubWorkflow)
+        } else if detect::in_vault_tree(&input.name) {
+            Ok(Format::Vault)
+        } else if detect::in_ssh_tree(&input.name) {
+            Ok(Format::Ssh)
+        } else {
+            detect(&opened.head, opened.tail.as_deref())
+        };
         let format = match detected {
             Ok(format) => Some(format),
             Err(why) => {
@@ -732,7 +734,7 @@ pub fn load_inputs_with(
                 Source::Bytes(b) => snapshot::read(b, name, &mut builder)?,
                 Source::File(file) => {
                     let reader = streamed(opened.head, file, name, opened.total, &mut *report);
-                    snapshot::read_stream(reader, name, &mut builder)?;
+                    snapshot::read_stream(reader, Some(opened.total), name, &mut builder)?;
                 }
             },
             Some(other) => read_whole(other)(&opened.all().map_err(io)?, name, &mut builder)?,
@@ -751,7 +753,11 @@ pub fn load_inputs_with(
         });
     }
     report(Progress::Linking);
-    let (graph, warnings, counts) = builder.finish();
+    let (graph, mut warnings, counts) = builder.finish();
+    // A snapshot replays the warnings of the load that wrote it, and linking finds some
+    // of them again: each is said once.
+    let mut said = std::collections::HashSet::new();
+    warnings.retain(|w| said.insert((w.file.clone(), w.place.clone(), w.message.clone())));
     for (file, (edges, late_nodes)) in files.iter_mut().zip(counts) {
         file.edges = edges;
         file.nodes += late_nodes;

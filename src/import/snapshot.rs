@@ -2,13 +2,12 @@
 //! command (blast, plan, path, the TUI) starts without parsing JSON again.
 //!
 //! Layout, little-endian: a 32-byte header — the magic `TPSNAP\r\n` (a text-mode copy
-//! that rewrites line ends breaks it visibly), the format version, four reserved bytes,
-//! the payload's length and its CRC-32 — then the payload: the writer's version, a
-//! string table (every distinct string once: keys, names, reasons, commands), the
-//! metadata as JSON, the provenance sources, the shared revoke lists, the nodes, the
-//! edges and the load's warnings. Records refer to strings, sources, lists and nodes by
-//! 32-bit index, so reading is bounds checks and copies: no text is parsed but the
-//! metadata.
+//! that rewrites line ends breaks it visibly), the format version, four reserved (zero)
+//! bytes, the payload's length and its CRC-32 — then the payload: a string table (every
+//! distinct string once: keys, names, reasons, commands), the shared revoke lists, the
+//! writer's version, the metadata as JSON, the provenance sources, the nodes, the edges
+//! and the load's warnings. Records refer to strings, sources, lists and nodes by 32-bit
+//! index, so reading is bounds checks and copies: no text is parsed but the metadata.
 //!
 //! A snapshot is trusted no more than a native graph file: its revoke commands are
 //! marked as read from a file, and every index is checked, so a damaged or hostile one
@@ -206,7 +205,8 @@ impl<'g> Encoder<'g> {
         self.opt(n.owner.as_deref());
         self.opt(n.purpose.as_deref());
         self.opt(n.environment.as_deref());
-        self.u8(n.criticality.map_or(0, |c| c.saturating_add(1).max(1)));
+        // (0 for none; a criticality above 10 is refused when read, as in native JSON.)
+        self.u8(n.criticality.map_or(0, |c| c.saturating_add(1)));
         self.u8(u8::from(n.admin));
         self.u32(n.tags.len());
         for (k, v) in &n.tags {
@@ -275,15 +275,18 @@ impl<'g> Encoder<'g> {
 
 /// Reads a snapshot held in memory: see [`read_stream`].
 pub(super) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<(), ImportError> {
-    read_stream(bytes, file, builder)
+    read_stream(bytes, Some(bytes.len() as u64), file, builder)
 }
 
 /// Reads a snapshot into the graph being built: its nodes and edges join whatever the
 /// other inputs hold, as a native graph file's would. The file is streamed (only the
-/// string table is held whole), and its checksum is checked as it is read: a damaged
-/// snapshot fails the load however far it got.
+/// string table is held whole) and checksummed as it is read; the sum is compared at the
+/// end, so a damaged snapshot fails the load however far it got. `size` is the whole
+/// input's, when known (a regular file, bytes): the header must agree with it before
+/// anything is allocated.
 pub(super) fn read_stream(
     mut input: impl Read,
+    size: Option<u64>,
     file: &str,
     builder: &mut Builder,
 ) -> Result<(), ImportError> {
@@ -292,6 +295,15 @@ pub(super) fn read_stream(
         message,
     };
     let (length, crc) = header(&mut input).map_err(invalid)?;
+    let size_known = size.is_some_and(|s| s > 0);
+    if let Some(size) = size.filter(|_| size_known)
+        && size != HEADER as u64 + length
+    {
+        return Err(invalid(format!(
+            "truncated or extended snapshot: its header says {length} bytes follow it, the file has {}; import the inputs again",
+            size.saturating_sub(HEADER as u64)
+        )));
+    }
     let damaged = |(at, what): Damage| {
         invalid(format!(
             "damaged or truncated snapshot ({what} at byte {}); import the inputs again",
@@ -307,20 +319,29 @@ pub(super) fn read_stream(
         },
     );
     let (text, lengths, at) = table(&mut input, length).map_err(damaged)?;
+    let strings = split(&text, &lengths, at).map_err(damaged)?;
+    drop(lengths);
     let mut d = Decoder {
         input: &mut input,
         at,
         length,
-        strings: split(&text, &lengths, at).map_err(damaged)?,
-        shared: Vec::new(),
+        // A count from a pipe is not known to fit in the input: room grows as records come.
+        room: if size_known { usize::MAX } else { 1 << 16 },
+        // What copies of the table may add up to: a real graph repeats its strings a few
+        // times over, a hostile file could name one long string a million times.
+        budget: length.saturating_mul(8).saturating_add(64 << 20),
+        shared: vec![None; strings.len()],
+        strings,
         lists: Vec::new(),
+        list_bytes: Vec::new(),
         sources: Vec::new(),
     };
-    d.shared = vec![None; d.strings.len()];
     let decoded = decode(&mut d, builder);
     let at = d.at;
-    // Whatever follows is read too, for the checksum (and is damage itself).
-    let extra = io::copy(&mut input, &mut io::sink()).unwrap_or(1);
+    // The rest of the payload is read too, for the checksum, and one byte more: anything
+    // after the payload is damage itself.
+    let rest = length.saturating_sub(at).saturating_add(1);
+    let extra = io::copy(&mut (&mut input).take(rest), &mut io::sink()).unwrap_or(rest);
     let checked = input.into_inner();
     if checked.read != length || u64::from(checked.crc.finalize()) != crc {
         return Err(invalid(
@@ -328,8 +349,11 @@ pub(super) fn read_stream(
         ));
     }
     decoded.map_err(damaged)?;
+    if extra > length.saturating_sub(at) {
+        return Err(damaged((length, "bytes after the payload")));
+    }
     if extra > 0 {
-        return Err(damaged((at, "trailing bytes")));
+        return Err(damaged((at, "unread bytes in the payload")));
     }
     Ok(())
 }
@@ -356,6 +380,9 @@ fn header(input: &mut impl Read) -> Result<(u64, u64), String> {
             "a snapshot of format {format}, and this trustpath ({}) reads format {FORMAT}: import the inputs again with this version",
             env!("CARGO_PKG_VERSION")
         ));
+    }
+    if bytes[12..16] != [0; 4] {
+        return Err("damaged snapshot: its header's reserved bytes are not zero".into());
     }
     Ok((word(16), word(24)))
 }
@@ -401,21 +428,36 @@ fn table(input: &mut impl Read, length: u64) -> Result<(String, Vec<u32>, u64), 
     fill(input, &mut head, 0, length, what)?;
     let count = u64::from(u32::from_le_bytes([head[0], head[1], head[2], head[3]]));
     let bytes = u64::from_le_bytes(head[4..12].try_into().unwrap_or([0; 8]));
-    // Sizes the rest of the file cannot hold are damage, not gigabytes allocated.
-    if count * 4 + bytes > length - 12 {
+    // Sizes the rest of the payload cannot hold are damage; what is read grows with what
+    // the input really holds, never with what its header claims.
+    let fits = (count * 4)
+        .checked_add(bytes)
+        .is_some_and(|n| n <= length - 12);
+    if !fits {
         return Err((0, what));
     }
-    let mut raw = vec![0u8; (count * 4) as usize];
-    fill(input, &mut raw, 12, length, what)?;
+    let raw = read_n(input, count * 4, 12, what)?;
     let lengths = raw
         .chunks_exact(4)
         .map(|l| u32::from_le_bytes([l[0], l[1], l[2], l[3]]))
         .collect();
     let at = 12 + count * 4;
-    let mut blob = vec![0u8; bytes as usize];
-    fill(input, &mut blob, at, length, what)?;
+    let blob = read_n(input, bytes, at, what)?;
     let text = String::from_utf8(blob).map_err(|_| (at, what))?;
     Ok((text, lengths, at + bytes))
+}
+
+/// `n` bytes at payload offset `at`, in a buffer that grows as they are read.
+fn read_n(input: &mut impl Read, n: u64, at: u64, what: &'static str) -> Result<Vec<u8>, Damage> {
+    let mut buf = Vec::new();
+    input
+        .take(n)
+        .read_to_end(&mut buf)
+        .map_err(|_| (at, what))?;
+    if buf.len() as u64 != n {
+        return Err((at + buf.len() as u64, what));
+    }
+    Ok(buf)
 }
 
 /// The table's strings, each on character boundaries, together exactly the text.
@@ -442,10 +484,16 @@ struct Decoder<'t, 'r, R> {
     /// Payload bytes read so far, and how many there are.
     at: u64,
     length: u64,
+    /// The most records room is made for ahead of reading them.
+    room: usize,
+    /// Bytes of strings copies may still add up to.
+    budget: u64,
     strings: Vec<&'t str>,
     /// Shared copies of the strings edges keep as `Arc<str>` (reasons, places).
     shared: Vec<Option<Arc<str>>>,
     lists: Vec<Arc<[Revoke]>>,
+    /// Each list's strings, in bytes: a node's list is copied into it.
+    list_bytes: Vec<u64>,
     sources: Vec<SourceId>,
 }
 
@@ -476,22 +524,33 @@ impl<'t, R: Read> Decoder<'t, '_, R> {
         Ok(n as usize)
     }
 
+    /// Spends `n` bytes of the copy budget.
+    fn charge(&mut self, n: u64, at: u64) -> Result<(), Damage> {
+        self.budget = self
+            .budget
+            .checked_sub(n)
+            .ok_or((at, "strings repeated far beyond the file's size"))?;
+        Ok(())
+    }
+
+    /// A string by its index, to be copied (charged to the budget).
     fn str(&mut self, what: &'static str) -> Result<&'t str, Damage> {
         let at = self.at;
         let id = self.u32(what)? as usize;
-        self.strings.get(id).copied().ok_or((at, what))
+        let s = self.strings.get(id).copied().ok_or((at, what))?;
+        self.charge(s.len() as u64, at)?;
+        Ok(s)
     }
 
     fn opt(&mut self, what: &'static str) -> Result<Option<&'t str>, Damage> {
         let at = self.at;
         match self.u32(what)? as usize {
             0 => Ok(None),
-            id => self
-                .strings
-                .get(id - 1)
-                .copied()
-                .map(Some)
-                .ok_or((at, what)),
+            id => {
+                let s = self.strings.get(id - 1).copied().ok_or((at, what))?;
+                self.charge(s.len() as u64, at)?;
+                Ok(Some(s))
+            }
         }
     }
 
@@ -523,10 +582,12 @@ impl<'t, R: Read> Decoder<'t, '_, R> {
             .map_err(|_| (at, what))
     }
 
-    fn list(&mut self, what: &'static str) -> Result<Arc<[Revoke]>, Damage> {
+    /// A revoke list and its index.
+    fn list(&mut self, what: &'static str) -> Result<(Arc<[Revoke]>, usize), Damage> {
         let at = self.at;
         let id = self.u32(what)? as usize;
-        self.lists.get(id).cloned().ok_or((at, what))
+        let list = self.lists.get(id).cloned().ok_or((at, what))?;
+        Ok((list, id))
     }
 
     fn provenance(&mut self) -> Result<Provenance, Damage> {
@@ -547,11 +608,13 @@ impl<'t, R: Read> Decoder<'t, '_, R> {
 
     fn revoke_lists(&mut self) -> Result<(), Damage> {
         let count = self.count(4, "revoke lists")?;
-        self.lists.reserve(count + 1);
+        self.lists.reserve(count.min(self.room) + 1);
         self.lists.push(Vec::new().into());
+        self.list_bytes.push(0);
         for _ in 0..count {
             let n = self.count(16, "revoke list")?;
-            let mut list = Vec::with_capacity(n);
+            let mut list = Vec::with_capacity(n.min(self.room));
+            let before = self.budget;
             for _ in 0..n {
                 let id = self.str("revoke id")?.to_string();
                 let action = Revoke::action_name(self.str("revoke action")?.to_string());
@@ -569,6 +632,7 @@ impl<'t, R: Read> Decoder<'t, '_, R> {
                 });
             }
             self.lists.push(list.into());
+            self.list_bytes.push(before - self.budget);
         }
         Ok(())
     }
@@ -591,7 +655,12 @@ impl<'t, R: Read> Decoder<'t, '_, R> {
     }
 
     fn node(&mut self, kinds: &mut KindCache<NodeKind>) -> Result<Node, Damage> {
-        let key = self.str("node key")?.into();
+        let at = self.at;
+        let key: &str = self.str("node key")?;
+        if key.is_empty() {
+            return Err((at, "an empty node key"));
+        }
+        let key = key.into();
         let kind = self.kind(kinds, "node kind")?;
         let platform = self.str("node platform")?.into();
         let name = self.str("node name")?.into();
@@ -599,7 +668,12 @@ impl<'t, R: Read> Decoder<'t, '_, R> {
         let owner = self.opt("node owner")?.map(Into::into);
         let purpose = self.opt("node purpose")?.map(Into::into);
         let environment = self.opt("node environment")?.map(Into::into);
+        let at = self.at;
+        // As in a native graph: 0 to 10.
         let criticality = self.u8("criticality")?.checked_sub(1);
+        if criticality.is_some_and(|c| c > 10) {
+            return Err((at, "criticality"));
+        }
         let admin = self.u8("admin")? != 0;
         let mut tags = std::collections::BTreeMap::new();
         for _ in 0..self.count(8, "tags")? {
@@ -625,7 +699,11 @@ impl<'t, R: Read> Decoder<'t, '_, R> {
             }
             _ => return Err((at, "credential")),
         };
-        let revoke = self.list("node revoke list")?.to_vec();
+        let at = self.at;
+        let list = self.list("node revoke list")?;
+        let bytes = self.list_bytes.get(list.1).copied().unwrap_or(0);
+        self.charge(bytes, at)?;
+        let revoke = list.0.to_vec();
         Ok(Node {
             key,
             kind,
@@ -649,7 +727,7 @@ impl<'t, R: Read> Decoder<'t, '_, R> {
         let reason = self.shared("edge reason")?;
         let mut edge = Edge::new(kind, reason, Provenance::default());
         let conditions = self.count(16, "conditions")?;
-        edge.conditions.reserve_exact(conditions);
+        edge.conditions.reserve_exact(conditions.min(self.room));
         for _ in 0..conditions {
             let description = self.str("condition")?.to_string();
             let key = self.opt("condition key")?.map(str::to_string);
@@ -680,7 +758,7 @@ impl<'t, R: Read> Decoder<'t, '_, R> {
             3 => Some(AccessLevel::Admin),
             _ => return Err((at, "access level")),
         };
-        edge.revoke = self.list("edge revoke list")?;
+        edge.revoke = self.list("edge revoke list")?.0;
         edge.provenance = self.provenance()?;
         Ok(edge)
     }
@@ -713,15 +791,15 @@ fn decode<R: Read>(d: &mut Decoder<'_, '_, R>, builder: &mut Builder) -> Result<
     }
     let (mut node_kinds, mut edge_kinds) = (KindCache::new(), KindCache::new());
     let nodes = d.count(40, "nodes")?;
-    let mut ids = Vec::with_capacity(nodes);
-    builder.graph.reserve(nodes, 0);
+    let mut ids = Vec::with_capacity(nodes.min(d.room));
+    builder.graph.reserve(nodes.min(d.room), 0);
     for i in 0..nodes {
         let node = d.node(&mut node_kinds)?;
         let at = Place::Node(i as u32);
         ids.push(builder.add_node(node, &at));
     }
     let edges = d.count(30, "edges")?;
-    builder.graph.reserve(0, edges);
+    builder.graph.reserve(0, edges.min(d.room));
     for _ in 0..edges {
         let at = d.at;
         let (from, to) = (d.u32("edge")? as usize, d.u32("edge")? as usize);

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use common::AT;
+use predicates::prelude::PredicateBooleanExt;
 use trustpath::import::Loaded;
 use trustpath::model::EdgeKind;
 
@@ -207,31 +208,17 @@ fn the_saved_sample_imports_without_warnings() {
     let dir = tempfile::tempdir().expect("temp dir");
     let saved = dir.path().join("sample.json");
     let saved = saved.to_str().expect("utf-8");
-    let out = common::trustpath()
+    // (assert_cmd's `assert` shows both streams when it fails.)
+    common::trustpath()
         .args(["--at", AT, "import", "--save", saved])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = common::trustpath()
+        .assert()
+        .success();
+    common::trustpath()
         .args(["-i", saved, "--at", AT, "import"])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("warning"), "{stderr}");
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("No warnings."),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("warning").not())
+        .stdout(predicates::str::contains("No warnings."));
 }
 
 /// The first line where two outputs differ, for a readable failure.

@@ -36,6 +36,30 @@ pub fn run_text(input: &str, args: &[&str]) -> (bool, String) {
     (output.status.success(), text)
 }
 
+/// Runs each of `runs` over `input` (as [`run_text`]), asserting that it succeeds and
+/// that nothing it printed, nor the graph one of them saved to `saved`, holds any of
+/// `hidden` (secret values, private key lines). Returns the saved graph's text.
+pub fn assert_no_output_holds(
+    input: &str,
+    runs: &[Vec<&str>],
+    saved: &std::path::Path,
+    hidden: &[&str],
+) -> String {
+    let check = |what: &str, text: &str| {
+        for h in hidden {
+            assert!(!text.contains(h), "{what} holds a hidden value:\n{text}");
+        }
+    };
+    for args in runs {
+        let (ok, text) = run_text(input, args);
+        assert!(ok, "trustpath {args:?} failed:\n{text}");
+        check(&format!("trustpath {args:?}"), &text);
+    }
+    let written = std::fs::read_to_string(saved).expect("saved graph");
+    check("the saved graph", &written);
+    written
+}
+
 /// Runs and returns stdout, asserting success.
 pub fn stdout_of(args: &[&str]) -> String {
     let out = trustpath().args(args).output().expect("binary runs");

@@ -296,7 +296,7 @@ pub(crate) fn revoke(
 ) -> Revoke {
     Revoke {
         id: id.into(),
-        action: Revoke::action_name(action.to_string()),
+        action: Revoke::action_name(action),
         cost,
         commands,
         from_file: false,
@@ -462,25 +462,6 @@ impl Builder {
         );
         self.warn(at, message);
         dup.0
-    }
-
-    /// The shared copy of an edge reason.
-    pub(crate) fn reason(&mut self, reason: &str) -> Arc<str> {
-        match self.reasons.get(reason) {
-            Some(kept) => kept.clone(),
-            None => share(&mut self.reasons, reason.into()),
-        }
-    }
-
-    /// The previous edge's revoke entries when they are the same as these.
-    pub(crate) fn revokes(&mut self, revoke: Vec<Revoke>) -> Arc<[Revoke]> {
-        if revoke.is_empty() {
-            return no_revoke();
-        }
-        if *self.last_revoke != *revoke {
-            self.last_revoke = revoke.into();
-        }
-        self.last_revoke.clone()
     }
 
     /// Adds an edge read at `at` between two keys, now if both are known, else once all
@@ -724,7 +705,6 @@ pub fn load_inputs_with(
                 Source::Bytes(b) => native::read_slice(b, name, &mut builder)?,
                 Source::File(file) => {
                     let reader = streamed(opened.head, file, name, opened.total, &mut *report);
-                    let reader = io::BufReader::with_capacity(1 << 20, reader);
                     native::read_stream(reader, name, &mut builder)?;
                 }
             },

@@ -156,10 +156,10 @@ const KNOWN_ACTIONS: [&str; 18] = [
 
 impl Revoke {
     /// The action name, shared when it is a known one (see [`Revoke::action`]).
-    pub fn action_name(name: String) -> Cow<'static, str> {
+    pub fn action_name(name: &str) -> Cow<'static, str> {
         match KNOWN_ACTIONS.iter().find(|&&k| k == name) {
             Some(&k) => Cow::Borrowed(k),
-            None => Cow::Owned(name),
+            None => Cow::Owned(name.to_string()),
         }
     }
 }

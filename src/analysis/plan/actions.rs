@@ -332,7 +332,7 @@ mod tests {
     fn revoke(id: &str) -> Revoke {
         Revoke {
             id: id.into(),
-            action: Revoke::action_name("detach_policy".into()),
+            action: Revoke::action_name("detach_policy"),
             cost: 1,
             commands: Vec::new(),
             from_file: false,

@@ -358,7 +358,7 @@ impl<'t, R: Read> Decoder<'t, '_, R> {
             let before = self.budget;
             for _ in 0..n {
                 let id = self.str("revoke id")?.to_string();
-                let action = Revoke::action_name(self.str("revoke action")?.to_string());
+                let action = Revoke::action_name(self.str("revoke action")?);
                 let cost = self.u32("revoke cost")?;
                 let commands = (0..self.count(4, "revoke commands")?)
                     .map(|_| self.str("revoke command").map(str::to_string))

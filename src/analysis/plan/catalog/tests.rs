@@ -9,7 +9,7 @@ fn node(key: &str, kind: NodeKind) -> Node {
 pub(super) fn cut(id: &str, action: &str) -> Revoke {
     Revoke {
         id: id.into(),
-        action: Revoke::action_name(action.to_string()),
+        action: Revoke::action_name(action),
         cost: 1,
         commands: Vec::new(),
         from_file: false,

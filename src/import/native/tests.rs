@@ -1,0 +1,292 @@
+//! The native reader: fields, sharing, errors, and the window it reads through.
+
+use std::io;
+
+use proptest::prelude::*;
+
+use super::read_through;
+use crate::import::{Builder, Input, Loaded, load_inputs};
+use crate::model::{EdgeKind, Place};
+
+fn load(json: &str) -> Loaded {
+    load_inputs([Input::bytes("t.json", json.as_bytes().to_vec())]).expect("loads")
+}
+
+#[test]
+fn unknown_fields_are_reported_once_per_field() {
+    let loaded = load(
+        r#"{"schema": "trustpath/graph/v1", "extra": 1,
+            "nodes": [{"id": "a", "kind": "role", "colour": "red"},
+                      {"id": "b", "kind": "role", "colour": "blue"}],
+            "edges": []}"#,
+    );
+    let messages: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        [
+            "t.json:/extra: unknown top-level field 'extra' ignored",
+            "t.json:/nodes/0/colour: unknown field 'nodes[].colour' ignored (2 times)",
+        ]
+    );
+}
+
+#[test]
+fn duplicates_and_dangling_edges_are_warnings() {
+    let loaded = load(
+        r#"{"schema": "trustpath/graph/v1",
+            "nodes": [{"id": "a", "kind": "role"}, {"id": "a", "kind": "group"}],
+            "edges": [{"from": "a", "to": "missing", "kind": "can_assume"}]}"#,
+    );
+    assert_eq!(loaded.graph.node_count(), 1);
+    assert_eq!(loaded.graph.edge_count(), 0);
+    let messages: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        [
+            "t.json:/nodes/1: node 'a' is defined again; this definition is ignored (the one kept came from t.json:/nodes/0)",
+            "t.json:/edges/0: can_assume edge a -> missing skipped: unknown node 'missing'",
+        ]
+    );
+}
+
+#[test]
+fn edges_may_come_before_their_nodes_and_keep_provenance() {
+    let loaded = load(
+        r#"{"schema": "trustpath/graph/v1",
+            "edges": [{"from": "a", "to": "b", "kind": "member_of", "reason": "r",
+                       "conditions": ["MFA present"]}],
+            "nodes": [{"id": "a", "kind": "human"},
+                      {"id": "b", "kind": "group",
+                       "provenance": {"file": "orig.json", "at": "/Groups/3"}}]}"#,
+    );
+    let g = &loaded.graph;
+    let e = g.edge_ids().next().expect("one edge");
+    assert_eq!(g.edge(e).kind, EdgeKind::MemberOf);
+    assert_eq!(g.edge(e).conditions[0].description, "MFA present");
+    assert_eq!(g.edge(e).provenance.place, Place::Edge(0));
+    let b = g.node(g.find("b").expect("b"));
+    assert_eq!(g.source_name(b.provenance.source), "orig.json");
+    assert_eq!(b.provenance.place, Place::Other("/Groups/3".into()));
+}
+
+/// Edges giving the same reason share one string, and consecutive edges listing the
+/// same revoke entries (a policy's grants) share one list; different ones stay apart.
+#[test]
+fn same_reasons_and_revoke_lists_are_shared() {
+    let loaded = load(
+        r#"{"schema": "trustpath/graph/v1",
+            "nodes": [{"id": "r", "kind": "role"}, {"id": "x", "kind": "resource"},
+                      {"id": "y", "kind": "resource"}, {"id": "z", "kind": "resource"}],
+            "edges": [
+              {"from": "r", "to": "x", "kind": "can_access", "reason": "policy P",
+               "revoke": [{"id": "detach:P", "action": "detach_policy"}]},
+              {"from": "r", "to": "y", "kind": "can_access", "reason": "policy P",
+               "revoke": [{"id": "detach:P", "action": "detach_policy"}]},
+              {"from": "r", "to": "z", "kind": "can_access", "reason": "policy Q",
+               "revoke": [{"id": "detach:Q", "action": "detach_policy"}]}]}"#,
+    );
+    let g = &loaded.graph;
+    let edge = |to: &str| {
+        let to = g.find(to).expect("node");
+        let e = g.edge_ids().find(|&e| g.endpoints(e).1 == to);
+        g.edge(e.expect("edge"))
+    };
+    let (x, y, z) = (edge("x"), edge("y"), edge("z"));
+    assert!(std::sync::Arc::ptr_eq(&x.reason, &y.reason));
+    assert!(std::sync::Arc::ptr_eq(&x.revoke, &y.revoke));
+    assert_eq!(&*z.reason, "policy Q");
+    assert_eq!(z.revoke[0].id, "detach:Q");
+    assert_eq!(x.revoke[0].id, "detach:P");
+}
+
+#[test]
+fn wrong_schema_and_bad_values_are_errors_with_a_place() {
+    let err = load_inputs([Input::bytes(
+        "t.json",
+        br#"{"schema": "trustpath/graph/v2", "nodes": []}"#.to_vec(),
+    )])
+    .expect_err("v2 is not read");
+    assert!(err.to_string().starts_with("t.json:1:"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("unsupported schema 'trustpath/graph/v2'")
+    );
+    let err = load_inputs([Input::bytes(
+        "t.json",
+        br#"{"schema": "trustpath/graph/v1", "nodes": [{"id": "a", "kind": "role", "criticality": 11}]}"#
+            .to_vec(),
+    )])
+    .expect_err("criticality over 10");
+    assert!(
+        err.to_string()
+            .contains("criticality 11 is out of range 0-10"),
+        "{err}"
+    );
+}
+
+/// A reader handing out at most `chunk` bytes per read, as a pipe may.
+struct Trickle<'a> {
+    rest: &'a [u8],
+    chunk: usize,
+}
+
+impl io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.rest.len().min(self.chunk).min(buf.len());
+        buf[..n].copy_from_slice(&self.rest[..n]);
+        self.rest = &self.rest[n..];
+        Ok(n)
+    }
+}
+
+/// The graph (as native JSON) and warnings read from `text` through a window that starts
+/// at `window` bytes and a reader giving `chunk` bytes at a time; or the error.
+fn read_with(text: &[u8], window: usize, chunk: usize) -> Result<(String, Vec<String>), String> {
+    let mut builder = Builder::new(jiff::Timestamp::UNIX_EPOCH);
+    builder.begin_file("t.json");
+    let reader = Trickle { rest: text, chunk };
+    read_through(reader, "t.json", &mut builder, window).map_err(|e| e.to_string())?;
+    let (graph, warnings, _) = builder.finish();
+    let mut out = Vec::new();
+    crate::report::json::write_graph(&mut out, &graph, &|_| true).expect("writes");
+    let warnings = warnings.iter().map(ToString::to_string).collect();
+    Ok((String::from_utf8(out).expect("UTF-8"), warnings))
+}
+
+/// A document with every kind of value the reader handles: escapes and non-ASCII text,
+/// numbers and literals at the top level, nested unknown fields, conditions both ways.
+const DOCUMENT: &str = r#"{"schema": "trustpath/graph/v1", "count": 12345, "flag": true,
+ "metadata": {"suggested_compromised": "key:\u00e9t\u00e9", "n": [1, 2.5e3, null]},
+ "nodes": [
+  {"id": "key:\u00e9t\u00e9", "kind": "credential", "name": "cl\u00e9 \"quoted\"",
+   "credential": {"type": "access_key", "status": "active", "created": "2025-01-02T03:04:05Z",
+                  "rotation": "never"}},
+  {"id": "role:r", "kind": "role", "criticality": 7, "admin": true, "tags": {"team": "p\u00e4"},
+   "revoke": [{"id": "rs:r", "action": "revoke_sessions", "cost": 2, "note": "x"}]},
+  {"id": "db:d", "kind": "resource", "colour": "red", "provenance": {"file": "o.json", "at": "/R/1"}}
+ ],
+ "edges": [
+  {"from": "key:\u00e9t\u00e9", "to": "role:r", "kind": "authenticates_as", "reason": "key of r"},
+  {"from": "role:r", "to": "db:d", "kind": "can_access", "level": "admin", "reason": "policy \u2603",
+   "conditions": ["MFA", {"description": "ip", "key": "aws:SourceIp", "values": ["10.0.0.0/8"], "why": 1}],
+   "revoke": [{"id": "detach:P", "action": "detach_policy", "commands": ["aws iam detach-role-policy"]}]},
+  {"from": "role:r", "to": "db:d", "kind": "can_read", "reason": "policy \u2603",
+   "revoke": [{"id": "detach:P", "action": "detach_policy", "commands": ["aws iam detach-role-policy"]}]}
+ ],
+ "trailer": -0.5e-3}
+"#;
+
+/// Every value of the document cut at every place by the window's end, read from a pipe
+/// a byte at a time or in larger pieces: the same graph and warnings as read whole.
+#[test]
+fn values_cut_by_the_window_read_as_whole() {
+    let whole = read_with(DOCUMENT.as_bytes(), super::window::WINDOW, usize::MAX).expect("reads");
+    assert!(
+        whole
+            .1
+            .iter()
+            .any(|w| w.contains("'nodes[].credential.rotation'")),
+        "{:?}",
+        whole.1
+    );
+    assert!(
+        whole
+            .1
+            .iter()
+            .any(|w| w.contains("'edges[].conditions.1.why'")),
+        "{:?}",
+        whole.1
+    );
+    assert!(
+        whole
+            .1
+            .iter()
+            .any(|w| w.contains("'nodes[].revoke.0.note'")),
+        "{:?}",
+        whole.1
+    );
+    assert!(whole.0.contains("clé \\\"quoted\\\""), "{}", whole.0);
+    for window in 1..=80 {
+        for chunk in [1, 7, usize::MAX] {
+            let read = read_with(DOCUMENT.as_bytes(), window, chunk).expect("reads");
+            assert_eq!(read, whole, "window {window}, chunk {chunk}");
+        }
+    }
+}
+
+/// An error is said at the same place, in the same words, whatever the window.
+#[test]
+fn errors_are_placed_in_the_file() {
+    let cases = [
+        // (document, error): the places serde_json gives reading the text whole, but for
+        // a value refused by its type (a byte earlier from a slice than from a stream).
+        (
+            r#"{"schema": "trustpath/graph/v1", "nodes": [
+  {"id": "a", "kind": "role"},
+  {"id": "b", "kind": "rol"}]}"#,
+            "t.json:3:27: unknown variant `rol`, expected one of",
+        ),
+        (
+            r#"{"schema": "trustpath/graph/v1", "nodes": [
+  {"id": "a", "kind": "role"}
+  {"id": "b", "kind": "role"}]}"#,
+            "t.json:3:3: expected `,` or `]`",
+        ),
+        (
+            r#"{"schema": "trustpath/graph/v1", "nodes": [{"id": "a", "kind": "role"}"#,
+            "t.json:1:70: EOF while parsing a list",
+        ),
+        (
+            r#"{"schema": "trustpath/graph/v1", "nodes": [{"id": "a", "kind": "role""#,
+            "t.json:1:69: EOF while parsing an object",
+        ),
+        (
+            r#"{"schema": "trustpath/graph/v1", "nodes": [{"id": "a", "kind": "role"},]}"#,
+            "t.json:1:72: trailing comma",
+        ),
+        (
+            r#"{"schema": "trustpath/graph/v1", "nodes": {}}"#,
+            "t.json:1:42: invalid type: map, expected an array",
+        ),
+        (
+            r#"{"schema": "trustpath/graph/v1"} x"#,
+            "t.json:1:34: trailing characters",
+        ),
+        (r#"{"nodes": []}"#, "t.json:1:13: no \"schema\" field"),
+        (
+            r#"{"schema": "trustpath/graph/v1", "edges": [{"from": "a", "to": "b", "kind": "member_of", "dormant": 3}]}"#,
+            "t.json:1:101: invalid type: integer `…`, expected a boolean",
+        ),
+    ];
+    for (text, expected) in cases {
+        for window in [1, 5, 16, super::window::WINDOW] {
+            let err = read_with(text.as_bytes(), window, 3).expect_err(text);
+            assert!(
+                err.starts_with(expected),
+                "window {window}: {err}\n  expected {expected}"
+            );
+        }
+    }
+}
+
+proptest! {
+    /// Whatever byte is changed or wherever the text ends, the outcome (graph and warnings,
+    /// or the error and its place) does not depend on the window or on the pieces read.
+    #[test]
+    fn damage_reads_the_same_through_any_window(
+        at in 0..DOCUMENT.len(),
+        byte in prop::sample::select(b"{}[],:\"\\ \nx0-e".to_vec()),
+        cut in any::<bool>(),
+        window in 1usize..48,
+        chunk in 1usize..64,
+    ) {
+        let mut text = DOCUMENT.as_bytes().to_vec();
+        if cut {
+            text.truncate(at);
+        } else {
+            text[at] = byte;
+        }
+        let whole = read_with(&text, super::window::WINDOW, usize::MAX);
+        prop_assert_eq!(read_with(&text, window, chunk), whole);
+    }
+}

@@ -1,0 +1,233 @@
+//! A native document read from a stream one value at a time, each value parsed from a slice.
+//!
+//! serde_json reading through `io::Read` goes byte by byte and copies every string it
+//! returns; from a slice it borrows them and scans strings with memchr. On a million-node
+//! file the reader path alone was a quarter of the load. The file is not held whole
+//! either: the document's punctuation (`{`, keys, `:`, `,`, `[`, `]`, `}`) is read here,
+//! and each value (one node, one edge, the metadata) is handed to serde_json as a slice of
+//! a window refilled from the stream. A value cut by the end of the window is parsed again
+//! once the window holds all of it, so only the element astride each refill is parsed twice.
+
+use std::io;
+
+use serde::Deserialize;
+
+use crate::import::ImportError;
+
+/// The window starts at 1 MiB (the size of a core's L2 here) and doubles for a value that
+/// does not fit.
+pub(super) const WINDOW: usize = 1 << 20;
+
+/// Why a value was not taken: the JSON itself (its place is relative to the value's start),
+/// or what the caller found wrong in a well-formed value.
+pub(super) enum Fail {
+    Json(serde_json::Error),
+    Invalid(String),
+}
+
+impl From<serde_json::Error> for Fail {
+    fn from(e: serde_json::Error) -> Fail {
+        Fail::Json(e)
+    }
+}
+
+pub(super) struct Window<'f, R> {
+    reader: R,
+    file: &'f str,
+    buf: Vec<u8>,
+    /// The size the window starts at.
+    first: usize,
+    /// The next byte not yet read, and the end of the bytes held.
+    pos: usize,
+    len: usize,
+    eof: bool,
+    /// Place of `buf[0]` in the file: 1-based line, and the bytes before it on its line.
+    /// The place of a later byte is worked out only for an error (counting lines as
+    /// values go by cost more than the lines are worth).
+    line: usize,
+    column: usize,
+}
+
+impl<'f, R: io::Read> Window<'f, R> {
+    pub(super) fn new(reader: R, file: &'f str, first: usize) -> Self {
+        Window {
+            reader,
+            file,
+            buf: Vec::new(),
+            first: first.max(1),
+            pos: 0,
+            len: 0,
+            eof: false,
+            line: 1,
+            column: 0,
+        }
+    }
+
+    /// The next byte that is not JSON whitespace, left unread; `None` at the end of the file.
+    pub(super) fn peek(&mut self) -> Result<Option<u8>, ImportError> {
+        loop {
+            while self.pos < self.len {
+                match self.buf[self.pos] {
+                    b' ' | b'\t' | b'\r' | b'\n' => self.pos += 1,
+                    b => return Ok(Some(b)),
+                }
+            }
+            if !self.refill()? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Reads the byte [`Window::peek`] returned.
+    pub(super) fn bump(&mut self) {
+        debug_assert!(self.pos < self.len);
+        self.pos += 1;
+    }
+
+    /// Parses the value starting at the next byte with `take`, which is given the held
+    /// bytes from there, acts on the value and returns how many bytes it used. `take` may
+    /// run more than once: it must not act before its value parsed whole.
+    pub(super) fn value(
+        &mut self,
+        mut take: impl FnMut(&[u8]) -> Result<usize, Fail>,
+    ) -> Result<(), ImportError> {
+        let Some(first) = self.peek()? else {
+            return Err(self.error("EOF while parsing a value"));
+        };
+        // A number or literal ends where its text ends: hold its delimiter first, so that
+        // one cut by the window's end is not read short.
+        if !matches!(first, b'{' | b'[' | b'"') {
+            while !self.eof
+                && !self.buf[self.pos..self.len]
+                    .iter()
+                    .any(|&b| is_delimiter(b))
+            {
+                self.refill()?;
+            }
+        }
+        loop {
+            match take(&self.buf[self.pos..self.len]) {
+                Ok(used) => {
+                    self.pos += used;
+                    return Ok(());
+                }
+                Err(Fail::Json(e)) if !self.eof && cut_short(&e, &self.buf[self.pos..self.len]) => {
+                    self.refill()?;
+                }
+                Err(Fail::Json(e)) => return Err(self.json_error(&e)),
+                Err(Fail::Invalid(message)) => return Err(self.error(message)),
+            }
+        }
+    }
+
+    /// An error at the next unread byte (at the end of the file: after the last byte, as
+    /// serde_json places it).
+    pub(super) fn error(&self, message: impl Into<String>) -> ImportError {
+        let (line, column) = self.place();
+        let at_end = self.eof && self.pos == self.len;
+        ImportError::Json {
+            file: self.file.to_string(),
+            line,
+            column: if at_end { column } else { column + 1 },
+            message: message.into(),
+        }
+    }
+
+    /// The 1-based line of the next unread byte, and the bytes before it on its line.
+    fn place(&self) -> (usize, usize) {
+        let read = &self.buf[..self.pos];
+        match memchr::memrchr(b'\n', read) {
+            Some(last) => (
+                self.line + memchr::memchr_iter(b'\n', read).count(),
+                self.pos - last - 1,
+            ),
+            None => (self.line, self.column + self.pos),
+        }
+    }
+
+    /// A serde_json error from the slice starting at the next unread byte, placed in the file.
+    fn json_error(&self, e: &serde_json::Error) -> ImportError {
+        let ImportError::Json {
+            file,
+            line,
+            column,
+            message,
+        } = ImportError::json(self.file, e)
+        else {
+            unreachable!("ImportError::json makes a Json error")
+        };
+        let (here, before) = self.place();
+        let (line, column) = match line {
+            0 => (here, before + 1), // an I/O error has no place
+            1 => (here, before + column),
+            _ => (here + line - 1, column),
+        };
+        ImportError::Json {
+            file,
+            line,
+            column,
+            message,
+        }
+    }
+
+    /// Moves the unread bytes to the front and reads more behind them (growing the window
+    /// when they fill it). False at the end of the file.
+    fn refill(&mut self) -> Result<bool, ImportError> {
+        if self.eof {
+            return Ok(false);
+        }
+        (self.line, self.column) = self.place();
+        self.buf.copy_within(self.pos..self.len, 0);
+        self.len -= self.pos;
+        self.pos = 0;
+        if self.len == self.buf.len() {
+            let grown = (self.buf.len() * 2).max(self.first);
+            self.buf.resize(grown, 0);
+        }
+        let before = self.len;
+        while self.len < self.buf.len() {
+            match self.reader.read(&mut self.buf[self.len..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => self.len += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.error(e.to_string())),
+            }
+        }
+        Ok(self.len > before)
+    }
+}
+
+/// Whether an error may mean no more than that the value runs on past the bytes `held`:
+/// serde_json says "EOF" for most values cut short, but "invalid number" for a number cut
+/// after its `e` or `-`, and refuses a cut number by its type; all of them at the end.
+fn cut_short(e: &serde_json::Error, held: &[u8]) -> bool {
+    if e.is_eof() {
+        return true;
+    }
+    if e.line() == 0 {
+        return false;
+    }
+    let line_start = match e.line() {
+        1 => 0,
+        n => memchr::memchr_iter(b'\n', held)
+            .nth(n - 2)
+            .map_or(held.len(), |i| i + 1),
+    };
+    line_start + e.column() + 1 >= held.len()
+}
+
+fn is_delimiter(b: u8) -> bool {
+    matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// Parses one value from the start of `bytes` and says how many bytes it took.
+pub(super) fn parse<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<(T, usize), Fail> {
+    let mut values = serde_json::Deserializer::from_slice(bytes).into_iter::<T>();
+    match values.next() {
+        Some(value) => Ok((value?, values.byte_offset())),
+        None => Err(Fail::Invalid("EOF while parsing a value".into())),
+    }
+}

@@ -266,7 +266,7 @@ impl TrustGraph {
         let key = node.key.clone();
         let id = NodeId(self.graph.add_node(node).index() as u32);
         self.index.insert(key, id);
-        self.adjacency = OnceLock::new();
+        self.stale();
         Ok(id)
     }
 
@@ -285,7 +285,7 @@ impl TrustGraph {
         self.graph.reserve_nodes(nodes);
         self.graph.reserve_edges(edges);
         self.index.reserve(nodes);
-        self.adjacency = OnceLock::new();
+        self.stale();
         for part in parts {
             self.absorb_part(part);
         }
@@ -362,7 +362,7 @@ impl TrustGraph {
     }
 
     pub fn add_edge(&mut self, from: NodeId, to: NodeId, edge: Edge) -> EdgeId {
-        self.adjacency = OnceLock::new();
+        self.stale();
         EdgeId(self.graph.add_edge(ix(from), ix(to), edge).index() as u32)
     }
 
@@ -381,7 +381,7 @@ impl TrustGraph {
     /// For overlays (owner, purpose, criticality). The key must not change: the index
     /// keeps it. Drops the traversal cache, so change many nodes, then query.
     pub(crate) fn node_mut(&mut self, id: NodeId) -> &mut Node {
-        self.adjacency = OnceLock::new();
+        self.stale();
         &mut self.graph[ix(id)]
     }
 
@@ -501,7 +501,7 @@ impl TrustGraph {
             }
         }
         removed.reverse();
-        self.adjacency = OnceLock::new();
+        self.stale();
         removed
     }
 
@@ -541,6 +541,14 @@ impl TrustGraph {
     pub fn merge_metadata(&mut self, more: serde_json::Map<String, serde_json::Value>) {
         for (k, v) in more {
             self.metadata.entry(k).or_insert(v);
+        }
+    }
+
+    /// Drops the adjacency after a change. Only when there is one: writing an empty cell
+    /// over an empty cell on every edge added was a copy of the whole cell per edge.
+    fn stale(&mut self) {
+        if self.adjacency.get().is_some() {
+            self.adjacency = OnceLock::new();
         }
     }
 

@@ -188,11 +188,23 @@ pub const CROWN_JEWEL: u8 = 8;
 impl Node {
     /// A node with only the required fields; platform and name are derived from the key.
     pub fn new(key: &str, kind: NodeKind, provenance: Provenance) -> Node {
+        Node::named(key, kind, None, None, provenance)
+    }
+
+    /// A node with only the required fields and the platform and name given; those not
+    /// given are derived from the key.
+    pub fn named(
+        key: &str,
+        kind: NodeKind,
+        platform: Option<&str>,
+        name: Option<&str>,
+        provenance: Provenance,
+    ) -> Node {
         Node {
             key: key.into(),
             kind,
-            platform: platform_of_key(key).into(),
-            name: name_of_key(key).into(),
+            platform: platform.unwrap_or_else(|| platform_of_key(key)).into(),
+            name: name.unwrap_or_else(|| name_of_key(key)).into(),
             scope: None,
             owner: None,
             purpose: None,

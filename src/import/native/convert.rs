@@ -151,13 +151,8 @@ impl<'f> Ctx<'f> {
             source: SourceId::default(),
             place,
         };
-        let mut node = Node::new(&dto.id, dto.kind, provenance);
-        if let Some(p) = dto.platform {
-            node.platform = p.into();
-        }
-        if let Some(n) = dto.name {
-            node.name = n.into();
-        }
+        let (platform, name) = (dto.platform.as_deref(), dto.name.as_deref());
+        let mut node = Node::named(&dto.id, dto.kind, platform, name, provenance);
         node.scope = dto.scope.map(Into::into);
         node.owner = dto.owner.map(Into::into);
         node.purpose = dto.purpose.map(Into::into);

@@ -465,20 +465,9 @@ impl Builder {
     }
 
     /// Adds an edge read at `at` between two keys, now if both are known, else once all
-    /// files are read.
-    pub(crate) fn add_edge(&mut self, from: &str, to: &str, mut edge: Edge, at: Place) {
-        // A reason or revoke list the importer built itself (held by this edge alone) is
-        // shared here; those from `reason` and `revokes` already are.
-        if Arc::strong_count(&edge.reason) == 1 {
-            edge.reason = share(&mut self.reasons, edge.reason);
-        }
-        if Arc::strong_count(&edge.revoke) == 1 {
-            if self.last_revoke == edge.revoke {
-                edge.revoke = self.last_revoke.clone();
-            } else {
-                self.last_revoke = edge.revoke.clone();
-            }
-        }
+    /// files are read. Its reason and revoke list are shared already (the native reader
+    /// shares them as it reads).
+    pub(crate) fn add_edge(&mut self, from: &str, to: &str, edge: Edge, at: Place) {
         // Exports list edges grouped by source, so the last source usually repeats.
         let from_id = match &self.last_from {
             Some((key, id)) if **key == *from => Some(*id),

@@ -1,32 +1,33 @@
-//! The two halves of a native load: elements made into model nodes and edges on the
-//! reading thread, and added to the graph on a second one.
+//! The two halves of a native load: elements parsed on the reading thread, and their
+//! nodes and edges built and added to the graph on a second one.
 //!
-//! Parsing elements and building their nodes and edges (strings, revoke lists,
-//! conditions) is most of a load; finding endpoints and growing the graph is the rest. On
-//! two cores the halves overlap: ready items pass in file order, in batches, through a
+//! Parsing is most of a load; allocating the strings a node keeps, sharing reasons,
+//! finding endpoints and growing the graph is the rest. On two cores the halves overlap:
+//! items pass in file order, in batches whose strings are copied into one text, through a
 //! bounded channel, so warnings and duplicates come out exactly as from one thread, and a
-//! fast reader never holds more than a few batches.
+//! fast reader never holds more than a few batches. (Revoke lists are built by the reader,
+//! which compares each with the last before building it.)
 
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender};
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use super::{ConditionDto, EdgeDto, NodeDto, ProvenanceDto, RevokeDto};
 use crate::import::{Builder, Warning, share};
 use crate::model::{
-    Condition, Credential, DEAD_STATUSES, Edge, LIVE_STATUSES, Node, NodeKind, Place, Provenance,
-    Revoke, SourceId, no_revoke,
+    AccessLevel, Condition, Credential, DEAD_STATUSES, Edge, EdgeKind, LIVE_STATUSES, Node,
+    NodeKind, Place, Provenance, Revoke, SourceId, no_revoke,
 };
 
 /// Items per batch: enough to make passing one cheap, few enough to stay in cache.
 const BATCH: usize = 2048;
 
-/// Items in file order, with the endpoint keys of their edges in one string.
+/// Items in file order, with their strings in one text.
 pub(super) struct Batch {
-    keys: String,
+    text: String,
     items: Vec<Item>,
 }
 
@@ -35,14 +36,15 @@ pub(super) enum Item {
     Source(Box<str>),
     /// Provenance sources are numbers of this load (0 is the file read) until added.
     Node {
-        node: Node,
+        node: NodeParts,
         source: u32,
         at: Place,
     },
     Edge {
         from: Range<usize>,
         to: Range<usize>,
-        edge: Edge,
+        reason: Range<usize>,
+        edge: EdgeParts,
         source: u32,
         at: Place,
     },
@@ -56,6 +58,36 @@ pub(super) enum Item {
     Metadata(serde_json::Map<String, serde_json::Value>),
 }
 
+/// A node whose strings are still in its batch's text: the adding half allocates them,
+/// which evens out the halves' work (the reading half has the parsing).
+pub(super) struct NodeParts {
+    key: Range<usize>,
+    kind: NodeKind,
+    platform: Option<Range<usize>>,
+    name: Option<Range<usize>>,
+    /// Scope, owner, purpose and environment.
+    texts: [Option<Range<usize>>; 4],
+    criticality: Option<u8>,
+    admin: bool,
+    tags: BTreeMap<String, String>,
+    credential: Option<Box<Credential>>,
+    revoke: Vec<Revoke>,
+    place: Place,
+}
+
+/// An edge but for its reason, which the adding half shares.
+pub(super) struct EdgeParts {
+    kind: EdgeKind,
+    conditions: Vec<Condition>,
+    dormant: bool,
+    potential: bool,
+    asserted: bool,
+    technique: Option<Box<str>>,
+    level: Option<AccessLevel>,
+    revoke: Arc<[Revoke]>,
+    place: Place,
+}
+
 /// The reading half: turns elements into items.
 pub(super) struct Ctx<'f> {
     pub(super) file: &'f str,
@@ -64,27 +96,20 @@ pub(super) struct Ctx<'f> {
     batch: Batch,
     /// Provenance files seen, by their number in this load.
     sources: FxHashMap<Box<str>, u32>,
-    /// Shared reasons and the last revoke list, as [`Builder::reason`] and
-    /// [`Builder::revokes`] share them (taken from the builder for the load, given back after).
-    pub(super) reasons: FxHashSet<Arc<str>>,
+    /// The last revoke list, which the next edge shares when it lists the same (taken
+    /// from the builder for the load, given back after).
     pub(super) last_revoke: Arc<[Revoke]>,
     /// Unknown field path → (first place seen, count), reported once per field.
     pub(super) unknown: BTreeMap<String, (String, usize)>,
 }
 
 impl<'f> Ctx<'f> {
-    pub(super) fn new(
-        file: &'f str,
-        tx: SyncSender<Batch>,
-        reasons: FxHashSet<Arc<str>>,
-        last_revoke: Arc<[Revoke]>,
-    ) -> Self {
+    pub(super) fn new(file: &'f str, tx: SyncSender<Batch>, last_revoke: Arc<[Revoke]>) -> Self {
         Ctx {
             file,
             tx: Some(tx),
             batch: Batch::empty(),
             sources: FxHashMap::default(),
-            reasons,
             last_revoke,
             unknown: BTreeMap::new(),
         }
@@ -147,21 +172,7 @@ impl<'f> Ctx<'f> {
         let at = Place::Node(index as u32);
         let source = self.source(dto.provenance.as_ref());
         let place = dto.provenance.map_or(at.clone(), |p| Place::parse(&p.at));
-        let provenance = Provenance {
-            source: SourceId::default(),
-            place,
-        };
-        let (platform, name) = (dto.platform.as_deref(), dto.name.as_deref());
-        let mut node = Node::named(&dto.id, dto.kind, platform, name, provenance);
-        node.scope = dto.scope.map(Into::into);
-        node.owner = dto.owner.map(Into::into);
-        node.purpose = dto.purpose.map(Into::into);
-        node.environment = dto.environment.map(Into::into);
-        node.criticality = dto.criticality;
-        node.admin = dto.admin;
-        node.tags = dto.tags;
-        node.revoke = RevokeDto::build(&dto.revoke);
-        node.credential = dto.credential.map(|c| {
+        let credential = dto.credential.map(|c| {
             Box::new(Credential {
                 kind: c.kind.map(Into::into),
                 status: c.status.map(Into::into),
@@ -173,11 +184,11 @@ impl<'f> Ctx<'f> {
                 copyable: c.copyable,
             })
         });
-        if let Some(c) = &node.credential {
-            let message = if node.kind != NodeKind::Credential {
+        if let Some(c) = &credential {
+            let message = if dto.kind != NodeKind::Credential {
                 Some(format!(
                     "node '{}' is a {}, not a credential: its credential fields are kept but ignored",
-                    node.key, node.kind
+                    dto.id, dto.kind
                 ))
             } else if let Some(status) = c.status.as_deref()
                 && !known_status(status)
@@ -185,7 +196,7 @@ impl<'f> Ctx<'f> {
                 Some(format!(
                     "credential '{}' has status '{status}', which trustpath does not know; it is \
                      treated as usable (dead statuses: {})",
-                    node.key,
+                    dto.id,
                     DEAD_STATUSES.join(", ")
                 ))
             } else {
@@ -198,6 +209,20 @@ impl<'f> Ctx<'f> {
                 });
             }
         }
+        let node = NodeParts {
+            key: self.text(&dto.id),
+            kind: dto.kind,
+            platform: dto.platform.map(|t| self.text(&t)),
+            name: dto.name.map(|t| self.text(&t)),
+            texts: [dto.scope, dto.owner, dto.purpose, dto.environment]
+                .map(|t| t.map(|t| self.text(&t))),
+            criticality: dto.criticality,
+            admin: dto.admin,
+            tags: dto.tags,
+            credential,
+            revoke: RevokeDto::build(&dto.revoke),
+            place,
+        };
         self.push(Item::Node { node, source, at });
         Ok(())
     }
@@ -206,59 +231,57 @@ impl<'f> Ctx<'f> {
         let at = Place::Edge(index as u32);
         let source = self.source(dto.provenance.as_ref());
         let place = dto.provenance.map_or(at.clone(), |p| Place::parse(&p.at));
-        let provenance = Provenance {
-            source: SourceId::default(),
-            place,
-        };
-        let reason = match self.reasons.get(&*dto.reason) {
-            Some(kept) => kept.clone(),
-            None => share(&mut self.reasons, dto.reason.as_ref().into()),
-        };
-        let mut edge = Edge::new(dto.kind, reason, provenance);
-        edge.conditions = dto
-            .conditions
-            .into_iter()
-            .map(|c| match c {
-                ConditionDto::Text(description) => Condition::described(description),
-                ConditionDto::Full(c) => c,
-            })
-            .collect();
-        edge.dormant = dto.dormant;
-        edge.potential = dto.potential;
-        edge.asserted = dto.asserted;
-        edge.technique = dto.technique.map(Into::into);
-        edge.level = dto.level;
-        // Held here as well as by the edge, so the builder takes it as shared already.
-        if dto.revoke.is_empty() {
-            edge.revoke = no_revoke();
+        // Held here as well as by the edge, so that the next edge listing the same
+        // entries shares them.
+        let revoke = if dto.revoke.is_empty() {
+            no_revoke()
         } else {
             if !RevokeDto::same(&dto.revoke, &self.last_revoke) {
                 self.last_revoke = RevokeDto::build(&dto.revoke).into();
             }
-            edge.revoke = self.last_revoke.clone();
-        }
-        let from = self.key(&dto.from);
-        let to = self.key(&dto.to);
-        self.push(Item::Edge {
-            from,
-            to,
+            self.last_revoke.clone()
+        };
+        let edge = EdgeParts {
+            kind: dto.kind,
+            conditions: dto
+                .conditions
+                .into_iter()
+                .map(|c| match c {
+                    ConditionDto::Text(description) => Condition::described(description),
+                    ConditionDto::Full(c) => c,
+                })
+                .collect(),
+            dormant: dto.dormant,
+            potential: dto.potential,
+            asserted: dto.asserted,
+            technique: dto.technique.map(Into::into),
+            level: dto.level,
+            revoke,
+            place,
+        };
+        let item = Item::Edge {
+            from: self.text(&dto.from),
+            to: self.text(&dto.to),
+            reason: self.text(&dto.reason),
             edge,
             source,
             at,
-        });
+        };
+        self.push(item);
     }
 
-    fn key(&mut self, key: &str) -> Range<usize> {
-        let start = self.batch.keys.len();
-        self.batch.keys.push_str(key);
-        start..self.batch.keys.len()
+    /// Copies a string into the batch's text.
+    fn text(&mut self, text: &str) -> Range<usize> {
+        let start = self.batch.text.len();
+        self.batch.text.push_str(text);
+        start..self.batch.text.len()
     }
 }
 
 impl Batch {
     fn empty() -> Batch {
         Batch {
-            keys: String::new(),
+            text: String::new(),
             items: Vec::with_capacity(BATCH),
         }
     }
@@ -277,31 +300,74 @@ fn known_status(status: &str) -> bool {
 pub(super) fn add_all(builder: &mut Builder, file: SourceId, batches: Receiver<Batch>) {
     let mut sources = vec![file];
     for batch in batches {
+        let text = batch.text.as_str();
         for item in batch.items {
             match item {
                 Item::Source(name) => sources.push(builder.graph.intern_source(&name)),
-                Item::Node {
-                    mut node,
-                    source,
-                    at,
-                } => {
-                    node.provenance.source = sources[source as usize];
+                Item::Node { node, source, at } => {
+                    let node = node.build(text, sources[source as usize]);
                     builder.add_node(node, &at);
                 }
                 Item::Edge {
                     from,
                     to,
-                    mut edge,
+                    reason,
+                    edge,
                     source,
                     at,
                 } => {
-                    edge.provenance.source = sources[source as usize];
-                    builder.add_edge(&batch.keys[from], &batch.keys[to], edge, at);
+                    let reason = match builder.reasons.get(&text[reason.clone()]) {
+                        Some(kept) => kept.clone(),
+                        None => share(&mut builder.reasons, text[reason].into()),
+                    };
+                    let edge = edge.build(reason, sources[source as usize]);
+                    builder.add_edge(&text[from], &text[to], edge, at);
                 }
                 Item::Warn { at, message } => builder.warn(&at, message),
                 Item::Warning(warning) => builder.warnings.push(warning),
                 Item::Metadata(meta) => builder.graph.merge_metadata(meta),
             }
         }
+    }
+}
+
+impl NodeParts {
+    fn build(self, text: &str, source: SourceId) -> Node {
+        let get = |r: Range<usize>| &text[r];
+        let provenance = Provenance {
+            source,
+            place: self.place,
+        };
+        let (platform, name) = (self.platform.map(get), self.name.map(get));
+        let mut node = Node::named(get(self.key), self.kind, platform, name, provenance);
+        let [scope, owner, purpose, environment] = self.texts.map(|t| t.map(|r| get(r).into()));
+        node.scope = scope;
+        node.owner = owner;
+        node.purpose = purpose;
+        node.environment = environment;
+        node.criticality = self.criticality;
+        node.admin = self.admin;
+        node.tags = self.tags;
+        node.credential = self.credential;
+        node.revoke = self.revoke;
+        node
+    }
+}
+
+impl EdgeParts {
+    fn build(self, reason: Arc<str>, source: SourceId) -> Edge {
+        let provenance = Provenance {
+            source,
+            place: self.place,
+        };
+        let mut edge = Edge::new(self.kind, reason, provenance);
+        edge.conditions = self.conditions;
+        edge.dormant = self.dormant;
+        edge.potential = self.potential;
+        edge.asserted = self.asserted;
+        edge.technique = self.technique;
+        edge.level = self.level;
+        edge.revoke = self.revoke;
+        edge
     }
 }

@@ -239,10 +239,9 @@ fn read_through(
     window: usize,
 ) -> Result<(), ImportError> {
     let source = builder.graph.intern_source(file);
-    let reasons = std::mem::take(&mut builder.reasons);
     let last_revoke = std::mem::replace(&mut builder.last_revoke, no_revoke());
     let (tx, rx) = mpsc::sync_channel(4);
-    let mut ctx = Ctx::new(file, tx, reasons, last_revoke);
+    let mut ctx = Ctx::new(file, tx, last_revoke);
     let read = thread::scope(|s| {
         let adding = s.spawn(|| convert::add_all(builder, source, rx));
         let read = document(&mut Window::new(reader, file, window), &mut ctx);
@@ -252,7 +251,6 @@ fn read_through(
         }
         read
     });
-    builder.reasons = std::mem::take(&mut ctx.reasons);
     builder.last_revoke = std::mem::replace(&mut ctx.last_revoke, no_revoke());
     read?;
     for (field, (first, count)) in std::mem::take(&mut ctx.unknown) {

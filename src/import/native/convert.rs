@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::mpsc::{Receiver, Sender, SyncSender};
 
 use rustc_hash::FxHashMap;
 
@@ -93,6 +93,9 @@ pub(super) struct Ctx<'f> {
     pub(super) file: &'f str,
     /// `None` once closed: the adding half stops when the last batch is taken.
     tx: Option<SyncSender<Batch>>,
+    /// Batches the adding half is done with, to be filled again: a fresh one each time
+    /// was fresh pages to fault in for every 2,048 items.
+    spent: Receiver<Batch>,
     batch: Batch,
     /// Provenance files seen, by their number in this load.
     sources: FxHashMap<Box<str>, u32>,
@@ -104,10 +107,16 @@ pub(super) struct Ctx<'f> {
 }
 
 impl<'f> Ctx<'f> {
-    pub(super) fn new(file: &'f str, tx: SyncSender<Batch>, last_revoke: Arc<[Revoke]>) -> Self {
+    pub(super) fn new(
+        file: &'f str,
+        tx: SyncSender<Batch>,
+        spent: Receiver<Batch>,
+        last_revoke: Arc<[Revoke]>,
+    ) -> Self {
         Ctx {
             file,
             tx: Some(tx),
+            spent,
             batch: Batch::empty(),
             sources: FxHashMap::default(),
             last_revoke,
@@ -128,7 +137,8 @@ impl<'f> Ctx<'f> {
         if let Some(tx) = &self.tx
             && !self.batch.items.is_empty()
         {
-            let _ = tx.send(std::mem::replace(&mut self.batch, Batch::empty()));
+            let next = self.spent.try_recv().unwrap_or_else(|_| Batch::empty());
+            let _ = tx.send(std::mem::replace(&mut self.batch, next));
         }
     }
 
@@ -297,11 +307,17 @@ fn known_status(status: &str) -> bool {
 
 /// The adding half: adds the items to the graph in the order they were read. `file` is
 /// the source of elements that name none.
-pub(super) fn add_all(builder: &mut Builder, file: SourceId, batches: Receiver<Batch>) {
+pub(super) fn add_all(
+    builder: &mut Builder,
+    file: SourceId,
+    batches: Receiver<Batch>,
+    spent: Sender<Batch>,
+) {
     let mut sources = vec![file];
-    for batch in batches {
-        let text = batch.text.as_str();
-        for item in batch.items {
+    for mut batch in batches {
+        let Batch { text, items } = &mut batch;
+        let text = text.as_str();
+        for item in items.drain(..) {
             match item {
                 Item::Source(name) => sources.push(builder.graph.intern_source(&name)),
                 Item::Node { node, source, at } => {
@@ -328,6 +344,8 @@ pub(super) fn add_all(builder: &mut Builder, file: SourceId, batches: Receiver<B
                 Item::Metadata(meta) => builder.graph.merge_metadata(meta),
             }
         }
+        batch.text.clear();
+        let _ = spent.send(batch); // the reader may be done
     }
 }
 

@@ -241,9 +241,10 @@ fn read_through(
     let source = builder.graph.intern_source(file);
     let last_revoke = std::mem::replace(&mut builder.last_revoke, no_revoke());
     let (tx, rx) = mpsc::sync_channel(4);
-    let mut ctx = Ctx::new(file, tx, last_revoke);
+    let (spent_tx, spent) = mpsc::channel();
+    let mut ctx = Ctx::new(file, tx, spent, last_revoke);
     let read = thread::scope(|s| {
-        let adding = s.spawn(|| convert::add_all(builder, source, rx));
+        let adding = s.spawn(|| convert::add_all(builder, source, rx, spent_tx));
         let read = document(&mut Window::new(reader, file, window), &mut ctx);
         ctx.close();
         if let Err(panic) = adding.join() {

@@ -1,7 +1,8 @@
 //! Reading a snapshot, streamed: every index checked, every size bounded by the input.
 
 use std::io::{self, Read};
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
+use std::thread;
 
 use jiff::Timestamp;
 use rustc_hash::FxHashMap;
@@ -505,6 +506,102 @@ impl<'t, R: Read> Decoder<'t, '_, R> {
     }
 }
 
+/// Records per batch passed between the decoding and the adding thread.
+const BATCH: usize = 2048;
+
+enum Record {
+    /// Room for this many nodes and edges.
+    Reserve(usize, usize),
+    Node(Node),
+    /// An edge between the nodes read at these places in the snapshot (checked).
+    Edge(u32, u32, Edge),
+}
+
+/// The decoding side of the channel, with the batches the adding side is done with.
+struct Batches {
+    tx: mpsc::SyncSender<Vec<Record>>,
+    spent: mpsc::Receiver<Vec<Record>>,
+    batch: Vec<Record>,
+}
+
+impl Batches {
+    fn push(&mut self, record: Record) {
+        self.batch.push(record);
+        if self.batch.len() >= BATCH {
+            self.flush();
+        }
+    }
+
+    /// A closed channel means the adding side panicked: its join says so.
+    fn flush(&mut self) {
+        let next = self
+            .spent
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+        let _ = self.tx.send(std::mem::replace(&mut self.batch, next));
+    }
+
+    fn close(mut self) {
+        if !self.batch.is_empty() {
+            self.flush();
+        }
+    }
+}
+
+/// The nodes and the edges, decoded and checked, in order.
+fn records<R: Read>(d: &mut Decoder<'_, '_, R>, out: &mut Batches) -> Result<(), Damage> {
+    let (mut node_kinds, mut edge_kinds) = (KindCache::new(), KindCache::new());
+    let nodes = d.count(40, "nodes")?;
+    out.push(Record::Reserve(nodes.min(d.room), 0));
+    for _ in 0..nodes {
+        out.push(Record::Node(d.node(&mut node_kinds)?));
+    }
+    let edges = d.count(30, "edges")?;
+    out.push(Record::Reserve(0, edges.min(d.room)));
+    for _ in 0..edges {
+        let at = d.at;
+        let (from, to) = (d.u32("edge")?, d.u32("edge")?);
+        if from as usize >= nodes || to as usize >= nodes {
+            return Err((at, "edge endpoints"));
+        }
+        out.push(Record::Edge(from, to, d.edge(&mut edge_kinds)?));
+    }
+    Ok(())
+}
+
+/// Adds the records to the graph as they come; a node defined before (in another input)
+/// keeps that definition, and edges naming it join that one.
+fn add_all(
+    builder: &mut Builder,
+    batches: mpsc::Receiver<Vec<Record>>,
+    spent: mpsc::Sender<Vec<Record>>,
+) {
+    let mut ids = Vec::new();
+    for mut batch in batches {
+        for record in batch.drain(..) {
+            match record {
+                Record::Reserve(nodes, edges) => {
+                    builder.graph.reserve(nodes, edges);
+                    ids.reserve(nodes);
+                }
+                Record::Node(node) => {
+                    let at = Place::Node(ids.len() as u32);
+                    ids.push(builder.add_node(node, &at));
+                }
+                Record::Edge(from, to, edge) => {
+                    builder
+                        .graph
+                        .add_edge(ids[from as usize], ids[to as usize], edge);
+                    if let Some(count) = builder.edges_added.last_mut() {
+                        *count += 1;
+                    }
+                }
+            }
+        }
+        let _ = spent.send(batch); // the decoder may be done
+    }
+}
+
 /// Node and edge kinds by the index of the string that names them, parsed once each.
 struct KindCache<K> {
     by_id: FxHashMap<u32, Option<K>>,
@@ -530,30 +627,25 @@ fn decode<R: Read>(d: &mut Decoder<'_, '_, R>, builder: &mut Builder) -> Result<
         let name = d.str("source")?;
         d.sources.push(builder.graph.intern_source(name));
     }
-    let (mut node_kinds, mut edge_kinds) = (KindCache::new(), KindCache::new());
-    let nodes = d.count(40, "nodes")?;
-    let mut ids = Vec::with_capacity(nodes.min(d.room));
-    builder.graph.reserve(nodes.min(d.room), 0);
-    for i in 0..nodes {
-        let node = d.node(&mut node_kinds)?;
-        let at = Place::Node(i as u32);
-        ids.push(builder.add_node(node, &at));
-    }
-    let edges = d.count(30, "edges")?;
-    builder.graph.reserve(0, edges.min(d.room));
-    for _ in 0..edges {
-        let at = d.at;
-        let (from, to) = (d.u32("edge")? as usize, d.u32("edge")? as usize);
-        let (&from, &to) = ids
-            .get(from)
-            .zip(ids.get(to))
-            .ok_or((at, "edge endpoints"))?;
-        let edge = d.edge(&mut edge_kinds)?;
-        builder.graph.add_edge(from, to, edge);
-        if let Some(count) = builder.edges_added.last_mut() {
-            *count += 1;
+    // Records are decoded here and added to the graph on a second thread, in order
+    // (decoding, with its allocations, is two thirds of the work).
+    let (tx, rx) = mpsc::sync_channel(4);
+    let (spent_tx, spent) = mpsc::channel();
+    let decoded = thread::scope(|s| {
+        let adding = s.spawn(|| add_all(builder, rx, spent_tx));
+        let mut out = Batches {
+            tx,
+            spent,
+            batch: Vec::with_capacity(BATCH),
+        };
+        let decoded = records(d, &mut out);
+        out.close();
+        if let Err(panic) = adding.join() {
+            std::panic::resume_unwind(panic);
         }
-    }
+        decoded
+    });
+    decoded?;
     for _ in 0..d.count(12, "warnings")? {
         let (f, place, message) = (d.str("warning")?, d.str("warning")?, d.str("warning")?);
         builder

@@ -7,6 +7,7 @@ mod detect;
 mod error;
 mod gcp;
 pub mod github;
+mod halves;
 mod inventory;
 pub mod k8s;
 mod link;

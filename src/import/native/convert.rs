@@ -1,21 +1,20 @@
-//! The two halves of a native load: elements parsed on the reading thread, and their
-//! nodes and edges built and added to the graph on a second one.
+//! The two halves of a native load ([`crate::import::halves`]): elements parsed on the
+//! reading thread, and their nodes and edges built and added to the graph on the second.
 //!
 //! Parsing is most of a load; allocating the strings a node keeps, sharing reasons,
-//! finding endpoints and growing the graph is the rest. On two cores the halves overlap:
-//! items pass in file order, in batches whose strings are copied into one text, through a
-//! bounded channel, so warnings and duplicates come out exactly as from one thread, and a
-//! fast reader never holds more than a few batches. (Revoke lists are built by the reader,
-//! which compares each with the last before building it.)
+//! finding endpoints and growing the graph is the rest. Items pass in file order, their
+//! strings copied into one text per batch, so warnings and duplicates come out exactly as
+//! from one thread. (Revoke lists are built by the reader, which compares each with the
+//! last before building it.)
 
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, Sender, SyncSender};
 
 use rustc_hash::FxHashMap;
 
 use super::{ConditionDto, EdgeDto, NodeDto, ProvenanceDto, RevokeDto};
+use crate::import::halves::Sink;
 use crate::import::{Builder, Warning, share};
 use crate::model::{
     AccessLevel, Condition, Credential, DEAD_STATUSES, Edge, EdgeKind, LIVE_STATUSES, Node,
@@ -89,13 +88,9 @@ pub(super) struct EdgeParts {
 }
 
 /// The reading half: turns elements into items.
-pub(super) struct Ctx<'f> {
+pub(super) struct Ctx<'f, 's> {
     pub(super) file: &'f str,
-    /// `None` once closed: the adding half stops when the last batch is taken.
-    tx: Option<SyncSender<Batch>>,
-    /// Batches the adding half is done with, to be filled again: a fresh one each time
-    /// was fresh pages to fault in for every 2,048 items.
-    spent: Receiver<Batch>,
+    sink: &'s Sink<Batch>,
     batch: Batch,
     /// Provenance files seen, by their number in this load.
     sources: FxHashMap<Box<str>, u32>,
@@ -106,17 +101,11 @@ pub(super) struct Ctx<'f> {
     pub(super) unknown: BTreeMap<String, (String, usize)>,
 }
 
-impl<'f> Ctx<'f> {
-    pub(super) fn new(
-        file: &'f str,
-        tx: SyncSender<Batch>,
-        spent: Receiver<Batch>,
-        last_revoke: Arc<[Revoke]>,
-    ) -> Self {
+impl<'f, 's> Ctx<'f, 's> {
+    pub(super) fn new(file: &'f str, sink: &'s Sink<Batch>, last_revoke: Arc<[Revoke]>) -> Self {
         Ctx {
             file,
-            tx: Some(tx),
-            spent,
+            sink,
             batch: Batch::empty(),
             sources: FxHashMap::default(),
             last_revoke,
@@ -131,21 +120,12 @@ impl<'f> Ctx<'f> {
         }
     }
 
-    /// Sends what is batched. A closed channel means the adding half panicked: its join
-    /// says so, and nothing here is worth keeping.
-    fn flush(&mut self) {
-        if let Some(tx) = &self.tx
-            && !self.batch.items.is_empty()
-        {
-            let next = self.spent.try_recv().unwrap_or_else(|_| Batch::empty());
-            let _ = tx.send(std::mem::replace(&mut self.batch, next));
+    /// Sends what is batched (the last batch too: call it once done).
+    pub(super) fn flush(&mut self) {
+        if !self.batch.items.is_empty() {
+            let full = std::mem::replace(&mut self.batch, Batch::empty());
+            self.batch = self.sink.send(full, Batch::empty);
         }
-    }
-
-    /// Sends the last batch and closes the channel.
-    pub(super) fn close(&mut self) {
-        self.flush();
-        self.tx = None;
     }
 
     pub(super) fn unknown_text(&mut self, list: &str, index: usize, paths: &[String]) {
@@ -305,48 +285,39 @@ fn known_status(status: &str) -> bool {
         .any(|s| s.eq_ignore_ascii_case(status))
 }
 
-/// The adding half: adds the items to the graph in the order they were read. `file` is
-/// the source of elements that name none.
-pub(super) fn add_all(
-    builder: &mut Builder,
-    file: SourceId,
-    batches: Receiver<Batch>,
-    spent: Sender<Batch>,
-) {
-    let mut sources = vec![file];
-    for mut batch in batches {
-        let Batch { text, items } = &mut batch;
-        let text = text.as_str();
-        for item in items.drain(..) {
-            match item {
-                Item::Source(name) => sources.push(builder.graph.intern_source(&name)),
-                Item::Node { node, source, at } => {
-                    let node = node.build(text, sources[source as usize]);
-                    builder.add_node(node, &at);
-                }
-                Item::Edge {
-                    from,
-                    to,
-                    reason,
-                    edge,
-                    source,
-                    at,
-                } => {
-                    let reason = match builder.reasons.get(&text[reason.clone()]) {
-                        Some(kept) => kept.clone(),
-                        None => share(&mut builder.reasons, text[reason].into()),
-                    };
-                    let edge = edge.build(reason, sources[source as usize]);
-                    builder.add_edge(&text[from], &text[to], edge, at);
-                }
-                Item::Warn { at, message } => builder.warn(&at, message),
-                Item::Warning(warning) => builder.warnings.push(warning),
-                Item::Metadata(meta) => builder.graph.merge_metadata(meta),
+/// The adding half: adds a batch's items to the graph in the order they were read, and
+/// leaves it empty. `sources` maps this load's source numbers to the graph's: the file
+/// read is number 0.
+pub(super) fn add_batch(builder: &mut Builder, sources: &mut Vec<SourceId>, batch: &mut Batch) {
+    let Batch { text, items } = batch;
+    for item in items.drain(..) {
+        match item {
+            Item::Source(name) => sources.push(builder.graph.intern_source(&name)),
+            Item::Node { node, source, at } => {
+                let node = node.build(text, sources[source as usize]);
+                builder.add_node(node, &at);
             }
+            Item::Edge {
+                from,
+                to,
+                reason,
+                edge,
+                source,
+                at,
+            } => {
+                let reason = match builder.reasons.get(&text[reason.clone()]) {
+                    Some(kept) => kept.clone(),
+                    None => share(&mut builder.reasons, text[reason].into()),
+                };
+                let edge = edge.build(reason, sources[source as usize]);
+                builder.add_edge(&text[from], &text[to], edge, at);
+            }
+            Item::Warn { at, message } => builder.warn(&at, message),
+            Item::Warning(warning) => builder.warnings.push(warning),
+            Item::Metadata(meta) => builder.graph.merge_metadata(meta),
         }
-        batch.text.clear();
-        let _ = spent.send(batch); // the reader may be done
     }
+    text.clear();
 }
 
 impl NodeParts {

@@ -10,14 +10,12 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io;
-use std::sync::mpsc;
-use std::thread;
 
 use jiff::Timestamp;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use super::{Builder, ImportError, Warning};
+use super::{Builder, ImportError, Warning, halves};
 use crate::model::{AccessLevel, Condition, EdgeKind, NodeKind, Revoke, no_revoke};
 use convert::{Ctx, Item};
 use window::{Fail, Window, parse};
@@ -238,23 +236,21 @@ fn read_through(
     builder: &mut Builder,
     window: usize,
 ) -> Result<(), ImportError> {
-    let source = builder.graph.intern_source(file);
+    let mut sources = vec![builder.graph.intern_source(file)];
     let last_revoke = std::mem::replace(&mut builder.last_revoke, no_revoke());
-    let (tx, rx) = mpsc::sync_channel(4);
-    let (spent_tx, spent) = mpsc::channel();
-    let mut ctx = Ctx::new(file, tx, spent, last_revoke);
-    let read = thread::scope(|s| {
-        let adding = s.spawn(|| convert::add_all(builder, source, rx, spent_tx));
-        let read = document(&mut Window::new(reader, file, window), &mut ctx);
-        ctx.close();
-        if let Err(panic) = adding.join() {
-            std::panic::resume_unwind(panic);
-        }
-        read
-    });
-    builder.last_revoke = std::mem::replace(&mut ctx.last_revoke, no_revoke());
+    let (read, last_revoke, unknown) = halves::in_two_halves(
+        builder,
+        |sink| {
+            let mut ctx = Ctx::new(file, sink, last_revoke);
+            let read = document(&mut Window::new(reader, file, window), &mut ctx);
+            ctx.flush();
+            (read, ctx.last_revoke, ctx.unknown)
+        },
+        move |builder, batch| convert::add_batch(builder, &mut sources, batch),
+    );
+    builder.last_revoke = last_revoke;
     read?;
-    for (field, (first, count)) in std::mem::take(&mut ctx.unknown) {
+    for (field, (first, count)) in unknown {
         let times = if count > 1 {
             format!(" ({count} times)")
         } else {
@@ -271,7 +267,10 @@ fn read_through(
 
 /// The document: an object whose `nodes` and `edges` arrays are read one element at a
 /// time. Its punctuation is checked here, with serde_json's words for what is wrong.
-fn document(window: &mut Window<'_, impl io::Read>, ctx: &mut Ctx<'_>) -> Result<(), ImportError> {
+fn document(
+    window: &mut Window<'_, impl io::Read>,
+    ctx: &mut Ctx<'_, '_>,
+) -> Result<(), ImportError> {
     if window.peek()? != Some(b'{') {
         return Err(window.error(format!(
             "expected a {SCHEMA} object with \"nodes\" and \"edges\""
@@ -347,12 +346,12 @@ fn document(window: &mut Window<'_, impl io::Read>, ctx: &mut Ctx<'_>) -> Result
 /// it took. An element with fields its type does not know is read without them, and they
 /// are reported.
 fn element<'a, T>(
-    ctx: &mut Ctx<'_>,
+    ctx: &mut Ctx<'_, '_>,
     bytes: &'a [u8],
     shape: &unknown::Shape,
     list: &str,
     index: usize,
-    mut add: impl FnMut(&mut Ctx<'_>, T) -> Result<(), Fail>,
+    mut add: impl FnMut(&mut Ctx<'_, '_>, T) -> Result<(), Fail>,
 ) -> Result<usize, Fail>
 where
     T: Dto<'a>,
@@ -415,7 +414,7 @@ enum List {
 /// One of the arrays, each element parsed and added as soon as it is whole.
 fn list(
     window: &mut Window<'_, impl io::Read>,
-    ctx: &mut Ctx<'_>,
+    ctx: &mut Ctx<'_, '_>,
     list: List,
 ) -> Result<(), ImportError> {
     if window.peek()? != Some(b'[') {

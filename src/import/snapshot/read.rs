@@ -1,18 +1,18 @@
 //! Reading a snapshot, streamed: every index checked, every size bounded by the input.
 
 use std::io::{self, Read};
-use std::sync::{Arc, mpsc};
-use std::thread;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use rustc_hash::FxHashMap;
 use serde::de::{DeserializeOwned, IntoDeserializer};
 
 use super::{FORMAT, HEADER, is_snapshot};
+use crate::import::halves::{self, Sink};
 use crate::import::{Builder, ImportError, Warning};
 use crate::model::{
-    AccessLevel, Condition, Credential, Edge, EdgeKind, Node, NodeKind, Place, Provenance, Revoke,
-    SourceId,
+    AccessLevel, Condition, Credential, Edge, EdgeKind, Node, NodeId, NodeKind, Place, Provenance,
+    Revoke, SourceId,
 };
 
 /// Reads a snapshot held in memory: see [`read_stream`].
@@ -517,14 +517,13 @@ enum Record {
     Edge(u32, u32, Edge),
 }
 
-/// The decoding side of the channel, with the batches the adding side is done with.
-struct Batches {
-    tx: mpsc::SyncSender<Vec<Record>>,
-    spent: mpsc::Receiver<Vec<Record>>,
+/// The decoding side: the batch being filled.
+struct Batches<'s> {
+    sink: &'s Sink<Vec<Record>>,
     batch: Vec<Record>,
 }
 
-impl Batches {
+impl Batches<'_> {
     fn push(&mut self, record: Record) {
         self.batch.push(record);
         if self.batch.len() >= BATCH {
@@ -532,24 +531,17 @@ impl Batches {
         }
     }
 
-    /// A closed channel means the adding side panicked: its join says so.
+    /// Sends what is batched (the last batch too: call it once done).
     fn flush(&mut self) {
-        let next = self
-            .spent
-            .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(BATCH));
-        let _ = self.tx.send(std::mem::replace(&mut self.batch, next));
-    }
-
-    fn close(mut self) {
         if !self.batch.is_empty() {
-            self.flush();
+            let full = std::mem::take(&mut self.batch);
+            self.batch = self.sink.send(full, || Vec::with_capacity(BATCH));
         }
     }
 }
 
 /// The nodes and the edges, decoded and checked, in order.
-fn records<R: Read>(d: &mut Decoder<'_, '_, R>, out: &mut Batches) -> Result<(), Damage> {
+fn records<R: Read>(d: &mut Decoder<'_, '_, R>, out: &mut Batches<'_>) -> Result<(), Damage> {
     let (mut node_kinds, mut edge_kinds) = (KindCache::new(), KindCache::new());
     let nodes = d.count(40, "nodes")?;
     out.push(Record::Reserve(nodes.min(d.room), 0));
@@ -569,36 +561,29 @@ fn records<R: Read>(d: &mut Decoder<'_, '_, R>, out: &mut Batches) -> Result<(),
     Ok(())
 }
 
-/// Adds the records to the graph as they come; a node defined before (in another input)
-/// keeps that definition, and edges naming it join that one.
-fn add_all(
-    builder: &mut Builder,
-    batches: mpsc::Receiver<Vec<Record>>,
-    spent: mpsc::Sender<Vec<Record>>,
-) {
-    let mut ids = Vec::new();
-    for mut batch in batches {
-        for record in batch.drain(..) {
-            match record {
-                Record::Reserve(nodes, edges) => {
-                    builder.graph.reserve(nodes, edges);
-                    ids.reserve(nodes);
-                }
-                Record::Node(node) => {
-                    let at = Place::Node(ids.len() as u32);
-                    ids.push(builder.add_node(node, &at));
-                }
-                Record::Edge(from, to, edge) => {
-                    builder
-                        .graph
-                        .add_edge(ids[from as usize], ids[to as usize], edge);
-                    if let Some(count) = builder.edges_added.last_mut() {
-                        *count += 1;
-                    }
+/// Adds a batch of records to the graph, leaving it empty; a node defined before (in
+/// another input) keeps that definition, and edges naming it join that one. `ids` holds
+/// the graph's id of every node read so far.
+fn add_batch(builder: &mut Builder, ids: &mut Vec<NodeId>, batch: &mut Vec<Record>) {
+    for record in batch.drain(..) {
+        match record {
+            Record::Reserve(nodes, edges) => {
+                builder.graph.reserve(nodes, edges);
+                ids.reserve(nodes);
+            }
+            Record::Node(node) => {
+                let at = Place::Node(ids.len() as u32);
+                ids.push(builder.add_node(node, &at));
+            }
+            Record::Edge(from, to, edge) => {
+                builder
+                    .graph
+                    .add_edge(ids[from as usize], ids[to as usize], edge);
+                if let Some(count) = builder.edges_added.last_mut() {
+                    *count += 1;
                 }
             }
         }
-        let _ = spent.send(batch); // the decoder may be done
     }
 }
 
@@ -629,23 +614,20 @@ fn decode<R: Read>(d: &mut Decoder<'_, '_, R>, builder: &mut Builder) -> Result<
     }
     // Records are decoded here and added to the graph on a second thread, in order
     // (decoding, with its allocations, is two thirds of the work).
-    let (tx, rx) = mpsc::sync_channel(4);
-    let (spent_tx, spent) = mpsc::channel();
-    let decoded = thread::scope(|s| {
-        let adding = s.spawn(|| add_all(builder, rx, spent_tx));
-        let mut out = Batches {
-            tx,
-            spent,
-            batch: Vec::with_capacity(BATCH),
-        };
-        let decoded = records(d, &mut out);
-        out.close();
-        if let Err(panic) = adding.join() {
-            std::panic::resume_unwind(panic);
-        }
-        decoded
-    });
-    decoded?;
+    let mut ids = Vec::new();
+    halves::in_two_halves(
+        builder,
+        |sink| {
+            let mut out = Batches {
+                sink,
+                batch: Vec::with_capacity(BATCH),
+            };
+            let decoded = records(d, &mut out);
+            out.flush();
+            decoded
+        },
+        move |builder, batch| add_batch(builder, &mut ids, batch),
+    )?;
     for _ in 0..d.count(12, "warnings")? {
         let (f, place, message) = (d.str("warning")?, d.str("warning")?, d.str("warning")?);
         builder

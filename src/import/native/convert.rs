@@ -1,4 +1,4 @@
-//! The two halves of a native load ([`crate::import::halves`]): elements parsed on the
+//! The two halves of a native load (`import/halves.rs`): elements parsed on the
 //! reading thread, and their nodes and edges built and added to the graph on the second.
 //!
 //! Parsing is most of a load; allocating the strings a node keeps, sharing reasons,

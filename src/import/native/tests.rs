@@ -181,30 +181,17 @@ const DOCUMENT: &str = r#"{"schema": "trustpath/graph/v1", "count": 12345, "flag
 #[test]
 fn values_cut_by_the_window_read_as_whole() {
     let whole = read_with(DOCUMENT.as_bytes(), super::window::WINDOW, usize::MAX).expect("reads");
-    assert!(
-        whole
-            .1
-            .iter()
-            .any(|w| w.contains("'nodes[].credential.rotation'")),
-        "{:?}",
-        whole.1
-    );
-    assert!(
-        whole
-            .1
-            .iter()
-            .any(|w| w.contains("'edges[].conditions.1.why'")),
-        "{:?}",
-        whole.1
-    );
-    assert!(
-        whole
-            .1
-            .iter()
-            .any(|w| w.contains("'nodes[].revoke.0.note'")),
-        "{:?}",
-        whole.1
-    );
+    for field in [
+        "'nodes[].credential.rotation'",
+        "'edges[].conditions.1.why'",
+        "'nodes[].revoke.0.note'",
+    ] {
+        assert!(
+            whole.1.iter().any(|w| w.contains(field)),
+            "{field}: {:?}",
+            whole.1
+        );
+    }
     assert!(whole.0.contains("clé \\\"quoted\\\""), "{}", whole.0);
     for window in 1..=80 {
         for chunk in [1, 7, usize::MAX] {

@@ -130,6 +130,12 @@ impl<'f, 's> Ctx<'f, 's> {
 
     pub(super) fn unknown_text(&mut self, list: &str, index: usize, paths: &[String]) {
         for path in paths {
+            // serde_ignored writes `?` for the inside of an Option; a pointer has no such step.
+            let path = path
+                .split('.')
+                .filter(|s| *s != "?")
+                .collect::<Vec<_>>()
+                .join(".");
             let field = format!("{list}[].{path}");
             let pointer = format!("/{list}/{index}/{}", path.replace('.', "/"));
             self.unknown.entry(field).or_insert((pointer, 0)).1 += 1;
@@ -238,7 +244,12 @@ impl<'f, 's> Ctx<'f, 's> {
                 .into_iter()
                 .map(|c| match c {
                     ConditionDto::Text(description) => Condition::described(description),
-                    ConditionDto::Full(c) => c,
+                    ConditionDto::Full(c) => Condition {
+                        description: c.description,
+                        key: c.key,
+                        operator: c.operator,
+                        values: c.values,
+                    },
                 })
                 .collect(),
             dormant: dto.dormant,

@@ -7,124 +7,26 @@
 //! graph by a second thread while the next are parsed (`convert.rs`, on `halves.rs`).
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::io;
 
-use jiff::Timestamp;
-use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, IgnoredAny, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use super::{Builder, ImportError, Warning, halves};
-use crate::model::{AccessLevel, Condition, EdgeKind, NodeKind, Revoke, no_revoke};
+use crate::model::{Revoke, no_revoke};
 use convert::{Ctx, Item};
+use dto::ConditionDto;
+use dto::strict::{EdgeDto, NodeDto, ProvenanceDto, RevokeDto};
+use unknown::Noted;
 use window::{Fail, Window, parse};
 
 mod convert;
+mod dto;
 mod unknown;
 mod window;
 
 pub const SCHEMA: &str = "trustpath/graph/v1";
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NodeDto<'a> {
-    #[serde(borrow)]
-    id: Cow<'a, str>,
-    kind: NodeKind,
-    #[serde(borrow, default)]
-    platform: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    scope: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    owner: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    purpose: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    environment: Option<Cow<'a, str>>,
-    #[serde(default)]
-    criticality: Option<u8>,
-    #[serde(default)]
-    admin: bool,
-    #[serde(default)]
-    tags: BTreeMap<String, String>,
-    #[serde(default)]
-    credential: Option<CredentialDto>,
-    #[serde(borrow, default)]
-    revoke: Vec<RevokeDto<'a>>,
-    #[serde(borrow, default)]
-    provenance: Option<ProvenanceDto<'a>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CredentialDto {
-    #[serde(rename = "type", default)]
-    kind: Option<String>,
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    created: Option<Timestamp>,
-    #[serde(default)]
-    expires: Option<Timestamp>,
-    #[serde(default)]
-    last_used: Option<Timestamp>,
-    #[serde(default)]
-    last_rotated: Option<Timestamp>,
-    #[serde(default)]
-    long_lived: Option<bool>,
-    #[serde(default)]
-    copyable: Option<bool>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EdgeDto<'a> {
-    #[serde(borrow)]
-    from: Cow<'a, str>,
-    #[serde(borrow)]
-    to: Cow<'a, str>,
-    kind: EdgeKind,
-    #[serde(borrow, default)]
-    reason: Cow<'a, str>,
-    #[serde(default)]
-    conditions: Vec<ConditionDto>,
-    #[serde(default)]
-    dormant: bool,
-    #[serde(default)]
-    potential: bool,
-    #[serde(default)]
-    asserted: bool,
-    #[serde(borrow, default)]
-    technique: Option<Cow<'a, str>>,
-    #[serde(default)]
-    level: Option<AccessLevel>,
-    #[serde(borrow, default)]
-    revoke: Vec<RevokeDto<'a>>,
-    #[serde(borrow, default)]
-    provenance: Option<ProvenanceDto<'a>>,
-}
-
-/// A [`Revoke`] entry as written, borrowed: most edges list the same entries as the edge
-/// before them (a policy's grants), which are then shared without building them first.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RevokeDto<'a> {
-    #[serde(borrow)]
-    id: Cow<'a, str>,
-    #[serde(borrow)]
-    action: Cow<'a, str>,
-    #[serde(default = "default_cost")]
-    cost: u32,
-    #[serde(borrow, default)]
-    commands: Vec<Cow<'a, str>>,
-}
-
-fn default_cost() -> u32 {
-    1
-}
 
 impl RevokeDto<'_> {
     /// Revoke entries as the graph keeps them: no spare capacity, and known action names
@@ -152,62 +54,6 @@ impl RevokeDto<'_> {
                     && k.from_file != r.commands.is_empty()
             })
     }
-}
-
-/// A condition may be written as plain text or as the structured object. Deserialized by
-/// hand rather than as an untagged enum, so that a bad condition gets a real message and
-/// unknown fields inside it are still reported.
-enum ConditionDto {
-    Text(String),
-    Full(Condition),
-}
-
-impl<'de> Deserialize<'de> for ConditionDto {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = ConditionDto;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a condition: a string, or an object with \"description\"")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<ConditionDto, E> {
-                Ok(ConditionDto::Text(v.to_string()))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ConditionDto, A::Error> {
-                let c = ConditionFields::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(ConditionDto::Full(Condition {
-                    description: c.description,
-                    key: c.key,
-                    operator: c.operator,
-                    values: c.values,
-                }))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// A [`Condition`] as written (the model's type takes any field; this one refuses those it
-/// does not know, so that they are reported).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConditionFields {
-    description: String,
-    #[serde(default)]
-    key: Option<String>,
-    #[serde(default)]
-    operator: Option<String>,
-    #[serde(default)]
-    values: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ProvenanceDto<'a> {
-    #[serde(borrow)]
-    file: Cow<'a, str>,
-    #[serde(borrow, default)]
-    at: Cow<'a, str>,
 }
 
 /// Reads a native graph held in memory (copied through the same window as a stream).
@@ -271,9 +117,14 @@ fn document(
     window: &mut Window<'_, impl io::Read>,
     ctx: &mut Ctx<'_, '_>,
 ) -> Result<(), ImportError> {
-    if window.peek()? != Some(b'{') {
+    let what = match window.peek()? {
+        Some(b'{') => None,
+        Some(b'[') => Some("invalid type: sequence, expected"),
+        _ => Some("expected"),
+    };
+    if let Some(what) = what {
         return Err(window.error(format!(
-            "expected a {SCHEMA} object with \"nodes\" and \"edges\""
+            "{what} a {SCHEMA} object with \"nodes\" and \"edges\""
         )));
     }
     window.bump();
@@ -282,8 +133,11 @@ fn document(
         window.bump();
     } else {
         loop {
-            if window.peek()? != Some(b'"') {
-                return Err(window.error("key must be a string"));
+            match window.peek()? {
+                Some(b'"') => {}
+                Some(b'}') => return Err(window.error("trailing comma")),
+                Some(_) => return Err(window.error("key must be a string")),
+                None => return Err(window.error("EOF while parsing an object")),
             }
             let mut key = String::new();
             window.value(|bytes| {
@@ -291,8 +145,10 @@ fn document(
                 key = k.into_owned();
                 Ok(used)
             })?;
-            if window.peek()? != Some(b':') {
-                return Err(window.error("expected `:`"));
+            match window.peek()? {
+                Some(b':') => {}
+                Some(_) => return Err(window.error("expected `:`")),
+                None => return Err(window.error("EOF while parsing an object")),
             }
             window.bump();
             match key.as_str() {
@@ -343,46 +199,41 @@ fn document(
 }
 
 /// Parses one element from the start of `bytes` and adds it with `add`; returns the bytes
-/// it took. An element with fields its type does not know is read without them, and they
-/// are reported.
+/// it took. An element with fields its type does not know is read again by its lenient
+/// type, which skips and names them (`dto.rs`).
 fn element<'a, T>(
     ctx: &mut Ctx<'_, '_>,
     bytes: &'a [u8],
-    shape: &unknown::Shape,
     list: &str,
     index: usize,
     mut add: impl FnMut(&mut Ctx<'_, '_>, T) -> Result<(), Fail>,
 ) -> Result<usize, Fail>
 where
-    T: Dto<'a>,
+    T: Element<'a>,
 {
     match parse::<T>(bytes) {
         Ok((dto, used)) => add(ctx, dto).map(|()| used),
         Err(e) if unknown::is_unknown_field(&e) => {
-            let (value, used, removed) = unknown::stripped(bytes, shape)?;
-            add(ctx, T::from_value(value)?)?;
-            ctx.unknown_text(list, index, &removed);
+            let (noted, used) = parse::<Noted<T::Lenient>>(bytes)?;
+            add(ctx, noted.value.into())?;
+            ctx.unknown_text(list, index, &noted.ignored);
             Ok(used)
         }
         Err(e) => Err(e),
     }
 }
 
-/// An element type, also read from a JSON value (that owns its strings).
-trait Dto<'a>: Deserialize<'a> {
-    fn from_value(value: serde_json::Value) -> Result<Self, serde_json::Error>;
+/// A strict element type and its lenient twin.
+trait Element<'a>: Deserialize<'a> {
+    type Lenient: Deserialize<'a> + Into<Self>;
 }
 
-impl<'a> Dto<'a> for NodeDto<'a> {
-    fn from_value(value: serde_json::Value) -> Result<Self, serde_json::Error> {
-        NodeDto::<'static>::deserialize(value)
-    }
+impl<'a> Element<'a> for NodeDto<'a> {
+    type Lenient = dto::lenient::NodeDto<'a>;
 }
 
-impl<'a> Dto<'a> for EdgeDto<'a> {
-    fn from_value(value: serde_json::Value) -> Result<Self, serde_json::Error> {
-        EdgeDto::<'static>::deserialize(value)
-    }
+impl<'a> Element<'a> for EdgeDto<'a> {
+    type Lenient = dto::lenient::EdgeDto<'a>;
 }
 
 /// Refuses anything but an array, saying so.
@@ -428,14 +279,16 @@ fn list(
     }
     let mut index = 0;
     loop {
-        if window.peek()? == Some(b']') {
-            return Err(window.error("trailing comma"));
+        match window.peek()? {
+            Some(b']') => return Err(window.error("trailing comma")),
+            None => return Err(window.error("EOF while parsing a list")),
+            Some(_) => {}
         }
         window.value(|bytes| match list {
-            List::Nodes => element(ctx, bytes, &unknown::NODE, "nodes", index, |ctx, dto| {
+            List::Nodes => element(ctx, bytes, "nodes", index, |ctx, dto| {
                 ctx.add_node(dto, index).map_err(Fail::Invalid)
             }),
-            List::Edges => element(ctx, bytes, &unknown::EDGE, "edges", index, |ctx, dto| {
+            List::Edges => element(ctx, bytes, "edges", index, |ctx, dto| {
                 ctx.add_edge(dto, index);
                 Ok(())
             }),

@@ -277,3 +277,40 @@ proptest! {
         prop_assert_eq!(read_with(&text, window, chunk), whole);
     }
 }
+
+/// An element with an unknown field is read as the old reader read every element: the
+/// unknown value is skipped, not built (a number out of range, a lone surrogate, deep
+/// nesting load with a warning), while a repeated known field is still refused, and an
+/// error keeps its place in the element.
+#[test]
+fn elements_with_unknown_fields_are_read_as_strictly_as_others() {
+    let schema = r#""schema": "trustpath/graph/v1""#;
+    let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+    for odd in ["1e400", r#""\ud800""#, deep.as_str()] {
+        let text = format!(r#"{{{schema}, "nodes": [{{"id": "a", "kind": "role", "x": {odd}}}]}}"#);
+        let (graph, warnings) = read_with(text.as_bytes(), 16, 5).expect(odd);
+        assert!(graph.contains(r#""id":"a""#), "{graph}");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("unknown field 'nodes[].x'"),
+            "{warnings:?}"
+        );
+    }
+    let repeated = format!(
+        r#"{{{schema}, "nodes": [{{"id": "a", "kind": "role", "note": 1, "admin": true, "admin": false}}]}}"#
+    );
+    let err = read_with(repeated.as_bytes(), 16, 5).expect_err("a repeated field");
+    assert!(err.contains("duplicate field `admin`"), "{err}");
+    let placed = format!(
+        "{{{schema},\n \"nodes\": [\n  {{\"id\": \"key:a\",\n   \"kind\": \"credential\",\n   \"note\": \"unknown\",\n   \"credential\": {{\n     \"created\": \"yesterday\"\n   }}}}\n ]}}"
+    );
+    let err = read_with(placed.as_bytes(), 16, 5).expect_err("a bad date");
+    assert!(err.starts_with("t.json:7:"), "{err}");
+    let twice =
+        format!(r#"{{{schema}, "nodes": [{{"id": "a", "kind": "role", "u": 1, "u": 2}}]}}"#);
+    let (_, warnings) = read_with(twice.as_bytes(), 16, 5).expect("loads");
+    assert_eq!(
+        warnings,
+        ["t.json:/nodes/0/u: unknown field 'nodes[].u' ignored (2 times)"]
+    );
+}

@@ -94,24 +94,42 @@ impl<'f, R: io::Read> Window<'f, R> {
         let Some(first) = self.peek()? else {
             return Err(self.error("EOF while parsing a value"));
         };
-        // A number or literal ends where its text ends: hold its delimiter first, so that
-        // one cut by the window's end is not read short.
-        if !matches!(first, b'{' | b'[' | b'"') {
-            while !self.eof
-                && !self.buf[self.pos..self.len]
-                    .iter()
-                    .any(|&b| is_delimiter(b))
-            {
+        // A number or literal ends where its text ends: it is held whole and parsed with
+        // the byte after it when that is punctuation (what else follows is the document's
+        // to judge), so that one cut by the window's end is not read short.
+        let mut end = None;
+        if matches!(first, b'-' | b'0'..=b'9' | b't' | b'f' | b'n') {
+            let mut from = self.pos;
+            end = loop {
+                let held = &self.buf[from..self.len];
+                if let Some(i) = held.iter().position(|&b| !is_scalar(b)) {
+                    let after = from + i;
+                    break Some(if is_delimiter(self.buf[after]) {
+                        after + 1
+                    } else {
+                        after
+                    });
+                }
+                if self.eof {
+                    break Some(self.len);
+                }
+                let scanned = self.len - self.pos;
                 self.refill()?;
-            }
+                from = self.pos + scanned;
+            };
         }
         loop {
-            match take(&self.buf[self.pos..self.len]) {
+            let held = end.unwrap_or(self.len);
+            match take(&self.buf[self.pos..held]) {
                 Ok(used) => {
                     self.pos += used;
                     return Ok(());
                 }
-                Err(Fail::Json(e)) if !self.eof && cut_short(&e, &self.buf[self.pos..self.len]) => {
+                Err(Fail::Json(e))
+                    if end.is_none()
+                        && !self.eof
+                        && cut_short(&e, &self.buf[self.pos..self.len]) =>
+                {
                     self.refill()?;
                 }
                 Err(Fail::Json(e)) => return Err(self.json_error(&e)),
@@ -217,6 +235,11 @@ fn cut_short(e: &serde_json::Error, held: &[u8]) -> bool {
             .map_or(held.len(), |i| i + 1),
     };
     line_start + e.column() + 1 >= held.len()
+}
+
+/// A byte of a number or of `true`, `false`, `null` (or of a misspelling of one).
+fn is_scalar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')
 }
 
 fn is_delimiter(b: u8) -> bool {

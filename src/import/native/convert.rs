@@ -25,6 +25,7 @@ use crate::model::{
 const BATCH: usize = 2048;
 
 /// Items in file order, with their strings in one text.
+#[derive(Default)]
 pub(super) struct Batch {
     text: String,
     items: Vec<Item>,
@@ -123,7 +124,7 @@ impl<'f, 's> Ctx<'f, 's> {
     /// Sends what is batched (the last batch too: call it once done).
     pub(super) fn flush(&mut self) {
         if !self.batch.items.is_empty() {
-            let full = std::mem::replace(&mut self.batch, Batch::empty());
+            let full = std::mem::take(&mut self.batch);
             self.batch = self.sink.send(full, Batch::empty);
         }
     }

@@ -5,7 +5,10 @@
 //! finding endpoints and growing the graph is the rest. On two cores they overlap. Batches
 //! go through a bounded channel, so a fast reader holds only a few, and come back to be
 //! filled again: a fresh batch every few thousand records was fresh pages to fault in.
+//! Where no second thread can be started (a container's process limit), each batch is
+//! added as it is sent, on the one thread: slower, never a failed load.
 
+use std::cell::RefCell;
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread;
 
@@ -14,19 +17,34 @@ use super::Builder;
 /// Batches in flight at most.
 const IN_FLIGHT: usize = 4;
 
-/// The reading half's end of the channel.
-pub(crate) struct Sink<B> {
+/// The reading half's end: a channel to the adding thread, or the adding itself.
+pub(crate) trait Sink<B> {
+    /// Sends a batch and returns an empty one to fill: one the adding half is done with,
+    /// else `fresh()`.
+    fn send(&self, batch: B, fresh: fn() -> B) -> B;
+}
+
+struct Channel<B> {
     tx: SyncSender<B>,
     spent: Receiver<B>,
 }
 
-impl<B> Sink<B> {
-    /// Sends a batch and returns an empty one to fill: one the adding half is done with,
-    /// else `fresh()`. (A closed channel means the adding half panicked: its join says so.)
-    pub(crate) fn send(&self, batch: B, fresh: impl FnOnce() -> B) -> B {
+impl<B> Sink<B> for Channel<B> {
+    /// (A closed channel means the adding half panicked: its join says so.)
+    fn send(&self, batch: B, fresh: fn() -> B) -> B {
         let next = self.spent.try_recv().unwrap_or_else(|_| fresh());
         let _ = self.tx.send(batch);
         next
+    }
+}
+
+/// Adding on the reading thread itself, each batch as it is sent.
+struct Here<F>(RefCell<F>);
+
+impl<B, F: FnMut(&mut B)> Sink<B> for Here<F> {
+    fn send(&self, mut batch: B, _: fn() -> B) -> B {
+        (self.0.borrow_mut())(&mut batch);
+        batch
     }
 }
 
@@ -35,24 +53,83 @@ impl<B> Sink<B> {
 /// it empty. Returns what `read` returns, once every batch is added.
 pub(crate) fn in_two_halves<B: Send, T>(
     builder: &mut Builder,
-    read: impl FnOnce(&Sink<B>) -> T,
+    read: impl FnOnce(&dyn Sink<B>) -> T,
     mut add: impl FnMut(&mut Builder, &mut B) + Send,
 ) -> T {
-    let (tx, batches) = mpsc::sync_channel(IN_FLIGHT);
+    let (tx, batches) = mpsc::sync_channel::<B>(IN_FLIGHT);
     let (back, spent) = mpsc::channel();
-    thread::scope(|s| {
-        let adding = s.spawn(move || {
+    let mut add_here = None;
+    let out = thread::scope(|s| {
+        let adding = thread::Builder::new().spawn_scoped(s, || {
             for mut batch in batches {
                 add(builder, &mut batch);
                 let _ = back.send(batch); // the reader may be done
             }
         });
-        let sink = Sink { tx, spent };
-        let read = read(&sink);
+        let adding = match adding {
+            Ok(adding) => adding,
+            Err(_) => {
+                add_here = Some(read);
+                return None;
+            }
+        };
+        let sink = Channel { tx, spent };
+        let out = read(&sink);
         drop(sink); // the adding half stops after the last batch
         if let Err(panic) = adding.join() {
             std::panic::resume_unwind(panic);
         }
-        read
-    })
+        Some(out)
+    });
+    match (out, add_here) {
+        (Some(out), _) => out,
+        (None, Some(read)) => in_one(builder, read, add),
+        (None, None) => unreachable!("the thread either started or its work is done here"),
+    }
+}
+
+/// [`in_two_halves`] on this thread alone: each batch added as it is sent.
+fn in_one<B, T>(
+    builder: &mut Builder,
+    read: impl FnOnce(&dyn Sink<B>) -> T,
+    mut add: impl FnMut(&mut Builder, &mut B),
+) -> T {
+    let sink = Here(RefCell::new(|batch: &mut B| add(builder, batch)));
+    read(&sink)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Batches of numbers sent by the reader, added in order by either way.
+    fn run(two: bool) -> (Vec<u32>, &'static str) {
+        let mut builder = Builder::new(jiff::Timestamp::UNIX_EPOCH);
+        let mut added = Vec::new();
+        let read = |sink: &dyn Sink<Vec<u32>>| {
+            let mut batch = Vec::new();
+            for n in 0..1000 {
+                batch.push(n);
+                if batch.len() == 7 {
+                    batch = sink.send(batch, Vec::new);
+                }
+            }
+            sink.send(batch, Vec::new);
+            "read"
+        };
+        let add = |_: &mut Builder, batch: &mut Vec<u32>| added.append(batch);
+        let out = if two {
+            in_two_halves(&mut builder, read, add)
+        } else {
+            in_one(&mut builder, read, add)
+        };
+        (added, out)
+    }
+
+    #[test]
+    fn both_ways_add_every_batch_in_order() {
+        let expected: Vec<u32> = (0..1000).collect();
+        assert_eq!(run(true), (expected.clone(), "read"));
+        assert_eq!(run(false), (expected, "read"));
+    }
 }

@@ -91,7 +91,7 @@ pub(super) struct EdgeParts {
 /// The reading half: turns elements into items.
 pub(super) struct Ctx<'f, 's> {
     pub(super) file: &'f str,
-    sink: &'s Sink<Batch>,
+    sink: &'s dyn Sink<Batch>,
     batch: Batch,
     /// Provenance files seen, by their number in this load.
     sources: FxHashMap<Box<str>, u32>,
@@ -103,7 +103,11 @@ pub(super) struct Ctx<'f, 's> {
 }
 
 impl<'f, 's> Ctx<'f, 's> {
-    pub(super) fn new(file: &'f str, sink: &'s Sink<Batch>, last_revoke: Arc<[Revoke]>) -> Self {
+    pub(super) fn new(
+        file: &'f str,
+        sink: &'s dyn Sink<Batch>,
+        last_revoke: Arc<[Revoke]>,
+    ) -> Self {
         Ctx {
             file,
             sink,

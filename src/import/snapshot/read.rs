@@ -519,7 +519,7 @@ enum Record {
 
 /// The decoding side: the batch being filled.
 struct Batches<'s> {
-    sink: &'s Sink<Vec<Record>>,
+    sink: &'s dyn Sink<Vec<Record>>,
     batch: Vec<Record>,
 }
 

@@ -58,20 +58,16 @@ pub(crate) fn in_two_halves<B: Send, T>(
 ) -> T {
     let (tx, batches) = mpsc::sync_channel::<B>(IN_FLIGHT);
     let (back, spent) = mpsc::channel();
-    let mut add_here = None;
-    let out = thread::scope(|s| {
+    // The reader comes back out of the scope when no thread could be started.
+    let done = thread::scope(|s| {
         let adding = thread::Builder::new().spawn_scoped(s, || {
             for mut batch in batches {
                 add(builder, &mut batch);
                 let _ = back.send(batch); // the reader may be done
             }
         });
-        let adding = match adding {
-            Ok(adding) => adding,
-            Err(_) => {
-                add_here = Some(read);
-                return None;
-            }
+        let Ok(adding) = adding else {
+            return Err(read);
         };
         let sink = Channel { tx, spent };
         let out = read(&sink);
@@ -79,12 +75,11 @@ pub(crate) fn in_two_halves<B: Send, T>(
         if let Err(panic) = adding.join() {
             std::panic::resume_unwind(panic);
         }
-        Some(out)
+        Ok(out)
     });
-    match (out, add_here) {
-        (Some(out), _) => out,
-        (None, Some(read)) => in_one(builder, read, add),
-        (None, None) => unreachable!("the thread either started or its work is done here"),
+    match done {
+        Ok(out) => out,
+        Err(read) => in_one(builder, read, add),
     }
 }
 

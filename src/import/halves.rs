@@ -19,9 +19,9 @@ const IN_FLIGHT: usize = 4;
 
 /// The reading half's end: a channel to the adding thread, or the adding itself.
 pub(crate) trait Sink<B> {
-    /// Sends a batch and returns an empty one to fill: one the adding half is done with,
-    /// else `fresh()`.
-    fn send(&self, batch: B, fresh: fn() -> B) -> B;
+    /// Sends the batch and leaves an empty one in its place: one the adding half is done
+    /// with, else `fresh()`.
+    fn send(&self, batch: &mut B, fresh: fn() -> B);
 }
 
 struct Channel<B> {
@@ -31,20 +31,18 @@ struct Channel<B> {
 
 impl<B> Sink<B> for Channel<B> {
     /// (A closed channel means the adding half panicked: its join says so.)
-    fn send(&self, batch: B, fresh: fn() -> B) -> B {
+    fn send(&self, batch: &mut B, fresh: fn() -> B) {
         let next = self.spent.try_recv().unwrap_or_else(|_| fresh());
-        let _ = self.tx.send(batch);
-        next
+        let _ = self.tx.send(std::mem::replace(batch, next));
     }
 }
 
-/// Adding on the reading thread itself, each batch as it is sent.
+/// Adding on the reading thread itself, each batch as it is sent (and so emptied).
 struct Here<F>(RefCell<F>);
 
 impl<B, F: FnMut(&mut B)> Sink<B> for Here<F> {
-    fn send(&self, mut batch: B, _: fn() -> B) -> B {
-        (self.0.borrow_mut())(&mut batch);
-        batch
+    fn send(&self, batch: &mut B, _: fn() -> B) {
+        (self.0.borrow_mut())(batch);
     }
 }
 
@@ -106,10 +104,10 @@ mod tests {
             for n in 0..1000 {
                 batch.push(n);
                 if batch.len() == 7 {
-                    batch = sink.send(batch, Vec::new);
+                    sink.send(&mut batch, Vec::new);
                 }
             }
-            sink.send(batch, Vec::new);
+            sink.send(&mut batch, Vec::new);
             "read"
         };
         let add = |_: &mut Builder, batch: &mut Vec<u32>| added.append(batch);

@@ -25,7 +25,6 @@ use crate::model::{
 const BATCH: usize = 2048;
 
 /// Items in file order, with their strings in one text.
-#[derive(Default)]
 pub(super) struct Batch {
     text: String,
     items: Vec<Item>,
@@ -128,8 +127,7 @@ impl<'f, 's> Ctx<'f, 's> {
     /// Sends what is batched (the last batch too: call it once done).
     pub(super) fn flush(&mut self) {
         if !self.batch.items.is_empty() {
-            let full = std::mem::take(&mut self.batch);
-            self.batch = self.sink.send(full, Batch::empty);
+            self.sink.send(&mut self.batch, Batch::empty);
         }
     }
 

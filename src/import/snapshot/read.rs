@@ -534,8 +534,8 @@ impl Batches<'_> {
     /// Sends what is batched (the last batch too: call it once done).
     fn flush(&mut self) {
         if !self.batch.is_empty() {
-            let full = std::mem::take(&mut self.batch);
-            self.batch = self.sink.send(full, || Vec::with_capacity(BATCH));
+            self.sink
+                .send(&mut self.batch, || Vec::with_capacity(BATCH));
         }
     }
 }

@@ -59,7 +59,7 @@ fn edge<'l>(
     from: &str,
     kind: EdgeKind,
     to: &str,
-) -> Option<&'l trustpath::model::Edge> {
+) -> Option<trustpath::model::EdgeRef<'l>> {
     common::find_edge(l, short, from, kind, to)
 }
 
@@ -76,7 +76,7 @@ fn rbac_follows_the_scope_tree_and_the_roles_actions() {
     // commands there, and so acts as both of the VM's identities; it can also add a
     // federated credential to the user-assigned one. It cannot grant roles.
     let run = edge(&l, "sp:web-deployer", EdgeKind::CanControl, vm).expect("runCommand");
-    assert_eq!(run.technique.as_deref(), Some("runCommand"));
+    assert_eq!(run.technique, Some("runCommand"));
     assert!(edge(&l, vm, EdgeKind::RunsAs, "sp:deploy-mi").is_some());
     assert!(edge(&l, vm, EdgeKind::RunsAs, "sp:vm-system").is_some());
     assert!(edge(&l, "sp:web-deployer", EdgeKind::CanEscalate, "sp:deploy-mi").is_some());
@@ -471,7 +471,7 @@ fn azure_login_steps_name_the_identity() {
     )
     .expect("loads");
     let job = |name: &str| format!("github:workflow:acme/web/.github/workflows/azure.yml#{name}");
-    let into = |from: &str, to: &str| -> Vec<&trustpath::model::Edge> {
+    let into = |from: &str, to: &str| -> Vec<trustpath::model::EdgeRef<'_>> {
         let g = &l.graph;
         g.edge_ids()
             .filter(|&e| {

@@ -42,7 +42,7 @@ fn edge<'l>(
     from: &str,
     kind: EdgeKind,
     to: &str,
-) -> Option<&'l trustpath::model::Edge> {
+) -> Option<trustpath::model::EdgeRef<'l>> {
     common::find_edge(l, short, from, kind, to)
 }
 
@@ -105,7 +105,7 @@ fn bindings_follow_googles_semantics() {
     // everyone else.
     let rewrite = edge(&l, "user:carol@acme.example", EdgeKind::CanAssume, "sa:app")
         .expect("roles.update escalates");
-    assert_eq!(rewrite.technique.as_deref(), Some("iam.roles.update"));
+    assert_eq!(rewrite.technique, Some("iam.roles.update"));
     assert!(
         edge(
             &l,

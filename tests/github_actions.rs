@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use trustpath::import::{Loaded, load_paths};
-use trustpath::model::Edge;
+use trustpath::model::EdgeRef;
 
 fn load() -> Loaded {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/github-actions");
@@ -19,7 +19,7 @@ fn load() -> Loaded {
 const WF: &str = "github:workflow:acme/app/.github/workflows/";
 
 /// The edge between two keys (`~` expands to the fixture's workflow directory).
-fn edge<'l>(loaded: &'l Loaded, from: &str, to: &str) -> Option<&'l Edge> {
+fn edge<'l>(loaded: &'l Loaded, from: &str, to: &str) -> Option<EdgeRef<'l>> {
     let g = &loaded.graph;
     let (from, to) = (from.replace('~', WF), to.replace('~', WF));
     let (a, b) = (g.find(&from)?, g.find(&to)?);
@@ -28,11 +28,11 @@ fn edge<'l>(loaded: &'l Loaded, from: &str, to: &str) -> Option<&'l Edge> {
         .map(|e| g.edge(e))
 }
 
-fn conditions(e: &Edge) -> Vec<String> {
+fn conditions(e: &EdgeRef<'_>) -> Vec<String> {
     e.conditions.iter().map(|c| c.description.clone()).collect()
 }
 
-fn outsider<'l>(loaded: &'l Loaded, job: &str) -> Option<&'l Edge> {
+fn outsider<'l>(loaded: &'l Loaded, job: &str) -> Option<EdgeRef<'l>> {
     edge(loaded, "github:any-user", &format!("~{job}"))
 }
 
@@ -64,7 +64,7 @@ fn conditions_that_keep_outsiders_out_leave_no_edge() {
 fn what_is_not_provable_stays_an_edge_with_its_expression() {
     let l = load();
     let label = outsider(&l, "pr-target.yml#labelled").expect("label-gated job");
-    let text = conditions(label).join(" | ");
+    let text = conditions(&label).join(" | ");
     assert!(
         text.contains("contains(github.event.pull_request.labels.*.name, 'safe to test')"),
         "{text}"
@@ -73,7 +73,7 @@ fn what_is_not_provable_stays_an_edge_with_its_expression() {
     let rebuild = outsider(&l, "comment-ops.yml#rebuild").expect("comment-triggered job");
     assert!(rebuild.reason.contains("issue_comment"));
     assert!(rebuild.reason.contains("gh pr checkout"));
-    assert!(conditions(rebuild).join(" ").contains("'/rebuild'"));
+    assert!(conditions(&rebuild).join(" ").contains("'/rebuild'"));
 }
 
 #[test]
@@ -86,7 +86,7 @@ fn the_head_arrives_by_git_and_by_env() {
     // Needing a label-gated job carries its condition.
     let after = outsider(&l, "pr-target.yml#after-label").expect("needs the labelled job");
     assert!(
-        conditions(after)
+        conditions(&after)
             .join(" ")
             .contains("job `labelled`'s (which it needs)")
     );
@@ -117,7 +117,11 @@ fn template_injection_on_every_trigger_anyone_fires() {
     assert!(greet.reason.contains("github.event.issue.title"));
     assert!(greet.reason.contains("issues"));
     let review = outsider(&l, "review.yml#echo-review").expect("review body");
-    assert!(conditions(review).join(" ").contains("head.repo.full_name"));
+    assert!(
+        conditions(&review)
+            .join(" ")
+            .contains("head.repo.full_name")
+    );
     let dump = outsider(&l, "dump-event.yml#dump").expect("toJSON(github.event)");
     assert!(
         dump.reason.contains("tojson(github.event)"),
@@ -136,9 +140,9 @@ fn template_injection_on_every_trigger_anyone_fires() {
 fn workflow_run_after_a_forks_run() {
     let l = load();
     let publish = outsider(&l, "after-ci.yml#publish").expect("artifact poisoning");
-    assert!(conditions(publish).join(" ").contains("artifact"));
+    assert!(conditions(&publish).join(" ").contains("artifact"));
     let script = outsider(&l, "after-ci.yml#script-download").expect("github-script download");
-    assert!(conditions(script).join(" ").contains("artifact"));
+    assert!(conditions(&script).join(" ").contains("artifact"));
     let comment = outsider(&l, "after-ci.yml#comment").expect("head of the fork's run");
     assert!(comment.reason.contains("workflow_run after CI"));
     // Nightly runs on a schedule: nothing of a fork's reaches the run after it.
@@ -259,11 +263,11 @@ fn inputs_carry_the_outsider_into_local_actions_and_reusable_workflows() {
         head.reason
     );
     assert!(
-        conditions(head)
+        conditions(&head)
             .join(" ")
             .contains("build-ref.yml@main is the version of the file that was read"),
         "{:?}",
-        conditions(head)
+        conditions(&head)
     );
     assert!(outsider(&l, "pr-build.yml#base").is_none());
     assert!(outsider(&l, "build-ref.yml#build").is_none());
@@ -283,9 +287,9 @@ fn inputs_carry_the_outsider_into_local_actions_and_reusable_workflows() {
         call.reason
     );
     assert!(
-        conditions(call).join(" ").contains("version at the ref"),
+        conditions(&call).join(" ").contains("version at the ref"),
         "{:?}",
-        conditions(call)
+        conditions(&call)
     );
 }
 
@@ -301,7 +305,7 @@ fn job_and_service_containers_are_images_the_job_runs() {
     assert!(service.reason.contains("service container `db`"));
     assert!(service.reason.contains("pinned by digest"));
     assert!(
-        conditions(service)
+        conditions(&service)
             .join(" ")
             .contains("hands the service secrets")
     );

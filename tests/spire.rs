@@ -30,7 +30,7 @@ use std::path::PathBuf;
 
 use common::AT;
 use trustpath::import::{Input, Loaded, load_inputs_with};
-use trustpath::model::{Edge, EdgeKind};
+use trustpath::model::{EdgeKind, EdgeRef};
 
 const TD: &str = "spiffe://acme.example";
 const AGENT_1: &str = "spiffe://acme.example/spire/agent/k8s_psat/prod/node-uid-1";
@@ -56,7 +56,7 @@ fn edge_lines(loaded: &Loaded) -> BTreeSet<String> {
 }
 
 /// The edge of `kind` between two keys as [`short`] writes them.
-fn edge<'l>(l: &'l Loaded, from: &str, kind: EdgeKind, to: &str) -> Option<&'l Edge> {
+fn edge<'l>(l: &'l Loaded, from: &str, kind: EdgeKind, to: &str) -> Option<EdgeRef<'l>> {
     common::find_edge(l, short, from, kind, to)
 }
 
@@ -278,7 +278,7 @@ fn downstream_and_admin_entries_reach_the_trust_domain() {
     let l = load();
     let nested =
         edge(&l, "td:ns/spire/sa/spire-nested", EdgeKind::CanEscalate, TD).expect("downstream");
-    assert_eq!(nested.technique.as_deref(), Some("spire-downstream"));
+    assert_eq!(nested.technique, Some("spire-downstream"));
     assert!(has(
         &l,
         "td:ns/ops/sa/spire-admin",

@@ -55,7 +55,7 @@ fn edge<'l>(
     from: &str,
     kind: EdgeKind,
     to: &str,
-) -> Vec<&'l trustpath::model::Edge> {
+) -> Vec<trustpath::model::EdgeRef<'l>> {
     let short = shortener(l);
     let g = &l.graph;
     g.edge_ids()

@@ -42,7 +42,7 @@ fn trusts(graph: &TrustGraph) -> Vec<Trust> {
             }
             let mut subs: Option<Vec<(String, bool)>> = None;
             let mut others = Vec::new();
-            for c in &e.conditions {
+            for c in e.conditions {
                 let key = c.key.as_deref().unwrap_or("");
                 let op = c.operator.as_deref().unwrap_or("");
                 if key == format!("{ISSUER}:sub") {

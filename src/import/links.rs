@@ -71,7 +71,7 @@ mod tests {
         let g = &loaded.graph;
         let e = g.edge_ids().next().expect("one edge");
         assert!(g.edge(e).asserted);
-        assert_eq!(&*g.edge(e).reason, "holds the key, says ops");
+        assert_eq!(&**g.edge(e).reason, "holds the key, says ops");
         assert_eq!(g.edge(e).provenance.place, Place::Line(2));
         assert_eq!(
             g.node(g.endpoints(e).0).key.as_ref(),

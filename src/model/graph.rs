@@ -5,9 +5,10 @@ use std::sync::OnceLock;
 use jiff::Timestamp;
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
-use petgraph::visit::EdgeRef;
+use petgraph::visit::EdgeRef as _;
 use rustc_hash::FxHashMap;
 
+use super::store::{EdgeRef, EdgeTables, Packed};
 use super::{CROWN_JEWEL, Credential, Edge, Node, NodeKind, SourceId};
 
 /// Handle to a node of one [`TrustGraph`]. Cheap to copy; meaningless in another graph.
@@ -234,7 +235,9 @@ pub struct Step {
 /// The typed trust graph. Nodes and edges are only ever added, so handles stay valid.
 #[derive(Debug, Default)]
 pub struct TrustGraph {
-    graph: DiGraph<Node, Edge, u32>,
+    graph: DiGraph<Node, Packed, u32>,
+    /// What the packed edges share (see [`super::store`]).
+    edges: EdgeTables,
     /// Key → node. Fx rather than SipHash: keys come from files the responder chose to
     /// load, and ten million lookups per million-node import make the hash matter.
     index: FxHashMap<Box<str>, NodeId>,
@@ -313,6 +316,7 @@ impl TrustGraph {
         // The part's index gives up its keys: a node new here is indexed by the key the
         // part allocated, not by a copy.
         let mut keys = other.index;
+        let tables = other.edges;
         let (nodes, edges) = other.graph.into_nodes_edges();
         let mut ids = Vec::with_capacity(nodes.len());
         for n in nodes {
@@ -346,24 +350,27 @@ impl TrustGraph {
         }
         for e in edges {
             let (a, b) = (ids[e.source().index()], ids[e.target().index()]);
-            let mut edge = e.weight;
+            let incoming = tables.view(&e.weight);
             let repeated = a.index() < before
                 && b.index() < before
                 && self
                     .graph
                     .edges_connecting(ix(a), ix(b))
-                    .any(|e| same_meaning(e.weight(), &edge));
+                    .any(|e| self.edges.view(e.weight()).same_meaning(&incoming));
             if repeated {
                 continue;
             }
+            let mut edge = incoming.to_edge();
             edge.provenance.source = source(self, edge.provenance.source);
-            self.graph.add_edge(ix(a), ix(b), edge);
+            let packed = self.edges.pack(edge);
+            self.graph.add_edge(ix(a), ix(b), packed);
         }
     }
 
     pub fn add_edge(&mut self, from: NodeId, to: NodeId, edge: Edge) -> EdgeId {
         self.stale();
-        EdgeId(self.graph.add_edge(ix(from), ix(to), edge).index() as u32)
+        let packed = self.edges.pack(edge);
+        EdgeId(self.graph.add_edge(ix(from), ix(to), packed).index() as u32)
     }
 
     pub fn node_count(&self) -> usize {
@@ -385,8 +392,9 @@ impl TrustGraph {
         &mut self.graph[ix(id)]
     }
 
-    pub fn edge(&self, id: EdgeId) -> &Edge {
-        &self.graph[EdgeIndex::new(id.index())]
+    /// The edge, read in place (see [`EdgeRef`]).
+    pub fn edge(&self, id: EdgeId) -> EdgeRef<'_> {
+        self.edges.view(&self.graph[EdgeIndex::new(id.index())])
     }
 
     /// `(from, to)` of an edge.
@@ -472,7 +480,7 @@ impl TrustGraph {
     /// dormant and its source is not a disabled or expired credential.
     pub fn traversable(&self, edge: EdgeId, at: Timestamp) -> bool {
         let (from, _) = self.endpoints(edge);
-        !self.edge(edge).dormant && self.node(from).usable_at(at)
+        !self.graph[EdgeIndex::new(edge.index())].dormant() && self.node(from).usable_at(at)
     }
 
     /// Removes every edge that repeats another edge between the same two nodes (same kind,
@@ -564,25 +572,25 @@ impl TrustGraph {
     /// Order of parallel edges (same target, same kind), so that witness paths and exports
     /// do not depend on input order: usable before dormant, unconditional before
     /// conditional, then by reason, conditions and provenance.
-    fn parallel_order(&self, a: &Edge, b: &Edge) -> std::cmp::Ordering {
+    fn parallel_order(&self, a: &EdgeRef<'_>, b: &EdgeRef<'_>) -> std::cmp::Ordering {
         // Field by field and without allocating: a hub's thousands of parallel edges are
         // compared while the adjacency sorts. Conditions compare as their descriptions
         // joined by newlines would.
-        fn conditions(e: &Edge) -> impl Iterator<Item = &u8> {
+        fn conditions<'e>(e: &EdgeRef<'e>) -> impl Iterator<Item = &'e u8> {
             e.conditions.iter().enumerate().flat_map(|(i, c)| {
                 let separator: &[u8] = if i == 0 { b"" } else { b"\n" };
                 separator.iter().chain(c.description.as_bytes())
             })
         }
-        (a.dormant, a.is_conditional(), &*a.reason)
-            .cmp(&(b.dormant, b.is_conditional(), &*b.reason))
+        (a.dormant, a.is_conditional(), &**a.reason)
+            .cmp(&(b.dormant, b.is_conditional(), &**b.reason))
             .then_with(|| conditions(a).cmp(conditions(b)))
             .then_with(|| {
-                let source = |e: &Edge| self.source_name(e.provenance.source);
+                let source = |e: &EdgeRef<'_>| self.source_name(e.provenance.source);
                 source(a).cmp(source(b))
             })
             .then_with(|| {
-                let place = |e: &Edge| e.provenance.place.to_string();
+                let place = |e: &EdgeRef<'_>| e.provenance.place.to_string();
                 place(a).cmp(&place(b))
             })
     }
@@ -625,16 +633,17 @@ impl TrustGraph {
                 *slot += 1;
             }
             let mut duplicates = Vec::new();
-            let edge = |e: u32| &self.graph[EdgeIndex::new(e as usize)];
+            let packed = |e: u32| &self.graph[EdgeIndex::new(e as usize)];
+            let edge = |e: u32| self.edges.view(packed(e));
             for i in 0..n {
                 let run = &mut list[start[i] as usize..start[i + 1] as usize];
                 if run.len() < 2 {
                     continue;
                 }
                 run.sort_unstable_by(|&(n1, e1), &(n2, e2)| {
-                    (rank[n1 as usize], edge(e1).kind)
-                        .cmp(&(rank[n2 as usize], edge(e2).kind))
-                        .then_with(|| self.parallel_order(edge(e1), edge(e2)))
+                    (rank[n1 as usize], packed(e1).kind())
+                        .cmp(&(rank[n2 as usize], packed(e2).kind()))
+                        .then_with(|| self.parallel_order(&edge(e1), &edge(e2)))
                         .then(e1.cmp(&e2))
                 });
                 if !duplicates_too {
@@ -651,7 +660,7 @@ impl TrustGraph {
                     let (_, e) = run[k];
                     if run[group..k]
                         .iter()
-                        .any(|&(_, f)| same_meaning(edge(f), edge(e)))
+                        .any(|&(_, f)| edge(f).same_meaning(&edge(e)))
                     {
                         duplicates.push(e);
                     }
@@ -673,8 +682,8 @@ impl TrustGraph {
             .iter()
             .map(|&(n, e)| {
                 let edge = &self.graph[EdgeIndex::new(e as usize)];
-                let dormant = if edge.dormant { DORMANT } else { 0 };
-                let conditional = if edge.is_conditional() {
+                let dormant = if edge.dormant() { DORMANT } else { 0 };
+                let conditional = if edge.conditional(&self.edges) {
                     CONDITIONAL
                 } else {
                     0
@@ -736,19 +745,6 @@ impl TrustGraph {
             duplicates,
         }
     }
-}
-
-/// Two edges say the same thing (provenance aside).
-fn same_meaning(a: &Edge, b: &Edge) -> bool {
-    a.kind == b.kind
-        && a.reason == b.reason
-        && a.conditions == b.conditions
-        && a.dormant == b.dormant
-        && a.potential == b.potential
-        && a.asserted == b.asserted
-        && a.technique == b.technique
-        && a.level == b.level
-        && a.revoke == b.revoke
 }
 
 #[cfg(test)]

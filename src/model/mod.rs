@@ -1,13 +1,14 @@
 //! The trust graph: a typed API over a private petgraph graph.
 //!
 //! Callers see [`NodeId`] and [`EdgeId`] handles and the domain types [`Node`] and
-//! [`Edge`], never petgraph types, so the storage can change without touching analyses.
+//! [`Edge`] (read back as [`EdgeRef`]), never petgraph types, so the storage can change without touching analyses.
 
 mod edge;
 mod graph;
 mod lookup;
 mod node;
 mod provenance;
+mod store;
 
 pub(crate) use edge::no_revoke;
 pub use edge::{AccessLevel, Condition, Edge, EdgeKind, Revoke};
@@ -20,3 +21,4 @@ pub use node::{
     platform_of_key,
 };
 pub use provenance::{Place, Provenance, SourceId};
+pub use store::EdgeRef;

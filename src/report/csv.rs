@@ -93,7 +93,7 @@ fn write_rows(
         } else {
             String::new()
         };
-        let reason = last.map_or("compromised", |e| &*graph.edge(e).reason);
+        let reason = last.map_or("compromised", |e| graph.edge(e).reason);
         let (depth, criticality) = (depth.to_string(), n.criticality().to_string());
         w.write_record([
             &*cell(&n.key),

@@ -209,7 +209,7 @@ pub fn write_dot(out: &mut dyn Write, graph: &TrustGraph, opts: &DotOptions<'_>)
             let edge = graph.edge(e);
             let mut attrs = Attrs::default();
             attrs.set("label", format!("\"{}\"", edge.kind));
-            attrs.set("tooltip", format!("\"{}\"", escape(&edge.reason)));
+            attrs.set("tooltip", format!("\"{}\"", escape(edge.reason)));
             let traversable = blast.is_some_and(|b| graph.traversable(e, b.at));
             if edge.dormant || blast.is_some_and(|b| !graph.node(n).usable_at(b.at)) {
                 attrs.set("style", "dotted");

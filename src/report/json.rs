@@ -143,14 +143,14 @@ fn edge_out(graph: &TrustGraph, id: EdgeId) -> EdgeOut<'_> {
         from: &graph.node(from).key,
         to: &graph.node(to).key,
         kind: e.kind,
-        reason: &e.reason,
-        conditions: &e.conditions,
+        reason: e.reason,
+        conditions: e.conditions,
         dormant: e.dormant,
         potential: e.potential,
         asserted: e.asserted,
-        technique: e.technique.as_deref(),
+        technique: e.technique,
         level: e.level,
-        revoke: &e.revoke,
+        revoke: e.revoke,
         provenance: provenance(graph, &e.provenance),
     }
 }
@@ -300,7 +300,7 @@ pub(crate) fn hops<'a>(graph: &'a TrustGraph, path: &[EdgeId]) -> Vec<HopOut<'a>
                 from: &graph.node(from).key,
                 to: &graph.node(to).key,
                 kind: edge.kind,
-                reason: &edge.reason,
+                reason: edge.reason,
                 conditions: edge
                     .conditions
                     .iter()

@@ -86,7 +86,7 @@ fn write_path(
         let reason = if edge.reason.is_empty() {
             "(no reason given)".into()
         } else {
-            clean(&edge.reason)
+            clean(edge.reason)
         };
         writeln!(
             out,
@@ -95,7 +95,7 @@ fn write_path(
             clean(&graph.node(to).key)
         )?;
         writeln!(out, "{indent}       {reason}")?;
-        for c in &edge.conditions {
+        for c in edge.conditions {
             writeln!(out, "{indent}       ⚠ only if: {}", clean(&c.description))?;
         }
         if edge.potential {
@@ -244,7 +244,7 @@ pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius)
                     "via {}: {} — {}",
                     graph.edge(e).kind,
                     compact_path(graph, source_of(r.node, &path), &path),
-                    shorten(&clean(&graph.edge(e).reason), REASON_IN_LIST)
+                    shorten(&clean(graph.edge(e).reason), REASON_IN_LIST)
                 ),
             };
             writeln!(

@@ -107,11 +107,7 @@ pub fn edge_lines(
         .map(|e| {
             let edge = g.edge(e);
             let (a, b) = g.endpoints(e);
-            let technique = edge
-                .technique
-                .as_deref()
-                .map(|t| format!("[{t}]"))
-                .unwrap_or_default();
+            let technique = edge.technique.map(|t| format!("[{t}]")).unwrap_or_default();
             let mut line = format!(
                 "{} -{}{technique}-> {}",
                 short(&g.node(a).key),
@@ -200,7 +196,7 @@ pub fn find_edge<'l>(
     from: &str,
     kind: trustpath::model::EdgeKind,
     to: &str,
-) -> Option<&'l trustpath::model::Edge> {
+) -> Option<trustpath::model::EdgeRef<'l>> {
     let g = &l.graph;
     g.edge_ids()
         .find(|&e| {

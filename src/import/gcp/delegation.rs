@@ -69,9 +69,9 @@ fn impersonable(graph: &TrustGraph, from: NodeId) -> Vec<(String, Vec<Condition>
     for (e, to) in graph.outgoing(from) {
         add(e, to, &[]);
         if usable(e, EdgeKind::MemberOf) {
-            let outer = graph.edge(e).conditions.clone();
+            let outer = graph.edge(e).conditions;
             for (e2, to2) in graph.outgoing(to) {
-                add(e2, to2, &outer);
+                add(e2, to2, outer);
             }
         }
     }

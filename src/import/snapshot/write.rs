@@ -1,5 +1,6 @@
 //! Writing a snapshot: strings and revoke lists into tables, records by index.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use jiff::Timestamp;
@@ -7,7 +8,7 @@ use rustc_hash::FxHashMap;
 
 use super::{FORMAT, HEADER, MAGIC};
 use crate::import::Warning;
-use crate::model::{AccessLevel, Edge, Node, Place, Provenance, Revoke, TrustGraph};
+use crate::model::{AccessLevel, EdgeRef, Node, Place, Provenance, Revoke, TrustGraph};
 
 /// Writes `graph` (and the warnings of the load that built it) as a snapshot.
 pub fn write(w: &mut dyn Write, graph: &TrustGraph, warnings: &[Warning]) -> io::Result<()> {
@@ -57,7 +58,9 @@ pub fn write(w: &mut dyn Write, graph: &TrustGraph, warnings: &[Warning]) -> io:
 /// them by index.
 #[derive(Default)]
 struct Encoder<'g> {
-    strings: FxHashMap<&'g str, u32>,
+    /// Borrowed from the graph but for the few strings it makes as it is read (an edge's
+    /// place).
+    strings: FxHashMap<Cow<'g, str>, u32>,
     table: Vec<u8>,
     lengths: Vec<u32>,
     /// Revoke lists by the address of their elements (the importers share one list
@@ -79,12 +82,26 @@ impl<'g> Encoder<'g> {
     }
 
     fn id(&mut self, s: &'g str) -> u32 {
-        let next = self.lengths.len() as u32;
-        *self.strings.entry(s).or_insert_with(|| {
-            self.table.extend_from_slice(s.as_bytes());
-            self.lengths.push(s.len() as u32);
-            next
-        })
+        match self.strings.get(s) {
+            Some(&id) => id,
+            None => self.insert(Cow::Borrowed(s)),
+        }
+    }
+
+    /// The id of a string that does not live as long as the graph.
+    fn transient_id(&mut self, s: &str) -> u32 {
+        match self.strings.get(s) {
+            Some(&id) => id,
+            None => self.insert(Cow::Owned(s.to_owned())),
+        }
+    }
+
+    fn insert(&mut self, s: Cow<'g, str>) -> u32 {
+        let id = self.lengths.len() as u32;
+        self.table.extend_from_slice(s.as_bytes());
+        self.lengths.push(s.len() as u32);
+        self.strings.insert(s, id);
+        id
     }
 
     fn str(&mut self, s: &'g str) {
@@ -140,7 +157,7 @@ impl<'g> Encoder<'g> {
         self.list_count
     }
 
-    fn provenance(&mut self, p: &'g Provenance) {
+    fn provenance(&mut self, p: &Provenance) {
         self.u32(p.source.0 as usize);
         match &p.place {
             Place::Unknown => self.u8(0),
@@ -158,7 +175,8 @@ impl<'g> Encoder<'g> {
             }
             Place::Other(s) => {
                 self.u8(4);
-                self.str(s);
+                let id = self.transient_id(s);
+                self.u32(id as usize);
             }
         }
     }
@@ -198,11 +216,11 @@ impl<'g> Encoder<'g> {
         self.provenance(&n.provenance);
     }
 
-    fn edge(&mut self, e: &'g Edge) {
+    fn edge(&mut self, e: EdgeRef<'g>) {
         self.str(e.kind.as_str());
-        self.str(&e.reason);
+        self.str(e.reason);
         self.u32(e.conditions.len());
-        for c in &e.conditions {
+        for c in e.conditions {
             self.str(&c.description);
             self.opt(c.key.as_deref());
             self.opt(c.operator.as_deref());
@@ -212,14 +230,14 @@ impl<'g> Encoder<'g> {
             }
         }
         self.u8(u8::from(e.dormant) | u8::from(e.potential) << 1 | u8::from(e.asserted) << 2);
-        self.opt(e.technique.as_deref());
+        self.opt(e.technique);
         self.u8(match e.level {
             None => 0,
             Some(AccessLevel::Read) => 1,
             Some(AccessLevel::Write) => 2,
             Some(AccessLevel::Admin) => 3,
         });
-        let list = self.revokes(&e.revoke);
+        let list = self.revokes(e.revoke);
         self.u32(list as usize);
         self.provenance(&e.provenance);
     }

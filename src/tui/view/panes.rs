@@ -162,7 +162,7 @@ fn hops(app: &App<'_>, theme: &Theme, path: &[EdgeId], cols: usize) -> Option<Ve
             Style::new(),
         ));
         lines.extend(wrapped(
-            &format!("       {}", clean(&edge.reason)),
+            &format!("       {}", clean(edge.reason)),
             cols,
             7,
             theme.dim(),
@@ -232,7 +232,7 @@ fn details<'a>(app: &'a App<'_>, theme: &'a Theme, cols: usize) -> Content<'a> {
             "  {arrow} {} {}  {}",
             edge.kind,
             middle(&key(app, other), cols.saturating_sub(20).max(16)),
-            clean(&edge.reason)
+            clean(edge.reason)
         );
         let line = Line::raw(fit(&text, cols));
         if cursor == Some(index) {
@@ -274,9 +274,9 @@ fn edge_strip(app: &App<'_>, theme: &Theme, cols: usize) -> Vec<Line<'static>> {
                 key(app, from),
                 edge.kind,
                 key(app, to),
-                clean(&edge.reason)
+                clean(edge.reason)
             );
-            for c in &edge.conditions {
+            for c in edge.conditions {
                 text.push_str(&format!(" · if {}", clean(&c.description)));
             }
             let mut lines = wrapped(&text, cols, 2, theme.dim());

@@ -18,7 +18,7 @@ mod tests;
 mod vault;
 mod x509;
 
-use crate::model::{Edge, Node, NodeKind, Revoke};
+use crate::model::{EdgeRef, Node, NodeKind, Revoke};
 use crate::shell::{Cmd, Piece, comment, hole, quote};
 
 /// What the plan needs to know about one revocation action to print it as a runbook step.
@@ -47,7 +47,7 @@ pub enum Target<'a> {
     Edge {
         from: &'a Node,
         to: &'a Node,
-        edge: &'a Edge,
+        edge: EdgeRef<'a>,
     },
 }
 

@@ -78,7 +78,7 @@ mod tests {
     use super::super::playbook;
     use super::super::tests::cut;
     use super::*;
-    use crate::model::{EdgeKind, Provenance};
+    use crate::model::{Edge, EdgeKind, Provenance};
 
     #[test]
     fn actions_are_told_by_their_id_whatever_the_node() {
@@ -96,7 +96,7 @@ mod tests {
         let target = || Target::Edge {
             from: &sa,
             to: &svid,
-            edge: &edge,
+            edge: edge.view(),
         };
         let book = playbook(&cut("delete-entry:spire:e-1", "delete_identity"), target());
         assert_eq!(book.commands, ["spire-server entry delete -entryID e-1"]);

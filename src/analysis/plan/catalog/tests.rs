@@ -1,6 +1,6 @@
 //! Tests of the playbook catalogue.
 use super::*;
-use crate::model::{EdgeKind, Provenance};
+use crate::model::{Edge, EdgeKind, Provenance};
 
 fn node(key: &str, kind: NodeKind) -> Node {
     Node::new(key, kind, Provenance::default())
@@ -25,7 +25,7 @@ fn on_edge(id: &str, action: &str, from: &Node, to: &Node) -> Playbook {
     let target = Target::Edge {
         from,
         to,
-        edge: &edge,
+        edge: edge.view(),
     };
     playbook(&cut(id, action), target)
 }

@@ -1,0 +1,378 @@
+//! How the graph keeps its edges: each one a 24-byte record of numbers, the reasons,
+//! revoke lists, places and conditions it names held once in tables beside it.
+//!
+//! A million-node estate has five million edges and a few thousand distinct reasons; an
+//! edge that held its own handles to them took 112 bytes, two thirds of a load's memory.
+//! Callers never see the record: [`super::TrustGraph::edge`] answers with an
+//! [`EdgeRef`], which reads like an [`Edge`] and borrows its strings from the tables.
+
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+use super::{AccessLevel, Condition, Edge, EdgeKind, Place, Provenance, Revoke, SourceId};
+
+const DORMANT: u8 = 1;
+const POTENTIAL: u8 = 2;
+const ASSERTED: u8 = 4;
+
+/// Which [`Place`] a record's `place` number stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PlaceTag {
+    Unknown,
+    Node,
+    Edge,
+    Line,
+    /// An index into [`EdgeTables::places`]: any other place, and lines past `u32::MAX`.
+    Table,
+}
+
+/// One edge as the graph keeps it.
+#[derive(Debug, Clone)]
+pub(super) struct Packed {
+    reason: u32,
+    revoke: u32,
+    /// Index into [`EdgeTables::extras`]; 0 when the edge has no conditions or technique.
+    extra: u32,
+    source: SourceId,
+    place: u32,
+    kind: EdgeKind,
+    flags: u8,
+    level: Option<AccessLevel>,
+    place_tag: PlaceTag,
+}
+
+/// What few edges carry: kept apart so that the others pay nothing for it.
+#[derive(Debug, Default)]
+struct Extra {
+    conditions: Vec<Condition>,
+    technique: Option<Box<str>>,
+}
+
+/// One table of shared values. An importer hands the same `Arc` to every edge of a
+/// policy, so the last one interned is remembered by address and found again without
+/// hashing its text; reasons are also shared by value.
+#[derive(Debug)]
+struct Table<T: ?Sized> {
+    items: Vec<Arc<T>>,
+    /// Address of the last item interned or found, and its index. Only ever an item the
+    /// table holds: an address is unique while its allocation lives.
+    last: (usize, u32),
+}
+
+impl<T: ?Sized> Table<T> {
+    fn with_first(first: Arc<T>) -> Table<T> {
+        Table {
+            last: (address(&first), 0),
+            items: vec![first],
+        }
+    }
+
+    /// The index of `item` when it is the one interned last.
+    fn recent(&self, item: &Arc<T>) -> Option<u32> {
+        (self.last.0 == address(item)).then_some(self.last.1)
+    }
+
+    fn push(&mut self, item: &Arc<T>) -> u32 {
+        let id = u32::try_from(self.items.len()).expect("fewer than 2^32 shared values");
+        self.items.push(item.clone());
+        self.last = (address(item), id);
+        id
+    }
+
+    fn get(&self, id: u32) -> &Arc<T> {
+        &self.items[id as usize]
+    }
+}
+
+fn address<T: ?Sized>(item: &Arc<T>) -> usize {
+    Arc::as_ptr(item).cast::<()>() as usize
+}
+
+/// The tables every [`Packed`] record points into.
+#[derive(Debug)]
+pub(super) struct EdgeTables {
+    reasons: Table<str>,
+    /// Reason text → index, so that reasons built afresh for each edge are kept once.
+    reason_ids: FxHashMap<Arc<str>, u32>,
+    /// Index 0 is the empty list.
+    revokes: Table<[Revoke]>,
+    places: Table<Place>,
+    /// Index 0 is a placeholder that no record names.
+    extras: Vec<Extra>,
+}
+
+impl Default for EdgeTables {
+    fn default() -> Self {
+        EdgeTables {
+            reasons: Table::with_first(Arc::from("")),
+            reason_ids: FxHashMap::default(),
+            revokes: Table::with_first(super::no_revoke()),
+            places: Table::with_first(Arc::new(Place::Unknown)),
+            extras: vec![Extra::default()],
+        }
+    }
+}
+
+impl EdgeTables {
+    pub(super) fn pack(&mut self, edge: Edge) -> Packed {
+        let reason = self.reason(&edge.reason);
+        let revoke = if edge.revoke.is_empty() {
+            0
+        } else if let Some(id) = self.revokes.recent(&edge.revoke) {
+            id
+        } else {
+            self.revokes.push(&edge.revoke)
+        };
+        let extra = if edge.conditions.is_empty() && edge.technique.is_none() {
+            0
+        } else {
+            self.extras.push(Extra {
+                conditions: edge.conditions,
+                technique: edge.technique,
+            });
+            u32::try_from(self.extras.len() - 1).expect("fewer than 2^32 conditional edges")
+        };
+        let (place_tag, place) = self.place(edge.provenance.place);
+        let flag = |set: bool, bit: u8| if set { bit } else { 0 };
+        let flags = flag(edge.dormant, DORMANT)
+            | flag(edge.potential, POTENTIAL)
+            | flag(edge.asserted, ASSERTED);
+        Packed {
+            reason,
+            revoke,
+            extra,
+            source: edge.provenance.source,
+            place,
+            kind: edge.kind,
+            flags,
+            level: edge.level,
+            place_tag,
+        }
+    }
+
+    fn reason(&mut self, reason: &Arc<str>) -> u32 {
+        if let Some(id) = self.reasons.recent(reason) {
+            return id;
+        }
+        if let Some(&id) = self.reason_ids.get(reason) {
+            // Remember the kept copy, not this one: this one may be freed and its address
+            // given to another text.
+            self.reasons.last = (address(self.reasons.get(id)), id);
+            return id;
+        }
+        let id = self.reasons.push(reason);
+        self.reason_ids.insert(reason.clone(), id);
+        id
+    }
+
+    fn place(&mut self, place: Place) -> (PlaceTag, u32) {
+        match place {
+            Place::Unknown => (PlaceTag::Unknown, 0),
+            Place::Node(n) => (PlaceTag::Node, n),
+            Place::Edge(n) => (PlaceTag::Edge, n),
+            Place::Line(n) if n <= u64::from(u32::MAX) => (PlaceTag::Line, n as u32),
+            Place::Other(ref text) => {
+                // Every edge of one record shares its place: found by the text's address.
+                let shared = self.places.get(self.places.last.1);
+                if matches!(&**shared, Place::Other(t) if Arc::ptr_eq(t, text)) {
+                    return (PlaceTag::Table, self.places.last.1);
+                }
+                (PlaceTag::Table, self.places.push(&Arc::new(place)))
+            }
+            far @ Place::Line(_) => (PlaceTag::Table, self.places.push(&Arc::new(far))),
+        }
+    }
+
+    /// The edge a record stands for, its strings borrowed from the tables.
+    pub(super) fn view<'g>(&'g self, packed: &Packed) -> EdgeRef<'g> {
+        let extra = &self.extras[packed.extra as usize];
+        let place = match packed.place_tag {
+            PlaceTag::Unknown => Place::Unknown,
+            PlaceTag::Node => Place::Node(packed.place),
+            PlaceTag::Edge => Place::Edge(packed.place),
+            PlaceTag::Line => Place::Line(u64::from(packed.place)),
+            PlaceTag::Table => (**self.places.get(packed.place)).clone(),
+        };
+        EdgeRef {
+            kind: packed.kind,
+            reason: self.reasons.get(packed.reason),
+            conditions: &extra.conditions,
+            dormant: packed.flags & DORMANT != 0,
+            potential: packed.flags & POTENTIAL != 0,
+            asserted: packed.flags & ASSERTED != 0,
+            technique: extra.technique.as_deref(),
+            level: packed.level,
+            revoke: self.revokes.get(packed.revoke),
+            provenance: Provenance {
+                source: packed.source,
+                place,
+            },
+        }
+    }
+}
+
+impl Packed {
+    pub(super) fn kind(&self) -> EdgeKind {
+        self.kind
+    }
+
+    pub(super) fn dormant(&self) -> bool {
+        self.flags & DORMANT != 0
+    }
+
+    /// [`Edge::is_conditional`] without reading the tables: only conditional edges have
+    /// conditions, and only those are in `extras` with a non-empty list.
+    pub(super) fn conditional(&self, tables: &EdgeTables) -> bool {
+        self.flags & POTENTIAL != 0
+            || (self.extra != 0 && !tables.extras[self.extra as usize].conditions.is_empty())
+    }
+}
+
+/// An edge of a [`super::TrustGraph`], read in place: the fields of an [`Edge`], with its
+/// shared strings and lists borrowed from the graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EdgeRef<'g> {
+    pub kind: EdgeKind,
+    pub reason: &'g Arc<str>,
+    pub conditions: &'g [Condition],
+    /// Marked dormant by the input (disabled binding, deleted target…); never traversed.
+    pub dormant: bool,
+    /// An edge that depends on a resource the export cannot show (e.g. "if a Lambda exists").
+    pub potential: bool,
+    /// Asserted by a person (links CSV) rather than derived from an export.
+    pub asserted: bool,
+    pub technique: Option<&'g str>,
+    pub level: Option<AccessLevel>,
+    pub revoke: &'g Arc<[Revoke]>,
+    pub provenance: Provenance,
+}
+
+impl Edge {
+    /// The edge read as the graph answers it, for code that takes either.
+    pub fn view(&self) -> EdgeRef<'_> {
+        EdgeRef {
+            kind: self.kind,
+            reason: &self.reason,
+            conditions: &self.conditions,
+            dormant: self.dormant,
+            potential: self.potential,
+            asserted: self.asserted,
+            technique: self.technique.as_deref(),
+            level: self.level,
+            revoke: &self.revoke,
+            provenance: self.provenance.clone(),
+        }
+    }
+}
+
+impl EdgeRef<'_> {
+    /// Traversal depends on something trustpath could not verify.
+    pub fn is_conditional(&self) -> bool {
+        self.potential || !self.conditions.is_empty()
+    }
+
+    /// An owned copy, sharing the reason and revoke list.
+    pub fn to_edge(&self) -> Edge {
+        Edge {
+            kind: self.kind,
+            reason: self.reason.clone(),
+            conditions: self.conditions.to_vec(),
+            dormant: self.dormant,
+            potential: self.potential,
+            asserted: self.asserted,
+            technique: self.technique.map(Into::into),
+            level: self.level,
+            revoke: self.revoke.clone(),
+            provenance: self.provenance.clone(),
+        }
+    }
+
+    /// Says the same thing as `other` (provenance aside).
+    pub(super) fn same_meaning(&self, other: &EdgeRef<'_>) -> bool {
+        self.kind == other.kind
+            && self.reason == other.reason
+            && self.conditions == other.conditions
+            && self.dormant == other.dormant
+            && self.potential == other.potential
+            && self.asserted == other.asserted
+            && self.technique == other.technique
+            && self.level == other.level
+            && self.revoke == other.revoke
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edge(reason: &str) -> Edge {
+        Edge::new(EdgeKind::CanRead, reason, Provenance::default())
+    }
+
+    /// Every field survives packing, whatever it shares with the edges before it.
+    #[test]
+    fn packed_edges_read_back_as_they_were_added() {
+        let mut tables = EdgeTables::default();
+        let place: Arc<str> = Arc::from("/Roles/3");
+        let revoke: Arc<[Revoke]> = Arc::from(vec![Revoke {
+            id: "detach:p".into(),
+            action: Revoke::action_name("detach_policy"),
+            cost: 3,
+            commands: vec!["aws iam detach-role-policy …".into()],
+            from_file: false,
+        }]);
+        let mut edges = Vec::new();
+        for i in 0..12u32 {
+            let mut e = edge(if i % 3 == 0 { "r0" } else { "r1" });
+            e.dormant = i % 2 == 0;
+            e.potential = i % 5 == 0;
+            e.asserted = i % 7 == 0;
+            e.level = (i % 4 == 0).then_some(AccessLevel::Write);
+            if i % 4 == 1 {
+                e.conditions = vec![Condition::described(format!("c{i}"))];
+                e.technique = Some("iam:PassRole".into());
+            }
+            if i % 2 == 1 {
+                e.revoke = revoke.clone();
+            }
+            e.provenance.source = SourceId(i % 3);
+            e.provenance.place = match i % 6 {
+                0 => Place::Unknown,
+                1 => Place::Node(i),
+                2 => Place::Edge(i),
+                3 => Place::Line(u64::from(i)),
+                4 => Place::Other(place.clone()),
+                _ => Place::Line(u64::from(u32::MAX) + 9),
+            };
+            edges.push(e);
+        }
+        let packed: Vec<Packed> = edges.iter().cloned().map(|e| tables.pack(e)).collect();
+        for (e, p) in edges.iter().zip(&packed) {
+            let view = tables.view(p);
+            assert_eq!(&view.to_edge(), e);
+            assert_eq!(view.is_conditional(), e.is_conditional());
+            assert_eq!(p.conditional(&tables), e.is_conditional());
+            assert_eq!(p.dormant(), e.dormant);
+        }
+        // Two reasons kept once each, whatever number of copies came in.
+        assert_eq!(tables.reasons.items.len(), 3);
+        assert_eq!(tables.revokes.items.len(), 2);
+    }
+
+    /// A reason freed after it was interned by value cannot be mistaken, by its address,
+    /// for a later one.
+    #[test]
+    fn a_freed_reason_is_not_found_by_its_address() {
+        let mut tables = EdgeTables::default();
+        let kept = tables.pack(edge("first"));
+        for i in 0..100 {
+            // Each of these is dropped after packing; the allocator reuses the addresses.
+            let a = tables.pack(edge("first"));
+            let b = tables.pack(edge(&format!("other {i}")));
+            assert_eq!(&**tables.view(&a).reason, "first");
+            assert_eq!(&**tables.view(&b).reason, format!("other {i}"));
+        }
+        assert_eq!(&**tables.view(&kept).reason, "first");
+    }
+}

@@ -8,6 +8,7 @@ use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef as _;
 use rustc_hash::FxHashMap;
 
+use super::keys::KeyIndex;
 use super::store::{EdgeRef, EdgeTables, Packed};
 use super::{CROWN_JEWEL, Credential, Edge, Node, NodeKind, SourceId};
 
@@ -34,6 +35,10 @@ impl EdgeId {
 
 fn ix(id: NodeId) -> NodeIndex<u32> {
     NodeIndex::new(id.index())
+}
+
+fn key_of(graph: &DiGraph<Node, Packed, u32>, node: u32) -> &str {
+    &graph[NodeIndex::new(node as usize)].key
 }
 
 /// A node with this key exists already.
@@ -238,9 +243,10 @@ pub struct TrustGraph {
     graph: DiGraph<Node, Packed, u32>,
     /// What the packed edges share (see [`super::store`]).
     edges: EdgeTables,
-    /// Key → node. Fx rather than SipHash: keys come from files the responder chose to
-    /// load, and ten million lookups per million-node import make the hash matter.
-    index: FxHashMap<Box<str>, NodeId>,
+    /// Key → node, by the keys the nodes hold (see [`super::keys`]). Fx rather than
+    /// SipHash: keys come from files the responder chose to load, and ten million lookups
+    /// per million-node import make the hash matter.
+    index: KeyIndex,
     sources: Vec<Box<str>>,
     /// Name → index into `sources`: an importer interns its file once per record, and an
     /// estate exported per subscription or per namespace has hundreds of files.
@@ -259,18 +265,24 @@ impl TrustGraph {
 
     /// Adds a node; fails (returning the existing id) when the key is taken.
     pub fn add_node(&mut self, node: Node) -> Result<NodeId, DuplicateKey> {
-        if let Some(&existing) = self.index.get(&node.key) {
-            return Err(DuplicateKey(existing));
-        }
-        assert!(
-            self.graph.node_count() < MAX_NODES,
-            "trustpath holds at most {MAX_NODES} nodes"
-        );
-        let key = node.key.clone();
-        let id = NodeId(self.graph.add_node(node).index() as u32);
-        self.index.insert(key, id);
+        let id = self.index_key(&node.key)?;
+        self.graph.add_node(node);
         self.stale();
         Ok(id)
+    }
+
+    /// Indexes the key of the node about to be added, or answers the node that has it.
+    fn index_key(&mut self, key: &str) -> Result<NodeId, DuplicateKey> {
+        let next = self.graph.node_count();
+        assert!(
+            next < MAX_NODES,
+            "trustpath holds at most {MAX_NODES} nodes"
+        );
+        let graph = &self.graph;
+        match self.index.insert(key, next as u32, |n| key_of(graph, n)) {
+            Ok(()) => Ok(NodeId(next as u32)),
+            Err(existing) => Err(DuplicateKey(NodeId(existing))),
+        }
     }
 
     /// Moves other graphs' nodes and edges into this one, part after part, in their
@@ -313,30 +325,18 @@ impl TrustGraph {
                 }
             }
         };
-        // The part's index gives up its keys: a node new here is indexed by the key the
-        // part allocated, not by a copy.
-        let mut keys = other.index;
         let tables = other.edges;
         let (nodes, edges) = other.graph.into_nodes_edges();
         let mut ids = Vec::with_capacity(nodes.len());
         for n in nodes {
             let mut node = n.weight;
             node.provenance.source = source(self, node.provenance.source);
-            let key = keys
-                .remove_entry(&node.key)
-                .map_or_else(|| node.key.clone(), |(key, _)| key);
-            let id = match self.index.entry(key) {
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    assert!(
-                        self.graph.node_count() < MAX_NODES,
-                        "trustpath holds at most {MAX_NODES} nodes"
-                    );
-                    let id = NodeId(self.graph.add_node(node).index() as u32);
-                    slot.insert(id);
+            let id = match self.index_key(&node.key) {
+                Ok(id) => {
+                    self.graph.add_node(node);
                     id
                 }
-                std::collections::hash_map::Entry::Occupied(slot) => {
-                    let id = *slot.get();
+                Err(DuplicateKey(id)) => {
                     let here = &mut self.graph[ix(id)];
                     if here.tags.contains_key("not_in_inputs")
                         && !node.tags.contains_key("not_in_inputs")
@@ -408,7 +408,7 @@ impl TrustGraph {
 
     /// Node by exact stable key.
     pub fn find(&self, key: &str) -> Option<NodeId> {
-        self.index.get(key).copied()
+        self.index.find(key, |n| key_of(&self.graph, n)).map(NodeId)
     }
 
     /// All node ids in insertion order.

@@ -5,6 +5,7 @@
 
 mod edge;
 mod graph;
+mod keys;
 mod lookup;
 mod node;
 mod provenance;

@@ -99,10 +99,10 @@ fn answers_from_a_snapshot_are_the_answers_from_its_json() {
 #[test]
 fn another_format_is_refused_by_name() {
     let mut bytes = snapshot_of(&sample());
-    bytes[8] = 2;
+    bytes[8] = 9;
     let err = reload(bytes).expect_err("refused");
     assert!(err.contains("graph.tpsnap"), "{err}");
-    assert!(err.contains("format 2"), "{err}");
+    assert!(err.contains("format 9"), "{err}");
     assert!(err.contains("import the inputs again"), "{err}");
 }
 
@@ -227,9 +227,10 @@ fn one_string_named_a_million_times_is_refused() {
         payload.push(0); // place
     }
     u32le(&mut payload, 0); // edges
+    u32le(&mut payload, 0); // key order
     u32le(&mut payload, 0); // warnings
     let mut bytes = b"TPSNAP\r\n".to_vec();
-    bytes.extend_from_slice(&1u32.to_le_bytes());
+    bytes.extend_from_slice(&2u32.to_le_bytes());
     bytes.extend_from_slice(&[0; 4]);
     bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     bytes.extend_from_slice(&u64::from(crc32(&payload)).to_le_bytes());

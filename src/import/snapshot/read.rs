@@ -643,8 +643,19 @@ fn decode<R: BufRead>(d: &mut Decoder<'_, '_, R>, builder: &mut Builder) -> Resu
             out.flush();
             decoded
         },
-        move |builder, batch| add_batch(builder, &mut ids, batch),
+        |builder, batch| add_batch(builder, &mut ids, batch),
     )?;
+    let n = d.count(4, "key order")?;
+    let mut order = Vec::with_capacity(n.min(d.room));
+    for _ in 0..n {
+        order.push(d.u32("key order")?);
+    }
+    // The order names nodes by their place in the snapshot: it is the graph's when the
+    // snapshot's nodes are all the graph has, by the same ids.
+    let same_ids = ids.iter().enumerate().all(|(i, id)| id.index() == i);
+    if same_ids && builder.graph.node_count() == ids.len() {
+        builder.graph.suggest_key_order(order);
+    }
     for _ in 0..d.count(12, "warnings")? {
         let (f, place, message) = (d.str("warning")?, d.str("warning")?, d.str("warning")?);
         builder

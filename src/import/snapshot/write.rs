@@ -32,6 +32,10 @@ pub fn write(w: &mut dyn Write, graph: &TrustGraph, warnings: &[Warning]) -> io:
         enc.u32(to.index());
         enc.edge(graph.edge(id));
     }
+    enc.u32(graph.node_count());
+    for id in graph.nodes_by_key() {
+        enc.u32(id.index());
+    }
     enc.u32(warnings.len());
     for warning in warnings {
         enc.str(&warning.file);

@@ -1,0 +1,518 @@
+//! The traversal cache: compressed adjacency in key order, and the per-node facts that
+//! analyses over millions of nodes read instead of the nodes.
+
+use std::sync::{Mutex, PoisonError};
+
+use jiff::Timestamp;
+use petgraph::Direction;
+use petgraph::graph::EdgeIndex;
+use petgraph::visit::EdgeRef as _;
+use rustc_hash::FxHashMap;
+
+use super::{EdgeId, EdgeRef, NodeId, TrustGraph, key_of};
+use crate::model::{CROWN_JEWEL, Credential, NodeKind};
+
+/// Compressed adjacency for traversal: per node, a contiguous run of `(neighbour, edge)`
+/// pairs ordered by the neighbour's stable key, so every traversal (and therefore every
+/// witness path) is the same whatever order the inputs were read in.
+#[derive(Debug, Default)]
+pub(super) struct Adjacency {
+    pub(super) out_start: Vec<u32>,
+    /// Per outgoing slot: the target node in the low 30 bits, the edge's [`DORMANT`] and
+    /// [`CONDITIONAL`] flags in the top two. A traversal reads four bytes per edge, in
+    /// sequence, and never the edge itself.
+    pub(super) out_target: Vec<u32>,
+    /// Per outgoing slot: the edge id (read only to rebuild a path).
+    pub(super) out_edge: Vec<u32>,
+    pub(super) in_start: Vec<u32>,
+    pub(super) inc: Vec<(u32, u32)>,
+    /// Node ids sorted by stable key.
+    pub(super) by_key: Vec<u32>,
+    /// Per node, what analyses over many nodes need, without touching the node (its key
+    /// rank too: sorting reached nodes and summing them up then read one array).
+    pub(super) facts: Vec<NodeFacts>,
+    /// One bit per node: a credential (the only nodes whose usability depends on time).
+    /// A traversal asks this of every node it expands; 128 KB per million nodes stays in
+    /// cache where the facts array would not.
+    credential_bits: Vec<u64>,
+    /// Per word of `credential_bits`: the credentials in the words before it, so that a
+    /// credential's index into `lives` is a prefix count plus a popcount (the counts, 16 KB
+    /// per million nodes, stay in cache).
+    credentials_before: Vec<u32>,
+    /// Per credential, in node order: when it can be used. A traversal asks this of every
+    /// credential it expands; reading the node and its boxed credential instead cost two
+    /// cache misses each, a third of a cold blast radius.
+    lives: Vec<Lifespan>,
+    /// Platform names, indexed by [`PlatformId`].
+    pub(super) platforms: Vec<Box<str>>,
+    /// Edges that repeat an earlier parallel edge (same meaning, other provenance).
+    pub(super) duplicates: Vec<u32>,
+}
+
+/// See [`TrustGraph::traversal`].
+#[derive(Clone, Copy)]
+pub struct Traversal<'g> {
+    pub(super) adj: &'g Adjacency,
+}
+
+impl<'g> Traversal<'g> {
+    /// Outgoing edges with their flags, ordered by the target's key.
+    #[inline]
+    pub fn steps(self, id: NodeId) -> impl ExactSizeIterator<Item = Step> + 'g {
+        let adj = self.adj;
+        let (a, b) = (
+            adj.out_start[id.index()] as usize,
+            adj.out_start[id.index() + 1] as usize,
+        );
+        adj.out_target[a..b]
+            .iter()
+            .enumerate()
+            .map(move |(i, &t)| Step {
+                slot: Slot((a + i) as u32),
+                to: NodeId(t & NODE_MASK),
+                dormant: t & DORMANT != 0,
+                conditional: t & CONDITIONAL != 0,
+            })
+    }
+
+    /// The edge behind a slot of [`Step`].
+    #[inline]
+    pub fn edge(self, slot: Slot) -> EdgeId {
+        EdgeId(self.adj.out_edge[slot.0 as usize])
+    }
+
+    #[inline]
+    pub fn facts(self, id: NodeId) -> NodeFacts {
+        self.adj.facts[id.index()]
+    }
+
+    /// The node whose key has `rank` ([`Self::key_rank`]'s inverse).
+    #[inline]
+    pub fn by_rank(self, rank: u32) -> NodeId {
+        NodeId(self.adj.by_key[rank as usize])
+    }
+
+    #[inline]
+    pub fn key_rank(self, id: NodeId) -> u32 {
+        self.adj.facts[id.index()].rank
+    }
+
+    /// The attacker can act as the node at `at`: anything but a credential that is dead,
+    /// expired or not yet created ([`Node::usable_at`], without reading the node).
+    #[inline]
+    pub fn usable(self, id: NodeId, at: Timestamp) -> bool {
+        let i = id.index();
+        let (word, bit) = (self.adj.credential_bits[i / 64], 1u64 << (i % 64));
+        if word & bit == 0 {
+            return true;
+        }
+        let nth = self.adj.credentials_before[i / 64] + (word & (bit - 1)).count_ones();
+        self.adj.lives[nth as usize].contains(at)
+    }
+}
+
+/// When a credential can be used: from its creation (inclusive) until it expires
+/// (exclusive); a dead status makes the window empty.
+#[derive(Debug, Clone, Copy)]
+struct Lifespan {
+    from: Timestamp,
+    until: Timestamp,
+}
+
+impl Lifespan {
+    fn of(credential: &Credential) -> Lifespan {
+        if credential.is_dead() {
+            return Lifespan {
+                from: Timestamp::MAX,
+                until: Timestamp::MIN,
+            };
+        }
+        Lifespan {
+            from: credential.created.unwrap_or(Timestamp::MIN),
+            until: credential.expires.unwrap_or(Timestamp::MAX),
+        }
+    }
+
+    fn contains(self, at: Timestamp) -> bool {
+        self.from <= at && at < self.until
+    }
+}
+
+/// Index of a platform name interned in a [`TrustGraph`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PlatformId(u16);
+
+impl PlatformId {
+    /// Dense index, for per-platform arrays.
+    pub fn index(self) -> usize {
+        usize::from(self.0)
+    }
+
+    pub fn from_index(i: usize) -> PlatformId {
+        PlatformId(i.min(usize::from(u16::MAX)) as u16)
+    }
+}
+
+/// A compact copy of the node fields that analyses over millions of nodes read: twelve
+/// bytes in one dense array rather than a pointer chase into each node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeFacts {
+    pub kind: NodeKind,
+    /// Effective criticality ([`Node::criticality`]).
+    pub criticality: u8,
+    pub admin: bool,
+    /// Credentials are the only nodes whose usability depends on time and status.
+    pub credential: bool,
+    pub platform: PlatformId,
+    /// Position of the node's key among all keys ([`TrustGraph::key_rank`]).
+    pub rank: u32,
+}
+
+impl NodeFacts {
+    pub fn is_crown_jewel(self) -> bool {
+        self.criticality >= CROWN_JEWEL
+    }
+}
+
+const DORMANT: u32 = 1 << 30;
+const CONDITIONAL: u32 = 1 << 31;
+pub(super) const NODE_MASK: u32 = DORMANT - 1;
+/// Node ids must fit beside the flags.
+pub const MAX_NODES: usize = NODE_MASK as usize;
+
+/// Position of an outgoing edge in the traversal cache; [`Traversal::edge`] turns it into
+/// the edge. Traversals keep slots, not edges, so they never read the edge table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot(u32);
+
+impl Slot {
+    pub(crate) fn raw(self) -> u32 {
+        self.0
+    }
+
+    pub(crate) fn from_raw(raw: u32) -> Slot {
+        Slot(raw)
+    }
+}
+
+/// One outgoing edge as a traversal sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    pub slot: Slot,
+    pub to: NodeId,
+    pub dormant: bool,
+    pub conditional: bool,
+}
+
+impl TrustGraph {
+    /// Node ids in key order: the suggested order if it is one, else sorted.
+    fn key_order(&self) -> Vec<u32> {
+        let n = self.graph.node_count();
+        let key = |id: u32| key_of(&self.graph, id);
+        if let Some(order) = &self.key_order
+            && order.len() == n
+            && order.iter().all(|&id| (id as usize) < n)
+            // Strictly increasing keys are distinct, so the order holds every node once.
+            && order.windows(2).all(|w| key(w[0]) < key(w[1]))
+        {
+            return order.clone();
+        }
+        // The keys beside the ids, so that a comparison reads two strings and not two
+        // nodes first; each half sorted on its own core, then merged.
+        let mut keyed: Vec<(&str, u32)> = self
+            .graph
+            .node_weights()
+            .zip(0u32..)
+            .map(|(node, id)| (&*node.key, id))
+            .collect();
+        let (left, right) = keyed.split_at_mut(n / 2);
+        both(|| left.sort_unstable(), || right.sort_unstable());
+        let mut by_key = Vec::with_capacity(n);
+        let (mut l, mut r) = (left.iter().peekable(), right.iter().peekable());
+        while let (Some(a), Some(b)) = (l.peek(), r.peek()) {
+            let next = if a.0 < b.0 { l.next() } else { r.next() };
+            by_key.extend(next.map(|&(_, id)| id));
+        }
+        by_key.extend(l.chain(r).map(|&(_, id)| id));
+        by_key
+    }
+
+    /// Order of parallel edges (same target, same kind), so that witness paths and exports
+    /// do not depend on input order: usable before dormant, unconditional before
+    /// conditional, then by reason, conditions and provenance.
+    fn parallel_order(&self, a: &EdgeRef<'_>, b: &EdgeRef<'_>) -> std::cmp::Ordering {
+        // Field by field and without allocating: a hub's thousands of parallel edges are
+        // compared while the adjacency sorts. Conditions compare as their descriptions
+        // joined by newlines would.
+        fn conditions<'e>(e: &EdgeRef<'e>) -> impl Iterator<Item = &'e u8> {
+            e.conditions.iter().enumerate().flat_map(|(i, c)| {
+                let separator: &[u8] = if i == 0 { b"" } else { b"\n" };
+                separator.iter().chain(c.description.as_bytes())
+            })
+        }
+        (a.dormant, a.is_conditional(), &**a.reason)
+            .cmp(&(b.dormant, b.is_conditional(), &**b.reason))
+            .then_with(|| conditions(a).cmp(conditions(b)))
+            .then_with(|| {
+                let source = |e: &EdgeRef<'_>| self.source_name(e.provenance.source);
+                source(a).cmp(source(b))
+            })
+            .then_with(|| {
+                let place = |e: &EdgeRef<'_>| e.provenance.place.to_string();
+                place(a).cmp(&place(b))
+            })
+    }
+
+    pub(super) fn build_adjacency(&self) -> Adjacency {
+        let n = self.graph.node_count();
+        let by_key = self.key_order();
+        let mut rank = vec![0u32; n];
+        for (r, &node) in by_key.iter().enumerate() {
+            rank[node as usize] = r as u32;
+        }
+        let build = |dir: Direction, duplicates_too: bool| {
+            let mut start = vec![0u32; n + 1];
+            for e in self.graph.edge_references() {
+                let at = if dir == Direction::Outgoing {
+                    e.source()
+                } else {
+                    e.target()
+                };
+                start[at.index() + 1] += 1;
+            }
+            for i in 0..n {
+                start[i + 1] += start[i];
+            }
+            let mut fill = start.clone();
+            let mut list = vec![(0u32, 0u32); self.graph.edge_count()];
+            for e in self.graph.edge_references() {
+                let (at, other) = if dir == Direction::Outgoing {
+                    (e.source(), e.target())
+                } else {
+                    (e.target(), e.source())
+                };
+                let slot = &mut fill[at.index()];
+                list[*slot as usize] = (other.index() as u32, e.id().index() as u32);
+                *slot += 1;
+            }
+            let mut duplicates = Vec::new();
+            let packed = |e: u32| &self.graph[EdgeIndex::new(e as usize)];
+            let edge = |e: u32| self.edges.view(packed(e));
+            for i in 0..n {
+                let run = &mut list[start[i] as usize..start[i + 1] as usize];
+                if run.len() < 2 {
+                    continue;
+                }
+                run.sort_unstable_by(|&(n1, e1), &(n2, e2)| {
+                    (rank[n1 as usize], packed(e1).kind())
+                        .cmp(&(rank[n2 as usize], packed(e2).kind()))
+                        .then_with(|| self.parallel_order(&edge(e1), &edge(e2)))
+                        .then(e1.cmp(&e2))
+                });
+                if !duplicates_too {
+                    continue;
+                }
+                // Parallel edges are now side by side; an edge that repeats an earlier one
+                // of its group is a duplicate (see `remove_duplicate_edges`).
+                let mut group = 0;
+                for k in 1..run.len() {
+                    if run[k].0 != run[group].0 {
+                        group = k;
+                        continue;
+                    }
+                    let (_, e) = run[k];
+                    if run[group..k]
+                        .iter()
+                        .any(|&(_, f)| edge(f).same_meaning(&edge(e)))
+                    {
+                        duplicates.push(e);
+                    }
+                }
+            }
+            (start, list, duplicates)
+        };
+        // The two directions are independent: one on each core. (Duplicates are the same
+        // edges seen from either end; the outgoing side finds them.)
+        let ((in_start, inc, _), (out_start, out, duplicates)) = both(
+            || build(Direction::Incoming, false),
+            || build(Direction::Outgoing, true),
+        );
+        let out_target = out
+            .iter()
+            .map(|&(n, e)| {
+                let edge = &self.graph[EdgeIndex::new(e as usize)];
+                let dormant = if edge.dormant() { DORMANT } else { 0 };
+                let conditional = if edge.conditional(&self.edges) {
+                    CONDITIONAL
+                } else {
+                    0
+                };
+                n | dormant | conditional
+            })
+            .collect();
+        let out_edge = out.into_iter().map(|(_, e)| e).collect();
+        let mut platforms: Vec<Box<str>> = Vec::new();
+        let mut platform_ids: FxHashMap<&str, PlatformId> = FxHashMap::default();
+        let facts: Vec<NodeFacts> = self
+            .graph
+            .node_weights()
+            .zip(&rank)
+            .map(|(n, &rank)| {
+                let next = PlatformId(platforms.len().min(usize::from(u16::MAX)) as u16);
+                let platform = *platform_ids.entry(&n.platform).or_insert_with(|| {
+                    platforms.push(n.platform.clone());
+                    next
+                });
+                NodeFacts {
+                    kind: n.kind,
+                    criticality: n.criticality(),
+                    admin: n.admin,
+                    credential: n.kind == NodeKind::Credential && n.credential.is_some(),
+                    platform,
+                    rank,
+                }
+            })
+            .collect();
+        let mut credential_bits = vec![0u64; n.div_ceil(64)];
+        let mut lives = Vec::new();
+        for (i, (f, node)) in facts.iter().zip(self.graph.node_weights()).enumerate() {
+            if let (true, Some(credential)) = (f.credential, &node.credential) {
+                credential_bits[i / 64] |= 1 << (i % 64);
+                lives.push(Lifespan::of(credential));
+            }
+        }
+        let credentials_before = credential_bits
+            .iter()
+            .scan(0u32, |before, word| {
+                let here = *before;
+                *before += word.count_ones();
+                Some(here)
+            })
+            .collect();
+        Adjacency {
+            out_start,
+            out_target,
+            out_edge,
+            in_start,
+            inc,
+            by_key,
+            facts,
+            credential_bits,
+            credentials_before,
+            lives,
+            platforms,
+            duplicates,
+        }
+    }
+}
+
+/// Runs `a` on a second thread while `b` runs on this one; both here, one after the
+/// other, when no thread can be started (a container's process limit): slower, never a
+/// failed command.
+fn both<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
+    let job = Mutex::new(Some(a));
+    let take = || job.lock().unwrap_or_else(PoisonError::into_inner).take();
+    std::thread::scope(|s| {
+        let second = std::thread::Builder::new().spawn_scoped(s, || take().map(|a| a()));
+        let b = b();
+        let a = match second {
+            Ok(thread) => thread
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            // The closure never ran: the job is still there.
+            Err(_) => take().map(|a| a()),
+        };
+        (
+            a.unwrap_or_else(|| unreachable!("the job runs exactly once")),
+            b,
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Node, Provenance};
+
+    fn node(key: &str) -> Node {
+        Node::new(key, NodeKind::Role, Provenance::default())
+    }
+
+    /// The traversal's compact lifespans answer as the node itself does, for every kind
+    /// of (un)usable credential and for credentials spread over several bitset words.
+    #[test]
+    fn traversal_usability_matches_the_node() {
+        use crate::model::Credential;
+        let at: Timestamp = "2026-11-25T00:00:00Z".parse().expect("timestamp");
+        let day = jiff::SignedDuration::from_hours(24);
+        let cred = |status: Option<&str>, created: Option<Timestamp>, expires| Credential {
+            status: status.map(Into::into),
+            created,
+            expires,
+            ..Credential::default()
+        };
+        let cases = [
+            cred(Some("active"), None, None),
+            cred(Some("Inactive"), None, None),
+            cred(Some(" revoked "), Some(at - day), Some(at + day)),
+            cred(None, None, Some(at)),
+            cred(None, None, Some(at + day)),
+            cred(None, Some(at), None),
+            cred(None, Some(at + day), None),
+            cred(Some("rotating"), None, None),
+        ];
+        let mut g = TrustGraph::new();
+        let mut ids = Vec::new();
+        for i in 0..200 {
+            let mut n = Node::new(
+                &format!("n{i:03}"),
+                NodeKind::Credential,
+                Provenance::default(),
+            );
+            match i % 10 {
+                9 => n.kind = NodeKind::Role,
+                8 => {} // a credential node without lifecycle facts
+                k => n.credential = Some(Box::new(cases[k % cases.len()].clone())),
+            }
+            ids.push(g.add_node(n).expect("new key"));
+        }
+        let view = g.traversal();
+        for id in ids {
+            assert_eq!(
+                view.usable(id, at),
+                g.node(id).usable_at(at),
+                "{}",
+                g.node(id).key
+            );
+        }
+    }
+
+    /// A suggested key order is used only when it is one: a wrong, short or repeating
+    /// suggestion (a damaged or hostile snapshot) changes nothing.
+    #[test]
+    fn a_suggested_key_order_is_checked() {
+        let keys = ["d", "a", "c", "b"];
+        let sorted = |g: &TrustGraph| -> Vec<String> {
+            g.nodes_by_key()
+                .map(|n| g.node(n).key.to_string())
+                .collect()
+        };
+        for order in [
+            vec![1, 3, 2, 0],
+            vec![0, 1, 2, 3],
+            vec![1, 3, 2],
+            vec![1, 3, 3, 2],
+            vec![1, 3, 2, 9],
+            vec![],
+        ] {
+            let mut g = TrustGraph::new();
+            for k in keys {
+                g.add_node(node(k)).expect("new key");
+            }
+            g.suggest_key_order(order.clone());
+            assert_eq!(sorted(&g), ["a", "b", "c", "d"], "{order:?}");
+            assert_eq!(g.key_rank(NodeId(1)), 0, "{order:?}");
+            assert_eq!(g.key_rank(NodeId(0)), 3, "{order:?}");
+        }
+    }
+}

@@ -234,19 +234,19 @@ fn in_key_order<T>(
 /// turned into maps once: a map insertion per reached node costs more than the search
 /// that found it.
 #[derive(Default)]
-struct Tally {
+pub(super) struct Tally {
     crown_jewels: usize,
-    admin_reached: bool,
+    pub(super) admins: usize,
     criticality: u64,
-    conditional: usize,
+    pub(super) conditional: usize,
     by_kind: [usize; NodeKind::ALL.len()],
     by_platform: Vec<usize>,
 }
 
 impl Tally {
-    fn add(&mut self, facts: NodeFacts, conditional: bool) {
+    pub(super) fn add(&mut self, facts: NodeFacts, conditional: bool) {
         self.crown_jewels += usize::from(facts.is_crown_jewel());
-        self.admin_reached |= facts.admin;
+        self.admins += usize::from(facts.admin);
         self.criticality += u64::from(facts.criticality);
         self.conditional += usize::from(conditional);
         self.by_kind[facts.kind.index()] += 1;
@@ -258,25 +258,33 @@ impl Tally {
     }
 
     fn summary(self, graph: &TrustGraph, reached: usize) -> Summary {
+        Summary {
+            reached,
+            crown_jewels: self.crown_jewels,
+            admin_reached: self.admins > 0,
+            criticality: self.criticality,
+            conditional: self.conditional,
+            by_kind: self.kinds(),
+            by_platform: self.platforms(graph),
+        }
+    }
+
+    pub(super) fn kinds(&self) -> BTreeMap<NodeKind, usize> {
+        NodeKind::ALL
+            .into_iter()
+            .zip(self.by_kind)
+            .filter(|&(_, n)| n > 0)
+            .collect()
+    }
+
+    pub(super) fn platforms(&self, graph: &TrustGraph) -> BTreeMap<String, usize> {
         let mut by_platform: BTreeMap<String, usize> = BTreeMap::new();
         for (p, &n) in self.by_platform.iter().enumerate().filter(|&(_, &n)| n > 0) {
             *by_platform
                 .entry(graph.platform_name(PlatformId::from_index(p)).to_string())
                 .or_default() += n;
         }
-        Summary {
-            reached,
-            crown_jewels: self.crown_jewels,
-            admin_reached: self.admin_reached,
-            criticality: self.criticality,
-            conditional: self.conditional,
-            by_kind: NodeKind::ALL
-                .into_iter()
-                .zip(self.by_kind)
-                .filter(|&(_, n)| n > 0)
-                .collect(),
-            by_platform,
-        }
+        by_platform
     }
 }
 

@@ -1,10 +1,13 @@
-//! Analyses over the trust graph: blast radius, witness paths and the revocation plan.
+//! Analyses over the trust graph: blast radius, exposure (who can reach a node), witness
+//! paths and the revocation plan.
 
 mod blast;
+pub mod exposure;
 pub mod paths;
 pub mod plan;
 mod traverse;
 
 pub use blast::{BlastRadius, Exposed, Reached, Summary};
+pub use exposure::Exposure;
 pub use paths::Paths;
 pub use traverse::{Bfs, Removed};

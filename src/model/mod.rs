@@ -14,7 +14,7 @@ mod store;
 pub(crate) use edge::no_revoke;
 pub use edge::{AccessLevel, Condition, Edge, EdgeKind, Revoke};
 pub use graph::{
-    EdgeId, MAX_NODES, NodeFacts, NodeId, PlatformId, Slot, Step, Traversal, TrustGraph,
+    EdgeId, MAX_NODES, NodeFacts, NodeId, PlatformId, Slot, Step, StepIn, Traversal, TrustGraph,
 };
 pub use lookup::LookupError;
 pub use node::{

@@ -25,7 +25,9 @@ pub(super) struct Adjacency {
     /// Per outgoing slot: the edge id (read only to rebuild a path).
     pub(super) out_edge: Vec<u32>,
     pub(super) in_start: Vec<u32>,
-    pub(super) inc: Vec<(u32, u32)>,
+    /// Per incoming slot: the source node and the edge's flags, as in `out_target`.
+    pub(super) in_source: Vec<u32>,
+    pub(super) in_edge: Vec<u32>,
     /// Node ids sorted by stable key.
     pub(super) by_key: Vec<u32>,
     /// Per node, what analyses over many nodes need, without touching the node (its key
@@ -72,6 +74,26 @@ impl<'g> Traversal<'g> {
                 to: NodeId(t & NODE_MASK),
                 dormant: t & DORMANT != 0,
                 conditional: t & CONDITIONAL != 0,
+            })
+    }
+
+    /// Incoming edges with their flags, ordered by the source's key: the steps of a
+    /// search backwards, from what is reached to who can reach it.
+    #[inline]
+    pub fn steps_in(self, id: NodeId) -> impl ExactSizeIterator<Item = StepIn> + 'g {
+        let adj = self.adj;
+        let (a, b) = (
+            adj.in_start[id.index()] as usize,
+            adj.in_start[id.index() + 1] as usize,
+        );
+        adj.in_source[a..b]
+            .iter()
+            .zip(&adj.in_edge[a..b])
+            .map(|(&s, &e)| StepIn {
+                edge: EdgeId(e),
+                from: NodeId(s & NODE_MASK),
+                dormant: s & DORMANT != 0,
+                conditional: s & CONDITIONAL != 0,
             })
     }
 
@@ -200,6 +222,15 @@ impl Slot {
 pub struct Step {
     pub slot: Slot,
     pub to: NodeId,
+    pub dormant: bool,
+    pub conditional: bool,
+}
+
+/// One incoming edge as a backward search sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepIn {
+    pub edge: EdgeId,
+    pub from: NodeId,
     pub dormant: bool,
     pub conditional: bool,
 }
@@ -337,20 +368,25 @@ impl TrustGraph {
             || build(Direction::Incoming, false),
             || build(Direction::Outgoing, true),
         );
-        let out_target = out
-            .iter()
-            .map(|&(n, e)| {
-                let edge = &self.graph[EdgeIndex::new(e as usize)];
-                let dormant = if edge.dormant() { DORMANT } else { 0 };
-                let conditional = if edge.conditional(&self.edges) {
-                    CONDITIONAL
-                } else {
-                    0
-                };
-                n | dormant | conditional
-            })
-            .collect();
+        // The node beside the edge's flags, so that a search in either direction reads
+        // four bytes per edge and never the edge.
+        let flagged = |list: &[(u32, u32)]| -> Vec<u32> {
+            list.iter()
+                .map(|&(n, e)| {
+                    let edge = &self.graph[EdgeIndex::new(e as usize)];
+                    let dormant = if edge.dormant() { DORMANT } else { 0 };
+                    let conditional = if edge.conditional(&self.edges) {
+                        CONDITIONAL
+                    } else {
+                        0
+                    };
+                    n | dormant | conditional
+                })
+                .collect()
+        };
+        let (out_target, in_source) = (flagged(&out), flagged(&inc));
         let out_edge = out.into_iter().map(|(_, e)| e).collect();
+        let in_edge = inc.into_iter().map(|(_, e)| e).collect();
         let mut platforms: Vec<Box<str>> = Vec::new();
         let mut platform_ids: FxHashMap<&str, PlatformId> = FxHashMap::default();
         let facts: Vec<NodeFacts> = self
@@ -394,7 +430,8 @@ impl TrustGraph {
             out_target,
             out_edge,
             in_start,
-            inc,
+            in_source,
+            in_edge,
             by_key,
             facts,
             credential_bits,

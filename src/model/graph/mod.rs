@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 mod adjacency;
 
 use adjacency::{Adjacency, NODE_MASK};
-pub use adjacency::{MAX_NODES, NodeFacts, PlatformId, Slot, Step, Traversal};
+pub use adjacency::{MAX_NODES, NodeFacts, PlatformId, Slot, Step, StepIn, Traversal};
 
 use super::keys::KeyIndex;
 use super::store::{EdgeRef, EdgeTables, Packed};
@@ -33,6 +33,11 @@ impl NodeId {
 impl EdgeId {
     pub fn index(self) -> usize {
         self.0 as usize
+    }
+
+    /// The id of [`Self::index`] `raw`, for analyses that keep edge ids in dense arrays.
+    pub(crate) fn from_raw(raw: u32) -> EdgeId {
+        EdgeId(raw)
     }
 }
 
@@ -285,9 +290,11 @@ impl TrustGraph {
     pub fn incoming(&self, id: NodeId) -> impl ExactSizeIterator<Item = (EdgeId, NodeId)> + '_ {
         let adj = self.adjacency();
         let (a, b) = (adj.in_start[id.index()], adj.in_start[id.index() + 1]);
-        adj.inc[a as usize..b as usize]
+        let (a, b) = (a as usize, b as usize);
+        adj.in_edge[a..b]
             .iter()
-            .map(|&(n, e)| (EdgeId(e), NodeId(n)))
+            .zip(&adj.in_source[a..b])
+            .map(|(&e, &s)| (EdgeId(e), NodeId(s & NODE_MASK)))
     }
 
     /// Whether an attacker holding `from` can use this edge at `at`: the edge is not

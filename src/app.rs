@@ -10,8 +10,10 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 
 use crate::analysis::plan::{self, Plan, PlanOptions};
-use crate::analysis::{BlastRadius, paths};
-use crate::cli::{BlastFormat, Cli, Command, ExportFormat, PlanFormat, SummaryFormat};
+use crate::analysis::{BlastRadius, Exposure, paths};
+use crate::cli::{
+    BlastFormat, Cli, Command, ExportFormat, ExposureFormat, PlanFormat, SummaryFormat,
+};
 use crate::import::{self, ImportError, Loaded, Progress};
 use crate::model::{LookupError, NodeId, TrustGraph};
 use crate::report::{self, dot::DotOptions};
@@ -164,6 +166,30 @@ fn dispatch(
             *analysis = t.elapsed();
             write_plan(out, graph, &plan, args.format)?;
         }
+        Some(Command::Exposure(args)) => {
+            let targets = args
+                .targets
+                .iter()
+                .map(|q| graph.resolve(q).map_err(Error::from))
+                .collect::<Result<Vec<_>, _>>()?;
+            let t = Instant::now();
+            let exposure = Exposure::compute(graph, &targets, at);
+            *analysis = t.elapsed();
+            match args.format {
+                ExposureFormat::Text => report::exposure::write_text(out, graph, &exposure)?,
+                ExposureFormat::Json => {
+                    report::exposure::write_json(out, graph, &exposure, args.paths)?;
+                }
+                ExposureFormat::Csv => {
+                    report::exposure::write_csv(out, graph, &exposure, args.paths)?;
+                }
+                ExposureFormat::Dot => report::exposure::write_dot(out, graph, &exposure)?,
+            }
+            if exposure.holders.is_empty() {
+                out.flush()?;
+                return Ok(Outcome::NothingFound);
+            }
+        }
         Some(Command::Path(args)) => {
             let (from, to) = (graph.resolve(&args.from)?, graph.resolve(&args.to)?);
             if from == to {
@@ -265,7 +291,7 @@ fn dispatch(
             write_plan(out, graph, &plan, PlanFormat::Text)?;
             writeln!(
                 err,
-                "\nRun `trustpath --help` for the commands: import, blast, plan, path, export."
+                "\nRun `trustpath --help` for the commands: import, blast, plan, exposure, path, export."
             )?;
         }
     }

@@ -72,6 +72,10 @@ pub enum Command {
     /// Ranked revocation plan: what to revoke first, what each step breaks, the commands.
     #[command(long_about = PLAN_ABOUT, after_help = PLAN_EXAMPLES)]
     Plan(PlanArgs),
+    /// Who can reach a node (the blast radius read backwards), ranked by how easily an
+    /// attacker holds each one, with witness paths.
+    #[command(long_about = EXPOSURE_ABOUT, after_help = EXPOSURE_EXAMPLES)]
+    Exposure(ExposureArgs),
     /// Witness paths from one node to another, with the reason for every hop.
     Path(PathArgs),
     /// Write the graph (or the blast radius) as DOT for Graphviz or as native JSON.
@@ -183,6 +187,49 @@ pub enum PlanFormat {
     Markdown,
     Json,
     Csv,
+}
+
+const EXPOSURE_ABOUT: &str =
+    "Who can reach the targets: every node whose own blast radius holds one \
+of them, over the same edges a blast radius follows (dormant edges and dead or expired credentials \
+are not used; edges with unevaluated conditions are, and what needs them is marked conditional).
+
+Holders are ranked by how easily an attacker holds them: public (anyone on the internet: \
+github:any-user, aws:anyone, gcp:any-user, …), third party (actions and apps another organisation \
+controls), long-lived credentials (oldest first), CI jobs, other workloads, people, then the \
+identities in between. Each names the first hop of its shortest witness path to a target \
+(unconditional whenever one exists); public and third-party holders get the whole path.
+
+Exit status 1 when nothing can reach the targets.";
+
+const EXPOSURE_EXAMPLES: &str = "Examples:
+  trustpath exposure arn:aws:iam::111122223333:role/admin
+  trustpath exposure prod-db --format json > exposure.json
+  trustpath exposure prod-db --format csv --paths > holders.csv
+  trustpath exposure prod-db --format dot | dot -Tsvg > exposure.svg
+  trustpath exposure prod-db --at 2025-06-01      # as of a date: keys expired since then count";
+
+#[derive(Debug, Args)]
+pub struct ExposureArgs {
+    /// The nodes to protect (keys, ARNs or unambiguous names); whoever reaches any of them
+    /// is listed.
+    #[arg(value_name = "TARGET", required = true)]
+    pub targets: Vec<String>,
+    #[arg(long, value_enum, default_value_t = ExposureFormat::Text)]
+    pub format: ExposureFormat,
+    /// JSON and CSV: the whole witness path of every holder, not only of public and
+    /// third-party ones (each holder always names its next hop; the output grows with the
+    /// depth of the graph times its size).
+    #[arg(long)]
+    pub paths: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExposureFormat {
+    Text,
+    Json,
+    Csv,
+    Dot,
 }
 
 #[derive(Debug, Args)]

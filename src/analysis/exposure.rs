@@ -130,7 +130,8 @@ pub struct Exposure {
     pub at: Timestamp,
     /// Sorted by key.
     pub targets: Vec<NodeId>,
-    /// Ranked: by [`Class`], long-lived credentials oldest first, then by depth and key.
+    /// Ranked: by [`Class`] (third-party code under a mutable pin before code pinned to a
+    /// commit, long-lived credentials oldest first), then by depth and key.
     /// The targets themselves are not listed.
     pub holders: Vec<Holder>,
     pub summary: ExposureSummary,
@@ -222,7 +223,7 @@ impl Exposure {
         let view = graph.traversal();
         let mut tally = Tally::default();
         let mut by_class = [0usize; Class::ALL.len()];
-        let mut ranked: Vec<(u128, Holder)> = Vec::with_capacity(all.order.len());
+        let mut ranked: Vec<((u8, u64, u32, u32), Holder)> = Vec::with_capacity(all.order.len());
         for &(node, depth) in &all.order {
             if depth == 0 {
                 continue;
@@ -238,8 +239,14 @@ impl Exposure {
             let facts = view.facts(node);
             tally.add(facts, conditional);
             by_class[class as usize] += 1;
-            // Oldest first among long-lived credentials; unknown creation after known.
-            let age = match class {
+            // Within a class: third-party code that can change under a mutable pin (a tag,
+            // a branch) before code pinned to a commit; long-lived credentials oldest
+            // first, unknown creation after known.
+            let within = match class {
+                Class::ThirdParty => {
+                    let pinned = graph.node(node).tags.get("pinned");
+                    u64::from(pinned.is_some_and(|p| p == "sha"))
+                }
                 Class::LongLivedCredential => graph
                     .node(node)
                     .credential
@@ -248,10 +255,7 @@ impl Exposure {
                     .map_or(u64::MAX, |t| (t.as_second() as u64) ^ (1 << 63)),
                 _ => 0,
             };
-            let key = ((class as u128) << 120)
-                | (u128::from(age) << 56)
-                | (u128::from(depth) << 32)
-                | u128::from(facts.rank);
+            let key = (class as u8, within, depth, facts.rank);
             let Some(next) = search.next(node) else {
                 continue;
             };

@@ -207,7 +207,7 @@ pub fn write_graph(
 
 /// A list serialized from an iterator made on demand: a million reached nodes are
 /// written one by one and never held as DTOs together.
-struct Lazy<F>(F);
+pub(super) struct Lazy<F>(pub(super) F);
 
 impl<F, I> Serialize for Lazy<F>
 where

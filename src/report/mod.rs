@@ -4,6 +4,7 @@
 
 pub mod csv;
 pub mod dot;
+pub mod exposure;
 pub mod json;
 pub mod plan;
 pub mod text;

@@ -11,15 +11,15 @@ use crate::import::Loaded;
 use crate::model::{EdgeId, NodeId, NodeKind, TrustGraph};
 
 /// Lines listed per kind before the text output points to JSON for the rest.
-const PER_GROUP: usize = 40;
+pub(super) const PER_GROUP: usize = 40;
 
 /// Crown jewels and admins printed with their whole witness path.
 const WITH_FULL_PATH: usize = 25;
 
 /// Characters of a reason shown in one-line listings (witness paths show it whole).
-const REASON_IN_LIST: usize = 100;
+pub(super) const REASON_IN_LIST: usize = 100;
 
-fn shorten(s: &str, max: usize) -> String {
+pub(super) fn shorten(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s.to_string(),
@@ -27,7 +27,7 @@ fn shorten(s: &str, max: usize) -> String {
 }
 
 /// The "… and N more" line after a listing capped at [`PER_GROUP`].
-fn more(out: &mut dyn Write, total: usize) -> io::Result<()> {
+pub(super) fn more(out: &mut dyn Write, total: usize) -> io::Result<()> {
     if total > PER_GROUP {
         writeln!(
             out,
@@ -38,7 +38,7 @@ fn more(out: &mut dyn Write, total: usize) -> io::Result<()> {
     Ok(())
 }
 
-fn node_line(graph: &TrustGraph, id: NodeId) -> String {
+pub(super) fn node_line(graph: &TrustGraph, id: NodeId) -> String {
     let n = graph.node(id);
     let mut badges = Vec::new();
     if n.is_crown_jewel() {
@@ -72,7 +72,7 @@ fn node_line(graph: &TrustGraph, id: NodeId) -> String {
 }
 
 /// A witness path, one hop per line with its reason and conditions.
-fn write_path(
+pub(super) fn write_path(
     out: &mut dyn Write,
     graph: &TrustGraph,
     from: NodeId,
@@ -113,7 +113,7 @@ fn write_path(
 
 /// Names along a path on one line; a long path keeps its first three and last four
 /// names, so a listing line stays short however deep the graph.
-fn compact_path(graph: &TrustGraph, from: NodeId, path: &[EdgeId]) -> String {
+pub(super) fn compact_path(graph: &TrustGraph, from: NodeId, path: &[EdgeId]) -> String {
     const HEAD: usize = 3;
     const TAIL: usize = 4;
     let nodes = path_nodes(graph, from, path);

@@ -1,5 +1,6 @@
 //! Statistical benchmarks (divan) of every analysis at 10k, 100k and 1M nodes, on the
-//! generated organisation: load, blast radius, plan, shortest path and fuzzy search.
+//! generated organisation: load, blast radius, exposure, plan, shortest path and fuzzy
+//! search.
 //!
 //!     cargo bench --bench analyses                  # everything (about two minutes)
 //!     cargo bench --bench analyses -- blast         # one analysis
@@ -13,7 +14,7 @@ use std::sync::{LazyLock, Mutex};
 
 use divan::Bencher;
 use trustpath::analysis::plan::{Plan, PlanOptions};
-use trustpath::analysis::{BlastRadius, paths};
+use trustpath::analysis::{BlastRadius, Exposure, paths};
 use trustpath::import;
 use trustpath::model::{NodeId, TrustGraph};
 
@@ -33,6 +34,8 @@ struct Loaded {
     graph: TrustGraph,
     start: NodeId,
     far: NodeId,
+    /// The node with the most incoming edges: whoever can reach it is most of the graph.
+    hub: NodeId,
 }
 
 fn file(n: usize) -> PathBuf {
@@ -53,8 +56,17 @@ fn loaded(n: usize) -> &'static Loaded {
             .last()
             .map(|r| r.node)
             .expect("something is reached");
+        let hub = graph
+            .node_ids()
+            .max_by_key(|&n| graph.incoming(n).len())
+            .expect("nodes");
         // Kept to the end of the process: the benchmarks borrow it.
-        Box::leak(Box::new(Loaded { graph, start, far }))
+        Box::leak(Box::new(Loaded {
+            graph,
+            start,
+            far,
+            hub,
+        }))
     })
 }
 
@@ -72,6 +84,14 @@ fn load(bencher: Bencher, n: usize) {
 fn blast(bencher: Bencher, n: usize) {
     let l = loaded(n);
     bencher.bench_local(|| BlastRadius::compute(&l.graph, &[l.start], at()));
+}
+
+/// Who can reach the hub (`trustpath exposure`): a backward search over most of the
+/// graph, every holder classified and ranked.
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn exposure(bencher: Bencher, n: usize) {
+    let l = loaded(n);
+    bencher.bench_local(|| Exposure::compute(&l.graph, &[l.hub], at()));
 }
 
 #[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]

@@ -18,7 +18,7 @@ pub use graph::{
 };
 pub use lookup::LookupError;
 pub use node::{
-    CROWN_JEWEL, Credential, DEAD_STATUSES, LIVE_STATUSES, Node, NodeKind, name_of_key,
+    CROWN_JEWEL, Credential, DEAD_STATUSES, LIVE_STATUSES, Node, NodeKind, Outsider, name_of_key,
     platform_of_key,
 };
 pub use provenance::{Place, Provenance, SourceId};

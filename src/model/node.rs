@@ -182,6 +182,26 @@ pub struct Node {
     pub provenance: Provenance,
 }
 
+/// Pseudo-nodes that stand for anyone on the internet (or any account of a platform).
+const PUBLIC: [&str; 5] = [
+    "aws:anyone",
+    "gcp:any-user",
+    "gcp:any-google-account",
+    "github:any-user",
+    "github:any-repo",
+];
+
+/// Who holds a node that nobody inside the organisation controls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outsider {
+    /// Anyone: `github:any-user`, `aws:anyone`, `gcp:any-user`, a per-owner
+    /// `github:any-repo:…`, or a principal an importer marked public.
+    Public,
+    /// Another organisation: code or an app tagged `third_party` by its importer (an
+    /// action of another owner, a multi-tenant service principal).
+    ThirdParty,
+}
+
 /// Criticality at or above which a node is a crown jewel.
 pub const CROWN_JEWEL: u8 = 8;
 
@@ -252,6 +272,23 @@ impl Node {
         match (&self.credential, self.kind) {
             (Some(c), NodeKind::Credential) => c.unusable_reason(at),
             _ => None,
+        }
+    }
+
+    /// Whether anyone, or another organisation, holds this node (see [`Outsider`]).
+    pub fn outsider(&self) -> Option<Outsider> {
+        let public = PUBLIC.contains(&&*self.key)
+            || self.key.starts_with("github:any-repo:")
+            || self
+                .tags
+                .get("not_in_inputs")
+                .is_some_and(|v| v == "public");
+        if public {
+            Some(Outsider::Public)
+        } else if self.tags.get("third_party").is_some_and(|v| v != "false") {
+            Some(Outsider::ThirdParty)
+        } else {
+            None
         }
     }
 

@@ -10,7 +10,7 @@ use petgraph::visit::EdgeRef as _;
 use rustc_hash::FxHashMap;
 
 use super::{EdgeId, EdgeRef, NodeId, TrustGraph, key_of};
-use crate::model::{CROWN_JEWEL, Credential, NodeKind};
+use crate::model::{CROWN_JEWEL, Credential, NodeKind, Outsider};
 
 /// Compressed adjacency for traversal: per node, a contiguous run of `(neighbour, edge)`
 /// pairs ordered by the neighbour's stable key, so every traversal (and therefore every
@@ -185,6 +185,9 @@ pub struct NodeFacts {
     pub admin: bool,
     /// Credentials are the only nodes whose usability depends on time and status.
     pub credential: bool,
+    /// [`Node::outsider`](crate::model::Node::outsider): held by anyone or by another
+    /// organisation.
+    pub outsider: Option<Outsider>,
     pub platform: PlatformId,
     /// Position of the node's key among all keys ([`TrustGraph::key_rank`]).
     pub rank: u32,
@@ -404,6 +407,7 @@ impl TrustGraph {
                     criticality: n.criticality(),
                     admin: n.admin,
                     credential: n.kind == NodeKind::Credential && n.credential.is_some(),
+                    outsider: n.outsider(),
                     platform,
                     rank,
                 }

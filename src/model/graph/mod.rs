@@ -28,6 +28,11 @@ impl NodeId {
     pub fn index(self) -> usize {
         self.0 as usize
     }
+
+    /// The id of [`Self::index`] `raw`, for analyses that keep per-node bitsets.
+    pub(crate) fn from_raw(raw: u32) -> NodeId {
+        NodeId(raw)
+    }
 }
 
 impl EdgeId {
@@ -278,6 +283,15 @@ impl TrustGraph {
 
     pub fn platform_name(&self, id: PlatformId) -> &str {
         &self.adjacency().platforms[id.index()]
+    }
+
+    /// The id of a platform some node is on, by name.
+    pub fn platform_id(&self, name: &str) -> Option<PlatformId> {
+        let platforms = &self.adjacency().platforms;
+        platforms
+            .iter()
+            .position(|p| &**p == name)
+            .map(PlatformId::from_index)
     }
 
     /// Position of the node in stable-key order: compare ranks, not keys, when sorting

@@ -19,8 +19,9 @@ this key, token or workload, through which trust paths, and what should be revok
 trustpath plan -c tj-style/changed-files@v45 --format markdown > ticket.md\n  \
 trustpath plan --format json > plan.json && trustpath blast --apply-plan plan.json --steps 1-3\n  \
 trustpath blast -c ci-deployer --format json --at 2026-01-01T00:00:00Z\n  trustpath path tj-style/changed-files@v45 admin --all --max 5\n  \
+trustpath exposure arn:aws:s3:::acme-customer-data --format json > exposure.json\n  \
 trustpath export --format dot -c tj-style/changed-files@v45 --blast-only > blast.dot\n\n\
-Exit status: 0 success, 1 nothing found (no path), 2 error (bad input, unknown node).\n\n\
+Exit status: 0 success, 1 nothing found (no path, nobody exposed), 2 error (bad input, unknown node).\n\n\
 Environment: TRUSTPATH_CONFIG (TUI key map file), NO_COLOR, TRUSTPATH_TIMINGS=1 (load, analysis and output \
 times and peak memory on stderr), TRUSTPATH_PROGRESS_AFTER_MS (progress on a terminal after this many ms; 1000)."
 )]
@@ -204,10 +205,10 @@ Exit status 1 when nothing can reach the targets.";
 
 const EXPOSURE_EXAMPLES: &str = "Examples:
   trustpath exposure arn:aws:iam::111122223333:role/admin
-  trustpath exposure prod-db --format json > exposure.json
-  trustpath exposure prod-db --format csv --paths > holders.csv
-  trustpath exposure prod-db --format dot | dot -Tsvg > exposure.svg
-  trustpath exposure prod-db --at 2025-06-01      # as of a date: keys expired since then count";
+  trustpath exposure arn:aws:s3:::acme-customer-data --format json > exposure.json
+  trustpath exposure acme-customer-data --format csv --paths > holders.csv
+  trustpath exposure acme-customer-data --format dot | dot -Tsvg > exposure.svg
+  trustpath exposure acme-customer-data --at 2025-06-01   # as of a date: keys expired since then count";
 
 #[derive(Debug, Args)]
 pub struct ExposureArgs {

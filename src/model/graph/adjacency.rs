@@ -473,7 +473,8 @@ fn both<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Node, Provenance};
+    use crate::model::graph::DuplicateKey;
+    use crate::model::{Edge, EdgeKind, Node, Provenance};
 
     fn node(key: &str) -> Node {
         Node::new(key, NodeKind::Role, Provenance::default())
@@ -555,5 +556,35 @@ mod tests {
             assert_eq!(g.key_rank(NodeId(1)), 0, "{order:?}");
             assert_eq!(g.key_rank(NodeId(0)), 3, "{order:?}");
         }
+    }
+
+    #[test]
+    fn adjacency_is_ordered_by_key_not_insertion() {
+        let mut g = TrustGraph::new();
+        let a = g.add_node(node("a")).expect("new key");
+        let c = g.add_node(node("c")).expect("new key");
+        let b = g.add_node(node("b")).expect("new key");
+        g.add_edge(
+            a,
+            c,
+            Edge::new(EdgeKind::CanAssume, "x", Provenance::default()),
+        );
+        g.add_edge(
+            a,
+            b,
+            Edge::new(EdgeKind::CanAssume, "y", Provenance::default()),
+        );
+        let targets: Vec<_> = g
+            .outgoing(a)
+            .map(|(_, n)| g.node(n).key.to_string())
+            .collect();
+        assert_eq!(targets, ["b", "c"]);
+        let keys: Vec<_> = g
+            .nodes_by_key()
+            .map(|n| g.node(n).key.to_string())
+            .collect();
+        assert_eq!(keys, ["a", "b", "c"]);
+        assert_eq!(g.incoming(b).count(), 1);
+        assert_eq!(g.add_node(node("b")), Err(DuplicateKey(b)));
     }
 }

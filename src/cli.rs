@@ -199,7 +199,8 @@ Holders are ranked by how easily an attacker holds them: public (anyone on the i
 github:any-user, aws:anyone, gcp:any-user, …), third party (actions and apps another organisation \
 controls), long-lived credentials (oldest first), CI jobs, other workloads, people, then the \
 identities in between. Each names the first hop of its shortest witness path to a target \
-(unconditional whenever one exists); public and third-party holders get the whole path.
+(unconditional whenever one exists); public, third-party and conditional holders get the whole \
+path (the first 1000 of them; --paths: everyone).
 
 Exit status 1 when nothing can reach the targets.";
 
@@ -218,9 +219,9 @@ pub struct ExposureArgs {
     pub targets: Vec<String>,
     #[arg(long, value_enum, default_value_t = ExposureFormat::Text)]
     pub format: ExposureFormat,
-    /// JSON and CSV: the whole witness path of every holder, not only of public and
-    /// third-party ones (each holder always names its next hop; the output grows with the
-    /// depth of the graph times its size).
+    /// JSON and CSV: the whole witness path of every holder, not only of the first 1000
+    /// public, third-party and conditional ones (each holder always names its first hop;
+    /// the output grows with the depth of the graph times its size).
     #[arg(long)]
     pub paths: bool,
 }

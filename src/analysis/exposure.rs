@@ -2,8 +2,9 @@
 //!
 //! A node can reach the target when some path of usable edges leads there from it: no
 //! dormant edge, and no dead or expired credential along the way (the same edges a blast
-//! radius follows, so that the node's own blast radius contains the target exactly when
-//! it is listed here). The search runs over incoming edges from the targets; every node it
+//! radius follows, so that the node's own blast radius reaches the target — or, for a
+//! target that is a dead credential, exposes it — exactly when it is listed here). The
+//! search runs over incoming edges from the targets; every node it
 //! takes must itself be usable, since it is the one that would use the edge. Holders are
 //! ranked by how easily an attacker holds them: anyone on the internet first, then code
 //! and apps of other owners, long-lived credentials (oldest first), CI jobs, workloads
@@ -62,8 +63,8 @@ impl Class {
         }
     }
 
-    /// The classes whose holders every report shows the whole witness path of: the ways
-    /// in that nobody inside controls.
+    /// The classes nobody inside controls: reports show their holders' whole witness
+    /// paths.
     pub fn is_outsider(self) -> bool {
         matches!(self, Class::Public | Class::ThirdParty)
     }
@@ -158,14 +159,24 @@ struct Backward {
 }
 
 impl Backward {
-    /// Level by level. A level whose frontier is a large part of what is left is found
-    /// the other way round (direction-optimising search): every node not yet found, in
-    /// key order, looks along its own outgoing edges for one into the frontier and stops
-    /// at the first. When most of the graph can reach the target, that reads far fewer
-    /// edges than offering every incoming edge of a huge frontier. Either way a node is
-    /// found at its true distance, by an edge chosen in key order, whatever order the
-    /// inputs came in.
+    /// Level by level. A level whose frontier is a large part of what is left (and of
+    /// the graph) is found the other way round (direction-optimising search): every node
+    /// not yet found, in key order, looks along its own outgoing edges, in key order, for
+    /// one into the frontier and stops at the first. When most of the graph can reach the
+    /// target, that reads far fewer edges than offering every incoming edge of a huge
+    /// frontier. Either way a node is found at its true distance, and the edge it is found
+    /// by depends on the graph alone, never on the order its inputs were read in.
     fn run(graph: &TrustGraph, targets: &[NodeId], at: Timestamp, conditional: bool) -> Backward {
+        Backward::run_as(graph, targets, at, conditional, Direction::Either)
+    }
+
+    fn run_as(
+        graph: &TrustGraph,
+        targets: &[NodeId],
+        at: Timestamp,
+        conditional: bool,
+        direction: Direction,
+    ) -> Backward {
         let view = graph.traversal();
         let n = graph.node_count();
         let mut b = Backward {
@@ -182,19 +193,34 @@ impl Backward {
             }
         }
         let mut left = n - frontier.len();
+        // The usable nodes not yet found, in key order: made at the first bottom-up level
+        // and shrunk at each, so that no level scans what an earlier one found.
+        let mut unfound: Option<Vec<NodeId>> = None;
         let mut d = 0;
         while !frontier.is_empty() {
             d += 1;
             let mut found_now = Vec::new();
-            if frontier.len() * BOTTOM_UP_AFTER > left {
+            let bottom_up = match direction {
+                Direction::Either => {
+                    frontier.len() * BOTTOM_UP_AFTER > left && frontier.len() * BOTTOM_UP_ABOVE > n
+                }
+                Direction::BottomUp => true,
+                Direction::TopDown => false,
+            };
+            if bottom_up {
                 let mut in_frontier = vec![0u64; n.div_ceil(64)];
                 for f in &frontier {
                     in_frontier[f.index() / 64] |= 1 << (f.index() % 64);
                 }
-                for rank in 0..n as u32 {
-                    let node = view.by_rank(rank);
-                    if b.found(node) || !view.usable(node, at) {
-                        continue;
+                let candidates = unfound.get_or_insert_with(|| {
+                    (0..n as u32)
+                        .map(|rank| view.by_rank(rank))
+                        .filter(|&node| view.usable(node, at))
+                        .collect()
+                });
+                candidates.retain(|&node| {
+                    if b.found(node) {
+                        return false;
                     }
                     let into = view.steps(node).find(|s| {
                         let i = s.to.index();
@@ -202,11 +228,13 @@ impl Backward {
                             && !s.dormant
                             && (conditional || !s.conditional)
                     });
-                    if let Some(step) = into {
-                        b.mark(node, Some(view.edge(step.slot)), d, step.conditional);
-                        found_now.push(node);
-                    }
-                }
+                    let Some(step) = into else {
+                        return true;
+                    };
+                    b.mark(node, Some(view.edge(step.slot)), d, step.conditional);
+                    found_now.push(node);
+                    false
+                });
             } else {
                 for &node in &frontier {
                     for step in view.steps_in(node) {
@@ -369,6 +397,20 @@ impl Exposure {
 /// holders): top-down only 250 ms, bottom-up past 1/16 of what is left 193 ms, past 1/2
 /// 145 ms, past 1/1 165 ms (`cargo bench --bench analyses -- exposure`, one VM phase).
 const BOTTOM_UP_AFTER: usize = 2;
+
+/// ... and more than this fraction of all nodes (Beamer's second condition: a small late
+/// level costs a top-down search little and a scan of every candidate much).
+const BOTTOM_UP_ABOVE: usize = 64;
+
+/// Which way a backward search finds its levels. Only tests force one way, to check both
+/// against each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(test), allow(dead_code))]
+enum Direction {
+    Either,
+    TopDown,
+    BottomUp,
+}
 
 /// Depths past this sort as equal (a chain of half a billion hops).
 const DEPTH_MAX: u32 = (1 << 29) - 1;
@@ -575,6 +617,26 @@ mod tests {
                 prop_assert!(targets.contains(&at_node));
             }
             prop_assert_eq!(x.summary.holders, x.holders.len());
+            // Either way of searching finds the same nodes at the same depths, each by an
+            // edge out of it into a node one level nearer.
+            for conditional in [true, false] {
+                let [down, up] = [Direction::TopDown, Direction::BottomUp]
+                    .map(|d| Backward::run_as(&g, &targets, at(), conditional, d));
+                prop_assert_eq!(&down.found, &up.found);
+                prop_assert_eq!(&down.depth, &up.depth);
+                for b in [&down, &up] {
+                    for u in g.node_ids().filter(|&u| b.found(u)) {
+                        if let Some(e) = b.next(u) {
+                            let (from, to) = g.endpoints(e);
+                            prop_assert_eq!(from, u);
+                            prop_assert!(b.found(to));
+                            prop_assert_eq!(b.depth[to.index()] + 1, b.depth[u.index()]);
+                            prop_assert!(g.traversable(e, at()));
+                            prop_assert!(conditional || !g.edge(e).is_conditional());
+                        }
+                    }
+                }
+            }
             // The same answer, witness edges included, whatever order the graph was built in.
             let r = graph_in_order(&nodes, &edges, true);
             let r_targets: Vec<NodeId> = targets

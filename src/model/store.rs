@@ -97,7 +97,12 @@ pub(super) struct EdgeTables {
     reason_ids: FxHashMap<Arc<str>, u32>,
     /// Index 0 is the empty list.
     revokes: Table<[Revoke]>,
-    places: Table<Place>,
+    /// Places that are not a number: the text of an `Other` place (and lines past
+    /// `u32::MAX`). Index 0 is `Unknown`, a placeholder no record names.
+    places: Vec<Place>,
+    /// The address of the text of the last `Other` place kept, and its index: every edge
+    /// of one record shares one place.
+    last_place: (usize, u32),
     /// Index 0 is a placeholder that no record names.
     extras: Vec<Extra>,
 }
@@ -108,7 +113,8 @@ impl Default for EdgeTables {
             reasons: Table::with_first(Arc::from("")),
             reason_ids: FxHashMap::default(),
             revokes: Table::with_first(super::no_revoke()),
-            places: Table::with_first(Arc::new(Place::Unknown)),
+            places: vec![Place::Unknown],
+            last_place: (0, 0),
             extras: vec![Extra::default()],
         }
     }
@@ -173,15 +179,23 @@ impl EdgeTables {
             Place::Edge(n) => (PlaceTag::Edge, n),
             Place::Line(n) if n <= u64::from(u32::MAX) => (PlaceTag::Line, n as u32),
             Place::Other(ref text) => {
-                // Every edge of one record shares its place: found by the text's address.
-                let shared = self.places.get(self.places.last.1);
-                if matches!(&**shared, Place::Other(t) if Arc::ptr_eq(t, text)) {
-                    return (PlaceTag::Table, self.places.last.1);
+                let at = address(text);
+                if self.last_place.0 == at && self.last_place.1 != 0 {
+                    return (PlaceTag::Table, self.last_place.1);
                 }
-                (PlaceTag::Table, self.places.push(&Arc::new(place)))
+                let id = self.push_place(place);
+                // The table holds the text now: its address stays its own.
+                self.last_place = (at, id);
+                (PlaceTag::Table, id)
             }
-            far @ Place::Line(_) => (PlaceTag::Table, self.places.push(&Arc::new(far))),
+            far @ Place::Line(_) => (PlaceTag::Table, self.push_place(far)),
         }
+    }
+
+    fn push_place(&mut self, place: Place) -> u32 {
+        let id = u32::try_from(self.places.len()).expect("fewer than 2^32 places");
+        self.places.push(place);
+        id
     }
 
     /// The edge a record stands for, its strings borrowed from the tables.
@@ -192,7 +206,7 @@ impl EdgeTables {
             PlaceTag::Node => Place::Node(packed.place),
             PlaceTag::Edge => Place::Edge(packed.place),
             PlaceTag::Line => Place::Line(u64::from(packed.place)),
-            PlaceTag::Table => (**self.places.get(packed.place)).clone(),
+            PlaceTag::Table => self.places[packed.place as usize].clone(),
         };
         EdgeRef {
             kind: packed.kind,

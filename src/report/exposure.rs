@@ -1,10 +1,12 @@
 //! Exposure reports (`trustpath exposure`): who can reach the targets, ranked, as text,
 //! `trustpath/exposure/v1` JSON, CSV and DOT.
 //!
-//! Every holder names its next hop toward a target (the holder at its end is listed too,
-//! so any witness path can be followed); whole witness paths are written for the
-//! outsiders' ways in (public and third-party holders), or for every holder with
-//! `--paths`, so that an output stays linear in the graph unless asked otherwise.
+//! Every holder names the first hop of its witness path (the node at its end is listed
+//! too, or is a target). Following first hops from an unconditional holder walks its
+//! witness path; a conditional holder's next node may have a longer, unconditional path
+//! of its own, so conditional holders get their whole path written, as do the outsiders'
+//! ways in (public and third-party holders) — the first [`WHOLE_PATHS`] of them in rank
+//! order, so that an output stays linear in the graph — or every holder with `--paths`.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -20,9 +22,36 @@ use crate::analysis::Exposure;
 use crate::analysis::exposure::{Class, Holder};
 use crate::model::{NodeKind, TrustGraph};
 
-/// Whether a report writes a holder's whole witness path.
-fn whole_path(holder: &Holder, all_paths: bool) -> bool {
-    all_paths || holder.class.is_outsider()
+/// Whole witness paths written without `--paths`, at most.
+pub const WHOLE_PATHS: usize = 1000;
+
+/// Decides, holder by holder in rank order, whose whole witness path a report writes:
+/// everyone's with `--paths`, else conditional and outsider holders' up to
+/// [`WHOLE_PATHS`].
+struct WholePaths {
+    all: bool,
+    written: std::cell::Cell<usize>,
+}
+
+impl WholePaths {
+    fn new(all: bool) -> WholePaths {
+        WholePaths {
+            all,
+            written: std::cell::Cell::new(0),
+        }
+    }
+
+    fn take(&self, holder: &Holder) -> bool {
+        if self.all {
+            return true;
+        }
+        let wanted = holder.conditional || holder.class.is_outsider();
+        let room = self.written.get() < WHOLE_PATHS;
+        if wanted && room {
+            self.written.set(self.written.get() + 1);
+        }
+        wanted && room
+    }
 }
 
 #[derive(Serialize)]
@@ -61,7 +90,7 @@ struct HolderOut<'a> {
     created: Option<jiff::Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     last_used: Option<jiff::Timestamp>,
-    /// The first hop of the witness path: follow `next.to` (listed too, or a target).
+    /// The first hop of the witness path; `next.to` is listed too, or is a target.
     next: Option<HopOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     path: Option<Vec<HopOut<'a>>>,
@@ -75,6 +104,7 @@ pub fn write_json(
     all_paths: bool,
 ) -> io::Result<()> {
     let s = &x.summary;
+    let whole = WholePaths::new(all_paths);
     let doc = ExposureOut {
         schema: "trustpath/exposure/v1",
         at: x.at,
@@ -105,7 +135,7 @@ pub fn write_json(
                     created: credential.and_then(|c| c.created),
                     last_used: credential.and_then(|c| c.last_used),
                     next: hops(graph, &[h.next]).pop(),
-                    path: whole_path(h, all_paths).then(|| hops(graph, &x.path(graph, h))),
+                    path: whole.take(h).then(|| hops(graph, &x.path(graph, h))),
                 }
             })
         }),
@@ -202,14 +232,14 @@ pub fn write_text(out: &mut dyn Write, graph: &TrustGraph, x: &Exposure) -> io::
 }
 
 /// One row per holder, in rank order: `next` is the node its witness path goes to first;
-/// `path` the whole path for public and third-party holders, or every row with
-/// `all_paths`.
+/// `path` the whole path as the JSON writes it (see [`WholePaths`]).
 pub fn write_csv(
     out: &mut dyn Write,
     graph: &TrustGraph,
     x: &Exposure,
     all_paths: bool,
 ) -> io::Result<()> {
+    let whole = WholePaths::new(all_paths);
     let mut w = csv::Writer::from_writer(out);
     w.write_record([
         "rank",
@@ -231,7 +261,7 @@ pub fn write_csv(
         let n = graph.node(h.node);
         let edge = graph.edge(h.next);
         let next = &graph.node(graph.endpoints(h.next).1).key;
-        let path = if whole_path(h, all_paths) {
+        let path = if whole.take(h) {
             let hops = x.path(graph, h);
             std::iter::once(&*n.key)
                 .chain(hops.iter().map(|&e| &*graph.node(graph.endpoints(e).1).key))
@@ -262,8 +292,9 @@ pub fn write_csv(
     w.flush()
 }
 
-/// The holders and their next hops: a tree into the targets (each holder's witness path
-/// is its branch), outsiders' ways in drawn in red, conditional hops dashed.
+/// The holders and their first hops, outsiders' ways in drawn in red, conditional hops
+/// dashed. From an unconditional holder the arrows walk its witness path; a conditional
+/// holder's arrow leads to a node whose own (unconditional) path may be longer.
 pub fn write_dot(out: &mut dyn Write, graph: &TrustGraph, x: &Exposure) -> io::Result<()> {
     writeln!(out, "digraph exposure {{")?;
     writeln!(out, "  rankdir=LR;")?;

@@ -98,10 +98,13 @@ impl TrustGraph {
     /// Indexes the key of the node about to be added, or answers the node that has it.
     fn index_key(&mut self, key: &str) -> Result<NodeId, DuplicateKey> {
         let next = self.graph.node_count();
-        assert!(
-            next < MAX_NODES,
-            "trustpath holds at most {MAX_NODES} nodes"
-        );
+        if next >= MAX_NODES {
+            // A key already here is still a duplicate, not a graph too large.
+            if let Some(existing) = self.find(key) {
+                return Err(DuplicateKey(existing));
+            }
+            panic!("trustpath holds at most {MAX_NODES} nodes");
+        }
         let graph = &self.graph;
         match self.index.insert(key, next as u32, |n| key_of(graph, n)) {
             Ok(()) => Ok(NodeId(next as u32)),
@@ -210,7 +213,8 @@ impl TrustGraph {
     }
 
     /// For overlays (owner, purpose, criticality). The key must not change: the index
-    /// keeps it. Drops the traversal cache, so change many nodes, then query.
+    /// finds a node by its key's hash, and a changed key would be found by neither.
+    /// Drops the traversal cache, so change many nodes, then query.
     pub(crate) fn node_mut(&mut self, id: NodeId) -> &mut Node {
         self.stale();
         &mut self.graph[ix(id)]

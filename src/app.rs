@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 
 use crate::analysis::plan::{self, Plan, PlanOptions};
-use crate::analysis::{BlastRadius, Exposure, paths};
+use crate::analysis::{Audit, BlastRadius, Exposure, paths};
 use crate::cli::{
     BlastFormat, Cli, Command, ExportFormat, ExposureFormat, PlanFormat, SummaryFormat,
 };
@@ -190,6 +190,19 @@ fn dispatch(
                 return Ok(Outcome::NothingFound);
             }
         }
+        Some(Command::Audit(args)) => {
+            let thresholds = crate::analysis::audit::Thresholds {
+                rotate_after_days: args.rotate_after,
+                unused_after_days: args.unused_after,
+            };
+            let t = Instant::now();
+            let audit = Audit::run(graph, at, thresholds);
+            *analysis = t.elapsed();
+            match args.format {
+                SummaryFormat::Text => report::audit::write_text(out, graph, &audit)?,
+                SummaryFormat::Json => report::audit::write_json(out, graph, &audit)?,
+            }
+        }
         Some(Command::Path(args)) => {
             let (from, to) = (graph.resolve(&args.from)?, graph.resolve(&args.to)?);
             if from == to {
@@ -291,7 +304,7 @@ fn dispatch(
             write_plan(out, graph, &plan, PlanFormat::Text)?;
             writeln!(
                 err,
-                "\nRun `trustpath --help` for the commands: import, blast, plan, exposure, path, export."
+                "\nRun `trustpath --help` for the commands: import, blast, plan, exposure, audit, path, export."
             )?;
         }
     }

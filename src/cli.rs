@@ -77,6 +77,10 @@ pub enum Command {
     /// attacker holds each one, with witness paths.
     #[command(long_about = EXPOSURE_ABOUT, after_help = EXPOSURE_EXAMPLES)]
     Exposure(ExposureArgs),
+    /// Hygiene findings mapped to the OWASP NHI Top 10 (2025), each weighed by whether it
+    /// leads to a crown jewel, with the revocation actions that fix it.
+    #[command(long_about = AUDIT_ABOUT)]
+    Audit(AuditArgs),
     /// Witness paths from one node to another, with the reason for every hop.
     Path(PathArgs),
     /// Write the graph (or the blast radius) as DOT for Graphviz or as native JSON.
@@ -210,6 +214,33 @@ const EXPOSURE_EXAMPLES: &str = "Examples:
   trustpath exposure acme-customer-data --format csv --paths > holders.csv
   trustpath exposure acme-customer-data --format dot | dot -Tsvg > exposure.svg
   trustpath exposure acme-customer-data --at 2025-06-01   # as of a date: keys expired since then count";
+
+const AUDIT_ABOUT: &str = "Hygiene findings mapped to the OWASP Top 10 for Non-Human Identities (2025), \
+each weighed by whether it leads to a crown jewel (criticality >= 8), with the ids of the revocation \
+actions that fix it (as `plan` lists them).
+
+Checked so far: NHI1 active credentials unused for --unused-after days; NHI3 third-party code or \
+apps that can reach a crown jewel (high under a mutable pin, low pinned to a commit); NHI6 trusts \
+anyone on the internet satisfies (github:any-user, aws:anyone, …; critical when they lead to a crown \
+jewel); NHI7 long-lived credentials not rotated for --rotate-after days. The other categories are \
+not checked yet: the report lists what was.
+
+Examples:
+  trustpath audit
+  trustpath audit --format json --rotate-after 365 > audit.json";
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+    /// A long-lived credential older than this many days (since creation or its last
+    /// rotation) is a finding.
+    #[arg(long, value_name = "DAYS", default_value_t = 90)]
+    pub rotate_after: u32,
+    /// An active credential last used more than this many days ago is a finding.
+    #[arg(long, value_name = "DAYS", default_value_t = 90)]
+    pub unused_after: u32,
+}
 
 #[derive(Debug, Args)]
 pub struct ExposureArgs {

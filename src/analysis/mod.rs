@@ -1,12 +1,14 @@
 //! Analyses over the trust graph: blast radius, exposure (who can reach a node), witness
 //! paths and the revocation plan.
 
+pub mod audit;
 mod blast;
 pub mod exposure;
 pub mod paths;
 pub mod plan;
 mod traverse;
 
+pub use audit::Audit;
 pub use blast::{BlastRadius, Exposed, Reached, Summary};
 pub use exposure::Exposure;
 pub use paths::Paths;

@@ -2,6 +2,7 @@
 //! for analysts. Output DTOs live here, apart from the model, so the schemas change only
 //! on purpose. Every listing is ordered by stable key (or depth, then key).
 
+pub mod audit;
 pub mod csv;
 pub mod dot;
 pub mod exposure;

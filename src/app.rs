@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use crate::analysis::plan::{self, Plan, PlanOptions};
 use crate::analysis::{Audit, BlastRadius, Exposure, paths};
 use crate::cli::{
-    BlastFormat, Cli, Command, ExportFormat, ExposureFormat, PlanFormat, SummaryFormat,
+    AuditFormat, BlastFormat, Cli, Command, ExportFormat, ExposureFormat, PlanFormat, SummaryFormat,
 };
 use crate::import::{self, ImportError, Loaded, Progress};
 use crate::model::{LookupError, NodeId, TrustGraph};
@@ -199,8 +199,11 @@ fn dispatch(
             let audit = Audit::run(graph, at, thresholds);
             *analysis = t.elapsed();
             match args.format {
-                SummaryFormat::Text => report::audit::write_text(out, graph, &audit)?,
-                SummaryFormat::Json => report::audit::write_json(out, graph, &audit)?,
+                AuditFormat::Text => report::audit::write_text(out, graph, &audit)?,
+                AuditFormat::Markdown => report::audit::write_markdown(out, graph, &audit)?,
+                AuditFormat::Json => report::audit::write_json(out, graph, &audit)?,
+                AuditFormat::Csv => report::audit::write_csv(out, graph, &audit)?,
+                AuditFormat::Sarif => report::audit::write_sarif(out, graph, &audit)?,
             }
         }
         Some(Command::Path(args)) => {

@@ -227,12 +227,14 @@ not checked yet: the report lists what was.
 
 Examples:
   trustpath audit
-  trustpath audit --format json --rotate-after 365 > audit.json";
+  trustpath audit --format json --rotate-after 365 > audit.json
+  trustpath audit --format sarif > trustpath.sarif   # upload with github/codeql-action/upload-sarif
+  trustpath audit --format markdown > audit.md       # a checklist for a ticket";
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
-    pub format: SummaryFormat,
+    #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+    pub format: AuditFormat,
     /// A long-lived credential older than this many days (since creation or its last
     /// rotation) is a finding.
     #[arg(long, value_name = "DAYS", default_value_t = 90)]
@@ -255,6 +257,16 @@ pub struct ExposureArgs {
     /// the output grows with the depth of the graph times its size).
     #[arg(long)]
     pub paths: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Text,
+    Markdown,
+    Json,
+    Csv,
+    /// SARIF 2.1.0, for code-scanning UIs (GitHub code scanning, …).
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

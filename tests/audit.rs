@@ -20,8 +20,8 @@ fn ids(doc: &serde_json::Value) -> Vec<String> {
 }
 
 #[test]
-fn audit_sample_text_and_json() {
-    for format in ["text", "json"] {
+fn audit_sample_every_format() {
+    for format in ["text", "json", "markdown", "csv", "sarif"] {
         let out = stdout_of(&["--at", AT, "audit", "--format", format]);
         insta::assert_snapshot!(format!("audit_sample_{format}"), out);
     }
@@ -118,4 +118,65 @@ fn world_assumable_trust_and_thresholds() {
             .all(|id| !id.starts_with("NHI7:") && !id.starts_with("NHI1:"))
     );
     assert_eq!(lenient["thresholds"]["rotate_after_days"], 100000);
+}
+
+/// SARIF 2.1.0 as code-scanning UIs read it: one rule per checked category, every result
+/// naming a rule, a level, a message, a file it was read from and a stable fingerprint.
+#[test]
+fn sarif_is_what_code_scanning_reads() {
+    let out = stdout_of(&["--at", AT, "audit", "--format", "sarif"]);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(doc["version"], "2.1.0");
+    let run = &doc["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "trustpath");
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .map(|r| r["id"].as_str().expect("rule id"))
+        .collect();
+    let results = run["results"].as_array().expect("results");
+    assert!(!results.is_empty());
+    for r in results {
+        assert!(rules.contains(&r["ruleId"].as_str().expect("rule")), "{r}");
+        assert!(["error", "warning", "note"].contains(&r["level"].as_str().expect("level")));
+        assert!(r["message"]["text"].as_str().is_some_and(|t| !t.is_empty()));
+        let uri = &r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+        assert!(
+            uri.as_str().is_some_and(|u| u.starts_with("sample-data/")),
+            "{uri}"
+        );
+        assert!(r["partialFingerprints"]["trustpathFinding/v1"].is_string());
+    }
+}
+
+/// Names from the input stay inert in Markdown (no links, HTML or code breaking out) and
+/// CSV (no formulas), and reach the terminal without control characters.
+#[test]
+fn hostile_names_stay_inert_in_every_format() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let graph = dir.path().join("g.json");
+    let evil = "=HYPERLINK(\"x\")`<img src=x>[a](b)\u{1b}[31m";
+    let doc = serde_json::json!({
+        "schema": "trustpath/graph/v1",
+        "nodes": [
+            {"id": evil, "kind": "credential",
+             "credential": {"status": "active", "created": "2020-01-01T00:00:00Z"}},
+            {"id": "db", "kind": "resource", "criticality": 9}
+        ],
+        "edges": [{"from": evil, "to": "db", "kind": "can_read", "reason": "r"}]
+    });
+    std::fs::write(&graph, doc.to_string()).expect("write");
+    let input = graph.to_str().expect("utf-8 path");
+    for format in ["text", "markdown", "csv", "sarif", "json"] {
+        let out = stdout_of(&["-i", input, "--at", AT, "audit", "--format", format]);
+        assert!(out.contains("NHI7"), "{format}: {out}");
+        assert!(!out.contains('\u{1b}'), "{format}: {out}");
+        match format {
+            // Inside a code span, which Markdown renders literally.
+            "markdown" => assert!(out.contains("``=HYPERLINK(\"x\")`<img src=x>"), "{out}"),
+            "csv" => assert!(out.contains("'=HYPERLINK"), "{out}"),
+            _ => {}
+        }
+    }
 }

@@ -217,25 +217,28 @@ fn third_party(graph: &TrustGraph, node: NodeId) -> Finding {
     let n = graph.node(node);
     let pinned = n.tags.get("pinned").map(String::as_str);
     let mutable = pinned.is_some_and(|p| p != "sha");
-    let mut evidence = vec![format!(
-        "owned by another organisation ({})",
-        n.tags
-            .get("third_party")
-            .map_or("third_party", String::as_str)
-    )];
+    let mut evidence = vec![match n.tags.get("third_party").map(String::as_str) {
+        Some("true") | None => "owned by another organisation".to_string(),
+        Some(org) => format!("owned by another organisation ({org})"),
+    }];
     if let Some(p) = pinned {
         evidence.push(format!("pinned by {p}"));
     }
+    // Where it runs, named a few times (an action used by hundreds of workflows is one
+    // finding, not hundreds of lines of evidence); every place is in the fix.
+    const SHOWN: usize = 5;
     let mut fix = Vec::new();
-    for (e, to) in graph.outgoing(node) {
+    let uses = graph.outgoing(node).len();
+    for (i, (e, to)) in graph.outgoing(node).enumerate() {
         let edge = graph.edge(e);
-        evidence.push(format!(
-            "{} {}: {}",
-            edge.kind,
-            graph.node(to).key,
-            edge.reason
-        ));
+        if i < SHOWN {
+            let to = &graph.node(to).key;
+            evidence.push(format!("{} {to}: {}", edge.kind, edge.reason));
+        }
         fix.extend(edge.revoke.iter().map(|r| r.id.clone()));
+    }
+    if uses > SHOWN {
+        evidence.push(format!("and {} more", uses - SHOWN));
     }
     fix.extend(n.revoke.iter().map(|r| r.id.clone()));
     fix.sort();

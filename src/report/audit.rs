@@ -141,3 +141,137 @@ pub fn write_text(out: &mut dyn Write, graph: &TrustGraph, audit: &Audit) -> io:
     }
     Ok(())
 }
+
+/// The findings as a ticket: one checkbox per finding, most severe first; names as code
+/// spans, prose escaped.
+pub fn write_markdown(out: &mut dyn Write, graph: &TrustGraph, audit: &Audit) -> io::Result<()> {
+    use super::plan::markdown::{code, md};
+    writeln!(
+        out,
+        "# NHI audit (OWASP NHI Top 10, 2025), as of {}\n",
+        audit.at
+    )?;
+    let checked: Vec<String> = Category::CHECKED
+        .iter()
+        .map(|c| format!("{c:?} {}", c.name()))
+        .collect();
+    writeln!(
+        out,
+        "Checked: {}. Long-lived credentials older than {} days, credentials unused for {} days.\n",
+        checked.join(", "),
+        audit.thresholds.rotate_after_days,
+        audit.thresholds.unused_after_days
+    )?;
+    if audit.findings.is_empty() {
+        writeln!(out, "No findings.")?;
+        return Ok(());
+    }
+    for f in &audit.findings {
+        let nodes: Vec<String> = f.nodes.iter().map(|&n| code(&graph.node(n).key)).collect();
+        writeln!(
+            out,
+            "- [ ] **{}** {:?} {}: {}",
+            f.severity.as_str(),
+            f.category,
+            nodes.join(" ← "),
+            md(&f.title)
+        )?;
+        for e in &f.evidence {
+            writeln!(out, "  - {}", md(e))?;
+        }
+        if !f.fix.is_empty() {
+            let fix: Vec<String> = f.fix.iter().map(|x| code(x)).collect();
+            writeln!(out, "  - fix: {}", fix.join(", "))?;
+        }
+    }
+    Ok(())
+}
+
+/// One row per finding, for spreadsheets: nodes, evidence and fixes joined by ` | `.
+pub fn write_csv(out: &mut dyn Write, graph: &TrustGraph, audit: &Audit) -> io::Result<()> {
+    use super::csv::{cell, into_io};
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "id", "category", "severity", "nodes", "title", "evidence", "fix",
+    ])
+    .map_err(into_io)?;
+    for f in &audit.findings {
+        let nodes: Vec<&str> = f.nodes.iter().map(|&n| &*graph.node(n).key).collect();
+        w.write_record([
+            &*cell(&f.id),
+            &format!("{:?}", f.category),
+            f.severity.as_str(),
+            &cell(&nodes.join(" | ")),
+            &cell(&f.title),
+            &cell(&f.evidence.join(" | ")),
+            &cell(&f.fix.join(" | ")),
+        ])
+        .map_err(into_io)?;
+    }
+    w.flush()
+}
+
+/// SARIF 2.1.0, for code-scanning UIs: one rule per category, one result per finding,
+/// located in the input file (and line, when known) its first node was read from, with
+/// the finding's id as its fingerprint so that a finding keeps its identity across runs.
+pub fn write_sarif(out: &mut dyn Write, graph: &TrustGraph, audit: &Audit) -> io::Result<()> {
+    use serde_json::json;
+    let rules: Vec<serde_json::Value> = Category::CHECKED
+        .iter()
+        .map(|c| {
+            json!({
+                "id": format!("{c:?}"),
+                "name": c.name(),
+                "shortDescription": { "text": format!("OWASP NHI Top 10 (2025) {c:?}: {}", c.name()) },
+                "helpUri": "https://owasp.org/www-project-non-human-identities-top-10/2025/",
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = audit
+        .findings
+        .iter()
+        .map(|f| {
+            let first = graph.node(f.nodes[0]);
+            let mut location = json!({
+                "physicalLocation": {
+                    "artifactLocation": { "uri": graph.source_name(first.provenance.source) },
+                },
+                "logicalLocations": f.nodes.iter().map(|&n| json!({
+                    "name": &*graph.node(n).key,
+                    "kind": "resource",
+                })).collect::<Vec<_>>(),
+            });
+            if let crate::model::Place::Line(line) = first.provenance.place {
+                location["physicalLocation"]["region"] = json!({ "startLine": line });
+            }
+            let level = match f.severity {
+                Severity::Critical | Severity::High => "error",
+                Severity::Medium => "warning",
+                Severity::Low => "note",
+            };
+            json!({
+                "ruleId": format!("{:?}", f.category),
+                "level": level,
+                "message": { "text": format!("{} — {}", f.title, f.evidence.join("; ")) },
+                "locations": [location],
+                "partialFingerprints": { "trustpathFinding/v1": &f.id },
+                "properties": { "severity": f.severity.as_str(), "fix": &f.fix },
+            })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "trustpath",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://owasp.org/www-project-non-human-identities-top-10/2025/",
+                "rules": rules,
+            } },
+            "results": results,
+        }],
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}

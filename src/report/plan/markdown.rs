@@ -9,7 +9,7 @@ use crate::report::clean;
 /// Escapes prose for Markdown: every character that could start emphasis, a link, an
 /// image, HTML, a table cell or code is backslash-escaped (prose never starts a line
 /// here, so list and heading markers need nothing).
-fn md(s: &str) -> String {
+pub(crate) fn md(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in clean(s).chars() {
         if "\\`*_[]<>|~&#".contains(c) {
@@ -22,7 +22,7 @@ fn md(s: &str) -> String {
 
 /// A name as an inline code span: literal, whatever it holds. The fence is longer than
 /// any run of backticks inside, and padded when the name starts or ends with one.
-fn code(s: &str) -> String {
+pub(crate) fn code(s: &str) -> String {
     let s = clean(s);
     let ticks = "`".repeat(longest_run(&s) + 1);
     let pad = if s.starts_with('`') || s.ends_with('`') {

@@ -3,7 +3,7 @@
 //! DTO, built once, so they cannot disagree.
 
 mod csv;
-mod markdown;
+pub(crate) mod markdown;
 mod text;
 
 use std::io::{self, Write};

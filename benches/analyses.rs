@@ -1,6 +1,6 @@
 //! Statistical benchmarks (divan) of every analysis at 10k, 100k and 1M nodes, on the
-//! generated organisation: load, blast radius, exposure, plan, shortest path and fuzzy
-//! search.
+//! generated organisation: load, blast radius, exposure, audit, plan, shortest path and
+//! fuzzy search.
 //!
 //!     cargo bench --bench analyses                  # everything (about two minutes)
 //!     cargo bench --bench analyses -- blast         # one analysis
@@ -13,8 +13,9 @@ use std::path::PathBuf;
 use std::sync::{LazyLock, Mutex};
 
 use divan::Bencher;
+use trustpath::analysis::audit::Thresholds;
 use trustpath::analysis::plan::{Plan, PlanOptions};
-use trustpath::analysis::{BlastRadius, Exposure, paths};
+use trustpath::analysis::{Audit, BlastRadius, Exposure, paths};
 use trustpath::import;
 use trustpath::model::{NodeId, TrustGraph};
 
@@ -92,6 +93,13 @@ fn blast(bencher: Bencher, n: usize) {
 fn exposure(bencher: Bencher, n: usize) {
     let l = loaded(n);
     bencher.bench_local(|| Exposure::compute(&l.graph, &[l.hub], at()));
+}
+
+/// Every audit rule over the whole graph (`trustpath audit`).
+#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+fn audit(bencher: Bencher, n: usize) {
+    let l = loaded(n);
+    bencher.bench_local(|| Audit::run(&l.graph, at(), Thresholds::default()));
 }
 
 #[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]

@@ -219,10 +219,10 @@ const AUDIT_ABOUT: &str = "Hygiene findings mapped to the OWASP Top 10 for Non-H
 each weighed by whether it leads to a crown jewel (criticality >= 8), with the ids of the revocation \
 actions that fix it (as `plan` lists them).
 
-Checked so far: NHI1 active credentials unused for --unused-after days; NHI3 third-party code or \
+Checked so far: NHI1 usable credentials unused for --unused-after days; NHI3 third-party code or \
 apps that can reach a crown jewel (high under a mutable pin, low pinned to a commit); NHI6 trusts \
-anyone on the internet satisfies (github:any-user, aws:anyone, …; critical when they lead to a crown \
-jewel); NHI7 long-lived credentials not rotated for --rotate-after days. The other categories are \
+anyone on the internet satisfies (github:any-user, aws:anyone, …; medium when conditions apply, \
+critical when they lead to a crown jewel); NHI7 long-lived credentials not rotated for --rotate-after days. The other categories are \
 not checked yet: the report lists what was.
 
 Examples:
@@ -239,7 +239,7 @@ pub struct AuditArgs {
     /// rotation) is a finding.
     #[arg(long, value_name = "DAYS", default_value_t = 90)]
     pub rotate_after: u32,
-    /// An active credential last used more than this many days ago is a finding.
+    /// A usable credential last used more than this many days ago is a finding.
     #[arg(long, value_name = "DAYS", default_value_t = 90)]
     pub unused_after: u32,
 }

@@ -94,7 +94,9 @@ fn world_assumable_trust_and_thresholds() {
         .as_array()
         .expect("findings")
         .iter()
-        .find(|f| f["id"] == "NHI6:world:aws:anyone:arn:aws:iam::111122223333:role/public")
+        .find(|f| {
+            f["id"] == "NHI6:world:aws:anyone -> arn:aws:iam::111122223333:role/public (can_assume)"
+        })
         .expect("the role anyone can assume");
     assert_eq!(
         public["nodes"],

@@ -39,6 +39,24 @@ impl Category {
         }
     }
 
+    /// What a finding of the category means, for SARIF rules.
+    pub fn description(self) -> &'static str {
+        match self {
+            Category::NHI1 => {
+                "A non-human identity or credential that is no longer used, or has no owner, still grants access."
+            }
+            Category::NHI3 => {
+                "Code or an app another organisation controls runs with access that leads to a crown jewel."
+            }
+            Category::NHI6 => {
+                "A trust that anyone on the internet (or any account of a platform) can satisfy."
+            }
+            Category::NHI7 => {
+                "A long-lived credential that has not been rotated within the threshold."
+            }
+        }
+    }
+
     /// The categories this version checks.
     pub const CHECKED: [Category; 4] = [
         Category::NHI1,
@@ -108,6 +126,27 @@ pub struct Audit {
     pub findings: Vec<Finding>,
 }
 
+/// Whether a node leads to a crown jewel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    Certain,
+    /// Only through edges with conditions trustpath did not evaluate.
+    Conditional,
+    None,
+}
+
+impl Reach {
+    fn evidence(self) -> String {
+        match self {
+            Reach::Certain => "can reach a crown jewel".into(),
+            Reach::Conditional => {
+                "can reach a crown jewel only if unevaluated conditions hold".into()
+            }
+            Reach::None => "reaches no crown jewel".into(),
+        }
+    }
+}
+
 impl Audit {
     pub fn run(graph: &TrustGraph, at: Timestamp, thresholds: Thresholds) -> Audit {
         let jewels: Vec<NodeId> = graph
@@ -115,17 +154,27 @@ impl Audit {
             .filter(|&n| graph.facts(n).is_crown_jewel())
             .collect();
         // Who can reach a crown jewel (the jewels themselves included).
-        let reach = Exposure::compute(graph, &jewels, at);
-        let reaches = |n: NodeId| !jewels.is_empty() && reach.contains(n);
+        let exposure = Exposure::compute(graph, &jewels, at);
+        let reach = |n: NodeId| {
+            if jewels.is_empty() || !exposure.contains(n) {
+                Reach::None
+            } else if exposure.contains_unconditionally(n) {
+                Reach::Certain
+            } else {
+                Reach::Conditional
+            }
+        };
+        // Dates after `at` have not happened yet as far as the audit is concerned.
+        let past = |t: Option<Timestamp>| t.filter(|&t| t <= at);
         let mut findings = Vec::new();
         for node in graph.nodes_by_key() {
             let n = graph.node(node);
             let facts = graph.facts(node);
             match facts.outsider {
-                Some(Outsider::ThirdParty) if reaches(node) => {
-                    findings.push(third_party(graph, node));
+                Some(Outsider::ThirdParty) if reach(node) != Reach::None => {
+                    findings.push(third_party(graph, node, reach(node)));
                 }
-                Some(Outsider::Public) => findings.extend(world_assumable(graph, node, &reaches)),
+                Some(Outsider::Public) => findings.extend(world_assumable(graph, node, at, &reach)),
                 _ => {}
             }
             let Some(c) = n.credential.as_deref() else {
@@ -136,11 +185,14 @@ impl Audit {
             }
             let days = |since: Timestamp| at.duration_since(since).as_hours() / 24;
             let fix: Vec<String> = n.revoke.iter().map(|r| r.id.clone()).collect();
-            let rotated = c.last_rotated.into_iter().chain(c.created).max();
+            let rotated = past(c.last_rotated)
+                .into_iter()
+                .chain(past(c.created))
+                .max();
             if let Some(since) = rotated.filter(|_| c.is_long_lived())
                 && days(since) > i64::from(thresholds.rotate_after_days)
             {
-                let what = if c.last_rotated.is_some() {
+                let what = if past(c.last_rotated) == Some(since) {
                     "last rotated"
                 } else {
                     "created"
@@ -148,14 +200,14 @@ impl Audit {
                 findings.push(Finding {
                     id: format!("NHI7:unrotated:{}", n.key),
                     category: Category::NHI7,
-                    severity: if reaches(node) {
+                    severity: if reach(node) == Reach::Certain {
                         Severity::High
                     } else {
                         Severity::Medium
                     },
                     nodes: vec![node],
                     title: format!(
-                        "long-lived credential {what} {} days ago (over {})",
+                        "long-lived credential {what} {} days ago (threshold {})",
                         days(since),
                         thresholds.rotate_after_days
                     ),
@@ -165,31 +217,29 @@ impl Audit {
                             Some(e) => format!("expires {e}"),
                             None => "no expiry".to_string(),
                         },
-                        reach_evidence(reaches(node)),
+                        reach(node).evidence(),
                     ],
                     fix: fix.clone(),
                 });
             }
-            let unused = c.last_used.filter(|&used| {
-                at.duration_since(used)
-                    > SignedDuration::from_hours(24 * i64::from(thresholds.unused_after_days))
-            });
+            let idle = SignedDuration::from_hours(24 * i64::from(thresholds.unused_after_days));
+            let unused = past(c.last_used).filter(|&used| at.duration_since(used) > idle);
             if let Some(used) = unused {
                 findings.push(Finding {
                     id: format!("NHI1:unused:{}", n.key),
                     category: Category::NHI1,
-                    severity: if reaches(node) {
+                    severity: if reach(node) == Reach::Certain {
                         Severity::Medium
                     } else {
                         Severity::Low
                     },
                     nodes: vec![node],
                     title: format!(
-                        "active credential unused for {} days (over {})",
+                        "usable credential last used {} days ago (threshold {})",
                         days(used),
                         thresholds.unused_after_days
                     ),
-                    evidence: vec![format!("last used {used}"), reach_evidence(reaches(node))],
+                    evidence: vec![format!("last used {used}"), reach(node).evidence()],
                     fix,
                 });
             }
@@ -204,19 +254,13 @@ impl Audit {
     }
 }
 
-fn reach_evidence(reaches: bool) -> String {
-    if reaches {
-        "can reach a crown jewel".into()
-    } else {
-        "reaches no crown jewel".into()
-    }
-}
-
 /// NHI3: code or an app another organisation controls, with a way to a crown jewel.
-fn third_party(graph: &TrustGraph, node: NodeId) -> Finding {
+fn third_party(graph: &TrustGraph, node: NodeId, reach: Reach) -> Finding {
     let n = graph.node(node);
     let pinned = n.tags.get("pinned").map(String::as_str);
-    let mutable = pinned.is_some_and(|p| p != "sha");
+    // Pins that can move under the code (`src/import/github/workflow.rs` `Pinned`); a
+    // commit or an image digest cannot.
+    let mutable = pinned.is_some_and(|p| matches!(p, "tag" | "branch" | "ref"));
     let mut evidence = vec![match n.tags.get("third_party").map(String::as_str) {
         Some("true") | None => "owned by another organisation".to_string(),
         Some(org) => format!("owned by another organisation ({org})"),
@@ -228,8 +272,11 @@ fn third_party(graph: &TrustGraph, node: NodeId) -> Finding {
     // finding, not hundreds of lines of evidence); every place is in the fix.
     const SHOWN: usize = 5;
     let mut fix = Vec::new();
-    let uses = graph.outgoing(node).len();
-    for (i, (e, to)) in graph.outgoing(node).enumerate() {
+    let live: Vec<_> = graph
+        .outgoing(node)
+        .filter(|&(e, _)| !graph.edge(e).dormant)
+        .collect();
+    for (i, &(e, to)) in live.iter().enumerate() {
         let edge = graph.edge(e);
         if i < SHOWN {
             let to = &graph.node(to).key;
@@ -237,20 +284,20 @@ fn third_party(graph: &TrustGraph, node: NodeId) -> Finding {
         }
         fix.extend(edge.revoke.iter().map(|r| r.id.clone()));
     }
-    if uses > SHOWN {
-        evidence.push(format!("and {} more", uses - SHOWN));
+    if live.len() > SHOWN {
+        evidence.push(format!("and {} more", live.len() - SHOWN));
     }
     fix.extend(n.revoke.iter().map(|r| r.id.clone()));
     fix.sort();
     fix.dedup();
-    evidence.push(reach_evidence(true));
+    evidence.push(reach.evidence());
     Finding {
         id: format!("NHI3:third-party:{}", n.key),
         category: Category::NHI3,
-        severity: if mutable {
-            Severity::High
-        } else {
-            Severity::Low
+        severity: match (mutable, reach) {
+            (true, Reach::Certain) => Severity::High,
+            (true, _) => Severity::Medium,
+            (false, _) => Severity::Low,
         },
         nodes: vec![node],
         title: if mutable {
@@ -263,30 +310,56 @@ fn third_party(graph: &TrustGraph, node: NodeId) -> Finding {
     }
 }
 
-/// NHI6: each edge out of a node that stands for anyone.
+/// NHI6: each usable edge out of a node that stands for anyone, into something usable.
 fn world_assumable(
     graph: &TrustGraph,
     public: NodeId,
-    reaches: &impl Fn(NodeId) -> bool,
+    at: Timestamp,
+    reach: &impl Fn(NodeId) -> Reach,
 ) -> Vec<Finding> {
     let from = &graph.node(public).key;
+    let mut seen: std::collections::HashMap<(NodeId, crate::model::EdgeKind), usize> =
+        std::collections::HashMap::new();
     graph
         .outgoing(public)
-        .filter(|&(e, _)| !graph.edge(e).dormant)
+        .filter(|&(e, to)| !graph.edge(e).dormant && graph.node(to).usable_at(at))
         .map(|(e, to)| {
             let edge = graph.edge(e);
             let key = &graph.node(to).key;
+            // Parallel edges (one per trust statement) each get their own id, numbered in
+            // the adjacency's stable order.
+            let nth = seen.entry((to, edge.kind)).or_default();
+            *nth += 1;
+            let suffix = if *nth > 1 {
+                format!(" #{nth}")
+            } else {
+                String::new()
+            };
+            let mut evidence = vec![edge.reason.to_string()];
+            evidence.extend(
+                edge.conditions
+                    .iter()
+                    .map(|c| format!("only if: {}", c.description)),
+            );
+            evidence.push(reach(to).evidence());
             Finding {
-                id: format!("NHI6:world:{from}:{key}"),
+                id: format!("NHI6:world:{from} -> {key} ({}){suffix}", edge.kind),
                 category: Category::NHI6,
-                severity: if reaches(to) {
-                    Severity::Critical
-                } else {
-                    Severity::High
+                severity: match (edge.is_conditional(), reach(to)) {
+                    (true, _) => Severity::Medium,
+                    (false, Reach::Certain) => Severity::Critical,
+                    (false, _) => Severity::High,
                 },
                 nodes: vec![to, public],
-                title: format!("anyone ({from}) can {} {key}", edge.kind),
-                evidence: vec![edge.reason.to_string(), reach_evidence(reaches(to))],
+                title: if edge.is_conditional() {
+                    format!(
+                        "anyone ({from}) may reach {key} ({}), if its conditions hold",
+                        edge.kind
+                    )
+                } else {
+                    format!("anyone ({from}) reaches {key} ({})", edge.kind)
+                },
+                evidence,
                 fix: edge.revoke.iter().map(|r| r.id.clone()).collect(),
             }
         })
@@ -387,7 +460,10 @@ mod tests {
                     "NHI3:third-party:github:action:other/act@v1",
                     Severity::High
                 ),
-                ("NHI6:world:aws:anyone:public-role", Severity::High),
+                (
+                    "NHI6:world:aws:anyone -> public-role (can_assume)",
+                    Severity::High
+                ),
                 ("NHI7:unrotated:old-key", Severity::High),
                 ("NHI1:unused:idle-key", Severity::Medium),
                 (
@@ -400,5 +476,78 @@ mod tests {
         assert_eq!(old_key.category, Category::NHI7);
         assert_eq!(old_key.fix, ["deactivate:old-key"]);
         assert!(old_key.title.contains("516 days"), "{}", old_key.title);
+    }
+
+    /// What the review found: a rotation dated after `--at` does not hide an old key;
+    /// a conditional public trust is not critical; parallel public trusts get their own
+    /// ids; a dead credential anyone reaches is nothing to report; a digest is a pin.
+    #[test]
+    fn dates_conditions_and_ids_are_read_carefully() {
+        let mut g = TrustGraph::new();
+        let mut add = |key: &str, kind: NodeKind| {
+            g.add_node(Node::new(key, kind, Provenance::default()))
+                .expect("new key")
+        };
+        let jewel = add("db", NodeKind::Resource);
+        let role = add("role", NodeKind::Role);
+        let anyone = add("aws:anyone", NodeKind::Group);
+        let dead = add("dead", NodeKind::Credential);
+        let key = add("key", NodeKind::Credential);
+        let image = add("image", NodeKind::Workload);
+        g.node_mut(jewel).criticality = Some(9);
+        g.node_mut(dead).credential = Some(Box::new(Credential {
+            status: Some("inactive".into()),
+            ..Credential::default()
+        }));
+        g.node_mut(key).credential = Some(Box::new(Credential {
+            status: Some("active".into()),
+            created: ts("2020-01-01T00:00:00Z"),
+            last_rotated: ts("2027-01-01T00:00:00Z"),
+            ..Credential::default()
+        }));
+        let tags = &mut g.node_mut(image).tags;
+        tags.insert("third_party".into(), "true".into());
+        tags.insert("pinned".into(), "digest".into());
+        let edge = || Edge::new(EdgeKind::CanAssume, "Principal *", Provenance::default());
+        let mut org_only = edge();
+        org_only.conditions.push(crate::model::Condition::described(
+            "aws:PrincipalOrgID equals o-123",
+        ));
+        g.add_edge(anyone, role, edge());
+        g.add_edge(anyone, role, org_only);
+        g.add_edge(anyone, dead, edge());
+        g.add_edge(
+            role,
+            jewel,
+            Edge::new(EdgeKind::CanAccess, "r", Provenance::default()),
+        );
+        g.add_edge(key, role, edge());
+        g.add_edge(image, role, edge());
+        let audit = Audit::run(&g, at(), Thresholds::default());
+        let ids: Vec<(&str, Severity)> = audit
+            .findings
+            .iter()
+            .map(|f| (f.id.as_str(), f.severity))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                (
+                    "NHI6:world:aws:anyone -> role (can_assume)",
+                    Severity::Critical
+                ),
+                ("NHI7:unrotated:key", Severity::High),
+                (
+                    "NHI6:world:aws:anyone -> role (can_assume) #2",
+                    Severity::Medium
+                ),
+                ("NHI3:third-party:image", Severity::Low),
+            ]
+        );
+        assert!(
+            audit.findings[1].title.contains("created"),
+            "{}",
+            audit.findings[1].title
+        );
     }
 }

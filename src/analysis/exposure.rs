@@ -390,6 +390,12 @@ impl Exposure {
     pub fn contains(&self, node: NodeId) -> bool {
         self.all.found(node)
     }
+
+    /// Whether `node` can reach a target without an edge whose conditions trustpath did
+    /// not evaluate (the targets included).
+    pub fn contains_unconditionally(&self, node: NodeId) -> bool {
+        self.certain.as_ref().unwrap_or(&self.all).found(node)
+    }
 }
 
 /// A level is searched bottom-up once its frontier is more than this fraction of the

@@ -177,7 +177,7 @@ pub fn write_markdown(out: &mut dyn Write, graph: &TrustGraph, audit: &Audit) ->
             md(&f.title)
         )?;
         for e in &f.evidence {
-            writeln!(out, "  - {}", md(e))?;
+            writeln!(out, "  - {}", list_item(&md(e)))?;
         }
         if !f.fix.is_empty() {
             let fix: Vec<String> = f.fix.iter().map(|x| code(x)).collect();
@@ -223,7 +223,10 @@ pub fn write_sarif(out: &mut dyn Write, graph: &TrustGraph, audit: &Audit) -> io
                 "id": format!("{c:?}"),
                 "name": c.name(),
                 "shortDescription": { "text": format!("OWASP NHI Top 10 (2025) {c:?}: {}", c.name()) },
+                "fullDescription": { "text": c.description() },
+                "help": { "text": format!("{} Each result lists the evidence and the ids of the revocation actions that fix it (trustpath plan lists them with their commands).", c.description()) },
                 "helpUri": "https://owasp.org/www-project-non-human-identities-top-10/2025/",
+                "properties": { "tags": ["security", "non-human-identity", format!("{c:?}")] },
             })
         })
         .collect();
@@ -233,16 +236,23 @@ pub fn write_sarif(out: &mut dyn Write, graph: &TrustGraph, audit: &Audit) -> io
         .map(|f| {
             let first = graph.node(f.nodes[0]);
             let mut location = json!({
-                "physicalLocation": {
-                    "artifactLocation": { "uri": graph.source_name(first.provenance.source) },
-                },
                 "logicalLocations": f.nodes.iter().map(|&n| json!({
                     "name": &*graph.node(n).key,
                     "kind": "resource",
                 })).collect::<Vec<_>>(),
             });
-            if let crate::model::Place::Line(line) = first.provenance.place {
-                location["physicalLocation"]["region"] = json!({ "startLine": line });
+            // The input file the first node was read from, as a URI reference (a pseudo
+            // source such as `<unknown>` has none); the line when the importer knows it,
+            // else the file's first line, which code-scanning UIs require.
+            if let Some(uri) = artifact_uri(graph.source_name(first.provenance.source)) {
+                let line = match first.provenance.place {
+                    crate::model::Place::Line(line) => line.max(1),
+                    _ => 1,
+                };
+                location["physicalLocation"] = json!({
+                    "artifactLocation": { "uri": uri },
+                    "region": { "startLine": line },
+                });
             }
             let level = match f.severity {
                 Severity::Critical | Severity::High => "error",
@@ -274,4 +284,91 @@ pub fn write_sarif(out: &mut dyn Write, graph: &TrustGraph, audit: &Audit) -> io
     });
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
+}
+
+/// A source file name as a SARIF artifact URI reference: relative paths stay relative
+/// (code-scanning UIs resolve them against the repository), absolute ones become `file:`
+/// URIs, and every character a URI cannot hold is percent-encoded. `None` for the
+/// pseudo sources importers use for what no file holds.
+fn artifact_uri(source: &str) -> Option<String> {
+    use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+    /// Everything but unreserved characters and `/`.
+    const PATH: &AsciiSet = &CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'%')
+        .add(b'<')
+        .add(b'>')
+        .add(b'?')
+        .add(b'[')
+        .add(b'\\')
+        .add(b']')
+        .add(b'^')
+        .add(b'`')
+        .add(b'{')
+        .add(b'|')
+        .add(b'}')
+        .add(b':');
+    if source.is_empty() || source.starts_with('<') || source == "inputs" {
+        return None;
+    }
+    let path = source.replace('\\', "/");
+    let windows_drive = path.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        && path.get(1..3) == Some(":/");
+    let encoded = utf8_percent_encode(&path, PATH).to_string();
+    Some(if path.starts_with('/') {
+        format!("file://{encoded}")
+    } else if windows_drive {
+        // `C:/…`: the drive letter's colon stays as it is in a file URI.
+        format!(
+            "file:///{}:{}",
+            &path[..1],
+            utf8_percent_encode(&path[2..], PATH)
+        )
+    } else {
+        encoded
+    })
+}
+
+/// Escaped prose that does not open a list of its own when it starts a list item: a
+/// reason that starts with `- `, `+ ` or `1. ` stays text.
+fn list_item(escaped: &str) -> String {
+    let digits = escaped.bytes().take_while(u8::is_ascii_digit).count();
+    let ordered = digits > 0 && matches!(escaped.as_bytes().get(digits), Some(b'.' | b')'));
+    if escaped.starts_with(['-', '+']) || ordered {
+        format!("\\{escaped}")
+    } else {
+        escaped.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{artifact_uri, list_item};
+
+    #[test]
+    fn artifact_uris_are_uri_references() {
+        assert_eq!(
+            artifact_uri("sample-data/aws/gaad.json").as_deref(),
+            Some("sample-data/aws/gaad.json")
+        );
+        assert_eq!(
+            artifact_uri("/tmp/rv dir/g #1.json").as_deref(),
+            Some("file:///tmp/rv%20dir/g%20%231.json")
+        );
+        assert_eq!(
+            artifact_uri("C:\\exports\\a b.json").as_deref(),
+            Some("file:///C:/exports/a%20b.json")
+        );
+        assert_eq!(artifact_uri("x:y.json").as_deref(), Some("x%3Ay.json"));
+        assert_eq!(artifact_uri("<unknown>"), None);
+    }
+
+    #[test]
+    fn evidence_does_not_open_a_list() {
+        assert_eq!(list_item("- two"), "\\- two");
+        assert_eq!(list_item("12. one"), "\\12. one");
+        assert_eq!(list_item("12 ok"), "12 ok");
+    }
 }

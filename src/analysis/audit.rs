@@ -379,16 +379,38 @@ mod tests {
         s.parse().ok()
     }
 
+    fn add(g: &mut TrustGraph, key: &str, kind: NodeKind) -> NodeId {
+        g.add_node(Node::new(key, kind, Provenance::default()))
+            .expect("new key")
+    }
+
+    /// A graph with a crown jewel `db` and a `role` that can read it.
+    fn with_a_jewel() -> (TrustGraph, NodeId) {
+        let mut g = TrustGraph::new();
+        let jewel = add(&mut g, "db", NodeKind::Resource);
+        let role = add(&mut g, "role", NodeKind::Role);
+        g.node_mut(jewel).criticality = Some(9);
+        g.add_edge(
+            role,
+            jewel,
+            Edge::new(EdgeKind::CanAccess, "r", Provenance::default()),
+        );
+        (g, role)
+    }
+
+    fn listed(audit: &Audit) -> Vec<(&str, Severity)> {
+        audit
+            .findings
+            .iter()
+            .map(|f| (f.id.as_str(), f.severity))
+            .collect()
+    }
+
     /// Each rule fires on its positive case and stays quiet on the negative one beside it.
     #[test]
     fn each_rule_has_a_positive_and_a_negative_case() {
-        let mut g = TrustGraph::new();
-        let mut add = |key: &str, kind: NodeKind| {
-            g.add_node(Node::new(key, kind, Provenance::default()))
-                .expect("new key")
-        };
-        let jewel = add("db", NodeKind::Resource);
-        let role = add("role", NodeKind::Role);
+        let (mut g, role) = with_a_jewel();
+        let mut add = |key: &str, kind: NodeKind| add(&mut g, key, kind);
         let old = add("old-key", NodeKind::Credential);
         let fresh = add("fresh-key", NodeKind::Credential);
         let dead = add("dead-key", NodeKind::Credential);
@@ -404,7 +426,6 @@ mod tests {
             last_used: ts(used),
             ..Credential::default()
         };
-        g.node_mut(jewel).criticality = Some(9);
         for (node, c) in [
             (
                 old,
@@ -445,16 +466,10 @@ mod tests {
         for from in [old, fresh, dead, idle, tag, sha, own] {
             g.add_edge(from, role, edge(EdgeKind::CanAssume));
         }
-        g.add_edge(role, jewel, edge(EdgeKind::CanAccess));
         g.add_edge(anyone, public_role, edge(EdgeKind::CanAssume));
         let audit = Audit::run(&g, at(), Thresholds::default());
-        let ids: Vec<(&str, Severity)> = audit
-            .findings
-            .iter()
-            .map(|f| (f.id.as_str(), f.severity))
-            .collect();
         assert_eq!(
-            ids,
+            listed(&audit),
             [
                 (
                     "NHI3:third-party:github:action:other/act@v1",
@@ -483,18 +498,12 @@ mod tests {
     /// ids; a dead credential anyone reaches is nothing to report; a digest is a pin.
     #[test]
     fn dates_conditions_and_ids_are_read_carefully() {
-        let mut g = TrustGraph::new();
-        let mut add = |key: &str, kind: NodeKind| {
-            g.add_node(Node::new(key, kind, Provenance::default()))
-                .expect("new key")
-        };
-        let jewel = add("db", NodeKind::Resource);
-        let role = add("role", NodeKind::Role);
+        let (mut g, role) = with_a_jewel();
+        let mut add = |key: &str, kind: NodeKind| add(&mut g, key, kind);
         let anyone = add("aws:anyone", NodeKind::Group);
         let dead = add("dead", NodeKind::Credential);
         let key = add("key", NodeKind::Credential);
         let image = add("image", NodeKind::Workload);
-        g.node_mut(jewel).criticality = Some(9);
         g.node_mut(dead).credential = Some(Box::new(Credential {
             status: Some("inactive".into()),
             ..Credential::default()
@@ -516,21 +525,11 @@ mod tests {
         g.add_edge(anyone, role, edge());
         g.add_edge(anyone, role, org_only);
         g.add_edge(anyone, dead, edge());
-        g.add_edge(
-            role,
-            jewel,
-            Edge::new(EdgeKind::CanAccess, "r", Provenance::default()),
-        );
         g.add_edge(key, role, edge());
         g.add_edge(image, role, edge());
         let audit = Audit::run(&g, at(), Thresholds::default());
-        let ids: Vec<(&str, Severity)> = audit
-            .findings
-            .iter()
-            .map(|f| (f.id.as_str(), f.severity))
-            .collect();
         assert_eq!(
-            ids,
+            listed(&audit),
             [
                 (
                     "NHI6:world:aws:anyone -> role (can_assume)",

@@ -1,4 +1,5 @@
-//! Audit reports (`trustpath audit`): text for people, `trustpath/audit/v1` JSON.
+//! Audit reports (`trustpath audit`): text for people, Markdown for tickets, `trustpath/audit/v1` JSON, CSV and
+//! SARIF 2.1.0 for code-scanning UIs.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};

@@ -13,7 +13,7 @@
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
-use super::Exposure;
+use super::exposure::Reachers;
 use crate::model::{NodeId, NodeKind, Outsider, TrustGraph};
 
 /// OWASP NHI Top 10 (2025) categories.
@@ -153,8 +153,9 @@ impl Audit {
             .node_ids()
             .filter(|&n| graph.facts(n).is_crown_jewel())
             .collect();
-        // Who can reach a crown jewel (the jewels themselves included).
-        let exposure = Exposure::compute(graph, &jewels, at);
+        // Who can reach a crown jewel (the jewels themselves included): the exposure's
+        // searches, without ranking anyone.
+        let exposure = Reachers::compute(graph, &jewels, at);
         let reach = |n: NodeId| {
             if jewels.is_empty() || !exposure.contains(n) {
                 Reach::None

@@ -141,9 +141,52 @@ pub struct Exposure {
     /// The targets themselves are not listed.
     pub holders: Vec<Holder>,
     pub summary: ExposureSummary,
+    reach: Reachers,
+}
+
+/// Who can reach the targets, unranked: the searches an [`Exposure`] ranks, for callers
+/// that only ask whether a node reaches them (the audit).
+pub struct Reachers {
     all: Backward,
     /// The search without conditional edges, when any conditional edge mattered.
     certain: Option<Backward>,
+}
+
+impl Reachers {
+    /// Searches backwards from `targets` (deduplicated) at `at`.
+    pub fn compute(graph: &TrustGraph, targets: &[NodeId], at: Timestamp) -> Reachers {
+        let all = Backward::run(graph, targets, at, true);
+        // What only conditional edges connect: found by the first search, not by a second
+        // without them. When nothing was found through one, there is nothing to tell.
+        let certain = all
+            .via_conditional
+            .then(|| Backward::run(graph, targets, at, false));
+        Reachers { all, certain }
+    }
+
+    /// Whether `node` can reach a target (the targets included).
+    pub fn contains(&self, node: NodeId) -> bool {
+        self.all.found(node)
+    }
+
+    /// Whether `node` can reach a target without an edge whose conditions trustpath did
+    /// not evaluate (the targets included).
+    pub fn contains_unconditionally(&self, node: NodeId) -> bool {
+        self.certain.as_ref().unwrap_or(&self.all).found(node)
+    }
+
+    /// The search a node's witness path comes from: the one without conditional edges
+    /// wherever that one reaches, as for a blast radius.
+    fn witness(&self, conditional: bool) -> &Backward {
+        match &self.certain {
+            Some(c) if !conditional => c,
+            _ => &self.all,
+        }
+    }
+
+    fn conditional(&self, node: NodeId) -> bool {
+        self.certain.as_ref().is_some_and(|c| !c.found(node))
+    }
 }
 
 /// A backward search: per node whether it was found, at what depth and by which edge.
@@ -296,12 +339,7 @@ impl Exposure {
         let mut targets = targets.to_vec();
         targets.sort_by_key(|&t| graph.key_rank(t));
         targets.dedup();
-        let all = Backward::run(graph, &targets, at, true);
-        // What only conditional edges connect: found by the first search, not by a second
-        // without them. When nothing was found through one, there is nothing to tell.
-        let certain = all
-            .via_conditional
-            .then(|| Backward::run(graph, &targets, at, false));
+        let reach = Reachers::compute(graph, &targets, at);
         let view = graph.traversal();
         let github = graph.platform_id("github");
         let mut tally = Tally::default();
@@ -309,12 +347,12 @@ impl Exposure {
         // In node order, so that the facts are read in sequence: (class, depth, key rank)
         // packed to sort as one number, and the node.
         let mut ranked: Vec<(u64, NodeId)> = Vec::new();
-        for node in all.nodes() {
-            if all.next(node).is_none() {
+        for node in reach.all.nodes() {
+            if reach.all.next(node).is_none() {
                 continue; // a target
             }
-            let conditional = certain.as_ref().is_some_and(|c| !c.found(node));
-            let depth = witness(&all, certain.as_ref(), conditional).depth[node.index()];
+            let conditional = reach.conditional(node);
+            let depth = reach.witness(conditional).depth[node.index()];
             let facts = view.facts(node);
             let (class, _) = Class::of(graph, node, facts, github);
             tally.add(facts, conditional);
@@ -338,8 +376,8 @@ impl Exposure {
         let holders: Vec<Holder> = ranked
             .into_iter()
             .map(|(key, node)| {
-                let conditional = certain.as_ref().is_some_and(|c| !c.found(node));
-                let search = witness(&all, certain.as_ref(), conditional);
+                let conditional = reach.conditional(node);
+                let search = reach.witness(conditional);
                 Holder {
                     node,
                     class: Class::ALL[(key >> 61) as usize],
@@ -368,15 +406,14 @@ impl Exposure {
             targets,
             holders,
             summary,
-            all,
-            certain,
+            reach,
         }
     }
 
     /// The witness path from a holder to a target: the edges of a shortest path,
     /// unconditional whenever one exists.
     pub fn path(&self, graph: &TrustGraph, holder: &Holder) -> Vec<EdgeId> {
-        let search = witness(&self.all, self.certain.as_ref(), holder.conditional);
+        let search = self.reach.witness(holder.conditional);
         let mut path = Vec::with_capacity(holder.depth as usize);
         let mut at = holder.node;
         while let Some(edge) = search.next(at) {
@@ -388,13 +425,7 @@ impl Exposure {
 
     /// Whether `node` can reach a target (the targets included).
     pub fn contains(&self, node: NodeId) -> bool {
-        self.all.found(node)
-    }
-
-    /// Whether `node` can reach a target without an edge whose conditions trustpath did
-    /// not evaluate (the targets included).
-    pub fn contains_unconditionally(&self, node: NodeId) -> bool {
-        self.certain.as_ref().unwrap_or(&self.all).found(node)
+        self.reach.contains(node)
     }
 }
 
@@ -420,19 +451,6 @@ enum Direction {
 
 /// Depths past this sort as equal (a chain of half a billion hops).
 const DEPTH_MAX: u32 = (1 << 29) - 1;
-
-/// The search a holder's witness path comes from: the one without conditional edges
-/// wherever that one reaches, as for a blast radius.
-fn witness<'b>(
-    all: &'b Backward,
-    certain: Option<&'b Backward>,
-    conditional: bool,
-) -> &'b Backward {
-    match certain {
-        Some(c) if !conditional => c,
-        _ => all,
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -72,7 +72,7 @@ pub(crate) fn read_stream(
         // What copies of the table may add up to: a real graph repeats its strings a few
         // times over, a hostile file could name one long string a million times.
         budget: length.saturating_mul(8).saturating_add(64 << 20),
-        shared: vec![None; strings.len()],
+        shared: SharedStrings::default(),
         strings,
         lists: Vec::new(),
         list_bytes: Vec::new(),
@@ -232,7 +232,7 @@ struct Decoder<'t, 'r, R> {
     budget: u64,
     strings: Vec<&'t str>,
     /// Shared copies of the strings edges keep as `Arc<str>` (reasons, places).
-    shared: Vec<Option<Arc<str>>>,
+    shared: SharedStrings,
     lists: Vec<Arc<[Revoke]>>,
     /// Each list's strings, in bytes: a node's list is copied into it.
     list_bytes: Vec<u64>,
@@ -317,7 +317,7 @@ impl<'t, R: BufRead> Decoder<'t, '_, R> {
         let at = self.at;
         let id = self.u32(what)? as usize;
         let s = self.strings.get(id).copied().ok_or((at, what))?;
-        Ok(self.shared[id].get_or_insert_with(|| s.into()).clone())
+        Ok(self.shared.get(id, s))
     }
 
     fn flag(&mut self, what: &'static str) -> Result<Option<bool>, Damage> {
@@ -405,12 +405,7 @@ impl<'t, R: BufRead> Decoder<'t, '_, R> {
         let at = self.at;
         let id = self.u32(what)?;
         let name = *self.strings.get(id as usize).ok_or((at, what))?;
-        let kind = *kinds.by_id.entry(id).or_insert_with(|| {
-            let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
-                name.into_deserializer();
-            K::deserialize(de).ok()
-        });
-        kind.ok_or((at, what))
+        kinds.get(id, name).ok_or((at, what))
     }
 
     fn node(&mut self, kinds: &mut KindCache<NodeKind>) -> Result<Node, Damage> {
@@ -604,16 +599,45 @@ fn add_batch(builder: &mut Builder, ids: &mut Vec<NodeId>, batch: &mut Vec<Recor
     }
 }
 
-/// Node and edge kinds by the index of the string that names them, parsed once each.
+/// Shared copies of the table's strings that the graph keeps as `Arc<str>` (reasons,
+/// places), each made at first use. A map, not a slot per string: a graph has a few
+/// thousand of them among millions of strings (a slot each was 48 MB at a million nodes).
+#[derive(Default)]
+struct SharedStrings {
+    by_id: FxHashMap<usize, Arc<str>>,
+}
+
+impl SharedStrings {
+    fn get(&mut self, id: usize, text: &str) -> Arc<str> {
+        self.by_id.entry(id).or_insert_with(|| text.into()).clone()
+    }
+}
+
+/// Node and edge kinds by the index of the string that names them, parsed once each. A
+/// short list searched in order: a graph names a few dozen kinds, and every record looks
+/// one up. Past that many (a file naming one kind by many strings) each is parsed.
 struct KindCache<K> {
-    by_id: FxHashMap<u32, Option<K>>,
+    seen: Vec<(u32, Option<K>)>,
 }
 
 impl<K: Copy + DeserializeOwned> KindCache<K> {
+    const MOST: usize = 64;
+
     fn new() -> Self {
-        KindCache {
-            by_id: FxHashMap::default(),
+        KindCache { seen: Vec::new() }
+    }
+
+    fn get(&mut self, id: u32, name: &str) -> Option<K> {
+        if let Some(&(_, kind)) = self.seen.iter().find(|(seen, _)| *seen == id) {
+            return kind;
         }
+        let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+            name.into_deserializer();
+        let kind = K::deserialize(de).ok();
+        if self.seen.len() < Self::MOST {
+            self.seen.push((id, kind));
+        }
+        kind
     }
 }
 

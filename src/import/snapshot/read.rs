@@ -74,8 +74,7 @@ pub(crate) fn read_stream(
         budget: length.saturating_mul(8).saturating_add(64 << 20),
         shared: SharedStrings::default(),
         strings,
-        lists: Vec::new(),
-        list_bytes: Vec::new(),
+        lists: RevokeLists::default(),
         sources: Vec::new(),
     };
     let decoded = decode(&mut d, builder);
@@ -233,9 +232,7 @@ struct Decoder<'t, 'r, R> {
     strings: Vec<&'t str>,
     /// Shared copies of the strings edges keep as `Arc<str>` (reasons, places).
     shared: SharedStrings,
-    lists: Vec<Arc<[Revoke]>>,
-    /// Each list's strings, in bytes: a node's list is copied into it.
-    list_bytes: Vec<u64>,
+    lists: RevokeLists,
     sources: Vec<SourceId>,
 }
 
@@ -341,12 +338,14 @@ impl<'t, R: BufRead> Decoder<'t, '_, R> {
             .map_err(|_| (at, what))
     }
 
-    /// A revoke list and its index.
-    fn list(&mut self, what: &'static str) -> Result<(Arc<[Revoke]>, usize), Damage> {
+    /// A revoke list's index, checked.
+    fn list(&mut self, what: &'static str) -> Result<usize, Damage> {
         let at = self.at;
         let id = self.u32(what)? as usize;
-        let list = self.lists.get(id).cloned().ok_or((at, what))?;
-        Ok((list, id))
+        if id >= self.lists.spans.len() {
+            return Err((at, what));
+        }
+        Ok(id)
     }
 
     fn provenance(&mut self) -> Result<Provenance, Damage> {
@@ -365,35 +364,52 @@ impl<'t, R: BufRead> Decoder<'t, '_, R> {
         Ok(Provenance { source, place })
     }
 
+    /// The revoke lists, as indices into the string table: a list becomes strings when
+    /// a node copies it or an edge first shares it.
     fn revoke_lists(&mut self) -> Result<(), Damage> {
         let count = self.count(4, "revoke lists")?;
-        self.lists.reserve(count.min(self.room) + 1);
-        self.lists.push(Vec::new().into());
-        self.list_bytes.push(0);
+        let mut lists = RevokeLists::default();
+        lists.spans.reserve(count.min(self.room) + 1);
+        lists.spans.push((0, 0));
+        lists.bytes.push(0);
         for _ in 0..count {
             let n = self.count(16, "revoke list")?;
-            let mut list = Vec::with_capacity(n.min(self.room));
+            let first = index(lists.entries.len(), self.at)?;
             let before = self.budget;
             for _ in 0..n {
-                let id = self.str("revoke id")?.to_string();
-                let action = Revoke::action_name(self.str("revoke action")?);
+                let id = self.string("revoke id")?;
+                let action = self.string("revoke action")?;
                 let cost = self.u32("revoke cost")?;
-                let commands = (0..self.count(4, "revoke commands")?)
-                    .map(|_| self.str("revoke command").map(str::to_string))
-                    .collect::<Result<Vec<_>, _>>()?;
-                list.push(Revoke {
+                let start = index(lists.commands.len(), self.at)?;
+                for _ in 0..self.count(4, "revoke commands")? {
+                    let command = self.string("revoke command")?;
+                    lists.commands.push(command);
+                }
+                let end = index(lists.commands.len(), self.at)?;
+                lists.entries.push(RawRevoke {
                     id,
                     action,
                     cost,
-                    // As from a native graph file: whoever wrote the file wrote them.
-                    from_file: !commands.is_empty(),
-                    commands,
+                    commands: (start, end),
                 });
             }
-            self.lists.push(list.into());
-            self.list_bytes.push(before - self.budget);
+            lists
+                .spans
+                .push((first, index(lists.entries.len(), self.at)?));
+            lists.bytes.push(before - self.budget);
         }
+        lists.shared = vec![None; lists.spans.len()];
+        self.lists = lists;
         Ok(())
+    }
+
+    /// A string's index, checked and charged to the budget like a copy of it.
+    fn string(&mut self, what: &'static str) -> Result<u32, Damage> {
+        let at = self.at;
+        let id = self.u32(what)?;
+        let s = self.strings.get(id as usize).ok_or((at, what))?;
+        self.charge(s.len() as u64, at)?;
+        Ok(id)
     }
 
     /// A node or edge kind, by the string naming it.
@@ -455,9 +471,8 @@ impl<'t, R: BufRead> Decoder<'t, '_, R> {
         };
         let at = self.at;
         let list = self.list("node revoke list")?;
-        let bytes = self.list_bytes.get(list.1).copied().unwrap_or(0);
-        self.charge(bytes, at)?;
-        let revoke = list.0.to_vec();
+        self.charge(self.lists.bytes[list], at)?;
+        let revoke = self.lists.to_vec(list, &self.strings);
         Ok(Node {
             key,
             kind,
@@ -512,9 +527,74 @@ impl<'t, R: BufRead> Decoder<'t, '_, R> {
             3 => Some(AccessLevel::Admin),
             _ => return Err((at, "access level")),
         };
-        edge.revoke = self.list("edge revoke list")?.0;
+        let list = self.list("edge revoke list")?;
+        edge.revoke = self.lists.shared(list, &self.strings);
         edge.provenance = self.provenance()?;
         Ok(edge)
+    }
+}
+
+/// The snapshot's revoke lists, their strings by index into the string table.
+#[derive(Default)]
+struct RevokeLists {
+    entries: Vec<RawRevoke>,
+    /// The strings of every entry's commands.
+    commands: Vec<u32>,
+    /// Each list's entries (index 0 is the empty list).
+    spans: Vec<(u32, u32)>,
+    /// Each list's strings, in bytes: what a node's copy of it costs.
+    bytes: Vec<u64>,
+    /// Each list as edges share it, made at first use.
+    shared: Vec<Option<Arc<[Revoke]>>>,
+}
+
+/// A count of revoke entries or commands as a 32-bit index (more is a damaged file: it
+/// would take more than 16 GiB).
+fn index(n: usize, at: u64) -> Result<u32, Damage> {
+    u32::try_from(n).map_err(|_| (at, "revoke lists"))
+}
+
+/// One revoke entry, every string checked to be in the table.
+struct RawRevoke {
+    id: u32,
+    action: u32,
+    cost: u32,
+    commands: (u32, u32),
+}
+
+impl RevokeLists {
+    /// List `list` (checked by [`Decoder::list`]) in strings.
+    fn to_vec(&self, list: usize, strings: &[&str]) -> Vec<Revoke> {
+        let (first, end) = self.spans[list];
+        let entries = &self.entries[first as usize..end as usize];
+        entries
+            .iter()
+            .map(|e| {
+                let (start, end) = e.commands;
+                let commands: Vec<String> = self.commands[start as usize..end as usize]
+                    .iter()
+                    .map(|&c| strings[c as usize].to_string())
+                    .collect();
+                Revoke {
+                    id: strings[e.id as usize].to_string(),
+                    action: Revoke::action_name(strings[e.action as usize]),
+                    cost: e.cost,
+                    // As from a native graph file: whoever wrote the file wrote them.
+                    from_file: !commands.is_empty(),
+                    commands,
+                }
+            })
+            .collect()
+    }
+
+    /// List `list` as the edges naming it share it.
+    fn shared(&mut self, list: usize, strings: &[&str]) -> Arc<[Revoke]> {
+        if let Some(shared) = &self.shared[list] {
+            return shared.clone();
+        }
+        let shared: Arc<[Revoke]> = self.to_vec(list, strings).into();
+        self.shared[list] = Some(shared.clone());
+        shared
     }
 }
 

@@ -194,6 +194,7 @@ fn dispatch(
             let thresholds = crate::analysis::audit::Thresholds {
                 rotate_after_days: args.rotate_after,
                 unused_after_days: args.unused_after,
+                shared_by: args.shared_by,
             };
             let t = Instant::now();
             let audit = Audit::run(graph, at, thresholds);

@@ -219,11 +219,23 @@ const AUDIT_ABOUT: &str = "Hygiene findings mapped to the OWASP Top 10 for Non-H
 each weighed by whether it leads to a crown jewel (criticality >= 8), with the ids of the revocation \
 actions that fix it (as `plan` lists them).
 
-Checked so far: NHI1 usable credentials unused for --unused-after days; NHI3 third-party code or \
-apps that can reach a crown jewel (high under a mutable pin, low pinned to a commit); NHI6 trusts \
-anyone on the internet satisfies (github:any-user, aws:anyone, …; medium when conditions apply, \
-critical when they lead to a crown jewel); NHI7 long-lived credentials not rotated for --rotate-after days. The other categories are \
-not checked yet: the report lists what was.
+Rules (each finding's id names its rule, e.g. NHI7:unrotated:KEY):
+  NHI1  usable credentials unused for --unused-after days; service accounts and roles with no owner \
+that are admin or reach a crown jewel
+  NHI2  secrets readable by --shared-by identities or more; a credential stored on several platforms
+  NHI3  third-party code or apps that can reach a crown jewel (high under a mutable pin, low pinned \
+to a commit)
+  NHI4  client secrets and passwords as credentials; a long-lived key on an identity federation \
+already reaches
+  NHI5  admin-equivalent service accounts, roles and workloads; identities whose permissions escalate
+  NHI6  trusts anyone on the internet satisfies (github:any-user, aws:anyone, …; medium when \
+conditions apply, critical when they lead to a crown jewel)
+  NHI7  long-lived credentials not rotated for --rotate-after days
+  NHI8  usable edges from one environment into another (high into production); identities used \
+from several environments (as the inputs or the inventory name them)
+  NHI9  identities and credentials used by --shared-by workloads or more
+  NHI10 people who can act as a service account; identities a person signs in as (console \
+password beside access keys)
 
 Examples:
   trustpath audit
@@ -242,6 +254,10 @@ pub struct AuditArgs {
     /// A usable credential last used more than this many days ago is a finding.
     #[arg(long, value_name = "DAYS", default_value_t = 90)]
     pub unused_after: u32,
+    /// A secret readable by this many identities and workloads (NHI2), or an identity
+    /// or credential used by this many workloads (NHI9), is a finding (at least 2).
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..))]
+    pub shared_by: u32,
 }
 
 #[derive(Debug, Args)]

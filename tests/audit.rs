@@ -117,9 +117,24 @@ fn world_assumable_trust_and_thresholds() {
     assert!(
         ids(&lenient)
             .iter()
-            .all(|id| !id.starts_with("NHI7:") && !id.starts_with("NHI1:"))
+            .all(|id| !id.starts_with("NHI7:") && !id.starts_with("NHI1:unused:"))
     );
     assert_eq!(lenient["thresholds"]["rotate_after_days"], 100000);
+    let strict = stdout_of(&["--at", AT, "audit", "--format", "json", "--shared-by", "2"]);
+    let strict: serde_json::Value = serde_json::from_str(&strict).expect("json");
+    assert_eq!(strict["thresholds"]["shared_by"], 2);
+    let shared = |doc: &serde_json::Value| {
+        ids(doc)
+            .iter()
+            .filter(|id| id.starts_with("NHI9:") || id.starts_with("NHI2:readers:"))
+            .count()
+    };
+    let default: serde_json::Value =
+        serde_json::from_str(&stdout_of(&["--at", AT, "audit", "--format", "json"])).expect("json");
+    assert!(
+        shared(&strict) > shared(&default),
+        "a lower threshold finds more"
+    );
 }
 
 /// SARIF 2.1.0 as code-scanning UIs read it: one rule per checked category, every result

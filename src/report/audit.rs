@@ -27,6 +27,7 @@ struct AuditOut<'a> {
 struct ThresholdsOut {
     rotate_after_days: u32,
     unused_after_days: u32,
+    shared_by: u32,
 }
 
 #[derive(Serialize)]
@@ -69,6 +70,7 @@ pub fn write_json(out: &mut dyn Write, graph: &TrustGraph, audit: &Audit) -> io:
         thresholds: ThresholdsOut {
             rotate_after_days: audit.thresholds.rotate_after_days,
             unused_after_days: audit.thresholds.unused_after_days,
+            shared_by: audit.thresholds.shared_by,
         },
         checked: Category::CHECKED.to_vec(),
         summary: summary(audit),
@@ -93,8 +95,11 @@ pub fn write_json(out: &mut dyn Write, graph: &TrustGraph, audit: &Audit) -> io:
 pub fn write_text(out: &mut dyn Write, graph: &TrustGraph, audit: &Audit) -> io::Result<()> {
     writeln!(
         out,
-        "Audit (OWASP NHI Top 10, 2025) as of {} · rotate after {} days · unused after {} days",
-        audit.at, audit.thresholds.rotate_after_days, audit.thresholds.unused_after_days
+        "Audit (OWASP NHI Top 10, 2025) as of {} · rotate after {} days · unused after {} days · shared by {}",
+        audit.at,
+        audit.thresholds.rotate_after_days,
+        audit.thresholds.unused_after_days,
+        audit.thresholds.shared_by
     )?;
     let checked: Vec<String> = Category::CHECKED
         .iter()
@@ -158,10 +163,11 @@ pub fn write_markdown(out: &mut dyn Write, graph: &TrustGraph, audit: &Audit) ->
         .collect();
     writeln!(
         out,
-        "Checked: {}. Long-lived credentials older than {} days, credentials unused for {} days.\n",
+        "Checked: {}. Long-lived credentials older than {} days, credentials unused for {} days, shared by {} or more.\n",
         checked.join(", "),
         audit.thresholds.rotate_after_days,
-        audit.thresholds.unused_after_days
+        audit.thresholds.unused_after_days,
+        audit.thresholds.shared_by
     )?;
     if audit.findings.is_empty() {
         writeln!(out, "No findings.")?;

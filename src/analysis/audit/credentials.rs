@@ -1,0 +1,234 @@
+//! Rules on credentials and the secrets that hold them: NHI1 (unused), NHI2, NHI4, NHI7.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::SignedDuration;
+
+use super::identities::{people, used_by_workloads};
+use super::rules::{edge_fix, line_in, live_in, live_out, own_fix, shown, weighed};
+use super::{Category, Ctx, Finding, Reach, Severity};
+use crate::model::{EdgeId, EdgeKind, NodeId, NodeKind};
+
+/// NHI7 (unrotated), NHI1 (unused), NHI4 (password-like, or a key beside federation),
+/// NHI2 (stored on several platforms), NHI9 (used by many workloads), NHI10 (held by
+/// people) for a usable credential.
+pub(super) fn credential(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
+    let graph = ctx.graph;
+    let n = graph.node(node);
+    let Some(c) = n.credential.as_deref() else {
+        return;
+    };
+    if !n.usable_at(ctx.at) {
+        return;
+    }
+    let reach = ctx.reach(node);
+    let fix = own_fix(ctx, node);
+    let rotated = ctx
+        .past(c.last_rotated)
+        .into_iter()
+        .chain(ctx.past(c.created))
+        .max();
+    let rotate_after = ctx.thresholds.rotate_after_days;
+    if let Some(since) = rotated.filter(|_| c.is_long_lived())
+        && ctx.days_since(since) > i64::from(rotate_after)
+    {
+        let what = if ctx.past(c.last_rotated) == Some(since) {
+            "last rotated"
+        } else {
+            "created"
+        };
+        out.push(Finding {
+            id: format!("NHI7:unrotated:{}", n.key),
+            category: Category::NHI7,
+            severity: if reach == Reach::Certain {
+                Severity::High
+            } else {
+                Severity::Medium
+            },
+            nodes: vec![node],
+            title: format!(
+                "long-lived credential {what} {} days ago (threshold {rotate_after})",
+                ctx.days_since(since),
+            ),
+            evidence: vec![
+                format!("{what} {since}"),
+                match c.expires {
+                    Some(e) => format!("expires {e}"),
+                    None => "no expiry".to_string(),
+                },
+                reach.evidence(),
+            ],
+            fix: fix.clone(),
+        });
+    }
+    let unused_after = ctx.thresholds.unused_after_days;
+    let idle = SignedDuration::from_hours(24 * i64::from(unused_after));
+    let unused = ctx
+        .past(c.last_used)
+        .filter(|&used| ctx.at.duration_since(used) > idle);
+    if let Some(used) = unused {
+        out.push(Finding {
+            id: format!("NHI1:unused:{}", n.key),
+            category: Category::NHI1,
+            severity: weighed(ctx, node),
+            nodes: vec![node],
+            title: format!(
+                "usable credential last used {} days ago (threshold {unused_after})",
+                ctx.days_since(used),
+            ),
+            evidence: vec![format!("last used {used}"), reach.evidence()],
+            fix: fix.clone(),
+        });
+    }
+    let kind = c.kind.as_deref().unwrap_or("");
+    if matches!(kind, "client_secret" | "password") {
+        out.push(Finding {
+            id: format!("NHI4:password:{}", n.key),
+            category: Category::NHI4,
+            severity: weighed(ctx, node),
+            nodes: vec![node],
+            title: format!(
+                "signs in with a {} (a shared secret): a certificate or a federated credential cannot be pasted elsewhere",
+                kind.replace('_', " ")
+            ),
+            evidence: vec![format!("credential type {kind}"), reach.evidence()],
+            fix: fix.clone(),
+        });
+    }
+    if c.is_long_lived() {
+        key_beside_federation(ctx, node, &fix, out);
+    }
+    copied_across_platforms(ctx, node, out);
+    used_by_workloads(ctx, node, out);
+    people(ctx, node, out);
+}
+
+/// NHI4: a long-lived key on an identity that a workload or an identity provider can
+/// already reach by federation: the key is a standing secret nothing needs.
+fn key_beside_federation(ctx: &Ctx<'_>, key: NodeId, fix: &[String], out: &mut Vec<Finding>) {
+    let graph = ctx.graph;
+    for (_, identity) in live_out(ctx, key) {
+        let federated: Vec<(EdgeId, NodeId)> = live_in(ctx, identity)
+            .filter(|&(e, from)| {
+                graph.edge(e).kind == EdgeKind::CanAssume
+                    && matches!(
+                        graph.node(from).kind,
+                        NodeKind::Workload | NodeKind::Provider
+                    )
+            })
+            .collect();
+        if federated.is_empty() {
+            continue;
+        }
+        let who = &graph.node(identity).key;
+        let mut evidence = vec![format!("long-lived key of {who}")];
+        shown(
+            &mut evidence,
+            federated.iter().map(|&(e, from)| {
+                let edge = graph.edge(e);
+                format!(
+                    "federated: {} {}: {}",
+                    graph.node(from).key,
+                    edge.kind,
+                    edge.reason
+                )
+            }),
+        );
+        evidence.push(ctx.reach(key).evidence());
+        out.push(Finding {
+            id: format!(
+                "NHI4:key-beside-federation:{} -> {who}",
+                graph.node(key).key
+            ),
+            category: Category::NHI4,
+            severity: if ctx.reach(key) == Reach::Certain {
+                Severity::High
+            } else {
+                Severity::Medium
+            },
+            nodes: vec![identity, key],
+            title: format!("a long-lived key signs in as {who}, which federation already reaches"),
+            evidence,
+            fix: fix.to_vec(),
+        });
+    }
+}
+
+/// NHI2: a credential stored in secrets on more than one platform.
+fn copied_across_platforms(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
+    let graph = ctx.graph;
+    let stores: Vec<(EdgeId, NodeId)> = graph
+        .incoming(node)
+        .filter(|&(e, from)| {
+            graph.edge(e).kind == EdgeKind::Contains
+                && !graph.edge(e).dormant
+                && graph.node(from).kind == NodeKind::Secret
+        })
+        .collect();
+    let platforms: BTreeSet<&str> = stores
+        .iter()
+        .map(|&(_, s)| &*graph.node(s).platform)
+        .collect();
+    if platforms.len() < 2 {
+        return;
+    }
+    let platforms: Vec<&str> = platforms.into_iter().collect();
+    let mut evidence = Vec::new();
+    shown(
+        &mut evidence,
+        stores.iter().map(|&(e, s)| line_in(ctx, e, s)),
+    );
+    evidence.push(ctx.reach(node).evidence());
+    out.push(Finding {
+        id: format!("NHI2:copied:{}", graph.node(node).key),
+        category: Category::NHI2,
+        severity: if ctx.reach(node) == Reach::Certain {
+            Severity::High
+        } else {
+            Severity::Medium
+        },
+        nodes: std::iter::once(node)
+            .chain(stores.iter().map(|&(_, s)| s))
+            .collect(),
+        title: format!(
+            "one credential stored on {} platforms ({}): it leaks from whichever is weakest",
+            platforms.len(),
+            platforms.join(", ")
+        ),
+        evidence,
+        fix: own_fix(ctx, node),
+    });
+}
+
+/// NHI2: a secret that `shared_by` or more identities or workloads can read.
+pub(super) fn secret(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
+    let graph = ctx.graph;
+    let mut readers: BTreeMap<&str, (EdgeId, NodeId)> = BTreeMap::new();
+    for (e, from) in live_in(ctx, node) {
+        if graph.edge(e).kind != EdgeKind::Contains {
+            readers.entry(&graph.node(from).key).or_insert((e, from));
+        }
+    }
+    if readers.len() < ctx.thresholds.shared_by as usize || readers.len() < 2 {
+        return;
+    }
+    let mut evidence = Vec::new();
+    shown(
+        &mut evidence,
+        readers.values().map(|&(e, from)| line_in(ctx, e, from)),
+    );
+    evidence.push(ctx.reach(node).evidence());
+    out.push(Finding {
+        id: format!("NHI2:readers:{}", graph.node(node).key),
+        category: Category::NHI2,
+        severity: weighed(ctx, node),
+        nodes: vec![node],
+        title: format!(
+            "secret readable by {} identities and workloads (threshold {}): each is a way for it to leak",
+            readers.len(),
+            ctx.thresholds.shared_by
+        ),
+        evidence,
+        fix: edge_fix(ctx, readers.values().map(|&(e, _)| e)),
+    });
+}

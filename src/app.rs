@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 
 use crate::analysis::plan::{self, Plan, PlanOptions};
-use crate::analysis::{Audit, BlastRadius, Exposure, paths};
+use crate::analysis::{Audit, BlastRadius, Exposure, Harden, paths};
 use crate::cli::{
     AuditFormat, BlastFormat, Cli, Command, ExportFormat, ExposureFormat, PlanFormat, SummaryFormat,
 };
@@ -166,6 +166,28 @@ fn dispatch(
             *analysis = t.elapsed();
             write_plan(out, graph, &plan, args.format)?;
         }
+        Some(Command::Harden(args)) => {
+            let protect = args
+                .protect
+                .iter()
+                .map(|q| graph.resolve(q).map_err(Error::from))
+                .collect::<Result<Vec<_>, _>>()?;
+            let opts = PlanOptions {
+                protect,
+                budget: args.budget,
+                ..PlanOptions::new(at)
+            };
+            let t = Instant::now();
+            let harden = Harden::compute(graph, &opts, args.older_than);
+            *analysis = t.elapsed();
+            let doc = report::plan::PlanOut::harden(graph, &harden);
+            match args.format {
+                PlanFormat::Text => report::plan::write_text(out, &doc)?,
+                PlanFormat::Markdown => report::plan::write_markdown(out, &doc)?,
+                PlanFormat::Json => report::plan::write_json(out, &doc)?,
+                PlanFormat::Csv => report::plan::write_csv(out, &doc)?,
+            }
+        }
         Some(Command::Exposure(args)) => {
             let targets = args
                 .targets
@@ -308,7 +330,7 @@ fn dispatch(
             write_plan(out, graph, &plan, PlanFormat::Text)?;
             writeln!(
                 err,
-                "\nRun `trustpath --help` for the commands: import, blast, plan, exposure, audit, path, export."
+                "\nRun `trustpath --help` for the commands: import, blast, plan, exposure, audit, harden, path, export."
             )?;
         }
     }

@@ -81,6 +81,10 @@ pub enum Command {
     /// leads to a crown jewel, with the revocation actions that fix it.
     #[command(long_about = AUDIT_ABOUT)]
     Audit(AuditArgs),
+    /// Between incidents: the cheapest changes that cut every path from what outsiders
+    /// hold (public trusts, third-party code, old keys) to the crown jewels.
+    #[command(long_about = HARDEN_ABOUT, after_help = HARDEN_EXAMPLES)]
+    Harden(HardenArgs),
     /// Witness paths from one node to another, with the reason for every hop.
     Path(PathArgs),
     /// Write the graph (or the blast radius) as DOT for Graphviz or as native JSON.
@@ -258,6 +262,46 @@ pub struct AuditArgs {
     /// or credential used by this many workloads (NHI9), is a finding (at least 2).
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..))]
     pub shared_by: u32,
+}
+
+const HARDEN_ABOUT: &str = "Between incidents: the cheapest set of changes that cuts every path from \
+what an outsider already holds to every crown jewel (criticality >= 8), as a runbook.
+
+Entry points: public pseudo-nodes (anyone on the internet, any GitHub user or repository, any \
+Google account), third-party code and apps (a `third_party` tag: GitHub actions of other owners, \
+multi-tenant apps; not code pinned to a commit or digest, which its owner cannot change), and usable \
+long-lived credentials whose secret is older than --older-than days. Only those that reach a crown \
+jewel count; the runbook lists them.
+
+The revocation engine of `plan` runs from them, without the incident's containment, dwell time, \
+rotations and hunt: the same exact search (or greedy and minimum cut, with a max-flow lower bound \
+beside the cost), the same step format, single points of failure first, then the most paths \
+removed per unit of cost. --protect and --budget work as for `plan`.";
+
+const HARDEN_EXAMPLES: &str = "Examples:
+  trustpath harden
+  trustpath harden --format markdown > hardening.md      # a task list for the backlog
+  trustpath harden --budget 20                            # the most that 20 units of disruption buy
+  trustpath harden --protect arn:aws:iam::111122223333:role/admin --format json > harden.json";
+
+#[derive(Debug, Args)]
+pub struct HardenArgs {
+    /// text: a runbook; markdown: a task list; json: trustpath/harden/v1; csv: one row
+    /// per step.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    /// Never disable, cut or detach anything of this node; the plan cuts around it
+    /// (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub protect: Vec<String>,
+    /// The most the steps may cost: they are kept in rank order while they fit, and the
+    /// runbook says what stays reachable.
+    #[arg(long, value_name = "COST")]
+    pub budget: Option<u64>,
+    /// A usable long-lived credential whose secret (since creation or its last rotation)
+    /// is older than this many days is an entry point.
+    #[arg(long, value_name = "DAYS", default_value_t = 90)]
+    pub older_than: u32,
 }
 
 #[derive(Debug, Args)]

@@ -505,3 +505,48 @@ fn rotating_a_stored_secret_is_no_cut() {
     assert_eq!(ids(&plan, "cut"), ["remove-read"], "{plan:#}");
     assert_eq!(plan["complete"], true);
 }
+
+/// `harden` on the sample: the outsiders that reach a crown jewel are its entry points
+/// (mutable-tag actions, old keys; not the commit-pinned checkout), every step is a cut,
+/// and the required ones leave no crown jewel reachable from them.
+#[test]
+fn harden_sample() {
+    for format in ["text", "markdown", "csv"] {
+        let out = stdout_of(&["harden", "--at", AT, "--format", format]);
+        insta::assert_snapshot!(format!("harden_sample_{format}"), out);
+    }
+    let doc = json_of(&["harden", "--at", AT]);
+    assert_eq!(doc["schema"], "trustpath/harden/v1");
+    assert!(doc["compromised"].is_null() && doc["footholds"].is_null());
+    let entries: Vec<&str> = doc["entry_points"]
+        .as_array()
+        .expect("entry points")
+        .iter()
+        .map(|e| e["id"].as_str().expect("id"))
+        .collect();
+    for held in [
+        "github:action:tj-style/changed-files@v45",
+        "github:action:aws-actions/configure-aws-credentials@v4",
+        "AKIAEXAMPLEREPORTBT1",
+    ] {
+        assert!(entries.contains(&held), "{held} in {entries:?}");
+    }
+    assert!(
+        !entries
+            .iter()
+            .any(|e| e.starts_with("github:action:actions/checkout@")),
+        "code pinned to a commit is not held by its owner: {entries:?}"
+    );
+    assert_eq!(doc["complete"], true);
+    assert_eq!(doc["after"]["crown_jewels"], 0);
+    assert!(steps(&doc).iter().all(|s| s["phase"] == "cut"));
+    // Old keys are entry points only past the threshold.
+    let lenient = json_of(&["harden", "--at", AT, "--older-than", "100000"]);
+    let entries = lenient["entry_points"].as_array().expect("entry points");
+    assert!(entries.iter().all(|e| e["held"] != "old_credential"));
+    // A budget keeps steps in order while they fit and says what stays reachable.
+    let tight = json_of(&["harden", "--at", AT, "--budget", "3"]);
+    assert!(tight["cost"].as_u64().expect("cost") <= 3);
+    assert_eq!(tight["complete"], false);
+    assert!(!tight["deferred"].as_array().expect("deferred").is_empty());
+}

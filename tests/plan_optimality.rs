@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use jiff::Timestamp;
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use trustpath::analysis::BlastRadius;
 use trustpath::analysis::plan::{self, Method, Phase, Plan, PlanOptions};
+use trustpath::analysis::{BlastRadius, Harden};
 use trustpath::import::{Input, load_inputs};
 use trustpath::model::{NodeId, TrustGraph};
 
@@ -194,6 +194,69 @@ proptest! {
             if plan.optimal() {
                 prop_assert_eq!(plan.cost, optimum, "a plan that claims to be optimal is");
             }
+        }
+    }
+}
+
+/// Crown jewels the `entries` still reach once `ids` are carried out: a hardening plan
+/// assumes no dwell time, so the entries are its only footholds.
+fn jewels_from_entries(graph: &TrustGraph, entries: &[NodeId], ids: &[String]) -> BTreeSet<String> {
+    let steps: Vec<(String, Option<NodeId>)> = ids.iter().map(|id| (id.clone(), None)).collect();
+    let mut cuts =
+        plan::apply(graph, entries, at(), &steps).expect("every id comes from the graph");
+    cuts.footholds = entries.to_vec();
+    let (footholds, removed) = cuts.residual(graph);
+    BlastRadius::compute_without(graph, &footholds, at(), Some(&removed))
+        .reached
+        .iter()
+        .filter(|r| graph.node(r.node).is_crown_jewel())
+        .map(|r| graph.node(r.node).key.to_string())
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// `harden` from an outsider (node 0, third-party code under a tag) and anyone (node
+    /// 1): its entry points are the outsiders that reach a crown jewel, its required
+    /// steps protect all that any set of actions can, and its cost and bound bracket the
+    /// brute-force optimum (equal to it when exact search ran).
+    #[test]
+    fn harden_matches_brute_force(s in spec()) {
+        let mut doc = document(&s);
+        doc["nodes"][0]["tags"] = json!({"third_party": "acme-rival", "pinned": "tag"});
+        doc["nodes"][1]["tags"] = json!({"not_in_inputs": "public"});
+        let bytes = serde_json::to_vec(&doc).expect("serializes");
+        let graph = load_inputs([Input::bytes("random.json", bytes)]).expect("loads").graph;
+        let outsiders: Vec<NodeId> = [0, 1].iter().map(|&i| graph.find(&key(i)).expect("node")).collect();
+        let harden = Harden::compute(&graph, &PlanOptions::new(at()), 90);
+        let entries: Vec<NodeId> = harden.entries.iter().map(|e| e.node).collect();
+        for &o in &outsiders {
+            // A dead credential holds nothing, whoever has it.
+            let reaches = graph.node(o).usable_at(at())
+                && !jewels_from_entries(&graph, &[o], &[]).is_empty();
+            prop_assert_eq!(entries.contains(&o), reaches, "entry points are the outsiders that reach a jewel");
+        }
+        let plan = &harden.plan;
+        prop_assert!(plan.steps.iter().all(|s| s.phase == Phase::Cut), "nothing to contain, rotate or hunt");
+        let all: Vec<(String, u64)> = plan.actions.all.iter().map(|a| (a.revoke.id.clone(), a.cost)).collect();
+        prop_assume!(all.len() <= 14);
+        let everything: Vec<String> = all.iter().map(|(id, _)| id.clone()).collect();
+        let floor = jewels_from_entries(&graph, &entries, &everything);
+        let mut optimum = u64::MAX;
+        for mask in 0u32..(1 << all.len()) {
+            let ids: Vec<String> = all.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, (id, _))| id.clone()).collect();
+            let cost: u64 = all.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, (_, c))| c).sum();
+            if cost < optimum && jewels_from_entries(&graph, &entries, &ids) == floor {
+                optimum = cost;
+            }
+        }
+        let required: Vec<String> = plan.steps.iter().filter(|s| s.required).map(|s| s.id.clone()).collect();
+        prop_assert_eq!(&jewels_from_entries(&graph, &entries, &required), &floor, "the plan protects all it can");
+        prop_assert!(plan.lower_bound <= optimum, "lower bound {} > optimum {}", plan.lower_bound, optimum);
+        prop_assert!(optimum <= plan.cost, "optimum {} > plan cost {}", optimum, plan.cost);
+        if plan.method != Method::Heuristic {
+            prop_assert_eq!(plan.cost, optimum, "exact search must find the optimum");
         }
     }
 }

@@ -118,6 +118,15 @@ fn is_dead_status(status: &str) -> bool {
 const LONG_LIVED_AFTER: SignedDuration = SignedDuration::from_hours(90 * 24);
 
 impl Credential {
+    /// When the secret in use came to be, as of `at`: its last rotation, else its
+    /// creation (a date after `at` has not happened yet), and whether that was a rotation.
+    pub fn issued(&self, at: Timestamp) -> Option<(Timestamp, bool)> {
+        let past = |t: Option<Timestamp>| t.filter(|&t| t <= at);
+        let rotated = past(self.last_rotated);
+        let issued = rotated.into_iter().chain(past(self.created)).max()?;
+        Some((issued, rotated == Some(issued)))
+    }
+
     /// Whether an attacker holding this credential can use it at `at`.
     pub fn usable_at(&self, at: Timestamp) -> bool {
         self.unusable_reason(at).is_none()

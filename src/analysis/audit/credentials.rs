@@ -23,20 +23,11 @@ pub(super) fn credential(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
     }
     let reach = ctx.reach(node);
     let fix = own_fix(ctx, node);
-    let rotated = ctx
-        .past(c.last_rotated)
-        .into_iter()
-        .chain(ctx.past(c.created))
-        .max();
     let rotate_after = ctx.thresholds.rotate_after_days;
-    if let Some(since) = rotated.filter(|_| c.is_long_lived())
+    if let Some((since, rotated)) = c.issued(ctx.at).filter(|_| c.is_long_lived())
         && ctx.days_since(since) > i64::from(rotate_after)
     {
-        let what = if ctx.past(c.last_rotated) == Some(since) {
-            "last rotated"
-        } else {
-            "created"
-        };
+        let what = if rotated { "last rotated" } else { "created" };
         out.push(Finding {
             id: format!("NHI7:unrotated:{}", n.key),
             category: Category::NHI7,

@@ -231,9 +231,10 @@ impl Ctx<'_> {
 
 impl Audit {
     pub fn run(graph: &TrustGraph, at: Timestamp, thresholds: Thresholds) -> Audit {
+        // A dead credential is no jewel to an attacker (the plan's figures agree).
         let jewels: Vec<NodeId> = graph
             .node_ids()
-            .filter(|&n| graph.facts(n).is_crown_jewel())
+            .filter(|&n| graph.facts(n).is_crown_jewel() && graph.node(n).usable_at(at))
             .collect();
         // The exposure's searches, without ranking anyone.
         let reachers = (!jewels.is_empty()).then(|| Reachers::compute(graph, &jewels, at));

@@ -113,6 +113,18 @@ pub struct Remaining {
     pub unavoidable: bool,
 }
 
+/// What a plan is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// An incident: contain the compromised set, assume the attacker holds everything it
+    /// reached (dwell time), cut, rotate and hunt.
+    Incident,
+    /// Between incidents: cut every path from what outsiders hold to the crown jewels.
+    /// Nothing is compromised, so nothing is contained, rotated or hunted, and the
+    /// footholds are the entry points alone.
+    Harden,
+}
+
 /// How the cut set was chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -125,6 +137,7 @@ pub enum Method {
 }
 
 pub struct Plan<'g> {
+    pub purpose: Purpose,
     pub at: Timestamp,
     pub compromised: Vec<NodeId>,
     pub footholds: Vec<NodeId>,
@@ -186,12 +199,41 @@ impl<'g> Plan<'g> {
 
     /// The plan for a blast radius already computed as of `opts.at` (the TUI shows both).
     pub fn for_blast(graph: &'g TrustGraph, blast: &BlastRadius, opts: &PlanOptions) -> Plan<'g> {
+        Plan::build(graph, blast, Purpose::Incident, opts)
+    }
+
+    /// A standing hardening plan: the cheapest changes that cut every path from `entries`
+    /// (what outsiders hold: public pseudo-nodes, third-party code, old long-lived keys)
+    /// to every crown jewel, with the same search, bound and step order as an incident's
+    /// cut phase (single points of failure first). The entries are its "compromised" set.
+    pub fn harden(graph: &'g TrustGraph, entries: &[NodeId], opts: &PlanOptions) -> Plan<'g> {
+        let blast = BlastRadius::compute(graph, entries, opts.at);
+        Plan::build(graph, &blast, Purpose::Harden, opts)
+    }
+
+    fn build(
+        graph: &'g TrustGraph,
+        blast: &BlastRadius,
+        purpose: Purpose,
+        opts: &PlanOptions,
+    ) -> Plan<'g> {
         let at = opts.at;
-        let footholds = footholds(graph, blast);
+        let footholds = match purpose {
+            Purpose::Incident => footholds(graph, blast),
+            Purpose::Harden => {
+                let mut entries = blast.compromised.clone();
+                entries.sort_unstable_by_key(|&n| graph.key_rank(n));
+                entries.dedup();
+                entries
+            }
+        };
         let actions = Actions::collect(graph, blast);
         let allowed = allowed(graph, &actions, &opts.protect);
 
-        let containment = search::contain(graph, &actions, &blast.compromised, &allowed);
+        let containment = match purpose {
+            Purpose::Incident => search::contain(graph, &actions, &blast.compromised, &allowed),
+            Purpose::Harden => Vec::new(),
+        };
         let mut base = vec![false; actions.len()];
         let mut contain_order: Vec<ActionIx> = Vec::new();
         for c in &containment {
@@ -262,7 +304,13 @@ impl<'g> Plan<'g> {
             steps.push(listed_step(graph, &actions, (rank, phase, true), a, target));
         }
         let n_required = steps.len() as u32;
-        for mut step in rotate::rotations(graph, &actions, blast, &schedule, n_required, &allowed) {
+        let incident = purpose == Purpose::Incident;
+        let rotations = if incident {
+            rotate::rotations(graph, &actions, blast, &schedule, n_required, &allowed)
+        } else {
+            Vec::new()
+        };
+        for mut step in rotations {
             step.rank = steps.len() + 1;
             match (&step.target, step.action_ix) {
                 (_, Some(a)) => schedule.action(&actions, a, step.rank as u32),
@@ -271,7 +319,12 @@ impl<'g> Plan<'g> {
             }
             steps.push(step);
         }
-        for mut step in rotate::checks(graph, blast) {
+        let checks = if incident {
+            rotate::checks(graph, blast)
+        } else {
+            Vec::new()
+        };
+        for mut step in checks {
             step.rank = steps.len() + 1;
             steps.push(step);
         }
@@ -326,6 +379,7 @@ impl<'g> Plan<'g> {
         protect.sort_unstable_by_key(|&n| graph.key_rank(n));
         protect.dedup();
         Plan {
+            purpose,
             at,
             compromised: blast.compromised.clone(),
             footholds,

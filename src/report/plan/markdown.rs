@@ -44,8 +44,28 @@ fn fence(lines: &[String]) -> String {
 }
 
 pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
-    let names: Vec<String> = plan.compromised.iter().map(|k| code(k)).collect();
-    writeln!(out, "# Revocation plan: {}", names.join(", "))?;
+    let mut names: Vec<String> = plan.starts().into_iter().map(code).collect();
+    if plan.entry_points.is_some() {
+        const NAMED: usize = 10;
+        if names.len() > NAMED {
+            let more = names.len() - NAMED;
+            names.truncate(NAMED);
+            names.push(format!("and {more} more (the JSON lists them all)"));
+        }
+        writeln!(out, "# Hardening plan")?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Entry points an outsider holds that reach a crown jewel: {}.",
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
+        )?;
+    } else {
+        writeln!(out, "# Revocation plan: {}", names.join(", "))?;
+    }
     writeln!(out)?;
     writeln!(
         out,

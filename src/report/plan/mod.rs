@@ -15,7 +15,9 @@ pub use markdown::write_plan as write_markdown;
 pub use text::write_plan as write_text;
 
 use super::json::{HopOut, hops};
-use crate::analysis::plan::{Figures, Method, Phase, Plan, Step, Target};
+use crate::analysis::Harden;
+use crate::analysis::harden::Held;
+use crate::analysis::plan::{Figures, Method, Phase, Plan, Purpose, Step, Target};
 use crate::model::{NodeId, TrustGraph};
 
 /// Owner shown when the inventory names none.
@@ -25,8 +27,17 @@ pub const NO_OWNER: &str = "unknown — find before acting";
 pub struct PlanOut<'a> {
     schema: &'static str,
     at: String,
-    compromised: Vec<&'a str>,
-    footholds: Vec<&'a str>,
+    /// An incident's (`plan/v1`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compromised: Option<Vec<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    footholds: Option<Vec<&'a str>>,
+    /// A hardening plan's (`harden/v1`): what outsiders hold that reaches a crown jewel.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entry_points: Option<Vec<EntryOut<'a>>>,
+    /// Entry points that reach no crown jewel.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    harmless_entry_points: Option<usize>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     protect: Vec<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -52,6 +63,13 @@ pub struct PlanOut<'a> {
     /// rate them below crown-jewel criticality.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     admins_left: Vec<AdminLeftOut<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct EntryOut<'a> {
+    id: &'a str,
+    held: &'static str,
+    why: String,
 }
 
 #[derive(Serialize)]
@@ -144,8 +162,10 @@ impl<'a> PlanOut<'a> {
         PlanOut {
             schema: "trustpath/plan/v1",
             at: plan.at.to_string(),
-            compromised: keys(&plan.compromised),
-            footholds: keys(&plan.footholds),
+            compromised: Some(keys(&plan.compromised)),
+            footholds: Some(keys(&plan.footholds)),
+            entry_points: None,
+            harmless_entry_points: None,
             protect: keys(&plan.protect),
             budget: plan.budget,
             before: plan.before.into(),
@@ -180,6 +200,43 @@ impl<'a> PlanOut<'a> {
                     criticality: graph.node(n).criticality(),
                 })
                 .collect(),
+        }
+    }
+}
+
+impl<'a> PlanOut<'a> {
+    /// A hardening plan (`trustpath/harden/v1`): the plan's fields, its entry points in
+    /// place of a compromised set and footholds.
+    pub fn harden(graph: &'a TrustGraph, harden: &'a Harden<'_>) -> PlanOut<'a> {
+        let mut out = PlanOut::new(graph, &harden.plan);
+        out.schema = "trustpath/harden/v1";
+        out.compromised = None;
+        out.footholds = None;
+        out.entry_points = Some(
+            harden
+                .entries
+                .iter()
+                .map(|e| EntryOut {
+                    id: key(graph, e.node),
+                    held: match e.held {
+                        Held::Public => "public",
+                        Held::ThirdParty => "third_party",
+                        Held::OldCredential { .. } => "old_credential",
+                    },
+                    why: e.held.describe(),
+                })
+                .collect(),
+        );
+        out.harmless_entry_points = Some(harden.harmless);
+        out
+    }
+
+    /// The compromised set of an incident plan, or the entry points of a hardening plan.
+    fn starts(&self) -> Vec<&'a str> {
+        match (&self.compromised, &self.entry_points) {
+            (Some(c), _) => c.clone(),
+            (None, Some(e)) => e.iter().map(|e| e.id).collect(),
+            (None, None) => Vec::new(),
         }
     }
 }
@@ -310,6 +367,14 @@ fn named(graph: &TrustGraph, list: &[NodeId]) -> String {
     s.join(", ")
 }
 
+/// What the plan's starting nodes are, in a sentence.
+fn held(plan: &Plan<'_>) -> &'static str {
+    match plan.purpose {
+        Purpose::Incident => "compromised",
+        Purpose::Harden => "entry point",
+    }
+}
+
 /// One sentence on what the step does and which paths it cuts.
 fn why(graph: &TrustGraph, plan: &Plan<'_>, s: &Step) -> String {
     let what = match (&s.target, s.phase) {
@@ -337,7 +402,7 @@ fn why(graph: &TrustGraph, plan: &Plan<'_>, s: &Step) -> String {
             w
         }
         (Target::Node(n), _) if plan.compromised.contains(n) => {
-            format!("neutralizes the compromised {}", key(graph, *n))
+            format!("neutralizes the {} {}", held(plan), key(graph, *n))
         }
         (Target::Node(n), _) => match s.action_ix.map(|a| plan.actions.all[a].is_sessions_only()) {
             Some(true) => format!(
@@ -357,7 +422,11 @@ fn why(graph: &TrustGraph, plan: &Plan<'_>, s: &Step) -> String {
                 w.push_str(&format!(" and {} more edges", list.len() - 1));
             }
             if plan.compromised.contains(&from) {
-                w.push_str(&format!(" (out of the compromised {})", key(graph, from)));
+                w.push_str(&format!(
+                    " (out of the {} {})",
+                    held(plan),
+                    key(graph, from)
+                ));
             }
             w
         }

@@ -17,13 +17,17 @@ fn yes_no(b: bool) -> &'static str {
 }
 
 pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
-    let names: Vec<_> = plan.compromised.iter().map(|k| clean(k)).collect();
-    writeln!(
-        out,
-        "Revocation plan for {} as of {}",
-        names.join(", "),
-        plan.at
-    )?;
+    if plan.entry_points.is_some() {
+        writeln!(out, "Hardening plan as of {}", plan.at)?;
+    } else {
+        let names: Vec<_> = plan.starts().into_iter().map(clean).collect();
+        writeln!(
+            out,
+            "Revocation plan for {} as of {}",
+            names.join(", "),
+            plan.at
+        )?;
+    }
     writeln!(out)?;
     let required = plan.steps.iter().filter(|s| s.required).count();
     writeln!(out, "  before:  {}", figures(&plan.before))?;
@@ -71,11 +75,29 @@ pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
             plan.lower_bound
         )?;
     }
-    writeln!(
-        out,
-        "  {} footholds assumed: the compromised set plus every reached credential and identity (copied keys, minted sessions)",
-        plan.footholds.len()
-    )?;
+    match (&plan.footholds, &plan.entry_points) {
+        (Some(footholds), _) => writeln!(
+            out,
+            "  {} footholds assumed: the compromised set plus every reached credential and identity (copied keys, minted sessions)",
+            footholds.len()
+        )?,
+        (None, Some(entries)) => {
+            writeln!(
+                out,
+                "  {} entry points an outsider holds reach a crown jewel ({} more reach none):",
+                entries.len(),
+                plan.harmless_entry_points.unwrap_or(0)
+            )?;
+            const NAMED: usize = 10;
+            for e in entries.iter().take(NAMED) {
+                writeln!(out, "    {} — {}", clean(e.id), e.why)?;
+            }
+            if entries.len() > NAMED {
+                writeln!(out, "    and {} more", entries.len() - NAMED)?;
+            }
+        }
+        (None, None) => {}
+    }
     if !plan.protect.is_empty() {
         let p: Vec<_> = plan.protect.iter().map(|k| clean(k)).collect();
         writeln!(out, "  protected (never disabled or cut): {}", p.join(", "))?;
@@ -98,7 +120,13 @@ pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
         if s.phase != phase {
             phase = s.phase;
             writeln!(out)?;
-            writeln!(out, "{}", heading(phase))?;
+            match (phase, &plan.entry_points) {
+                ("cut", Some(_)) => writeln!(
+                    out,
+                    "CUT — break every path from an outsider to a crown jewel (single points of failure first)"
+                )?,
+                _ => writeln!(out, "{}", heading(phase))?,
+            }
         }
         write_step(out, s)?;
     }

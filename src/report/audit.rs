@@ -133,7 +133,7 @@ pub fn write_text(out: &mut dyn Write, graph: &TrustGraph, audit: &Audit) -> io:
             "\n  [{}] {:?} {} — {}",
             f.severity.as_str().to_uppercase(),
             f.category,
-            nodes.join(" ← "),
+            nodes.join(", "),
             clean(&f.title)
         )?;
         for e in &f.evidence {
@@ -180,7 +180,7 @@ pub fn write_markdown(out: &mut dyn Write, graph: &TrustGraph, audit: &Audit) ->
             "- [ ] **{}** {:?} {}: {}",
             f.severity.as_str(),
             f.category,
-            nodes.join(" ← "),
+            nodes.join(", "),
             md(&f.title)
         )?;
         for e in &f.evidence {

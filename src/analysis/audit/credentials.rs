@@ -5,13 +5,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::SignedDuration;
 
 use super::identities::{people, used_by_workloads};
-use super::rules::{edge_fix, line_in, live_in, live_out, own_fix, shown, weighed};
+use super::rules::{edge_fix, line_in, live_in, own_fix, shown, weighed};
 use super::{Category, Ctx, Finding, Reach, Severity};
 use crate::model::{EdgeId, EdgeKind, NodeId, NodeKind};
 
-/// NHI7 (unrotated), NHI1 (unused), NHI4 (password-like, or a key beside federation),
-/// NHI2 (stored on several platforms), NHI9 (used by many workloads), NHI10 (held by
-/// people) for a usable credential.
+/// NHI7 (unrotated), NHI1 (unused), NHI4 (password-like), NHI2 (stored on several
+/// platforms), NHI9 (used by many workloads), NHI10 (held by people) for a usable
+/// credential. (A key beside federation is found at the identity it signs in as.)
 pub(super) fn credential(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
     let graph = ctx.graph;
     let n = graph.node(node);
@@ -86,63 +86,9 @@ pub(super) fn credential(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
             fix: fix.clone(),
         });
     }
-    if c.is_long_lived() {
-        key_beside_federation(ctx, node, &fix, out);
-    }
     copied_across_platforms(ctx, node, out);
     used_by_workloads(ctx, node, out);
     people(ctx, node, out);
-}
-
-/// NHI4: a long-lived key on an identity that a workload or an identity provider can
-/// already reach by federation: the key is a standing secret nothing needs.
-fn key_beside_federation(ctx: &Ctx<'_>, key: NodeId, fix: &[String], out: &mut Vec<Finding>) {
-    let graph = ctx.graph;
-    for (_, identity) in live_out(ctx, key) {
-        let federated: Vec<(EdgeId, NodeId)> = live_in(ctx, identity)
-            .filter(|&(e, from)| {
-                graph.edge(e).kind == EdgeKind::CanAssume
-                    && matches!(
-                        graph.node(from).kind,
-                        NodeKind::Workload | NodeKind::Provider
-                    )
-            })
-            .collect();
-        if federated.is_empty() {
-            continue;
-        }
-        let who = &graph.node(identity).key;
-        let mut evidence = vec![format!("long-lived key of {who}")];
-        shown(
-            &mut evidence,
-            federated.iter().map(|&(e, from)| {
-                let edge = graph.edge(e);
-                format!(
-                    "federated: {} {}: {}",
-                    graph.node(from).key,
-                    edge.kind,
-                    edge.reason
-                )
-            }),
-        );
-        evidence.push(ctx.reach(key).evidence());
-        out.push(Finding {
-            id: format!(
-                "NHI4:key-beside-federation:{} -> {who}",
-                graph.node(key).key
-            ),
-            category: Category::NHI4,
-            severity: if ctx.reach(key) == Reach::Certain {
-                Severity::High
-            } else {
-                Severity::Medium
-            },
-            nodes: vec![identity, key],
-            title: format!("a long-lived key signs in as {who}, which federation already reaches"),
-            evidence,
-            fix: fix.to_vec(),
-        });
-    }
 }
 
 /// NHI2: a credential stored in secrets on more than one platform.
@@ -196,7 +142,9 @@ pub(super) fn secret(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
     let graph = ctx.graph;
     let mut readers: BTreeMap<&str, (EdgeId, NodeId)> = BTreeMap::new();
     for (e, from) in live_in(ctx, node) {
-        if graph.edge(e).kind != EdgeKind::Contains {
+        // An admin capability (Vault root, cluster-admin) reads every secret: counting it
+        // would make every secret a finding.
+        if graph.edge(e).kind != EdgeKind::Contains && !graph.facts(from).admin {
             readers.entry(&graph.node(from).key).or_insert((e, from));
         }
     }

@@ -6,11 +6,13 @@ use super::rules::{edge_fix, line_in, line_out, live_in, live_out, own_fix, show
 use super::{Category, Ctx, Finding, Reach, Severity};
 use crate::model::{EdgeId, EdgeKind, NodeId, NodeKind};
 
-/// NHI9: an identity or credential that `shared_by` or more workloads use (run as, sign
-/// in with, or read, directly or from a secret that holds it).
+/// NHI9: an identity or credential that `shared_by` or more workloads use directly (run
+/// as, sign in with, assume, read). A workload that another user of the node controls
+/// (a pod of a Deployment's ReplicaSet) is that one's use, not one more. A secret many
+/// read is NHI2's, at the secret: counting it again for every credential it holds made
+/// the work and the report grow with their product.
 pub(super) fn used_by_workloads(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
     let graph = ctx.graph;
-    let workload = |n: NodeId| graph.node(n).kind == NodeKind::Workload;
     let uses = |e: EdgeId| {
         matches!(
             graph.edge(e).kind,
@@ -21,20 +23,23 @@ pub(super) fn used_by_workloads(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Findi
                 | EdgeKind::CanAccess
         )
     };
-    // Each workload once, with the first edge that shows its use and what that edge
-    // leads to (the node itself, or a secret holding it).
-    let mut users: BTreeMap<&str, (EdgeId, NodeId)> = BTreeMap::new();
+    // Each workload once, with the first edge that shows its use.
+    let mut all: BTreeMap<NodeId, EdgeId> = BTreeMap::new();
     for (e, from) in live_in(ctx, node) {
-        if workload(from) && uses(e) {
-            users.entry(&graph.node(from).key).or_insert((e, node));
-        } else if graph.node(from).kind == NodeKind::Secret
-            && graph.edge(e).kind == EdgeKind::Contains
-        {
-            for (read, reader) in live_in(ctx, from).filter(|&(r, w)| workload(w) && uses(r)) {
-                users.entry(&graph.node(reader).key).or_insert((read, from));
-            }
+        if graph.node(from).kind == NodeKind::Workload && uses(e) {
+            all.entry(from).or_insert(e);
         }
     }
+    let controlled = |w: NodeId| {
+        graph.incoming(w).any(|(e, by)| {
+            by != w && all.contains_key(&by) && graph.edge(e).kind == EdgeKind::CanControl
+        })
+    };
+    let users: BTreeMap<&str, (EdgeId, NodeId)> = all
+        .iter()
+        .filter(|&(&w, _)| !controlled(w))
+        .map(|(&w, &e)| (&*graph.node(w).key, (e, node)))
+        .collect();
     if users.len() < ctx.thresholds.shared_by as usize || users.len() < 2 {
         return;
     }
@@ -71,18 +76,43 @@ pub(super) fn used_by_workloads(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Findi
     });
 }
 
-/// NHI1 (no owner), NHI5 (admin, escalation), NHI9 (shared), NHI10 (human use) for a
-/// service account or role.
+/// Whether a role is a set of permissions that identities hold (Kubernetes, GCP, Azure
+/// and Vault roles and policies, the admin capabilities importers add) rather than an
+/// identity with sessions of its own (an AWS IAM role, and a role of a native graph).
+/// Findings about owners and admin rights belong to whoever holds a permission set.
+pub(super) fn permission_set(ctx: &Ctx<'_>, node: NodeId) -> bool {
+    let n = ctx.graph.node(node);
+    matches!(n.kind, NodeKind::Role | NodeKind::Group)
+        && (n.tags.contains_key("meaning")
+            || matches!(&*n.platform, "k8s" | "gcp" | "azure" | "vault"))
+}
+
+/// Whether an owner is on record: the inventory's, an `owner` tag, or a person with
+/// control of the identity (an Entra app's owners).
+fn owned(ctx: &Ctx<'_>, node: NodeId) -> bool {
+    let graph = ctx.graph;
+    let n = graph.node(node);
+    n.owner.is_some()
+        || n.tags
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case("owner") || k.eq_ignore_ascii_case("team"))
+        || live_in(ctx, node).any(|(e, from)| {
+            graph.node(from).kind == NodeKind::Human && graph.edge(e).kind == EdgeKind::CanControl
+        })
+}
+
+/// NHI1 (no owner), NHI5 (admin, escalation), NHI4 (a key beside federation), NHI9
+/// (shared), NHI10 (human use) for a service account or an identity role.
 pub(super) fn identity(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
     let graph = ctx.graph;
     let n = graph.node(node);
     // The platform's own roles: nobody in the organisation owns or trims them.
-    if n.tags.get("service_linked").is_some_and(|v| v == "true") {
+    if n.tags.get("service_linked").is_some_and(|v| v == "true") || permission_set(ctx, node) {
         return;
     }
     let is_admin = graph.facts(node).admin;
     let reach = ctx.reach(node);
-    if n.owner.is_none() && (is_admin || reach != Reach::None) {
+    if !owned(ctx, node) && (is_admin || reach != Reach::None) {
         let mut evidence = vec!["no owner in the inputs or the inventory".to_string()];
         if is_admin {
             evidence.push("admin-equivalent".into());
@@ -91,7 +121,13 @@ pub(super) fn identity(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
         out.push(Finding {
             id: format!("NHI1:no-owner:{}", n.key),
             category: Category::NHI1,
-            severity: weighed(ctx, node),
+            // Exports rarely carry owners: an unowned identity is a finding to fix in
+            // the inventory, pressing only when it is admin.
+            severity: if is_admin {
+                Severity::Medium
+            } else {
+                Severity::Low
+            },
             nodes: vec![node],
             title: "no owner on record for an identity with access that matters: nobody to ask before revoking it".into(),
             evidence,
@@ -102,39 +138,147 @@ pub(super) fn identity(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
         Some(finding) => out.push(finding),
         None => escalation(ctx, node, out),
     }
+    key_beside_federation(ctx, node, out);
     used_by_workloads(ctx, node, out);
     human_use(ctx, node, out);
 }
 
-/// NHI5: a non-human identity (or a workload) with admin-equivalent permissions. A role
-/// only people and their groups can assume is a person's admin role, not an NHI's.
+/// Edges that put their source in the shoes of their target.
+fn becomes(kind: EdgeKind) -> bool {
+    matches!(
+        kind,
+        EdgeKind::CanAssume | EdgeKind::RunsAs | EdgeKind::AuthenticatesAs | EdgeKind::MemberOf
+    )
+}
+
+/// NHI5: a non-human identity (or a workload) with admin-equivalent permissions, its own
+/// or held through a permission set (a binding to cluster-admin, a Global Administrator
+/// role, the Vault root policy). A role only people use is a person's admin role, not an
+/// NHI's: it needs a machine among those that assume it (not an admin capability that
+/// can take over anything, not a SAML provider people sign in through).
 pub(super) fn admin(ctx: &Ctx<'_>, node: NodeId) -> Option<Finding> {
     let graph = ctx.graph;
-    if !graph.facts(node).admin {
+    let n = graph.node(node);
+    let held: Vec<(EdgeId, NodeId)> = live_out(ctx, node)
+        .filter(|&(e, to)| {
+            becomes(graph.edge(e).kind) && graph.facts(to).admin && permission_set(ctx, to)
+        })
+        .collect();
+    if !graph.facts(node).admin && held.is_empty() {
         return None;
     }
-    let n = graph.node(node);
-    let machine =
-        |from: NodeId| !matches!(graph.node(from).kind, NodeKind::Human | NodeKind::Group);
-    if n.kind == NodeKind::Role && !live_in(ctx, node).any(|(_, from)| machine(from)) {
+    let machine = |e: EdgeId, from: NodeId| {
+        let f = graph.node(from);
+        becomes(graph.edge(e).kind)
+            && !graph.facts(from).admin
+            && match f.kind {
+                NodeKind::Human => false,
+                NodeKind::Group => graph.facts(from).outsider.is_some(),
+                NodeKind::Provider => !f.key.to_ascii_lowercase().contains("saml"),
+                _ => true,
+            }
+    };
+    if n.kind == NodeKind::Role
+        && held.is_empty()
+        && !live_in(ctx, node).any(|(e, f)| machine(e, f))
+    {
         return None;
     }
     let place = match n.scope.as_deref() {
         Some(scope) => format!("{} {scope}", n.platform),
         None => n.platform.to_string(),
     };
+    let mut evidence = Vec::new();
+    if graph.facts(node).admin {
+        evidence.push(format!("admin-equivalent on {place}"));
+    }
+    shown(
+        &mut evidence,
+        held.iter()
+            .map(|&(e, to)| format!("holds {}", line_out(ctx, e, to))),
+    );
+    evidence.push(ctx.reach(node).evidence());
+    let mut fix = edge_fix(ctx, held.iter().map(|&(e, _)| e));
+    if fix.is_empty() {
+        fix = own_fix(ctx, node);
+    }
     Some(Finding {
         id: format!("NHI5:admin:{}", n.key),
         category: Category::NHI5,
         severity: Severity::High,
         nodes: vec![node],
-        title: format!("non-human identity with admin-equivalent permissions on {place}"),
-        evidence: vec![
-            format!("admin-equivalent on {place}"),
-            ctx.reach(node).evidence(),
-        ],
-        fix: own_fix(ctx, node),
+        title: if held.is_empty() {
+            format!("non-human identity with admin-equivalent permissions on {place}")
+        } else {
+            let sets: Vec<&str> = held.iter().map(|&(_, to)| &*graph.node(to).key).collect();
+            format!(
+                "non-human identity holds admin-equivalent {}",
+                sets.join(", ")
+            )
+        },
+        evidence,
+        fix,
     })
+}
+
+/// NHI4: long-lived keys that sign in as an identity federation already reaches (a
+/// workload that runs as it or an OIDC trust: GitHub jobs and repositories, workload
+/// identity pools, identity providers): standing secrets nothing needs. One finding per
+/// identity, so an identity with thousands of keys costs its own degree.
+fn key_beside_federation(ctx: &Ctx<'_>, identity: NodeId, out: &mut Vec<Finding>) {
+    let graph = ctx.graph;
+    let (mut keys, mut federated) = (Vec::new(), Vec::new());
+    for (e, from) in live_in(ctx, identity) {
+        let f = graph.node(from);
+        match (graph.edge(e).kind, f.kind) {
+            (EdgeKind::AuthenticatesAs, NodeKind::Credential) if f.is_long_lived_credential() => {
+                keys.push((e, from));
+            }
+            (EdgeKind::RunsAs, NodeKind::Workload)
+            | (
+                EdgeKind::CanAssume,
+                NodeKind::Workload | NodeKind::Provider | NodeKind::Group | NodeKind::Resource,
+            ) => federated.push((e, from)),
+            _ => {}
+        }
+    }
+    if keys.is_empty() || federated.is_empty() {
+        return;
+    }
+    let mut evidence = Vec::new();
+    shown(
+        &mut evidence,
+        keys.iter()
+            .map(|&(_, k)| format!("long-lived key {}", graph.node(k).key)),
+    );
+    shown(
+        &mut evidence,
+        federated
+            .iter()
+            .map(|&(e, f)| format!("federated: {}", line_in(ctx, e, f))),
+    );
+    evidence.push(ctx.reach(identity).evidence());
+    let mut fix: Vec<String> = keys.iter().flat_map(|&(_, k)| own_fix(ctx, k)).collect();
+    fix.sort();
+    fix.dedup();
+    out.push(Finding {
+        id: format!("NHI4:key-beside-federation:{}", graph.node(identity).key),
+        category: Category::NHI4,
+        severity: if ctx.reach(identity) == Reach::Certain {
+            Severity::High
+        } else {
+            Severity::Medium
+        },
+        nodes: vec![identity],
+        title: format!(
+            "{} long-lived key{} sign{} in as an identity that federation already reaches",
+            keys.len(),
+            if keys.len() == 1 { "" } else { "s" },
+            if keys.len() == 1 { "s" } else { "" },
+        ),
+        evidence,
+        fix,
+    });
 }
 
 /// NHI5: an identity whose permissions escalate (each technique named on its edge).
@@ -221,8 +365,16 @@ fn human_use(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
 pub(super) fn people(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
     let graph = ctx.graph;
     let n = graph.node(node);
+    // Acting as it or holding its secret; not owning it (NHI1's) or escalating into it
+    // (NHI5's, at the person's permissions).
     let people: Vec<(EdgeId, NodeId)> = live_in(ctx, node)
-        .filter(|&(_, from)| graph.node(from).kind == NodeKind::Human)
+        .filter(|&(e, from)| {
+            graph.node(from).kind == NodeKind::Human
+                && matches!(
+                    graph.edge(e).kind,
+                    EdgeKind::CanAssume | EdgeKind::AuthenticatesAs | EdgeKind::CanRead
+                )
+        })
         .collect();
     if people.is_empty() {
         return;
@@ -259,12 +411,21 @@ pub(super) fn people(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
     });
 }
 
-/// Environments named production, where a crossing matters most.
+/// An environment's name as compared: case and common spellings folded, so that `prod`,
+/// `Production` and `prd` are one environment.
+fn environment(name: &str) -> String {
+    let name = name.trim().to_ascii_lowercase();
+    match name.as_str() {
+        "prod" | "production" | "prd" | "live" => "production".into(),
+        "stage" | "staging" | "stg" => "staging".into(),
+        "dev" | "development" => "development".into(),
+        "test" | "testing" | "tst" => "test".into(),
+        _ => name,
+    }
+}
+
 fn production(environment: &str) -> bool {
-    matches!(
-        environment.trim().to_ascii_lowercase().as_str(),
-        "prod" | "production" | "prd" | "live"
-    )
+    environment == "production"
 }
 
 /// NHI8: a node in one environment with usable edges into another, and an identity used
@@ -272,7 +433,8 @@ fn production(environment: &str) -> bool {
 pub(super) fn crossing_environments(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
     let graph = ctx.graph;
     let n = graph.node(node);
-    let env = |m: NodeId| {
+    // As written in the inputs, for evidence; folded, for comparing.
+    let written = |m: NodeId| {
         graph
             .node(m)
             .environment
@@ -280,18 +442,19 @@ pub(super) fn crossing_environments(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<F
             .map(str::trim)
             .filter(|e| !e.is_empty())
     };
+    let env = |m: NodeId| written(m).map(environment);
     if let Some(own) = env(node) {
         let into: Vec<(EdgeId, NodeId)> = live_out(ctx, node)
-            .filter(|&(_, to)| env(to).is_some_and(|e| !e.eq_ignore_ascii_case(own)))
+            .filter(|&(_, to)| env(to).is_some_and(|e| e != own))
             .collect();
         if !into.is_empty() {
-            let others: BTreeSet<&str> = into.iter().filter_map(|&(_, to)| env(to)).collect();
-            let into_production = !production(own) && others.iter().any(|e| production(e));
+            let others: BTreeSet<String> = into.iter().filter_map(|&(_, to)| env(to)).collect();
+            let into_production = !production(&own) && others.iter().any(|e| production(e));
             let mut evidence = Vec::new();
             shown(
                 &mut evidence,
                 into.iter().map(|&(e, to)| {
-                    format!("{} ({})", line_out(ctx, e, to), env(to).unwrap_or(""))
+                    format!("{} ({})", line_out(ctx, e, to), written(to).unwrap_or(""))
                 }),
             );
             out.push(Finding {
@@ -328,10 +491,7 @@ pub(super) fn crossing_environments(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<F
         })
         .filter(|&(_, from)| env(from).is_some())
         .collect();
-    let from: BTreeSet<String> = users
-        .iter()
-        .filter_map(|&(_, u)| env(u).map(str::to_ascii_lowercase))
-        .collect();
+    let from: BTreeSet<String> = users.iter().filter_map(|&(_, u)| env(u)).collect();
     if from.len() < 2 {
         return;
     }
@@ -340,7 +500,7 @@ pub(super) fn crossing_environments(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<F
         &mut evidence,
         users
             .iter()
-            .map(|&(e, u)| format!("{} ({})", line_in(ctx, e, u), env(u).unwrap_or(""))),
+            .map(|&(e, u)| format!("{} ({})", line_in(ctx, e, u), written(u).unwrap_or(""))),
     );
     evidence.push(ctx.reach(node).evidence());
     out.push(Finding {

@@ -59,16 +59,20 @@ pub(super) fn third_party(ctx: &Ctx<'_>, node: NodeId) -> Finding {
 pub(super) fn world_assumable(ctx: &Ctx<'_>, public: NodeId, out: &mut Vec<Finding>) {
     let graph = ctx.graph;
     let from = &graph.node(public).key;
-    let mut seen: HashMap<(NodeId, EdgeKind), usize> = HashMap::new();
+    // Parallel edges (one per trust statement) each get their own id, told apart by what
+    // they say (a digest of the reason and conditions), so that one turning dormant or
+    // going away leaves the others' ids (SARIF fingerprints) as they were.
+    let mut parallel: HashMap<(NodeId, EdgeKind), usize> = HashMap::new();
+    for (e, to) in graph.outgoing(public) {
+        *parallel.entry((to, graph.edge(e).kind)).or_default() += 1;
+    }
     for (e, to) in live_out(ctx, public) {
         let edge = graph.edge(e);
         let key = &graph.node(to).key;
-        // Parallel edges (one per trust statement) each get their own id, numbered in
-        // the adjacency's stable order.
-        let nth = seen.entry((to, edge.kind)).or_default();
-        *nth += 1;
-        let suffix = if *nth > 1 {
-            format!(" #{nth}")
+        let suffix = if parallel[&(to, edge.kind)] > 1 {
+            let said = std::iter::once(&**edge.reason)
+                .chain(edge.conditions.iter().map(|c| c.description.as_str()));
+            format!(" #{:08x}", digest(said))
         } else {
             String::new()
         };
@@ -100,4 +104,15 @@ pub(super) fn world_assumable(ctx: &Ctx<'_>, public: NodeId, out: &mut Vec<Findi
             fix: edge.revoke.iter().map(|r| r.id.clone()).collect(),
         });
     }
+}
+
+/// FNV-1a over some texts (each ended by a 0 byte): stable across runs and versions,
+/// unlike the standard library's hasher.
+fn digest<'a>(texts: impl Iterator<Item = &'a str>) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in texts.flat_map(|t| t.bytes().chain(std::iter::once(0))) {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash
 }

@@ -39,12 +39,14 @@ pub(super) fn check(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
         crossing_environments(ctx, node, out);
     }
     match n.kind {
-        NodeKind::Credential => credential(ctx, node, out),
-        NodeKind::ServiceAccount | NodeKind::Role => identity(ctx, node, out),
-        NodeKind::Secret => secret(ctx, node, out),
-        NodeKind::Workload if graph.facts(node).admin => {
+        NodeKind::Credential => {
+            credential(ctx, node, out);
+            // A credential bound to an admin capability itself (a Vault root token).
             out.extend(admin(ctx, node));
         }
+        NodeKind::ServiceAccount | NodeKind::Role => identity(ctx, node, out),
+        NodeKind::Secret => secret(ctx, node, out),
+        NodeKind::Workload => out.extend(admin(ctx, node)),
         _ => {}
     }
 }

@@ -652,3 +652,34 @@ fn every_tab_shows_and_clicks_at_sixty_columns() {
     );
     assert_eq!(app.tab, Tab::Notes);
 }
+
+/// The Audit tab: the findings of the whole graph, filtered by severity and category;
+/// Enter selects the finding's node in Details, Esc comes back to the findings.
+#[test]
+fn the_audit_tab_filters_and_jumps() {
+    let graph = sample();
+    let mut app = app(&graph);
+    while app.tab != Tab::Audit {
+        press(&mut app, "\t");
+    }
+    assert!(app.audit.audit.is_some(), "the audit ran on the worker");
+    press(&mut app, "\n");
+    insta::assert_snapshot!("tui_audit", screen(&mut app, 120, 32));
+    let all = app.audit.shown.len();
+    press(&mut app, "v");
+    assert!(app.audit.shown.len() < all, "one severity shows fewer");
+    assert!(app.audit.shown.iter().all(|&i| {
+        app.audit.audit.as_ref().expect("audit").findings[i].severity
+            == trustpath::analysis::audit::Severity::Critical
+    }));
+    press(&mut app, "vvvv");
+    assert_eq!(app.audit.shown.len(), all, "back to every severity");
+    press(&mut app, "f");
+    let first = app.audit.selected().expect("a finding").clone();
+    assert!(app.audit.shown.len() < all, "one category shows fewer");
+    press(&mut app, "\n");
+    assert_eq!(app.tab, Tab::Details);
+    assert_eq!(app.selection(), first.nodes.first().copied());
+    press(&mut app, "\x1b");
+    assert_eq!(app.tab, Tab::Audit, "Esc goes back to the findings");
+}

@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
+use super::audit::AuditTab;
 use super::incident::Note;
 use super::jobs::{Done, Job};
 use super::keys::{Action, KeyMap};
@@ -26,16 +27,18 @@ pub enum Tab {
     Plan,
     Paths,
     Notes,
+    Audit,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 6] = [
+    pub const ALL: [Tab; 7] = [
         Tab::Details,
         Tab::Blast,
         Tab::Jewels,
         Tab::Plan,
         Tab::Paths,
         Tab::Notes,
+        Tab::Audit,
     ];
 
     pub fn title(self) -> &'static str {
@@ -45,6 +48,7 @@ impl Tab {
             Tab::Jewels => "Jewels",
             Tab::Plan => "Plan",
             Tab::Paths => "Paths",
+            Tab::Audit => "Audit",
             Tab::Notes => "Notes",
         }
     }
@@ -136,6 +140,8 @@ pub struct App<'g> {
     shown: Option<NodeId>,
     /// Jewels: the row under the cursor.
     pub jewel: usize,
+    /// The Audit tab: findings, filters, cursor.
+    pub audit: AuditTab,
     /// First line shown, per tab, for the panes that scroll by line.
     pub scroll: [usize; Tab::ALL.len()],
     pub tab: Tab,
@@ -212,6 +218,7 @@ impl<'g> App<'g> {
             trail: Vec::new(),
             shown: None,
             jewel: 0,
+            audit: AuditTab::default(),
             scroll: [0; Tab::ALL.len()],
             tab: Tab::Plan,
             focus: Focus::List,
@@ -323,6 +330,7 @@ impl<'g> App<'g> {
                 self.residual_blast = Some(blast);
             }
             Done::PathsFrom { node, blast } => self.paths_from = Some((node, blast)),
+            Done::Audited(audit) => self.audit.set(audit),
             Done::Search {
                 generation,
                 query,
@@ -495,6 +503,11 @@ impl<'g> App<'g> {
             Action::CopyPlan => self.copy_plan(),
             Action::FilterPlatform => self.next_platform(),
             Action::FilterKind => self.next_kind(),
+            Action::FilterCategory | Action::FilterSeverity if self.tab != Tab::Audit => {
+                self.status = "filters the findings of the Audit tab".into();
+            }
+            Action::FilterCategory => self.audit.next_category(),
+            Action::FilterSeverity => self.audit.next_severity(),
             Action::Export => self.export(),
             Action::Save => self.prompt(Prompt::Save),
             Action::Open => self.prompt(Prompt::Open),
@@ -507,6 +520,10 @@ impl<'g> App<'g> {
     pub fn set_tab(&mut self, tab: Tab) {
         self.tab = tab;
         self.want_paths();
+        if tab == Tab::Audit && !self.audit.requested {
+            self.audit.requested = true;
+            self.jobs.push(Job::Audit);
+        }
     }
 
     pub(super) fn move_list(&mut self, action: Action) {
@@ -528,6 +545,10 @@ impl<'g> App<'g> {
                 self.step = moved(self.step, steps, action, page);
             }
             Tab::Jewels => self.jewel = moved(self.jewel, self.jewels.len(), action, page),
+            Tab::Audit => {
+                let rows = self.audit.shown.len();
+                self.audit.cursor = moved(self.audit.cursor, rows, action, page);
+            }
             Tab::Details => {
                 let edges = self.selection().map_or(0, |n| {
                     self.graph.outgoing(n).count() + self.graph.incoming(n).count()
@@ -543,7 +564,8 @@ impl<'g> App<'g> {
     }
 
     /// Enter: from the list into the tab; in the Plan tab, the step whole; in Details,
-    /// the other end of the edge under the cursor; in Jewels, the jewel's paths.
+    /// the other end of the edge under the cursor; in Jewels, the jewel's paths; in
+    /// Audit, the finding's node in Details.
     fn enter(&mut self) {
         if self.focus == Focus::List {
             self.focus = Focus::Tab;
@@ -563,6 +585,16 @@ impl<'g> App<'g> {
                     }
                     self.show_node(jewel);
                     self.set_tab(Tab::Paths);
+                }
+            }
+            Tab::Audit => {
+                if let Some(found) = self.audit.node() {
+                    if let Some(node) = self.selection() {
+                        self.trail.push((Tab::Audit, node));
+                    }
+                    self.show_node(found);
+                    self.set_tab(Tab::Details);
+                    self.status = "the finding's node (Esc goes back to the findings)".into();
                 }
             }
             _ => {}

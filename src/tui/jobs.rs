@@ -7,8 +7,9 @@ use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 use jiff::Timestamp;
 
-use crate::analysis::BlastRadius;
+use crate::analysis::audit::Thresholds;
 use crate::analysis::plan::{Cuts, Figures, Plan, PlanOptions};
+use crate::analysis::{Audit, BlastRadius};
 use crate::model::{NodeId, TrustGraph};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +23,8 @@ pub enum Job {
     Residual { generation: u64, cuts: Cuts },
     /// What one node reaches (the Paths tab).
     PathsFrom { node: NodeId },
+    /// The audit of the whole graph (the Audit tab, at its first showing).
+    Audit,
     /// The nodes of `base` that fuzzy-match `query`, ranked.
     Search {
         generation: u64,
@@ -53,6 +56,7 @@ pub enum Done<'g> {
         query: String,
         entries: Vec<NodeId>,
     },
+    Audited(Box<Audit>),
     /// A job the worker skipped because a newer one of its kind came.
     Dropped,
 }
@@ -92,6 +96,7 @@ impl Job {
                     blast: r,
                 }
             }
+            Job::Audit => Done::Audited(Box::new(Audit::run(graph, at, Thresholds::default()))),
             Job::PathsFrom { node } => Done::PathsFrom {
                 node,
                 blast: BlastRadius::compute(graph, &[node], at),

@@ -23,6 +23,9 @@ pub enum Action {
     SwitchPane,
     FilterPlatform,
     FilterKind,
+    /// The Audit tab: one category of findings, the next, …, all.
+    FilterCategory,
+    FilterSeverity,
     Export,
     Save,
     Open,
@@ -121,6 +124,18 @@ pub const DEFAULTS: &[Binding] = &[
         name: "filter_kind",
         keys: &["t"],
         help: "list one kind, the next, …, all",
+    },
+    Binding {
+        action: Action::FilterCategory,
+        name: "filter_category",
+        keys: &["f"],
+        help: "Audit: show one OWASP NHI category, the next, …, all",
+    },
+    Binding {
+        action: Action::FilterSeverity,
+        name: "filter_severity",
+        keys: &["v"],
+        help: "Audit: show one severity, the next, …, all",
     },
     Binding {
         action: Action::ToggleStep,

@@ -3,6 +3,7 @@
 //! the loop draws, hands out jobs, takes results and reads keys, never blocking on work.
 
 mod app;
+mod audit;
 mod incident;
 mod input;
 mod jobs;

@@ -2,6 +2,7 @@
 //! inputs are untrusted and this is a terminal. The frame, the header, the list, the
 //! footer and the help are here; the tab panes are in `panes.rs`.
 
+mod audit;
 mod panes;
 mod plan;
 
@@ -108,12 +109,13 @@ pub fn list_offset(app: &App<'_>, list: Rect) -> usize {
 
 /// The tab titles and their padding for a row of `room` columns: whole and padded when
 /// they fit, then unpadded, then shortened, so that every tab stays visible.
-fn tab_titles(room: u16) -> ([&'static str; 6], u16) {
-    const SHORT: [&str; 6] = ["Det", "Blast", "Jwl", "Plan", "Path", "Note"];
+fn tab_titles(room: u16) -> ([&'static str; Tab::ALL.len()], u16) {
+    const SHORT: [&str; Tab::ALL.len()] = ["Det", "Blast", "Jwl", "Plan", "Path", "Note", "Aud"];
     let full = Tab::ALL.map(Tab::title);
-    // The last title's right padding may fall off the edge.
-    let need = |titles: &[&str; 6], pad: u16| {
-        titles.iter().map(|t| t.len() as u16 + 2 * pad).sum::<u16>() + 5 - pad
+    // The last title's right padding may fall off the edge; one divider between titles.
+    let need = |titles: &[&str; Tab::ALL.len()], pad: u16| {
+        titles.iter().map(|t| t.len() as u16 + 2 * pad).sum::<u16>() + (Tab::ALL.len() as u16 - 1)
+            - pad
     };
     if need(&full, 1) <= room {
         (full, 1)
@@ -470,6 +472,13 @@ fn hints(app: &App<'_>) -> Vec<(Action, &'static str)> {
             (Down, "jewel"),
             (SwitchPane, "its paths"),
             (NextTab, "tabs"),
+            (Back, "list"),
+        ],
+        (Focus::Tab, Tab::Audit) => vec![
+            (Down, "finding"),
+            (SwitchPane, "its node"),
+            (FilterCategory, "category"),
+            (FilterSeverity, "severity"),
             (Back, "list"),
         ],
         (Focus::Tab, _) => vec![

@@ -103,6 +103,10 @@ pub(super) fn render(app: &App<'_>, theme: &Theme, body: Rect, buf: &mut Buffer)
             render_jewels(app, theme, body, buf);
             return None;
         }
+        Tab::Audit => {
+            super::audit::render_audit(app, theme, body, buf);
+            return None;
+        }
         Tab::Plan if !app.step_open => {
             render_plan(app, theme, body, buf);
             return None;

@@ -151,42 +151,19 @@ fn dispatch(
         }
         Some(Command::Plan(args)) => {
             let compromised = compromised_set(graph, &given.compromised, err)?;
-            let protect = args
-                .protect
-                .iter()
-                .map(|q| graph.resolve(q).map_err(Error::from))
-                .collect::<Result<Vec<_>, _>>()?;
-            let opts = PlanOptions {
-                protect,
-                budget: args.budget,
-                ..PlanOptions::new(at)
-            };
+            let opts = plan_options(graph, &args.limits, at)?;
             let t = Instant::now();
             let plan = Plan::compute(graph, &compromised, &opts);
             *analysis = t.elapsed();
             write_plan(out, graph, &plan, args.format)?;
         }
         Some(Command::Harden(args)) => {
-            let protect = args
-                .protect
-                .iter()
-                .map(|q| graph.resolve(q).map_err(Error::from))
-                .collect::<Result<Vec<_>, _>>()?;
-            let opts = PlanOptions {
-                protect,
-                budget: args.budget,
-                ..PlanOptions::new(at)
-            };
+            let opts = plan_options(graph, &args.limits, at)?;
             let t = Instant::now();
             let harden = Harden::compute(graph, &opts, args.older_than);
             *analysis = t.elapsed();
             let doc = report::plan::PlanOut::harden(graph, &harden);
-            match args.format {
-                PlanFormat::Text => report::plan::write_text(out, &doc)?,
-                PlanFormat::Markdown => report::plan::write_markdown(out, &doc)?,
-                PlanFormat::Json => report::plan::write_json(out, &doc)?,
-                PlanFormat::Csv => report::plan::write_csv(out, &doc)?,
-            }
+            write_plan_doc(out, &doc, args.format)?;
         }
         Some(Command::Exposure(args)) => {
             let targets = args
@@ -338,18 +315,43 @@ fn dispatch(
     Ok(Outcome::Done)
 }
 
+/// The options `--protect` and `--budget` ask for, the protected nodes resolved.
+fn plan_options(
+    graph: &TrustGraph,
+    limits: &crate::cli::PlanLimits,
+    at: Timestamp,
+) -> Result<PlanOptions, Error> {
+    let protect = limits
+        .protect
+        .iter()
+        .map(|q| graph.resolve(q).map_err(Error::from))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(PlanOptions {
+        protect,
+        budget: limits.budget,
+        ..PlanOptions::new(at)
+    })
+}
+
 fn write_plan(
     out: &mut dyn Write,
     graph: &TrustGraph,
     plan: &Plan,
     format: PlanFormat,
 ) -> io::Result<()> {
-    let doc = report::plan::PlanOut::new(graph, plan);
+    write_plan_doc(out, &report::plan::PlanOut::new(graph, plan), format)
+}
+
+fn write_plan_doc(
+    out: &mut dyn Write,
+    doc: &report::plan::PlanOut<'_>,
+    format: PlanFormat,
+) -> io::Result<()> {
     match format {
-        PlanFormat::Text => report::plan::write_text(out, &doc),
-        PlanFormat::Markdown => report::plan::write_markdown(out, &doc),
-        PlanFormat::Json => report::plan::write_json(out, &doc),
-        PlanFormat::Csv => report::plan::write_csv(out, &doc),
+        PlanFormat::Text => report::plan::write_text(out, doc),
+        PlanFormat::Markdown => report::plan::write_markdown(out, doc),
+        PlanFormat::Json => report::plan::write_json(out, doc),
+        PlanFormat::Csv => report::plan::write_csv(out, doc),
     }
 }
 

@@ -154,6 +154,13 @@ pub struct PlanArgs {
     /// trustpath/plan/v1 (what --apply-plan reads); csv: one row per step.
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub format: PlanFormat,
+    #[command(flatten)]
+    pub limits: PlanLimits,
+}
+
+/// What `plan` and `harden` may touch and spend.
+#[derive(Debug, Args)]
+pub struct PlanLimits {
     /// Never disable, cut or detach anything of this node (break-glass roles, the identity
     /// provider); the plan cuts around it. Ending its sessions stays allowed (repeatable).
     #[arg(long, value_name = "ID")]
@@ -290,14 +297,8 @@ pub struct HardenArgs {
     /// per step.
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub format: PlanFormat,
-    /// Never disable, cut or detach anything of this node; the plan cuts around it
-    /// (repeatable).
-    #[arg(long, value_name = "ID")]
-    pub protect: Vec<String>,
-    /// The most the steps may cost: they are kept in rank order while they fit, and the
-    /// runbook says what stays reachable.
-    #[arg(long, value_name = "COST")]
-    pub budget: Option<u64>,
+    #[command(flatten)]
+    pub limits: PlanLimits,
     /// A usable long-lived credential whose secret (since creation or its last rotation)
     /// is older than this many days is an entry point.
     #[arg(long, value_name = "DAYS", default_value_t = 90)]

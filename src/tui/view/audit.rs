@@ -2,10 +2,11 @@
 //! severity, one per row; below, the one under the cursor whole (evidence, fix, id).
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget};
 
+use super::plan::head_list_detail;
 use super::{Theme, computing_line, key, wrapped};
 use crate::analysis::audit::Severity;
 use crate::report::clean;
@@ -29,14 +30,7 @@ pub(super) fn render_audit(app: &App<'_>, theme: &Theme, body: Rect, buf: &mut B
         2,
         theme.title(),
     );
-    let list_rows = (body.height as usize / 2).max(3);
-    let [top, list, detail] = Layout::vertical([
-        Constraint::Length(head.len() as u16),
-        Constraint::Length(list_rows as u16),
-        Constraint::Min(0),
-    ])
-    .areas(body);
-    Paragraph::new(head).render(top, buf);
+    let (list, detail, list_rows) = head_list_detail(head, body, buf);
     let first = tab.cursor.saturating_sub(list_rows.saturating_sub(1));
     let rows: Vec<Line> = tab
         .shown

@@ -16,6 +16,25 @@ use crate::report::clean;
 use crate::tui::app::{App, Focus};
 use crate::tui::text::{fit, middle};
 
+/// Draws `head` at the top of `body` and splits the rest into a list (half the body,
+/// at least three rows) and the detail of its selection below: the Jewels and Audit
+/// tabs. Returns the two areas and the list's rows.
+pub(super) fn head_list_detail(
+    head: Vec<Line<'static>>,
+    body: Rect,
+    buf: &mut Buffer,
+) -> (Rect, Rect, usize) {
+    let list_rows = (body.height as usize / 2).max(3);
+    let [top, list, detail] = Layout::vertical([
+        Constraint::Length(head.len() as u16),
+        Constraint::Length(list_rows as u16),
+        Constraint::Min(0),
+    ])
+    .areas(body);
+    Paragraph::new(head).render(top, buf);
+    (list, detail, list_rows)
+}
+
 /// Whether the steps marked done cut `node` off: `Some(true)` cut, `Some(false)` still
 /// reachable, `None` when no step is marked or the answer is being computed.
 fn cut_by_marks(app: &App<'_>, marked: bool, node: NodeId) -> Option<bool> {
@@ -64,14 +83,7 @@ pub(super) fn render_jewels(app: &App<'_>, theme: &Theme, body: Rect, buf: &mut 
         };
         head.extend(wrapped(&now, cols, 2, theme.title()));
     }
-    let list_rows = (body.height as usize / 2).max(3);
-    let [top, list, detail] = Layout::vertical([
-        Constraint::Length(head.len() as u16),
-        Constraint::Length(list_rows as u16),
-        Constraint::Min(0),
-    ])
-    .areas(body);
-    Paragraph::new(head).render(top, buf);
+    let (list, detail, list_rows) = head_list_detail(head, body, buf);
     let first = app.jewel.saturating_sub(list_rows.saturating_sub(1));
     let rows: Vec<Line> = app
         .jewels

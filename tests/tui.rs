@@ -683,3 +683,32 @@ fn the_audit_tab_filters_and_jumps() {
     press(&mut app, "\x1b");
     assert_eq!(app.tab, Tab::Audit, "Esc goes back to the findings");
 }
+
+/// The Paths tab also says who can reach the selection, most easily held first, each
+/// with its witness path (the reverse of what it reaches).
+#[test]
+fn the_paths_tab_says_who_can_reach_the_selection() {
+    let graph = sample();
+    let mut app = app(&graph);
+    let jewel = graph
+        .find("arn:aws:s3:::acme-customer-data")
+        .expect("the bucket");
+    let row = app
+        .entries
+        .iter()
+        .position(|&n| n == jewel)
+        .expect("listed");
+    app.select(row);
+    app.set_tab(Tab::Paths);
+    app.run_jobs();
+    let text = screen(&mut app, 140, 120);
+    assert!(
+        text.contains("Who can reach arn:aws:s3:::acme-customer-data"),
+        "{text}"
+    );
+    assert!(text.contains("holders: third_party"), "{text}");
+    assert!(
+        text.contains("third_party github:action:aws-actions/configure-aws-credentials@v4"),
+        "the mutable-tag actions come first: {text}"
+    );
+}

@@ -15,8 +15,8 @@ use super::incident::Note;
 use super::jobs::{Done, Job};
 use super::keys::{Action, KeyMap};
 use super::view;
-use crate::analysis::BlastRadius;
 use crate::analysis::plan::{Figures, Plan};
+use crate::analysis::{BlastRadius, Exposure};
 use crate::model::{NodeId, NodeKind, TrustGraph};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +125,8 @@ pub struct App<'g> {
     pub residual_blast: Option<BlastRadius>,
     /// What the selection reaches, for the Paths tab.
     pub paths_from: Option<(NodeId, BlastRadius)>,
+    /// Who can reach that node, for the Paths tab (its targets are that node).
+    pub exposure: Option<Box<Exposure>>,
     /// The identity list: nodes passing the filters and the query, in display order.
     pub entries: Vec<NodeId>,
     pub selected: usize,
@@ -210,6 +212,7 @@ impl<'g> App<'g> {
             residual: None,
             residual_blast: None,
             paths_from: None,
+            exposure: None,
             entries: Vec::new(),
             selected: 0,
             step: 0,
@@ -329,7 +332,14 @@ impl<'g> App<'g> {
                 self.residual = Some(figures);
                 self.residual_blast = Some(blast);
             }
-            Done::PathsFrom { node, blast } => self.paths_from = Some((node, blast)),
+            Done::PathsFrom {
+                node,
+                blast,
+                exposure,
+            } => {
+                self.paths_from = Some((node, blast));
+                self.exposure = Some(exposure);
+            }
             Done::Audited(audit) => self.audit.set(audit),
             Done::Search {
                 generation,

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 
 use crate::analysis::audit::Thresholds;
 use crate::analysis::plan::{Cuts, Figures, Plan, PlanOptions};
-use crate::analysis::{Audit, BlastRadius};
+use crate::analysis::{Audit, BlastRadius, Exposure};
 use crate::model::{NodeId, TrustGraph};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub enum Job {
     },
     /// The radius left once some steps of the current plan are done.
     Residual { generation: u64, cuts: Cuts },
-    /// What one node reaches (the Paths tab).
+    /// What one node reaches, and who can reach it (the Paths tab).
     PathsFrom { node: NodeId },
     /// The audit of the whole graph (the Audit tab, at its first showing).
     Audit,
@@ -50,6 +50,8 @@ pub enum Done<'g> {
     PathsFrom {
         node: NodeId,
         blast: BlastRadius,
+        /// Who can reach the node.
+        exposure: Box<Exposure>,
     },
     Search {
         generation: u64,
@@ -100,6 +102,7 @@ impl Job {
             Job::PathsFrom { node } => Done::PathsFrom {
                 node,
                 blast: BlastRadius::compute(graph, &[node], at),
+                exposure: Box::new(Exposure::compute(graph, &[node], at)),
             },
             Job::Search {
                 generation,

@@ -11,7 +11,7 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use super::plan::{render_jewels, render_plan, step_whole};
 use super::{Theme, areas, badges, computing_line, key, wrapped};
-use crate::analysis::BlastRadius;
+use crate::analysis::{BlastRadius, Exposure};
 use crate::model::{EdgeId, NodeId};
 use crate::report::clean;
 use crate::tui::app::{App, Focus, Tab};
@@ -437,12 +437,91 @@ fn paths<'a>(app: &'a App<'_>, theme: &'a Theme, cols: usize) -> Content<'a> {
         _ => head.push(computing_line(app)),
     }
     head.extend(wrapped(
-        "`trustpath path FROM TO --all` lists every path between two nodes.",
+        &format!("Who can reach {name}, most easily held first"),
+        cols,
+        2,
+        theme.title(),
+    ));
+    match &app.exposure {
+        Some(exposure) if exposure.targets == [node] => {
+            head.extend(holders(app, theme, exposure, cols))
+        }
+        _ => head.push(computing_line(app)),
+    }
+    head.extend(wrapped(
+        "`trustpath path FROM TO --all` lists every path between two nodes; `trustpath exposure KEY` every holder.",
         cols,
         2,
         theme.dim(),
     ));
     Content::lines(head)
+}
+
+/// Holders listed in the Paths tab, each with its witness path.
+const HOLDERS_LISTED: usize = 8;
+
+/// The exposure of the selection: how many can reach it, by class, then the first
+/// holders (outsiders and long-lived keys first) with their witness paths.
+fn holders(app: &App<'_>, theme: &Theme, exposure: &Exposure, cols: usize) -> Vec<Line<'static>> {
+    let s = &exposure.summary;
+    if s.holders == 0 {
+        return vec![Line::styled("  nobody", theme.dim())];
+    }
+    let classes: Vec<String> = s
+        .by_class
+        .iter()
+        .map(|(class, n)| format!("{} {n}", class.as_str()))
+        .collect();
+    let mut lines = wrapped(
+        &format!("  {} holders: {}", s.holders, classes.join(", ")),
+        cols,
+        4,
+        Style::new(),
+    );
+    for h in exposure.holders.iter().take(HOLDERS_LISTED) {
+        let style = if h.class.is_outsider() {
+            theme.alarm()
+        } else {
+            Style::new()
+        };
+        let conditional = if h.conditional {
+            ", if conditions hold"
+        } else {
+            ""
+        };
+        lines.extend(wrapped(
+            &format!(
+                "  {} {} ({} hops{conditional})",
+                h.class.as_str(),
+                key(app, h.node),
+                h.depth
+            ),
+            cols,
+            4,
+            style,
+        ));
+        let hops: Vec<String> = exposure
+            .path(app.graph, h)
+            .iter()
+            .map(|&e| {
+                let to = app.graph.endpoints(e).1;
+                format!("-[{}]-> {}", app.graph.edge(e).kind, key(app, to))
+            })
+            .collect();
+        lines.extend(wrapped(
+            &format!("    {}", hops.join(" ")),
+            cols,
+            6,
+            theme.dim(),
+        ));
+    }
+    if exposure.holders.len() > HOLDERS_LISTED {
+        lines.push(Line::styled(
+            format!("  … and {} more", exposure.holders.len() - HOLDERS_LISTED),
+            theme.dim(),
+        ));
+    }
+    lines
 }
 
 fn notes<'a>(app: &'a App<'_>, theme: &'a Theme, cols: usize) -> Content<'a> {

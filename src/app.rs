@@ -359,6 +359,8 @@ fn write_plan_doc(
 #[derive(serde::Deserialize)]
 struct SavedPlan {
     schema: String,
+    /// Absent from a hardening plan, which is refused by its schema first.
+    #[serde(default)]
     compromised: Vec<String>,
     steps: Vec<SavedStep>,
 }
@@ -388,6 +390,12 @@ fn residual(
             e.column()
         ))
     })?;
+    if saved.schema == "trustpath/harden/v1" {
+        return Err(bad(
+            "a hardening plan (`trustpath harden`): --apply-plan takes an incident's plan (`trustpath plan --format json`)"
+                .into(),
+        ));
+    }
     if saved.schema != "trustpath/plan/v1" {
         return Err(bad(format!(
             "schema is `{}`, expected trustpath/plan/v1",

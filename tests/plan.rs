@@ -550,3 +550,44 @@ fn harden_sample() {
     assert_eq!(tight["complete"], false);
     assert!(!tight["deferred"].as_array().expect("deferred").is_empty());
 }
+
+/// A hardening plan cannot end an outsider's hold by ending its sessions (it signs in
+/// again): it cuts the edge. And `blast --apply-plan` refuses it by name.
+#[test]
+fn harden_cuts_rather_than_ending_an_outsiders_sessions() {
+    let doc = serde_json::json!({
+        "schema": "trustpath/graph/v1",
+        "nodes": [
+            {"id": "azure:sp:vendor", "kind": "service_account", "tags": {"third_party": "vendor-inc"},
+             "revoke": [{"id": "sessions:vendor", "action": "revoke_sessions", "cost": 1}]},
+            {"id": "db", "kind": "resource", "criticality": 9}
+        ],
+        "edges": [
+            {"from": "azure:sp:vendor", "to": "db", "kind": "can_access", "reason": "role assignment",
+             "revoke": [{"id": "remove-assignment:vendor-db", "action": "remove_assignment", "cost": 5}]}
+        ]
+    });
+    let (dir, file) = graph_file(&doc);
+    let plan = json_of(&["-i", &file, "harden", "--at", AT]);
+    let ids: Vec<&str> = steps(&plan)
+        .iter()
+        .map(|s| s["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ids, ["remove-assignment:vendor-db"]);
+    assert_eq!(plan["complete"], true);
+    let saved = dir.path().join("harden.json");
+    std::fs::write(&saved, plan.to_string()).expect("write");
+    trustpath()
+        .args([
+            "-i",
+            &file,
+            "blast",
+            "-c",
+            "azure:sp:vendor",
+            "--apply-plan",
+        ])
+        .arg(&saved)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("a hardening plan"));
+}

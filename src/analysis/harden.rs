@@ -53,6 +53,9 @@ pub struct Harden<'g> {
     pub entries: Vec<Entry>,
     /// Entry points that reach no crown jewel (nothing to cut for them).
     pub harmless: usize,
+    /// Usable long-lived credentials without a creation or rotation date: their age is
+    /// unknown, so they are not entry points; said, not hidden.
+    pub undated: usize,
     /// The plan from the entries; its compromised set is theirs.
     pub plan: Plan<'g>,
 }
@@ -92,13 +95,13 @@ pub fn entry_points(graph: &TrustGraph, at: Timestamp, older_than_days: u32) -> 
         .collect()
 }
 
-/// A `pinned` tag that names a commit or a digest (not a tag, branch or ref that moves).
+/// A `pinned` tag that names a commit or a digest; any other value (a tag, a branch, a
+/// ref, or something unknown) may move.
 fn immutably_pinned(graph: &TrustGraph, node: NodeId) -> bool {
-    graph
-        .node(node)
-        .tags
-        .get("pinned")
-        .is_some_and(|p| !matches!(p.as_str(), "tag" | "branch" | "ref"))
+    graph.node(node).tags.get("pinned").is_some_and(|p| {
+        let p = p.trim();
+        p.eq_ignore_ascii_case("sha") || p.eq_ignore_ascii_case("digest")
+    })
 }
 
 impl<'g> Harden<'g> {
@@ -113,9 +116,23 @@ impl<'g> Harden<'g> {
         let (entries, harmless): (Vec<Entry>, Vec<Entry>) =
             all.into_iter().partition(|e| reachers.contains(e.node));
         let nodes: Vec<NodeId> = entries.iter().map(|e| e.node).collect();
+        let undated = graph
+            .node_ids()
+            .filter(|&n| {
+                let node = graph.node(n);
+                node.kind == NodeKind::Credential
+                    && node.usable_at(opts.at)
+                    && node.outsider().is_none()
+                    && node
+                        .credential
+                        .as_deref()
+                        .is_some_and(|c| c.is_long_lived() && c.issued(opts.at).is_none())
+            })
+            .count();
         Harden {
             plan: Plan::harden(graph, &nodes, opts),
             harmless: harmless.len(),
+            undated,
             entries,
         }
     }

@@ -64,9 +64,17 @@ impl AuditTab {
         self.refilter();
     }
 
-    /// The next severity, then all of them again.
+    /// The next severity that has findings, then all of them again.
     pub fn next_severity(&mut self) {
-        self.severity = next(&SEVERITIES, self.severity);
+        let present: Vec<Severity> = SEVERITIES
+            .into_iter()
+            .filter(|&s| {
+                self.audit
+                    .as_ref()
+                    .is_some_and(|a| a.findings.iter().any(|f| f.severity == s))
+            })
+            .collect();
+        self.severity = next(&present, self.severity);
         self.cursor = 0;
         self.refilter();
     }

@@ -228,7 +228,14 @@ impl<'g> Plan<'g> {
             }
         };
         let actions = Actions::collect(graph, blast);
-        let allowed = allowed(graph, &actions, &opts.protect);
+        let mut allowed = allowed(graph, &actions, &opts.protect);
+        if purpose == Purpose::Harden {
+            // Ending sessions locks an attacker out of what they hold; an outsider holds
+            // the app or key itself and signs in again.
+            for (a, ok) in allowed.iter_mut().enumerate() {
+                *ok &= !actions.all[a].is_sessions_only();
+            }
+        }
 
         let containment = match purpose {
             Purpose::Incident => search::contain(graph, &actions, &blast.compromised, &allowed),

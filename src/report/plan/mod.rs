@@ -38,6 +38,9 @@ pub struct PlanOut<'a> {
     /// Entry points that reach no crown jewel.
     #[serde(skip_serializing_if = "Option::is_none")]
     harmless_entry_points: Option<usize>,
+    /// Long-lived credentials whose age is unknown (no dates): not entry points.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    undated_credentials: Option<usize>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     protect: Vec<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -166,6 +169,7 @@ impl<'a> PlanOut<'a> {
             footholds: Some(keys(&plan.footholds)),
             entry_points: None,
             harmless_entry_points: None,
+            undated_credentials: None,
             protect: keys(&plan.protect),
             budget: plan.budget,
             before: plan.before.into(),
@@ -228,6 +232,7 @@ impl<'a> PlanOut<'a> {
                 .collect(),
         );
         out.harmless_entry_points = Some(harden.harmless);
+        out.undated_credentials = Some(harden.undated);
         out
     }
 

@@ -57,6 +57,7 @@ pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
             "greedy and minimum cut over {} candidate actions; the cheapest set may cost less, down to the bound",
             plan.candidates
         ),
+        _ if plan.entry_points.is_some() => "nothing to cut".to_string(),
         _ => "nothing to cut beyond containment".to_string(),
     };
     if plan.deferred.is_empty() {
@@ -84,9 +85,10 @@ pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
         (None, Some(entries)) => {
             writeln!(
                 out,
-                "  {} entry points an outsider holds reach a crown jewel ({} more reach none):",
+                "  {} entry points an outsider holds reach a crown jewel ({} more reach none){}",
                 entries.len(),
-                plan.harmless_entry_points.unwrap_or(0)
+                plan.harmless_entry_points.unwrap_or(0),
+                if entries.is_empty() { "" } else { ":" }
             )?;
             const NAMED: usize = 10;
             for e in entries.iter().take(NAMED) {
@@ -94,6 +96,13 @@ pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
             }
             if entries.len() > NAMED {
                 writeln!(out, "    and {} more", entries.len() - NAMED)?;
+            }
+            match plan.undated_credentials.unwrap_or(0) {
+                0 => {}
+                n => writeln!(
+                    out,
+                    "  {n} long-lived credentials have no creation or rotation date in the inputs: their age is unknown, so they are not counted"
+                )?,
             }
         }
         (None, None) => {}

@@ -32,7 +32,8 @@ pub(super) fn head_list_detail(
     ])
     .areas(body);
     Paragraph::new(head).render(top, buf);
-    (list, detail, list_rows)
+    // What fits: a long heading on a short terminal leaves fewer rows than asked for.
+    (list, detail, (list.height as usize).max(1))
 }
 
 /// Whether the steps marked done cut `node` off: `Some(true)` cut, `Some(false)` still

@@ -158,6 +158,12 @@ fn dispatch(
             write_plan(out, graph, &plan, args.format)?;
         }
         Some(Command::Harden(args)) => {
+            if !given.compromised.is_empty() {
+                writeln!(
+                    err,
+                    "note: harden starts from what outsiders hold, not from -c (that is `trustpath plan`)"
+                )?;
+            }
             let opts = plan_options(graph, &args.limits, at)?;
             let t = Instant::now();
             let harden = Harden::compute(graph, &opts, args.older_than);

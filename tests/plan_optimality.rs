@@ -125,12 +125,25 @@ fn at() -> Timestamp {
 
 /// Crown jewels still reachable once `ids` are carried out.
 fn jewels_after(graph: &TrustGraph, compromised: &[NodeId], ids: &[String]) -> BTreeSet<String> {
+    jewels_left(graph, compromised, ids, None)
+}
+
+/// Crown jewels reachable once `ids` are carried out, from the plan's footholds (an
+/// incident's: the compromised set and what it reached), or from `only` these.
+fn jewels_left(
+    graph: &TrustGraph,
+    compromised: &[NodeId],
+    ids: &[String],
+    only: Option<&[NodeId]>,
+) -> BTreeSet<String> {
     let steps: Vec<(String, Option<NodeId>)> = ids.iter().map(|id| (id.clone(), None)).collect();
-    let (footholds, removed) = plan::apply(graph, compromised, at(), &steps)
-        .expect("every id comes from the graph")
-        .residual(graph);
-    let blast = BlastRadius::compute_without(graph, &footholds, at(), Some(&removed));
-    blast
+    let mut cuts =
+        plan::apply(graph, compromised, at(), &steps).expect("every id comes from the graph");
+    if let Some(only) = only {
+        cuts.footholds = only.to_vec();
+    }
+    let (footholds, removed) = cuts.residual(graph);
+    BlastRadius::compute_without(graph, &footholds, at(), Some(&removed))
         .reached
         .iter()
         .filter(|r| graph.node(r.node).is_crown_jewel())
@@ -201,17 +214,7 @@ proptest! {
 /// Crown jewels the `entries` still reach once `ids` are carried out: a hardening plan
 /// assumes no dwell time, so the entries are its only footholds.
 fn jewels_from_entries(graph: &TrustGraph, entries: &[NodeId], ids: &[String]) -> BTreeSet<String> {
-    let steps: Vec<(String, Option<NodeId>)> = ids.iter().map(|id| (id.clone(), None)).collect();
-    let mut cuts =
-        plan::apply(graph, entries, at(), &steps).expect("every id comes from the graph");
-    cuts.footholds = entries.to_vec();
-    let (footholds, removed) = cuts.residual(graph);
-    BlastRadius::compute_without(graph, &footholds, at(), Some(&removed))
-        .reached
-        .iter()
-        .filter(|r| graph.node(r.node).is_crown_jewel())
-        .map(|r| graph.node(r.node).key.to_string())
-        .collect()
+    jewels_left(graph, entries, ids, Some(entries))
 }
 
 proptest! {

@@ -51,14 +51,7 @@ impl AuditTab {
 
     /// The next category that has findings, then all of them again.
     pub fn next_category(&mut self) {
-        let present: Vec<Category> = Category::CHECKED
-            .into_iter()
-            .filter(|&c| {
-                self.audit
-                    .as_ref()
-                    .is_some_and(|a| a.findings.iter().any(|f| f.category == c))
-            })
-            .collect();
+        let present = self.present(&Category::CHECKED, |f, &c| f.category == c);
         self.category = next(&present, self.category);
         self.cursor = 0;
         self.refilter();
@@ -66,17 +59,19 @@ impl AuditTab {
 
     /// The next severity that has findings, then all of them again.
     pub fn next_severity(&mut self) {
-        let present: Vec<Severity> = SEVERITIES
-            .into_iter()
-            .filter(|&s| {
-                self.audit
-                    .as_ref()
-                    .is_some_and(|a| a.findings.iter().any(|f| f.severity == s))
-            })
-            .collect();
+        let present = self.present(&SEVERITIES, |f, &s| f.severity == s);
         self.severity = next(&present, self.severity);
         self.cursor = 0;
         self.refilter();
+    }
+
+    /// The values of `all` that some finding has.
+    fn present<T: Copy>(&self, all: &[T], has: impl Fn(&Finding, &T) -> bool) -> Vec<T> {
+        let findings = self.audit.as_ref().map_or(&[][..], |a| &a.findings[..]);
+        all.iter()
+            .filter(|v| findings.iter().any(|f| has(f, v)))
+            .copied()
+            .collect()
     }
 
     pub fn selected(&self) -> Option<&Finding> {

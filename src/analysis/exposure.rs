@@ -153,6 +153,17 @@ pub struct Reachers {
 }
 
 impl Reachers {
+    /// Who can reach a crown jewel at `at` (the jewels included), or `None` when the
+    /// graph has none. A dead credential is no jewel to an attacker (the plan's figures
+    /// agree).
+    pub fn of_crown_jewels(graph: &TrustGraph, at: Timestamp) -> Option<Reachers> {
+        let jewels: Vec<NodeId> = graph
+            .node_ids()
+            .filter(|&n| graph.facts(n).is_crown_jewel() && graph.node(n).usable_at(at))
+            .collect();
+        (!jewels.is_empty()).then(|| Reachers::compute(graph, &jewels, at))
+    }
+
     /// Searches backwards from `targets` (deduplicated) at `at`.
     pub fn compute(graph: &TrustGraph, targets: &[NodeId], at: Timestamp) -> Reachers {
         let all = Backward::run(graph, targets, at, true);

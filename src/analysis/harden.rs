@@ -61,38 +61,48 @@ pub struct Harden<'g> {
 }
 
 /// Every entry point as of `at`, by key: outsiders, and usable long-lived credentials
-/// whose secret is older than `older_than_days`.
-pub fn entry_points(graph: &TrustGraph, at: Timestamp, older_than_days: u32) -> Vec<Entry> {
-    graph
-        .nodes_by_key()
-        .filter_map(|node| {
-            // A dead credential holds nothing, whoever has it.
-            if !graph.node(node).usable_at(at) {
-                return None;
-            }
-            let held = match graph.facts(node).outsider {
-                Some(Outsider::Public) => Held::Public,
-                // Code pinned to a commit or digest runs as reviewed: whoever owns it
-                // cannot change it under the job.
-                Some(Outsider::ThirdParty) if immutably_pinned(graph, node) => return None,
-                Some(Outsider::ThirdParty) => Held::ThirdParty,
-                None => {
-                    let n = graph.node(node);
-                    let c = n.credential.as_deref()?;
-                    if n.kind != NodeKind::Credential || !c.is_long_lived() {
-                        return None;
-                    }
-                    let (issued, _) = c.issued(at)?;
-                    let days = at.duration_since(issued).as_hours() / 24;
-                    if days <= i64::from(older_than_days) {
-                        return None;
-                    }
-                    Held::OldCredential { days }
+/// whose secret is older than `older_than_days`; and how many usable long-lived
+/// credentials have no date to tell their age by.
+pub fn entry_points(
+    graph: &TrustGraph,
+    at: Timestamp,
+    older_than_days: u32,
+) -> (Vec<Entry>, usize) {
+    let mut entries = Vec::new();
+    let mut undated = 0;
+    for node in graph.nodes_by_key() {
+        let n = graph.node(node);
+        // A dead credential holds nothing, whoever has it.
+        if !n.usable_at(at) {
+            continue;
+        }
+        let held = match graph.facts(node).outsider {
+            Some(Outsider::Public) => Held::Public,
+            // Code pinned to a commit or digest runs as reviewed: whoever owns it cannot
+            // change it under the job.
+            Some(Outsider::ThirdParty) if immutably_pinned(graph, node) => continue,
+            Some(Outsider::ThirdParty) => Held::ThirdParty,
+            None => {
+                let Some(c) = n.credential.as_deref() else {
+                    continue;
+                };
+                if n.kind != NodeKind::Credential || !c.is_long_lived() {
+                    continue;
                 }
-            };
-            Some(Entry { node, held })
-        })
-        .collect()
+                let Some((issued, _)) = c.issued(at) else {
+                    undated += 1;
+                    continue;
+                };
+                let days = at.duration_since(issued).as_hours() / 24;
+                if days <= i64::from(older_than_days) {
+                    continue;
+                }
+                Held::OldCredential { days }
+            }
+        };
+        entries.push(Entry { node, held });
+    }
+    (entries, undated)
 }
 
 /// A `pinned` tag that names a commit or a digest; any other value (a tag, a branch, a
@@ -106,29 +116,12 @@ fn immutably_pinned(graph: &TrustGraph, node: NodeId) -> bool {
 
 impl<'g> Harden<'g> {
     pub fn compute(graph: &'g TrustGraph, opts: &PlanOptions, older_than_days: u32) -> Harden<'g> {
-        let all = entry_points(graph, opts.at, older_than_days);
-        // A dead credential is no jewel to an attacker (the plan's figures agree).
-        let jewels: Vec<NodeId> = graph
-            .node_ids()
-            .filter(|&n| graph.facts(n).is_crown_jewel() && graph.node(n).usable_at(opts.at))
-            .collect();
-        let reachers = Reachers::compute(graph, &jewels, opts.at);
-        let (entries, harmless): (Vec<Entry>, Vec<Entry>) =
-            all.into_iter().partition(|e| reachers.contains(e.node));
+        let (all, undated) = entry_points(graph, opts.at, older_than_days);
+        let reachers = Reachers::of_crown_jewels(graph, opts.at);
+        let (entries, harmless): (Vec<Entry>, Vec<Entry>) = all
+            .into_iter()
+            .partition(|e| reachers.as_ref().is_some_and(|r| r.contains(e.node)));
         let nodes: Vec<NodeId> = entries.iter().map(|e| e.node).collect();
-        let undated = graph
-            .node_ids()
-            .filter(|&n| {
-                let node = graph.node(n);
-                node.kind == NodeKind::Credential
-                    && node.usable_at(opts.at)
-                    && node.outsider().is_none()
-                    && node
-                        .credential
-                        .as_deref()
-                        .is_some_and(|c| c.is_long_lived() && c.issued(opts.at).is_none())
-            })
-            .count();
         Harden {
             plan: Plan::harden(graph, &nodes, opts),
             harmless: harmless.len(),

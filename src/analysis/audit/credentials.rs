@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::SignedDuration;
 
 use super::identities::{people, used_by_workloads};
-use super::rules::{edge_fix, line_in, live_in, own_fix, shown, weighed};
-use super::{Category, Ctx, Finding, Reach, Severity};
+use super::rules::{edge_fix, line_in, live_in, own_fix, serious, shown, weighed};
+use super::{Category, Ctx, Finding};
 use crate::model::{EdgeId, EdgeKind, NodeId, NodeKind};
 
 /// NHI7 (unrotated), NHI1 (unused), NHI4 (password-like), NHI2 (stored on several
@@ -31,11 +31,7 @@ pub(super) fn credential(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
         out.push(Finding {
             id: format!("NHI7:unrotated:{}", n.key),
             category: Category::NHI7,
-            severity: if reach == Reach::Certain {
-                Severity::High
-            } else {
-                Severity::Medium
-            },
+            severity: serious(ctx, node),
             nodes: vec![node],
             title: format!(
                 "long-lived credential {what} {} days ago (threshold {rotate_after})",
@@ -94,12 +90,9 @@ pub(super) fn credential(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
 /// NHI2: a credential stored in secrets on more than one platform.
 fn copied_across_platforms(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
     let graph = ctx.graph;
-    let stores: Vec<(EdgeId, NodeId)> = graph
-        .incoming(node)
+    let stores: Vec<(EdgeId, NodeId)> = live_in(ctx, node)
         .filter(|&(e, from)| {
-            graph.edge(e).kind == EdgeKind::Contains
-                && !graph.edge(e).dormant
-                && graph.node(from).kind == NodeKind::Secret
+            graph.edge(e).kind == EdgeKind::Contains && graph.node(from).kind == NodeKind::Secret
         })
         .collect();
     let platforms: BTreeSet<&str> = stores
@@ -119,11 +112,7 @@ fn copied_across_platforms(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) 
     out.push(Finding {
         id: format!("NHI2:copied:{}", graph.node(node).key),
         category: Category::NHI2,
-        severity: if ctx.reach(node) == Reach::Certain {
-            Severity::High
-        } else {
-            Severity::Medium
-        },
+        severity: serious(ctx, node),
         nodes: std::iter::once(node)
             .chain(stores.iter().map(|&(_, s)| s))
             .collect(),

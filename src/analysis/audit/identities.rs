@@ -2,7 +2,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::rules::{edge_fix, line_in, line_out, live_in, live_out, own_fix, shown, weighed};
+use super::rules::{
+    edge_fix, line_in, line_out, live_in, live_out, own_fix, serious, shown, weighed,
+};
 use super::{Category, Ctx, Finding, Reach, Severity};
 use crate::model::{EdgeId, EdgeKind, NodeId, NodeKind};
 
@@ -38,7 +40,7 @@ pub(super) fn used_by_workloads(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Findi
     let users: BTreeMap<&str, (EdgeId, NodeId)> = all
         .iter()
         .filter(|&(&w, _)| !controlled(w))
-        .map(|(&w, &e)| (&*graph.node(w).key, (e, node)))
+        .map(|(&w, &e)| (&*graph.node(w).key, (e, w)))
         .collect();
     if users.len() < ctx.thresholds.shared_by as usize || users.len() < 2 {
         return;
@@ -46,19 +48,7 @@ pub(super) fn used_by_workloads(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Findi
     let mut evidence = Vec::new();
     shown(
         &mut evidence,
-        users.iter().map(|(user, &(e, via))| {
-            let edge = graph.edge(e);
-            if via == node {
-                format!("{user} {}: {}", edge.kind, edge.reason)
-            } else {
-                format!(
-                    "{user} {} {}: {}",
-                    edge.kind,
-                    graph.node(via).key,
-                    edge.reason
-                )
-            }
-        }),
+        users.values().map(|&(e, w)| line_in(ctx, e, w)),
     );
     evidence.push(ctx.reach(node).evidence());
     out.push(Finding {
@@ -264,11 +254,7 @@ fn key_beside_federation(ctx: &Ctx<'_>, identity: NodeId, out: &mut Vec<Finding>
     out.push(Finding {
         id: format!("NHI4:key-beside-federation:{}", graph.node(identity).key),
         category: Category::NHI4,
-        severity: if ctx.reach(identity) == Reach::Certain {
-            Severity::High
-        } else {
-            Severity::Medium
-        },
+        severity: serious(ctx, identity),
         nodes: vec![identity],
         title: format!(
             "{} long-lived key{} sign{} in as an identity that federation already reaches",
@@ -311,10 +297,10 @@ fn escalation(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
     out.push(Finding {
         id: format!("NHI5:escalation:{}", graph.node(node).key),
         category: Category::NHI5,
-        severity: if to_admin || ctx.reach(node) == Reach::Certain {
+        severity: if to_admin {
             Severity::High
         } else {
-            Severity::Medium
+            serious(ctx, node)
         },
         nodes: vec![node],
         title: format!(

@@ -231,13 +231,8 @@ impl Ctx<'_> {
 
 impl Audit {
     pub fn run(graph: &TrustGraph, at: Timestamp, thresholds: Thresholds) -> Audit {
-        // A dead credential is no jewel to an attacker (the plan's figures agree).
-        let jewels: Vec<NodeId> = graph
-            .node_ids()
-            .filter(|&n| graph.facts(n).is_crown_jewel() && graph.node(n).usable_at(at))
-            .collect();
         // The exposure's searches, without ranking anyone.
-        let reachers = (!jewels.is_empty()).then(|| Reachers::compute(graph, &jewels, at));
+        let reachers = Reachers::of_crown_jewels(graph, at);
         let ctx = Ctx {
             graph,
             at,

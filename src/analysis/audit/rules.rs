@@ -102,6 +102,15 @@ pub(super) fn weighed(ctx: &Ctx<'_>, node: NodeId) -> Severity {
     }
 }
 
+/// High when the node leads to a crown jewel for certain, else medium.
+pub(super) fn serious(ctx: &Ctx<'_>, node: NodeId) -> Severity {
+    if ctx.reach(node) == Reach::Certain {
+        Severity::High
+    } else {
+        Severity::Medium
+    }
+}
+
 /// Edges into `node` that an attacker could use now: not dormant, from a usable node.
 pub(super) fn live_in<'a>(
     ctx: &'a Ctx<'_>,

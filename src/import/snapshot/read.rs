@@ -291,11 +291,17 @@ impl<'t, R: BufRead> Decoder<'t, '_, R> {
 
     /// A string by its index, to be copied (charged to the budget).
     fn str(&mut self, what: &'static str) -> Result<&'t str, Damage> {
+        let id = self.string(what)?;
+        Ok(self.strings[id as usize])
+    }
+
+    /// A string's index, checked and charged to the budget like a copy of it.
+    fn string(&mut self, what: &'static str) -> Result<u32, Damage> {
         let at = self.at;
-        let id = self.u32(what)? as usize;
-        let s = self.strings.get(id).copied().ok_or((at, what))?;
+        let id = self.u32(what)?;
+        let s = self.strings.get(id as usize).ok_or((at, what))?;
         self.charge(s.len() as u64, at)?;
-        Ok(s)
+        Ok(id)
     }
 
     fn opt(&mut self, what: &'static str) -> Result<Option<&'t str>, Damage> {
@@ -401,15 +407,6 @@ impl<'t, R: BufRead> Decoder<'t, '_, R> {
         lists.shared = vec![None; lists.spans.len()];
         self.lists = lists;
         Ok(())
-    }
-
-    /// A string's index, checked and charged to the budget like a copy of it.
-    fn string(&mut self, what: &'static str) -> Result<u32, Damage> {
-        let at = self.at;
-        let id = self.u32(what)?;
-        let s = self.strings.get(id as usize).ok_or((at, what))?;
-        self.charge(s.len() as u64, at)?;
-        Ok(id)
     }
 
     /// A node or edge kind, by the string naming it.

@@ -123,10 +123,8 @@ pub struct App<'g> {
     /// What stays reachable once the steps marked done are carried out (from the
     /// plan's footholds); `None` when no step is marked or while computing.
     pub residual_blast: Option<BlastRadius>,
-    /// What the selection reaches, for the Paths tab.
-    pub paths_from: Option<(NodeId, BlastRadius)>,
-    /// Who can reach that node, for the Paths tab (its targets are that node).
-    pub exposure: Option<Box<Exposure>>,
+    /// What the selection reaches, and who can reach it, for the Paths tab.
+    pub paths_from: Option<(NodeId, BlastRadius, Box<Exposure>)>,
     /// The identity list: nodes passing the filters and the query, in display order.
     pub entries: Vec<NodeId>,
     pub selected: usize,
@@ -212,7 +210,6 @@ impl<'g> App<'g> {
             residual: None,
             residual_blast: None,
             paths_from: None,
-            exposure: None,
             entries: Vec::new(),
             selected: 0,
             step: 0,
@@ -336,10 +333,7 @@ impl<'g> App<'g> {
                 node,
                 blast,
                 exposure,
-            } => {
-                self.paths_from = Some((node, blast));
-                self.exposure = Some(exposure);
-            }
+            } => self.paths_from = Some((node, blast, exposure)),
             Done::Audited(audit) => self.audit.set(audit),
             Done::Search {
                 generation,
@@ -665,7 +659,7 @@ impl<'g> App<'g> {
         if self.mode == Mode::Picker {
             return;
         }
-        let cached = self.paths_from.as_ref().is_some_and(|(n, _)| *n == node);
+        let cached = self.paths_from.as_ref().is_some_and(|(n, ..)| *n == node);
         let asked = self.jobs.contains(&Job::PathsFrom { node });
         if self.tab == Tab::Paths && !cached && !asked {
             self.jobs.push(Job::PathsFrom { node });

@@ -392,7 +392,7 @@ fn paths<'a>(app: &'a App<'_>, theme: &'a Theme, cols: usize) -> Content<'a> {
         theme.title(),
     ));
     match &app.paths_from {
-        Some((from, reach)) if *from == node => {
+        Some((from, reach, _)) if *from == node => {
             let jewels: Vec<NodeId> = reach
                 .reached
                 .iter()
@@ -442,8 +442,8 @@ fn paths<'a>(app: &'a App<'_>, theme: &'a Theme, cols: usize) -> Content<'a> {
         2,
         theme.title(),
     ));
-    match &app.exposure {
-        Some(exposure) if exposure.targets == [node] => {
+    match &app.paths_from {
+        Some((from, _, exposure)) if *from == node => {
             head.extend(holders(app, theme, exposure, cols))
         }
         _ => head.push(computing_line(app)),

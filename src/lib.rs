@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod app;
 pub mod atomic;
 pub mod cli;
+mod cores;
 pub mod glob;
 pub mod import;
 pub mod model;

@@ -257,6 +257,23 @@ impl Tally {
         self.by_platform[p] += 1;
     }
 
+    /// Adds what `other` counted.
+    pub(super) fn merge(&mut self, other: Tally) {
+        self.crown_jewels += other.crown_jewels;
+        self.admins += other.admins;
+        self.criticality += other.criticality;
+        self.conditional += other.conditional;
+        for (mine, theirs) in self.by_kind.iter_mut().zip(other.by_kind) {
+            *mine += theirs;
+        }
+        if other.by_platform.len() > self.by_platform.len() {
+            self.by_platform.resize(other.by_platform.len(), 0);
+        }
+        for (mine, theirs) in self.by_platform.iter_mut().zip(other.by_platform) {
+            *mine += theirs;
+        }
+    }
+
     fn summary(self, graph: &TrustGraph, reached: usize) -> Summary {
         Summary {
             reached,

@@ -11,12 +11,16 @@
 //! and people.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use jiff::Timestamp;
 use serde::Serialize;
 
 use super::blast::Tally;
-use crate::model::{EdgeId, NodeFacts, NodeId, NodeKind, Outsider, PlatformId, TrustGraph};
+use crate::cores::both;
+use crate::model::{
+    EdgeId, NodeFacts, NodeId, NodeKind, Outsider, PlatformId, Step, Traversal, TrustGraph,
+};
 
 /// How easily an attacker holds a node, easiest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -195,6 +199,12 @@ impl Reachers {
         }
     }
 
+    /// The deepest level either search found a node at.
+    fn deepest(&self) -> u32 {
+        let certain = self.certain.as_ref().map_or(0, |c| c.deepest);
+        self.all.deepest.max(certain)
+    }
+
     fn conditional(&self, node: NodeId) -> bool {
         self.certain.as_ref().is_some_and(|c| !c.found(node))
     }
@@ -204,22 +214,27 @@ impl Reachers {
 struct Backward {
     /// One bit per node: found.
     found: Vec<u64>,
-    /// Per node: the edge it was found by, plus one (zero: a target, or not found).
-    next: Vec<u32>,
-    /// Per node: hops to the nearest target (for found nodes).
-    depth: Vec<u32>,
+    /// Per node: the edge it was found by, plus one (zero: a target, or not found), and
+    /// hops to the nearest target (for found nodes). Side by side: whoever reads or
+    /// writes one reads or writes the other, in one cache miss.
+    by: Vec<[u32; 2]>,
     /// Some node was found over a conditional edge.
     via_conditional: bool,
+    /// The depth of the last level that found a node.
+    deepest: u32,
 }
 
 impl Backward {
     /// Level by level. A level whose frontier is a large part of what is left (and of
     /// the graph) is found the other way round (direction-optimising search): every node
-    /// not yet found, in key order, looks along its own outgoing edges, in key order, for
-    /// one into the frontier and stops at the first. When most of the graph can reach the
-    /// target, that reads far fewer edges than offering every incoming edge of a huge
-    /// frontier. Either way a node is found at its true distance, and the edge it is found
-    /// by depends on the graph alone, never on the order its inputs were read in.
+    /// not yet found looks along its own outgoing edges, in key order, for one into the
+    /// frontier and stops at the first. When most of the graph can reach the target, that
+    /// reads far fewer edges than offering every incoming edge of a huge frontier; the
+    /// nodes are read in id order (memory order: sequential reads, both cores) since what
+    /// each finds depends on its own edges alone, and a top-down level after it offers its
+    /// frontier in key order again. Either way a node is found at its true distance, and
+    /// the edge it is found by depends on the graph alone, never on the order its inputs
+    /// were read in.
     fn run(graph: &TrustGraph, targets: &[NodeId], at: Timestamp, conditional: bool) -> Backward {
         Backward::run_as(graph, targets, at, conditional, Direction::Either)
     }
@@ -235,9 +250,9 @@ impl Backward {
         let n = graph.node_count();
         let mut b = Backward {
             found: vec![0u64; n.div_ceil(64)],
-            next: vec![0u32; n],
-            depth: vec![0u32; n],
+            by: vec![[0u32; 2]; n],
             via_conditional: false,
+            deepest: 0,
         };
         let mut frontier: Vec<NodeId> = Vec::new();
         for &t in targets {
@@ -247,49 +262,58 @@ impl Backward {
             }
         }
         let mut left = n - frontier.len();
-        // The usable nodes not yet found, in key order: made at the first bottom-up level
-        // and shrunk at each, so that no level scans what an earlier one found.
+        // The usable nodes not yet found, in id order: listed at the first bottom-up level
+        // and shrunk in place at each, so that no level scans what an earlier one found.
         let mut unfound: Option<Vec<NodeId>> = None;
+        // The frontier is in the order a top-down level must offer it: key order, or the
+        // order an earlier top-down level found it in (which follows key order too).
+        let mut in_key_order = true;
+        // Kept from level to level: fresh memory is a page fault every four kilobytes.
+        let (mut found_now, mut found_up) = (Vec::new(), [Vec::new(), Vec::new()]);
+        let mut in_frontier = Vec::new();
         let mut d = 0;
         while !frontier.is_empty() {
             d += 1;
-            let mut found_now = Vec::new();
+            found_now.clear();
             let bottom_up = match direction {
                 Direction::Either => {
                     frontier.len() * BOTTOM_UP_AFTER > left && frontier.len() * BOTTOM_UP_ABOVE > n
                 }
                 Direction::BottomUp => true,
                 Direction::TopDown => false,
+                Direction::Alternating => d % 2 == 0,
             };
             if bottom_up {
-                let mut in_frontier = vec![0u64; n.div_ceil(64)];
+                in_frontier.resize(n.div_ceil(64), 0u64);
                 for f in &frontier {
                     in_frontier[f.index() / 64] |= 1 << (f.index() % 64);
                 }
                 let candidates = unfound.get_or_insert_with(|| {
                     (0..n as u32)
-                        .map(|rank| view.by_rank(rank))
-                        .filter(|&node| view.usable(node, at))
+                        .map(NodeId::from_raw)
+                        .filter(|&v| !b.found(v) && view.usable(v, at))
                         .collect()
                 });
-                candidates.retain(|&node| {
-                    if b.found(node) {
-                        return false;
-                    }
-                    let into = view.steps(node).find(|s| {
-                        let i = s.to.index();
-                        in_frontier[i / 64] & (1 << (i % 64)) != 0
-                            && !s.dormant
-                            && (conditional || !s.conditional)
-                    });
-                    let Some(step) = into else {
-                        return true;
-                    };
+                let level = Level {
+                    view,
+                    found: &b.found,
+                    in_frontier: &in_frontier,
+                    conditional,
+                };
+                level.up(candidates, &mut found_up);
+                for &(node, step) in found_up.iter().flatten() {
                     b.mark(node, Some(view.edge(step.slot)), d, step.conditional);
                     found_now.push(node);
-                    false
-                });
+                }
+                for f in &frontier {
+                    in_frontier[f.index() / 64] = 0;
+                }
+                in_key_order = false;
             } else {
+                if !in_key_order {
+                    frontier.sort_unstable_by_key(|&f| view.key_rank(f));
+                    in_key_order = true;
+                }
                 for &node in &frontier {
                     for step in view.steps_in(node) {
                         // The node that would use the edge must be usable itself: a dead
@@ -306,7 +330,7 @@ impl Backward {
                 }
             }
             left -= found_now.len();
-            frontier = found_now;
+            std::mem::swap(&mut frontier, &mut found_now);
         }
         b
     }
@@ -314,9 +338,9 @@ impl Backward {
     fn mark(&mut self, node: NodeId, by: Option<EdgeId>, depth: u32, conditional: bool) {
         let i = node.index();
         self.found[i / 64] |= 1 << (i % 64);
-        self.next[i] = by.map_or(0, |e| e.index() as u32 + 1);
-        self.depth[i] = depth;
+        self.by[i] = [by.map_or(0, |e| e.index() as u32 + 1), depth];
         self.via_conditional |= conditional;
+        self.deepest = self.deepest.max(depth);
     }
 
     fn found(&self, node: NodeId) -> bool {
@@ -325,22 +349,182 @@ impl Backward {
 
     /// The edge a node was found by; `None` for a target or a node not found.
     fn next(&self, node: NodeId) -> Option<EdgeId> {
-        let raw = self.next[node.index()].checked_sub(1)?;
+        let raw = self.by[node.index()][0].checked_sub(1)?;
         Some(EdgeId::from_raw(raw))
     }
 
-    /// Every node found, in id order.
-    fn nodes(&self) -> impl Iterator<Item = NodeId> + '_ {
-        self.found.iter().enumerate().flat_map(|(w, &word)| {
-            let mut bits = word;
-            std::iter::from_fn(move || {
-                (bits != 0).then(|| {
-                    let i = w * 64 + bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    NodeId::from_raw(i as u32)
-                })
-            })
-        })
+    /// Hops from a found node to the nearest target.
+    fn depth(&self, node: NodeId) -> u32 {
+        self.by[node.index()][1]
+    }
+
+    /// Every node's depth (zero where not found).
+    #[cfg(test)]
+    fn depths(&self) -> Vec<u32> {
+        self.by.iter().map(|&[_, depth]| depth).collect()
+    }
+
+    /// How many nodes were found.
+    fn count(&self) -> usize {
+        self.found.iter().map(|w| w.count_ones() as usize).sum()
+    }
+}
+
+/// One bottom-up level of a [`Backward`] search: what it reads, shared by both cores.
+#[derive(Clone, Copy)]
+struct Level<'a> {
+    view: Traversal<'a>,
+    found: &'a [u64],
+    in_frontier: &'a [u64],
+    conditional: bool,
+}
+
+impl Level<'_> {
+    /// Finds the candidates (usable, in id order) with a step into the frontier: each
+    /// with its first such step in key order, whatever order the candidates are read in.
+    /// Leaves them in `found` (the first half's in the first), the others in
+    /// `candidates`, in order. Over many candidates, each half on its own core: they
+    /// read the same bitmaps and write nothing shared.
+    fn up(self, candidates: &mut Vec<NodeId>, found: &mut [Vec<(NodeId, Step)>; 2]) {
+        let [found_1, found_2] = found;
+        found_1.clear();
+        found_2.clear();
+        let (len, half) = (candidates.len(), candidates.len() / 2);
+        if len < SPLIT_ABOVE {
+            let kept = self.scan(candidates, found_1);
+            candidates.truncate(kept);
+            return;
+        }
+        let (first, second) = candidates.split_at_mut(half);
+        let (kept_1, kept_2) = both(|| self.scan(first, found_1), || self.scan(second, found_2));
+        candidates.copy_within(half..half + kept_2, kept_1);
+        candidates.truncate(kept_1 + kept_2);
+    }
+
+    /// Moves the candidates it does not find to the front, in order; returns how many.
+    fn scan(self, candidates: &mut [NodeId], found: &mut Vec<(NodeId, Step)>) -> usize {
+        let bit = |bits: &[u64], i: usize| bits[i / 64] & (1 << (i % 64)) != 0;
+        let mut kept = 0;
+        for i in 0..candidates.len() {
+            let node = candidates[i];
+            if bit(self.found, node.index()) {
+                continue; // found by a top-down level since it was listed
+            }
+            let into = self.view.steps(node).find(|s| {
+                bit(self.in_frontier, s.to.index())
+                    && !s.dormant
+                    && (self.conditional || !s.conditional)
+            });
+            match into {
+                Some(step) => found.push((node, step)),
+                None => {
+                    candidates[kept] = node;
+                    kept += 1;
+                }
+            }
+        }
+        kept
+    }
+}
+
+/// The holders among some key ranks, in key order, counted for the summary.
+struct Keyed {
+    /// Of the classes that order by depth and key alone.
+    holders: Vec<Holder>,
+    /// Of the classes that order within themselves first ([`Class::of`]), with that order.
+    within: Vec<(u64, Holder)>,
+    /// Per class and depth (`class * depths + depth`): holders.
+    counts: Vec<usize>,
+    tally: Tally,
+    by_class: [usize; Class::ALL.len()],
+}
+
+impl Keyed {
+    fn new(depths: usize) -> Keyed {
+        Keyed {
+            holders: Vec::new(),
+            within: Vec::new(),
+            counts: vec![0; Class::ALL.len() * depths],
+            tally: Tally::default(),
+            by_class: [0; Class::ALL.len()],
+        }
+    }
+
+    /// The nodes found whose key ranks are in `ranks`, but the targets. (Read in key
+    /// order, each node's facts and search results are a random read; in node order,
+    /// they would be sequential, but then every holder needs a sort by key — a pass over
+    /// all of them per byte of the key, which cost more.)
+    fn of(graph: &TrustGraph, reach: &Reachers, depths: usize, ranks: Range<usize>) -> Keyed {
+        let view = graph.traversal();
+        let github = graph.platform_id("github");
+        let mut keyed = Keyed::new(depths);
+        for rank in ranks {
+            let node = view.by_rank(rank as u32);
+            if !reach.all.found(node) {
+                continue;
+            }
+            let conditional = reach.conditional(node);
+            let search = reach.witness(conditional);
+            let Some(next) = search.next(node) else {
+                continue; // a target
+            };
+            let facts = view.facts(node);
+            let (class, within) = Class::of(graph, node, facts, github);
+            keyed.tally.add(facts, conditional);
+            keyed.by_class[class as usize] += 1;
+            let holder = Holder {
+                node,
+                class,
+                depth: search.depth(node),
+                conditional,
+                next,
+            };
+            keyed.counts[class as usize * depths + holder.depth as usize] += 1;
+            match class {
+                Class::ThirdParty | Class::LongLivedCredential => {
+                    keyed.within.push((within, holder));
+                }
+                _ => keyed.holders.push(holder),
+            }
+        }
+        keyed
+    }
+
+    /// The holders of both parts (`first` of the lower key ranks) in order: by class, by
+    /// the order within it, depth and key. Each lands in its place at once, counted
+    /// beforehand: a sort would make passes over all of them.
+    fn ranked(first: &Keyed, second: &Keyed, depths: usize) -> Vec<Holder> {
+        // Where each class and depth starts.
+        let mut start = Vec::with_capacity(first.counts.len());
+        let mut total = 0;
+        for (a, b) in first.counts.iter().zip(&second.counts) {
+            start.push(total);
+            total += a + b;
+        }
+        let placeholder = Holder {
+            node: NodeId::from_raw(0),
+            class: Class::Other,
+            depth: 0,
+            conditional: false,
+            next: EdgeId::from_raw(0),
+        };
+        let mut ranked = vec![placeholder; total];
+        for &holder in first.holders.iter().chain(&second.holders) {
+            let at = &mut start[holder.class as usize * depths + holder.depth as usize];
+            ranked[*at] = holder;
+            *at += 1;
+        }
+        // The others fill their classes whole (from where the class starts), in their own
+        // order; a stable sort keeps key order between equals.
+        let mut within: Vec<(u64, Holder)> =
+            first.within.iter().chain(&second.within).copied().collect();
+        within.sort_by_key(|&(order, h)| (h.class, order, h.depth));
+        for (_, holder) in within {
+            let at = &mut start[holder.class as usize * depths];
+            ranked[*at] = holder;
+            *at += 1;
+        }
+        ranked
     }
 }
 
@@ -351,55 +535,22 @@ impl Exposure {
         targets.sort_by_key(|&t| graph.key_rank(t));
         targets.dedup();
         let reach = Reachers::compute(graph, &targets, at);
-        let view = graph.traversal();
-        let github = graph.platform_id("github");
-        let mut tally = Tally::default();
-        let mut by_class = [0usize; Class::ALL.len()];
-        // In node order, so that the facts are read in sequence: (class, depth, key rank)
-        // packed to sort as one number, and the node.
-        let mut ranked: Vec<(u64, NodeId)> = Vec::new();
-        for node in reach.all.nodes() {
-            if reach.all.next(node).is_none() {
-                continue; // a target
-            }
-            let conditional = reach.conditional(node);
-            let depth = reach.witness(conditional).depth[node.index()];
-            let facts = view.facts(node);
-            let (class, _) = Class::of(graph, node, facts, github);
-            tally.add(facts, conditional);
-            by_class[class as usize] += 1;
-            let key = (class as u64) << 61
-                | u64::from(depth.min(DEPTH_MAX)) << 32
-                | u64::from(facts.rank);
-            ranked.push((key, node));
+        // Each half of the key ranks on its own core, the found nodes among them in key
+        // order; then a stable counting sort by class and depth (few of either).
+        let n = graph.node_count();
+        let depths = reach.deepest() as usize + 1;
+        let keyed = |ranks: Range<usize>| Keyed::of(graph, &reach, depths, ranks);
+        let (first, second) = if reach.all.count() < SPLIT_ABOVE {
+            (keyed(0..n), Keyed::new(depths))
+        } else {
+            both(|| keyed(0..n / 2), || keyed(n / 2..n))
+        };
+        let holders = Keyed::ranked(&first, &second, depths);
+        let (mut tally, mut by_class) = (first.tally, first.by_class);
+        tally.merge(second.tally);
+        for (mine, theirs) in by_class.iter_mut().zip(second.by_class) {
+            *mine += theirs;
         }
-        ranked.sort_unstable_by_key(|&(k, _)| k);
-        // Two classes also order within themselves (see `Class::of`): a stable sort of
-        // their part keeps depth and key order between equals.
-        for class in [Class::ThirdParty, Class::LongLivedCredential] {
-            let (from, to) = (
-                ranked.partition_point(|&(k, _)| k >> 61 < class as u64),
-                ranked.partition_point(|&(k, _)| k >> 61 <= class as u64),
-            );
-            ranked[from..to]
-                .sort_by_cached_key(|&(_, n)| Class::of(graph, n, view.facts(n), github).1);
-        }
-        let holders: Vec<Holder> = ranked
-            .into_iter()
-            .map(|(key, node)| {
-                let conditional = reach.conditional(node);
-                let search = reach.witness(conditional);
-                Holder {
-                    node,
-                    class: Class::ALL[(key >> 61) as usize],
-                    depth: search.depth[node.index()],
-                    conditional,
-                    next: search
-                        .next(node)
-                        .unwrap_or_else(|| unreachable!("only found nodes but targets are listed")),
-                }
-            })
-            .collect();
         let summary = ExposureSummary {
             holders: holders.len(),
             by_class: Class::ALL
@@ -441,14 +592,19 @@ impl Exposure {
 }
 
 /// A level is searched bottom-up once its frontier is more than this fraction of the
-/// nodes not yet found. Measured on the generated 1M-node graph, a hub's exposure (904k
-/// holders): top-down only 250 ms, bottom-up past 1/16 of what is left 193 ms, past 1/2
-/// 145 ms, past 1/1 165 ms (`cargo bench --bench analyses -- exposure`, one VM phase).
-const BOTTOM_UP_AFTER: usize = 2;
+/// nodes not yet found. Measured on the generated 1M-node graph, a hub's backward search
+/// (904k holders, bottom-up levels on two cores, `trustpath exposure` timed in place):
+/// bottom-up past 1/2 of what is left 86–98 ms, past 1/4 61–69 ms, past 1/8 60–66 ms,
+/// past 1/16 54–57 ms. (Read in key order on one core, the best was past 1/2, 145 ms.)
+const BOTTOM_UP_AFTER: usize = 16;
 
 /// ... and more than this fraction of all nodes (Beamer's second condition: a small late
 /// level costs a top-down search little and a scan of every candidate much).
 const BOTTOM_UP_ABOVE: usize = 64;
+
+/// A bottom-up level over fewer candidates, or a ranking of fewer found nodes, runs on one
+/// core (a thread costs tens of microseconds; a node, nanoseconds).
+const SPLIT_ABOVE: usize = 1 << 15;
 
 /// Which way a backward search finds its levels. Only tests force one way, to check both
 /// against each other.
@@ -458,10 +614,9 @@ enum Direction {
     Either,
     TopDown,
     BottomUp,
+    /// Top-down at odd levels, bottom-up at even ones: every hand-over between the two.
+    Alternating,
 }
-
-/// Depths past this sort as equal (a chain of half a billion hops).
-const DEPTH_MAX: u32 = (1 << 29) - 1;
 
 #[cfg(test)]
 mod tests {
@@ -519,6 +674,47 @@ mod tests {
         }
         g.prepare();
         g
+    }
+
+    /// Large enough that the bottom-up levels and the ranking split over two cores: the
+    /// same nodes at the same depths as a search top-down only, each by an edge into the
+    /// level nearer, ranked in order, counted once.
+    #[test]
+    fn a_hub_of_a_generated_organisation_split_over_two_cores() {
+        let mut json = Vec::new();
+        crate::synth::generate(&mut json, 60_000, 7).expect("generates");
+        let g = crate::import::load_inputs([crate::import::Input::bytes("gen.json", json)])
+            .expect("loads")
+            .graph;
+        let hub = g
+            .node_ids()
+            .max_by_key(|&n| g.incoming(n).len())
+            .expect("nodes");
+        let x = Exposure::compute(&g, &[hub], at());
+        assert!(x.holders.len() > SPLIT_ABOVE, "{}", x.holders.len());
+        let down = Backward::run_as(&g, &[hub], at(), true, Direction::TopDown);
+        assert_eq!(x.reach.all.found, down.found);
+        assert_eq!(x.reach.all.depths(), down.depths());
+        let (view, github) = (g.traversal(), g.platform_id("github"));
+        for pair in x.holders.windows(2) {
+            let key = |h: &Holder| {
+                let within = Class::of(&g, h.node, view.facts(h.node), github).1;
+                (h.class, within, h.depth, view.key_rank(h.node))
+            };
+            assert!(key(&pair[0]) < key(&pair[1]), "{pair:?}");
+        }
+        for h in &x.holders {
+            let (from, to) = g.endpoints(h.next);
+            assert_eq!(from, h.node);
+            assert_eq!(down.depth(to) + 1, h.depth);
+        }
+        assert_eq!(x.summary.holders, x.holders.len());
+        assert_eq!(x.summary.by_class.values().sum::<usize>(), x.holders.len());
+        assert_eq!(x.summary.by_kind.values().sum::<usize>(), x.holders.len());
+        assert_eq!(
+            x.summary.by_platform.values().sum::<usize>(),
+            x.holders.len()
+        );
     }
 
     /// public → ci → role → db, key (long-lived, created 2020) → role, old key (dead) →
@@ -655,17 +851,20 @@ mod tests {
             // Either way of searching finds the same nodes at the same depths, each by an
             // edge out of it into a node one level nearer.
             for conditional in [true, false] {
-                let [down, up] = [Direction::TopDown, Direction::BottomUp]
-                    .map(|d| Backward::run_as(&g, &targets, at(), conditional, d));
+                let [down, up, mixed] =
+                    [Direction::TopDown, Direction::BottomUp, Direction::Alternating]
+                        .map(|d| Backward::run_as(&g, &targets, at(), conditional, d));
                 prop_assert_eq!(&down.found, &up.found);
-                prop_assert_eq!(&down.depth, &up.depth);
-                for b in [&down, &up] {
+                prop_assert_eq!(down.depths(), up.depths());
+                prop_assert_eq!(&down.found, &mixed.found);
+                prop_assert_eq!(down.depths(), mixed.depths());
+                for b in [&down, &up, &mixed] {
                     for u in g.node_ids().filter(|&u| b.found(u)) {
                         if let Some(e) = b.next(u) {
                             let (from, to) = g.endpoints(e);
                             prop_assert_eq!(from, u);
                             prop_assert!(b.found(to));
-                            prop_assert_eq!(b.depth[to.index()] + 1, b.depth[u.index()]);
+                            prop_assert_eq!(b.depth(to) + 1, b.depth(u));
                             prop_assert!(g.traversable(e, at()));
                             prop_assert!(conditional || !g.edge(e).is_conditional());
                         }
@@ -689,6 +888,20 @@ mod tests {
                     .collect()
             };
             prop_assert_eq!(listing(&g, &x), listing(&r, &y));
+            // Also when the frontier changes hands between the two ways at every level.
+            let witnesses = |g: &TrustGraph, targets: &[NodeId]| -> Vec<(String, String)> {
+                let b = Backward::run_as(g, targets, at(), true, Direction::Alternating);
+                let mut w: Vec<_> = g
+                    .node_ids()
+                    .filter_map(|u| {
+                        let to = g.endpoints(b.next(u)?).1;
+                        Some((g.node(u).key.to_string(), g.node(to).key.to_string()))
+                    })
+                    .collect();
+                w.sort();
+                w
+            };
+            prop_assert_eq!(witnesses(&g, &targets), witnesses(&r, &r_targets));
         }
     }
 }

@@ -1,8 +1,6 @@
 //! The traversal cache: compressed adjacency in key order, and the per-node facts that
 //! analyses over millions of nodes read instead of the nodes.
 
-use std::sync::{Mutex, PoisonError};
-
 use jiff::Timestamp;
 use petgraph::Direction;
 use petgraph::graph::EdgeIndex;
@@ -10,6 +8,7 @@ use petgraph::visit::EdgeRef as _;
 use rustc_hash::FxHashMap;
 
 use super::{EdgeId, EdgeRef, NodeId, TrustGraph, key_of};
+use crate::cores::both;
 use crate::model::{CROWN_JEWEL, Credential, NodeKind, Outsider};
 
 /// Compressed adjacency for traversal: per node, a contiguous run of `(neighbour, edge)`
@@ -445,29 +444,6 @@ impl TrustGraph {
             duplicates,
         }
     }
-}
-
-/// Runs `a` on a second thread while `b` runs on this one; both here, one after the
-/// other, when no thread can be started (a container's process limit): slower, never a
-/// failed command.
-fn both<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
-    let job = Mutex::new(Some(a));
-    let take = || job.lock().unwrap_or_else(PoisonError::into_inner).take();
-    std::thread::scope(|s| {
-        let second = std::thread::Builder::new().spawn_scoped(s, || take().map(|a| a()));
-        let b = b();
-        let a = match second {
-            Ok(thread) => thread
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
-            // The closure never ran: the job is still there.
-            Err(_) => take().map(|a| a()),
-        };
-        (
-            a.unwrap_or_else(|| unreachable!("the job runs exactly once")),
-            b,
-        )
-    })
 }
 
 #[cfg(test)]

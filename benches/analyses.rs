@@ -1,5 +1,5 @@
 //! Statistical benchmarks (divan) of every analysis at 10k, 100k and 1M nodes, on the
-//! generated organisation: load, blast radius, exposure, audit, plan, shortest path and
+//! generated organisation: load, blast radius, exposure, audit, plan, harden, shortest path and
 //! fuzzy search.
 //!
 //!     cargo bench --bench analyses                  # everything (about two minutes)
@@ -14,6 +14,7 @@ use std::sync::{LazyLock, Mutex};
 
 use divan::Bencher;
 use trustpath::analysis::audit::Thresholds;
+use trustpath::analysis::harden::Harden;
 use trustpath::analysis::plan::{Plan, PlanOptions};
 use trustpath::analysis::{Audit, BlastRadius, Exposure, paths};
 use trustpath::import;
@@ -106,6 +107,14 @@ fn audit(bencher: Bencher, n: usize) {
 fn plan(bencher: Bencher, n: usize) {
     let l = loaded(n);
     bencher.bench_local(|| Plan::compute(&l.graph, &[l.start], &PlanOptions::new(at())));
+}
+
+/// The standing hardening plan (`trustpath harden`): every entry point an outsider holds
+/// (a vendor's agent per team, credentials older than 90 days) to every crown jewel.
+#[divan::bench(args = SIZES, sample_count = 3, sample_size = 1)]
+fn harden(bencher: Bencher, n: usize) {
+    let l = loaded(n);
+    bencher.bench_local(|| Harden::compute(&l.graph, &PlanOptions::new(at()), 90));
 }
 
 #[divan::bench(args = SIZES, sample_count = 20)]

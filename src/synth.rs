@@ -7,7 +7,9 @@
 //! over its rank); a third of the workloads are GitHub Actions workflows that federate
 //! into cloud roles (OIDC) and read repository secrets; about five edges per node; one
 //! admin role per team and production databases in every third team as crown jewels; one
-//! credential in ten inactive; revoke entries as the importers write them.
+//! credential in ten inactive, all created within four years and half of them used since;
+//! one vendor's agent per team (third-party code under a mutable tag); revoke entries as
+//! the importers write them.
 //! Same `(nodes, seed)` → same bytes (integer arithmetic only, so on every machine).
 
 use std::io::{self, Write};
@@ -93,6 +95,26 @@ const PLATFORMS: [&str; 5] = ["aws", "github", "k8s", "gcp", "vault"];
 /// federate into cloud roles instead of running as a service account.
 fn is_workflow(i: usize) -> bool {
     i % 100 < 10
+}
+
+/// One workload per team is a vendor's agent: code another organisation ships under a
+/// mutable tag, an entry point for `harden`.
+fn is_vendor_agent(i: usize) -> bool {
+    i % TEAM == 15
+}
+
+/// A credential's creation (within four years before 2026-11-01) and, for half of them,
+/// its last use since. From their own stream, so that the edges drawn from the main one
+/// stay what they were before credentials had dates.
+fn dates(seed: u64, i: usize) -> (jiff::Timestamp, Option<jiff::Timestamp>) {
+    const END: i64 = 1_793_491_200; // 2026-11-01T00:00:00Z
+    const DAY: i64 = 86_400;
+    let mut rng = Rng(seed ^ (i as u64).wrapping_mul(0x2545_F491_4F6C_DD1D));
+    let age = 1 + rng.below(4 * 365) as i64;
+    let created = END - age * DAY;
+    let last_used = (rng.below(2) == 0).then(|| END - rng.below(age as usize) as i64 * DAY);
+    let at = |s: i64| jiff::Timestamp::from_second(s).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    (at(created), last_used.map(at))
 }
 
 /// Nodes per team. Teams own their workloads, identities, secrets and resources; trust
@@ -261,10 +283,19 @@ pub fn generate_with(
             } else {
                 "active"
             };
+            let (created, last_used) = dates(seed, i);
             write!(
                 out,
-                ", \"credential\": {{\"type\": \"access_key\", \"status\": \"{status}\"}}, \
-                 \"revoke\": [{{\"id\": \"deactivate:{i}\", \"action\": \"deactivate_key\", \"cost\": 1}}]"
+                ", \"credential\": {{\"type\": \"access_key\", \"status\": \"{status}\", \
+                 \"created\": \"{created}\"{}}}, \
+                 \"revoke\": [{{\"id\": \"deactivate:{i}\", \"action\": \"deactivate_key\", \"cost\": 1}}]",
+                last_used.map_or(String::new(), |t| format!(", \"last_used\": \"{t}\""))
+            )?;
+        }
+        if is_vendor_agent(i) {
+            write!(
+                out,
+                ", \"purpose\": \"a vendor's agent\", \"tags\": {{\"third_party\": \"true\", \"pinned\": \"tag\"}}"
             )?;
         }
         writeln!(out, "}}{}", if i + 1 < nodes { "," } else { "" })?;

@@ -295,16 +295,28 @@ impl Keyed {
             next: EdgeId::from_raw(0),
         };
         let mut ranked = vec![placeholder; total];
-        for &holder in first.holders.iter().chain(&second.holders) {
-            let at = &mut start[holder.class as usize * depths + holder.depth as usize];
-            ranked[*at] = holder;
-            *at += 1;
-        }
         // The others fill their classes whole (from where the class starts), in their own
-        // order; a stable sort keeps key order between equals.
-        let mut within: Vec<(u64, Holder)> =
-            first.within.iter().chain(&second.within).copied().collect();
-        within.sort_by_key(|&(order, h)| (h.class, order, h.depth));
+        // order; a stable sort keeps key order between equals. Sorted on the second core
+        // while this one places the rest.
+        let sort_within = || {
+            let mut within: Vec<(u64, Holder)> =
+                first.within.iter().chain(&second.within).copied().collect();
+            within.sort_by_key(|&(order, h)| (h.class, order, h.depth));
+            within
+        };
+        let mut place_others = || {
+            for &holder in first.holders.iter().chain(&second.holders) {
+                let at = &mut start[holder.class as usize * depths + holder.depth as usize];
+                ranked[*at] = holder;
+                *at += 1;
+            }
+        };
+        let within = if total < SPLIT_ABOVE {
+            place_others();
+            sort_within()
+        } else {
+            both(sort_within, place_others).0
+        };
         for (_, holder) in within {
             let at = &mut start[holder.class as usize * depths];
             ranked[*at] = holder;

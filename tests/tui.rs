@@ -686,6 +686,26 @@ fn the_audit_tab_filters_and_jumps() {
     assert_eq!(app.tab, Tab::Audit, "Esc goes back to the findings");
 }
 
+/// Esc goes back to the findings also when the list had nothing selected before Enter
+/// (a search that matched nothing).
+#[test]
+fn esc_goes_back_to_the_findings_from_an_empty_list() {
+    let graph = sample();
+    let mut app = app(&graph);
+    press(&mut app, "/qqqqzzzz\n");
+    assert_eq!(app.selection(), None, "nothing matches");
+    while app.tab != Tab::Audit {
+        press(&mut app, "\t");
+    }
+    press(&mut app, "\n");
+    let finding = app.audit.selected().expect("a finding").clone();
+    press(&mut app, "\n");
+    assert_eq!(app.tab, Tab::Details);
+    assert_eq!(app.selection(), finding.nodes.first().copied());
+    press(&mut app, "\x1b");
+    assert_eq!(app.tab, Tab::Audit, "Esc goes back to the findings");
+}
+
 /// The Paths tab also says who can reach the selection, most easily held first, each
 /// with its witness path (the reverse of what it reaches).
 #[test]

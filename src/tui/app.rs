@@ -133,9 +133,10 @@ pub struct App<'g> {
     pub step_open: bool,
     /// Details: the edge under the cursor (outgoing first, then incoming).
     pub edge: usize,
-    /// Where Esc goes back to: the tab and node left by following an edge in Details
-    /// or a jewel to its paths. Moving the selection in the list forgets it.
-    pub trail: Vec<(Tab, NodeId)>,
+    /// Where Esc goes back to: the tab and node left by following an edge in Details,
+    /// a jewel to its paths or a finding to its node (no node when none was selected).
+    /// Moving the selection in the list forgets it.
+    pub trail: Vec<(Tab, Option<NodeId>)>,
     /// The node the panes were last set up for (a new one starts them at their top).
     shown: Option<NodeId>,
     /// Jewels: the row under the cursor.
@@ -584,18 +585,14 @@ impl<'g> App<'g> {
             // A jewel's whole path, and what remains of it, scroll in Paths.
             Tab::Jewels => {
                 if let Some(&jewel) = self.jewels.get(self.jewel) {
-                    if let Some(node) = self.selection() {
-                        self.trail.push((Tab::Jewels, node));
-                    }
+                    self.trail.push((Tab::Jewels, self.selection()));
                     self.show_node(jewel);
                     self.set_tab(Tab::Paths);
                 }
             }
             Tab::Audit => {
                 if let Some(found) = self.audit.node() {
-                    if let Some(node) = self.selection() {
-                        self.trail.push((Tab::Audit, node));
-                    }
+                    self.trail.push((Tab::Audit, self.selection()));
                     self.show_node(found);
                     self.set_tab(Tab::Details);
                     self.status = "the finding's node (Esc goes back to the findings)".into();
@@ -618,7 +615,7 @@ impl<'g> App<'g> {
         else {
             return;
         };
-        self.trail.push((Tab::Details, node));
+        self.trail.push((Tab::Details, Some(node)));
         self.show_node(other);
         self.status = format!(
             "followed to {} (Esc goes back)",
@@ -644,7 +641,9 @@ impl<'g> App<'g> {
         } else if self.focus == Focus::Tab
             && let Some((tab, node)) = self.trail.pop()
         {
-            self.show_node(node);
+            if let Some(node) = node {
+                self.show_node(node);
+            }
             self.set_tab(tab);
         } else {
             self.focus = Focus::List;

@@ -236,8 +236,9 @@ that are admin or reach a crown jewel
   NHI2  secrets readable by --shared-by identities or more; a credential stored on several platforms
   NHI3  third-party code or apps that can reach a crown jewel (high under a mutable pin, low pinned \
 to a commit)
-  NHI4  client secrets and passwords as credentials; a long-lived key on an identity federation \
-already reaches
+  NHI4  client secrets and passwords as credentials; bearer tokens and secret ids that do not \
+expire within 90 days (legacy service-account tokens, Vault tokens, AppRole secret ids, personal \
+access tokens, API keys); a long-lived key on an identity federation already reaches
   NHI5  admin-equivalent service accounts, roles and workloads; identities whose permissions escalate
   NHI6  trusts anyone on the internet satisfies (github:any-user, aws:anyone, …; medium when \
 conditions apply, critical when they lead to a crown jewel)

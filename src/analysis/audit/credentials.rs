@@ -7,9 +7,9 @@ use jiff::SignedDuration;
 use super::identities::{people, used_by_workloads};
 use super::rules::{edge_fix, line_in, live_in, own_fix, serious, shown, weighed};
 use super::{Category, Ctx, Finding};
-use crate::model::{EdgeId, EdgeKind, NodeId, NodeKind};
+use crate::model::{Credential, EdgeId, EdgeKind, NodeId, NodeKind};
 
-/// NHI7 (unrotated), NHI1 (unused), NHI4 (password-like), NHI2 (stored on several
+/// NHI7 (unrotated), NHI1 (unused), NHI4 (a bearer secret), NHI2 (stored on several
 /// platforms), NHI9 (used by many workloads), NHI10 (held by people) for a usable
 /// credential. (A key beside federation is found at the identity it signs in as.)
 pub(super) fn credential(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
@@ -68,23 +68,73 @@ pub(super) fn credential(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
         });
     }
     let kind = c.kind.as_deref().unwrap_or("");
-    if matches!(kind, "client_secret" | "password") {
+    if let Some(secret) = BearerSecret::of(c) {
+        let (id, title) = match secret {
+            BearerSecret::Password => (
+                format!("NHI4:password:{}", n.key),
+                format!(
+                    "signs in with a {} (a shared secret): a certificate or a federated credential cannot be pasted elsewhere",
+                    kind.replace('_', " ")
+                ),
+            ),
+            BearerSecret::StandingToken => (
+                format!("NHI4:bearer:{}", n.key),
+                format!(
+                    "a bearer secret that does not expire soon ({}): whoever copies it can replay it until it does; a short-lived or federated credential cannot be",
+                    kind.replace('_', " ")
+                ),
+            ),
+        };
+        let expires = match c.expires {
+            Some(t) => format!("expires {t}"),
+            None => "no expiry".to_string(),
+        };
         out.push(Finding {
-            id: format!("NHI4:password:{}", n.key),
+            id,
             category: Category::NHI4,
             severity: weighed(ctx, node),
             nodes: vec![node],
-            title: format!(
-                "signs in with a {} (a shared secret): a certificate or a federated credential cannot be pasted elsewhere",
-                kind.replace('_', " ")
-            ),
-            evidence: vec![format!("credential type {kind}"), reach.evidence()],
+            title,
+            evidence: vec![format!("credential type {kind}"), expires, reach.evidence()],
             fix: fix.clone(),
         });
     }
     copied_across_platforms(ctx, node, out);
     used_by_workloads(ctx, node, out);
     people(ctx, node, out);
+}
+
+/// A credential that is a secret string its holder presents as is: NHI4's insecure
+/// authentication. Keys that sign (access keys, service-account keys, certificates, SSH
+/// keys) are NHI7's and the key-beside-federation rule's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BearerSecret {
+    /// A password or client secret: one whatever its lifetime.
+    Password,
+    /// A token or secret id that does not expire within 90 days ([`Credential::is_long_lived`]):
+    /// a legacy Kubernetes service-account token, a Vault token or AppRole secret id
+    /// without a short TTL, a personal access token, an API key.
+    StandingToken,
+}
+
+impl BearerSecret {
+    fn of(c: &Credential) -> Option<BearerSecret> {
+        match c.kind.as_deref()? {
+            "client_secret" | "password" => Some(BearerSecret::Password),
+            "service_account_token"
+            | "vault_token"
+            | "approle_secret_id"
+            | "personal_access_token"
+            | "pat"
+            | "api_key"
+            | "token"
+                if c.is_long_lived() =>
+            {
+                Some(BearerSecret::StandingToken)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// NHI2: a credential stored in secrets on more than one platform.

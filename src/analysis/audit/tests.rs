@@ -289,12 +289,20 @@ fn nhi2_secret_leakage() {
     assert_eq!(ids(&audit, Category::NHI2), ["NHI2:copied:copied-key"]);
 }
 
-/// NHI4: a client secret, and a long-lived key beside federation; not a certificate, not a
-/// key on an identity no workload federates into, not a federated edge from a person.
+/// NHI4: a client secret, a token that does not expire, and a long-lived key beside
+/// federation; not a certificate, not a token that expires within hours, not a job's
+/// own token, not a key on an identity no workload federates into, not a federated edge
+/// from a person.
 #[test]
 fn nhi4_insecure_authentication() {
     let (mut g, role) = with_a_jewel();
     let secret = credential(&mut g, "app-secret", "client_secret");
+    let legacy = credential(&mut g, "legacy-token", "service_account_token");
+    let brief = credential(&mut g, "brief-token", "vault_token");
+    if let Some(c) = g.node_mut(brief).credential.as_deref_mut() {
+        c.expires = ts("2026-05-01T01:00:00Z");
+    }
+    let job_token = credential(&mut g, "job-token", "github_token");
     let cert = credential(&mut g, "app-cert", "certificate");
     let key = credential(&mut g, "user-key", "access_key");
     let lonely_key = credential(&mut g, "lonely-key", "access_key");
@@ -307,6 +315,9 @@ fn nhi4_insecure_authentication() {
         (key, role, EdgeKind::AuthenticatesAs),
         (job, role, EdgeKind::CanAssume),
         (lonely_key, lonely, EdgeKind::AuthenticatesAs),
+        (legacy, lonely, EdgeKind::AuthenticatesAs),
+        (brief, lonely, EdgeKind::AuthenticatesAs),
+        (job_token, lonely, EdgeKind::AuthenticatesAs),
         (person, lonely, EdgeKind::CanAssume),
     ] {
         g.add_edge(from, to, edge(kind));
@@ -316,10 +327,15 @@ fn nhi4_insecure_authentication() {
         ids(&audit, Category::NHI4),
         [
             "NHI4:key-beside-federation:role",
-            "NHI4:password:app-secret"
+            "NHI4:password:app-secret",
+            "NHI4:bearer:legacy-token"
         ]
     );
-    let beside = &audit.findings[0];
+    let beside = audit
+        .findings
+        .iter()
+        .find(|f| f.id == "NHI4:key-beside-federation:role")
+        .expect("beside federation");
     // Certificates and client secrets are long-lived keys too; one finding names them all.
     assert!(
         beside.title.starts_with("3 long-lived keys"),

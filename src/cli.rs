@@ -246,8 +246,9 @@ conditions apply, critical when they lead to a crown jewel)
   NHI8  usable edges from one environment into another (high into production); identities used \
 from several environments (as the inputs or the inventory name them)
   NHI9  identities and credentials used by --shared-by workloads or more
-  NHI10 people who can act as a service account; identities a person signs in as (console \
-password beside access keys)
+  NHI10 people who can act as a service account or hold or read a credential, themselves or \
+through a group (nested groups followed); identities a person signs in as (console password \
+beside access keys)
 
 Examples:
   trustpath audit

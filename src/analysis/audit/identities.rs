@@ -1,6 +1,7 @@
 //! Rules on identities and how they are used: NHI1 (no owner), NHI5, NHI8, NHI9, NHI10.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use super::rules::{
     edge_fix, line_in, line_out, live_in, live_out, own_fix, serious, shown, weighed,
@@ -347,41 +348,76 @@ fn human_use(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
 }
 
 /// NHI10: people with a usable edge into a service account (impersonate, sign in as) or a
-/// credential (hold it, read it).
+/// credential (hold it, read it), themselves or through a group they are in.
 pub(super) fn people(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
     let graph = ctx.graph;
     let n = graph.node(node);
     // Acting as it or holding its secret; not owning it (NHI1's) or escalating into it
     // (NHI5's, at the person's permissions).
-    let people: Vec<(EdgeId, NodeId)> = live_in(ctx, node)
+    let grants: Vec<(EdgeId, NodeId)> = live_in(ctx, node)
         .filter(|&(e, from)| {
-            graph.node(from).kind == NodeKind::Human
+            matches!(graph.node(from).kind, NodeKind::Human | NodeKind::Group)
                 && matches!(
                     graph.edge(e).kind,
                     EdgeKind::CanAssume | EdgeKind::AuthenticatesAs | EdgeKind::CanRead
                 )
         })
         .collect();
-    if people.is_empty() {
+    let mut everyone = BTreeSet::new();
+    let mut lines = Vec::new();
+    let mut held = Vec::new();
+    for &(e, from) in &grants {
+        if graph.node(from).kind == NodeKind::Human {
+            everyone.insert(from);
+            lines.push(line_in(ctx, e, from));
+            held.push((e, from));
+            continue;
+        }
+        let members = people_in(ctx, from);
+        if members.is_empty() {
+            continue; // a group of machines: NHI9's and NHI2's to weigh
+        }
+        let names: Vec<&str> = members
+            .iter()
+            .take(SHOWN_MEMBERS)
+            .map(|&m| &*graph.node(m).key)
+            .collect();
+        let more = members.len().saturating_sub(SHOWN_MEMBERS);
+        lines.push(format!(
+            "{} (people in it: {}{})",
+            line_in(ctx, e, from),
+            names.join(", "),
+            if more > 0 {
+                format!(", and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+        everyone.extend(members.iter().copied());
+        held.push((e, from));
+    }
+    if everyone.is_empty() {
         return;
     }
     let mut evidence = Vec::new();
-    shown(
-        &mut evidence,
-        people.iter().map(|&(e, from)| line_in(ctx, e, from)),
-    );
+    shown(&mut evidence, lines.into_iter());
     evidence.push(ctx.reach(node).evidence());
+    let through_groups = held
+        .iter()
+        .filter(|&&(_, from)| graph.node(from).kind == NodeKind::Group)
+        .count();
     out.push(Finding {
         id: format!("NHI10:people:{}", n.key),
         category: Category::NHI10,
         severity: weighed(ctx, node),
+        // The person, or the group that stands for its people.
         nodes: std::iter::once(node)
-            .chain(people.iter().map(|&(_, p)| p))
+            .chain(held.iter().map(|&(_, p)| p))
             .collect(),
         title: format!(
-            "{} {} can {}",
-            people.len(),
-            if people.len() == 1 {
+            "{} {} can {}{}",
+            everyone.len(),
+            if everyone.len() == 1 {
                 "person"
             } else {
                 "people"
@@ -390,11 +426,60 @@ pub(super) fn people(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
                 "hold or read this credential"
             } else {
                 "act as this service account"
+            },
+            match through_groups {
+                0 => String::new(),
+                1 => " (through a group)".into(),
+                g => format!(" (through {g} groups)"),
             }
         ),
         evidence,
-        fix: edge_fix(ctx, people.iter().map(|&(e, _)| e)),
+        fix: edge_fix(ctx, held.iter().map(|&(e, _)| e)),
     });
+}
+
+/// Members named in a group's NHI10 evidence line.
+const SHOWN_MEMBERS: usize = 3;
+
+/// Groups followed into nested groups, at most, per group granted: nesting is shallow in
+/// real directories, and a cycle or a huge tree must not make the audit quadratic.
+const GROUPS_FOLLOWED: usize = 64;
+
+/// The people in `group` through usable memberships, nested groups followed (at most
+/// [`GROUPS_FOLLOWED`] groups), by key; read once per group.
+fn people_in(ctx: &Ctx<'_>, group: NodeId) -> Rc<[NodeId]> {
+    if let Some(known) = ctx.people_in.borrow().get(&group) {
+        return Rc::clone(known);
+    }
+    let people: Rc<[NodeId]> = read_people_in(ctx, group).into();
+    ctx.people_in.borrow_mut().insert(group, Rc::clone(&people));
+    people
+}
+
+fn read_people_in(ctx: &Ctx<'_>, group: NodeId) -> Vec<NodeId> {
+    let graph = ctx.graph;
+    let mut people = BTreeSet::new();
+    let mut seen = BTreeSet::from([group]);
+    let mut queue = vec![group];
+    while let Some(g) = queue.pop() {
+        for (e, member) in live_in(ctx, g) {
+            if graph.edge(e).kind != EdgeKind::MemberOf {
+                continue;
+            }
+            match graph.node(member).kind {
+                NodeKind::Human => {
+                    people.insert(member);
+                }
+                NodeKind::Group if seen.len() < GROUPS_FOLLOWED && seen.insert(member) => {
+                    queue.push(member);
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut people: Vec<NodeId> = people.into_iter().collect();
+    people.sort_by_key(|&p| graph.key_rank(p));
+    people
 }
 
 /// An environment's name as compared: case and common spellings folded, so that `prod`,

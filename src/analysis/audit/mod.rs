@@ -11,7 +11,11 @@
 //! secrets ([`credentials`]), identities ([`identities`]). A finding's id names the rule
 //! that found it (`NHI7:unrotated:KEY`).
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use jiff::Timestamp;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::exposure::Reachers;
@@ -207,6 +211,9 @@ struct Ctx<'g> {
     thresholds: Thresholds,
     /// Who can reach a crown jewel (the jewels themselves included); `None` without any.
     reachers: Option<Reachers>,
+    /// The people in each group asked about so far (NHI10): a group granted on a thousand
+    /// service accounts is read once.
+    people_in: RefCell<FxHashMap<NodeId, Rc<[NodeId]>>>,
 }
 
 impl Ctx<'_> {
@@ -238,6 +245,7 @@ impl Audit {
             at,
             thresholds,
             reachers,
+            people_in: RefCell::default(),
         };
         let mut findings = Vec::new();
         for node in graph.nodes_by_key() {

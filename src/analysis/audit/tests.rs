@@ -477,9 +477,10 @@ fn nhi9_reuse() {
     );
 }
 
-/// NHI10: people who can act as a service account or hold a credential, an identity
-/// marked as signed in to by a person; not a role people assume (that is what roles are
-/// for), not a dead key a person holds.
+/// NHI10: people who can act as a service account or hold a credential, themselves or
+/// through a group (nested groups followed), an identity marked as signed in to by a
+/// person; not a role people assume (that is what roles are for), not a dead key a person
+/// holds, not a group of machines.
 #[test]
 fn nhi10_human_use() {
     let (mut g, role) = with_a_jewel();
@@ -501,14 +502,47 @@ fn nhi10_human_use() {
     g.add_edge(person, key, edge(EdgeKind::CanRead));
     g.add_edge(person, dead, edge(EdgeKind::CanRead));
     g.add_edge(key, bot, edge(EdgeKind::AuthenticatesAs));
+    // Through groups: ops (alice, and bob by the nested on-call group) may act as
+    // deployer; a group of machines may act as builder.
+    let deployer = add(&mut g, "deployer", NodeKind::ServiceAccount);
+    let builder = add(&mut g, "builder", NodeKind::ServiceAccount);
+    let ops = add(&mut g, "ops", NodeKind::Group);
+    let oncall = add(&mut g, "oncall", NodeKind::Group);
+    let machines = add(&mut g, "machines", NodeKind::Group);
+    let bob = add(&mut g, "bob", NodeKind::Human);
+    for (from, to, kind) in [
+        (person, ops, EdgeKind::MemberOf),
+        (oncall, ops, EdgeKind::MemberOf),
+        (bob, oncall, EdgeKind::MemberOf),
+        (ops, deployer, EdgeKind::CanAssume),
+        (sa, machines, EdgeKind::MemberOf),
+        (machines, builder, EdgeKind::CanAssume),
+    ] {
+        g.add_edge(from, to, edge(kind));
+    }
     let audit = Audit::run(&g, at(), Thresholds::default());
     assert_eq!(
         ids(&audit, Category::NHI10),
         [
             "NHI10:people:bot-key",
+            "NHI10:people:deployer",
             "NHI10:people:sa",
             "NHI10:signs-in:bot"
         ]
+    );
+    let deployer = audit
+        .findings
+        .iter()
+        .find(|f| f.id == "NHI10:people:deployer")
+        .expect("through a group");
+    assert_eq!(
+        deployer.title,
+        "2 people can act as this service account (through a group)"
+    );
+    assert!(
+        deployer.evidence[0].contains("people in it: alice, bob"),
+        "{:?}",
+        deployer.evidence
     );
 }
 

@@ -7,6 +7,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use clap::CommandFactory;
 use jiff::Timestamp;
 
 use crate::analysis::plan::{self, Plan, PlanOptions};
@@ -60,6 +61,12 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome
     let mut inputs = cli.inputs;
     let command = match cli.command {
         Some(Command::Gen(args)) => return generate(&args, out, err),
+        Some(Command::Completions(args)) => {
+            let mut cli = Cli::command();
+            clap_complete::generate(args.shell, &mut cli, "trustpath", out);
+            return Ok(Outcome::Done);
+        }
+        Some(Command::Man(args)) => return manual(args.dir.as_deref(), out),
         Some(Command::Import(args)) => {
             inputs.extend(args.paths.iter().cloned());
             Some(Command::Import(args))
@@ -270,7 +277,9 @@ fn dispatch(
                 }
             }
         }
-        Some(Command::Gen(_)) => unreachable!("gen runs before inputs load"),
+        Some(Command::Gen(_) | Command::Completions(_) | Command::Man(_)) => {
+            unreachable!("they run before inputs load")
+        }
         None => {
             // On a terminal: the TUI. Piped or redirected: the plan for `-c`, the saved
             // incident's compromised set or the input's suggestion, so `trustpath >
@@ -447,6 +456,21 @@ fn residual(
         at,
         Some(&removed),
     ))
+}
+
+/// `trustpath man`: the page of the whole tool on `out`, or every page into `dir`.
+fn manual(dir: Option<&std::path::Path>, out: &mut dyn Write) -> Result<Outcome, Error> {
+    let cli = Cli::command();
+    match dir {
+        Some(dir) => {
+            clap_mangen::generate_to(cli, dir).map_err(|source| Error::Write {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        None => clap_mangen::Man::new(cli).render(out)?,
+    }
+    Ok(Outcome::Done)
 }
 
 fn generate(

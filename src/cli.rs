@@ -11,8 +11,8 @@ use jiff::Timestamp;
     version,
     about = "Blast radius, trust paths and revocation plans for compromised non-human identities",
     long_about = "trustpath loads identities, credentials, permissions and trust edges from exports \
-(AWS IAM exports, GitHub Actions workflows and `gh api` listings, native trustpath graph JSON, inventory and \
-links CSV) into one graph, and answers the first questions of an incident: what can the attacker reach from \
+(AWS IAM, GitHub Actions workflows and `gh api` listings, Kubernetes, GCP, Azure / Entra, Vault, SPIRE, X.509 \
+certificates, SSH keys, native trustpath graph JSON, inventory and links CSV) into one graph, and answers the first questions of an incident: what can the attacker reach from \
 this key, token or workload, through which trust paths, and what should be revoked first?\n\nWith no --input, the embedded sample incident is used \
 (a compromised GitHub Action in acme/web's deploy workflow).",
     after_help = "Examples:\n  trustpath import sample-data/\n  trustpath blast -c github:action:tj-style/changed-files@v45\n  \
@@ -93,6 +93,35 @@ pub enum Command {
     /// (deterministic: the same --nodes and --seed give the same bytes).
     #[command(long_about = GEN_ABOUT, after_help = GEN_EXAMPLES)]
     Gen(GenArgs),
+    /// Print the shell completion script for bash, zsh, fish, PowerShell or elvish.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command into a directory.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man(ManArgs),
+}
+
+const COMPLETIONS_EXAMPLES: &str = "Examples:\n  \
+trustpath completions bash > ~/.local/share/bash-completion/completions/trustpath\n  \
+trustpath completions zsh > ~/.zfunc/_trustpath      # with fpath+=(~/.zfunc) before compinit\n  \
+trustpath completions fish > ~/.config/fish/completions/trustpath.fish\n  \
+trustpath completions powershell >> $PROFILE";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+const MAN_EXAMPLES: &str = "Examples:\n  trustpath man | man -l -\n  \
+trustpath man --dir ~/.local/share/man/man1 && man trustpath-plan";
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write trustpath.1 and a page per command (trustpath-plan.1, …) into DIR instead.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -375,8 +404,9 @@ const GEN_ABOUT: &str = "Write a synthetic organisation as native JSON, for benc
 Teams of 1,000 nodes whose trust mostly stays inside the team, and a platform team whose groups and \
 roles everyone uses and whose deploy roles control workloads in other teams. About five edges per node; \
 group membership and role fan-in follow a Zipf law; a third of the workloads are GitHub Actions \
-workflows federating into roles; secrets hold credentials (one in ten inactive); five platforms; one \
-admin role per team and crown jewels; revoke entries as the importers write them. \
+workflows federating into roles; secrets hold credentials (one in ten inactive, all dated: created \
+within four years, half used since); a vendor's agent per team (third-party code under a mutable tag); \
+five platforms; one admin role per team and crown jewels; revoke entries as the importers write them. \
 `metadata.suggested_compromised` names a platform-team workflow whose blast radius is at least a tenth \
 of the graph: commands given no -c use it.\n\n\
 Deterministic: the same --nodes and --seed give the same bytes on every machine. Progress shows on \

@@ -992,3 +992,54 @@ fn an_input_larger_than_the_cap_is_an_error_naming_it() {
         &["links.csv", "larger than 65536 bytes"],
     );
 }
+
+/// `completions` prints a script for every shell clap_complete knows, naming every
+/// command; bash's parses. The fish lines of one command and the manual page of another
+/// are kept as snapshots: a new option shows up in review.
+#[test]
+fn completions_for_every_shell_and_manual_pages() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let script = stdout_of(&["completions", shell]);
+        for command in ["plan", "harden", "exposure", "audit", "export", "man"] {
+            assert!(script.contains(command), "{shell} completes {command}");
+        }
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bash = dir.path().join("trustpath.bash");
+    std::fs::write(&bash, stdout_of(&["completions", "bash"])).expect("writes");
+    if let Ok(status) = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&bash)
+        .status()
+    {
+        assert!(status.success(), "bash parses its completion script");
+    }
+    let fish = stdout_of(&["completions", "fish"]);
+    let harden: Vec<&str> = fish
+        .lines()
+        .filter(|l| l.contains("__fish_trustpath_using_subcommand harden"))
+        .collect();
+    insta::assert_snapshot!("completions_fish_harden", harden.join("\n"));
+
+    let page = stdout_of(&["man"]);
+    assert!(page.starts_with(".ie"), "roff");
+    assert!(page.contains(".SH SUBCOMMANDS"), "{page}");
+    let pages = dir.path().join("man1");
+    std::fs::create_dir(&pages).expect("mkdir");
+    trustpath()
+        .args(["man", "--dir", pages.to_str().expect("utf-8")])
+        .assert()
+        .success();
+    let mut written: Vec<String> = std::fs::read_dir(&pages)
+        .expect("pages")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert!(written.contains(&"trustpath.1".to_string()), "{written:?}");
+    assert!(
+        written.contains(&"trustpath-plan.1".to_string()),
+        "{written:?}"
+    );
+    let harden = std::fs::read_to_string(pages.join("trustpath-harden.1")).expect("harden page");
+    insta::assert_snapshot!("man_harden", harden);
+}

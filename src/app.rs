@@ -269,6 +269,14 @@ fn dispatch(
                     };
                     report::dot::write_dot(out, graph, &opts)?;
                 }
+                ExportFormat::Graphml => {
+                    let opts = report::graphml::GraphmlOptions {
+                        at,
+                        blast: blast.as_ref(),
+                        blast_only: args.blast_only,
+                    };
+                    report::graphml::write_graphml(out, graph, &opts)?;
+                }
                 ExportFormat::Json => {
                     let keep = |n: NodeId| {
                         !args.blast_only || blast.as_ref().is_some_and(|b| b.contains(n))

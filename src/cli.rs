@@ -87,7 +87,8 @@ pub enum Command {
     Harden(HardenArgs),
     /// Witness paths from one node to another, with the reason for every hop.
     Path(PathArgs),
-    /// Write the graph (or the blast radius) as DOT for Graphviz or as native JSON.
+    /// Write the graph (or the blast radius) as DOT for Graphviz, native JSON, or GraphML
+    /// for Gephi, yEd, networkx and igraph.
     Export(ExportArgs),
     /// Write a synthetic organisation as native JSON, for benchmarks and demos
     /// (deterministic: the same --nodes and --seed give the same bytes).
@@ -445,8 +446,12 @@ pub enum BlastFormat {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
+    /// Graphviz DOT.
     Dot,
+    /// trustpath's native graph JSON (reads back with -i).
     Json,
+    /// GraphML for Gephi, yEd, networkx and igraph.
+    Graphml,
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod csv;
 pub mod dot;
 pub mod exposure;
+pub mod graphml;
 pub mod json;
 pub mod plan;
 pub mod text;

@@ -1,0 +1,234 @@
+//! GraphML: the graph for Gephi, yEd, networkx and igraph.
+//!
+//! One `<node>` per node with its key as the id, one `<edge>` per edge, every property
+//! the analyses use as a declared attribute (scalars as themselves; tags, conditions and
+//! revoke ids as JSON text, which GraphML has no type for). Written as it is read, node by
+//! node: a million-node graph never exists as a document in memory. Every string is
+//! escaped for XML, and the characters XML 1.0 cannot carry at all (most control
+//! characters) become U+FFFD, so a hostile name yields a well-formed file.
+
+use std::io::{self, Write};
+
+use crate::analysis::BlastRadius;
+use crate::model::{EdgeId, NodeId, TrustGraph};
+
+/// What a GraphML export holds.
+pub struct GraphmlOptions<'a> {
+    /// Whether each node is `usable` is as of this time (a dead or expired credential is
+    /// not: the blast radius does not go through it).
+    pub at: jiff::Timestamp,
+    /// Marks the compromised nodes and the blast radius (`compromised`, and `reached`,
+    /// which includes them).
+    pub blast: Option<&'a BlastRadius>,
+    /// Only the blast radius and the edges inside it.
+    pub blast_only: bool,
+}
+
+/// `(id, for, name, type)` of every attribute, declared before the graph.
+const KEYS: [(&str, &str, &str, &str); 28] = [
+    ("n_key", "node", "key", "string"),
+    ("n_label", "node", "label", "string"),
+    ("n_kind", "node", "kind", "string"),
+    ("n_platform", "node", "platform", "string"),
+    ("n_scope", "node", "scope", "string"),
+    ("n_owner", "node", "owner", "string"),
+    ("n_purpose", "node", "purpose", "string"),
+    ("n_environment", "node", "environment", "string"),
+    ("n_criticality", "node", "criticality", "int"),
+    ("n_admin", "node", "admin", "boolean"),
+    ("n_tags", "node", "tags", "string"),
+    ("n_credential_type", "node", "credential_type", "string"),
+    ("n_status", "node", "status", "string"),
+    ("n_created", "node", "created", "string"),
+    ("n_expires", "node", "expires", "string"),
+    ("n_last_used", "node", "last_used", "string"),
+    ("n_revoke", "node", "revoke", "string"),
+    ("n_usable", "node", "usable", "boolean"),
+    ("n_compromised", "node", "compromised", "boolean"),
+    ("n_reached", "node", "reached", "boolean"),
+    ("e_kind", "edge", "kind", "string"),
+    ("e_reason", "edge", "reason", "string"),
+    ("e_dormant", "edge", "dormant", "boolean"),
+    ("e_conditional", "edge", "conditional", "boolean"),
+    ("e_conditions", "edge", "conditions", "string"),
+    ("e_technique", "edge", "technique", "string"),
+    ("e_revoke", "edge", "revoke", "string"),
+    ("e_source", "edge", "source", "string"),
+];
+
+pub fn write_graphml(
+    out: &mut dyn Write,
+    graph: &TrustGraph,
+    opts: &GraphmlOptions<'_>,
+) -> io::Result<()> {
+    let keep = |n: NodeId| !opts.blast_only || opts.blast.is_some_and(|b| b.contains(n));
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        out,
+        r#"<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">"#
+    )?;
+    for (id, domain, name, ty) in KEYS {
+        writeln!(
+            out,
+            r#"  <key id="{id}" for="{domain}" attr.name="{name}" attr.type="{ty}"/>"#
+        )?;
+    }
+    writeln!(out, r#"  <graph id="trustpath" edgedefault="directed">"#)?;
+    for node in graph.nodes_by_key().filter(|&n| keep(n)) {
+        write_node(out, graph, node, opts)?;
+    }
+    for node in graph.nodes_by_key().filter(|&n| keep(n)) {
+        for (edge, to) in graph.outgoing(node) {
+            if keep(to) {
+                write_edge(out, graph, edge)?;
+            }
+        }
+    }
+    writeln!(out, "  </graph>\n</graphml>")
+}
+
+fn write_node(
+    out: &mut dyn Write,
+    graph: &TrustGraph,
+    id: NodeId,
+    opts: &GraphmlOptions<'_>,
+) -> io::Result<()> {
+    let n = graph.node(id);
+    writeln!(out, r#"    <node id="{}">"#, Xml(&n.key))?;
+    data(out, "n_key", &n.key)?;
+    data(out, "n_label", &n.name)?;
+    data(out, "n_kind", n.kind.as_str())?;
+    data(out, "n_platform", &n.platform)?;
+    for (key, value) in [
+        ("n_scope", &n.scope),
+        ("n_owner", &n.owner),
+        ("n_purpose", &n.purpose),
+        ("n_environment", &n.environment),
+    ] {
+        if let Some(value) = value {
+            data(out, key, value)?;
+        }
+    }
+    data(
+        out,
+        "n_criticality",
+        &graph.facts(id).criticality.to_string(),
+    )?;
+    data(out, "n_admin", bool_text(n.admin))?;
+    if !n.tags.is_empty() {
+        data(out, "n_tags", &json(&n.tags))?;
+    }
+    if let Some(c) = n.credential.as_deref() {
+        for (key, value) in [("n_credential_type", &c.kind), ("n_status", &c.status)] {
+            if let Some(value) = value {
+                data(out, key, value)?;
+            }
+        }
+        for (key, time) in [
+            ("n_created", c.created),
+            ("n_expires", c.expires),
+            ("n_last_used", c.last_used),
+        ] {
+            if let Some(time) = time {
+                data(out, key, &time.to_string())?;
+            }
+        }
+    }
+    if !n.revoke.is_empty() {
+        let ids: Vec<&str> = n.revoke.iter().map(|r| r.id.as_str()).collect();
+        data(out, "n_revoke", &json(&ids))?;
+    }
+    data(out, "n_usable", bool_text(n.usable_at(opts.at)))?;
+    if let Some(b) = opts.blast {
+        data(out, "n_compromised", bool_text(b.compromised.contains(&id)))?;
+        data(out, "n_reached", bool_text(b.contains(id)))?;
+    }
+    writeln!(out, "    </node>")
+}
+
+fn write_edge(out: &mut dyn Write, graph: &TrustGraph, id: EdgeId) -> io::Result<()> {
+    let e = graph.edge(id);
+    let (from, to) = graph.endpoints(id);
+    writeln!(
+        out,
+        r#"    <edge id="e{}" source="{}" target="{}">"#,
+        id.index(),
+        Xml(&graph.node(from).key),
+        Xml(&graph.node(to).key)
+    )?;
+    data(out, "e_kind", e.kind.as_str())?;
+    data(out, "e_reason", e.reason)?;
+    data(out, "e_dormant", bool_text(e.dormant))?;
+    data(out, "e_conditional", bool_text(e.is_conditional()))?;
+    if !e.conditions.is_empty() {
+        let conditions: Vec<&str> = e
+            .conditions
+            .iter()
+            .map(|c| c.description.as_str())
+            .collect();
+        data(out, "e_conditions", &json(&conditions))?;
+    }
+    if let Some(technique) = e.technique {
+        data(out, "e_technique", technique)?;
+    }
+    if !e.revoke.is_empty() {
+        let ids: Vec<&str> = e.revoke.iter().map(|r| r.id.as_str()).collect();
+        data(out, "e_revoke", &json(&ids))?;
+    }
+    if e.provenance.source != crate::model::SourceId::default() {
+        data(out, "e_source", graph.source_name(e.provenance.source))?;
+    }
+    writeln!(out, "    </edge>")
+}
+
+fn data(out: &mut dyn Write, key: &str, value: &str) -> io::Result<()> {
+    writeln!(out, r#"      <data key="{key}">{}</data>"#, Xml(value))
+}
+
+fn bool_text(b: bool) -> &'static str {
+    if b { "true" } else { "false" }
+}
+
+fn json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// Text escaped for XML element content and attribute values alike.
+struct Xml<'a>(&'a str);
+
+impl std::fmt::Display for Xml<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write as _;
+        for c in self.0.chars() {
+            match c {
+                '&' => f.write_str("&amp;")?,
+                '<' => f.write_str("&lt;")?,
+                '>' => f.write_str("&gt;")?,
+                '"' => f.write_str("&quot;")?,
+                '\'' => f.write_str("&apos;")?,
+                // Tabs and line ends as references, so that attribute values keep them.
+                '\t' | '\n' | '\r' => write!(f, "&#x{:X};", c as u32)?,
+                // Not allowed in XML 1.0 at all, not even as a reference.
+                '\u{0}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}' => f.write_char('\u{FFFD}')?,
+                // Allowed, but no terminal should see them raw when the file is printed.
+                '\u{7F}'..='\u{9F}' => write!(f, "&#x{:X};", c as u32)?,
+                c => f.write_char(c)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_text_stays_well_formed() {
+        let escaped = Xml("a<b>&\"c'\u{1b}[31m\u{0}\u{85}\n").to_string();
+        assert_eq!(
+            escaped,
+            "a&lt;b&gt;&amp;&quot;c&apos;\u{FFFD}[31m\u{FFFD}&#x85;&#xA;"
+        );
+    }
+}

@@ -94,7 +94,9 @@ fn write_node(
     opts: &GraphmlOptions<'_>,
 ) -> io::Result<()> {
     let n = graph.node(id);
-    writeln!(out, r#"    <node id="{}">"#, Xml(&n.key))?;
+    out.write_all(br#"    <node id=""#)?;
+    xml(out, &n.key)?;
+    out.write_all(b"\">\n")?;
     data(out, "n_key", &n.key)?;
     data(out, "n_label", &n.name)?;
     data(out, "n_kind", n.kind.as_str())?;
@@ -149,13 +151,11 @@ fn write_node(
 fn write_edge(out: &mut dyn Write, graph: &TrustGraph, id: EdgeId) -> io::Result<()> {
     let e = graph.edge(id);
     let (from, to) = graph.endpoints(id);
-    writeln!(
-        out,
-        r#"    <edge id="e{}" source="{}" target="{}">"#,
-        id.index(),
-        Xml(&graph.node(from).key),
-        Xml(&graph.node(to).key)
-    )?;
+    write!(out, r#"    <edge id="e{}" source=""#, id.index())?;
+    xml(out, &graph.node(from).key)?;
+    out.write_all(br#"" target=""#)?;
+    xml(out, &graph.node(to).key)?;
+    out.write_all(b"\">\n")?;
     data(out, "e_kind", e.kind.as_str())?;
     data(out, "e_reason", e.reason)?;
     data(out, "e_dormant", bool_text(e.dormant))?;
@@ -182,7 +182,11 @@ fn write_edge(out: &mut dyn Write, graph: &TrustGraph, id: EdgeId) -> io::Result
 }
 
 fn data(out: &mut dyn Write, key: &str, value: &str) -> io::Result<()> {
-    writeln!(out, r#"      <data key="{key}">{}</data>"#, Xml(value))
+    out.write_all(b"      <data key=\"")?;
+    out.write_all(key.as_bytes())?;
+    out.write_all(b"\">")?;
+    xml(out, value)?;
+    out.write_all(b"</data>\n")
 }
 
 fn bool_text(b: bool) -> &'static str {
@@ -193,30 +197,35 @@ fn json(value: &impl serde::Serialize) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-/// Text escaped for XML element content and attribute values alike.
-struct Xml<'a>(&'a str);
-
-impl std::fmt::Display for Xml<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use std::fmt::Write as _;
-        for c in self.0.chars() {
-            match c {
-                '&' => f.write_str("&amp;")?,
-                '<' => f.write_str("&lt;")?,
-                '>' => f.write_str("&gt;")?,
-                '"' => f.write_str("&quot;")?,
-                '\'' => f.write_str("&apos;")?,
-                // Tabs and line ends as references, so that attribute values keep them.
-                '\t' | '\n' | '\r' => write!(f, "&#x{:X};", c as u32)?,
-                // Not allowed in XML 1.0 at all, not even as a reference.
-                '\u{0}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}' => f.write_char('\u{FFFD}')?,
-                // Allowed, but no terminal should see them raw when the file is printed.
-                '\u{7F}'..='\u{9F}' => write!(f, "&#x{:X};", c as u32)?,
-                c => f.write_char(c)?,
-            }
+/// Writes `text` escaped for XML: the five markup characters as entities, tabs and line
+/// ends as references (attribute values keep them), the characters XML 1.0 cannot carry
+/// at all (other control characters, U+FFFE, U+FFFF) as U+FFFD, and C1 controls as
+/// references (allowed, but no terminal should see them raw when the file is printed).
+/// Runs of plain text go out whole: a million-node export is mostly plain text.
+fn xml(out: &mut dyn Write, text: &str) -> io::Result<()> {
+    let mut plain = 0;
+    for (i, c) in text.char_indices() {
+        let escaped: Option<&str> = match c {
+            '&' => Some("&amp;"),
+            '<' => Some("&lt;"),
+            '>' => Some("&gt;"),
+            '"' => Some("&quot;"),
+            '\'' => Some("&apos;"),
+            '\t' => Some("&#x9;"),
+            '\n' => Some("&#xA;"),
+            '\r' => Some("&#xD;"),
+            '\u{0}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}' => Some("\u{FFFD}"),
+            '\u{7F}'..='\u{9F}' => None,
+            _ => continue,
+        };
+        out.write_all(&text.as_bytes()[plain..i])?;
+        match escaped {
+            Some(e) => out.write_all(e.as_bytes())?,
+            None => write!(out, "&#x{:X};", c as u32)?,
         }
-        Ok(())
+        plain = i + c.len_utf8();
     }
+    out.write_all(&text.as_bytes()[plain..])
 }
 
 #[cfg(test)]
@@ -225,7 +234,9 @@ mod tests {
 
     #[test]
     fn hostile_text_stays_well_formed() {
-        let escaped = Xml("a<b>&\"c'\u{1b}[31m\u{0}\u{85}\n").to_string();
+        let mut escaped = Vec::new();
+        xml(&mut escaped, "a<b>&\"c'\u{1b}[31m\u{0}\u{85}\n").expect("writes");
+        let escaped = String::from_utf8(escaped).expect("utf-8");
         assert_eq!(
             escaped,
             "a&lt;b&gt;&amp;&quot;c&apos;\u{FFFD}[31m\u{FFFD}&#x85;&#xA;"

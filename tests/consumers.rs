@@ -50,8 +50,9 @@ fn run_python(python: &str, script: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
-/// networkx's `read_graphml` reads every node and edge, and `descendants` over the edges
-/// an attacker can use (not dormant, from a usable node) is the blast radius.
+/// networkx's `read_graphml` reads every node and edge, each node's `key` is its trustpath
+/// key, and `descendants` over the edges an attacker can use (not dormant, from a usable
+/// node) is the blast radius.
 #[test]
 fn networkx_reads_the_graphml_and_finds_the_blast_radius() {
     let Some(python) = python_with(&["networkx"]) else {
@@ -68,6 +69,8 @@ fn networkx_reads_the_graphml_and_finds_the_blast_radius() {
 import json, sys
 import networkx as nx
 g = nx.read_graphml(sys.argv[1])
+# Node ids are positions; each node's trustpath key is its `key` attribute.
+g = nx.relabel_nodes(g, {n: data["key"] for n, data in g.nodes(data=True)})
 start = sys.argv[2]
 usable = nx.DiGraph()
 usable.add_nodes_from(g.nodes)

@@ -1,8 +1,11 @@
 //! GraphML: the graph for Gephi, yEd, networkx and igraph.
 //!
-//! One `<node>` per node with its key as the id, one `<edge>` per edge, every property
+//! One `<node>` per node, one `<edge>` per edge, every property
 //! the analyses use as a declared attribute (scalars as themselves; tags, conditions and
-//! revoke ids as JSON text, which GraphML has no type for). Written as it is read, node by
+//! revoke ids as JSON text, which GraphML has no type for). Ids are `n` and the node's
+//! rank among the keys (the key itself is the `key` attribute): a key may hold characters
+//! an XML name cannot, and two keys that differ only in characters XML cannot carry at
+//! all must not become one node. Written as it is read, node by
 //! node: a million-node graph never exists as a document in memory. Every string is
 //! escaped for XML, and the characters XML 1.0 cannot carry at all (most control
 //! characters) become U+FFFD, so a hostile name yields a well-formed file.
@@ -77,10 +80,12 @@ pub fn write_graphml(
     for node in graph.nodes_by_key().filter(|&n| keep(n)) {
         write_node(out, graph, node, opts)?;
     }
+    let mut nth = 0;
     for node in graph.nodes_by_key().filter(|&n| keep(n)) {
         for (edge, to) in graph.outgoing(node) {
             if keep(to) {
-                write_edge(out, graph, edge)?;
+                write_edge(out, graph, edge, nth)?;
+                nth += 1;
             }
         }
     }
@@ -94,9 +99,7 @@ fn write_node(
     opts: &GraphmlOptions<'_>,
 ) -> io::Result<()> {
     let n = graph.node(id);
-    out.write_all(br#"    <node id=""#)?;
-    xml(out, &n.key)?;
-    out.write_all(b"\">\n")?;
+    writeln!(out, r#"    <node id="n{}">"#, graph.key_rank(id))?;
     data(out, "n_key", &n.key)?;
     data(out, "n_label", &n.name)?;
     data(out, "n_kind", n.kind.as_str())?;
@@ -148,14 +151,17 @@ fn write_node(
     writeln!(out, "    </node>")
 }
 
-fn write_edge(out: &mut dyn Write, graph: &TrustGraph, id: EdgeId) -> io::Result<()> {
+/// The `nth` edge written (edges are numbered in the order they appear, so that the same
+/// graph gives the same file whatever order its inputs were read in).
+fn write_edge(out: &mut dyn Write, graph: &TrustGraph, id: EdgeId, nth: usize) -> io::Result<()> {
     let e = graph.edge(id);
     let (from, to) = graph.endpoints(id);
-    write!(out, r#"    <edge id="e{}" source=""#, id.index())?;
-    xml(out, &graph.node(from).key)?;
-    out.write_all(br#"" target=""#)?;
-    xml(out, &graph.node(to).key)?;
-    out.write_all(b"\">\n")?;
+    writeln!(
+        out,
+        r#"    <edge id="e{nth}" source="n{}" target="n{}">"#,
+        graph.key_rank(from),
+        graph.key_rank(to)
+    )?;
     data(out, "e_kind", e.kind.as_str())?;
     data(out, "e_reason", e.reason)?;
     data(out, "e_dormant", bool_text(e.dormant))?;
@@ -231,6 +237,39 @@ fn xml(out: &mut dyn Write, text: &str) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Keys that differ only in characters XML cannot carry stay two nodes.
+    #[test]
+    fn ids_are_positions_not_keys() {
+        use crate::model::{Edge, EdgeKind, Node, NodeKind, Provenance};
+        let mut g = TrustGraph::new();
+        let a = g
+            .add_node(Node::new("x\u{1}", NodeKind::Role, Provenance::default()))
+            .expect("new");
+        let b = g
+            .add_node(Node::new("x\u{2}", NodeKind::Role, Provenance::default()))
+            .expect("new");
+        g.add_edge(
+            a,
+            b,
+            Edge::new(EdgeKind::CanAssume, "t", Provenance::default()),
+        );
+        g.prepare();
+        let mut out = Vec::new();
+        let opts = GraphmlOptions {
+            at: jiff::Timestamp::UNIX_EPOCH,
+            blast: None,
+            blast_only: false,
+        };
+        write_graphml(&mut out, &g, &opts).expect("writes");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(text.contains(r#"<node id="n0">"#) && text.contains(r#"<node id="n1">"#));
+        assert!(
+            text.contains(r#"<edge id="e0" source="n0" target="n1">"#),
+            "{text}"
+        );
+        assert!(!text.contains('\u{1}') && !text.contains('\u{2}'));
+    }
 
     #[test]
     fn hostile_text_stays_well_formed() {

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 
 use super::identities::{people, used_by_workloads};
 use super::rules::{edge_fix, line_in, live_in, own_fix, serious, shown, weighed};
@@ -68,7 +68,7 @@ pub(super) fn credential(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
         });
     }
     let kind = c.kind.as_deref().unwrap_or("");
-    if let Some(secret) = BearerSecret::of(c) {
+    if let Some(secret) = BearerSecret::of(c, ctx.at) {
         let (id, title) = match secret {
             BearerSecret::Password => (
                 format!("NHI4:password:{}", n.key),
@@ -111,14 +111,20 @@ pub(super) fn credential(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
 enum BearerSecret {
     /// A password or client secret: one whatever its lifetime.
     Password,
-    /// A token or secret id that does not expire within 90 days ([`Credential::is_long_lived`]):
+    /// A token or secret id that does not expire within 90 days of the audit's time:
     /// a legacy Kubernetes service-account token, a Vault token or AppRole secret id
     /// without a short TTL, a personal access token, an API key.
     StandingToken,
 }
 
 impl BearerSecret {
-    fn of(c: &Credential) -> Option<BearerSecret> {
+    /// As of `at`: a token counts when it has more than [`STANDING`] left to live, or no
+    /// expiry and nothing saying it is short-lived.
+    fn of(c: &Credential, at: Timestamp) -> Option<BearerSecret> {
+        let standing = match c.expires {
+            Some(expires) => expires.duration_since(at) > STANDING,
+            None => c.long_lived != Some(false),
+        };
         match c.kind.as_deref()? {
             "client_secret" | "password" => Some(BearerSecret::Password),
             "service_account_token"
@@ -128,7 +134,7 @@ impl BearerSecret {
             | "pat"
             | "api_key"
             | "token"
-                if c.is_long_lived() =>
+                if standing =>
             {
                 Some(BearerSecret::StandingToken)
             }
@@ -136,6 +142,9 @@ impl BearerSecret {
         }
     }
 }
+
+/// Time left to live past which a bearer token is standing (NHI4).
+const STANDING: SignedDuration = SignedDuration::from_hours(90 * 24);
 
 /// NHI2: a credential stored in secrets on more than one platform.
 fn copied_across_platforms(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {

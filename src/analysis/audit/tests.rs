@@ -298,9 +298,16 @@ fn nhi4_insecure_authentication() {
     let (mut g, role) = with_a_jewel();
     let secret = credential(&mut g, "app-secret", "client_secret");
     let legacy = credential(&mut g, "legacy-token", "service_account_token");
+    // Created long ago, five hours left: not standing. No creation date, a year left:
+    // standing.
     let brief = credential(&mut g, "brief-token", "vault_token");
     if let Some(c) = g.node_mut(brief).credential.as_deref_mut() {
-        c.expires = ts("2026-05-01T01:00:00Z");
+        c.expires = ts("2026-06-01T05:00:00Z");
+    }
+    let far = credential(&mut g, "far-token", "approle_secret_id");
+    if let Some(c) = g.node_mut(far).credential.as_deref_mut() {
+        c.created = None;
+        c.expires = ts("2027-06-01T00:00:00Z");
     }
     let job_token = credential(&mut g, "job-token", "github_token");
     let cert = credential(&mut g, "app-cert", "certificate");
@@ -317,6 +324,7 @@ fn nhi4_insecure_authentication() {
         (lonely_key, lonely, EdgeKind::AuthenticatesAs),
         (legacy, lonely, EdgeKind::AuthenticatesAs),
         (brief, lonely, EdgeKind::AuthenticatesAs),
+        (far, lonely, EdgeKind::AuthenticatesAs),
         (job_token, lonely, EdgeKind::AuthenticatesAs),
         (person, lonely, EdgeKind::CanAssume),
     ] {
@@ -328,6 +336,7 @@ fn nhi4_insecure_authentication() {
         [
             "NHI4:key-beside-federation:role",
             "NHI4:password:app-secret",
+            "NHI4:bearer:far-token",
             "NHI4:bearer:legacy-token"
         ]
     );

@@ -260,6 +260,8 @@ fn dispatch(
                 let compromised = compromised_set(graph, &given.compromised, err)?;
                 Some(BlastRadius::compute(graph, &compromised, at))
             };
+            let keep =
+                |n: NodeId| !args.blast_only || blast.as_ref().is_some_and(|b| b.contains(n));
             match args.format {
                 ExportFormat::Dot => {
                     let opts = DotOptions {
@@ -277,11 +279,9 @@ fn dispatch(
                     };
                     report::graphml::write_graphml(out, graph, &opts)?;
                 }
-                ExportFormat::Json => {
-                    let keep = |n: NodeId| {
-                        !args.blast_only || blast.as_ref().is_some_and(|b| b.contains(n))
-                    };
-                    report::json::write_graph(out, graph, &keep)?;
+                ExportFormat::Json => report::json::write_graph(out, graph, &keep)?,
+                ExportFormat::Opengraph => {
+                    report::opengraph::write_opengraph(out, graph, &keep, at)?;
                 }
             }
         }

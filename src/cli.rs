@@ -87,8 +87,8 @@ pub enum Command {
     Harden(HardenArgs),
     /// Witness paths from one node to another, with the reason for every hop.
     Path(PathArgs),
-    /// Write the graph (or the blast radius) as DOT for Graphviz, native JSON, or GraphML
-    /// for Gephi, yEd, networkx and igraph.
+    /// Write the graph (or the blast radius) as DOT for Graphviz, native JSON, GraphML
+    /// for Gephi, yEd, networkx and igraph, or BloodHound OpenGraph.
     Export(ExportArgs),
     /// Write a synthetic organisation as native JSON, for benchmarks and demos
     /// (deterministic: the same --nodes and --seed give the same bytes).
@@ -452,6 +452,8 @@ pub enum ExportFormat {
     Json,
     /// GraphML for Gephi, yEd, networkx and igraph.
     Graphml,
+    /// BloodHound OpenGraph JSON (BloodHound CE's File Ingest).
+    Opengraph,
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {

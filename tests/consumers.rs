@@ -1,5 +1,7 @@
 //! The exports read by the tools they are for, here: networkx reads the GraphML and finds
-//! the same blast radius as `trustpath blast`.
+//! the same blast radius as `trustpath blast`; the OpenGraph document passes BloodHound's
+//! published node and edge schemas (as the `bhopengraph` package embeds them) and its
+//! edges, followed, give the same blast radius.
 //!
 //! The Python with those packages is `$TRUSTPATH_TEST_PYTHON` (`.ci/run` makes a virtual
 //! environment with them and sets it), else `python3` when it has them. Without either,
@@ -48,6 +50,28 @@ fn run_python(python: &str, script: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// What a consumer found from the compromised node (`reached`: usable; `unusable`: dead
+/// keys and expired tokens reached but not gone through) is `trustpath blast`'s `reached`
+/// and `exposed_unusable`.
+fn same_blast_radius(read: &serde_json::Value, blast: &serde_json::Value) {
+    for (ours, theirs) in [("reached", "reached"), ("exposed_unusable", "unusable")] {
+        let mut expected: Vec<&str> = blast[ours]
+            .as_array()
+            .expect("listed")
+            .iter()
+            .map(|r| r["id"].as_str().expect("id"))
+            .collect();
+        expected.sort_unstable();
+        let found: Vec<&str> = read[theirs]
+            .as_array()
+            .expect("listed")
+            .iter()
+            .map(|r| r.as_str().expect("key"))
+            .collect();
+        assert_eq!(found, expected, "{ours}");
+    }
 }
 
 /// networkx's `read_graphml` reads every node and edge, each node's `key` is its trustpath
@@ -102,26 +126,82 @@ print(json.dumps({
     .expect("json");
     assert_eq!(read["nodes"], imported["nodes"]);
     assert_eq!(read["edges"], imported["edges"]);
-    // What the attacker can use, and the dead keys and expired tokens they reach but
-    // cannot use (`exposed_unusable`: a blast radius does not go through them).
-    for (ours, theirs) in [("reached", "reached"), ("exposed_unusable", "unusable")] {
-        let mut expected: Vec<&str> = blast[ours]
-            .as_array()
-            .expect("listed")
-            .iter()
-            .map(|r| r["id"].as_str().expect("id"))
-            .collect();
-        expected.sort_unstable();
-        let found: Vec<&str> = read[theirs]
-            .as_array()
-            .expect("listed")
-            .iter()
-            .map(|r| r.as_str().expect("key"))
-            .collect();
-        assert_eq!(found, expected, "{ours}");
-    }
+    same_blast_radius(&read, &blast);
     assert!(
         !read["unusable"].as_array().expect("listed").is_empty(),
         "the sample has dead keys in reach"
     );
+}
+
+/// The sample as BloodHound OpenGraph: every node and edge valid against the published
+/// schemas, every edge's ends present, kinds prefixed, and following the edges an
+/// attacker can use gives the blast radius.
+#[test]
+fn the_opengraph_export_passes_bloodhounds_schemas() {
+    let Some(python) = python_with(&["bhopengraph", "jsonschema"]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let document = dir.path().join("sample.opengraph.json");
+    std::fs::write(
+        &document,
+        stdout_of(&["export", "--format", "opengraph", "--at", AT]),
+    )
+    .expect("writes");
+    let script = r#"
+import json, sys
+import jsonschema
+from bhopengraph.Node import NODE_SCHEMA
+from bhopengraph.Edge import EDGE_SCHEMA
+doc = json.load(open(sys.argv[1]))
+assert set(doc) == {"metadata", "graph"}, set(doc)
+assert doc["metadata"]["source_kind"] == "TP_Base"
+nodes, edges = doc["graph"]["nodes"], doc["graph"]["edges"]
+for n in nodes:
+    jsonschema.validate(n, NODE_SCHEMA)
+    assert all(k.startswith("TP_") for k in n["kinds"]), n["kinds"]
+    for value in n["properties"].values():
+        assert value is not None and not isinstance(value, dict)
+        if isinstance(value, list):
+            assert len({type(v) for v in value}) <= 1
+for e in edges:
+    jsonschema.validate(e, EDGE_SCHEMA)
+    assert e["kind"].startswith("TP_"), e["kind"]
+ids = {n["id"]: n for n in nodes}
+assert len(ids) == len(nodes), "ids are unique"
+out = {}
+for e in edges:
+    assert e["start"]["value"] in ids and e["end"]["value"] in ids
+    if not e["properties"]["dormant"] and ids[e["start"]["value"]]["properties"]["usable"]:
+        out.setdefault(e["start"]["value"], []).append(e["end"]["value"])
+start = sys.argv[2]
+found, todo = {start}, [start]
+while todo:
+    for b in out.get(todo.pop(), []):
+        if b not in found:
+            found.add(b)
+            todo.append(b)
+print(json.dumps({
+    "nodes": len(nodes),
+    "edges": len(edges),
+    "reached": sorted(n for n in found if ids[n]["properties"]["usable"]),
+    "unusable": sorted(n for n in found if not ids[n]["properties"]["usable"]),
+}))
+"#;
+    let imported: serde_json::Value =
+        serde_json::from_str(&stdout_of(&["import", "--format", "json"])).expect("json");
+    let blast: serde_json::Value =
+        serde_json::from_str(&stdout_of(&["blast", "--format", "json", "--at", AT])).expect("json");
+    let start = blast["compromised"][0]
+        .as_str()
+        .expect("a compromised node");
+    let read: serde_json::Value = serde_json::from_str(&run_python(
+        &python,
+        script,
+        &[document.to_str().expect("utf-8"), start],
+    ))
+    .expect("json");
+    assert_eq!(read["nodes"], imported["nodes"]);
+    assert_eq!(read["edges"], imported["edges"]);
+    same_blast_radius(&read, &blast);
 }

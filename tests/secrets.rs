@@ -191,6 +191,7 @@ fn no_planted_secret_value_reaches_any_output() {
         vec!["export", "--format", "dot"],
         vec!["export", "--format", "json"],
         vec!["export", "--format", "graphml"],
+        vec!["export", "--format", "opengraph"],
         vec!["path", c, "arn:aws:s3:::jewel", "--all"],
         vec![
             "blast",

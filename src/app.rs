@@ -262,6 +262,19 @@ fn dispatch(
             };
             let keep =
                 |n: NodeId| !args.blast_only || blast.as_ref().is_some_and(|b| b.contains(n));
+            match (&args.output, args.format) {
+                (None, ExportFormat::Neo4jCsv) => {
+                    return Err(Error::Usage(
+                        "neo4j-csv writes two files: give the directory with --output DIR".into(),
+                    ));
+                }
+                (Some(_), format) if format != ExportFormat::Neo4jCsv => {
+                    return Err(Error::Usage(
+                        "--output DIR goes with --format neo4j-csv; other formats write to stdout: redirect it with >".into(),
+                    ));
+                }
+                _ => {}
+            }
             match args.format {
                 ExportFormat::Dot => {
                     let opts = DotOptions {
@@ -282,6 +295,10 @@ fn dispatch(
                 ExportFormat::Json => report::json::write_graph(out, graph, &keep)?,
                 ExportFormat::Opengraph => {
                     report::opengraph::write_opengraph(out, graph, &keep, at)?;
+                }
+                ExportFormat::Neo4jCsv => {
+                    let dir = args.output.as_deref().unwrap_or(std::path::Path::new("."));
+                    neo4j_csv(dir, graph, &keep, at, out)?;
                 }
             }
         }
@@ -464,6 +481,41 @@ fn residual(
         at,
         Some(&removed),
     ))
+}
+
+/// `export --format neo4j-csv`: both files into `dir`, each written whole or not at all,
+/// then the command that loads them.
+fn neo4j_csv(
+    dir: &std::path::Path,
+    graph: &TrustGraph,
+    keep: &dyn Fn(NodeId) -> bool,
+    at: Timestamp,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let failed = |path: &std::path::Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Write { path, source }
+    };
+    fs::create_dir_all(dir).map_err(failed(dir))?;
+    let (nodes, relationships) = (dir.join("nodes.csv"), dir.join("relationships.csv"));
+    crate::atomic::write(&nodes, |w| report::neo4j::write_nodes(w, graph, keep, at))
+        .map_err(failed(&nodes))?;
+    crate::atomic::write(&relationships, |w| {
+        report::neo4j::write_relationships(w, graph, keep)
+    })
+    .map_err(failed(&relationships))?;
+    let path = |p: &std::path::Path| crate::shell::quote(&p.to_string_lossy());
+    writeln!(
+        out,
+        "wrote {} and {}
+load them into an empty database (Neo4j stopped) with:
+  neo4j-admin database import full --nodes={} --relationships={} --multiline-fields=true neo4j",
+        report::clean(&nodes.to_string_lossy()),
+        report::clean(&relationships.to_string_lossy()),
+        path(&nodes),
+        path(&relationships),
+    )?;
+    Ok(())
 }
 
 /// `trustpath man`: the page of the whole tool on `out`, or every page into `dir`.

@@ -399,6 +399,10 @@ pub struct ExportArgs {
     // before the command.
     #[arg(long)]
     pub blast_only: bool,
+    /// The directory neo4j-csv writes nodes.csv and relationships.csv into (made if
+    /// missing). Other formats write to stdout.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
 }
 
 const GEN_ABOUT: &str = "Write a synthetic organisation as native JSON, for benchmarks and demos.\n\n\
@@ -454,6 +458,9 @@ pub enum ExportFormat {
     Graphml,
     /// BloodHound OpenGraph JSON (BloodHound CE's File Ingest).
     Opengraph,
+    /// nodes.csv and relationships.csv for `neo4j-admin database import full`, into
+    /// --output DIR.
+    Neo4jCsv,
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {

@@ -1043,3 +1043,61 @@ fn completions_for_every_shell_and_manual_pages() {
     let harden = std::fs::read_to_string(pages.join("trustpath-harden.1")).expect("harden page");
     insta::assert_snapshot!("man_harden", harden);
 }
+
+/// `export --format neo4j-csv` writes the two files `neo4j-admin database import full`
+/// reads: its headers, every node and edge once, relationships between listed ids, kinds
+/// as labels and types; and prints the command that loads them.
+#[test]
+fn neo4j_csv_files_for_the_bulk_importer() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("neo4j");
+    let printed = stdout_of(&[
+        "export",
+        "--format",
+        "neo4j-csv",
+        "--output",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        printed.contains("neo4j-admin database import full --nodes="),
+        "{printed}"
+    );
+    let imported: serde_json::Value =
+        serde_json::from_str(&stdout_of(&["import", "--format", "json"])).expect("json");
+    let read = |name: &str| {
+        let mut reader = csv::Reader::from_path(out.join(name)).expect("csv");
+        let header: Vec<String> = reader
+            .headers()
+            .expect("header")
+            .iter()
+            .map(String::from)
+            .collect();
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+        (header, rows)
+    };
+    let (header, nodes) = read("nodes.csv");
+    assert_eq!(header, trustpath::report::neo4j::NODE_HEADER);
+    assert_eq!(
+        nodes.len() as u64,
+        imported["nodes"].as_u64().expect("count")
+    );
+    let ids: std::collections::HashSet<&str> = nodes.iter().map(|r| &r[0]).collect();
+    assert_eq!(ids.len(), nodes.len(), "ids are unique");
+    assert!(nodes.iter().all(|r| r[1].starts_with("TP_Node;TP_")));
+    let (header, relationships) = read("relationships.csv");
+    assert_eq!(header, trustpath::report::neo4j::RELATIONSHIP_HEADER);
+    assert_eq!(
+        relationships.len() as u64,
+        imported["edges"].as_u64().expect("count")
+    );
+    for r in &relationships {
+        assert!(ids.contains(&r[0]) && ids.contains(&r[1]), "{r:?}");
+        assert!(r[2].starts_with("TP_") && r[2] == r[2].to_ascii_uppercase());
+    }
+    // Without a directory it says what it needs.
+    trustpath()
+        .args(["export", "--format", "neo4j-csv"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--output DIR"));
+}

@@ -8,6 +8,7 @@ pub mod dot;
 pub mod exposure;
 pub mod graphml;
 pub mod json;
+pub mod neo4j;
 pub mod opengraph;
 pub mod plan;
 pub mod text;

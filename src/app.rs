@@ -73,6 +73,10 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome
         }
         other => other,
     };
+    // A usage error before a load that may take seconds.
+    if let Some(Command::Export(args)) = &command {
+        export_dir(args)?;
+    }
     let started = Instant::now();
     let loaded = load(&inputs, at, err)?;
     let loading = started.elapsed();
@@ -262,19 +266,6 @@ fn dispatch(
             };
             let keep =
                 |n: NodeId| !args.blast_only || blast.as_ref().is_some_and(|b| b.contains(n));
-            match (&args.output, args.format) {
-                (None, ExportFormat::Neo4jCsv) => {
-                    return Err(Error::Usage(
-                        "neo4j-csv writes two files: give the directory with --output DIR".into(),
-                    ));
-                }
-                (Some(_), format) if format != ExportFormat::Neo4jCsv => {
-                    return Err(Error::Usage(
-                        "--output DIR goes with --format neo4j-csv; other formats write to stdout: redirect it with >".into(),
-                    ));
-                }
-                _ => {}
-            }
             match args.format {
                 ExportFormat::Dot => {
                     let opts = DotOptions {
@@ -297,8 +288,9 @@ fn dispatch(
                     report::opengraph::write_opengraph(out, graph, &keep, at)?;
                 }
                 ExportFormat::Neo4jCsv => {
-                    let dir = args.output.as_deref().unwrap_or(std::path::Path::new("."));
-                    neo4j_csv(dir, graph, &keep, at, out)?;
+                    if let Some(dir) = export_dir(&args)? {
+                        neo4j_csv(dir, graph, &keep, at, out)?;
+                    }
                 }
             }
         }
@@ -481,6 +473,21 @@ fn residual(
         at,
         Some(&removed),
     ))
+}
+
+/// The directory an export writes into: neo4j-csv's, which needs one; `None` for the
+/// formats that write to stdout, which take none.
+fn export_dir(args: &crate::cli::ExportArgs) -> Result<Option<&std::path::Path>, Error> {
+    match (&args.output, args.format) {
+        (Some(dir), ExportFormat::Neo4jCsv) => Ok(Some(dir)),
+        (None, ExportFormat::Neo4jCsv) => Err(Error::Usage(
+            "neo4j-csv writes two files: give the directory with --output DIR".into(),
+        )),
+        (Some(_), _) => Err(Error::Usage(
+            "--output DIR goes with --format neo4j-csv; other formats write to stdout: redirect it with >".into(),
+        )),
+        (None, _) => Ok(None),
+    }
 }
 
 /// `export --format neo4j-csv`: both files into `dir`, each written whole or not at all,

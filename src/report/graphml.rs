@@ -28,7 +28,7 @@ pub struct GraphmlOptions<'a> {
 }
 
 /// `(id, for, name, type)` of every attribute, declared before the graph.
-const KEYS: [(&str, &str, &str, &str); 28] = [
+const KEYS: [(&str, &str, &str, &str); 29] = [
     ("n_key", "node", "key", "string"),
     ("n_label", "node", "label", "string"),
     ("n_kind", "node", "kind", "string"),
@@ -45,6 +45,7 @@ const KEYS: [(&str, &str, &str, &str); 28] = [
     ("n_created", "node", "created", "string"),
     ("n_expires", "node", "expires", "string"),
     ("n_last_used", "node", "last_used", "string"),
+    ("n_last_rotated", "node", "last_rotated", "string"),
     ("n_revoke", "node", "revoke", "string"),
     ("n_usable", "node", "usable", "boolean"),
     ("n_compromised", "node", "compromised", "boolean"),
@@ -104,15 +105,8 @@ fn write_node(
     data(out, "n_label", &n.name)?;
     data(out, "n_kind", n.kind.as_str())?;
     data(out, "n_platform", &n.platform)?;
-    for (key, value) in [
-        ("n_scope", &n.scope),
-        ("n_owner", &n.owner),
-        ("n_purpose", &n.purpose),
-        ("n_environment", &n.environment),
-    ] {
-        if let Some(value) = value {
-            data(out, key, value)?;
-        }
+    for (name, value) in super::node_texts(n) {
+        node_data(out, name, value)?;
     }
     data(
         out,
@@ -124,23 +118,12 @@ fn write_node(
         data(out, "n_tags", &json(&n.tags))?;
     }
     if let Some(c) = n.credential.as_deref() {
-        for (key, value) in [("n_credential_type", &c.kind), ("n_status", &c.status)] {
-            if let Some(value) = value {
-                data(out, key, value)?;
-            }
-        }
-        for (key, time) in [
-            ("n_created", c.created),
-            ("n_expires", c.expires),
-            ("n_last_used", c.last_used),
-        ] {
-            if let Some(time) = time {
-                data(out, key, &time.to_string())?;
-            }
+        for (name, value) in super::credential_texts(c) {
+            node_data(out, name, &value)?;
         }
     }
     if !n.revoke.is_empty() {
-        let ids: Vec<&str> = n.revoke.iter().map(|r| r.id.as_str()).collect();
+        let ids = super::revoke_ids(&n.revoke);
         data(out, "n_revoke", &json(&ids))?;
     }
     data(out, "n_usable", bool_text(n.usable_at(opts.at)))?;
@@ -167,24 +150,29 @@ fn write_edge(out: &mut dyn Write, graph: &TrustGraph, id: EdgeId, nth: usize) -
     data(out, "e_dormant", bool_text(e.dormant))?;
     data(out, "e_conditional", bool_text(e.is_conditional()))?;
     if !e.conditions.is_empty() {
-        let conditions: Vec<&str> = e
-            .conditions
-            .iter()
-            .map(|c| c.description.as_str())
-            .collect();
+        let conditions = super::condition_texts(e.conditions);
         data(out, "e_conditions", &json(&conditions))?;
     }
     if let Some(technique) = e.technique {
         data(out, "e_technique", technique)?;
     }
     if !e.revoke.is_empty() {
-        let ids: Vec<&str> = e.revoke.iter().map(|r| r.id.as_str()).collect();
+        let ids = super::revoke_ids(e.revoke);
         data(out, "e_revoke", &json(&ids))?;
     }
     if e.provenance.source != crate::model::SourceId::default() {
         data(out, "e_source", graph.source_name(e.provenance.source))?;
     }
     writeln!(out, "    </edge>")
+}
+
+/// A node property under its key, `n_` and its name.
+fn node_data(out: &mut dyn Write, name: &str, value: &str) -> io::Result<()> {
+    out.write_all(b"      <data key=\"n_")?;
+    out.write_all(name.as_bytes())?;
+    out.write_all(b"\">")?;
+    xml(out, value)?;
+    out.write_all(b"</data>\n")
 }
 
 fn data(out: &mut dyn Write, key: &str, value: &str) -> io::Result<()> {

@@ -47,6 +47,48 @@ pub fn clean_message(s: &str) -> String {
 
 /// Characters a terminal would act on: controls, line separators, bidirectional
 /// overrides. Reports show them escaped; commands write them escaped inside `$'…'`.
+/// The optional text fields of a node, by the property name the graph exports give them;
+/// the absent ones left out.
+pub(crate) fn node_texts(n: &crate::model::Node) -> impl Iterator<Item = (&'static str, &str)> {
+    [
+        ("scope", &n.scope),
+        ("owner", &n.owner),
+        ("purpose", &n.purpose),
+        ("environment", &n.environment),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| Some((name, value.as_deref()?)))
+}
+
+/// A credential's type, status and dates as text, by the property name the graph exports
+/// give them; the absent ones left out.
+pub(crate) fn credential_texts(
+    c: &crate::model::Credential,
+) -> impl Iterator<Item = (&'static str, String)> + '_ {
+    let texts = [("credential_type", &c.kind), ("status", &c.status)]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value.as_deref()?.to_string())));
+    let times = [
+        ("created", c.created),
+        ("expires", c.expires),
+        ("last_used", c.last_used),
+        ("last_rotated", c.last_rotated),
+    ]
+    .into_iter()
+    .filter_map(|(name, time)| Some((name, time?.to_string())));
+    texts.chain(times)
+}
+
+/// The ids of revoke entries, as the graph exports list them.
+pub(crate) fn revoke_ids(revoke: &[crate::model::Revoke]) -> Vec<&str> {
+    revoke.iter().map(|r| r.id.as_str()).collect()
+}
+
+/// Conditions by their human reading, as the graph exports list them.
+pub(crate) fn condition_texts(conditions: &[crate::model::Condition]) -> Vec<&str> {
+    conditions.iter().map(|c| c.description.as_str()).collect()
+}
+
 pub(crate) fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{2028}' | '\u{2029}')

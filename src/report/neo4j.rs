@@ -68,7 +68,7 @@ pub fn write_nodes(
         let facts = graph.facts(id);
         let c = n.credential.as_deref();
         let time = |t: Option<jiff::Timestamp>| t.map(|t| t.to_string()).unwrap_or_default();
-        let revoke: Vec<&str> = n.revoke.iter().map(|r| r.id.as_str()).collect();
+        let revoke = super::revoke_ids(&n.revoke);
         csv.write_record([
             &*n.key,
             &format!("{NODE_LABEL};{}", kind_name(n.kind.as_str())),
@@ -111,12 +111,8 @@ pub fn write_relationships(
                 continue;
             }
             let e = graph.edge(id);
-            let conditions: Vec<&str> = e
-                .conditions
-                .iter()
-                .map(|c| c.description.as_str())
-                .collect();
-            let revoke: Vec<&str> = e.revoke.iter().map(|r| r.id.as_str()).collect();
+            let conditions = super::condition_texts(e.conditions);
+            let revoke = super::revoke_ids(e.revoke);
             csv.write_record([
                 &*graph.node(node).key,
                 &*graph.node(to).key,

@@ -72,39 +72,20 @@ fn node_out(graph: &TrustGraph, id: NodeId, at: jiff::Timestamp) -> Value {
     p.insert("name", json!(&*n.name));
     p.insert("key", json!(&*n.key));
     p.insert("platform", json!(&*n.platform));
-    for (name, value) in [
-        ("scope", &n.scope),
-        ("owner", &n.owner),
-        ("purpose", &n.purpose),
-        ("environment", &n.environment),
-    ] {
-        if let Some(value) = value {
-            p.insert(name, json!(&**value));
-        }
+    for (name, value) in super::node_texts(n) {
+        p.insert(name, json!(value));
     }
     p.insert("criticality", json!(facts.criticality));
     p.insert("crown_jewel", json!(facts.is_crown_jewel()));
     p.insert("admin", json!(n.admin));
     p.insert("usable", json!(n.usable_at(at)));
     if let Some(c) = n.credential.as_deref() {
-        for (name, value) in [("credential_type", &c.kind), ("status", &c.status)] {
-            if let Some(value) = value {
-                p.insert(name, json!(&**value));
-            }
-        }
-        for (name, time) in [
-            ("created", c.created),
-            ("expires", c.expires),
-            ("last_used", c.last_used),
-            ("last_rotated", c.last_rotated),
-        ] {
-            if let Some(time) = time {
-                p.insert(name, json!(time.to_string()));
-            }
+        for (name, value) in super::credential_texts(c) {
+            p.insert(name, json!(value));
         }
     }
     if !n.revoke.is_empty() {
-        let ids: Vec<&str> = n.revoke.iter().map(|r| r.id.as_str()).collect();
+        let ids = super::revoke_ids(&n.revoke);
         p.insert("revoke", json!(ids));
     }
     let mut properties: serde_json::Map<String, Value> =
@@ -128,18 +109,14 @@ fn edge_out(graph: &TrustGraph, id: EdgeId) -> Value {
     p.insert("dormant".into(), json!(e.dormant));
     p.insert("conditional".into(), json!(e.is_conditional()));
     if !e.conditions.is_empty() {
-        let conditions: Vec<&str> = e
-            .conditions
-            .iter()
-            .map(|c| c.description.as_str())
-            .collect();
+        let conditions = super::condition_texts(e.conditions);
         p.insert("conditions".into(), json!(conditions));
     }
     if let Some(technique) = e.technique {
         p.insert("technique".into(), json!(technique));
     }
     if !e.revoke.is_empty() {
-        let ids: Vec<&str> = e.revoke.iter().map(|r| r.id.as_str()).collect();
+        let ids = super::revoke_ids(e.revoke);
         p.insert("revoke".into(), json!(ids));
     }
     json!({

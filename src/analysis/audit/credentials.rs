@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::{SignedDuration, Timestamp};
 
 use super::identities::{people, used_by_workloads};
-use super::rules::{edge_fix, line_in, live_in, own_fix, serious, shown, weighed};
+use super::rules::{edge_fix, line_in, listing, live_in, own_fix, serious, weighed};
 use super::{Category, Ctx, Finding};
 use crate::model::{Credential, EdgeId, EdgeKind, NodeId, NodeKind};
 
@@ -162,12 +162,7 @@ fn copied_across_platforms(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) 
         return;
     }
     let platforms: Vec<&str> = platforms.into_iter().collect();
-    let mut evidence = Vec::new();
-    shown(
-        &mut evidence,
-        stores.iter().map(|&(e, s)| line_in(ctx, e, s)),
-    );
-    evidence.push(ctx.reach(node).evidence());
+    let evidence = listing(ctx, node, stores.iter().map(|&(e, s)| line_in(ctx, e, s)));
     out.push(Finding {
         id: format!("NHI2:copied:{}", graph.node(node).key),
         category: Category::NHI2,
@@ -199,12 +194,11 @@ pub(super) fn secret(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
     if readers.len() < ctx.thresholds.shared_by as usize || readers.len() < 2 {
         return;
     }
-    let mut evidence = Vec::new();
-    shown(
-        &mut evidence,
+    let evidence = listing(
+        ctx,
+        node,
         readers.values().map(|&(e, from)| line_in(ctx, e, from)),
     );
-    evidence.push(ctx.reach(node).evidence());
     out.push(Finding {
         id: format!("NHI2:readers:{}", graph.node(node).key),
         category: Category::NHI2,

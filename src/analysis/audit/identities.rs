@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use super::rules::{
-    edge_fix, line_in, line_out, live_in, live_out, own_fix, serious, shown, weighed,
+    edge_fix, line_in, line_out, listing, live_in, live_out, own_fix, serious, shown, weighed,
 };
 use super::{Category, Ctx, Finding, Reach, Severity};
 use crate::model::{EdgeId, EdgeKind, NodeId, NodeKind};
@@ -46,12 +46,7 @@ pub(super) fn used_by_workloads(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Findi
     if users.len() < ctx.thresholds.shared_by as usize || users.len() < 2 {
         return;
     }
-    let mut evidence = Vec::new();
-    shown(
-        &mut evidence,
-        users.values().map(|&(e, w)| line_in(ctx, e, w)),
-    );
-    evidence.push(ctx.reach(node).evidence());
+    let evidence = listing(ctx, node, users.values().map(|&(e, w)| line_in(ctx, e, w)));
     out.push(Finding {
         id: format!("NHI9:shared:{}", graph.node(node).key),
         category: Category::NHI9,
@@ -399,9 +394,7 @@ pub(super) fn people(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
     if everyone.is_empty() {
         return;
     }
-    let mut evidence = Vec::new();
-    shown(&mut evidence, lines.into_iter());
-    evidence.push(ctx.reach(node).evidence());
+    let evidence = listing(ctx, node, lines.into_iter());
     let through_groups = held
         .iter()
         .filter(|&&(_, from)| graph.node(from).kind == NodeKind::Group)
@@ -566,14 +559,13 @@ pub(super) fn crossing_environments(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<F
     if from.len() < 2 {
         return;
     }
-    let mut evidence = Vec::new();
-    shown(
-        &mut evidence,
+    let evidence = listing(
+        ctx,
+        node,
         users
             .iter()
             .map(|&(e, u)| format!("{} ({})", line_in(ctx, e, u), written(u).unwrap_or(""))),
     );
-    evidence.push(ctx.reach(node).evidence());
     out.push(Finding {
         id: format!("NHI8:used-from:{}", n.key),
         category: Category::NHI8,

@@ -81,6 +81,19 @@ pub(super) fn shown(evidence: &mut Vec<String>, lines: impl ExactSizeIterator<It
     }
 }
 
+/// A finding's evidence when it is a list: its first lines ([`shown`]), then whether the
+/// node leads to a crown jewel.
+pub(super) fn listing(
+    ctx: &Ctx<'_>,
+    node: NodeId,
+    lines: impl ExactSizeIterator<Item = String>,
+) -> Vec<String> {
+    let mut evidence = Vec::new();
+    shown(&mut evidence, lines);
+    evidence.push(ctx.reach(node).evidence());
+    evidence
+}
+
 /// One line per edge out of the finding's node: `kind target: reason`.
 pub(super) fn line_out(ctx: &Ctx<'_>, edge: EdgeId, to: NodeId) -> String {
     let e = ctx.graph.edge(edge);

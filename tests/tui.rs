@@ -677,12 +677,17 @@ fn the_audit_tab_filters_and_jumps() {
     press(&mut app, "vvv");
     assert_eq!(app.audit.shown.len(), all, "back to every severity");
     press(&mut app, "f");
-    let first = app.audit.selected().expect("a finding").clone();
     assert!(app.audit.shown.len() < all, "one category shows fewer");
-    press(&mut app, "\n");
+    jump_to_the_finding_and_back(&mut app);
+}
+
+/// Enter on the finding under the cursor selects its node in Details; Esc comes back.
+fn jump_to_the_finding_and_back(app: &mut App<'_>) {
+    let finding = app.audit.selected().expect("a finding").clone();
+    press(app, "\n");
     assert_eq!(app.tab, Tab::Details);
-    assert_eq!(app.selection(), first.nodes.first().copied());
-    press(&mut app, "\x1b");
+    assert_eq!(app.selection(), finding.nodes.first().copied());
+    press(app, "\x1b");
     assert_eq!(app.tab, Tab::Audit, "Esc goes back to the findings");
 }
 
@@ -698,12 +703,7 @@ fn esc_goes_back_to_the_findings_from_an_empty_list() {
         press(&mut app, "\t");
     }
     press(&mut app, "\n");
-    let finding = app.audit.selected().expect("a finding").clone();
-    press(&mut app, "\n");
-    assert_eq!(app.tab, Tab::Details);
-    assert_eq!(app.selection(), finding.nodes.first().copied());
-    press(&mut app, "\x1b");
-    assert_eq!(app.tab, Tab::Audit, "Esc goes back to the findings");
+    jump_to_the_finding_and_back(&mut app);
 }
 
 /// The Paths tab also says who can reach the selection, most easily held first, each

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use super::clean;
+use super::{bool_str, clean};
 use crate::analysis::BlastRadius;
 use crate::model::TrustGraph;
 
@@ -114,10 +114,6 @@ fn write_rows(
     }
     w.flush()?;
     Ok(())
-}
-
-fn bool_str(b: bool) -> &'static str {
-    if b { "true" } else { "false" }
 }
 
 #[cfg(test)]

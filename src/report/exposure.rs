@@ -13,6 +13,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::bool_str;
 use super::clean;
 use super::csv::{cell, into_io};
 use super::dot::escape;
@@ -280,8 +281,8 @@ pub fn write_csv(
             &cell(&n.name),
             h.class.as_str(),
             &depth,
-            if h.conditional { "true" } else { "false" },
-            if n.admin { "true" } else { "false" },
+            bool_str(h.conditional),
+            bool_str(n.admin),
             &cell(n.owner.as_deref().unwrap_or("")),
             &cell(next),
             &cell(edge.reason),

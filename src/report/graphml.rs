@@ -12,6 +12,7 @@
 
 use std::io::{self, Write};
 
+use super::bool_str;
 use crate::analysis::BlastRadius;
 use crate::model::{EdgeId, NodeId, TrustGraph};
 
@@ -113,7 +114,7 @@ fn write_node(
         "n_criticality",
         &graph.facts(id).criticality.to_string(),
     )?;
-    data(out, "n_admin", bool_text(n.admin))?;
+    data(out, "n_admin", bool_str(n.admin))?;
     if !n.tags.is_empty() {
         data(out, "n_tags", &json(&n.tags))?;
     }
@@ -126,10 +127,10 @@ fn write_node(
         let ids = super::revoke_ids(&n.revoke);
         data(out, "n_revoke", &json(&ids))?;
     }
-    data(out, "n_usable", bool_text(n.usable_at(opts.at)))?;
+    data(out, "n_usable", bool_str(n.usable_at(opts.at)))?;
     if let Some(b) = opts.blast {
-        data(out, "n_compromised", bool_text(b.compromised.contains(&id)))?;
-        data(out, "n_reached", bool_text(b.contains(id)))?;
+        data(out, "n_compromised", bool_str(b.compromised.contains(&id)))?;
+        data(out, "n_reached", bool_str(b.contains(id)))?;
     }
     writeln!(out, "    </node>")
 }
@@ -147,8 +148,8 @@ fn write_edge(out: &mut dyn Write, graph: &TrustGraph, id: EdgeId, nth: usize) -
     )?;
     data(out, "e_kind", e.kind.as_str())?;
     data(out, "e_reason", e.reason)?;
-    data(out, "e_dormant", bool_text(e.dormant))?;
-    data(out, "e_conditional", bool_text(e.is_conditional()))?;
+    data(out, "e_dormant", bool_str(e.dormant))?;
+    data(out, "e_conditional", bool_str(e.is_conditional()))?;
     if !e.conditions.is_empty() {
         let conditions = super::condition_texts(e.conditions);
         data(out, "e_conditions", &json(&conditions))?;
@@ -181,10 +182,6 @@ fn data(out: &mut dyn Write, key: &str, value: &str) -> io::Result<()> {
     out.write_all(b"\">")?;
     xml(out, value)?;
     out.write_all(b"</data>\n")
-}
-
-fn bool_text(b: bool) -> &'static str {
-    if b { "true" } else { "false" }
 }
 
 fn json(value: &impl serde::Serialize) -> String {

@@ -79,6 +79,11 @@ pub(crate) fn credential_texts(
     texts.chain(times)
 }
 
+/// A flag as CSV, GraphML and the bulk importers spell it.
+pub(crate) fn bool_str(b: bool) -> &'static str {
+    if b { "true" } else { "false" }
+}
+
 /// The ids of revoke entries, as the graph exports list them.
 pub(crate) fn revoke_ids(revoke: &[crate::model::Revoke]) -> Vec<&str> {
     revoke.iter().map(|r| r.id.as_str()).collect()

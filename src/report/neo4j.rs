@@ -10,6 +10,7 @@
 
 use std::io::{self, Write};
 
+use super::bool_str;
 use crate::model::{NodeId, TrustGraph};
 use crate::report::opengraph::kind_name;
 
@@ -79,9 +80,9 @@ pub fn write_nodes(
             n.purpose.as_deref().unwrap_or(""),
             n.environment.as_deref().unwrap_or(""),
             &facts.criticality.to_string(),
-            bool_text(facts.is_crown_jewel()),
-            bool_text(n.admin),
-            bool_text(n.usable_at(at)),
+            bool_str(facts.is_crown_jewel()),
+            bool_str(n.admin),
+            bool_str(n.usable_at(at)),
             c.and_then(|c| c.kind.as_deref()).unwrap_or(""),
             c.and_then(|c| c.status.as_deref()).unwrap_or(""),
             &time(c.and_then(|c| c.created)),
@@ -118,8 +119,8 @@ pub fn write_relationships(
                 &*graph.node(to).key,
                 &relationship_type(e.kind.as_str()),
                 &**e.reason,
-                bool_text(e.dormant),
-                bool_text(e.is_conditional()),
+                bool_str(e.dormant),
+                bool_str(e.is_conditional()),
                 &list(&conditions),
                 e.technique.unwrap_or(""),
                 &list(&revoke),
@@ -127,10 +128,6 @@ pub fn write_relationships(
         }
     }
     csv.flush()
-}
-
-fn bool_text(b: bool) -> &'static str {
-    if b { "true" } else { "false" }
 }
 
 /// A list as JSON text, or nothing for an empty one.

@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use super::PlanOut;
+use crate::report::bool_str;
 use crate::report::csv::{cell, into_io};
 
 pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
@@ -61,10 +62,6 @@ pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
         Ok(())
     };
     rows().map_err(into_io)
-}
-
-fn bool_str(b: bool) -> &'static str {
-    if b { "true" } else { "false" }
 }
 
 fn cell_lines(lines: &[String]) -> String {

@@ -76,6 +76,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome
     // A usage error before a load that may take seconds.
     if let Some(Command::Export(args)) = &command {
         export_dir(args)?;
+        cypher_dialect(args)?;
     }
     let started = Instant::now();
     let loaded = load(&inputs, at, err)?;
@@ -292,6 +293,15 @@ fn dispatch(
                         neo4j_csv(dir, graph, &keep, at, out)?;
                     }
                 }
+                ExportFormat::Cypher => {
+                    let opts = report::cypher::CypherOptions {
+                        dialect: cypher_dialect(&args)?,
+                        at,
+                        blast: blast.as_ref(),
+                        batch: 1000,
+                    };
+                    report::cypher::write_cypher(out, graph, &keep, &opts)?;
+                }
             }
         }
         Some(Command::Gen(_) | Command::Completions(_) | Command::Man(_)) => {
@@ -487,6 +497,21 @@ fn export_dir(args: &crate::cli::ExportArgs) -> Result<Option<&std::path::Path>,
             "--output DIR goes with --format neo4j-csv; other formats write to stdout: redirect it with >".into(),
         )),
         (None, _) => Ok(None),
+    }
+}
+
+/// The engine a Cypher export is for (Neo4j unless told); `--dialect` with another format
+/// is a usage error rather than ignored.
+fn cypher_dialect(args: &crate::cli::ExportArgs) -> Result<report::cypher::Dialect, Error> {
+    use crate::cli::CypherDialect as Given;
+    use report::cypher::Dialect;
+    match (args.dialect, args.format) {
+        (Some(_), format) if format != ExportFormat::Cypher => {
+            Err(Error::Usage("--dialect goes with --format cypher".into()))
+        }
+        (None | Some(Given::Neo4j), _) => Ok(Dialect::Neo4j),
+        (Some(Given::Memgraph), _) => Ok(Dialect::Memgraph),
+        (Some(Given::Falkordb), _) => Ok(Dialect::Falkordb),
     }
 }
 

@@ -88,7 +88,9 @@ pub enum Command {
     /// Witness paths from one node to another, with the reason for every hop.
     Path(PathArgs),
     /// Write the graph (or the blast radius) as DOT for Graphviz, native JSON, GraphML
-    /// for Gephi, yEd, networkx and igraph, or BloodHound OpenGraph.
+    /// for Gephi, yEd, networkx and igraph, BloodHound OpenGraph, CSV for Neo4j's bulk
+    /// importer, or a Cypher script for Neo4j, Memgraph and FalkorDB.
+    #[command(after_help = EXPORT_EXAMPLES)]
     Export(ExportArgs),
     /// Write a synthetic organisation as native JSON, for benchmarks and demos
     /// (deterministic: the same --nodes and --seed give the same bytes).
@@ -101,6 +103,16 @@ pub enum Command {
     #[command(after_help = MAN_EXAMPLES)]
     Man(ManArgs),
 }
+
+const EXPORT_EXAMPLES: &str = "Examples:\n  \
+trustpath export -c tj-style/changed-files@v45 --blast-only > blast.dot\n  \
+trustpath export --format graphml > acme.graphml     # Gephi, yEd, nx.read_graphml\n  \
+trustpath export --format opengraph > acme.json      # BloodHound CE: File Ingest\n  \
+trustpath export --format neo4j-csv --output neo4j/  # prints the neo4j-admin command\n  \
+trustpath export --format cypher > acme.cypher && cypher-shell -f acme.cypher\n  \
+trustpath export --format cypher --dialect memgraph > acme.cypher && mgconsole < acme.cypher\n\n\
+OpenGraph holds only the edges an attacker can use as of --at, as BloodHound follows every \
+edge; the other formats hold every edge with `dormant`, and every node with `usable`, to filter on.";
 
 const COMPLETIONS_EXAMPLES: &str = "Examples:\n  \
 trustpath completions bash > ~/.local/share/bash-completion/completions/trustpath\n  \
@@ -403,6 +415,9 @@ pub struct ExportArgs {
     /// missing). Other formats write to stdout.
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
+    /// The engine a cypher export is for [default: neo4j].
+    #[arg(long, value_enum)]
+    pub dialect: Option<CypherDialect>,
 }
 
 const GEN_ABOUT: &str = "Write a synthetic organisation as native JSON, for benchmarks and demos.\n\n\
@@ -461,6 +476,18 @@ pub enum ExportFormat {
     /// nodes.csv and relationships.csv for `neo4j-admin database import full`, into
     /// --output DIR.
     Neo4jCsv,
+    /// An openCypher script (batched UNWIND … MERGE) for Neo4j's cypher-shell -f,
+    /// Memgraph or FalkorDB: see --dialect.
+    Cypher,
+}
+
+/// The graph database a Cypher export is written for: they differ in how an index or
+/// uniqueness constraint is made and in which string escapes they read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CypherDialect {
+    Neo4j,
+    Memgraph,
+    Falkordb,
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {

@@ -1101,3 +1101,70 @@ fn neo4j_csv_files_for_the_bulk_importer() {
         .code(2)
         .stderr(predicate::str::contains("--output DIR"));
 }
+
+/// `export --format cypher`: the index statement of the chosen engine first, then every
+/// node and relationship once as a row of an `UNWIND` batch, each statement closed by
+/// `;` and a blank line; `--blast-only` keeps the blast radius; `--dialect` without
+/// cypher is a usage error.
+#[test]
+fn cypher_script_for_each_engine() {
+    let imported: serde_json::Value =
+        serde_json::from_str(&stdout_of(&["import", "--format", "json"])).expect("json");
+    for (dialect, first) in [
+        (
+            "neo4j",
+            "CREATE CONSTRAINT tp_node_id IF NOT EXISTS FOR (n:TP_Node) REQUIRE n.id IS UNIQUE;",
+        ),
+        (
+            "memgraph",
+            "CREATE CONSTRAINT ON (n:TP_Node) ASSERT n.id IS UNIQUE;",
+        ),
+        ("falkordb", "CREATE INDEX FOR (n:TP_Node) ON (n.id);"),
+    ] {
+        let script = stdout_of(&["export", "--format", "cypher", "--dialect", dialect]);
+        let statements: Vec<&str> = script
+            .split("\n\n")
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty() && !s.starts_with("//"))
+            .collect();
+        assert_eq!(statements[0], first, "{dialect}");
+        assert!(statements.iter().all(|s| s.ends_with(';')), "{dialect}");
+        let rows = |prefix: &str| script.lines().filter(|l| l.starts_with(prefix)).count() as u64;
+        assert_eq!(rows("{id: '"), imported["nodes"].as_u64().expect("count"));
+        assert_eq!(rows("{src: '"), imported["edges"].as_u64().expect("count"));
+        assert!(script.contains("MERGE (n:TP_Node:TP_Role {id: row.id})"));
+        assert!(script.contains("CREATE (a)-[r:TP_CAN_ASSUME]->(b)"));
+    }
+    let blast: serde_json::Value = serde_json::from_str(&stdout_of(&[
+        "-c",
+        COMPROMISED,
+        "blast",
+        "--format",
+        "json",
+        "--at",
+        AT,
+    ]))
+    .expect("json");
+    let reached = blast["reached"].as_array().expect("listed").len()
+        + blast["exposed_unusable"].as_array().expect("listed").len();
+    let script = stdout_of(&[
+        "-c",
+        COMPROMISED,
+        "export",
+        "--format",
+        "cypher",
+        "--blast-only",
+        "--at",
+        AT,
+    ]);
+    let rows = script.lines().filter(|l| l.starts_with("{id: '")).count();
+    assert_eq!(rows, reached);
+    assert!(script.contains("compromised: true"));
+    trustpath()
+        .args(["export", "--format", "dot", "--dialect", "memgraph"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--dialect goes with --format cypher",
+        ));
+}

@@ -1,7 +1,9 @@
 //! The exports read by the tools they are for, here: networkx reads the GraphML and finds
 //! the same blast radius as `trustpath blast`; the OpenGraph document passes BloodHound's
 //! published node and edge schemas (as the `bhopengraph` package embeds them) and its
-//! edges, followed, give the same blast radius.
+//! edges, all followed as BloodHound follows them, give the same blast radius; FalkorDB
+//! (embedded by `falkordblite`) loads the Cypher script and a variable-length path query
+//! finds the same blast radius, and hostile keys come back from it unchanged.
 //!
 //! The Python with those packages is `$TRUSTPATH_TEST_PYTHON` (`.ci/run` makes a virtual
 //! environment with them and sets it), else `python3` when it has them. Without either,
@@ -134,11 +136,12 @@ print(json.dumps({
 }
 
 /// The sample as BloodHound OpenGraph: every node and edge valid against the published
-/// schemas, every edge's ends present, kinds prefixed, and following the edges an
-/// attacker can use gives the blast radius.
+/// schemas, every edge's ends present, kinds prefixed; the edges are the ones an attacker
+/// can use (the GraphML's that are not dormant and leave a usable node), so following
+/// every edge, as BloodHound's pathfinding does, gives the blast radius.
 #[test]
 fn the_opengraph_export_passes_bloodhounds_schemas() {
-    let Some(python) = python_with(&["bhopengraph", "jsonschema"]) else {
+    let Some(python) = python_with(&["bhopengraph", "jsonschema", "networkx"]) else {
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");
@@ -148,9 +151,16 @@ fn the_opengraph_export_passes_bloodhounds_schemas() {
         stdout_of(&["export", "--format", "opengraph", "--at", AT]),
     )
     .expect("writes");
+    let graphml = dir.path().join("sample.graphml");
+    std::fs::write(
+        &graphml,
+        stdout_of(&["export", "--format", "graphml", "--at", AT]),
+    )
+    .expect("writes");
     let script = r#"
 import json, sys
 import jsonschema
+import networkx as nx
 from bhopengraph.Node import NODE_SCHEMA
 from bhopengraph.Edge import EDGE_SCHEMA
 doc = json.load(open(sys.argv[1]))
@@ -169,11 +179,23 @@ for e in edges:
     assert e["kind"].startswith("TP_"), e["kind"]
 ids = {n["id"]: n for n in nodes}
 assert len(ids) == len(nodes), "ids are unique"
+kind_name = lambda snake: "TP_" + "".join(w[:1].upper() + w[1:] for w in snake.split("_"))
+# BloodHound follows every edge: only those an attacker can use are there, and they are
+# exactly the GraphML's edges that are not dormant and leave a usable node.
 out = {}
 for e in edges:
     assert e["start"]["value"] in ids and e["end"]["value"] in ids
-    if not e["properties"]["dormant"] and ids[e["start"]["value"]]["properties"]["usable"]:
-        out.setdefault(e["start"]["value"], []).append(e["end"]["value"])
+    out.setdefault(e["start"]["value"], []).append(e["end"]["value"])
+ours = sorted((e["start"]["value"], e["kind"], e["end"]["value"]) for e in edges)
+g = nx.read_graphml(sys.argv[3])
+key = {n: data["key"] for n, data in g.nodes(data=True)}
+usable = sorted(
+    (key[a], kind_name(data["kind"]), key[b])
+    for a, b, data in g.edges(data=True)
+    if not data["dormant"] and g.nodes[a]["usable"]
+)
+assert ours == usable, (len(ours), len(usable))
+assert len(usable) < g.number_of_edges(), "the sample has dormant edges or dead keys with edges"
 start = sys.argv[2]
 found, todo = {start}, [start]
 while todo:
@@ -198,10 +220,144 @@ print(json.dumps({
     let read: serde_json::Value = serde_json::from_str(&run_python(
         &python,
         script,
-        &[document.to_str().expect("utf-8"), start],
+        &[
+            document.to_str().expect("utf-8"),
+            start,
+            graphml.to_str().expect("utf-8"),
+        ],
+    ))
+    .expect("json");
+    assert_eq!(read["nodes"], imported["nodes"]);
+    same_blast_radius(&read, &blast);
+}
+
+/// Loads a Cypher export into FalkorDB (embedded by `falkordblite`) statement by
+/// statement, as the script promises they split (a blank line after each), and prints
+/// the node and relationship counts, every node's id, and what a variable-length path
+/// query reaches from `argv[2]` over relationships an attacker can use.
+const FALKORDB_LOAD: &str = r#"
+import json, os, sys, tempfile
+from redislite.falkordb_client import FalkorDB
+script = open(sys.argv[1], encoding="utf-8").read()
+db = FalkorDB(os.path.join(tempfile.mkdtemp(), "tp.db"))
+g = db.select_graph("tp")
+for chunk in script.split("\n\n"):
+    lines = [l for l in chunk.split("\n") if l and not l.startswith("//")]
+    if lines:
+        statement = "\n".join(lines)
+        assert statement.endswith(";"), statement
+        g.query(statement[:-1])
+count = lambda q: g.query(q).result_set[0][0]
+ids = [row[0] for row in g.query("MATCH (n:TP_Node) RETURN n.id ORDER BY n.id").result_set]
+# A path an attacker can walk: no dormant relationship, and none out of a dead credential.
+walked = g.query(
+    "MATCH p = (s:TP_Node {id: $start})-[*1..]->(b:TP_Node) "
+    "WHERE all(r IN relationships(p) WHERE r.dormant = false AND startNode(r).usable = true) "
+    "RETURN DISTINCT b.id, b.usable",
+    {"start": sys.argv[2]},
+).result_set
+start = g.query("MATCH (s:TP_Node {id: $start}) RETURN s.usable", {"start": sys.argv[2]}).result_set
+found = {row[0]: row[1] for row in walked} | {sys.argv[2]: start[0][0]}
+print(json.dumps({
+    "nodes": count("MATCH (n) RETURN count(n)"),
+    "edges": count("MATCH ()-[r]->() RETURN count(r)"),
+    "ids": ids,
+    "labels": sorted({l for row in g.query("MATCH (n) RETURN labels(n)").result_set for l in row[0]}),
+    "reached": sorted(n for n, usable in found.items() if usable),
+    "unusable": sorted(n for n, usable in found.items() if not usable),
+}))
+"#;
+
+/// The sample's Cypher export, loaded into FalkorDB: the same nodes and relationships as
+/// `import`, and a variable-length path query from the compromised action over usable
+/// relationships reaches what `trustpath blast` reaches.
+#[test]
+fn falkordb_loads_the_cypher_export_and_finds_the_blast_radius() {
+    let Some(python) = python_with(&["redislite.falkordb_client"]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("sample.cypher");
+    std::fs::write(
+        &script,
+        stdout_of(&[
+            "export",
+            "--format",
+            "cypher",
+            "--dialect",
+            "falkordb",
+            "--at",
+            AT,
+        ]),
+    )
+    .expect("writes");
+    let imported: serde_json::Value =
+        serde_json::from_str(&stdout_of(&["import", "--format", "json"])).expect("json");
+    let blast: serde_json::Value =
+        serde_json::from_str(&stdout_of(&["blast", "--format", "json", "--at", AT])).expect("json");
+    let start = blast["compromised"][0]
+        .as_str()
+        .expect("a compromised node");
+    let read: serde_json::Value = serde_json::from_str(&run_python(
+        &python,
+        FALKORDB_LOAD,
+        &[script.to_str().expect("utf-8"), start],
     ))
     .expect("json");
     assert_eq!(read["nodes"], imported["nodes"]);
     assert_eq!(read["edges"], imported["edges"]);
     same_blast_radius(&read, &blast);
+    let labels = read["labels"].as_array().expect("listed");
+    assert!(labels.iter().any(|l| l == "TP_Node") && labels.iter().any(|l| l == "TP_Role"));
+}
+
+/// Keys that try to leave their string literal (quotes, backslashes, `}] AS row`, line
+/// breaks, terminal escapes) come back from FalkorDB exactly as they went in, and the
+/// relationship between two of them is there.
+#[test]
+fn hostile_keys_survive_the_cypher_export() {
+    let Some(python) = python_with(&["redislite.falkordb_client"]) else {
+        return;
+    };
+    let keys = [
+        "arn:aws:iam::111122223333:role/x'}] AS row MATCH (n) DETACH DELETE n //",
+        "k8s:prod:sa:ns/a\n\nMATCH (n) DETACH DELETE n;",
+        "vault:role:approle/back\\slash\\'",
+        "gcp:sa:\u{1b}]0;title\u{7}@p.iam.gserviceaccount.com\t\r",
+        "github:repo:acme/\u{202e}txt.exe ✓ 😀",
+    ];
+    let doc = serde_json::json!({
+        "schema": "trustpath/graph/v1",
+        "nodes": keys.iter().map(|k| serde_json::json!({"id": k, "kind": "role"})).collect::<Vec<_>>(),
+        "edges": [{ "from": keys[0], "to": keys[1], "kind": "can_assume", "reason": "it's \"trusted\"\n; really" }]
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("hostile.graph.json");
+    std::fs::write(&input, doc.to_string()).expect("write");
+    let script = dir.path().join("hostile.cypher");
+    let out = common::trustpath()
+        .args(["-i", input.to_str().expect("utf-8")])
+        .args(["export", "--format", "cypher", "--dialect", "falkordb"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(&script, &out.stdout).expect("writes");
+    let read: serde_json::Value = serde_json::from_str(&run_python(
+        &python,
+        FALKORDB_LOAD,
+        &[script.to_str().expect("utf-8"), keys[0]],
+    ))
+    .expect("json");
+    let mut expected: Vec<&str> = keys.to_vec();
+    expected.sort_unstable();
+    assert_eq!(read["ids"], serde_json::json!(expected));
+    assert_eq!(read["nodes"], 5);
+    assert_eq!(read["edges"], 1);
+    let mut reached = vec![keys[0], keys[1]];
+    reached.sort_unstable();
+    assert_eq!(read["reached"], serde_json::json!(reached));
 }

@@ -192,6 +192,8 @@ fn no_planted_secret_value_reaches_any_output() {
         vec!["export", "--format", "json"],
         vec!["export", "--format", "graphml"],
         vec!["export", "--format", "opengraph"],
+        vec!["export", "--format", "cypher"],
+        vec!["export", "--format", "cypher", "--dialect", "falkordb"],
         vec!["path", c, "arn:aws:s3:::jewel", "--all"],
         vec![
             "blast",

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod csv;
+pub mod cypher;
 pub mod dot;
 pub mod exposure;
 pub mod graphml;

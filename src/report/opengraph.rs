@@ -6,6 +6,13 @@
 //! carries the `TP_` prefix, as OpenGraph extensions must. Properties are flattened to
 //! what OpenGraph accepts: strings, numbers, booleans and arrays of strings; nothing
 //! absent is written as null. Streamed one node or edge at a time.
+//!
+//! BloodHound's pathfinding follows every edge it holds, whatever its properties say, so
+//! only the edges an attacker can use as of `--at` are written: not the dormant ones,
+//! and none out of a dead or expired credential (the credential itself stays, with
+//! `usable: false`, as `blast` lists it among the exposed). Its paths are then
+//! trustpath's. The other graph exports keep every edge, with `dormant` and `usable` to
+//! filter on.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -50,9 +57,10 @@ pub fn write_opengraph(
     }
     writeln!(out, "\n],\n\"edges\": [")?;
     let mut first = true;
-    for node in graph.nodes_by_key().filter(|&n| keep(n)) {
+    let walkable = |n: NodeId| keep(n) && graph.node(n).usable_at(at);
+    for node in graph.nodes_by_key().filter(|&n| walkable(n)) {
         for (edge, to) in graph.outgoing(node) {
-            if !keep(to) {
+            if !keep(to) || graph.edge(edge).dormant {
                 continue;
             }
             if !first {

@@ -300,7 +300,16 @@ fn dispatch(
                         blast: blast.as_ref(),
                         batch: 1000,
                     };
-                    report::cypher::write_cypher(out, graph, &keep, &opts)?;
+                    let written = report::cypher::write_cypher(out, graph, &keep, &opts)?;
+                    if written.altered_keys > 0 {
+                        writeln!(
+                            err,
+                            "warning: {} node keys hold control, line-separator or direction \
+                             characters, which a FalkorDB script cannot carry: they are written as \
+                             U+FFFD, so keys that differ only there load as one node",
+                            written.altered_keys
+                        )?;
+                    }
                 }
             }
         }

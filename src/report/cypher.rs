@@ -10,11 +10,12 @@
 //! `;` and a blank line, and no line inside one is blank, so a client without a script
 //! runner can split on blank lines.
 //!
-//! The engines differ in two places, hence `--dialect`: the index statement, and escapes
-//! (FalkorDB reads `\n`, `\t`, … but keeps `\u0007` as six characters, so there the rest
-//! of the control characters stay raw, NUL aside, which becomes U+FFFD; Neo4j and Memgraph
-//! get `\uXXXX`). Written batch by batch: memory is one id per node and edge for the
-//! grouping by kind, never the document.
+//! The engines differ in two places, hence `--dialect`: the index statement, and escapes.
+//! Neo4j and Memgraph read `\uXXXX`; FalkorDB reads `\n`, `\t`, … but keeps `\u0007` as
+//! six characters, so there the other control, line-separator and direction characters
+//! become U+FFFD (and [`Written::altered_keys`] counts the keys that changed). Written
+//! batch by batch: memory is one id per node and edge for the grouping by kind, never the
+//! document.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -84,18 +85,31 @@ pub fn write_cypher(
     graph: &TrustGraph,
     keep: &dyn Fn(NodeId) -> bool,
     opts: &CypherOptions<'_>,
-) -> io::Result<()> {
-    let (engine, runner) = match opts.dialect {
-        Dialect::Neo4j => ("Neo4j", "cypher-shell -f FILE"),
-        Dialect::Memgraph => ("Memgraph", "mgconsole < FILE"),
-        Dialect::Falkordb => ("FalkorDB", "one query per statement"),
+) -> io::Result<Written> {
+    // The header holds no quote and no semicolon: mgconsole ends a statement at a `;`
+    // even inside a comment.
+    let (engine, runner, again) = match opts.dialect {
+        Dialect::Neo4j => (
+            "Neo4j",
+            "cypher-shell -f FILE",
+            "first run MATCH (n:TP_Node) DETACH DELETE n",
+        ),
+        Dialect::Memgraph => (
+            "Memgraph",
+            "mgconsole < FILE",
+            "first run MATCH (n:TP_Node) DETACH DELETE n (the constraint and index stay)",
+        ),
+        Dialect::Falkordb => (
+            "FalkorDB",
+            "one GRAPH.QUERY per statement",
+            "delete the graph first (GRAPH.DELETE), as its index cannot be made twice",
+        ),
     };
     writeln!(
         out,
         "// trustpath graph as openCypher for {engine} ({runner}).\n\
-         // Nodes merge by id; relationships are created, so load it into a database without \
-         this graph\n\
-         // (to load it again: MATCH (n:{NODE_LABEL}) DETACH DELETE n;).\n"
+         // Each statement ends with a semicolon and a blank line.\n\
+         // Nodes merge by id and relationships are created: to load it again, {again}.\n"
     )?;
     match opts.dialect {
         Dialect::Neo4j => statement(
@@ -125,6 +139,14 @@ pub fn write_cypher(
             .or_default()
             .push(node);
     }
+    let altered_keys = match opts.dialect {
+        Dialect::Falkordb => by_kind
+            .values()
+            .flatten()
+            .filter(|&&n| graph.node(n).key.chars().any(falkordb_cannot_read))
+            .count(),
+        Dialect::Neo4j | Dialect::Memgraph => 0,
+    };
     let set = assignments("n", &NODE_PROPERTIES);
     for (kind, nodes) in &by_kind {
         let label = identifier(kind_name(kind));
@@ -168,7 +190,21 @@ pub fn write_cypher(
             )?;
         }
     }
-    Ok(())
+    Ok(Written {
+        nodes: by_kind.values().map(Vec::len).sum(),
+        relationships: by_type.values().map(Vec::len).sum(),
+        altered_keys,
+    })
+}
+
+/// What a script holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    pub nodes: usize,
+    pub relationships: usize,
+    /// Keys written with U+FFFD for characters the dialect cannot read back (FalkorDB
+    /// only): two keys that differ only there would load as one node.
+    pub altered_keys: usize,
 }
 
 /// One statement: its text, `;`, a blank line.
@@ -252,8 +288,8 @@ fn edge_row(row: &mut Row<'_>, graph: &TrustGraph, id: EdgeId) {
         row.text("technique", technique);
     }
     row.list("revoke", &super::revoke_ids(e.revoke));
-    if e.provenance.source != crate::model::SourceId::default() {
-        row.text("source", graph.source_name(e.provenance.source));
+    if let Some(source) = super::edge_source(graph, &e) {
+        row.text("source", source);
     }
 }
 
@@ -337,8 +373,12 @@ pub fn push_string(out: &mut String, s: &str, dialect: Dialect) {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            '\0' if dialect == Dialect::Falkordb => out.push('\u{FFFD}'),
-            c if dialect == Dialect::Falkordb => out.push(c),
+            // FalkorDB keeps `\u0007` as text, and a raw control, line separator or
+            // direction mark would reach whoever reads or splits the script.
+            _ if dialect == Dialect::Falkordb => out.push('\u{FFFD}'),
+            c if (c as u32) > 0xFFFF => {
+                let _ = write!(out, "\\U{:08X}", c as u32);
+            }
             c => {
                 let _ = write!(out, "\\u{:04X}", c as u32);
             }
@@ -346,6 +386,12 @@ pub fn push_string(out: &mut String, s: &str, dialect: Dialect) {
     }
     out.push_str(&s[copied..]);
     out.push('\'');
+}
+
+/// A character a FalkorDB script cannot carry: one [`push_string`] neither escapes by
+/// name nor may write raw.
+fn falkordb_cannot_read(c: char) -> bool {
+    super::is_unsafe(c) && !matches!(c, '\n' | '\r' | '\t' | '\u{8}' | '\u{c}')
 }
 
 /// Labels and types are made from trustpath's own kind names; a character outside
@@ -398,6 +444,11 @@ mod tests {
                 't' => out.push('\t'),
                 'b' => out.push('\u{8}'),
                 'f' => out.push('\u{c}'),
+                'U' => {
+                    let hex: String = chars.by_ref().take(8).collect();
+                    let code = u32::from_str_radix(&hex, 16).expect("hex");
+                    out.push(char::from_u32(code).expect("a char"));
+                }
                 'u' => {
                     let hex: String = chars.by_ref().take(4).collect();
                     let code = u32::from_str_radix(&hex, 16).expect("hex");
@@ -415,7 +466,9 @@ mod tests {
         fn literals_read_back(s in "\\PC*|[\\x00-\\x1f'\\\\\u{2028}\u{202e}a]*") {
             let quoted = literal(&s, Dialect::Neo4j);
             proptest::prop_assert!(!quoted.contains('\n'));
-            proptest::prop_assert_eq!(unquote(&quoted), s);
+            proptest::prop_assert_eq!(unquote(&quoted), s.clone());
+            let falkordb = literal(&s, Dialect::Falkordb);
+            proptest::prop_assert!(!falkordb.chars().any(|c| c == '\n' || falkordb_cannot_read(c)));
         }
     }
 
@@ -430,8 +483,8 @@ mod tests {
             r"'a\u001Bb\u202E'"
         );
         assert_eq!(
-            literal("a\u{1b}b\0", Dialect::Falkordb),
-            "'a\u{1b}b\u{FFFD}'"
+            literal("a\u{1b}b\0\u{2028}\u{202e}\n", Dialect::Falkordb),
+            "'a\u{FFFD}b\u{FFFD}\u{FFFD}\u{FFFD}\\n'"
         );
         assert_eq!(literal("café ✓ 😀", Dialect::Neo4j), "'café ✓ 😀'");
     }

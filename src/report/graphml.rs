@@ -161,8 +161,8 @@ fn write_edge(out: &mut dyn Write, graph: &TrustGraph, id: EdgeId, nth: usize) -
         let ids = super::revoke_ids(e.revoke);
         data(out, "e_revoke", &json(&ids))?;
     }
-    if e.provenance.source != crate::model::SourceId::default() {
-        data(out, "e_source", graph.source_name(e.provenance.source))?;
+    if let Some(source) = super::edge_source(graph, &e) {
+        data(out, "e_source", source)?;
     }
     writeln!(out, "    </edge>")
 }

@@ -80,6 +80,16 @@ pub(crate) fn credential_texts(
     texts.chain(times)
 }
 
+/// The file an edge was read from, as the graph exports name it; `None` for an edge no
+/// file gave (made by the tool itself).
+pub(crate) fn edge_source<'g>(
+    graph: &'g crate::model::TrustGraph,
+    e: &crate::model::EdgeRef<'_>,
+) -> Option<&'g str> {
+    (e.provenance.source != crate::model::SourceId::default())
+        .then(|| graph.source_name(e.provenance.source))
+}
+
 /// A flag as CSV, GraphML and the bulk importers spell it.
 pub(crate) fn bool_str(b: bool) -> &'static str {
     if b { "true" } else { "false" }

@@ -17,7 +17,7 @@ use crate::report::opengraph::kind_name;
 /// The label every trustpath node carries.
 pub const NODE_LABEL: &str = "TP_Node";
 
-pub const NODE_HEADER: [&str; 19] = [
+pub const NODE_HEADER: [&str; 20] = [
     "id:ID",
     ":LABEL",
     "name",
@@ -35,11 +35,12 @@ pub const NODE_HEADER: [&str; 19] = [
     "created",
     "expires",
     "last_used",
+    "last_rotated",
     "revoke",
     "tags",
 ];
 
-pub const RELATIONSHIP_HEADER: [&str; 9] = [
+pub const RELATIONSHIP_HEADER: [&str; 10] = [
     ":START_ID",
     ":END_ID",
     ":TYPE",
@@ -49,6 +50,7 @@ pub const RELATIONSHIP_HEADER: [&str; 9] = [
     "conditions",
     "technique",
     "revoke",
+    "source",
 ];
 
 /// `can_assume` → `TP_CAN_ASSUME`.
@@ -88,6 +90,7 @@ pub fn write_nodes(
             &time(c.and_then(|c| c.created)),
             &time(c.and_then(|c| c.expires)),
             &time(c.and_then(|c| c.last_used)),
+            &time(c.and_then(|c| c.last_rotated)),
             &list(&revoke),
             &if n.tags.is_empty() {
                 String::new()
@@ -114,6 +117,7 @@ pub fn write_relationships(
             let e = graph.edge(id);
             let conditions = super::condition_texts(e.conditions);
             let revoke = super::revoke_ids(e.revoke);
+            let source = super::edge_source(graph, &e).unwrap_or("");
             csv.write_record([
                 &*graph.node(node).key,
                 &*graph.node(to).key,
@@ -124,6 +128,7 @@ pub fn write_relationships(
                 &list(&conditions),
                 e.technique.unwrap_or(""),
                 &list(&revoke),
+                source,
             ])?;
         }
     }

@@ -14,11 +14,9 @@
 //! trustpath's. The other graph exports keep every edge, with `dormant` and `usable` to
 //! filter on.
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use serde_json::{Value, json};
-
+use super::bool_str;
 use crate::model::{EdgeId, NodeId, TrustGraph};
 
 /// The kind every trustpath node also carries (and the document's `source_kind`).
@@ -43,19 +41,20 @@ pub fn write_opengraph(
     keep: &dyn Fn(NodeId) -> bool,
     at: jiff::Timestamp,
 ) -> io::Result<()> {
-    writeln!(
-        out,
+    // Rows are made in one buffer, written out every 64 KiB.
+    let mut buf = Vec::with_capacity(1 << 17);
+    write!(
+        buf,
         "{{\"metadata\": {{\"source_kind\": \"{SOURCE_KIND}\"}},\n\"graph\": {{\"nodes\": ["
     )?;
     let mut first = true;
     for node in graph.nodes_by_key().filter(|&n| keep(n)) {
-        if !first {
-            writeln!(out, ",")?;
-        }
+        buf.extend_from_slice(if first { b"\n" } else { b",\n" });
         first = false;
-        serde_json::to_writer(&mut *out, &node_out(graph, node, at))?;
+        node_out(&mut buf, graph, node, at);
+        flush_full(out, &mut buf)?;
     }
-    writeln!(out, "\n],\n\"edges\": [")?;
+    buf.extend_from_slice(b"\n],\n\"edges\": [");
     let mut first = true;
     let walkable = |n: NodeId| keep(n) && graph.node(n).usable_at(at);
     for node in graph.nodes_by_key().filter(|&n| walkable(n)) {
@@ -63,76 +62,143 @@ pub fn write_opengraph(
             if !keep(to) || graph.edge(edge).dormant {
                 continue;
             }
-            if !first {
-                writeln!(out, ",")?;
-            }
+            buf.extend_from_slice(if first { b"\n" } else { b",\n" });
             first = false;
-            serde_json::to_writer(&mut *out, &edge_out(graph, edge))?;
+            edge_out(&mut buf, graph, edge);
+            flush_full(out, &mut buf)?;
         }
     }
-    writeln!(out, "\n]}}}}")
+    buf.extend_from_slice(b"\n]}}\n");
+    out.write_all(&buf)
 }
 
-fn node_out(graph: &TrustGraph, id: NodeId, at: jiff::Timestamp) -> Value {
+fn flush_full(out: &mut dyn Write, buf: &mut Vec<u8>) -> io::Result<()> {
+    if buf.len() >= 1 << 16 {
+        out.write_all(buf)?;
+        buf.clear();
+    }
+    Ok(())
+}
+
+fn node_out(buf: &mut Vec<u8>, graph: &TrustGraph, id: NodeId, at: jiff::Timestamp) {
     let n = graph.node(id);
     let facts = graph.facts(id);
-    let mut p: BTreeMap<&str, Value> = BTreeMap::new();
-    p.insert("name", json!(&*n.name));
-    p.insert("key", json!(&*n.key));
-    p.insert("platform", json!(&*n.platform));
+    buf.extend_from_slice(b"{\"id\": ");
+    string(buf, &n.key);
+    buf.extend_from_slice(b", \"kinds\": [");
+    string(buf, &kind_name(n.kind.as_str()));
+    buf.extend_from_slice(b", ");
+    string(buf, SOURCE_KIND);
+    buf.extend_from_slice(b"], \"properties\": ");
+    let mut p = Object::open(buf);
+    p.text("name", &n.name);
+    p.text("key", &n.key);
+    p.text("platform", &n.platform);
     for (name, value) in super::node_texts(n) {
-        p.insert(name, json!(value));
+        p.text(name, value);
     }
-    p.insert("criticality", json!(facts.criticality));
-    p.insert("crown_jewel", json!(facts.is_crown_jewel()));
-    p.insert("admin", json!(n.admin));
-    p.insert("usable", json!(n.usable_at(at)));
+    p.raw("criticality", &facts.criticality.to_string());
+    p.raw("crown_jewel", bool_str(facts.is_crown_jewel()));
+    p.raw("admin", bool_str(n.admin));
+    p.raw("usable", bool_str(n.usable_at(at)));
     if let Some(c) = n.credential.as_deref() {
         for (name, value) in super::credential_texts(c) {
-            p.insert(name, json!(value));
+            p.text(name, &value);
         }
     }
-    if !n.revoke.is_empty() {
-        let ids = super::revoke_ids(&n.revoke);
-        p.insert("revoke", json!(ids));
-    }
-    let mut properties: serde_json::Map<String, Value> =
-        p.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-    // Tags as `tag_<name>`: a tag named like a property above must not replace it.
+    p.list("revoke", &super::revoke_ids(&n.revoke));
+    // Tags as `tag_<name>`: no property above starts so, so none is replaced.
     for (tag, value) in &n.tags {
-        properties.insert(format!("tag_{tag}"), json!(&**value));
+        p.text(&format!("tag_{tag}"), value);
     }
-    json!({
-        "id": &*n.key,
-        "kinds": [kind_name(n.kind.as_str()), SOURCE_KIND],
-        "properties": properties,
-    })
+    p.close();
+    buf.push(b'}');
 }
 
-fn edge_out(graph: &TrustGraph, id: EdgeId) -> Value {
+fn edge_out(buf: &mut Vec<u8>, graph: &TrustGraph, id: EdgeId) {
     let e = graph.edge(id);
     let (from, to) = graph.endpoints(id);
-    let mut p = serde_json::Map::new();
-    p.insert("reason".into(), json!(&**e.reason));
-    p.insert("dormant".into(), json!(e.dormant));
-    p.insert("conditional".into(), json!(e.is_conditional()));
-    if !e.conditions.is_empty() {
-        let conditions = super::condition_texts(e.conditions);
-        p.insert("conditions".into(), json!(conditions));
-    }
+    buf.extend_from_slice(b"{\"start\": {\"value\": ");
+    string(buf, &graph.node(from).key);
+    buf.extend_from_slice(b", \"match_by\": \"id\"}, \"end\": {\"value\": ");
+    string(buf, &graph.node(to).key);
+    buf.extend_from_slice(b", \"match_by\": \"id\"}, \"kind\": ");
+    string(buf, &kind_name(e.kind.as_str()));
+    buf.extend_from_slice(b", \"properties\": ");
+    let mut p = Object::open(buf);
+    p.text("reason", e.reason);
+    p.raw("dormant", bool_str(e.dormant));
+    p.raw("conditional", bool_str(e.is_conditional()));
+    p.list("conditions", &super::condition_texts(e.conditions));
     if let Some(technique) = e.technique {
-        p.insert("technique".into(), json!(technique));
+        p.text("technique", technique);
     }
-    if !e.revoke.is_empty() {
-        let ids = super::revoke_ids(e.revoke);
-        p.insert("revoke".into(), json!(ids));
+    p.list("revoke", &super::revoke_ids(e.revoke));
+    if let Some(source) = super::edge_source(graph, &e) {
+        p.text("source", source);
     }
-    json!({
-        "start": {"value": &*graph.node(from).key, "match_by": "id"},
-        "end": {"value": &*graph.node(to).key, "match_by": "id"},
-        "kind": kind_name(e.kind.as_str()),
-        "properties": p,
-    })
+    p.close();
+    buf.push(b'}');
+}
+
+/// A JSON string, escaped as serde_json escapes it.
+fn string(buf: &mut Vec<u8>, s: &str) {
+    // Writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *buf, s);
+}
+
+/// A JSON object of properties, built member by member; absent values are left out
+/// rather than written as null, which OpenGraph refuses.
+struct Object<'b> {
+    buf: &'b mut Vec<u8>,
+    empty: bool,
+}
+
+impl<'b> Object<'b> {
+    fn open(buf: &'b mut Vec<u8>) -> Self {
+        buf.push(b'{');
+        Object { buf, empty: true }
+    }
+
+    fn key(&mut self, name: &str) {
+        if !self.empty {
+            self.buf.extend_from_slice(b", ");
+        }
+        self.empty = false;
+        string(self.buf, name);
+        self.buf.extend_from_slice(b": ");
+    }
+
+    /// A number or a boolean.
+    fn raw(&mut self, name: &str, value: &str) {
+        self.key(name);
+        self.buf.extend_from_slice(value.as_bytes());
+    }
+
+    fn text(&mut self, name: &str, value: &str) {
+        self.key(name);
+        string(self.buf, value);
+    }
+
+    /// An array of strings; an empty one is left out.
+    fn list(&mut self, name: &str, items: &[&str]) {
+        if items.is_empty() {
+            return;
+        }
+        self.key(name);
+        self.buf.push(b'[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.buf.extend_from_slice(b", ");
+            }
+            string(self.buf, item);
+        }
+        self.buf.push(b']');
+    }
+
+    fn close(self) {
+        self.buf.push(b'}');
+    }
 }
 
 #[cfg(test)]

@@ -88,8 +88,7 @@ pub fn write_json(out: &mut dyn Write, graph: &TrustGraph, audit: &Audit) -> io:
             })
             .collect(),
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    writeln!(out)
+    super::json::pretty(out, &doc)
 }
 
 pub fn write_text(out: &mut dyn Write, graph: &TrustGraph, audit: &Audit) -> io::Result<()> {
@@ -289,8 +288,7 @@ pub fn write_sarif(out: &mut dyn Write, graph: &TrustGraph, audit: &Audit) -> io
             "results": results,
         }],
     });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    writeln!(out)
+    super::json::pretty(out, &doc)
 }
 
 /// A source file name as a SARIF artifact URI reference: relative paths stay relative

@@ -141,8 +141,7 @@ pub fn write_json(
             })
         }),
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    writeln!(out)
+    super::json::pretty(out, &doc)
 }
 
 /// Holders printed with their whole witness path.

@@ -451,6 +451,5 @@ fn why(graph: &TrustGraph, plan: &Plan<'_>, s: &Step) -> String {
 }
 
 pub fn write_json(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, plan)?;
-    writeln!(out)
+    super::json::pretty(out, plan)
 }

@@ -54,6 +54,34 @@ fn run_python(python: &str, script: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
+/// The sample as trustpath sees it: `import`'s counts and `blast`'s radius.
+struct Sample {
+    imported: serde_json::Value,
+    blast: serde_json::Value,
+}
+
+impl Sample {
+    fn load() -> Sample {
+        let json = |args: &[&str]| serde_json::from_str(&stdout_of(args)).expect("json");
+        Sample {
+            imported: json(&["import", "--format", "json"]),
+            blast: json(&["blast", "--format", "json", "--at", AT]),
+        }
+    }
+
+    /// The node the blast radius starts from.
+    fn start(&self) -> &str {
+        self.blast["compromised"][0]
+            .as_str()
+            .expect("a compromised node")
+    }
+}
+
+/// What a consumer's script prints, as JSON.
+fn read_by(python: &str, script: &str, args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&run_python(python, script, args)).expect("json")
+}
+
 /// What a consumer found from the compromised node (`reached`: usable; `unusable`: dead
 /// keys and expired tokens reached but not gone through) is `trustpath blast`'s `reached`
 /// and `exposed_unusable`.
@@ -111,24 +139,15 @@ print(json.dumps({
     "unusable": sorted(n for n in found if not g.nodes[n]["usable"]),
 }))
 "#;
-    let imported: serde_json::Value =
-        serde_json::from_str(&stdout_of(&["import", "--format", "json"])).expect("json");
-    let blast: serde_json::Value =
-        serde_json::from_str(&stdout_of(&["blast", "--format", "json", "--at", AT])).expect("json");
-    let start = blast["compromised"][0]["id"]
-        .as_str()
-        .or_else(|| blast["compromised"][0].as_str())
-        .expect("a compromised node")
-        .to_string();
-    let read: serde_json::Value = serde_json::from_str(&run_python(
+    let sample = Sample::load();
+    let read = read_by(
         &python,
         script,
-        &[graphml.to_str().expect("utf-8"), &start],
-    ))
-    .expect("json");
-    assert_eq!(read["nodes"], imported["nodes"]);
-    assert_eq!(read["edges"], imported["edges"]);
-    same_blast_radius(&read, &blast);
+        &[graphml.to_str().expect("utf-8"), sample.start()],
+    );
+    assert_eq!(read["nodes"], sample.imported["nodes"]);
+    assert_eq!(read["edges"], sample.imported["edges"]);
+    same_blast_radius(&read, &sample.blast);
     assert!(
         !read["unusable"].as_array().expect("listed").is_empty(),
         "the sample has dead keys in reach"
@@ -210,25 +229,18 @@ print(json.dumps({
     "unusable": sorted(n for n in found if not ids[n]["properties"]["usable"]),
 }))
 "#;
-    let imported: serde_json::Value =
-        serde_json::from_str(&stdout_of(&["import", "--format", "json"])).expect("json");
-    let blast: serde_json::Value =
-        serde_json::from_str(&stdout_of(&["blast", "--format", "json", "--at", AT])).expect("json");
-    let start = blast["compromised"][0]
-        .as_str()
-        .expect("a compromised node");
-    let read: serde_json::Value = serde_json::from_str(&run_python(
+    let sample = Sample::load();
+    let read = read_by(
         &python,
         script,
         &[
             document.to_str().expect("utf-8"),
-            start,
+            sample.start(),
             graphml.to_str().expect("utf-8"),
         ],
-    ))
-    .expect("json");
-    assert_eq!(read["nodes"], imported["nodes"]);
-    same_blast_radius(&read, &blast);
+    );
+    assert_eq!(read["nodes"], sample.imported["nodes"]);
+    same_blast_radius(&read, &sample.blast);
 }
 
 /// Loads a Cypher export into FalkorDB (embedded by `falkordblite`) statement by
@@ -291,22 +303,15 @@ fn falkordb_loads_the_cypher_export_and_finds_the_blast_radius() {
         ]),
     )
     .expect("writes");
-    let imported: serde_json::Value =
-        serde_json::from_str(&stdout_of(&["import", "--format", "json"])).expect("json");
-    let blast: serde_json::Value =
-        serde_json::from_str(&stdout_of(&["blast", "--format", "json", "--at", AT])).expect("json");
-    let start = blast["compromised"][0]
-        .as_str()
-        .expect("a compromised node");
-    let read: serde_json::Value = serde_json::from_str(&run_python(
+    let sample = Sample::load();
+    let read = read_by(
         &python,
         FALKORDB_LOAD,
-        &[script.to_str().expect("utf-8"), start],
-    ))
-    .expect("json");
-    assert_eq!(read["nodes"], imported["nodes"]);
-    assert_eq!(read["edges"], imported["edges"]);
-    same_blast_radius(&read, &blast);
+        &[script.to_str().expect("utf-8"), sample.start()],
+    );
+    assert_eq!(read["nodes"], sample.imported["nodes"]);
+    assert_eq!(read["edges"], sample.imported["edges"]);
+    same_blast_radius(&read, &sample.blast);
     let labels = read["labels"].as_array().expect("listed");
     assert!(labels.iter().any(|l| l == "TP_Node") && labels.iter().any(|l| l == "TP_Role"));
 }
@@ -352,12 +357,11 @@ fn hostile_keys_survive_the_cypher_export() {
         String::from_utf8_lossy(&out.stderr)
     );
     std::fs::write(&script, &out.stdout).expect("writes");
-    let read: serde_json::Value = serde_json::from_str(&run_python(
+    let read = read_by(
         &python,
         FALKORDB_LOAD,
         &[script.to_str().expect("utf-8"), keys[0]],
-    ))
-    .expect("json");
+    );
     let mut expected: Vec<String> = keys
         .iter()
         .map(|k| k.replace(['\u{1b}', '\u{7}', '\u{202e}'], "\u{FFFD}"))

@@ -3,8 +3,9 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::Purpose;
 use crate::analysis::BlastRadius;
-use crate::model::{EdgeId, EdgeKind, NodeId, NodeKind, Revoke, TrustGraph};
+use crate::model::{EdgeId, EdgeKind, NodeId, NodeKind, Outsider, Revoke, TrustGraph};
 
 /// Index of an [`Action`] in [`Actions::all`]. Actions are numbered in the stable order
 /// they are first listed in (edges by source key, then target key; then nodes by key),
@@ -49,6 +50,10 @@ pub struct Actions<'g> {
     on_edge: FxHashMap<EdgeId, (u32, u32)>,
     edge_actions: Vec<ActionIx>,
     compromised: FxHashSet<NodeId>,
+    /// Hardening: the "compromised" set is the entry points, which are in use (a vendor's
+    /// app or action does a job for the organisation). In an incident they are the
+    /// attacker's, removed on purpose.
+    entries_in_use: bool,
 }
 
 /// Weight of a dependent in the collateral: its criticality, at least 1 (someone relies on it).
@@ -63,8 +68,9 @@ impl<'g> Actions<'g> {
     /// edge with neither end in the blast radius that shares an id with one inside would
     /// only add the collateral of a source far away — no importer writes such ids (one id
     /// is one policy, trust statement, binding or node). Compromised nodes are nobody's
-    /// legitimate dependents.
-    pub fn collect(graph: &'g TrustGraph, blast: &BlastRadius) -> Actions<'g> {
+    /// legitimate dependents; when hardening, removing a third-party entry point breaks
+    /// what it does for the organisation (see [`Actions::collateral`]).
+    pub fn collect(graph: &'g TrustGraph, blast: &BlastRadius, purpose: Purpose) -> Actions<'g> {
         let mut scope: Vec<NodeId> = blast
             .reached
             .iter()
@@ -169,6 +175,7 @@ impl<'g> Actions<'g> {
             on_edge,
             edge_actions,
             compromised: blast.compromised.iter().copied().collect(),
+            entries_in_use: purpose == Purpose::Harden,
         };
         let mut cache = Dependents::default();
         for a in 0..actions.all.len() {
@@ -210,16 +217,33 @@ impl<'g> Actions<'g> {
 
     /// The legitimate dependents an action disrupts, sorted by key: for a removed node,
     /// whatever relies on it; for cut edges, whatever relies on their sources, which lose
-    /// that access.
+    /// that access. When hardening, a third-party entry point the action removes is
+    /// itself disrupted (the vendor's integration stops); cutting an edge out of it is
+    /// not (pinning an action, narrowing a trust: it keeps working).
     pub fn collateral(&self, graph: &TrustGraph, a: ActionIx) -> Vec<NodeId> {
         let mut out = Vec::new();
         for n in self.hit(graph, a) {
             users_of(graph, n, &mut out);
         }
         out.retain(|&n| self.legitimate(graph, n));
+        out.extend(self.removed_integrations(graph, a));
         out.sort_unstable_by_key(|&n| graph.key_rank(n));
         out.dedup();
         out
+    }
+
+    /// Hardening: the third-party entry points an action removes. (A removed old key is
+    /// not one: what breaks is whatever stores and reads it, counted as its holders.)
+    fn removed_integrations<'a>(
+        &'a self,
+        graph: &'a TrustGraph,
+        a: ActionIx,
+    ) -> impl Iterator<Item = NodeId> + 'a {
+        self.all[a].nodes.iter().copied().filter(move |n| {
+            self.entries_in_use
+                && self.compromised.contains(n)
+                && graph.facts(*n).outsider == Some(Outsider::ThirdParty)
+        })
     }
 
     /// The nodes whose dependents an action disrupts: removed nodes and sources of cut
@@ -245,7 +269,14 @@ impl<'g> Actions<'g> {
     fn loss(&self, graph: &TrustGraph, a: ActionIx, cache: &mut Dependents) -> u64 {
         match self.hit(graph, a).as_slice() {
             [] => 0,
-            [one] => cache.weight(self, graph, *one),
+            // Its dependents never include a removed entry point: add that on its own.
+            [one] => {
+                cache.weight(self, graph, *one)
+                    + self
+                        .removed_integrations(graph, a)
+                        .map(|n| weight(graph, n))
+                        .sum::<u64>()
+            }
             _ => self
                 .collateral(graph, a)
                 .into_iter()
@@ -360,7 +391,7 @@ mod tests {
         edge(alone, "policy:Q");
         let at = "2026-11-25T00:00:00Z".parse().expect("timestamp");
         let blast = BlastRadius::compute(&g, &[c], at);
-        let actions = Actions::collect(&g, &blast);
+        let actions = Actions::collect(&g, &blast, Purpose::Incident);
         assert_eq!(actions.len(), 1, "policy:Q cuts nothing the attacker uses");
         let p = actions.find("policy:P").expect("listed inside");
         assert_eq!(actions.all[p].edges.len(), 2);
@@ -370,5 +401,58 @@ mod tests {
             "o1 loses its access too"
         );
         assert!(actions.find("policy:Q").is_none());
+    }
+
+    /// Hardening: disabling a vendor's app breaks the vendor's integration, so the app is
+    /// its collateral and weighs in its cost; narrowing the trust it uses does not, and in
+    /// an incident the same app is the attacker's, removed on purpose.
+    #[test]
+    fn removing_a_third_party_entry_is_collateral_when_hardening() {
+        let mut g = TrustGraph::new();
+        let mut vendor = Node::new(
+            "azure:sp:vendor",
+            NodeKind::ServiceAccount,
+            Provenance::default(),
+        );
+        vendor.tags.insert("third_party".into(), "true".into());
+        vendor.criticality = Some(6);
+        vendor.revoke = vec![Revoke {
+            action: Revoke::action_name("disable_identity"),
+            ..revoke("disable:vendor")
+        }];
+        let vendor = g.add_node(vendor).expect("new key");
+        let role = g
+            .add_node(Node::new(
+                "azure:role:r",
+                NodeKind::Role,
+                Provenance::default(),
+            ))
+            .expect("new key");
+        let mut e = Edge::new(EdgeKind::CanAssume, "trust", Provenance::default());
+        e.revoke = vec![Revoke {
+            action: Revoke::action_name("remove_trust"),
+            ..revoke("trust:r")
+        }]
+        .into();
+        g.add_edge(vendor, role, e);
+        let at = "2026-11-25T00:00:00Z".parse().expect("timestamp");
+        let blast = BlastRadius::compute(&g, &[vendor], at);
+
+        let harden = Actions::collect(&g, &blast, Purpose::Harden);
+        let disable = harden.find("disable:vendor").expect("listed");
+        let trust = harden.find("trust:r").expect("listed");
+        assert_eq!(harden.collateral(&g, disable), [vendor]);
+        assert_eq!(
+            harden.all[disable].cost,
+            1 + 6,
+            "base cost and the app's criticality"
+        );
+        assert!(harden.collateral(&g, trust).is_empty());
+        assert_eq!(harden.all[trust].cost, 1);
+
+        let incident = Actions::collect(&g, &blast, Purpose::Incident);
+        let disable = incident.find("disable:vendor").expect("listed");
+        assert!(incident.collateral(&g, disable).is_empty());
+        assert_eq!(incident.all[disable].cost, 1);
     }
 }

@@ -227,7 +227,7 @@ impl<'g> Plan<'g> {
                 entries
             }
         };
-        let actions = Actions::collect(graph, blast);
+        let actions = Actions::collect(graph, blast, purpose);
         let mut allowed = allowed(graph, &actions, &opts.protect);
         if purpose == Purpose::Harden {
             // Ending sessions locks an attacker out of what they hold; an outsider holds
@@ -561,7 +561,7 @@ pub fn apply(
     steps: &[(String, Option<NodeId>)],
 ) -> Result<Cuts, String> {
     let blast = BlastRadius::compute(graph, compromised, at);
-    let actions = Actions::collect(graph, &blast);
+    let actions = Actions::collect(graph, &blast, Purpose::Incident);
     let mut cuts = Cuts {
         footholds: footholds(graph, &blast),
         ..Cuts::default()

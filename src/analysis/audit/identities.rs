@@ -369,26 +369,32 @@ pub(super) fn people(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
             continue;
         }
         let members = people_in(ctx, from);
-        if members.is_empty() {
+        if members.people.is_empty() {
             continue; // a group of machines: NHI9's and NHI2's to weigh
         }
         let names: Vec<&str> = members
+            .people
             .iter()
             .take(SHOWN_MEMBERS)
             .map(|&m| &*graph.node(m).key)
             .collect();
-        let more = members.len().saturating_sub(SHOWN_MEMBERS);
+        let more = members.people.len().saturating_sub(SHOWN_MEMBERS);
         lines.push(format!(
-            "{} (people in it: {}{})",
+            "{} (people in it: {}{}){}",
             line_in(ctx, e, from),
             names.join(", "),
             if more > 0 {
                 format!(", and {more} more")
             } else {
                 String::new()
+            },
+            if members.cut_short {
+                format!("; stopped after {GROUPS_FOLLOWED} nested groups, people in the others not counted")
+            } else {
+                String::new()
             }
         ));
-        everyone.extend(members.iter().copied());
+        everyone.extend(members.people.iter().copied());
         held.push((e, from));
     }
     if everyone.is_empty() {
@@ -434,26 +440,38 @@ pub(super) fn people(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
 /// Members named in a group's NHI10 evidence line.
 const SHOWN_MEMBERS: usize = 3;
 
-/// Groups followed into nested groups, at most, per group granted: nesting is shallow in
-/// real directories, and a cycle or a huge tree must not make the audit quadratic.
-const GROUPS_FOLLOWED: usize = 64;
+/// Groups followed into nested groups, at most, per group granted: a group of every
+/// team's group is common (an all-engineering group of a few hundred teams), but a cycle
+/// or a huge tree must not make the audit quadratic. Past it the evidence says so.
+pub(super) const GROUPS_FOLLOWED: usize = 1024;
+
+/// The people in a group (see [`people_in`]).
+pub(super) struct Members {
+    /// By key.
+    pub people: Vec<NodeId>,
+    /// Nested groups were left unread at [`GROUPS_FOLLOWED`]: there may be more people.
+    pub cut_short: bool,
+}
 
 /// The people in `group` through usable memberships, nested groups followed (at most
-/// [`GROUPS_FOLLOWED`] groups), by key; read once per group.
-fn people_in(ctx: &Ctx<'_>, group: NodeId) -> Rc<[NodeId]> {
+/// [`GROUPS_FOLLOWED`] groups); read once per group.
+fn people_in(ctx: &Ctx<'_>, group: NodeId) -> Rc<Members> {
     if let Some(known) = ctx.people_in.borrow().get(&group) {
         return Rc::clone(known);
     }
-    let people: Rc<[NodeId]> = read_people_in(ctx, group).into();
-    ctx.people_in.borrow_mut().insert(group, Rc::clone(&people));
-    people
+    let members = Rc::new(read_people_in(ctx, group));
+    ctx.people_in
+        .borrow_mut()
+        .insert(group, Rc::clone(&members));
+    members
 }
 
-fn read_people_in(ctx: &Ctx<'_>, group: NodeId) -> Vec<NodeId> {
+fn read_people_in(ctx: &Ctx<'_>, group: NodeId) -> Members {
     let graph = ctx.graph;
     let mut people = BTreeSet::new();
     let mut seen = BTreeSet::from([group]);
     let mut queue = vec![group];
+    let mut cut_short = false;
     while let Some(g) = queue.pop() {
         for (e, member) in live_in(ctx, g) {
             if graph.edge(e).kind != EdgeKind::MemberOf {
@@ -463,8 +481,13 @@ fn read_people_in(ctx: &Ctx<'_>, group: NodeId) -> Vec<NodeId> {
                 NodeKind::Human => {
                     people.insert(member);
                 }
-                NodeKind::Group if seen.len() < GROUPS_FOLLOWED && seen.insert(member) => {
-                    queue.push(member);
+                NodeKind::Group if !seen.contains(&member) => {
+                    if seen.len() < GROUPS_FOLLOWED {
+                        seen.insert(member);
+                        queue.push(member);
+                    } else {
+                        cut_short = true;
+                    }
                 }
                 _ => {}
             }
@@ -472,7 +495,7 @@ fn read_people_in(ctx: &Ctx<'_>, group: NodeId) -> Vec<NodeId> {
     }
     let mut people: Vec<NodeId> = people.into_iter().collect();
     people.sort_by_key(|&p| graph.key_rank(p));
-    people
+    Members { people, cut_short }
 }
 
 /// An environment's name as compared: case and common spellings folded, so that `prod`,

@@ -213,7 +213,7 @@ struct Ctx<'g> {
     reachers: Option<Reachers>,
     /// The people in each group asked about so far (NHI10): a group granted on a thousand
     /// service accounts is read once.
-    people_in: RefCell<FxHashMap<NodeId, Rc<[NodeId]>>>,
+    people_in: RefCell<FxHashMap<NodeId, Rc<identities::Members>>>,
 }
 
 impl Ctx<'_> {

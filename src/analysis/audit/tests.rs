@@ -555,6 +555,42 @@ fn nhi10_human_use() {
     );
 }
 
+/// NHI10 through a group of many groups: all of them are read up to the cap, and past it
+/// the evidence says the count stopped there rather than passing a partial count as whole.
+#[test]
+fn nhi10_says_when_nested_groups_were_left_unread() {
+    let (mut g, _) = with_a_jewel();
+    let sa = add(&mut g, "sa", NodeKind::ServiceAccount);
+    let everyone = add(&mut g, "everyone", NodeKind::Group);
+    g.add_edge(everyone, sa, edge(EdgeKind::CanAssume));
+    let teams = identities::GROUPS_FOLLOWED + 5;
+    for t in 0..teams {
+        let team = add(&mut g, &format!("team-{t:04}"), NodeKind::Group);
+        let person = add(&mut g, &format!("person-{t:04}"), NodeKind::Human);
+        g.add_edge(team, everyone, edge(EdgeKind::MemberOf));
+        g.add_edge(person, team, edge(EdgeKind::MemberOf));
+    }
+    let audit = Audit::run(&g, at(), Thresholds::default());
+    let finding = audit
+        .findings
+        .iter()
+        .find(|f| f.id == "NHI10:people:sa")
+        .expect("people through groups");
+    // The granted group itself counts against the cap.
+    assert_eq!(
+        finding.title,
+        format!(
+            "{} people can act as this service account (through a group)",
+            identities::GROUPS_FOLLOWED - 1
+        )
+    );
+    assert!(
+        finding.evidence[0].contains("stopped after 1024 nested groups"),
+        "{:?}",
+        finding.evidence
+    );
+}
+
 /// Outsiders and placeholders are findings of their own kind only: a third-party action
 /// with an environment does not also "cross" it, a placeholder has no owner to miss.
 #[test]

@@ -190,18 +190,12 @@ pub fn write_cypher(
             )?;
         }
     }
-    Ok(Written {
-        nodes: by_kind.values().map(Vec::len).sum(),
-        relationships: by_type.values().map(Vec::len).sum(),
-        altered_keys,
-    })
+    Ok(Written { altered_keys })
 }
 
 /// What a script holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Written {
-    pub nodes: usize,
-    pub relationships: usize,
     /// Keys written with U+FFFD for characters the dialect cannot read back (FalkorDB
     /// only): two keys that differ only there would load as one node.
     pub altered_keys: usize,
@@ -376,6 +370,8 @@ pub fn push_string(out: &mut String, s: &str, dialect: Dialect) {
             // FalkorDB keeps `\u0007` as text, and a raw control, line separator or
             // direction mark would reach whoever reads or splits the script.
             _ if dialect == Dialect::Falkordb => out.push('\u{FFFD}'),
+            // None today (what `is_unsafe` escapes is all below U+FFFF), but `\u` takes
+            // exactly four digits: a wider character needs the eight of `\U`.
             c if (c as u32) > 0xFFFF => {
                 let _ = write!(out, "\\U{:08X}", c as u32);
             }

@@ -158,10 +158,15 @@ impl<'g> Actions<'g> {
             all[a].edges.push(edge);
         }
         for (a, node, sessions) in node_listed {
-            if sessions {
-                all[a].sessions.push(node);
+            let list = if sessions {
+                &mut all[a].sessions
             } else {
-                all[a].nodes.push(node);
+                &mut all[a].nodes
+            };
+            // A node listing one id twice is one node to remove (its entries are read
+            // together, so a repeat is the last one pushed).
+            if list.last() != Some(&node) {
+                list.push(node);
             }
         }
         for list in on_node.values_mut() {
@@ -239,10 +244,12 @@ impl<'g> Actions<'g> {
         graph: &'a TrustGraph,
         a: ActionIx,
     ) -> impl Iterator<Item = NodeId> + 'a {
-        self.all[a].nodes.iter().copied().filter(move |n| {
+        self.all[a].nodes.iter().copied().filter(move |&n| {
+            let facts = graph.facts(n);
             self.entries_in_use
-                && self.compromised.contains(n)
-                && graph.facts(*n).outsider == Some(Outsider::ThirdParty)
+                && self.compromised.contains(&n)
+                && facts.outsider == Some(Outsider::ThirdParty)
+                && facts.kind != NodeKind::Credential
         })
     }
 
@@ -416,10 +423,12 @@ mod tests {
         );
         vendor.tags.insert("third_party".into(), "true".into());
         vendor.criticality = Some(6);
-        vendor.revoke = vec![Revoke {
+        let disable = Revoke {
             action: Revoke::action_name("disable_identity"),
             ..revoke("disable:vendor")
-        }];
+        };
+        // Listed twice: still one node to remove, counted once.
+        vendor.revoke = vec![disable.clone(), disable];
         let vendor = g.add_node(vendor).expect("new key");
         let role = g
             .add_node(Node::new(

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::bool_str;
+use super::{Properties, bool_str};
 use crate::analysis::BlastRadius;
 use crate::model::{EdgeId, NodeId, TrustGraph};
 use crate::report::neo4j::{NODE_LABEL, relationship_type};
@@ -243,26 +243,11 @@ fn assignments(var: &str, properties: &[&str]) -> String {
 
 fn node_row(row: &mut Row<'_>, graph: &TrustGraph, id: NodeId, opts: &CypherOptions<'_>) {
     let n = graph.node(id);
-    let facts = graph.facts(id);
     row.text("id", &n.key);
-    row.text("name", &n.name);
-    row.text("platform", &n.platform);
-    for (name, value) in super::node_texts(n) {
-        row.text(name, value);
-    }
-    row.raw("criticality", &facts.criticality.to_string());
-    row.raw("crown_jewel", bool_str(facts.is_crown_jewel()));
-    row.raw("admin", bool_str(n.admin));
-    row.raw("usable", bool_str(n.usable_at(opts.at)));
+    super::node_properties(row, graph, id, opts.at);
     if !n.tags.is_empty() {
         row.text("tags", &serde_json::to_string(&n.tags).unwrap_or_default());
     }
-    if let Some(c) = n.credential.as_deref() {
-        for (name, value) in super::credential_texts(c) {
-            row.text(name, &value);
-        }
-    }
-    row.list("revoke", &super::revoke_ids(&n.revoke));
     if let Some(b) = opts.blast {
         row.raw("compromised", bool_str(b.compromised.contains(&id)));
         row.raw("reached", bool_str(b.contains(id)));
@@ -270,21 +255,10 @@ fn node_row(row: &mut Row<'_>, graph: &TrustGraph, id: NodeId, opts: &CypherOpti
 }
 
 fn edge_row(row: &mut Row<'_>, graph: &TrustGraph, id: EdgeId) {
-    let e = graph.edge(id);
     let (from, to) = graph.endpoints(id);
     row.text("src", &graph.node(from).key);
     row.text("dst", &graph.node(to).key);
-    row.text("reason", e.reason);
-    row.raw("dormant", bool_str(e.dormant));
-    row.raw("conditional", bool_str(e.is_conditional()));
-    row.list("conditions", &super::condition_texts(e.conditions));
-    if let Some(technique) = e.technique {
-        row.text("technique", technique);
-    }
-    row.list("revoke", &super::revoke_ids(e.revoke));
-    if let Some(source) = super::edge_source(graph, &e) {
-        row.text("source", source);
-    }
+    super::edge_properties(row, graph, &graph.edge(id));
 }
 
 /// A map literal built entry by entry at the end of `text`; [`unwind`] closes it.
@@ -312,7 +286,9 @@ impl<'t> Row<'t> {
         self.text.push_str(name);
         self.text.push_str(": ");
     }
+}
 
+impl Properties for Row<'_> {
     /// A literal that needs no quoting (numbers, booleans).
     fn raw(&mut self, name: &str, value: &str) {
         self.key(name);

@@ -90,6 +90,64 @@ pub(crate) fn edge_source<'g>(
         .then(|| graph.source_name(e.provenance.source))
 }
 
+/// Where the graph exports that write properties one by one (a Cypher map, an OpenGraph
+/// object) put them, each in its own syntax. Absent values are left out, not written as
+/// null; so is an empty list.
+pub(crate) trait Properties {
+    fn text(&mut self, name: &str, value: &str);
+    /// A number or a boolean, already spelled.
+    fn raw(&mut self, name: &str, value: &str);
+    fn list(&mut self, name: &str, items: &[&str]);
+}
+
+/// A node's properties as the Cypher and OpenGraph exports share them: name, platform,
+/// texts, criticality, flags, `usable` as of `at`, credential facts, revoke ids (each
+/// format adds its id, tags and marks).
+pub(crate) fn node_properties(
+    p: &mut impl Properties,
+    graph: &crate::model::TrustGraph,
+    id: crate::model::NodeId,
+    at: jiff::Timestamp,
+) {
+    let n = graph.node(id);
+    let facts = graph.facts(id);
+    p.text("name", &n.name);
+    p.text("platform", &n.platform);
+    for (name, value) in node_texts(n) {
+        p.text(name, value);
+    }
+    p.raw("criticality", &facts.criticality.to_string());
+    p.raw("crown_jewel", bool_str(facts.is_crown_jewel()));
+    p.raw("admin", bool_str(n.admin));
+    p.raw("usable", bool_str(n.usable_at(at)));
+    if let Some(c) = n.credential.as_deref() {
+        for (name, value) in credential_texts(c) {
+            p.text(name, &value);
+        }
+    }
+    p.list("revoke", &revoke_ids(&n.revoke));
+}
+
+/// An edge's properties as the Cypher and OpenGraph exports share them (each format
+/// names its ends and kind its own way).
+pub(crate) fn edge_properties(
+    p: &mut impl Properties,
+    graph: &crate::model::TrustGraph,
+    e: &crate::model::EdgeRef<'_>,
+) {
+    p.text("reason", e.reason);
+    p.raw("dormant", bool_str(e.dormant));
+    p.raw("conditional", bool_str(e.is_conditional()));
+    p.list("conditions", &condition_texts(e.conditions));
+    if let Some(technique) = e.technique {
+        p.text("technique", technique);
+    }
+    p.list("revoke", &revoke_ids(e.revoke));
+    if let Some(source) = edge_source(graph, e) {
+        p.text("source", source);
+    }
+}
+
 /// A flag as CSV, GraphML and the bulk importers spell it.
 pub(crate) fn bool_str(b: bool) -> &'static str {
     if b { "true" } else { "false" }

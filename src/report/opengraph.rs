@@ -16,7 +16,7 @@
 
 use std::io::{self, Write};
 
-use super::bool_str;
+use super::Properties;
 use crate::model::{EdgeId, NodeId, TrustGraph};
 
 /// The kind every trustpath node also carries (and the document's `source_kind`).
@@ -82,7 +82,6 @@ fn flush_full(out: &mut dyn Write, buf: &mut Vec<u8>) -> io::Result<()> {
 
 fn node_out(buf: &mut Vec<u8>, graph: &TrustGraph, id: NodeId, at: jiff::Timestamp) {
     let n = graph.node(id);
-    let facts = graph.facts(id);
     buf.extend_from_slice(b"{\"id\": ");
     string(buf, &n.key);
     buf.extend_from_slice(b", \"kinds\": [");
@@ -91,22 +90,8 @@ fn node_out(buf: &mut Vec<u8>, graph: &TrustGraph, id: NodeId, at: jiff::Timesta
     string(buf, SOURCE_KIND);
     buf.extend_from_slice(b"], \"properties\": ");
     let mut p = Object::open(buf);
-    p.text("name", &n.name);
     p.text("key", &n.key);
-    p.text("platform", &n.platform);
-    for (name, value) in super::node_texts(n) {
-        p.text(name, value);
-    }
-    p.raw("criticality", &facts.criticality.to_string());
-    p.raw("crown_jewel", bool_str(facts.is_crown_jewel()));
-    p.raw("admin", bool_str(n.admin));
-    p.raw("usable", bool_str(n.usable_at(at)));
-    if let Some(c) = n.credential.as_deref() {
-        for (name, value) in super::credential_texts(c) {
-            p.text(name, &value);
-        }
-    }
-    p.list("revoke", &super::revoke_ids(&n.revoke));
+    super::node_properties(&mut p, graph, id, at);
     // Tags as `tag_<name>`: no property above starts so, so none is replaced.
     for (tag, value) in &n.tags {
         p.text(&format!("tag_{tag}"), value);
@@ -126,17 +111,7 @@ fn edge_out(buf: &mut Vec<u8>, graph: &TrustGraph, id: EdgeId) {
     string(buf, &kind_name(e.kind.as_str()));
     buf.extend_from_slice(b", \"properties\": ");
     let mut p = Object::open(buf);
-    p.text("reason", e.reason);
-    p.raw("dormant", bool_str(e.dormant));
-    p.raw("conditional", bool_str(e.is_conditional()));
-    p.list("conditions", &super::condition_texts(e.conditions));
-    if let Some(technique) = e.technique {
-        p.text("technique", technique);
-    }
-    p.list("revoke", &super::revoke_ids(e.revoke));
-    if let Some(source) = super::edge_source(graph, &e) {
-        p.text("source", source);
-    }
+    super::edge_properties(&mut p, graph, &e);
     p.close();
     buf.push(b'}');
 }
@@ -169,6 +144,12 @@ impl<'b> Object<'b> {
         self.buf.extend_from_slice(b": ");
     }
 
+    fn close(self) {
+        self.buf.push(b'}');
+    }
+}
+
+impl Properties for Object<'_> {
     /// A number or a boolean.
     fn raw(&mut self, name: &str, value: &str) {
         self.key(name);
@@ -194,10 +175,6 @@ impl<'b> Object<'b> {
             string(self.buf, item);
         }
         self.buf.push(b']');
-    }
-
-    fn close(self) {
-        self.buf.push(b'}');
     }
 }
 

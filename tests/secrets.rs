@@ -232,6 +232,27 @@ fn no_planted_secret_value_reaches_any_output() {
         !written.contains(PLANTED) && !written.contains(PLANTED_B64),
         "the saved graph holds the secret"
     );
+    // neo4j-csv writes files, not stdout: read them.
+    let csv = out.path().join("neo4j");
+    let (ok, text) = common::run_text(
+        input,
+        &[
+            "export",
+            "--format",
+            "neo4j-csv",
+            "--output",
+            csv.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(ok, "neo4j-csv failed:\n{text}");
+    for file in ["nodes.csv", "relationships.csv"] {
+        let written = std::fs::read_to_string(csv.join(file)).expect("written");
+        assert!(
+            !written.contains(PLANTED) && !written.contains(PLANTED_B64),
+            "{file} holds the secret"
+        );
+        assert!(written.lines().count() > 1, "{file} has rows");
+    }
     assert!(
         written.contains("k8s:prodk8s:secret:shop/upstream")
             && written.contains("gcp:key:bot@p1.iam.gserviceaccount.com/k1"),

@@ -369,6 +369,15 @@ pub(super) fn people(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
             continue;
         }
         let members = people_in(ctx, from);
+        if members.people.is_empty() && members.cut_short {
+            // No person within reach of the cap: unknown, not a group of machines.
+            lines.push(format!(
+                "{} (no people in its first {GROUPS_FOLLOWED} nested groups; the others not read)",
+                line_in(ctx, e, from)
+            ));
+            held.push((e, from));
+            continue;
+        }
         if members.people.is_empty() {
             continue; // a group of machines: NHI9's and NHI2's to weigh
         }
@@ -397,7 +406,7 @@ pub(super) fn people(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
         everyone.extend(members.people.iter().copied());
         held.push((e, from));
     }
-    if everyone.is_empty() {
+    if held.is_empty() {
         return;
     }
     let evidence = listing(ctx, node, lines.into_iter());
@@ -414,12 +423,12 @@ pub(super) fn people(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
             .chain(held.iter().map(|&(_, p)| p))
             .collect(),
         title: format!(
-            "{} {} can {}{}",
-            everyone.len(),
-            if everyone.len() == 1 {
-                "person"
-            } else {
-                "people"
+            "{} {}{}",
+            match everyone.len() {
+                // Only groups nested past the cap, unread: said as unknown.
+                0 => "people may be able to".into(),
+                1 => "1 person can".into(),
+                k => format!("{k} people can"),
             },
             if n.kind == NodeKind::Credential {
                 "hold or read this credential"

@@ -589,6 +589,35 @@ fn nhi10_says_when_nested_groups_were_left_unread() {
         "{:?}",
         finding.evidence
     );
+
+    // A group whose only people sit past the cap is unknown, not a group of machines.
+    let (mut g, _) = with_a_jewel();
+    let sa = add(&mut g, "sa", NodeKind::ServiceAccount);
+    let top = add(&mut g, "top", NodeKind::Group);
+    g.add_edge(top, sa, edge(EdgeKind::CanAssume));
+    let mut parent = top;
+    for depth in 0..identities::GROUPS_FOLLOWED + 1 {
+        let group = add(&mut g, &format!("nested-{depth:04}"), NodeKind::Group);
+        g.add_edge(group, parent, edge(EdgeKind::MemberOf));
+        parent = group;
+    }
+    let deep = add(&mut g, "deep-person", NodeKind::Human);
+    g.add_edge(deep, parent, edge(EdgeKind::MemberOf));
+    let audit = Audit::run(&g, at(), Thresholds::default());
+    let finding = audit
+        .findings
+        .iter()
+        .find(|f| f.id == "NHI10:people:sa")
+        .expect("said as unknown");
+    assert_eq!(
+        finding.title,
+        "people may be able to act as this service account (through a group)"
+    );
+    assert!(
+        finding.evidence[0].contains("no people in its first 1024 nested groups"),
+        "{:?}",
+        finding.evidence
+    );
 }
 
 /// Outsiders and placeholders are findings of their own kind only: a third-party action

@@ -77,6 +77,20 @@ impl Sample {
     }
 }
 
+/// The sample exported as `format` (with `more` options, as of [`AT`]) into `dir/name`.
+fn sample_export(
+    dir: &std::path::Path,
+    name: &str,
+    format: &str,
+    more: &[&str],
+) -> std::path::PathBuf {
+    let path = dir.join(name);
+    let mut args = vec!["export", "--format", format, "--at", AT];
+    args.extend_from_slice(more);
+    std::fs::write(&path, stdout_of(&args)).expect("writes");
+    path
+}
+
 /// What a consumer's script prints, as JSON.
 fn read_by(python: &str, script: &str, args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&run_python(python, script, args)).expect("json")
@@ -113,12 +127,7 @@ fn networkx_reads_the_graphml_and_finds_the_blast_radius() {
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");
-    let graphml = dir.path().join("sample.graphml");
-    std::fs::write(
-        &graphml,
-        stdout_of(&["export", "--format", "graphml", "--at", AT]),
-    )
-    .expect("writes");
+    let graphml = sample_export(dir.path(), "sample.graphml", "graphml", &[]);
     let script = r#"
 import json, sys
 import networkx as nx
@@ -164,18 +173,8 @@ fn the_opengraph_export_passes_bloodhounds_schemas() {
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");
-    let document = dir.path().join("sample.opengraph.json");
-    std::fs::write(
-        &document,
-        stdout_of(&["export", "--format", "opengraph", "--at", AT]),
-    )
-    .expect("writes");
-    let graphml = dir.path().join("sample.graphml");
-    std::fs::write(
-        &graphml,
-        stdout_of(&["export", "--format", "graphml", "--at", AT]),
-    )
-    .expect("writes");
+    let document = sample_export(dir.path(), "sample.opengraph.json", "opengraph", &[]);
+    let graphml = sample_export(dir.path(), "sample.graphml", "graphml", &[]);
     let script = r#"
 import json, sys
 import jsonschema
@@ -289,20 +288,12 @@ fn falkordb_loads_the_cypher_export_and_finds_the_blast_radius() {
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");
-    let script = dir.path().join("sample.cypher");
-    std::fs::write(
-        &script,
-        stdout_of(&[
-            "export",
-            "--format",
-            "cypher",
-            "--dialect",
-            "falkordb",
-            "--at",
-            AT,
-        ]),
-    )
-    .expect("writes");
+    let script = sample_export(
+        dir.path(),
+        "sample.cypher",
+        "cypher",
+        &["--dialect", "falkordb"],
+    );
     let sample = Sample::load();
     let read = read_by(
         &python,

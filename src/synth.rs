@@ -410,7 +410,7 @@ mod tests {
         let workflow = g
             .find("github:workflow:gen-org/team-0001/.github/workflows/ci-0001000.yml")
             .expect("workflows are keyed as the GitHub importer keys them");
-        assert_eq!(&*g.node(workflow).platform, "github");
+        assert_eq!(g.node(workflow).platform, "github");
         assert!(
             g.outgoing(workflow)
                 .any(|(e, to)| g.edge(e).kind == EdgeKind::CanAssume

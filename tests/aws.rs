@@ -201,13 +201,7 @@ fn keys_join_users_and_carry_their_lifecycle() {
     let both = g
         .find("arn:aws:iam::111122223333:user/key-maker")
         .expect("user");
-    assert_eq!(
-        g.node(both)
-            .tags
-            .get("human_use_suspected")
-            .map(String::as_str),
-        Some("true")
-    );
+    assert_eq!(g.node(both).tags.get("human_use_suspected"), Some("true"));
 }
 
 #[test]
@@ -241,16 +235,13 @@ fn identity_providers_from_listings() {
         .find("arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com")
         .expect("listed provider");
     let node = g.node(oidc);
-    assert_eq!(
-        node.tags.get("audiences").map(String::as_str),
-        Some("sts.amazonaws.com")
-    );
+    assert_eq!(node.tags.get("audiences"), Some("sts.amazonaws.com"));
     assert!(node.revoke[0].commands[0].starts_with("aws iam delete-open-id-connect-provider"));
     let saml = g
         .find("arn:aws:iam::111122223333:saml-provider/Okta")
         .expect("listed provider");
     let (e, role) = g.outgoing(saml).next().expect("trusted by okta-admins");
-    assert_eq!(g.node(role).name.as_ref(), "okta-admins");
+    assert_eq!(g.node(role).name, "okta-admins");
     assert!(g.edge(e).is_conditional(), "SAML:aud stays on the edge");
 }
 

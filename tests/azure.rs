@@ -166,11 +166,11 @@ fn rbac_follows_the_scope_tree_and_the_roles_actions() {
     let g = &l.graph;
     let vm_node = g
         .nodes_by_key()
-        .find(|&n| short(&g.node(n).key) == vm)
+        .find(|&n| short(g.node(n).key) == vm)
         .expect("vm");
     assert!(
         g.incoming(vm_node)
-            .all(|(_, from)| short(&g.node(from).key) != "sp:graph-syncer"),
+            .all(|(_, from)| short(g.node(from).key) != "sp:graph-syncer"),
         "Reader on the VM reaches nothing"
     );
     // Managed Identity Operator on an identity plus Virtual Machine Contributor on another
@@ -223,7 +223,7 @@ fn key_vaults_by_permission_model() {
     let g = &l.graph;
     let reached_by_reporter = g.edge_ids().any(|e| {
         let (a, b) = g.endpoints(e);
-        short(&g.node(a).key) == "sp:reporter" && short(&g.node(b).key) == web
+        short(g.node(a).key) == "sp:reporter" && short(g.node(b).key) == web
     });
     assert!(!reached_by_reporter);
     // A policy naming an object no listing holds is said.
@@ -266,7 +266,7 @@ fn other_compute_and_its_identity_commands() {
     let vault = g
         .find("azure:resource:/subscriptions/bbbb0000-0000-4000-8000-000000000002/resourcegroups/rg-apps/providers/microsoft.keyvault/vaults/kv-apps")
         .expect("vault from az resource list");
-    assert_eq!(g.node(vault).tags["permission_model"], "unknown");
+    assert_eq!(&g.node(vault).tags["permission_model"], "unknown");
     // Writing VMs is not writing web apps: VM Contributor on their group changes none.
     let orders = "resource:/subscriptions/bbbb0000-0000-4000-8000-000000000002/resourcegroups/rg-apps/providers/microsoft.web/sites/orders-api";
     assert!(edge(&l, "sp:ops-bot", EdgeKind::CanControl, orders).is_none());
@@ -296,7 +296,7 @@ fn entra_roles_credentials_and_owners() {
     );
     assert!(live.usable_at(at) && !expired.usable_at(at));
     let status =
-        |n: &trustpath::model::Node| n.credential.as_deref().and_then(|c| c.status.clone());
+        |n: trustpath::model::NodeRef<'_>| n.credential.and_then(|c| c.status.map(str::to_string));
     assert_eq!(status(expired).as_deref(), Some("expired"));
     assert_eq!(status(live).as_deref(), Some("active"));
     // Critical and harmless Graph application permissions.
@@ -319,8 +319,7 @@ fn entra_roles_credentials_and_owners() {
     assert_eq!(
         node("azure:sp:sp000000-0000-4000-8000-00000000000c")
             .tags
-            .get("app_permissions")
-            .map(String::as_str),
+            .get("app_permissions"),
         Some("User.Read.All on Microsoft Graph")
     );
     // Nobody adds a credential to a managed identity or to Microsoft's own apps.
@@ -435,7 +434,7 @@ fn flexible_credentials_with_several_clauses() {
         .edge_ids()
         .filter(|&e| {
             let (a, b) = g.endpoints(e);
-            &*g.node(a).key == "github:repo:acme/api" && short(&g.node(b).key) == "sp:ci-helper"
+            g.node(a).key == "github:repo:acme/api" && short(g.node(b).key) == "sp:ci-helper"
         })
         .map(|e| {
             g.edge(e)
@@ -476,7 +475,7 @@ fn azure_login_steps_name_the_identity() {
         g.edge_ids()
             .filter(|&e| {
                 let (a, b) = g.endpoints(e);
-                &*g.node(a).key == from && short(&g.node(b).key) == to
+                g.node(a).key == from && short(g.node(b).key) == to
             })
             .map(|e| g.edge(e))
             .collect()
@@ -549,7 +548,7 @@ fn a_listed_app_replaces_the_placeholder_an_annotation_made() {
         .find("azure:app:a0000000-0000-4000-8000-00000000000a")
         .expect("app");
     let node = l.graph.node(app);
-    assert_eq!(&*node.name, "web-deployer");
+    assert_eq!(node.name, "web-deployer");
     assert!(!node.tags.contains_key("not_in_inputs"), "{:?}", node.tags);
     assert!(
         edge(&l, "k8s:prod:sa:shop/web", EdgeKind::CanAssume, "app:app-a").is_some(),

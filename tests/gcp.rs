@@ -165,7 +165,7 @@ fn keys_are_credentials_only_when_user_managed() {
     let live = key("a1b2c3d4e5f60718293a4b5c6d7e8f9012345678").expect("user-managed key");
     assert!(live.usable_at(at) && live.is_long_lived_credential());
     // Last use from `policy-intelligence query-activity`.
-    let used = live.credential.as_deref().and_then(|c| c.last_used);
+    let used = live.credential.as_ref().and_then(|c| c.last_used);
     assert_eq!(used, Some("2026-11-20T07:00:00Z".parse().expect("time")));
     let disabled = key("b1b2c3d4e5f60718293a4b5c6d7e8f9012345678").expect("disabled key");
     assert!(!disabled.usable_at(at));
@@ -178,13 +178,7 @@ fn keys_are_credentials_only_when_user_managed() {
     let sa = g
         .find("gcp:sa:reporter@acme-prod.iam.gserviceaccount.com")
         .expect("sa");
-    assert_eq!(
-        g.node(sa)
-            .tags
-            .get("system_managed_keys")
-            .map(String::as_str),
-        Some("1")
-    );
+    assert_eq!(g.node(sa).tags.get("system_managed_keys"), Some("1"));
 }
 
 #[test]
@@ -327,7 +321,7 @@ fn federation_follows_the_providers_condition_and_mapping() {
     let reached: BTreeSet<String> = blast
         .reached
         .iter()
-        .map(|r| short(&g.node(r.node).key))
+        .map(|r| short(g.node(r.node).key))
         .collect();
     for key in [
         "sa:deployer",

@@ -27,9 +27,9 @@ fn edge_lines(loaded: &Loaded) -> BTreeSet<String> {
             };
             format!(
                 "{} -{}-> {}{mark}",
-                short(&g.node(a).key),
+                short(g.node(a).key),
                 g.edge(e).kind,
-                short(&g.node(b).key)
+                short(g.node(b).key)
             )
         })
         .collect()
@@ -56,7 +56,7 @@ fn jobs_see_only_their_own_secrets_and_pins_are_told_apart() {
         g.node(g.find(key).expect("action"))
             .tags
             .get("pinned")
-            .cloned()
+            .map(str::to_string)
     };
     assert_eq!(
         pinned("github:action:tj-style/changed-files@v45").as_deref(),
@@ -89,21 +89,21 @@ fn secrets_resolve_to_repository_or_organisation_by_the_listings() {
 fn id_token_and_subjects() {
     let loaded = load();
     let g = &loaded.graph;
-    let tags = |key: &str| g.node(g.find(key).expect("job")).tags.clone();
+    let tags = |key: &str| g.node(g.find(key).expect("job")).tags;
     // id-token on the job…
     let deploy = tags("github:workflow:acme/web/.github/workflows/deploy.yml#deploy");
-    assert_eq!(deploy["id_token"], "true");
+    assert_eq!(&deploy["id_token"], "true");
     assert_eq!(
-        deploy["oidc_subjects"],
+        &deploy["oidc_subjects"],
         "repo:acme/web:environment:production"
     );
     let build = tags("github:workflow:acme/web/.github/workflows/deploy.yml#build");
-    assert_eq!(build["id_token"], "false");
+    assert_eq!(&build["id_token"], "false");
     // …and on the workflow (write-all), for pushes to main.
     let publish = tags("github:workflow:acme/docs/.github/workflows/publish.yml#publish");
-    assert_eq!(publish["id_token"], "true");
+    assert_eq!(&publish["id_token"], "true");
     assert_eq!(
-        publish["oidc_subjects"],
+        &publish["oidc_subjects"],
         "repo:acme/docs:ref:refs/heads/main"
     );
 }
@@ -200,7 +200,7 @@ fn subject_templates_and_default_permissions() {
         .find("github:workflow:acme/api/.github/workflows/deploy.yml#deploy")
         .expect("job");
     assert_eq!(
-        g.node(job).tags["oidc_subjects"],
+        &g.node(job).tags["oidc_subjects"],
         "repo:acme/api:environment:prod:job_workflow_ref:acme/api/.github/workflows/deploy.yml@*"
     );
     let lines = edge_lines(&loaded);
@@ -243,19 +243,10 @@ fn repository_and_environment_listings() {
     let graph = &loaded.graph;
     let node = |key: &str| graph.node(graph.find(key).expect(key));
     let web = node("github:repo:acme/web");
-    assert_eq!(
-        web.tags.get("visibility").map(String::as_str),
-        Some("public")
-    );
-    assert_eq!(
-        web.tags.get("default_branch").map(String::as_str),
-        Some("main")
-    );
+    assert_eq!(web.tags.get("visibility"), Some("public"));
+    assert_eq!(web.tags.get("default_branch"), Some("main"));
     let legacy = node("github:repo:acme/legacy-cron");
-    assert_eq!(
-        legacy.tags.get("archived").map(String::as_str),
-        Some("true")
-    );
+    assert_eq!(legacy.tags.get("archived"), Some("true"));
 
     let deploy = graph
         .find("github:workflow:acme/web/.github/workflows/deploy.yml#deploy")

@@ -187,7 +187,10 @@ fn pins_local_code_images_and_token_scopes() {
     let g = &l.graph;
     let pinned = |key: &str| {
         let node = g.node(g.find(key).unwrap_or_else(|| panic!("{key}")));
-        node.tags.get("pinned").cloned().unwrap_or_default()
+        node.tags
+            .get("pinned")
+            .map(str::to_string)
+            .unwrap_or_default()
     };
     assert_eq!(
         pinned("github:action:actions/checkout@release/v1"),
@@ -214,7 +217,11 @@ fn pins_local_code_images_and_token_scopes() {
     // Scopes: every one kept; actions and packages write give edges.
     let token = "github:token:acme/app/.github/workflows/release.yml#notes";
     let node = g.node(g.find(token).expect("token"));
-    let scopes = node.tags.get("permissions").cloned().unwrap_or_default();
+    let scopes = node
+        .tags
+        .get("permissions")
+        .map(str::to_string)
+        .unwrap_or_default();
     assert_eq!(
         scopes,
         "actions:write,contents:read,packages:write,pull-requests:write"

@@ -37,7 +37,7 @@ fn has(loaded: &Loaded, from: &str, kind: EdgeKind, to: &str) -> bool {
     let g = &loaded.graph;
     g.edge_ids().any(|e| {
         let (a, b) = g.endpoints(e);
-        g.edge(e).kind == kind && short(&g.node(a).key) == from && short(&g.node(b).key) == to
+        g.edge(e).kind == kind && short(g.node(a).key) == from && short(g.node(b).key) == to
     })
 }
 
@@ -265,8 +265,8 @@ fn rbac_follows_the_api_servers_semantics() {
     let token = g
         .find("k8s:staging:secret:web/worker-token")
         .expect("token");
-    let cred = g.node(token).credential.as_deref().expect("a credential");
-    assert_eq!(cred.kind.as_deref(), Some("service_account_token"));
+    let cred = g.node(token).credential.expect("a credential");
+    assert_eq!(cred.kind, Some("service_account_token"));
     assert!(cred.last_used.is_some());
     assert!(has(
         &l,

@@ -34,7 +34,7 @@ fn names(l: &Loaded) -> BTreeMap<String, String> {
                 .get("comment")
                 .or_else(|| n.tags.get("private_key_found"))?;
             let fp = n.tags.get("fingerprint")?;
-            Some((fp.clone(), comment.clone()))
+            Some((fp.to_string(), comment.to_string()))
         })
         .collect()
 }
@@ -61,7 +61,7 @@ fn edge<'l>(
     g.edge_ids()
         .filter(|&e| {
             let (a, b) = g.endpoints(e);
-            g.edge(e).kind == kind && short(&g.node(a).key) == from && short(&g.node(b).key) == to
+            g.edge(e).kind == kind && short(g.node(a).key) == from && short(g.node(b).key) == to
         })
         .map(|e| g.edge(e))
         .collect()
@@ -205,7 +205,7 @@ fn private_keys_found_are_read_by_their_account() {
                 .is_some_and(|c| c == "db1:backup/id_ecdsa")
         })
         .expect("key node");
-    assert_eq!(key.tags.get("encrypted").map(String::as_str), Some("yes"));
+    assert_eq!(key.tags.get("encrypted"), Some("yes"));
     assert_eq!(key.kind, trustpath::model::NodeKind::Credential);
 }
 

@@ -128,11 +128,7 @@ fn platform_and_kind_filters_cycle() {
     let mut app = app(&graph);
     press(&mut app, "p");
     assert_eq!(app.platform.as_deref(), Some("aws"));
-    assert!(
-        app.entries
-            .iter()
-            .all(|&e| &*graph.node(e).platform == "aws")
-    );
+    assert!(app.entries.iter().all(|&e| graph.node(e).platform == "aws"));
     press(&mut app, "tt");
     assert!(!app.entries.is_empty());
     assert!(
@@ -512,7 +508,7 @@ fn details_scrolls_follows_edges_and_goes_back() {
     press(&mut app, "/role/deploy\n");
     let deploy = app.selection().expect("deploy");
     assert_eq!(
-        graph.node(deploy).key.as_ref(),
+        graph.node(deploy).key,
         "arn:aws:iam::111122223333:role/deploy"
     );
     app.resize(Rect::new(0, 0, 80, 24));

@@ -137,10 +137,7 @@ fn chains_keys_and_relying_services() {
         node.credential.is_none(),
         "a certificate is not a credential"
     );
-    assert_eq!(
-        node.tags.get("not_after").map(String::as_str),
-        Some("2025-06-01T00:00:00Z")
-    );
+    assert_eq!(node.tags.get("not_after"), Some("2025-06-01T00:00:00Z"));
     assert!(lines.contains(
         "cert:legacy.acme.internal (certificate) -can_access-> x509:relying:billing (dormant)"
     ));
@@ -160,7 +157,7 @@ fn chains_keys_and_relying_services() {
     let earlier =
         trustpath::import::load_paths_with(&[pki()], before, &mut |_| {}).expect("fixtures load");
     let g = &earlier.graph;
-    let legacy = g.find(&node.key).expect("legacy");
+    let legacy = g.find(node.key).expect("legacy");
     assert!(g.outgoing(legacy).all(|(e, _)| g.traversable(e, before)));
 }
 

@@ -83,7 +83,7 @@ pub fn entry_points(
             Some(Outsider::ThirdParty) if immutably_pinned(graph, node) => continue,
             Some(Outsider::ThirdParty) => Held::ThirdParty,
             None => {
-                let Some(c) = n.credential.as_deref() else {
+                let Some(c) = n.credential.as_ref() else {
                     continue;
                 };
                 if n.kind != NodeKind::Credential || !c.is_long_lived() {

@@ -576,8 +576,8 @@ impl Builder {
             .map(|e| {
                 let (from, to) = self.graph.endpoints(e);
                 (
-                    self.graph.node(from).key.clone(),
-                    self.graph.node(to).key.clone(),
+                    Box::<str>::from(self.graph.node(from).key),
+                    Box::<str>::from(self.graph.node(to).key),
                 )
             })
             .collect();

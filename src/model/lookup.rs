@@ -58,11 +58,11 @@ impl TrustGraph {
         let by = |pred: &dyn Fn(NodeId) -> bool| -> Vec<NodeId> {
             self.nodes_by_key().filter(|&n| pred(n)).collect()
         };
-        let mut matches = by(&|n| &*self.node(n).name == query);
+        let mut matches = by(&|n| self.node(n).name == query);
         if matches.is_empty() {
             matches = by(&|n| {
                 let node = self.node(n);
-                node.kind == NodeKind::Credential && super::name_of_key(&node.key) == query
+                node.kind == NodeKind::Credential && super::name_of_key(node.key) == query
             });
         }
         if matches.is_empty() {
@@ -92,9 +92,9 @@ impl TrustGraph {
             .filter_map(|n| {
                 let node = self.node(n);
                 let score = matcher
-                    .fuzzy_match(&node.key, query)
-                    .max(matcher.fuzzy_match(&node.name, query))?;
-                Some((score, &*node.key))
+                    .fuzzy_match(node.key, query)
+                    .max(matcher.fuzzy_match(node.name, query))?;
+                Some((score, node.key))
             })
             .collect();
         scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));

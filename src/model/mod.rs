@@ -10,6 +10,7 @@ mod lookup;
 mod node;
 mod provenance;
 mod store;
+mod view;
 
 pub(crate) use edge::no_revoke;
 pub use edge::{AccessLevel, Condition, Edge, EdgeKind, Revoke};
@@ -23,3 +24,4 @@ pub use node::{
 };
 pub use provenance::{Place, Provenance, SourceId};
 pub use store::EdgeRef;
+pub use view::{NodeRef, Tags};

@@ -6,6 +6,7 @@ use std::fmt;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
+use super::view::{NodeRef, Tags};
 use super::{Provenance, Revoke};
 
 /// What a node is. Serialized in `snake_case`, exactly as the native format spells it.
@@ -76,12 +77,16 @@ impl fmt::Display for NodeKind {
 }
 
 /// Lifecycle facts of a credential node (access key, token, key, certificate, password).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Credential {
+///
+/// Generic over how its two texts are held: owned by a [`Node`], borrowed by a
+/// [`NodeRef`](super::NodeRef) from the graph (`Credential<&str>`), or string ids in a
+/// snapshot's records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Credential<S = Box<str>> {
     /// `access_key`, `token`, `sa_key`, `certificate`, `password`, … (open set).
-    pub kind: Option<Box<str>>,
+    pub kind: Option<S>,
     /// `active`, `inactive`, `disabled`, `revoked`, … Anything but `active` is unusable.
-    pub status: Option<Box<str>>,
+    pub status: Option<S>,
     pub created: Option<Timestamp>,
     pub expires: Option<Timestamp>,
     pub last_used: Option<Timestamp>,
@@ -117,7 +122,33 @@ fn is_dead_status(status: &str) -> bool {
 /// Credentials living longer than this without an expiry count as long-lived.
 const LONG_LIVED_AFTER: SignedDuration = SignedDuration::from_hours(90 * 24);
 
-impl Credential {
+impl<S> Credential<S> {
+    /// The same facts with the texts mapped (borrowed, or looked up by id).
+    pub fn map<'a, T>(&'a self, mut f: impl FnMut(&'a S) -> T) -> Credential<T> {
+        Credential {
+            kind: self.kind.as_ref().map(&mut f),
+            status: self.status.as_ref().map(&mut f),
+            created: self.created,
+            expires: self.expires,
+            last_used: self.last_used,
+            last_rotated: self.last_rotated,
+            long_lived: self.long_lived,
+            copyable: self.copyable,
+        }
+    }
+}
+
+impl<S: AsRef<str>> Credential<S> {
+    /// The credential with its texts borrowed.
+    pub fn view(&self) -> Credential<&str> {
+        self.map(|s| s.as_ref())
+    }
+
+    /// The credential with its texts owned.
+    pub fn to_owned(&self) -> Credential {
+        self.map(|s| s.as_ref().into())
+    }
+
     /// When the secret in use came to be, as of `at`: its last rotation, else its
     /// creation (a date after `at` has not happened yet), and whether that was a rotation.
     pub fn issued(&self, at: Timestamp) -> Option<(Timestamp, bool)> {
@@ -137,7 +168,7 @@ impl Credential {
         if let Some(status) = &self.status
             && self.is_dead()
         {
-            return Some(format!("status is {}", status.trim()));
+            return Some(format!("status is {}", status.as_ref().trim()));
         }
         if let Some(expires) = self.expires
             && expires <= at
@@ -154,7 +185,9 @@ impl Credential {
 
     /// The status says the credential cannot be used, whatever the time.
     pub fn is_dead(&self) -> bool {
-        self.status.as_deref().is_some_and(is_dead_status)
+        self.status
+            .as_ref()
+            .is_some_and(|s| is_dead_status(s.as_ref()))
     }
 
     /// Explicit `long_lived`, else: no expiry, or a validity window over 90 days.
@@ -192,7 +225,7 @@ pub struct Node {
 }
 
 /// Pseudo-nodes that stand for anyone on the internet (or any account of a platform).
-const PUBLIC: [&str; 5] = [
+pub(super) const PUBLIC: [&str; 5] = [
     "aws:anyone",
     "gcp:any-user",
     "gcp:any-google-account",
@@ -247,62 +280,52 @@ impl Node {
         }
     }
 
-    /// Effective criticality (0–10). Explicit values win; otherwise admin-equivalent
-    /// identities are crown jewels, production secrets and resources rank high, and
-    /// everything else starts low so that the overlay, not a guess, marks what matters.
+    /// The node read as the graph answers it, for code that takes either.
+    pub fn view(&self) -> NodeRef<'_> {
+        NodeRef {
+            key: &self.key,
+            kind: self.kind,
+            platform: &self.platform,
+            name: &self.name,
+            scope: self.scope.as_deref(),
+            owner: self.owner.as_deref(),
+            purpose: self.purpose.as_deref(),
+            environment: self.environment.as_deref(),
+            criticality: self.criticality,
+            admin: self.admin,
+            tags: Tags::of(&self.tags),
+            credential: self.credential.as_deref().map(Credential::view),
+            revoke: &self.revoke,
+            provenance: &self.provenance,
+        }
+    }
+
+    /// Effective criticality (see [`NodeRef::criticality`]).
     pub fn criticality(&self) -> u8 {
-        if let Some(c) = self.criticality {
-            return c;
-        }
-        let production = self.environment.as_deref().is_some_and(|e| {
-            e.eq_ignore_ascii_case("production") || e.eq_ignore_ascii_case("prod")
-        });
-        match self.kind {
-            _ if self.admin => CROWN_JEWEL,
-            NodeKind::Secret | NodeKind::Resource if production => 6,
-            NodeKind::Secret | NodeKind::Credential => 3,
-            _ if production => 4,
-            _ => 2,
-        }
+        self.view().criticality()
     }
 
     pub fn is_crown_jewel(&self) -> bool {
-        self.criticality() >= CROWN_JEWEL
+        self.view().is_crown_jewel()
     }
 
-    /// Whether this node's outgoing edges can be used at `at` (only credentials can be dead).
-    /// Only credential nodes carry a lifecycle; any other node is always usable.
+    /// See [`NodeRef::usable_at`].
     pub fn usable_at(&self, at: Timestamp) -> bool {
-        self.unusable_reason(at).is_none()
+        self.view().usable_at(at)
     }
 
-    /// Why this credential node cannot be used at `at` (`None` for other kinds).
+    /// See [`NodeRef::unusable_reason`].
     pub fn unusable_reason(&self, at: Timestamp) -> Option<String> {
-        match (&self.credential, self.kind) {
-            (Some(c), NodeKind::Credential) => c.unusable_reason(at),
-            _ => None,
-        }
+        self.view().unusable_reason(at)
     }
 
-    /// Whether anyone, or another organisation, holds this node (see [`Outsider`]).
+    /// See [`NodeRef::outsider`].
     pub fn outsider(&self) -> Option<Outsider> {
-        let public = PUBLIC.contains(&&*self.key)
-            || self.key.starts_with("github:any-repo:")
-            || self
-                .tags
-                .get("not_in_inputs")
-                .is_some_and(|v| v == "public");
-        if public {
-            Some(Outsider::Public)
-        } else if self.tags.get("third_party").is_some_and(|v| v != "false") {
-            Some(Outsider::ThirdParty)
-        } else {
-            None
-        }
+        self.view().outsider()
     }
 
     pub fn is_long_lived_credential(&self) -> bool {
-        self.credential.as_ref().is_some_and(|c| c.is_long_lived())
+        self.view().is_long_lived_credential()
     }
 }
 
@@ -353,7 +376,7 @@ mod tests {
     #[test]
     fn inactive_and_expired_credentials_are_unusable() {
         let at = ts("2026-01-01T00:00:00Z");
-        let mut cred = Credential {
+        let mut cred: Credential = Credential {
             status: Some("active".into()),
             ..Credential::default()
         };
@@ -375,7 +398,7 @@ mod tests {
 
     #[test]
     fn long_lived_is_derived_from_validity() {
-        let mut cred = Credential::default();
+        let mut cred: Credential = Credential::default();
         assert!(cred.is_long_lived(), "no expiry means long-lived");
         cred.created = Some(ts("2026-01-01T00:00:00Z"));
         cred.expires = Some(ts("2026-01-01T01:00:00Z"));

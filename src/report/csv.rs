@@ -96,17 +96,17 @@ fn write_rows(
         let reason = last.map_or("compromised", |e| graph.edge(e).reason);
         let (depth, criticality) = (depth.to_string(), n.criticality().to_string());
         w.write_record([
-            &*cell(&n.key),
+            &*cell(n.key),
             n.kind.as_str(),
-            &cell(&n.platform),
-            &cell(&n.name),
+            &cell(n.platform),
+            &cell(n.name),
             &depth,
             bool_str(usable),
             bool_str(n.admin),
             bool_str(n.is_crown_jewel()),
             &criticality,
             bool_str(conditional),
-            &cell(n.owner.as_deref().unwrap_or("")),
+            &cell(n.owner.unwrap_or("")),
             &cell(&via),
             &cell(&trail),
             &cell(reason),

@@ -243,7 +243,7 @@ fn assignments(var: &str, properties: &[&str]) -> String {
 
 fn node_row(row: &mut Row<'_>, graph: &TrustGraph, id: NodeId, opts: &CypherOptions<'_>) {
     let n = graph.node(id);
-    row.text("id", &n.key);
+    row.text("id", n.key);
     super::node_properties(row, graph, id, opts.at);
     if !n.tags.is_empty() {
         row.text("tags", &serde_json::to_string(&n.tags).unwrap_or_default());
@@ -256,8 +256,8 @@ fn node_row(row: &mut Row<'_>, graph: &TrustGraph, id: NodeId, opts: &CypherOpti
 
 fn edge_row(row: &mut Row<'_>, graph: &TrustGraph, id: EdgeId) {
     let (from, to) = graph.endpoints(id);
-    row.text("src", &graph.node(from).key);
-    row.text("dst", &graph.node(to).key);
+    row.text("src", graph.node(from).key);
+    row.text("dst", graph.node(to).key);
     super::edge_properties(row, graph, &graph.edge(id));
 }
 

@@ -133,7 +133,7 @@ pub fn write_dot(out: &mut dyn Write, graph: &TrustGraph, opts: &DotOptions<'_>)
     for &n in &nodes {
         let node = graph.node(n);
         clusters
-            .entry((&node.platform, node.scope.as_deref().unwrap_or("")))
+            .entry((node.platform, node.scope.unwrap_or("")))
             .or_default()
             .push(n);
     }
@@ -169,9 +169,9 @@ pub fn write_dot(out: &mut dyn Write, graph: &TrustGraph, opts: &DotOptions<'_>)
             let mut attrs = Attrs::default();
             attrs.set(
                 "label",
-                format!("\"{}\\n{}\"", escape(&node.name), node.kind),
+                format!("\"{}\\n{}\"", escape(node.name), node.kind),
             );
-            attrs.set("tooltip", format!("\"{}\"", escape(&node.key)));
+            attrs.set("tooltip", format!("\"{}\"", escape(node.key)));
             attrs.set("shape", shape);
             attrs.set("fillcolor", format!("\"{fill}\""));
             if node.is_crown_jewel() {

@@ -109,7 +109,7 @@ pub fn write_json(
     let doc = ExposureOut {
         schema: "trustpath/exposure/v1",
         at: x.at,
-        targets: x.targets.iter().map(|&t| &*graph.node(t).key).collect(),
+        targets: x.targets.iter().map(|&t| graph.node(t).key).collect(),
         summary: SummaryOut {
             holders: s.holders,
             by_class: s.by_class.iter().map(|(c, &n)| (c.as_str(), n)).collect(),
@@ -121,18 +121,18 @@ pub fn write_json(
         holders: Lazy(|| {
             x.holders.iter().zip(1..).map(|(h, rank)| {
                 let n = graph.node(h.node);
-                let credential = n.credential.as_deref();
+                let credential = n.credential.as_ref();
                 HolderOut {
                     rank,
-                    id: &n.key,
+                    id: n.key,
                     kind: n.kind,
-                    platform: &n.platform,
-                    name: &n.name,
+                    platform: n.platform,
+                    name: n.name,
                     class: h.class,
                     depth: h.depth,
                     conditional: h.conditional,
                     admin: n.admin,
-                    owner: n.owner.as_deref(),
+                    owner: n.owner,
                     created: credential.and_then(|c| c.created),
                     last_used: credential.and_then(|c| c.last_used),
                     next: hops(graph, &[h.next]).pop(),
@@ -151,7 +151,7 @@ pub fn write_text(out: &mut dyn Write, graph: &TrustGraph, x: &Exposure) -> io::
     let targets: Vec<_> = x
         .targets
         .iter()
-        .map(|&t| clean(&graph.node(t).key))
+        .map(|&t| clean(graph.node(t).key))
         .collect();
     writeln!(out, "Exposure of {} as of {}", targets.join(", "), x.at)?;
     writeln!(out)?;
@@ -263,8 +263,8 @@ pub fn write_csv(
         let next = &graph.node(graph.endpoints(h.next).1).key;
         let path = if whole.take(h) {
             let hops = x.path(graph, h);
-            std::iter::once(&*n.key)
-                .chain(hops.iter().map(|&e| &*graph.node(graph.endpoints(e).1).key))
+            std::iter::once(n.key)
+                .chain(hops.iter().map(|&e| graph.node(graph.endpoints(e).1).key))
                 .collect::<Vec<_>>()
                 .join(" > ")
         } else {
@@ -274,15 +274,15 @@ pub fn write_csv(
         let rank = rank.to_string();
         w.write_record([
             &*rank,
-            &cell(&n.key),
+            &cell(n.key),
             n.kind.as_str(),
-            &cell(&n.platform),
-            &cell(&n.name),
+            &cell(n.platform),
+            &cell(n.name),
             h.class.as_str(),
             &depth,
             bool_str(h.conditional),
             bool_str(n.admin),
-            &cell(n.owner.as_deref().unwrap_or("")),
+            &cell(n.owner.unwrap_or("")),
             &cell(next),
             &cell(edge.reason),
             &cell(&path),
@@ -309,7 +309,7 @@ pub fn write_dot(out: &mut dyn Write, graph: &TrustGraph, x: &Exposure) -> io::R
         writeln!(
             out,
             "  t{i} [label=\"{}\", shape=doubleoctagon, fillcolor=\"#fecaca\"];",
-            escape(&graph.node(t).key)
+            escape(graph.node(t).key)
         )?;
     }
     for (i, h) in x.holders.iter().enumerate() {
@@ -322,7 +322,7 @@ pub fn write_dot(out: &mut dyn Write, graph: &TrustGraph, x: &Exposure) -> io::R
         writeln!(
             out,
             "  h{i} [label=\"{}\\n{}\", fillcolor=\"{colour}\"];",
-            escape(&graph.node(h.node).key),
+            escape(graph.node(h.node).key),
             h.class.as_str()
         )?;
     }

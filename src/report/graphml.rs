@@ -102,10 +102,10 @@ fn write_node(
 ) -> io::Result<()> {
     let n = graph.node(id);
     writeln!(out, r#"    <node id="n{}">"#, graph.key_rank(id))?;
-    data(out, "n_key", &n.key)?;
-    data(out, "n_label", &n.name)?;
+    data(out, "n_key", n.key)?;
+    data(out, "n_label", n.name)?;
     data(out, "n_kind", n.kind.as_str())?;
-    data(out, "n_platform", &n.platform)?;
+    data(out, "n_platform", n.platform)?;
     for (name, value) in super::node_texts(n) {
         node_data(out, name, value)?;
     }
@@ -118,13 +118,13 @@ fn write_node(
     if !n.tags.is_empty() {
         data(out, "n_tags", &json(&n.tags))?;
     }
-    if let Some(c) = n.credential.as_deref() {
-        for (name, value) in super::credential_texts(c) {
+    if let Some(c) = n.credential.as_ref() {
+        for (name, value) in super::credential_texts(*c) {
             node_data(out, name, &value)?;
         }
     }
     if !n.revoke.is_empty() {
-        let ids = super::revoke_ids(&n.revoke);
+        let ids = super::revoke_ids(n.revoke);
         data(out, "n_revoke", &json(&ids))?;
     }
     data(out, "n_usable", bool_str(n.usable_at(opts.at)))?;

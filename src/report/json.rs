@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::analysis::{BlastRadius, Paths, paths::path_nodes};
 use crate::import::{FileReport, Loaded, Warning};
 use crate::model::{
-    AccessLevel, Condition, EdgeId, EdgeKind, NodeId, NodeKind, Revoke, TrustGraph,
+    AccessLevel, Condition, EdgeId, EdgeKind, NodeId, NodeKind, Revoke, Tags, TrustGraph,
 };
 
 /// `doc` as indented JSON and a line end. serde_json writes a token at a time (an
@@ -44,8 +44,8 @@ struct NodeOut<'a> {
     criticality: Option<u8>,
     #[serde(skip_serializing_if = "is_false")]
     admin: bool,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    tags: &'a BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Tags::is_empty")]
+    tags: Tags<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     credential: Option<CredentialOut<'a>>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
@@ -121,20 +121,20 @@ fn provenance<'a>(
 fn node_out(graph: &TrustGraph, id: NodeId) -> NodeOut<'_> {
     let n = graph.node(id);
     NodeOut {
-        id: &n.key,
+        id: n.key,
         kind: n.kind,
-        platform: &n.platform,
-        name: &n.name,
-        scope: n.scope.as_deref(),
-        owner: n.owner.as_deref(),
-        purpose: n.purpose.as_deref(),
-        environment: n.environment.as_deref(),
+        platform: n.platform,
+        name: n.name,
+        scope: n.scope,
+        owner: n.owner,
+        purpose: n.purpose,
+        environment: n.environment,
         criticality: n.criticality,
         admin: n.admin,
-        tags: &n.tags,
-        credential: n.credential.as_deref().map(|c| CredentialOut {
-            kind: c.kind.as_deref(),
-            status: c.status.as_deref(),
+        tags: n.tags,
+        credential: n.credential.map(|c| CredentialOut {
+            kind: c.kind,
+            status: c.status,
             created: c.created,
             expires: c.expires,
             last_used: c.last_used,
@@ -142,8 +142,8 @@ fn node_out(graph: &TrustGraph, id: NodeId) -> NodeOut<'_> {
             long_lived: c.long_lived,
             copyable: c.copyable,
         }),
-        revoke: &n.revoke,
-        provenance: provenance(graph, &n.provenance),
+        revoke: n.revoke,
+        provenance: provenance(graph, n.provenance),
     }
 }
 
@@ -151,8 +151,8 @@ fn edge_out(graph: &TrustGraph, id: EdgeId) -> EdgeOut<'_> {
     let e = graph.edge(id);
     let (from, to) = graph.endpoints(id);
     EdgeOut {
-        from: &graph.node(from).key,
-        to: &graph.node(to).key,
+        from: graph.node(from).key,
+        to: graph.node(to).key,
         kind: e.kind,
         reason: e.reason,
         conditions: e.conditions,
@@ -312,8 +312,8 @@ pub(crate) fn hops<'a>(graph: &'a TrustGraph, path: &[EdgeId]) -> Vec<HopOut<'a>
             let edge = graph.edge(e);
             let (from, to) = graph.endpoints(e);
             HopOut {
-                from: &graph.node(from).key,
-                to: &graph.node(to).key,
+                from: graph.node(from).key,
+                to: graph.node(to).key,
                 kind: edge.kind,
                 reason: edge.reason,
                 conditions: edge
@@ -355,7 +355,7 @@ pub fn write_blast(
         compromised: blast
             .compromised
             .iter()
-            .map(|&n| &*graph.node(n).key)
+            .map(|&n| graph.node(n).key)
             .collect(),
         summary: SummaryOut {
             reached: s.reached,
@@ -373,16 +373,16 @@ pub fn write_blast(
                 let whole = super::whole_path(n, all_paths);
                 let (via, path) = via_and_path(graph, blast, r.node, whole);
                 ReachedOut {
-                    id: &n.key,
+                    id: n.key,
                     kind: n.kind,
-                    platform: &n.platform,
-                    name: &n.name,
+                    platform: n.platform,
+                    name: n.name,
                     depth: r.depth,
                     admin: n.admin,
                     crown_jewel: n.is_crown_jewel(),
                     criticality: n.criticality(),
                     conditional: r.conditional,
-                    owner: n.owner.as_deref(),
+                    owner: n.owner,
                     unusable: (r.depth == 0)
                         .then(|| {
                             blast
@@ -403,10 +403,10 @@ pub fn write_blast(
                 let whole = super::whole_path(n, all_paths);
                 let (via, path) = via_and_path(graph, blast, x.node, whole);
                 ExposedOut {
-                    id: &n.key,
+                    id: n.key,
                     kind: n.kind,
-                    platform: &n.platform,
-                    name: &n.name,
+                    platform: n.platform,
+                    name: n.name,
                     depth: x.depth,
                     why_unusable: &x.why_unusable,
                     via,
@@ -451,8 +451,8 @@ pub fn write_paths(
     let doc = PathsOut {
         schema: "trustpath/path/v1",
         at,
-        from: &graph.node(from).key,
-        to: &graph.node(to).key,
+        from: graph.node(from).key,
+        to: graph.node(to).key,
         truncated: found.truncated,
         edges_scanned: found.truncated.then_some(found.scanned),
         paths: found
@@ -462,7 +462,7 @@ pub fn write_paths(
                 hops: p.len(),
                 nodes: path_nodes(graph, from, p)
                     .iter()
-                    .map(|&n| &*graph.node(n).key)
+                    .map(|&n| graph.node(n).key)
                     .collect(),
                 edges: hops(graph, p),
             })
@@ -521,7 +521,7 @@ pub(crate) fn counts_by_platform_kind(g: &TrustGraph) -> BTreeMap<&str, BTreeMap
     for n in g.node_ids() {
         let node = g.node(n);
         *counts
-            .entry(&node.platform)
+            .entry(node.platform)
             .or_default()
             .entry(node.kind)
             .or_default() += 1;

@@ -36,7 +36,7 @@ pub fn clean(s: &str) -> Cow<'_, str> {
 
 /// Whether a blast output writes `node`'s whole witness path: always for crown jewels and
 /// admins, for every node when asked (`--paths`); the others name their last hop only.
-pub(crate) fn whole_path(node: &crate::model::Node, all_paths: bool) -> bool {
+pub(crate) fn whole_path(node: crate::model::NodeRef<'_>, all_paths: bool) -> bool {
     all_paths || node.admin || node.is_crown_jewel()
 }
 
@@ -50,25 +50,27 @@ pub fn clean_message(s: &str) -> String {
 /// overrides. Reports show them escaped; commands write them escaped inside `$'…'`.
 /// The optional text fields of a node, by the property name the graph exports give them;
 /// the absent ones left out.
-pub(crate) fn node_texts(n: &crate::model::Node) -> impl Iterator<Item = (&'static str, &str)> {
+pub(crate) fn node_texts<'g>(
+    n: crate::model::NodeRef<'g>,
+) -> impl Iterator<Item = (&'static str, &'g str)> {
     [
-        ("scope", &n.scope),
-        ("owner", &n.owner),
-        ("purpose", &n.purpose),
-        ("environment", &n.environment),
+        ("scope", n.scope),
+        ("owner", n.owner),
+        ("purpose", n.purpose),
+        ("environment", n.environment),
     ]
     .into_iter()
-    .filter_map(|(name, value)| Some((name, value.as_deref()?)))
+    .filter_map(|(name, value)| Some((name, value?)))
 }
 
 /// A credential's type, status and dates as text, by the property name the graph exports
 /// give them; the absent ones left out.
 pub(crate) fn credential_texts(
-    c: &crate::model::Credential,
-) -> impl Iterator<Item = (&'static str, String)> + '_ {
-    let texts = [("credential_type", &c.kind), ("status", &c.status)]
+    c: crate::model::Credential<&str>,
+) -> impl Iterator<Item = (&'static str, String)> {
+    let texts = [("credential_type", c.kind), ("status", c.status)]
         .into_iter()
-        .filter_map(|(name, value)| Some((name, value.as_deref()?.to_string())));
+        .filter_map(|(name, value)| Some((name, value?.to_string())));
     let times = [
         ("created", c.created),
         ("expires", c.expires),
@@ -111,8 +113,8 @@ pub(crate) fn node_properties(
 ) {
     let n = graph.node(id);
     let facts = graph.facts(id);
-    p.text("name", &n.name);
-    p.text("platform", &n.platform);
+    p.text("name", n.name);
+    p.text("platform", n.platform);
     for (name, value) in node_texts(n) {
         p.text(name, value);
     }
@@ -120,12 +122,12 @@ pub(crate) fn node_properties(
     p.raw("crown_jewel", bool_str(facts.is_crown_jewel()));
     p.raw("admin", bool_str(n.admin));
     p.raw("usable", bool_str(n.usable_at(at)));
-    if let Some(c) = n.credential.as_deref() {
-        for (name, value) in credential_texts(c) {
+    if let Some(c) = n.credential.as_ref() {
+        for (name, value) in credential_texts(*c) {
             p.text(name, &value);
         }
     }
-    p.list("revoke", &revoke_ids(&n.revoke));
+    p.list("revoke", &revoke_ids(n.revoke));
 }
 
 /// An edge's properties as the Cypher and OpenGraph exports share them (each format

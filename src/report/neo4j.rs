@@ -69,24 +69,24 @@ pub fn write_nodes(
     for id in graph.nodes_by_key().filter(|&n| keep(n)) {
         let n = graph.node(id);
         let facts = graph.facts(id);
-        let c = n.credential.as_deref();
+        let c = n.credential.as_ref();
         let time = |t: Option<jiff::Timestamp>| t.map(|t| t.to_string()).unwrap_or_default();
-        let revoke = super::revoke_ids(&n.revoke);
+        let revoke = super::revoke_ids(n.revoke);
         csv.write_record([
-            &*n.key,
+            n.key,
             &format!("{NODE_LABEL};{}", kind_name(n.kind.as_str())),
-            &n.name,
-            &n.platform,
-            n.scope.as_deref().unwrap_or(""),
-            n.owner.as_deref().unwrap_or(""),
-            n.purpose.as_deref().unwrap_or(""),
-            n.environment.as_deref().unwrap_or(""),
+            n.name,
+            n.platform,
+            n.scope.unwrap_or(""),
+            n.owner.unwrap_or(""),
+            n.purpose.unwrap_or(""),
+            n.environment.unwrap_or(""),
             &facts.criticality.to_string(),
             bool_str(facts.is_crown_jewel()),
             bool_str(n.admin),
             bool_str(n.usable_at(at)),
-            c.and_then(|c| c.kind.as_deref()).unwrap_or(""),
-            c.and_then(|c| c.status.as_deref()).unwrap_or(""),
+            c.and_then(|c| c.kind).unwrap_or(""),
+            c.and_then(|c| c.status).unwrap_or(""),
             &time(c.and_then(|c| c.created)),
             &time(c.and_then(|c| c.expires)),
             &time(c.and_then(|c| c.last_used)),
@@ -119,8 +119,8 @@ pub fn write_relationships(
             let revoke = super::revoke_ids(e.revoke);
             let source = super::edge_source(graph, &e).unwrap_or("");
             csv.write_record([
-                &*graph.node(node).key,
-                &*graph.node(to).key,
+                graph.node(node).key,
+                graph.node(to).key,
                 &relationship_type(e.kind.as_str()),
                 &**e.reason,
                 bool_str(e.dormant),

@@ -83,14 +83,14 @@ fn flush_full(out: &mut dyn Write, buf: &mut Vec<u8>) -> io::Result<()> {
 fn node_out(buf: &mut Vec<u8>, graph: &TrustGraph, id: NodeId, at: jiff::Timestamp) {
     let n = graph.node(id);
     buf.extend_from_slice(b"{\"id\": ");
-    string(buf, &n.key);
+    string(buf, n.key);
     buf.extend_from_slice(b", \"kinds\": [");
     string(buf, &kind_name(n.kind.as_str()));
     buf.extend_from_slice(b", ");
     string(buf, SOURCE_KIND);
     buf.extend_from_slice(b"], \"properties\": ");
     let mut p = Object::open(buf);
-    p.text("key", &n.key);
+    p.text("key", n.key);
     super::node_properties(&mut p, graph, id, at);
     // Tags as `tag_<name>`: no property above starts so, so none is replaced.
     for (tag, value) in &n.tags {
@@ -104,9 +104,9 @@ fn edge_out(buf: &mut Vec<u8>, graph: &TrustGraph, id: EdgeId) {
     let e = graph.edge(id);
     let (from, to) = graph.endpoints(id);
     buf.extend_from_slice(b"{\"start\": {\"value\": ");
-    string(buf, &graph.node(from).key);
+    string(buf, graph.node(from).key);
     buf.extend_from_slice(b", \"match_by\": \"id\"}, \"end\": {\"value\": ");
-    string(buf, &graph.node(to).key);
+    string(buf, graph.node(to).key);
     buf.extend_from_slice(b", \"match_by\": \"id\"}, \"kind\": ");
     string(buf, &kind_name(e.kind.as_str()));
     buf.extend_from_slice(b", \"properties\": ");

@@ -55,7 +55,6 @@ pub(super) fn node_line(graph: &TrustGraph, id: NodeId) -> String {
     }
     let owner = n
         .owner
-        .as_deref()
         .map(|o| format!(", owner {}", clean(o)))
         .unwrap_or_default();
     let badges = if badges.is_empty() {
@@ -65,9 +64,9 @@ pub(super) fn node_line(graph: &TrustGraph, id: NodeId) -> String {
     };
     format!(
         "{} ({}, {}{owner}){badges}",
-        clean(&n.key),
+        clean(n.key),
         n.kind,
-        clean(&n.platform)
+        clean(n.platform)
     )
 }
 
@@ -79,7 +78,7 @@ pub(super) fn write_path(
     path: &[EdgeId],
     indent: &str,
 ) -> io::Result<()> {
-    writeln!(out, "{indent}{}", clean(&graph.node(from).key))?;
+    writeln!(out, "{indent}{}", clean(graph.node(from).key))?;
     for &e in path {
         let edge = graph.edge(e);
         let (_, to) = graph.endpoints(e);
@@ -92,7 +91,7 @@ pub(super) fn write_path(
             out,
             "{indent}  └─ {} → {}",
             edge.kind,
-            clean(&graph.node(to).key)
+            clean(graph.node(to).key)
         )?;
         writeln!(out, "{indent}       {reason}")?;
         for c in edge.conditions {
@@ -117,7 +116,7 @@ pub(super) fn compact_path(graph: &TrustGraph, from: NodeId, path: &[EdgeId]) ->
     const HEAD: usize = 3;
     const TAIL: usize = 4;
     let nodes = path_nodes(graph, from, path);
-    let name = |n: &NodeId| clean(&graph.node(*n).name).into_owned();
+    let name = |n: &NodeId| clean(graph.node(*n).name).into_owned();
     if nodes.len() <= HEAD + TAIL + 1 {
         return nodes.iter().map(name).collect::<Vec<_>>().join(" → ");
     }
@@ -136,7 +135,7 @@ pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius)
         .compromised
         .iter()
         .take(NAMED)
-        .map(|&n| clean(&graph.node(n).key))
+        .map(|&n| clean(graph.node(n).key))
         .collect();
     if blast.compromised.len() > NAMED {
         names.push(format!("and {} more", blast.compromised.len() - NAMED).into());
@@ -167,7 +166,7 @@ pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius)
             out,
             "\n  Note: {} cannot be used at {} ({}), so nothing is reached through it. \
              Was it used before that? Try an earlier --at.",
-            clean(&graph.node(*node).key),
+            clean(graph.node(*node).key),
             blast.at,
             clean(why)
         )?;
@@ -292,7 +291,7 @@ pub fn write_paths(
     (from, to): (NodeId, NodeId),
     found: &Paths,
 ) -> io::Result<()> {
-    let (a, b) = (clean(&graph.node(from).key), clean(&graph.node(to).key));
+    let (a, b) = (clean(graph.node(from).key), clean(graph.node(to).key));
     if found.paths.is_empty() {
         return writeln!(out, "No usable path from {a} to {b}.");
     }

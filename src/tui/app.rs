@@ -619,7 +619,7 @@ impl<'g> App<'g> {
         self.show_node(other);
         self.status = format!(
             "followed to {} (Esc goes back)",
-            crate::report::clean(&g.node(other).key)
+            crate::report::clean(g.node(other).key)
         );
     }
 
@@ -669,7 +669,7 @@ impl<'g> App<'g> {
         let mut platforms: Vec<&str> = self
             .graph
             .node_ids()
-            .map(|n| &*self.graph.node(n).platform)
+            .map(|n| self.graph.node(n).platform)
             .collect();
         platforms.sort_unstable();
         platforms.dedup();

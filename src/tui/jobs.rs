@@ -164,7 +164,7 @@ pub fn search(graph: &TrustGraph, mut base: Vec<NodeId>, query: &str) -> Vec<Nod
     let q = Query::new(query);
     base.retain(|&n| {
         let node = graph.node(n);
-        q.subsequence_of(&node.key) || q.subsequence_of(&node.name)
+        q.subsequence_of(node.key) || q.subsequence_of(node.name)
     });
     if base.len() <= RANK_AT_MOST {
         let matcher = SkimMatcherV2::default();
@@ -178,8 +178,8 @@ pub fn search(graph: &TrustGraph, mut base: Vec<NodeId>, query: &str) -> Vec<Nod
                 // types; the key when the name does not match (`arn:aws:iam`, `role/`).
                 // Scoring both would double the cost of a keystroke's results.
                 let score = matcher
-                    .fuzzy_match(&node.name, query)
-                    .or_else(|| matcher.fuzzy_match(&node.key, query));
+                    .fuzzy_match(node.name, query)
+                    .or_else(|| matcher.fuzzy_match(node.key, query));
                 (
                     std::cmp::Reverse(score.unwrap_or(0)),
                     node.name.len(),

@@ -57,7 +57,7 @@ impl App<'_> {
         let Some(node) = self.selection() else {
             return;
         };
-        let key = clean(&self.graph.node(node).key).into_owned();
+        let key = clean(self.graph.node(node).key).into_owned();
         let mut next = self.compromised.clone();
         if let Some(i) = next.iter().position(|&c| c == node) {
             if next.len() == 1 {
@@ -381,7 +381,7 @@ impl<'g> App<'g> {
         let graph = self.graph;
         self.compromised
             .iter()
-            .map(|&c| &*graph.node(c).key)
+            .map(|&c| graph.node(c).key)
             .collect()
     }
 }

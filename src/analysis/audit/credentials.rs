@@ -15,7 +15,7 @@ use crate::model::{Credential, EdgeId, EdgeKind, NodeId, NodeKind};
 pub(super) fn credential(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
     let graph = ctx.graph;
     let n = graph.node(node);
-    let Some(c) = n.credential.as_deref() else {
+    let Some(c) = n.credential.as_ref() else {
         return;
     };
     if !n.usable_at(ctx.at) {
@@ -67,7 +67,7 @@ pub(super) fn credential(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
             fix: fix.clone(),
         });
     }
-    let kind = c.kind.as_deref().unwrap_or("");
+    let kind = c.kind.unwrap_or("");
     if let Some(secret) = BearerSecret::of(c, ctx.at) {
         let (id, title) = match secret {
             BearerSecret::Password => (
@@ -120,12 +120,12 @@ enum BearerSecret {
 impl BearerSecret {
     /// As of `at`: a token counts when it has more than [`STANDING`] left to live, or no
     /// expiry and nothing saying it is short-lived.
-    fn of(c: &Credential, at: Timestamp) -> Option<BearerSecret> {
+    fn of(c: &Credential<&str>, at: Timestamp) -> Option<BearerSecret> {
         let standing = match c.expires {
             Some(expires) => expires.duration_since(at) > STANDING,
             None => c.long_lived != Some(false),
         };
-        match c.kind.as_deref()? {
+        match c.kind? {
             "client_secret" | "password" => Some(BearerSecret::Password),
             "service_account_token"
             | "vault_token"
@@ -156,7 +156,7 @@ fn copied_across_platforms(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) 
         .collect();
     let platforms: BTreeSet<&str> = stores
         .iter()
-        .map(|&(_, s)| &*graph.node(s).platform)
+        .map(|&(_, s)| graph.node(s).platform)
         .collect();
     if platforms.len() < 2 {
         return;
@@ -188,7 +188,7 @@ pub(super) fn secret(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
         // An admin capability (Vault root, cluster-admin) reads every secret: counting it
         // would make every secret a finding.
         if graph.edge(e).kind != EdgeKind::Contains && !graph.facts(from).admin {
-            readers.entry(&graph.node(from).key).or_insert((e, from));
+            readers.entry(graph.node(from).key).or_insert((e, from));
         }
     }
     if readers.len() < ctx.thresholds.shared_by as usize || readers.len() < 2 {

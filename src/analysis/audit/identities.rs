@@ -41,7 +41,7 @@ pub(super) fn used_by_workloads(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Findi
     let users: BTreeMap<&str, (EdgeId, NodeId)> = all
         .iter()
         .filter(|&(&w, _)| !controlled(w))
-        .map(|(&w, &e)| (&*graph.node(w).key, (e, w)))
+        .map(|(&w, &e)| (graph.node(w).key, (e, w)))
         .collect();
     if users.len() < ctx.thresholds.shared_by as usize || users.len() < 2 {
         return;
@@ -70,7 +70,7 @@ pub(super) fn permission_set(ctx: &Ctx<'_>, node: NodeId) -> bool {
     let n = ctx.graph.node(node);
     matches!(n.kind, NodeKind::Role | NodeKind::Group)
         && (n.tags.contains_key("meaning")
-            || matches!(&*n.platform, "k8s" | "gcp" | "azure" | "vault"))
+            || matches!(n.platform, "k8s" | "gcp" | "azure" | "vault"))
 }
 
 /// Whether an owner is on record: the inventory's, an `owner` tag, or a person with
@@ -170,7 +170,7 @@ pub(super) fn admin(ctx: &Ctx<'_>, node: NodeId) -> Option<Finding> {
     {
         return None;
     }
-    let place = match n.scope.as_deref() {
+    let place = match n.scope {
         Some(scope) => format!("{} {scope}", n.platform),
         None => n.platform.to_string(),
     };
@@ -196,7 +196,7 @@ pub(super) fn admin(ctx: &Ctx<'_>, node: NodeId) -> Option<Finding> {
         title: if held.is_empty() {
             format!("non-human identity with admin-equivalent permissions on {place}")
         } else {
-            let sets: Vec<&str> = held.iter().map(|&(_, to)| &*graph.node(to).key).collect();
+            let sets: Vec<&str> = held.iter().map(|&(_, to)| graph.node(to).key).collect();
             format!(
                 "non-human identity holds admin-equivalent {}",
                 sets.join(", ")
@@ -385,7 +385,7 @@ pub(super) fn people(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
             .people
             .iter()
             .take(SHOWN_MEMBERS)
-            .map(|&m| &*graph.node(m).key)
+            .map(|&m| graph.node(m).key)
             .collect();
         let more = members.people.len().saturating_sub(SHOWN_MEMBERS);
         lines.push(format!(
@@ -534,7 +534,6 @@ pub(super) fn crossing_environments(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<F
         graph
             .node(m)
             .environment
-            .as_deref()
             .map(str::trim)
             .filter(|e| !e.is_empty())
     };

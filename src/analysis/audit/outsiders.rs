@@ -11,11 +11,11 @@ pub(super) fn third_party(ctx: &Ctx<'_>, node: NodeId) -> Finding {
     let graph = ctx.graph;
     let n = graph.node(node);
     let reach = ctx.reach(node);
-    let pinned = n.tags.get("pinned").map(String::as_str);
+    let pinned = n.tags.get("pinned");
     // Pins that can move under the code (`src/import/github/workflow.rs` `Pinned`); a
     // commit or an image digest cannot.
     let mutable = pinned.is_some_and(|p| matches!(p, "tag" | "branch" | "ref"));
-    let mut evidence = vec![match n.tags.get("third_party").map(String::as_str) {
+    let mut evidence = vec![match n.tags.get("third_party") {
         Some("true") | None => "owned by another organisation".to_string(),
         Some(org) => format!("owned by another organisation ({org})"),
     }];

@@ -96,7 +96,7 @@ impl Class {
                 )
             }
             (None, NodeKind::Credential) if facts.credential => {
-                match graph.node(node).credential.as_deref() {
+                match graph.node(node).credential.as_ref() {
                     Some(c) if c.is_long_lived() => {
                         let created = c
                             .created

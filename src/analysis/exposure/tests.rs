@@ -254,7 +254,7 @@ proptest! {
         let r = graph_in_order(&nodes, &edges, true);
         let r_targets: Vec<NodeId> = targets
             .iter()
-            .map(|&t| r.find(&g.node(t).key).expect("node"))
+            .map(|&t| r.find(g.node(t).key).expect("node"))
             .collect();
         let y = Exposure::compute(&r, &r_targets, at());
         let listing = |g: &TrustGraph, x: &Exposure| -> Vec<(String, String, u32, bool)> {

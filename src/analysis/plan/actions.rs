@@ -148,7 +148,7 @@ impl<'g> Actions<'g> {
         let mut on_node: FxHashMap<NodeId, Vec<ActionIx>> = FxHashMap::default();
         let mut node_listed: Vec<(ActionIx, NodeId, bool)> = Vec::new();
         for &node in &scope {
-            for r in &graph.node(node).revoke {
+            for r in graph.node(node).revoke {
                 let a = slot(r);
                 node_listed.push((a, node, r.action == "revoke_sessions"));
                 on_node.entry(node).or_default().push(a);
@@ -216,7 +216,7 @@ impl<'g> Actions<'g> {
 
     fn legitimate(&self, graph: &TrustGraph, n: NodeId) -> bool {
         !self.compromised.contains(&n)
-            && !PUBLIC.contains(&&*graph.node(n).key)
+            && !PUBLIC.contains(&graph.node(n).key)
             && graph.facts(n).kind != NodeKind::Credential
     }
 

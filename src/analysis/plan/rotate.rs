@@ -93,10 +93,7 @@ fn rotation(graph: &TrustGraph, actions: &Actions<'_>, node: NodeId, allowed: &[
     // The catalogue's action for this kind of thing at its issuer: keys are deactivated,
     // tokens revoked, stored secrets rotated.
     let n = graph.node(node);
-    let at_issuer = match (
-        n.kind,
-        n.credential.as_ref().and_then(|c| c.kind.as_deref()),
-    ) {
+    let at_issuer = match (n.kind, n.credential.as_ref().and_then(|c| c.kind)) {
         (NodeKind::Credential, Some(k)) if k.contains("key") => "deactivate_key",
         (NodeKind::Credential, _) => "revoke_token",
         _ => "rotate",
@@ -301,10 +298,10 @@ fn verify(graph: &TrustGraph, blast: &BlastRadius, platform: &str) -> Playbook {
             let mut identities = std::collections::BTreeSet::new();
             for r in &blast.reached {
                 let node = graph.node(r.node);
-                if node.platform.as_ref() != "azure" {
+                if node.platform != "azure" {
                     continue;
                 }
-                let tag = |t: &str| node.tags.get(t).map(String::as_str);
+                let tag = |t: &str| node.tags.get(t);
                 match (tag("sp_type"), tag("app_id"), tag("arm_id")) {
                     (Some("ManagedIdentity"), _, Some(arm)) => {
                         identities.insert(arm.to_string());
@@ -388,7 +385,9 @@ fn reached_of<'a>(
     platform: &'a str,
     kind: NodeKind,
 ) -> impl Iterator<Item = NodeId> + 'a {
-    blast.reached.iter().map(|r| r.node).filter(move |&n| {
-        graph.facts(n).kind == kind && graph.node(n).platform.as_ref() == platform
-    })
+    blast
+        .reached
+        .iter()
+        .map(|r| r.node)
+        .filter(move |&n| graph.facts(n).kind == kind && graph.node(n).platform == platform)
 }

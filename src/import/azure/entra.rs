@@ -711,7 +711,7 @@ fn directory_roles(
         .graph
         .node_ids()
         .map(|n| b.graph.node(n))
-        .filter(|n| &*n.platform == "azure")
+        .filter(|n| n.platform == "azure")
         .filter_map(|n| Some((n.tags.get("object_id")?.to_string(), n.key.to_string())))
         .collect();
     for (r, file) in &inv.directory_roles {

@@ -39,7 +39,7 @@ pub(crate) fn link_logins(graph: &mut TrustGraph, warnings: &mut Vec<Warning>) {
         let node = graph.node(job);
         let file = graph.source_name(node.provenance.source).to_string();
         let name = node.name.to_string();
-        let subjects = node.tags.get("oidc_subjects").cloned();
+        let subjects = node.tags.get("oidc_subjects").map(str::to_string);
         for id in ids {
             let low = id.to_ascii_lowercase();
             let Some(subjects) = &subjects else {
@@ -54,7 +54,7 @@ pub(crate) fn link_logins(graph: &mut TrustGraph, warnings: &mut Vec<Warning>) {
                 // A federated credential of it admits the job: linked already.
                 Some(t) if graph.outgoing(job).any(|(_, to)| to == t) => {}
                 Some(t) if trusts_github(graph, t) => {
-                    let shown = crate::report::clean(&graph.node(t).name);
+                    let shown = crate::report::clean(graph.node(t).name);
                     warnings.push(Warning::new(&file, &name, format!("azure/login signs in as {shown} (client id {id}), but none of its federated credentials read admits the job's subjects ({subjects}): that login fails; no edge")));
                 }
                 _ => {

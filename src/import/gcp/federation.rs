@@ -17,7 +17,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::cel::{self, Claim, Expr, Tri};
 use super::wif::{GITHUB, pool_prefix, principal_of};
 use crate::import::link;
-use crate::model::{Condition, Edge, EdgeKind, Node, NodeId, NodeKind, Provenance, TrustGraph};
+use crate::model::{
+    Condition, Edge, EdgeKind, Node, NodeId, NodeKind, NodeRef, Provenance, TrustGraph,
+};
 
 /// Who the link adds an edge from: made only once something links from it.
 #[derive(Debug, Clone)]
@@ -196,7 +198,7 @@ struct Federation {
 }
 
 impl Federation {
-    fn read(id: NodeId, node: &Node) -> Option<Federation> {
+    fn read(id: NodeId, node: NodeRef<'_>) -> Option<Federation> {
         let name = node.key.strip_prefix("gcp:wif-provider:")?;
         let tag = |t: &str| node.tags.get(t).map(|v| v.to_string()).unwrap_or_default();
         let issuer = tag("issuer").trim_end_matches('/').to_string();
@@ -358,7 +360,7 @@ pub(crate) fn link(graph: &mut TrustGraph) {
     let mut jobs = Vec::new();
     for id in graph.node_ids() {
         let node = graph.node(id);
-        if let Some((prefix, selector)) = principal_of(&node.key) {
+        if let Some((prefix, selector)) = principal_of(node.key) {
             principals
                 .entry(prefix.to_string())
                 .or_default()
@@ -377,7 +379,7 @@ pub(crate) fn link(graph: &mut TrustGraph) {
             let repo: Vec<&str> = rest.splitn(3, '/').take(2).collect();
             let repo = repo.join("/");
             for sub in subs.split(" | ") {
-                jobs.push(job(id, &node.name, &repo, sub));
+                jobs.push(job(id, node.name, &repo, sub));
             }
         }
     }
@@ -462,7 +464,7 @@ fn add(
         source.who, provider.name
     );
     let mut edge = Edge::new(EdgeKind::CanAssume, reason, provider.provenance.clone());
-    edge.revoke = provider.revoke.clone().into();
+    edge.revoke = provider.revoke.into();
     edge.dormant = fed.dormant;
     edge.conditions
         .extend(source.needs.iter().map(|n| Condition::described(n.clone())));

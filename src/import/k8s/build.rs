@@ -360,14 +360,7 @@ fn workload_edges(b: &mut Build<'_>, o: &Object, file: &str) {
     let sa_automount = b
         .graph
         .find(&sa_key)
-        .map(|id| {
-            b.graph
-                .node(id)
-                .tags
-                .get("automount_token")
-                .map(String::as_str)
-                != Some("false")
-        })
+        .map(|id| b.graph.node(id).tags.get("automount_token") != Some("false"))
         .unwrap_or(true);
     let projected: Vec<String> = spec
         .volumes
@@ -397,7 +390,7 @@ fn workload_edges(b: &mut Build<'_>, o: &Object, file: &str) {
             "azure.workload.identity/client-id",
         ]
         .into_iter()
-        .find(|a| tags.contains_key(*a))
+        .find(|a| tags.contains_key(a))
     });
     if automount || !projected.is_empty() || cloud.is_some() {
         let how = if automount {

@@ -20,15 +20,11 @@ fn aws_principal(b: &mut Build<'_>, arn: &str, file: &str, by: &str) -> String {
         return arn.to_string();
     }
     if let Some((account, name)) = arn.split_once(":role/").filter(|(_, n)| !n.contains('/')) {
-        let with_path = b
-            .graph
-            .node_ids()
-            .map(|id| &b.graph.node(id).key)
-            .find(|k| {
-                k.strip_prefix(account)
-                    .and_then(|rest| rest.strip_prefix(":role/"))
-                    .is_some_and(|path| path.rsplit('/').next() == Some(name))
-            });
+        let with_path = b.graph.node_ids().map(|id| b.graph.node(id).key).find(|k| {
+            k.strip_prefix(account)
+                .and_then(|rest| rest.strip_prefix(":role/"))
+                .is_some_and(|path| path.rsplit('/').next() == Some(name))
+        });
         if let Some(key) = with_path {
             return key.to_string();
         }

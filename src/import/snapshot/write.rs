@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 
 use super::{FORMAT, HEADER, MAGIC};
 use crate::import::Warning;
-use crate::model::{AccessLevel, EdgeRef, Node, Place, Provenance, Revoke, TrustGraph};
+use crate::model::{AccessLevel, EdgeRef, NodeRef, Place, Provenance, Revoke, TrustGraph};
 
 /// Writes `graph` (and the warnings of the load that built it) as a snapshot.
 pub fn write(w: &mut dyn Write, graph: &TrustGraph, warnings: &[Warning]) -> io::Result<()> {
@@ -185,29 +185,29 @@ impl<'g> Encoder<'g> {
         }
     }
 
-    fn node(&mut self, n: &'g Node) {
-        self.str(&n.key);
+    fn node(&mut self, n: NodeRef<'g>) {
+        self.str(n.key);
         self.str(n.kind.as_str());
-        self.str(&n.platform);
-        self.str(&n.name);
-        self.opt(n.scope.as_deref());
-        self.opt(n.owner.as_deref());
-        self.opt(n.purpose.as_deref());
-        self.opt(n.environment.as_deref());
+        self.str(n.platform);
+        self.str(n.name);
+        self.opt(n.scope);
+        self.opt(n.owner);
+        self.opt(n.purpose);
+        self.opt(n.environment);
         // (0 for none; a criticality above 10 is refused when read, as in native JSON.)
         self.u8(n.criticality.map_or(0, |c| c.saturating_add(1)));
         self.u8(u8::from(n.admin));
         self.u32(n.tags.len());
-        for (k, v) in &n.tags {
+        for (k, v) in n.tags {
             self.str(k);
             self.str(v);
         }
-        match &n.credential {
+        match n.credential {
             None => self.u8(0),
             Some(c) => {
                 self.u8(1);
-                self.opt(c.kind.as_deref());
-                self.opt(c.status.as_deref());
+                self.opt(c.kind);
+                self.opt(c.status);
                 for t in [c.created, c.expires, c.last_used, c.last_rotated] {
                     self.time(t);
                 }
@@ -215,9 +215,9 @@ impl<'g> Encoder<'g> {
                 self.flag(c.copyable);
             }
         }
-        let list = self.revokes(&n.revoke);
+        let list = self.revokes(n.revoke);
         self.u32(list as usize);
-        self.provenance(&n.provenance);
+        self.provenance(n.provenance);
     }
 
     fn edge(&mut self, e: EdgeRef<'g>) {

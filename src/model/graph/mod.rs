@@ -13,7 +13,7 @@ pub use adjacency::{MAX_NODES, NodeFacts, PlatformId, Slot, Step, StepIn, Traver
 
 use super::keys::KeyIndex;
 use super::store::{EdgeRef, EdgeTables, Packed};
-use super::{Edge, Node, SourceId};
+use super::{Edge, Node, NodeRef, SourceId};
 
 /// Handle to a node of one [`TrustGraph`]. Cheap to copy; meaningless in another graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -208,8 +208,9 @@ impl TrustGraph {
         self.graph.edge_count()
     }
 
-    pub fn node(&self, id: NodeId) -> &Node {
-        &self.graph[ix(id)]
+    /// The node, read in place (see [`NodeRef`]).
+    pub fn node(&self, id: NodeId) -> NodeRef<'_> {
+        self.graph[ix(id)].view()
     }
 
     /// For overlays (owner, purpose, criticality). The key must not change: the index

@@ -138,7 +138,7 @@ pub struct RemainingOut<'a> {
 }
 
 fn key(graph: &TrustGraph, n: NodeId) -> &str {
-    &graph.node(n).key
+    graph.node(n).key
 }
 
 fn method(m: Method) -> &'static str {
@@ -318,21 +318,21 @@ fn step_out<'a>(
     let (target, platform, edges) = match &s.target {
         Target::Node(n) => (
             key(graph, *n).to_string(),
-            &*graph.node(*n).platform,
+            graph.node(*n).platform,
             Vec::new(),
         ),
         Target::Edges(list) => {
             let (from, to) = graph.endpoints(list[0]);
             (
                 format!("{} -> {}", key(graph, from), key(graph, to)),
-                &*graph.node(from).platform,
+                graph.node(from).platform,
                 hops(graph, list),
             )
         }
         Target::Platform(p) => (p.clone(), p.as_str(), Vec::new()),
     };
     let owner = match owner_of(graph, s) {
-        Some(n) => graph.node(n).owner.as_deref().unwrap_or(NO_OWNER),
+        Some(n) => graph.node(n).owner.unwrap_or(NO_OWNER),
         None => "every owner of the platform's identities",
     };
     StepOut {

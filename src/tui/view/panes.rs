@@ -192,16 +192,16 @@ fn details<'a>(app: &'a App<'_>, theme: &'a Theme, cols: usize) -> Content<'a> {
         ));
     };
     field("kind", Some(n.kind.as_str()));
-    field("platform", Some(&n.platform));
-    field("name", Some(&n.name));
-    field("owner", n.owner.as_deref());
-    field("purpose", n.purpose.as_deref());
-    field("environment", n.environment.as_deref());
+    field("platform", Some(n.platform));
+    field("name", Some(n.name));
+    field("owner", n.owner);
+    field("purpose", n.purpose);
+    field("environment", n.environment);
     field("criticality", Some(&n.criticality().to_string()));
     field("admin", Some(if n.admin { "yes" } else { "no" }));
     if let Some(c) = &n.credential {
         let when = |t: Option<jiff::Timestamp>| t.map(|t| t.to_string());
-        field("status", c.status.as_deref());
+        field("status", c.status);
         field("created", when(c.created).as_deref());
         field("expires", when(c.expires).as_deref());
         field("last used", when(c.last_used).as_deref());
@@ -616,10 +616,9 @@ pub(super) fn render_picker(app: &App<'_>, theme: &Theme, body: Rect, buf: &mut 
             &format!(
                 "  {} · {} · {} · owner {}{}",
                 n.kind,
-                clean(&n.platform),
-                clean(&n.name),
+                clean(n.platform),
+                clean(n.name),
                 n.owner
-                    .as_deref()
                     .map_or_else(|| "unknown".to_string(), |o| clean(o).into_owned()),
                 badge_words(&badges(app, node))
             ),

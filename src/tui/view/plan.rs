@@ -131,7 +131,6 @@ pub(super) fn render_jewels(app: &App<'_>, theme: &Theme, body: Rect, buf: &mut 
             key(app, node),
             n.criticality(),
             n.owner
-                .as_deref()
                 .map_or_else(|| "unknown".to_string(), |o| clean(o).into_owned())
         ),
         cols,

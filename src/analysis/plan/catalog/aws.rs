@@ -8,7 +8,7 @@ use crate::import::aws_commands::{
 const STS_LIVE: &str = "STS sessions minted with this key stay valid up to 12 h (36 h for GetSessionToken): revoke the sessions of the roles it assumed";
 
 /// `user`, `role` or `group` and the IAM name (last path segment) of an IAM ARN.
-fn iam(node: &Node) -> Option<(&'static str, &str)> {
+fn iam<'n>(node: NodeRef<'n>) -> Option<(&'static str, &'n str)> {
     let resource = node.key.strip_prefix("arn:aws:iam::")?.split_once(':')?.1;
     let (kind, path) = resource.split_once('/')?;
     let kind = ["user", "role", "group"].into_iter().find(|k| *k == kind)?;
@@ -151,7 +151,7 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
         "remove_membership" => {
             let (_, group) = iam(site.node)?;
             let user = site.peer.and_then(iam).map(|(_, n)| n);
-            let who = site.peer.map_or("", |p| &p.key);
+            let who = site.peer.map_or("", |p| p.key);
             let membership = |verb| {
                 Cmd::new("aws")
                     .args(["iam", verb, "--group-name", group, "--user-name"])
@@ -172,7 +172,7 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
         }
         "remove_trust" => {
             let (_, role) = iam(site.node)?;
-            let who = site.peer.map_or("<PRINCIPAL>", |p| &p.key);
+            let who = site.peer.map_or("<PRINCIPAL>", |p| p.key);
             let file = format!("{role}.trust.json");
             leaves(
                 vec![

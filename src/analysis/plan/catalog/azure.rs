@@ -6,11 +6,11 @@ use crate::import::azure::commands::{az, disable_sp};
 const AZURE_LIVE: &str = "access tokens already issued stay valid until they expire (about 1 h); only CAE-capable Microsoft Graph clients are cut sooner";
 
 /// The id `az` takes for a node: its app id, object id, or the last part of its key.
-fn azure_id(node: &Node) -> &str {
+fn azure_id<'n>(node: NodeRef<'n>) -> &'n str {
     ["app_id", "object_id"]
         .iter()
-        .find_map(|t| node.tags.get(*t))
-        .map_or_else(|| crate::model::name_of_key(&node.key), String::as_str)
+        .find_map(|t| node.tags.get(t))
+        .unwrap_or_else(|| crate::model::name_of_key(node.key))
 }
 
 pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
@@ -20,7 +20,7 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
         .map_or_else(|| azure_id(site.node), azure_id);
     match action {
         "deactivate_key" | "rotate" | "revoke_token" if site.node.kind == NodeKind::Credential => {
-            let app = site.node.tags.get("app_id").map_or(app, String::as_str);
+            let app = site.node.tags.get("app_id").unwrap_or(app);
             let key_id = crate::model::name_of_key(site.key());
             let mut commands = vec![
                 az([

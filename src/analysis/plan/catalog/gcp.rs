@@ -3,9 +3,9 @@
 use super::*;
 
 /// The service account email a node names (`gcp:sa:EMAIL`, `gcp:key:EMAIL/KEY_ID`).
-fn gcp_sa(node: &Node) -> Option<&str> {
-    rest(&node.key, "gcp", "sa")
-        .or_else(|| rest(&node.key, "gcp", "key").map(|r| r.split('/').next().unwrap_or(r)))
+fn gcp_sa<'n>(node: NodeRef<'n>) -> Option<&'n str> {
+    rest(node.key, "gcp", "sa")
+        .or_else(|| rest(node.key, "gcp", "key").map(|r| r.split('/').next().unwrap_or(r)))
 }
 
 /// `gcloud iam service-accounts …`
@@ -16,7 +16,7 @@ fn sa_cmd(verbs: &[&str]) -> Cmd {
 }
 
 pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
-    let sa = site.either(|n| gcp_sa(n).is_some()).and_then(gcp_sa);
+    let sa = site.either(|n| gcp_sa(*n).is_some()).and_then(gcp_sa);
     let sa_p = || sa.map_or(hole("<SA_EMAIL>"), Piece::from);
     let disable_sa = || sa_cmd(&["disable"]).arg(sa_p());
     let token_live = format!(
@@ -118,7 +118,7 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
         "disable_provider" => {
             // `projects/N/locations/global/workloadIdentityPools/POOL/providers/P`: from
             // the provider's key, or the action's id on a link into its pool.
-            let path = rest(&site.node.key, "gcp", "wif-provider")
+            let path = rest(site.node.key, "gcp", "wif-provider")
                 .or_else(|| site.id.strip_prefix("disable-provider:gcp:wif-provider:"))
                 // (An id comes from the inputs: only a provider's resource name, and
                 // nothing a command could take for an option.)
@@ -130,7 +130,7 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
             let pool_path = path
                 .and_then(|p| p.split_once("/providers/"))
                 .map(|(pool, _)| pool);
-            let update = match site.node.tags.get("provider_type").map(|t| &**t) {
+            let update = match site.node.tags.get("provider_type") {
                 Some("aws") => "update-aws",
                 Some("saml") => "update-saml",
                 _ => "update-oidc",
@@ -161,7 +161,7 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
         "delete_secret" | "rotate" if site.node.key.starts_with("gcp:secret:") => {
             // `gcp:secret:projects/P/secrets/S`; another shape (a native graph's) leaves
             // holes rather than guess a project gcloud would default.
-            let path = rest(&site.node.key, "gcp", "secret").unwrap_or_default();
+            let path = rest(site.node.key, "gcp", "secret").unwrap_or_default();
             let (project, name) = match path
                 .strip_prefix("projects/")
                 .and_then(|p| p.split_once("/secrets/"))

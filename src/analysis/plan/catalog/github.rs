@@ -19,7 +19,7 @@ fn workflow_of(key: &str) -> Option<(&str, &str)> {
 
 pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
     let key = site.key();
-    let peer = site.peer.map_or("<MEMBER>", |p| &p.key);
+    let peer = site.peer.map_or("<MEMBER>", |p| p.key);
     match action {
         "delete_secret" | "rotate" if rest(key, "github", "secret").is_some() => {
             let parts: Vec<&str> = rest(key, "github", "secret")?.split('/').collect();
@@ -101,8 +101,8 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
         }
         "disable_workflow" | "pin_action" => {
             let (repo, file) = site
-                .either(|n| workflow_of(&n.key).is_some())
-                .and_then(|n| workflow_of(&n.key))?;
+                .either(|n| workflow_of(n.key).is_some())
+                .and_then(|n| workflow_of(n.key))?;
             let mut commands = vec![
                 workflow("disable", repo, file).into(),
                 in_progress(repo, file)
@@ -112,7 +112,7 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
             if action == "pin_action" {
                 let uses = site
                     .either(|n| n.key.starts_with("github:action:"))
-                    .and_then(|n| rest(&n.key, "github", "action"))
+                    .and_then(|n| rest(n.key, "github", "action"))
                     .unwrap_or("<OWNER/ACTION@REF>");
                 commands.insert(0, comment(&format!("in {} {}: replace `uses: {uses}` with a reviewed full commit SHA, or remove it; keep the workflow disabled until then", quote(repo), quote(file))));
             }
@@ -124,9 +124,9 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
             )
         }
         "remove_binding" | "remove_membership" => {
-            let login = site.peer.and_then(|p| rest(&p.key, "github", "user"));
+            let login = site.peer.and_then(|p| rest(p.key, "github", "user"));
             let login = || login.map_or(hole("<GITHUB_LOGIN>"), Piece::from);
-            let team = site.peer.and_then(|p| rest(&p.key, "github", "team"));
+            let team = site.peer.and_then(|p| rest(p.key, "github", "team"));
             // `org/slug` of a team key, as the REST path spells it: `org/teams/slug`.
             let teams = |team: &str| team.replacen('/', "/teams/", 1);
             let path: Vec<Piece> = match (rest(key, "github", "repo"), rest(key, "github", "team"))
@@ -160,11 +160,7 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
         }
         "disable_identity" => {
             let login = rest(key, "github", "user")?;
-            let org = site
-                .node
-                .scope
-                .as_deref()
-                .map_or(hole("<ORG>"), Piece::from);
+            let org = site.node.scope.map_or(hole("<ORG>"), Piece::from);
             kills(
                 vec![
                     Cmd::new("gh")

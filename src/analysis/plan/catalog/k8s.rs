@@ -65,14 +65,9 @@ fn binding_of(id: &str) -> Option<(&'static str, &str)> {
 
 pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
     let obj = Object::of(site.key())?;
-    let ty = site.node.tags.get("type").map(String::as_str);
+    let ty = site.node.tags.get("type");
     let token_secret = ty == Some("kubernetes.io/service-account-token")
-        || site
-            .node
-            .credential
-            .as_ref()
-            .and_then(|c| c.kind.as_deref())
-            == Some("service_account_token");
+        || site.node.credential.as_ref().and_then(|c| c.kind) == Some("service_account_token");
     let delete_secret = || obj.in_ns(obj.kubectl(["delete", "secret", obj.name]));
     match action {
         "delete_secret" | "revoke_token" if token_secret => kills(
@@ -103,7 +98,7 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
             Some(book)
         }
         "remove_binding" if site.id.starts_with("remove-binding:eks:") => {
-            let who = site.peer.map_or("<PRINCIPAL>", |p| &p.key);
+            let who = site.peer.map_or("<PRINCIPAL>", |p| p.key);
             kills(
                 vec![obj
                     .kubectl(["-n", "kube-system", "edit", "configmap", "aws-auth"])
@@ -135,7 +130,7 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
                 on_binding("delete").into(),
             ];
             if binding.is_none() {
-                let who = site.peer.map_or(site.key(), |p| &p.key);
+                let who = site.peer.map_or(site.key(), |p| p.key);
                 commands.insert(
                     0,
                     obj.kubectl(["get", "rolebindings,clusterrolebindings", "-A", "-o", "wide"])

@@ -18,7 +18,7 @@ mod tests;
 mod vault;
 mod x509;
 
-use crate::model::{EdgeRef, Node, NodeKind, Revoke};
+use crate::model::{EdgeRef, NodeKind, NodeRef, Revoke};
 use crate::shell::{Cmd, Piece, comment, hole, quote};
 
 /// What the plan needs to know about one revocation action to print it as a runbook step.
@@ -39,14 +39,16 @@ pub struct Playbook {
     pub note: String,
 }
 
-/// Where the action applies.
+/// Where the action applies. Made one at a time, for one playbook, and never stored:
+/// the size of its views does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Target<'a> {
     /// A node action (`revoke` listed on the node).
-    Node(&'a Node),
+    Node(NodeRef<'a>),
     /// An edge action: the first edge (by stable order) that lists the action, with its endpoints.
     Edge {
-        from: &'a Node,
-        to: &'a Node,
+        from: NodeRef<'a>,
+        to: NodeRef<'a>,
         edge: EdgeRef<'a>,
     },
 }
@@ -112,8 +114,8 @@ const ACTIONS: [&str; 16] = [
 
 /// The node the action changes, and the other end when the action sits on an edge.
 pub(super) struct Site<'a> {
-    pub(super) node: &'a Node,
-    pub(super) peer: Option<&'a Node>,
+    pub(super) node: NodeRef<'a>,
+    pub(super) peer: Option<NodeRef<'a>>,
     pub(super) id: &'a str,
 }
 
@@ -133,7 +135,7 @@ impl<'a> Site<'a> {
         // policy by the identity it is attached to; other actions act on a node kind.
         let on_to = match action {
             "remove_membership" | "remove_trust" => true,
-            "remove_binding" => known(&to.platform) || !known(&from.platform),
+            "remove_binding" => known(to.platform) || !known(from.platform),
             "disable_workflow" => to.key.starts_with("github:workflow:"),
             "detach_policy" | "pin_action" => false,
             // A link from outside (a repository to a pool principal) is cut at the
@@ -153,11 +155,11 @@ impl<'a> Site<'a> {
     }
 
     pub(super) fn key(&self) -> &str {
-        &self.node.key
+        self.node.key
     }
 
     /// The node or its peer, whichever `pred` accepts first.
-    pub(super) fn either(&self, pred: impl Fn(&Node) -> bool) -> Option<&'a Node> {
+    pub(super) fn either(&self, pred: impl Fn(&NodeRef<'a>) -> bool) -> Option<NodeRef<'a>> {
         std::iter::once(self.node)
             .chain(self.peer)
             .find(|n| pred(n))
@@ -181,7 +183,7 @@ pub(super) fn known(platform: &str) -> bool {
 }
 
 fn catalogue(action: &str, site: &Site<'_>) -> Playbook {
-    let found = match &*site.node.platform {
+    let found = match site.node.platform {
         _ if spire::owns(site.id) => spire::playbook(action, site),
         _ if x509::owns(site.id) => x509::playbook(action, site),
         _ if ssh::owns(site.id) => ssh::playbook(action, site),

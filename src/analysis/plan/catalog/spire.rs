@@ -78,7 +78,7 @@ mod tests {
     use super::super::playbook;
     use super::super::tests::cut;
     use super::*;
-    use crate::model::{Edge, EdgeKind, Provenance};
+    use crate::model::{Edge, EdgeKind, Node, Provenance};
 
     #[test]
     fn actions_are_told_by_their_id_whatever_the_node() {
@@ -94,8 +94,8 @@ mod tests {
         );
         let edge = Edge::new(EdgeKind::CanAssume, "test", Provenance::default());
         let target = || Target::Edge {
-            from: &sa,
-            to: &svid,
+            from: sa.view(),
+            to: svid.view(),
             edge: edge.view(),
         };
         let book = playbook(&cut("delete-entry:spire:e-1", "delete_identity"), target());
@@ -111,7 +111,7 @@ mod tests {
         let node = Node::new(agent, NodeKind::Workload, Provenance::default());
         let book = playbook(
             &cut(&format!("ban-agent:spire:{agent}"), "disable_workload"),
-            Target::Node(&node),
+            Target::Node(node.view()),
         );
         assert_eq!(
             book.commands,
@@ -125,7 +125,7 @@ mod tests {
         );
         let book = playbook(
             &cut("rotate-authority:spire:acme.example", "rotate"),
-            Target::Node(&ca),
+            Target::Node(ca.view()),
         );
         assert!(book.kills_live_tokens && !book.reversible);
         assert!(!owns("delete-entry:vault:x"));

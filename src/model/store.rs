@@ -6,19 +6,21 @@
 //! Callers never see the record: [`super::TrustGraph::edge`] answers with an
 //! [`EdgeRef`], which reads like an [`Edge`] and borrows its strings from the tables.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rustc_hash::FxHashMap;
 
+use super::frozen::Strings;
 use super::{AccessLevel, Condition, Edge, EdgeKind, Place, Provenance, Revoke, SourceId};
 
 const DORMANT: u8 = 1;
 const POTENTIAL: u8 = 2;
 const ASSERTED: u8 = 4;
 
-/// Which [`Place`] a record's `place` number stands for.
+/// Which [`Place`] a record's `place` number stands for (the discriminant is what a
+/// snapshot writes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PlaceTag {
+pub(crate) enum PlaceTag {
     Unknown,
     Node,
     Edge,
@@ -27,9 +29,45 @@ enum PlaceTag {
     Table,
 }
 
+impl PlaceTag {
+    pub(crate) fn from_u8(tag: u8) -> Option<PlaceTag> {
+        Some(match tag {
+            0 => PlaceTag::Unknown,
+            1 => PlaceTag::Node,
+            2 => PlaceTag::Edge,
+            3 => PlaceTag::Line,
+            4 => PlaceTag::Table,
+            _ => return None,
+        })
+    }
+}
+
+/// A place as a tag and a number, the rest in a table of places (index 0 unused): how
+/// the graph keeps an edge's place and a snapshot any place.
+pub(crate) fn place_number(place: &Place, mut table: impl FnMut(&Place) -> u32) -> (PlaceTag, u32) {
+    match place {
+        Place::Unknown => (PlaceTag::Unknown, 0),
+        Place::Node(n) => (PlaceTag::Node, *n),
+        Place::Edge(n) => (PlaceTag::Edge, *n),
+        Place::Line(n) if *n <= u64::from(u32::MAX) => (PlaceTag::Line, *n as u32),
+        other => (PlaceTag::Table, table(other)),
+    }
+}
+
+/// The place a tag and number stand for (`places` for [`PlaceTag::Table`]).
+pub(crate) fn place_of(tag: PlaceTag, n: u32, places: &[Place]) -> Place {
+    match tag {
+        PlaceTag::Unknown => Place::Unknown,
+        PlaceTag::Node => Place::Node(n),
+        PlaceTag::Edge => Place::Edge(n),
+        PlaceTag::Line => Place::Line(u64::from(n)),
+        PlaceTag::Table => places[n as usize].clone(),
+    }
+}
+
 /// One edge as the graph keeps it.
 #[derive(Debug, Clone)]
-pub(super) struct Packed {
+pub(crate) struct Packed {
     reason: u32,
     revoke: u32,
     /// Index into [`EdgeTables::extras`]; 0 when the edge has no conditions or technique.
@@ -44,9 +82,9 @@ pub(super) struct Packed {
 
 /// What few edges carry: kept apart so that the others pay nothing for it.
 #[derive(Debug, Default)]
-struct Extra {
-    conditions: Vec<Condition>,
-    technique: Option<Box<str>>,
+pub(crate) struct Extra {
+    pub(crate) conditions: Vec<Condition>,
+    pub(crate) technique: Option<Box<str>>,
 }
 
 /// One table of shared values. An importer hands the same `Arc` to every edge of a
@@ -55,6 +93,9 @@ struct Extra {
 #[derive(Debug)]
 struct Table<T: ?Sized> {
     items: Vec<Arc<T>>,
+    /// The index of `items[0]`: the revoke lists of a snapshot come first, read on demand
+    /// ([`LazyLists`]), and lists added afterwards are numbered after them.
+    base: u32,
     /// Address of the last item interned or found, and its index. Only ever an item the
     /// table holds: an address is unique while its allocation lives.
     last: (usize, u32),
@@ -65,6 +106,16 @@ impl<T: ?Sized> Table<T> {
         Table {
             last: (address(&first), 0),
             items: vec![first],
+            base: 0,
+        }
+    }
+
+    /// Numbered from `base`, and nothing recent.
+    fn after(base: u32) -> Table<T> {
+        Table {
+            items: Vec::new(),
+            base,
+            last: (0, u32::MAX),
         }
     }
 
@@ -74,14 +125,22 @@ impl<T: ?Sized> Table<T> {
     }
 
     fn push(&mut self, item: &Arc<T>) -> u32 {
-        let id = u32::try_from(self.items.len()).expect("fewer than 2^32 shared values");
+        let id = u32::try_from(self.items.len())
+            .ok()
+            .and_then(|n| n.checked_add(self.base))
+            .expect("fewer than 2^32 shared values");
         self.items.push(item.clone());
         self.last = (address(item), id);
         id
     }
 
     fn get(&self, id: u32) -> &Arc<T> {
-        &self.items[id as usize]
+        &self.items[(id - self.base) as usize]
+    }
+
+    /// How many ids the table answers (the base's among them).
+    fn len(&self) -> usize {
+        self.base as usize + self.items.len()
     }
 }
 
@@ -97,6 +156,9 @@ pub(super) struct EdgeTables {
     reason_ids: FxHashMap<Arc<str>, u32>,
     /// Index 0 is the empty list.
     revokes: Table<[Revoke]>,
+    /// A snapshot's revoke lists, made at first use: a million-node estate lists millions
+    /// of them, and an analysis reads a few.
+    lazy: Option<LazyLists>,
     /// Places that are not a number: the text of an `Other` place (and lines past
     /// `u32::MAX`). Index 0 is `Unknown`, a placeholder no record names.
     places: Vec<Place>,
@@ -113,6 +175,7 @@ impl Default for EdgeTables {
             reasons: Table::with_first(Arc::from("")),
             reason_ids: FxHashMap::default(),
             revokes: Table::with_first(super::no_revoke()),
+            lazy: None,
             places: vec![Place::Unknown],
             last_place: (0, 0),
             extras: vec![Extra::default()],
@@ -174,9 +237,7 @@ impl EdgeTables {
 
     fn place(&mut self, place: Place) -> (PlaceTag, u32) {
         match place {
-            Place::Unknown => (PlaceTag::Unknown, 0),
-            Place::Node(n) => (PlaceTag::Node, n),
-            Place::Edge(n) => (PlaceTag::Edge, n),
+            Place::Unknown | Place::Node(_) | Place::Edge(_) => place_number(&place, |_| 0),
             Place::Line(n) if n <= u64::from(u32::MAX) => (PlaceTag::Line, n as u32),
             Place::Other(ref text) => {
                 let at = address(text);
@@ -201,13 +262,7 @@ impl EdgeTables {
     /// The edge a record stands for, its strings borrowed from the tables.
     pub(super) fn view<'g>(&'g self, packed: &Packed) -> EdgeRef<'g> {
         let extra = &self.extras[packed.extra as usize];
-        let place = match packed.place_tag {
-            PlaceTag::Unknown => Place::Unknown,
-            PlaceTag::Node => Place::Node(packed.place),
-            PlaceTag::Edge => Place::Edge(packed.place),
-            PlaceTag::Line => Place::Line(u64::from(packed.place)),
-            PlaceTag::Table => self.places[packed.place as usize].clone(),
-        };
+        let place = place_of(packed.place_tag, packed.place, &self.places);
         EdgeRef {
             kind: packed.kind,
             reason: self.reasons.get(packed.reason),
@@ -217,7 +272,7 @@ impl EdgeTables {
             asserted: packed.flags & ASSERTED != 0,
             technique: extra.technique.as_deref(),
             level: packed.level,
-            revoke: self.revokes.get(packed.revoke),
+            revoke: self.list(packed.revoke),
             provenance: Provenance {
                 source: packed.source,
                 place,
@@ -226,7 +281,208 @@ impl EdgeTables {
     }
 }
 
+impl EdgeTables {
+    /// Revoke list `id`.
+    pub(super) fn list(&self, id: u32) -> &Arc<[Revoke]> {
+        match &self.lazy {
+            Some(lazy) if (id as usize) < lazy.len() => lazy.get(id as usize),
+            _ => self.revokes.get(id),
+        }
+    }
+
+    /// Tables read from a snapshot (see [`super::frozen`]): `places[0]` and `extras[0]`
+    /// are the placeholders no record names, list 0 of `lists` is the empty list.
+    pub(super) fn read(
+        reasons: Vec<Arc<str>>,
+        lists: LazyLists,
+        places: Vec<Place>,
+        extras: Vec<Extra>,
+    ) -> EdgeTables {
+        let reason_ids = reasons
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.clone(), i as u32))
+            .collect();
+        let mut reasons = reasons.into_iter();
+        let mut table = Table::with_first(reasons.next().unwrap_or_else(|| Arc::from("")));
+        reasons.for_each(|r| {
+            table.push(&r);
+        });
+        EdgeTables {
+            reasons: table,
+            reason_ids,
+            revokes: Table::after(lists.len() as u32),
+            lazy: Some(lists),
+            places,
+            last_place: (0, 0),
+            extras,
+        }
+    }
+
+    /// Whether every index of a record read from a snapshot is in these tables.
+    pub(super) fn holds(&self, p: &Packed) -> bool {
+        (p.reason as usize) < self.reasons.len()
+            && (p.revoke as usize) < self.revokes.len()
+            && (p.extra as usize) < self.extras.len()
+            && (p.place_tag != PlaceTag::Table
+                || (p.place != 0 && (p.place as usize) < self.places.len()))
+    }
+
+    pub(super) fn places(&self) -> &[Place] {
+        &self.places
+    }
+
+    pub(super) fn lists_len(&self) -> usize {
+        self.revokes.len()
+    }
+
+    /// Per revoke list of a snapshot, the bytes of its strings: what a node's copy of it
+    /// costs.
+    pub(super) fn list_bytes(&self) -> Vec<u64> {
+        self.lazy.as_ref().map_or_else(Vec::new, LazyLists::bytes)
+    }
+}
+
+/// A snapshot's revoke lists as it holds them, strings by index, each made into a list
+/// of [`Revoke`]s the first time it is read.
+#[derive(Debug)]
+pub(crate) struct LazyLists {
+    strings: Arc<Strings>,
+    /// Per list, its entries in `entries` (list 0 is empty).
+    spans: Vec<[u32; 2]>,
+    /// Per entry: id, action, cost, and its commands in `commands`.
+    entries: Vec<[u32; 5]>,
+    commands: Vec<u32>,
+    /// Lists made so far, in chunks allocated at first use.
+    made: Box<[OnceLock<Chunk>]>,
+}
+
+/// [`CHUNK`] lists, each made at first use.
+type Chunk = Box<[OnceLock<Arc<[Revoke]>>]>;
+
+const CHUNK: usize = 1024;
+
+impl LazyLists {
+    /// The lists, every index checked: `None` when one points outside its table.
+    pub(crate) fn new(
+        strings: Arc<Strings>,
+        spans: Vec<[u32; 2]>,
+        entries: Vec<[u32; 5]>,
+        commands: Vec<u32>,
+    ) -> Option<LazyLists> {
+        let range = |[a, b]: [u32; 2], len: usize| a <= b && (b as usize) <= len;
+        let ok = spans.first() == Some(&[0, 0])
+            && spans.iter().all(|&s| range(s, entries.len()))
+            && entries.iter().all(|&[id, action, _, a, b]| {
+                strings.has(id) && strings.has(action) && range([a, b], commands.len())
+            })
+            && commands.iter().all(|&c| strings.has(c));
+        let made = (0..spans.len().div_ceil(CHUNK))
+            .map(|_| OnceLock::new())
+            .collect();
+        ok.then_some(LazyLists {
+            strings,
+            spans,
+            entries,
+            commands,
+            made,
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    fn bytes(&self) -> Vec<u64> {
+        let len = |id: u32| self.strings.get(id).len() as u64;
+        self.spans
+            .iter()
+            .map(|&[a, b]| {
+                self.entries[a as usize..b as usize]
+                    .iter()
+                    .map(|&[id, action, _, from, to]| {
+                        len(id)
+                            + len(action)
+                            + self.commands[from as usize..to as usize]
+                                .iter()
+                                .map(|&c| len(c))
+                                .sum::<u64>()
+                    })
+                    .sum()
+            })
+            .collect()
+    }
+
+    fn get(&self, i: usize) -> &Arc<[Revoke]> {
+        let chunk =
+            self.made[i / CHUNK].get_or_init(|| (0..CHUNK).map(|_| OnceLock::new()).collect());
+        chunk[i % CHUNK].get_or_init(|| self.make(i))
+    }
+
+    fn make(&self, i: usize) -> Arc<[Revoke]> {
+        let [a, b] = self.spans[i];
+        if a == b {
+            return super::no_revoke();
+        }
+        let s = |id: u32| self.strings.get(id);
+        self.entries[a as usize..b as usize]
+            .iter()
+            .map(|&[id, action, cost, from, to]| {
+                let commands: Vec<String> = self.commands[from as usize..to as usize]
+                    .iter()
+                    .map(|&c| s(c).to_string())
+                    .collect();
+                Revoke {
+                    id: s(id).to_string(),
+                    action: Revoke::action_name(s(action)),
+                    cost,
+                    // As from a native graph file: whoever wrote the file wrote them.
+                    from_file: !commands.is_empty(),
+                    commands,
+                }
+            })
+            .collect()
+    }
+}
+
 impl Packed {
+    /// A record as a snapshot holds it: `[reason, revoke, extra, source, place]` and the
+    /// flags, level (0 for none, else 1 + its rank) and place tag; `None` when a byte
+    /// stands for nothing. The indices are checked against the tables by
+    /// [`EdgeTables::holds`].
+    pub(crate) fn read(
+        kind: EdgeKind,
+        words: [u32; 5],
+        flags: u8,
+        level: u8,
+        tag: u8,
+    ) -> Option<Packed> {
+        let [reason, revoke, extra, source, place] = words;
+        let level = match level {
+            0 => None,
+            1 => Some(AccessLevel::Read),
+            2 => Some(AccessLevel::Write),
+            3 => Some(AccessLevel::Admin),
+            _ => return None,
+        };
+        (flags <= DORMANT | POTENTIAL | ASSERTED).then_some(())?;
+        Some(Packed {
+            reason,
+            revoke,
+            extra,
+            source: SourceId(source),
+            place,
+            kind,
+            flags,
+            level,
+            place_tag: PlaceTag::from_u8(tag)?,
+        })
+    }
+
+    pub(super) fn source(&self) -> SourceId {
+        self.source
+    }
+
     pub(super) fn kind(&self) -> EdgeKind {
         self.kind
     }

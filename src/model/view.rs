@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
+use super::frozen::Strings;
 use super::node::PUBLIC;
 use super::{CROWN_JEWEL, Credential, Node, NodeKind, Outsider, Provenance, Revoke};
 
@@ -111,18 +112,39 @@ impl NodeRef<'_> {
 }
 
 /// A node's tags, read in place: sorted by key, each key once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Tags<'g> {
-    map: &'g BTreeMap<String, String>,
+    held: Held<'g>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Held<'g> {
+    Map(&'g BTreeMap<String, String>),
+    /// `(key, value)` string ids, sorted by key (checked when read).
+    Pairs(&'g [[u32; 2]], &'g Strings),
 }
 
 impl<'g> Tags<'g> {
     pub(super) fn of(map: &'g BTreeMap<String, String>) -> Tags<'g> {
-        Tags { map }
+        Tags {
+            held: Held::Map(map),
+        }
+    }
+
+    pub(super) fn pairs(pairs: &'g [[u32; 2]], strings: &'g Strings) -> Tags<'g> {
+        Tags {
+            held: Held::Pairs(pairs, strings),
+        }
     }
 
     pub fn get(&self, key: &str) -> Option<&'g str> {
-        self.map.get(key).map(String::as_str)
+        match self.held {
+            Held::Map(map) => map.get(key).map(String::as_str),
+            Held::Pairs(pairs, strings) => pairs
+                .iter()
+                .find(|&&[k, _]| strings.get(k) == key)
+                .map(|&[_, v]| strings.get(v)),
+        }
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
@@ -134,12 +156,28 @@ impl<'g> Tags<'g> {
     }
 
     pub fn len(&self) -> usize {
-        self.map.len()
+        match self.held {
+            Held::Map(map) => map.len(),
+            Held::Pairs(pairs, _) => pairs.len(),
+        }
     }
 
     /// `(key, value)` pairs in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&'g str, &'g str)> + 'g {
-        self.map.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        let (map, pairs) = match self.held {
+            Held::Map(map) => (Some(map), None),
+            Held::Pairs(pairs, strings) => (None, Some((pairs, strings))),
+        };
+        let map = map
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.as_str(), v.as_str()));
+        let pairs = pairs.into_iter().flat_map(|(pairs, strings)| {
+            pairs
+                .iter()
+                .map(move |&[k, v]| (strings.get(k), strings.get(v)))
+        });
+        map.chain(pairs)
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &'g str> + 'g {
@@ -153,6 +191,15 @@ impl<'g> Tags<'g> {
             .collect()
     }
 }
+
+/// The same tags, however each is held.
+impl PartialEq for Tags<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Tags<'_> {}
 
 impl<'g> IntoIterator for &Tags<'g> {
     type Item = (&'g str, &'g str);

@@ -24,7 +24,7 @@ pub use write::write;
 pub const MAGIC: &[u8; 8] = b"TPSNAP\r\n";
 /// Bumped whenever the layout changes: a snapshot of another format is refused (import
 /// the inputs again), never read as something else.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 const HEADER: usize = 32;
 /// The extension `--save` writes a snapshot for (any other writes native JSON).
 pub const EXTENSION: &str = "tpsnap";

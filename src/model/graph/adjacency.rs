@@ -2,12 +2,9 @@
 //! analyses over millions of nodes read instead of the nodes.
 
 use jiff::Timestamp;
-use petgraph::Direction;
-use petgraph::graph::EdgeIndex;
-use petgraph::visit::EdgeRef as _;
 use rustc_hash::FxHashMap;
 
-use super::{EdgeId, EdgeRef, NodeId, TrustGraph, key_of};
+use super::{EdgeId, EdgeRef, NodeId, TrustGraph};
 use crate::cores::both;
 use crate::model::{CROWN_JEWEL, Credential, NodeKind, Outsider};
 
@@ -141,7 +138,7 @@ struct Lifespan {
 }
 
 impl Lifespan {
-    fn of(credential: &Credential) -> Lifespan {
+    fn of(credential: &Credential<&str>) -> Lifespan {
         if credential.is_dead() {
             return Lifespan {
                 from: Timestamp::MAX,
@@ -240,24 +237,13 @@ pub struct StepIn {
 impl TrustGraph {
     /// Node ids in key order: the suggested order if it is one, else sorted.
     fn key_order(&self) -> Vec<u32> {
-        let n = self.graph.node_count();
-        let key = |id: u32| key_of(&self.graph, id);
-        if let Some(order) = &self.key_order
-            && order.len() == n
-            && order.iter().all(|&id| (id as usize) < n)
-            // Strictly increasing keys are distinct, so the order holds every node once.
-            && order.windows(2).all(|w| key(w[0]) < key(w[1]))
-        {
-            return order.clone();
+        if let Some(frozen) = &self.frozen {
+            // Checked when the snapshot was read.
+            return frozen.by_key.clone();
         }
-        // The keys beside the ids, so that a comparison reads two strings and not two
-        // nodes first; each half sorted on its own core, then merged.
-        let mut keyed: Vec<(&str, u32)> = self
-            .graph
-            .node_weights()
-            .zip(0u32..)
-            .map(|(node, id)| (&*node.key, id))
-            .collect();
+        let n = self.graph.node_count();
+        let key = |id: u32| self.key(id);
+        let mut keyed: Vec<(&str, u32)> = (0..n as u32).map(|id| (key(id), id)).collect();
         let (left, right) = keyed.split_at_mut(n / 2);
         both(|| left.sort_unstable(), || right.sort_unstable());
         let mut by_key = Vec::with_capacity(n);
@@ -297,39 +283,39 @@ impl TrustGraph {
     }
 
     pub(super) fn build_adjacency(&self) -> Adjacency {
-        let n = self.graph.node_count();
+        let n = self.node_count();
+        let edge_count = self.edge_count();
+        let ends = |e: u32| {
+            let (a, b) = self.endpoints(EdgeId(e));
+            (a.index(), b.index())
+        };
         let by_key = self.key_order();
         let mut rank = vec![0u32; n];
         for (r, &node) in by_key.iter().enumerate() {
             rank[node as usize] = r as u32;
         }
-        let build = |dir: Direction, duplicates_too: bool| {
+        // `outgoing`: each node's edges out, else its edges in.
+        let build = |outgoing: bool, duplicates_too: bool| {
             let mut start = vec![0u32; n + 1];
-            for e in self.graph.edge_references() {
-                let at = if dir == Direction::Outgoing {
-                    e.source()
-                } else {
-                    e.target()
-                };
-                start[at.index() + 1] += 1;
+            for e in 0..edge_count as u32 {
+                let (from, to) = ends(e);
+                let at = if outgoing { from } else { to };
+                start[at + 1] += 1;
             }
             for i in 0..n {
                 start[i + 1] += start[i];
             }
             let mut fill = start.clone();
-            let mut list = vec![(0u32, 0u32); self.graph.edge_count()];
-            for e in self.graph.edge_references() {
-                let (at, other) = if dir == Direction::Outgoing {
-                    (e.source(), e.target())
-                } else {
-                    (e.target(), e.source())
-                };
-                let slot = &mut fill[at.index()];
-                list[*slot as usize] = (other.index() as u32, e.id().index() as u32);
+            let mut list = vec![(0u32, 0u32); edge_count];
+            for e in 0..edge_count as u32 {
+                let (from, to) = ends(e);
+                let (at, other) = if outgoing { (from, to) } else { (to, from) };
+                let slot = &mut fill[at];
+                list[*slot as usize] = (other as u32, e);
                 *slot += 1;
             }
             let mut duplicates = Vec::new();
-            let packed = |e: u32| &self.graph[EdgeIndex::new(e as usize)];
+            let packed = |e: u32| self.packed(EdgeId(e));
             let edge = |e: u32| self.edges.view(packed(e));
             for i in 0..n {
                 let run = &mut list[start[i] as usize..start[i + 1] as usize];
@@ -366,16 +352,14 @@ impl TrustGraph {
         };
         // The two directions are independent: one on each core. (Duplicates are the same
         // edges seen from either end; the outgoing side finds them.)
-        let ((in_start, inc, _), (out_start, out, duplicates)) = both(
-            || build(Direction::Incoming, false),
-            || build(Direction::Outgoing, true),
-        );
+        let ((in_start, inc, _), (out_start, out, duplicates)) =
+            both(|| build(false, false), || build(true, true));
         // The node beside the edge's flags, so that a search in either direction reads
         // four bytes per edge and never the edge.
         let flagged = |list: &[(u32, u32)]| -> Vec<u32> {
             list.iter()
                 .map(|&(n, e)| {
-                    let edge = &self.graph[EdgeIndex::new(e as usize)];
+                    let edge = self.packed(EdgeId(e));
                     let dormant = if edge.dormant() { DORMANT } else { 0 };
                     let conditional = if edge.conditional(&self.edges) {
                         CONDITIONAL
@@ -391,14 +375,13 @@ impl TrustGraph {
         let in_edge = inc.into_iter().map(|(_, e)| e).collect();
         let mut platforms: Vec<Box<str>> = Vec::new();
         let mut platform_ids: FxHashMap<&str, PlatformId> = FxHashMap::default();
-        let facts: Vec<NodeFacts> = self
-            .graph
-            .node_weights()
+        let facts: Vec<NodeFacts> = (0..n as u32)
             .zip(&rank)
-            .map(|(n, &rank)| {
+            .map(|(id, &rank)| {
+                let n = self.node(NodeId(id));
                 let next = PlatformId(platforms.len().min(usize::from(u16::MAX)) as u16);
-                let platform = *platform_ids.entry(&n.platform).or_insert_with(|| {
-                    platforms.push(n.platform.clone());
+                let platform = *platform_ids.entry(n.platform).or_insert_with(|| {
+                    platforms.push(n.platform.into());
                     next
                 });
                 NodeFacts {
@@ -414,10 +397,11 @@ impl TrustGraph {
             .collect();
         let mut credential_bits = vec![0u64; n.div_ceil(64)];
         let mut lives = Vec::new();
-        for (i, (f, node)) in facts.iter().zip(self.graph.node_weights()).enumerate() {
-            if let (true, Some(credential)) = (f.credential, &node.credential) {
+        for (i, f) in facts.iter().enumerate() {
+            if let (true, Some(credential)) = (f.credential, self.node(NodeId(i as u32)).credential)
+            {
                 credential_bits[i / 64] |= 1 << (i % 64);
-                lives.push(Lifespan::of(credential));
+                lives.push(Lifespan::of(&credential));
             }
         }
         let credentials_before = credential_bits
@@ -502,35 +486,6 @@ mod tests {
                 "{}",
                 g.node(id).key
             );
-        }
-    }
-
-    /// A suggested key order is used only when it is one: a wrong, short or repeating
-    /// suggestion (a damaged or hostile snapshot) changes nothing.
-    #[test]
-    fn a_suggested_key_order_is_checked() {
-        let keys = ["d", "a", "c", "b"];
-        let sorted = |g: &TrustGraph| -> Vec<String> {
-            g.nodes_by_key()
-                .map(|n| g.node(n).key.to_string())
-                .collect()
-        };
-        for order in [
-            vec![1, 3, 2, 0],
-            vec![0, 1, 2, 3],
-            vec![1, 3, 2],
-            vec![1, 3, 3, 2],
-            vec![1, 3, 2, 9],
-            vec![],
-        ] {
-            let mut g = TrustGraph::new();
-            for k in keys {
-                g.add_node(node(k)).expect("new key");
-            }
-            g.suggest_key_order(order.clone());
-            assert_eq!(sorted(&g), ["a", "b", "c", "d"], "{order:?}");
-            assert_eq!(g.key_rank(NodeId(1)), 0, "{order:?}");
-            assert_eq!(g.key_rank(NodeId(0)), 3, "{order:?}");
         }
     }
 

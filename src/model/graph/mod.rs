@@ -11,6 +11,7 @@ mod adjacency;
 use adjacency::{Adjacency, NODE_MASK};
 pub use adjacency::{MAX_NODES, NodeFacts, PlatformId, Slot, Step, StepIn, Traversal};
 
+use super::frozen::{Frozen, Parts};
 use super::keys::KeyIndex;
 use super::store::{EdgeRef, EdgeTables, Packed};
 use super::{Edge, Node, NodeRef, SourceId};
@@ -73,9 +74,9 @@ pub struct TrustGraph {
     /// estate exported per subscription or per namespace has hundreds of files.
     source_ids: FxHashMap<Box<str>, SourceId>,
     metadata: serde_json::Map<String, serde_json::Value>,
-    /// Node ids in key order as a reader found them (a snapshot keeps the order it was
-    /// written with): checked, not trusted, and used instead of sorting when it holds.
-    key_order: Option<Vec<u32>>,
+    /// A graph read in place from a snapshot: when set, `graph` and `index` are empty
+    /// and every read goes here; a change thaws it first ([`Self::thaw`]).
+    frozen: Option<Box<Frozen>>,
     adjacency: OnceLock<Adjacency>,
 }
 
@@ -87,8 +88,75 @@ impl TrustGraph {
         graph
     }
 
+    /// A graph read in place from a snapshot's parts (see [`super::frozen`]); `Err` names
+    /// the part that does not hold together.
+    pub(crate) fn read_in_place(
+        parts: Parts,
+        sources: Vec<Box<str>>,
+        metadata: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<TrustGraph, &'static str> {
+        if sources.len() != parts.sources || parts.nodes.len() >= MAX_NODES {
+            return Err("sources");
+        }
+        let (frozen, edges) = Frozen::new(parts)?;
+        let source_ids = sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.clone(), SourceId(i as u32)))
+            .collect();
+        Ok(TrustGraph {
+            edges,
+            sources,
+            source_ids,
+            metadata,
+            frozen: Some(Box::new(frozen)),
+            ..TrustGraph::default()
+        })
+    }
+
+    /// Whether the graph is read in place from a snapshot and unchanged since.
+    pub(crate) fn is_frozen(&self) -> bool {
+        self.frozen.is_some()
+    }
+
+    /// Makes a graph read in place an ordinary one, so that it can change: every node
+    /// copied out, every edge record moved, the key index built.
+    fn thaw(&mut self) {
+        let Some(frozen) = self.frozen.take() else {
+            return;
+        };
+        let n = frozen.node_count();
+        let mut graph = DiGraph::with_capacity(n, frozen.edges.len());
+        let mut index = KeyIndex::default();
+        index.reserve(n);
+        for id in 0..n {
+            let node = frozen.node(id, &self.edges).to_node();
+            let inserted = index.insert(&node.key, id as u32, |i| {
+                if i as usize == id {
+                    &node.key
+                } else {
+                    key_of(&graph, i)
+                }
+            });
+            debug_assert!(inserted.is_ok(), "a frozen graph's keys are distinct");
+            graph.add_node(node);
+        }
+        let Frozen { edges, ends, .. } = *frozen;
+        for (packed, [a, b]) in edges.into_iter().zip(ends) {
+            graph.add_edge(
+                NodeIndex::new(a as usize),
+                NodeIndex::new(b as usize),
+                packed,
+            );
+        }
+        self.graph = graph;
+        self.index = index;
+        self.adjacency = OnceLock::new();
+    }
+
     /// Adds a node; fails (returning the existing id) when the key is taken.
     pub fn add_node(&mut self, node: Node) -> Result<NodeId, DuplicateKey> {
+        self.thaw();
         let id = self.index_key(&node.key)?;
         self.graph.add_node(node);
         self.stale();
@@ -120,6 +188,7 @@ impl TrustGraph {
     /// repeat it). Provenance is re-interned. For importers that build parts of the graph
     /// on several cores.
     pub(crate) fn absorb(&mut self, parts: Vec<TrustGraph>) {
+        self.thaw();
         // Room for all of them at once: growing part by part copies the graph each time.
         let (nodes, edges) = parts.iter().fold((0, 0), |(n, e), p| {
             (n + p.graph.node_count(), e + p.graph.edge_count())
@@ -133,7 +202,8 @@ impl TrustGraph {
         }
     }
 
-    fn absorb_part(&mut self, other: TrustGraph) {
+    fn absorb_part(&mut self, mut other: TrustGraph) {
+        other.thaw();
         let before = self.graph.node_count();
         let sources = other.sources;
         // A part's sources by their id there, interned here at first use.
@@ -195,39 +265,70 @@ impl TrustGraph {
     }
 
     pub fn add_edge(&mut self, from: NodeId, to: NodeId, edge: Edge) -> EdgeId {
+        self.thaw();
         self.stale();
         let packed = self.edges.pack(edge);
         EdgeId(self.graph.add_edge(ix(from), ix(to), packed).index() as u32)
     }
 
     pub fn node_count(&self) -> usize {
-        self.graph.node_count()
+        match &self.frozen {
+            Some(f) => f.node_count(),
+            None => self.graph.node_count(),
+        }
     }
 
     pub fn edge_count(&self) -> usize {
-        self.graph.edge_count()
+        match &self.frozen {
+            Some(f) => f.edges.len(),
+            None => self.graph.edge_count(),
+        }
     }
 
     /// The node, read in place (see [`NodeRef`]).
     pub fn node(&self, id: NodeId) -> NodeRef<'_> {
-        self.graph[ix(id)].view()
+        match &self.frozen {
+            Some(f) => f.node(id.index(), &self.edges),
+            None => self.graph[ix(id)].view(),
+        }
+    }
+
+    /// The key of node `id`, without the rest of its view.
+    fn key(&self, id: u32) -> &str {
+        match &self.frozen {
+            Some(f) => f.key(id),
+            None => key_of(&self.graph, id),
+        }
+    }
+
+    /// Edge `id`'s record.
+    fn packed(&self, id: EdgeId) -> &Packed {
+        match &self.frozen {
+            Some(f) => &f.edges[id.index()],
+            None => &self.graph[EdgeIndex::new(id.index())],
+        }
     }
 
     /// For overlays (owner, purpose, criticality). The key must not change: the index
     /// finds a node by its key's hash, and a changed key would be found by neither.
     /// Drops the traversal cache, so change many nodes, then query.
     pub(crate) fn node_mut(&mut self, id: NodeId) -> &mut Node {
+        self.thaw();
         self.stale();
         &mut self.graph[ix(id)]
     }
 
     /// The edge, read in place (see [`EdgeRef`]).
     pub fn edge(&self, id: EdgeId) -> EdgeRef<'_> {
-        self.edges.view(&self.graph[EdgeIndex::new(id.index())])
+        self.edges.view(self.packed(id))
     }
 
     /// `(from, to)` of an edge.
     pub fn endpoints(&self, id: EdgeId) -> (NodeId, NodeId) {
+        if let Some(f) = &self.frozen {
+            let [a, b] = f.ends[id.index()];
+            return (NodeId(a), NodeId(b));
+        }
         let (a, b) = self
             .graph
             .edge_endpoints(EdgeIndex::new(id.index()))
@@ -237,17 +338,21 @@ impl TrustGraph {
 
     /// Node by exact stable key.
     pub fn find(&self, key: &str) -> Option<NodeId> {
-        self.index.find(key, |n| key_of(&self.graph, n)).map(NodeId)
+        match &self.frozen {
+            Some(f) => f.find(key),
+            None => self.index.find(key, |n| key_of(&self.graph, n)),
+        }
+        .map(NodeId)
     }
 
     /// All node ids in insertion order.
     pub fn node_ids(&self) -> impl ExactSizeIterator<Item = NodeId> + '_ {
-        (0..self.graph.node_count() as u32).map(NodeId)
+        (0..self.node_count() as u32).map(NodeId)
     }
 
     /// All edge ids in insertion order.
     pub fn edge_ids(&self) -> impl ExactSizeIterator<Item = EdgeId> + '_ {
-        (0..self.graph.edge_count() as u32).map(EdgeId)
+        (0..self.edge_count() as u32).map(EdgeId)
     }
 
     /// All node ids ordered by stable key: the order of every listing trustpath prints.
@@ -320,7 +425,7 @@ impl TrustGraph {
     /// dormant and its source is not a disabled or expired credential.
     pub fn traversable(&self, edge: EdgeId, at: Timestamp) -> bool {
         let (from, _) = self.endpoints(edge);
-        !self.graph[EdgeIndex::new(edge.index())].dormant() && self.node(from).usable_at(at)
+        !self.packed(edge).dormant() && self.node(from).usable_at(at)
     }
 
     /// Removes every edge that repeats another edge between the same two nodes (same kind,
@@ -338,6 +443,7 @@ impl TrustGraph {
         if doomed.is_empty() {
             return Vec::new();
         }
+        self.thaw();
         doomed.sort_unstable();
         let mut removed = Vec::with_capacity(doomed.len());
         // Highest index first: petgraph moves the last edge into the hole, and every
@@ -371,6 +477,7 @@ impl TrustGraph {
 
     /// Room for `nodes` and `edges` more, for a reader that knows how many follow.
     pub(crate) fn reserve(&mut self, nodes: usize, edges: usize) {
+        self.thaw();
         self.graph.reserve_nodes(nodes);
         self.graph.reserve_edges(edges);
         self.index.reserve(nodes);
@@ -378,14 +485,6 @@ impl TrustGraph {
 
     pub fn source_name(&self, id: SourceId) -> &str {
         self.sources.get(id.0 as usize).map_or("<unknown>", |s| s)
-    }
-
-    /// Offers the node ids in key order, as a reader knows them, so that the adjacency
-    /// need not sort a million keys (a third of a second). Ignored unless it lists every
-    /// node, in strictly increasing key order, when the adjacency is built.
-    pub(crate) fn suggest_key_order(&mut self, order: Vec<u32>) {
-        self.key_order = Some(order);
-        self.stale();
     }
 
     /// Free-form metadata from native inputs (`suggested_compromised`, generator, seed).

@@ -1,0 +1,294 @@
+//! A graph as a snapshot holds it, read in place: every node a record of fourteen
+//! numbers (string ids into one text, small fields packed), every edge the 24-byte record
+//! the graph keeps anyway. Loading is reading those arrays and checking each index once;
+//! nothing is allocated per node or per edge, and [`NodeRef`] borrows its texts straight
+//! from the snapshot's string table.
+//!
+//! A frozen graph answers every question a built one does. Changing it (another input
+//! loaded beside the snapshot, an overlay) first thaws it into a built graph: the slow,
+//! general path, taken only when something changes.
+
+use std::sync::Arc;
+
+use super::store::{EdgeTables, Extra, LazyLists, Packed, PlaceTag, place_of};
+use super::view::{NodeRef, Tags};
+use super::{Credential, NodeKind, Place, Provenance, SourceId};
+
+/// An absent optional text.
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// Every distinct string of a snapshot, in one text.
+#[derive(Debug)]
+pub(crate) struct Strings {
+    text: Box<str>,
+    /// Where each string ends in `text` (it starts where the one before ends).
+    ends: Vec<u32>,
+}
+
+impl Strings {
+    /// The table, when every end lies on a character boundary, in order, the last one at
+    /// the end of the text.
+    pub(crate) fn new(text: String, ends: Vec<u32>) -> Option<Strings> {
+        let mut from = 0;
+        for &end in &ends {
+            if end < from || !text.is_char_boundary(end as usize) {
+                return None;
+            }
+            from = end;
+        }
+        (from as usize == text.len()).then(|| Strings {
+            text: text.into_boxed_str(),
+            ends,
+        })
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub(crate) fn has(&self, id: u32) -> bool {
+        (id as usize) < self.ends.len()
+    }
+
+    /// String `id` (checked by whoever stored the id).
+    pub(crate) fn get(&self, id: u32) -> &str {
+        let i = id as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    /// The length of string `id` (checked).
+    fn ends_at(&self, id: u32) -> usize {
+        self.get(id).len()
+    }
+
+    fn opt(&self, id: u32) -> Option<&str> {
+        (id != NONE).then(|| self.get(id))
+    }
+
+    fn has_opt(&self, id: u32) -> bool {
+        id == NONE || self.has(id)
+    }
+}
+
+/// The words of a [`NodeRecord`].
+pub(crate) mod word {
+    pub(crate) const KEY: usize = 0;
+    pub(crate) const PLATFORM: usize = 1;
+    pub(crate) const NAME: usize = 2;
+    /// Scope, owner, purpose, environment: [`super::NONE`] when absent.
+    pub(crate) const TEXTS: usize = 3;
+    /// The node's first tag in the tag pairs, and how many it has.
+    pub(crate) const TAGS: usize = 7;
+    pub(crate) const TAG_COUNT: usize = 8;
+    /// Index into the credentials, or [`super::NONE`].
+    pub(crate) const CREDENTIAL: usize = 9;
+    /// Revoke list (0: none).
+    pub(crate) const REVOKE: usize = 10;
+    pub(crate) const SOURCE: usize = 11;
+    pub(crate) const PLACE: usize = 12;
+    /// Kind (its index in `NodeKind::ALL`), criticality + 1 (0: not given), admin, place
+    /// tag: a byte each, lowest first.
+    pub(crate) const BITS: usize = 13;
+}
+
+/// One node as a snapshot holds it.
+pub(crate) type NodeRecord = [u32; 14];
+
+/// The parts of a frozen graph as a snapshot reader found them, checked by
+/// [`Frozen::new`].
+pub(crate) struct Parts {
+    pub(crate) strings: Arc<Strings>,
+    pub(crate) sources: usize,
+    pub(crate) nodes: Vec<NodeRecord>,
+    /// `(key, value)` string ids; each node's run sorted by key.
+    pub(crate) tags: Vec<[u32; 2]>,
+    pub(crate) credentials: Vec<Credential<u32>>,
+    /// Reasons by string id (the first one is the table's placeholder).
+    pub(crate) reasons: Vec<u32>,
+    pub(crate) lists: LazyLists,
+    /// Index 0 is a placeholder no record names.
+    pub(crate) places: Vec<Place>,
+    /// Index 0 is a placeholder no record names.
+    pub(crate) extras: Vec<Extra>,
+    pub(crate) edges: Vec<Packed>,
+    pub(crate) ends: Vec<[u32; 2]>,
+    /// Node ids in key order.
+    pub(crate) by_key: Vec<u32>,
+    /// What copies of the nodes' strings may add up to when the graph is thawed: a real
+    /// graph repeats its strings a few times over, a hostile file could name one long
+    /// string a million times.
+    pub(crate) copy_budget: u64,
+}
+
+/// A graph read in place (see the module's comment).
+#[derive(Debug)]
+pub(super) struct Frozen {
+    strings: Arc<Strings>,
+    nodes: Vec<NodeRecord>,
+    tags: Vec<[u32; 2]>,
+    credentials: Vec<Credential<u32>>,
+    /// Per node: `NodeRef` lends it by reference.
+    provenance: Vec<Provenance>,
+    pub(super) edges: Vec<Packed>,
+    pub(super) ends: Vec<[u32; 2]>,
+    /// Node ids in key order, checked: keys strictly increasing, so each key is once.
+    pub(super) by_key: Vec<u32>,
+}
+
+impl Frozen {
+    /// The graph the parts make, with its edge tables; `Err` names the first part that
+    /// does not hold together.
+    pub(super) fn new(parts: Parts) -> Result<(Frozen, EdgeTables), &'static str> {
+        let strings = parts.strings;
+        if !parts.reasons.iter().all(|&r| strings.has(r)) {
+            return Err("edge reasons");
+        }
+        let reasons = parts
+            .reasons
+            .iter()
+            .map(|&r| Arc::from(strings.get(r)))
+            .collect();
+        let tables = EdgeTables::read(reasons, parts.lists, parts.places, parts.extras);
+        let n = parts.nodes.len();
+        let source_ok = |s: u32| (s as usize) < parts.sources;
+        let place_ok = |tag: u32, n: u32| match PlaceTag::from_u8(tag as u8) {
+            Some(PlaceTag::Table) => n != 0 && (n as usize) < tables.places().len(),
+            Some(_) => true,
+            None => false,
+        };
+        for c in &parts.credentials {
+            let ok = [c.kind, c.status]
+                .into_iter()
+                .all(|s| s.is_none_or(|s| strings.has(s)));
+            if !ok {
+                return Err("credentials");
+            }
+        }
+        let list_bytes = tables.list_bytes();
+        let len = |id: u32| (strings.ends_at(id)) as u64;
+        let mut copies = 0u64;
+        let mut provenance = Vec::with_capacity(n);
+        for r in &parts.nodes {
+            let bits = r[word::BITS].to_le_bytes();
+            let texts = &r[word::TEXTS..word::TEXTS + 4];
+            let (tags, count) = (r[word::TAGS] as usize, r[word::TAG_COUNT] as usize);
+            let ok = strings.has(r[word::KEY])
+                && !strings.get(r[word::KEY]).is_empty()
+                && strings.has(r[word::PLATFORM])
+                && strings.has(r[word::NAME])
+                && texts.iter().all(|&t| strings.has_opt(t))
+                && tags
+                    .checked_add(count)
+                    .is_some_and(|end| end <= parts.tags.len())
+                && (r[word::CREDENTIAL] == NONE
+                    || (r[word::CREDENTIAL] as usize) < parts.credentials.len())
+                && (r[word::REVOKE] as usize) < tables.lists_len()
+                && source_ok(r[word::SOURCE])
+                && usize::from(bits[0]) < NodeKind::ALL.len()
+                && bits[1] <= 11
+                && bits[2] <= 1
+                && place_ok(u32::from(bits[3]), r[word::PLACE]);
+            if !ok {
+                return Err("nodes");
+            }
+            let pairs = &parts.tags[tags..tags + count];
+            let sorted = pairs.iter().all(|&[k, v]| strings.has(k) && strings.has(v))
+                && pairs
+                    .windows(2)
+                    .all(|w| strings.get(w[0][0]) < strings.get(w[1][0]));
+            if !sorted {
+                return Err("node tags");
+            }
+            copies += [word::KEY, word::PLATFORM, word::NAME]
+                .iter()
+                .map(|&w| len(r[w]))
+                .chain(texts.iter().filter(|&&t| t != NONE).map(|&t| len(t)))
+                .chain(pairs.iter().map(|&[k, v]| len(k) + len(v)))
+                .sum::<u64>()
+                + list_bytes
+                    .get(r[word::REVOKE] as usize)
+                    .copied()
+                    .unwrap_or(0);
+            if copies > parts.copy_budget {
+                return Err("strings repeated far beyond the file's size");
+            }
+            let tag = PlaceTag::from_u8(bits[3]).unwrap_or(PlaceTag::Unknown);
+            provenance.push(Provenance {
+                source: SourceId(r[word::SOURCE]),
+                place: place_of(tag, r[word::PLACE], tables.places()),
+            });
+        }
+        if parts.edges.len() != parts.ends.len() {
+            return Err("edges");
+        }
+        let edges_ok = parts.ends.iter().zip(&parts.edges).all(|(&[a, b], p)| {
+            (a as usize) < n && (b as usize) < n && tables.holds(p) && source_ok(p.source().0)
+        });
+        if !edges_ok {
+            return Err("edges");
+        }
+        // Strictly increasing keys: every node once, no key twice, and a key found by
+        // binary search.
+        let key = |id: u32| strings.get(parts.nodes[id as usize][word::KEY]);
+        let order_ok = parts.by_key.len() == n
+            && parts.by_key.iter().all(|&id| (id as usize) < n)
+            && parts.by_key.windows(2).all(|w| key(w[0]) < key(w[1]));
+        if !order_ok {
+            return Err("key order");
+        }
+        let frozen = Frozen {
+            strings,
+            nodes: parts.nodes,
+            tags: parts.tags,
+            credentials: parts.credentials,
+            provenance,
+            edges: parts.edges,
+            ends: parts.ends,
+            by_key: parts.by_key,
+        };
+        Ok((frozen, tables))
+    }
+
+    pub(super) fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub(super) fn key(&self, id: u32) -> &str {
+        self.strings.get(self.nodes[id as usize][word::KEY])
+    }
+
+    /// The node with this key, by binary search in key order.
+    pub(super) fn find(&self, key: &str) -> Option<u32> {
+        self.by_key
+            .binary_search_by(|&id| self.key(id).cmp(key))
+            .ok()
+            .map(|at| self.by_key[at])
+    }
+
+    pub(super) fn node<'g>(&'g self, id: usize, tables: &'g EdgeTables) -> NodeRef<'g> {
+        let r = &self.nodes[id];
+        let s = &*self.strings;
+        let bits = r[word::BITS].to_le_bytes();
+        let text = |i: usize| s.opt(r[word::TEXTS + i]);
+        let tags = r[word::TAGS] as usize;
+        let credential = r[word::CREDENTIAL];
+        NodeRef {
+            key: s.get(r[word::KEY]),
+            kind: NodeKind::ALL[usize::from(bits[0])],
+            platform: s.get(r[word::PLATFORM]),
+            name: s.get(r[word::NAME]),
+            scope: text(0),
+            owner: text(1),
+            purpose: text(2),
+            environment: text(3),
+            criticality: bits[1].checked_sub(1),
+            admin: bits[2] != 0,
+            tags: Tags::pairs(&self.tags[tags..tags + r[word::TAG_COUNT] as usize], s),
+            credential: (credential != NONE)
+                .then(|| self.credentials[credential as usize].map(|&id| s.get(id))),
+            revoke: tables.list(r[word::REVOKE]),
+            provenance: &self.provenance[id],
+        }
+    }
+}

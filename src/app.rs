@@ -229,7 +229,7 @@ fn dispatch(
             if from == to {
                 return Err(Error::Usage(format!(
                     "FROM and TO are the same node ({}); a path needs two",
-                    graph.node(from).key
+                    graph.key(from)
                 )));
             }
             let t = Instant::now();

@@ -166,11 +166,11 @@ fn rbac_follows_the_scope_tree_and_the_roles_actions() {
     let g = &l.graph;
     let vm_node = g
         .nodes_by_key()
-        .find(|&n| short(g.node(n).key) == vm)
+        .find(|&n| short(g.key(n)) == vm)
         .expect("vm");
     assert!(
         g.incoming(vm_node)
-            .all(|(_, from)| short(g.node(from).key) != "sp:graph-syncer"),
+            .all(|(_, from)| short(g.key(from)) != "sp:graph-syncer"),
         "Reader on the VM reaches nothing"
     );
     // Managed Identity Operator on an identity plus Virtual Machine Contributor on another
@@ -223,7 +223,7 @@ fn key_vaults_by_permission_model() {
     let g = &l.graph;
     let reached_by_reporter = g.edge_ids().any(|e| {
         let (a, b) = g.endpoints(e);
-        short(g.node(a).key) == "sp:reporter" && short(g.node(b).key) == web
+        short(g.key(a)) == "sp:reporter" && short(g.key(b)) == web
     });
     assert!(!reached_by_reporter);
     // A policy naming an object no listing holds is said.
@@ -246,7 +246,7 @@ fn other_compute_and_its_identity_commands() {
             .edge_ids()
             .find(|&e| {
                 let (a, _) = g.endpoints(e);
-                g.edge(e).kind == EdgeKind::RunsAs && g.node(a).key.ends_with(compute)
+                g.edge(e).kind == EdgeKind::RunsAs && g.key(a).ends_with(compute)
             })
             .expect("runs_as");
         g.edge(e).revoke[0].commands[0].clone()
@@ -434,7 +434,7 @@ fn flexible_credentials_with_several_clauses() {
         .edge_ids()
         .filter(|&e| {
             let (a, b) = g.endpoints(e);
-            g.node(a).key == "github:repo:acme/api" && short(g.node(b).key) == "sp:ci-helper"
+            g.key(a) == "github:repo:acme/api" && short(g.key(b)) == "sp:ci-helper"
         })
         .map(|e| {
             g.edge(e)
@@ -475,7 +475,7 @@ fn azure_login_steps_name_the_identity() {
         g.edge_ids()
             .filter(|&e| {
                 let (a, b) = g.endpoints(e);
-                g.node(a).key == from && short(g.node(b).key) == to
+                g.key(a) == from && short(g.key(b)) == to
             })
             .map(|e| g.edge(e))
             .collect()

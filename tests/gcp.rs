@@ -301,7 +301,7 @@ fn federation_follows_the_providers_condition_and_mapping() {
     let any = g.find("github:any-repo").expect("any-repo");
     assert!(
         g.outgoing(any)
-            .all(|(_, to)| g.node(to).key.contains("/legacy/")),
+            .all(|(_, to)| g.key(to).contains("/legacy/")),
         "a stranger reaches only the legacy pool"
     );
     assert!(g.find("github:repo:evil/fork").is_none());
@@ -318,11 +318,7 @@ fn federation_follows_the_providers_condition_and_mapping() {
         &[g.find(job).expect("job")],
         AT.parse().expect("time"),
     );
-    let reached: BTreeSet<String> = blast
-        .reached
-        .iter()
-        .map(|r| short(g.node(r.node).key))
-        .collect();
+    let reached: BTreeSet<String> = blast.reached.iter().map(|r| short(g.key(r.node))).collect();
     for key in [
         "sa:deployer",
         "sa:legacy-ci",

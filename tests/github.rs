@@ -27,9 +27,9 @@ fn edge_lines(loaded: &Loaded) -> BTreeSet<String> {
             };
             format!(
                 "{} -{}-> {}{mark}",
-                short(g.node(a).key),
+                short(g.key(a)),
                 g.edge(e).kind,
-                short(g.node(b).key)
+                short(g.key(b))
             )
         })
         .collect()

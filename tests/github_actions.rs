@@ -327,7 +327,7 @@ fn job_and_service_containers_are_images_the_job_runs() {
     let images = l
         .graph
         .node_ids()
-        .filter(|&n| l.graph.node(n).key.starts_with("github:docker:${{"))
+        .filter(|&n| l.graph.key(n).starts_with("github:docker:${{"))
         .count();
     assert_eq!(images, 0);
 }

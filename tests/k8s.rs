@@ -37,7 +37,7 @@ fn has(loaded: &Loaded, from: &str, kind: EdgeKind, to: &str) -> bool {
     let g = &loaded.graph;
     g.edge_ids().any(|e| {
         let (a, b) = g.endpoints(e);
-        g.edge(e).kind == kind && short(g.node(a).key) == from && short(g.node(b).key) == to
+        g.edge(e).kind == kind && short(g.key(a)) == from && short(g.key(b)) == to
     })
 }
 

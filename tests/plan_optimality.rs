@@ -147,7 +147,7 @@ fn jewels_left(
         .reached
         .iter()
         .filter(|r| graph.node(r.node).is_crown_jewel())
-        .map(|r| graph.node(r.node).key.to_string())
+        .map(|r| graph.key(r.node).to_string())
         .collect()
 }
 

@@ -194,9 +194,10 @@ fn a_wrong_key_order_is_refused() {
     let loaded = sample();
     let good = snapshot_of(&loaded);
     let n = loaded.graph.node_count();
-    // The payload ends with the key order (a count, then the ids) and the warnings (a
-    // count, then three string ids each).
-    let order_at = good.len() - (4 + 12 * loaded.warnings.len()) - 4 * n;
+    // The payload ends with the key order (a count, then the ids), the adjacency's edge
+    // order out of each node (a count, then the ids) and the warnings (a count, then three
+    // string ids each).
+    let order_at = tail_at(&loaded) + 4;
     let id = |bytes: &[u8], i: usize| {
         let at = order_at + 4 * i;
         u32::from_le_bytes(bytes[at..at + 4].try_into().expect("four bytes"))
@@ -218,6 +219,57 @@ fn a_wrong_key_order_is_refused() {
         bytes[24..32].copy_from_slice(&crc.to_le_bytes());
         let err = reload(bytes).expect_err(what);
         assert!(err.contains("key order"), "{what}: {err}");
+    }
+}
+
+/// Where the key order starts (its count) in a snapshot of `loaded`.
+fn tail_at(loaded: &Loaded) -> usize {
+    let (n, e) = (loaded.graph.node_count(), loaded.graph.edge_count());
+    snapshot_of(loaded).len() - (4 + 12 * loaded.warnings.len()) - (4 + 4 * e) - (4 + 4 * n)
+}
+
+/// The adjacency a snapshot keeps is checked, not trusted: edges listed out of order,
+/// twice, or in another node's run are sorted again, and every answer is the same.
+#[test]
+fn a_kept_adjacency_out_of_order_is_sorted_again() {
+    let loaded = sample();
+    let good = snapshot_of(&loaded);
+    let (n, e) = (loaded.graph.node_count(), loaded.graph.edge_count());
+    let out_at = tail_at(&loaded) + 4 + 4 * n + 4;
+    let answers = |bytes: Vec<u8>| {
+        let back = reload(bytes).expect("loads");
+        let g = &back.graph;
+        let runs: Vec<String> = g
+            .node_ids()
+            .map(|id| {
+                let out: Vec<_> = g.outgoing(id).collect();
+                let inc: Vec<_> = g.incoming(id).collect();
+                format!("{out:?} {inc:?}")
+            })
+            .collect();
+        (json(&back), runs)
+    };
+    let expected = answers(good.clone());
+    let word = |bytes: &[u8], i: usize| {
+        let at = out_at + 4 * i;
+        u32::from_le_bytes(bytes[at..at + 4].try_into().expect("four bytes"))
+    };
+    for (what, edits) in [
+        (
+            "swapped",
+            vec![(0, word(&good, e - 1)), (e - 1, word(&good, 0))],
+        ),
+        ("repeated", vec![(1, word(&good, 0))]),
+        ("out of range", vec![(0, e as u32)]),
+    ] {
+        let mut bytes = good.clone();
+        for (i, value) in edits {
+            let at = out_at + 4 * i;
+            bytes[at..at + 4].copy_from_slice(&value.to_le_bytes());
+        }
+        let crc = u64::from(crc32(&bytes[32..]));
+        bytes[24..32].copy_from_slice(&crc.to_le_bytes());
+        assert!(answers(bytes) == expected, "{what}");
     }
 }
 
@@ -276,6 +328,7 @@ fn one_string_named_a_million_times_is_refused() {
     for id in order {
         u32le(&mut payload, id);
     }
+    u32le(&mut payload, 0); // edges out of each node
     u32le(&mut payload, 0); // warnings
     let mut bytes = b"TPSNAP\r\n".to_vec();
     bytes.extend_from_slice(&3u32.to_le_bytes());

@@ -61,7 +61,7 @@ fn edge<'l>(
     g.edge_ids()
         .filter(|&e| {
             let (a, b) = g.endpoints(e);
-            g.edge(e).kind == kind && short(g.node(a).key) == from && short(g.node(b).key) == to
+            g.edge(e).kind == kind && short(g.key(a)) == from && short(g.key(b)) == to
         })
         .map(|e| g.edge(e))
         .collect()

@@ -64,7 +64,7 @@ fn opens_on_the_plan_with_the_compromise_selected() {
     let mut app = app(&graph);
     assert_eq!(app.tab, Tab::Plan);
     assert_eq!(
-        app.selection().map(|n| graph.node(n).key.to_string()),
+        app.selection().map(|n| graph.key(n).to_string()),
         Some(COMPROMISED.to_string())
     );
     insta::assert_snapshot!("tui_plan", screen(&mut app, 120, 32));
@@ -103,7 +103,7 @@ fn search_highlights_and_ranks_matches() {
     let mut app = app(&graph);
     press(&mut app, "/admin");
     assert_eq!(app.mode, Mode::Search);
-    let first = app.selection().map(|n| graph.node(n).key.to_string());
+    let first = app.selection().map(|n| graph.key(n).to_string());
     assert!(first.is_some_and(|k| k.contains("admin")));
     insta::assert_snapshot!("tui_search", screen(&mut app, 120, 32));
     // Snapshots hold no styles: the matched characters are underlined (colour off).
@@ -322,7 +322,7 @@ fn the_picker_opens_when_nothing_names_the_compromise() {
     assert_eq!(app.mode, Mode::Picker);
     assert!(app.plan.is_none(), "no analysis before a choice");
     press(&mut app, "key-mak");
-    let first = app.selection().map(|n| graph.node(n).key.to_string());
+    let first = app.selection().map(|n| graph.key(n).to_string());
     assert_eq!(
         first.as_deref(),
         Some("arn:aws:iam::111122223333:user/key-maker")
@@ -507,10 +507,7 @@ fn details_scrolls_follows_edges_and_goes_back() {
     let mut app = app(&graph);
     press(&mut app, "/role/deploy\n");
     let deploy = app.selection().expect("deploy");
-    assert_eq!(
-        graph.node(deploy).key,
-        "arn:aws:iam::111122223333:role/deploy"
-    );
+    assert_eq!(graph.key(deploy), "arn:aws:iam::111122223333:role/deploy");
     app.resize(Rect::new(0, 0, 80, 24));
     press(&mut app, "\x1b");
     app.tab = Tab::Details;
@@ -597,7 +594,7 @@ fn an_unnamed_incident_follows_its_set_and_the_picker_resumes_it() {
     press(&mut app, "\x1b/ci-deployer\n");
     let deployer = app.selection().expect("ci-deployer");
     press(&mut app, "c");
-    let key = graph.node(deployer).key.to_string();
+    let key = graph.key(deployer).to_string();
     let both = trustpath::tui::derived_name(&[COMPROMISED, &key]);
     assert_eq!(app.incident.as_deref(), Some(both.as_str()));
     let old = trustpath::tui::load_incident(dir.path(), &alone).expect("the first file");

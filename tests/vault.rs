@@ -51,7 +51,7 @@ fn reads(l: &Loaded, from: &str, to: &str) -> bool {
     let g = &l.graph;
     has(l, from, EdgeKind::CanRead, to)
         || g.node_ids().any(|p| {
-            let policy = short(g.node(p).key);
+            let policy = short(g.key(p));
             policy.starts_with("vault:policy:")
                 && has(l, from, EdgeKind::MemberOf, &policy)
                 && has(l, &policy, EdgeKind::CanRead, to)
@@ -364,7 +364,7 @@ fn the_inventory_names_a_mounts_cluster() {
     .expect("loads");
     let g = &l.graph;
     let role = g.find("vault:role:kubernetes/payments").expect("role");
-    let from: Vec<&str> = g.incoming(role).map(|(_, n)| g.node(n).key).collect();
+    let from: Vec<&str> = g.incoming(role).map(|(_, n)| g.key(n)).collect();
     assert!(from.contains(&"k8s:staging:sa:payments/api"), "{from:?}");
     assert!(!from.contains(&"k8s:prod:sa:payments/api"), "{from:?}");
 }

@@ -258,9 +258,9 @@ fn no_private_key_line_reaches_any_output() {
         let g = &l.graph;
         let n = g
             .node_ids()
-            .find(|&n| g.node(n).key.starts_with("x509-key:"))
+            .find(|&n| g.key(n).starts_with("x509-key:"))
             .expect("a key");
-        g.node(n).key.to_string()
+        g.key(n).to_string()
     };
     for args in [
         vec![
@@ -418,7 +418,7 @@ fn a_key_found_on_a_host_is_read_through_its_logins() {
     let login = g.find("ssh:login:ci-1/deploy").expect("the login");
     assert!(
         g.outgoing(login)
-            .any(|(_, to)| g.node(to).key.starts_with("x509-key:")),
+            .any(|(_, to)| g.key(to).starts_with("x509-key:")),
         "deploy's login reads the key in its home"
     );
 }

@@ -71,7 +71,7 @@ impl BlastRadius {
         removed: Option<&Removed>,
     ) -> BlastRadius {
         let mut compromised = compromised.to_vec();
-        compromised.sort_by(|&a, &b| graph.node(a).key.cmp(graph.node(b).key));
+        compromised.sort_by(|&a, &b| graph.key(a).cmp(graph.key(b)));
         compromised.dedup();
         let search = |conditional| match removed {
             Some(r) => Bfs::attacker_without(graph, &compromised, at, conditional, r),
@@ -386,7 +386,7 @@ mod tests {
         let keys: Vec<(u32, &str)> = blast
             .reached
             .iter()
-            .map(|r| (r.depth, g.node(r.node).key))
+            .map(|r| (r.depth, g.key(r.node)))
             .collect();
         let mut sorted = keys.clone();
         sorted.sort_unstable();
@@ -406,7 +406,7 @@ mod tests {
     fn dead_credentials_and_dormant_edges_do_not_pass() {
         let (g, n) = graph();
         let blast = BlastRadius::compute(&g, &[n[0]], at());
-        let reached: Vec<&str> = blast.reached.iter().map(|r| g.node(r.node).key).collect();
+        let reached: Vec<&str> = blast.reached.iter().map(|r| g.key(r.node)).collect();
         assert_eq!(reached, ["start", "key", "user", "bucket"]);
         assert_eq!(blast.exposed.len(), 1);
         assert_eq!(

@@ -205,7 +205,7 @@ pub fn k_shortest(
                 if seen.insert(path.clone()) {
                     let keys = path_nodes(graph, from, &path)
                         .iter()
-                        .map(|&n| graph.node(n).key.to_string())
+                        .map(|&n| graph.key(n).to_string())
                         .collect();
                     candidates.insert((path.len(), keys, path));
                 }
@@ -351,7 +351,7 @@ mod tests {
             .map(|p| {
                 path_nodes(&g, n[0], p)
                     .iter()
-                    .map(|&x| g.node(x).key.to_string())
+                    .map(|&x| g.key(x).to_string())
                     .collect()
             })
             .collect();

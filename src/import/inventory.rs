@@ -117,7 +117,7 @@ pub(crate) fn apply(graph: &mut TrustGraph, rows: &[Row], warnings: &mut Vec<War
     for row in rows.iter().filter(is_glob) {
         let matched: Vec<_> = graph
             .node_ids()
-            .filter(|&n| glob_match(&row.pattern, graph.node(n).key))
+            .filter(|&n| glob_match(&row.pattern, graph.key(n)))
             .collect();
         if matched.is_empty() {
             let message = format!("'{}' matches no node", row.pattern);

@@ -104,8 +104,8 @@ pub(crate) fn github_oidc(graph: &mut TrustGraph) {
         })
         .collect();
     for trust in &trusts {
-        let role_key = graph.node(trust.role).key.to_string();
-        let revoke = graph.edge(trust.edge).revoke.clone();
+        let role_key = graph.key(trust.role).to_string();
+        let revoke = graph.edge(trust.edge).revoke.to_shared();
         // Links take the provenance of the trust they satisfy.
         let at = graph.edge(trust.edge).provenance.clone();
         let add = |graph: &mut TrustGraph, from, reason, conditions| {

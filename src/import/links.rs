@@ -73,7 +73,7 @@ mod tests {
         assert!(g.edge(e).asserted);
         assert_eq!(&**g.edge(e).reason, "holds the key, says ops");
         assert_eq!(g.edge(e).provenance.place, Place::Line(2));
-        assert_eq!(g.node(g.endpoints(e).0).key, "github:secret:acme/web/KEY");
+        assert_eq!(g.key(g.endpoints(e).0), "github:secret:acme/web/KEY");
     }
 
     #[test]

@@ -580,8 +580,8 @@ impl Builder {
             .map(|e| {
                 let (from, to) = self.graph.endpoints(e);
                 (
-                    Box::<str>::from(self.graph.node(from).key),
-                    Box::<str>::from(self.graph.node(to).key),
+                    Box::<str>::from(self.graph.key(from)),
+                    Box::<str>::from(self.graph.key(to)),
                 )
             })
             .collect();

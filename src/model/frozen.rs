@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use super::store::{EdgeTables, Extra, LazyLists, Packed, PlaceTag, place_of};
-use super::view::{NodeRef, Tags};
+use super::view::{NodeRef, Revokes, Tags};
 use super::{Credential, NodeKind, Place, Provenance, SourceId};
 
 /// An absent optional text.
@@ -115,6 +115,9 @@ pub(crate) struct Parts {
     pub(crate) ends: Vec<[u32; 2]>,
     /// Node ids in key order.
     pub(crate) by_key: Vec<u32>,
+    /// Edge ids in the adjacency's order, out of each node in turn (checked when the
+    /// adjacency is built; sorted again when they do not hold).
+    pub(crate) out_order: Vec<u32>,
     /// What copies of the nodes' strings may add up to when the graph is thawed: a real
     /// graph repeats its strings a few times over, a hostile file could name one long
     /// string a million times.
@@ -134,6 +137,7 @@ pub(super) struct Frozen {
     pub(super) ends: Vec<[u32; 2]>,
     /// Node ids in key order, checked: keys strictly increasing, so each key is once.
     pub(super) by_key: Vec<u32>,
+    pub(super) out_order: Vec<u32>,
 }
 
 impl Frozen {
@@ -246,6 +250,7 @@ impl Frozen {
             edges: parts.edges,
             ends: parts.ends,
             by_key: parts.by_key,
+            out_order: parts.out_order,
         };
         Ok((frozen, tables))
     }
@@ -287,7 +292,7 @@ impl Frozen {
             tags: Tags::pairs(&self.tags[tags..tags + r[word::TAG_COUNT] as usize], s),
             credential: (credential != NONE)
                 .then(|| self.credentials[credential as usize].map(|&id| s.get(id))),
-            revoke: tables.list(r[word::REVOKE]),
+            revoke: Revokes::listed(tables, r[word::REVOKE]),
             provenance: &self.provenance[id],
         }
     }

@@ -27,4 +27,4 @@ pub use node::{
 pub use provenance::{Place, Provenance, SourceId};
 pub use store::EdgeRef;
 pub(crate) use store::{Extra, LazyLists, Packed, place_number};
-pub use view::{NodeRef, Tags};
+pub use view::{NodeRef, Revokes, Tags};

@@ -6,7 +6,7 @@ use std::fmt;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use super::view::{NodeRef, Tags};
+use super::view::{NodeRef, Revokes, Tags};
 use super::{Provenance, Revoke};
 
 /// What a node is. Serialized in `snake_case`, exactly as the native format spells it.
@@ -295,7 +295,7 @@ impl Node {
             admin: self.admin,
             tags: Tags::of(&self.tags),
             credential: self.credential.as_deref().map(Credential::view),
-            revoke: &self.revoke,
+            revoke: Revokes::slice(&self.revoke),
             provenance: &self.provenance,
         }
     }

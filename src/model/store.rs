@@ -11,6 +11,7 @@ use std::sync::{Arc, OnceLock};
 use rustc_hash::FxHashMap;
 
 use super::frozen::Strings;
+use super::view::Revokes;
 use super::{AccessLevel, Condition, Edge, EdgeKind, Place, Provenance, Revoke, SourceId};
 
 const DORMANT: u8 = 1;
@@ -272,7 +273,7 @@ impl EdgeTables {
             asserted: packed.flags & ASSERTED != 0,
             technique: extra.technique.as_deref(),
             level: packed.level,
-            revoke: self.list(packed.revoke),
+            revoke: Revokes::listed(self, packed.revoke),
             provenance: Provenance {
                 source: packed.source,
                 place,
@@ -514,7 +515,8 @@ pub struct EdgeRef<'g> {
     pub asserted: bool,
     pub technique: Option<&'g str>,
     pub level: Option<AccessLevel>,
-    pub revoke: &'g Arc<[Revoke]>,
+    /// Made (from a snapshot) only when read.
+    pub revoke: Revokes<'g>,
     pub provenance: Provenance,
 }
 
@@ -530,7 +532,7 @@ impl Edge {
             asserted: self.asserted,
             technique: self.technique.as_deref(),
             level: self.level,
-            revoke: &self.revoke,
+            revoke: Revokes::shared(&self.revoke),
             provenance: self.provenance.clone(),
         }
     }
@@ -553,7 +555,7 @@ impl EdgeRef<'_> {
             asserted: self.asserted,
             technique: self.technique.map(Into::into),
             level: self.level,
-            revoke: self.revoke.clone(),
+            revoke: self.revoke.to_shared(),
             provenance: self.provenance.clone(),
         }
     }

@@ -3,11 +3,13 @@
 //! place), so that reading a node never allocates.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 
 use super::frozen::Strings;
 use super::node::PUBLIC;
+use super::store::EdgeTables;
 use super::{CROWN_JEWEL, Credential, Node, NodeKind, Outsider, Provenance, Revoke};
 
 /// A node of a [`super::TrustGraph`], read in place: the fields of a [`Node`], borrowed.
@@ -27,7 +29,7 @@ pub struct NodeRef<'g> {
     pub admin: bool,
     pub tags: Tags<'g>,
     pub credential: Option<Credential<&'g str>>,
-    pub revoke: &'g [Revoke],
+    pub revoke: Revokes<'g>,
     pub provenance: &'g Provenance,
 }
 
@@ -47,7 +49,7 @@ impl NodeRef<'_> {
             admin: self.admin,
             tags: self.tags.to_map(),
             credential: self.credential.map(|c| Box::new(c.to_owned())),
-            revoke: self.revoke.to_vec(),
+            revoke: self.revoke.get().to_vec(),
             provenance: self.provenance.clone(),
         }
     }
@@ -235,3 +237,86 @@ impl std::ops::Index<&str> for Tags<'_> {
             .unwrap_or_else(|| panic!("no tag {key:?} on this node"))
     }
 }
+
+/// A node's revoke list, read in place: a snapshot's list is made the first time it is
+/// read, not when the node is (a view of each node reached would make them all).
+#[derive(Clone, Copy)]
+pub struct Revokes<'g> {
+    held: Listed<'g>,
+}
+
+#[derive(Clone, Copy)]
+enum Listed<'g> {
+    Slice(&'g [Revoke]),
+    Shared(&'g Arc<[Revoke]>),
+    Table(&'g EdgeTables, u32),
+}
+
+impl<'g> Revokes<'g> {
+    pub(super) fn slice(list: &'g [Revoke]) -> Revokes<'g> {
+        Revokes {
+            held: Listed::Slice(list),
+        }
+    }
+
+    pub(super) fn shared(list: &'g Arc<[Revoke]>) -> Revokes<'g> {
+        Revokes {
+            held: Listed::Shared(list),
+        }
+    }
+
+    pub(super) fn listed(tables: &'g EdgeTables, id: u32) -> Revokes<'g> {
+        Revokes {
+            held: Listed::Table(tables, id),
+        }
+    }
+
+    /// The entries.
+    pub fn get(self) -> &'g [Revoke] {
+        match self.held {
+            Listed::Slice(list) => list,
+            Listed::Shared(list) => list,
+            Listed::Table(tables, id) => tables.list(id),
+        }
+    }
+
+    /// The list as edges share it: the graph's own when it keeps one, else a copy.
+    pub fn to_shared(self) -> Arc<[Revoke]> {
+        match self.held {
+            Listed::Slice(list) => list.into(),
+            Listed::Shared(list) => list.clone(),
+            Listed::Table(tables, id) => tables.list(id).clone(),
+        }
+    }
+}
+
+impl std::ops::Deref for Revokes<'_> {
+    type Target = [Revoke];
+
+    fn deref(&self) -> &[Revoke] {
+        self.get()
+    }
+}
+
+impl<'g> IntoIterator for Revokes<'g> {
+    type Item = &'g Revoke;
+    type IntoIter = std::slice::Iter<'g, Revoke>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.get().iter()
+    }
+}
+
+impl std::fmt::Debug for Revokes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
+impl PartialEq for Revokes<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl Eq for Revokes<'_> {}

@@ -81,7 +81,7 @@ pub fn write_json(out: &mut dyn Write, graph: &TrustGraph, audit: &Audit) -> io:
                 id: &f.id,
                 category: f.category,
                 severity: f.severity,
-                nodes: f.nodes.iter().map(|&n| graph.node(n).key).collect(),
+                nodes: f.nodes.iter().map(|&n| graph.key(n)).collect(),
                 title: &f.title,
                 evidence: &f.evidence,
                 fix: &f.fix,
@@ -125,7 +125,7 @@ pub fn write_text(out: &mut dyn Write, graph: &TrustGraph, audit: &Audit) -> io:
         let nodes: Vec<String> = f
             .nodes
             .iter()
-            .map(|&n| clean(graph.node(n).key).into_owned())
+            .map(|&n| clean(graph.key(n)).into_owned())
             .collect();
         writeln!(
             out,
@@ -173,7 +173,7 @@ pub fn write_markdown(out: &mut dyn Write, graph: &TrustGraph, audit: &Audit) ->
         return Ok(());
     }
     for f in &audit.findings {
-        let nodes: Vec<String> = f.nodes.iter().map(|&n| code(graph.node(n).key)).collect();
+        let nodes: Vec<String> = f.nodes.iter().map(|&n| code(graph.key(n))).collect();
         writeln!(
             out,
             "- [ ] **{}** {:?} {}: {}",
@@ -202,7 +202,7 @@ pub fn write_csv(out: &mut dyn Write, graph: &TrustGraph, audit: &Audit) -> io::
     ])
     .map_err(into_io)?;
     for f in &audit.findings {
-        let nodes: Vec<&str> = f.nodes.iter().map(|&n| graph.node(n).key).collect();
+        let nodes: Vec<&str> = f.nodes.iter().map(|&n| graph.key(n)).collect();
         w.write_record([
             &*cell(&f.id),
             &format!("{:?}", f.category),
@@ -243,7 +243,7 @@ pub fn write_sarif(out: &mut dyn Write, graph: &TrustGraph, audit: &Audit) -> io
             let first = graph.node(f.nodes[0]);
             let mut location = json!({
                 "logicalLocations": f.nodes.iter().map(|&n| json!({
-                    "name": graph.node(n).key,
+                    "name": graph.key(n),
                     "kind": "resource",
                 })).collect::<Vec<_>>(),
             });

@@ -76,7 +76,7 @@ fn write_rows(
         let last = blast.via(graph, id);
         let via = last.map_or(String::new(), |e| {
             let (from, _) = graph.endpoints(e);
-            format!("{} -[{}]->", graph.node(from).key, graph.edge(e).kind)
+            format!("{} -[{}]->", graph.key(from), graph.edge(e).kind)
         });
         let whole = super::whole_path(n, all_paths);
         let trail = if whole {
@@ -85,7 +85,7 @@ fn write_rows(
                 .iter()
                 .map(|&e| {
                     let (from, _) = graph.endpoints(e);
-                    format!("{} -[{}]->", graph.node(from).key, graph.edge(e).kind)
+                    format!("{} -[{}]->", graph.key(from), graph.edge(e).kind)
                 })
                 .chain(std::iter::once(n.key.to_string()))
                 .collect::<Vec<_>>()

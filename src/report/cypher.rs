@@ -143,7 +143,7 @@ pub fn write_cypher(
         Dialect::Falkordb => by_kind
             .values()
             .flatten()
-            .filter(|&&n| graph.node(n).key.chars().any(falkordb_cannot_read))
+            .filter(|&&n| graph.key(n).chars().any(falkordb_cannot_read))
             .count(),
         Dialect::Neo4j | Dialect::Memgraph => 0,
     };
@@ -256,8 +256,8 @@ fn node_row(row: &mut Row<'_>, graph: &TrustGraph, id: NodeId, opts: &CypherOpti
 
 fn edge_row(row: &mut Row<'_>, graph: &TrustGraph, id: EdgeId) {
     let (from, to) = graph.endpoints(id);
-    row.text("src", graph.node(from).key);
-    row.text("dst", graph.node(to).key);
+    row.text("src", graph.key(from));
+    row.text("dst", graph.key(to));
     super::edge_properties(row, graph, &graph.edge(id));
 }
 

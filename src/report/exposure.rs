@@ -109,7 +109,7 @@ pub fn write_json(
     let doc = ExposureOut {
         schema: "trustpath/exposure/v1",
         at: x.at,
-        targets: x.targets.iter().map(|&t| graph.node(t).key).collect(),
+        targets: x.targets.iter().map(|&t| graph.key(t)).collect(),
         summary: SummaryOut {
             holders: s.holders,
             by_class: s.by_class.iter().map(|(c, &n)| (c.as_str(), n)).collect(),
@@ -148,11 +148,7 @@ pub fn write_json(
 const WITH_FULL_PATH: usize = 10;
 
 pub fn write_text(out: &mut dyn Write, graph: &TrustGraph, x: &Exposure) -> io::Result<()> {
-    let targets: Vec<_> = x
-        .targets
-        .iter()
-        .map(|&t| clean(graph.node(t).key))
-        .collect();
+    let targets: Vec<_> = x.targets.iter().map(|&t| clean(graph.key(t))).collect();
     writeln!(out, "Exposure of {} as of {}", targets.join(", "), x.at)?;
     writeln!(out)?;
     let s = &x.summary;
@@ -260,11 +256,11 @@ pub fn write_csv(
     for (h, rank) in x.holders.iter().zip(1usize..) {
         let n = graph.node(h.node);
         let edge = graph.edge(h.next);
-        let next = &graph.node(graph.endpoints(h.next).1).key;
+        let next = &graph.key(graph.endpoints(h.next).1);
         let path = if whole.take(h) {
             let hops = x.path(graph, h);
             std::iter::once(n.key)
-                .chain(hops.iter().map(|&e| graph.node(graph.endpoints(e).1).key))
+                .chain(hops.iter().map(|&e| graph.key(graph.endpoints(e).1)))
                 .collect::<Vec<_>>()
                 .join(" > ")
         } else {
@@ -309,7 +305,7 @@ pub fn write_dot(out: &mut dyn Write, graph: &TrustGraph, x: &Exposure) -> io::R
         writeln!(
             out,
             "  t{i} [label=\"{}\", shape=doubleoctagon, fillcolor=\"#fecaca\"];",
-            escape(graph.node(t).key)
+            escape(graph.key(t))
         )?;
     }
     for (i, h) in x.holders.iter().enumerate() {
@@ -322,7 +318,7 @@ pub fn write_dot(out: &mut dyn Write, graph: &TrustGraph, x: &Exposure) -> io::R
         writeln!(
             out,
             "  h{i} [label=\"{}\\n{}\", fillcolor=\"{colour}\"];",
-            escape(graph.node(h.node).key),
+            escape(graph.key(h.node)),
             h.class.as_str()
         )?;
     }

@@ -124,7 +124,7 @@ fn write_node(
         }
     }
     if !n.revoke.is_empty() {
-        let ids = super::revoke_ids(n.revoke);
+        let ids = super::revoke_ids(n.revoke.get());
         data(out, "n_revoke", &json(&ids))?;
     }
     data(out, "n_usable", bool_str(n.usable_at(opts.at)))?;
@@ -158,7 +158,7 @@ fn write_edge(out: &mut dyn Write, graph: &TrustGraph, id: EdgeId, nth: usize) -
         data(out, "e_technique", technique)?;
     }
     if !e.revoke.is_empty() {
-        let ids = super::revoke_ids(e.revoke);
+        let ids = super::revoke_ids(e.revoke.get());
         data(out, "e_revoke", &json(&ids))?;
     }
     if let Some(source) = super::edge_source(graph, &e) {

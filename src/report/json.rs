@@ -142,7 +142,7 @@ fn node_out(graph: &TrustGraph, id: NodeId) -> NodeOut<'_> {
             long_lived: c.long_lived,
             copyable: c.copyable,
         }),
-        revoke: n.revoke,
+        revoke: n.revoke.get(),
         provenance: provenance(graph, n.provenance),
     }
 }
@@ -151,8 +151,8 @@ fn edge_out(graph: &TrustGraph, id: EdgeId) -> EdgeOut<'_> {
     let e = graph.edge(id);
     let (from, to) = graph.endpoints(id);
     EdgeOut {
-        from: graph.node(from).key,
-        to: graph.node(to).key,
+        from: graph.key(from),
+        to: graph.key(to),
         kind: e.kind,
         reason: e.reason,
         conditions: e.conditions,
@@ -161,7 +161,7 @@ fn edge_out(graph: &TrustGraph, id: EdgeId) -> EdgeOut<'_> {
         asserted: e.asserted,
         technique: e.technique,
         level: e.level,
-        revoke: e.revoke,
+        revoke: e.revoke.get(),
         provenance: provenance(graph, &e.provenance),
     }
 }
@@ -312,8 +312,8 @@ pub(crate) fn hops<'a>(graph: &'a TrustGraph, path: &[EdgeId]) -> Vec<HopOut<'a>
             let edge = graph.edge(e);
             let (from, to) = graph.endpoints(e);
             HopOut {
-                from: graph.node(from).key,
-                to: graph.node(to).key,
+                from: graph.key(from),
+                to: graph.key(to),
                 kind: edge.kind,
                 reason: edge.reason,
                 conditions: edge
@@ -352,11 +352,7 @@ pub fn write_blast(
     let doc = BlastOut {
         schema: "trustpath/blast/v2",
         at: blast.at,
-        compromised: blast
-            .compromised
-            .iter()
-            .map(|&n| graph.node(n).key)
-            .collect(),
+        compromised: blast.compromised.iter().map(|&n| graph.key(n)).collect(),
         summary: SummaryOut {
             reached: s.reached,
             crown_jewels: s.crown_jewels,
@@ -451,8 +447,8 @@ pub fn write_paths(
     let doc = PathsOut {
         schema: "trustpath/path/v1",
         at,
-        from: graph.node(from).key,
-        to: graph.node(to).key,
+        from: graph.key(from),
+        to: graph.key(to),
         truncated: found.truncated,
         edges_scanned: found.truncated.then_some(found.scanned),
         paths: found
@@ -462,7 +458,7 @@ pub fn write_paths(
                 hops: p.len(),
                 nodes: path_nodes(graph, from, p)
                     .iter()
-                    .map(|&n| graph.node(n).key)
+                    .map(|&n| graph.key(n))
                     .collect(),
                 edges: hops(graph, p),
             })

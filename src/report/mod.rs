@@ -127,7 +127,7 @@ pub(crate) fn node_properties(
             p.text(name, &value);
         }
     }
-    p.list("revoke", &revoke_ids(n.revoke));
+    p.list("revoke", &revoke_ids(n.revoke.get()));
 }
 
 /// An edge's properties as the Cypher and OpenGraph exports share them (each format
@@ -144,7 +144,7 @@ pub(crate) fn edge_properties(
     if let Some(technique) = e.technique {
         p.text("technique", technique);
     }
-    p.list("revoke", &revoke_ids(e.revoke));
+    p.list("revoke", &revoke_ids(e.revoke.get()));
     if let Some(source) = edge_source(graph, e) {
         p.text("source", source);
     }

@@ -104,9 +104,9 @@ fn edge_out(buf: &mut Vec<u8>, graph: &TrustGraph, id: EdgeId) {
     let e = graph.edge(id);
     let (from, to) = graph.endpoints(id);
     buf.extend_from_slice(b"{\"start\": {\"value\": ");
-    string(buf, graph.node(from).key);
+    string(buf, graph.key(from));
     buf.extend_from_slice(b", \"match_by\": \"id\"}, \"end\": {\"value\": ");
-    string(buf, graph.node(to).key);
+    string(buf, graph.key(to));
     buf.extend_from_slice(b", \"match_by\": \"id\"}, \"kind\": ");
     string(buf, &kind_name(e.kind.as_str()));
     buf.extend_from_slice(b", \"properties\": ");

@@ -78,7 +78,7 @@ pub(super) fn write_path(
     path: &[EdgeId],
     indent: &str,
 ) -> io::Result<()> {
-    writeln!(out, "{indent}{}", clean(graph.node(from).key))?;
+    writeln!(out, "{indent}{}", clean(graph.key(from)))?;
     for &e in path {
         let edge = graph.edge(e);
         let (_, to) = graph.endpoints(e);
@@ -87,12 +87,7 @@ pub(super) fn write_path(
         } else {
             clean(edge.reason)
         };
-        writeln!(
-            out,
-            "{indent}  └─ {} → {}",
-            edge.kind,
-            clean(graph.node(to).key)
-        )?;
+        writeln!(out, "{indent}  └─ {} → {}", edge.kind, clean(graph.key(to)))?;
         writeln!(out, "{indent}       {reason}")?;
         for c in edge.conditions {
             writeln!(out, "{indent}       ⚠ only if: {}", clean(&c.description))?;
@@ -135,7 +130,7 @@ pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius)
         .compromised
         .iter()
         .take(NAMED)
-        .map(|&n| clean(graph.node(n).key))
+        .map(|&n| clean(graph.key(n)))
         .collect();
     if blast.compromised.len() > NAMED {
         names.push(format!("and {} more", blast.compromised.len() - NAMED).into());
@@ -166,7 +161,7 @@ pub fn write_blast(out: &mut dyn Write, graph: &TrustGraph, blast: &BlastRadius)
             out,
             "\n  Note: {} cannot be used at {} ({}), so nothing is reached through it. \
              Was it used before that? Try an earlier --at.",
-            clean(graph.node(*node).key),
+            clean(graph.key(*node)),
             blast.at,
             clean(why)
         )?;
@@ -291,7 +286,7 @@ pub fn write_paths(
     (from, to): (NodeId, NodeId),
     found: &Paths,
 ) -> io::Result<()> {
-    let (a, b) = (clean(graph.node(from).key), clean(graph.node(to).key));
+    let (a, b) = (clean(graph.key(from)), clean(graph.key(to)));
     if found.paths.is_empty() {
         return writeln!(out, "No usable path from {a} to {b}.");
     }

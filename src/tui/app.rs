@@ -619,7 +619,7 @@ impl<'g> App<'g> {
         self.show_node(other);
         self.status = format!(
             "followed to {} (Esc goes back)",
-            crate::report::clean(g.node(other).key)
+            crate::report::clean(g.key(other))
         );
     }
 

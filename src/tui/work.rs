@@ -57,7 +57,7 @@ impl App<'_> {
         let Some(node) = self.selection() else {
             return;
         };
-        let key = clean(self.graph.node(node).key).into_owned();
+        let key = clean(self.graph.key(node)).into_owned();
         let mut next = self.compromised.clone();
         if let Some(i) = next.iter().position(|&c| c == node) {
             if next.len() == 1 {
@@ -379,10 +379,7 @@ impl<'g> App<'g> {
     /// The stable keys of the compromised set, as incidents store them.
     fn compromised_keys(&self) -> Vec<&'g str> {
         let graph = self.graph;
-        self.compromised
-            .iter()
-            .map(|&c| graph.node(c).key)
-            .collect()
+        self.compromised.iter().map(|&c| graph.key(c)).collect()
     }
 }
 

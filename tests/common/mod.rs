@@ -110,9 +110,9 @@ pub fn edge_lines(
             let technique = edge.technique.map(|t| format!("[{t}]")).unwrap_or_default();
             let mut line = format!(
                 "{} -{}{technique}-> {}",
-                short(g.node(a).key),
+                short(g.key(a)),
                 edge.kind,
-                short(g.node(b).key)
+                short(g.key(b))
             );
             if edge.dormant {
                 line.push_str(" (dormant)");
@@ -201,7 +201,7 @@ pub fn find_edge<'l>(
     g.edge_ids()
         .find(|&e| {
             let (a, b) = g.endpoints(e);
-            g.edge(e).kind == kind && short(g.node(a).key) == from && short(g.node(b).key) == to
+            g.edge(e).kind == kind && short(g.key(a)) == from && short(g.key(b)) == to
         })
         .map(|e| g.edge(e))
 }

@@ -164,7 +164,7 @@ fn copied_across_platforms(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) 
     let platforms: Vec<&str> = platforms.into_iter().collect();
     let evidence = listing(ctx, node, stores.iter().map(|&(e, s)| line_in(ctx, e, s)));
     out.push(Finding {
-        id: format!("NHI2:copied:{}", graph.node(node).key),
+        id: format!("NHI2:copied:{}", graph.key(node)),
         category: Category::NHI2,
         severity: serious(ctx, node),
         nodes: std::iter::once(node)
@@ -188,7 +188,7 @@ pub(super) fn secret(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
         // An admin capability (Vault root, cluster-admin) reads every secret: counting it
         // would make every secret a finding.
         if graph.edge(e).kind != EdgeKind::Contains && !graph.facts(from).admin {
-            readers.entry(graph.node(from).key).or_insert((e, from));
+            readers.entry(graph.key(from)).or_insert((e, from));
         }
     }
     if readers.len() < ctx.thresholds.shared_by as usize || readers.len() < 2 {
@@ -200,7 +200,7 @@ pub(super) fn secret(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
         readers.values().map(|&(e, from)| line_in(ctx, e, from)),
     );
     out.push(Finding {
-        id: format!("NHI2:readers:{}", graph.node(node).key),
+        id: format!("NHI2:readers:{}", graph.key(node)),
         category: Category::NHI2,
         severity: weighed(ctx, node),
         nodes: vec![node],

@@ -41,14 +41,14 @@ pub(super) fn used_by_workloads(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Findi
     let users: BTreeMap<&str, (EdgeId, NodeId)> = all
         .iter()
         .filter(|&(&w, _)| !controlled(w))
-        .map(|(&w, &e)| (graph.node(w).key, (e, w)))
+        .map(|(&w, &e)| (graph.key(w), (e, w)))
         .collect();
     if users.len() < ctx.thresholds.shared_by as usize || users.len() < 2 {
         return;
     }
     let evidence = listing(ctx, node, users.values().map(|&(e, w)| line_in(ctx, e, w)));
     out.push(Finding {
-        id: format!("NHI9:shared:{}", graph.node(node).key),
+        id: format!("NHI9:shared:{}", graph.key(node)),
         category: Category::NHI9,
         severity: weighed(ctx, node),
         nodes: vec![node],
@@ -196,7 +196,7 @@ pub(super) fn admin(ctx: &Ctx<'_>, node: NodeId) -> Option<Finding> {
         title: if held.is_empty() {
             format!("non-human identity with admin-equivalent permissions on {place}")
         } else {
-            let sets: Vec<&str> = held.iter().map(|&(_, to)| graph.node(to).key).collect();
+            let sets: Vec<&str> = held.iter().map(|&(_, to)| graph.key(to)).collect();
             format!(
                 "non-human identity holds admin-equivalent {}",
                 sets.join(", ")
@@ -235,7 +235,7 @@ fn key_beside_federation(ctx: &Ctx<'_>, identity: NodeId, out: &mut Vec<Finding>
     shown(
         &mut evidence,
         keys.iter()
-            .map(|&(_, k)| format!("long-lived key {}", graph.node(k).key)),
+            .map(|&(_, k)| format!("long-lived key {}", graph.key(k))),
     );
     shown(
         &mut evidence,
@@ -248,7 +248,7 @@ fn key_beside_federation(ctx: &Ctx<'_>, identity: NodeId, out: &mut Vec<Finding>
     fix.sort();
     fix.dedup();
     out.push(Finding {
-        id: format!("NHI4:key-beside-federation:{}", graph.node(identity).key),
+        id: format!("NHI4:key-beside-federation:{}", graph.key(identity)),
         category: Category::NHI4,
         severity: serious(ctx, identity),
         nodes: vec![identity],
@@ -277,7 +277,7 @@ fn escalation(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
         &mut evidence,
         escalates.iter().map(|&(e, to)| {
             let edge = graph.edge(e);
-            let to = &graph.node(to).key;
+            let to = &graph.key(to);
             match edge.technique {
                 // Reasons of escalation edges usually start with their technique.
                 Some(t) if !edge.reason.starts_with(t) => format!("{t} → {to}: {}", edge.reason),
@@ -291,7 +291,7 @@ fn escalation(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
     }
     evidence.push(ctx.reach(node).evidence());
     out.push(Finding {
-        id: format!("NHI5:escalation:{}", graph.node(node).key),
+        id: format!("NHI5:escalation:{}", graph.key(node)),
         category: Category::NHI5,
         severity: if to_admin {
             Severity::High
@@ -385,7 +385,7 @@ pub(super) fn people(ctx: &Ctx<'_>, node: NodeId, out: &mut Vec<Finding>) {
             .people
             .iter()
             .take(SHOWN_MEMBERS)
-            .map(|&m| graph.node(m).key)
+            .map(|&m| graph.key(m))
             .collect();
         let more = members.people.len().saturating_sub(SHOWN_MEMBERS);
         lines.push(format!(

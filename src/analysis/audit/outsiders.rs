@@ -58,7 +58,7 @@ pub(super) fn third_party(ctx: &Ctx<'_>, node: NodeId) -> Finding {
 /// NHI6: each usable edge out of a node that stands for anyone, into something usable.
 pub(super) fn world_assumable(ctx: &Ctx<'_>, public: NodeId, out: &mut Vec<Finding>) {
     let graph = ctx.graph;
-    let from = &graph.node(public).key;
+    let from = &graph.key(public);
     // Parallel edges (one per trust statement) each get their own id, told apart by what
     // they say (a digest of the reason and conditions), so that one turning dormant or
     // going away leaves the others' ids (SARIF fingerprints) as they were.
@@ -68,7 +68,7 @@ pub(super) fn world_assumable(ctx: &Ctx<'_>, public: NodeId, out: &mut Vec<Findi
     }
     for (e, to) in live_out(ctx, public) {
         let edge = graph.edge(e);
-        let key = &graph.node(to).key;
+        let key = &graph.key(to);
         let suffix = if parallel[&(to, edge.kind)] > 1 {
             let said = std::iter::once(&**edge.reason)
                 .chain(edge.conditions.iter().map(|c| c.description.as_str()));

@@ -65,7 +65,7 @@ pub(super) fn own_fix(ctx: &Ctx<'_>, node: NodeId) -> Vec<String> {
 pub(super) fn edge_fix(ctx: &Ctx<'_>, edges: impl IntoIterator<Item = EdgeId>) -> Vec<String> {
     let mut fix: Vec<String> = edges
         .into_iter()
-        .flat_map(|e| ctx.graph.edge(e).revoke.iter().map(|r| r.id.clone()))
+        .flat_map(|e| ctx.graph.edge(e).revoke.get().iter().map(|r| r.id.clone()))
         .collect();
     fix.sort();
     fix.dedup();
@@ -97,13 +97,13 @@ pub(super) fn listing(
 /// One line per edge out of the finding's node: `kind target: reason`.
 pub(super) fn line_out(ctx: &Ctx<'_>, edge: EdgeId, to: NodeId) -> String {
     let e = ctx.graph.edge(edge);
-    format!("{} {}: {}", e.kind, ctx.graph.node(to).key, e.reason)
+    format!("{} {}: {}", e.kind, ctx.graph.key(to), e.reason)
 }
 
 /// One line per edge into the finding's node: `source kind: reason`.
 pub(super) fn line_in(ctx: &Ctx<'_>, edge: EdgeId, from: NodeId) -> String {
     let e = ctx.graph.edge(edge);
-    format!("{} {}: {}", ctx.graph.node(from).key, e.kind, e.reason)
+    format!("{} {}: {}", ctx.graph.key(from), e.kind, e.reason)
 }
 
 /// Medium when the node leads to a crown jewel for certain (or is admin), else low.

@@ -254,7 +254,7 @@ proptest! {
         let r = graph_in_order(&nodes, &edges, true);
         let r_targets: Vec<NodeId> = targets
             .iter()
-            .map(|&t| r.find(g.node(t).key).expect("node"))
+            .map(|&t| r.find(g.key(t)).expect("node"))
             .collect();
         let y = Exposure::compute(&r, &r_targets, at());
         let listing = |g: &TrustGraph, x: &Exposure| -> Vec<(String, String, u32, bool)> {
@@ -262,7 +262,7 @@ proptest! {
                 .iter()
                 .map(|h| {
                     let to = g.endpoints(h.next).1;
-                    (g.node(h.node).key.to_string(), g.node(to).key.to_string(), h.depth, h.conditional)
+                    (g.key(h.node).to_string(), g.key(to).to_string(), h.depth, h.conditional)
                 })
                 .collect()
         };
@@ -274,7 +274,7 @@ proptest! {
                 .node_ids()
                 .filter_map(|u| {
                     let to = g.endpoints(b.next(u)?).1;
-                    Some((g.node(u).key.to_string(), g.node(to).key.to_string()))
+                    Some((g.key(u).to_string(), g.key(to).to_string()))
                 })
                 .collect();
             w.sort();

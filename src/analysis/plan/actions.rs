@@ -96,8 +96,8 @@ impl<'g> Actions<'g> {
         // edges (every member of a shared group), each its own membership id.
         let inside: FxHashSet<&str> = edges
             .iter()
-            .flat_map(|&(_, _, e)| graph.edge(e).revoke.iter())
-            .chain(scope.iter().flat_map(|&n| graph.node(n).revoke.iter()))
+            .flat_map(|&(_, _, e)| graph.edge(e).revoke.get())
+            .chain(scope.iter().flat_map(|&n| graph.node(n).revoke.get()))
             .map(|r| r.id.as_str())
             .collect();
         for &n in &scope {
@@ -133,7 +133,7 @@ impl<'g> Actions<'g> {
         let mut edge_actions: Vec<ActionIx> = Vec::new();
         let mut listed: Vec<(ActionIx, EdgeId)> = Vec::new();
         for &(_, _, edge) in &edges {
-            let revoke = &graph.edge(edge).revoke;
+            let revoke = graph.edge(edge).revoke.get();
             if revoke.is_empty() {
                 continue;
             }
@@ -216,7 +216,7 @@ impl<'g> Actions<'g> {
 
     fn legitimate(&self, graph: &TrustGraph, n: NodeId) -> bool {
         !self.compromised.contains(&n)
-            && !PUBLIC.contains(&graph.node(n).key)
+            && !PUBLIC.contains(&graph.key(n))
             && graph.facts(n).kind != NodeKind::Credential
     }
 

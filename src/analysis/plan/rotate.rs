@@ -246,7 +246,7 @@ fn verify(graph: &TrustGraph, blast: &BlastRadius, platform: &str) -> Playbook {
         )
         // (Workload identity principals and GKE members are accounts without keys.)
         .chain(reached_of(graph, blast, platform, NodeKind::ServiceAccount).filter_map(|sa| {
-            let email = graph.node(sa).key.strip_prefix("gcp:sa:")?;
+            let email = graph.key(sa).strip_prefix("gcp:sa:")?;
             Some(Cmd::new("gcloud")
                 .args(["iam", "service-accounts", "keys", "list"])
                 .eq("--iam-account", email)

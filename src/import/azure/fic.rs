@@ -300,7 +300,7 @@ impl Fic<'_> {
                     ))
             {
                 let any = link::ensure_any_repo(b.graph, &self.prov);
-                let key = b.graph.node(any).key.to_string();
+                let key = b.graph.key(any).to_string();
                 self.add(
                     b,
                     &key,
@@ -315,7 +315,7 @@ impl Fic<'_> {
                 && !repo.contains(['*', '?'])
             {
                 let node = link::ensure_repo(b.graph, repo, &self.prov);
-                let key = b.graph.node(node).key.to_string();
+                let key = b.graph.key(node).to_string();
                 let push = Condition::described(format!(
                     "if the attacker can push a workflow with id-token: write to {repo}, on the branch or environment the subject names"
                 ));
@@ -334,7 +334,7 @@ impl Fic<'_> {
                         || link::immutable(s).is_some_and(|i| link::accepts(&pattern, like, &i))
                 });
                 if let Some(s) = hit {
-                    let key = b.graph.node(*job).key.to_string();
+                    let key = b.graph.key(*job).to_string();
                     let mut conditions = Vec::new();
                     if s.contains('*') {
                         conditions.push(Condition::described(format!(

@@ -87,7 +87,7 @@ fn trusts_github(graph: &TrustGraph, identity: NodeId) -> bool {
         let edge = graph.edge(e);
         edge.kind == EdgeKind::CanAssume
             && !edge.revoke.is_empty()
-            && graph.node(from).key.starts_with("github:")
+            && graph.key(from).starts_with("github:")
     })
 }
 

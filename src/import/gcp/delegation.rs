@@ -59,7 +59,7 @@ fn impersonable(graph: &TrustGraph, from: NodeId) -> Vec<(String, Vec<Condition>
     };
     let mut out = Vec::new();
     let mut add = |e: crate::model::EdgeId, to: NodeId, outer: &[Condition]| {
-        let key = &graph.node(to).key;
+        let key = &graph.key(to);
         if usable(e, EdgeKind::CanAssume) && key.starts_with("gcp:sa:") && to != from {
             let mut conditions = outer.to_vec();
             conditions.extend(graph.edge(e).conditions.iter().cloned());

@@ -464,7 +464,7 @@ fn add(
         source.who, provider.name
     );
     let mut edge = Edge::new(EdgeKind::CanAssume, reason, provider.provenance.clone());
-    edge.revoke = provider.revoke.into();
+    edge.revoke = provider.revoke.get().into();
     edge.dormant = fed.dormant;
     edge.conditions
         .extend(source.needs.iter().map(|n| Condition::described(n.clone())));

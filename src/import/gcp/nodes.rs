@@ -335,7 +335,7 @@ pub(super) fn gke_members(b: &mut Build<'_>) {
     let mut users = Vec::new();
     for id in b.graph.node_ids() {
         // (Borrowed: only the keys kept are copied.)
-        let key = b.graph.node(id).key;
+        let key = b.graph.key(id);
         if let Some((_, sa)) = key.strip_prefix("k8s:").and_then(|r| r.split_once(":sa:")) {
             by_name
                 .entry(sa.to_string())
@@ -426,7 +426,7 @@ pub(super) fn account_sets(
     let sets: Vec<String> = b
         .graph
         .node_ids()
-        .map(|id| b.graph.node(id).key)
+        .map(|id| b.graph.key(id))
         .filter(|k| {
             k.starts_with("gcp:principal-set:cloudresourcemanager.googleapis.com/")
                 && k.ends_with("/type/ServiceAccount")

@@ -73,7 +73,7 @@ pub(super) fn providers(b: &mut Build<'_>, list: &[(Provider, String)], pools: &
     // The principals of each pool the graph names.
     let mut principals: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for id in b.graph.node_ids() {
-        let key = b.graph.node(id).key;
+        let key = b.graph.key(id);
         if let Some((prefix, _)) = principal_of(key) {
             principals
                 .entry(prefix.to_string())

@@ -20,7 +20,7 @@ fn aws_principal(b: &mut Build<'_>, arn: &str, file: &str, by: &str) -> String {
         return arn.to_string();
     }
     if let Some((account, name)) = arn.split_once(":role/").filter(|(_, n)| !n.contains('/')) {
-        let with_path = b.graph.node_ids().map(|id| b.graph.node(id).key).find(|k| {
+        let with_path = b.graph.node_ids().map(|id| b.graph.key(id)).find(|k| {
             k.strip_prefix(account)
                 .and_then(|rest| rest.strip_prefix(":role/"))
                 .is_some_and(|path| path.rsplit('/').next() == Some(name))
@@ -218,7 +218,7 @@ pub(super) fn workload_identity(b: &mut Build<'_>, c: &Cluster) {
     let issuers = b
         .graph
         .node_ids()
-        .filter(|&id| b.graph.node(id).key.contains(":oidc-provider/oidc.eks."))
+        .filter(|&id| b.graph.key(id).contains(":oidc-provider/oidc.eks."))
         .count();
     for (o, file) in &c.objects {
         let (true, Some(ns)) = (o.kind == "ServiceAccount", o.metadata.namespace.as_deref()) else {

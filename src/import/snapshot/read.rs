@@ -380,6 +380,7 @@ fn decode<R: Read>(d: &mut Decoder<'_, R>) -> Result<(TrustGraph, Vec<Warning>),
         },
     )?;
     let by_key = d.words("key order")?;
+    let out_order = d.words("adjacency")?;
     let mut warnings = Vec::new();
     let n = d.count(12, "warnings")?;
     let at = d.at;
@@ -409,6 +410,7 @@ fn decode<R: Read>(d: &mut Decoder<'_, R>) -> Result<(TrustGraph, Vec<Warning>),
         edges,
         ends,
         by_key,
+        out_order,
         copy_budget: budget,
     };
     let at = d.at;

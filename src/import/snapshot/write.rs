@@ -41,7 +41,7 @@ pub fn write(w: &mut dyn Write, graph: &TrustGraph, warnings: &[Warning]) -> io:
         let e = graph.edge(id);
         let kind = enc.edge_kind(e.kind);
         let reason = enc.reason(e.reason);
-        let revoke = enc.revokes(e.revoke);
+        let revoke = enc.revokes(e.revoke.get());
         let extra = if e.conditions.is_empty() && e.technique.is_none() {
             0
         } else {
@@ -89,6 +89,13 @@ pub fn write(w: &mut dyn Write, graph: &TrustGraph, warnings: &[Warning]) -> io:
     tail.push(graph.node_count() as u32);
     for id in graph.nodes_by_key() {
         tail.push(id.index() as u32);
+    }
+    // Each node's edges out in the adjacency's order: a load need not sort them again.
+    tail.push(graph.edge_count() as u32);
+    for id in graph.node_ids() {
+        for (e, _) in graph.outgoing(id) {
+            tail.push(e.index() as u32);
+        }
     }
     tail.push(warnings.len() as u32);
     for warning in warnings {
@@ -379,7 +386,7 @@ impl<'g> Encoder<'g> {
                 self.credentials.count - 1
             }
         };
-        r[word::REVOKE] = self.revokes(n.revoke);
+        r[word::REVOKE] = self.revokes(n.revoke.get());
         r[word::SOURCE] = n.provenance.source.0;
         let (tag, place) = self.place(&n.provenance.place);
         r[word::PLACE] = place;

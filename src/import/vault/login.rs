@@ -242,7 +242,7 @@ fn cluster_of(b: &mut Build<'_>, mount: &str, role_key: &str) -> String {
         .graph
         .node_ids()
         .filter_map(|n| {
-            let key = &b.graph.node(n).key;
+            let key = &b.graph.key(n);
             let rest = key.strip_prefix("k8s:")?;
             let (cluster, kind) = rest.split_once(':')?;
             kind.starts_with("sa:").then(|| cluster.to_string())
@@ -408,7 +408,7 @@ fn known_sas(b: &Build<'_>, cluster: &str) -> Vec<(String, String)> {
     b.graph
         .node_ids()
         .filter_map(|n| {
-            let rest = b.graph.node(n).key.strip_prefix(&prefix)?;
+            let rest = b.graph.key(n).strip_prefix(&prefix)?;
             let (ns, name) = rest.split_once('/')?;
             Some((ns.to_string(), name.to_string()))
         })

@@ -189,7 +189,7 @@ impl Build<'_> {
             set_field(&h.mount, &h.name, field, &keep.join(","))
         };
         Some(revoke(
-            format!("detach-policy:{}:{policy}", self.graph.node(h.node).key),
+            format!("detach-policy:{}:{policy}", self.graph.key(h.node)),
             "detach_policy",
             4,
             vec![command.render()],

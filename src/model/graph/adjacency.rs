@@ -242,7 +242,7 @@ impl TrustGraph {
             return frozen.by_key.clone();
         }
         let n = self.graph.node_count();
-        let key = |id: u32| self.key(id);
+        let key = |id: u32| self.key_at(id);
         let mut keyed: Vec<(&str, u32)> = (0..n as u32).map(|id| (key(id), id)).collect();
         let (left, right) = keyed.split_at_mut(n / 2);
         both(|| left.sort_unstable(), || right.sort_unstable());
@@ -282,6 +282,35 @@ impl TrustGraph {
             })
     }
 
+    /// Per node, its [`NodeFacts`] (`rank` is its key's), and the platform names they
+    /// number.
+    fn all_facts(&self, rank: &[u32]) -> (Vec<NodeFacts>, Vec<Box<str>>) {
+        let n = self.node_count();
+        let mut platforms: Vec<Box<str>> = Vec::new();
+        let mut platform_ids: FxHashMap<&str, PlatformId> = FxHashMap::default();
+        let facts: Vec<NodeFacts> = (0..n as u32)
+            .zip(rank)
+            .map(|(id, &rank)| {
+                let n = self.node(NodeId(id));
+                let next = PlatformId(platforms.len().min(usize::from(u16::MAX)) as u16);
+                let platform = *platform_ids.entry(n.platform).or_insert_with(|| {
+                    platforms.push(n.platform.into());
+                    next
+                });
+                NodeFacts {
+                    kind: n.kind,
+                    criticality: n.criticality(),
+                    admin: n.admin,
+                    credential: n.kind == NodeKind::Credential && n.credential.is_some(),
+                    outsider: n.outsider(),
+                    platform,
+                    rank,
+                }
+            })
+            .collect();
+        (facts, platforms)
+    }
+
     pub(super) fn build_adjacency(&self) -> Adjacency {
         let n = self.node_count();
         let edge_count = self.edge_count();
@@ -294,24 +323,30 @@ impl TrustGraph {
         for (r, &node) in by_key.iter().enumerate() {
             rank[node as usize] = r as u32;
         }
-        // `outgoing`: each node's edges out, else its edges in.
-        let build = |outgoing: bool, duplicates_too: bool| {
+        // Each node's edges out, by the target's key, then by kind and `parallel_order`.
+        let build_out = || {
             let mut start = vec![0u32; n + 1];
             for e in 0..edge_count as u32 {
-                let (from, to) = ends(e);
-                let at = if outgoing { from } else { to };
-                start[at + 1] += 1;
+                start[ends(e).0 + 1] += 1;
             }
             for i in 0..n {
                 start[i + 1] += start[i];
+            }
+            // A snapshot keeps the runs in their order: used when they hold together,
+            // sorted again otherwise.
+            let kept = self
+                .frozen
+                .as_ref()
+                .and_then(|f| kept_runs(&f.out_order, &start, &rank, ends));
+            if let Some(list) = kept {
+                return (start, list, Vec::new());
             }
             let mut fill = start.clone();
             let mut list = vec![(0u32, 0u32); edge_count];
             for e in 0..edge_count as u32 {
                 let (from, to) = ends(e);
-                let (at, other) = if outgoing { (from, to) } else { (to, from) };
-                let slot = &mut fill[at];
-                list[*slot as usize] = (other as u32, e);
+                let slot = &mut fill[from];
+                list[*slot as usize] = (to as u32, e);
                 *slot += 1;
             }
             let mut duplicates = Vec::new();
@@ -328,9 +363,6 @@ impl TrustGraph {
                         .then_with(|| self.parallel_order(&edge(e1), &edge(e2)))
                         .then(e1.cmp(&e2))
                 });
-                if !duplicates_too {
-                    continue;
-                }
                 // Parallel edges are now side by side; an edge that repeats an earlier one
                 // of its group is a duplicate (see `remove_duplicate_edges`).
                 let mut group = 0;
@@ -350,10 +382,30 @@ impl TrustGraph {
             }
             (start, list, duplicates)
         };
-        // The two directions are independent: one on each core. (Duplicates are the same
-        // edges seen from either end; the outgoing side finds them.)
-        let ((in_start, inc, _), (out_start, out, duplicates)) =
-            both(|| build(false, false), || build(true, true));
+        // The facts need no edges: one on each core.
+        let ((out_start, out, duplicates), (facts, platforms)) =
+            both(build_out, || self.all_facts(&rank));
+        // Each node's edges in, laid down from the runs out: sources visited in key order,
+        // each run in its order, so every run in comes out sorted as a sort would order it
+        // (by the source's key, then as parallel edges sort), without sorting.
+        let mut in_start = vec![0u32; n + 1];
+        for &(to, _) in &out {
+            in_start[to as usize + 1] += 1;
+        }
+        for i in 0..n {
+            in_start[i + 1] += in_start[i];
+        }
+        let mut fill = in_start.clone();
+        let mut inc = vec![(0u32, 0u32); edge_count];
+        for &from in &by_key {
+            let run =
+                &out[out_start[from as usize] as usize..out_start[from as usize + 1] as usize];
+            for &(to, e) in run {
+                let slot = &mut fill[to as usize];
+                inc[*slot as usize] = (from, e);
+                *slot += 1;
+            }
+        }
         // The node beside the edge's flags, so that a search in either direction reads
         // four bytes per edge and never the edge.
         let flagged = |list: &[(u32, u32)]| -> Vec<u32> {
@@ -373,28 +425,6 @@ impl TrustGraph {
         let (out_target, in_source) = (flagged(&out), flagged(&inc));
         let out_edge = out.into_iter().map(|(_, e)| e).collect();
         let in_edge = inc.into_iter().map(|(_, e)| e).collect();
-        let mut platforms: Vec<Box<str>> = Vec::new();
-        let mut platform_ids: FxHashMap<&str, PlatformId> = FxHashMap::default();
-        let facts: Vec<NodeFacts> = (0..n as u32)
-            .zip(&rank)
-            .map(|(id, &rank)| {
-                let n = self.node(NodeId(id));
-                let next = PlatformId(platforms.len().min(usize::from(u16::MAX)) as u16);
-                let platform = *platform_ids.entry(n.platform).or_insert_with(|| {
-                    platforms.push(n.platform.into());
-                    next
-                });
-                NodeFacts {
-                    kind: n.kind,
-                    criticality: n.criticality(),
-                    admin: n.admin,
-                    credential: n.kind == NodeKind::Credential && n.credential.is_some(),
-                    outsider: n.outsider(),
-                    platform,
-                    rank,
-                }
-            })
-            .collect();
         let mut credential_bits = vec![0u64; n.div_ceil(64)];
         let mut lives = Vec::new();
         for (i, f) in facts.iter().enumerate() {
@@ -428,6 +458,46 @@ impl TrustGraph {
             duplicates,
         }
     }
+}
+
+/// The `(other end, edge)` runs a snapshot kept, when they are what sorting would make
+/// of this graph's edges as far as traversal can tell: every edge once, in the run of
+/// the node it leaves (or enters), the other ends in key order. (Parallel edges to one
+/// node keep the kept order.) `None` otherwise.
+fn kept_runs(
+    order: &[u32],
+    start: &[u32],
+    rank: &[u32],
+    ends: impl Fn(u32) -> (usize, usize),
+) -> Option<Vec<(u32, u32)>> {
+    let edges = order.len();
+    if start.last().copied() != Some(edges as u32) {
+        return None;
+    }
+    let mut seen = vec![0u64; edges.div_ceil(64)];
+    let mut list = Vec::with_capacity(edges);
+    for (node, run) in start.windows(2).enumerate() {
+        let mut last = 0;
+        for (i, &e) in order
+            .get(run[0] as usize..run[1] as usize)?
+            .iter()
+            .enumerate()
+        {
+            let word = seen.get_mut(e as usize / 64)?;
+            let bit = 1u64 << (e % 64);
+            if *word & bit != 0 || e as usize >= edges {
+                return None;
+            }
+            *word |= bit;
+            let (at, other) = ends(e);
+            if at != node || (i > 0 && rank[other] < last) {
+                return None;
+            }
+            last = rank[other];
+            list.push((other as u32, e));
+        }
+    }
+    Some(list)
 }
 
 #[cfg(test)]
@@ -484,7 +554,7 @@ mod tests {
                 view.usable(id, at),
                 g.node(id).usable_at(at),
                 "{}",
-                g.node(id).key
+                g.key(id)
             );
         }
     }
@@ -505,15 +575,9 @@ mod tests {
             b,
             Edge::new(EdgeKind::CanAssume, "y", Provenance::default()),
         );
-        let targets: Vec<_> = g
-            .outgoing(a)
-            .map(|(_, n)| g.node(n).key.to_string())
-            .collect();
+        let targets: Vec<_> = g.outgoing(a).map(|(_, n)| g.key(n).to_string()).collect();
         assert_eq!(targets, ["b", "c"]);
-        let keys: Vec<_> = g
-            .nodes_by_key()
-            .map(|n| g.node(n).key.to_string())
-            .collect();
+        let keys: Vec<_> = g.nodes_by_key().map(|n| g.key(n).to_string()).collect();
         assert_eq!(keys, ["a", "b", "c"]);
         assert_eq!(g.incoming(b).count(), 1);
         assert_eq!(g.add_node(node("b")), Err(DuplicateKey(b)));

@@ -188,6 +188,12 @@ impl TrustGraph {
     /// repeat it). Provenance is re-interned. For importers that build parts of the graph
     /// on several cores.
     pub(crate) fn absorb(&mut self, parts: Vec<TrustGraph>) {
+        if parts
+            .iter()
+            .all(|p| p.node_count() == 0 && p.edge_count() == 0)
+        {
+            return;
+        }
         self.thaw();
         // Room for all of them at once: growing part by part copies the graph each time.
         let (nodes, edges) = parts.iter().fold((0, 0), |(n, e), p| {
@@ -293,8 +299,12 @@ impl TrustGraph {
         }
     }
 
-    /// The key of node `id`, without the rest of its view.
-    fn key(&self, id: u32) -> &str {
+    /// The node's stable key: `node(id).key` without reading the rest of the node.
+    pub fn key(&self, id: NodeId) -> &str {
+        self.key_at(id.0)
+    }
+
+    fn key_at(&self, id: u32) -> &str {
         match &self.frozen {
             Some(f) => f.key(id),
             None => key_of(&self.graph, id),

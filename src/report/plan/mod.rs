@@ -138,7 +138,7 @@ pub struct RemainingOut<'a> {
 }
 
 fn key(graph: &TrustGraph, n: NodeId) -> &str {
-    graph.node(n).key
+    graph.key(n)
 }
 
 fn method(m: Method) -> &'static str {

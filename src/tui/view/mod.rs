@@ -172,7 +172,7 @@ impl Widget for &App<'_> {
 }
 
 pub(super) fn key(app: &App<'_>, node: NodeId) -> String {
-    clean(app.graph.node(node).key).into_owned()
+    clean(app.graph.key(node)).into_owned()
 }
 
 /// A braille spinner frame while jobs run.

@@ -96,6 +96,89 @@ fn answers_from_a_snapshot_are_the_answers_from_its_json() {
     }
 }
 
+/// A snapshot read beside other inputs (before or after them, with an overlay) is no
+/// longer the graph by itself: its nodes and edges join the others' exactly as the JSON it
+/// came from would.
+#[test]
+fn a_snapshot_beside_other_inputs_reads_as_its_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let (graph_json, snap) = (path("graph.json"), path("graph.tpsnap"));
+    for file in [&graph_json, &snap] {
+        trustpath()
+            .args(["import", "--at", AT, "--save", file])
+            .assert()
+            .success();
+    }
+    // A node defined again (ignored, with a warning), a new one, and an edge into the
+    // graph the snapshot holds.
+    let extra = path("extra.graph.json");
+    std::fs::write(
+        &extra,
+        serde_json::json!({
+            "schema": "trustpath/graph/v1",
+            "nodes": [
+                {"id": common::COMPROMISED, "kind": "workload"},
+                {"id": "test:contractor-laptop", "kind": "workload", "owner": "it"},
+            ],
+            "edges": [
+                {"from": "test:contractor-laptop", "to": common::COMPROMISED,
+                 "kind": "can_access", "reason": "test"},
+            ],
+        })
+        .to_string(),
+    )
+    .expect("write");
+    let overlay = path("owners.csv");
+    std::fs::write(
+        &overlay,
+        "id_or_glob,owner,purpose,environment,criticality\ntest:contractor-laptop,security,,,9\n",
+    )
+    .expect("write");
+    for (what, order) in [
+        ("after", vec!["G", &extra]),
+        ("before", vec![&extra, "G"]),
+        ("with an overlay", vec!["G", &extra, &overlay]),
+        ("with an overlay alone", vec!["G", &overlay]),
+    ] {
+        let run = |graph: &str, args: &[&str]| {
+            let mut inputs = Vec::new();
+            for i in &order {
+                inputs.extend(["-i", if *i == "G" { graph } else { i }]);
+            }
+            let out = trustpath()
+                .args(&inputs)
+                .args(["--at", AT])
+                .args(args)
+                .output()
+                .expect("runs");
+            (out.status.code(), out.stdout, out.stderr)
+        };
+        for args in [
+            &["export", "--format", "json"][..],
+            &["blast", "--format", "json", "-c", "test:contractor-laptop"],
+        ] {
+            let (json, snapshot) = (run(&graph_json, args), run(&snap, args));
+            assert_eq!(json.0, snapshot.0, "{what} {args:?}: exit status");
+            assert!(json.1 == snapshot.1, "{what} {args:?}: output differs");
+            // The same warnings, but for where in the graph's file a node defined again
+            // sits: its place in the JSON's key order, its record in the snapshot.
+            let warnings = |e: &[u8]| -> Vec<String> {
+                String::from_utf8_lossy(e)
+                    .lines()
+                    .map(|line| match line.split_once(": node '") {
+                        Some((_, rest)) => rest.to_string(),
+                        None => line
+                            .replace(graph_json.as_str(), "G")
+                            .replace(snap.as_str(), "G"),
+                    })
+                    .collect()
+            };
+            assert_eq!(warnings(&json.2), warnings(&snapshot.2), "{what} {args:?}");
+        }
+    }
+}
+
 #[test]
 fn another_format_is_refused_by_name() {
     let mut bytes = snapshot_of(&sample());
@@ -194,10 +277,7 @@ fn a_wrong_key_order_is_refused() {
     let loaded = sample();
     let good = snapshot_of(&loaded);
     let n = loaded.graph.node_count();
-    // The payload ends with the key order (a count, then the ids), the adjacency's edge
-    // order out of each node (a count, then the ids) and the warnings (a count, then three
-    // string ids each).
-    let order_at = tail_at(&loaded) + 4;
+    let order_at = tails_at(&loaded).0 + 4;
     let id = |bytes: &[u8], i: usize| {
         let at = order_at + 4 * i;
         u32::from_le_bytes(bytes[at..at + 4].try_into().expect("four bytes"))
@@ -222,10 +302,14 @@ fn a_wrong_key_order_is_refused() {
     }
 }
 
-/// Where the key order starts (its count) in a snapshot of `loaded`.
-fn tail_at(loaded: &Loaded) -> usize {
+/// Where the key order and each node's edges out start (their counts) in a snapshot of
+/// `loaded`: the payload ends with the key order (a count, then the ids), the edges (a
+/// count, then eight words each), the edges out in the adjacency's order (a count, then
+/// the ids) and the warnings (a count, then three string ids each).
+fn tails_at(loaded: &Loaded) -> (usize, usize) {
     let (n, e) = (loaded.graph.node_count(), loaded.graph.edge_count());
-    snapshot_of(loaded).len() - (4 + 12 * loaded.warnings.len()) - (4 + 4 * e) - (4 + 4 * n)
+    let out = snapshot_of(loaded).len() - (4 + 12 * loaded.warnings.len()) - (4 + 4 * e);
+    (out - (4 + 32 * e) - (4 + 4 * n), out)
 }
 
 /// The adjacency a snapshot keeps is checked, not trusted: edges listed out of order,
@@ -234,8 +318,8 @@ fn tail_at(loaded: &Loaded) -> usize {
 fn a_kept_adjacency_out_of_order_is_sorted_again() {
     let loaded = sample();
     let good = snapshot_of(&loaded);
-    let (n, e) = (loaded.graph.node_count(), loaded.graph.edge_count());
-    let out_at = tail_at(&loaded) + 4 + 4 * n + 4;
+    let e = loaded.graph.edge_count();
+    let out_at = tails_at(&loaded).1 + 4;
     let answers = |bytes: Vec<u8>| {
         let back = reload(bytes).expect("loads");
         let g = &back.graph;
@@ -321,13 +405,13 @@ fn one_string_named_a_million_times_is_refused() {
             u32le(&mut payload, word);
         }
     }
-    u32le(&mut payload, 0); // edges
     let mut order: Vec<u32> = (0..nodes).collect();
     order.sort_by_key(|&i| format!("k{i}"));
     u32le(&mut payload, nodes);
     for id in order {
         u32le(&mut payload, id);
     }
+    u32le(&mut payload, 0); // edges
     u32le(&mut payload, 0); // edges out of each node
     u32le(&mut payload, 0); // warnings
     let mut bytes = b"TPSNAP\r\n".to_vec();

@@ -57,11 +57,6 @@ impl Strings {
         &self.text[start..self.ends[i] as usize]
     }
 
-    /// The length of string `id` (checked).
-    fn ends_at(&self, id: u32) -> usize {
-        self.get(id).len()
-    }
-
     fn opt(&self, id: u32) -> Option<&str> {
         (id != NONE).then(|| self.get(id))
     }
@@ -95,33 +90,145 @@ pub(crate) mod word {
 /// One node as a snapshot holds it.
 pub(crate) type NodeRecord = [u32; 14];
 
+/// A snapshot's nodes, checked ([`Nodes::check`]): a reader checks them on one core
+/// while it reads the edges on the other.
+pub(crate) struct Nodes {
+    records: Vec<NodeRecord>,
+    /// `(key, value)` string ids; each node's run sorted by key.
+    tags: Vec<[u32; 2]>,
+    credentials: Vec<Credential<u32>>,
+    /// Per node: `NodeRef` lends it by reference.
+    provenance: Vec<Provenance>,
+    /// Node ids in key order: keys strictly increasing, so each key is there once and
+    /// binary search finds it.
+    by_key: Vec<u32>,
+}
+
+/// What a snapshot's nodes point into, to check them against.
+pub(crate) struct NodeTables<'t> {
+    pub(crate) strings: &'t Strings,
+    pub(crate) sources: usize,
+    pub(crate) lists: &'t LazyLists,
+    /// Index 0 is a placeholder no record names.
+    pub(crate) places: &'t [Place],
+    /// What copies of the nodes' strings may add up to when the graph is thawed: a real
+    /// graph repeats its strings a few times over, a hostile file could name one long
+    /// string a million times.
+    pub(crate) copy_budget: u64,
+}
+
+impl Nodes {
+    /// The nodes, when every index in them is in its table, tags are sorted, the key
+    /// order is one and copies stay in budget; `Err` names what is not.
+    pub(crate) fn check(
+        records: Vec<NodeRecord>,
+        tags: Vec<[u32; 2]>,
+        credentials: Vec<Credential<u32>>,
+        by_key: Vec<u32>,
+        t: &NodeTables<'_>,
+    ) -> Result<Nodes, &'static str> {
+        let strings = t.strings;
+        for c in &credentials {
+            let ok = [c.kind, c.status]
+                .into_iter()
+                .all(|s| s.is_none_or(|s| strings.has(s)));
+            if !ok {
+                return Err("credentials");
+            }
+        }
+        let place_ok = |tag: u32, n: u32| match PlaceTag::from_u8(tag as u8) {
+            Some(PlaceTag::Table) => n != 0 && (n as usize) < t.places.len(),
+            Some(_) => true,
+            None => false,
+        };
+        let list_bytes = t.lists.bytes();
+        let len = |id: u32| strings.get(id).len() as u64;
+        let mut copies = 0u64;
+        let mut provenance = Vec::with_capacity(records.len());
+        for r in &records {
+            let bits = r[word::BITS].to_le_bytes();
+            let texts = &r[word::TEXTS..word::TEXTS + 4];
+            let (first, count) = (r[word::TAGS] as usize, r[word::TAG_COUNT] as usize);
+            let ok = strings.has(r[word::KEY])
+                && !strings.get(r[word::KEY]).is_empty()
+                && strings.has(r[word::PLATFORM])
+                && strings.has(r[word::NAME])
+                && texts.iter().all(|&t| strings.has_opt(t))
+                && first
+                    .checked_add(count)
+                    .is_some_and(|end| end <= tags.len())
+                && (r[word::CREDENTIAL] == NONE
+                    || (r[word::CREDENTIAL] as usize) < credentials.len())
+                && (r[word::REVOKE] as usize) < t.lists.len()
+                && (r[word::SOURCE] as usize) < t.sources
+                && usize::from(bits[0]) < NodeKind::ALL.len()
+                && bits[1] <= 11
+                && bits[2] <= 1
+                && place_ok(u32::from(bits[3]), r[word::PLACE]);
+            if !ok {
+                return Err("nodes");
+            }
+            let pairs = &tags[first..first + count];
+            let sorted = pairs.iter().all(|&[k, v]| strings.has(k) && strings.has(v))
+                && pairs
+                    .windows(2)
+                    .all(|w| strings.get(w[0][0]) < strings.get(w[1][0]));
+            if !sorted {
+                return Err("node tags");
+            }
+            copies += [word::KEY, word::PLATFORM, word::NAME]
+                .iter()
+                .map(|&w| len(r[w]))
+                .chain(texts.iter().filter(|&&t| t != NONE).map(|&t| len(t)))
+                .chain(pairs.iter().map(|&[k, v]| len(k) + len(v)))
+                .sum::<u64>()
+                + list_bytes[r[word::REVOKE] as usize];
+            if copies > t.copy_budget {
+                return Err("strings repeated far beyond the file's size");
+            }
+            let tag = PlaceTag::from_u8(bits[3]).unwrap_or(PlaceTag::Unknown);
+            provenance.push(Provenance {
+                source: SourceId(r[word::SOURCE]),
+                place: place_of(tag, r[word::PLACE], t.places),
+            });
+        }
+        // Strictly increasing keys: every node once, no key twice.
+        let n = records.len();
+        let key = |id: u32| strings.get(records[id as usize][word::KEY]);
+        let order_ok = by_key.len() == n
+            && by_key.iter().all(|&id| (id as usize) < n)
+            && by_key.windows(2).all(|w| key(w[0]) < key(w[1]));
+        if !order_ok {
+            return Err("key order");
+        }
+        Ok(Nodes {
+            records,
+            tags,
+            credentials,
+            provenance,
+            by_key,
+        })
+    }
+}
+
 /// The parts of a frozen graph as a snapshot reader found them, checked by
-/// [`Frozen::new`].
+/// [`Frozen::new`] (the nodes already by [`Nodes::check`]).
 pub(crate) struct Parts {
     pub(crate) strings: Arc<Strings>,
     pub(crate) sources: usize,
-    pub(crate) nodes: Vec<NodeRecord>,
-    /// `(key, value)` string ids; each node's run sorted by key.
-    pub(crate) tags: Vec<[u32; 2]>,
-    pub(crate) credentials: Vec<Credential<u32>>,
-    /// Reasons by string id (the first one is the table's placeholder).
+    pub(crate) nodes: Nodes,
+    /// Reasons by string id.
     pub(crate) reasons: Vec<u32>,
+    /// The tables the nodes were checked against.
     pub(crate) lists: LazyLists,
-    /// Index 0 is a placeholder no record names.
     pub(crate) places: Vec<Place>,
     /// Index 0 is a placeholder no record names.
     pub(crate) extras: Vec<Extra>,
     pub(crate) edges: Vec<Packed>,
     pub(crate) ends: Vec<[u32; 2]>,
-    /// Node ids in key order.
-    pub(crate) by_key: Vec<u32>,
     /// Edge ids in the adjacency's order, out of each node in turn (checked when the
     /// adjacency is built; sorted again when they do not hold).
     pub(crate) out_order: Vec<u32>,
-    /// What copies of the nodes' strings may add up to when the graph is thawed: a real
-    /// graph repeats its strings a few times over, a hostile file could name one long
-    /// string a million times.
-    pub(crate) copy_budget: u64,
 }
 
 /// A graph read in place (see the module's comment).
@@ -154,102 +261,29 @@ impl Frozen {
             .map(|&r| Arc::from(strings.get(r)))
             .collect();
         let tables = EdgeTables::read(reasons, parts.lists, parts.places, parts.extras);
-        let n = parts.nodes.len();
-        let source_ok = |s: u32| (s as usize) < parts.sources;
-        let place_ok = |tag: u32, n: u32| match PlaceTag::from_u8(tag as u8) {
-            Some(PlaceTag::Table) => n != 0 && (n as usize) < tables.places().len(),
-            Some(_) => true,
-            None => false,
-        };
-        for c in &parts.credentials {
-            let ok = [c.kind, c.status]
-                .into_iter()
-                .all(|s| s.is_none_or(|s| strings.has(s)));
-            if !ok {
-                return Err("credentials");
-            }
-        }
-        let list_bytes = tables.list_bytes();
-        let len = |id: u32| (strings.ends_at(id)) as u64;
-        let mut copies = 0u64;
-        let mut provenance = Vec::with_capacity(n);
-        for r in &parts.nodes {
-            let bits = r[word::BITS].to_le_bytes();
-            let texts = &r[word::TEXTS..word::TEXTS + 4];
-            let (tags, count) = (r[word::TAGS] as usize, r[word::TAG_COUNT] as usize);
-            let ok = strings.has(r[word::KEY])
-                && !strings.get(r[word::KEY]).is_empty()
-                && strings.has(r[word::PLATFORM])
-                && strings.has(r[word::NAME])
-                && texts.iter().all(|&t| strings.has_opt(t))
-                && tags
-                    .checked_add(count)
-                    .is_some_and(|end| end <= parts.tags.len())
-                && (r[word::CREDENTIAL] == NONE
-                    || (r[word::CREDENTIAL] as usize) < parts.credentials.len())
-                && (r[word::REVOKE] as usize) < tables.lists_len()
-                && source_ok(r[word::SOURCE])
-                && usize::from(bits[0]) < NodeKind::ALL.len()
-                && bits[1] <= 11
-                && bits[2] <= 1
-                && place_ok(u32::from(bits[3]), r[word::PLACE]);
-            if !ok {
-                return Err("nodes");
-            }
-            let pairs = &parts.tags[tags..tags + count];
-            let sorted = pairs.iter().all(|&[k, v]| strings.has(k) && strings.has(v))
-                && pairs
-                    .windows(2)
-                    .all(|w| strings.get(w[0][0]) < strings.get(w[1][0]));
-            if !sorted {
-                return Err("node tags");
-            }
-            copies += [word::KEY, word::PLATFORM, word::NAME]
-                .iter()
-                .map(|&w| len(r[w]))
-                .chain(texts.iter().filter(|&&t| t != NONE).map(|&t| len(t)))
-                .chain(pairs.iter().map(|&[k, v]| len(k) + len(v)))
-                .sum::<u64>()
-                + list_bytes
-                    .get(r[word::REVOKE] as usize)
-                    .copied()
-                    .unwrap_or(0);
-            if copies > parts.copy_budget {
-                return Err("strings repeated far beyond the file's size");
-            }
-            let tag = PlaceTag::from_u8(bits[3]).unwrap_or(PlaceTag::Unknown);
-            provenance.push(Provenance {
-                source: SourceId(r[word::SOURCE]),
-                place: place_of(tag, r[word::PLACE], tables.places()),
-            });
-        }
+        let n = parts.nodes.records.len();
         if parts.edges.len() != parts.ends.len() {
             return Err("edges");
         }
         let edges_ok = parts.ends.iter().zip(&parts.edges).all(|(&[a, b], p)| {
-            (a as usize) < n && (b as usize) < n && tables.holds(p) && source_ok(p.source().0)
+            (a as usize) < n
+                && (b as usize) < n
+                && tables.holds(p)
+                && (p.source().0 as usize) < parts.sources
         });
         if !edges_ok {
             return Err("edges");
         }
-        // Strictly increasing keys: every node once, no key twice, and a key found by
-        // binary search.
-        let key = |id: u32| strings.get(parts.nodes[id as usize][word::KEY]);
-        let order_ok = parts.by_key.len() == n
-            && parts.by_key.iter().all(|&id| (id as usize) < n)
-            && parts.by_key.windows(2).all(|w| key(w[0]) < key(w[1]));
-        if !order_ok {
-            return Err("key order");
-        }
+        let nodes = parts.nodes;
         let frozen = Frozen {
             strings,
-            nodes: parts.nodes,
-            tags: parts.tags,
-            credentials: parts.credentials,
-            provenance,
+            nodes: nodes.records,
+            tags: nodes.tags,
+            credentials: nodes.credentials,
+            provenance: nodes.provenance,
             edges: parts.edges,
             ends: parts.ends,
-            by_key: parts.by_key,
+            by_key: nodes.by_key,
             out_order: parts.out_order,
         };
         Ok((frozen, tables))

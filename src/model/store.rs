@@ -329,19 +329,6 @@ impl EdgeTables {
                 || (p.place != 0 && (p.place as usize) < self.places.len()))
     }
 
-    pub(super) fn places(&self) -> &[Place] {
-        &self.places
-    }
-
-    pub(super) fn lists_len(&self) -> usize {
-        self.revokes.len()
-    }
-
-    /// Per revoke list of a snapshot, the bytes of its strings: what a node's copy of it
-    /// costs.
-    pub(super) fn list_bytes(&self) -> Vec<u64> {
-        self.lazy.as_ref().map_or_else(Vec::new, LazyLists::bytes)
-    }
 }
 
 /// A snapshot's revoke lists as it holds them, strings by index, each made into a list
@@ -390,11 +377,12 @@ impl LazyLists {
         })
     }
 
-    fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.spans.len()
     }
 
-    fn bytes(&self) -> Vec<u64> {
+    /// Per list, the bytes of its strings: what a node's copy of it costs.
+    pub(super) fn bytes(&self) -> Vec<u64> {
         let len = |id: u32| self.strings.get(id).len() as u64;
         self.spans
             .iter()

@@ -10,8 +10,8 @@ use serde::de::{DeserializeOwned, IntoDeserializer};
 use super::{FORMAT, HEADER, is_snapshot};
 use crate::import::{Builder, ImportError, Warning};
 use crate::model::{
-    Condition, Credential, EdgeKind, Extra, LazyLists, NONE, NodeKind, Packed, Parts, Place,
-    SourceId, Strings, TrustGraph, word,
+    Condition, Credential, EdgeKind, Extra, LazyLists, MAX_NODES, NONE, NodeKind, NodeTables,
+    Nodes, Packed, Parts, Place, SourceId, Strings, TrustGraph, word,
 };
 
 /// Reads a snapshot held in memory: see [`read_stream`].
@@ -344,7 +344,11 @@ fn decode<R: Read>(d: &mut Decoder<'_, R>) -> Result<(TrustGraph, Vec<Warning>),
         credentials.push(credential(w).ok_or("credentials")?);
         Ok(())
     })?;
+    let at = d.at;
     let n = d.count(56, "nodes")?;
+    if n >= MAX_NODES {
+        return Err((at, "nodes: more than trustpath holds"));
+    }
     let mut nodes = Vec::with_capacity(n.min(d.room));
     d.each::<14>(n, "nodes", |mut r| {
         // The kind as this version numbers it.
@@ -355,6 +359,46 @@ fn decode<R: Read>(d: &mut Decoder<'_, R>) -> Result<(TrustGraph, Vec<Warning>),
         nodes.push(r);
         Ok(())
     })?;
+    let by_key = d.words("key order")?;
+    let node_tables = NodeTables {
+        strings: &strings,
+        sources: sources.len(),
+        lists: &lists,
+        places: &places,
+        copy_budget: budget,
+    };
+    // The nodes are checked on a second core while the edges are read (where no thread
+    // can be started, after them).
+    let nodes_at = d.at;
+    let check = || Nodes::check(nodes, tags, credentials, by_key, &node_tables);
+    let (nodes, rest) = crate::cores::both(check, || edges_and_rest(d, &edge_kinds, &strings));
+    let nodes = nodes.map_err(|what| (nodes_at, what))?;
+    let (edges, ends, out_order, warnings) = rest?;
+    let parts = Parts {
+        strings,
+        sources: sources.len(),
+        nodes,
+        reasons,
+        lists,
+        places,
+        extras,
+        edges,
+        ends,
+        out_order,
+    };
+    let at = d.at;
+    let graph = TrustGraph::read_in_place(parts, sources, metadata).map_err(|what| (at, what))?;
+    Ok((graph, warnings))
+}
+
+/// The records after the nodes: the edges (into the graph's own records and ends), each
+/// node's edges out in the adjacency's order, and the load's warnings.
+#[allow(clippy::type_complexity)]
+fn edges_and_rest<R: Read>(
+    d: &mut Decoder<'_, R>,
+    edge_kinds: &[EdgeKind],
+    strings: &Strings,
+) -> Result<(Vec<Packed>, Vec<[u32; 2]>, Vec<u32>, Vec<Warning>), Damage> {
     let n = d.count(32, "edges")?;
     let (mut edges, mut ends) = (
         Vec::with_capacity(n.min(d.room)),
@@ -366,22 +410,14 @@ fn decode<R: Read>(d: &mut Decoder<'_, R>) -> Result<(TrustGraph, Vec<Warning>),
         |[from, to, reason, revoke, extra, source, place, bits]| {
             let [kind, flags, level, tag] = bits.to_le_bytes();
             let kind = *edge_kinds.get(usize::from(kind)).ok_or("edge kind")?;
-            let packed = Packed::read(
-                kind,
-                [reason, revoke, extra, source, place],
-                flags,
-                level,
-                tag,
-            )
-            .ok_or("edges")?;
+            let words = [reason, revoke, extra, source, place];
+            let packed = Packed::read(kind, words, flags, level, tag).ok_or("edges")?;
             edges.push(packed);
             ends.push([from, to]);
             Ok(())
         },
     )?;
-    let by_key = d.words("key order")?;
     let out_order = d.words("adjacency")?;
-    let mut warnings = Vec::new();
     let n = d.count(12, "warnings")?;
     let at = d.at;
     let mut ids = Vec::with_capacity(n.min(d.room));
@@ -389,33 +425,17 @@ fn decode<R: Read>(d: &mut Decoder<'_, R>) -> Result<(TrustGraph, Vec<Warning>),
         ids.push(w);
         Ok(())
     })?;
-    for [file, place, message] in ids {
-        let (file, place) = (s(file, at, "warnings")?, s(place, at, "warnings")?);
-        warnings.push(Warning::new(
-            file,
-            place,
-            s(message, at, "warnings")?.to_string(),
-        ));
-    }
-    let parts = Parts {
-        strings,
-        sources: sources.len(),
-        nodes,
-        tags,
-        credentials,
-        reasons,
-        lists,
-        places,
-        extras,
-        edges,
-        ends,
-        by_key,
-        out_order,
-        copy_budget: budget,
+    let s = |id: u32| {
+        strings
+            .has(id)
+            .then(|| strings.get(id))
+            .ok_or((at, "warnings"))
     };
-    let at = d.at;
-    let graph = TrustGraph::read_in_place(parts, sources, metadata).map_err(|what| (at, what))?;
-    Ok((graph, warnings))
+    let mut warnings = Vec::with_capacity(ids.len());
+    for [file, place, message] in ids {
+        warnings.push(Warning::new(s(file)?, s(place)?, s(message)?.to_string()));
+    }
+    Ok((edges, ends, out_order, warnings))
 }
 
 /// The conditions and techniques edges name (index 0 a placeholder).

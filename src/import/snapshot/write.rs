@@ -34,6 +34,11 @@ pub fn write(w: &mut dyn Write, graph: &TrustGraph, warnings: &[Warning]) -> io:
         let record = enc.node(graph.node(id));
         nodes.extend(&record);
     }
+    // The key order next to the nodes: a reader checks both while it reads the edges.
+    nodes.push(graph.node_count() as u32);
+    for id in graph.nodes_by_key() {
+        nodes.push(id.index() as u32);
+    }
     let mut edges = Words::default();
     edges.push(graph.edge_count() as u32);
     for id in graph.edge_ids() {
@@ -86,10 +91,6 @@ pub fn write(w: &mut dyn Write, graph: &TrustGraph, warnings: &[Warning]) -> io:
     body.push(enc.credentials.count);
     body.extend(&enc.credentials.words);
     let mut tail = Words::default();
-    tail.push(graph.node_count() as u32);
-    for id in graph.nodes_by_key() {
-        tail.push(id.index() as u32);
-    }
     // Each node's edges out in the adjacency's order: a load need not sort them again.
     tail.push(graph.edge_count() as u32);
     for id in graph.node_ids() {

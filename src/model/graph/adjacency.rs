@@ -385,46 +385,43 @@ impl TrustGraph {
         // The facts need no edges: one on each core.
         let ((out_start, out, duplicates), (facts, platforms)) =
             both(build_out, || self.all_facts(&rank));
-        // Each node's edges in, laid down from the runs out: sources visited in key order,
-        // each run in its order, so every run in comes out sorted as a sort would order it
-        // (by the source's key, then as parallel edges sort), without sorting.
+        // The node beside the edge's flags, so that a search in either direction reads
+        // four bytes per edge and never the edge.
+        let (out_target, out_edge): (Vec<u32>, Vec<u32>) = out
+            .into_iter()
+            .map(|(to, e)| {
+                let edge = self.packed(EdgeId(e));
+                let dormant = if edge.dormant() { DORMANT } else { 0 };
+                let conditional = if edge.conditional(&self.edges) {
+                    CONDITIONAL
+                } else {
+                    0
+                };
+                (to | dormant | conditional, e)
+            })
+            .unzip();
         let mut in_start = vec![0u32; n + 1];
-        for &(to, _) in &out {
-            in_start[to as usize + 1] += 1;
+        for &to in &out_target {
+            in_start[(to & NODE_MASK) as usize + 1] += 1;
         }
         for i in 0..n {
             in_start[i + 1] += in_start[i];
         }
+        // Each node's edges in, laid down from the runs out: sources visited in key order,
+        // each run in its order, so every run in comes out sorted as a sort would order it
+        // (by the source's key, then as parallel edges sort), without sorting. The flags
+        // come along: no edge is read again.
         let mut fill = in_start.clone();
-        let mut inc = vec![(0u32, 0u32); edge_count];
+        let (mut in_source, mut in_edge) = (vec![0u32; edge_count], vec![0u32; edge_count]);
         for &from in &by_key {
-            let run =
-                &out[out_start[from as usize] as usize..out_start[from as usize + 1] as usize];
-            for &(to, e) in run {
-                let slot = &mut fill[to as usize];
-                inc[*slot as usize] = (from, e);
+            let run = out_start[from as usize] as usize..out_start[from as usize + 1] as usize;
+            for (&to, &e) in out_target[run.clone()].iter().zip(&out_edge[run]) {
+                let slot = &mut fill[(to & NODE_MASK) as usize];
+                in_source[*slot as usize] = from | (to & !NODE_MASK);
+                in_edge[*slot as usize] = e;
                 *slot += 1;
             }
         }
-        // The node beside the edge's flags, so that a search in either direction reads
-        // four bytes per edge and never the edge.
-        let flagged = |list: &[(u32, u32)]| -> Vec<u32> {
-            list.iter()
-                .map(|&(n, e)| {
-                    let edge = self.packed(EdgeId(e));
-                    let dormant = if edge.dormant() { DORMANT } else { 0 };
-                    let conditional = if edge.conditional(&self.edges) {
-                        CONDITIONAL
-                    } else {
-                        0
-                    };
-                    n | dormant | conditional
-                })
-                .collect()
-        };
-        let (out_target, in_source) = (flagged(&out), flagged(&inc));
-        let out_edge = out.into_iter().map(|(_, e)| e).collect();
-        let in_edge = inc.into_iter().map(|(_, e)| e).collect();
         let mut credential_bits = vec![0u64; n.div_ceil(64)];
         let mut lives = Vec::new();
         for (i, f) in facts.iter().enumerate() {

@@ -95,7 +95,7 @@ impl TrustGraph {
         sources: Vec<Box<str>>,
         metadata: serde_json::Map<String, serde_json::Value>,
     ) -> Result<TrustGraph, &'static str> {
-        if sources.len() != parts.sources || parts.nodes.len() >= MAX_NODES {
+        if sources.len() != parts.sources {
             return Err("sources");
         }
         let (frozen, edges) = Frozen::new(parts)?;

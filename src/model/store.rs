@@ -328,7 +328,6 @@ impl EdgeTables {
             && (p.place_tag != PlaceTag::Table
                 || (p.place != 0 && (p.place as usize) < self.places.len()))
     }
-
 }
 
 /// A snapshot's revoke lists as it holds them, strings by index, each made into a list

@@ -58,19 +58,7 @@ impl NodeRef<'_> {
     /// identities are crown jewels, production secrets and resources rank high, and
     /// everything else starts low so that the overlay, not a guess, marks what matters.
     pub fn criticality(&self) -> u8 {
-        if let Some(c) = self.criticality {
-            return c;
-        }
-        let production = self.environment.is_some_and(|e| {
-            e.eq_ignore_ascii_case("production") || e.eq_ignore_ascii_case("prod")
-        });
-        match self.kind {
-            _ if self.admin => CROWN_JEWEL,
-            NodeKind::Secret | NodeKind::Resource if production => 6,
-            NodeKind::Secret | NodeKind::Credential => 3,
-            _ if production => 4,
-            _ => 2,
-        }
+        criticality_of(self.criticality, self.kind, self.admin, self.environment)
     }
 
     pub fn is_crown_jewel(&self) -> bool {
@@ -93,23 +81,49 @@ impl NodeRef<'_> {
 
     /// Whether anyone, or another organisation, holds this node (see [`Outsider`]).
     pub fn outsider(&self) -> Option<Outsider> {
-        let public = PUBLIC.contains(&self.key)
-            || self.key.starts_with("github:any-repo:")
-            || self
-                .tags
-                .get("not_in_inputs")
-                .is_some_and(|v| v == "public");
-        if public {
-            Some(Outsider::Public)
-        } else if self.tags.get("third_party").is_some_and(|v| v != "false") {
-            Some(Outsider::ThirdParty)
-        } else {
-            None
-        }
+        outsider_of(self.key, self.tags)
     }
 
     pub fn is_long_lived_credential(&self) -> bool {
         self.credential.as_ref().is_some_and(|c| c.is_long_lived())
+    }
+}
+
+/// Effective criticality (0–10). Explicit values win; otherwise admin-equivalent
+/// identities are crown jewels, production secrets and resources rank high, and
+/// everything else starts low so that the overlay, not a guess, marks what matters.
+pub(super) fn criticality_of(
+    given: Option<u8>,
+    kind: NodeKind,
+    admin: bool,
+    environment: Option<&str>,
+) -> u8 {
+    if let Some(c) = given {
+        return c;
+    }
+    let production = environment
+        .is_some_and(|e| e.eq_ignore_ascii_case("production") || e.eq_ignore_ascii_case("prod"));
+    match kind {
+        _ if admin => CROWN_JEWEL,
+        NodeKind::Secret | NodeKind::Resource if production => 6,
+        NodeKind::Secret | NodeKind::Credential => 3,
+        _ if production => 4,
+        _ => 2,
+    }
+}
+
+/// Whether anyone, or another organisation, holds the node with this key and these
+/// tags (see [`Outsider`]).
+pub(super) fn outsider_of(key: &str, tags: Tags<'_>) -> Option<Outsider> {
+    let public = PUBLIC.contains(&key)
+        || key.starts_with("github:any-repo:")
+        || tags.get("not_in_inputs").is_some_and(|v| v == "public");
+    if public {
+        Some(Outsider::Public)
+    } else if tags.get("third_party").is_some_and(|v| v != "false") {
+        Some(Outsider::ThirdParty)
+    } else {
+        None
     }
 }
 

@@ -285,6 +285,9 @@ impl TrustGraph {
     /// Per node, its [`NodeFacts`] (`rank` is its key's), and the platform names they
     /// number.
     fn all_facts(&self, rank: &[u32]) -> (Vec<NodeFacts>, Vec<Box<str>>) {
+        if let Some(frozen) = &self.frozen {
+            return frozen.facts(rank);
+        }
         let n = self.node_count();
         let mut platforms: Vec<Box<str>> = Vec::new();
         let mut platform_ids: FxHashMap<&str, PlatformId> = FxHashMap::default();
@@ -338,8 +341,12 @@ impl TrustGraph {
                 .frozen
                 .as_ref()
                 .and_then(|f| kept_runs(&f.out_order, &start, &rank, ends));
-            if let Some(list) = kept {
-                return (start, list, Vec::new());
+            if let Some(targets) = kept {
+                let edges = self
+                    .frozen
+                    .as_ref()
+                    .map_or_else(Vec::new, |f| f.out_order.clone());
+                return (start, targets, edges, Vec::new());
             }
             let mut fill = start.clone();
             let mut list = vec![(0u32, 0u32); edge_count];
@@ -380,26 +387,23 @@ impl TrustGraph {
                     }
                 }
             }
-            (start, list, duplicates)
+            let (targets, edges) = list.into_iter().unzip();
+            (start, targets, edges, duplicates)
         };
         // The facts need no edges: one on each core.
-        let ((out_start, out, duplicates), (facts, platforms)) =
+        let ((out_start, mut out_target, out_edge, duplicates), (facts, platforms)) =
             both(build_out, || self.all_facts(&rank));
         // The node beside the edge's flags, so that a search in either direction reads
         // four bytes per edge and never the edge.
-        let (out_target, out_edge): (Vec<u32>, Vec<u32>) = out
-            .into_iter()
-            .map(|(to, e)| {
-                let edge = self.packed(EdgeId(e));
-                let dormant = if edge.dormant() { DORMANT } else { 0 };
-                let conditional = if edge.conditional(&self.edges) {
-                    CONDITIONAL
-                } else {
-                    0
-                };
-                (to | dormant | conditional, e)
-            })
-            .unzip();
+        for (to, &e) in out_target.iter_mut().zip(&out_edge) {
+            let edge = self.packed(EdgeId(e));
+            if edge.dormant() {
+                *to |= DORMANT;
+            }
+            if edge.conditional(&self.edges) {
+                *to |= CONDITIONAL;
+            }
+        }
         let mut in_start = vec![0u32; n + 1];
         for &to in &out_target {
             in_start[(to & NODE_MASK) as usize + 1] += 1;
@@ -425,8 +429,14 @@ impl TrustGraph {
         let mut credential_bits = vec![0u64; n.div_ceil(64)];
         let mut lives = Vec::new();
         for (i, f) in facts.iter().enumerate() {
-            if let (true, Some(credential)) = (f.credential, self.node(NodeId(i as u32)).credential)
-            {
+            if !f.credential {
+                continue;
+            }
+            let credential = match &self.frozen {
+                Some(frozen) => frozen.credential(i),
+                None => self.node(NodeId(i as u32)).credential,
+            };
+            if let Some(credential) = credential {
                 credential_bits[i / 64] |= 1 << (i % 64);
                 lives.push(Lifespan::of(&credential));
             }
@@ -457,16 +467,16 @@ impl TrustGraph {
     }
 }
 
-/// The `(other end, edge)` runs a snapshot kept, when they are what sorting would make
-/// of this graph's edges as far as traversal can tell: every edge once, in the run of
-/// the node it leaves (or enters), the other ends in key order. (Parallel edges to one
-/// node keep the kept order.) `None` otherwise.
+/// The other end of each slot of the runs a snapshot kept, when they are what sorting
+/// would make of this graph's edges as far as traversal can tell: every edge once, in the
+/// run of the node it leaves, the other ends in key order. (Parallel edges to one node
+/// keep the kept order.) `None` otherwise.
 fn kept_runs(
     order: &[u32],
     start: &[u32],
     rank: &[u32],
     ends: impl Fn(u32) -> (usize, usize),
-) -> Option<Vec<(u32, u32)>> {
+) -> Option<Vec<u32>> {
     let edges = order.len();
     if start.last().copied() != Some(edges as u32) {
         return None;
@@ -491,7 +501,7 @@ fn kept_runs(
                 return None;
             }
             last = rank[other];
-            list.push((other as u32, e));
+            list.push(other as u32);
         }
     }
     Some(list)

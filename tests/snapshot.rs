@@ -359,9 +359,25 @@ fn a_kept_adjacency_out_of_order_is_sorted_again() {
 
 /// A snapshot written by hand: one 1 MiB string named by 3,000 nodes, in a file of
 /// about 1 MiB. Read in place it costs nothing, but copied out (another input beside it,
-/// an overlay) it would take 3 GB; it is refused instead.
+/// an overlay) it would take 3 GB; it is refused instead. So is the same string named by
+/// 3,000 warnings, which a load copies.
 #[test]
 fn one_string_named_a_million_times_is_refused() {
+    for (named_by_nodes, named_by_warnings) in [(true, false), (false, true)] {
+        let bytes = one_long_string(named_by_nodes, named_by_warnings);
+        let err = reload(bytes).expect_err("refused");
+        assert!(err.contains("repeated"), "{err}");
+    }
+    let harmless = one_long_string(false, false);
+    assert!(
+        reload(harmless).is_ok(),
+        "named once, the long string is fine"
+    );
+}
+
+/// The snapshot of [`one_string_named_a_million_times_is_refused`]: 3,000 nodes and as
+/// many warnings, naming a 1 MiB string as their name and message, or a short one.
+fn one_long_string(named_by_nodes: bool, named_by_warnings: bool) -> Vec<u8> {
     const NONE: u32 = u32::MAX;
     let long = "x".repeat(1 << 20);
     let mut strings: Vec<String> = vec!["{}".into(), "workload".into(), long];
@@ -401,7 +417,23 @@ fn one_string_named_a_million_times_is_refused() {
     for i in 0..nodes {
         // Key, platform, name (the long string), no texts, tags, credential, revoke list,
         // source, place, and kind 0 of the table ("workload").
-        for word in [3 + i, 1, 2, NONE, NONE, NONE, NONE, 0, 0, NONE, 0, 0, 0, 0] {
+        let name = if named_by_nodes { 2 } else { 3 + i };
+        for word in [
+            3 + i,
+            1,
+            name,
+            NONE,
+            NONE,
+            NONE,
+            NONE,
+            0,
+            0,
+            NONE,
+            0,
+            0,
+            0,
+            0,
+        ] {
             u32le(&mut payload, word);
         }
     }
@@ -413,15 +445,20 @@ fn one_string_named_a_million_times_is_refused() {
     }
     u32le(&mut payload, 0); // edges
     u32le(&mut payload, 0); // edges out of each node
-    u32le(&mut payload, 0); // warnings
+    u32le(&mut payload, nodes); // warnings: file, place, message
+    for i in 0..nodes {
+        let message = if named_by_warnings { 2 } else { 3 + i };
+        for word in [0, 0, message] {
+            u32le(&mut payload, word);
+        }
+    }
     let mut bytes = b"TPSNAP\r\n".to_vec();
     bytes.extend_from_slice(&3u32.to_le_bytes());
     bytes.extend_from_slice(&[0; 4]);
     bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     bytes.extend_from_slice(&u64::from(crc32(&payload)).to_le_bytes());
     bytes.extend_from_slice(&payload);
-    let err = reload(bytes).expect_err("refused");
-    assert!(err.contains("repeated"), "{err}");
+    bytes
 }
 
 /// CRC-32 (IEEE), as the snapshot header holds it: written out here so the test does

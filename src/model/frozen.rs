@@ -112,6 +112,8 @@ pub(crate) struct NodeTables<'t> {
     pub(crate) strings: &'t Strings,
     pub(crate) sources: usize,
     pub(crate) lists: &'t LazyLists,
+    /// Per list, the bytes of its strings ([`LazyLists::bytes`]): what a node's copy costs.
+    pub(crate) list_bytes: &'t [u64],
     /// Index 0 is a placeholder no record names.
     pub(crate) places: &'t [Place],
     /// What copies of the nodes' strings may add up to when the graph is thawed: a real
@@ -144,7 +146,6 @@ impl Nodes {
             Some(_) => true,
             None => false,
         };
-        let list_bytes = t.lists.bytes();
         let len = |id: u32| strings.get(id).len() as u64;
         let mut copies = 0u64;
         let mut provenance = Vec::with_capacity(records.len());
@@ -185,7 +186,10 @@ impl Nodes {
                 .chain(texts.iter().filter(|&&t| t != NONE).map(|&t| len(t)))
                 .chain(pairs.iter().map(|&[k, v]| len(k) + len(v)))
                 .sum::<u64>()
-                + list_bytes[r[word::REVOKE] as usize];
+                + t.list_bytes
+                    .get(r[word::REVOKE] as usize)
+                    .copied()
+                    .unwrap_or(0);
             if copies > t.copy_budget {
                 return Err("strings repeated far beyond the file's size");
             }

@@ -381,7 +381,7 @@ impl LazyLists {
     }
 
     /// Per list, the bytes of its strings: what a node's copy of it costs.
-    pub(super) fn bytes(&self) -> Vec<u64> {
+    pub(crate) fn bytes(&self) -> Vec<u64> {
         let len = |id: u32| self.strings.get(id).len() as u64;
         self.spans
             .iter()

@@ -292,10 +292,11 @@ fn decode<R: Read>(d: &mut Decoder<'_, R>) -> Result<(TrustGraph, Vec<Warning>),
     let s = |id: u32, at: u64, what: &'static str| -> Result<&str, Damage> {
         strings.has(id).then(|| strings.get(id)).ok_or((at, what))
     };
-    // What copies of the strings may add up to when the graph is thawed: a real graph
-    // repeats its strings a few times over, a hostile file could name one long string a
-    // million times.
+    // What copies of the strings may add up to: here (reasons, places, conditions,
+    // warnings, the revoke lists each made once at most), and again for the nodes when
+    // the graph is thawed.
     let budget = d.length.saturating_mul(8).saturating_add(64 << 20);
+    let mut copies = Budget { left: budget };
     let at = d.at;
     s(d.u32("writer")?, at, "writer")?;
     let at = d.at;
@@ -316,7 +317,13 @@ fn decode<R: Read>(d: &mut Decoder<'_, R>) -> Result<(TrustGraph, Vec<Warning>),
     let commands = d.words("revoke lists")?;
     let lists =
         LazyLists::new(strings.clone(), spans, entries, commands).ok_or((at, "revoke lists"))?;
+    let list_bytes = lists.bytes();
+    copies.charge(list_bytes.iter().sum(), at)?;
+    let at = d.at;
     let reasons = d.words("reasons")?;
+    for &r in &reasons {
+        copies.charge(s(r, at, "reasons")?.len() as u64, at)?;
+    }
     let at = d.at;
     let mut places = Vec::new();
     let n = d.count(12, "places")?;
@@ -326,7 +333,11 @@ fn decode<R: Read>(d: &mut Decoder<'_, R>) -> Result<(TrustGraph, Vec<Warning>),
             (0, _) => Place::Unknown,
             (_, 3) => Place::Line(value),
             (_, 4) if value < strings.len() as u64 => {
-                Place::Other(strings.get(value as u32).into())
+                let text = strings.get(value as u32);
+                copies
+                    .charge(text.len() as u64, 0)
+                    .map_err(|(_, what)| what)?;
+                Place::Other(text.into())
             }
             _ => return Err("places"),
         });
@@ -335,7 +346,7 @@ fn decode<R: Read>(d: &mut Decoder<'_, R>) -> Result<(TrustGraph, Vec<Warning>),
     if places.is_empty() {
         return Err((at, "places"));
     }
-    let extras = extras(d, &strings)?;
+    let extras = extras(d, &strings, &mut copies)?;
     let tags = d.records::<2>("tags")?;
     let mut credentials = Vec::new();
     let n = d.count(76, "credentials")?;
@@ -364,6 +375,7 @@ fn decode<R: Read>(d: &mut Decoder<'_, R>) -> Result<(TrustGraph, Vec<Warning>),
         strings: &strings,
         sources: sources.len(),
         lists: &lists,
+        list_bytes: &list_bytes,
         places: &places,
         copy_budget: budget,
     };
@@ -371,7 +383,9 @@ fn decode<R: Read>(d: &mut Decoder<'_, R>) -> Result<(TrustGraph, Vec<Warning>),
     // can be started, after them).
     let nodes_at = d.at;
     let check = || Nodes::check(nodes, tags, credentials, by_key, &node_tables);
-    let (nodes, rest) = crate::cores::both(check, || edges_and_rest(d, &edge_kinds, &strings));
+    let (nodes, rest) = crate::cores::both(check, || {
+        edges_and_rest(d, &edge_kinds, &strings, &mut copies)
+    });
     let nodes = nodes.map_err(|what| (nodes_at, what))?;
     let (edges, ends, out_order, warnings) = rest?;
     let parts = Parts {
@@ -398,6 +412,7 @@ fn edges_and_rest<R: Read>(
     d: &mut Decoder<'_, R>,
     edge_kinds: &[EdgeKind],
     strings: &Strings,
+    copies: &mut Budget,
 ) -> Result<(Vec<Packed>, Vec<[u32; 2]>, Vec<u32>, Vec<Warning>), Damage> {
     let n = d.count(32, "edges")?;
     let (mut edges, mut ends) = (
@@ -425,29 +440,56 @@ fn edges_and_rest<R: Read>(
         ids.push(w);
         Ok(())
     })?;
-    let s = |id: u32| {
-        strings
+    let mut s = |id: u32| {
+        let text = strings
             .has(id)
             .then(|| strings.get(id))
-            .ok_or((at, "warnings"))
+            .ok_or((at, "warnings"))?;
+        copies.charge(text.len() as u64, at)?;
+        Ok::<_, Damage>(text)
     };
     let mut warnings = Vec::with_capacity(ids.len());
     for [file, place, message] in ids {
-        warnings.push(Warning::new(s(file)?, s(place)?, s(message)?.to_string()));
+        let (file, place) = (s(file)?, s(place)?);
+        warnings.push(Warning::new(file, place, s(message)?.to_string()));
     }
     Ok((edges, ends, out_order, warnings))
 }
 
+/// What copies of the string table may still add up to: a real graph repeats its strings
+/// a few times over, a hostile file could name one long string a million times.
+struct Budget {
+    left: u64,
+}
+
+impl Budget {
+    fn charge(&mut self, bytes: u64, at: u64) -> Result<(), Damage> {
+        self.left = self
+            .left
+            .checked_sub(bytes)
+            .ok_or((at, "strings repeated far beyond the file's size"))?;
+        Ok(())
+    }
+}
+
 /// The conditions and techniques edges name (index 0 a placeholder).
-fn extras(d: &mut Decoder<'_, impl Read>, strings: &Strings) -> Result<Vec<Extra>, Damage> {
+fn extras(
+    d: &mut Decoder<'_, impl Read>,
+    strings: &Strings,
+    copies: &mut Budget,
+) -> Result<Vec<Extra>, Damage> {
     let what = "conditions";
     let n = d.count(8, what)?;
     let mut extras = Vec::with_capacity(n.min(d.room));
-    let text = |d: &mut Decoder<'_, _>, optional: bool| -> Result<Option<String>, Damage> {
+    let mut text = |d: &mut Decoder<'_, _>, optional: bool| -> Result<Option<String>, Damage> {
         let at = d.at;
         match d.u32(what)? {
             NONE if optional => Ok(None),
-            id if strings.has(id) => Ok(Some(strings.get(id).to_string())),
+            id if strings.has(id) => {
+                let text = strings.get(id);
+                copies.charge(text.len() as u64, at)?;
+                Ok(Some(text.to_string()))
+            }
             _ => Err((at, what)),
         }
     };

@@ -1,7 +1,9 @@
-//! The trust graph: a typed API over a private petgraph graph.
+//! The trust graph: a typed API over private storage (a petgraph graph while it is built,
+//! a snapshot's arrays read in place when it is loaded from one: see `frozen.rs`).
 //!
 //! Callers see [`NodeId`] and [`EdgeId`] handles and the domain types [`Node`] and
-//! [`Edge`] (read back as [`EdgeRef`]), never petgraph types, so the storage can change without touching analyses.
+//! [`Edge`], added as such and read back as views ([`NodeRef`], [`EdgeRef`]), never the
+//! storage, so the storage can change without touching analyses.
 
 mod edge;
 mod frozen;

@@ -55,10 +55,9 @@ fn every_platform_round_trips() {
     assert_round_trip(&generated, "a generated organisation");
 }
 
-#[test]
-fn answers_from_a_snapshot_are_the_answers_from_its_json() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+/// The sample saved by `import --save` as native JSON and as a snapshot, at `path`'s
+/// `graph.json` and `graph.tpsnap`.
+fn save_sample(path: &dyn Fn(&str) -> String) -> (String, String) {
     let (graph_json, snap) = (path("graph.json"), path("graph.tpsnap"));
     for file in [&graph_json, &snap] {
         trustpath()
@@ -66,6 +65,14 @@ fn answers_from_a_snapshot_are_the_answers_from_its_json() {
             .assert()
             .success();
     }
+    (graph_json, snap)
+}
+
+#[test]
+fn answers_from_a_snapshot_are_the_answers_from_its_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let (graph_json, snap) = save_sample(&path);
     // The JSON a snapshot saves again is the JSON it came from.
     let again = path("again.json");
     trustpath()
@@ -103,13 +110,7 @@ fn answers_from_a_snapshot_are_the_answers_from_its_json() {
 fn a_snapshot_beside_other_inputs_reads_as_its_json() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
-    let (graph_json, snap) = (path("graph.json"), path("graph.tpsnap"));
-    for file in [&graph_json, &snap] {
-        trustpath()
-            .args(["import", "--at", AT, "--save", file])
-            .assert()
-            .success();
-    }
+    let (graph_json, snap) = save_sample(&path);
     // A node defined again (ignored, with a warning), a new one, and an edge into the
     // graph the snapshot holds.
     let extra = path("extra.graph.json");

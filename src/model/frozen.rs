@@ -148,6 +148,9 @@ impl Nodes {
         };
         let len = |id: u32| strings.get(id).len() as u64;
         let mut copies = 0u64;
+        // Tags and credentials one node after the other, as the writer lays them: no two
+        // nodes share them, so that a thaw copies each once.
+        let (mut next_tag, mut next_credential) = (0usize, 0usize);
         let mut provenance = Vec::with_capacity(records.len());
         for r in &records {
             let bits = r[word::BITS].to_le_bytes();
@@ -158,11 +161,13 @@ impl Nodes {
                 && strings.has(r[word::PLATFORM])
                 && strings.has(r[word::NAME])
                 && texts.iter().all(|&t| strings.has_opt(t))
+                && first == next_tag
                 && first
                     .checked_add(count)
                     .is_some_and(|end| end <= tags.len())
                 && (r[word::CREDENTIAL] == NONE
-                    || (r[word::CREDENTIAL] as usize) < credentials.len())
+                    || (r[word::CREDENTIAL] as usize == next_credential
+                        && next_credential < credentials.len()))
                 && (r[word::REVOKE] as usize) < t.lists.len()
                 && (r[word::SOURCE] as usize) < t.sources
                 && usize::from(bits[0]) < NodeKind::ALL.len()
@@ -172,6 +177,8 @@ impl Nodes {
             if !ok {
                 return Err("nodes");
             }
+            next_tag = first + count;
+            next_credential += usize::from(r[word::CREDENTIAL] != NONE);
             let pairs = &tags[first..first + count];
             let sorted = pairs.iter().all(|&[k, v]| strings.has(k) && strings.has(v))
                 && pairs
@@ -180,16 +187,20 @@ impl Nodes {
             if !sorted {
                 return Err("node tags");
             }
-            copies += [word::KEY, word::PLATFORM, word::NAME]
+            let credential = credentials
+                .get(r[word::CREDENTIAL] as usize)
+                .map_or(0, |c| {
+                    [c.kind, c.status].into_iter().flatten().map(len).sum()
+                });
+            let own: u64 = [word::KEY, word::PLATFORM, word::NAME]
                 .iter()
                 .map(|&w| len(r[w]))
                 .chain(texts.iter().filter(|&&t| t != NONE).map(|&t| len(t)))
                 .chain(pairs.iter().map(|&[k, v]| len(k) + len(v)))
                 .sum::<u64>()
-                + t.list_bytes
-                    .get(r[word::REVOKE] as usize)
-                    .copied()
-                    .unwrap_or(0);
+                + credential;
+            let list = t.list_bytes.get(r[word::REVOKE] as usize).copied();
+            copies = copies.saturating_add(own).saturating_add(list.unwrap_or(0));
             if copies > t.copy_budget {
                 return Err("strings repeated far beyond the file's size");
             }
@@ -198,6 +209,9 @@ impl Nodes {
                 source: SourceId(r[word::SOURCE]),
                 place: place_of(tag, r[word::PLACE], t.places),
             });
+        }
+        if next_tag != tags.len() || next_credential != credentials.len() {
+            return Err("nodes");
         }
         // Strictly increasing keys: every node once, no key twice.
         let n = records.len();
@@ -319,8 +333,10 @@ impl Frozen {
     pub(super) fn facts(&self, rank: &[u32]) -> (Vec<NodeFacts>, Vec<Box<str>>) {
         let s = &*self.strings;
         let mut platforms: Vec<Box<str>> = Vec::new();
-        // By string id: equal names are one string in a snapshot.
+        // By string id (equal names are one string in a snapshot), then by name (a file
+        // could hold one name twice).
         let mut ids: FxHashMap<u32, PlatformId> = FxHashMap::default();
+        let mut by_name: FxHashMap<&str, PlatformId> = FxHashMap::default();
         let facts = self
             .nodes
             .iter()
@@ -330,8 +346,11 @@ impl Frozen {
                 let kind = NodeKind::ALL[usize::from(kind)];
                 let admin = admin != 0;
                 let platform = *ids.entry(r[word::PLATFORM]).or_insert_with(|| {
-                    platforms.push(s.get(r[word::PLATFORM]).into());
-                    PlatformId::from_index(platforms.len() - 1)
+                    let name = s.get(r[word::PLATFORM]);
+                    *by_name.entry(name).or_insert_with(|| {
+                        platforms.push(name.into());
+                        PlatformId::from_index(platforms.len() - 1)
+                    })
                 });
                 let first = r[word::TAGS] as usize;
                 let tags = Tags::pairs(&self.tags[first..first + r[word::TAG_COUNT] as usize], s);
@@ -384,5 +403,76 @@ impl Frozen {
             revoke: Revokes::listed(tables, r[word::REVOKE]),
             provenance: &self.provenance[id],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(texts: &[&str]) -> Arc<Strings> {
+        let mut ends = Vec::new();
+        let mut text = String::new();
+        for t in texts {
+            text.push_str(t);
+            ends.push(text.len() as u32);
+        }
+        Arc::new(Strings::new(text, ends).expect("a table"))
+    }
+
+    /// A node record: key `key`, platform and name 0, nothing else.
+    fn record(key: u32, credential: u32, tags: [u32; 2]) -> NodeRecord {
+        let mut r = [NONE; 14];
+        (r[word::KEY], r[word::PLATFORM], r[word::NAME]) = (key, 0, 0);
+        (r[word::TAGS], r[word::TAG_COUNT]) = (tags[0], tags[1]);
+        r[word::CREDENTIAL] = credential;
+        (
+            r[word::REVOKE],
+            r[word::SOURCE],
+            r[word::PLACE],
+            r[word::BITS],
+        ) = (0, 0, 0, 0);
+        r
+    }
+
+    /// Records that share what the writer gives each its own (a credential, a run of
+    /// tags) would be copied once per node by a thaw: refused, as is a table of revoke
+    /// lists whose lists or entries overlap.
+    #[test]
+    fn what_the_writer_lays_out_in_turn_must_be_in_turn() {
+        let s = strings(&["p", "a", "b", "t"]);
+        let lists = LazyLists::new(s.clone(), vec![[0, 0]], Vec::new(), Vec::new())
+            .expect("the empty list alone");
+        let credential = Credential {
+            kind: Some(3),
+            ..Credential::default()
+        };
+        let check = |records: Vec<NodeRecord>, tags: Vec<[u32; 2]>, credentials| {
+            let tables = NodeTables {
+                strings: &s,
+                sources: 1,
+                lists: &lists,
+                list_bytes: &[0],
+                places: &[Place::Unknown],
+                copy_budget: 1 << 20,
+            };
+            let order = vec![0, 1];
+            Nodes::check(records, tags, credentials, order, &tables).map(|_| ())
+        };
+        let own = vec![record(1, 0, [0, 1]), record(2, 1, [1, 1])];
+        assert_eq!(check(own, vec![[3, 3]; 2], vec![credential; 2]), Ok(()));
+        let shared_credential = vec![record(1, 0, [0, 1]), record(2, 0, [1, 1])];
+        assert!(check(shared_credential, vec![[3, 3]; 2], vec![credential; 2]).is_err());
+        let shared_tags = vec![record(1, 0, [0, 1]), record(2, 1, [0, 1])];
+        assert!(check(shared_tags, vec![[3, 3]; 2], vec![credential; 2]).is_err());
+        let unused_tag = vec![record(1, 0, [0, 1]), record(2, 1, [1, 0])];
+        assert!(check(unused_tag, vec![[3, 3]; 2], vec![credential; 2]).is_err());
+
+        let entry = |from, to| [1, 2, 1, from, to];
+        let lists = |spans, entries| LazyLists::new(s.clone(), spans, entries, vec![3, 3]);
+        assert!(lists(vec![[0, 0], [0, 1], [1, 2]], vec![entry(0, 1), entry(1, 2)]).is_some());
+        assert!(lists(vec![[0, 0], [0, 1], [0, 1]], vec![entry(0, 1), entry(1, 2)]).is_none());
+        assert!(lists(vec![[0, 0], [0, 2]], vec![entry(0, 2), entry(0, 2)]).is_none());
+        assert!(lists(vec![[0, 0], [0, 1]], vec![entry(0, 1), entry(1, 2)]).is_none());
     }
 }

@@ -357,12 +357,26 @@ impl LazyLists {
         entries: Vec<[u32; 5]>,
         commands: Vec<u32>,
     ) -> Option<LazyLists> {
-        let range = |[a, b]: [u32; 2], len: usize| a <= b && (b as usize) <= len;
+        // Laid out as the writer lays them, one after the other: no two lists share an
+        // entry and no two entries a command, so that what a list costs to make is
+        // counted once ([`Self::bytes`]) and a small file cannot name one long run of
+        // entries a million times.
+        let in_turn = |runs: &mut dyn Iterator<Item = [u32; 2]>, len: usize| {
+            let mut at = 0;
+            for [a, b] in runs {
+                if a != at || a > b {
+                    return false;
+                }
+                at = b;
+            }
+            at as usize == len
+        };
         let ok = spans.first() == Some(&[0, 0])
-            && spans.iter().all(|&s| range(s, entries.len()))
-            && entries.iter().all(|&[id, action, _, a, b]| {
-                strings.has(id) && strings.has(action) && range([a, b], commands.len())
-            })
+            && in_turn(&mut spans.iter().copied(), entries.len())
+            && in_turn(&mut entries.iter().map(|e| [e[3], e[4]]), commands.len())
+            && entries
+                .iter()
+                .all(|&[id, action, ..]| strings.has(id) && strings.has(action))
             && commands.iter().all(|&c| strings.has(c));
         let made = (0..spans.len().div_ceil(CHUNK))
             .map(|_| OnceLock::new())
@@ -380,23 +394,25 @@ impl LazyLists {
         self.spans.len()
     }
 
-    /// Per list, the bytes of its strings: what a node's copy of it costs.
+    /// Per list, the bytes made of it (its strings, and the entries and commands that
+    /// hold them): what a copy of it costs.
     pub(crate) fn bytes(&self) -> Vec<u64> {
+        const ENTRY: u64 = std::mem::size_of::<Revoke>() as u64;
+        const COMMAND: u64 = std::mem::size_of::<String>() as u64;
         let len = |id: u32| self.strings.get(id).len() as u64;
         self.spans
             .iter()
             .map(|&[a, b]| {
-                self.entries[a as usize..b as usize]
-                    .iter()
-                    .map(|&[id, action, _, from, to]| {
-                        len(id)
-                            + len(action)
-                            + self.commands[from as usize..to as usize]
-                                .iter()
-                                .map(|&c| len(c))
-                                .sum::<u64>()
-                    })
-                    .sum()
+                self.entries[a as usize..b as usize].iter().fold(
+                    0u64,
+                    |sum, &[id, action, _, from, to]| {
+                        let commands = self.commands[from as usize..to as usize]
+                            .iter()
+                            .fold(0u64, |sum, &c| sum.saturating_add(COMMAND + len(c)));
+                        sum.saturating_add(ENTRY + len(id) + len(action))
+                            .saturating_add(commands)
+                    },
+                )
             })
             .collect()
     }

@@ -304,11 +304,13 @@ fn decode<R: Read>(d: &mut Decoder<'_, R>) -> Result<(TrustGraph, Vec<Warning>),
     let metadata: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(metadata).map_err(|_| (at, "metadata"))?;
     let at = d.at;
-    let sources = d
-        .words("sources")?
-        .into_iter()
-        .map(|id| s(id, at, "sources").map(Box::from))
-        .collect::<Result<Vec<Box<str>>, _>>()?;
+    let mut sources = Vec::new();
+    for id in d.words("sources")? {
+        let name = s(id, at, "sources")?;
+        // Kept twice: by id and in the map to it.
+        copies.charge(2 * name.len() as u64, at)?;
+        sources.push(Box::<str>::from(name));
+    }
     let node_kinds: Vec<NodeKind> = kinds(d, &strings, "node kinds")?;
     let edge_kinds: Vec<EdgeKind> = kinds(d, &strings, "edge kinds")?;
     let at = d.at;
@@ -347,6 +349,7 @@ fn decode<R: Read>(d: &mut Decoder<'_, R>) -> Result<(TrustGraph, Vec<Warning>),
         return Err((at, "places"));
     }
     let extras = extras(d, &strings, &mut copies)?;
+    let extras_len = extras.len();
     let tags = d.records::<2>("tags")?;
     let mut credentials = Vec::new();
     let n = d.count(76, "credentials")?;
@@ -384,7 +387,7 @@ fn decode<R: Read>(d: &mut Decoder<'_, R>) -> Result<(TrustGraph, Vec<Warning>),
     let nodes_at = d.at;
     let check = || Nodes::check(nodes, tags, credentials, by_key, &node_tables);
     let (nodes, rest) = crate::cores::both(check, || {
-        edges_and_rest(d, &edge_kinds, &strings, &mut copies)
+        edges_and_rest(d, &edge_kinds, extras_len, &strings, &mut copies)
     });
     let nodes = nodes.map_err(|what| (nodes_at, what))?;
     let (edges, ends, out_order, warnings) = rest?;
@@ -411,10 +414,14 @@ fn decode<R: Read>(d: &mut Decoder<'_, R>) -> Result<(TrustGraph, Vec<Warning>),
 fn edges_and_rest<R: Read>(
     d: &mut Decoder<'_, R>,
     edge_kinds: &[EdgeKind],
+    extras: usize,
     strings: &Strings,
     copies: &mut Budget,
 ) -> Result<(Vec<Packed>, Vec<[u32; 2]>, Vec<u32>, Vec<Warning>), Damage> {
     let n = d.count(32, "edges")?;
+    // Each edge's conditions its own, in edge order, as the writer lays them: a copy of
+    // the edges copies each once.
+    let mut next_extra = 1;
     let (mut edges, mut ends) = (
         Vec::with_capacity(n.min(d.room)),
         Vec::with_capacity(n.min(d.room)),
@@ -425,6 +432,12 @@ fn edges_and_rest<R: Read>(
         |[from, to, reason, revoke, extra, source, place, bits]| {
             let [kind, flags, level, tag] = bits.to_le_bytes();
             let kind = *edge_kinds.get(usize::from(kind)).ok_or("edge kind")?;
+            if extra != 0 {
+                (extra == next_extra)
+                    .then_some(())
+                    .ok_or("edge conditions")?;
+                next_extra += 1;
+            }
             let words = [reason, revoke, extra, source, place];
             let packed = Packed::read(kind, words, flags, level, tag).ok_or("edges")?;
             edges.push(packed);
@@ -432,6 +445,9 @@ fn edges_and_rest<R: Read>(
             Ok(())
         },
     )?;
+    if next_extra as usize != extras {
+        return Err((d.at, "edge conditions"));
+    }
     let out_order = d.words("adjacency")?;
     let n = d.count(12, "warnings")?;
     let at = d.at;
@@ -516,7 +532,11 @@ fn extras(
             technique,
         });
     }
-    if extras.is_empty() {
+    // The first is the placeholder the edges without conditions point at.
+    let placeholder = extras
+        .first()
+        .is_some_and(|e| e.conditions.is_empty() && e.technique.is_none());
+    if !placeholder {
         return Err((d.at, what));
     }
     Ok(extras)

@@ -283,6 +283,14 @@ impl EdgeTables {
 }
 
 impl EdgeTables {
+    /// The ids of revoke list `id`'s entries, without making a snapshot's list.
+    pub(super) fn list_ids(&self, id: u32) -> Vec<&str> {
+        match &self.lazy {
+            Some(lazy) if (id as usize) < lazy.len() => lazy.ids(id as usize),
+            _ => self.revokes.get(id).iter().map(|r| r.id.as_str()).collect(),
+        }
+    }
+
     /// Revoke list `id`.
     pub(super) fn list(&self, id: u32) -> &Arc<[Revoke]> {
         match &self.lazy {
@@ -415,6 +423,24 @@ impl LazyLists {
                 )
             })
             .collect()
+    }
+
+    /// List `i`'s entry ids, read from the table: exports list them for every node and
+    /// edge, and making every list to read them was most of an export's memory.
+    fn ids(&self, i: usize) -> Vec<&str> {
+        match self.made[i / CHUNK]
+            .get()
+            .and_then(|chunk| chunk[i % CHUNK].get())
+        {
+            Some(made) => made.iter().map(|r| r.id.as_str()).collect(),
+            None => {
+                let [a, b] = self.spans[i];
+                self.entries[a as usize..b as usize]
+                    .iter()
+                    .map(|e| self.strings.get(e[0]))
+                    .collect()
+            }
+        }
     }
 
     fn get(&self, i: usize) -> &Arc<[Revoke]> {

@@ -294,6 +294,16 @@ impl<'g> Revokes<'g> {
         }
     }
 
+    /// The ids of the entries (what the graph exports list), without making a
+    /// snapshot's list.
+    pub fn ids(self) -> Vec<&'g str> {
+        match self.held {
+            Listed::Slice(list) => list.iter().map(|r| r.id.as_str()).collect(),
+            Listed::Shared(list) => list.iter().map(|r| r.id.as_str()).collect(),
+            Listed::Table(tables, id) => tables.list_ids(id),
+        }
+    }
+
     /// The list as edges share it: the graph's own when it keeps one, else a copy.
     pub fn to_shared(self) -> Arc<[Revoke]> {
         match self.held {

@@ -123,8 +123,8 @@ fn write_node(
             node_data(out, name, &value)?;
         }
     }
-    if !n.revoke.is_empty() {
-        let ids = super::revoke_ids(n.revoke.get());
+    let ids = n.revoke.ids();
+    if !ids.is_empty() {
         data(out, "n_revoke", &json(&ids))?;
     }
     data(out, "n_usable", bool_str(n.usable_at(opts.at)))?;
@@ -157,8 +157,8 @@ fn write_edge(out: &mut dyn Write, graph: &TrustGraph, id: EdgeId, nth: usize) -
     if let Some(technique) = e.technique {
         data(out, "e_technique", technique)?;
     }
-    if !e.revoke.is_empty() {
-        let ids = super::revoke_ids(e.revoke.get());
+    let ids = e.revoke.ids();
+    if !ids.is_empty() {
         data(out, "e_revoke", &json(&ids))?;
     }
     if let Some(source) = super::edge_source(graph, &e) {

@@ -127,7 +127,7 @@ pub(crate) fn node_properties(
             p.text(name, &value);
         }
     }
-    p.list("revoke", &revoke_ids(n.revoke.get()));
+    p.list("revoke", &n.revoke.ids());
 }
 
 /// An edge's properties as the Cypher and OpenGraph exports share them (each format
@@ -144,7 +144,7 @@ pub(crate) fn edge_properties(
     if let Some(technique) = e.technique {
         p.text("technique", technique);
     }
-    p.list("revoke", &revoke_ids(e.revoke.get()));
+    p.list("revoke", &e.revoke.ids());
     if let Some(source) = edge_source(graph, e) {
         p.text("source", source);
     }
@@ -153,11 +153,6 @@ pub(crate) fn edge_properties(
 /// A flag as CSV, GraphML and the bulk importers spell it.
 pub(crate) fn bool_str(b: bool) -> &'static str {
     if b { "true" } else { "false" }
-}
-
-/// The ids of revoke entries, as the graph exports list them.
-pub(crate) fn revoke_ids(revoke: &[crate::model::Revoke]) -> Vec<&str> {
-    revoke.iter().map(|r| r.id.as_str()).collect()
 }
 
 /// Conditions by their human reading, as the graph exports list them.

@@ -71,7 +71,7 @@ pub fn write_nodes(
         let facts = graph.facts(id);
         let c = n.credential.as_ref();
         let time = |t: Option<jiff::Timestamp>| t.map(|t| t.to_string()).unwrap_or_default();
-        let revoke = super::revoke_ids(n.revoke.get());
+        let revoke = n.revoke.ids();
         csv.write_record([
             n.key,
             &format!("{NODE_LABEL};{}", kind_name(n.kind.as_str())),
@@ -116,7 +116,7 @@ pub fn write_relationships(
             }
             let e = graph.edge(id);
             let conditions = super::condition_texts(e.conditions);
-            let revoke = super::revoke_ids(e.revoke.get());
+            let revoke = e.revoke.ids();
             let source = super::edge_source(graph, &e).unwrap_or("");
             csv.write_record([
                 graph.key(node),

@@ -123,8 +123,9 @@ pub(crate) struct NodeTables<'t> {
 }
 
 impl Nodes {
-    /// The nodes, when every index in them is in its table, tags are sorted, the key
-    /// order is one and copies stay in budget; `Err` names what is not.
+    /// The nodes, when every index in them is in its table, their tags and credentials
+    /// come one node after the other, each node's tags are sorted, the key order is one
+    /// and copies stay in budget; `Err` names what is not.
     pub(crate) fn check(
         records: Vec<NodeRecord>,
         tags: Vec<[u32; 2]>,

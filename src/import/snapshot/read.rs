@@ -320,7 +320,10 @@ fn decode<R: Read>(d: &mut Decoder<'_, R>) -> Result<(TrustGraph, Vec<Warning>),
     let lists =
         LazyLists::new(strings.clone(), spans, entries, commands).ok_or((at, "revoke lists"))?;
     let list_bytes = lists.bytes();
-    copies.charge(list_bytes.iter().sum(), at)?;
+    let all_lists = list_bytes
+        .iter()
+        .fold(0u64, |sum, &b| sum.saturating_add(b));
+    copies.charge(all_lists, at)?;
     let at = d.at;
     let reasons = d.words("reasons")?;
     for &r in &reasons {

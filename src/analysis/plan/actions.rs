@@ -103,12 +103,14 @@ impl<'g> Actions<'g> {
         for &n in &scope {
             let rank = graph.key_rank(n);
             for (e, from) in graph.incoming(n) {
+                // (By id alone: a snapshot's lists are made only for the edges kept.)
                 if !in_scope[from.index()]
                     && graph
                         .edge(e)
                         .revoke
-                        .iter()
-                        .any(|r| inside.contains(r.id.as_str()))
+                        .ids()
+                        .into_iter()
+                        .any(|id| inside.contains(id))
                 {
                     edges.push((graph.key_rank(from), rank, e));
                 }

@@ -235,15 +235,15 @@ pub struct StepIn {
 }
 
 impl TrustGraph {
-    /// Node ids in key order: the suggested order if it is one, else sorted.
+    /// Node ids in key order: a snapshot's (checked when it was read), else sorted.
     fn key_order(&self) -> Vec<u32> {
         if let Some(frozen) = &self.frozen {
-            // Checked when the snapshot was read.
             return frozen.by_key.clone();
         }
+        // The keys beside the ids, so that a comparison reads two strings and not two
+        // nodes first; each half sorted on its own core, then merged.
         let n = self.graph.node_count();
-        let key = |id: u32| self.key_at(id);
-        let mut keyed: Vec<(&str, u32)> = (0..n as u32).map(|id| (key(id), id)).collect();
+        let mut keyed: Vec<(&str, u32)> = (0..n as u32).map(|id| (self.key_at(id), id)).collect();
         let (left, right) = keyed.split_at_mut(n / 2);
         both(|| left.sort_unstable(), || right.sort_unstable());
         let mut by_key = Vec::with_capacity(n);

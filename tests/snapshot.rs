@@ -264,8 +264,7 @@ proptest! {
             let at = 8 + at.index(bytes.len() - 8);
             bytes[at] = *value;
         }
-        let crc = u64::from(crc32(&bytes[32..]));
-        bytes[24..32].copy_from_slice(&crc.to_le_bytes());
+        sign(&mut bytes);
         let _ = reload(bytes);
     }
 }
@@ -291,14 +290,7 @@ fn a_wrong_key_order_is_refused() {
         ("repeated", vec![(1, first)]),
         ("out of range", vec![(0, n as u32)]),
     ] {
-        let mut bytes = good.clone();
-        for (i, value) in edits {
-            let at = order_at + 4 * i;
-            bytes[at..at + 4].copy_from_slice(&value.to_le_bytes());
-        }
-        let crc = u64::from(crc32(&bytes[32..]));
-        bytes[24..32].copy_from_slice(&crc.to_le_bytes());
-        let err = reload(bytes).expect_err(what);
+        let err = reload(with_words(&good, order_at, &edits)).expect_err(what);
         assert!(err.contains("key order"), "{what}: {err}");
     }
 }
@@ -347,14 +339,10 @@ fn a_kept_adjacency_out_of_order_is_sorted_again() {
         ("repeated", vec![(1, word(&good, 0))]),
         ("out of range", vec![(0, e as u32)]),
     ] {
-        let mut bytes = good.clone();
-        for (i, value) in edits {
-            let at = out_at + 4 * i;
-            bytes[at..at + 4].copy_from_slice(&value.to_le_bytes());
-        }
-        let crc = u64::from(crc32(&bytes[32..]));
-        bytes[24..32].copy_from_slice(&crc.to_le_bytes());
-        assert!(answers(bytes) == expected, "{what}");
+        assert!(
+            answers(with_words(&good, out_at, &edits)) == expected,
+            "{what}"
+        );
     }
 }
 
@@ -460,6 +448,24 @@ fn one_long_string(named_by_nodes: bool, named_by_warnings: bool) -> Vec<u8> {
     bytes.extend_from_slice(&u64::from(crc32(&payload)).to_le_bytes());
     bytes.extend_from_slice(&payload);
     bytes
+}
+
+/// `good` with the 32-bit words `edits` (index, value) written from byte `at`, and a
+/// checksum made to match: a hostile file, not a damaged one.
+fn with_words(good: &[u8], at: usize, edits: &[(usize, u32)]) -> Vec<u8> {
+    let mut bytes = good.to_vec();
+    for &(i, value) in edits {
+        let at = at + 4 * i;
+        bytes[at..at + 4].copy_from_slice(&value.to_le_bytes());
+    }
+    sign(&mut bytes);
+    bytes
+}
+
+/// Makes the header's checksum match the payload.
+fn sign(bytes: &mut [u8]) {
+    let crc = u64::from(crc32(&bytes[32..]));
+    bytes[24..32].copy_from_slice(&crc.to_le_bytes());
 }
 
 /// CRC-32 (IEEE), as the snapshot header holds it: written out here so the test does

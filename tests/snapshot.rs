@@ -87,6 +87,11 @@ fn answers_from_a_snapshot_are_the_answers_from_its_json() {
         &["plan", "--format", "json"],
         &["path", common::COMPROMISED, "x509:relying:ledger"],
         &["export", "--format", "dot"],
+        &["export", "--format", "graphml"],
+        &["export", "--format", "cypher"],
+        &["export", "--format", "opengraph"],
+        &["audit", "--format", "json"],
+        &["harden", "--format", "json"],
     ] {
         let run = |input: &str| {
             let out = trustpath()

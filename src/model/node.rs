@@ -145,7 +145,7 @@ impl<S: AsRef<str>> Credential<S> {
     }
 
     /// The credential with its texts owned.
-    pub fn to_owned(&self) -> Credential {
+    pub fn owned(&self) -> Credential {
         self.map(|s| s.as_ref().into())
     }
 

@@ -237,21 +237,19 @@ impl EdgeTables {
     }
 
     fn place(&mut self, place: Place) -> (PlaceTag, u32) {
-        match place {
-            Place::Unknown | Place::Node(_) | Place::Edge(_) => place_number(&place, |_| 0),
-            Place::Line(n) if n <= u64::from(u32::MAX) => (PlaceTag::Line, n as u32),
-            Place::Other(ref text) => {
+        place_number(&place, |table| match table {
+            Place::Other(text) => {
                 let at = address(text);
                 if self.last_place.0 == at && self.last_place.1 != 0 {
-                    return (PlaceTag::Table, self.last_place.1);
+                    return self.last_place.1;
                 }
-                let id = self.push_place(place);
+                let id = self.push_place(table.clone());
                 // The table holds the text now: its address stays its own.
                 self.last_place = (at, id);
-                (PlaceTag::Table, id)
+                id
             }
-            far @ Place::Line(_) => (PlaceTag::Table, self.push_place(far)),
-        }
+            far => self.push_place(far.clone()),
+        })
     }
 
     fn push_place(&mut self, place: Place) -> u32 {

@@ -48,7 +48,7 @@ impl NodeRef<'_> {
             criticality: self.criticality,
             admin: self.admin,
             tags: self.tags.to_map(),
-            credential: self.credential.map(|c| Box::new(c.to_owned())),
+            credential: self.credential.map(|c| Box::new(c.owned())),
             revoke: self.revoke.get().to_vec(),
             provenance: self.provenance.clone(),
         }
@@ -216,24 +216,6 @@ impl PartialEq for Tags<'_> {
 }
 
 impl Eq for Tags<'_> {}
-
-impl<'g> IntoIterator for &Tags<'g> {
-    type Item = (&'g str, &'g str);
-    type IntoIter = Box<dyn Iterator<Item = (&'g str, &'g str)> + 'g>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        Box::new(self.iter())
-    }
-}
-
-impl<'g> IntoIterator for Tags<'g> {
-    type Item = (&'g str, &'g str);
-    type IntoIter = Box<dyn Iterator<Item = (&'g str, &'g str)> + 'g>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        Box::new(self.iter())
-    }
-}
 
 /// As a map, as the owned tags serialize.
 impl serde::Serialize for Tags<'_> {

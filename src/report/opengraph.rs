@@ -93,7 +93,7 @@ fn node_out(buf: &mut Vec<u8>, graph: &TrustGraph, id: NodeId, at: jiff::Timesta
     p.text("key", n.key);
     super::node_properties(&mut p, graph, id, at);
     // Tags as `tag_<name>`: no property above starts so, so none is replaced.
-    for (tag, value) in &n.tags {
+    for (tag, value) in n.tags.iter() {
         p.text(&format!("tag_{tag}"), value);
     }
     p.close();

@@ -356,7 +356,7 @@ impl<'g> Encoder<'g> {
         }
         r[word::TAGS] = self.tags.len() as u32;
         r[word::TAG_COUNT] = n.tags.len() as u32;
-        for (k, v) in n.tags {
+        for (k, v) in n.tags.iter() {
             let pair = [self.id(k), self.id(v)];
             self.tags.push(pair);
         }

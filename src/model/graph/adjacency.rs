@@ -337,16 +337,10 @@ impl TrustGraph {
             }
             // A snapshot keeps the runs in their order: used when they hold together,
             // sorted again otherwise.
-            let kept = self
-                .frozen
-                .as_ref()
-                .and_then(|f| kept_runs(&f.out_order, &start, &rank, ends));
-            if let Some(targets) = kept {
-                let edges = self
-                    .frozen
-                    .as_ref()
-                    .map_or_else(Vec::new, |f| f.out_order.clone());
-                return (start, targets, edges, Vec::new());
+            if let Some(frozen) = &self.frozen
+                && let Some(targets) = kept_runs(&frozen.out_order, &start, &rank, ends)
+            {
+                return (start, targets, frozen.out_order.clone(), Vec::new());
             }
             let mut fill = start.clone();
             let mut list = vec![(0u32, 0u32); edge_count];

@@ -126,31 +126,20 @@ impl TrustGraph {
             return;
         };
         let n = frozen.node_count();
-        let mut graph = DiGraph::with_capacity(n, frozen.edges.len());
-        let mut index = KeyIndex::default();
-        index.reserve(n);
+        self.graph = DiGraph::with_capacity(n, frozen.edges.len());
+        self.index = KeyIndex::default();
+        self.index.reserve(n);
         for id in 0..n {
             let node = frozen.node(id, &self.edges).to_node();
-            let inserted = index.insert(&node.key, id as u32, |i| {
-                if i as usize == id {
-                    &node.key
-                } else {
-                    key_of(&graph, i)
-                }
-            });
-            debug_assert!(inserted.is_ok(), "a frozen graph's keys are distinct");
-            graph.add_node(node);
+            let added = self.index_key(&node.key);
+            debug_assert!(added.is_ok(), "a frozen graph's keys are distinct");
+            self.graph.add_node(node);
         }
         let Frozen { edges, ends, .. } = *frozen;
         for (packed, [a, b]) in edges.into_iter().zip(ends) {
-            graph.add_edge(
-                NodeIndex::new(a as usize),
-                NodeIndex::new(b as usize),
-                packed,
-            );
+            let (a, b) = (NodeIndex::new(a as usize), NodeIndex::new(b as usize));
+            self.graph.add_edge(a, b, packed);
         }
-        self.graph = graph;
-        self.index = index;
         self.adjacency = OnceLock::new();
     }
 

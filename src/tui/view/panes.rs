@@ -208,7 +208,7 @@ fn details<'a>(app: &'a App<'_>, theme: &'a Theme, cols: usize) -> Content<'a> {
     }
     // What the importer read about it (a policy's rules, a role's bindings, why a node
     // is not in the inputs), one line each, wrapped.
-    for (tag, value) in &n.tags {
+    for (tag, value) in n.tags.iter() {
         let value = clean(&value.replace('\n', " · ")).into_owned();
         head.extend(wrapped(&format!("{tag}: {value}"), cols, 2, Style::new()));
     }

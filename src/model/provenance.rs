@@ -45,6 +45,14 @@ impl Place {
 }
 
 impl Place {
+    /// A native element's place `base` elements further on: a helper reading ahead
+    /// numbers the elements it reads from 0 (`import/native/ahead.rs`).
+    pub(crate) fn shift(&mut self, base: u32) {
+        if let Place::Node(n) | Place::Edge(n) = self {
+            *n = n.wrapping_add(base);
+        }
+    }
+
     /// The place as a compiler-style suffix after `file:` ("12" for line 12, the pointer
     /// otherwise), for messages.
     pub fn in_message(&self) -> String {

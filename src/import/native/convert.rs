@@ -71,7 +71,8 @@ pub(super) struct NodeParts {
     tags: BTreeMap<String, String>,
     credential: Option<Box<Credential>>,
     revoke: Vec<Revoke>,
-    place: Place,
+    /// Where its provenance says it came from (none: the place it was read at).
+    place: Option<Place>,
 }
 
 /// An edge but for its reason, which the adding half shares.
@@ -84,16 +85,20 @@ pub(super) struct EdgeParts {
     technique: Option<Box<str>>,
     level: Option<AccessLevel>,
     revoke: Arc<[Revoke]>,
-    place: Place,
+    place: Option<Place>,
 }
+
+/// Provenance files seen, by their number in this load.
+pub(super) type Sources = Arc<FxHashMap<Box<str>, u32>>;
 
 /// The reading half: turns elements into items.
 pub(super) struct Ctx<'f, 's> {
     pub(super) file: &'f str,
-    sink: &'s dyn Sink<Batch>,
+    /// Where full batches go: none for a helper's items (`ahead.rs`), kept in one batch.
+    sink: Option<&'s dyn Sink<Batch>>,
     batch: Batch,
-    /// Provenance files seen, by their number in this load.
-    sources: FxHashMap<Box<str>, u32>,
+    /// Shared with a helper, which numbers only the files seen before its bytes.
+    pub(super) sources: Sources,
     /// The last revoke list, which the next edge shares when it lists the same (taken
     /// from the builder for the load, given back after).
     pub(super) last_revoke: Arc<[Revoke]>,
@@ -109,26 +114,90 @@ impl<'f, 's> Ctx<'f, 's> {
     ) -> Self {
         Ctx {
             file,
-            sink,
+            sink: Some(sink),
             batch: Batch::empty(),
-            sources: FxHashMap::default(),
+            sources: Sources::default(),
             last_revoke,
+            unknown: BTreeMap::new(),
+        }
+    }
+
+    /// A helper's context: its items stay in `batch`, numbered from 0 on, and provenance
+    /// files are numbered by `sources` (elements naming another are not its to read).
+    pub(super) fn helper(file: &'f str, sources: Sources, batch: Batch) -> Self {
+        Ctx {
+            file,
+            sink: None,
+            batch,
+            sources,
+            last_revoke: no_revoke(),
             unknown: BTreeMap::new(),
         }
     }
 
     pub(super) fn push(&mut self, item: Item) {
         self.batch.items.push(item);
-        if self.batch.items.len() >= BATCH {
+        if self.batch.items.len() >= BATCH && self.sink.is_some() {
             self.flush();
         }
     }
 
     /// Sends what is batched (the last batch too: call it once done).
     pub(super) fn flush(&mut self) {
-        if !self.batch.items.is_empty() {
-            self.sink.send(&mut self.batch, Batch::empty);
+        if let Some(sink) = self.sink
+            && !self.batch.items.is_empty()
+        {
+            sink.send(&mut self.batch, Batch::empty);
         }
+    }
+
+    /// A helper's items.
+    pub(super) fn into_batch(self) -> Batch {
+        self.batch
+    }
+
+    /// Whether the provenance file named is numbered already.
+    pub(super) fn knows(&self, provenance: Option<&ProvenanceDto<'_>>) -> bool {
+        provenance.is_none_or(|p| self.sources.contains_key(&*p.file))
+    }
+
+    /// Takes a helper's items as if they were read here next, the first numbered `base`:
+    /// sent after this context's own, their places shifted by `base`, and their first
+    /// revoke list this context's last one when they are the same (as one reader would
+    /// have shared it). Returns the spent batch to give the helper next.
+    pub(super) fn adopt(&mut self, mut batch: Batch, base: u32) -> Batch {
+        // The helper's first list, and whether it is the same as the last one here.
+        let mut first: Option<(Arc<[Revoke]>, bool)> = None;
+        for item in &mut batch.items {
+            match item {
+                Item::Node { at, .. } | Item::Warn { at, .. } => at.shift(base),
+                Item::Edge { at, edge, .. } => {
+                    at.shift(base);
+                    if edge.revoke.is_empty() {
+                        continue;
+                    }
+                    let (first, same) = first.get_or_insert_with(|| {
+                        (edge.revoke.clone(), *edge.revoke == *self.last_revoke)
+                    });
+                    if *same && Arc::ptr_eq(first, &edge.revoke) {
+                        edge.revoke = self.last_revoke.clone();
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(last) = batch.items.iter().rev().find_map(|item| match item {
+            Item::Edge { edge, .. } if !edge.revoke.is_empty() => Some(&edge.revoke),
+            _ => None,
+        }) {
+            self.last_revoke = last.clone();
+        }
+        self.flush();
+        match self.sink {
+            Some(sink) => sink.send(&mut batch, Batch::empty),
+            None => unreachable!("a helper adopts no helper's items"),
+        }
+        batch
     }
 
     pub(super) fn unknown_text(&mut self, list: &str, index: usize, paths: &[String]) {
@@ -150,8 +219,9 @@ impl<'f, 's> Ctx<'f, 's> {
         if let Some(&n) = self.sources.get(&*p.file) {
             return n;
         }
+        debug_assert!(self.sink.is_some(), "a helper numbers no file");
         let n = self.sources.len() as u32 + 1;
-        self.sources.insert(p.file.as_ref().into(), n);
+        Arc::make_mut(&mut self.sources).insert(p.file.as_ref().into(), n);
         self.push(Item::Source(p.file.as_ref().into()));
         n
     }
@@ -170,7 +240,7 @@ impl<'f, 's> Ctx<'f, 's> {
         }
         let at = Place::Node(index as u32);
         let source = self.source(dto.provenance.as_ref());
-        let place = dto.provenance.map_or(at.clone(), |p| Place::parse(&p.at));
+        let place = dto.provenance.map(|p| Place::parse(&p.at));
         let credential = dto.credential.map(|c| {
             Box::new(Credential {
                 kind: c.kind.map(Into::into),
@@ -229,7 +299,7 @@ impl<'f, 's> Ctx<'f, 's> {
     pub(super) fn add_edge(&mut self, dto: EdgeDto<'_>, index: usize) {
         let at = Place::Edge(index as u32);
         let source = self.source(dto.provenance.as_ref());
-        let place = dto.provenance.map_or(at.clone(), |p| Place::parse(&p.at));
+        let place = dto.provenance.map(|p| Place::parse(&p.at));
         // Held here as well as by the edge, so that the next edge listing the same
         // entries shares them.
         let revoke = if dto.revoke.is_empty() {
@@ -283,11 +353,16 @@ impl<'f, 's> Ctx<'f, 's> {
 }
 
 impl Batch {
-    fn empty() -> Batch {
+    pub(super) fn empty() -> Batch {
         Batch {
             text: String::new(),
             items: Vec::with_capacity(BATCH),
         }
+    }
+
+    pub(super) fn clear(&mut self) {
+        self.text.clear();
+        self.items.clear();
     }
 }
 
@@ -308,7 +383,7 @@ pub(super) fn add_batch(builder: &mut Builder, sources: &mut Vec<SourceId>, batc
         match item {
             Item::Source(name) => sources.push(builder.graph.intern_source(&name)),
             Item::Node { node, source, at } => {
-                let node = node.build(text, sources[source as usize]);
+                let node = node.build(text, sources[source as usize], &at);
                 builder.add_node(node, &at);
             }
             Item::Edge {
@@ -323,7 +398,7 @@ pub(super) fn add_batch(builder: &mut Builder, sources: &mut Vec<SourceId>, batc
                     Some(kept) => kept.clone(),
                     None => share(&mut builder.reasons, text[reason].into()),
                 };
-                let edge = edge.build(reason, sources[source as usize]);
+                let edge = edge.build(reason, sources[source as usize], &at);
                 builder.add_edge(&text[from], &text[to], edge, at);
             }
             Item::Warn { at, message } => builder.warn(&at, message),
@@ -335,11 +410,11 @@ pub(super) fn add_batch(builder: &mut Builder, sources: &mut Vec<SourceId>, batc
 }
 
 impl NodeParts {
-    fn build(self, text: &str, source: SourceId) -> Node {
+    fn build(self, text: &str, source: SourceId, at: &Place) -> Node {
         let get = |r: Range<usize>| &text[r];
         let provenance = Provenance {
             source,
-            place: self.place,
+            place: self.place.unwrap_or_else(|| at.clone()),
         };
         let (platform, name) = (self.platform.map(get), self.name.map(get));
         let mut node = Node::named(get(self.key), self.kind, platform, name, provenance);
@@ -358,10 +433,10 @@ impl NodeParts {
 }
 
 impl EdgeParts {
-    fn build(self, reason: Arc<str>, source: SourceId) -> Edge {
+    fn build(self, reason: Arc<str>, source: SourceId, at: &Place) -> Edge {
         let provenance = Provenance {
             source,
-            place: self.place,
+            place: self.place.unwrap_or_else(|| at.clone()),
         };
         let mut edge = Edge::new(self.kind, reason, provenance);
         edge.conditions = self.conditions;

@@ -9,18 +9,21 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::io;
+use std::thread;
 
 use serde::de::{self, IgnoredAny, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use super::{Builder, ImportError, Warning, halves};
 use crate::model::{Revoke, no_revoke};
+use ahead::Ahead;
 use convert::{Ctx, Item};
 use dto::ConditionDto;
 use dto::strict::{EdgeDto, NodeDto, ProvenanceDto, RevokeDto};
 use unknown::Noted;
 use window::{Fail, Window, parse};
 
+mod ahead;
 mod convert;
 mod dto;
 mod unknown;
@@ -71,31 +74,37 @@ pub(super) fn read_stream(
     file: &str,
     builder: &mut Builder,
 ) -> Result<(), ImportError> {
-    read_through(reader, file, builder, window::WINDOW)
+    read_through(reader, file, builder, window::WINDOW, ahead::MIN_SHARED).map(|_| ())
 }
 
 /// [`read_stream`] through a window of `window` bytes at first (tests make it tiny, so
-/// that every value is cut somewhere).
+/// that every value is cut somewhere), its later half read ahead by a helper when it
+/// holds `shared` bytes or more (`ahead.rs`). Returns how many elements the helper read.
 fn read_through(
     reader: impl io::Read,
     file: &str,
     builder: &mut Builder,
     window: usize,
-) -> Result<(), ImportError> {
+    shared: usize,
+) -> Result<usize, ImportError> {
     let mut sources = vec![builder.graph.intern_source(file)];
     let last_revoke = std::mem::replace(&mut builder.last_revoke, no_revoke());
     let (read, last_revoke, unknown) = halves::in_two_halves(
         builder,
         |sink| {
             let mut ctx = Ctx::new(file, sink, last_revoke);
-            let read = document(&mut Window::new(reader, file, window), &mut ctx);
+            let read = thread::scope(|s| {
+                let mut ahead = Ahead::start(s, file, shared);
+                document(&mut Window::new(reader, file, window), &mut ctx, &mut ahead)
+                    .map(|()| ahead.taken())
+            });
             ctx.flush();
             (read, ctx.last_revoke, ctx.unknown)
         },
         move |builder, batch| convert::add_batch(builder, &mut sources, batch),
     );
     builder.last_revoke = last_revoke;
-    read?;
+    let taken = read?;
     for (field, (first, count)) in unknown {
         let times = if count > 1 {
             format!(" ({count} times)")
@@ -108,7 +117,7 @@ fn read_through(
             format!("unknown field '{field}' ignored{times}"),
         ));
     }
-    Ok(())
+    Ok(taken)
 }
 
 /// The document: an object whose `nodes` and `edges` arrays are read one element at a
@@ -116,6 +125,7 @@ fn read_through(
 fn document(
     window: &mut Window<'_, impl io::Read>,
     ctx: &mut Ctx<'_, '_>,
+    ahead: &mut Ahead,
 ) -> Result<(), ImportError> {
     let what = match window.peek()? {
         Some(b'{') => None,
@@ -164,8 +174,8 @@ fn document(
                         Ok(used)
                     })?;
                 }
-                "nodes" => list(window, ctx, List::Nodes)?,
-                "edges" => list(window, ctx, List::Edges)?,
+                "nodes" => list(window, ctx, ahead, List::Nodes)?,
+                "edges" => list(window, ctx, ahead, List::Edges)?,
                 "metadata" => window.value(|bytes| {
                     let (meta, used) = parse::<serde_json::Map<String, serde_json::Value>>(bytes)?;
                     ctx.push(Item::Metadata(meta));
@@ -257,15 +267,17 @@ impl<'de> Visitor<'de> for AnArray {
 }
 
 #[derive(Clone, Copy)]
-enum List {
+pub(super) enum List {
     Nodes,
     Edges,
 }
 
-/// One of the arrays, each element parsed and added as soon as it is whole.
+/// One of the arrays, each element parsed and added as soon as it is whole (or taken
+/// whole from the helper reading ahead).
 fn list(
     window: &mut Window<'_, impl io::Read>,
     ctx: &mut Ctx<'_, '_>,
+    ahead: &mut Ahead,
     list: List,
 ) -> Result<(), ImportError> {
     if window.peek()? != Some(b'[') {
@@ -284,25 +296,30 @@ fn list(
             None => return Err(window.error("EOF while parsing a list")),
             Some(_) => {}
         }
-        window.value(|bytes| match list {
-            List::Nodes => element(ctx, bytes, "nodes", index, |ctx, dto| {
-                ctx.add_node(dto, index).map_err(Fail::Invalid)
-            }),
-            List::Edges => element(ctx, bytes, "edges", index, |ctx, dto| {
-                ctx.add_edge(dto, index);
-                Ok(())
-            }),
-        })?;
+        let mut read = ahead.at_element(window, ctx, index, list);
+        if read == 0 {
+            window.value(|bytes| match list {
+                List::Nodes => element(ctx, bytes, "nodes", index, |ctx, dto| {
+                    ctx.add_node(dto, index).map_err(Fail::Invalid)
+                }),
+                List::Edges => element(ctx, bytes, "edges", index, |ctx, dto| {
+                    ctx.add_edge(dto, index);
+                    Ok(())
+                }),
+            })?;
+            read = 1;
+        }
         match window.peek()? {
             Some(b',') => window.bump(),
             Some(b']') => {
                 window.bump();
+                ahead.settle();
                 return Ok(());
             }
             Some(_) => return Err(window.error("expected `,` or `]`")),
             None => return Err(window.error("EOF while parsing a list")),
         }
-        index += 1;
+        index += read;
     }
 }
 

@@ -142,15 +142,33 @@ impl io::Read for Trickle<'_> {
 /// The graph (as native JSON) and warnings read from `text` through a window that starts
 /// at `window` bytes and a reader giving `chunk` bytes at a time; or the error.
 fn read_with(text: &[u8], window: usize, chunk: usize) -> Result<(String, Vec<String>), String> {
+    read_ahead(text, window, chunk, usize::MAX).map(|(read, _)| read.0)
+}
+
+/// What was read, as [`read_with`] says it and as a snapshot (which shows what revoke
+/// lists share), with a helper reading ahead from windows holding `shared` bytes; and how
+/// many elements the helper read.
+type Read = ((String, Vec<String>), Vec<u8>);
+
+fn read_ahead(
+    text: &[u8],
+    window: usize,
+    chunk: usize,
+    shared: usize,
+) -> Result<(Read, usize), String> {
     let mut builder = Builder::new(jiff::Timestamp::UNIX_EPOCH);
     builder.begin_file("t.json");
     let reader = Trickle { rest: text, chunk };
-    read_through(reader, "t.json", &mut builder, window).map_err(|e| e.to_string())?;
+    let taken =
+        read_through(reader, "t.json", &mut builder, window, shared).map_err(|e| e.to_string())?;
     let (graph, warnings, _) = builder.finish();
     let mut out = Vec::new();
     crate::report::json::write_graph(&mut out, &graph, &|_| true).expect("writes");
+    let mut snapshot = Vec::new();
+    crate::import::snapshot::write(&mut snapshot, &graph, &warnings).expect("writes");
     let warnings = warnings.iter().map(ToString::to_string).collect();
-    Ok((String::from_utf8(out).expect("UTF-8"), warnings))
+    let json = String::from_utf8(out).expect("UTF-8");
+    Ok((((json, warnings), snapshot), taken))
 }
 
 /// A document with every kind of value the reader handles: escapes and non-ASCII text,
@@ -197,6 +215,14 @@ fn values_cut_by_the_window_read_as_whole() {
         for chunk in [1, 7, usize::MAX] {
             let read = read_with(DOCUMENT.as_bytes(), window, chunk).expect("reads");
             assert_eq!(read, whole, "window {window}, chunk {chunk}");
+            for shared in [1, 24] {
+                let (read, _) =
+                    read_ahead(DOCUMENT.as_bytes(), window, chunk, shared).expect("reads");
+                assert_eq!(
+                    read.0, whole,
+                    "window {window}, chunk {chunk}, shared {shared}"
+                );
+            }
         }
     }
 }
@@ -247,11 +273,13 @@ fn errors_are_placed_in_the_file() {
     ];
     for (text, expected) in cases {
         for window in [1, 5, 16, super::window::WINDOW] {
-            let err = read_with(text.as_bytes(), window, 3).expect_err(text);
-            assert!(
-                err.starts_with(expected),
-                "window {window}: {err}\n  expected {expected}"
-            );
+            for shared in [1, usize::MAX] {
+                let err = read_ahead(text.as_bytes(), window, 3, shared).expect_err(text);
+                assert!(
+                    err.starts_with(expected),
+                    "window {window}, shared {shared}: {err}\n  expected {expected}"
+                );
+            }
         }
     }
 }
@@ -266,6 +294,7 @@ proptest! {
         cut in any::<bool>(),
         window in 1usize..48,
         chunk in 1usize..64,
+        shared in 1usize..96,
     ) {
         let mut text = DOCUMENT.as_bytes().to_vec();
         if cut {
@@ -274,7 +303,9 @@ proptest! {
             text[at] = byte;
         }
         let whole = read_with(&text, super::window::WINDOW, usize::MAX);
-        prop_assert_eq!(read_with(&text, window, chunk), whole);
+        prop_assert_eq!(read_with(&text, window, chunk), whole.clone());
+        let ahead = read_ahead(&text, window, chunk, shared).map(|(read, _)| read.0);
+        prop_assert_eq!(ahead, whole);
     }
 }
 
@@ -313,4 +344,98 @@ fn elements_with_unknown_fields_are_read_as_strictly_as_others() {
         warnings,
         ["t.json:/nodes/0/u: unknown field 'nodes[].u' ignored (2 times)"]
     );
+}
+
+/// A long document whose element boundaries are easy to guess wrong (reasons holding
+/// `}, {`, revoke lists of objects inside edges), with provenance files first named midway,
+/// unknown fields, warnings, repeated nodes and dangling edges: a helper reading ahead
+/// takes much of it, and the graph, the warnings and the revoke lists shared are those of
+/// the reader alone, through any window. An error past the middle is said the same too.
+#[test]
+fn a_helper_reading_ahead_changes_nothing() {
+    let mut nodes = Vec::new();
+    for i in 0..300 {
+        let mut node = format!(r#"{{"id": "n{i}", "kind": "role", "name": "n}}, {{{i}"#);
+        node.push('"');
+        match i % 50 {
+            7 => node.push_str(r#", "colour": "red""#),
+            11 => node.push_str(r#", "credential": {"status": "wobbly"}"#),
+            13 => node = format!(r#"{{"id": "n{}", "kind": "group""#, i - 1),
+            17 => node.push_str(&format!(
+                r#", "provenance": {{"file": "p{i}.json", "at": "/x"}}"#
+            )),
+            _ => {}
+        }
+        nodes.push(node + "}");
+    }
+    let mut edges = Vec::new();
+    for i in 0..1500 {
+        let to = if i % 97 == 5 {
+            "gone".to_string()
+        } else {
+            format!("n{}", (i * 7 + 1) % 300)
+        };
+        let mut edge = format!(
+            r#"{{"from": "n{}", "to": "{to}", "kind": "can_access", "reason": "r{}}},\n {{x"#,
+            i % 300,
+            i % 9
+        );
+        edge.push('"');
+        if i % 5 != 0 {
+            let policy = i / 20;
+            edge.push_str(&format!(
+                r#", "revoke": [{{"id": "a{policy}", "action": "detach_policy"}}, {{"id": "b{policy}", "action": "x", "cost": 2}}]"#
+            ));
+        }
+        match i % 300 {
+            41 => edge.push_str(r#", "why": 1"#),
+            99 => edge.push_str(&format!(
+                r#", "provenance": {{"file": "e{i}.json", "at": "/y"}}"#
+            )),
+            _ => {}
+        }
+        edges.push(edge + "}");
+    }
+    let document = |edges: &[String]| {
+        format!(
+            "{{\"schema\": \"trustpath/graph/v1\",\n\"nodes\": [\n{}],\n\"edges\": [\n{}]}}",
+            nodes.join(",\n"),
+            edges.join(", ")
+        )
+    };
+    let text = document(&edges);
+    let (alone, none) = read_ahead(text.as_bytes(), 4096, usize::MAX, usize::MAX).expect("reads");
+    assert_eq!(none, 0);
+    assert!(
+        alone.0.1.iter().any(|w| w.contains("unknown field")),
+        "{:?}",
+        alone.0.1
+    );
+    let mut most = 0;
+    for window in [256, 4096, 100_000, super::window::WINDOW] {
+        for chunk in [1000, usize::MAX] {
+            let (read, taken) = read_ahead(text.as_bytes(), window, chunk, 1).expect("reads");
+            assert!(
+                read == alone,
+                "window {window}, chunk {chunk}: {:?}",
+                read.0.1
+            );
+            most = most.max(taken);
+        }
+    }
+    // At best, half of every window: 900.
+    assert!(most > 600, "the helper read {most} of 1800 elements");
+
+    edges[1300] = edges[1300].replacen(r#""from": "n100""#, r#""from": 100"#, 1);
+    let broken = document(&edges);
+    let expected = read_with(broken.as_bytes(), 4096, usize::MAX)
+        .map(|_| ())
+        .expect_err("an error");
+    assert!(expected.contains("invalid type"), "{expected}");
+    for window in [256, 4096, super::window::WINDOW] {
+        let err = read_ahead(broken.as_bytes(), window, 1000, 1)
+            .map(|_| ())
+            .expect_err("an error");
+        assert_eq!(err, expected, "window {window}");
+    }
 }

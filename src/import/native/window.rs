@@ -41,6 +41,9 @@ pub(super) struct Window<'f, R> {
     pos: usize,
     len: usize,
     eof: bool,
+    /// The file offset of `buf[0]`, and how many times the window was refilled.
+    base: u64,
+    fills: u64,
     /// Place of `buf[0]` in the file: 1-based line, and the bytes before it on its line.
     /// The place of a later byte is worked out only for an error (counting lines as
     /// values go by cost more than the lines are worth).
@@ -58,6 +61,8 @@ impl<'f, R: io::Read> Window<'f, R> {
             pos: 0,
             len: 0,
             eof: false,
+            base: 0,
+            fills: 0,
             line: 1,
             column: 0,
         }
@@ -76,6 +81,27 @@ impl<'f, R: io::Read> Window<'f, R> {
                 return Ok(None);
             }
         }
+    }
+
+    /// The bytes held from the next one not yet read.
+    pub(super) fn held(&self) -> &[u8] {
+        &self.buf[self.pos..self.len]
+    }
+
+    /// The file offset of the next byte not yet read.
+    pub(super) fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    /// How many times the window was refilled: a new count is new bytes held.
+    pub(super) fn fills(&self) -> u64 {
+        self.fills
+    }
+
+    /// Reads `n` of the bytes held, parsed elsewhere.
+    pub(super) fn skip(&mut self, n: usize) {
+        debug_assert!(self.pos + n <= self.len);
+        self.pos += n;
     }
 
     /// Reads the byte [`Window::peek`] returned.
@@ -195,6 +221,8 @@ impl<'f, R: io::Read> Window<'f, R> {
             return Ok(false);
         }
         (self.line, self.column) = self.place();
+        self.base += self.pos as u64;
+        self.fills += 1;
         self.buf.copy_within(self.pos..self.len, 0);
         self.len -= self.pos;
         self.pos = 0;

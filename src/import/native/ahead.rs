@@ -1,5 +1,5 @@
-//! Reading ahead on the second core: the later half of a window parsed by a helper while
-//! the reader parses the earlier one.
+//! Runs of plain elements, read fast: the later half of a window by a helper on the
+//! second core while the reader reads the earlier half.
 //!
 //! Parsing is most of a native load, and the adding half (`halves.rs`) leaves the second
 //! core mostly idle. Once per window of a list, the reader guesses where an element starts
@@ -7,13 +7,17 @@
 //! there to a helper, which parses as many whole elements as it can into items of its own
 //! (from the next such `{` when one does not parse, a few times). The guess may be wrong
 //! (inside a string, or between the entries of an element's own list): the reader, parsing
-//! element by element from a boundary it knows, takes the helper's items only when one of
-//! its elements ends exactly where the helper started, and otherwise drops them. The helper stops at the first element that is not plainly its to read (cut
-//! by the window's end, malformed, with a field trustpath does not know, naming a
-//! provenance file not numbered yet, or invalid), and the reader reads on from there as if
-//! alone: every error and warning is the reader's, placed and worded as ever, and the items
-//! reach the graph in file order. A wrong guess costs a copy of half a window and the
-//! helper's time, once per window: linear however the file is written.
+//! from a boundary it knows, takes the helper's items only when one of its elements ends
+//! exactly where the helper started, and otherwise drops them.
+//!
+//! Both read a run the same way: the bytes checked to be UTF-8 once and parsed as text,
+//! while each element is plainly theirs to read. The first that is not (cut by the
+//! window's end, malformed, with a field trustpath does not know, invalid, or, for the
+//! helper, naming a provenance file not numbered yet) ends the run, and the reader reads
+//! on from there element by element (`mod.rs`): every error and warning is the reader's,
+//! placed and worded as ever, and items reach the graph in file order. A wrong guess costs
+//! a copy of half a window and the helper's time, once per window: linear however the
+//! file is written.
 
 use std::io;
 use std::sync::mpsc::{self, Receiver, SyncSender};
@@ -23,8 +27,8 @@ use serde::Deserialize;
 
 use super::List;
 use super::convert::{Batch, Ctx, Sources};
-use super::dto::strict::{EdgeDto, NodeDto};
-use super::window::{Window, parse};
+use super::dto::strict::{EdgeDto, NodeDto, ProvenanceDto};
+use super::window::Window;
 
 /// Windows holding less than this many unread bytes are read alone: too little to share.
 pub(super) const MIN_SHARED: usize = 64 << 10;
@@ -95,8 +99,9 @@ impl Ahead {
     }
 
     /// At the start of element `index` of `list`: takes the helper's elements when they
-    /// start here, and returns how many (the window is then after the last); otherwise
-    /// maybe hands the helper the later half of the window, and returns 0.
+    /// start here, or, once per window, hands the helper the later half of the window and
+    /// reads a run of the earlier half here; returns how many elements were read (the
+    /// window is then after the last), 0 for the reader to read the next one alone.
     pub(super) fn at_element<R: io::Read>(
         &mut self,
         window: &mut Window<'_, R>,
@@ -127,8 +132,16 @@ impl Ahead {
                 self.recycle(done);
             }
         }
-        self.guess(window, ctx, list);
-        0
+        if self.guessed == Some(window.fills()) {
+            return 0;
+        }
+        // Once per window's bytes: the later half to the helper, the earlier read here the
+        // same way.
+        self.guessed = Some(window.fills());
+        let own = self.guess(window, ctx, list);
+        let (_, count, end) = read(ctx, &window.held()[..own], list, Reading::Here(index));
+        window.skip(end);
+        count
     }
 
     /// How many elements were taken from the helper.
@@ -164,18 +177,24 @@ impl Ahead {
         done
     }
 
-    /// Hands the helper the window's bytes from a likely element start past their middle.
-    fn guess<R: io::Read>(&mut self, window: &Window<'_, R>, ctx: &Ctx<'_, '_>, list: List) {
-        let Some((jobs, _)) = &self.helper else {
-            return;
-        };
+    /// Hands the helper the window's bytes from a likely element start past their middle;
+    /// returns how many bytes are left to read here (all when none were handed over).
+    fn guess<R: io::Read>(
+        &mut self,
+        window: &Window<'_, R>,
+        ctx: &Ctx<'_, '_>,
+        list: List,
+    ) -> usize {
         let held = window.held();
-        if self.guessed == Some(window.fills()) || held.len() < self.min {
-            return;
+        let Some((jobs, _)) = &self.helper else {
+            return held.len();
+        };
+        // (One job at a time: a result is for the guess pending.)
+        if held.len() < self.min || self.pending.is_some() {
+            return held.len();
         }
-        self.guessed = Some(window.fills());
         let Some(at) = element_start(held) else {
-            return;
+            return held.len();
         };
         let mut bytes = std::mem::take(&mut self.spare_bytes);
         bytes.clear();
@@ -189,8 +208,10 @@ impl Ahead {
         if jobs.send(job).is_ok() {
             let from = window.offset() + at as u64;
             self.pending = Some((from, from));
+            at
         } else {
             self.helper = None;
+            held.len()
         }
     }
 }
@@ -199,7 +220,7 @@ impl Ahead {
 fn help(file: &str, jobs: Receiver<Job>, done: SyncSender<Done>) {
     for job in jobs {
         let mut ctx = Ctx::helper(file, job.sources, job.batch);
-        let (start, count, end) = read(&mut ctx, &job.bytes, job.list);
+        let (start, count, end) = read(&mut ctx, &job.bytes, job.list, Reading::Ahead);
         let batch = ctx.into_batch();
         let bytes = job.bytes;
         let read = Done {
@@ -215,26 +236,55 @@ fn help(file: &str, jobs: Receiver<Job>, done: SyncSender<Done>) {
     }
 }
 
-/// Reads elements from the start of `bytes` (one likely starts there, else at a later
-/// likely start) while each is whole, valid and followed by a `,`; returns where the
-/// first started, how many were read and where the last ended.
-fn read(ctx: &mut Ctx<'_, '_>, bytes: &[u8], list: List) -> (usize, usize, usize) {
+/// Who reads a run of plain elements.
+#[derive(Clone, Copy, PartialEq)]
+enum Reading {
+    /// The reader, from the start of the element numbered so, numbering provenance files
+    /// as it goes.
+    Here(usize),
+    /// The helper, from a guess (trying a few), with the files numbered before its bytes;
+    /// its elements are numbered from 0.
+    Ahead,
+}
+
+/// Reads elements from the start of `bytes` (one starts there, or likely starts there
+/// when read ahead, else at a later likely start) while each is whole, valid and followed
+/// by a `,`; returns where the first started, how many were read and where the last ended.
+///
+/// The bytes are checked to be UTF-8 once, and parsed as text: serde_json checks each
+/// string of bytes on its own, a tenth of the parse for short ids and keys. (Bytes that are
+/// not UTF-8 end the run: the reader, element by element, says where.)
+fn read(ctx: &mut Ctx<'_, '_>, bytes: &[u8], list: List, who: Reading) -> (usize, usize, usize) {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
+    };
+    let bytes = text.as_bytes();
+    let numbered = |ctx: &Ctx<'_, '_>, p: Option<&ProvenanceDto<'_>>| match who {
+        Reading::Here(_) => true,
+        Reading::Ahead => ctx.knows(p),
+    };
+    let first = match who {
+        Reading::Here(first) => first,
+        Reading::Ahead => 0,
+    };
     let (mut start, mut count, mut end, mut at) = (0, 0, 0, 0);
     let mut tries = 1;
-    loop {
+    while let Some(rest) = text.get(at..) {
         let used = match list {
-            List::Nodes => element(ctx, &bytes[at..], |ctx, dto: NodeDto<'_>| {
-                ctx.knows(dto.provenance.as_ref()) && ctx.add_node(dto, count).is_ok()
+            List::Nodes => element(ctx, rest, |ctx, dto: NodeDto<'_>| {
+                numbered(ctx, dto.provenance.as_ref()) && ctx.add_node(dto, first + count).is_ok()
             }),
-            List::Edges => element(ctx, &bytes[at..], |ctx, dto: EdgeDto<'_>| {
-                ctx.knows(dto.provenance.as_ref()) && {
-                    ctx.add_edge(dto, count);
+            List::Edges => element(ctx, rest, |ctx, dto: EdgeDto<'_>| {
+                numbered(ctx, dto.provenance.as_ref()) && {
+                    ctx.add_edge(dto, first + count);
                     true
                 }
             }),
         };
         let Some(used) = used else {
-            if count == 0
+            if who == Reading::Ahead
+                && count == 0
                 && tries < TRIES
                 && let Some(next) = next_start(bytes, at + 1)
             {
@@ -257,14 +307,16 @@ fn read(ctx: &mut Ctx<'_, '_>, bytes: &[u8], list: List) -> (usize, usize, usize
     (start, count, end.max(start))
 }
 
-/// Parses one element from the start of `bytes` and adds it when `add` says it may
+/// Parses one element from the start of `text` and adds it when `add` says it may
 /// (before adding anything); the bytes it took.
 fn element<'a, T: Deserialize<'a>>(
     ctx: &mut Ctx<'_, '_>,
-    bytes: &'a [u8],
+    text: &'a str,
     add: impl FnOnce(&mut Ctx<'_, '_>, T) -> bool,
 ) -> Option<usize> {
-    let (dto, used) = parse::<T>(bytes).ok()?;
+    let mut values = serde_json::Deserializer::from_str(text).into_iter::<T>();
+    let dto = values.next()?.ok()?;
+    let used = values.byte_offset();
     add(ctx, dto).then_some(used)
 }
 

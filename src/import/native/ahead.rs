@@ -20,13 +20,15 @@
 //! file is written.
 
 use std::io;
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread::{self, Scope};
 
+use rustc_hash::FxHashMap;
 use serde::Deserialize;
 
 use super::List;
-use super::convert::{Batch, Ctx, Sources};
+use super::convert::{Batch, Ctx};
 use super::dto::strict::{EdgeDto, NodeDto, ProvenanceDto};
 use super::window::Window;
 
@@ -52,14 +54,15 @@ pub(super) struct Ahead {
     /// Buffers back from the helper, for its next job.
     spare_bytes: Vec<u8>,
     spare_batch: Option<Batch>,
-    /// Elements taken from the helper.
+    /// Elements taken from the helper, and jobs given it.
     taken: usize,
+    jobs: usize,
 }
 
 struct Job {
     bytes: Vec<u8>,
     list: List,
-    sources: Sources,
+    sources: Arc<FxHashMap<Box<str>, u32>>,
     batch: Batch,
 }
 
@@ -95,6 +98,7 @@ impl Ahead {
             spare_bytes: Vec::new(),
             spare_batch: None,
             taken: 0,
+            jobs: 0,
         }
     }
 
@@ -144,15 +148,15 @@ impl Ahead {
         count
     }
 
-    /// How many elements were taken from the helper.
-    pub(super) fn taken(&self) -> usize {
-        self.taken
+    /// How many elements were taken from the helper, and how many jobs it was given.
+    pub(super) fn shared(&self) -> (usize, usize) {
+        (self.taken, self.jobs)
     }
 
-    /// Drops what the helper reads, if anything, at the end of a list (the next list may
-    /// guess in the same window: this one's guess may have been past its end).
+    /// Drops what the helper reads, if anything, at the end of a list. (The next list
+    /// reads the rest of this window alone: guessing again for each list would make a
+    /// file of many short lists cost the lists times the window.)
     pub(super) fn settle(&mut self) {
-        self.guessed = None;
         if self.pending.is_some()
             && let Some(done) = self.read.take().or_else(|| self.wait())
         {
@@ -167,7 +171,8 @@ impl Ahead {
         self.spare_bytes = done.bytes;
     }
 
-    /// The helper's last job, once done; none when it is gone (it then reads no more).
+    /// The helper's last job, once done; none when it is gone (it panicked: the scope
+    /// it runs in says so once the reader is done).
     fn wait(&mut self) -> Option<Done> {
         let done = self.helper.as_ref().and_then(|(_, done)| done.recv().ok());
         if done.is_none() {
@@ -182,7 +187,7 @@ impl Ahead {
     fn guess<R: io::Read>(
         &mut self,
         window: &Window<'_, R>,
-        ctx: &Ctx<'_, '_>,
+        ctx: &mut Ctx<'_, '_>,
         list: List,
     ) -> usize {
         let held = window.held();
@@ -202,10 +207,11 @@ impl Ahead {
         let job = Job {
             bytes,
             list,
-            sources: ctx.sources.clone(),
+            sources: ctx.share_sources(),
             batch: self.spare_batch.take().unwrap_or_else(Batch::empty),
         };
         if jobs.send(job).is_ok() {
+            self.jobs += 1;
             let from = window.offset() + at as u64;
             self.pending = Some((from, from));
             at

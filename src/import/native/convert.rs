@@ -88,8 +88,40 @@ pub(super) struct EdgeParts {
     place: Option<Place>,
 }
 
-/// Provenance files seen, by their number in this load.
-pub(super) type Sources = Arc<FxHashMap<Box<str>, u32>>;
+/// Provenance files seen, by their number in this load: those shared with the helper
+/// reading ahead, and those numbered since, shared with its next job. (Copied on write
+/// instead, the map was copied whole each time the reader numbered a file while the
+/// helper held it: the files times the windows.)
+#[derive(Default)]
+pub(super) struct Sources {
+    shared: Arc<FxHashMap<Box<str>, u32>>,
+    newer: FxHashMap<Box<str>, u32>,
+}
+
+impl Sources {
+    fn get(&self, file: &str) -> Option<u32> {
+        self.shared
+            .get(file)
+            .or_else(|| self.newer.get(file))
+            .copied()
+    }
+
+    fn number(&mut self, file: &str) -> u32 {
+        let n = (self.shared.len() + self.newer.len()) as u32 + 1;
+        self.newer.insert(file.into(), n);
+        n
+    }
+
+    /// The files numbered so far, for a helper's job (none is in flight: the map is not
+    /// copied).
+    pub(super) fn share(&mut self) -> Arc<FxHashMap<Box<str>, u32>> {
+        if !self.newer.is_empty() {
+            let newer = std::mem::take(&mut self.newer);
+            Arc::make_mut(&mut self.shared).extend(newer);
+        }
+        self.shared.clone()
+    }
+}
 
 /// The reading half: turns elements into items.
 pub(super) struct Ctx<'f, 's> {
@@ -98,7 +130,7 @@ pub(super) struct Ctx<'f, 's> {
     sink: Option<&'s dyn Sink<Batch>>,
     batch: Batch,
     /// Shared with a helper, which numbers only the files seen before its bytes.
-    pub(super) sources: Sources,
+    sources: Sources,
     /// The last revoke list, which the next edge shares when it lists the same (taken
     /// from the builder for the load, given back after).
     pub(super) last_revoke: Arc<[Revoke]>,
@@ -124,12 +156,19 @@ impl<'f, 's> Ctx<'f, 's> {
 
     /// A helper's context: its items stay in `batch`, numbered from 0 on, and provenance
     /// files are numbered by `sources` (elements naming another are not its to read).
-    pub(super) fn helper(file: &'f str, sources: Sources, batch: Batch) -> Self {
+    pub(super) fn helper(
+        file: &'f str,
+        sources: Arc<FxHashMap<Box<str>, u32>>,
+        batch: Batch,
+    ) -> Self {
         Ctx {
             file,
             sink: None,
             batch,
-            sources,
+            sources: Sources {
+                shared: sources,
+                newer: FxHashMap::default(),
+            },
             last_revoke: no_revoke(),
             unknown: BTreeMap::new(),
         }
@@ -151,6 +190,11 @@ impl<'f, 's> Ctx<'f, 's> {
         }
     }
 
+    /// The provenance files numbered so far, for a helper's job.
+    pub(super) fn share_sources(&mut self) -> Arc<FxHashMap<Box<str>, u32>> {
+        self.sources.share()
+    }
+
     /// A helper's items.
     pub(super) fn into_batch(self) -> Batch {
         self.batch
@@ -158,7 +202,7 @@ impl<'f, 's> Ctx<'f, 's> {
 
     /// Whether the provenance file named is numbered already.
     pub(super) fn knows(&self, provenance: Option<&ProvenanceDto<'_>>) -> bool {
-        provenance.is_none_or(|p| self.sources.contains_key(&*p.file))
+        provenance.is_none_or(|p| self.sources.get(&p.file).is_some())
     }
 
     /// Takes a helper's items as if they were read here next, the first numbered `base`:
@@ -216,12 +260,11 @@ impl<'f, 's> Ctx<'f, 's> {
 
     fn source(&mut self, dto: Option<&ProvenanceDto<'_>>) -> u32 {
         let Some(p) = dto else { return 0 };
-        if let Some(&n) = self.sources.get(&*p.file) {
+        if let Some(n) = self.sources.get(&p.file) {
             return n;
         }
         debug_assert!(self.sink.is_some(), "a helper numbers no file");
-        let n = self.sources.len() as u32 + 1;
-        Arc::make_mut(&mut self.sources).insert(p.file.as_ref().into(), n);
+        let n = self.sources.number(&p.file);
         self.push(Item::Source(p.file.as_ref().into()));
         n
     }

@@ -79,14 +79,15 @@ pub(super) fn read_stream(
 
 /// [`read_stream`] through a window of `window` bytes at first (tests make it tiny, so
 /// that every value is cut somewhere), its later half read ahead by a helper when it
-/// holds `shared` bytes or more (`ahead.rs`). Returns how many elements the helper read.
+/// holds `shared` bytes or more (`ahead.rs`). Returns what tests look at: the elements the
+/// helper read, the jobs it was given and the times the window was filled.
 fn read_through(
     reader: impl io::Read,
     file: &str,
     builder: &mut Builder,
     window: usize,
     shared: usize,
-) -> Result<usize, ImportError> {
+) -> Result<Shared, ImportError> {
     let mut sources = vec![builder.graph.intern_source(file)];
     let last_revoke = std::mem::replace(&mut builder.last_revoke, no_revoke());
     let (read, last_revoke, unknown) = halves::in_two_halves(
@@ -95,8 +96,15 @@ fn read_through(
             let mut ctx = Ctx::new(file, sink, last_revoke);
             let read = thread::scope(|s| {
                 let mut ahead = Ahead::start(s, file, shared);
-                document(&mut Window::new(reader, file, window), &mut ctx, &mut ahead)
-                    .map(|()| ahead.taken())
+                let mut window = Window::new(reader, file, window);
+                document(&mut window, &mut ctx, &mut ahead).map(|()| {
+                    let (taken, jobs) = ahead.shared();
+                    Shared {
+                        taken,
+                        jobs,
+                        fills: window.fills(),
+                    }
+                })
             });
             ctx.flush();
             (read, ctx.last_revoke, ctx.unknown)
@@ -104,7 +112,7 @@ fn read_through(
         move |builder, batch| convert::add_batch(builder, &mut sources, batch),
     );
     builder.last_revoke = last_revoke;
-    let taken = read?;
+    let shared = read?;
     for (field, (first, count)) in unknown {
         let times = if count > 1 {
             format!(" ({count} times)")
@@ -117,7 +125,16 @@ fn read_through(
             format!("unknown field '{field}' ignored{times}"),
         ));
     }
-    Ok(taken)
+    Ok(shared)
+}
+
+/// How much of a read the helper did (see [`read_through`]).
+#[cfg_attr(not(test), allow(dead_code))]
+#[derive(Debug)]
+struct Shared {
+    taken: usize,
+    jobs: usize,
+    fills: u64,
 }
 
 /// The document: an object whose `nodes` and `edges` arrays are read one element at a

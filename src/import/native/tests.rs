@@ -147,7 +147,7 @@ fn read_with(text: &[u8], window: usize, chunk: usize) -> Result<(String, Vec<St
 
 /// What was read, as [`read_with`] says it and as a snapshot (which shows what revoke
 /// lists share), with a helper reading ahead from windows holding `shared` bytes; and how
-/// many elements the helper read.
+/// much the helper read.
 type Read = ((String, Vec<String>), Vec<u8>);
 
 fn read_ahead(
@@ -155,11 +155,11 @@ fn read_ahead(
     window: usize,
     chunk: usize,
     shared: usize,
-) -> Result<(Read, usize), String> {
+) -> Result<(Read, super::Shared), String> {
     let mut builder = Builder::new(jiff::Timestamp::UNIX_EPOCH);
     builder.begin_file("t.json");
     let reader = Trickle { rest: text, chunk };
-    let taken =
+    let helped =
         read_through(reader, "t.json", &mut builder, window, shared).map_err(|e| e.to_string())?;
     let (graph, warnings, _) = builder.finish();
     let mut out = Vec::new();
@@ -168,7 +168,7 @@ fn read_ahead(
     crate::import::snapshot::write(&mut snapshot, &graph, &warnings).expect("writes");
     let warnings = warnings.iter().map(ToString::to_string).collect();
     let json = String::from_utf8(out).expect("UTF-8");
-    Ok((((json, warnings), snapshot), taken))
+    Ok((((json, warnings), snapshot), helped))
 }
 
 /// A document with every kind of value the reader handles: escapes and non-ASCII text,
@@ -405,7 +405,7 @@ fn a_helper_reading_ahead_changes_nothing() {
     };
     let text = document(&edges);
     let (alone, none) = read_ahead(text.as_bytes(), 4096, usize::MAX, usize::MAX).expect("reads");
-    assert_eq!(none, 0);
+    assert_eq!((none.taken, none.jobs), (0, 0));
     assert!(
         alone.0.1.iter().any(|w| w.contains("unknown field")),
         "{:?}",
@@ -414,13 +414,14 @@ fn a_helper_reading_ahead_changes_nothing() {
     let mut most = 0;
     for window in [256, 4096, 100_000, super::window::WINDOW] {
         for chunk in [1000, usize::MAX] {
-            let (read, taken) = read_ahead(text.as_bytes(), window, chunk, 1).expect("reads");
+            let (read, helped) = read_ahead(text.as_bytes(), window, chunk, 1).expect("reads");
             assert!(
                 read == alone,
                 "window {window}, chunk {chunk}: {:?}",
                 read.0.1
             );
-            most = most.max(taken);
+            assert!(helped.jobs as u64 <= helped.fills, "one job a window");
+            most = most.max(helped.taken);
         }
     }
     // At best, half of every window: 900.
@@ -437,5 +438,35 @@ fn a_helper_reading_ahead_changes_nothing() {
             .map(|_| ())
             .expect_err("an error");
         assert_eq!(err, expected, "window {window}");
+    }
+}
+
+/// Many short lists (the keys may repeat) in one window, each naming a provenance file not
+/// seen before: the helper is given one job per window, not one per list, so the work stays
+/// that of the bytes (a job per list copied half the window and the map of files each
+/// time). The graph is the reader's alone.
+#[test]
+fn short_lists_share_one_job_per_window() {
+    let lists: Vec<String> = (0..400)
+        .map(|i| {
+            format!(
+                r#""nodes": [{{"id": "a{i}", "kind": "role", "provenance": {{"file": "f{i}.json"}}}}, {{"id": "b{i}", "kind": "role"}}]"#
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"{{"schema": "trustpath/graph/v1", {}}}"#,
+        lists.join(", ")
+    );
+    let (alone, _) = read_ahead(text.as_bytes(), 1 << 20, usize::MAX, usize::MAX).expect("reads");
+    for window in [512, 1 << 20] {
+        let (read, helped) = read_ahead(text.as_bytes(), window, usize::MAX, 1).expect("reads");
+        assert!(read == alone, "window {window}");
+        assert!(
+            helped.jobs as u64 <= helped.fills,
+            "window {window}: {} jobs, {} fills",
+            helped.jobs,
+            helped.fills
+        );
     }
 }

@@ -109,11 +109,11 @@ impl Marks {
                 }
                 continue;
             };
-            let action = &plan.actions.all[a];
-            for &e in &action.edges {
+            let actions = &plan.actions;
+            for &e in actions.edges(a) {
                 marks.edges.entry(e).or_insert(step.rank);
             }
-            for &n in action.nodes.iter().chain(&action.sessions) {
+            for &n in actions.nodes(a).iter().chain(actions.sessions(a)) {
                 marks.nodes.entry(n).or_insert(step.rank);
             }
         }

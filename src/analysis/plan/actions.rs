@@ -22,13 +22,15 @@ pub struct Action<'g> {
     /// The first listing in stable order names the action type, its base cost and
     /// commands (borrowed from the graph: a million actions are not copied).
     pub revoke: &'g Revoke,
-    /// Every edge listing the id: the action cuts them all.
-    pub edges: Vec<EdgeId>,
+    /// Every edge listing the id: the action cuts them all ([`Actions::edges`]).
+    edges: Span,
     /// Nodes listing the id with an action that removes the node (disable, deactivate,
-    /// rotate, …): all their edges go, in and out, and their foothold.
-    pub nodes: Vec<NodeId>,
-    /// Nodes listing the id as `revoke_sessions`: only their foothold goes.
-    pub sessions: Vec<NodeId>,
+    /// rotate, …): all their edges go, in and out, and their foothold
+    /// ([`Actions::nodes`]).
+    nodes: Span,
+    /// Nodes listing the id as `revoke_sessions`: only their foothold goes
+    /// ([`Actions::sessions`]).
+    sessions: Span,
     /// Base cost plus the weighted collateral (see [`Actions::collateral`]).
     pub cost: u64,
 }
@@ -40,9 +42,60 @@ impl Action<'_> {
     }
 }
 
+/// An action's run in one of the lists every action's edges or nodes are laid out in,
+/// one action after another: a vector per action was a third of a million-node plan's
+/// memory.
+#[derive(Debug, Clone, Copy, Default)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    fn of<T>(self, list: &[T]) -> &[T] {
+        &list[self.start as usize..self.end as usize]
+    }
+
+    fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+}
+
+/// Lays out `(action, item)` pairs action by action, keeping their order within each;
+/// returns each action's span and the list.
+fn lay_out<T: Copy>(actions: usize, listed: &[(ActionIx, T)]) -> (Vec<Span>, Vec<T>) {
+    let mut start = vec![0u32; actions + 1];
+    for &(a, _) in listed {
+        start[a + 1] += 1;
+    }
+    for a in 0..actions {
+        start[a + 1] += start[a];
+    }
+    // Every place is written once: filled first with any item.
+    let mut list = listed
+        .first()
+        .map_or(Vec::new(), |&(_, any)| vec![any; listed.len()]);
+    let mut fill = start.clone();
+    for &(a, item) in listed {
+        list[fill[a] as usize] = item;
+        fill[a] += 1;
+    }
+    let spans = start
+        .windows(2)
+        .map(|w| Span {
+            start: w[0],
+            end: w[1],
+        })
+        .collect();
+    (spans, list)
+}
+
 /// Every candidate action of a graph, in stable order (see [`ActionIx`]).
 pub struct Actions<'g> {
     pub all: Vec<Action<'g>>,
+    /// The actions' edges, and their nodes and sessions, one action after another.
+    edge_list: Vec<EdgeId>,
+    node_list: Vec<NodeId>,
     by_id: FxHashMap<&'g str, ActionIx>,
     /// Per node: the actions listed on it.
     on_node: FxHashMap<NodeId, Vec<ActionIx>>,
@@ -123,9 +176,9 @@ impl<'g> Actions<'g> {
             *by_id.entry(revoke.id.as_str()).or_insert_with(|| {
                 all.push(Action {
                     revoke,
-                    edges: Vec::new(),
-                    nodes: Vec::new(),
-                    sessions: Vec::new(),
+                    edges: Span::default(),
+                    nodes: Span::default(),
+                    sessions: Span::default(),
                     cost: 0,
                 });
                 all.len() - 1
@@ -156,20 +209,37 @@ impl<'g> Actions<'g> {
                 on_node.entry(node).or_default().push(a);
             }
         }
-        for (a, edge) in listed {
-            all[a].edges.push(edge);
-        }
-        for (a, node, sessions) in node_listed {
-            let list = if sessions {
-                &mut all[a].sessions
-            } else {
-                &mut all[a].nodes
-            };
-            // A node listing one id twice is one node to remove (its entries are read
-            // together, so a repeat is the last one pushed).
-            if list.last() != Some(&node) {
-                list.push(node);
+        let (edge_spans, edge_list) = lay_out(all.len(), &listed);
+        drop(listed);
+        // A node listing one id twice is one node to remove (its entries are read
+        // together, so a repeat is the last one listed for the action).
+        let mut last = vec![[None::<NodeId>; 2]; all.len()];
+        let (mut nodes, mut sessions) = (Vec::new(), Vec::new());
+        for (a, node, ends_sessions) in node_listed {
+            let seen = &mut last[a][usize::from(ends_sessions)];
+            if *seen != Some(node) {
+                *seen = Some(node);
+                let list = if ends_sessions {
+                    &mut sessions
+                } else {
+                    &mut nodes
+                };
+                list.push((a, node));
             }
+        }
+        drop(last);
+        // Nodes first, then sessions, in one list.
+        let (node_spans, mut node_list) = lay_out(all.len(), &nodes);
+        let (session_spans, session_list) = lay_out(all.len(), &sessions);
+        let offset = node_list.len() as u32;
+        node_list.extend(session_list);
+        for (a, action) in all.iter_mut().enumerate() {
+            action.edges = edge_spans[a];
+            action.nodes = node_spans[a];
+            action.sessions = Span {
+                start: session_spans[a].start + offset,
+                end: session_spans[a].end + offset,
+            };
         }
         for list in on_node.values_mut() {
             list.sort_unstable();
@@ -177,6 +247,8 @@ impl<'g> Actions<'g> {
         }
         let mut actions = Actions {
             all,
+            edge_list,
+            node_list,
             by_id,
             on_node,
             on_edge,
@@ -190,6 +262,21 @@ impl<'g> Actions<'g> {
             actions.all[a].cost = u64::from(actions.all[a].revoke.cost) + loss;
         }
         actions
+    }
+
+    /// Every edge listing action `a`'s id: it cuts them all.
+    pub fn edges(&self, a: ActionIx) -> &[EdgeId] {
+        self.all[a].edges.of(&self.edge_list)
+    }
+
+    /// The nodes action `a` removes, with all their edges and their foothold.
+    pub fn nodes(&self, a: ActionIx) -> &[NodeId] {
+        self.all[a].nodes.of(&self.node_list)
+    }
+
+    /// The nodes whose sessions action `a` ends (their foothold only).
+    pub fn sessions(&self, a: ActionIx) -> &[NodeId] {
+        self.all[a].sessions.of(&self.node_list)
     }
 
     pub fn find(&self, id: &str) -> Option<ActionIx> {
@@ -246,7 +333,7 @@ impl<'g> Actions<'g> {
         graph: &'a TrustGraph,
         a: ActionIx,
     ) -> impl Iterator<Item = NodeId> + 'a {
-        self.all[a].nodes.iter().copied().filter(move |&n| {
+        self.nodes(a).iter().copied().filter(move |&n| {
             let facts = graph.facts(n);
             self.entries_in_use
                 && self.compromised.contains(&n)
@@ -258,12 +345,11 @@ impl<'g> Actions<'g> {
     /// The nodes whose dependents an action disrupts: removed nodes and sources of cut
     /// edges, in stable order.
     fn hit(&self, graph: &TrustGraph, a: ActionIx) -> Vec<NodeId> {
-        let action = &self.all[a];
-        let mut hit: Vec<NodeId> = action
-            .nodes
+        let mut hit: Vec<NodeId> = self
+            .nodes(a)
             .iter()
             .copied()
-            .chain(action.edges.iter().map(|&e| graph.endpoints(e).0))
+            .chain(self.edges(a).iter().map(|&e| graph.endpoints(e).0))
             .collect();
         hit.sort_unstable_by_key(|&n| graph.key_rank(n));
         hit.dedup();
@@ -403,7 +489,7 @@ mod tests {
         let actions = Actions::collect(&g, &blast, Purpose::Incident);
         assert_eq!(actions.len(), 1, "policy:Q cuts nothing the attacker uses");
         let p = actions.find("policy:P").expect("listed inside");
-        assert_eq!(actions.all[p].edges.len(), 2);
+        assert_eq!(actions.edges(p).len(), 2);
         assert_eq!(
             actions.collateral(&g, p),
             [shares],

@@ -43,14 +43,13 @@ impl Schedule {
 
     /// Step `step` carries out action `a`.
     pub fn action(&mut self, actions: &Actions<'_>, a: usize, step: u32) {
-        let action = &actions.all[a];
-        for e in &action.edges {
+        for e in actions.edges(a) {
             self.edge[e.index()] = self.edge[e.index()].min(step);
         }
-        for n in &action.nodes {
+        for n in actions.nodes(a) {
             self.remove_node(*n, step);
         }
-        for n in &action.sessions {
+        for n in actions.sessions(a) {
             self.foothold[n.index()] = self.foothold[n.index()].min(step);
         }
     }

@@ -307,7 +307,7 @@ impl<'g> Plan<'g> {
         for &(phase, a) in &required {
             let rank = steps.len() + 1;
             schedule.action(&actions, a, rank as u32);
-            let target = action_target(graph, &actions.all[a]);
+            let target = action_target(graph, &actions, a);
             steps.push(listed_step(graph, &actions, (rank, phase, true), a, target));
         }
         let n_required = steps.len() as u32;
@@ -422,13 +422,11 @@ impl<'g> Plan<'g> {
 /// Actions the responder allows: none that removes a protected node or cuts what it can
 /// do. Ending its sessions stays allowed: it locks the attacker out, not the owner.
 fn allowed(graph: &TrustGraph, actions: &Actions<'_>, protect: &[NodeId]) -> Vec<bool> {
-    actions
-        .all
-        .iter()
+    (0..actions.all.len())
         .map(|a| {
-            !a.nodes.iter().any(|n| protect.contains(n))
-                && !a
-                    .edges
+            !actions.nodes(a).iter().any(|n| protect.contains(n))
+                && !actions
+                    .edges(a)
                     .iter()
                     .any(|&e| protect.contains(&graph.endpoints(e).0))
         })
@@ -436,11 +434,11 @@ fn allowed(graph: &TrustGraph, actions: &Actions<'_>, protect: &[NodeId]) -> Vec
 }
 
 /// What a listed action acts on: its node, or every edge it cuts in stable order.
-fn action_target(graph: &TrustGraph, action: &Action<'_>) -> Target {
-    match (action.nodes.first(), action.sessions.first()) {
-        (Some(&n), _) | (None, Some(&n)) if action.edges.is_empty() => Target::Node(n),
+fn action_target(graph: &TrustGraph, actions: &Actions<'_>, a: ActionIx) -> Target {
+    match (actions.nodes(a).first(), actions.sessions(a).first()) {
+        (Some(&n), _) | (None, Some(&n)) if actions.edges(a).is_empty() => Target::Node(n),
         _ => {
-            let mut edges = action.edges.clone();
+            let mut edges = actions.edges(a).to_vec();
             edges.sort_unstable_by_key(|&e| {
                 let (f, t) = graph.endpoints(e);
                 (graph.key_rank(f), graph.key_rank(t), e)
@@ -509,10 +507,9 @@ pub struct Cuts {
 
 impl Cuts {
     fn add(&mut self, actions: &Actions<'_>, a: ActionIx) {
-        let action = &actions.all[a];
-        self.edges.extend_from_slice(&action.edges);
-        self.nodes.extend_from_slice(&action.nodes);
-        self.sessions.extend_from_slice(&action.sessions);
+        self.edges.extend_from_slice(actions.edges(a));
+        self.nodes.extend_from_slice(actions.nodes(a));
+        self.sessions.extend_from_slice(actions.sessions(a));
     }
 
     /// The footholds left, and what a residual search must ignore.

@@ -163,7 +163,7 @@ impl Region {
                     continue;
                 }
                 touched[a] = true;
-                if actions.all[a].sessions.contains(&v) {
+                if actions.sessions(a).contains(&v) {
                     region.sess.push(a);
                 } else {
                     region.node_act.push(a);

@@ -470,3 +470,22 @@ fn short_lists_share_one_job_per_window() {
         );
     }
 }
+
+/// A generated organisation (the shape `import --save` writes, 2,000 nodes) read through
+/// 64 KiB windows with the helper as it runs in a real load: most elements are read
+/// ahead, and the graph, warnings and shared revoke lists are the reader's alone.
+#[test]
+fn a_generated_graph_reads_the_same_with_the_helper() {
+    let mut text = Vec::new();
+    crate::synth::generate(&mut text, 2000, 7).expect("generates");
+    let (alone, _) = read_ahead(&text, 64 << 10, usize::MAX, usize::MAX).expect("reads");
+    let (read, helped) =
+        read_ahead(&text, 64 << 10, 1 << 20, super::ahead::MIN_SHARED / 2).expect("reads");
+    assert!(read == alone);
+    let elements = alone.0.0.matches("\"provenance\"").count();
+    assert!(
+        helped.taken * 3 > elements,
+        "the helper read {} of {elements} elements",
+        helped.taken
+    );
+}

@@ -235,15 +235,14 @@ where
     }
 }
 
+/// The document but for its two long arrays, `reached` and `exposed_unusable`, which are
+/// written after it on two cores (`report::pretty`).
 #[derive(Serialize)]
-#[serde(bound(serialize = "Lazy<R>: Serialize, Lazy<X>: Serialize"))]
-struct BlastOut<'a, R, X> {
+struct BlastHead<'a> {
     schema: &'static str,
     at: jiff::Timestamp,
     compromised: Vec<&'a str>,
     summary: SummaryOut<'a>,
-    reached: Lazy<R>,
-    exposed_unusable: Lazy<X>,
 }
 
 #[derive(Serialize)]
@@ -349,7 +348,7 @@ pub fn write_blast(
     all_paths: bool,
 ) -> io::Result<()> {
     let s = &blast.summary;
-    let doc = BlastOut {
+    let head = BlastHead {
         schema: "trustpath/blast/v2",
         at: blast.at,
         compromised: blast.compromised.iter().map(|&n| graph.key(n)).collect(),
@@ -363,55 +362,64 @@ pub fn write_blast(
             by_kind: s.by_kind.clone(),
             by_platform: &s.by_platform,
         },
-        reached: Lazy(|| {
-            blast.reached.iter().map(|r| {
-                let n = graph.node(r.node);
-                let whole = super::whole_path(n, all_paths);
-                let (via, path) = via_and_path(graph, blast, r.node, whole);
-                ReachedOut {
-                    id: n.key,
-                    kind: n.kind,
-                    platform: n.platform,
-                    name: n.name,
-                    depth: r.depth,
-                    admin: n.admin,
-                    crown_jewel: n.is_crown_jewel(),
-                    criticality: n.criticality(),
-                    conditional: r.conditional,
-                    owner: n.owner,
-                    unusable: (r.depth == 0)
-                        .then(|| {
-                            blast
-                                .compromised_unusable
-                                .iter()
-                                .find(|(c, _)| *c == r.node)
-                        })
-                        .flatten()
-                        .map(|(_, why)| why.as_str()),
-                    via,
-                    path,
-                }
-            })
-        }),
-        exposed_unusable: Lazy(|| {
-            blast.exposed.iter().map(|x| {
-                let n = graph.node(x.node);
-                let whole = super::whole_path(n, all_paths);
-                let (via, path) = via_and_path(graph, blast, x.node, whole);
-                ExposedOut {
-                    id: n.key,
-                    kind: n.kind,
-                    platform: n.platform,
-                    name: n.name,
-                    depth: x.depth,
-                    why_unusable: &x.why_unusable,
-                    via,
-                    path,
-                }
-            })
-        }),
     };
-    pretty(out, &doc)
+    let reached = |i: usize| {
+        let r = &blast.reached[i];
+        let n = graph.node(r.node);
+        let whole = super::whole_path(n, all_paths);
+        let (via, path) = via_and_path(graph, blast, r.node, whole);
+        ReachedOut {
+            id: n.key,
+            kind: n.kind,
+            platform: n.platform,
+            name: n.name,
+            depth: r.depth,
+            admin: n.admin,
+            crown_jewel: n.is_crown_jewel(),
+            criticality: n.criticality(),
+            conditional: r.conditional,
+            owner: n.owner,
+            unusable: (r.depth == 0)
+                .then(|| {
+                    blast
+                        .compromised_unusable
+                        .iter()
+                        .find(|(c, _)| *c == r.node)
+                })
+                .flatten()
+                .map(|(_, why)| why.as_str()),
+            via,
+            path,
+        }
+    };
+    let exposed = |i: usize| {
+        let x = &blast.exposed[i];
+        let n = graph.node(x.node);
+        let whole = super::whole_path(n, all_paths);
+        let (via, path) = via_and_path(graph, blast, x.node, whole);
+        ExposedOut {
+            id: n.key,
+            kind: n.kind,
+            platform: n.platform,
+            name: n.name,
+            depth: x.depth,
+            why_unusable: &x.why_unusable,
+            via,
+            path,
+        }
+    };
+    // The head as serde_json writes the whole document, up to its closing `\n}`; the
+    // arrays as it writes them after it.
+    let mut text = serde_json::to_vec_pretty(&head)?;
+    text.truncate(text.len() - "\n}".len());
+    let mut out = io::BufWriter::with_capacity(1 << 16, out);
+    out.write_all(&text)?;
+    out.write_all(b",\n  \"reached\": ")?;
+    super::pretty::array(&mut out, blast.reached.len(), reached)?;
+    out.write_all(b",\n  \"exposed_unusable\": ")?;
+    super::pretty::array(&mut out, blast.exposed.len(), exposed)?;
+    out.write_all(b"\n}\n")?;
+    out.flush()
 }
 
 // ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ pub mod json;
 pub mod neo4j;
 pub mod opengraph;
 pub mod plan;
+pub mod pretty;
 pub mod text;
 
 use std::borrow::Cow;

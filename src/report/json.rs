@@ -363,11 +363,15 @@ pub fn write_blast(
             by_platform: &s.by_platform,
         },
     };
+    // A node of either list, with its last hop and, when asked for, its whole path.
+    let with_hops = |node: NodeId| {
+        let n = graph.node(node);
+        let (via, path) = via_and_path(graph, blast, node, super::whole_path(n, all_paths));
+        (n, via, path)
+    };
     let reached = |i: usize| {
         let r = &blast.reached[i];
-        let n = graph.node(r.node);
-        let whole = super::whole_path(n, all_paths);
-        let (via, path) = via_and_path(graph, blast, r.node, whole);
+        let (n, via, path) = with_hops(r.node);
         ReachedOut {
             id: n.key,
             kind: n.kind,
@@ -394,9 +398,7 @@ pub fn write_blast(
     };
     let exposed = |i: usize| {
         let x = &blast.exposed[i];
-        let n = graph.node(x.node);
-        let whole = super::whole_path(n, all_paths);
-        let (via, path) = via_and_path(graph, blast, x.node, whole);
+        let (n, via, path) = with_hops(x.node);
         ExposedOut {
             id: n.key,
             kind: n.kind,

@@ -2,7 +2,7 @@
 //!
 //! Read in one streaming pass, the file never held whole nor its elements twice: the
 //! document's punctuation is read here and each node and edge is parsed from a window of
-//! the stream with borrowed strings (`window.rs`), most of them in runs, the later half
+//! the stream with borrowed strings (`window.rs`), most of them in runs, the later part
 //! of each window by a helper on the other core (`ahead.rs`); elements with fields
 //! trustpath does not know are read again without them (`unknown.rs`); ready nodes and
 //! edges are added to the graph by another thread while the next are parsed
@@ -80,7 +80,7 @@ pub(super) fn read_stream(
 }
 
 /// [`read_stream`] through a window of `window` bytes at first (tests make it tiny, so
-/// that every value is cut somewhere), its later half read ahead by a helper when it
+/// that every value is cut somewhere), its later part read ahead by a helper when it
 /// holds `shared` bytes or more (`ahead.rs`). Returns what tests look at: the elements the
 /// helper read, the jobs it was given and the times the window was filled.
 fn read_through(

@@ -424,8 +424,8 @@ fn a_helper_reading_ahead_changes_nothing() {
             most = most.max(helped.taken);
         }
     }
-    // At best, half of every window: 900.
-    assert!(most > 600, "the helper read {most} of 1800 elements");
+    // At best, the helper's share of every window (three eighths): 675.
+    assert!(most > 450, "the helper read {most} of 1800 elements");
 
     edges[1300] = edges[1300].replacen(r#""from": "n100""#, r#""from": 100"#, 1);
     let broken = document(&edges);
@@ -472,8 +472,8 @@ fn short_lists_share_one_job_per_window() {
 }
 
 /// A generated organisation (the shape `import --save` writes, 2,000 nodes) read through
-/// 64 KiB windows with the helper as it runs in a real load: most elements are read
-/// ahead, and the graph, warnings and shared revoke lists are the reader's alone.
+/// 64 KiB windows with the helper as it runs in a real load: a quarter or more of the
+/// elements are read ahead, and the graph, warnings and shared revoke lists are the reader's alone.
 #[test]
 fn a_generated_graph_reads_the_same_with_the_helper() {
     let mut text = Vec::new();
@@ -484,7 +484,7 @@ fn a_generated_graph_reads_the_same_with_the_helper() {
     assert!(read == alone);
     let elements = alone.0.0.matches("\"provenance\"").count();
     assert!(
-        helped.taken * 3 > elements,
+        helped.taken * 4 > elements,
         "the helper read {} of {elements} elements",
         helped.taken
     );

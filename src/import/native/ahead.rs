@@ -30,7 +30,7 @@ use serde::Deserialize;
 use super::List;
 use super::convert::{Batch, Ctx};
 use super::dto::strict::{EdgeDto, NodeDto, ProvenanceDto};
-use super::window::Window;
+use super::window::{Window, is_space};
 
 /// Windows holding less than this many unread bytes are read alone: too little to share.
 pub(super) const MIN_SHARED: usize = 64 << 10;
@@ -339,10 +339,6 @@ fn skip_space(bytes: &[u8], from: usize) -> usize {
         .iter()
         .take_while(|b| is_space(**b))
         .count()
-}
-
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
 /// Where an element likely starts in `held`, past the reader's share of it.

@@ -73,7 +73,7 @@ impl<'f, R: io::Read> Window<'f, R> {
         loop {
             while self.pos < self.len {
                 match self.buf[self.pos] {
-                    b' ' | b'\t' | b'\r' | b'\n' => self.pos += 1,
+                    b if is_space(b) => self.pos += 1,
                     b => return Ok(Some(b)),
                 }
             }
@@ -271,7 +271,12 @@ fn is_scalar(b: u8) -> bool {
 }
 
 fn is_delimiter(b: u8) -> bool {
-    matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n')
+    matches!(b, b',' | b'}' | b']') || is_space(b)
+}
+
+/// JSON's white space.
+pub(super) fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
 /// Parses one value from the start of `bytes` and says how many bytes it took.

@@ -169,8 +169,8 @@ proptest! {
             .actions
             .all
             .iter()
-            .filter(|a| !contain.contains(&a.revoke.id))
-            .map(|a| (a.revoke.id.clone(), a.cost))
+            .filter(|a| !contain.iter().any(|c| c == a.revoke.id()))
+            .map(|a| (a.revoke.id().to_string(), a.cost))
             .collect();
         prop_assume!(others.len() <= 14);
         let contain_cost: u64 = contain
@@ -248,7 +248,7 @@ proptest! {
             .all
             .iter()
             .filter(|a| !a.is_sessions_only())
-            .map(|a| (a.revoke.id.clone(), a.cost))
+            .map(|a| (a.revoke.id().to_string(), a.cost))
             .collect();
         prop_assume!(all.len() <= 14);
         let everything: Vec<String> = all.iter().map(|(id, _)| id.clone()).collect();

@@ -410,6 +410,7 @@ impl Frozen {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Revoke;
 
     fn strings(texts: &[&str]) -> Arc<Strings> {
         let mut ends = Vec::new();
@@ -475,5 +476,43 @@ mod tests {
         assert!(lists(vec![[0, 0], [0, 1], [0, 1]], vec![entry(0, 1), entry(1, 2)]).is_none());
         assert!(lists(vec![[0, 0], [0, 2]], vec![entry(0, 2), entry(0, 2)]).is_none());
         assert!(lists(vec![[0, 0], [0, 1]], vec![entry(0, 1), entry(1, 2)]).is_none());
+    }
+
+    /// A plan reads every entry in the blast radius: read in place, they are the made
+    /// list's entries field for field, and the list is made only when asked for.
+    #[test]
+    fn entries_read_in_place_are_the_made_lists_and_make_nothing() {
+        let s = strings(&[
+            "p",
+            "key:1",
+            "deactivate_key",
+            "aws iam x",
+            "policy:2",
+            "odd",
+        ]);
+        // List 1: one entry with a command; list 2: two entries, no commands.
+        let entries = vec![[1, 2, 5, 0, 1], [4, 5, 1, 1, 1], [1, 2, 2, 1, 1]];
+        let lists = LazyLists::new(s, vec![[0, 0], [0, 1], [1, 3]], entries, vec![3])
+            .expect("laid out in turn");
+        for list in 0..3 {
+            let read: Vec<Revoke> = lists
+                .in_place(list)
+                .map(|r| {
+                    let whole = r.to_revoke().into_owned();
+                    assert_eq!(
+                        (r.id(), r.action(), r.cost()),
+                        (&*whole.id, &*whole.action, whole.cost)
+                    );
+                    whole
+                })
+                .collect();
+            assert!(!lists.is_made(list), "list {list} read in place");
+            assert_eq!(read[..], lists.get(list)[..], "list {list}");
+            assert!(lists.is_made(list));
+            // Once made, the list is read where it is.
+            assert_eq!(lists.in_place(list).len(), read.len());
+        }
+        assert!(lists.get(1)[0].from_file, "commands come from the file");
+        assert_eq!(&*lists.get(2)[0].action, "odd");
     }
 }

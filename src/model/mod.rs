@@ -29,4 +29,4 @@ pub use node::{
 pub use provenance::{Place, Provenance, SourceId};
 pub use store::EdgeRef;
 pub(crate) use store::{Extra, LazyLists, Packed, place_number};
-pub use view::{NodeRef, Revokes, Tags};
+pub use view::{Entries, NodeRef, RevokeRef, Revokes, Tags};

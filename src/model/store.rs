@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use rustc_hash::FxHashMap;
 
 use super::frozen::Strings;
-use super::view::Revokes;
+use super::view::{Entries, Revokes};
 use super::{AccessLevel, Condition, Edge, EdgeKind, Place, Provenance, Revoke, SourceId};
 
 const DORMANT: u8 = 1;
@@ -281,11 +281,11 @@ impl EdgeTables {
 }
 
 impl EdgeTables {
-    /// The ids of revoke list `id`'s entries, without making a snapshot's list.
-    pub(super) fn list_ids(&self, id: u32) -> Vec<&str> {
+    /// Revoke list `id`'s entries, read in place: a snapshot's list is not made.
+    pub(super) fn entries(&self, id: u32) -> Entries<'_> {
         match &self.lazy {
-            Some(lazy) if (id as usize) < lazy.len() => lazy.ids(id as usize),
-            _ => self.revokes.get(id).iter().map(|r| r.id.as_str()).collect(),
+            Some(lazy) if (id as usize) < lazy.len() => lazy.in_place(id as usize),
+            _ => Entries::made(self.revokes.get(id)),
         }
     }
 
@@ -423,25 +423,61 @@ impl LazyLists {
             .collect()
     }
 
-    /// List `i`'s entry ids, read from the table: exports list them for every node and
-    /// edge, and making every list to read them was most of an export's memory.
-    fn ids(&self, i: usize) -> Vec<&str> {
+    /// List `i`'s entries where they are: the list when it was made, else its run in the
+    /// table. Exports list every node's and edge's ids, and a plan reads every entry in
+    /// the blast radius; making those lists was most of their memory.
+    pub(super) fn in_place(&self, i: usize) -> Entries<'_> {
         match self.made[i / CHUNK]
             .get()
             .and_then(|chunk| chunk[i % CHUNK].get())
         {
-            Some(made) => made.iter().map(|r| r.id.as_str()).collect(),
+            Some(made) => Entries::made(made),
             None => {
                 let [a, b] = self.spans[i];
-                self.entries[a as usize..b as usize]
-                    .iter()
-                    .map(|e| self.strings.get(e[0]))
-                    .collect()
+                Entries::table(self, a..b)
             }
         }
     }
 
-    fn get(&self, i: usize) -> &Arc<[Revoke]> {
+    /// Whether list `i` was made (tests: reading in place must not make it).
+    #[cfg(test)]
+    pub(super) fn is_made(&self, i: usize) -> bool {
+        self.made[i / CHUNK]
+            .get()
+            .is_some_and(|chunk| chunk[i % CHUNK].get().is_some())
+    }
+
+    pub(super) fn entry_id(&self, e: u32) -> &str {
+        self.strings.get(self.entries[e as usize][0])
+    }
+
+    pub(super) fn entry_action(&self, e: u32) -> &str {
+        self.strings.get(self.entries[e as usize][1])
+    }
+
+    pub(super) fn entry_cost(&self, e: u32) -> u32 {
+        self.entries[e as usize][2]
+    }
+
+    /// Entry `e` made into a [`Revoke`], as its list would hold it.
+    pub(super) fn entry(&self, e: u32) -> Revoke {
+        let [id, action, cost, from, to] = self.entries[e as usize];
+        let s = |id: u32| self.strings.get(id);
+        let commands: Vec<String> = self.commands[from as usize..to as usize]
+            .iter()
+            .map(|&c| s(c).to_string())
+            .collect();
+        Revoke {
+            id: s(id).to_string(),
+            action: Revoke::action_name(s(action)),
+            cost,
+            // As from a native graph file: whoever wrote the file wrote them.
+            from_file: !commands.is_empty(),
+            commands,
+        }
+    }
+
+    pub(super) fn get(&self, i: usize) -> &Arc<[Revoke]> {
         let chunk =
             self.made[i / CHUNK].get_or_init(|| (0..CHUNK).map(|_| OnceLock::new()).collect());
         chunk[i % CHUNK].get_or_init(|| self.make(i))
@@ -452,24 +488,7 @@ impl LazyLists {
         if a == b {
             return super::no_revoke();
         }
-        let s = |id: u32| self.strings.get(id);
-        self.entries[a as usize..b as usize]
-            .iter()
-            .map(|&[id, action, cost, from, to]| {
-                let commands: Vec<String> = self.commands[from as usize..to as usize]
-                    .iter()
-                    .map(|&c| s(c).to_string())
-                    .collect();
-                Revoke {
-                    id: s(id).to_string(),
-                    action: Revoke::action_name(s(action)),
-                    cost,
-                    // As from a native graph file: whoever wrote the file wrote them.
-                    from_file: !commands.is_empty(),
-                    commands,
-                }
-            })
-            .collect()
+        (a..b).map(|e| self.entry(e)).collect()
     }
 }
 

@@ -2,6 +2,7 @@
 //! graph keeps them (the [`Node`] an importer added, or a snapshot's string table read in
 //! place), so that reading a node never allocates.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -9,7 +10,7 @@ use jiff::Timestamp;
 
 use super::frozen::Strings;
 use super::node::PUBLIC;
-use super::store::EdgeTables;
+use super::store::{EdgeTables, LazyLists};
 use super::{CROWN_JEWEL, Credential, Node, NodeKind, Outsider, Provenance, Revoke};
 
 /// A node of a [`super::TrustGraph`], read in place: the fields of a [`Node`], borrowed.
@@ -276,14 +277,19 @@ impl<'g> Revokes<'g> {
         }
     }
 
+    /// The entries read in place, without making a snapshot's list.
+    pub fn entries(self) -> Entries<'g> {
+        match self.held {
+            Listed::Slice(list) => Entries::made(list),
+            Listed::Shared(list) => Entries::made(list),
+            Listed::Table(tables, id) => tables.entries(id),
+        }
+    }
+
     /// The ids of the entries (what the graph exports list), without making a
     /// snapshot's list.
     pub fn ids(self) -> Vec<&'g str> {
-        match self.held {
-            Listed::Slice(list) => list.iter().map(|r| r.id.as_str()).collect(),
-            Listed::Shared(list) => list.iter().map(|r| r.id.as_str()).collect(),
-            Listed::Table(tables, id) => tables.list_ids(id),
-        }
+        self.entries().map(RevokeRef::id).collect()
     }
 
     /// The list as edges share it: the graph's own when it keeps one, else a copy.
@@ -326,3 +332,101 @@ impl PartialEq for Revokes<'_> {
 }
 
 impl Eq for Revokes<'_> {}
+
+/// One entry of a revoke list, read where the graph keeps it: a snapshot's entry from its
+/// tables, made into a [`Revoke`] only when asked for the whole of it.
+#[derive(Clone, Copy)]
+pub struct RevokeRef<'g> {
+    held: Entry<'g>,
+}
+
+#[derive(Clone, Copy)]
+enum Entry<'g> {
+    Made(&'g Revoke),
+    /// An entry of a snapshot's list, by its index in the table.
+    Table(&'g LazyLists, u32),
+}
+
+impl<'g> RevokeRef<'g> {
+    pub fn id(self) -> &'g str {
+        match self.held {
+            Entry::Made(r) => &r.id,
+            Entry::Table(lists, e) => lists.entry_id(e),
+        }
+    }
+
+    /// The action's name (`detach_policy`, `revoke_sessions`, …).
+    pub fn action(self) -> &'g str {
+        match self.held {
+            Entry::Made(r) => &r.action,
+            Entry::Table(lists, e) => lists.entry_action(e),
+        }
+    }
+
+    pub fn cost(self) -> u32 {
+        match self.held {
+            Entry::Made(r) => r.cost,
+            Entry::Table(lists, e) => lists.entry_cost(e),
+        }
+    }
+
+    /// The whole entry, commands and all: the graph's own when it holds one, else made
+    /// for the caller.
+    pub fn to_revoke(self) -> Cow<'g, Revoke> {
+        match self.held {
+            Entry::Made(r) => Cow::Borrowed(r),
+            Entry::Table(lists, e) => Cow::Owned(lists.entry(e)),
+        }
+    }
+}
+
+impl std::fmt::Debug for RevokeRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.to_revoke().fmt(f)
+    }
+}
+
+/// A revoke list's entries, read in place ([`Revokes::entries`]).
+pub struct Entries<'g> {
+    held: Run<'g>,
+}
+
+enum Run<'g> {
+    Made(std::slice::Iter<'g, Revoke>),
+    Table(&'g LazyLists, std::ops::Range<u32>),
+}
+
+impl<'g> Entries<'g> {
+    pub(super) fn made(list: &'g [Revoke]) -> Entries<'g> {
+        Entries {
+            held: Run::Made(list.iter()),
+        }
+    }
+
+    pub(super) fn table(lists: &'g LazyLists, entries: std::ops::Range<u32>) -> Entries<'g> {
+        Entries {
+            held: Run::Table(lists, entries),
+        }
+    }
+}
+
+impl<'g> Iterator for Entries<'g> {
+    type Item = RevokeRef<'g>;
+
+    fn next(&mut self) -> Option<RevokeRef<'g>> {
+        let held = match &mut self.held {
+            Run::Made(list) => Entry::Made(list.next()?),
+            Run::Table(lists, entries) => Entry::Table(lists, entries.next()?),
+        };
+        Some(RevokeRef { held })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.held {
+            Run::Made(list) => list.size_hint(),
+            Run::Table(_, entries) => entries.size_hint(),
+        }
+    }
+}
+
+impl ExactSizeIterator for Entries<'_> {}

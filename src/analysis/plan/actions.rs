@@ -5,7 +5,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::Purpose;
 use crate::analysis::BlastRadius;
-use crate::model::{EdgeId, EdgeKind, NodeId, NodeKind, Outsider, Revoke, TrustGraph};
+use crate::model::{EdgeId, EdgeKind, NodeId, NodeKind, Outsider, RevokeRef, TrustGraph};
 
 /// Index of an [`Action`] in [`Actions::all`]. Actions are numbered in the stable order
 /// they are first listed in (edges by source key, then target key; then nodes by key),
@@ -20,8 +20,9 @@ const PUBLIC: [&str; 2] = ["github:any-user", "github:any-repo"];
 #[derive(Debug, Clone)]
 pub struct Action<'g> {
     /// The first listing in stable order names the action type, its base cost and
-    /// commands (borrowed from the graph: a million actions are not copied).
-    pub revoke: &'g Revoke,
+    /// commands (read in place: a million actions are not copied, and a snapshot's
+    /// lists are not made).
+    pub revoke: RevokeRef<'g>,
     /// Every edge listing the id: the action cuts them all ([`Actions::edges`]).
     edges: Span,
     /// Nodes listing the id with an action that removes the node (disable, deactivate,
@@ -96,12 +97,15 @@ pub struct Actions<'g> {
     /// The actions' edges, and their nodes and sessions, one action after another.
     edge_list: Vec<EdgeId>,
     node_list: Vec<NodeId>,
-    by_id: FxHashMap<&'g str, ActionIx>,
-    /// Per node: the actions listed on it.
-    on_node: FxHashMap<NodeId, Vec<ActionIx>>,
+    /// The actions in the order of their ids ([`Actions::find`]): a map kept beside a
+    /// million actions cost three times as much.
+    by_id: Vec<u32>,
+    /// Per node: the range of `node_actions` it lists, in stable order and once each.
+    on_node: FxHashMap<NodeId, (u32, u32)>,
+    node_actions: Vec<u32>,
     /// Per edge: the range of `edge_actions` it lists.
     on_edge: FxHashMap<EdgeId, (u32, u32)>,
-    edge_actions: Vec<ActionIx>,
+    edge_actions: Vec<u32>,
     compromised: FxHashSet<NodeId>,
     /// Hardening: the "compromised" set is the entry points, which are in use (a vendor's
     /// app or action does a job for the organisation). In an incident they are the
@@ -149,31 +153,29 @@ impl<'g> Actions<'g> {
         // edges (every member of a shared group), each its own membership id.
         let inside: FxHashSet<&str> = edges
             .iter()
-            .flat_map(|&(_, _, e)| graph.edge(e).revoke.get())
-            .chain(scope.iter().flat_map(|&n| graph.node(n).revoke.get()))
-            .map(|r| r.id.as_str())
+            .flat_map(|&(_, _, e)| graph.edge(e).revoke.entries())
+            .chain(scope.iter().flat_map(|&n| graph.node(n).revoke.entries()))
+            .map(RevokeRef::id)
             .collect();
         for &n in &scope {
             let rank = graph.key_rank(n);
             for (e, from) in graph.incoming(n) {
-                // (By id alone: a snapshot's lists are made only for the edges kept.)
                 if !in_scope[from.index()]
                     && graph
                         .edge(e)
                         .revoke
-                        .ids()
-                        .into_iter()
-                        .any(|id| inside.contains(id))
+                        .entries()
+                        .any(|r| inside.contains(r.id()))
                 {
                     edges.push((graph.key_rank(from), rank, e));
                 }
             }
         }
         edges.sort_unstable();
-        let mut by_id: FxHashMap<&'g str, ActionIx> = FxHashMap::default();
+        let mut ids: FxHashMap<&'g str, ActionIx> = FxHashMap::default();
         let mut all: Vec<Action<'g>> = Vec::new();
-        let mut slot = |revoke: &'g Revoke| -> ActionIx {
-            *by_id.entry(revoke.id.as_str()).or_insert_with(|| {
+        let mut slot = |revoke: RevokeRef<'g>| -> ActionIx {
+            *ids.entry(revoke.id()).or_insert_with(|| {
                 all.push(Action {
                     revoke,
                     edges: Span::default(),
@@ -185,30 +187,44 @@ impl<'g> Actions<'g> {
             })
         };
         let mut on_edge: FxHashMap<EdgeId, (u32, u32)> = FxHashMap::default();
-        let mut edge_actions: Vec<ActionIx> = Vec::new();
+        let mut edge_actions: Vec<u32> = Vec::new();
         let mut listed: Vec<(ActionIx, EdgeId)> = Vec::new();
         for &(_, _, edge) in &edges {
-            let revoke = graph.edge(edge).revoke.get();
-            if revoke.is_empty() {
+            let revoke = graph.edge(edge).revoke.entries();
+            if revoke.len() == 0 {
                 continue;
             }
             let at = edge_actions.len() as u32;
-            for r in revoke.iter() {
+            for r in revoke {
                 let a = slot(r);
-                edge_actions.push(a);
+                edge_actions.push(a as u32);
                 listed.push((a, edge));
             }
             on_edge.insert(edge, (at, edge_actions.len() as u32));
         }
-        let mut on_node: FxHashMap<NodeId, Vec<ActionIx>> = FxHashMap::default();
+        let mut on_node: FxHashMap<NodeId, (u32, u32)> = FxHashMap::default();
+        let mut node_actions: Vec<u32> = Vec::new();
         let mut node_listed: Vec<(ActionIx, NodeId, bool)> = Vec::new();
+        let mut own: Vec<u32> = Vec::new();
         for &node in &scope {
-            for r in graph.node(node).revoke {
+            own.clear();
+            for r in graph.node(node).revoke.entries() {
                 let a = slot(r);
-                node_listed.push((a, node, r.action == "revoke_sessions"));
-                on_node.entry(node).or_default().push(a);
+                node_listed.push((a, node, r.action() == "revoke_sessions"));
+                own.push(a as u32);
+            }
+            if !own.is_empty() {
+                own.sort_unstable();
+                own.dedup();
+                let at = node_actions.len() as u32;
+                node_actions.extend_from_slice(&own);
+                on_node.insert(node, (at, node_actions.len() as u32));
             }
         }
+        drop(ids);
+        let mut by_id: Vec<u32> = (0..all.len() as u32).collect();
+        by_id.sort_unstable_by_key(|&a| all[a as usize].revoke.id());
+        all.shrink_to_fit();
         let (edge_spans, edge_list) = lay_out(all.len(), &listed);
         drop(listed);
         // A node listing one id twice is one node to remove (its entries are read
@@ -241,16 +257,13 @@ impl<'g> Actions<'g> {
                 end: session_spans[a].end + offset,
             };
         }
-        for list in on_node.values_mut() {
-            list.sort_unstable();
-            list.dedup();
-        }
         let mut actions = Actions {
             all,
             edge_list,
             node_list,
             by_id,
             on_node,
+            node_actions,
             on_edge,
             edge_actions,
             compromised: blast.compromised.iter().copied().collect(),
@@ -259,7 +272,7 @@ impl<'g> Actions<'g> {
         let mut cache = Dependents::default();
         for a in 0..actions.all.len() {
             let loss = actions.loss(graph, a, &mut cache);
-            actions.all[a].cost = u64::from(actions.all[a].revoke.cost) + loss;
+            actions.all[a].cost = u64::from(actions.all[a].revoke.cost()) + loss;
         }
         actions
     }
@@ -280,19 +293,27 @@ impl<'g> Actions<'g> {
     }
 
     pub fn find(&self, id: &str) -> Option<ActionIx> {
-        self.by_id.get(id).copied()
+        let i = self
+            .by_id
+            .binary_search_by(|&a| self.all[a as usize].revoke.id().cmp(id))
+            .ok()?;
+        Some(self.by_id[i] as ActionIx)
     }
 
     /// Actions listed on a node, in stable order.
-    pub fn on_node(&self, node: NodeId) -> &[ActionIx] {
-        self.on_node.get(&node).map_or(&[], Vec::as_slice)
+    pub fn on_node(&self, node: NodeId) -> impl Iterator<Item = ActionIx> + '_ {
+        let (a, b) = self.on_node.get(&node).copied().unwrap_or_default();
+        self.node_actions[a as usize..b as usize]
+            .iter()
+            .map(|&a| a as ActionIx)
     }
 
     /// Actions listed on an edge, in the order the edge lists them.
-    pub fn on_edge(&self, edge: EdgeId) -> &[ActionIx] {
-        self.on_edge
-            .get(&edge)
-            .map_or(&[], |&(a, b)| &self.edge_actions[a as usize..b as usize])
+    pub fn on_edge(&self, edge: EdgeId) -> impl Iterator<Item = ActionIx> + '_ {
+        let (a, b) = self.on_edge.get(&edge).copied().unwrap_or_default();
+        self.edge_actions[a as usize..b as usize]
+            .iter()
+            .map(|&a| a as ActionIx)
     }
 
     pub fn len(&self) -> usize {
@@ -453,7 +474,7 @@ fn holders(graph: &TrustGraph, node: NodeId, hops: u8, out: &mut Vec<NodeId>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Edge, Node, Provenance};
+    use crate::model::{Edge, Node, Provenance, Revoke};
 
     fn revoke(id: &str) -> Revoke {
         Revoke {

@@ -59,30 +59,31 @@ pub fn bound(region: &Region, actions: &Actions<'_>, base: &[bool]) -> Bound {
     let (s, t) = (0u32, 1u32);
     let v_in = |v: u32| 2 + 2 * v;
     let v_out = |v: u32| 3 + 2 * v;
-    let mut net = Network::new(2 * n + 2);
-    for v in 0..n as u32 {
-        if region.removed(v, base) {
-            continue; // nothing passes through it
-        }
-        let (cap, by) = capacity(region.node_actions(v));
-        net.arc(v_in(v), v_out(v), cap, by);
-        if region.live_start(v, base) {
-            let (cap, by) = capacity(region.session_actions(v));
-            net.arc(s, v_in(v), cap, by);
-        }
-        if region.jewel[v as usize] > 0 {
-            net.arc(v_out(v), t, inf, None);
-        }
-        for arc in region.arcs(v) {
-            let to = region.arc_target(arc);
-            if !region.open(arc, base) {
-                continue;
+    let arcs = |add: &mut dyn FnMut(u32, u32, u64, Option<ActionIx>)| {
+        for v in 0..n as u32 {
+            if region.removed(v, base) {
+                continue; // nothing passes through it
             }
-            let (cap, by) = capacity(region.arc_actions(arc));
-            net.arc(v_out(v), v_in(to), cap, by);
+            let (cap, by) = capacity(region.node_actions(v));
+            add(v_in(v), v_out(v), cap, by);
+            if region.live_start(v, base) {
+                let (cap, by) = capacity(region.session_actions(v));
+                add(s, v_in(v), cap, by);
+            }
+            if region.jewel[v as usize] > 0 {
+                add(v_out(v), t, inf, None);
+            }
+            for arc in region.arcs(v) {
+                let to = region.arc_target(arc);
+                if !region.open(arc, base) {
+                    continue;
+                }
+                let (cap, by) = capacity(region.arc_actions(arc));
+                add(v_out(v), v_in(to), cap, by);
+            }
         }
-    }
-    let mut flow = net.finish();
+    };
+    let mut flow = Flow::build(2 * n + 2, arcs);
     let value = flow.max_flow(s, t);
     let mut cut = flow.min_cut_labels();
     cut.sort_unstable();
@@ -93,33 +94,23 @@ pub fn bound(region: &Region, actions: &Actions<'_>, base: &[bool]) -> Bound {
     }
 }
 
-/// Arcs as they are added: from, to, capacity, the action behind the capacity.
-struct Network {
-    nodes: usize,
-    arcs: Vec<(u32, u32, u64, Option<ActionIx>)>,
-}
+/// No action behind an arc's capacity (in [`Flow::by`]).
+const NO_ACTION: u32 = u32::MAX;
 
-impl Network {
-    fn new(nodes: usize) -> Network {
-        Network {
-            nodes,
-            arcs: Vec::new(),
-        }
-    }
-
-    fn arc(&mut self, from: u32, to: u32, cap: u64, by: Option<ActionIx>) {
-        self.arcs.push((from, to, cap, by));
-    }
-
-    /// The residual network in CSR form: arc 2i is the i-th arc, 2i+1 its reverse.
-    fn finish(self) -> Flow {
-        let m = self.arcs.len();
-        let mut start = vec![0u32; self.nodes + 1];
-        for &(a, b, _, _) in &self.arcs {
+impl Flow {
+    /// The residual network in CSR form: arc 2i is the i-th arc `arcs` adds (from, to,
+    /// capacity, the action behind the capacity), 2i+1 its reverse. `arcs` adds the
+    /// same arcs twice, once to count them and once to lay them out: a list of them
+    /// beside the network was the largest part of a million-node plan's memory.
+    fn build(nodes: usize, arcs: impl Fn(&mut dyn FnMut(u32, u32, u64, Option<ActionIx>))) -> Flow {
+        let mut start = vec![0u32; nodes + 1];
+        let mut m = 0usize;
+        arcs(&mut |a, b, _, _| {
             start[a as usize + 1] += 1;
             start[b as usize + 1] += 1;
-        }
-        for i in 0..self.nodes {
+            m += 1;
+        });
+        for i in 0..nodes {
             start[i + 1] += start[i];
         }
         let mut fill = start.clone();
@@ -127,8 +118,9 @@ impl Network {
         let mut head = vec![0u32; 2 * m];
         let mut cap = vec![0u64; 2 * m];
         let mut by = Vec::with_capacity(m);
-        for (i, &(a, b, c, label)) in self.arcs.iter().enumerate() {
-            let (fwd, rev) = (2 * i, 2 * i + 1);
+        arcs(&mut |a, b, c, label| {
+            let fwd = 2 * by.len();
+            let rev = fwd + 1;
             head[fwd] = b;
             cap[fwd] = c;
             head[rev] = a;
@@ -136,15 +128,16 @@ impl Network {
             fill[a as usize] += 1;
             adj[fill[b as usize] as usize] = rev as u32;
             fill[b as usize] += 1;
-            by.push(label);
-        }
+            by.push(label.map_or(NO_ACTION, |a| a as u32));
+        });
+        assert_eq!(by.len(), m, "the same arcs both times");
         Flow {
             start,
             adj,
             head,
             cap,
             by,
-            level: vec![u32::MAX; self.nodes],
+            level: vec![u32::MAX; nodes],
         }
     }
 }
@@ -156,7 +149,8 @@ struct Flow {
     head: Vec<u32>,
     /// Residual capacity per arc.
     cap: Vec<u64>,
-    by: Vec<Option<ActionIx>>,
+    /// Per forward arc: the action behind its capacity, or [`NO_ACTION`].
+    by: Vec<u32>,
     level: Vec<u32>,
 }
 
@@ -249,38 +243,39 @@ impl Flow {
         let side = |v: u32| self.level[v as usize] != u32::MAX;
         (0..self.by.len())
             .filter(|&i| side(self.head[2 * i + 1]) && !side(self.head[2 * i]))
-            .filter_map(|i| self.by[i])
+            .filter(|&i| self.by[i] != NO_ACTION)
+            .map(|i| self.by[i] as ActionIx)
             .collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Network;
+    use super::Flow;
 
     /// The textbook network (Cormen et al., figure 26.1): maximum flow 23, and the
     /// minimum cut separates {s, v1, v2, v4} from {v3, t}.
     #[test]
     fn dinic_finds_the_textbook_flow_and_cut() {
         let (s, v1, v2, v3, v4, t) = (0, 2, 3, 4, 5, 1);
-        let mut net = Network::new(6);
-        for (i, (a, b, c)) in [
-            (s, v1, 16),
-            (s, v2, 13),
-            (v2, v1, 4),
-            (v1, v3, 12),
-            (v3, v2, 9),
-            (v2, v4, 14),
-            (v4, v3, 7),
-            (v3, t, 20),
-            (v4, t, 4),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            net.arc(a, b, c, Some(i));
-        }
-        let mut flow = net.finish();
+        let mut flow = Flow::build(6, |add| {
+            for (i, (a, b, c)) in [
+                (s, v1, 16),
+                (s, v2, 13),
+                (v2, v1, 4),
+                (v1, v3, 12),
+                (v3, v2, 9),
+                (v2, v4, 14),
+                (v4, v3, 7),
+                (v3, t, 20),
+                (v4, t, 4),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                add(a, b, c, Some(i));
+            }
+        });
         assert_eq!(flow.max_flow(s, t), 23);
         let mut cut = flow.min_cut_labels();
         cut.sort_unstable();
@@ -290,9 +285,7 @@ mod tests {
 
     #[test]
     fn unreachable_sink_means_no_flow() {
-        let mut net = Network::new(3);
-        net.arc(0, 2, 5, Some(0));
-        let mut flow = net.finish();
+        let mut flow = Flow::build(3, |add| add(0, 2, 5, Some(0)));
         assert_eq!(flow.max_flow(0, 1), 0);
         assert!(flow.min_cut_labels().is_empty());
     }

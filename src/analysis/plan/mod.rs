@@ -303,7 +303,9 @@ impl<'g> Plan<'g> {
         }
 
         let mut schedule = Schedule::new(graph);
-        let mut steps: Vec<Step> = Vec::new();
+        // Sized to what it will hold: a plan lists tens of thousands of steps of a few
+        // hundred bytes, and a doubled vector's slack was a tenth of the plan's memory.
+        let mut steps: Vec<Step> = Vec::with_capacity(required.len());
         for &(phase, a) in &required {
             let rank = steps.len() + 1;
             schedule.action(&actions, a, rank as u32);
@@ -317,6 +319,12 @@ impl<'g> Plan<'g> {
         } else {
             Vec::new()
         };
+        let checks = if incident {
+            rotate::checks(graph, blast)
+        } else {
+            Vec::new()
+        };
+        steps.reserve_exact(rotations.len() + checks.len());
         for mut step in rotations {
             step.rank = steps.len() + 1;
             match (&step.target, step.action_ix) {
@@ -326,11 +334,6 @@ impl<'g> Plan<'g> {
             }
             steps.push(step);
         }
-        let checks = if incident {
-            rotate::checks(graph, blast)
-        } else {
-            Vec::new()
-        };
         for mut step in checks {
             step.rank = steps.len() + 1;
             steps.push(step);
@@ -479,10 +482,10 @@ fn listed_step(
     Step {
         rank,
         phase,
-        id: action.revoke.id.clone(),
+        id: action.revoke.id().to_string(),
         listed: true,
-        action: action.revoke.action.to_string(),
-        playbook: playbook_for(graph, action.revoke, &target),
+        action: action.revoke.action().to_string(),
+        playbook: playbook_for(graph, &action.revoke.to_revoke(), &target),
         target,
         action_ix: Some(a),
         cost: action.cost,

@@ -145,7 +145,7 @@ impl Region {
                     let edge = view.edge(step.slot);
                     region.arc_to.push(t);
                     region.arc_edge.push(edge);
-                    for &a in actions.on_edge(edge).iter().filter(|&&a| allowed[a]) {
+                    for a in actions.on_edge(edge).filter(|&a| allowed[a]) {
                         region.arc_act.push(a);
                         touched[a] = true;
                     }
@@ -153,11 +153,11 @@ impl Region {
                 }
             }
             region.out_start.push(region.arc_to.len() as u32);
-            for &a in actions.on_node(v) {
+            for a in actions.on_node(v) {
                 // Rotating a stored secret's value kills the copies already read, not the
                 // paths that read it: whoever still reaches it reads the new value. It
                 // contains a leaked secret and is a rotation step, never a cut.
-                let rotates_a_copy = actions.all[a].revoke.action == "rotate"
+                let rotates_a_copy = actions.all[a].revoke.action() == "rotate"
                     && graph.node(v).kind == NodeKind::Secret;
                 if !allowed[a] || rotates_a_copy {
                     continue;

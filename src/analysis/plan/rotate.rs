@@ -77,9 +77,7 @@ pub fn rotations(
 fn rotation(graph: &TrustGraph, actions: &Actions<'_>, node: NodeId, allowed: &[bool]) -> Step {
     let own = actions
         .on_node(node)
-        .iter()
-        .copied()
-        .filter(|&a| allowed[a] && actions.all[a].revoke.action != "delete_secret")
+        .filter(|&a| allowed[a] && actions.all[a].revoke.action() != "delete_secret")
         .min_by_key(|&a| (actions.all[a].cost, a));
     if let Some(a) = own {
         return listed_step(

@@ -45,9 +45,8 @@ pub fn contain(
         .map(|&node| {
             let mut best: Option<(u64, Vec<ActionIx>)> = actions
                 .on_node(node)
-                .iter()
-                .filter(|&&a| allowed[a])
-                .map(|&a| (actions.all[a].cost, vec![a]))
+                .filter(|&a| allowed[a])
+                .map(|a| (actions.all[a].cost, vec![a]))
                 .min_by(|x, y| x.0.cmp(&y.0).then(x.1.cmp(&y.1)));
             // Cover of the outgoing edges: per edge, its cheapest allowed action.
             let mut cover: Vec<ActionIx> = Vec::new();
@@ -60,8 +59,6 @@ pub fn contain(
                 }
                 let cheapest = actions
                     .on_edge(edge)
-                    .iter()
-                    .copied()
                     .filter(|&a| allowed[a])
                     .min_by_key(|&a| (actions.all[a].cost, a));
                 match cheapest {

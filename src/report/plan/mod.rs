@@ -184,7 +184,7 @@ impl<'a> PlanOut<'a> {
             deferred: plan
                 .deferred
                 .iter()
-                .map(|&a| plan.actions.all[a].revoke.id.as_str())
+                .map(|&a| plan.actions.all[a].revoke.id())
                 .collect(),
             uncontained: keys(&plan.uncontained),
             remaining: plan

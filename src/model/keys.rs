@@ -4,6 +4,7 @@
 //! million allocations and ~70 MB at a million nodes, and a copy of each key on load).
 //! This index keeps, per node, its id and 32 bits of its key's hash: eight bytes. A
 //! lookup compares the key it is given with the keys of the nodes whose hash matches.
+//! (A plan finds its actions by id the same way: whatever holds the keys numbers them.)
 
 use std::hash::BuildHasher;
 
@@ -17,7 +18,7 @@ struct Entry {
 }
 
 #[derive(Debug, Default)]
-pub(super) struct KeyIndex {
+pub(crate) struct KeyIndex {
     table: HashTable<Entry>,
 }
 
@@ -35,7 +36,7 @@ fn spread(hash: u32) -> u64 {
 
 impl KeyIndex {
     /// The node whose key is `key`; `key_of` gives a node's key.
-    pub(super) fn find<'k>(&self, key: &str, key_of: impl Fn(u32) -> &'k str) -> Option<u32> {
+    pub(crate) fn find<'k>(&self, key: &str, key_of: impl Fn(u32) -> &'k str) -> Option<u32> {
         let hash = short_hash(key);
         self.table
             .find(spread(hash), |e| e.hash == hash && key_of(e.node) == key)
@@ -43,7 +44,7 @@ impl KeyIndex {
     }
 
     /// Indexes `node` under `key`, or answers the node that has it already.
-    pub(super) fn insert<'k>(
+    pub(crate) fn insert<'k>(
         &mut self,
         key: &str,
         node: u32,

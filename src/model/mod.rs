@@ -21,6 +21,7 @@ pub(crate) use frozen::{NONE, NodeRecord, NodeTables, Nodes, Parts, Strings, wor
 pub use graph::{
     EdgeId, MAX_NODES, NodeFacts, NodeId, PlatformId, Slot, Step, StepIn, Traversal, TrustGraph,
 };
+pub(crate) use keys::KeyIndex;
 pub use lookup::LookupError;
 pub use node::{
     CROWN_JEWEL, Credential, DEAD_STATUSES, LIVE_STATUSES, Node, NodeKind, Outsider, name_of_key,

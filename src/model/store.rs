@@ -157,8 +157,9 @@ pub(super) struct EdgeTables {
     reason_ids: FxHashMap<Arc<str>, u32>,
     /// Index 0 is the empty list.
     revokes: Table<[Revoke]>,
-    /// A snapshot's revoke lists, made at first use: a million-node estate lists millions
-    /// of them, and an analysis reads a few.
+    /// A snapshot's revoke lists, made when first asked for whole (their entries are
+    /// read in place): a million-node estate lists millions of them, and an analysis
+    /// needs few whole.
     lazy: Option<LazyLists>,
     /// Places that are not a number: the text of an `Other` place (and lines past
     /// `u32::MAX`). Index 0 is `Unknown`, a placeholder no record names.
@@ -336,8 +337,9 @@ impl EdgeTables {
     }
 }
 
-/// A snapshot's revoke lists as it holds them, strings by index, each made into a list
-/// of [`Revoke`]s the first time it is read.
+/// A snapshot's revoke lists as it holds them, strings by index: their entries are read
+/// in place ([`RevokeRef`](super::RevokeRef)), and a list is made into [`Revoke`]s the
+/// first time it is asked for whole.
 #[derive(Debug)]
 pub(crate) struct LazyLists {
     strings: Arc<Strings>,

@@ -235,8 +235,10 @@ impl std::ops::Index<&str> for Tags<'_> {
     }
 }
 
-/// A node's revoke list, read in place: a snapshot's list is made the first time it is
-/// read, not when the node is (a view of each node reached would make them all).
+/// A node's or edge's revoke list, read in place: a snapshot's list is made the first
+/// time it is asked for whole ([`Revokes::get`]), never when the node is viewed (a view
+/// of each node reached would make them all) nor when its entries are read
+/// ([`Revokes::entries`]).
 #[derive(Clone, Copy)]
 pub struct Revokes<'g> {
     held: Listed<'g>,
@@ -307,15 +309,6 @@ impl std::ops::Deref for Revokes<'_> {
 
     fn deref(&self) -> &[Revoke] {
         self.get()
-    }
-}
-
-impl<'g> IntoIterator for Revokes<'g> {
-    type Item = &'g Revoke;
-    type IntoIter = std::slice::Iter<'g, Revoke>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.get().iter()
     }
 }
 

@@ -101,7 +101,7 @@ pub(super) fn world_assumable(ctx: &Ctx<'_>, public: NodeId, out: &mut Vec<Findi
                 format!("anyone ({from}) reaches {key} ({})", edge.kind)
             },
             evidence,
-            fix: edge.revoke.iter().map(|r| r.id.clone()).collect(),
+            fix: edge.revoke.entries().map(|r| r.id().to_string()).collect(),
         });
     }
 }

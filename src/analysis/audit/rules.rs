@@ -56,8 +56,8 @@ pub(super) fn own_fix(ctx: &Ctx<'_>, node: NodeId) -> Vec<String> {
     ctx.graph
         .node(node)
         .revoke
-        .iter()
-        .map(|r| r.id.clone())
+        .entries()
+        .map(|r| r.id().to_string())
         .collect()
 }
 
@@ -65,7 +65,8 @@ pub(super) fn own_fix(ctx: &Ctx<'_>, node: NodeId) -> Vec<String> {
 pub(super) fn edge_fix(ctx: &Ctx<'_>, edges: impl IntoIterator<Item = EdgeId>) -> Vec<String> {
     let mut fix: Vec<String> = edges
         .into_iter()
-        .flat_map(|e| ctx.graph.edge(e).revoke.get().iter().map(|r| r.id.clone()))
+        .flat_map(|e| ctx.graph.edge(e).revoke.entries())
+        .map(|r| r.id().to_string())
         .collect();
     fix.sort();
     fix.dedup();

@@ -17,7 +17,7 @@ use crate::model::{EdgeId, NodeId, TrustGraph};
 pub struct Schedule {
     /// Only the edges a step cuts: a plan cuts few of five million, and a number for
     /// each would be a sixth of the plan's memory.
-    edge: FxHashMap<u32, u32>,
+    edge: FxHashMap<EdgeId, u32>,
     node: Vec<u32>,
     foothold: Vec<u32>,
     edge_count: usize,
@@ -49,7 +49,7 @@ impl Schedule {
     /// Step `step` carries out action `a`.
     pub fn action(&mut self, actions: &Actions<'_>, a: usize, step: u32) {
         for e in actions.edges(a) {
-            let at = self.edge.entry(e.index() as u32).or_insert(NEVER);
+            let at = self.edge.entry(*e).or_insert(NEVER);
             *at = (*at).min(step);
         }
         for n in actions.nodes(a) {
@@ -68,10 +68,7 @@ impl Schedule {
     }
 
     fn edge_step(&self, edge: EdgeId) -> u32 {
-        self.edge
-            .get(&(edge.index() as u32))
-            .copied()
-            .unwrap_or(NEVER)
+        self.edge.get(&edge).copied().unwrap_or(NEVER)
     }
 
     /// Whether the first `k` steps take the node out.
@@ -82,8 +79,8 @@ impl Schedule {
     /// What the first `k` steps remove.
     pub fn removed_after(&self, k: u32) -> Removed {
         let mut edges = vec![false; self.edge_count];
-        for (&e, &s) in &self.edge {
-            edges[e as usize] = s <= k;
+        for (e, &s) in &self.edge {
+            edges[e.index()] = s <= k;
         }
         Removed {
             edges,

@@ -315,7 +315,7 @@ impl<'g> Plan<'g> {
         let n_required = steps.len() as u32;
         let incident = purpose == Purpose::Incident;
         let rotations = if incident {
-            rotate::rotations(graph, &actions, blast, &schedule, n_required, &allowed)
+            rotate::rotation_order(graph, blast, &schedule, n_required)
         } else {
             Vec::new()
         };
@@ -325,7 +325,8 @@ impl<'g> Plan<'g> {
             Vec::new()
         };
         steps.reserve_exact(rotations.len() + checks.len());
-        for mut step in rotations {
+        for node in rotations {
+            let mut step = rotate::rotation(graph, &actions, node, &allowed);
             step.rank = steps.len() + 1;
             match (&step.target, step.action_ix) {
                 (_, Some(a)) => schedule.action(&actions, a, step.rank as u32),

@@ -19,17 +19,17 @@ pub const VERIFY_ACTION: &str = "verify";
 const UNLOCK_HOPS: u32 = 3;
 const UNLOCK_NODES: usize = 256;
 
-/// A rotation step for every reached or exposed credential and secret that the required
-/// steps do not already take out, ranked by what it unlocks. A secret that only stores
-/// credentials listed here is covered by their rotation (its copy is updated then).
-pub fn rotations(
+/// Every reached or exposed credential and secret that the required steps do not
+/// already take out, in the order to rotate them: by what it unlocks. A secret that only
+/// stores credentials listed here is covered by their rotation (its copy is updated
+/// then). Each one's step is [`rotation`], made as it is taken: tens of thousands of
+/// steps held twice, sorted and then laid out, were a plan's largest moment.
+pub fn rotation_order(
     graph: &TrustGraph,
-    actions: &Actions<'_>,
     blast: &BlastRadius,
     schedule: &Schedule,
     done: u32,
-    allowed: &[bool],
-) -> Vec<Step> {
+) -> Vec<NodeId> {
     let exposed = blast
         .reached
         .iter()
@@ -56,25 +56,19 @@ pub fn rotations(
             })
     };
     let mut stamp = Stamp::new(graph.node_count());
-    let mut steps: Vec<(u64, NodeId, Step)> = todo
+    let mut order: Vec<(u64, NodeId)> = todo
         .iter()
         .copied()
         .filter(|&n| graph.facts(n).kind == NodeKind::Credential || !covered(n))
-        .map(|n| {
-            (
-                unlocks(graph, n, &mut stamp),
-                n,
-                rotation(graph, actions, n, allowed),
-            )
-        })
+        .map(|n| (unlocks(graph, n, &mut stamp), n))
         .collect();
-    steps.sort_by_key(|(score, n, _)| (std::cmp::Reverse(*score), graph.key_rank(*n)));
-    steps.into_iter().map(|(_, _, s)| s).collect()
+    order.sort_by_key(|&(score, n)| (std::cmp::Reverse(score), graph.key_rank(n)));
+    order.into_iter().map(|(_, n)| n).collect()
 }
 
 /// The node's own action when the input lists one that changes the value at its source
 /// (not just deleting a stored copy), else a rotation at the issuer by hand.
-fn rotation(graph: &TrustGraph, actions: &Actions<'_>, node: NodeId, allowed: &[bool]) -> Step {
+pub fn rotation(graph: &TrustGraph, actions: &Actions<'_>, node: NodeId, allowed: &[bool]) -> Step {
     let own = actions
         .on_node(node)
         .filter(|&a| allowed[a] && actions.all[a].revoke.action() != "delete_secret")

@@ -290,6 +290,14 @@ impl EdgeTables {
         }
     }
 
+    /// How many of a snapshot's revoke lists were made (tests: reading must not make them).
+    #[cfg(test)]
+    pub(super) fn lists_made(&self) -> usize {
+        self.lazy.as_ref().map_or(0, |lazy| {
+            (0..lazy.len()).filter(|&i| lazy.is_made(i)).count()
+        })
+    }
+
     /// Revoke list `id`.
     pub(super) fn list(&self, id: u32) -> &Arc<[Revoke]> {
         match &self.lazy {

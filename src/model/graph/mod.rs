@@ -458,6 +458,13 @@ impl TrustGraph {
         removed
     }
 
+    /// How many of a snapshot's revoke lists were made whole (tests: an analysis that
+    /// reads entries in place makes none).
+    #[cfg(test)]
+    pub(crate) fn revoke_lists_made(&self) -> usize {
+        self.edges.lists_made()
+    }
+
     /// Interns an input file name for provenance.
     pub fn intern_source(&mut self, name: &str) -> SourceId {
         if let Some(&id) = self.source_ids.get(name) {

@@ -130,7 +130,9 @@ impl Flow {
             fill[b as usize] += 1;
             by.push(label.map_or(NO_ACTION, |a| a as u32));
         });
-        debug_assert_eq!(by.len(), m, "the same arcs both times");
+        // Checked in release too: a second pass that added fewer arcs would leave slots
+        // naming arc 0, a wrong bound rather than a panic.
+        assert_eq!(by.len(), m, "the same arcs both times");
         Flow {
             start,
             adj,

@@ -43,9 +43,9 @@ impl Action<'_> {
     }
 }
 
-/// An action's run in one of the lists every action's edges or nodes are laid out in,
-/// one action after another: three vectors per action, most holding one or two ids, cost
-/// more than the ids (an allocation each; 23 MiB at a million nodes).
+/// A run in one of the flat lists: an action's edges or nodes, laid out one action after
+/// another, or a node's or edge's actions. A vector for each, most holding one or two
+/// ids, cost more than the ids (an allocation each; 23 MiB at a million nodes).
 #[derive(Debug, Clone, Copy, Default)]
 struct Span {
     start: u32,
@@ -102,10 +102,10 @@ pub struct Actions<'g> {
     /// about twice as much.
     by_id: KeyIndex,
     /// Per node: the range of `node_actions` it lists, in stable order and once each.
-    on_node: FxHashMap<NodeId, (u32, u32)>,
+    on_node: FxHashMap<NodeId, Span>,
     node_actions: Vec<u32>,
     /// Per edge: the range of `edge_actions` it lists.
-    on_edge: FxHashMap<EdgeId, (u32, u32)>,
+    on_edge: FxHashMap<EdgeId, Span>,
     edge_actions: Vec<u32>,
     compromised: FxHashSet<NodeId>,
     /// Hardening: the "compromised" set is the entry points, which are in use (a vendor's
@@ -195,7 +195,7 @@ impl<'g> Actions<'g> {
                 }
             }
         };
-        let mut on_edge: FxHashMap<EdgeId, (u32, u32)> = FxHashMap::default();
+        let mut on_edge: FxHashMap<EdgeId, Span> = FxHashMap::default();
         let mut edge_actions: Vec<u32> = Vec::new();
         let mut listed: Vec<(ActionIx, EdgeId)> = Vec::new();
         for &(_, _, edge) in &edges {
@@ -209,9 +209,10 @@ impl<'g> Actions<'g> {
                 edge_actions.push(a as u32);
                 listed.push((a, edge));
             }
-            on_edge.insert(edge, (at, edge_actions.len() as u32));
+            let end = edge_actions.len() as u32;
+            on_edge.insert(edge, Span { start: at, end });
         }
-        let mut on_node: FxHashMap<NodeId, (u32, u32)> = FxHashMap::default();
+        let mut on_node: FxHashMap<NodeId, Span> = FxHashMap::default();
         let mut node_actions: Vec<u32> = Vec::new();
         let mut node_listed: Vec<(ActionIx, NodeId, bool)> = Vec::new();
         let mut own: Vec<u32> = Vec::new();
@@ -227,7 +228,8 @@ impl<'g> Actions<'g> {
                 own.dedup();
                 let at = node_actions.len() as u32;
                 node_actions.extend_from_slice(&own);
-                on_node.insert(node, (at, node_actions.len() as u32));
+                let end = node_actions.len() as u32;
+                on_node.insert(node, Span { start: at, end });
             }
         }
         all.shrink_to_fit();
@@ -306,18 +308,14 @@ impl<'g> Actions<'g> {
 
     /// Actions listed on a node, in stable order.
     pub fn on_node(&self, node: NodeId) -> impl Iterator<Item = ActionIx> + '_ {
-        let (a, b) = self.on_node.get(&node).copied().unwrap_or_default();
-        self.node_actions[a as usize..b as usize]
-            .iter()
-            .map(|&a| a as ActionIx)
+        let span = self.on_node.get(&node).copied().unwrap_or_default();
+        span.of(&self.node_actions).iter().map(|&a| a as ActionIx)
     }
 
     /// Actions listed on an edge, in the order the edge lists them.
     pub fn on_edge(&self, edge: EdgeId) -> impl Iterator<Item = ActionIx> + '_ {
-        let (a, b) = self.on_edge.get(&edge).copied().unwrap_or_default();
-        self.edge_actions[a as usize..b as usize]
-            .iter()
-            .map(|&a| a as ActionIx)
+        let span = self.on_edge.get(&edge).copied().unwrap_or_default();
+        span.of(&self.edge_actions).iter().map(|&a| a as ActionIx)
     }
 
     pub fn len(&self) -> usize {

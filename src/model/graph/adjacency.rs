@@ -391,8 +391,8 @@ impl TrustGraph {
             duplicates
         };
         // All runs sorted, a second core taking three fifths of the edges; `side` (the
-        // facts, when not made yet) runs here beside the rest.
-        let sort_all = |mut list: Vec<(u32, u32)>, side: &(dyn Fn() -> Option<Facts> + Sync)| {
+        // facts, or nothing when they are made already) runs here beside the rest.
+        let sort_all = |mut list: Vec<(u32, u32)>, side: &dyn Fn() -> Facts| {
             let mid = out_start
                 .partition_point(|&s| (s as usize) < edge_count * 3 / 5)
                 .min(n);
@@ -416,17 +416,14 @@ impl TrustGraph {
                     Some(targets) => (targets, frozen.out_order.clone(), Vec::new(), facts),
                     None => {
                         let (targets, edges, duplicates, _) =
-                            sort_all(lay_out(&out_start), &|| None);
+                            sort_all(lay_out(&out_start), &|| (Vec::new(), Vec::new()));
                         (targets, edges, duplicates, facts)
                     }
                 }
             }
             None => {
                 let list = laid_out.unwrap_or_else(|| lay_out(&out_start));
-                let (targets, edges, duplicates, facts) =
-                    sort_all(list, &|| Some(self.all_facts(&rank)));
-                let facts = facts.unwrap_or_else(|| self.all_facts(&rank));
-                (targets, edges, duplicates, facts)
+                sort_all(list, &|| self.all_facts(&rank))
             }
         };
         // The node beside the edge's flags, so that a search in either direction reads

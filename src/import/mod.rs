@@ -12,6 +12,7 @@ mod inventory;
 pub mod k8s;
 mod link;
 mod links;
+mod mapped;
 pub mod native;
 mod progress;
 mod sample;
@@ -85,7 +86,6 @@ impl Input {
     /// keys names its schema at the end), and a reader over the whole content. A UTF-8
     /// byte-order mark is skipped.
     fn open(&self) -> Result<Opened<'_>, ImportError> {
-        const BOM: &[u8] = b"\xEF\xBB\xBF";
         match &self.content {
             Content::Bytes(b) => {
                 let b = b.strip_prefix(BOM).unwrap_or(b);
@@ -166,6 +166,9 @@ fn read_tail(path: &Path, len: u64) -> io::Result<Vec<u8>> {
     file.take(detect::HEAD as u64).read_to_end(&mut tail)?;
     Ok(tail)
 }
+
+/// UTF-8's byte-order mark, which some Windows tools write first: not part of the text.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// An input opened by [`Input::open`].
 struct Opened<'a> {
@@ -697,10 +700,28 @@ pub fn load_inputs_with(
         match format {
             Some(Format::Native) => match opened.source {
                 Source::Bytes(b) => native::read_slice(b, name, &mut builder)?,
-                Source::File(file) => {
-                    let reader = streamed(opened.head, file, name, opened.total, &mut *report);
-                    native::read_stream(reader, name, &mut builder)?;
-                }
+                // A large file is read where it lies in the page cache, not copied.
+                Source::File(file) => match mapped::Mapped::of(&file, opened.total) {
+                    Some(map) => {
+                        let bom = if map.bytes().starts_with(BOM) {
+                            BOM.len()
+                        } else {
+                            0
+                        };
+                        let mut steps = progress::Steps::new(name, opened.total, &mut *report);
+                        let mut moved = |held: usize| steps.reached((bom + held) as u64);
+                        let read = |read: usize| {
+                            // Only advice: the pages stay mapped if it is refused.
+                            let _ = map.release(bom + read);
+                        };
+                        let bytes = &map.bytes()[bom..];
+                        native::read_in_place(bytes, name, &mut builder, &mut moved, &read)?;
+                    }
+                    None => {
+                        let reader = streamed(opened.head, file, name, opened.total, &mut *report);
+                        native::read_stream(reader, name, &mut builder)?;
+                    }
+                },
             },
             // A snapshot is streamed too: the graph is built while it is read, and the
             // file is never held whole beside it.

@@ -34,14 +34,39 @@ impl<R: Read> Read for Counting<'_, R> {
         let n = self.inner.read(buf)?;
         let before = self.done;
         self.done += n as u64;
-        if before / STEP != self.done / STEP {
-            (self.report)(Progress::Reading {
-                file: self.file,
-                done: self.done,
-                total: self.total,
-            });
-        }
+        tell(self.report, self.file, self.total, before, self.done);
         Ok(n)
+    }
+}
+
+/// Progress through a file read in place: told how far the reading has reached.
+pub(super) struct Steps<'p> {
+    file: &'p str,
+    total: u64,
+    done: u64,
+    report: &'p mut dyn FnMut(Progress<'_>),
+}
+
+impl<'p> Steps<'p> {
+    pub(super) fn new(file: &'p str, total: u64, report: &'p mut dyn FnMut(Progress<'_>)) -> Self {
+        Steps {
+            file,
+            total,
+            done: 0,
+            report,
+        }
+    }
+
+    pub(super) fn reached(&mut self, done: u64) {
+        let before = std::mem::replace(&mut self.done, done);
+        tell(self.report, self.file, self.total, before, done);
+    }
+}
+
+/// Reports `done` when it is a step further than `before`.
+fn tell(report: &mut dyn FnMut(Progress<'_>), file: &str, total: u64, before: u64, done: u64) {
+    if before / STEP != done / STEP {
+        report(Progress::Reading { file, done, total });
     }
 }
 

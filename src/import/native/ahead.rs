@@ -46,14 +46,15 @@ const HELPER_SIXTEENTHS: usize = 6;
 /// the bytes it holds: a few keep the whole read linear).
 const TRIES: usize = 4;
 
-/// The reader's side: the helper, and the guess it is reading from.
-pub(super) struct Ahead {
-    helper: Option<(SyncSender<Job>, Receiver<Done>)>,
+/// The reader's side: the helper, and the guess it is reading from (in an input in
+/// memory for `'b`).
+pub(super) struct Ahead<'b> {
+    helper: Option<(SyncSender<Job<'b>>, Receiver<Done<'b>>)>,
     /// The file offset of the bytes handed to the helper, and the earliest the elements it
     /// reads may start, until its items are taken or dropped.
     pending: Option<(u64, u64)>,
     /// What the helper read, when it starts further on than the reader is.
-    read: Option<Done>,
+    read: Option<Done<'b>>,
     /// The window's fill count when a guess was last made: one guess per window.
     guessed: Option<u64>,
     /// Fewer unread bytes than this are read alone.
@@ -66,8 +67,8 @@ pub(super) struct Ahead {
     jobs: usize,
 }
 
-struct Job {
-    bytes: Vec<u8>,
+struct Job<'b> {
+    bytes: Bytes<'b>,
     list: List,
     sources: Arc<FxHashMap<Box<str>, u32>>,
     batch: Batch,
@@ -75,23 +76,41 @@ struct Job {
 
 /// What the helper read: `count` elements from byte `start` of its bytes, the last ending
 /// at byte `end`.
-struct Done {
+struct Done<'b> {
     batch: Batch,
     start: usize,
     count: usize,
     end: usize,
-    bytes: Vec<u8>,
+    bytes: Bytes<'b>,
 }
 
-impl Ahead {
+/// A job's bytes: copied from the window, or where they are when the input is in memory.
+enum Bytes<'b> {
+    Copied(Vec<u8>),
+    InPlace(&'b [u8]),
+}
+
+impl Bytes<'_> {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Bytes::Copied(bytes) => bytes,
+            Bytes::InPlace(bytes) => bytes,
+        }
+    }
+}
+
+impl<'b> Ahead<'b> {
     /// Starts a helper in `scope`; where no thread can be started, the reader reads alone.
     pub(super) fn start<'scope>(
         scope: &'scope Scope<'scope, '_>,
         file: &'scope str,
         min: usize,
-    ) -> Self {
-        let (jobs, take) = mpsc::sync_channel::<Job>(1);
-        let (give, done) = mpsc::sync_channel::<Done>(1);
+    ) -> Self
+    where
+        'b: 'scope,
+    {
+        let (jobs, take) = mpsc::sync_channel::<Job<'b>>(1);
+        let (give, done) = mpsc::sync_channel::<Done<'b>>(1);
         let helper = thread::Builder::new()
             .spawn_scoped(scope, move || help(file, take, give))
             .ok()
@@ -115,11 +134,14 @@ impl Ahead {
     /// window is then after the last), 0 for the reader to read the next one alone.
     pub(super) fn at_element<R: io::Read>(
         &mut self,
-        window: &mut Window<'_, R>,
+        window: &mut Window<'_, 'b, R>,
         ctx: &mut Ctx<'_, '_>,
         index: usize,
         list: List,
     ) -> usize {
+        if self.pending.is_none() {
+            window.release();
+        }
         if let Some((from, earliest)) = self.pending {
             let here = window.offset();
             if here < earliest {
@@ -136,7 +158,7 @@ impl Ahead {
                 if here == start && done.count > 0 {
                     window.skip(done.end - done.start);
                     self.spare_batch = Some(ctx.adopt(done.batch, index as u32));
-                    self.spare_bytes = done.bytes;
+                    self.keep_bytes(done.bytes);
                     self.taken += done.count;
                     return done.count;
                 }
@@ -172,15 +194,21 @@ impl Ahead {
         }
     }
 
-    fn recycle(&mut self, mut done: Done) {
+    fn recycle(&mut self, mut done: Done<'b>) {
         done.batch.clear();
         self.spare_batch = Some(done.batch);
-        self.spare_bytes = done.bytes;
+        self.keep_bytes(done.bytes);
+    }
+
+    fn keep_bytes(&mut self, bytes: Bytes<'_>) {
+        if let Bytes::Copied(bytes) = bytes {
+            self.spare_bytes = bytes;
+        }
     }
 
     /// The helper's last job, once done; none when it is gone (it panicked: the scope
     /// it runs in says so once the reader is done).
-    fn wait(&mut self) -> Option<Done> {
+    fn wait(&mut self) -> Option<Done<'b>> {
         let done = self.helper.as_ref().and_then(|(_, done)| done.recv().ok());
         if done.is_none() {
             self.pending = None;
@@ -194,7 +222,7 @@ impl Ahead {
     /// returns how many bytes are left to read here (all when none were handed over).
     fn guess<R: io::Read>(
         &mut self,
-        window: &Window<'_, R>,
+        window: &Window<'_, 'b, R>,
         ctx: &mut Ctx<'_, '_>,
         list: List,
     ) -> usize {
@@ -209,9 +237,16 @@ impl Ahead {
         let Some(at) = element_start(held) else {
             return held.len();
         };
-        let mut bytes = std::mem::take(&mut self.spare_bytes);
-        bytes.clear();
-        bytes.extend_from_slice(&held[at..]);
+        // In memory, the helper reads the bytes where they are.
+        let bytes = match window.viewed() {
+            Some(viewed) => Bytes::InPlace(&viewed[at..]),
+            None => {
+                let mut bytes = std::mem::take(&mut self.spare_bytes);
+                bytes.clear();
+                bytes.extend_from_slice(&held[at..]);
+                Bytes::Copied(bytes)
+            }
+        };
         let job = Job {
             bytes,
             list,
@@ -231,10 +266,10 @@ impl Ahead {
 }
 
 /// The helper: reads each job's whole elements until one is not plainly its to read.
-fn help(file: &str, jobs: Receiver<Job>, done: SyncSender<Done>) {
+fn help<'b>(file: &str, jobs: Receiver<Job<'b>>, done: SyncSender<Done<'b>>) {
     for job in jobs {
         let mut ctx = Ctx::helper(file, job.sources, job.batch);
-        let (start, count, end) = read(&mut ctx, &job.bytes, job.list, Reading::Ahead);
+        let (start, count, end) = read(&mut ctx, job.bytes.as_slice(), job.list, Reading::Ahead);
         let batch = ctx.into_batch();
         let bytes = job.bytes;
         let read = Done {

@@ -61,13 +61,27 @@ impl RevokeDto<'_> {
     }
 }
 
-/// Reads a native graph held in memory (copied through the same window as a stream).
+/// Reads a native graph held in memory.
 pub(super) fn read_slice(
     bytes: &[u8],
     file: &str,
     builder: &mut Builder,
 ) -> Result<(), ImportError> {
-    read_stream(bytes, file, builder)
+    read_in_place(bytes, file, builder, &mut |_| {}, &|_| {})
+}
+
+/// Reads a native graph held in memory (a mapped file) where it is, through a window
+/// that views it rather than a copy: `moved` is told how many bytes the window has
+/// reached, `read` how many bytes were read that nothing holds any more.
+pub(super) fn read_in_place(
+    bytes: &[u8],
+    file: &str,
+    builder: &mut Builder,
+    moved: &mut dyn FnMut(usize),
+    read: &dyn Fn(usize),
+) -> Result<(), ImportError> {
+    let window = Window::over(bytes, file, window::WINDOW, moved, read);
+    read_through(window, file, builder, ahead::MIN_SHARED).map(|_| ())
 }
 
 /// Reads a native graph from a stream, never holding the whole file.
@@ -76,18 +90,18 @@ pub(super) fn read_stream(
     file: &str,
     builder: &mut Builder,
 ) -> Result<(), ImportError> {
-    read_through(reader, file, builder, window::WINDOW, ahead::MIN_SHARED).map(|_| ())
+    let window = Window::new(reader, file, window::WINDOW);
+    read_through(window, file, builder, ahead::MIN_SHARED).map(|_| ())
 }
 
-/// [`read_stream`] through a window of `window` bytes at first (tests make it tiny, so
-/// that every value is cut somewhere), its later part read ahead by a helper when it
-/// holds `shared` bytes or more (`ahead.rs`). Returns what tests look at: the elements the
-/// helper read, the jobs it was given and the times the window was filled.
+/// Reads through `window` (tests make it tiny, so that every value is cut somewhere), its
+/// later part read ahead by a helper when it holds `shared` bytes or more (`ahead.rs`).
+/// Returns what tests look at: the elements the helper read, the jobs it was given and
+/// the times the window was filled.
 fn read_through(
-    reader: impl io::Read,
+    mut window: Window<'_, '_, impl io::Read>,
     file: &str,
     builder: &mut Builder,
-    window: usize,
     shared: usize,
 ) -> Result<Shared, ImportError> {
     let mut sources = vec![builder.graph.intern_source(file)];
@@ -98,7 +112,6 @@ fn read_through(
             let mut ctx = Ctx::new(file, sink, last_revoke);
             let read = thread::scope(|s| {
                 let mut ahead = Ahead::start(s, file, shared);
-                let mut window = Window::new(reader, file, window);
                 document(&mut window, &mut ctx, &mut ahead).map(|()| {
                     let (taken, jobs) = ahead.shared();
                     Shared {
@@ -141,10 +154,10 @@ struct Shared {
 
 /// The document: an object whose `nodes` and `edges` arrays are read one element at a
 /// time. Its punctuation is checked here, with serde_json's words for what is wrong.
-fn document(
-    window: &mut Window<'_, impl io::Read>,
+fn document<'b>(
+    window: &mut Window<'_, 'b, impl io::Read>,
     ctx: &mut Ctx<'_, '_>,
-    ahead: &mut Ahead,
+    ahead: &mut Ahead<'b>,
 ) -> Result<(), ImportError> {
     let what = match window.peek()? {
         Some(b'{') => None,
@@ -293,10 +306,10 @@ pub(super) enum List {
 
 /// One of the arrays, each element parsed and added as soon as it is whole (or taken
 /// whole from the helper reading ahead).
-fn list(
-    window: &mut Window<'_, impl io::Read>,
+fn list<'b>(
+    window: &mut Window<'_, 'b, impl io::Read>,
     ctx: &mut Ctx<'_, '_>,
-    ahead: &mut Ahead,
+    ahead: &mut Ahead<'b>,
     list: List,
 ) -> Result<(), ImportError> {
     if window.peek()? != Some(b'[') {

@@ -5,6 +5,7 @@ use std::io;
 use proptest::prelude::*;
 
 use super::read_through;
+use super::window::Window;
 use crate::import::{Builder, Input, Loaded, load_inputs};
 use crate::model::{EdgeKind, Place};
 
@@ -156,11 +157,32 @@ fn read_ahead(
     chunk: usize,
     shared: usize,
 ) -> Result<(Read, super::Shared), String> {
+    let reader = Trickle { rest: text, chunk };
+    let streamed = read_into(Window::new(reader, "t.json", window), shared);
+    // Held in memory, the window views the bytes where they are: everything read, every
+    // error and every share of the helper is the same.
+    let (mut moved, released) = (Vec::new(), std::cell::RefCell::new(Vec::new()));
+    let mut tell = |n| moved.push(n);
+    let release = |n| released.borrow_mut().push(n);
+    let over = Window::over(text, "t.json", window, &mut tell, &release);
+    let in_place = read_into(over, shared);
+    assert_eq!(
+        format!("{streamed:?}"),
+        format!("{in_place:?}"),
+        "read in place as streamed"
+    );
+    assert!(moved.is_sorted() && moved.last().is_none_or(|&n| n <= text.len()));
+    assert!(released.borrow().is_sorted());
+    streamed
+}
+
+fn read_into(
+    window: Window<'_, '_, impl io::Read>,
+    shared: usize,
+) -> Result<(Read, super::Shared), String> {
     let mut builder = Builder::new(jiff::Timestamp::UNIX_EPOCH);
     builder.begin_file("t.json");
-    let reader = Trickle { rest: text, chunk };
-    let helped =
-        read_through(reader, "t.json", &mut builder, window, shared).map_err(|e| e.to_string())?;
+    let helped = read_through(window, "t.json", &mut builder, shared).map_err(|e| e.to_string())?;
     let (graph, warnings, _) = builder.finish();
     let mut out = Vec::new();
     crate::report::json::write_graph(&mut out, &graph, &|_| true).expect("writes");
@@ -488,4 +510,63 @@ fn a_generated_graph_reads_the_same_with_the_helper() {
         "the helper read {} of {elements} elements",
         helped.taken
     );
+}
+
+/// A file large enough to be mapped (`import/mapped.rs`) loads as the same bytes held in
+/// memory do, with or without a byte-order mark, reporting its progress as it goes; and
+/// as streamed when mapping is turned off.
+#[test]
+fn a_mapped_file_reads_as_its_bytes() {
+    use crate::import::Progress;
+    let mut text = Vec::new();
+    crate::synth::generate(&mut text, 5000, 3).expect("generates");
+    assert!(
+        text.len() > 4 << 20,
+        "large enough to map: {} bytes",
+        text.len()
+    );
+    let shown = |loaded: &Loaded| {
+        let mut out = Vec::new();
+        crate::report::json::write_graph(&mut out, &loaded.graph, &|_| true).expect("writes");
+        (
+            out,
+            loaded
+                .warnings
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+        )
+    };
+    let held = shown(&load_inputs([Input::bytes("g.json", text.clone())]).expect("loads"));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    for bom in [&b""[..], b"\xEF\xBB\xBF"] {
+        let path = dir.path().join("g.json");
+        std::fs::write(&path, [bom, &text].concat()).expect("writes");
+        let file = std::fs::File::open(&path).expect("opens");
+        let len = file.metadata().expect("a size").len();
+        let map = crate::import::mapped::Mapped::of(&file, len).expect("mapped");
+        assert_eq!(map.bytes().len() as u64, len);
+        let mut reached = Vec::new();
+        let loaded = crate::import::load_inputs_with(
+            [Input::file(path.clone())],
+            jiff::Timestamp::UNIX_EPOCH,
+            &mut |p| {
+                if let Progress::Reading { done, total, .. } = p {
+                    reached.push((done, total));
+                }
+            },
+        )
+        .expect("loads");
+        let mut mapped = shown(&loaded);
+        // Provenance names the file given: the bytes' name was `g.json`.
+        let name = path.display().to_string();
+        mapped.0 = String::from_utf8(mapped.0)
+            .expect("UTF-8")
+            .replace(&name, "g.json")
+            .into_bytes();
+        assert!(mapped == held, "bom {bom:?}");
+        let total = (bom.len() + text.len()) as u64;
+        assert!(!reached.is_empty() && reached.is_sorted(), "{reached:?}");
+        assert!(reached.iter().all(|&(done, t)| t == total && done <= total));
+    }
 }

@@ -7,6 +7,9 @@
 //! and each value (one node, one edge, the metadata) is handed to serde_json as a slice of
 //! a window refilled from the stream. A value cut by the end of the window is parsed again
 //! once the window holds all of it, so only the element astride each refill is parsed twice.
+//!
+//! A file already in memory (mapped, `import/mapped.rs`) is read through the same window
+//! without copying: the window is a view of it that moves on.
 
 use std::io;
 
@@ -31,10 +34,12 @@ impl From<serde_json::Error> for Fail {
     }
 }
 
-pub(super) struct Window<'f, R> {
+pub(super) struct Window<'f, 'b, R> {
     reader: R,
     file: &'f str,
     buf: Vec<u8>,
+    /// The whole input when it is in memory: the window is `whole[pos..len]`, `buf` unused.
+    whole: Option<View<'f, 'b>>,
     /// The size the window starts at.
     first: usize,
     /// The next byte not yet read, and the end of the bytes held.
@@ -51,12 +56,45 @@ pub(super) struct Window<'f, R> {
     column: usize,
 }
 
-impl<'f, R: io::Read> Window<'f, R> {
+/// An input in memory, and what to tell as the window moves through it.
+struct View<'f, 'b> {
+    bytes: &'b [u8],
+    /// The window's size: its end is this far past the next unread byte.
+    size: usize,
+    /// Told the bytes held so far at each move (progress).
+    moved: &'f mut dyn FnMut(usize),
+    /// Told the bytes read so far when nothing else holds them (their pages can go).
+    read: &'f dyn Fn(usize),
+}
+
+impl<'f, 'b> Window<'f, 'b, io::Empty> {
+    /// A window over `bytes`, held in memory: `moved` is told the bytes in view at each
+    /// move, `read` the bytes read whenever [`Window::release`] is called.
+    pub(super) fn over(
+        bytes: &'b [u8],
+        file: &'f str,
+        first: usize,
+        moved: &'f mut dyn FnMut(usize),
+        read: &'f dyn Fn(usize),
+    ) -> Self {
+        let mut window = Window::new(io::empty(), file, first);
+        window.whole = Some(View {
+            bytes,
+            size: window.first,
+            moved,
+            read,
+        });
+        window
+    }
+}
+
+impl<'f, 'b, R: io::Read> Window<'f, 'b, R> {
     pub(super) fn new(reader: R, file: &'f str, first: usize) -> Self {
         Window {
             reader,
             file,
             buf: Vec::new(),
+            whole: None,
             first: first.max(1),
             pos: 0,
             len: 0,
@@ -71,11 +109,15 @@ impl<'f, R: io::Read> Window<'f, R> {
     /// The next byte that is not JSON whitespace, left unread; `None` at the end of the file.
     pub(super) fn peek(&mut self) -> Result<Option<u8>, ImportError> {
         loop {
-            while self.pos < self.len {
-                match self.buf[self.pos] {
-                    b if is_space(b) => self.pos += 1,
-                    b => return Ok(Some(b)),
-                }
+            let bytes = &self.bytes()[..self.len];
+            let skipped = bytes[self.pos..]
+                .iter()
+                .take_while(|b| is_space(**b))
+                .count();
+            let found = bytes.get(self.pos + skipped).copied();
+            self.pos += skipped;
+            if found.is_some() {
+                return Ok(found);
             }
             if !self.refill()? {
                 return Ok(None);
@@ -83,9 +125,31 @@ impl<'f, R: io::Read> Window<'f, R> {
         }
     }
 
+    /// The bytes the window holds or views.
+    fn bytes(&self) -> &[u8] {
+        match &self.whole {
+            Some(view) => view.bytes,
+            None => &self.buf,
+        }
+    }
+
     /// The bytes held from the next one not yet read.
     pub(super) fn held(&self) -> &[u8] {
-        &self.buf[self.pos..self.len]
+        &self.bytes()[self.pos..self.len]
+    }
+
+    /// [`Window::held`], for as long as the input lives when it is in memory.
+    pub(super) fn viewed(&self) -> Option<&'b [u8]> {
+        let view = self.whole.as_ref()?;
+        Some(&view.bytes[self.pos..self.len])
+    }
+
+    /// Says that nothing but the window holds the bytes before the next unread one (no
+    /// helper reads them): an input in memory may give their pages back.
+    pub(super) fn release(&self) {
+        if let Some(view) = &self.whole {
+            (view.read)(self.pos);
+        }
     }
 
     /// The file offset of the next byte not yet read.
@@ -127,10 +191,10 @@ impl<'f, R: io::Read> Window<'f, R> {
         if matches!(first, b'-' | b'0'..=b'9' | b't' | b'f' | b'n') {
             let mut from = self.pos;
             end = loop {
-                let held = &self.buf[from..self.len];
+                let held = &self.bytes()[from..self.len];
                 if let Some(i) = held.iter().position(|&b| !is_scalar(b)) {
                     let after = from + i;
-                    break Some(if is_delimiter(self.buf[after]) {
+                    break Some(if is_delimiter(self.bytes()[after]) {
                         after + 1
                     } else {
                         after
@@ -146,7 +210,7 @@ impl<'f, R: io::Read> Window<'f, R> {
         }
         loop {
             let held = end.unwrap_or(self.len);
-            match take(&self.buf[self.pos..held]) {
+            match take(&self.bytes()[self.pos..held]) {
                 Ok(used) => {
                     self.pos += used;
                     return Ok(());
@@ -154,7 +218,7 @@ impl<'f, R: io::Read> Window<'f, R> {
                 Err(Fail::Json(e))
                     if end.is_none()
                         && !self.eof
-                        && cut_short(&e, &self.buf[self.pos..self.len]) =>
+                        && cut_short(&e, &self.bytes()[self.pos..self.len]) =>
                 {
                     self.refill()?;
                 }
@@ -179,7 +243,7 @@ impl<'f, R: io::Read> Window<'f, R> {
 
     /// The 1-based line of the next unread byte, and the bytes before it on its line.
     fn place(&self) -> (usize, usize) {
-        let read = &self.buf[..self.pos];
+        let read = &self.bytes()[..self.pos];
         match memchr::memrchr(b'\n', read) {
             Some(last) => (
                 self.line + memchr::memchr_iter(b'\n', read).count(),
@@ -219,6 +283,20 @@ impl<'f, R: io::Read> Window<'f, R> {
     fn refill(&mut self) -> Result<bool, ImportError> {
         if self.eof {
             return Ok(false);
+        }
+        if let Some(view) = &mut self.whole {
+            // As a stream fills its buffer: the window's size from the next unread byte,
+            // twice that when the unread bytes fill it, the end when it is not full.
+            self.fills += 1;
+            if self.len - self.pos == view.size {
+                view.size *= 2;
+            }
+            let before = self.len;
+            let end = self.pos + view.size;
+            self.len = end.min(view.bytes.len());
+            self.eof = self.len < end;
+            (view.moved)(self.len);
+            return Ok(self.len > before);
         }
         (self.line, self.column) = self.place();
         self.base += self.pos as u64;

@@ -31,7 +31,7 @@ use memmap2::{Mmap, MmapOptions, UncheckedAdvice};
 const MIN_MAPPED: u64 = 4 << 20;
 
 /// Parsed bytes are given back in steps of this many (a multiple of any page size).
-const RELEASE_STEP: usize = 16 << 20;
+const RELEASE_STEP: usize = 4 << 20;
 
 /// A regular file mapped read-only, and how much of it was given back.
 pub(crate) struct Mapped {

@@ -3,10 +3,9 @@
 //! Writing a blast radius is pretty-printing tens of thousands of small objects (27 MB at
 //! 100k nodes, 270 MB at a million), which serde_json does a token at a time on one core
 //! while the other idles. Here the elements are rendered in chunks, alternately on this
-//! thread and on a helper, and written in order: the bytes are exactly serde_json's (an
-//! element printed alone is its text in the array with every line indented one level
-//! more; serde_json escapes every line break inside a string), and only a few chunks are
-//! held at once.
+//! thread and on a helper, and written in order: the bytes are exactly serde_json's (each
+//! element printed by serde_json's pretty printer as it would print it inside the
+//! document, two levels in), and only a few chunks are held at once.
 
 use std::io::{self, Write};
 use std::ops::Range;
@@ -14,6 +13,7 @@ use std::sync::mpsc;
 use std::thread;
 
 use serde::Serialize;
+use serde_json::ser::Formatter;
 
 /// Elements rendered at a time: enough to make passing a chunk cheap, few enough that the
 /// chunks in flight stay small.
@@ -73,20 +73,105 @@ fn render<T: Serialize>(
     element: &impl Fn(usize) -> T,
     text: &mut Vec<u8>,
 ) -> io::Result<()> {
-    let mut alone = Vec::new();
     for i in range {
         text.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
-        alone.clear();
-        serde_json::to_writer_pretty(&mut alone, &element(i))?;
-        let mut rest = &alone[..];
-        while let Some(at) = memchr::memchr(b'\n', rest) {
-            text.extend_from_slice(&rest[..=at]);
-            text.extend_from_slice(b"    ");
-            rest = &rest[at + 1..];
-        }
-        text.extend_from_slice(rest);
+        let mut json =
+            serde_json::Serializer::with_formatter(&mut *text, Nested::at(ELEMENT_LEVEL));
+        element(i).serialize(&mut json)?;
     }
     Ok(())
+}
+
+/// How deep an array element of a top-level field is: its lines are indented this many
+/// times.
+const ELEMENT_LEVEL: usize = 2;
+
+/// serde_json's `PrettyFormatter` (two spaces a level) for a value printed `level` levels
+/// deep: printed alone and indented after, every element was copied twice.
+struct Nested {
+    level: usize,
+    has_value: bool,
+}
+
+impl Nested {
+    fn at(level: usize) -> Self {
+        Nested {
+            level,
+            has_value: false,
+        }
+    }
+
+    fn indent<W: ?Sized + io::Write>(&self, out: &mut W) -> io::Result<()> {
+        (0..self.level).try_for_each(|_| out.write_all(b"  "))
+    }
+
+    fn open<W: ?Sized + io::Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        out.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + io::Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            out.write_all(b"\n")?;
+            self.indent(out)?;
+        }
+        out.write_all(bracket)
+    }
+
+    fn next<W: ?Sized + io::Write>(&self, out: &mut W, first: bool) -> io::Result<()> {
+        out.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(out)
+    }
+}
+
+impl Formatter for Nested {
+    fn begin_array<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"[")
+    }
+
+    fn end_array<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        out: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.next(out, first)
+    }
+
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"{")
+    }
+
+    fn end_object<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        out: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.next(out, first)
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        out.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

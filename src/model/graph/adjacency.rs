@@ -1,6 +1,8 @@
 //! The traversal cache: compressed adjacency in key order, and the per-node facts that
 //! analyses over millions of nodes read instead of the nodes.
 
+use std::sync::OnceLock;
+
 use jiff::Timestamp;
 use rustc_hash::FxHashMap;
 
@@ -20,10 +22,9 @@ pub(super) struct Adjacency {
     pub(super) out_target: Vec<u32>,
     /// Per outgoing slot: the edge id (read only to rebuild a path).
     pub(super) out_edge: Vec<u32>,
-    pub(super) in_start: Vec<u32>,
-    /// Per incoming slot: the source node and the edge's flags, as in `out_target`.
-    pub(super) in_source: Vec<u32>,
-    pub(super) in_edge: Vec<u32>,
+    /// Each node's edges in: laid down the first time a search goes backwards (a blast
+    /// radius never does, and its whole run is a load and one search forwards).
+    in_lists: OnceLock<InLists>,
     /// Node ids sorted by stable key.
     pub(super) by_key: Vec<u32>,
     /// Per node, what analyses over many nodes need, without touching the node (its key
@@ -77,14 +78,14 @@ impl<'g> Traversal<'g> {
     /// search backwards, from what is reached to who can reach it.
     #[inline]
     pub fn steps_in(self, id: NodeId) -> impl ExactSizeIterator<Item = StepIn> + 'g {
-        let adj = self.adj;
+        let lists = self.adj.in_lists();
         let (a, b) = (
-            adj.in_start[id.index()] as usize,
-            adj.in_start[id.index() + 1] as usize,
+            lists.start[id.index()] as usize,
+            lists.start[id.index() + 1] as usize,
         );
-        adj.in_source[a..b]
+        lists.source[a..b]
             .iter()
-            .zip(&adj.in_edge[a..b])
+            .zip(&lists.edge[a..b])
             .map(|(&s, &e)| StepIn {
                 edge: EdgeId(e),
                 from: NodeId(s & NODE_MASK),
@@ -437,28 +438,6 @@ impl TrustGraph {
                 *to |= CONDITIONAL;
             }
         }
-        let mut in_start = vec![0u32; n + 1];
-        for &to in &out_target {
-            in_start[(to & NODE_MASK) as usize + 1] += 1;
-        }
-        for i in 0..n {
-            in_start[i + 1] += in_start[i];
-        }
-        // Each node's edges in, laid down from the runs out: sources visited in key order,
-        // each run in its order, so every run in comes out sorted as a sort would order it
-        // (by the source's key, then as parallel edges sort), without sorting. The flags
-        // come along: no edge is read again.
-        let mut fill = in_start.clone();
-        let (mut in_source, mut in_edge) = (vec![0u32; edge_count], vec![0u32; edge_count]);
-        for &from in &by_key {
-            let run = out_start[from as usize] as usize..out_start[from as usize + 1] as usize;
-            for (&to, &e) in out_target[run.clone()].iter().zip(&out_edge[run]) {
-                let slot = &mut fill[(to & NODE_MASK) as usize];
-                in_source[*slot as usize] = from | (to & !NODE_MASK);
-                in_edge[*slot as usize] = e;
-                *slot += 1;
-            }
-        }
         let mut credential_bits = vec![0u64; n.div_ceil(64)];
         let mut lives = Vec::new();
         for (i, f) in facts.iter().enumerate() {
@@ -486,9 +465,7 @@ impl TrustGraph {
             out_start,
             out_target,
             out_edge,
-            in_start,
-            in_source,
-            in_edge,
+            in_lists: OnceLock::new(),
             by_key,
             facts,
             credential_bits,
@@ -496,6 +473,74 @@ impl TrustGraph {
             lives,
             platforms,
             duplicates,
+        }
+    }
+}
+
+/// Each node's edges in, in the order a sort would give them.
+#[derive(Debug, Default)]
+struct InLists {
+    start: Vec<u32>,
+    /// Per incoming slot: the source node and the edge's flags, as in `out_target`.
+    source: Vec<u32>,
+    edge: Vec<u32>,
+}
+
+impl Adjacency {
+    fn in_lists(&self) -> &InLists {
+        self.in_lists.get_or_init(|| InLists::of(self))
+    }
+
+    /// Incoming `(edge, source)` pairs of `id`, ordered by the source's key.
+    pub(super) fn incoming(
+        &self,
+        id: NodeId,
+    ) -> impl ExactSizeIterator<Item = (EdgeId, NodeId)> + '_ {
+        let lists = self.in_lists();
+        let (a, b) = (
+            lists.start[id.index()] as usize,
+            lists.start[id.index() + 1] as usize,
+        );
+        lists.edge[a..b]
+            .iter()
+            .zip(&lists.source[a..b])
+            .map(|(&e, &s)| (EdgeId(e), NodeId(s & NODE_MASK)))
+    }
+}
+
+impl InLists {
+    fn of(adj: &Adjacency) -> InLists {
+        let n = adj.out_start.len() - 1;
+        let mut start = vec![0u32; n + 1];
+        for &to in &adj.out_target {
+            start[(to & NODE_MASK) as usize + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        // Each node's edges in, laid down from the runs out: sources visited in key order,
+        // each run in its order, so every run in comes out sorted as a sort would order it
+        // (by the source's key, then as parallel edges sort), without sorting. The flags
+        // come along: no edge is read again.
+        let mut fill = start.clone();
+        let (mut source, mut edge) = (
+            vec![0u32; adj.out_target.len()],
+            vec![0u32; adj.out_target.len()],
+        );
+        for &from in &adj.by_key {
+            let run =
+                adj.out_start[from as usize] as usize..adj.out_start[from as usize + 1] as usize;
+            for (&to, &e) in adj.out_target[run.clone()].iter().zip(&adj.out_edge[run]) {
+                let slot = &mut fill[(to & NODE_MASK) as usize];
+                source[*slot as usize] = from | (to & !NODE_MASK);
+                edge[*slot as usize] = e;
+                *slot += 1;
+            }
+        }
+        InLists {
+            start,
+            source,
+            edge,
         }
     }
 }

@@ -411,13 +411,7 @@ impl TrustGraph {
 
     /// Incoming `(edge, source)` pairs, ordered by the source's key.
     pub fn incoming(&self, id: NodeId) -> impl ExactSizeIterator<Item = (EdgeId, NodeId)> + '_ {
-        let adj = self.adjacency();
-        let (a, b) = (adj.in_start[id.index()], adj.in_start[id.index() + 1]);
-        let (a, b) = (a as usize, b as usize);
-        adj.in_edge[a..b]
-            .iter()
-            .zip(&adj.in_source[a..b])
-            .map(|(&e, &s)| (EdgeId(e), NodeId(s & NODE_MASK)))
+        self.adjacency().incoming(id)
     }
 
     /// Whether an attacker holding `from` can use this edge at `at`: the edge is not

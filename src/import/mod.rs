@@ -570,9 +570,10 @@ impl Builder {
         // A snapshot read alone holds the links made when it was saved, and the warnings
         // made with them: made again, they would only thaw it to be dropped as repeats.
         if !self.graph.is_frozen() {
-            link::github_oidc(&mut self.graph);
-            gcp::link_wif(&mut self.graph);
-            azure::link_logins(&mut self.graph, &mut self.warnings);
+            let candidates = link::Candidates::scan(&self.graph);
+            link::github_oidc(&mut self.graph, &candidates);
+            gcp::link_wif(&mut self.graph, &candidates);
+            azure::link_logins(&mut self.graph, &mut self.warnings, &candidates);
         }
         // A saved graph holds the links made when it was first imported: made again
         // now, they repeat it, and that is no sign of a file loaded twice.

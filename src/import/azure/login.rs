@@ -8,12 +8,18 @@
 
 use rustc_hash::FxHashMap;
 
+use crate::import::link::Candidates;
 use crate::import::{Warning, add_placeholder, provenance};
 use crate::model::{Condition, Edge, EdgeKind, NodeId, NodeKind, TrustGraph};
 
-pub(crate) fn link_logins(graph: &mut TrustGraph, warnings: &mut Vec<Warning>) {
-    let jobs: Vec<(NodeId, Vec<String>)> = graph
-        .node_ids()
+pub(crate) fn link_logins(
+    graph: &mut TrustGraph,
+    warnings: &mut Vec<Warning>,
+    candidates: &Candidates,
+) {
+    let jobs: Vec<(NodeId, Vec<String>)> = candidates
+        .tagged(graph)
+        .into_iter()
         .filter_map(|n| {
             let ids = graph.node(n).tags.get("azure_client_ids")?;
             Some((n, ids.split(" | ").map(str::to_string).collect()))

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::cel::{self, Claim, Expr, Tri};
 use super::wif::{GITHUB, pool_prefix, principal_of};
-use crate::import::link;
+use crate::import::link::{self, Candidates};
 use crate::model::{
     Condition, Edge, EdgeKind, Node, NodeId, NodeKind, NodeRef, Provenance, TrustGraph,
 };
@@ -347,9 +347,11 @@ impl Federation {
 
 /// Links GitHub Actions identities to the pool principals of the GitHub providers whose
 /// condition and mapping they satisfy.
-pub(crate) fn link(graph: &mut TrustGraph) {
-    let feds: Vec<Federation> = graph
-        .node_ids()
+pub(crate) fn link(graph: &mut TrustGraph, candidates: &Candidates) {
+    // A provider of GitHub's is read from its tags.
+    let feds: Vec<Federation> = candidates
+        .tagged(graph)
+        .into_iter()
         .filter_map(|id| Federation::read(id, graph.node(id)))
         .collect();
     if feds.is_empty() {

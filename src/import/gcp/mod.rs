@@ -356,8 +356,8 @@ pub(super) fn finish(
 
 /// Links GitHub Actions identities to the workload identity principals they can become
 /// (on the graph alone, like [`super::link`]).
-pub(super) fn link_wif(graph: &mut TrustGraph) {
-    federation::link(graph);
+pub(super) fn link_wif(graph: &mut TrustGraph, candidates: &super::link::Candidates) {
+    federation::link(graph, candidates);
 }
 
 #[cfg(test)]

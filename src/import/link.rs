@@ -26,8 +26,10 @@ struct Trust {
 
 /// The nodes the link passes start from, found in one scan of the graph rather than one
 /// per pass (each read every node: a tenth of the work after a 100k-node file was read).
-/// Each pass starts from a provider or from a node with tags, and only then may look
-/// further; nodes added after the scan (a pass's placeholders) are among both.
+/// Each pass starts from a provider or from a node with tags (a pass with something to
+/// link may then read every node, as before); nodes added after the scan (a pass's
+/// placeholders) are among both. A pass that changed the kind or tags of a node that was
+/// there before would have to scan again: none does.
 pub(crate) struct Candidates {
     scanned: u32,
     providers: Vec<NodeId>,

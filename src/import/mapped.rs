@@ -17,7 +17,9 @@
 //!   the graph it holds does not count twice in memory. On a shared, read-only file
 //!   mapping that drops only this process's page table entries: a later read of those
 //!   bytes maps the page cache again, with the same contents. No one reads them again
-//!   anyway: they are behind the reader and no helper holds them ([`Mapped::release`]).
+//!   anyway: they are behind the reader and no helper holds them (the reader gives them
+//!   back only when no helper job is out: `Ahead::at_element`). An error's line is counted
+//!   from the start, which reads them again.
 
 #![allow(unsafe_code)]
 
@@ -25,7 +27,9 @@ use std::cell::Cell;
 use std::fs;
 use std::io;
 
-use memmap2::{Mmap, MmapOptions, UncheckedAdvice};
+#[cfg(unix)]
+use memmap2::UncheckedAdvice;
+use memmap2::{Mmap, MmapOptions};
 
 /// Files smaller than this are read as a stream: mapping costs more than it saves.
 const MIN_MAPPED: u64 = 4 << 20;
@@ -47,14 +51,18 @@ impl Mapped {
         if len < MIN_MAPPED || std::env::var_os("TRUSTPATH_NO_MMAP").is_some() {
             return None;
         }
-        let len = usize::try_from(len).ok()?;
-        if !file.metadata().ok()?.is_file() {
+        // Still a regular file, still as long: one cut short since it was opened is read
+        // as a stream, which ends where the file does.
+        let meta = file.metadata().ok()?;
+        if !meta.is_file() || meta.len() < len {
             return None;
         }
+        let len = usize::try_from(len).ok()?;
         // SAFETY: a read-only shared mapping of a regular file, of no more than its length
-        // when opened; what a concurrent writer or truncation would do is said above.
+        // now; what a concurrent writer or truncation would do is said above.
         let map = unsafe { MmapOptions::new().len(len).map(file) }.ok()?;
         // Read front to back: the kernel reads ahead further and drops pages behind sooner.
+        #[cfg(unix)]
         let _ = map.advise(memmap2::Advice::Sequential);
         Some(Mapped {
             map,
@@ -75,13 +83,22 @@ impl Mapped {
             return Ok(());
         }
         self.released.set(upto);
-        // SAFETY: `MADV_DONTNEED` on a shared read-only file mapping keeps its contents
-        // (pages are mapped again from the page cache if read); see the module's comment.
-        unsafe {
-            self.map
-                .unchecked_advise_range(UncheckedAdvice::DontNeed, from, upto - from)
-        }
+        give_back(&self.map, from, upto - from)
     }
+}
+
+/// Drops this process's mapping of `len` bytes from `from` (a page boundary).
+#[cfg(unix)]
+fn give_back(map: &Mmap, from: usize, len: usize) -> io::Result<()> {
+    // SAFETY: `MADV_DONTNEED` on a shared read-only file mapping keeps its contents
+    // (pages are mapped again from the page cache if read); see the module's comment.
+    unsafe { map.unchecked_advise_range(UncheckedAdvice::DontNeed, from, len) }
+}
+
+/// Elsewhere the pages stay mapped until the file is read.
+#[cfg(not(unix))]
+fn give_back(_: &Mmap, _: usize, _: usize) -> io::Result<()> {
+    Ok(())
 }
 
 impl std::fmt::Debug for Mapped {
@@ -90,5 +107,46 @@ impl std::fmt::Debug for Mapped {
             .field("len", &self.map.len())
             .field("released", &self.released.get())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// `unsafe` is denied for the crate and allowed in this module alone: no other file
+    /// may allow it or hold an unsafe block, function or impl.
+    #[test]
+    fn no_other_module_holds_unsafe_code() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut dirs = vec![root.clone()];
+        let mut offending = Vec::new();
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("src is readable") {
+                let path = entry.expect("an entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs")
+                    || path == root.join("import").join("mapped.rs")
+                {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("UTF-8 source");
+                let words = [
+                    "unsafe_code)",
+                    "unsafe {",
+                    "unsafe fn",
+                    "unsafe impl",
+                    "unsafe extern",
+                ];
+                if words.iter().any(|w| text.contains(w)) {
+                    offending.push(path.display().to_string());
+                }
+            }
+        }
+        assert!(
+            offending.is_empty(),
+            "unsafe code outside import/mapped.rs: {offending:?}"
+        );
     }
 }

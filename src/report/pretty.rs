@@ -86,8 +86,8 @@ fn render<T: Serialize>(
 /// times.
 const ELEMENT_LEVEL: usize = 2;
 
-/// serde_json's `PrettyFormatter` (two spaces a level) for a value printed `level` levels
-/// deep: printed alone and indented after, every element was copied twice.
+/// serde_json's `PrettyFormatter` (two spaces a level), for a value printed `level` levels
+/// deep. (Before it, each element was printed alone and copied again to indent it.)
 struct Nested {
     level: usize,
     has_value: bool,

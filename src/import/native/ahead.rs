@@ -16,8 +16,8 @@
 //! helper, naming a provenance file not numbered yet) ends the run, and the reader reads
 //! on from there element by element (`mod.rs`): every error and warning is the reader's,
 //! placed and worded as ever, and items reach the graph in file order. A wrong guess costs
-//! a copy of part of a window and the helper's time, once per window: linear however the
-//! file is written.
+//! the helper's time (and a copy of part of a window, when the input is not in memory),
+//! once per window: linear however the file is written.
 
 use std::io;
 use std::sync::Arc;

@@ -46,12 +46,14 @@ pub(super) struct Window<'f, 'b, R> {
     pos: usize,
     len: usize,
     eof: bool,
-    /// The file offset of `buf[0]`, and how many times the window was refilled.
+    /// The file offset of `buf[0]` (of the input's first byte in a view: 0), and how
+    /// many times the window was refilled or moved.
     base: u64,
     fills: u64,
-    /// Place of `buf[0]` in the file: 1-based line, and the bytes before it on its line.
-    /// The place of a later byte is worked out only for an error (counting lines as
-    /// values go by cost more than the lines are worth).
+    /// Place of `buf[0]` (in a view, of the first byte) in the file: 1-based line, and
+    /// the bytes before it on its line. The place of a later byte is worked out only for
+    /// an error (counting lines as values go by cost more than the lines are worth; in a
+    /// view, an error counts them from the start, reading again pages given back).
     line: usize,
     column: usize,
 }
@@ -279,7 +281,8 @@ impl<'f, 'b, R: io::Read> Window<'f, 'b, R> {
     }
 
     /// Moves the unread bytes to the front and reads more behind them (growing the window
-    /// when they fill it). False at the end of the file.
+    /// when they fill it); in a view, moves its end on as far. False at the end of the
+    /// file.
     fn refill(&mut self) -> Result<bool, ImportError> {
         if self.eof {
             return Ok(false);

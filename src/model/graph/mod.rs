@@ -507,7 +507,8 @@ impl TrustGraph {
         }
     }
 
-    /// Builds the adjacency once; later calls are free until the graph changes.
+    /// Builds the adjacency once; later calls are free until the graph changes. (Each
+    /// node's edges in are laid down apart, by the first search that goes backwards.)
     pub fn prepare(&self) {
         self.adjacency();
     }

@@ -101,8 +101,18 @@ impl Nested {
         }
     }
 
-    fn indent<W: ?Sized + io::Write>(&self, out: &mut W) -> io::Result<()> {
-        (0..self.level).try_for_each(|_| out.write_all(b"  "))
+    /// A line break (after a comma when `comma`) and this level's indent, in one write
+    /// where the level is not deep (a field is a few bytes: four writes each cost more).
+    fn line<W: ?Sized + io::Write>(&self, out: &mut W, comma: bool) -> io::Result<()> {
+        const LINES: &[u8] = b",\n                                ";
+        let from = usize::from(!comma);
+        match LINES.get(from..2 + 2 * self.level) {
+            Some(line) => out.write_all(line),
+            None => {
+                out.write_all(&LINES[from..2])?;
+                (0..self.level).try_for_each(|_| out.write_all(b"  "))
+            }
+        }
     }
 
     fn open<W: ?Sized + io::Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
@@ -114,15 +124,13 @@ impl Nested {
     fn close<W: ?Sized + io::Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
         self.level -= 1;
         if self.has_value {
-            out.write_all(b"\n")?;
-            self.indent(out)?;
+            self.line(out, false)?;
         }
         out.write_all(bracket)
     }
 
     fn next<W: ?Sized + io::Write>(&self, out: &mut W, first: bool) -> io::Result<()> {
-        out.write_all(if first { b"\n" } else { b",\n" })?;
-        self.indent(out)
+        self.line(out, !first)
     }
 }
 
@@ -190,6 +198,23 @@ mod tests {
         nested: Vec<u32>,
         empty: Vec<u32>,
         map: std::collections::BTreeMap<String, String>,
+    }
+
+    /// Values nested deeper than one write of indent holds, printed as serde_json prints
+    /// them.
+    #[test]
+    fn deep_values_are_serde_jsons_bytes() {
+        let mut deep = serde_json::json!({"leaf": [1, {"k": "v"}], "empty": {}});
+        for depth in 0..24 {
+            deep = serde_json::json!({ format!("level{depth}"): [deep, depth] });
+        }
+        let list = vec![deep.clone(), serde_json::json!([]), deep];
+        let expected =
+            serde_json::to_vec_pretty(&serde_json::json!({"list": list})).expect("writes");
+        let mut ours = b"{\n  \"list\": ".to_vec();
+        super::array(&mut ours, list.len(), |i| &list[i]).expect("writes");
+        ours.extend_from_slice(b"\n}");
+        assert!(ours == expected, "{}", String::from_utf8_lossy(&ours));
     }
 
     /// Arrays of every length around the chunk's, with strings holding line breaks and

@@ -79,13 +79,10 @@ impl<'g> Traversal<'g> {
     #[inline]
     pub fn steps_in(self, id: NodeId) -> impl ExactSizeIterator<Item = StepIn> + 'g {
         let lists = self.adj.in_lists();
-        let (a, b) = (
-            lists.start[id.index()] as usize,
-            lists.start[id.index() + 1] as usize,
-        );
-        lists.source[a..b]
+        let run = lists.run(id);
+        lists.source[run.clone()]
             .iter()
-            .zip(&lists.edge[a..b])
+            .zip(&lists.edge[run])
             .map(|(&s, &e)| StepIn {
                 edge: EdgeId(e),
                 from: NodeId(s & NODE_MASK),
@@ -497,18 +494,20 @@ impl Adjacency {
         id: NodeId,
     ) -> impl ExactSizeIterator<Item = (EdgeId, NodeId)> + '_ {
         let lists = self.in_lists();
-        let (a, b) = (
-            lists.start[id.index()] as usize,
-            lists.start[id.index() + 1] as usize,
-        );
-        lists.edge[a..b]
+        let run = lists.run(id);
+        lists.edge[run.clone()]
             .iter()
-            .zip(&lists.source[a..b])
+            .zip(&lists.source[run])
             .map(|(&e, &s)| (EdgeId(e), NodeId(s & NODE_MASK)))
     }
 }
 
 impl InLists {
+    /// The slots of `id`'s edges in.
+    fn run(&self, id: NodeId) -> std::ops::Range<usize> {
+        self.start[id.index()] as usize..self.start[id.index() + 1] as usize
+    }
+
     fn of(adj: &Adjacency) -> InLists {
         let n = adj.out_start.len() - 1;
         let mut start = vec![0u32; n + 1];

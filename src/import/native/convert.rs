@@ -349,7 +349,7 @@ impl<'f, 's> Ctx<'f, 's> {
             no_revoke()
         } else {
             if !RevokeDto::same(&dto.revoke, &self.last_revoke) {
-                self.last_revoke = RevokeDto::build(&dto.revoke).into();
+                self.last_revoke = RevokeDto::shared(&dto.revoke);
             }
             self.last_revoke.clone()
         };

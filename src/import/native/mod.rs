@@ -11,6 +11,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::io;
+use std::sync::Arc;
 use std::thread;
 
 use serde::de::{self, IgnoredAny, Visitor};
@@ -37,15 +38,23 @@ impl RevokeDto<'_> {
     /// Revoke entries as the graph keeps them: no spare capacity, and known action names
     /// shared rather than each its own allocation (a million edges list them).
     fn build(list: &[RevokeDto<'_>]) -> Vec<Revoke> {
-        list.iter()
-            .map(|r| Revoke {
-                id: r.id.to_string(),
-                action: Revoke::action_name(&r.action),
-                cost: r.cost,
-                commands: r.commands.iter().map(|c| c.to_string()).collect(),
-                from_file: !r.commands.is_empty(),
-            })
-            .collect()
+        list.iter().map(RevokeDto::entry).collect()
+    }
+
+    /// [`RevokeDto::build`] as an edge shares it: made in place (collected into a vector
+    /// first, each list was allocated and copied twice).
+    fn shared(list: &[RevokeDto<'_>]) -> Arc<[Revoke]> {
+        list.iter().map(RevokeDto::entry).collect()
+    }
+
+    fn entry(&self) -> Revoke {
+        Revoke {
+            id: self.id.to_string(),
+            action: Revoke::action_name(&self.action),
+            cost: self.cost,
+            commands: self.commands.iter().map(|c| c.to_string()).collect(),
+            from_file: !self.commands.is_empty(),
+        }
     }
 
     fn same(list: &[RevokeDto<'_>], kept: &[Revoke]) -> bool {

@@ -780,10 +780,7 @@ fn streamed<'p>(
             read: 0,
             limit: max_input_size(),
         },
-        file: name,
-        total,
-        done: 0,
-        report,
+        steps: progress::Steps::new(name, total, report),
     }
 }
 

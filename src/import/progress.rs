@@ -23,23 +23,19 @@ const STEP: u64 = 4 << 20;
 /// A reader that reports how much of the file has been read.
 pub(super) struct Counting<'p, R> {
     pub(super) inner: R,
-    pub(super) file: &'p str,
-    pub(super) total: u64,
-    pub(super) done: u64,
-    pub(super) report: &'p mut dyn FnMut(Progress<'_>),
+    pub(super) steps: Steps<'p>,
 }
 
 impl<R: Read> Read for Counting<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let before = self.done;
-        self.done += n as u64;
-        tell(self.report, self.file, self.total, before, self.done);
+        self.steps.reached(self.steps.done + n as u64);
         Ok(n)
     }
 }
 
-/// Progress through a file read in place: told how far the reading has reached.
+/// Progress through a file, reported a step at a time: told how far the reading has
+/// reached (read through [`Counting`], or in place).
 pub(super) struct Steps<'p> {
     file: &'p str,
     total: u64,
@@ -57,16 +53,16 @@ impl<'p> Steps<'p> {
         }
     }
 
+    /// Reports `done` when it is a step further than the last.
     pub(super) fn reached(&mut self, done: u64) {
         let before = std::mem::replace(&mut self.done, done);
-        tell(self.report, self.file, self.total, before, done);
-    }
-}
-
-/// Reports `done` when it is a step further than `before`.
-fn tell(report: &mut dyn FnMut(Progress<'_>), file: &str, total: u64, before: u64, done: u64) {
-    if before / STEP != done / STEP {
-        report(Progress::Reading { file, done, total });
+        if before / STEP != done / STEP {
+            (self.report)(Progress::Reading {
+                file: self.file,
+                done,
+                total: self.total,
+            });
+        }
     }
 }
 

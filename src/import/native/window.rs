@@ -287,10 +287,10 @@ impl<'f, 'b, R: io::Read> Window<'f, 'b, R> {
         if self.eof {
             return Ok(false);
         }
+        self.fills += 1;
         if let Some(view) = &mut self.whole {
             // As a stream fills its buffer: the window's size from the next unread byte,
             // twice that when the unread bytes fill it, the end when it is not full.
-            self.fills += 1;
             if self.len - self.pos == view.size {
                 view.size *= 2;
             }
@@ -303,7 +303,6 @@ impl<'f, 'b, R: io::Read> Window<'f, 'b, R> {
         }
         (self.line, self.column) = self.place();
         self.base += self.pos as u64;
-        self.fills += 1;
         self.buf.copy_within(self.pos..self.len, 0);
         self.len -= self.pos;
         self.pos = 0;

@@ -30,6 +30,7 @@ use serde::Deserialize;
 use super::List;
 use super::convert::{Batch, Ctx};
 use super::dto::strict::{EdgeDto, NodeDto, ProvenanceDto};
+use super::fast::Plain;
 use super::window::{Window, is_space};
 
 /// Windows holding less than this many unread bytes are read alone: too little to share.
@@ -358,14 +359,16 @@ fn read(ctx: &mut Ctx<'_, '_>, bytes: &[u8], list: List, who: Reading) -> (usize
 
 /// Parses one element from the start of `text` and adds it when `add` says it may
 /// (before adding anything); the bytes it took.
-fn element<'a, T: Deserialize<'a>>(
+fn element<'a, T: Deserialize<'a> + Plain<'a>>(
     ctx: &mut Ctx<'_, '_>,
     text: &'a str,
     add: impl FnOnce(&mut Ctx<'_, '_>, T) -> bool,
 ) -> Option<usize> {
-    let mut values = serde_json::Deserializer::from_str(text).into_iter::<T>();
-    let dto = values.next()?.ok()?;
-    let used = values.byte_offset();
+    let (dto, used) = T::read(text).or_else(|| {
+        let mut values = serde_json::Deserializer::from_str(text).into_iter::<T>();
+        let dto = values.next()?.ok()?;
+        Some((dto, values.byte_offset()))
+    })?;
     add(ctx, dto).then_some(used)
 }
 

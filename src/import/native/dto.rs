@@ -33,6 +33,7 @@ macro_rules! element_types {
             $(
                 $(#[doc = $doc])*
                 #[derive(Deserialize)]
+                #[cfg_attr(test, derive(Debug))]
                 #[serde(deny_unknown_fields)]
                 pub(in crate::import::native) struct $name $(<$lt>)? {
                     $( $(#[$field_meta])* pub(in crate::import::native) $field: $ty, )*
@@ -173,6 +174,7 @@ fn default_cost() -> u32 {
 /// A condition may be written as plain text or as the structured object `F`. Deserialized
 /// by hand rather than as an untagged enum, so that a bad condition gets a real message and
 /// fields unknown inside it are refused or reported like any other.
+#[cfg_attr(test, derive(Debug))]
 pub(super) enum ConditionDto<F> {
     Text(String),
     Full(F),

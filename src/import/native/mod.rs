@@ -29,6 +29,7 @@ use window::{Fail, Window, parse};
 mod ahead;
 mod convert;
 mod dto;
+mod fast;
 mod unknown;
 mod window;
 

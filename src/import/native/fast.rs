@@ -24,6 +24,7 @@ use super::dto::ConditionDto;
 use super::dto::strict::{
     ConditionFields, CredentialDto, EdgeDto, NodeDto, ProvenanceDto, RevokeDto,
 };
+use super::window::is_space;
 
 /// An element read by hand from the start of `text`, and the bytes it took (up to its
 /// closing brace, as serde's stream reports them); `None` when serde must read it.
@@ -144,8 +145,14 @@ impl<'a> Scan<'a> {
     /// The next byte that is not JSON white space, not taken.
     fn peek(&mut self) -> Option<u8> {
         let bytes = self.bytes();
+        // Compact JSON, as trustpath writes it, has no space to skip.
+        let next = *bytes.get(self.at)?;
+        if !is_space(next) {
+            return Some(next);
+        }
+        self.at += 1;
         while let Some(&b) = bytes.get(self.at) {
-            if !matches!(b, b' ' | b'\n' | b'\t' | b'\r') {
+            if !is_space(b) {
                 return Some(b);
             }
             self.at += 1;
@@ -451,10 +458,9 @@ impl<'a> Scan<'a> {
 fn plain_len(bytes: &[u8]) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let mut chunks = bytes.chunks_exact(8);
     let mut done = 0;
-    for chunk in &mut chunks {
-        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+    while let Some(&chunk) = bytes.get(done..).and_then(|rest| rest.first_chunk::<8>()) {
+        let word = u64::from_le_bytes(chunk);
         let quote = word ^ (ONES * u64::from(b'"'));
         let slash = word ^ (ONES * u64::from(b'\\'));
         // A byte is flagged when it is zero (for the XORs) or below 0x20; only the lowest
@@ -468,8 +474,7 @@ fn plain_len(bytes: &[u8]) -> usize {
         }
         done += 8;
     }
-    done + chunks
-        .remainder()
+    done + bytes[done..]
         .iter()
         .take_while(|&&b| b != b'"' && b != b'\\' && b >= 0x20)
         .count()

@@ -357,8 +357,9 @@ fn read(ctx: &mut Ctx<'_, '_>, bytes: &[u8], list: List, who: Reading) -> (usize
     (start, count, end.max(start))
 }
 
-/// Parses one element from the start of `text` and adds it when `add` says it may
-/// (before adding anything); the bytes it took.
+/// Parses one element from the start of `text` (by hand when it has the plain shape,
+/// `fast.rs`, else by serde) and adds it when `add` says it may (before adding
+/// anything); the bytes it took.
 fn element<'a, T: Deserialize<'a> + Plain<'a>>(
     ctx: &mut Ctx<'_, '_>,
     text: &'a str,

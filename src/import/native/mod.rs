@@ -3,7 +3,8 @@
 //! Read in one streaming pass, the file never held whole nor its elements twice: the
 //! document's punctuation is read here and each node and edge is parsed from a window of
 //! the stream with borrowed strings (`window.rs`), most of them in runs, the later part
-//! of each window by a helper on the other core (`ahead.rs`); elements with fields
+//! of each window by a helper on the other core (`ahead.rs`), in their plain shape by
+//! hand (`fast.rs`) and otherwise by serde; elements with fields
 //! trustpath does not know are read again without them (`unknown.rs`); ready nodes and
 //! edges are added to the graph by another thread while the next are parsed
 //! (`convert.rs`, on `halves.rs`).

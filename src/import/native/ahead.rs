@@ -31,7 +31,7 @@ use super::List;
 use super::convert::{Batch, Ctx};
 use super::dto::strict::{EdgeDto, NodeDto, ProvenanceDto};
 use super::fast::Plain;
-use super::window::{Window, is_space};
+use super::window::{Window, is_space, skip_space};
 
 /// Windows holding less than this many unread bytes are read alone: too little to share.
 pub(super) const MIN_SHARED: usize = 64 << 10;
@@ -371,13 +371,6 @@ fn element<'a, T: Deserialize<'a> + Plain<'a>>(
         Some((dto, values.byte_offset()))
     })?;
     add(ctx, dto).then_some(used)
-}
-
-fn skip_space(bytes: &[u8], from: usize) -> usize {
-    from + bytes[from.min(bytes.len())..]
-        .iter()
-        .take_while(|b| is_space(**b))
-        .count()
 }
 
 /// Where an element likely starts in `held`, past the reader's share of it.

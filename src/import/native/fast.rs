@@ -146,7 +146,9 @@ impl<'a> Scan<'a> {
     /// The next byte that is not JSON white space, not taken.
     fn peek(&mut self) -> Option<u8> {
         let bytes = self.bytes();
-        // Compact JSON, as trustpath writes it, has no space to skip.
+        // Compact JSON, as trustpath writes it, has no space to skip. (The loop below is
+        // `window::skip_space` written out: calling it here took 0.8 % more instructions
+        // of a whole 100k load, callgrind.)
         let next = *bytes.get(self.at)?;
         if !is_space(next) {
             return Some(next);

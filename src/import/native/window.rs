@@ -112,12 +112,9 @@ impl<'f, 'b, R: io::Read> Window<'f, 'b, R> {
     pub(super) fn peek(&mut self) -> Result<Option<u8>, ImportError> {
         loop {
             let bytes = &self.bytes()[..self.len];
-            let skipped = bytes[self.pos..]
-                .iter()
-                .take_while(|b| is_space(**b))
-                .count();
-            let found = bytes.get(self.pos + skipped).copied();
-            self.pos += skipped;
+            let next = skip_space(bytes, self.pos);
+            let found = bytes.get(next).copied();
+            self.pos = next;
             if found.is_some() {
                 return Ok(found);
             }
@@ -357,6 +354,15 @@ fn is_delimiter(b: u8) -> bool {
 /// JSON's white space.
 pub(super) fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// The first byte of `bytes` from `from` on that is not white space (its length when
+/// there is none).
+pub(super) fn skip_space(bytes: &[u8], from: usize) -> usize {
+    from + bytes[from.min(bytes.len())..]
+        .iter()
+        .take_while(|b| is_space(**b))
+        .count()
 }
 
 /// Parses one value from the start of `bytes` and says how many bytes it took.

@@ -24,7 +24,7 @@ trustpath export --format dot -c tj-style/changed-files@v45 --blast-only > blast
 Exit status: 0 success, 1 nothing found (no path, nobody exposed), 2 error (bad input, unknown node).\n\n\
 Environment: TRUSTPATH_CONFIG (TUI key map file), NO_COLOR, TRUSTPATH_TIMINGS=1 (load, analysis and output \
 times and peak memory on stderr), TRUSTPATH_PROGRESS_AFTER_MS (progress on a terminal after this many ms; 1000), \
-TRUSTPATH_NO_MMAP=1 (read large native graph files without memory-mapping them)."
+TRUSTPATH_NO_MMAP=1 (read large native graph files and snapshots without memory-mapping them)."
 )]
 pub struct Cli {
     /// Input file or directory (repeatable; directories are searched recursively; the

@@ -233,6 +233,70 @@ fn a_damaged_snapshot_file_is_refused_by_name() {
     }
 }
 
+/// A snapshot large enough to be mapped (past 4 MiB) is decoded where it lies, its
+/// checksum summed on a second core: it answers as its JSON does and as the same file
+/// read as a stream, and damage to it is refused by name all the same.
+#[test]
+fn a_mapped_snapshot_reads_as_a_streamed_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let (graph_json, snap) = (path("gen.json"), path("big.tpsnap"));
+    trustpath()
+        .args(["gen", "--nodes", "12000", "--seed", "5", "-o", &graph_json])
+        .assert()
+        .success();
+    trustpath()
+        .args(["import", "-i", &graph_json, "--at", AT, "--save", &snap])
+        .assert()
+        .success();
+    let good = std::fs::read(&snap).expect("written");
+    assert!(
+        good.len() > 4 << 20,
+        "too small to be mapped: {}",
+        good.len()
+    );
+    let source = "github:workflow:gen-org/team-0000/.github/workflows/ci-0000000.yml";
+    let blast = |input: &str, mapped: bool| {
+        let mut command = trustpath();
+        if !mapped {
+            command.env("TRUSTPATH_NO_MMAP", "1");
+        }
+        command
+            .args([
+                "-i", input, "--at", AT, "blast", "-c", source, "--format", "json",
+            ])
+            .output()
+            .expect("runs")
+    };
+    let from_json = blast(&graph_json, true);
+    assert_eq!(from_json.status.code(), Some(0));
+    for mapped in [true, false] {
+        let out = blast(&snap, mapped);
+        assert_eq!(out.status.code(), Some(0), "mapped: {mapped}");
+        assert!(
+            out.stdout == from_json.stdout,
+            "mapped: {mapped}: output differs"
+        );
+    }
+    let mut flipped = good.clone();
+    flipped[good.len() * 2 / 3] ^= 0x04;
+    let mut extended = good.clone();
+    extended.push(0);
+    for (damage, bytes) in [
+        ("flipped", flipped),
+        ("truncated", good[..good.len() - 4096].to_vec()),
+        ("extended", extended),
+    ] {
+        std::fs::write(&snap, &bytes).expect("write");
+        let out = blast(&snap, true);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{damage}: {stderr}");
+        assert!(stderr.contains("big.tpsnap"), "{damage}: {stderr}");
+        assert!(stderr.contains("snapshot"), "{damage}: {stderr}");
+        assert!(out.stdout.is_empty(), "{damage}: printed a result");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 

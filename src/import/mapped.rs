@@ -3,7 +3,8 @@
 //! Read through `read(2)`, every byte of a native graph was copied from the page cache
 //! into the reader's window, and part of each window again for the helper reading ahead:
 //! a tenth of the reading thread's time, on the path every command waits for. Mapped,
-//! the reader parses the page cache's bytes where they are.
+//! the reader parses the page cache's bytes where they are. A snapshot is decoded from
+//! them straight into the graph's arrays (its stream reader copied each byte three times).
 //!
 //! Why the two `unsafe` calls are sound here, and what they do not cover:
 //! - A mapping is only as stable as its file. trustpath maps a regular file it only reads
@@ -18,8 +19,9 @@
 //!   mapping that drops only this process's page table entries: a later read of those
 //!   bytes maps the page cache again, with the same contents. No one reads them again
 //!   anyway: they are behind the reader and no helper holds them (the reader gives them
-//!   back only when no helper job is out: `Ahead::at_element`). An error's line is counted
-//!   from the start, which reads them again.
+//!   back only when no helper job is out: `Ahead::at_element`; a snapshot's only behind
+//!   both its decoder and its checksum). An error's line is counted from the start, which
+//!   reads them again.
 
 #![allow(unsafe_code)]
 

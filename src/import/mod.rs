@@ -724,14 +724,25 @@ pub fn load_inputs_with(
                     }
                 },
             },
-            // A snapshot is streamed too: the graph is built while it is read, and the
-            // file is never held whole beside it.
+            // A snapshot is read where it lies too, its pages given back as they are
+            // decoded: the file is never held whole beside the graph.
             Some(Format::Snapshot) => match opened.source {
                 Source::Bytes(b) => snapshot::read(b, name, &mut builder)?,
-                Source::File(file) => {
-                    let reader = streamed(opened.head, file, name, opened.total, &mut *report);
-                    snapshot::read_stream(reader, Some(opened.total), name, &mut builder)?;
-                }
+                Source::File(file) => match mapped::Mapped::of(&file, opened.total) {
+                    Some(map) => {
+                        let mut steps = progress::Steps::new(name, opened.total, &mut *report);
+                        let mut done = |read: usize| {
+                            steps.reached(read as u64);
+                            // Only advice: the pages stay mapped if it is refused.
+                            let _ = map.release(read);
+                        };
+                        snapshot::read_in_place(map.bytes(), name, &mut builder, &mut done)?;
+                    }
+                    None => {
+                        let reader = streamed(opened.head, file, name, opened.total, &mut *report);
+                        snapshot::read_stream(reader, Some(opened.total), name, &mut builder)?;
+                    }
+                },
             },
             Some(other) => read_whole(other)(&opened.all().map_err(io)?, name, &mut builder)?,
             None => {}

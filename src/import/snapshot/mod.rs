@@ -28,7 +28,7 @@
 mod read;
 mod write;
 
-pub(crate) use read::{read, read_stream};
+pub(crate) use read::{read, read_in_place, read_stream};
 pub use write::write;
 
 /// The first bytes of every snapshot.

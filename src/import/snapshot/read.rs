@@ -3,6 +3,7 @@
 
 use std::io::{self, Read};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use jiff::Timestamp;
 use serde::de::{DeserializeOwned, IntoDeserializer};
@@ -14,54 +15,96 @@ use crate::model::{
     Nodes, Packed, Parts, Place, SourceId, Strings, TrustGraph, word,
 };
 
-/// Reads a snapshot held in memory: see [`read_stream`].
+/// Reads a snapshot held in memory: see [`read_in_place`].
 pub(crate) fn read(bytes: &[u8], file: &str, builder: &mut Builder) -> Result<(), ImportError> {
-    read_stream(bytes, Some(bytes.len() as u64), file, builder)
+    read_in_place(bytes, file, builder, &mut |_| {})
 }
 
-/// Reads a snapshot into the graph being built: alone, it is the graph, read in place;
-/// after other inputs, its nodes and edges join theirs, as a native graph file's would
-/// ([`install`]). The file is streamed into the graph's arrays and checksummed as it is
-/// read; the sum is compared at the end, so a damaged snapshot fails the load however far
-/// it got. `size` is the whole
-/// input's, when known (a regular file, bytes): the header must agree with it before
-/// anything is allocated.
+/// Reads a snapshot that lies in memory (a mapped file) where it is: each record is
+/// decoded straight from its bytes into the graph's arrays, the one copy a load makes.
+/// The checksum is computed on a second core meanwhile; `release` is told, as the
+/// decoding moves on, how many bytes from the start neither reads again, so that a
+/// mapped file's pages can be given back.
+pub(crate) fn read_in_place(
+    bytes: &[u8],
+    file: &str,
+    builder: &mut Builder,
+    release: &mut dyn FnMut(usize),
+) -> Result<(), ImportError> {
+    let invalid = |message: String| invalid(file, message);
+    let (length, crc) = header(&mut &bytes[..]).map_err(invalid)?;
+    let payload = &bytes[HEADER..];
+    if payload.len() as u64 != length {
+        return Err(truncated(file, length, payload.len() as u64));
+    }
+    // How far the checksum has read: pages before it and before the decoder are done.
+    let summed = AtomicUsize::new(0);
+    let sum = || {
+        let mut hasher = crc32fast::Hasher::new();
+        for chunk in payload.chunks(SUM_STEP) {
+            hasher.update(chunk);
+            summed.fetch_add(chunk.len(), Ordering::Release);
+        }
+        hasher.finalize()
+    };
+    let mut done = |decoded: usize| release(HEADER + decoded.min(summed.load(Ordering::Acquire)));
+    let decode = || {
+        let mut d = Decoder {
+            input: InPlace {
+                rest: payload,
+                read: 0,
+                done: &mut done,
+            },
+            at: 0,
+            length,
+            room: usize::MAX,
+        };
+        (decode(&mut d), d.at)
+    };
+    let (sum, (decoded, at)) = crate::cores::both(sum, decode);
+    if u64::from(sum) != crc {
+        return Err(mismatch(file));
+    }
+    let (graph, warnings) = decoded.map_err(|damage| damaged(file, damage))?;
+    if at != length {
+        return Err(damaged(file, (at, "unread bytes in the payload")));
+    }
+    install(builder, graph);
+    builder.warnings.extend(warnings);
+    Ok(())
+}
+
+/// Reads a snapshot from a stream (a pipe, a small file) into the graph being built:
+/// alone, it is the graph, read in place; after other inputs, its nodes and edges join
+/// theirs, as a native graph file's would ([`install`]). The stream is checksummed as it
+/// is read; the sum is compared at the end, so a damaged snapshot fails the load however
+/// far it got. `size` is the whole input's, when known (a regular file): the header must
+/// agree with it before anything is allocated.
 pub(crate) fn read_stream(
     mut input: impl Read,
     size: Option<u64>,
     file: &str,
     builder: &mut Builder,
 ) -> Result<(), ImportError> {
-    let invalid = |message: String| ImportError::Invalid {
-        file: file.to_string(),
-        message,
-    };
-    let (length, crc) = header(&mut input).map_err(invalid)?;
+    let (length, crc) = header(&mut input).map_err(|message| invalid(file, message))?;
     let size_known = size.is_some_and(|s| s > 0);
     if let Some(size) = size.filter(|_| size_known)
         && size != HEADER as u64 + length
     {
-        return Err(invalid(format!(
-            "truncated or extended snapshot: its header says {length} bytes follow it, the file has {}; import the inputs again",
-            size.saturating_sub(HEADER as u64)
-        )));
+        return Err(truncated(file, length, size.saturating_sub(HEADER as u64)));
     }
-    let damaged = |(at, what): Damage| {
-        invalid(format!(
-            "damaged or truncated snapshot ({what} at byte {}); import the inputs again",
-            at + HEADER as u64
-        ))
-    };
-    let mut input = io::BufReader::with_capacity(
-        1 << 20,
-        Checked {
-            inner: input,
-            crc: crc32fast::Hasher::new(),
-            read: 0,
-        },
-    );
     let mut d = Decoder {
-        input: &mut input,
+        input: Streamed {
+            input: io::BufReader::with_capacity(
+                1 << 20,
+                Checked {
+                    inner: input,
+                    crc: crc32fast::Hasher::new(),
+                    read: 0,
+                },
+            ),
+            buf: Vec::new(),
+        },
         at: 0,
         length,
         // A count from a pipe is not known to fit in the input: room grows as records come.
@@ -71,24 +114,59 @@ pub(crate) fn read_stream(
     let at = d.at;
     // The rest of the payload is read too, for the checksum, and one byte more: anything
     // after the payload is damage itself.
+    let mut input = d.input.input;
     let rest = length.saturating_sub(at).saturating_add(1);
     let extra = io::copy(&mut (&mut input).take(rest), &mut io::sink()).unwrap_or(rest);
     let checked = input.into_inner();
     if checked.read != length || u64::from(checked.crc.finalize()) != crc {
-        return Err(invalid(
-            "damaged or truncated snapshot: its checksum or length does not match its content; import the inputs again".into(),
-        ));
+        return Err(mismatch(file));
     }
-    let (graph, warnings) = decoded.map_err(damaged)?;
+    let (graph, warnings) = decoded.map_err(|damage| damaged(file, damage))?;
     if extra > length.saturating_sub(at) {
-        return Err(damaged((length, "bytes after the payload")));
+        return Err(damaged(file, (length, "bytes after the payload")));
     }
     if extra > 0 {
-        return Err(damaged((at, "unread bytes in the payload")));
+        return Err(damaged(file, (at, "unread bytes in the payload")));
     }
     install(builder, graph);
     builder.warnings.extend(warnings);
     Ok(())
+}
+
+/// The checksum is computed, and the pages behind it released, this many bytes at a time.
+const SUM_STEP: usize = 1 << 20;
+
+fn invalid(file: &str, message: String) -> ImportError {
+    ImportError::Invalid {
+        file: file.to_string(),
+        message,
+    }
+}
+
+fn truncated(file: &str, length: u64, has: u64) -> ImportError {
+    invalid(
+        file,
+        format!(
+            "truncated or extended snapshot: its header says {length} bytes follow it, the file has {has}; import the inputs again"
+        ),
+    )
+}
+
+fn mismatch(file: &str) -> ImportError {
+    invalid(
+        file,
+        "damaged or truncated snapshot: its checksum or length does not match its content; import the inputs again".into(),
+    )
+}
+
+fn damaged(file: &str, (at, what): Damage) -> ImportError {
+    invalid(
+        file,
+        format!(
+            "damaged or truncated snapshot ({what} at byte {}); import the inputs again",
+            at + HEADER as u64
+        ),
+    )
 }
 
 /// The payload's length and checksum, once the magic and the format are checked.
@@ -139,22 +217,50 @@ impl<R: Read> Read for Checked<R> {
 /// Where in the payload something went wrong, and what was being read.
 type Damage = (u64, &'static str);
 
-/// Reads exactly `buf.len()` bytes at payload offset `at` of `length`.
-fn fill(
-    input: &mut impl Read,
-    buf: &mut [u8],
-    at: u64,
-    length: u64,
-    what: &'static str,
-) -> Result<(), Damage> {
-    if at + buf.len() as u64 > length {
-        return Err((at, what));
-    }
-    input.read_exact(buf).map_err(|_| (at, what))
+/// Where the payload's bytes come from, in the pieces the decoder asks for.
+trait Payload {
+    /// The next `n` bytes of the payload, which holds at least that many (the decoder
+    /// checks the length first); an error when the input ends sooner.
+    fn take(&mut self, n: usize) -> io::Result<&[u8]>;
 }
 
-struct Decoder<'r, R> {
-    input: &'r mut R,
+/// A payload in memory, read where it lies.
+struct InPlace<'a> {
+    rest: &'a [u8],
+    read: usize,
+    /// Told how many bytes from the start were decoded, before each piece.
+    done: &'a mut dyn FnMut(usize),
+}
+
+impl Payload for InPlace<'_> {
+    fn take(&mut self, n: usize) -> io::Result<&[u8]> {
+        if n > self.rest.len() {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        (self.done)(self.read);
+        let (piece, rest) = self.rest.split_at(n);
+        self.rest = rest;
+        self.read += n;
+        Ok(piece)
+    }
+}
+
+/// A payload read from a stream, each piece into a buffer.
+struct Streamed<R> {
+    input: io::BufReader<Checked<R>>,
+    buf: Vec<u8>,
+}
+
+impl<R: Read> Payload for Streamed<R> {
+    fn take(&mut self, n: usize) -> io::Result<&[u8]> {
+        self.buf.resize(n, 0);
+        self.input.read_exact(&mut self.buf)?;
+        Ok(&self.buf)
+    }
+}
+
+struct Decoder<P> {
+    input: P,
     /// Payload bytes read so far, and how many there are.
     at: u64,
     length: u64,
@@ -162,14 +268,24 @@ struct Decoder<'r, R> {
     room: usize,
 }
 
-/// Records read per call into a scratch buffer: whole records, decoded from it at once.
-const SCRATCH: usize = 64 << 10;
+/// Records decoded per piece asked of the input: whole records.
+const PIECE: usize = 64 << 10;
 
-impl<R: Read> Decoder<'_, R> {
+impl<P: Payload> Decoder<P> {
+    /// The next `n` bytes, when the payload holds them.
+    fn take(&mut self, n: usize, what: &'static str) -> Result<&[u8], Damage> {
+        let at = self.at;
+        if at + n as u64 > self.length {
+            return Err((at, what));
+        }
+        let piece = self.input.take(n).map_err(|_| (at, what))?;
+        self.at += n as u64;
+        Ok(piece)
+    }
+
     fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], Damage> {
         let mut b = [0u8; N];
-        fill(self.input, &mut b, self.at, self.length, what)?;
-        self.at += N as u64;
+        b.copy_from_slice(self.take(N, what)?);
         Ok(b)
     }
 
@@ -188,8 +304,8 @@ impl<R: Read> Decoder<'_, R> {
         Ok(n as usize)
     }
 
-    /// `n` records of `N` words, each passed to `each` as it is decoded, read a scratch
-    /// buffer at a time.
+    /// `n` records of `N` words, each passed to `each` as it is decoded, a piece of the
+    /// input at a time.
     fn each<const N: usize>(
         &mut self,
         n: usize,
@@ -197,20 +313,18 @@ impl<R: Read> Decoder<'_, R> {
         mut each: impl FnMut([u32; N]) -> Result<(), &'static str>,
     ) -> Result<(), Damage> {
         let size = N * 4;
-        let mut scratch = vec![0u8; (SCRATCH / size).max(1) * size];
+        let per_piece = (PIECE / size).max(1);
         let mut left = n;
         while left > 0 {
-            let take = left.min(scratch.len() / size);
-            let buf = &mut scratch[..take * size];
-            fill(self.input, buf, self.at, self.length, what)?;
-            for record in buf.chunks_exact(size) {
+            let take = left.min(per_piece);
+            let at = self.at;
+            for record in self.take(take * size, what)?.chunks_exact(size) {
                 let mut words = [0u32; N];
                 for (w, b) in words.iter_mut().zip(record.chunks_exact(4)) {
                     *w = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
                 }
-                each(words).map_err(|what| (self.at, what))?;
+                each(words).map_err(|what| (at, what))?;
             }
-            self.at += buf.len() as u64;
             left -= take;
         }
         Ok(())
@@ -232,28 +346,24 @@ impl<R: Read> Decoder<'_, R> {
         Ok(self.records::<1>(what)?.into_iter().map(|[w]| w).collect())
     }
 
-    /// `n` bytes, in a buffer that grows as they are read.
+    /// `n` bytes, copied a piece at a time.
     fn bytes(&mut self, n: u64, what: &'static str) -> Result<Vec<u8>, Damage> {
-        let at = self.at;
-        if n > self.length - at {
-            return Err((at, what));
+        if n > self.length - self.at {
+            return Err((self.at, what));
         }
-        let mut buf = Vec::new();
-        (&mut *self.input)
-            .take(n)
-            .read_to_end(&mut buf)
-            .map_err(|_| (at, what))?;
-        if buf.len() as u64 != n {
-            return Err((at + buf.len() as u64, what));
+        let n = n as usize;
+        let mut buf = Vec::with_capacity(n.min(self.room));
+        while buf.len() < n {
+            let piece = (n - buf.len()).min(16 * PIECE);
+            buf.extend_from_slice(self.take(piece, what)?);
         }
-        self.at += n;
         Ok(buf)
     }
 }
 
 /// The string table: every distinct string once, checked as UTF-8 and cut on character
 /// boundaries.
-fn strings<R: Read>(d: &mut Decoder<'_, R>) -> Result<Strings, Damage> {
+fn strings<P: Payload>(d: &mut Decoder<P>) -> Result<Strings, Damage> {
     let what = "string table";
     let count = d.count(4, what)?;
     let bytes = u64::from_le_bytes(d.array(what)?);
@@ -270,7 +380,7 @@ fn strings<R: Read>(d: &mut Decoder<'_, R>) -> Result<Strings, Damage> {
 /// Kinds by the strings naming them in the snapshot: a kind this version does not know is
 /// damage (a snapshot is read by the version that wrote it).
 fn kinds<K: DeserializeOwned>(
-    d: &mut Decoder<'_, impl Read>,
+    d: &mut Decoder<impl Payload>,
     strings: &Strings,
     what: &'static str,
 ) -> Result<Vec<K>, Damage> {
@@ -287,7 +397,7 @@ fn kinds<K: DeserializeOwned>(
 }
 
 /// Reads the payload into a graph read in place, and the load's warnings.
-fn decode<R: Read>(d: &mut Decoder<'_, R>) -> Result<(TrustGraph, Vec<Warning>), Damage> {
+fn decode<P: Payload>(d: &mut Decoder<P>) -> Result<(TrustGraph, Vec<Warning>), Damage> {
     let strings = Arc::new(strings(d)?);
     let s = |id: u32, at: u64, what: &'static str| -> Result<&str, Damage> {
         strings.has(id).then(|| strings.get(id)).ok_or((at, what))
@@ -414,8 +524,8 @@ fn decode<R: Read>(d: &mut Decoder<'_, R>) -> Result<(TrustGraph, Vec<Warning>),
 /// The records after the nodes: the edges (into the graph's own records and ends), each
 /// node's edges out in the adjacency's order, and the load's warnings.
 #[allow(clippy::type_complexity)]
-fn edges_and_rest<R: Read>(
-    d: &mut Decoder<'_, R>,
+fn edges_and_rest<P: Payload>(
+    d: &mut Decoder<P>,
     edge_kinds: &[EdgeKind],
     extras: usize,
     strings: &Strings,
@@ -493,14 +603,14 @@ impl Budget {
 
 /// The conditions and techniques edges name (index 0 a placeholder).
 fn extras(
-    d: &mut Decoder<'_, impl Read>,
+    d: &mut Decoder<impl Payload>,
     strings: &Strings,
     copies: &mut Budget,
 ) -> Result<Vec<Extra>, Damage> {
     let what = "conditions";
     let n = d.count(8, what)?;
     let mut extras = Vec::with_capacity(n.min(d.room));
-    let mut text = |d: &mut Decoder<'_, _>, optional: bool| -> Result<Option<String>, Damage> {
+    let mut text = |d: &mut Decoder<_>, optional: bool| -> Result<Option<String>, Damage> {
         let at = d.at;
         match d.u32(what)? {
             NONE if optional => Ok(None),

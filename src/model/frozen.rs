@@ -214,12 +214,19 @@ impl Nodes {
         if next_tag != tags.len() || next_credential != credentials.len() {
             return Err("nodes");
         }
-        // Strictly increasing keys: every node once, no key twice.
+        // Strictly increasing keys: every node once, no key twice (keys are not empty, so
+        // the first is after "").
         let n = records.len();
         let key = |id: u32| strings.get(records[id as usize][word::KEY]);
         let order_ok = by_key.len() == n
             && by_key.iter().all(|&id| (id as usize) < n)
-            && by_key.windows(2).all(|w| key(w[0]) < key(w[1]));
+            && by_key
+                .iter()
+                .try_fold("", |last, &id| {
+                    let key = key(id);
+                    (last < key).then_some(key)
+                })
+                .is_some();
         if !order_ok {
             return Err("key order");
         }
@@ -233,19 +240,67 @@ impl Nodes {
     }
 }
 
+/// The tables a snapshot's edges point into, made from what it holds before them, so
+/// that each edge is checked as it is read ([`Self::holds`]), not in a pass of its own.
+pub(crate) struct ReadTables {
+    tables: EdgeTables,
+    nodes: usize,
+    sources: usize,
+}
+
+impl ReadTables {
+    /// The tables for `nodes` nodes and `sources` sources: reasons by string id, list 0
+    /// of `lists` the empty list, `places[0]` and `extras[0]` the placeholders no record
+    /// names.
+    pub(crate) fn new(
+        strings: &Strings,
+        reasons: &[u32],
+        lists: LazyLists,
+        places: Vec<Place>,
+        extras: Vec<Extra>,
+        (nodes, sources): (usize, usize),
+    ) -> Result<ReadTables, &'static str> {
+        if !reasons.iter().all(|&r| strings.has(r)) {
+            return Err("edge reasons");
+        }
+        let reasons = reasons.iter().map(|&r| Arc::from(strings.get(r))).collect();
+        Ok(ReadTables {
+            tables: EdgeTables::read(reasons, lists, places, extras),
+            nodes,
+            sources,
+        })
+    }
+
+    /// The revoke lists and places, which the nodes point into too.
+    pub(crate) fn lists(&self) -> &LazyLists {
+        self.tables
+            .read_lists()
+            .unwrap_or_else(|| unreachable!("made from a snapshot's lists"))
+    }
+
+    pub(crate) fn places(&self) -> &[Place] {
+        self.tables.places()
+    }
+
+    /// Whether an edge record from `from` to `to` points only at nodes there are and
+    /// into these tables.
+    pub(crate) fn holds(&self, [from, to]: [u32; 2], p: &Packed) -> bool {
+        (from as usize) < self.nodes
+            && (to as usize) < self.nodes
+            && self.tables.holds(p)
+            && (p.source().0 as usize) < self.sources
+    }
+}
+
 /// The parts of a frozen graph as a snapshot reader found them, checked by
-/// [`Frozen::new`] (the nodes already by [`Nodes::check`]).
+/// [`Frozen::new`] (the nodes already by [`Nodes::check`], each edge as it was read by
+/// [`ReadTables::holds`]).
 pub(crate) struct Parts {
     pub(crate) strings: Arc<Strings>,
     pub(crate) sources: usize,
     pub(crate) nodes: Nodes,
-    /// Reasons by string id.
-    pub(crate) reasons: Vec<u32>,
-    /// The tables the nodes were checked against.
-    pub(crate) lists: LazyLists,
-    pub(crate) places: Vec<Place>,
-    /// Index 0 is a placeholder no record names.
-    pub(crate) extras: Vec<Extra>,
+    /// The tables the nodes and the edges were checked against.
+    pub(crate) tables: ReadTables,
     pub(crate) edges: Vec<Packed>,
     pub(crate) ends: Vec<[u32; 2]>,
     /// Edge ids in the adjacency's order, out of each node in turn (checked when the
@@ -274,28 +329,15 @@ impl Frozen {
     /// does not hold together.
     pub(super) fn new(parts: Parts) -> Result<(Frozen, EdgeTables), &'static str> {
         let strings = parts.strings;
-        if !parts.reasons.iter().all(|&r| strings.has(r)) {
-            return Err("edge reasons");
-        }
-        let reasons = parts
-            .reasons
-            .iter()
-            .map(|&r| Arc::from(strings.get(r)))
-            .collect();
-        let tables = EdgeTables::read(reasons, parts.lists, parts.places, parts.extras);
-        let n = parts.nodes.records.len();
-        if parts.edges.len() != parts.ends.len() {
+        // The edges were checked against these counts as they were read.
+        let t = &parts.tables;
+        if parts.edges.len() != parts.ends.len()
+            || t.nodes != parts.nodes.records.len()
+            || t.sources != parts.sources
+        {
             return Err("edges");
         }
-        let edges_ok = parts.ends.iter().zip(&parts.edges).all(|(&[a, b], p)| {
-            (a as usize) < n
-                && (b as usize) < n
-                && tables.holds(p)
-                && (p.source().0 as usize) < parts.sources
-        });
-        if !edges_ok {
-            return Err("edges");
-        }
+        let tables = parts.tables.tables;
         let nodes = parts.nodes;
         let frozen = Frozen {
             strings,

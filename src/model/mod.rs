@@ -17,7 +17,7 @@ mod view;
 
 pub(crate) use edge::no_revoke;
 pub use edge::{AccessLevel, Condition, Edge, EdgeKind, Revoke};
-pub(crate) use frozen::{NONE, NodeRecord, NodeTables, Nodes, Parts, Strings, word};
+pub(crate) use frozen::{NONE, NodeRecord, NodeTables, Nodes, Parts, ReadTables, Strings, word};
 pub use graph::{
     EdgeId, MAX_NODES, NodeFacts, NodeId, PlatformId, Slot, Step, StepIn, Traversal, TrustGraph,
 };

@@ -298,6 +298,15 @@ impl EdgeTables {
         })
     }
 
+    /// A snapshot's revoke lists (as read), and the places.
+    pub(super) fn read_lists(&self) -> Option<&LazyLists> {
+        self.lazy.as_ref()
+    }
+
+    pub(super) fn places(&self) -> &[Place] {
+        &self.places
+    }
+
     /// Revoke list `id`.
     pub(super) fn list(&self, id: u32) -> &Arc<[Revoke]> {
         match &self.lazy {

@@ -11,8 +11,8 @@ use serde::de::{DeserializeOwned, IntoDeserializer};
 use super::{FORMAT, HEADER, is_snapshot};
 use crate::import::{Builder, ImportError, Warning};
 use crate::model::{
-    Condition, Credential, EdgeKind, Extra, LazyLists, MAX_NODES, NONE, NodeKind, NodeTables,
-    Nodes, Packed, Parts, Place, SourceId, Strings, TrustGraph, word,
+    Condition, Credential, EdgeKind, Extra, LazyLists, MAX_NODES, NONE, NodeKind, NodeRecord,
+    NodeTables, Nodes, Packed, Parts, Place, ReadTables, SourceId, Strings, TrustGraph, word,
 };
 
 /// Reads a snapshot held in memory: see [`read_in_place`].
@@ -423,17 +423,87 @@ fn decode<P: Payload>(d: &mut Decoder<P>) -> Result<(TrustGraph, Vec<Warning>), 
     }
     let node_kinds: Vec<NodeKind> = kinds(d, &strings, "node kinds")?;
     let edge_kinds: Vec<EdgeKind> = kinds(d, &strings, "edge kinds")?;
-    let at = d.at;
+    let lists_at = d.at;
     let spans = d.records::<2>("revoke lists")?;
     let entries = d.records::<5>("revoke lists")?;
     let commands = d.words("revoke lists")?;
-    let lists =
-        LazyLists::new(strings.clone(), spans, entries, commands).ok_or((at, "revoke lists"))?;
-    let list_bytes = lists.bytes();
+    let lists = LazyLists::new(strings.clone(), spans, entries, commands)
+        .ok_or((lists_at, "revoke lists"))?;
+    // What each list costs to copy is summed on a second core while the nodes are read.
+    let (list_bytes, section) = crate::cores::both(
+        || lists.bytes(),
+        || node_section(d, &strings, &node_kinds, &mut copies),
+    );
     let all_lists = list_bytes
         .iter()
         .fold(0u64, |sum, &b| sum.saturating_add(b));
-    copies.charge(all_lists, at)?;
+    copies.charge(all_lists, lists_at)?;
+    let NodeSection {
+        reasons,
+        places,
+        extras,
+        tags,
+        credentials,
+        nodes,
+        by_key,
+    } = section?;
+    let extras_len = extras.len();
+    let counts = (nodes.len(), sources.len());
+    let tables = ReadTables::new(&strings, &reasons, lists, places, extras, counts)
+        .map_err(|what| (lists_at, what))?;
+    let node_tables = NodeTables {
+        strings: &strings,
+        sources: sources.len(),
+        lists: tables.lists(),
+        list_bytes: &list_bytes,
+        places: tables.places(),
+        copy_budget: budget,
+    };
+    // The nodes are checked on a second core while the edges are read (where no thread
+    // can be started, after them).
+    let nodes_at = d.at;
+    let check = || Nodes::check(nodes, tags, credentials, by_key, &node_tables);
+    let (nodes, rest) = crate::cores::both(check, || {
+        edges_and_rest(d, &edge_kinds, (&tables, extras_len), &strings, &mut copies)
+    });
+    let nodes = nodes.map_err(|what| (nodes_at, what))?;
+    let (edges, ends, out_order, warnings) = rest?;
+    let parts = Parts {
+        strings,
+        sources: sources.len(),
+        nodes,
+        tables,
+        edges,
+        ends,
+        out_order,
+    };
+    let at = d.at;
+    let graph = TrustGraph::read_in_place(parts, sources, metadata).map_err(|what| (at, what))?;
+    Ok((graph, warnings))
+}
+
+/// The tables the nodes point into, the nodes and their key order, as read (checked by
+/// [`Nodes::check`]).
+struct NodeSection {
+    reasons: Vec<u32>,
+    places: Vec<Place>,
+    extras: Vec<Extra>,
+    tags: Vec<[u32; 2]>,
+    credentials: Vec<Credential<u32>>,
+    nodes: Vec<NodeRecord>,
+    by_key: Vec<u32>,
+}
+
+/// Reads the records from the edges' reasons to the nodes' key order.
+fn node_section<P: Payload>(
+    d: &mut Decoder<P>,
+    strings: &Strings,
+    node_kinds: &[NodeKind],
+    copies: &mut Budget,
+) -> Result<NodeSection, Damage> {
+    let s = |id: u32, at: u64, what: &'static str| -> Result<&str, Damage> {
+        strings.has(id).then(|| strings.get(id)).ok_or((at, what))
+    };
     let at = d.at;
     let reasons = d.words("reasons")?;
     for &r in &reasons {
@@ -461,8 +531,7 @@ fn decode<P: Payload>(d: &mut Decoder<P>) -> Result<(TrustGraph, Vec<Warning>), 
     if places.is_empty() {
         return Err((at, "places"));
     }
-    let extras = extras(d, &strings, &mut copies)?;
-    let extras_len = extras.len();
+    let extras = extras(d, strings, copies)?;
     let tags = d.records::<2>("tags")?;
     let mut credentials = Vec::new();
     let n = d.count(76, "credentials")?;
@@ -487,38 +556,15 @@ fn decode<P: Payload>(d: &mut Decoder<P>) -> Result<(TrustGraph, Vec<Warning>), 
         Ok(())
     })?;
     let by_key = d.words("key order")?;
-    let node_tables = NodeTables {
-        strings: &strings,
-        sources: sources.len(),
-        lists: &lists,
-        list_bytes: &list_bytes,
-        places: &places,
-        copy_budget: budget,
-    };
-    // The nodes are checked on a second core while the edges are read (where no thread
-    // can be started, after them).
-    let nodes_at = d.at;
-    let check = || Nodes::check(nodes, tags, credentials, by_key, &node_tables);
-    let (nodes, rest) = crate::cores::both(check, || {
-        edges_and_rest(d, &edge_kinds, extras_len, &strings, &mut copies)
-    });
-    let nodes = nodes.map_err(|what| (nodes_at, what))?;
-    let (edges, ends, out_order, warnings) = rest?;
-    let parts = Parts {
-        strings,
-        sources: sources.len(),
-        nodes,
+    Ok(NodeSection {
         reasons,
-        lists,
         places,
         extras,
-        edges,
-        ends,
-        out_order,
-    };
-    let at = d.at;
-    let graph = TrustGraph::read_in_place(parts, sources, metadata).map_err(|what| (at, what))?;
-    Ok((graph, warnings))
+        tags,
+        credentials,
+        nodes,
+        by_key,
+    })
 }
 
 /// The records after the nodes: the edges (into the graph's own records and ends), each
@@ -527,7 +573,7 @@ fn decode<P: Payload>(d: &mut Decoder<P>) -> Result<(TrustGraph, Vec<Warning>), 
 fn edges_and_rest<P: Payload>(
     d: &mut Decoder<P>,
     edge_kinds: &[EdgeKind],
-    extras: usize,
+    (tables, extras): (&ReadTables, usize),
     strings: &Strings,
     copies: &mut Budget,
 ) -> Result<(Vec<Packed>, Vec<[u32; 2]>, Vec<u32>, Vec<Warning>), Damage> {
@@ -552,7 +598,9 @@ fn edges_and_rest<P: Payload>(
                 next_extra += 1;
             }
             let words = [reason, revoke, extra, source, place];
-            let packed = Packed::read(kind, words, flags, level, tag).ok_or("edges")?;
+            let packed = Packed::read(kind, words, flags, level, tag)
+                .filter(|p| tables.holds([from, to], p))
+                .ok_or("edges")?;
             edges.push(packed);
             ends.push([from, to]);
             Ok(())

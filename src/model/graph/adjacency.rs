@@ -397,11 +397,30 @@ impl TrustGraph {
             let (targets, edges): (Vec<u32>, Vec<u32>) = list.into_iter().unzip();
             (targets, edges, duplicates, facts)
         };
-        let (mut out_target, out_edge, duplicates, (facts, platforms)) = match &self.frozen {
+        // The node beside the edge's flags, so that a search in either direction reads
+        // four bytes per edge and never the edge.
+        let flags = |e: u32| {
+            let edge = self.packed(EdgeId(e));
+            let dormant = if edge.dormant() { DORMANT } else { 0 };
+            dormant
+                | if edge.conditional(&self.edges) {
+                    CONDITIONAL
+                } else {
+                    0
+                }
+        };
+        let flag_all = |(mut targets, edges, duplicates, facts): (Vec<u32>, Vec<u32>, _, _)| {
+            for (to, &e) in targets.iter_mut().zip(&edges) {
+                *to |= flags(e);
+            }
+            (targets, edges, duplicates, facts)
+        };
+        let (out_target, out_edge, duplicates, (facts, platforms)) = match &self.frozen {
             Some(frozen) => {
-                // A snapshot's runs are kept when they hold together.
+                // A snapshot's runs are kept when they hold together (flagged as they are
+                // checked, each edge read once).
                 let (kept, facts) = both(
-                    || kept_runs(&frozen.out_order, &out_start, &rank, ends),
+                    || kept_runs(&frozen.out_order, &out_start, &rank, ends, flags),
                     || self.all_facts(&rank),
                 );
                 match kept {
@@ -409,26 +428,15 @@ impl TrustGraph {
                     None => {
                         let (targets, edges, duplicates, _) =
                             sort_all(lay_out(&out_start), &|| (Vec::new(), Vec::new()));
-                        (targets, edges, duplicates, facts)
+                        flag_all((targets, edges, duplicates, facts))
                     }
                 }
             }
             None => {
                 let list = laid_out.unwrap_or_else(|| lay_out(&out_start));
-                sort_all(list, &|| self.all_facts(&rank))
+                flag_all(sort_all(list, &|| self.all_facts(&rank)))
             }
         };
-        // The node beside the edge's flags, so that a search in either direction reads
-        // four bytes per edge and never the edge.
-        for (to, &e) in out_target.iter_mut().zip(&out_edge) {
-            let edge = self.packed(EdgeId(e));
-            if edge.dormant() {
-                *to |= DORMANT;
-            }
-            if edge.conditional(&self.edges) {
-                *to |= CONDITIONAL;
-            }
-        }
         let mut credential_bits = vec![0u64; n.div_ceil(64)];
         let mut lives = Vec::new();
         for (i, f) in facts.iter().enumerate() {
@@ -546,15 +554,16 @@ fn run_starts(n: usize, owners: impl Iterator<Item = usize>) -> Vec<u32> {
     start
 }
 
-/// The other end of each slot of the runs a snapshot kept, when they are what sorting
-/// would make of this graph's edges as far as traversal can tell: every edge once, in the
-/// run of the node it leaves, the other ends in key order. (Parallel edges to one node
-/// keep the kept order.) `None` otherwise.
+/// The other end of each slot of the runs a snapshot kept, beside the `flags` of its edge,
+/// when they are what sorting would make of this graph's edges as far as traversal can
+/// tell: every edge once, in the run of the node it leaves, the other ends in key order.
+/// (Parallel edges to one node keep the kept order.) `None` otherwise.
 fn kept_runs(
     order: &[u32],
     start: &[u32],
     rank: &[u32],
     ends: impl Fn(u32) -> (usize, usize),
+    flags: impl Fn(u32) -> u32,
 ) -> Option<Vec<u32>> {
     let edges = order.len();
     if start.last().copied() != Some(edges as u32) {
@@ -580,7 +589,7 @@ fn kept_runs(
                 return None;
             }
             last = rank[other];
-            list.push(other as u32);
+            list.push(other as u32 | flags(e));
         }
     }
     Some(list)

@@ -321,7 +321,9 @@ pub(super) struct Frozen {
     pub(super) ends: Vec<[u32; 2]>,
     /// Node ids in key order, checked: keys strictly increasing, so each key is once.
     pub(super) by_key: Vec<u32>,
-    pub(super) out_order: Vec<u32>,
+    /// Edge ids in the adjacency's order: moved into the adjacency when it is built (once:
+    /// a frozen graph never changes; a change thaws it first).
+    pub(super) out_order: std::sync::Mutex<Vec<u32>>,
 }
 
 impl Frozen {
@@ -348,7 +350,7 @@ impl Frozen {
             edges: parts.edges,
             ends: parts.ends,
             by_key: nodes.by_key,
-            out_order: parts.out_order,
+            out_order: std::sync::Mutex::new(parts.out_order),
         };
         Ok((frozen, tables))
     }

@@ -418,13 +418,20 @@ impl TrustGraph {
         let (out_target, out_edge, duplicates, (facts, platforms)) = match &self.frozen {
             Some(frozen) => {
                 // A snapshot's runs are kept when they hold together (flagged as they are
-                // checked, each edge read once).
+                // checked, each edge read once). Taken, not copied: a second build (none
+                // is made) would find no runs and sort.
+                let order = std::mem::take(
+                    &mut *frozen
+                        .out_order
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner),
+                );
                 let (kept, facts) = both(
-                    || kept_runs(&frozen.out_order, &out_start, &rank, ends, flags),
+                    || kept_runs(&order, &out_start, &rank, ends, flags),
                     || self.all_facts(&rank),
                 );
                 match kept {
-                    Some(targets) => (targets, frozen.out_order.clone(), Vec::new(), facts),
+                    Some(targets) => (targets, order, Vec::new(), facts),
                     None => {
                         let (targets, edges, duplicates, _) =
                             sort_all(lay_out(&out_start), &|| (Vec::new(), Vec::new()));

@@ -438,18 +438,11 @@ fn decode<P: Payload>(d: &mut Decoder<P>) -> Result<(TrustGraph, Vec<Warning>), 
         .iter()
         .fold(0u64, |sum, &b| sum.saturating_add(b));
     copies.charge(all_lists, lists_at)?;
-    let NodeSection {
-        reasons,
-        places,
-        extras,
-        tags,
-        credentials,
-        nodes,
-        by_key,
-    } = section?;
-    let extras_len = extras.len();
-    let counts = (nodes.len(), sources.len());
-    let tables = ReadTables::new(&strings, &reasons, lists, places, extras, counts)
+    let section = section?;
+    let extras_len = section.extras.len();
+    let counts = (section.nodes.len(), sources.len());
+    let (places, extras) = (section.places, section.extras);
+    let tables = ReadTables::new(&strings, &section.reasons, lists, places, extras, counts)
         .map_err(|what| (lists_at, what))?;
     let node_tables = NodeTables {
         strings: &strings,
@@ -462,6 +455,8 @@ fn decode<P: Payload>(d: &mut Decoder<P>) -> Result<(TrustGraph, Vec<Warning>), 
     // The nodes are checked on a second core while the edges are read (where no thread
     // can be started, after them).
     let nodes_at = d.at;
+    let (nodes, tags) = (section.nodes, section.tags);
+    let (credentials, by_key) = (section.credentials, section.by_key);
     let check = || Nodes::check(nodes, tags, credentials, by_key, &node_tables);
     let (nodes, rest) = crate::cores::both(check, || {
         edges_and_rest(d, &edge_kinds, (&tables, extras_len), &strings, &mut copies)

@@ -31,8 +31,7 @@ pub(crate) fn read_in_place(
     builder: &mut Builder,
     release: &mut dyn FnMut(usize),
 ) -> Result<(), ImportError> {
-    let invalid = |message: String| invalid(file, message);
-    let (length, crc) = header(&mut &bytes[..]).map_err(invalid)?;
+    let (length, crc) = header(&mut &bytes[..]).map_err(|message| invalid(file, message))?;
     let payload = &bytes[HEADER..];
     if payload.len() as u64 != length {
         return Err(truncated(file, length, payload.len() as u64));
@@ -133,7 +132,8 @@ pub(crate) fn read_stream(
     Ok(())
 }
 
-/// The checksum is computed, and the pages behind it released, this many bytes at a time.
+/// The checksum says how far it has read (the pages behind it may go) this many bytes at a
+/// time.
 const SUM_STEP: usize = 1 << 20;
 
 fn invalid(file: &str, message: String) -> ImportError {

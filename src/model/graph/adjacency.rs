@@ -401,13 +401,14 @@ impl TrustGraph {
         // four bytes per edge and never the edge.
         let flags = |e: u32| {
             let edge = self.packed(EdgeId(e));
-            let dormant = if edge.dormant() { DORMANT } else { 0 };
-            dormant
-                | if edge.conditional(&self.edges) {
-                    CONDITIONAL
-                } else {
-                    0
-                }
+            let mut flags = 0;
+            if edge.dormant() {
+                flags |= DORMANT;
+            }
+            if edge.conditional(&self.edges) {
+                flags |= CONDITIONAL;
+            }
+            flags
         };
         let flag_all = |(mut targets, edges, duplicates, facts): (Vec<u32>, Vec<u32>, _, _)| {
             for (to, &e) in targets.iter_mut().zip(&edges) {

@@ -377,6 +377,11 @@ fn strings<P: Payload>(d: &mut Decoder<P>) -> Result<Strings, Damage> {
     Strings::new(text, ends).ok_or((at, what))
 }
 
+/// String `id` of the table, or damage at `at` when the table has no such string.
+fn string(strings: &Strings, id: u32, at: Damage) -> Result<&str, Damage> {
+    strings.has(id).then(|| strings.get(id)).ok_or(at)
+}
+
 /// Kinds by the strings naming them in the snapshot: a kind this version does not know is
 /// damage (a snapshot is read by the version that wrote it).
 fn kinds<K: DeserializeOwned>(
@@ -388,7 +393,7 @@ fn kinds<K: DeserializeOwned>(
     d.words(what)?
         .into_iter()
         .map(|id| {
-            let name = strings.has(id).then(|| strings.get(id)).ok_or((at, what))?;
+            let name = string(strings, id, (at, what))?;
             let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
                 name.into_deserializer();
             K::deserialize(de).map_err(|_| (at, what))
@@ -399,9 +404,7 @@ fn kinds<K: DeserializeOwned>(
 /// Reads the payload into a graph read in place, and the load's warnings.
 fn decode<P: Payload>(d: &mut Decoder<P>) -> Result<(TrustGraph, Vec<Warning>), Damage> {
     let strings = Arc::new(strings(d)?);
-    let s = |id: u32, at: u64, what: &'static str| -> Result<&str, Damage> {
-        strings.has(id).then(|| strings.get(id)).ok_or((at, what))
-    };
+    let s = |id: u32, at: u64, what: &'static str| string(&strings, id, (at, what));
     // What copies of the strings may add up to: here (reasons, places, conditions,
     // warnings, the revoke lists each made once at most), and again for the nodes when
     // the graph is thawed.
@@ -496,9 +499,7 @@ fn node_section<P: Payload>(
     node_kinds: &[NodeKind],
     copies: &mut Budget,
 ) -> Result<NodeSection, Damage> {
-    let s = |id: u32, at: u64, what: &'static str| -> Result<&str, Damage> {
-        strings.has(id).then(|| strings.get(id)).ok_or((at, what))
-    };
+    let s = |id: u32, at: u64, what: &'static str| string(strings, id, (at, what));
     let at = d.at;
     let reasons = d.words("reasons")?;
     for &r in &reasons {
@@ -613,10 +614,7 @@ fn edges_and_rest<P: Payload>(
         Ok(())
     })?;
     let mut s = |id: u32| {
-        let text = strings
-            .has(id)
-            .then(|| strings.get(id))
-            .ok_or((at, "warnings"))?;
+        let text = string(strings, id, (at, "warnings"))?;
         copies.charge(text.len() as u64, at)?;
         Ok::<_, Damage>(text)
     };

@@ -32,7 +32,7 @@ pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
             "commands",
             "note",
         ])?;
-        for s in &plan.steps {
+        for s in plan.steps.iter() {
             w.write_record([
                 s.rank.to_string().as_str(),
                 s.phase,

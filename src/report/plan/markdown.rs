@@ -112,7 +112,7 @@ pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
         }
         writeln!(out)?;
     }
-    for s in &plan.steps {
+    for s in plan.steps.iter() {
         if s.phase != phase {
             phase = s.phase;
             writeln!(
@@ -127,7 +127,7 @@ pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
             )?;
             writeln!(out)?;
         }
-        write_step(out, s)?;
+        write_step(out, &s)?;
         writeln!(out)?;
     }
     if !plan.remaining.is_empty() {

@@ -1,6 +1,8 @@
 //! The revocation plan in four shapes: a runbook (text), a ticket (Markdown task list),
 //! a schema'd document (JSON) and one row per step (CSV). All four are written from one
-//! DTO, built once, so they cannot disagree.
+//! DTO, built once, so they cannot disagree. Its steps are made one at a time as they are
+//! written: a plan lists tens of thousands, and holding them all as text was a tenth of
+//! the plan's memory at a million nodes.
 
 mod csv;
 pub(crate) mod markdown;
@@ -55,7 +57,7 @@ pub struct PlanOut<'a> {
     /// The cut set is a cheapest one given containment (exact search, or the bound is met).
     optimal: bool,
     candidates: usize,
-    steps: Vec<StepOut<'a>>,
+    steps: StepsOut<'a>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     deferred: Vec<&'a str>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
@@ -97,6 +99,34 @@ impl From<Figures> for FiguresOut {
             admins: f.admins,
             criticality: f.criticality,
         }
+    }
+}
+
+/// A plan's steps, each made as it is read (see the module's comment).
+pub struct StepsOut<'a> {
+    graph: &'a TrustGraph,
+    plan: &'a Plan<'a>,
+}
+
+impl<'a> StepsOut<'a> {
+    /// Each step in rank order, with the figures before it.
+    pub fn iter(&self) -> impl Iterator<Item = StepOut<'a>> + 'a {
+        let (graph, plan) = (self.graph, self.plan);
+        let befores = std::iter::once(plan.before).chain(plan.steps.iter().map(|s| s.after));
+        plan.steps
+            .iter()
+            .zip(befores)
+            .map(move |(s, before)| step_out(graph, plan, s, before))
+    }
+
+    pub fn required(&self) -> usize {
+        self.plan.steps.iter().filter(|s| s.required).count()
+    }
+}
+
+impl Serialize for StepsOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
     }
 }
 
@@ -150,18 +180,8 @@ fn method(m: Method) -> &'static str {
 }
 
 impl<'a> PlanOut<'a> {
-    pub fn new(graph: &'a TrustGraph, plan: &'a Plan<'_>) -> PlanOut<'a> {
+    pub fn new(graph: &'a TrustGraph, plan: &'a Plan<'a>) -> PlanOut<'a> {
         let keys = |list: &[NodeId]| list.iter().map(|&n| key(graph, n)).collect::<Vec<_>>();
-        let mut before = plan.before;
-        let steps = plan
-            .steps
-            .iter()
-            .map(|s| {
-                let out = step_out(graph, plan, s, before);
-                before = s.after;
-                out
-            })
-            .collect();
         PlanOut {
             schema: "trustpath/plan/v1",
             at: plan.at.to_string(),
@@ -180,7 +200,7 @@ impl<'a> PlanOut<'a> {
             method: method(plan.method),
             optimal: plan.optimal(),
             candidates: plan.candidates,
-            steps,
+            steps: StepsOut { graph, plan },
             deferred: plan
                 .deferred
                 .iter()

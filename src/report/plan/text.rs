@@ -29,7 +29,7 @@ pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
         )?;
     }
     writeln!(out)?;
-    let required = plan.steps.iter().filter(|s| s.required).count();
+    let required = plan.steps.required();
     writeln!(out, "  before:  {}", figures(&plan.before))?;
     writeln!(
         out,
@@ -125,7 +125,7 @@ pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
             writeln!(out, "    {}", clean(k))?;
         }
     }
-    for s in &plan.steps {
+    for s in plan.steps.iter() {
         if s.phase != phase {
             phase = s.phase;
             writeln!(out)?;
@@ -137,7 +137,7 @@ pub fn write_plan(out: &mut dyn Write, plan: &PlanOut<'_>) -> io::Result<()> {
                 _ => writeln!(out, "{}", heading(phase))?,
             }
         }
-        write_step(out, s)?;
+        write_step(out, &s)?;
     }
     if !plan.uncontained.is_empty() {
         writeln!(out)?;

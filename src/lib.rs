@@ -14,6 +14,7 @@ pub mod import;
 pub mod model;
 pub mod report;
 pub mod shell;
+mod sparse;
 mod status;
 pub mod synth;
 pub mod tui;

@@ -6,6 +6,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::Purpose;
 use crate::analysis::BlastRadius;
 use crate::model::{EdgeId, EdgeKind, KeyIndex, NodeId, NodeKind, Outsider, RevokeRef, TrustGraph};
+use crate::sparse::Sparse;
 
 /// Index of an [`Action`] in [`Actions::all`]. Actions are numbered in the stable order
 /// they are first listed in (edges by source key, then target key; then nodes by key),
@@ -23,90 +24,104 @@ pub struct Action<'g> {
     /// commands (read in place: a million actions are not copied, and a snapshot's
     /// lists are not made).
     pub revoke: RevokeRef<'g>,
-    /// Every edge listing the id: the action cuts them all ([`Actions::edges`]).
-    edges: Span,
-    /// Nodes listing the id with an action that removes the node (disable, deactivate,
-    /// rotate, …): all their edges go, in and out, and their foothold
-    /// ([`Actions::nodes`]).
-    nodes: Span,
-    /// Nodes listing the id as `revoke_sessions`: only their foothold goes
-    /// ([`Actions::sessions`]).
-    sessions: Span,
     /// Base cost plus the weighted collateral (see [`Actions::collateral`]).
     pub cost: u64,
 }
 
-impl Action<'_> {
-    /// Only ends sessions already issued; changes no access.
-    pub fn is_sessions_only(&self) -> bool {
-        self.edges.is_empty() && self.nodes.is_empty()
+/// Runs laid out one after another in one list: run `i` is `list[start[i]..start[i + 1]]`
+/// (an action's edges or nodes, or an edge's or node's actions). A vector for each, most
+/// holding one or two ids, cost more than the ids (an allocation each; 23 MiB at a
+/// million nodes), and a start and an end kept beside each action, twice the starts.
+#[derive(Default)]
+struct Runs<T> {
+    start: Vec<u32>,
+    list: Vec<T>,
+}
+
+impl<T> Runs<T> {
+    fn get(&self, i: usize) -> &[T] {
+        &self.list[self.start[i] as usize..self.start[i + 1] as usize]
     }
 }
 
-/// A run in one of the flat lists: an action's edges or nodes, laid out one action after
-/// another, or a node's or edge's actions. A vector for each, most holding one or two
-/// ids, cost more than the ids (an allocation each; 23 MiB at a million nodes).
-#[derive(Debug, Clone, Copy, Default)]
-struct Span {
-    start: u32,
-    end: u32,
-}
-
-impl Span {
-    fn of<T>(self, list: &[T]) -> &[T] {
-        &list[self.start as usize..self.end as usize]
-    }
-
-    fn is_empty(self) -> bool {
-        self.start == self.end
-    }
-}
-
-/// Lays out `(action, item)` pairs action by action, keeping their order within each;
-/// returns each action's span and the list.
-fn lay_out<T: Copy>(actions: usize, listed: &[(ActionIx, T)]) -> (Vec<Span>, Vec<T>) {
-    let mut start = vec![0u32; actions + 1];
-    for &(a, _) in listed {
+/// Lays out `(run, item)` pairs run by run (`runs` of them), keeping their order within
+/// each: a counting sort.
+fn lay_out<T: Copy>(
+    runs: usize,
+    listed: impl ExactSizeIterator<Item = (usize, T)> + Clone,
+) -> Runs<T> {
+    let mut start = vec![0u32; runs + 1];
+    for (a, _) in listed.clone() {
         start[a + 1] += 1;
     }
-    for a in 0..actions {
+    for a in 0..runs {
         start[a + 1] += start[a];
     }
     // Every place is written once: filled first with any item.
+    let len = listed.len();
     let mut list = listed
-        .first()
-        .map_or(Vec::new(), |&(_, any)| vec![any; listed.len()]);
+        .clone()
+        .next()
+        .map_or(Vec::new(), |(_, any)| vec![any; len]);
     let mut fill = start.clone();
-    for &(a, item) in listed {
+    for (a, item) in listed {
         list[fill[a] as usize] = item;
         fill[a] += 1;
     }
-    let spans = start
-        .windows(2)
-        .map(|w| Span {
-            start: w[0],
-            end: w[1],
-        })
-        .collect();
-    (spans, list)
+    Runs { start, list }
+}
+
+/// The actions each of a few graph ids (edges or nodes) lists, out of all the graph's:
+/// each listing id's run of actions, found by its rank among them. A hash map from the
+/// id to its run took 14 MiB for the edges of a million-node blast radius; this takes
+/// an eighth of a byte per graph id and four bytes per run.
+#[derive(Default)]
+struct Listed {
+    ids: Sparse,
+    /// Per listing id, in id order: its actions.
+    actions: Runs<u32>,
+}
+
+impl Listed {
+    /// From `(id, action)` pairs, ids below `bound`: each id's actions keep the order they
+    /// are listed in.
+    fn of(bound: usize, pairs: &[(u32, u32)]) -> Listed {
+        let ids = Sparse::of(bound, pairs.iter().map(|&(id, _)| id as usize));
+        let rank = |id: u32| {
+            ids.rank(id as usize)
+                .unwrap_or_else(|| unreachable!("a member"))
+        };
+        let actions = lay_out(ids.len(), pairs.iter().map(|&(id, a)| (rank(id), a)));
+        Listed { ids, actions }
+    }
+
+    fn get(&self, id: usize) -> &[u32] {
+        match self.ids.rank(id) {
+            Some(nth) => self.actions.get(nth),
+            None => &[],
+        }
+    }
 }
 
 /// Every candidate action of a graph, in stable order (see [`ActionIx`]).
 pub struct Actions<'g> {
     pub all: Vec<Action<'g>>,
-    /// The actions' edges, and their nodes and sessions, one action after another.
-    edge_list: Vec<EdgeId>,
-    node_list: Vec<NodeId>,
+    /// Per action, every edge listing its id: the action cuts them all.
+    edges: Runs<EdgeId>,
+    /// Per action, the nodes listing its id with an action that removes the node
+    /// (disable, deactivate, rotate, …): all their edges go, in and out, and their
+    /// foothold.
+    nodes: Runs<NodeId>,
+    /// Per action, the nodes listing its id as `revoke_sessions`: only their foothold goes.
+    sessions: Runs<NodeId>,
     /// Id → action, by the ids the actions hold (an index and 32 bits of the id's hash
     /// an action, 10–20 bytes with the table's slack), where a map from `&str` took
     /// about twice as much.
     by_id: KeyIndex,
-    /// Per node: the range of `node_actions` it lists, in stable order and once each.
-    on_node: FxHashMap<NodeId, Span>,
-    node_actions: Vec<u32>,
-    /// Per edge: the range of `edge_actions` it lists.
-    on_edge: FxHashMap<EdgeId, Span>,
-    edge_actions: Vec<u32>,
+    /// Per node: the actions it lists, in stable order and once each.
+    on_node: Listed,
+    /// Per edge: the actions it lists, in its order.
+    on_edge: Listed,
     compromised: FxHashSet<NodeId>,
     /// Hardening: the "compromised" set is the entry points, which are in use (a vendor's
     /// app or action does a job for the organisation). In an incident they are the
@@ -172,6 +187,8 @@ impl<'g> Actions<'g> {
                 }
             }
         }
+        // The sets above are done with: what follows needs their memory.
+        drop((inside, in_scope));
         edges.sort_unstable();
         let mut by_id = KeyIndex::default();
         let mut all: Vec<Action<'g>> = Vec::new();
@@ -184,57 +201,43 @@ impl<'g> Actions<'g> {
             match by_id.insert(revoke.id(), next, |a| all[a as usize].revoke.id()) {
                 Err(known) => known as ActionIx,
                 Ok(()) => {
-                    all.push(Action {
-                        revoke,
-                        edges: Span::default(),
-                        nodes: Span::default(),
-                        sessions: Span::default(),
-                        cost: 0,
-                    });
+                    all.push(Action { revoke, cost: 0 });
                     next as ActionIx
                 }
             }
         };
-        let mut on_edge: FxHashMap<EdgeId, Span> = FxHashMap::default();
-        let mut edge_actions: Vec<u32> = Vec::new();
-        let mut listed: Vec<(ActionIx, EdgeId)> = Vec::new();
+        // Every `(edge, action)` listing, in stable order.
+        let mut edge_actions: Vec<(u32, u32)> = Vec::new();
         for &(_, _, edge) in &edges {
-            let revoke = graph.edge(edge).revoke.entries();
-            if revoke.len() == 0 {
-                continue;
-            }
-            let at = edge_actions.len() as u32;
-            for r in revoke {
+            for r in graph.edge(edge).revoke.entries() {
                 let a = slot(r);
-                edge_actions.push(a as u32);
-                listed.push((a, edge));
+                edge_actions.push((edge.index() as u32, a as u32));
             }
-            let end = edge_actions.len() as u32;
-            on_edge.insert(edge, Span { start: at, end });
         }
-        let mut on_node: FxHashMap<NodeId, Span> = FxHashMap::default();
-        let mut node_actions: Vec<u32> = Vec::new();
+        drop(edges);
+        let mut node_actions: Vec<(u32, u32)> = Vec::new();
         let mut node_listed: Vec<(ActionIx, NodeId, bool)> = Vec::new();
-        let mut own: Vec<u32> = Vec::new();
         for &node in &scope {
-            own.clear();
             for r in graph.node(node).revoke.entries() {
                 let a = slot(r);
                 node_listed.push((a, node, r.action() == "revoke_sessions"));
-                own.push(a as u32);
-            }
-            if !own.is_empty() {
-                own.sort_unstable();
-                own.dedup();
-                let at = node_actions.len() as u32;
-                node_actions.extend_from_slice(&own);
-                let end = node_actions.len() as u32;
-                on_node.insert(node, Span { start: at, end });
+                node_actions.push((node.index() as u32, a as u32));
             }
         }
         all.shrink_to_fit();
-        let (edge_spans, edge_list) = lay_out(all.len(), &listed);
-        drop(listed);
+        let edges = lay_out(
+            all.len(),
+            edge_actions
+                .iter()
+                .map(|&(e, a)| (a as ActionIx, EdgeId::from_raw(e))),
+        );
+        let on_edge = Listed::of(graph.edge_count(), &edge_actions);
+        drop(edge_actions);
+        // A node's actions in stable order, once each.
+        node_actions.sort_unstable();
+        node_actions.dedup();
+        let on_node = Listed::of(graph.node_count(), &node_actions);
+        drop(node_actions);
         // A node listing one id twice is one node to remove (its entries are read
         // together, so a repeat is the last one listed for the action).
         let mut last = vec![[None::<NodeId>; 2]; all.len()];
@@ -252,28 +255,14 @@ impl<'g> Actions<'g> {
             }
         }
         drop(last);
-        // Nodes first, then sessions, in one list.
-        let (node_spans, mut node_list) = lay_out(all.len(), &nodes);
-        let (session_spans, session_list) = lay_out(all.len(), &sessions);
-        let offset = node_list.len() as u32;
-        node_list.extend(session_list);
-        for (a, action) in all.iter_mut().enumerate() {
-            action.edges = edge_spans[a];
-            action.nodes = node_spans[a];
-            action.sessions = Span {
-                start: session_spans[a].start + offset,
-                end: session_spans[a].end + offset,
-            };
-        }
         let mut actions = Actions {
+            edges,
+            nodes: lay_out(all.len(), nodes.iter().copied()),
+            sessions: lay_out(all.len(), sessions.iter().copied()),
             all,
-            edge_list,
-            node_list,
             by_id,
             on_node,
-            node_actions,
             on_edge,
-            edge_actions,
             compromised: blast.compromised.iter().copied().collect(),
             entries_in_use: purpose == Purpose::Harden,
         };
@@ -287,17 +276,22 @@ impl<'g> Actions<'g> {
 
     /// Every edge listing action `a`'s id: it cuts them all.
     pub fn edges(&self, a: ActionIx) -> &[EdgeId] {
-        self.all[a].edges.of(&self.edge_list)
+        self.edges.get(a)
     }
 
     /// The nodes action `a` removes, with all their edges and their foothold.
     pub fn nodes(&self, a: ActionIx) -> &[NodeId] {
-        self.all[a].nodes.of(&self.node_list)
+        self.nodes.get(a)
     }
 
     /// The nodes whose sessions action `a` ends (their foothold only).
     pub fn sessions(&self, a: ActionIx) -> &[NodeId] {
-        self.all[a].sessions.of(&self.node_list)
+        self.sessions.get(a)
+    }
+
+    /// Action `a` only ends sessions already issued; it changes no access.
+    pub fn is_sessions_only(&self, a: ActionIx) -> bool {
+        self.edges(a).is_empty() && self.nodes(a).is_empty()
     }
 
     pub fn find(&self, id: &str) -> Option<ActionIx> {
@@ -308,14 +302,18 @@ impl<'g> Actions<'g> {
 
     /// Actions listed on a node, in stable order.
     pub fn on_node(&self, node: NodeId) -> impl Iterator<Item = ActionIx> + '_ {
-        let span = self.on_node.get(&node).copied().unwrap_or_default();
-        span.of(&self.node_actions).iter().map(|&a| a as ActionIx)
+        self.on_node
+            .get(node.index())
+            .iter()
+            .map(|&a| a as ActionIx)
     }
 
     /// Actions listed on an edge, in the order the edge lists them.
     pub fn on_edge(&self, edge: EdgeId) -> impl Iterator<Item = ActionIx> + '_ {
-        let span = self.on_edge.get(&edge).copied().unwrap_or_default();
-        span.of(&self.edge_actions).iter().map(|&a| a as ActionIx)
+        self.on_edge
+            .get(edge.index())
+            .iter()
+            .map(|&a| a as ActionIx)
     }
 
     pub fn len(&self) -> usize {

@@ -14,16 +14,39 @@ use crate::analysis::Removed;
 use crate::model::{EdgeId, NodeId, TrustGraph};
 
 /// When each part of the graph goes, as 1-based step numbers; `NEVER` when no step does.
+/// Only the parts a step removes are held: a plan of tens of thousands of steps removes
+/// few of five million edges and a million nodes, and a number for each edge was a
+/// sixth of the plan's memory (for each node, 8 MB at a million).
 pub struct Schedule {
-    /// Only the edges a step cuts: a plan cuts few of five million, and a number for
-    /// each would be a sixth of the plan's memory.
-    edge: FxHashMap<EdgeId, u32>,
-    node: Vec<u32>,
-    foothold: Vec<u32>,
+    edge: Steps<EdgeId>,
+    node: Steps<NodeId>,
+    /// Footholds the attacker loses (the node removed, or its sessions ended).
+    foothold: Steps<NodeId>,
+    node_count: usize,
     edge_count: usize,
 }
 
 const NEVER: u32 = u32::MAX;
+
+/// The first step that removes each of a few parts.
+struct Steps<K>(FxHashMap<K, u32>);
+
+impl<K: std::hash::Hash + Eq> Steps<K> {
+    fn new() -> Steps<K> {
+        Steps(FxHashMap::default())
+    }
+
+    /// Step `step` removes `part` (the earliest step counts).
+    fn remove(&mut self, part: K, step: u32) {
+        let at = self.0.entry(part).or_insert(NEVER);
+        *at = (*at).min(step);
+    }
+
+    /// The step that removes `part`, or [`NEVER`].
+    fn of(&self, part: K) -> u32 {
+        self.0.get(&part).copied().unwrap_or(NEVER)
+    }
+}
 
 /// Blast figures at one point of a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -39,53 +62,50 @@ pub struct Figures {
 impl Schedule {
     pub fn new(graph: &TrustGraph) -> Schedule {
         Schedule {
-            edge: FxHashMap::default(),
-            node: vec![NEVER; graph.node_count()],
-            foothold: vec![NEVER; graph.node_count()],
+            edge: Steps::new(),
+            node: Steps::new(),
+            foothold: Steps::new(),
+            node_count: graph.node_count(),
             edge_count: graph.edge_count(),
         }
     }
 
     /// Step `step` carries out action `a`.
     pub fn action(&mut self, actions: &Actions<'_>, a: usize, step: u32) {
-        for e in actions.edges(a) {
-            let at = self.edge.entry(*e).or_insert(NEVER);
-            *at = (*at).min(step);
+        for &e in actions.edges(a) {
+            self.edge.remove(e, step);
         }
-        for n in actions.nodes(a) {
-            self.remove_node(*n, step);
+        for &n in actions.nodes(a) {
+            self.remove_node(n, step);
         }
-        for n in actions.sessions(a) {
-            self.foothold[n.index()] = self.foothold[n.index()].min(step);
+        for &n in actions.sessions(a) {
+            self.foothold.remove(n, step);
         }
     }
 
     /// Step `step` takes a node out entirely (rotation at the issuer of something the
     /// input lists no action for).
     pub fn remove_node(&mut self, node: NodeId, step: u32) {
-        self.node[node.index()] = self.node[node.index()].min(step);
-        self.foothold[node.index()] = self.foothold[node.index()].min(step);
-    }
-
-    fn edge_step(&self, edge: EdgeId) -> u32 {
-        self.edge.get(&edge).copied().unwrap_or(NEVER)
+        self.node.remove(node, step);
+        self.foothold.remove(node, step);
     }
 
     /// Whether the first `k` steps take the node out.
     pub fn node_removed(&self, node: NodeId, k: u32) -> bool {
-        self.node[node.index()] <= k
+        self.node.of(node) <= k
     }
 
     /// What the first `k` steps remove.
     pub fn removed_after(&self, k: u32) -> Removed {
         let mut edges = vec![false; self.edge_count];
-        for (e, &s) in &self.edge {
+        for (e, &s) in &self.edge.0 {
             edges[e.index()] = s <= k;
         }
-        Removed {
-            edges,
-            nodes: self.node.iter().map(|&s| s <= k).collect(),
+        let mut nodes = vec![false; self.node_count];
+        for (n, &s) in &self.node.0 {
+            nodes[n.index()] = s <= k;
         }
+        Removed { edges, nodes }
     }
 
     /// Footholds the attacker still holds after `k` steps.
@@ -93,7 +113,7 @@ impl Schedule {
         footholds
             .iter()
             .copied()
-            .filter(|f| self.foothold[f.index()] > k)
+            .filter(|&f| self.foothold.of(f) > k)
             .collect()
     }
 
@@ -113,7 +133,7 @@ impl Schedule {
         let mut life = vec![0u32; graph.node_count()];
         let mut buckets: Vec<Vec<NodeId>> = vec![Vec::new(); cap as usize + 1];
         for &f in footholds {
-            let l = clamp(self.foothold[f.index()]);
+            let l = clamp(self.foothold.of(f));
             if l > life[f.index()] {
                 life[f.index()] = l;
                 buckets[l as usize].push(f);
@@ -133,8 +153,8 @@ impl Schedule {
                     }
                     let v = step.to.index();
                     let l = level
-                        .min(clamp(self.edge_step(view.edge(step.slot))))
-                        .min(clamp(self.node[v]));
+                        .min(clamp(self.edge.of(view.edge(step.slot))))
+                        .min(clamp(self.node.of(step.to)));
                     if l > life[v] {
                         life[v] = l;
                         buckets[l as usize].push(step.to);

@@ -233,7 +233,7 @@ impl<'g> Plan<'g> {
             // Ending sessions locks an attacker out of what they hold; an outsider holds
             // the app or key itself and signs in again.
             for (a, ok) in allowed.iter_mut().enumerate() {
-                *ok &= !actions.all[a].is_sessions_only();
+                *ok &= !actions.is_sessions_only(a);
             }
         }
 
@@ -275,6 +275,9 @@ impl<'g> Plan<'g> {
             (Vec::new(), Method::None, 0)
         };
         let cut = order::order_cut(&region, &actions, &base, &cut);
+        // The search's graph is done with: the steps, their schedule and the figures
+        // after each need as much again, and the plan's peak is theirs.
+        drop(region);
         let contain_cost: u64 = contain_order.iter().map(|&a| actions.all[a].cost).sum();
         let cut_cost: u64 = cut.iter().map(|&a| actions.all[a].cost).sum();
         let lower_bound = contain_cost

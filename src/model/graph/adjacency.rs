@@ -9,6 +9,7 @@ use rustc_hash::FxHashMap;
 use super::{EdgeId, EdgeRef, NodeId, TrustGraph};
 use crate::cores::both;
 use crate::model::{CROWN_JEWEL, Credential, NodeKind, Outsider};
+use crate::sparse::Sparse;
 
 /// Compressed adjacency for traversal: per node, a contiguous run of `(neighbour, edge)`
 /// pairs ordered by the neighbour's stable key, so every traversal (and therefore every
@@ -30,14 +31,10 @@ pub(super) struct Adjacency {
     /// Per node, what analyses over many nodes need, without touching the node (its key
     /// rank too: sorting reached nodes and summing them up then read one array).
     pub(super) facts: Vec<NodeFacts>,
-    /// One bit per node: a credential (the only nodes whose usability depends on time).
-    /// A traversal asks this of every node it expands; 128 KB per million nodes stays in
-    /// cache where the facts array would not.
-    credential_bits: Vec<u64>,
-    /// Per word of `credential_bits`: the credentials in the words before it, so that a
-    /// credential's index into `lives` is a prefix count plus a popcount (the counts, 16 KB
-    /// per million nodes, stay in cache).
-    credentials_before: Vec<u32>,
+    /// The credentials (the only nodes whose usability depends on time), each with its
+    /// index into `lives`. A traversal asks this of every node it expands; the set stays
+    /// in cache where the facts array would not.
+    credentials: Sparse,
     /// Per credential, in node order: when it can be used. A traversal asks this of every
     /// credential it expands; reading the node and its boxed credential instead cost two
     /// cache misses each, a third of a cold blast radius.
@@ -117,13 +114,10 @@ impl<'g> Traversal<'g> {
     /// expired or not yet created ([`Node::usable_at`], without reading the node).
     #[inline]
     pub fn usable(self, id: NodeId, at: Timestamp) -> bool {
-        let i = id.index();
-        let (word, bit) = (self.adj.credential_bits[i / 64], 1u64 << (i % 64));
-        if word & bit == 0 {
-            return true;
+        match self.adj.credentials.rank(id.index()) {
+            None => true,
+            Some(nth) => self.adj.lives[nth].contains(at),
         }
-        let nth = self.adj.credentials_before[i / 64] + (word & (bit - 1)).count_ones();
-        self.adj.lives[nth as usize].contains(at)
     }
 }
 
@@ -445,29 +439,20 @@ impl TrustGraph {
                 flag_all(sort_all(list, &|| self.all_facts(&rank)))
             }
         };
-        let mut credential_bits = vec![0u64; n.div_ceil(64)];
+        // Lifespans in node order, which is the credentials' rank order.
         let mut lives = Vec::new();
-        for (i, f) in facts.iter().enumerate() {
-            if !f.credential {
-                continue;
-            }
-            let credential = match &self.frozen {
-                Some(frozen) => frozen.credential(i),
-                None => self.node(NodeId(i as u32)).credential,
-            };
-            if let Some(credential) = credential {
-                credential_bits[i / 64] |= 1 << (i % 64);
-                lives.push(Lifespan::of(&credential));
-            }
-        }
-        let credentials_before = credential_bits
-            .iter()
-            .scan(0u32, |before, word| {
-                let here = *before;
-                *before += word.count_ones();
-                Some(here)
-            })
-            .collect();
+        let credentials = Sparse::of(
+            n,
+            facts.iter().enumerate().filter_map(|(i, f)| {
+                let credential = match &self.frozen {
+                    _ if !f.credential => None,
+                    Some(frozen) => frozen.credential(i),
+                    None => self.node(NodeId(i as u32)).credential,
+                };
+                lives.push(Lifespan::of(&credential?));
+                Some(i)
+            }),
+        );
         Adjacency {
             out_start,
             out_target,
@@ -475,8 +460,7 @@ impl TrustGraph {
             in_lists: OnceLock::new(),
             by_key,
             facts,
-            credential_bits,
-            credentials_before,
+            credentials,
             lives,
             platforms,
             duplicates,

@@ -429,7 +429,7 @@ fn why(graph: &TrustGraph, plan: &Plan<'_>, s: &Step) -> String {
         (Target::Node(n), _) if plan.compromised.contains(n) => {
             format!("neutralizes the {} {}", held(plan), key(graph, *n))
         }
-        (Target::Node(n), _) => match s.action_ix.map(|a| plan.actions.all[a].is_sessions_only()) {
+        (Target::Node(n), _) => match s.action_ix.map(|a| plan.actions.is_sessions_only(a)) {
             Some(true) => format!(
                 "ends the sessions the attacker may hold as {}",
                 key(graph, *n)

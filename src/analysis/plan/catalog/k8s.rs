@@ -91,9 +91,12 @@ pub(super) fn playbook(action: &str, site: &Site<'_>) -> Option<Playbook> {
                 "not reversible from the cluster: re-create it with a new value from the issuer",
             )?;
             if ty.is_none() {
-                book.live_tokens = Some(format!(
-                    "if this Secret only stores a copy of another credential, {COPY_ONLY}; a legacy service-account token Secret (type kubernetes.io/service-account-token) is invalidated by the deletion"
-                ));
+                book.live_tokens = Some(
+                    format!(
+                        "if this Secret only stores a copy of another credential, {COPY_ONLY}; a legacy service-account token Secret (type kubernetes.io/service-account-token) is invalidated by the deletion"
+                    )
+                    .into(),
+                );
             }
             Some(book)
         }

@@ -18,6 +18,8 @@ mod tests;
 mod vault;
 mod x509;
 
+use std::borrow::Cow;
+
 use crate::model::{EdgeRef, NodeKind, NodeRef, Revoke};
 use crate::shell::{Cmd, Piece, comment, hole, quote};
 
@@ -33,10 +35,10 @@ pub struct Playbook {
     pub kills_live_tokens: bool,
     /// When `kills_live_tokens` is false: the companion step, or how long issued tokens stay valid.
     /// None when it kills them.
-    pub live_tokens: Option<String>,
+    pub live_tokens: Option<Cow<'static, str>>,
     pub reversible: bool,
     /// How to undo it, or why it cannot be undone; plus propagation delay where documented.
-    pub note: String,
+    pub note: Cow<'static, str>,
 }
 
 /// Where the action applies. Made one at a time, for one playbook, and never stored:
@@ -85,7 +87,11 @@ pub fn playbook(revoke: &Revoke, target: Target<'_>) -> Playbook {
     for c in &mut book.commands {
         *c = crate::shell::one_line(c);
     }
-    book.note = crate::report::clean(&book.note).into_owned();
+    // Notes are mostly the catalogue's own text, kept without a copy; one that names
+    // something from the input is cleaned into a copy of its own.
+    if let Cow::Owned(clean) = crate::report::clean(&book.note) {
+        book.note = clean.into();
+    }
     book
 }
 
@@ -214,9 +220,9 @@ fn by_hand(action: &str, site: &Site<'_>) -> Playbook {
             site.key()
         ))],
         kills_live_tokens: false,
-        live_tokens: Some(format!(
-            "unknown ({what}): check whether credentials already issued survive it"
-        )),
+        live_tokens: Some(
+            format!("unknown ({what}): check whether credentials already issued survive it").into(),
+        ),
         reversible: false,
         note: "unknown: find out how to undo it before running it".into(),
     }
@@ -226,7 +232,7 @@ fn by_hand(action: &str, site: &Site<'_>) -> Playbook {
 pub(super) fn kills(
     commands: Vec<String>,
     reversible: bool,
-    note: impl Into<String>,
+    note: impl Into<Cow<'static, str>>,
 ) -> Option<Playbook> {
     Some(Playbook {
         commands,
@@ -240,9 +246,9 @@ pub(super) fn kills(
 /// An action that stops new use only; `live` says what survives and the companion step.
 pub(super) fn leaves(
     commands: Vec<String>,
-    live: impl Into<String>,
+    live: impl Into<Cow<'static, str>>,
     reversible: bool,
-    note: impl Into<String>,
+    note: impl Into<Cow<'static, str>>,
 ) -> Option<Playbook> {
     Some(Playbook {
         commands,
@@ -256,7 +262,11 @@ pub(super) fn leaves(
 pub(super) const COPY_ONLY: &str = "this deletes or replaces a stored copy only: the credential it holds stays valid (and in the hands of whoever read it) until it is rotated or revoked at its issuer";
 
 /// Deleting or replacing a stored copy, which never revokes the credential it holds.
-pub(super) fn copy(mut commands: Vec<String>, reversible: bool, note: &str) -> Option<Playbook> {
+pub(super) fn copy(
+    mut commands: Vec<String>,
+    reversible: bool,
+    note: impl Into<Cow<'static, str>>,
+) -> Option<Playbook> {
     commands.insert(
         0,
         "# first rotate or revoke the credential it holds at its issuer: the copy going away does not revoke it".into(),

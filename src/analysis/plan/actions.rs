@@ -225,7 +225,7 @@ impl<'g> Actions<'g> {
             }
         }
         all.shrink_to_fit();
-        let edges = lay_out(
+        let edges_by_action = lay_out(
             all.len(),
             edge_actions
                 .iter()
@@ -256,7 +256,7 @@ impl<'g> Actions<'g> {
         }
         drop(last);
         let mut actions = Actions {
-            edges,
+            edges: edges_by_action,
             nodes: lay_out(all.len(), nodes.iter().copied()),
             sessions: lay_out(all.len(), sessions.iter().copied()),
             all,

@@ -46,6 +46,15 @@ impl<K: std::hash::Hash + Eq> Steps<K> {
     fn of(&self, part: K) -> u32 {
         self.0.get(&part).copied().unwrap_or(NEVER)
     }
+
+    /// Per part (`bound` of them, at `index`): whether the first `k` steps remove it.
+    fn after(&self, k: u32, bound: usize, index: impl Fn(&K) -> usize) -> Vec<bool> {
+        let mut removed = vec![false; bound];
+        for (part, &s) in &self.0 {
+            removed[index(part)] = s <= k;
+        }
+        removed
+    }
 }
 
 /// Blast figures at one point of a plan.
@@ -97,15 +106,10 @@ impl Schedule {
 
     /// What the first `k` steps remove.
     pub fn removed_after(&self, k: u32) -> Removed {
-        let mut edges = vec![false; self.edge_count];
-        for (e, &s) in &self.edge.0 {
-            edges[e.index()] = s <= k;
+        Removed {
+            edges: self.edge.after(k, self.edge_count, |e| e.index()),
+            nodes: self.node.after(k, self.node_count, |n| n.index()),
         }
-        let mut nodes = vec![false; self.node_count];
-        for (n, &s) in &self.node.0 {
-            nodes[n.index()] = s <= k;
-        }
-        Removed { edges, nodes }
     }
 
     /// Footholds the attacker still holds after `k` steps.

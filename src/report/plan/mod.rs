@@ -119,6 +119,7 @@ impl<'a> StepsOut<'a> {
             .map(move |(s, before)| step_out(graph, plan, s, before))
     }
 
+    /// How many of the steps are required (the rest are recommended).
     pub fn required(&self) -> usize {
         self.plan.steps.iter().filter(|s| s.required).count()
     }

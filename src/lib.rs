@@ -13,6 +13,7 @@ pub mod glob;
 pub mod import;
 pub mod model;
 pub mod report;
+mod runs;
 pub mod shell;
 mod sparse;
 mod status;

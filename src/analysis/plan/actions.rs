@@ -6,6 +6,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::Purpose;
 use crate::analysis::BlastRadius;
 use crate::model::{EdgeId, EdgeKind, KeyIndex, NodeId, NodeKind, Outsider, RevokeRef, TrustGraph};
+use crate::runs::Runs;
 use crate::sparse::Sparse;
 
 /// Index of an [`Action`] in [`Actions::all`]. Actions are numbered in the stable order
@@ -28,49 +29,6 @@ pub struct Action<'g> {
     pub cost: u64,
 }
 
-/// Runs laid out one after another in one list: run `i` is `list[start[i]..start[i + 1]]`
-/// (an action's edges or nodes, or an edge's or node's actions). A vector for each, most
-/// holding one or two ids, cost more than the ids (an allocation each; 23 MiB at a
-/// million nodes), and a start and an end kept beside each action, twice the starts.
-#[derive(Default)]
-struct Runs<T> {
-    start: Vec<u32>,
-    list: Vec<T>,
-}
-
-impl<T> Runs<T> {
-    fn get(&self, i: usize) -> &[T] {
-        &self.list[self.start[i] as usize..self.start[i + 1] as usize]
-    }
-}
-
-/// Lays out `(run, item)` pairs run by run (`runs` of them), keeping their order within
-/// each: a counting sort.
-fn lay_out<T: Copy>(
-    runs: usize,
-    listed: impl ExactSizeIterator<Item = (usize, T)> + Clone,
-) -> Runs<T> {
-    let mut start = vec![0u32; runs + 1];
-    for (a, _) in listed.clone() {
-        start[a + 1] += 1;
-    }
-    for a in 0..runs {
-        start[a + 1] += start[a];
-    }
-    // Every place is written once: filled first with any item.
-    let len = listed.len();
-    let mut list = listed
-        .clone()
-        .next()
-        .map_or(Vec::new(), |(_, any)| vec![any; len]);
-    let mut fill = start.clone();
-    for (a, item) in listed {
-        list[fill[a] as usize] = item;
-        fill[a] += 1;
-    }
-    Runs { start, list }
-}
-
 /// The actions each of a few graph ids (edges or nodes) lists, out of all the graph's:
 /// each listing id's run of actions, found by its rank among them. A hash map from the
 /// id to its run took 14 MiB for the edges of a million-node blast radius; this takes
@@ -91,7 +49,7 @@ impl Listed {
             ids.rank(id as usize)
                 .unwrap_or_else(|| unreachable!("a member"))
         };
-        let actions = lay_out(ids.len(), pairs.iter().map(|&(id, a)| (rank(id), a)));
+        let actions = Runs::of(ids.len(), pairs.iter().map(|&(id, a)| (rank(id), a)));
         Listed { ids, actions }
     }
 
@@ -225,7 +183,7 @@ impl<'g> Actions<'g> {
             }
         }
         all.shrink_to_fit();
-        let edges_by_action = lay_out(
+        let edges_by_action = Runs::of(
             all.len(),
             edge_actions
                 .iter()
@@ -257,8 +215,8 @@ impl<'g> Actions<'g> {
         drop(last);
         let mut actions = Actions {
             edges: edges_by_action,
-            nodes: lay_out(all.len(), nodes.iter().copied()),
-            sessions: lay_out(all.len(), sessions.iter().copied()),
+            nodes: Runs::of(all.len(), nodes.iter().copied()),
+            sessions: Runs::of(all.len(), sessions.iter().copied()),
             all,
             by_id,
             on_node,

@@ -3,6 +3,7 @@
 use super::actions::{ActionIx, Actions};
 use super::region::Region;
 use super::search::{Until, WORK, lazy_greedy};
+use crate::runs;
 
 /// Orders `cut` given `base` already applied: first the actions that remove a dominator
 /// of some crown jewel (a node, edge or foothold on every path from the footholds to
@@ -60,17 +61,15 @@ impl Dominators {
         let live_start: Vec<bool> = (0..n as u32).map(|v| region.live_start(v, base)).collect();
         let passable = |v: u32, arc: usize| !region.removed(v, base) && region.open(arc, base);
         // Predecessors, and successors of the root.
-        let mut pred_start = vec![0u32; n + 1];
-        for v in 0..n as u32 {
-            for arc in region.arcs(v) {
-                if passable(v, arc) {
-                    pred_start[region.arc_target(arc) as usize + 1] += 1;
-                }
-            }
-        }
-        for i in 0..n {
-            pred_start[i + 1] += pred_start[i];
-        }
+        let pred_start = runs::starts(
+            n,
+            (0..n as u32).flat_map(|v| {
+                region
+                    .arcs(v)
+                    .filter(move |&arc| passable(v, arc))
+                    .map(|arc| region.arc_target(arc) as usize)
+            }),
+        );
         let mut fill = pred_start.clone();
         let mut preds = vec![(0u32, 0u32); pred_start[n] as usize];
         for v in 0..n as u32 {
@@ -156,15 +155,13 @@ impl Dominators {
             }
         }
         // Preorder intervals of the dominator tree.
-        let mut child_start = vec![0u32; n + 2];
-        for v in 0..n {
-            if idom[v] != NONE {
-                child_start[idom[v] as usize + 1] += 1;
-            }
-        }
-        for i in 0..=n {
-            child_start[i + 1] += child_start[i];
-        }
+        let child_start = runs::starts(
+            n + 1,
+            idom.iter()
+                .take(n)
+                .filter(|&&p| p != NONE)
+                .map(|&p| p as usize),
+        );
         let mut fill = child_start.clone();
         let mut children = vec![0u32; child_start[n + 1] as usize];
         for (v, &p) in idom.iter().enumerate().take(n) {

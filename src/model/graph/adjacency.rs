@@ -9,6 +9,7 @@ use rustc_hash::FxHashMap;
 use super::{EdgeId, EdgeRef, NodeId, TrustGraph};
 use crate::cores::both;
 use crate::model::{CROWN_JEWEL, Credential, NodeKind, Outsider};
+use crate::runs;
 use crate::sparse::Sparse;
 
 /// Compressed adjacency for traversal: per node, a contiguous run of `(neighbour, edge)`
@@ -330,7 +331,7 @@ impl TrustGraph {
             list
         };
         let runs = || {
-            let start = run_starts(n, (0..edge_count as u32).map(|e| ends(e).0));
+            let start = runs::starts(n, (0..edge_count as u32).map(|e| ends(e).0));
             let list = self.frozen.is_none().then(|| lay_out(&start));
             (start, list)
         };
@@ -505,7 +506,7 @@ impl InLists {
     fn of(adj: &Adjacency) -> InLists {
         let n = adj.out_start.len() - 1;
         let to = adj.out_target.iter().map(|&to| (to & NODE_MASK) as usize);
-        let start = run_starts(n, to);
+        let start = runs::starts(n, to);
         // Each node's edges in, laid down from the runs out: sources visited in key order,
         // each run in its order, so every run in comes out sorted as a sort would order it
         // (by the source's key, then as parallel edges sort), without sorting. The flags
@@ -531,19 +532,6 @@ impl InLists {
             edge,
         }
     }
-}
-
-/// Where each of `n` nodes' runs starts (and, last, where they end) when a run holds one
-/// slot per time its node is named by `owners`: a counting sort's first pass.
-fn run_starts(n: usize, owners: impl Iterator<Item = usize>) -> Vec<u32> {
-    let mut start = vec![0u32; n + 1];
-    for owner in owners {
-        start[owner + 1] += 1;
-    }
-    for i in 0..n {
-        start[i + 1] += start[i];
-    }
-    start
 }
 
 /// The other end of each slot of the runs a snapshot kept, beside the `flags` of its edge,
